@@ -1,0 +1,184 @@
+# faultline: one entry point for build, test, install, demo and bench.
+#
+#   make            BPF skeletons, libfaultline (.a and .so), faultline, faultfs
+#   make check      unit + integration suites (integration needs root)
+#   make demo       probe this kernel and run a syscall crash-point demonstration
+#   make fuzz       libFuzzer target for the rule parser (clang)
+#   make install    PREFIX=/usr/local DESTDIR=
+#   V=1 shows commands, SAN=1 builds with ASan+UBSan.
+
+PREFIX  ?= /usr/local
+DESTDIR ?=
+BUILD   ?= build
+V       ?= 0
+SAN     ?= 0
+
+CC       ?= gcc
+CLANG    ?= clang
+BPFTOOL  ?= bpftool
+PKGS      = libbpf fuse3 libnl-3.0 libnl-route-3.0 libnl-nf-3.0 jansson
+
+ifeq ($(V),1)
+Q =
+msg = @true
+else
+Q = @
+msg = @printf '  %-8s %s\n' $(1) $(2);
+endif
+
+VERSION := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
+
+WARN    = -Wall -Wextra -Werror -Wno-unused-parameter -Wshadow -Wformat=2 -Wstrict-prototypes
+CFLAGS ?= -O2 -g
+CFLAGS += -std=gnu11 $(WARN) -fPIC -D_GNU_SOURCE -DFL_VERSION='"$(VERSION)"' \
+          -Iinclude -I$(BUILD)/include -Iuserspace \
+          $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+LDLIBS  = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lelf -lz -lpthread -lm
+ifeq ($(SAN),1)
+CFLAGS  += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+LDFLAGS += -fsanitize=address,undefined
+endif
+
+ARCH      := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
+BPF_CFLAGS = -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
+             -Iinclude -I$(BUILD)/include -I$(BUILD)/bpf
+
+# --- sources ---------------------------------------------------------------
+BPF_SRCS   := $(wildcard bpf/*.bpf.c)
+SKELS      := $(patsubst bpf/%.bpf.c,$(BUILD)/include/%.skel.h,$(BPF_SRCS))
+LIB_SRCS   := $(wildcard $(addsuffix /*.c,$(filter-out userspace/cli,$(wildcard userspace/*))))
+LIB_OBJS   := $(patsubst %.c,$(BUILD)/obj/%.o,$(LIB_SRCS))
+CLI_SRCS   := $(wildcard userspace/cli/*.c)
+CLI_OBJS   := $(patsubst %.c,$(BUILD)/obj/%.o,$(CLI_SRCS))
+FS_SRCS    := $(wildcard fusefs/*.c)
+FS_OBJS    := $(patsubst %.c,$(BUILD)/obj/%.o,$(FS_SRCS))
+HELP_SRCS  := $(wildcard tests/helpers/*.c)
+HELP_OBJS  := $(patsubst %.c,$(BUILD)/obj/%.o,$(HELP_SRCS))
+UNIT_SRCS  := $(shell find tests/unit -name 'test_*.c' 2>/dev/null)
+INTEG_SRCS := $(shell find tests/integration -name 'test_*.c' 2>/dev/null)
+UNIT_BINS  := $(patsubst tests/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
+INTEG_BINS := $(patsubst tests/%.c,$(BUILD)/tests/%,$(INTEG_SRCS))
+TOOL_SRCS  := $(wildcard tests/targets/*.c)
+TOOL_BINS  := $(patsubst tests/targets/%.c,$(BUILD)/targets/%,$(TOOL_SRCS))
+FUZZ_SRCS  := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BINS  := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRCS))
+
+LIBA  = $(BUILD)/lib/libfaultline.a
+LIBSO = $(BUILD)/lib/libfaultline.so
+
+.PHONY: all check check-unit check-integration demo fuzz install clean deps bench
+.DELETE_ON_ERROR:
+
+all: $(BUILD)/faultline $(BUILD)/faultfs $(LIBSO) $(TOOL_BINS)
+
+deps:
+	$(Q)./tools/install-deps.sh
+
+# --- BPF -------------------------------------------------------------------
+$(BUILD)/bpf/vmlinux.h:
+	$(call msg,VMLINUX,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > $@
+
+$(BUILD)/bpf/%.bpf.o: bpf/%.bpf.c $(BUILD)/bpf/vmlinux.h $(wildcard include/faultline/*.h)
+	$(call msg,BPF,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@.tmp
+	$(Q)$(BPFTOOL) gen object $@ $@.tmp && rm -f $@.tmp
+
+$(BUILD)/include/%.skel.h: $(BUILD)/bpf/%.bpf.o
+	$(call msg,SKEL,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(BPFTOOL) gen skeleton $< name $(subst -,_,$*)_bpf > $@
+
+# The syscall name table comes from the installed kernel headers.
+$(BUILD)/include/syscall_names.h: tools/gen-syscall-names.sh
+	$(call msg,GEN,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)sh $< > $@
+
+GENERATED = $(SKELS) $(BUILD)/include/syscall_names.h
+
+# --- userspace -------------------------------------------------------------
+$(BUILD)/obj/%.o: %.c $(GENERATED)
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
+
+$(LIBA): $(LIB_OBJS)
+	$(call msg,AR,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(LIBSO): $(LIB_OBJS)
+	$(call msg,LD,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) -shared -Wl,-soname,libfaultline.so.0 $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/faultline: $(CLI_OBJS) $(LIBA)
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/faultfs: $(FS_OBJS) $(LIBA)
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+# Small programs the tests and the demo run as targets.
+$(BUILD)/targets/%: tests/targets/%.c
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $<
+
+# --- tests -----------------------------------------------------------------
+$(BUILD)/tests/%: tests/%.c $(HELP_OBJS) $(LIBA) $(GENERATED)
+	$(call msg,TEST,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) -Itests $(LDFLAGS) -o $@ $< $(HELP_OBJS) $(LIBA) $(LDLIBS) -lcmocka
+
+check: deps all $(UNIT_BINS) $(INTEG_BINS)
+	$(Q)BUILD=$(BUILD) ./tests/run.sh $(UNIT_BINS) $(INTEG_BINS)
+
+check-unit: all $(UNIT_BINS)
+	$(Q)BUILD=$(BUILD) ./tests/run.sh $(UNIT_BINS)
+
+check-integration: all $(INTEG_BINS)
+	$(Q)BUILD=$(BUILD) ./tests/run.sh $(INTEG_BINS)
+
+# --- fuzzing (clang + libFuzzer) --------------------------------------------
+FUZZ_TIME ?= 600
+$(BUILD)/fuzz/%: tests/fuzz/%.c $(LIB_SRCS) $(GENERATED)
+	$(call msg,FUZZ,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CLANG) $(filter-out -Werror,$(CFLAGS)) -fsanitize=fuzzer,address,undefined \
+		-o $@ $< $(filter userspace/core/rule%.c userspace/core/parse%.c userspace/core/errno%.c userspace/core/syscall_table.c,$(LIB_SRCS)) $(LDLIBS)
+
+fuzz: $(FUZZ_BINS)
+	$(Q)mkdir -p $(BUILD)/fuzz/corpus
+	$(Q)for f in $(FUZZ_BINS); do \
+		$$f -max_total_time=$(FUZZ_TIME) -print_final_stats=1 $(BUILD)/fuzz/corpus tests/fuzz/seeds || exit 1; \
+	done
+
+# --- demo, bench -------------------------------------------------------------
+demo: deps all
+	$(Q)./tools/demo.sh $(BUILD)
+
+bench: deps all
+	$(Q)./tools/bench.sh $(BUILD)
+
+# --- install -----------------------------------------------------------------
+install: all $(LIBA)
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/lib \
+		$(DESTDIR)$(PREFIX)/include/faultline $(DESTDIR)$(PREFIX)/share/man/man8
+	install -m 0755 $(BUILD)/faultline $(DESTDIR)$(PREFIX)/bin/faultline
+	install -m 0755 $(BUILD)/faultfs $(DESTDIR)$(PREFIX)/bin/faultfs
+	ln -sf ../bin/faultfs $(DESTDIR)$(PREFIX)/sbin/mount.fuse.faultfs
+	install -m 0644 $(LIBA) $(DESTDIR)$(PREFIX)/lib/libfaultline.a
+	install -m 0755 $(LIBSO) $(DESTDIR)$(PREFIX)/lib/libfaultline.so.0
+	ln -sf libfaultline.so.0 $(DESTDIR)$(PREFIX)/lib/libfaultline.so
+	install -m 0644 include/faultline/*.h $(DESTDIR)$(PREFIX)/include/faultline/
+	install -m 0644 man/*.8 $(DESTDIR)$(PREFIX)/share/man/man8/
+
+clean:
+	rm -rf $(BUILD)
+
+-include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

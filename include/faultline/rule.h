@@ -1,0 +1,146 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * The one rule grammar every domain uses: a superset of strace --inject.
+ *
+ *   OPS[:KEY[=VALUE]]...
+ *
+ *   fsync:error=EIO:when=3+2
+ *   openat:error=ENOSPC:path=/data/*.wal:prob=10%
+ *   write:delay=20ms~5ms
+ *   fsync:signal=SIGKILL:when=100
+ *   tcp:dport=5432:drop:prob=30%
+ *   write:path=*.sst:corrupt=bitflip:bytes=4
+ *
+ * OPS is one name or a comma-separated set ("open,openat", "*"); '*' stands
+ * alone. The parser checks syntax and value types for every key; which ops,
+ * actions and keys a domain accepts is checked by fl_rule_check_domain().
+ *
+ * A ':' inside a value is written "\:" or sits inside [...] (fnmatch
+ * classes such as "[[:digit:]]", IPv6 hosts such as "host=[::1]").
+ * when= follows strace, but its numbers are not capped at 65535.
+ * Durations need a unit (ns, us, ms, s, m, h), except strace's
+ * delay_enter=N which, like strace, means microseconds.
+ */
+#ifndef FAULTLINE_RULE_H
+#define FAULTLINE_RULE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <faultline/abi.h>
+
+#define FL_RULE_MAX_OPS   16
+#define FL_RULE_OP_LEN    32
+#define FL_RULE_GLOB_LEN  256
+#define FL_RULE_MAX_LEN   4096 /* longer rule text is refused */
+#define FL_WHEN_INF       UINT64_MAX
+
+/* strace's when=FIRST[..LAST][+STEP]; calls are counted from 1. */
+struct fl_when {
+	uint64_t first; /* default 1 */
+	uint64_t last;  /* default FL_WHEN_INF; FIRST alone means FIRST..FIRST */
+	uint64_t step;  /* default 1 */
+};
+
+enum fl_corrupt_mode { FL_CORRUPT_BITFLIP = 1, FL_CORRUPT_ZERO, FL_CORRUPT_RANDOM };
+enum fl_powercut_at  { FL_POWERCUT_BEFORE = 1, FL_POWERCUT_AFTER };
+
+/* Which keys were given, so defaults are distinguishable from values. */
+enum fl_rule_key {
+	FL_KEY_WHEN = 1u << 0, FL_KEY_PROB = 1u << 1, FL_KEY_COUNT = 1u << 2,
+	FL_KEY_FOR = 1u << 3, FL_KEY_PATH = 1u << 4, FL_KEY_SEED = 1u << 5,
+	FL_KEY_BYTES = 1u << 6, FL_KEY_DPORT = 1u << 7, FL_KEY_SPORT = 1u << 8,
+	FL_KEY_HOST = 1u << 9, FL_KEY_READ = 1u << 10, FL_KEY_PERSIST = 1u << 11,
+};
+
+struct fl_rule {
+	char ops[FL_RULE_MAX_OPS][FL_RULE_OP_LEN];
+	unsigned n_ops;
+
+	enum fl_action action;      /* exactly one action per rule */
+	union {
+		int error;              /* FL_ACTION_ERROR: positive errno */
+		int64_t retval;         /* FL_ACTION_RETVAL */
+		struct { uint64_t ns, jitter_ns; } delay; /* FL_ACTION_DELAY */
+		int signal;             /* FL_ACTION_SIGNAL */
+		uint64_t pause_ns;      /* FL_ACTION_PAUSE */
+		enum fl_corrupt_mode corrupt; /* FL_ACTION_CORRUPT */
+		uint32_t torn_sector;   /* FL_ACTION_TORN: bytes, power of two */
+		enum fl_powercut_at powercut; /* FL_ACTION_POWERCUT */
+		uint64_t rate_bps;      /* FL_ACTION_RATE */
+	} arg;
+
+	/* selectors */
+	unsigned keys;              /* enum fl_rule_key bits that were given */
+	struct fl_when when;
+	uint32_t prob_ppm;          /* 0..1000000; 1000000 when absent */
+	uint64_t count;             /* max injections; 0 = unlimited */
+	uint64_t for_ns;            /* 0 = until stopped */
+	char path[FL_RULE_GLOB_LEN];/* fnmatch(3) glob */
+	uint64_t seed;
+	uint32_t bytes;             /* corrupt=...:bytes=N */
+	bool corrupt_on_read;       /* corrupt:read (default: on persist) */
+	uint16_t dport, sport;      /* network selectors */
+	char host[64];
+
+	/*
+	 * 1-based columns in the parsed text of each op, of the action and of
+	 * each selector (indexed by the bit number of its enum fl_rule_key),
+	 * so fl_rule_check_domain() can point at the offending token. 0 when
+	 * unknown (a rule built by hand). Not part of a rule's value:
+	 * fl_rule_equal() ignores them.
+	 */
+	struct {
+		uint16_t ops[FL_RULE_MAX_OPS];
+		uint16_t action;
+		uint16_t key[12];
+	} col;
+};
+
+/* Where and why parsing failed. column is 1-based into the rule text. */
+struct fl_rule_error {
+	unsigned column;
+	char message[160];          /* "unknown errno 'EIOX' at column 13" */
+};
+
+/*
+ * Parse one rule. Returns 0 and fills ret, or -EINVAL and fills err (if
+ * non-NULL); ret is untouched on failure.
+ */
+int fl_rule_parse(const char *text, struct fl_rule *ret, struct fl_rule_error *err);
+
+/*
+ * Check that a parsed rule makes sense in a domain: known op names (syscall
+ * names for FL_DOMAIN_SYSCALL), allowed actions and selectors. Same error
+ * reporting as fl_rule_parse.
+ */
+int fl_rule_check_domain(const struct fl_rule *rule, enum fl_domain domain,
+			 struct fl_rule_error *err);
+
+/* Same ops, action, argument and selectors (columns are ignored)? */
+bool fl_rule_equal(const struct fl_rule *a, const struct fl_rule *b);
+
+/* Does the nth matching call (from 1) fall in when=? */
+bool fl_when_matches(const struct fl_when *when, uint64_t nth);
+
+/* Write a rule back in canonical text form; returns snprintf-style length. */
+int fl_rule_format(const struct fl_rule *rule, char *buf, size_t len);
+
+/* Value parsers shared by the CLI and the domains. 0 or -EINVAL. */
+int fl_parse_errno(const char *s, int *ret);        /* "EIO", "5" */
+int fl_parse_signal(const char *s, int *ret);       /* "SIGKILL", "KILL", "9" */
+int fl_parse_duration(const char *s, uint64_t *ret_ns); /* "20ms", "1.5s", "2m" */
+int fl_parse_percent(const char *s, uint32_t *ret_ppm); /* "10%", "0.1", "12.5%" */
+int fl_parse_u64(const char *s, uint64_t *ret);
+int fl_parse_size(const char *s, uint64_t *ret);    /* "4096", "4k", "1M", "2G" (binary) */
+
+const char *fl_errno_name(int err);   /* "EIO", or NULL */
+const char *fl_signal_name(int sig);  /* "SIGKILL", or NULL */
+const char *fl_action_name(enum fl_action action);
+const char *fl_domain_name(enum fl_domain domain);
+
+/* x86_64 (build arch) syscall table, generated from kernel headers. */
+int fl_syscall_nr(const char *name);   /* -ENOENT if unknown */
+const char *fl_syscall_name(int nr);   /* NULL if unknown */
+
+#endif /* FAULTLINE_RULE_H */

@@ -1,0 +1,44 @@
+#!/bin/sh
+# Install every Debian package faultline needs to build, test and run.
+# Idempotent: packages already present are skipped, and apt is only asked
+# when something is missing.
+set -eu
+
+PACKAGES="
+	make gcc clang llvm pkg-config
+	libbpf-dev bpftool libelf-dev zlib1g-dev
+	libfuse3-dev fuse3
+	libnl-3-dev libnl-route-3-dev libnl-nf-3-dev
+	libcmocka-dev libyaml-dev libjansson-dev
+	libsqlite3-dev libhiredis-dev libpq-dev
+	libclang-rt-14-dev
+	iproute2 iptables strace
+	gnuplot-nox
+	qemu-system-x86 busybox-static cpio
+"
+
+missing=""
+for p in $PACKAGES; do
+	status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
+	case "$status" in
+	"install ok installed") ;;
+	*) missing="$missing $p" ;;
+	esac
+done
+
+if [ -z "$missing" ]; then
+	echo "install-deps: all packages present"
+	exit 0
+fi
+
+if [ "$(id -u)" -ne 0 ]; then
+	echo "install-deps: missing:$missing" >&2
+	echo "install-deps: run as root (sudo $0) to install them" >&2
+	exit 1
+fi
+
+echo "install-deps: installing:$missing"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+# shellcheck disable=SC2086
+apt-get install -y -qq --no-install-recommends $missing

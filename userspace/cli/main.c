@@ -1,0 +1,113 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * faultline: the command-line entry. Global options are parsed here into
+ * one struct fl_cli; subcommands come from a dispatch table, bpftool style.
+ */
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+
+struct command {
+	const char *name;
+	int (*run)(int argc, char **argv, const struct fl_cli *cli);
+	const char *summary;
+};
+
+static const struct command commands[] = {
+	{ "probe",   cmd_probe,   "prove which injection mechanisms this kernel allows" },
+	{ "syscall", cmd_syscall, "crash a launched command at a chosen syscall" },
+	{ "cleanup", cmd_cleanup, "remove everything a dead faultline session left installed" },
+};
+
+void fl_cli_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("faultline: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"Usage: faultline [OPTIONS] COMMAND [ARGS...]\n"
+		"\n"
+		"Inject faults at the kernel boundary and measure what a system loses.\n"
+		"\n"
+		"Commands:\n");
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		fprintf(out, "  %-9s %s\n", commands[i].name, commands[i].summary);
+	fprintf(out,
+		"\n"
+		"Options (before the command):\n"
+		"  -j, --json        machine-readable output on stdout\n"
+		"  -l, --log FILE    write every injection as a JSON line to FILE ('-' = stdout)\n"
+		"  -v, --verbose     more detail; repeat for more\n"
+		"  -h, --help        this help; 'faultline COMMAND --help' for a command\n"
+		"  -V, --version     print the version\n"
+		"\n"
+		"Most commands need root (CAP_BPF, CAP_SYS_ADMIN, CAP_NET_ADMIN).\n"
+		"See faultline(8).\n");
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "json",    no_argument,       NULL, 'j' },
+		{ "log",     required_argument, NULL, 'l' },
+		{ "verbose", no_argument,       NULL, 'v' },
+		{ "help",    no_argument,       NULL, 'h' },
+		{ "version", no_argument,       NULL, 'V' },
+		{ 0 },
+	};
+	struct fl_cli cli = { 0 };
+	int c;
+
+	/* '+': stop at the first non-option, which is the command. */
+	while ((c = getopt_long(argc, argv, "+jl:vhV", opts, NULL)) != -1) {
+		switch (c) {
+		case 'j':
+			cli.json = true;
+			break;
+		case 'l':
+			cli.log_path = optarg;
+			break;
+		case 'v':
+			cli.verbose++;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		case 'V':
+			printf("faultline %s\n", FL_VERSION);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+
+	if (optind >= argc) {
+		usage(stderr);
+		return 2;
+	}
+
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
+		if (strcmp(argv[optind], commands[i].name) != 0)
+			continue;
+		/* Each command parses its own options with a fresh getopt. */
+		argc -= optind;
+		argv += optind;
+		optind = 0;
+		return commands[i].run(argc, argv, &cli);
+	}
+	fl_cli_error("unknown command '%s' (see 'faultline --help')", argv[optind]);
+	return 2;
+}

@@ -1,0 +1,121 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <errno.h>
+#include <net/if.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/child.h"
+
+int fl_link_up(const char *ifname)
+{
+	struct ifreq ifr = { 0 };
+	int fd, err = 0;
+
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
+	if (ioctl(fd, SIOCGIFFLAGS, &ifr) < 0) {
+		err = -errno;
+		goto out;
+	}
+	ifr.ifr_flags |= IFF_UP;
+	if (ioctl(fd, SIOCSIFFLAGS, &ifr) < 0)
+		err = -errno;
+out:
+	close(fd);
+	return err;
+}
+
+/* Exit codes carry -errno in the low byte; 0 means success. */
+static int status_from_exit(int wstatus)
+{
+	if (WIFEXITED(wstatus))
+		return -WEXITSTATUS(wstatus);
+	return -ECHILD;
+}
+
+int fl_child_run(int (*fn)(void *shared, void *arg), void *arg, unsigned flags,
+		 int timeout_ms, void *ret_shared, size_t shared_len, int *ret_status)
+{
+	size_t map_len = shared_len ? shared_len : 1;
+	struct timespec start, now;
+	void *shared;
+	int pidfd = -1, wstatus, err = 0;
+	pid_t pid;
+
+	shared = mmap(NULL, map_len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (shared == MAP_FAILED)
+		return -errno;
+
+	pid = fork();
+	if (pid < 0) {
+		err = -errno;
+		goto out_unmap;
+	}
+	if (pid == 0) {
+		int rc;
+
+		/* Never outlive the caller: a probe child must not linger. */
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (flags & FL_CHILD_NEWNET) {
+			if (unshare(CLONE_NEWNET) < 0)
+				_exit(errno & 0xff);
+			rc = fl_link_up("lo");
+			if (rc < 0)
+				_exit(-rc & 0xff);
+		}
+		rc = fn(shared, arg);
+		_exit(rc < 0 ? (-rc & 0xff) : 0);
+	}
+
+	pidfd = syscall(SYS_pidfd_open, pid, 0);
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	for (;;) {
+		pid_t w = waitpid(pid, &wstatus, WNOHANG);
+		long elapsed;
+
+		if (w == pid)
+			break;
+		if (w < 0 && errno != EINTR) {
+			err = -errno;
+			goto out_unmap;
+		}
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		elapsed = (now.tv_sec - start.tv_sec) * 1000 + (now.tv_nsec - start.tv_nsec) / 1000000;
+		if (elapsed >= timeout_ms) {
+			kill(pid, SIGKILL);
+			waitpid(pid, &wstatus, 0);
+			err = -ETIMEDOUT;
+			goto out_unmap;
+		}
+		if (pidfd >= 0) {
+			struct pollfd p = { .fd = pidfd, .events = POLLIN };
+
+			poll(&p, 1, (int)(timeout_ms - elapsed));
+		} else {
+			usleep(1000);
+		}
+	}
+
+	if (ret_shared && shared_len)
+		memcpy(ret_shared, shared, shared_len);
+	if (ret_status)
+		*ret_status = status_from_exit(wstatus);
+out_unmap:
+	if (pidfd >= 0)
+		close(pidfd);
+	munmap(shared, map_len);
+	return err;
+}

@@ -1,0 +1,291 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * The probe's table: mechanism names, the function that proves each one,
+ * and the ladders that pick a mechanism per fault type (DESIGN.md).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include "core/probe_internal.h"
+
+/* The kernel's internal "not supported" errno leaks out of some BPF calls. */
+#ifndef ENOTSUPP
+#define ENOTSUPP 524
+#endif
+
+struct mech_info {
+	const char *name;
+	int (*probe)(struct fl_probe_result *r);
+};
+
+static const struct mech_info mechs[FL_MECH__COUNT] = {
+	[FL_MECH_TRACEPOINT]        = { "tracepoint",        fl_probe_tracepoint },
+	[FL_MECH_RAW_TP]            = { "raw-tp",            fl_probe_raw_tp },
+	[FL_MECH_TP_BTF]            = { "tp-btf",            fl_probe_tp_btf },
+	[FL_MECH_SEND_SIGNAL]       = { "send-signal",       fl_probe_send_signal },
+	[FL_MECH_BPF_LOOP_DELAY]    = { "bpf-loop-delay",    fl_probe_bpf_loop_delay },
+	[FL_MECH_CGROUP_SOCK]       = { "cgroup-sock",       fl_probe_cgroup_sock },
+	[FL_MECH_CGROUP_SKB]        = { "cgroup-skb",        fl_probe_cgroup_skb },
+	[FL_MECH_TC]                = { "tc",                fl_probe_tc },
+	[FL_MECH_XDP]               = { "xdp",               fl_probe_xdp },
+	[FL_MECH_SECCOMP_NOTIFY]    = { "seccomp-notify",    fl_probe_seccomp_notify },
+	[FL_MECH_FUSE]              = { "fuse",              fl_probe_fuse },
+	[FL_MECH_FENTRY]            = { "fentry",            fl_probe_fentry },
+	[FL_MECH_FMOD_RET_SECURITY] = { "fmod-ret-security", fl_probe_fmod_ret_security },
+	[FL_MECH_BPF_LSM]           = { "bpf-lsm",           fl_probe_bpf_lsm },
+	[FL_MECH_FMOD_RET_SYSCALL]  = { "fmod-ret-syscall",  fl_probe_fmod_ret_syscall },
+	[FL_MECH_KPROBE_OVERRIDE]   = { "kprobe-override",   fl_probe_kprobe_override },
+	[FL_MECH_NETEM]             = { "netem",             fl_probe_netem },
+	[FL_MECH_FQ]                = { "fq",                fl_probe_fq },
+	[FL_MECH_HTB]               = { "htb",               fl_probe_htb },
+	[FL_MECH_TBF]               = { "tbf",               fl_probe_tbf },
+	[FL_MECH_NFQUEUE]           = { "nfqueue",           fl_probe_nfqueue },
+	[FL_MECH_CGROUP2]           = { "cgroup2",           fl_probe_cgroup2 },
+	[FL_MECH_SIGSTOP]           = { "sigstop",           fl_probe_sigstop },
+};
+
+static const char *const fault_names[FL_FAULT__COUNT] = {
+	[FL_FAULT_ERRNO_RUNNING]  = "syscall-errno-running",
+	[FL_FAULT_ERRNO_LAUNCHED] = "syscall-errno-launched",
+	[FL_FAULT_DELAY_RUNNING]  = "syscall-delay-running",
+	[FL_FAULT_DELAY_LAUNCHED] = "syscall-delay-launched",
+	[FL_FAULT_CRASH_POINT]    = "crash-point",
+	[FL_FAULT_PROCESS_PAUSE]  = "process-pause",
+	[FL_FAULT_SOCKET_ERRNO]   = "socket-errno-running",
+	[FL_FAULT_PACKET_DROP]    = "packet-drop-corrupt-partition",
+	[FL_FAULT_PACKET_DELAY]   = "packet-delay-loss-reorder",
+	[FL_FAULT_PACKET_RATE]    = "packet-rate",
+	[FL_FAULT_STORAGE]        = "storage",
+};
+
+/*
+ * Each rung: a mechanism, and why one would use it. A rung with a second
+ * mechanism needs both (an NFQUEUE delay line still needs tc to scope it).
+ */
+struct rung {
+	enum fl_mechanism mech;
+	const char *why;
+};
+
+#define LADDER_MAX 4
+struct ladder {
+	struct rung rungs[LADDER_MAX];
+	unsigned n;
+	const char *none; /* what to say when no rung works */
+};
+
+static const struct ladder ladders[FL_FAULT__COUNT] = {
+	[FL_FAULT_ERRNO_RUNNING] = { .n = 3, .rungs = {
+		{ FL_MECH_FMOD_RET_SYSCALL, "fmod_ret on the syscall: any syscall, any errno" },
+		{ FL_MECH_KPROBE_OVERRIDE, "kprobe override on the syscall: any syscall, any errno" },
+		{ FL_MECH_BPF_LSM, "BPF LSM hooks: the syscalls an LSM hook covers (open, read/write, mmap, connect, unlink, rename, ...)" },
+	}, .none = "no mechanism for errno on a running process: launch the command under faultline (seccomp-notify), or use cgroup-sock for socket calls" },
+	[FL_FAULT_ERRNO_LAUNCHED] = { .n = 1, .rungs = {
+		{ FL_MECH_SECCOMP_NOTIFY, "seccomp user notification: any syscall, decided in the supervisor" },
+	}, .none = "seccomp user notification is unavailable: no errno injection for launched commands" },
+	[FL_FAULT_DELAY_RUNNING] = { .n = 2, .rungs = {
+		{ FL_MECH_BPF_LOOP_DELAY, "bounded in-kernel spin at syscall entry (burns CPU for the delay)" },
+		{ FL_MECH_SIGSTOP, "SIGSTOP/SIGCONT: stalls the whole process, not one call" },
+	}, .none = "no way to stall a running process" },
+	[FL_FAULT_DELAY_LAUNCHED] = { .n = 2, .rungs = {
+		{ FL_MECH_SECCOMP_NOTIFY, "seccomp notification: the supervisor sleeps, no CPU burn" },
+		{ FL_MECH_BPF_LOOP_DELAY, "bounded in-kernel spin at syscall entry" },
+	}, .none = "no mechanism to delay syscalls" },
+	[FL_FAULT_CRASH_POINT] = { .n = 2, .rungs = {
+		{ FL_MECH_SEND_SIGNAL, "bpf_send_signal at sys_enter: delivered before the call runs" },
+		{ FL_MECH_SECCOMP_NOTIFY, "seccomp notification: the supervisor kills before answering (launched targets)" },
+	}, .none = "no crash-point mechanism" },
+	[FL_FAULT_PROCESS_PAUSE] = { .n = 1, .rungs = {
+		{ FL_MECH_SIGSTOP, "SIGSTOP, then SIGCONT after the duration" },
+	}, .none = "signals cannot be sent" },
+	[FL_FAULT_SOCKET_ERRNO] = { .n = 3, .rungs = {
+		{ FL_MECH_FMOD_RET_SYSCALL, "fmod_ret on the socket syscalls" },
+		{ FL_MECH_BPF_LSM, "BPF LSM socket hooks" },
+		{ FL_MECH_CGROUP_SOCK, "cgroup sock_create/connect/sendmsg hooks with bpf_set_retval (target must be in a cgroup)" },
+	}, .none = "no socket errno mechanism for running processes" },
+	[FL_FAULT_PACKET_DROP] = { .n = 3, .rungs = {
+		{ FL_MECH_TC, "tc clsact BPF classifier: drop, corrupt, duplicate, partition per flow" },
+		{ FL_MECH_CGROUP_SKB, "cgroup_skb: drop per cgroup" },
+		{ FL_MECH_XDP, "XDP: ingress drop only" },
+	}, .none = "no packet filter mechanism" },
+	[FL_FAULT_PACKET_DELAY] = { .n = 2, .rungs = {
+		{ FL_MECH_NETEM, "netem scoped by a tc BPF classifier" },
+		{ FL_MECH_NFQUEUE, "NFQUEUE delay line in userspace (netem is missing)" },
+	}, .none = "neither netem nor NFQUEUE: packet delay is unavailable" },
+	[FL_FAULT_PACKET_RATE] = { .n = 3, .rungs = {
+		{ FL_MECH_NETEM, "netem rate" },
+		{ FL_MECH_HTB, "HTB class scoped by a tc BPF classifier" },
+		{ FL_MECH_TBF, "TBF qdisc" },
+	}, .none = "no rate-limiting qdisc" },
+	[FL_FAULT_STORAGE] = { .n = 1, .rungs = {
+		{ FL_MECH_FUSE, "faultfs FUSE overlay" },
+	}, .none = "FUSE is unavailable: load the fuse module (modprobe fuse) and install fuse3" },
+};
+
+const char *fl_mechanism_name(enum fl_mechanism mech)
+{
+	if ((unsigned)mech >= FL_MECH__COUNT)
+		return "unknown";
+	return mechs[mech].name;
+}
+
+int fl_mechanism_from_name(const char *name, enum fl_mechanism *ret)
+{
+	for (unsigned i = 0; i < FL_MECH__COUNT; i++) {
+		if (strcmp(mechs[i].name, name) == 0) {
+			*ret = i;
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
+const char *fl_fault_kind_name(enum fl_fault_kind kind)
+{
+	if ((unsigned)kind >= FL_FAULT__COUNT)
+		return "unknown";
+	return fault_names[kind];
+}
+
+const char *fl_probe_status_name(enum fl_probe_status status)
+{
+	switch (status) {
+	case FL_PROBE_WORKS:   return "works";
+	case FL_PROBE_REFUSED: return "refused";
+	case FL_PROBE_MISSING: return "missing";
+	default:               return "unknown";
+	}
+}
+
+void fl_probe_set(struct fl_probe_result *r, enum fl_probe_status status, int err,
+		  const char *fmt, ...)
+{
+	va_list ap;
+
+	r->status = status;
+	r->err = err;
+	va_start(ap, fmt);
+	vsnprintf(r->detail, sizeof(r->detail), fmt, ap);
+	va_end(ap);
+}
+
+static void read_lockdown(char *buf, size_t len)
+{
+	char line[128];
+	FILE *f;
+	char *l, *rb;
+
+	buf[0] = '\0';
+	f = fopen("/sys/kernel/security/lockdown", "re");
+	if (!f)
+		return;
+	/* The active mode is the bracketed one: "none [integrity] confidentiality". */
+	if (fgets(line, sizeof(line), f)) {
+		l = strchr(line, '[');
+		rb = l ? strchr(l, ']') : NULL;
+		if (l && rb) {
+			*rb = '\0';
+			snprintf(buf, len, "%s", l + 1);
+		}
+	}
+	fclose(f);
+}
+
+void fl_probe_set_failure(struct fl_probe_result *r, int err, const char *what)
+{
+	char lockdown[32];
+
+	if (err < 0)
+		err = -err;
+	read_lockdown(lockdown, sizeof(lockdown));
+
+	switch (err) {
+	case EPERM:
+	case EACCES:
+		if (geteuid() != 0)
+			fl_probe_set(r, FL_PROBE_REFUSED, err, "%s: %s (not root)", what, strerror(err));
+		else if (lockdown[0] && strcmp(lockdown, "none") != 0)
+			fl_probe_set(r, FL_PROBE_REFUSED, err,
+				     "%s: %s (kernel lockdown=%s or a hardening policy)",
+				     what, strerror(err), lockdown);
+		else
+			fl_probe_set(r, FL_PROBE_REFUSED, err, "%s: %s (kernel policy refuses it)",
+				     what, strerror(err));
+		break;
+	case ENOENT:
+	case ENOTSUPP:
+	case EOPNOTSUPP:
+	case EINVAL:
+	case ESRCH:
+		fl_probe_set(r, FL_PROBE_MISSING, err, "%s: %s (not built into this kernel)",
+			     what, strerror(err));
+		break;
+	default:
+		fl_probe_set(r, FL_PROBE_REFUSED, err, "%s: %s", what, strerror(err));
+		break;
+	}
+}
+
+int fl_probe_mechanism(enum fl_mechanism mech, struct fl_probe_result *ret)
+{
+	struct fl_probe_result r = { 0 };
+	int err;
+
+	if ((unsigned)mech >= FL_MECH__COUNT)
+		return -EINVAL;
+	err = mechs[mech].probe(&r);
+	if (err < 0)
+		return err;
+	*ret = r;
+	return 0;
+}
+
+void fl_probe_pick_all(struct fl_probe_report *report)
+{
+	for (unsigned k = 0; k < FL_FAULT__COUNT; k++) {
+		const struct ladder *l = &ladders[k];
+		struct fl_probe_pick *p = &report->pick[k];
+
+		memset(p, 0, sizeof(*p));
+		for (unsigned i = 0; i < l->n; i++) {
+			if (report->mech[l->rungs[i].mech].status != FL_PROBE_WORKS)
+				continue;
+			p->found = true;
+			p->mech = l->rungs[i].mech;
+			snprintf(p->why, sizeof(p->why), "%s", l->rungs[i].why);
+			break;
+		}
+		if (!p->found)
+			snprintf(p->why, sizeof(p->why), "%s", l->none);
+	}
+}
+
+void fl_probe_identify(struct fl_probe_report *report)
+{
+	struct utsname u;
+
+	if (uname(&u) == 0)
+		snprintf(report->kernel_release, sizeof(report->kernel_release), "%s", u.release);
+	read_lockdown(report->lockdown, sizeof(report->lockdown));
+}
+
+int fl_probe_all(struct fl_probe_report *ret)
+{
+	struct fl_probe_report *rep = ret;
+	int err;
+
+	memset(rep, 0, sizeof(*rep));
+	fl_probe_identify(rep);
+
+	for (unsigned m = 0; m < FL_MECH__COUNT; m++) {
+		err = fl_probe_mechanism(m, &rep->mech[m]);
+		if (err < 0)
+			fl_probe_set(&rep->mech[m], FL_PROBE_UNKNOWN, -err,
+				     "probe failed: %s", strerror(-err));
+	}
+	fl_probe_pick_all(rep);
+	return 0;
+}

@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * One function per mechanism. Each proves the mechanism for real (load,
+ * attach, trigger, observe) and fills the result; it returns 0 when it
+ * could decide, or a negative errno when the probe itself broke.
+ * Every probe undoes what it created before it returns.
+ */
+#ifndef FAULTLINE_PROBE_INTERNAL_H
+#define FAULTLINE_PROBE_INTERNAL_H
+
+#include <stdarg.h>
+#include <faultline/probe.h>
+
+/* probe_bpf.c: programs from bpf/probe.bpf.c */
+int fl_probe_tracepoint(struct fl_probe_result *r);
+int fl_probe_raw_tp(struct fl_probe_result *r);
+int fl_probe_tp_btf(struct fl_probe_result *r);
+int fl_probe_send_signal(struct fl_probe_result *r);
+int fl_probe_bpf_loop_delay(struct fl_probe_result *r);
+int fl_probe_fentry(struct fl_probe_result *r);
+int fl_probe_fmod_ret_security(struct fl_probe_result *r);
+int fl_probe_bpf_lsm(struct fl_probe_result *r);
+int fl_probe_fmod_ret_syscall(struct fl_probe_result *r);
+int fl_probe_kprobe_override(struct fl_probe_result *r);
+/* probe_bpf_net.c */
+int fl_probe_cgroup_sock(struct fl_probe_result *r);
+int fl_probe_cgroup_skb(struct fl_probe_result *r);
+int fl_probe_tc(struct fl_probe_result *r);
+int fl_probe_xdp(struct fl_probe_result *r);
+/* probe_sys.c: real calls, no BPF */
+int fl_probe_seccomp_notify(struct fl_probe_result *r);
+int fl_probe_fuse(struct fl_probe_result *r);
+int fl_probe_cgroup2(struct fl_probe_result *r);
+int fl_probe_sigstop(struct fl_probe_result *r);
+/* probe_qdisc.c, probe_nfqueue.c */
+int fl_probe_netem(struct fl_probe_result *r);
+int fl_probe_fq(struct fl_probe_result *r);
+int fl_probe_htb(struct fl_probe_result *r);
+int fl_probe_tbf(struct fl_probe_result *r);
+int fl_probe_nfqueue(struct fl_probe_result *r);
+
+/* Fill r with a status, errno and printf-style detail. */
+void fl_probe_set(struct fl_probe_result *r, enum fl_probe_status status, int err,
+		  const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+/*
+ * Classify a failed load/attach errno into REFUSED or MISSING and write
+ * the likely cause ("kernel lockdown=integrity", "CONFIG_... not set").
+ * what names the step, e.g. "load fentry program".
+ */
+void fl_probe_set_failure(struct fl_probe_result *r, int err, const char *what);
+
+#endif
