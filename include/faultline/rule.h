@@ -5,7 +5,7 @@
  *   OPS[:KEY[=VALUE]]...
  *
  *   fsync:error=EIO:when=3+2
- *   openat:error=ENOSPC:path=/data/*.wal:prob=10%
+ *   openat:error=ENOSPC:path=*.wal:prob=10%
  *   write:delay=20ms~5ms
  *   fsync:signal=SIGKILL:when=100
  *   tcp:dport=5432:drop:prob=30%

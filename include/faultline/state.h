@@ -131,10 +131,12 @@ int fl_state_cleanup_all(const char *root, bool include_live,
 
 /*
  * Fork a watchdog that undoes this session when the controller dies, even
- * by SIGKILL. It notices through a pipe reaching EOF (and the controller's
- * pidfd). The pipe is O_CLOEXEC: a child the controller forks without
- * exec keeps the controller "alive" for the watchdog until it exits or
- * calls fl_state_watchdog_detach_child().
+ * by SIGKILL. It notices either through its pipe from the controller
+ * reaching EOF or through the controller's pidfd becoming readable, so a
+ * child the controller forked (which inherits the pipe) does not keep the
+ * watchdog waiting. The watchdog closes every other fd it inherited and
+ * ignores SIGINT/SIGTERM/SIGHUP (a ^C on the terminal must not kill it
+ * along with the controller).
  */
 int fl_state_watchdog_start(struct fl_state *st);
 /* The watchdog's pid, or 0. */

@@ -15,7 +15,7 @@
 
 #define ERRNO_MAX 4095 /* the kernel's MAX_ERRNO */
 #define SIG_MAX   64   /* the kernel's _NSIG */
-#define SIG_NAME_LEN 16
+#define SIG_NAME_LEN 24
 
 struct errno_entry {
 	const char *name;

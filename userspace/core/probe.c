@@ -78,10 +78,11 @@ struct ladder {
 };
 
 static const struct ladder ladders[FL_FAULT__COUNT] = {
-	[FL_FAULT_ERRNO_RUNNING] = { .n = 3, .rungs = {
+	[FL_FAULT_ERRNO_RUNNING] = { .n = 4, .rungs = {
 		{ FL_MECH_FMOD_RET_SYSCALL, "fmod_ret on the syscall: any syscall, any errno" },
 		{ FL_MECH_KPROBE_OVERRIDE, "kprobe override on the syscall: any syscall, any errno" },
 		{ FL_MECH_BPF_LSM, "BPF LSM hooks: the syscalls an LSM hook covers (open, read/write, mmap, connect, unlink, rename, ...)" },
+		{ FL_MECH_FMOD_RET_SECURITY, "fmod_ret on security_* hooks: the syscalls an LSM hook covers" },
 	}, .none = "no mechanism for errno on a running process: launch the command under faultline (seccomp-notify), or use cgroup-sock for socket calls" },
 	[FL_FAULT_ERRNO_LAUNCHED] = { .n = 1, .rungs = {
 		{ FL_MECH_SECCOMP_NOTIFY, "seccomp user notification: any syscall, decided in the supervisor" },
@@ -101,9 +102,10 @@ static const struct ladder ladders[FL_FAULT__COUNT] = {
 	[FL_FAULT_PROCESS_PAUSE] = { .n = 1, .rungs = {
 		{ FL_MECH_SIGSTOP, "SIGSTOP, then SIGCONT after the duration" },
 	}, .none = "signals cannot be sent" },
-	[FL_FAULT_SOCKET_ERRNO] = { .n = 3, .rungs = {
+	[FL_FAULT_SOCKET_ERRNO] = { .n = 4, .rungs = {
 		{ FL_MECH_FMOD_RET_SYSCALL, "fmod_ret on the socket syscalls" },
 		{ FL_MECH_BPF_LSM, "BPF LSM socket hooks" },
+		{ FL_MECH_FMOD_RET_SECURITY, "fmod_ret on security_socket_* hooks" },
 		{ FL_MECH_CGROUP_SOCK, "cgroup sock_create/connect/sendmsg hooks with bpf_set_retval (target must be in a cgroup)" },
 	}, .none = "no socket errno mechanism for running processes" },
 	[FL_FAULT_PACKET_DROP] = { .n = 3, .rungs = {

@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * faultfs internals shared by its files: the inode table and the
+ * low-level operations of the passthrough.
+ */
+#ifndef FAULTFS_H
+#define FAULTFS_H
+
+#define FUSE_USE_VERSION 312
+
+#include <fuse_lowlevel.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+
+/*
+ * One backing file or directory the kernel knows about. fd is an O_PATH
+ * descriptor, so renames in the backing tree never make it stale. The
+ * kernel's fuse_ino_t is the struct's address.
+ */
+struct ffs_inode {
+	struct ffs_inode *next;   /* hash chain, under table lock */
+	int fd;
+	dev_t dev;
+	ino_t ino;
+	uint64_t nlookup;         /* lookups not yet forgotten, under table lock */
+};
+
+#define FFS_BUCKETS 4096
+
+struct ffs {
+	struct ffs_inode root;    /* never forgotten */
+	pthread_mutex_t lock;
+	struct ffs_inode *bucket[FFS_BUCKETS];
+	double timeout;           /* entry and attribute cache, seconds */
+	int chown_new;            /* running as root: new files belong to the caller */
+};
+
+/* inode.c */
+int ffs_init(struct ffs *fs, const char *backing);
+void ffs_destroy(struct ffs *fs);
+struct ffs_inode *ffs_inode(fuse_req_t req, fuse_ino_t ino);
+/*
+ * Find or add the inode of (dev, ino); takes one lookup reference. fd is
+ * consumed: kept by a new inode, closed if the inode is known already.
+ */
+int ffs_inode_get(struct ffs *fs, int fd, const struct stat *st, struct ffs_inode **ret);
+void ffs_inode_forget(struct ffs *fs, struct ffs_inode *inode, uint64_t n);
+
+/* passthrough.c */
+extern const struct fuse_lowlevel_ops ffs_ops;
+
+#endif /* FAULTFS_H */

@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* Internal to the state/cleanup files of userspace/core. */
+#ifndef FAULTLINE_STATE_PRIV_H
+#define FAULTLINE_STATE_PRIV_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include <jansson.h>
+
+#include <faultline/state.h>
+
+struct fl_state {
+	char name[64];          /* <pid>-<starttime>[-N] */
+	char dir[4096 - 128];  /* leaves room for a record name in PATH_MAX */
+	uint64_t next_id;
+	pid_t wd_pid;           /* watchdog, or 0 */
+	int wd_fd;              /* write end of the watchdog pipe, or -1 */
+};
+
+/* Write rec (a JSON object, reference taken) as the next record of kind. */
+int fl_state_write_record(struct fl_state *st, const char *kind, json_t *rec,
+			  uint64_t *ret_id);
+/* Tell the watchdog to exit without undoing, and reap it. */
+void fl_state_watchdog_stop(struct fl_state *st);
+
+/* Where `ip netns add` binds named network namespaces. */
+#define FL_NETNS_RUN_DIR "/run/netns"
+
+/* Field 22 of /proc/PID/stat (clock ticks since boot). -ENOENT if gone. */
+int fl_proc_starttime(pid_t pid, uint64_t *ret);
+
+/* A netns name usable as a file name under /run/netns. */
+int fl_netns_name_valid(const char *name);
+/*
+ * Move the calling thread into netns name ("" or NULL = stay). *ret_saved
+ * gets an fd to restore with fl_netns_leave(), or -1 when nothing changed.
+ */
+int fl_netns_enter(const char *name, int *ret_saved);
+int fl_netns_leave(int saved);
+
+/*
+ * Undo one parsed record. Always fills what (description of the object);
+ * on failure returns a negative errno and fills msg. "Already gone" is 0.
+ */
+typedef int (*fl_undo_fn)(json_t *rec, char *what, size_t what_len,
+			  char *msg, size_t msg_len);
+
+int fl_undo_mount(json_t *rec, char *what, size_t what_len, char *msg, size_t msg_len);
+int fl_undo_cgroup(json_t *rec, char *what, size_t what_len, char *msg, size_t msg_len);
+int fl_undo_netns(json_t *rec, char *what, size_t what_len, char *msg, size_t msg_len);
+int fl_undo_sigcont(json_t *rec, char *what, size_t what_len, char *msg, size_t msg_len);
+int fl_undo_qdisc(json_t *rec, char *what, size_t what_len, char *msg, size_t msg_len);
+int fl_undo_tc_filter(json_t *rec, char *what, size_t what_len, char *msg, size_t msg_len);
+int fl_undo_iptables(json_t *rec, char *what, size_t what_len, char *msg, size_t msg_len);
+
+/* tc-style handles: "root", "clsact", "none", "1:", "1:10". */
+void fl_tc_handle_format(uint32_t handle, char *buf, size_t len);
+int fl_tc_handle_parse(const char *s, uint32_t *ret);
+
+/* Undo one session directory, newest record first; items go to report (may be NULL). */
+int fl_state_undo_session(const char *dir, const char *session,
+			  struct fl_cleanup_report *report);
+
+#endif /* FAULTLINE_STATE_PRIV_H */
