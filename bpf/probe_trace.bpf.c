@@ -50,10 +50,14 @@ int BPF_PROG(fl_probe_tpbtf, struct pt_regs *regs, long id)
 	return 0;
 }
 
-SEC("tracepoint/syscalls/sys_enter_getppid")
-int fl_probe_signal(void *ctx)
+/*
+ * The signal and delay probes hook sys_enter the way the syscall injector
+ * (bpf/syscall.bpf.c) does, so they prove what it will use.
+ */
+SEC("raw_tracepoint/sys_enter")
+int fl_probe_signal(struct bpf_raw_tracepoint_args *ctx)
 {
-	if (!is_target())
+	if (!is_target() || (long)ctx->args[1] != target_nr)
 		return 0;
 	__sync_fetch_and_add(&hits, 1);
 	signal_ret = bpf_send_signal(SIGKILL);
@@ -67,12 +71,12 @@ static long spin_step(__u32 index, void *ctx)
 	return bpf_ktime_get_ns() >= *deadline;
 }
 
-SEC("tracepoint/syscalls/sys_enter_getppid")
-int fl_probe_delay(void *ctx)
+SEC("raw_tracepoint/sys_enter")
+int fl_probe_delay(struct bpf_raw_tracepoint_args *ctx)
 {
 	__u64 start, deadline;
 
-	if (!is_target())
+	if (!is_target() || (long)ctx->args[1] != target_nr)
 		return 0;
 	start = bpf_ktime_get_ns();
 	deadline = start + delay_ns;

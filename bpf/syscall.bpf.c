@@ -51,11 +51,15 @@ struct {
 
 static __always_inline bool nr_in_mask(const struct fl_sc_rule *r, long nr)
 {
-	__u64 n = (__u64)nr;
+	__u64 n = (__u64)nr, word;
 
 	if (nr < 0 || n >= FL_SC_NR_MAX)
 		return false;
-	return r->nr_mask[(n / 64) & (FL_SC_MASK_WORDS - 1)] & (1ull << (n % 64));
+	word = n / 64;
+	/* Keep the mask: clang would drop it as redundant, the verifier needs it. */
+	barrier_var(word);
+	word &= FL_SC_MASK_WORDS - 1;
+	return r->nr_mask[word] & (1ull << (n % 64));
 }
 
 /* strace's when=FIRST..LAST+STEP for the nth call (from 1). */

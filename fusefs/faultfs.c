@@ -158,7 +158,9 @@ int main(int argc, char **argv)
 		if (!loop)
 			goto out;
 		fuse_loop_cfg_set_clone_fd(loop, opts.clone_fd);
-		fuse_loop_cfg_set_max_threads(loop, opts.max_threads);
+		/* libfuse leaves it at -1 when -o max_threads was not given. */
+		if ((int)opts.max_threads > 0)
+			fuse_loop_cfg_set_max_threads(loop, opts.max_threads);
 		fuse_loop_cfg_set_idle_threads(loop, opts.max_idle_threads);
 		ret = fuse_session_loop_mt(se, loop) ? 1 : 0;
 	}

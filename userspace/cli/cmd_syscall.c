@@ -18,6 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <bpf/libbpf.h>
 #include <jansson.h>
 #include <faultline/event.h>
 #include <faultline/rule.h>
@@ -162,11 +163,8 @@ static int parse_rules(const struct opts *o, struct fl_rule *rules)
 		memset(&err, 0, sizeof(err));
 		if (fl_rule_parse(o->rule_text[i], &rules[i], &err) ||
 		    fl_syscall_rule_check(&rules[i], &err)) {
-			if (err.column)
-				fl_cli_error("rule %zu '%s': %s (column %u)", i,
-					     o->rule_text[i], err.message, err.column);
-			else
-				fl_cli_error("rule %zu '%s': %s", i, o->rule_text[i], err.message);
+			/* The parser's message names the column already. */
+			fl_cli_error("rule %zu '%s': %s", i, o->rule_text[i], err.message);
 			return -EINVAL;
 		}
 	}
@@ -315,7 +313,8 @@ int cmd_syscall(int argc, char **argv, const struct fl_cli *cli)
 	struct run r = { .o = &o };
 	struct summary sum = { 0 };
 	sigset_t mask, oldmask;
-	bool masked = false, exited = false, interrupted = false;
+	bool masked = false, exited = false;
+	int interrupted = 0; /* the first SIGINT/SIGTERM/SIGHUP received */
 	uint64_t deadline = 0;
 	int go[2] = { -1, -1 }, sfd = -1, wstatus = 0, ret, err;
 	pid_t pid = -1;
@@ -330,6 +329,9 @@ int cmd_syscall(int argc, char **argv, const struct fl_cli *cli)
 		goto out;
 	}
 	ret = EXIT_INTERNAL;
+	/* libbpf's load logs are for -v; errors are reported once, below. */
+	if (!o.verbose)
+		libbpf_set_print(NULL);
 
 	if (o.log_path) {
 		err = fl_event_log_open(o.log_path, &r.log);
@@ -440,7 +442,7 @@ int cmd_syscall(int argc, char **argv, const struct fl_cli *cli)
 				fl_cli_error("not waiting for pid %d any longer", pid);
 				break;
 			}
-			interrupted = true;
+			interrupted = (int)si.ssi_signo;
 			/* A terminal's ^C already reached CMD: it shares our process group. */
 			if (si.ssi_code != SI_KERNEL)
 				kill(pid, (int)si.ssi_signo);
@@ -454,7 +456,10 @@ int cmd_syscall(int argc, char **argv, const struct fl_cli *cli)
 	if (r.log_err)
 		fl_cli_error("event log '%s': %s (events were lost)", o.log_path,
 			     strerror(-r.log_err));
-	ret = exited ? exit_status(wstatus) : EXIT_INTERNAL;
+	if (exited)
+		ret = exit_status(wstatus);
+	else
+		ret = interrupted ? 128 + interrupted : EXIT_INTERNAL;
 out:
 	fl_syscall_session_close(s);
 	if (go[0] >= 0)

@@ -38,7 +38,9 @@ static void sleep_ms(long ms)
 int fl_undo_mount(json_t *rec, char *what, size_t what_len, char *msg, size_t msg_len)
 {
 	const char *path = get_str(rec, "path");
-	json_t *id = json_object_get(rec, "mnt_id");
+	json_t *uid = json_object_get(rec, "mnt_id_unique");
+	json_t *id = json_is_integer(uid) ? uid : json_object_get(rec, "mnt_id");
+	unsigned int mask = json_is_integer(uid) ? STATX_MNT_ID_UNIQUE : STATX_MNT_ID;
 	struct statx stx;
 
 	if (!path || path[0] != '/') {
@@ -47,11 +49,11 @@ int fl_undo_mount(json_t *rec, char *what, size_t what_len, char *msg, size_t ms
 	}
 	snprintf(what, what_len, "mount %s", path);
 	if (statx(AT_FDCWD, path, AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT,
-		  STATX_MNT_ID, &stx) < 0) {
+		  mask, &stx) < 0) {
 		if (errno == ENOENT)
 			return 0;
 		/* e.g. ENOTCONN from a dead FUSE daemon: unmount unverified. */
-	} else if (json_is_integer(id) && (stx.stx_mask & STATX_MNT_ID) &&
+	} else if (json_is_integer(id) && (stx.stx_mask & mask) &&
 		   stx.stx_mnt_id != (uint64_t)json_integer_value(id)) {
 		return 0; /* ours is gone; this is someone else's mount */
 	}

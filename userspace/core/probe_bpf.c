@@ -3,12 +3,12 @@
  * Probes for the syscall-tracing BPF mechanisms. Each loads one tiny
  * program from bpf/probe_trace.bpf.c or bpf/probe_attach.bpf.c in a forked
  * child, attaches it, makes the child call the hooked syscall and checks
- * the effect. The programs act only on the child's tgid, and everything
- * they attach dies with the child.
+ * the effect; the programs act only on the child's tgid, and everything
+ * they attach dies with the child. The send_signal probe is the exception:
+ * its child is the victim, so the caller loads the program and forks it.
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -126,6 +126,12 @@ int fl_probe_bpf_in_child(int (*fn)(struct fl_probe_result *r, void *arg), void 
 	libbpf_set_print(old);
 	if (err < 0)
 		return err;
+	if (status < 0 && res.status == FL_PROBE_UNKNOWN && (flags & FL_CHILD_NEWNET) &&
+	    (status == -EPERM || status == -EACCES)) {
+		/* The child could not even make its namespace: fn never ran. */
+		fl_probe_set_failure(r, status, "create the probe's network namespace");
+		return 0;
+	}
 	if (status < 0)
 		return status;
 	if (res.status == FL_PROBE_UNKNOWN)
@@ -305,7 +311,7 @@ static void judge_signal(struct fl_probe_result *r, int wstatus, char marker,
 
 	if (WIFSIGNALED(wstatus) && WTERMSIG(wstatus) == SIGKILL && !marker && skel->bss->hits)
 		fl_probe_set(r, FL_PROBE_WORKS, 0,
-			     "SIGKILL sent at sys_enter_getppid killed the child before the call returned");
+			     "SIGKILL sent at sys_enter of getppid() killed the child before the call returned");
 	else if (sret < 0)
 		fl_probe_set(r, FL_PROBE_REFUSED, (int)-sret,
 			     "bpf_send_signal(SIGKILL) failed: %s", strerror((int)-sret));
@@ -357,9 +363,10 @@ int fl_probe_send_signal(struct fl_probe_result *ret)
 	fl_probe_bpf_autoload_none(skel->obj);
 	bpf_program__set_autoload(skel->progs.fl_probe_signal, true);
 	skel->rodata->target_tgid = pid;
+	skel->rodata->target_nr = SYS_getppid;
 	err = probe_trace_bpf__load(skel);
 	if (err) {
-		if (fl_probe_bpf_helper_missing(BPF_PROG_TYPE_TRACEPOINT, 0, BPF_FUNC_send_signal))
+		if (fl_probe_bpf_helper_missing(BPF_PROG_TYPE_RAW_TRACEPOINT, 0, BPF_FUNC_send_signal))
 			fl_probe_set(r, FL_PROBE_MISSING, EINVAL,
 				     "bpf_send_signal helper not available (kernel < 5.3)");
 		else
@@ -368,7 +375,7 @@ int fl_probe_send_signal(struct fl_probe_result *ret)
 	}
 	link = bpf_program__attach(skel->progs.fl_probe_signal);
 	if (!link) {
-		set_tracepoint_attach_failure(r, -errno, "attach bpf_send_signal tracepoint");
+		fl_probe_set_failure(r, -errno, "attach bpf_send_signal program to raw_tracepoint sys_enter");
 		goto judged;
 	}
 	skel->bss->armed = 1;
@@ -422,11 +429,12 @@ static int delay_child(struct fl_probe_result *r, void *arg)
 	fl_probe_bpf_autoload_none(skel->obj);
 	bpf_program__set_autoload(skel->progs.fl_probe_delay, true);
 	skel->rodata->target_tgid = getpid();
+	skel->rodata->target_nr = SYS_getppid;
 	skel->rodata->delay_ns = DELAY_REQUEST_NS;
 
 	err = probe_trace_bpf__load(skel);
 	if (err) {
-		if (fl_probe_bpf_helper_missing(BPF_PROG_TYPE_TRACEPOINT, 0, BPF_FUNC_loop))
+		if (fl_probe_bpf_helper_missing(BPF_PROG_TYPE_RAW_TRACEPOINT, 0, BPF_FUNC_loop))
 			fl_probe_set(r, FL_PROBE_MISSING, EINVAL,
 				     "bpf_loop helper not available (kernel < 5.17)");
 		else
@@ -435,7 +443,7 @@ static int delay_child(struct fl_probe_result *r, void *arg)
 	}
 	link = bpf_program__attach(skel->progs.fl_probe_delay);
 	if (!link) {
-		set_tracepoint_attach_failure(r, -errno, "attach bpf_loop delay tracepoint");
+		fl_probe_set_failure(r, -errno, "attach bpf_loop delay program to raw_tracepoint sys_enter");
 		goto out;
 	}
 

@@ -277,8 +277,10 @@ static int probe_cgroup(enum net_kind kind, struct fl_probe_result *r)
 		return 0;
 	}
 	if (err < 0) {
-		fl_probe_set(r, FL_PROBE_REFUSED, -err, "create cgroup %s: %s", name,
-			     strerror(-err));
+		char what[96];
+
+		snprintf(what, sizeof(what), "create cgroup %s", name);
+		fl_probe_set_failure(r, err, what);
 		return 0;
 	}
 	err = fl_probe_bpf_in_child(cgroup_child, &a, FL_CHILD_NEWNET, r);

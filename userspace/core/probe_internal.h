@@ -11,7 +11,7 @@
 #include <stdarg.h>
 #include <faultline/probe.h>
 
-/* probe_bpf.c: programs from bpf/probe.bpf.c */
+/* probe_bpf.c: programs from bpf/probe_trace.bpf.c and bpf/probe_attach.bpf.c */
 int fl_probe_tracepoint(struct fl_probe_result *r);
 int fl_probe_raw_tp(struct fl_probe_result *r);
 int fl_probe_tp_btf(struct fl_probe_result *r);
@@ -22,7 +22,7 @@ int fl_probe_fmod_ret_security(struct fl_probe_result *r);
 int fl_probe_bpf_lsm(struct fl_probe_result *r);
 int fl_probe_fmod_ret_syscall(struct fl_probe_result *r);
 int fl_probe_kprobe_override(struct fl_probe_result *r);
-/* probe_bpf_net.c */
+/* probe_bpf_net.c: programs from bpf/probe_net.bpf.c */
 int fl_probe_cgroup_sock(struct fl_probe_result *r);
 int fl_probe_cgroup_skb(struct fl_probe_result *r);
 int fl_probe_tc(struct fl_probe_result *r);

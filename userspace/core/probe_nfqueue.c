@@ -36,6 +36,7 @@
 
 #define NFQ_TIMEOUT_MS   4000 /* whole child, iptables included */
 #define NFQ_STEP_MS      1000
+#define NFQ_TOOL_MS      1500 /* iptables waits up to 1 s for the xtables lock */
 #define NFQ_HOLD_MS      10
 #define NFQ_QUEUE_NUM    4242
 #define NFQ_MARKER       "faultline-nfqueue-probe"
@@ -117,7 +118,7 @@ static bool find_tool(const char *name, char *path, size_t len)
  */
 static int run_tool(char *const argv[], char *out, size_t out_len)
 {
-	long long deadline = now_ns() + NFQ_STEP_MS * 1000000LL;
+	long long deadline = now_ns() + NFQ_TOOL_MS * 1000000LL;
 	size_t used = 0;
 	int pfd[2], status = 0, err = 0;
 	pid_t pid;
@@ -179,7 +180,7 @@ static int nfq_rule(const char *tool, const char *op, int port, char *out, size_
 {
 	char portstr[16], queuestr[16];
 	char *const argv[] = {
-		(char *)tool, "-w", "2", "-t", "mangle", (char *)op, "OUTPUT",
+		(char *)tool, "-w", "1", "-t", "mangle", (char *)op, "OUTPUT",
 		"-p", "udp", "-d", "127.0.0.1", "--dport", portstr,
 		"-j", "NFQUEUE", "--queue-num", queuestr, NULL,
 	};

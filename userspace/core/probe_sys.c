@@ -426,6 +426,7 @@ struct fuse_probe_fs {
 
 enum fuse_stage {
 	FS_OK = 0,
+	FS_PRIVATE,
 	FS_TMPDIR,
 	FS_SESSION,
 	FS_MOUNT,
@@ -437,6 +438,7 @@ enum fuse_stage {
 
 static const char *const fuse_stage_names[] = {
 	[FS_OK]      = "ok",
+	[FS_PRIVATE] = "make the probe's mount namespace private",
 	[FS_TMPDIR]  = "mkdtemp",
 	[FS_SESSION] = "fuse_session_new",
 	[FS_MOUNT]   = "fuse_session_mount",
@@ -642,14 +644,17 @@ static int fuse_child(void *shared, void *arg)
 	 */
 	if (unshare(CLONE_NEWNS) == 0) {
 		if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0) {
-			sh->stage = FS_MOUNT;
-			return -errno;
+			sh->stage = FS_PRIVATE;
+			sh->err = errno;
+			return 0;
 		}
 		sh->private_ns = true;
 	}
 
 	sh->stage = FS_TMPDIR;
-	snprintf(sh->dir, sizeof(sh->dir), "/tmp/faultline-probe-fuse-XXXXXX");
+	/* The prober's pid in the name says whose directory it is. */
+	snprintf(sh->dir, sizeof(sh->dir), "/tmp/faultline-probe-fuse-%d-XXXXXX",
+		 *(const pid_t *)arg);
 	if (!mkdtemp(sh->dir)) {
 		sh->dir[0] = '\0';
 		sh->err = errno;
@@ -733,6 +738,7 @@ static bool is_mounted(const char *dir)
 int fl_probe_fuse(struct fl_probe_result *r)
 {
 	struct fuse_probe_shared sh = { 0 };
+	pid_t self = getpid();
 	int fd, err, status = 0;
 
 	fd = open("/dev/fuse", O_RDWR | O_CLOEXEC);
@@ -748,7 +754,7 @@ int fl_probe_fuse(struct fl_probe_result *r)
 	}
 	close(fd);
 
-	err = fl_child_run(fuse_child, NULL, 0, PROBE_TIMEOUT_MS, &sh, sizeof(sh), &status);
+	err = fl_child_run(fuse_child, &self, 0, PROBE_TIMEOUT_MS, &sh, sizeof(sh), &status);
 
 	/* Last resort for a child that was killed without a private namespace. */
 	if (sh.dir[0]) {

@@ -26,6 +26,10 @@ int fl_state_write_record(struct fl_state *st, const char *kind, json_t *rec,
 /* Tell the watchdog to exit without undoing, and reap it. */
 void fl_state_watchdog_stop(struct fl_state *st);
 
+#ifndef STATX_MNT_ID_UNIQUE
+#define STATX_MNT_ID_UNIQUE 0x00004000U
+#endif
+
 /* Where `ip netns add` binds named network namespaces. */
 #define FL_NETNS_RUN_DIR "/run/netns"
 

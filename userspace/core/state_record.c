@@ -27,8 +27,14 @@ int fl_state_record_mount(struct fl_state *st, const char *path, uint64_t *ret_i
 	if (!realpath(path, real))
 		return -errno;
 	rec = json_pack("{s:s}", "path", real);
+	/* Plain mount ids are recycled at once; prefer the unique ones (6.8+). */
 	if (rec && statx(AT_FDCWD, real, AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT,
-			 STATX_MNT_ID, &stx) == 0 && (stx.stx_mask & STATX_MNT_ID))
+			 STATX_MNT_ID_UNIQUE, &stx) == 0 &&
+	    (stx.stx_mask & STATX_MNT_ID_UNIQUE))
+		json_object_set_new(rec, "mnt_id_unique",
+				    json_integer((json_int_t)stx.stx_mnt_id));
+	else if (rec && statx(AT_FDCWD, real, AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT,
+			      STATX_MNT_ID, &stx) == 0 && (stx.stx_mask & STATX_MNT_ID))
 		json_object_set_new(rec, "mnt_id", json_integer((json_int_t)stx.stx_mnt_id));
 	return fl_state_write_record(st, "mount", rec, ret_id);
 }

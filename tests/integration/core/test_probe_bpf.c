@@ -22,6 +22,8 @@
 #include <faultline/cgroup.h>
 #include <faultline/probe.h>
 
+#include "core/probe_bpf_priv.h"
+
 static const enum fl_mechanism bpf_mechs[] = {
 	FL_MECH_TRACEPOINT, FL_MECH_RAW_TP, FL_MECH_TP_BTF, FL_MECH_SEND_SIGNAL,
 	FL_MECH_BPF_LOOP_DELAY, FL_MECH_CGROUP_SOCK, FL_MECH_CGROUP_SKB, FL_MECH_TC,
@@ -172,6 +174,22 @@ static void test_kprobe_override_is_unavailable_on_this_kernel(void **state)
 	expect_unavailable(FL_MECH_KPROBE_OVERRIDE);
 }
 
+static void test_helper_check_tells_a_missing_helper_from_a_present_one(void **state)
+{
+	need_root(NULL);
+	/* bpf_get_current_pid_tgid exists for tracepoints on every kernel we support. */
+	assert_false(fl_probe_bpf_helper_missing(BPF_PROG_TYPE_TRACEPOINT, 0,
+						 BPF_FUNC_get_current_pid_tgid));
+	/* Only kprobes may override a return value. */
+	assert_true(fl_probe_bpf_helper_missing(BPF_PROG_TYPE_XDP, 0, BPF_FUNC_override_return));
+	if (!kernel_is_618())
+		return;
+	assert_false(fl_probe_bpf_helper_missing(BPF_PROG_TYPE_CGROUP_SOCK_ADDR,
+						 BPF_CGROUP_INET4_CONNECT, BPF_FUNC_set_retval));
+	assert_true(fl_probe_bpf_helper_missing(BPF_PROG_TYPE_KPROBE, 0,
+						BPF_FUNC_override_return));
+}
+
 static double now_s(void)
 {
 	struct timespec ts;
@@ -187,8 +205,13 @@ static void test_all_bpf_probes_take_under_a_second(void **state)
 
 	need_root(NULL);
 	t0 = now_s();
-	for (unsigned i = 0; i < N_MECHS; i++)
+	for (unsigned i = 0; i < N_MECHS; i++) {
+		double t1 = now_s();
+
 		assert_int_equal(fl_probe_mechanism(bpf_mechs[i], &r), 0);
+		print_message("  %-18s %5.1f ms\n", fl_mechanism_name(bpf_mechs[i]),
+			      (now_s() - t1) * 1e3);
+	}
 	took = now_s() - t0;
 	print_message("  %zu BPF probes took %.0f ms\n", N_MECHS, took * 1e3);
 	assert_true(took < 1.0);
@@ -267,6 +290,7 @@ int main(void)
 		cmocka_unit_test(test_bpf_lsm_is_refused_with_eperm_on_this_kernel),
 		cmocka_unit_test(test_fmod_ret_on_syscall_is_unavailable_on_this_kernel),
 		cmocka_unit_test(test_kprobe_override_is_unavailable_on_this_kernel),
+		cmocka_unit_test(test_helper_check_tells_a_missing_helper_from_a_present_one),
 		cmocka_unit_test(test_all_bpf_probes_take_under_a_second),
 		cmocka_unit_test(test_bpf_probes_leave_no_programs_or_cgroups),
 	};

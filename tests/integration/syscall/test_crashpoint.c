@@ -63,7 +63,9 @@ static bool require_crashpoints(void)
 
 static void path_in(const struct fl_fixture *fx, const char *name, char *buf, size_t len)
 {
-	snprintf(buf, len, "%s/%s", fx->path, name);
+	int n = snprintf(buf, len, "%s/%s", fx->path, name);
+
+	assert_true(n > 0 && (size_t)n < len);
 }
 
 static char *slurp(const char *path)
@@ -102,7 +104,11 @@ static int run(char *const argv[], const char *out_path)
 		int fd = open(out_path ? out_path : "/dev/null",
 			      O_WRONLY | O_CREAT | O_TRUNC, 0644);
 
-		if (fd < 0 || dup2(fd, STDOUT_FILENO) < 0)
+		int null = open("/dev/null", O_WRONLY);
+
+		/* faultline's summary goes to stderr: keep test output readable. */
+		if (fd < 0 || null < 0 || dup2(fd, STDOUT_FILENO) < 0 ||
+		    dup2(null, STDERR_FILENO) < 0)
 			_exit(120);
 		execv(argv[0], argv);
 		_exit(121);
