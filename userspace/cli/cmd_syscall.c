@@ -65,7 +65,8 @@ static void usage(FILE *out)
 		"            3 = the 3rd only, 3..5, 3+2 = 3rd, 5th, 7th..., 3..9+2\n"
 		"  count=    at most N injections\n"
 		"  prob=     inject with this probability (10%%, 0.1); not seedable yet\n"
-		"Rules are tried in order; the first that fires wins. At most %d rules.\n"
+		"Rules are tried in order; the first that fires wins, and the rules after it\n"
+		"do not count that call. At most %d rules.\n"
 		"\n"
 		"Only signal= is implemented so far: error=, retval=, delay=, path=, seed=\n"
 		"and for= in a rule are refused with the reason.\n"
@@ -346,9 +347,11 @@ int cmd_syscall(int argc, char **argv, const struct fl_cli *cli)
 		struct fl_probe_result why;
 
 		fl_syscall_probe(&why);
-		fl_cli_error("crash points need bpf_send_signal at sys_enter, which this kernel does not allow: %s (%s)%s",
-			     why.detail, fl_probe_status_name(why.status),
-			     geteuid() ? "; run as root" : "");
+		if (geteuid())
+			fl_cli_error("crash points need root (CAP_BPF, CAP_PERFMON): %s", why.detail);
+		else
+			fl_cli_error("crash points need bpf_send_signal at sys_enter, which this kernel does not allow (%s): %s",
+				     fl_probe_status_name(why.status), why.detail);
 		goto out;
 	} else if (err) {
 		fl_cli_error("cannot load the syscall fault program: %s%s", strerror(-err),

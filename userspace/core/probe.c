@@ -96,7 +96,7 @@ static const struct ladder ladders[FL_FAULT__COUNT] = {
 		{ FL_MECH_BPF_LOOP_DELAY, "bounded in-kernel spin at syscall entry" },
 	}, .none = "no mechanism to delay syscalls" },
 	[FL_FAULT_CRASH_POINT] = { .n = 2, .rungs = {
-		{ FL_MECH_SEND_SIGNAL, "bpf_send_signal at sys_enter: delivered before the call runs" },
+		{ FL_MECH_SEND_SIGNAL, "bpf_send_signal at sys_enter: the process never sees the call return (the kernel may still complete it)" },
 		{ FL_MECH_SECCOMP_NOTIFY, "seccomp notification: the supervisor kills before answering (launched targets)" },
 	}, .none = "no crash-point mechanism" },
 	[FL_FAULT_PROCESS_PAUSE] = { .n = 1, .rungs = {

@@ -28,7 +28,12 @@
 
 #define NSEC_PER_MSEC 1000000ull
 #define DELAY_REQUEST_NS (20 * NSEC_PER_MSEC)
-#define DELAY_SLACK_NS (15 * NSEC_PER_MSEC)
+/*
+ * Preemption on a busy host can stretch the measured call well past the
+ * spin; the spin itself is what the kernel must prove, so only a grossly
+ * late return counts against it.
+ */
+#define DELAY_SLACK_NS (500 * NSEC_PER_MSEC)
 
 #if defined(__x86_64__)
 #define SYS_PREFIX "__x64_"
@@ -455,7 +460,8 @@ static int delay_child(struct fl_probe_result *r, void *arg)
 
 	req_ms = DELAY_REQUEST_NS / 1e6;
 	got_ms = took / 1e6;
-	if (took >= DELAY_REQUEST_NS && took <= DELAY_REQUEST_NS + DELAY_SLACK_NS)
+	if (took >= DELAY_REQUEST_NS && skel->bss->spun_ns >= DELAY_REQUEST_NS &&
+	    took <= DELAY_REQUEST_NS + DELAY_SLACK_NS)
 		fl_probe_set(r, FL_PROBE_WORKS, 0, "%.0f ms requested, %.1f ms measured",
 			     req_ms, got_ms);
 	else

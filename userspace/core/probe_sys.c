@@ -633,7 +633,15 @@ static int fuse_child(void *shared, void *arg)
 	bool mounted = false, running = false;
 	int err = 0;
 
+	int devnull;
+
+	/* Nothing may reach our stderr: not libfuse, not a fusermount3 it runs. */
 	fuse_set_log_func(fuse_quiet_log);
+	devnull = open("/dev/null", O_WRONLY | O_CLOEXEC);
+	if (devnull >= 0) {
+		dup2(devnull, STDERR_FILENO);
+		close(devnull);
+	}
 	fs.len = snprintf(fs.content, sizeof(fs.content), "faultline probe %d %lld\n",
 			  (int)getpid(), now_ns());
 
@@ -668,6 +676,7 @@ static int fuse_child(void *shared, void *arg)
 		goto out;
 	}
 	sh->stage = FS_MOUNT;
+	errno = 0;
 	if (fuse_session_mount(se, sh->dir) != 0) {
 		/* libfuse logs the reason; the kernel's errno is usually still set. */
 		err = errno ? -errno : -EPERM;
@@ -710,6 +719,7 @@ out:
 			fuse_session_unmount(se);
 		fuse_session_destroy(se);
 	}
+	fuse_opt_free_args(&args);
 	rmdir(sh->dir);
 	sh->lookups = fs.lookups;
 	sh->reads = fs.reads;
