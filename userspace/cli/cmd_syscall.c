@@ -164,8 +164,8 @@ static int parse_rules(const struct opts *o, struct fl_rule *rules)
 		memset(&err, 0, sizeof(err));
 		if (fl_rule_parse(o->rule_text[i], &rules[i], &err) ||
 		    fl_syscall_rule_check(&rules[i], &err)) {
-			/* The parser's message names the column already. */
-			fl_cli_error("rule %zu '%s': %s", i, o->rule_text[i], err.message);
+			/* "RULE: MESSAGE"; the message names the column already. */
+			fl_cli_error("%s: %s", o->rule_text[i], err.message);
 			return -EINVAL;
 		}
 	}

@@ -19,7 +19,15 @@ static const struct syscall_entry syscalls[] = {
 #undef FL_SYSCALL
 };
 
+/* By number, for O(1) lookups; numbers are unique on every arch. */
+static const char *const names_by_nr[] = {
+#define FL_SYSCALL(name, nr) [nr] = #name,
+#include "syscall_names.h"
+#undef FL_SYSCALL
+};
+
 #define N_SYSCALLS (sizeof(syscalls) / sizeof(syscalls[0]))
+#define N_BY_NR (sizeof(names_by_nr) / sizeof(names_by_nr[0]))
 
 int fl_syscall_nr(const char *name)
 {
@@ -35,11 +43,7 @@ int fl_syscall_nr(const char *name)
 
 const char *fl_syscall_name(int nr)
 {
-	size_t i;
-
-	/* The table is sorted by number, but a scan of ~400 is cheap enough. */
-	for (i = 0; i < N_SYSCALLS; i++)
-		if (syscalls[i].nr == nr)
-			return syscalls[i].name;
-	return NULL;
+	if (nr < 0 || (size_t)nr >= N_BY_NR)
+		return NULL;
+	return names_by_nr[nr];
 }
