@@ -13,7 +13,10 @@ BUILD   ?= build
 V       ?= 0
 SAN     ?= 0
 
-CC       ?= gcc
+# make's built-in CC is cc: use gcc unless the caller chose a compiler.
+ifeq ($(origin CC),default)
+CC        = gcc
+endif
 CLANG    ?= clang
 BPFTOOL  ?= bpftool
 PKGS      = libbpf fuse3 libnl-3.0 libnl-route-3.0 libnl-nf-3.0 jansson
@@ -29,14 +32,16 @@ endif
 VERSION := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
 
 WARN    = -Wall -Wextra -Werror -Wno-unused-parameter -Wshadow -Wformat=2 -Wstrict-prototypes
+# 'override': 'make CFLAGS=-O0' replaces -O2 -g only, not what the build needs.
 CFLAGS ?= -O2 -g
-CFLAGS += -std=gnu11 $(WARN) -fPIC -D_GNU_SOURCE -DFL_VERSION='"$(VERSION)"' \
+override CFLAGS += -std=gnu11 $(WARN) -fPIC -D_GNU_SOURCE -DFL_VERSION='"$(VERSION)"' \
           -Iinclude -I$(BUILD)/include -Iuserspace \
           $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 LDLIBS  = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lelf -lz -lpthread -lm
 ifeq ($(SAN),1)
-CFLAGS  += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
-LDFLAGS += -fsanitize=address,undefined
+override CFLAGS  += -fsanitize=address,undefined -fno-omit-frame-pointer \
+		    -fno-sanitize-recover=undefined
+override LDFLAGS += -fsanitize=address,undefined
 endif
 
 ARCH      := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
@@ -68,6 +73,9 @@ LIBSO = $(BUILD)/lib/libfaultline.so
 
 .PHONY: all check check-unit check-integration demo fuzz install clean deps bench
 .DELETE_ON_ERROR:
+# Keep skeletons, BPF objects and helper objects: as intermediates make would
+# delete them after each run, and the next run would rebuild everything.
+.SECONDARY:
 
 all: $(BUILD)/faultline $(BUILD)/faultfs $(LIBSO) $(TOOL_BINS)
 
@@ -100,7 +108,8 @@ $(BUILD)/include/syscall_names.h: tools/gen-syscall-names.sh
 GENERATED = $(SKELS) $(BUILD)/include/syscall_names.h
 
 # --- userspace -------------------------------------------------------------
-$(BUILD)/obj/%.o: %.c $(GENERATED)
+# Generated headers only have to exist first; -MMD records who includes which.
+$(BUILD)/obj/%.o: %.c | $(GENERATED)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
@@ -166,12 +175,16 @@ bench: deps all
 	$(Q)./tools/bench.sh $(BUILD)
 
 # --- install -----------------------------------------------------------------
+# 'mount -t fuse.faultfs' and fstab go through libfuse's mount.fuse3: invoked
+# as mount.fuse.faultfs it drops mount(8)'s own options (nofail, _netdev, ...)
+# that faultfs would refuse, then runs 'faultfs BACKING MNT -o OPTS' from PATH.
+MOUNT_FUSE ?= /sbin/mount.fuse3
 install: all $(LIBA)
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/lib \
 		$(DESTDIR)$(PREFIX)/include/faultline $(DESTDIR)$(PREFIX)/share/man/man8
 	install -m 0755 $(BUILD)/faultline $(DESTDIR)$(PREFIX)/bin/faultline
 	install -m 0755 $(BUILD)/faultfs $(DESTDIR)$(PREFIX)/bin/faultfs
-	ln -sf ../bin/faultfs $(DESTDIR)$(PREFIX)/sbin/mount.fuse.faultfs
+	ln -sf $(MOUNT_FUSE) $(DESTDIR)$(PREFIX)/sbin/mount.fuse.faultfs
 	install -m 0644 $(LIBA) $(DESTDIR)$(PREFIX)/lib/libfaultline.a
 	install -m 0755 $(LIBSO) $(DESTDIR)$(PREFIX)/lib/libfaultline.so.0
 	ln -sf libfaultline.so.0 $(DESTDIR)$(PREFIX)/lib/libfaultline.so

@@ -8,6 +8,7 @@
  * directory in place).
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -161,7 +162,9 @@ int main(int argc, char **argv)
 		/* libfuse leaves it at -1 when -o max_threads was not given. */
 		if ((int)opts.max_threads > 0)
 			fuse_loop_cfg_set_max_threads(loop, opts.max_threads);
-		fuse_loop_cfg_set_idle_threads(loop, opts.max_idle_threads);
+		/* Unset is UINT_MAX, which libfuse 3.14 would log as invalid. */
+		if (opts.max_idle_threads != UINT_MAX)
+			fuse_loop_cfg_set_idle_threads(loop, opts.max_idle_threads);
 		ret = fuse_session_loop_mt(se, loop) ? 1 : 0;
 	}
 out:

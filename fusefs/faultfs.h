@@ -10,6 +10,7 @@
 
 #include <fuse_lowlevel.h>
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <sys/stat.h>
 #include <sys/types.h>
@@ -36,6 +37,19 @@ struct ffs {
 	double timeout;           /* entry and attribute cache, seconds */
 	int chown_new;            /* running as root: new files belong to the caller */
 };
+
+/*
+ * Whole-mount actions, shared by the control socket and the powercut= rule
+ * action. They take the operations lock exclusively: no request runs while
+ * they do. After a power cut triggered by a rule the mount is offline
+ * (every request fails with EIO, like a machine without power) until
+ * ffs_resume(); a power cut from the control socket resumes at once.
+ */
+struct ffs_powercut_opts;
+struct ffs_powercut_report;
+int ffs_powercut(struct ffs *fs, const struct ffs_powercut_opts *opts, bool stay_offline,
+		 struct ffs_powercut_report *ret);
+int ffs_resume(struct ffs *fs);
 
 /* inode.c */
 int ffs_init(struct ffs *fs, const char *backing);

@@ -258,3 +258,25 @@ void fl_target_free(struct fl_target *t)
 	track(t, false);
 	free(t);
 }
+
+pid_t fl_target_spawn_stopped(void)
+{
+	int status, err;
+	pid_t pid = fork();
+
+	if (pid < 0)
+		return -errno;
+	if (pid == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		for (;;)
+			pause();
+	}
+	if (kill(pid, SIGSTOP) < 0 || waitpid(pid, &status, WUNTRACED) != pid) {
+		err = -errno;
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+		return err;
+	}
+	/* Anything but a stop means the child is gone and already reaped. */
+	return WIFSTOPPED(status) ? pid : -ECHILD;
+}

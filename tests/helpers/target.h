@@ -56,4 +56,11 @@ int fl_target_signal(struct fl_target *t, int sig);
 /* Kill if needed, reap, close, free. NULL is fine. */
 void fl_target_free(struct fl_target *t);
 
+/*
+ * A bare child that pauses forever, stopped with SIGSTOP and seen stopped
+ * through waitpid(WUNTRACED), for tests that reap it with waitpid themselves.
+ * It dies with the test process. Returns its pid, or -errno.
+ */
+pid_t fl_target_spawn_stopped(void);
+
 #endif /* FL_TEST_TARGET_H */

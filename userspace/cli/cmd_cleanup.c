@@ -19,15 +19,19 @@
 static void usage(FILE *out)
 {
 	fprintf(out,
-		"Usage: faultline cleanup [--all] [--run-dir DIR]\n"
+		"Usage: faultline cleanup [--json] [--all] [--run-dir DIR]\n"
 		"\n"
 		"Remove every object that a faultline controller installed and did not\n"
 		"remove, because it was killed or crashed before its watchdog could.\n"
 		"\n"
+		"  -j, --json     machine-readable output\n"
 		"  --all          also clean up after controllers that are still running\n"
 		"  --run-dir DIR  state directory (default $" FL_STATE_RUN_DIR_ENV
 		" or " FL_STATE_RUN_DIR ")\n"
-		"  -h, --help     show this help\n");
+		"  -h, --help     show this help\n"
+		"\n"
+		"Exit status: 0 when everything found was removed, 1 when something could\n"
+		"not be, 2 on bad usage.\n");
 }
 
 static int print_json(const struct fl_cleanup_report *rep)
@@ -85,6 +89,7 @@ static void print_text(const struct fl_cleanup_report *rep, int verbose)
 int cmd_cleanup(int argc, char **argv, const struct fl_cli *cli)
 {
 	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'j' },
 		{ "all", no_argument, NULL, 'a' },
 		{ "run-dir", required_argument, NULL, 'r' },
 		{ "help", no_argument, NULL, 'h' },
@@ -92,13 +97,16 @@ int cmd_cleanup(int argc, char **argv, const struct fl_cli *cli)
 	};
 	struct fl_cleanup_report rep = { 0 };
 	const char *run_dir = NULL;
-	bool all = false;
+	bool all = false, json = cli && cli->json;
 	int c, err;
 
 	optind = 0;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+:jh", opts, NULL)) != -1) {
 		switch (c) {
+		case 'j':
+			json = true;
+			break;
 		case 'a':
 			all = true;
 			break;
@@ -108,6 +116,9 @@ int cmd_cleanup(int argc, char **argv, const struct fl_cli *cli)
 		case 'h':
 			usage(stdout);
 			return 0;
+		case ':':
+			fl_cli_error("cleanup: %s needs a value", argv[optind - 1]);
+			return 2;
 		default:
 			fl_cli_error("cleanup: unknown option '%s' (see faultline cleanup --help)",
 				     argv[optind - 1]);
@@ -127,7 +138,7 @@ int cmd_cleanup(int argc, char **argv, const struct fl_cli *cli)
 			     strerror(-err));
 		return 1;
 	}
-	if (cli && cli->json) {
+	if (json) {
 		if (print_json(&rep) < 0) {
 			fl_cli_error("cleanup: cannot write JSON output");
 			err = -EIO;

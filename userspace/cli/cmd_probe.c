@@ -106,7 +106,8 @@ int cmd_probe(int argc, char **argv, const struct fl_cli *cli)
 	int c, err;
 
 	memset(selected, 0, sizeof(selected));
-	while ((c = getopt_long(argc, argv, "jm:h", opts, NULL)) != -1) {
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":jm:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'j':
 			json = true;
@@ -123,8 +124,16 @@ int cmd_probe(int argc, char **argv, const struct fl_cli *cli)
 		case 'h':
 			usage(stdout);
 			return 0;
+		case ':':
+			fl_cli_error("probe: %s needs a value", argv[optind - 1]);
+			return 2;
 		default:
-			usage(stderr);
+			if (optopt)
+				fl_cli_error("probe: unknown option '-%c' (see 'faultline probe --help')",
+					     optopt);
+			else
+				fl_cli_error("probe: unknown option '%s' (see 'faultline probe --help')",
+					     argv[optind - 1]);
 			return 2;
 		}
 	}

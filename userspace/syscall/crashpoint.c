@@ -73,7 +73,7 @@ int fl_syscall_rule_check(const struct fl_rule *rule, struct fl_rule_error *err)
 			      "path=: arrives with the seccomp/LSM mechanisms; not implemented yet");
 	if (rule->keys & FL_KEY_FOR)
 		return refuse(err, -EOPNOTSUPP, "%s",
-			      "for=: not implemented yet in the syscall domain (use faultline --for)");
+			      "for=: not implemented yet in the syscall domain (use 'faultline syscall --for DUR')");
 	return 0;
 }
 

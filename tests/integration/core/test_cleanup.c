@@ -106,16 +106,9 @@ static bool is_stopped(pid_t pid)
 
 static pid_t stopped_child(void)
 {
-	int status;
-	pid_t pid = fork();
+	pid_t pid = fl_target_spawn_stopped();
 
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		for (;;)
-			pause();
-	}
-	kill(pid, SIGSTOP);
-	assert_int_equal(waitpid(pid, &status, WUNTRACED), pid);
+	assert_true(pid > 0);
 	return pid;
 }
 

@@ -46,20 +46,11 @@ static bool exists(const char *path)
 	return access(path, F_OK) == 0;
 }
 
-/* A child stopped with SIGSTOP (seen stopped through waitpid). */
 static pid_t stopped_child(void)
 {
-	int status;
-	pid_t pid = fork();
+	pid_t pid = fl_target_spawn_stopped();
 
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		for (;;)
-			pause();
-	}
-	kill(pid, SIGSTOP);
-	assert_int_equal(waitpid(pid, &status, WUNTRACED), pid);
-	assert_true(WIFSTOPPED(status));
+	assert_true(pid > 0);
 	return pid;
 }
 

@@ -1,0 +1,126 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The durability model: what a power cut would keep.
+ *
+ * faultfs writes through to the backing tree at once, so reads stay plain
+ * passthrough, and keeps for everything not yet durable what is needed to
+ * undo it: the pre-image of each overwritten range (on disk, in an undo file
+ * per backing file under BACKING/.faultfs/undo), the size before each size
+ * change, and for names the inverse operation (an unlinked, replaced or
+ * removed entry is parked in BACKING/.faultfs/trash until its directory is
+ * fsynced). A power cut undoes, newest first, everything still volatile.
+ *
+ * The ffs_dur_* calls below PERFORM the operation on the backing tree and
+ * record it; the passthrough calls them instead of the plain syscalls for
+ * every mutating operation. All return 0 (or a count) or a negative errno.
+ * Thread-safe.
+ */
+#ifndef FAULTFS_DURABILITY_H
+#define FAULTFS_DURABILITY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#define FFS_STATE_DIR ".faultfs"  /* in the backing root, hidden from the mount */
+
+enum ffs_dur_mode {
+	FFS_DUR_STRICT = 0, /* data and names volatile until fsync (POSIX worst case) */
+	FFS_DUR_DATA,       /* names and metadata durable at once (LazyFS-compatible) */
+};
+
+struct ffs_dur;
+
+/*
+ * backing_fd: O_PATH|O_DIRECTORY fd of the backing root. Creates (or, after
+ * a crash of faultfs itself, discards and recreates) BACKING/.faultfs.
+ */
+int ffs_dur_open(int backing_fd, enum ffs_dur_mode mode, struct ffs_dur **ret);
+/* Clean shutdown: everything volatile becomes durable; removes undo data and trash. */
+void ffs_dur_close(struct ffs_dur *d);
+enum ffs_dur_mode ffs_dur_mode(const struct ffs_dur *d);
+
+/* --- data. fd: an open fd of the backing file (any access mode) ---------- */
+/* pwrite with its pre-image saved first. Returns bytes written or -errno. */
+ssize_t ffs_dur_write(struct ffs_dur *d, int fd, const void *buf, size_t len, off_t off);
+int ffs_dur_truncate(struct ffs_dur *d, int fd, off_t size);
+int ffs_dur_fallocate(struct ffs_dur *d, int fd, int mode, off_t off, off_t len);
+/* fsync/fdatasync the backing file; its volatile data (and size) become durable. */
+int ffs_dur_fsync(struct ffs_dur *d, int fd, bool datasync);
+/* syncfs: everything becomes durable. */
+int ffs_dur_syncfs(struct ffs_dur *d);
+
+/* --- names. dirfd: O_PATH fd of the backing directory --------------------- */
+int ffs_dur_create(struct ffs_dur *d, int dirfd, const char *name, int flags, mode_t mode,
+		   int *ret_fd);   /* openat(O_CREAT...); records a create only if it created */
+int ffs_dur_mknod(struct ffs_dur *d, int dirfd, const char *name, mode_t mode, dev_t rdev);
+int ffs_dur_mkdir(struct ffs_dur *d, int dirfd, const char *name, mode_t mode);
+int ffs_dur_symlink(struct ffs_dur *d, const char *target, int dirfd, const char *name);
+int ffs_dur_link(struct ffs_dur *d, int fd, int newdirfd, const char *newname);
+int ffs_dur_unlink(struct ffs_dur *d, int dirfd, const char *name);
+int ffs_dur_rmdir(struct ffs_dur *d, int dirfd, const char *name);
+int ffs_dur_rename(struct ffs_dur *d, int olddirfd, const char *oldname,
+		   int newdirfd, const char *newname, unsigned int flags);
+/* fsync of a directory: the name operations in it become durable. */
+int ffs_dur_fsyncdir(struct ffs_dur *d, int dirfd, bool datasync);
+
+/* --- faults on the durable image ------------------------------------------ */
+/*
+ * The write just made on [off, off+len) will never become durable (a lying
+ * disk, a torn write's tail): its pre-image is kept past any fsync and
+ * restored at the next power cut.
+ */
+int ffs_dur_mark_lost(struct ffs_dur *d, int fd, off_t off, size_t len);
+/* fsyncgate: the file's volatile writes are lost (as ext4 drops dirty pages on EIO). */
+int ffs_dur_fsyncgate(struct ffs_dur *d, int fd);
+
+/* --- power cut -------------------------------------------------------------- */
+struct ffs_powercut_opts {
+	uint32_t keep_ppm;     /* persist this share of the volatile writes (seeded) */
+	uint64_t seed;
+	uint32_t torn_sector;  /* 0, or: last write of each file persists a subset of its sectors */
+};
+
+struct ffs_powercut_report {
+	uint64_t writes_undone, writes_kept, bytes_undone;
+	uint64_t names_undone, files_touched;
+	uint64_t duration_ns;
+};
+
+/* Called for every backing inode whose data, size or entry changed. */
+struct ffs_inval_ops {
+	void (*inode)(void *ctx, dev_t dev, ino_t ino);
+	void (*entry)(void *ctx, dev_t dir_dev, ino_t dir_ino, const char *name);
+	void *ctx;
+};
+
+/*
+ * Turn the backing tree into what a reboot would show. The caller holds
+ * the operations lock exclusively (no request runs meanwhile).
+ */
+int ffs_dur_powercut(struct ffs_dur *d, const struct ffs_powercut_opts *opts,
+		     const struct ffs_inval_ops *inval, struct ffs_powercut_report *ret);
+
+/* --- status ----------------------------------------------------------------- */
+struct ffs_dur_file_status {
+	dev_t dev;
+	ino_t ino;
+	const char *path;          /* current backing path relative to the root, or NULL */
+	uint64_t volatile_bytes;   /* bytes written and not durable */
+	uint64_t volatile_writes;
+	uint64_t lost_bytes;       /* acknowledged, never to be durable */
+	int64_t durable_size;
+	int64_t size;
+};
+
+struct ffs_dur_totals {
+	uint64_t volatile_bytes, volatile_writes, lost_bytes, volatile_names, files;
+	uint64_t undo_disk_bytes;  /* pre-image bytes on disk */
+	uint64_t memory_bytes;     /* in-memory records */
+};
+
+typedef int (*ffs_dur_status_cb)(void *ctx, const struct ffs_dur_file_status *st);
+int ffs_dur_status(struct ffs_dur *d, ffs_dur_status_cb cb, void *ctx, struct ffs_dur_totals *ret);
+
+#endif /* FAULTFS_DURABILITY_H */
