@@ -24,7 +24,7 @@
 #include <faultline/rule.h>
 
 #include "cli/cli.h"
-#include "syscall/syscall.h"
+#include <faultline/syscall.h>
 
 #define EXIT_USAGE    2
 #define EXIT_INTERNAL 125 /* faultline itself failed, like timeout(1) */

@@ -14,7 +14,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
-#include "syscall/syscall.h"
+#include <faultline/syscall.h>
 #include "syscall.skel.h"
 
 struct fl_syscall_session {

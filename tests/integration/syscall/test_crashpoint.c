@@ -25,7 +25,7 @@
 
 #include "helpers/bystander.h"
 #include "helpers/fixtures.h"
-#include "syscall/syscall.h"
+#include <faultline/syscall.h>
 
 #define PROG_PREFIX "fl_sc_"
 #define MAX_IDS 64
