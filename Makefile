@@ -57,6 +57,8 @@ CLI_SRCS   := $(wildcard userspace/cli/*.c)
 CLI_OBJS   := $(patsubst %.c,$(BUILD)/obj/%.o,$(CLI_SRCS))
 FS_SRCS    := $(wildcard fusefs/*.c)
 FS_OBJS    := $(patsubst %.c,$(BUILD)/obj/%.o,$(FS_SRCS))
+# faultfs without its main(), so tests can drive its modules directly.
+FS_LIBA    := $(BUILD)/lib/libfaultfs.a
 HELP_SRCS  := $(wildcard tests/helpers/*.c)
 HELP_OBJS  := $(patsubst %.c,$(BUILD)/obj/%.o,$(HELP_SRCS))
 UNIT_SRCS  := $(shell find tests/unit -name 'test_*.c' 2>/dev/null)
@@ -139,10 +141,15 @@ $(BUILD)/targets/%: tests/targets/%.c
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $<
 
 # --- tests -----------------------------------------------------------------
-$(BUILD)/tests/%: tests/%.c $(HELP_OBJS) $(LIBA) $(GENERATED)
+$(FS_LIBA): $(filter-out %/faultfs.o,$(FS_OBJS))
+	$(call msg,AR,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/tests/%: tests/%.c $(HELP_OBJS) $(FS_LIBA) $(LIBA) $(GENERATED)
 	$(call msg,TEST,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(CFLAGS) -Itests $(LDFLAGS) -o $@ $< $(HELP_OBJS) $(LIBA) $(LDLIBS) -lcmocka
+	$(Q)$(CC) $(CFLAGS) -Itests $(LDFLAGS) -Ifusefs -o $@ $< $(HELP_OBJS) $(FS_LIBA) $(LIBA) $(LDLIBS) -lcmocka
 
 check: deps all $(UNIT_BINS) $(INTEG_BINS)
 	$(Q)BUILD=$(BUILD) ./tests/run.sh $(UNIT_BINS) $(INTEG_BINS)

@@ -30,12 +30,30 @@ struct ffs_inode {
 
 #define FFS_BUCKETS 4096
 
+struct ffs_dur;
+struct ffs_faults;
+struct ffs_wlog;
+struct ffs_control;
+
 struct ffs {
 	struct ffs_inode root;    /* never forgotten */
 	pthread_mutex_t lock;
 	struct ffs_inode *bucket[FFS_BUCKETS];
 	double timeout;           /* entry and attribute cache, seconds */
 	int chown_new;            /* running as root: new files belong to the caller */
+
+	/*
+	 * Every request holds op_lock shared; a power cut holds it exclusively,
+	 * so it is atomic with respect to every operation.
+	 */
+	pthread_rwlock_t op_lock;
+	bool offline;             /* after a rule's power cut: every request fails with EIO */
+	struct fuse_session *se;  /* for cache invalidation after a power cut */
+	struct ffs_dur *dur;      /* durability.h */
+	struct ffs_faults *faults;/* faults.h */
+	struct ffs_wlog *wlog;    /* wlog.h */
+	struct ffs_control *ctl;  /* control.h */
+	uint64_t size_limit;      /* -o size=BYTES: ENOSPC beyond it; 0 = none */
 };
 
 /*
