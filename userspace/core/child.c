@@ -46,13 +46,60 @@ static int status_from_exit(int wstatus)
 	return -ECHILD;
 }
 
+static long elapsed_ms(const struct timespec *start)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (now.tv_sec - start->tv_sec) * 1000 + (now.tv_nsec - start->tv_nsec) / 1000000;
+}
+
+int fl_child_wait(pid_t pid, int timeout_ms, int *ret_wstatus)
+{
+	struct timespec start;
+	int pidfd, wstatus, err = 0;
+
+	/* A pidfd turns the wait into one poll; without it, sleep-poll. */
+	pidfd = syscall(SYS_pidfd_open, pid, 0);
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	for (;;) {
+		pid_t w = waitpid(pid, &wstatus, WNOHANG);
+		long left;
+
+		if (w == pid)
+			break;
+		if (w < 0 && errno != EINTR) {
+			err = -errno;
+			goto out;
+		}
+		left = timeout_ms - elapsed_ms(&start);
+		if (left <= 0) {
+			kill(pid, SIGKILL);
+			waitpid(pid, &wstatus, 0);
+			err = -ETIMEDOUT;
+			goto out;
+		}
+		if (pidfd >= 0) {
+			struct pollfd p = { .fd = pidfd, .events = POLLIN };
+
+			poll(&p, 1, (int)left);
+		} else {
+			usleep(1000);
+		}
+	}
+	*ret_wstatus = wstatus;
+out:
+	if (pidfd >= 0)
+		close(pidfd);
+	return err;
+}
+
 int fl_child_run(int (*fn)(void *shared, void *arg), void *arg, unsigned flags,
 		 int timeout_ms, void *ret_shared, size_t shared_len, int *ret_status)
 {
 	size_t map_len = shared_len ? shared_len : 1;
-	struct timespec start, now;
 	void *shared;
-	int pidfd = -1, wstatus, err = 0;
+	int wstatus, err = 0;
 	pid_t pid;
 
 	shared = mmap(NULL, map_len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
@@ -80,42 +127,15 @@ int fl_child_run(int (*fn)(void *shared, void *arg), void *arg, unsigned flags,
 		_exit(rc < 0 ? (-rc & 0xff) : 0);
 	}
 
-	pidfd = syscall(SYS_pidfd_open, pid, 0);
-	clock_gettime(CLOCK_MONOTONIC, &start);
-	for (;;) {
-		pid_t w = waitpid(pid, &wstatus, WNOHANG);
-		long elapsed;
-
-		if (w == pid)
-			break;
-		if (w < 0 && errno != EINTR) {
-			err = -errno;
-			goto out_unmap;
-		}
-		clock_gettime(CLOCK_MONOTONIC, &now);
-		elapsed = (now.tv_sec - start.tv_sec) * 1000 + (now.tv_nsec - start.tv_nsec) / 1000000;
-		if (elapsed >= timeout_ms) {
-			kill(pid, SIGKILL);
-			waitpid(pid, &wstatus, 0);
-			err = -ETIMEDOUT;
-			goto out_unmap;
-		}
-		if (pidfd >= 0) {
-			struct pollfd p = { .fd = pidfd, .events = POLLIN };
-
-			poll(&p, 1, (int)(timeout_ms - elapsed));
-		} else {
-			usleep(1000);
-		}
-	}
+	err = fl_child_wait(pid, timeout_ms, &wstatus);
+	if (err < 0)
+		goto out_unmap;
 
 	if (ret_shared && shared_len)
 		memcpy(ret_shared, shared, shared_len);
 	if (ret_status)
 		*ret_status = status_from_exit(wstatus);
 out_unmap:
-	if (pidfd >= 0)
-		close(pidfd);
 	munmap(shared, map_len);
 	return err;
 }

@@ -9,6 +9,7 @@
 #define FAULTLINE_CHILD_H
 
 #include <stddef.h>
+#include <sys/types.h>
 
 enum fl_child_flags {
 	FL_CHILD_NEWNET = 1u << 0, /* unshare(CLONE_NEWNET) and bring lo up */
@@ -23,6 +24,12 @@ enum fl_child_flags {
  */
 int fl_child_run(int (*fn)(void *shared, void *arg), void *arg, unsigned flags,
 		 int timeout_ms, void *ret_shared, size_t shared_len, int *ret_status);
+
+/*
+ * Reap our child pid within timeout_ms, SIGKILLing it when the time is up
+ * (then -ETIMEDOUT). ret_wstatus gets waitpid's status.
+ */
+int fl_child_wait(pid_t pid, int timeout_ms, int *ret_wstatus);
 
 /* Bring an interface up in the current netns. */
 int fl_link_up(const char *ifname);

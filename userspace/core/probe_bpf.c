@@ -286,29 +286,6 @@ static void signal_victim(int go_fd, volatile char *marker)
 	_exit(0);
 }
 
-static int wait_child(pid_t pid, int timeout_ms, int *ret_wstatus)
-{
-	int waited = 0, wstatus;
-
-	for (;;) {
-		pid_t w = waitpid(pid, &wstatus, WNOHANG);
-
-		if (w == pid)
-			break;
-		if (w < 0 && errno != EINTR)
-			return -errno;
-		if (waited >= timeout_ms) {
-			kill(pid, SIGKILL);
-			waitpid(pid, &wstatus, 0);
-			return -ETIMEDOUT;
-		}
-		usleep(1000);
-		waited++;
-	}
-	*ret_wstatus = wstatus;
-	return 0;
-}
-
 static void judge_signal(struct fl_probe_result *r, int wstatus, char marker,
 			 struct probe_trace_bpf *skel)
 {
@@ -388,7 +365,7 @@ int fl_probe_send_signal(struct fl_probe_result *ret)
 		err = -errno;
 		goto out;
 	}
-	err = wait_child(pid, FL_PROBE_CHILD_TIMEOUT_MS, &wstatus);
+	err = fl_child_wait(pid, FL_PROBE_CHILD_TIMEOUT_MS, &wstatus);
 	pid = -1;
 	if (err < 0)
 		goto out;
@@ -402,7 +379,7 @@ out:
 	if (go[0] >= 0)
 		close(go[0]);
 	if (pid > 0)
-		wait_child(pid, FL_PROBE_CHILD_TIMEOUT_MS, &wstatus);
+		fl_child_wait(pid, FL_PROBE_CHILD_TIMEOUT_MS, &wstatus);
 	bpf_link__destroy(link);
 	probe_trace_bpf__destroy(skel);
 	libbpf_set_print(old);
