@@ -180,6 +180,7 @@ demo: deps all
 
 bench: deps all
 	$(Q)./tools/bench.sh $(BUILD)
+	$(Q)./tools/bench-faultfs.sh $(BUILD)
 
 # --- install -----------------------------------------------------------------
 # 'mount -t fuse.faultfs' and fstab go through libfuse's mount.fuse3: invoked
