@@ -149,7 +149,7 @@ $(FS_LIBA): $(filter-out %/faultfs.o,$(FS_OBJS))
 $(BUILD)/tests/%: tests/%.c $(HELP_OBJS) $(FS_LIBA) $(LIBA) $(GENERATED)
 	$(call msg,TEST,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(CFLAGS) -Itests $(LDFLAGS) -Ifusefs -o $@ $< $(HELP_OBJS) $(FS_LIBA) $(LIBA) $(LDLIBS) -lcmocka
+	$(Q)$(CC) $(CFLAGS) -Itests $(LDFLAGS) -Ifusefs -o $@ $< $(HELP_OBJS) $(FS_LIBA) $(LIBA) $(LDLIBS) -lsqlite3 -lcmocka
 
 check: deps all $(UNIT_BINS) $(INTEG_BINS)
 	$(Q)BUILD=$(BUILD) ./tests/run.sh $(UNIT_BINS) $(INTEG_BINS)

@@ -1,0 +1,176 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "faultfs_mount.h"
+
+const char *fl_test_build_dir(void)
+{
+	const char *b = getenv("BUILD");
+
+	return b && *b ? b : "build";
+}
+
+bool fl_test_binary(const char *name, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s/%s", fl_test_build_dir(), name);
+	if (access(buf, X_OK) == 0)
+		return true;
+	printf("skip: %s is not built\n", buf);
+	return false;
+}
+
+bool fl_faultfs_is_mounted(const char *path)
+{
+	char line[8192], want[PATH_MAX + 2];
+	bool found = false;
+	FILE *f = fopen("/proc/self/mountinfo", "re");
+
+	if (!f)
+		return false;
+	/* Field 5 is the mount point; test paths contain no characters to escape. */
+	snprintf(want, sizeof(want), " %s ", path);
+	while (!found && fgets(line, sizeof(line), f))
+		found = strstr(line, want) && strstr(line, " - fuse.faultfs ");
+	fclose(f);
+	return found;
+}
+
+int fl_faultfs_mount(const char *opts, struct fl_faultfs_mount *ret)
+{
+	struct fl_faultfs_mount m = { .pid = -1 };
+	char bin[PATH_MAX];
+
+	if (!fl_test_binary("faultfs", bin, sizeof(bin)))
+		return -ENOENT;
+	snprintf(m.dir, sizeof(m.dir), "/var/tmp/fl-test-fs.XXXXXX");
+	if (!mkdtemp(m.dir))
+		return -errno;
+	snprintf(m.backing, sizeof(m.backing), "%s/backing", m.dir);
+	snprintf(m.mnt, sizeof(m.mnt), "%s/mnt", m.dir);
+	if (mkdir(m.backing, 0755) || mkdir(m.mnt, 0755))
+		goto fail;
+
+	m.pid = fork();
+	if (m.pid < 0)
+		goto fail;
+	if (m.pid == 0) {
+		int null = open("/dev/null", O_WRONLY);
+
+		dup2(null, STDOUT_FILENO);
+		if (opts)
+			execl(bin, bin, m.backing, m.mnt, "-f", "-o", opts, (char *)NULL);
+		else
+			execl(bin, bin, m.backing, m.mnt, "-f", (char *)NULL);
+		_exit(127);
+	}
+	for (int i = 0; i < 500; i++) {
+		int st;
+
+		if (fl_faultfs_is_mounted(m.mnt)) {
+			*ret = m;
+			return 0;
+		}
+		if (waitpid(m.pid, &st, WNOHANG) == m.pid) {
+			m.pid = -1;
+			errno = ECHILD;
+			goto fail;
+		}
+		usleep(10000);
+	}
+	errno = ETIMEDOUT;
+fail:
+	{
+		int err = -errno;
+
+		fl_faultfs_unmount(&m);
+		return err;
+	}
+}
+
+void fl_faultfs_unmount(struct fl_faultfs_mount *m)
+{
+	char cmd[PATH_MAX + 32];
+
+	if (m->mnt[0] && fl_faultfs_is_mounted(m->mnt) && umount2(m->mnt, 0) < 0)
+		umount2(m->mnt, MNT_DETACH);
+	if (m->pid > 0) {
+		int st;
+
+		/* faultfs exits once unmounted; give it a moment, then insist. */
+		for (int i = 0; i < 200 && waitpid(m->pid, &st, WNOHANG) == 0; i++)
+			usleep(10000);
+		if (kill(m->pid, 0) == 0) {
+			kill(m->pid, SIGKILL);
+			waitpid(m->pid, &st, 0);
+		}
+		m->pid = -1;
+	}
+	if (m->dir[0]) {
+		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", m->dir);
+		if (system(cmd) != 0)
+			fprintf(stderr, "warning: could not remove %s\n", m->dir);
+		m->dir[0] = '\0';
+	}
+	m->mnt[0] = '\0';
+}
+
+int fl_faultline_fs(char *out, size_t out_len, const char *arg, ...)
+{
+	char bin[PATH_MAX], *argv[32];
+	int pipefd[2], st, argc = 0;
+	size_t used = 0;
+	va_list ap;
+	pid_t pid;
+
+	if (!fl_test_binary("faultline", bin, sizeof(bin)))
+		return -ENOENT;
+	argv[argc++] = bin;
+	argv[argc++] = "fs";
+	va_start(ap, arg);
+	for (const char *a = arg; a && argc < 31; a = va_arg(ap, const char *))
+		argv[argc++] = (char *)a;
+	va_end(ap);
+	argv[argc] = NULL;
+
+	if (pipe2(pipefd, O_CLOEXEC) < 0)
+		return -errno;
+	pid = fork();
+	if (pid < 0)
+		return -errno;
+	if (pid == 0) {
+		dup2(pipefd[1], STDOUT_FILENO);
+		dup2(pipefd[1], STDERR_FILENO);
+		execv(bin, argv);
+		_exit(127);
+	}
+	close(pipefd[1]);
+	for (;;) {
+		char buf[4096];
+		ssize_t n = read(pipefd[0], buf, sizeof(buf));
+
+		if (n <= 0)
+			break;
+		if (out && used + 1 < out_len) {
+			size_t take = (size_t)n < out_len - 1 - used ? (size_t)n : out_len - 1 - used;
+
+			memcpy(out + used, buf, take);
+			used += take;
+		}
+	}
+	if (out && out_len)
+		out[used] = '\0';
+	close(pipefd[0]);
+	if (waitpid(pid, &st, 0) < 0)
+		return -errno;
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
