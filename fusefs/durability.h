@@ -21,6 +21,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 
 #define FFS_STATE_DIR ".faultfs"  /* in the backing root, hidden from the mount */
@@ -41,7 +42,14 @@ int ffs_dur_open(int backing_fd, enum ffs_dur_mode mode, struct ffs_dur **ret);
 void ffs_dur_close(struct ffs_dur *d);
 enum ffs_dur_mode ffs_dur_mode(const struct ffs_dur *d);
 
-/* --- data. fd: an open fd of the backing file (any access mode) ---------- */
+/*
+ * --- data. fd: an open fd of the backing file (any access mode). ------------
+ * truncate and fallocate also accept an O_PATH fd (they act through the
+ * engine's own read-write fd of the inode); fsync needs a real open fd.
+ * Writes use pwritev2(RWF_NOAPPEND) where the kernel has it, so an O_APPEND
+ * fd writes at off too: the caller passes the offset to write at.
+ * Non-regular files are passed through untracked.
+ */
 /* pwrite with its pre-image saved first. Returns bytes written or -errno. */
 ssize_t ffs_dur_write(struct ffs_dur *d, int fd, const void *buf, size_t len, off_t off);
 int ffs_dur_truncate(struct ffs_dur *d, int fd, off_t size);
@@ -52,8 +60,13 @@ int ffs_dur_fsync(struct ffs_dur *d, int fd, bool datasync);
 int ffs_dur_syncfs(struct ffs_dur *d);
 
 /* --- names. dirfd: O_PATH fd of the backing directory --------------------- */
+/*
+ * openat(dirfd, name, flags | O_CLOEXEC, mode). In strict mode a create is
+ * recorded only if this call created the file (tried with O_EXCL first).
+ * O_TRUNC of an existing non-empty file is done as a tracked truncate.
+ */
 int ffs_dur_create(struct ffs_dur *d, int dirfd, const char *name, int flags, mode_t mode,
-		   int *ret_fd);   /* openat(O_CREAT...); records a create only if it created */
+		   int *ret_fd);
 int ffs_dur_mknod(struct ffs_dur *d, int dirfd, const char *name, mode_t mode, dev_t rdev);
 int ffs_dur_mkdir(struct ffs_dur *d, int dirfd, const char *name, mode_t mode);
 int ffs_dur_symlink(struct ffs_dur *d, const char *target, int dirfd, const char *name);
@@ -64,6 +77,14 @@ int ffs_dur_rename(struct ffs_dur *d, int olddirfd, const char *oldname,
 		   int newdirfd, const char *newname, unsigned int flags);
 /* fsync of a directory: the name operations in it become durable. */
 int ffs_dur_fsyncdir(struct ffs_dur *d, int dirfd, bool datasync);
+
+/*
+ * What the mount shows of a backing inode's attributes: st_nlink without
+ * the names parked in trash/ (an unlinked file still open reports 0, like
+ * a native one; a parked directory reports 0). Cheap: one atomic load when
+ * nothing is parked, else a hash lookup under a lock no name op holds long.
+ */
+void ffs_dur_adjust_stat(struct ffs_dur *d, struct stat *st);
 
 /* --- faults on the durable image ------------------------------------------ */
 /*

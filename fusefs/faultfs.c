@@ -1,23 +1,28 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * faultfs BACKING MOUNTPOINT: mount BACKING at MOUNTPOINT through FUSE.
- *
- * For now a plain passthrough: the fault rules, the durability model, the
- * write log and the control socket come later. BACKING is opened before
- * the mount, so MOUNTPOINT may be BACKING itself (an overlay over a data
- * directory in place).
+ * faultfs BACKING MOUNTPOINT: mount BACKING at MOUNTPOINT through FUSE,
+ * with the durability model, fault rules, the write log and the control
+ * socket. BACKING is opened before the mount, so MOUNTPOINT may be BACKING
+ * itself (an overlay over a data directory in place).
  */
+#include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "control.h"
+#include "durability.h"
 #include "faultfs.h"
+#include "faults.h"
+#include "wlog.h"
 
 #ifndef FL_VERSION
 #define FL_VERSION "0.0.0"
@@ -28,14 +33,22 @@ struct config {
 	int no_auto_unmount;
 	double timeout;
 	int timeout_set;
+	char *size;
+	char *durability;
+	char *log;
+	int max_threads_set;
 };
 
-enum { KEY_HELP, KEY_VERSION };
+enum { KEY_HELP, KEY_VERSION, KEY_MAX_THREADS };
 
 static const struct fuse_opt config_opts[] = {
 	{ "no_auto_unmount", offsetof(struct config, no_auto_unmount), 1 },
 	{ "timeout=%lf", offsetof(struct config, timeout), 0 },
 	{ "timeout=", offsetof(struct config, timeout_set), 1 },
+	{ "size=%s", offsetof(struct config, size), 0 },
+	{ "durability=%s", offsetof(struct config, durability), 0 },
+	{ "log=%s", offsetof(struct config, log), 0 },
+	FUSE_OPT_KEY("max_threads=", KEY_MAX_THREADS),
 	FUSE_OPT_KEY("-h", KEY_HELP),
 	FUSE_OPT_KEY("--help", KEY_HELP),
 	FUSE_OPT_KEY("-V", KEY_VERSION),
@@ -48,29 +61,79 @@ static void usage(FILE *out)
 	fprintf(out,
 		"Usage: faultfs BACKING MOUNTPOINT [-f] [-d] [-s] [-o OPT[,OPT...]]\n"
 		"\n"
-		"Mount the directory BACKING at MOUNTPOINT through FUSE. MOUNTPOINT may be\n"
-		"BACKING itself (an overlay in place).\n"
-		"\n"
-		"This version is a plain passthrough: every operation goes to BACKING\n"
-		"unchanged. No faults are injected yet; fault rules, the durability model\n"
-		"(power cut, unsynced data loss), the write log and the control socket come\n"
-		"later. Not passed through yet: hard links, mknod, xattrs, locks, fallocate.\n"
+		"Mount the directory BACKING at MOUNTPOINT through FUSE, with a durability\n"
+		"model (a power cut loses what was not fsynced), fault rules and a write log.\n"
+		"MOUNTPOINT may be BACKING itself (an overlay in place). Rules, power cuts,\n"
+		"status and the log are driven by 'faultline fs fault|clear|powercut|status|\n"
+		"log MOUNTPOINT' over a root-only control socket.\n"
 		"\n"
 		"Options:\n"
 		"  -f                     stay in the foreground\n"
 		"  -d, -o debug           foreground, print every FUSE request\n"
 		"  -s                     single-threaded (default: multithreaded)\n"
+		"  -o durability=MODE     strict (default): data is volatile until fsync or\n"
+		"                         fdatasync of the file, names (create, mkdir, link,\n"
+		"                         unlink, rmdir, rename, symlink, mknod) until their\n"
+		"                         directory is fsynced; data: names and metadata are\n"
+		"                         durable at once, only file data is volatile (LazyFS)\n"
+		"  -o size=BYTES          model a disk of that size (suffix K, M, G, T):\n"
+		"                         writes, fallocate beyond it fail with ENOSPC and\n"
+		"                         statfs reports it\n"
+		"  -o log=FILE            the write log (default BACKING/.faultfs/wlog.jsonl)\n"
 		"  -o no_auto_unmount     keep the mount if faultfs dies (default: it is\n"
 		"                         unmounted when faultfs exits or is killed)\n"
 		"  -o timeout=SECONDS     kernel cache of names and attributes (default 1)\n"
 		"  -o allow_other         let users other than the mounter in (checked with\n"
 		"                         default_permissions, which faultfs always sets)\n"
+		"  -o max_threads=N       worker threads (default 64; a delayed request\n"
+		"                         holds one)\n"
 		"  -o OPT                 any other FUSE mount option, see mount.fuse3(8)\n"
 		"  -h, --help             this help\n"
 		"  -V, --version          print the version\n"
 		"\n"
-		"Unmount with 'fusermount3 -u MOUNTPOINT' or by stopping faultfs.\n"
-		"See faultfs(8).\n");
+		"Semantics worth knowing:\n"
+		"  syncfs(2) and sync(2) on the mount make nothing durable: libfuse 3.14 has\n"
+		"  no syncfs request; fsync each file and directory instead.\n"
+		"  sync_file_range(2) is not a FUSE request: the data already reached faultfs\n"
+		"  at write(2); it stays volatile until fsync/fdatasync.\n"
+		"  msync(MS_SYNC) of a shared mapping is an fsync of the file.\n"
+		"  O_DIRECT bypasses the kernel's page cache; it makes nothing durable.\n"
+		"  POSIX, OFD and flock locks are kept by the kernel on the mount, exactly\n"
+		"  as local locks: faultfs does not see them.\n"
+		"  BACKING/.faultfs holds faultfs's state (undo data, the log); the mount\n"
+		"  never shows it.\n"
+		"\n"
+		"Unmount with 'fusermount3 -u MOUNTPOINT' or by stopping faultfs (SIGTERM):\n"
+		"a clean stop makes everything durable. See faultfs(8).\n");
+}
+
+/* BYTES[K|M|G|T][i][B], binary units. */
+static int parse_size(const char *s, uint64_t *ret)
+{
+	unsigned long long v;
+	unsigned shift = 0;
+	char *end;
+
+	if (!isdigit((unsigned char)*s))
+		return -EINVAL;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno)
+		return -errno;
+	switch (toupper((unsigned char)*end)) {
+	case 'K': shift = 10; end++; break;
+	case 'M': shift = 20; end++; break;
+	case 'G': shift = 30; end++; break;
+	case 'T': shift = 40; end++; break;
+	}
+	if (shift && *end == 'i')
+		end++;
+	if (*end == 'B' || *end == 'b')
+		end++;
+	if (*end || !v || (shift && v > (UINT64_MAX >> shift)))
+		return -EINVAL;
+	*ret = (uint64_t)v << shift;
+	return 0;
 }
 
 static int opt_proc(void *data, const char *arg, int key, struct fuse_args *outargs)
@@ -84,6 +147,9 @@ static int opt_proc(void *data, const char *arg, int key, struct fuse_args *outa
 	case KEY_VERSION:
 		printf("faultfs %s (FUSE library %s)\n", FL_VERSION, fuse_pkgversion());
 		exit(0);
+	case KEY_MAX_THREADS:
+		cfg->max_threads_set = 1;
+		return 1; /* libfuse's fuse_parse_cmdline reads it */
 	case FUSE_OPT_KEY_NONOPT:
 		/* The first plain argument is BACKING; the next, MOUNTPOINT, stays. */
 		if (!cfg->backing) {
@@ -96,6 +162,79 @@ static int opt_proc(void *data, const char *arg, int key, struct fuse_args *outa
 	}
 }
 
+/* Everything of the mount but the FUSE session: model, rules, log, size. */
+static int open_state(struct ffs *fs, const struct config *cfg)
+{
+	enum ffs_dur_mode mode = FFS_DUR_STRICT;
+	int err;
+
+	if (cfg->durability && !strcmp(cfg->durability, "data")) {
+		mode = FFS_DUR_DATA;
+	} else if (cfg->durability && strcmp(cfg->durability, "strict")) {
+		fprintf(stderr, "faultfs: durability must be strict or data, not '%s'\n",
+			cfg->durability);
+		return -EINVAL;
+	}
+	err = ffs_dur_open(fs->root.fd, mode, &fs->dur);
+	if (err) {
+		fprintf(stderr, "faultfs: cannot set up the durability model in '%s/%s': %s\n",
+			fs->backing, FFS_STATE_DIR, strerror(-err));
+		return err;
+	}
+	err = ffs_faults_new(&fs->faults);
+	if (err) {
+		fprintf(stderr, "faultfs: cannot set up fault rules: %s\n", strerror(-err));
+		return err;
+	}
+	if (cfg->log)
+		err = ffs_wlog_open(AT_FDCWD, cfg->log, &fs->wlog);
+	else
+		err = ffs_wlog_open(fs->root.fd, FFS_STATE_DIR "/wlog.jsonl", &fs->wlog);
+	if (err) {
+		fprintf(stderr, "faultfs: cannot open the write log '%s': %s\n",
+			cfg->log ? cfg->log : FFS_STATE_DIR "/wlog.jsonl", strerror(-err));
+		return err;
+	}
+	err = ffs_space_scan(fs);
+	if (err) {
+		fprintf(stderr, "faultfs: cannot sum the space used in '%s': %s\n",
+			fs->backing, strerror(-err));
+		return err;
+	}
+	return 0;
+}
+
+/*
+ * Every inode the kernel knows holds an O_PATH fd, every open file one more,
+ * and the durability model its own fd per tracked file: the soft limit of
+ * 1024 would be reached by a database long before the hard one.
+ */
+static void raise_nofile(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) || rl.rlim_cur >= rl.rlim_max)
+		return;
+	rl.rlim_cur = rl.rlim_max;
+	if (setrlimit(RLIMIT_NOFILE, &rl))
+		fprintf(stderr, "faultfs: cannot raise the open-file limit to %llu: %s\n",
+			(unsigned long long)rl.rlim_max, strerror(errno));
+}
+
+static void close_state(struct ffs *fs)
+{
+	/* A clean stop is a clean shutdown: everything volatile becomes durable. */
+	if (fs->dur)
+		ffs_dur_close(fs->dur);
+	if (fs->wlog)
+		ffs_wlog_close(fs->wlog);
+	if (fs->faults)
+		ffs_faults_free(fs->faults);
+	fs->dur = NULL;
+	fs->wlog = NULL;
+	fs->faults = NULL;
+}
+
 int main(int argc, char **argv)
 {
 	struct fuse_args args = FUSE_ARGS_INIT(argc, argv);
@@ -103,6 +242,7 @@ int main(int argc, char **argv)
 	struct fuse_session *se = NULL;
 	struct fuse_cmdline_opts opts = { 0 };
 	struct config cfg = { 0 };
+	char mnt_real[PATH_MAX];
 	struct ffs fs;
 	bool fs_ready = false, mounted = false, handlers = false;
 	int ret = 1, err;
@@ -119,6 +259,11 @@ int main(int argc, char **argv)
 		fprintf(stderr, "faultfs: timeout must be >= 0\n");
 		goto out;
 	}
+	if (!realpath(opts.mountpoint, mnt_real)) {
+		fprintf(stderr, "faultfs: mount point '%s': %s\n", opts.mountpoint,
+			strerror(errno));
+		goto out;
+	}
 	if (!cfg.no_auto_unmount && fuse_opt_add_arg(&args, "-oauto_unmount"))
 		goto out;
 	if (fuse_opt_add_arg(&args, "-odefault_permissions") ||
@@ -126,6 +271,7 @@ int main(int argc, char **argv)
 	    fuse_opt_add_arg(&args, "-osubtype=faultfs"))
 		goto out;
 
+	raise_nofile();
 	err = ffs_init(&fs, cfg.backing);
 	if (err) {
 		fprintf(stderr, "faultfs: cannot open backing directory '%s': %s\n",
@@ -135,12 +281,20 @@ int main(int argc, char **argv)
 	fs_ready = true;
 	if (cfg.timeout_set)
 		fs.timeout = cfg.timeout;
+	if (cfg.size && parse_size(cfg.size, &fs.size_limit)) {
+		fprintf(stderr, "faultfs: size must be a number of bytes (suffix K, M, G, T), "
+			"not '%s'\n", cfg.size);
+		goto out;
+	}
 	/* The kernel has applied the caller's umask already. */
 	umask(0);
+	if (open_state(&fs, &cfg))
+		goto out;
 
 	se = fuse_session_new(&args, &ffs_ops, sizeof(ffs_ops), &fs);
 	if (!se)
 		goto out;
+	fs.se = se;
 	if (fuse_set_signal_handlers(se))
 		goto out;
 	handlers = true;
@@ -151,6 +305,17 @@ int main(int argc, char **argv)
 	mounted = true;
 	if (fuse_daemonize(opts.foreground))
 		goto out;
+	/*
+	 * After daemonizing (its thread would not survive the fork). It gets
+	 * the canonical path computed before the mount: until the loop runs,
+	 * the mount answers nothing, so it must not be looked at now.
+	 */
+	err = ffs_control_start(&fs, mnt_real, &fs.ctl);
+	if (err) {
+		fprintf(stderr, "faultfs: cannot start the control socket for '%s': %s\n",
+			mnt_real, strerror(-err));
+		goto out;
+	}
 
 	if (opts.singlethread) {
 		ret = fuse_session_loop(se) ? 1 : 0;
@@ -159,15 +324,17 @@ int main(int argc, char **argv)
 		if (!loop)
 			goto out;
 		fuse_loop_cfg_set_clone_fd(loop, opts.clone_fd);
-		/* libfuse leaves it at -1 when -o max_threads was not given. */
-		if ((int)opts.max_threads > 0)
-			fuse_loop_cfg_set_max_threads(loop, opts.max_threads);
+		/* A delayed request holds a worker: have enough for the others. */
+		fuse_loop_cfg_set_max_threads(loop, cfg.max_threads_set && (int)opts.max_threads > 0 ?
+					      opts.max_threads : 64);
 		/* Unset is UINT_MAX, which libfuse 3.14 would log as invalid. */
 		if (opts.max_idle_threads != UINT_MAX)
 			fuse_loop_cfg_set_idle_threads(loop, opts.max_idle_threads);
 		ret = fuse_session_loop_mt(se, loop) ? 1 : 0;
 	}
 out:
+	if (fs_ready && fs.ctl)
+		ffs_control_stop(fs.ctl);
 	if (loop)
 		fuse_loop_cfg_destroy(loop);
 	if (mounted)
@@ -176,10 +343,15 @@ out:
 		fuse_remove_signal_handlers(se);
 	if (se)
 		fuse_session_destroy(se);
-	if (fs_ready)
+	if (fs_ready) {
+		close_state(&fs);
 		ffs_destroy(&fs);
+	}
 	free(opts.mountpoint);
 	free(cfg.backing);
+	free(cfg.size);
+	free(cfg.durability);
+	free(cfg.log);
 	fuse_opt_free_args(&args);
 	return ret;
 }

@@ -9,6 +9,7 @@
 #define FUSE_USE_VERSION 312
 
 #include <fuse_lowlevel.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -37,6 +38,8 @@ struct ffs_control;
 
 struct ffs {
 	struct ffs_inode root;    /* never forgotten */
+	char backing[PATH_MAX];   /* realpath of BACKING, for paths in rules and the log */
+	size_t backing_len;
 	pthread_mutex_t lock;
 	struct ffs_inode *bucket[FFS_BUCKETS];
 	double timeout;           /* entry and attribute cache, seconds */
@@ -54,6 +57,7 @@ struct ffs {
 	struct ffs_wlog *wlog;    /* wlog.h */
 	struct ffs_control *ctl;  /* control.h */
 	uint64_t size_limit;      /* -o size=BYTES: ENOSPC beyond it; 0 = none */
+	int64_t space_used;       /* allocated bytes of regular files (atomic), with size_limit */
 };
 
 /*
@@ -73,12 +77,17 @@ int ffs_resume(struct ffs *fs);
 int ffs_init(struct ffs *fs, const char *backing);
 void ffs_destroy(struct ffs *fs);
 struct ffs_inode *ffs_inode(fuse_req_t req, fuse_ino_t ino);
+/* The kernel's number for the backing (dev, ino), or 0 if the kernel does not know it. */
+fuse_ino_t ffs_inode_find(struct ffs *fs, dev_t dev, ino_t ino);
 /*
  * Find or add the inode of (dev, ino); takes one lookup reference. fd is
  * consumed: kept by a new inode, closed if the inode is known already.
  */
 int ffs_inode_get(struct ffs *fs, int fd, const struct stat *st, struct ffs_inode **ret);
 void ffs_inode_forget(struct ffs *fs, struct ffs_inode *inode, uint64_t n);
+
+/* space.c: -o size=BYTES, the modelled disk's size */
+int ffs_space_scan(struct ffs *fs);
 
 /* passthrough.c */
 extern const struct fuse_lowlevel_ops ffs_ops;

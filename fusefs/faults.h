@@ -35,6 +35,10 @@ struct ffs_fault_hit {
 	uint32_t corrupt_bytes;       /* CORRUPT: bytes to damage (default 1) */
 	uint32_t torn_sector;         /* TORN */
 	enum fl_powercut_at powercut; /* POWERCUT */
+	uint64_t rng;                 /* seeded from the rule's seed and seq: pass &hit.rng
+				       * to ffs_fault_corrupt (or any other random choice)
+				       * so a run with the same seed repeats exactly */
+	char rule_text[256];          /* for the write log; truncated if longer */
 };
 
 struct ffs_faults;
@@ -42,9 +46,14 @@ struct ffs_faults;
 int ffs_faults_new(struct ffs_faults **ret);
 void ffs_faults_free(struct ffs_faults *f);
 
-/* Add a rule (already parsed and domain-checked); returns its id >= 0. */
+/*
+ * Add a rule (already parsed and domain-checked); returns its id >= 0. Ids
+ * are never reused. text may be NULL (the canonical form is then used).
+ * Without seed=, the rule gets a random seed, shown by ffs_faults_status so
+ * the run can be repeated with it.
+ */
 int ffs_faults_add(struct ffs_faults *f, const struct fl_rule *rule, const char *text);
-/* Remove one rule, or all with id < 0. */
+/* Remove one rule, or all with id < 0. Returns how many were removed; -ENOENT for an unknown id. */
 int ffs_faults_clear(struct ffs_faults *f, int id);
 
 /* Cheap check, lock-free: are there rules at all (so a path must be computed)? */
@@ -58,14 +67,28 @@ bool ffs_faults_armed(const struct ffs_faults *f);
 bool ffs_faults_match(struct ffs_faults *f, enum ffs_op op, const char *path,
 		      struct ffs_fault_hit *hit);
 
-/* Damage len bytes of buf in place as hit says; returns the offset (within buf) damaged first. */
+/*
+ * Damage buf in place as hit says: hit->corrupt_bytes consecutive bytes (all
+ * of buf if shorter) at an offset drawn from *rng. bitflip flips one random
+ * bit of each byte, zero clears them, random replaces each with a different
+ * random value. Returns the offset (within buf) of the first damaged byte.
+ */
 size_t ffs_fault_corrupt(const struct ffs_fault_hit *hit, void *buf, size_t len, uint64_t *rng);
 
-/* Per rule: text, matched, injected; for status. */
+/*
+ * The small seeded generator faultfs uses for every random choice
+ * (splitmix64): the same state gives the same sequence on every machine.
+ */
+uint64_t ffs_rng_next(uint64_t *state);
+
+/* Per rule, for status. text is valid during the callback only. */
 struct ffs_rule_status {
 	int id;
 	const char *text;
 	uint64_t matched, injected;
+	uint64_t seed;      /* given with seed=, or drawn at random when added */
+	bool seed_given;
+	bool expired;       /* for= has run out: the rule matches nothing any more */
 };
 typedef int (*ffs_rule_status_cb)(void *ctx, const struct ffs_rule_status *st);
 int ffs_faults_status(struct ffs_faults *f, ffs_rule_status_cb cb, void *ctx);

@@ -21,16 +21,35 @@ static size_t hash(dev_t dev, ino_t ino)
 
 int ffs_init(struct ffs *fs, const char *backing)
 {
+	pthread_rwlockattr_t attr;
 	struct stat st;
-	int fd;
+	int fd, err;
 
 	memset(fs, 0, sizeof(*fs));
-	fd = open(backing, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (!realpath(backing, fs->backing))
+		return -errno;
+	fs->backing_len = strlen(fs->backing);
+	/* "/" as the backing root: paths below it keep their leading '/'. */
+	if (fs->backing_len == 1)
+		fs->backing_len = 0;
+	fd = open(fs->backing, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
 	if (fstat(fd, &st)) {
-		int err = -errno;
-
+		err = -errno;
+		close(fd);
+		return err;
+	}
+	/*
+	 * Writer preference: a power cut waiting for the lock stops new
+	 * requests from coming in, so a busy mount cannot starve it. No
+	 * handler takes the lock twice, so this cannot deadlock.
+	 */
+	pthread_rwlockattr_init(&attr);
+	pthread_rwlockattr_setkind_np(&attr, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
+	err = -pthread_rwlock_init(&fs->op_lock, &attr);
+	pthread_rwlockattr_destroy(&attr);
+	if (err) {
 		close(fd);
 		return err;
 	}
@@ -57,6 +76,7 @@ void ffs_destroy(struct ffs *fs)
 	}
 	close(fs->root.fd);
 	pthread_mutex_destroy(&fs->lock);
+	pthread_rwlock_destroy(&fs->op_lock);
 }
 
 struct ffs_inode *ffs_inode(fuse_req_t req, fuse_ino_t ino)
@@ -66,6 +86,24 @@ struct ffs_inode *ffs_inode(fuse_req_t req, fuse_ino_t ino)
 	if (ino == FUSE_ROOT_ID)
 		return &fs->root;
 	return (struct ffs_inode *)(uintptr_t)ino;
+}
+
+fuse_ino_t ffs_inode_find(struct ffs *fs, dev_t dev, ino_t ino)
+{
+	struct ffs_inode *in;
+	fuse_ino_t found = 0;
+
+	if (dev == fs->root.dev && ino == fs->root.ino)
+		return FUSE_ROOT_ID;
+	pthread_mutex_lock(&fs->lock);
+	for (in = fs->bucket[hash(dev, ino)]; in; in = in->next) {
+		if (in->dev == dev && in->ino == ino) {
+			found = (uintptr_t)in;
+			break;
+		}
+	}
+	pthread_mutex_unlock(&fs->lock);
+	return found;
 }
 
 int ffs_inode_get(struct ffs *fs, int fd, const struct stat *st, struct ffs_inode **ret)

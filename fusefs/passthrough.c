@@ -1,33 +1,28 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * The passthrough: every operation is done on the backing tree through the
- * inode's O_PATH fd (the *at() calls) or the open file's fd. Each handler
- * ends in exactly one fuse_reply_*.
+ * inode's O_PATH fd (the *at() calls) or the open file's fd, and every
+ * change through the durability model (durability.h). Each handler runs
+ * inside ffs_op_begin/ffs_op_end (opctx.c) and ends in exactly one
+ * fuse_reply_*. This file: connection setup, names and attributes; open
+ * files are in ops_file.c, directories in ops_dir.c, xattrs in ops_xattr.c.
+ *
+ * Locks (POSIX, OFD, flock) are not implemented here on purpose: without
+ * getlk/setlk/flock handlers the kernel keeps them itself on the FUSE
+ * inode, with the exact local semantics (conflicts, OFD ownership, release
+ * on close), which is right for an overlay used on one host.
  */
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
 #include <sys/statvfs.h>
 #include <unistd.h>
 
-#include "faultfs.h"
+#include "durability.h"
+#include "ops.h"
 
-static struct ffs *fs_of(fuse_req_t req)
-{
-	return fuse_req_userdata(req);
-}
-
-static int fd_of(fuse_req_t req, fuse_ino_t ino)
-{
-	return ffs_inode(req, ino)->fd;
-}
-
-/* An O_PATH fd cannot be chmod'ed or reopened directly: go through procfs. */
 static void proc_path(int fd, char *buf, size_t len)
 {
 	snprintf(buf, len, "/proc/self/fd/%d", fd);
@@ -38,19 +33,38 @@ static int stat_fd(int fd, struct stat *st)
 	return fstatat(fd, "", st, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW) ? -errno : 0;
 }
 
-/* Look name up in parent and fill e; takes a lookup reference. */
-static int do_lookup(fuse_req_t req, fuse_ino_t parent, const char *name,
-		     struct fuse_entry_param *e)
+/*
+ * The attributes the mount shows: the backing inode's, without the links
+ * that are faultfs's own (names parked in .faultfs/trash, and .faultfs
+ * itself in the root), so st_nlink is what a native filesystem reports.
+ */
+static int attr_of(struct ffs *fs, int fd, struct stat *st)
 {
-	struct ffs *fs = fs_of(req);
+	int err = stat_fd(fd, st);
+
+	if (err)
+		return err;
+	ffs_dur_adjust_stat(fs->dur, st);
+	if (fs->dur && st->st_dev == fs->root.dev && st->st_ino == fs->root.ino &&
+	    st->st_nlink > 2)
+		st->st_nlink--;
+	return 0;
+}
+
+int ffs_do_lookup(fuse_req_t req, fuse_ino_t parent, const char *name,
+		  struct fuse_entry_param *e)
+{
+	struct ffs *fs = ffs_of(req);
 	struct ffs_inode *in;
 	int fd, err;
 
 	memset(e, 0, sizeof(*e));
-	fd = openat(fd_of(req, parent), name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	if (ffs_hidden(parent, name))
+		return -ENOENT;
+	fd = openat(ffs_fd_of(req, parent), name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	err = stat_fd(fd, &e->attr);
+	err = attr_of(fs, fd, &e->attr);
 	if (err) {
 		close(fd);
 		return err;
@@ -58,68 +72,113 @@ static int do_lookup(fuse_req_t req, fuse_ino_t parent, const char *name,
 	err = ffs_inode_get(fs, fd, &e->attr, &in);
 	if (err)
 		return err;
-	e->ino = (uintptr_t)in;
-	if (in == &fs->root)
-		e->ino = FUSE_ROOT_ID;
+	e->ino = in == &fs->root ? FUSE_ROOT_ID : (uintptr_t)in;
 	e->attr_timeout = fs->timeout;
 	e->entry_timeout = fs->timeout;
 	return 0;
 }
 
-/* Reply to an op that created name in parent: look it up and hand it over. */
-static void reply_new_entry(fuse_req_t req, fuse_ino_t parent, const char *name)
-{
-	struct fuse_entry_param e;
-	int err = do_lookup(req, parent, name, &e);
-
-	if (err)
-		fuse_reply_err(req, -err);
-	else
-		fuse_reply_entry(req, &e);
-}
-
-/* Running as root: a new file belongs to whoever asked for it. */
-static void chown_new(fuse_req_t req, int dirfd, const char *name)
+void ffs_chown_new(fuse_req_t req, int dirfd, const char *name)
 {
 	const struct fuse_ctx *ctx = fuse_req_ctx(req);
+	gid_t gid = ctx->gid;
+	struct stat dir;
 
-	if (fs_of(req)->chown_new)
-		(void)!fchownat(dirfd, name, ctx->uid, ctx->gid, AT_SYMLINK_NOFOLLOW);
+	if (!ffs_of(req)->chown_new)
+		return;
+	/* Made by us for ourselves: it has the right owner already (one syscall less per create). */
+	if (ctx->uid == geteuid() && ctx->gid == getegid())
+		return;
+	/* A set-group-ID directory gives its group, as the backing fs already did. */
+	if (!stat_fd(dirfd, &dir) && (dir.st_mode & S_ISGID))
+		gid = (gid_t)-1;
+	(void)!fchownat(dirfd, name, ctx->uid, gid, AT_SYMLINK_NOFOLLOW);
+}
+
+/* Answer an op that made a name: its entry, or EIO for a power cut. */
+static void finish_entry(struct ffs_opctx *o, int err, struct fuse_entry_param *e)
+{
+	struct ffs *fs = o->fs;
+	bool cut = ffs_op_end(o);
+
+	if (cut) {
+		if (!err)
+			ffs_inode_forget(fs, ffs_inode(o->req, e->ino), 1);
+		fuse_reply_err(o->req, EIO);
+		ffs_op_finish_cut(o);
+	} else if (err) {
+		fuse_reply_err(o->req, -err);
+	} else if (fuse_reply_entry(o->req, e)) {
+		ffs_inode_forget(fs, ffs_inode(o->req, e->ino), 1);
+	}
 }
 
 static void ffs_init_conn(void *userdata, struct fuse_conn_info *conn)
 {
-	/* No writeback cache: every write reaches us, which faults will need. */
+	/*
+	 * No writeback cache: with it the kernel would hold writes in its page
+	 * cache that faultfs never saw, so the model could neither fault them
+	 * nor lose them at a power cut, and O_APPEND/size would be the kernel's.
+	 */
 	conn->want &= ~FUSE_CAP_WRITEBACK_CACHE;
+	/* Writes are needed in memory (pre-image, checksum): splicing them in costs a copy more. */
+	conn->want &= ~FUSE_CAP_SPLICE_READ;
+	/* The kernel clears set-user-ID bits itself, through setattr. */
+	conn->want &= ~FUSE_CAP_HANDLE_KILLPRIV;
+	/* Reads are spliced from the backing file straight into the kernel. */
+	if (conn->capable & FUSE_CAP_SPLICE_WRITE)
+		conn->want |= FUSE_CAP_SPLICE_WRITE;
+	if (conn->capable & FUSE_CAP_SPLICE_MOVE)
+		conn->want |= FUSE_CAP_SPLICE_MOVE;
+	if (conn->capable & FUSE_CAP_PARALLEL_DIROPS)
+		conn->want |= FUSE_CAP_PARALLEL_DIROPS;
+	if (conn->capable & FUSE_CAP_ASYNC_DIO)
+		conn->want |= FUSE_CAP_ASYNC_DIO;
+	if (conn->capable & FUSE_CAP_READDIRPLUS)
+		conn->want |= FUSE_CAP_READDIRPLUS | FUSE_CAP_READDIRPLUS_AUTO;
+	if (conn->capable & FUSE_CAP_AUTO_INVAL_DATA)
+		conn->want |= FUSE_CAP_AUTO_INVAL_DATA;
 }
 
 static void ffs_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 {
-	reply_new_entry(req, parent, name);
+	struct fuse_entry_param e;
+	struct ffs_opctx o;
+	int err;
+
+	if (ffs_op_begin(&o, req, FFS_NO_OP, parent, name))
+		return;
+	err = ffs_do_lookup(req, parent, name, &e);
+	finish_entry(&o, err, &e);
 }
 
 static void ffs_forget(fuse_req_t req, fuse_ino_t ino, uint64_t nlookup)
 {
-	ffs_inode_forget(fs_of(req), ffs_inode(req, ino), nlookup);
+	ffs_inode_forget(ffs_of(req), ffs_inode(req, ino), nlookup);
 	fuse_reply_none(req);
 }
 
 static void ffs_forget_multi(fuse_req_t req, size_t count, struct fuse_forget_data *forgets)
 {
 	for (size_t i = 0; i < count; i++)
-		ffs_inode_forget(fs_of(req), ffs_inode(req, forgets[i].ino), forgets[i].nlookup);
+		ffs_inode_forget(ffs_of(req), ffs_inode(req, forgets[i].ino), forgets[i].nlookup);
 	fuse_reply_none(req);
 }
 
 static void ffs_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
+	struct ffs_opctx o;
 	struct stat st;
-	int err = stat_fd(fd_of(req, ino), &st);
+	int err;
 
+	if (ffs_op_begin(&o, req, FFS_NO_OP, ino, NULL))
+		return;
+	err = attr_of(o.fs, ffs_fd_of(req, ino), &st);
+	ffs_op_end(&o);
 	if (err)
 		fuse_reply_err(req, -err);
 	else
-		fuse_reply_attr(req, &st, fs_of(req)->timeout);
+		fuse_reply_attr(req, &st, ffs_of(req)->timeout);
 }
 
 static int set_times(int fd, struct fuse_file_info *fi, const struct stat *attr, int to_set)
@@ -141,52 +200,75 @@ static int set_times(int fd, struct fuse_file_info *fi, const struct stat *attr,
 	return utimensat(AT_FDCWD, path, tv, 0) ? -errno : 0;
 }
 
-static void ffs_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr,
-			int to_set, struct fuse_file_info *fi)
+static int do_setattr(struct ffs_opctx *o, fuse_ino_t ino, struct stat *attr, int to_set,
+		      struct fuse_file_info *fi)
 {
-	int fd = fd_of(req, ino), err = 0;
+	int fd = ffs_fd_of(o->req, ino), err;
 	char path[64];
 
 	proc_path(fd, path, sizeof(path));
 	if (to_set & FUSE_SET_ATTR_MODE) {
 		if ((fi ? fchmod((int)fi->fh, attr->st_mode) : chmod(path, attr->st_mode)))
-			goto fail;
+			return -errno;
 	}
 	if (to_set & (FUSE_SET_ATTR_UID | FUSE_SET_ATTR_GID)) {
 		uid_t uid = to_set & FUSE_SET_ATTR_UID ? attr->st_uid : (uid_t)-1;
 		gid_t gid = to_set & FUSE_SET_ATTR_GID ? attr->st_gid : (gid_t)-1;
 
 		if (fchownat(fd, "", uid, gid, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW))
-			goto fail;
+			return -errno;
 	}
 	if (to_set & FUSE_SET_ATTR_SIZE) {
-		if ((fi ? ftruncate((int)fi->fh, attr->st_size) : truncate(path, attr->st_size)))
-			goto fail;
+		err = ffs_truncate(o, fi ? (int)fi->fh : -1, attr->st_size);
+		if (err)
+			return err;
 	}
 	if (to_set & (FUSE_SET_ATTR_ATIME | FUSE_SET_ATTR_MTIME |
-		      FUSE_SET_ATTR_ATIME_NOW | FUSE_SET_ATTR_MTIME_NOW)) {
-		err = set_times(fd, fi, attr, to_set);
-		if (err) {
-			fuse_reply_err(req, -err);
-			return;
-		}
+		      FUSE_SET_ATTR_ATIME_NOW | FUSE_SET_ATTR_MTIME_NOW))
+		return set_times(fd, fi, attr, to_set);
+	return 0;
+}
+
+static void ffs_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr,
+			int to_set, struct fuse_file_info *fi)
+{
+	struct ffs_opctx o;
+	struct stat st;
+	int err;
+
+	if (ffs_op_begin(&o, req, to_set & FUSE_SET_ATTR_SIZE ? FFS_OP_TRUNCATE : FFS_NO_OP,
+			 ino, NULL))
+		return;
+	err = do_setattr(&o, ino, attr, to_set, fi);
+	if (!err)
+		err = attr_of(o.fs, ffs_fd_of(req, ino), &st);
+	if (ffs_op_end(&o)) {
+		fuse_reply_err(req, EIO);
+		ffs_op_finish_cut(&o);
+	} else if (err) {
+		fuse_reply_err(req, -err);
+	} else {
+		fuse_reply_attr(req, &st, ffs_of(req)->timeout);
 	}
-	ffs_getattr(req, ino, fi);
-	return;
-fail:
-	fuse_reply_err(req, errno);
 }
 
 static void ffs_readlink(fuse_req_t req, fuse_ino_t ino)
 {
 	char buf[PATH_MAX + 1];
-	ssize_t n = readlinkat(fd_of(req, ino), "", buf, sizeof(buf));
+	struct ffs_opctx o;
+	ssize_t n;
+	int err;
 
-	if (n < 0)
-		fuse_reply_err(req, errno);
-	else if ((size_t)n >= sizeof(buf))
+	if (ffs_op_begin(&o, req, FFS_NO_OP, ino, NULL))
+		return;
+	n = readlinkat(ffs_fd_of(req, ino), "", buf, sizeof(buf));
+	err = errno;
+	ffs_op_end(&o);
+	if (n < 0) {
+		fuse_reply_err(req, err);
+	} else if ((size_t)n >= sizeof(buf)) {
 		fuse_reply_err(req, ENAMETOOLONG);
-	else {
+	} else {
 		buf[n] = '\0';
 		fuse_reply_readlink(req, buf);
 	}
@@ -194,244 +276,183 @@ static void ffs_readlink(fuse_req_t req, fuse_ino_t ino)
 
 static void ffs_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode)
 {
-	int dfd = fd_of(req, parent);
+	struct fuse_entry_param e;
+	struct ffs_opctx o;
+	int dfd = ffs_fd_of(req, parent), err;
 
-	if (mkdirat(dfd, name, mode)) {
-		fuse_reply_err(req, errno);
+	if (ffs_hidden(parent, name)) {
+		fuse_reply_err(req, EPERM);
 		return;
 	}
-	chown_new(req, dfd, name);
-	reply_new_entry(req, parent, name);
+	if (ffs_op_begin(&o, req, FFS_OP_MKDIR, parent, name))
+		return;
+	err = ffs_dur_mkdir(o.fs->dur, dfd, name, mode);
+	if (!err) {
+		ffs_chown_new(req, dfd, name);
+		err = ffs_do_lookup(req, parent, name, &e);
+	}
+	ffs_op_log(&o, FFS_WLOG_MKDIR, NULL, err ? 0 : e.attr.st_ino, 0, 0, 0, err);
+	finish_entry(&o, err, &e);
+}
+
+static void ffs_mknod(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode,
+		      dev_t rdev)
+{
+	struct fuse_entry_param e;
+	struct ffs_opctx o;
+	int dfd = ffs_fd_of(req, parent), err;
+
+	if (ffs_hidden(parent, name)) {
+		fuse_reply_err(req, EPERM);
+		return;
+	}
+	if (ffs_op_begin(&o, req, FFS_OP_CREATE, parent, name))
+		return;
+	err = ffs_dur_mknod(o.fs->dur, dfd, name, mode, rdev);
+	if (!err) {
+		ffs_chown_new(req, dfd, name);
+		err = ffs_do_lookup(req, parent, name, &e);
+	}
+	ffs_op_log(&o, FFS_WLOG_MKNOD, NULL, err ? 0 : e.attr.st_ino, 0, 0, 0, err);
+	finish_entry(&o, err, &e);
 }
 
 static void ffs_symlink(fuse_req_t req, const char *link, fuse_ino_t parent, const char *name)
 {
-	int dfd = fd_of(req, parent);
+	struct fuse_entry_param e;
+	struct ffs_opctx o;
+	int dfd = ffs_fd_of(req, parent), err;
 
-	if (symlinkat(link, dfd, name)) {
-		fuse_reply_err(req, errno);
+	if (ffs_hidden(parent, name)) {
+		fuse_reply_err(req, EPERM);
 		return;
 	}
-	chown_new(req, dfd, name);
-	reply_new_entry(req, parent, name);
+	if (ffs_op_begin(&o, req, FFS_NO_OP, parent, name))
+		return;
+	err = ffs_dur_symlink(o.fs->dur, link, dfd, name);
+	if (!err) {
+		ffs_chown_new(req, dfd, name);
+		err = ffs_do_lookup(req, parent, name, &e);
+	}
+	ffs_op_log(&o, FFS_WLOG_SYMLINK, link, err ? 0 : e.attr.st_ino, 0, 0, 0, err);
+	finish_entry(&o, err, &e);
+}
+
+static void ffs_link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t newparent, const char *newname)
+{
+	char path2[PATH_MAX];
+	struct fuse_entry_param e;
+	struct ffs_opctx o;
+	int err;
+
+	if (ffs_hidden(newparent, newname)) {
+		fuse_reply_err(req, EPERM);
+		return;
+	}
+	if (ffs_op_begin(&o, req, FFS_NO_OP, ino, NULL))
+		return;
+	err = ffs_dur_link(o.fs->dur, ffs_fd_of(req, ino), ffs_fd_of(req, newparent), newname);
+	if (!err)
+		err = ffs_do_lookup(req, newparent, newname, &e);
+	ffs_path_of(o.fs, newparent, newname, path2, sizeof(path2));
+	ffs_op_log(&o, FFS_WLOG_LINK, path2, ffs_inode(req, ino)->ino, 0, 0, 0, err);
+	finish_entry(&o, err, &e);
 }
 
 static void ffs_unlink(fuse_req_t req, fuse_ino_t parent, const char *name)
 {
-	fuse_reply_err(req, unlinkat(fd_of(req, parent), name, 0) ? errno : 0);
+	struct ffs_opctx o;
+	int dfd = ffs_fd_of(req, parent), err;
+	int64_t freed;
+
+	if (ffs_hidden(parent, name)) {
+		fuse_reply_err(req, ENOENT);
+		return;
+	}
+	if (ffs_op_begin(&o, req, FFS_OP_UNLINK, parent, name))
+		return;
+	ffs_space_forget(o.fs, dfd, name, &freed);
+	err = ffs_dur_unlink(o.fs->dur, dfd, name);
+	if (!err)
+		ffs_space_freed(o.fs, freed);
+	ffs_op_log(&o, FFS_WLOG_UNLINK, NULL, 0, 0, 0, 0, err);
+	ffs_reply_err_or_cut(&o, -err);
 }
 
 static void ffs_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name)
 {
-	fuse_reply_err(req, unlinkat(fd_of(req, parent), name, AT_REMOVEDIR) ? errno : 0);
+	struct ffs_opctx o;
+	int err;
+
+	if (ffs_hidden(parent, name)) {
+		fuse_reply_err(req, ENOENT);
+		return;
+	}
+	if (ffs_op_begin(&o, req, FFS_OP_RMDIR, parent, name))
+		return;
+	err = ffs_dur_rmdir(o.fs->dur, ffs_fd_of(req, parent), name);
+	ffs_op_log(&o, FFS_WLOG_RMDIR, NULL, 0, 0, 0, 0, err);
+	ffs_reply_err_or_cut(&o, -err);
 }
 
 static void ffs_rename(fuse_req_t req, fuse_ino_t parent, const char *name,
 		       fuse_ino_t newparent, const char *newname, unsigned int flags)
 {
-	int err = renameat2(fd_of(req, parent), name, fd_of(req, newparent), newname, flags);
+	char path2[PATH_MAX];
+	struct ffs_opctx o;
+	int nfd = ffs_fd_of(req, newparent), err;
+	int64_t freed = 0;
 
-	fuse_reply_err(req, err ? errno : 0);
-}
-
-static void ffs_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
-{
-	char path[64];
-	int fd;
-
-	proc_path(fd_of(req, ino), path, sizeof(path));
-	fd = open(path, (fi->flags & ~O_NOFOLLOW) | O_CLOEXEC);
-	if (fd < 0) {
-		fuse_reply_err(req, errno);
+	if (ffs_hidden(parent, name)) {
+		fuse_reply_err(req, ENOENT);
 		return;
 	}
-	fi->fh = (uint64_t)fd;
-	fuse_reply_open(req, fi);
-}
-
-static void ffs_create(fuse_req_t req, fuse_ino_t parent, const char *name,
-		       mode_t mode, struct fuse_file_info *fi)
-{
-	struct fuse_entry_param e;
-	int dfd = fd_of(req, parent), fd, err;
-
-	fd = openat(dfd, name, (fi->flags | O_CREAT | O_CLOEXEC) & ~O_NOFOLLOW, mode);
-	if (fd < 0) {
-		fuse_reply_err(req, errno);
+	if (ffs_hidden(newparent, newname)) {
+		fuse_reply_err(req, EPERM);
 		return;
 	}
-	chown_new(req, dfd, name);
-	err = do_lookup(req, parent, name, &e);
-	if (err) {
-		close(fd);
-		fuse_reply_err(req, -err);
+	/* Rules match the old name. */
+	if (ffs_op_begin(&o, req, FFS_OP_RENAME, parent, name))
 		return;
-	}
-	fi->fh = (uint64_t)fd;
-	if (fuse_reply_create(req, &e, fi)) {
-		/* The request was interrupted: the kernel never got the file. */
-		close(fd);
-		ffs_inode_forget(fs_of(req), ffs_inode(req, e.ino), 1);
-	}
-}
-
-static void ffs_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
-		     struct fuse_file_info *fi)
-{
-	struct fuse_bufvec buf = FUSE_BUFVEC_INIT(size);
-
-	buf.buf[0].flags = FUSE_BUF_IS_FD | FUSE_BUF_FD_SEEK;
-	buf.buf[0].fd = (int)fi->fh;
-	buf.buf[0].pos = off;
-	fuse_reply_data(req, &buf, FUSE_BUF_SPLICE_MOVE);
-}
-
-static void ffs_write(fuse_req_t req, fuse_ino_t ino, const char *data, size_t size,
-		      off_t off, struct fuse_file_info *fi)
-{
-	ssize_t n = pwrite((int)fi->fh, data, size, off);
-
-	if (n < 0)
-		fuse_reply_err(req, errno);
-	else
-		fuse_reply_write(req, (size_t)n);
-}
-
-static void ffs_flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
-{
-	/* close(2) of a dup reports delayed write errors of the backing fs. */
-	int fd = dup((int)fi->fh);
-
-	if (fd < 0) {
-		fuse_reply_err(req, errno);
-		return;
-	}
-	fuse_reply_err(req, close(fd) ? errno : 0);
-}
-
-static void ffs_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
-{
-	close((int)fi->fh);
-	fuse_reply_err(req, 0);
-}
-
-static void ffs_fsync(fuse_req_t req, fuse_ino_t ino, int datasync, struct fuse_file_info *fi)
-{
-	int err = datasync ? fdatasync((int)fi->fh) : fsync((int)fi->fh);
-
-	fuse_reply_err(req, err ? errno : 0);
+	if (!(flags & RENAME_EXCHANGE))
+		ffs_space_forget(o.fs, nfd, newname, &freed);
+	err = ffs_dur_rename(o.fs->dur, ffs_fd_of(req, parent), name, nfd, newname, flags);
+	if (!err)
+		ffs_space_freed(o.fs, freed);
+	ffs_path_of(o.fs, newparent, newname, path2, sizeof(path2));
+	ffs_op_log(&o, FFS_WLOG_RENAME, path2, 0, 0, 0, 0, err);
+	ffs_reply_err_or_cut(&o, -err);
 }
 
 static void ffs_statfs(fuse_req_t req, fuse_ino_t ino)
 {
+	struct ffs *fs = ffs_of(req);
+	struct ffs_opctx o;
 	struct statvfs sv;
+	int err = 0;
 
-	if (fstatvfs(fd_of(req, ino), &sv))
-		fuse_reply_err(req, errno);
-	else
-		fuse_reply_statfs(req, &sv);
-}
-
-/* An open directory: the stream, and an entry read but not yet sent. */
-struct ffs_dir {
-	DIR *dp;
-	struct dirent *pending;
-	off_t offset;
-};
-
-static void ffs_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
-{
-	struct ffs_dir *d = calloc(1, sizeof(*d));
-	int fd, err;
-
-	if (!d) {
-		fuse_reply_err(req, ENOMEM);
+	if (ffs_op_begin(&o, req, FFS_NO_OP, ino, NULL))
 		return;
-	}
-	fd = openat(fd_of(req, ino), ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0 || !(d->dp = fdopendir(fd))) {
+	if (fstatvfs(ffs_fd_of(req, ino), &sv))
 		err = errno;
-		if (fd >= 0)
-			close(fd);
-		free(d);
+	ffs_op_end(&o);
+	if (err) {
 		fuse_reply_err(req, err);
 		return;
 	}
-	fi->fh = (uintptr_t)d;
-	if (fuse_reply_open(req, fi)) {
-		closedir(d->dp);
-		free(d);
+	if (fs->size_limit && sv.f_frsize) {
+		/* The modelled disk: its size, less what the files hold, never more than is free. */
+		int64_t used = __atomic_load_n(&fs->space_used, __ATOMIC_RELAXED);
+		uint64_t left = used < (int64_t)fs->size_limit ? fs->size_limit - (uint64_t)used : 0;
+
+		sv.f_blocks = fs->size_limit / sv.f_frsize;
+		left /= sv.f_frsize;
+		if (sv.f_bfree > left)
+			sv.f_bfree = left;
+		if (sv.f_bavail > left)
+			sv.f_bavail = left;
 	}
-}
-
-static void ffs_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
-			struct fuse_file_info *fi)
-{
-	struct ffs_dir *d = (struct ffs_dir *)(uintptr_t)fi->fh;
-	char *buf = calloc(1, size);
-	size_t used = 0;
-
-	if (!buf) {
-		fuse_reply_err(req, ENOMEM);
-		return;
-	}
-	if (off != d->offset) {
-		seekdir(d->dp, off);
-		d->pending = NULL;
-		d->offset = off;
-	}
-	for (;;) {
-		struct stat st = { 0 };
-		struct dirent *de;
-		size_t n;
-
-		if (d->pending) {
-			de = d->pending;
-		} else {
-			errno = 0;
-			de = readdir(d->dp);
-			if (!de) {
-				if (errno && used == 0) {
-					free(buf);
-					fuse_reply_err(req, errno);
-					return;
-				}
-				break;
-			}
-		}
-		st.st_ino = de->d_ino;
-		st.st_mode = (mode_t)de->d_type << 12;
-		n = fuse_add_direntry(req, buf + used, size - used, de->d_name, &st,
-				      telldir(d->dp));
-		if (n > size - used) {
-			d->pending = de; /* send it with the next call */
-			break;
-		}
-		used += n;
-		d->pending = NULL;
-		d->offset = telldir(d->dp);
-	}
-	fuse_reply_buf(req, buf, used);
-	free(buf);
-}
-
-static void ffs_releasedir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
-{
-	struct ffs_dir *d = (struct ffs_dir *)(uintptr_t)fi->fh;
-
-	closedir(d->dp);
-	free(d);
-	fuse_reply_err(req, 0);
-}
-
-static void ffs_fsyncdir(fuse_req_t req, fuse_ino_t ino, int datasync,
-			 struct fuse_file_info *fi)
-{
-	struct ffs_dir *d = (struct ffs_dir *)(uintptr_t)fi->fh;
-	int fd = dirfd(d->dp);
-	int err = datasync ? fdatasync(fd) : fsync(fd);
-
-	fuse_reply_err(req, err ? errno : 0);
+	fuse_reply_statfs(req, &sv);
 }
 
 const struct fuse_lowlevel_ops ffs_ops = {
@@ -442,21 +463,30 @@ const struct fuse_lowlevel_ops ffs_ops = {
 	.getattr      = ffs_getattr,
 	.setattr      = ffs_setattr,
 	.readlink     = ffs_readlink,
+	.mknod        = ffs_mknod,
 	.mkdir        = ffs_mkdir,
 	.symlink      = ffs_symlink,
+	.link         = ffs_link,
 	.unlink       = ffs_unlink,
 	.rmdir        = ffs_rmdir,
 	.rename       = ffs_rename,
-	.open         = ffs_open,
-	.create       = ffs_create,
-	.read         = ffs_read,
-	.write        = ffs_write,
-	.flush        = ffs_flush,
-	.release      = ffs_release,
-	.fsync        = ffs_fsync,
+	.open         = ffs_op_open,
+	.create       = ffs_op_create,
+	.read         = ffs_op_read,
+	.write        = ffs_op_write,
+	.flush        = ffs_op_flush,
+	.release      = ffs_op_release,
+	.fsync        = ffs_op_fsync,
+	.fallocate    = ffs_op_fallocate,
+	.lseek        = ffs_op_lseek,
 	.statfs       = ffs_statfs,
-	.opendir      = ffs_opendir,
-	.readdir      = ffs_readdir,
-	.releasedir   = ffs_releasedir,
-	.fsyncdir     = ffs_fsyncdir,
+	.opendir      = ffs_op_opendir,
+	.readdir      = ffs_op_readdir,
+	.readdirplus  = ffs_op_readdirplus,
+	.releasedir   = ffs_op_releasedir,
+	.fsyncdir     = ffs_op_fsyncdir,
+	.setxattr     = ffs_op_setxattr,
+	.getxattr     = ffs_op_getxattr,
+	.listxattr    = ffs_op_listxattr,
+	.removexattr  = ffs_op_removexattr,
 };

@@ -38,10 +38,50 @@ int ffs_wlog_open(int dirfd, const char *path, struct ffs_wlog **ret);
 void ffs_wlog_close(struct ffs_wlog *w);
 /* Append one entry; assigns seq and timestamps. Returns the seq (>= 1) or -errno. */
 int64_t ffs_wlog_append(struct ffs_wlog *w, const struct ffs_wlog_entry *e);
-/* Make the log itself durable (called when the application fsyncs). */
+/*
+ * Make the log itself durable now. Called at a power cut and at close;
+ * otherwise a background thread does it once a second when lines were
+ * appended.
+ *
+ * Why not at every application fsync: the simulated power cut never
+ * touches the real log file (it lives outside the modelled disk), so the
+ * log loses nothing at a simulated cut whether it was synced or not. Only
+ * a real crash of the host could lose its newest second of lines, and a
+ * device flush per application fsync would halve the fsync rate faultfs
+ * can offer (two flushes per fsync). A harness that needs every line on
+ * disk at once can read the log through the control socket (`log
+ * --follow`), which streams each line as it is appended.
+ */
 int ffs_wlog_sync(struct ffs_wlog *w);
 
-/* Followers: fd receives every line from seq since on, until removed or it fails. */
+/*
+ * Followers: fd receives every line from seq since on (first the backlog read
+ * back from the log file, then each new line as it is appended, in seq order)
+ * until it fails, the peer hangs up, or the log is closed. The log owns fd
+ * from then on and closes it. A follower never slows writers: it has a
+ * bounded queue, and one that falls too far behind gets a last line
+ * {"error":"follower too slow, N entries dropped"} and is disconnected.
+ */
 int ffs_wlog_follow(struct ffs_wlog *w, int fd, uint64_t since);
+
+/* Write the lines from seq since up to the newest to fd, then return. fd stays the caller's. */
+int ffs_wlog_dump(struct ffs_wlog *w, int fd, uint64_t since);
+
+/* The seq of the newest line (0 if none). */
+uint64_t ffs_wlog_last_seq(struct ffs_wlog *w);
+
+/* Queue bound of each follower, in lines (default 65536). For tests. */
+void ffs_wlog_set_follow_limit(struct ffs_wlog *w, size_t lines);
+
+/*
+ * Line format (one JSON object per line, keys in this order):
+ *   {"seq":1,"ts_ns":123,"time":"2025-01-01T00:00:00.000000Z","op":"write",
+ *    "path":"/a","ino":12,"off":0,"len":4096,"crc32":"1c291ca3","result":0}
+ * path2 follows path for rename/link; crc32 only for writes; result is 0 or
+ * the errno name ("EIO"); detail (faults, power cuts) is a string, or an
+ * object when the entry's detail is a JSON object. Paths are bytes: a path
+ * that is not valid UTF-8 is written with U+FFFD in "path" and losslessly,
+ * base64-encoded, in "path_b64" (likewise "path2_b64").
+ */
 
 #endif /* FAULTFS_WLOG_H */

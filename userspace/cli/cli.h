@@ -21,5 +21,6 @@ void fl_cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int cmd_probe(int argc, char **argv, const struct fl_cli *cli);
 int cmd_cleanup(int argc, char **argv, const struct fl_cli *cli);
 int cmd_syscall(int argc, char **argv, const struct fl_cli *cli);
+int cmd_fs(int argc, char **argv, const struct fl_cli *cli);
 
 #endif /* FAULTLINE_CLI_H */

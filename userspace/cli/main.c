@@ -21,6 +21,7 @@ static const struct command commands[] = {
 	{ "probe",   cmd_probe,   "prove which injection mechanisms this kernel allows" },
 	{ "syscall", cmd_syscall, "crash a launched command at a chosen syscall" },
 	{ "cleanup", cmd_cleanup, "remove everything a dead faultline session left installed" },
+	{ "fs", cmd_fs, "control a faultfs mount: faults, power cut, status, write log" },
 };
 
 void fl_cli_error(const char *fmt, ...)

@@ -1,0 +1,489 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Data operations: each is performed on the backing file after the bytes it
+ * destroys were saved to the file's undo file, and leaves a record that
+ * the power cut replays backwards (see dur_core.c).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/falloc.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include "dur_int.h"
+
+#ifndef RWF_NOAPPEND
+#define RWF_NOAPPEND 0x00000020
+#endif
+
+#define UNDO_KEEP_BLOCKS (1 << 20)  /* an emptied undo file keeps this much allocated */
+#define SMALL_COPY (16 * 1024)       /* pre-images up to this size are copied on the stack */
+
+static int undo_open(struct ffs_dur *d, struct dur_file *f)
+{
+	char name[64];
+
+	if (f->undo_fd >= 0)
+		return 0;
+	snprintf(name, sizeof(name), "%ju-%ju", (uintmax_t)f->dev, (uintmax_t)f->ino);
+	f->undo_fd = openat(d->undo_dir, name, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (f->undo_fd < 0)
+		return -errno;
+	f->undo_size = 0;
+	return 0;
+}
+
+int dur_copy_range(int in, int64_t off, int out, int64_t dst, int64_t len)
+{
+	loff_t ioff = off, ooff = dst;
+	char *buf = NULL;
+	int err = 0;
+
+	while (len > 0) {
+		ssize_t n = copy_file_range(in, &ioff, out, &ooff, (size_t)len, 0);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		len -= n;
+	}
+	if (len <= 0)
+		return 0;
+	/* Not supported here (or a short source): plain reads and writes. */
+	buf = malloc(1 << 20);
+	if (!buf)
+		return -ENOMEM;
+	while (len > 0) {
+		size_t chunk = len > (1 << 20) ? (1 << 20) : (size_t)len;
+		ssize_t n = pread(in, buf, chunk, ioff);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			err = -errno;
+			break;
+		}
+		if (n == 0)
+			memset(buf, 0, chunk), n = (ssize_t)chunk; /* source shrank: zeros */
+		for (ssize_t done = 0; done < n;) {
+			ssize_t w = pwrite(out, buf + done, (size_t)(n - done), ooff + done);
+
+			if (w < 0 && errno == EINTR)
+				continue;
+			if (w <= 0) {
+				err = w < 0 ? -errno : -EIO;
+				goto out;
+			}
+			done += w;
+		}
+		ioff += n;
+		ooff += n;
+		len -= n;
+	}
+out:
+	free(buf);
+	return err;
+}
+
+/* Save [off, off + len) of f to its undo file; ret: where it went. */
+static int save_preimage(struct ffs_dur *d, struct dur_file *f, int64_t off, int64_t len,
+			 int64_t *ret)
+{
+	int err;
+
+	if (len <= 0) {
+		*ret = f->undo_size;
+		return 0;
+	}
+	err = undo_open(d, f);
+	if (err)
+		return err;
+	if (len <= SMALL_COPY) {
+		/* copy_file_range costs ~10 us per call on ext4: small ones go by hand. */
+		char buf[SMALL_COPY];
+		ssize_t n = pread(f->fd, buf, (size_t)len, off);
+
+		if (n < 0)
+			return -errno;
+		if (n < len)
+			memset(buf + n, 0, (size_t)(len - n));
+		n = pwrite(f->undo_fd, buf, (size_t)len, f->undo_size);
+		if (n != len)
+			return n < 0 ? -errno : -EIO;
+	} else {
+		err = dur_copy_range(f->fd, off, f->undo_fd, f->undo_size, len);
+		if (err)
+			return err;
+	}
+	*ret = f->undo_size;
+	f->undo_size += len;
+	return 0;
+}
+
+/*
+ * Does [off, off + len) hold no data (a hole, or preallocated and never
+ * written)? Then there is nothing to copy: reading it would only make the
+ * filesystem zero pages (a database or fio that preallocates its files
+ * would pay a full copy per write).
+ */
+static bool all_hole(int fd, int64_t off, int64_t len)
+{
+	off_t data = lseek(fd, off, SEEK_DATA);
+
+	if (data < 0)
+		return errno == ENXIO;
+	return data >= off + len;
+}
+
+/* Find or create the record holder for fd and lock it; *st is fresh under the lock. */
+static int file_lock(struct ffs_dur *d, int fd, bool create, struct stat *st,
+		     struct dur_file **ret)
+{
+	struct dur_file *f;
+	int err;
+
+	if (fstat(fd, st))
+		return -errno;
+	if (!S_ISREG(st->st_mode))
+		return -ENOENT;  /* no data to track (and reopening a device has effects) */
+	err = dur_file_get(d, fd, st, create, &f);
+	if (err)
+		return err;
+	pthread_mutex_lock(&f->lock);
+	if (fstat(f->fd, st)) {
+		err = -errno;
+		pthread_mutex_unlock(&f->lock);
+		dur_file_put(d, f);
+		return err;
+	}
+	*ret = f;
+	return 0;
+}
+
+static void file_unlock(struct ffs_dur *d, struct dur_file *f)
+{
+	pthread_mutex_unlock(&f->lock);
+	dur_file_put(d, f);
+}
+
+static ssize_t write_at(struct ffs_dur *d, int fd, const void *buf, size_t len, off_t off)
+{
+	struct iovec iov = { .iov_base = (void *)buf, .iov_len = len };
+	int state = __atomic_load_n(&d->noappend, __ATOMIC_RELAXED);
+	ssize_t n;
+
+	/* An O_APPEND fd would ignore off: the offset we recorded is the truth. */
+	if (state >= 0) {
+		n = pwritev2(fd, &iov, 1, off, RWF_NOAPPEND);
+		if (n >= 0 || (errno != EOPNOTSUPP && errno != EINVAL))
+			return n < 0 ? -errno : n;
+		__atomic_store_n(&d->noappend, -1, __ATOMIC_RELAXED);
+	}
+	n = pwrite(fd, buf, len, off);
+	return n < 0 ? -errno : n;
+}
+
+ssize_t ffs_dur_write(struct ffs_dur *d, int fd, const void *buf, size_t len, off_t off)
+{
+	struct dur_file *f;
+	struct dur_rec r = { 0 };
+	struct stat st;
+	int64_t pre;
+	ssize_t n;
+	int err;
+
+	err = file_lock(d, fd, true, &st, &f);
+	if (err == -ENOENT)
+		return write_at(d, fd, buf, len, off);
+	if (err)
+		return err;
+	pre = st.st_size - off;
+	pre = pre < 0 ? 0 : pre > (int64_t)len ? (int64_t)len : pre;
+	if (pre > 0 && all_hole(f->fd, off, pre))
+		pre = 0;  /* its pre-image is zeros: undo writes zeros past pre_len anyway */
+	err = save_preimage(d, f, off, pre, &r.undo_off);
+	if (err) {
+		file_unlock(d, f);
+		return err;
+	}
+	n = write_at(d, fd, buf, len, off);
+	if (n <= 0) {
+		f->undo_size = r.undo_off;  /* nothing changed: forget the pre-image */
+		file_unlock(d, f);
+		return n;
+	}
+	r.seq = dur_next_seq(d);
+	r.kind = DUR_WRITE;
+	r.off = off;
+	r.len = n;
+	r.pre_len = pre < n ? pre : n;
+	r.size_before = st.st_size;
+	r.size_after = off + n > st.st_size ? off + n : st.st_size;
+	err = dur_rec_push(f, &r);
+	file_unlock(d, f);
+	/* The data is written: an untracked write is durable at once, not an error. */
+	(void)err;
+	return n;
+}
+
+int ffs_dur_truncate(struct ffs_dur *d, int fd, off_t size)
+{
+	struct dur_file *f;
+	struct dur_rec r = { 0 };
+	struct stat st;
+	int err;
+
+	if (size < 0)
+		return -EINVAL;
+	err = file_lock(d, fd, true, &st, &f);
+	if (err == -ENOENT)
+		return ftruncate(fd, size) ? -errno : 0;
+	if (err)
+		return err;
+	r.seq = 0;
+	r.kind = DUR_TRUNC;
+	r.size_before = st.st_size;
+	r.size_after = size;
+	if (size < st.st_size) {
+		r.off = size;
+		r.len = r.pre_len = st.st_size - size;
+		err = save_preimage(d, f, size, r.len, &r.undo_off);
+		if (err)
+			goto out;
+	} else {
+		r.off = st.st_size;
+		r.len = size - st.st_size;
+		r.undo_off = f->undo_size;
+	}
+	if (ftruncate(f->fd, size)) {
+		err = -errno;
+		f->undo_size = r.undo_off;
+		goto out;
+	}
+	if (size != st.st_size) {
+		r.seq = dur_next_seq(d);
+		dur_rec_push(f, &r);
+	}
+out:
+	file_unlock(d, f);
+	return err;
+}
+
+int ffs_dur_fallocate(struct ffs_dur *d, int fd, int mode, off_t off, off_t len)
+{
+	struct dur_file *f;
+	struct dur_rec r = { .kind = DUR_FALLOC };
+	struct stat st;
+	bool record = true;
+	int err;
+
+	if (off < 0 || len <= 0)
+		return -EINVAL;
+	err = file_lock(d, fd, true, &st, &f);
+	if (err == -ENOENT)
+		return fallocate(fd, mode, off, len) ? -errno : 0;
+	if (err)
+		return err;
+	r.size_before = st.st_size;
+	r.undo_off = f->undo_size;
+	if (mode & (FALLOC_FL_COLLAPSE_RANGE | FALLOC_FL_INSERT_RANGE)) {
+		/* Data moves: keep the whole tail from off. */
+		r.off = off;
+		r.len = r.pre_len = st.st_size > off ? st.st_size - off : 0;
+	} else if (mode & (FALLOC_FL_PUNCH_HOLE | FALLOC_FL_ZERO_RANGE)) {
+		r.off = off;
+		r.len = len;
+		r.pre_len = st.st_size - off;
+		r.pre_len = r.pre_len < 0 ? 0 : r.pre_len > len ? len : r.pre_len;
+	} else {
+		/* Plain allocation: only the size may change (zeros beyond it). */
+		r.off = st.st_size;
+		r.len = r.pre_len = 0;
+		record = !(mode & FALLOC_FL_KEEP_SIZE) && off + len > st.st_size;
+	}
+	if (record) {
+		err = save_preimage(d, f, r.off, r.pre_len, &r.undo_off);
+		if (err)
+			goto out;
+	}
+	if (fallocate(f->fd, mode, off, len)) {
+		err = -errno;
+		f->undo_size = r.undo_off;
+		goto out;
+	}
+	if (record) {
+		r.seq = dur_next_seq(d);
+		r.size_after = fstat(f->fd, &st) ? r.size_before : st.st_size;
+		if (r.size_after > r.size_before && r.len < r.size_after - r.off)
+			r.len = r.size_after - r.off;
+		dur_rec_push(f, &r);
+	}
+out:
+	file_unlock(d, f);
+	return err;
+}
+
+/*
+ * The file's volatile records became durable. Lost records stay; what
+ * became durable after a lost record stays as a mark, so that the power
+ * cut does not restore the lost pre-image over it.
+ */
+void dur_file_settle(struct ffs_dur *d, struct dur_file *f)
+{
+	uint64_t min_lost = UINT64_MAX;
+	size_t k = 0;
+	struct stat st;
+
+	for (size_t i = 0; i < f->n; i++)
+		if ((f->recs[i].flags & DUR_LOST) && f->recs[i].seq < min_lost)
+			min_lost = f->recs[i].seq;
+	for (size_t i = 0; i < f->n; i++) {
+		struct dur_rec *r = &f->recs[i];
+
+		if (!(r->flags & DUR_LOST)) {
+			if (r->seq < min_lost)
+				continue;
+			r->flags |= DUR_MARK;
+		}
+		f->recs[k++] = *r;
+	}
+	f->n = k;
+	if (k == 0) {
+		if (f->undo_size > UNDO_KEEP_BLOCKS && f->undo_fd >= 0)
+			ftruncate(f->undo_fd, 0);
+		f->undo_size = 0;
+		if (f->cap > 64) {
+			free(f->recs);
+			f->recs = NULL;
+			f->cap = 0;
+		}
+	}
+	if (!fstat(f->fd, &st))
+		f->durable_size = st.st_size;
+}
+
+int ffs_dur_fsync(struct ffs_dur *d, int fd, bool datasync)
+{
+	struct dur_file *f;
+	struct stat st;
+	int err;
+
+	if (datasync ? fdatasync(fd) : fsync(fd))
+		return -errno;
+	err = file_lock(d, fd, false, &st, &f);
+	if (err == -ENOENT)
+		return 0;
+	if (err)
+		return err;
+	dur_file_settle(d, f);
+	file_unlock(d, f);
+	return 0;
+}
+
+int ffs_dur_syncfs(struct ffs_dur *d)
+{
+	if (syncfs(d->state_fd))
+		return -errno;
+	pthread_mutex_lock(&d->table_lock);
+	for (size_t b = 0; b < DUR_BUCKETS; b++)
+		for (struct dur_file *f = d->bucket[b]; f; f = f->next) {
+			pthread_mutex_lock(&f->lock);
+			dur_file_settle(d, f);
+			pthread_mutex_unlock(&f->lock);
+		}
+	pthread_mutex_unlock(&d->table_lock);
+	dur_names_settle_all(d);
+	return 0;
+}
+
+/* Replace recs[i] by its pieces outside [a, b) (still volatile) and inside (lost). */
+static int split_lost(struct dur_file *f, size_t i, int64_t a, int64_t b)
+{
+	struct dur_rec r = f->recs[i], piece[3];
+	int64_t cut[4] = { r.off, a, b, r.off + r.len };
+	size_t np = 0;
+
+	for (int p = 0; p < 3; p++) {
+		int64_t s = cut[p], e = cut[p + 1], rel = s - r.off;
+		struct dur_rec *q = &piece[np];
+
+		if (e <= s)
+			continue;
+		*q = r;
+		q->off = s;
+		q->len = e - s;
+		q->undo_off = r.undo_off + (rel < r.pre_len ? rel : r.pre_len);
+		q->pre_len = r.pre_len - rel;
+		q->pre_len = q->pre_len < 0 ? 0 : q->pre_len > q->len ? q->len : q->pre_len;
+		if (p == 1)
+			q->flags |= DUR_LOST;
+		np++;
+	}
+	while (f->n + np - 1 > f->cap) {
+		size_t cap = f->cap * 2;
+		struct dur_rec *recs = realloc(f->recs, cap * sizeof(*recs));
+
+		if (!recs)
+			return -ENOMEM;
+		f->recs = recs;
+		f->cap = cap;
+	}
+	memmove(&f->recs[i + np], &f->recs[i + 1], (f->n - i - 1) * sizeof(*f->recs));
+	memcpy(&f->recs[i], piece, np * sizeof(*piece));
+	f->n += np - 1;
+	return 0;
+}
+
+int ffs_dur_mark_lost(struct ffs_dur *d, int fd, off_t off, size_t len)
+{
+	int64_t end = off + (int64_t)len, covered = 0;
+	struct dur_file *f;
+	struct stat st;
+	int err;
+
+	if (off < 0)
+		return -EINVAL;
+	err = file_lock(d, fd, false, &st, &f);
+	if (err == -ENOENT)
+		return 0;
+	if (err)
+		return err;
+	/* Newest first: the write that put these bytes there. */
+	for (size_t i = f->n; i-- > 0 && covered < (int64_t)len;) {
+		struct dur_rec *r = &f->recs[i];
+		int64_t a = r->off > off ? r->off : off;
+		int64_t b = r->off + r->len < end ? r->off + r->len : end;
+
+		if (r->kind != DUR_WRITE || (r->flags & (DUR_LOST | DUR_MARK)) || a >= b)
+			continue;
+		err = split_lost(f, i, a, b);
+		if (err)
+			break;
+		covered += b - a;
+	}
+	file_unlock(d, f);
+	return err;
+}
+
+int ffs_dur_fsyncgate(struct ffs_dur *d, int fd)
+{
+	struct dur_file *f;
+	struct stat st;
+	int err;
+
+	err = file_lock(d, fd, false, &st, &f);
+	if (err == -ENOENT)
+		return 0;
+	if (err)
+		return err;
+	for (size_t i = 0; i < f->n; i++)
+		if (!(f->recs[i].flags & DUR_MARK))
+			f->recs[i].flags |= DUR_LOST;
+	file_unlock(d, f);
+	return 0;
+}

@@ -1,0 +1,162 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Internals of the durability engine, shared by dur_*.c. The design and
+ * its limits are described at the top of dur_core.c.
+ */
+#ifndef FAULTFS_DUR_INT_H
+#define FAULTFS_DUR_INT_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "durability.h"
+
+enum dur_kind {
+	DUR_WRITE = 0,
+	DUR_TRUNC,
+	DUR_FALLOC,
+};
+
+enum {
+	DUR_LOST = 1 << 0,  /* never to become durable: survives fsync */
+	DUR_MARK = 1 << 1,  /* durable, newer than a lost record: protects its bytes */
+};
+
+/*
+ * One data operation not yet durable. Its pre-image covers
+ * [off, off + pre_len) and lives at undo_off in the file's undo file;
+ * bytes [off + pre_len, off + len) lay beyond the old end of file (zeros).
+ */
+struct dur_rec {
+	uint64_t seq;
+	int64_t off;
+	int64_t len;
+	int64_t undo_off;
+	int64_t pre_len;
+	int64_t size_before;
+	int64_t size_after;
+	uint8_t kind;
+	uint8_t flags;
+};
+
+struct dur_file {
+	struct dur_file *next;    /* hash chain, under d->table_lock */
+	dev_t dev;
+	ino_t ino;
+	unsigned int ref;         /* callers inside, under d->table_lock */
+	pthread_mutex_t lock;     /* everything below */
+	int fd;                   /* our own O_RDWR (or O_RDONLY) fd of the backing inode */
+	int undo_fd;              /* -1 until the first pre-image */
+	int64_t undo_size;
+	int64_t durable_size;
+	struct dur_rec *recs;     /* seq order */
+	size_t n, cap;
+};
+
+enum dur_name_kind {
+	DUR_N_CREATE = 0,   /* name1 in dir1 was created: undo removes it */
+	DUR_N_UNLINK,       /* name1 in dir1 was parked as trash: undo brings it back */
+	DUR_N_RENAME,       /* name1 in dir1 -> name2 in dir2; a replaced name2 is parked as trash */
+	DUR_N_EXCHANGE,     /* name1 in dir1 <-> name2 in dir2 */
+};
+
+struct dur_dir {
+	struct dur_dir *next;
+	dev_t dev;
+	ino_t ino;
+	int fd;                   /* O_PATH */
+	unsigned int ref;
+};
+
+struct dur_name {
+	uint64_t seq;
+	uint8_t kind;
+	bool is_dir;              /* the entry (created, parked) is a directory */
+	bool durable1, durable2;  /* dir1 / dir2 fsynced since */
+	struct dur_dir *dir1, *dir2;
+	char *name1, *name2;
+	char *trash;              /* parked entry in trash/, or NULL */
+	bool trash_is_dir;
+	dev_t tdev;               /* the parked entry's inode (counted in d->parked) */
+	ino_t tino;
+	dev_t edev;               /* the entry that was created */
+	ino_t eino;
+};
+
+/* How many names of one inode are parked in trash/ (its st_nlink counts them). */
+struct dur_parked {
+	struct dur_parked *next;
+	dev_t dev;
+	ino_t ino;
+	uint32_t count;
+};
+
+#define DUR_BUCKETS 1024
+#define DUR_IDLE_MAX 256          /* empty file structs kept open for reuse */
+
+struct ffs_dur {
+	enum ffs_dur_mode mode;
+	int root_fd;              /* O_PATH of the backing root */
+	int state_fd;             /* BACKING/.faultfs */
+	int undo_dir;             /* BACKING/.faultfs/undo */
+	int trash_dir;            /* BACKING/.faultfs/trash */
+	char root_path[4096];     /* realpath of the backing root, for status */
+	uint64_t seq;             /* atomic */
+	int noappend;             /* atomic: 1 pwritev2(RWF_NOAPPEND) works, -1 refused, 0 unknown */
+
+	pthread_mutex_t table_lock;
+	struct dur_file *bucket[DUR_BUCKETS];
+	size_t nfiles, nidle;
+
+	pthread_mutex_t names_lock; /* the name journal and dirs */
+	struct dur_name *names;
+	size_t nnames, names_cap;
+	struct dur_dir *dirs[DUR_BUCKETS];
+
+	/*
+	 * Parked names per inode, for ffs_dur_adjust_stat. Own lock: attribute
+	 * replies must not wait behind a name operation. nparked (atomic) lets
+	 * them skip the lock when nothing is parked.
+	 */
+	pthread_mutex_t parked_lock;
+	struct dur_parked *parked[DUR_BUCKETS];
+	uint64_t nparked;
+};
+
+static inline uint64_t dur_next_seq(struct ffs_dur *d)
+{
+	return __atomic_add_fetch(&d->seq, 1, __ATOMIC_RELAXED);
+}
+
+/* dur_core.c */
+/*
+ * Find (or with create, start tracking) the inode of fd, taking one
+ * reference; st: its fstat. -ENOENT: not tracked and !create.
+ */
+int dur_file_get(struct ffs_dur *d, int fd, const struct stat *st, bool create,
+		 struct dur_file **ret);
+void dur_file_put(struct ffs_dur *d, struct dur_file *f);
+/* Close and forget a file struct (no reference left, records dropped). */
+void dur_file_free(struct ffs_dur *d, struct dur_file *f);
+int dur_rec_push(struct dur_file *f, const struct dur_rec *r);
+/* Remove name in dirfd, recursively for a directory. */
+int dur_rm_tree(int dirfd, const char *name);
+/* Empty a directory given by fd (entries only). */
+int dur_empty_dir(int dirfd);
+
+/* dur_data.c */
+/* Copy len bytes of in at off to out at dst, in the kernel when it can. */
+int dur_copy_range(int in, int64_t off, int out, int64_t dst, int64_t len);
+/* Make f's volatile records durable (f locked); lost records stay. */
+void dur_file_settle(struct ffs_dur *d, struct dur_file *f);
+
+/* dur_names.c */
+void dur_names_settle_all(struct ffs_dur *d);
+void dur_names_free_all(struct ffs_dur *d);
+size_t dur_names_memory(struct ffs_dur *d, uint64_t *ret_count);
+/* Power cut: undo every volatile name operation, newest first; returns how many. */
+uint64_t dur_names_undo(struct ffs_dur *d, const struct ffs_inval_ops *inval);
+
+#endif /* FAULTFS_DUR_INT_H */

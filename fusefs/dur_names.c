@@ -1,0 +1,681 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The name journal (strict mode): every name operation is performed and
+ * its inverse recorded until the directory is fsynced. Removed entries are
+ * parked in BACKING/.faultfs/trash, so undo is a rename back and the inode
+ * (with its data and its open fds) never goes away early. One lock guards
+ * the journal and is held across each operation, so a directory fsync
+ * sees every operation either entirely before or entirely after it.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "dur_int.h"
+
+#ifndef RENAME_NOREPLACE
+#define RENAME_NOREPLACE (1 << 0)
+#endif
+#ifndef RENAME_EXCHANGE
+#define RENAME_EXCHANGE (1 << 1)
+#endif
+
+static size_t dir_bucket(dev_t dev, ino_t ino)
+{
+	return (size_t)(((uint64_t)ino * 0x9e3779b97f4a7c15ULL ^ dev) >> 22) % DUR_BUCKETS;
+}
+
+/* The shared O_PATH fd of the directory dirfd (names_lock held). */
+static int dir_get(struct ffs_dur *d, int dirfd, struct dur_dir **ret)
+{
+	struct stat st;
+	struct dur_dir *dir;
+	size_t b;
+
+	if (fstat(dirfd, &st))
+		return -errno;
+	b = dir_bucket(st.st_dev, st.st_ino);
+	for (dir = d->dirs[b]; dir; dir = dir->next)
+		if (dir->dev == st.st_dev && dir->ino == st.st_ino)
+			break;
+	if (!dir) {
+		dir = calloc(1, sizeof(*dir));
+		if (!dir)
+			return -ENOMEM;
+		dir->fd = openat(dirfd, ".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+		if (dir->fd < 0) {
+			int err = -errno;
+
+			free(dir);
+			return err;
+		}
+		dir->dev = st.st_dev;
+		dir->ino = st.st_ino;
+		dir->next = d->dirs[b];
+		d->dirs[b] = dir;
+	}
+	dir->ref++;
+	*ret = dir;
+	return 0;
+}
+
+static void dir_put(struct ffs_dur *d, struct dur_dir *dir)
+{
+	struct dur_dir **pp;
+
+	if (!dir || --dir->ref)
+		return;
+	pp = &d->dirs[dir_bucket(dir->dev, dir->ino)];
+	while (*pp != dir)
+		pp = &(*pp)->next;
+	*pp = dir->next;
+	close(dir->fd);
+	free(dir);
+}
+
+static struct dur_parked **parked_slot(struct ffs_dur *d, dev_t dev, ino_t ino)
+{
+	struct dur_parked **pp = &d->parked[dir_bucket(dev, ino)];
+
+	while (*pp && ((*pp)->dev != dev || (*pp)->ino != ino))
+		pp = &(*pp)->next;
+	return pp;
+}
+
+/* One more (delta 1) or one less (-1) name of (dev, ino) parked in trash/. */
+static void parked_add(struct ffs_dur *d, dev_t dev, ino_t ino, int delta)
+{
+	struct dur_parked **pp, *p;
+
+	pthread_mutex_lock(&d->parked_lock);
+	pp = parked_slot(d, dev, ino);
+	p = *pp;
+	if (delta > 0) {
+		if (!p) {
+			p = calloc(1, sizeof(*p));
+			if (!p)
+				goto out; /* nlink shows one too many: cosmetic */
+			p->dev = dev;
+			p->ino = ino;
+			*pp = p;
+		}
+		p->count++;
+		__atomic_add_fetch(&d->nparked, 1, __ATOMIC_RELEASE);
+	} else if (p) {
+		__atomic_sub_fetch(&d->nparked, 1, __ATOMIC_RELEASE);
+		if (!--p->count) {
+			*pp = p->next;
+			free(p);
+		}
+	}
+out:
+	pthread_mutex_unlock(&d->parked_lock);
+}
+
+static void parked_clear(struct ffs_dur *d)
+{
+	pthread_mutex_lock(&d->parked_lock);
+	for (size_t b = 0; b < DUR_BUCKETS; b++) {
+		struct dur_parked *p = d->parked[b], *next;
+
+		for (; p; p = next) {
+			next = p->next;
+			free(p);
+		}
+		d->parked[b] = NULL;
+	}
+	__atomic_store_n(&d->nparked, 0, __ATOMIC_RELEASE);
+	pthread_mutex_unlock(&d->parked_lock);
+}
+
+void ffs_dur_adjust_stat(struct ffs_dur *d, struct stat *st)
+{
+	struct dur_parked *p;
+
+	if (!d || !__atomic_load_n(&d->nparked, __ATOMIC_ACQUIRE))
+		return;
+	pthread_mutex_lock(&d->parked_lock);
+	p = *parked_slot(d, st->st_dev, st->st_ino);
+	if (p) {
+		/* A removed directory has no links at all: its own "." goes with it. */
+		if (S_ISDIR(st->st_mode) || st->st_nlink <= p->count)
+			st->st_nlink = 0;
+		else
+			st->st_nlink -= p->count;
+	}
+	pthread_mutex_unlock(&d->parked_lock);
+}
+
+static void name_free(struct ffs_dur *d, struct dur_name *n)
+{
+	dir_put(d, n->dir1);
+	dir_put(d, n->dir2);
+	free(n->name1);
+	free(n->name2);
+	free(n->trash);
+}
+
+/* Append a record (names_lock held); takes dir references. */
+static int journal(struct ffs_dur *d, const struct dur_name *tmpl, int dirfd1, int dirfd2)
+{
+	struct dur_name n = *tmpl;
+	int err;
+
+	n.dir1 = n.dir2 = NULL;
+	n.name1 = n.name2 = NULL;
+	if (d->nnames == d->names_cap) {
+		size_t cap = d->names_cap ? d->names_cap * 2 : 64;
+		struct dur_name *names = realloc(d->names, cap * sizeof(*names));
+
+		if (!names)
+			return -ENOMEM;
+		d->names = names;
+		d->names_cap = cap;
+	}
+	err = dir_get(d, dirfd1, &n.dir1);
+	if (!err && dirfd2 >= 0)
+		err = dir_get(d, dirfd2, &n.dir2);
+	if (!err) {
+		n.name1 = strdup(tmpl->name1);
+		n.name2 = tmpl->name2 ? strdup(tmpl->name2) : NULL;
+		if (!n.name1 || (tmpl->name2 && !n.name2))
+			err = -ENOMEM;
+	}
+	if (err) {
+		n.trash = NULL;  /* stays the caller's */
+		name_free(d, &n);
+		return err;
+	}
+	d->names[d->nnames++] = n;
+	return 0;
+}
+
+static bool strict(const struct ffs_dur *d)
+{
+	return d->mode == FFS_DUR_STRICT;
+}
+
+static void entry_id(int dirfd, const char *name, struct dur_name *n)
+{
+	struct stat st;
+
+	if (!fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW)) {
+		n->edev = st.st_dev;
+		n->eino = st.st_ino;
+		n->is_dir = S_ISDIR(st.st_mode);
+	}
+}
+
+/* Record a created name1 in dirfd (names_lock held). An unrecorded create is durable. */
+static void journal_create(struct ffs_dur *d, int dirfd, const char *name)
+{
+	struct dur_name n = { .kind = DUR_N_CREATE, .name1 = (char *)name };
+
+	entry_id(dirfd, name, &n);
+	n.seq = dur_next_seq(d);
+	journal(d, &n, dirfd, -1);
+}
+
+int ffs_dur_create(struct ffs_dur *d, int dirfd, const char *name, int flags, mode_t mode,
+		   int *ret_fd)
+{
+	bool trunc = flags & O_TRUNC, created = false;
+	struct stat st;
+	int fd = -1, err = 0;
+
+	flags &= ~O_TRUNC;  /* truncation of existing data is a tracked size change */
+	flags |= O_CLOEXEC;
+	if (!strict(d) || !(flags & O_CREAT)) {
+		fd = openat(dirfd, name, flags, mode);
+		if (fd < 0)
+			return -errno;
+		created = false;
+	} else {
+		pthread_mutex_lock(&d->names_lock);
+		for (int tries = 0; tries < 16 && fd < 0; tries++) {
+			fd = openat(dirfd, name, flags | O_EXCL, mode);
+			if (fd >= 0) {
+				created = true;
+				break;
+			}
+			if (errno != EEXIST || (flags & O_EXCL))
+				break;
+			fd = openat(dirfd, name, flags & ~O_CREAT, mode);
+			if (fd < 0 && errno != ENOENT)
+				break;
+		}
+		if (fd < 0)
+			err = -errno;
+		else if (created)
+			journal_create(d, dirfd, name);
+		pthread_mutex_unlock(&d->names_lock);
+		if (err)
+			return err;
+	}
+	if (trunc && !created && !fstat(fd, &st) && S_ISREG(st.st_mode) && st.st_size > 0) {
+		err = ffs_dur_truncate(d, fd, 0);
+		if (err) {
+			close(fd);
+			return err;
+		}
+	}
+	*ret_fd = fd;
+	return 0;
+}
+
+int ffs_dur_mknod(struct ffs_dur *d, int dirfd, const char *name, mode_t mode, dev_t rdev)
+{
+	int err = 0;
+
+	pthread_mutex_lock(&d->names_lock);
+	if (mknodat(dirfd, name, mode, rdev))
+		err = -errno;
+	else if (strict(d))
+		journal_create(d, dirfd, name);
+	pthread_mutex_unlock(&d->names_lock);
+	return err;
+}
+
+int ffs_dur_mkdir(struct ffs_dur *d, int dirfd, const char *name, mode_t mode)
+{
+	int err = 0;
+
+	pthread_mutex_lock(&d->names_lock);
+	if (mkdirat(dirfd, name, mode))
+		err = -errno;
+	else if (strict(d))
+		journal_create(d, dirfd, name);
+	pthread_mutex_unlock(&d->names_lock);
+	return err;
+}
+
+int ffs_dur_symlink(struct ffs_dur *d, const char *target, int dirfd, const char *name)
+{
+	int err = 0;
+
+	pthread_mutex_lock(&d->names_lock);
+	if (symlinkat(target, dirfd, name))
+		err = -errno;
+	else if (strict(d))
+		journal_create(d, dirfd, name);
+	pthread_mutex_unlock(&d->names_lock);
+	return err;
+}
+
+int ffs_dur_link(struct ffs_dur *d, int fd, int newdirfd, const char *newname)
+{
+	char proc[64];
+	int err = 0;
+
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+	pthread_mutex_lock(&d->names_lock);
+	/* Through /proc needs no CAP_DAC_READ_SEARCH, unlike AT_EMPTY_PATH. */
+	if (linkat(AT_FDCWD, proc, newdirfd, newname, AT_SYMLINK_FOLLOW) &&
+	    linkat(fd, "", newdirfd, newname, AT_EMPTY_PATH))
+		err = -errno;
+	else if (strict(d))
+		journal_create(d, newdirfd, newname);
+	pthread_mutex_unlock(&d->names_lock);
+	return err;
+}
+
+/* Move dirfd/name (whose lstat is st) to trash/<seq> and record it (names_lock held). */
+static int park(struct ffs_dur *d, int dirfd, const char *name, const struct stat *st)
+{
+	struct dur_name n = { .kind = DUR_N_UNLINK, .name1 = (char *)name };
+	bool is_dir = S_ISDIR(st->st_mode);
+	char tname[32];
+	int err;
+
+	n.edev = st->st_dev;
+	n.eino = st->st_ino;
+	n.is_dir = is_dir;
+	n.seq = dur_next_seq(d);
+	snprintf(tname, sizeof(tname), "%ju", (uintmax_t)n.seq);
+	if (renameat(dirfd, name, d->trash_dir, tname)) {
+		if (errno != EXDEV)
+			return -errno;
+		/* Another filesystem: no parking, durable at once. */
+		return unlinkat(dirfd, name, is_dir ? AT_REMOVEDIR : 0) ? -errno : 0;
+	}
+	n.trash = strdup(tname);
+	n.trash_is_dir = is_dir;
+	n.tdev = n.edev;
+	n.tino = n.eino;
+	err = n.trash ? journal(d, &n, dirfd, -1) : -ENOMEM;
+	if (err) {
+		/* Cannot remember it: the removal is durable at once. */
+		dur_rm_tree(d->trash_dir, tname);
+		free(n.trash);
+		return 0;
+	}
+	parked_add(d, n.tdev, n.tino, 1);
+	return 0;
+}
+
+static int dir_is_empty(int dirfd, const char *name)
+{
+	int fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	struct dirent *de;
+	DIR *dir;
+	int err = 0;
+
+	if (fd < 0)
+		return -errno;
+	dir = fdopendir(fd);
+	if (!dir) {
+		err = -errno;
+		close(fd);
+		return err;
+	}
+	while ((de = readdir(dir)))
+		if (strcmp(de->d_name, ".") && strcmp(de->d_name, "..")) {
+			err = -ENOTEMPTY;
+			break;
+		}
+	closedir(dir);
+	return err;
+}
+
+int ffs_dur_unlink(struct ffs_dur *d, int dirfd, const char *name)
+{
+	struct stat st;
+	int err;
+
+	if (!strict(d))
+		return unlinkat(dirfd, name, 0) ? -errno : 0;
+	pthread_mutex_lock(&d->names_lock);
+	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW))
+		err = -errno;
+	else if (S_ISDIR(st.st_mode))
+		err = -EISDIR;
+	else
+		err = park(d, dirfd, name, &st);
+	pthread_mutex_unlock(&d->names_lock);
+	return err;
+}
+
+int ffs_dur_rmdir(struct ffs_dur *d, int dirfd, const char *name)
+{
+	struct stat st;
+	int err;
+
+	if (!strict(d))
+		return unlinkat(dirfd, name, AT_REMOVEDIR) ? -errno : 0;
+	if (!strcmp(name, ".") || !strcmp(name, ".."))
+		return !strcmp(name, ".") ? -EINVAL : -ENOTEMPTY;
+	pthread_mutex_lock(&d->names_lock);
+	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW))
+		err = -errno;
+	else if (!S_ISDIR(st.st_mode))
+		err = -ENOTDIR;
+	else
+		err = dir_is_empty(dirfd, name);
+	if (!err)
+		err = park(d, dirfd, name, &st);
+	pthread_mutex_unlock(&d->names_lock);
+	return err;
+}
+
+static int do_rename(struct ffs_dur *d, int olddirfd, const char *oldname, int newdirfd,
+		     const char *newname, unsigned int flags)
+{
+	struct dur_name n = { .name1 = (char *)oldname, .name2 = (char *)newname };
+	struct stat so, sn;
+	char tname[32];
+	bool parked = false;
+	int err;
+
+	if (flags & RENAME_EXCHANGE) {
+		if (renameat2(olddirfd, oldname, newdirfd, newname, flags))
+			return -errno;
+		n.kind = DUR_N_EXCHANGE;
+		n.seq = dur_next_seq(d);
+		journal(d, &n, olddirfd, newdirfd);
+		return 0;
+	}
+	if (fstatat(olddirfd, oldname, &so, AT_SYMLINK_NOFOLLOW))
+		return -errno;
+	n.kind = DUR_N_RENAME;
+	n.edev = so.st_dev;
+	n.eino = so.st_ino;
+	n.is_dir = S_ISDIR(so.st_mode);
+	n.seq = dur_next_seq(d);
+	if (!(flags & RENAME_NOREPLACE) && !fstatat(newdirfd, newname, &sn, AT_SYMLINK_NOFOLLOW)) {
+		if (sn.st_dev == so.st_dev && sn.st_ino == so.st_ino)
+			return 0;  /* two links of one inode: rename does nothing */
+		if (S_ISDIR(sn.st_mode) && !S_ISDIR(so.st_mode))
+			return -EISDIR;
+		if (!S_ISDIR(sn.st_mode) && S_ISDIR(so.st_mode))
+			return -ENOTDIR;
+		if (S_ISDIR(sn.st_mode)) {
+			err = dir_is_empty(newdirfd, newname);
+			if (err)
+				return err;
+		}
+		snprintf(tname, sizeof(tname), "%ju", (uintmax_t)n.seq);
+		if (renameat(newdirfd, newname, d->trash_dir, tname)) {
+			if (errno != EXDEV)
+				return -errno;
+			/* No parking possible: the replacement is durable at once. */
+			return renameat2(olddirfd, oldname, newdirfd, newname, flags) ? -errno : 0;
+		}
+		parked = true;
+		n.trash_is_dir = S_ISDIR(sn.st_mode);
+		n.tdev = sn.st_dev;
+		n.tino = sn.st_ino;
+	}
+	if (renameat2(olddirfd, oldname, newdirfd, newname, flags | RENAME_NOREPLACE)) {
+		err = -errno;
+		if (parked)
+			renameat(d->trash_dir, tname, newdirfd, newname);
+		return err;
+	}
+	n.trash = parked ? strdup(tname) : NULL;
+	if ((parked && !n.trash) || journal(d, &n, olddirfd, newdirfd)) {
+		if (parked)
+			dur_rm_tree(d->trash_dir, tname);
+		free(n.trash);
+	} else if (parked) {
+		parked_add(d, n.tdev, n.tino, 1);
+	}
+	return 0;
+}
+
+int ffs_dur_rename(struct ffs_dur *d, int olddirfd, const char *oldname,
+		   int newdirfd, const char *newname, unsigned int flags)
+{
+	int err;
+
+	if (flags & ~(unsigned int)(RENAME_NOREPLACE | RENAME_EXCHANGE))
+		return -EINVAL;
+	if (!strict(d))
+		return renameat2(olddirfd, oldname, newdirfd, newname, flags) ? -errno : 0;
+	pthread_mutex_lock(&d->names_lock);
+	err = do_rename(d, olddirfd, oldname, newdirfd, newname, flags);
+	pthread_mutex_unlock(&d->names_lock);
+	return err;
+}
+
+static bool name_durable(const struct dur_name *n)
+{
+	if (n->kind == DUR_N_RENAME || n->kind == DUR_N_EXCHANGE)
+		return n->durable1 && (n->durable2 || n->dir2 == n->dir1);
+	return n->durable1;
+}
+
+/* Drop the durable records; their parked entries are really deleted now. */
+static void sweep(struct ffs_dur *d, bool all)
+{
+	size_t k = 0;
+
+	for (size_t i = 0; i < d->nnames; i++) {
+		struct dur_name *n = &d->names[i];
+
+		if (!all && !name_durable(n)) {
+			d->names[k++] = *n;
+			continue;
+		}
+		if (n->trash) {
+			dur_rm_tree(d->trash_dir, n->trash);
+			parked_add(d, n->tdev, n->tino, -1);
+		}
+		name_free(d, n);
+	}
+	d->nnames = k;
+}
+
+int ffs_dur_fsyncdir(struct ffs_dur *d, int dirfd, bool datasync)
+{
+	struct stat st;
+	int fd, err = 0;
+
+	fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (datasync ? fdatasync(fd) : fsync(fd))
+		err = -errno;
+	else if (fstat(fd, &st))
+		err = -errno;
+	close(fd);
+	if (err || !strict(d))
+		return err;
+	pthread_mutex_lock(&d->names_lock);
+	for (size_t i = 0; i < d->nnames; i++) {
+		struct dur_name *n = &d->names[i];
+
+		if (n->dir1->dev == st.st_dev && n->dir1->ino == st.st_ino)
+			n->durable1 = true;
+		if (n->dir2 && n->dir2->dev == st.st_dev && n->dir2->ino == st.st_ino)
+			n->durable2 = true;
+	}
+	sweep(d, false);
+	pthread_mutex_unlock(&d->names_lock);
+	return 0;
+}
+
+void dur_names_settle_all(struct ffs_dur *d)
+{
+	pthread_mutex_lock(&d->names_lock);
+	sweep(d, true);
+	pthread_mutex_unlock(&d->names_lock);
+}
+
+void dur_names_free_all(struct ffs_dur *d)
+{
+	for (size_t i = 0; i < d->nnames; i++)
+		name_free(d, &d->names[i]);
+	free(d->names);
+	d->names = NULL;
+	d->nnames = d->names_cap = 0;
+	parked_clear(d);
+}
+
+size_t dur_names_memory(struct ffs_dur *d, uint64_t *ret_count)
+{
+	size_t bytes;
+
+	pthread_mutex_lock(&d->names_lock);
+	bytes = d->names_cap * sizeof(struct dur_name);
+	for (size_t i = 0; i < d->nnames; i++) {
+		const struct dur_name *n = &d->names[i];
+
+		bytes += strlen(n->name1) + 1 + (n->name2 ? strlen(n->name2) + 1 : 0) +
+			 (n->trash ? strlen(n->trash) + 1 : 0);
+	}
+	for (size_t b = 0; b < DUR_BUCKETS; b++)
+		for (struct dur_dir *dir = d->dirs[b]; dir; dir = dir->next)
+			bytes += sizeof(*dir);
+	*ret_count = d->nnames;
+	pthread_mutex_unlock(&d->names_lock);
+	return bytes;
+}
+
+static bool same_entry(int dirfd, const char *name, const struct dur_name *n, struct stat *st)
+{
+	if (fstatat(dirfd, name, st, AT_SYMLINK_NOFOLLOW))
+		return false;
+	return st->st_dev == n->edev && st->st_ino == n->eino;
+}
+
+static void inval_entry(const struct ffs_inval_ops *inval, const struct dur_dir *dir,
+			const char *name)
+{
+	if (inval && inval->entry)
+		inval->entry(inval->ctx, dir->dev, dir->ino, name);
+}
+
+static void inval_inode(const struct ffs_inval_ops *inval, dev_t dev, ino_t ino)
+{
+	if (inval && inval->inode && (dev || ino))
+		inval->inode(inval->ctx, dev, ino);
+}
+
+/* Undo one name record; true if the tree changed. */
+static bool undo_name(struct ffs_dur *d, struct dur_name *n, const struct ffs_inval_ops *inval)
+{
+	struct stat st;
+	char tname[40];
+	bool done = false;
+
+	switch (n->kind) {
+	case DUR_N_CREATE:
+		if (!same_entry(n->dir1->fd, n->name1, n, &st))
+			break;
+		if (!S_ISDIR(st.st_mode)) {
+			done = !unlinkat(n->dir1->fd, n->name1, 0);
+		} else if (!unlinkat(n->dir1->fd, n->name1, AT_REMOVEDIR)) {
+			done = true;
+		} else {
+			/* Children durable in their own directory: all unreachable now. */
+			snprintf(tname, sizeof(tname), "u%ju", (uintmax_t)n->seq);
+			done = !renameat(n->dir1->fd, n->name1, d->trash_dir, tname);
+			if (done)
+				dur_rm_tree(d->trash_dir, tname);
+		}
+		break;
+	case DUR_N_UNLINK:
+		done = !renameat2(d->trash_dir, n->trash, n->dir1->fd, n->name1, RENAME_NOREPLACE);
+		break;
+	case DUR_N_RENAME:
+		if (!same_entry(n->dir2->fd, n->name2, n, &st))
+			break;
+		done = !renameat2(n->dir2->fd, n->name2, n->dir1->fd, n->name1, RENAME_NOREPLACE);
+		if (done && n->trash)
+			renameat2(d->trash_dir, n->trash, n->dir2->fd, n->name2, RENAME_NOREPLACE);
+		break;
+	case DUR_N_EXCHANGE:
+		done = !renameat2(n->dir1->fd, n->name1, n->dir2->fd, n->name2, RENAME_EXCHANGE);
+		break;
+	}
+	if (!done)
+		return false;
+	inval_entry(inval, n->dir1, n->name1);
+	if (n->name2)
+		inval_entry(inval, n->dir2, n->name2);
+	inval_inode(inval, n->edev, n->eino);
+	inval_inode(inval, n->dir1->dev, n->dir1->ino);
+	if (n->dir2 && n->dir2 != n->dir1)
+		inval_inode(inval, n->dir2->dev, n->dir2->ino);
+	return true;
+}
+
+/* Power cut: undo every volatile name operation, newest first. */
+uint64_t dur_names_undo(struct ffs_dur *d, const struct ffs_inval_ops *inval)
+{
+	uint64_t undone = 0;
+
+	pthread_mutex_lock(&d->names_lock);
+	/* The journal is in seq order: operations are recorded under this lock. */
+	for (size_t i = d->nnames; i-- > 0;)
+		undone += undo_name(d, &d->names[i], inval);
+	dur_names_free_all(d);
+	dur_empty_dir(d->trash_dir);
+	pthread_mutex_unlock(&d->names_lock);
+	return undone;
+}

@@ -1,0 +1,102 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Extended attributes (user.*, trusted.*, security.*, ...), passed to the
+ * backing file through /proc/self/fd: the inode's fd is O_PATH, which the
+ * f*xattr calls refuse. Attributes are metadata outside the durability
+ * model: they are durable at once.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/xattr.h>
+
+#include "ops.h"
+
+static void proc_of(fuse_req_t req, fuse_ino_t ino, char *buf, size_t len)
+{
+	snprintf(buf, len, "/proc/self/fd/%d", ffs_fd_of(req, ino));
+}
+
+void ffs_op_setxattr(fuse_req_t req, fuse_ino_t ino, const char *name, const char *value,
+		     size_t size, int flags)
+{
+	struct ffs_opctx o;
+	char proc[64];
+	int err = 0;
+
+	if (ffs_op_begin(&o, req, FFS_OP_SETXATTR, ino, NULL))
+		return;
+	proc_of(req, ino, proc, sizeof(proc));
+	if (setxattr(proc, name, value, size, flags))
+		err = errno;
+	ffs_reply_err_or_cut(&o, err);
+}
+
+void ffs_op_removexattr(fuse_req_t req, fuse_ino_t ino, const char *name)
+{
+	struct ffs_opctx o;
+	char proc[64];
+	int err = 0;
+
+	if (ffs_op_begin(&o, req, FFS_NO_OP, ino, NULL))
+		return;
+	proc_of(req, ino, proc, sizeof(proc));
+	if (removexattr(proc, name))
+		err = errno;
+	ffs_reply_err_or_cut(&o, err);
+}
+
+/* getxattr and listxattr: a size query (size 0) or the value itself. */
+static void reply_sized(fuse_req_t req, ssize_t n, int err, char *buf, size_t size)
+{
+	if (n < 0)
+		fuse_reply_err(req, err);
+	else if (size == 0)
+		fuse_reply_xattr(req, (size_t)n);
+	else
+		fuse_reply_buf(req, buf, (size_t)n);
+}
+
+void ffs_op_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name, size_t size)
+{
+	struct ffs_opctx o;
+	char proc[64], *buf = NULL;
+	ssize_t n;
+	int err;
+
+	if (ffs_op_begin(&o, req, FFS_NO_OP, ino, NULL))
+		return;
+	if (size && !(buf = malloc(size))) {
+		ffs_op_end(&o);
+		fuse_reply_err(req, ENOMEM);
+		return;
+	}
+	proc_of(req, ino, proc, sizeof(proc));
+	n = getxattr(proc, name, buf, size);
+	err = errno;
+	ffs_op_end(&o);
+	reply_sized(req, n, err, buf, size);
+	free(buf);
+}
+
+void ffs_op_listxattr(fuse_req_t req, fuse_ino_t ino, size_t size)
+{
+	struct ffs_opctx o;
+	char proc[64], *buf = NULL;
+	ssize_t n;
+	int err;
+
+	if (ffs_op_begin(&o, req, FFS_NO_OP, ino, NULL))
+		return;
+	if (size && !(buf = malloc(size))) {
+		ffs_op_end(&o);
+		fuse_reply_err(req, ENOMEM);
+		return;
+	}
+	proc_of(req, ino, proc, sizeof(proc));
+	n = listxattr(proc, buf, size);
+	err = errno;
+	ffs_op_end(&o);
+	reply_sized(req, n, err, buf, size);
+	free(buf);
+}

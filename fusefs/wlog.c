@@ -1,0 +1,587 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The write log: appended under one mutex (seq order == file order), one
+ * write(2) per line on an O_APPEND file, so a reader never sees half a line
+ * from us and a crash of faultfs loses at most the line being written.
+ *
+ * Followers each have a thread, an eventfd and a bounded queue. Appenders
+ * only copy the line into the queues (never block on a follower's socket);
+ * the thread sends the backlog read back from the file first, then drains
+ * its queue. The backlog ends exactly where the queue starts: both are
+ * decided under the append mutex.
+ *
+ * Durability of the log itself: a flusher thread fdatasyncs it once a
+ * second when lines were appended (and the log is synced at a power cut and
+ * at close). See wlog.h for why it is not synced at each application fsync.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "wlog_priv.h"
+
+#define FOLLOW_LIMIT_DEFAULT 65536
+#define FLUSH_INTERVAL_NS 1000000000ull
+#define READ_CHUNK 65536
+
+struct line {
+	char *s;
+	size_t len;
+};
+
+struct follower {
+	struct follower *next;
+	struct ffs_wlog *w;
+	int fd, efd;
+	pthread_t thread;
+	uint64_t since, backlog_last;  /* backlog: seq in [since, backlog_last] */
+
+	/* under lock */
+	pthread_mutex_t lock;
+	struct line *q;                /* ring of cap lines */
+	size_t head, n, cap;
+	uint64_t dropped;
+	bool overflow, stop;
+	_Atomic bool done;
+};
+
+struct ffs_wlog {
+	pthread_mutex_t lock;
+	int fd, rfd;
+	uint64_t seq;
+	struct follower *followers;
+	size_t follow_limit;
+
+	/* the flusher */
+	pthread_t flusher;
+	bool flusher_running;
+	pthread_mutex_t flush_lock;
+	pthread_cond_t flush_cond;   /* CLOCK_MONOTONIC */
+	bool flush_stop;             /* under flush_lock */
+	_Atomic bool dirty;          /* appended since the last sync */
+};
+
+static void *flusher_thread(void *arg)
+{
+	struct ffs_wlog *w = arg;
+	struct timespec until;
+
+	pthread_mutex_lock(&w->flush_lock);
+	while (!w->flush_stop) {
+		clock_gettime(CLOCK_MONOTONIC, &until);
+		until.tv_sec += (time_t)(FLUSH_INTERVAL_NS / 1000000000ull);
+		while (!w->flush_stop &&
+		       pthread_cond_timedwait(&w->flush_cond, &w->flush_lock, &until) != ETIMEDOUT)
+			;
+		if (w->flush_stop)
+			break;
+		pthread_mutex_unlock(&w->flush_lock);
+		if (atomic_exchange(&w->dirty, false))
+			(void)!fdatasync(w->fd);
+		pthread_mutex_lock(&w->flush_lock);
+	}
+	pthread_mutex_unlock(&w->flush_lock);
+	return NULL;
+}
+
+static int flusher_start(struct ffs_wlog *w)
+{
+	pthread_condattr_t ca;
+	int err;
+
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&w->flush_cond, &ca);
+	pthread_condattr_destroy(&ca);
+	pthread_mutex_init(&w->flush_lock, NULL);
+	err = pthread_create(&w->flusher, NULL, flusher_thread, w);
+	if (err)
+		return -err;
+	w->flusher_running = true;
+	return 0;
+}
+
+static void flusher_stop(struct ffs_wlog *w)
+{
+	if (w->flusher_running) {
+		pthread_mutex_lock(&w->flush_lock);
+		w->flush_stop = true;
+		pthread_cond_signal(&w->flush_cond);
+		pthread_mutex_unlock(&w->flush_lock);
+		pthread_join(w->flusher, NULL);
+		w->flusher_running = false;
+	}
+	pthread_cond_destroy(&w->flush_cond);
+	pthread_mutex_destroy(&w->flush_lock);
+}
+
+static uint64_t clock_ns(clockid_t id)
+{
+	struct timespec ts;
+
+	clock_gettime(id, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/* The seq of a line we wrote: it always starts with {"seq":N, */
+static bool line_seq(const char *s, size_t n, uint64_t *ret)
+{
+	static const char pre[] = "{\"seq\":";
+	uint64_t v = 0;
+	size_t i = sizeof(pre) - 1;
+
+	if (n <= i || memcmp(s, pre, i))
+		return false;
+	if (s[i] < '0' || s[i] > '9')
+		return false;
+	for (; i < n && s[i] >= '0' && s[i] <= '9'; i++)
+		v = v * 10 + (uint64_t)(s[i] - '0');
+	*ret = v;
+	return true;
+}
+
+/*
+ * Call cb for each complete line of the log file whose seq is in
+ * [since, last]. Stops early when cb returns nonzero (returned).
+ */
+static int scan_file(int rfd, uint64_t since, uint64_t last,
+		     int (*cb)(void *ctx, const char *s, size_t n), void *ctx)
+{
+	struct ffs_sbuf part = { 0 };
+	char *buf = malloc(READ_CHUNK);
+	off_t off = 0;
+	ssize_t got;
+	uint64_t seq;
+	int err = 0;
+
+	if (!buf)
+		return -ENOMEM;
+	while (!err && (got = pread(rfd, buf, READ_CHUNK, off)) > 0) {
+		char *p = buf, *end = buf + got, *nl;
+
+		off += got;
+		while (!err && (nl = memchr(p, '\n', (size_t)(end - p)))) {
+			const char *s = p;
+			size_t n = (size_t)(nl - p) + 1;
+
+			if (part.len) {
+				ffs_sbuf_add(&part, p, n);
+				s = part.s;
+				n = part.len;
+			}
+			if (part.oom) {
+				err = -ENOMEM;
+			} else if (line_seq(s, n, &seq)) {
+				if (seq > last)
+					err = 1;
+				else if (seq >= since)
+					err = cb(ctx, s, n);
+			}
+			part.len = 0;
+			p = nl + 1;
+		}
+		if (p < end)
+			ffs_sbuf_add(&part, p, (size_t)(end - p));
+	}
+	if (got < 0 && !err)
+		err = -errno;
+	ffs_sbuf_free(&part);
+	free(buf);
+	return err == 1 ? 0 : err;
+}
+
+static int last_seq_cb(void *ctx, const char *s, size_t n)
+{
+	line_seq(s, n, ctx);
+	return 0;
+}
+
+int ffs_wlog_open(int dirfd, const char *path, struct ffs_wlog **ret)
+{
+	struct ffs_wlog *w = calloc(1, sizeof(*w));
+	int err;
+
+	if (!w)
+		return -ENOMEM;
+	w->fd = w->rfd = -1;
+	w->follow_limit = FOLLOW_LIMIT_DEFAULT;
+	pthread_mutex_init(&w->lock, NULL);
+	w->fd = openat(dirfd, path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+	if (w->fd < 0)
+		goto fail_errno;
+	w->rfd = openat(dirfd, path, O_RDONLY | O_CLOEXEC);
+	if (w->rfd < 0)
+		goto fail_errno;
+	/* An existing log goes on: seq keeps increasing across mounts. */
+	err = scan_file(w->rfd, 0, UINT64_MAX, last_seq_cb, &w->seq);
+	if (err)
+		goto fail;
+	err = flusher_start(w);
+	if (err) {
+		flusher_stop(w);
+		goto fail;
+	}
+	*ret = w;
+	return 0;
+fail_errno:
+	err = -errno;
+fail:
+	if (w->fd >= 0)
+		close(w->fd);
+	if (w->rfd >= 0)
+		close(w->rfd);
+	pthread_mutex_destroy(&w->lock);
+	free(w);
+	return err;
+}
+
+/* Hand a line to each follower; called with w->lock held, in seq order. */
+static void feed_followers(struct ffs_wlog *w, const char *pre, size_t pre_len,
+			   const char *body, size_t body_len)
+{
+	for (struct follower *f = w->followers; f; f = f->next) {
+		char *copy;
+
+		if (atomic_load(&f->done))
+			continue;
+		pthread_mutex_lock(&f->lock);
+		if (f->overflow || f->n == f->cap) {
+			f->overflow = true;
+			f->dropped++;
+		} else if ((copy = malloc(pre_len + body_len))) {
+			memcpy(copy, pre, pre_len);
+			memcpy(copy + pre_len, body, body_len);
+			f->q[(f->head + f->n) % f->cap] = (struct line){ copy, pre_len + body_len };
+			f->n++;
+		} else {
+			f->overflow = true;
+			f->dropped++;
+		}
+		pthread_mutex_unlock(&f->lock);
+		eventfd_write(f->efd, 1);
+	}
+}
+
+int64_t ffs_wlog_append(struct ffs_wlog *w, const struct ffs_wlog_entry *e)
+{
+	struct ffs_sbuf body = { 0 };
+	char pre[160], when[40];
+	struct iovec iov[2];
+	struct timespec rt;
+	struct tm tm;
+	uint64_t seq, ts;
+	ssize_t n;
+	int len, err;
+
+	if (!w || !e)
+		return -EINVAL;
+	err = ffs_wlog_format_body(e, &body);
+	if (err)
+		goto out;
+
+	pthread_mutex_lock(&w->lock);
+	seq = w->seq + 1;
+	ts = clock_ns(CLOCK_MONOTONIC);
+	clock_gettime(CLOCK_REALTIME, &rt);
+	gmtime_r(&rt.tv_sec, &tm);
+	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S", &tm);
+	len = snprintf(pre, sizeof(pre), "{\"seq\":%llu,\"ts_ns\":%llu,\"time\":\"%s.%06ldZ\"",
+		       (unsigned long long)seq, (unsigned long long)ts, when,
+		       rt.tv_nsec / 1000);
+	iov[0] = (struct iovec){ pre, (size_t)len };
+	iov[1] = (struct iovec){ body.s, body.len };
+	n = writev(w->fd, iov, 2);
+	if (n < 0) {
+		err = -errno;
+	} else if ((size_t)n != (size_t)len + body.len) {
+		/* A short append (disk full) leaves a torn line; never reuse its seq. */
+		w->seq = seq;
+		err = -EIO;
+	} else {
+		w->seq = seq;
+		feed_followers(w, pre, (size_t)len, body.s, body.len);
+	}
+	atomic_store_explicit(&w->dirty, true, memory_order_relaxed);
+	pthread_mutex_unlock(&w->lock);
+out:
+	ffs_sbuf_free(&body);
+	return err ? err : (int64_t)seq;
+}
+
+int ffs_wlog_sync(struct ffs_wlog *w)
+{
+	if (!w)
+		return -EINVAL;
+	atomic_store(&w->dirty, false);
+	return fdatasync(w->fd) ? -errno : 0;
+}
+
+uint64_t ffs_wlog_last_seq(struct ffs_wlog *w)
+{
+	uint64_t seq;
+
+	pthread_mutex_lock(&w->lock);
+	seq = w->seq;
+	pthread_mutex_unlock(&w->lock);
+	return seq;
+}
+
+void ffs_wlog_set_follow_limit(struct ffs_wlog *w, size_t lines)
+{
+	pthread_mutex_lock(&w->lock);
+	w->follow_limit = lines ? lines : 1;
+	pthread_mutex_unlock(&w->lock);
+}
+
+/*
+ * Send all of s to fd. With stop_fd >= 0 the fd is non-blocking and we wait
+ * for it to drain, or for stop_fd, so close never hangs on a stuck peer.
+ */
+static int send_all(int fd, const char *s, size_t n, struct follower *f)
+{
+	while (n) {
+		ssize_t k = send(fd, s, n, MSG_NOSIGNAL | MSG_DONTWAIT);
+
+		if (k < 0 && errno == ENOTSOCK)
+			k = write(fd, s, n);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+			struct pollfd p[2] = { { .fd = fd, .events = POLLOUT },
+					       { .fd = f ? f->efd : -1, .events = POLLIN } };
+			bool stop;
+
+			if (poll(p, 2, -1) < 0 && errno != EINTR)
+				return -errno;
+			if (p[1].revents & POLLIN) {
+				eventfd_t v;
+
+				/* The caller rechecks its queue; only stop matters here. */
+				eventfd_read(f->efd, &v);
+			}
+			if (f) {
+				pthread_mutex_lock(&f->lock);
+				stop = f->stop;
+				pthread_mutex_unlock(&f->lock);
+				if (stop)
+					return -ECANCELED;
+			}
+			continue;
+		}
+		if (k < 0)
+			return -errno;
+		s += k;
+		n -= (size_t)k;
+	}
+	return 0;
+}
+
+struct dump_ctx {
+	int fd;
+	struct follower *f;
+};
+
+static int dump_cb(void *ctx, const char *s, size_t n)
+{
+	struct dump_ctx *d = ctx;
+
+	return send_all(d->fd, s, n, d->f);
+}
+
+int ffs_wlog_dump(struct ffs_wlog *w, int fd, uint64_t since)
+{
+	struct dump_ctx d = { .fd = fd };
+
+	if (!w || fd < 0)
+		return -EINVAL;
+	return scan_file(w->rfd, since, ffs_wlog_last_seq(w), dump_cb, &d);
+}
+
+static bool peer_gone(int fd)
+{
+	struct pollfd p = { .fd = fd, .events = POLLRDHUP };
+
+	return poll(&p, 1, 0) > 0 && (p.revents & (POLLRDHUP | POLLHUP | POLLERR | POLLNVAL));
+}
+
+static void *follow_thread(void *arg)
+{
+	struct follower *f = arg;
+	struct dump_ctx d = { .fd = f->fd, .f = f };
+	char msg[96];
+	int err;
+
+	err = scan_file(f->w->rfd, f->since, f->backlog_last, dump_cb, &d);
+	while (!err) {
+		struct pollfd p[2] = { { .fd = f->efd, .events = POLLIN },
+				       { .fd = f->fd, .events = POLLRDHUP } };
+		struct line l = { 0 };
+		uint64_t dropped = 0;
+		bool stop, overflow;
+
+		pthread_mutex_lock(&f->lock);
+		stop = f->stop;
+		overflow = f->overflow;
+		if (overflow) {
+			/* What is still queued is dropped too: the peer gets nothing more. */
+			while (f->n) {
+				free(f->q[f->head].s);
+				f->head = (f->head + 1) % f->cap;
+				f->n--;
+				f->dropped++;
+			}
+			dropped = f->dropped;
+		} else if (f->n) {
+			l = f->q[f->head];
+			f->head = (f->head + 1) % f->cap;
+			f->n--;
+		}
+		pthread_mutex_unlock(&f->lock);
+
+		if (stop)
+			break;
+		if (overflow) {
+			int n = snprintf(msg, sizeof(msg),
+					 "{\"error\":\"follower too slow, %llu entries dropped\"}\n",
+					 (unsigned long long)dropped);
+
+			send_all(f->fd, msg, (size_t)n, f);
+			break;
+		}
+		if (l.s) {
+			err = send_all(f->fd, l.s, l.len, f);
+			free(l.s);
+			continue;
+		}
+		if (poll(p, 2, -1) < 0 && errno != EINTR)
+			break;
+		if (p[0].revents & POLLIN) {
+			eventfd_t v;
+
+			eventfd_read(f->efd, &v);
+		}
+		if ((p[1].revents & (POLLRDHUP | POLLHUP | POLLERR | POLLNVAL)) || peer_gone(f->fd))
+			break;
+	}
+	close(f->fd);
+	f->fd = -1;
+	atomic_store(&f->done, true);
+	return NULL;
+}
+
+static void follower_free(struct follower *f)
+{
+	while (f->n) {
+		free(f->q[f->head].s);
+		f->head = (f->head + 1) % f->cap;
+		f->n--;
+	}
+	if (f->fd >= 0)
+		close(f->fd);
+	if (f->efd >= 0)
+		close(f->efd);
+	pthread_mutex_destroy(&f->lock);
+	free(f->q);
+	free(f);
+}
+
+/* Join and free followers whose thread has ended; w->lock held. */
+static void reap_followers(struct ffs_wlog *w)
+{
+	struct follower **pp = &w->followers;
+
+	while (*pp) {
+		struct follower *f = *pp;
+
+		if (!atomic_load(&f->done)) {
+			pp = &f->next;
+			continue;
+		}
+		*pp = f->next;
+		pthread_join(f->thread, NULL);
+		follower_free(f);
+	}
+}
+
+int ffs_wlog_follow(struct ffs_wlog *w, int fd, uint64_t since)
+{
+	struct follower *f;
+	int err;
+
+	if (!w || fd < 0)
+		return -EINVAL;
+	f = calloc(1, sizeof(*f));
+	if (!f)
+		return -ENOMEM;
+	f->w = w;
+	f->fd = -1;
+	f->since = since;
+	pthread_mutex_init(&f->lock, NULL);
+	f->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (f->efd < 0) {
+		err = -errno;
+		goto fail;
+	}
+
+	pthread_mutex_lock(&w->lock);
+	reap_followers(w);
+	f->cap = w->follow_limit;
+	f->q = calloc(f->cap, sizeof(*f->q));
+	if (!f->q) {
+		pthread_mutex_unlock(&w->lock);
+		err = -ENOMEM;
+		goto fail;
+	}
+	f->backlog_last = w->seq;
+	f->fd = fd;
+	err = -pthread_create(&f->thread, NULL, follow_thread, f);
+	if (err) {
+		f->fd = -1;
+		pthread_mutex_unlock(&w->lock);
+		goto fail;
+	}
+	f->next = w->followers;
+	w->followers = f;
+	pthread_mutex_unlock(&w->lock);
+	return 0;
+fail:
+	follower_free(f);
+	return err;
+}
+
+void ffs_wlog_close(struct ffs_wlog *w)
+{
+	if (!w)
+		return;
+	pthread_mutex_lock(&w->lock);
+	for (struct follower *f = w->followers; f; f = f->next) {
+		pthread_mutex_lock(&f->lock);
+		f->stop = true;
+		pthread_mutex_unlock(&f->lock);
+		eventfd_write(f->efd, 1);
+	}
+	pthread_mutex_unlock(&w->lock);
+	while (w->followers) {
+		struct follower *f = w->followers;
+
+		w->followers = f->next;
+		pthread_join(f->thread, NULL);
+		follower_free(f);
+	}
+	flusher_stop(w);
+	(void)!fdatasync(w->fd);
+	close(w->fd);
+	close(w->rfd);
+	pthread_mutex_destroy(&w->lock);
+	free(w);
+}

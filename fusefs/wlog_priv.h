@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* The write log's line formatting, shared by wlog.c and its tests. */
+#ifndef FAULTFS_WLOG_PRIV_H
+#define FAULTFS_WLOG_PRIV_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "wlog.h"
+
+/* A growing string buffer; on allocation failure it stays failed (oom). */
+struct ffs_sbuf {
+	char *s;
+	size_t len, cap;
+	bool oom;
+};
+
+void ffs_sbuf_add(struct ffs_sbuf *b, const char *s, size_t n);
+void ffs_sbuf_printf(struct ffs_sbuf *b, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+void ffs_sbuf_free(struct ffs_sbuf *b);
+
+/*
+ * Append s (n bytes) as a JSON string, quotes included. Invalid UTF-8 is
+ * replaced by U+FFFD; returns false if it had to be.
+ */
+bool ffs_json_string(struct ffs_sbuf *b, const char *s, size_t n);
+void ffs_base64(struct ffs_sbuf *b, const unsigned char *s, size_t n);
+
+/* Everything of a line after seq, ts_ns and time: ,"op":... up to the closing "}\n". */
+int ffs_wlog_format_body(const struct ffs_wlog_entry *e, struct ffs_sbuf *b);
+const char *ffs_wlog_kind_name(enum ffs_wlog_kind kind);
+
+#endif /* FAULTFS_WLOG_PRIV_H */

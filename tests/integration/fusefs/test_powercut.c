@@ -1,0 +1,423 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Power cuts through a real faultfs mount (root): `faultline fs powercut
+ * MNT` turns the mount into what a reboot would show, as seen through the
+ * mount itself (the kernel's caches are invalidated) and in the backing
+ * directory. fsynced data survives, the rest is gone; names need their
+ * directory fsynced in strict mode and not in data mode; rename is atomic;
+ * --keep and --torn produce whole writes and whole sectors.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "helpers/fixtures.h"
+
+struct ctx {
+	struct fl_fixture fx;
+	char backing[PATH_MAX];
+	char mnt[PATH_MAX];
+	char faultfs[PATH_MAX];
+	char faultline[PATH_MAX];
+	pid_t pid;
+};
+
+static bool is_mounted(const char *mnt)
+{
+	char line[4096], want[PATH_MAX + 2];
+	bool found = false;
+	FILE *f = fopen("/proc/self/mountinfo", "r");
+
+	if (!f)
+		return false;
+	snprintf(want, sizeof(want), " %s ", mnt);
+	while (fgets(line, sizeof(line), f))
+		if (strstr(line, want) && strstr(line, "fuse.faultfs"))
+			found = true;
+	fclose(f);
+	return found;
+}
+
+static bool wait_mounted(const char *mnt, bool want, int timeout_ms)
+{
+	for (int waited = 0; waited <= timeout_ms; waited += 10) {
+		if (is_mounted(mnt) == want)
+			return true;
+		usleep(10000);
+	}
+	return false;
+}
+
+static int setup(void **state)
+{
+	struct ctx *c = calloc(1, sizeof(*c));
+	const char *build = getenv("BUILD") ? getenv("BUILD") : "build";
+
+	if (!c || fl_fixture_tmpdir_create(c->fx.path, sizeof(c->fx.path)))
+		return -1;
+	c->fx.created = true;
+	if (snprintf(c->backing, sizeof(c->backing), "%s/backing", c->fx.path) >= (int)sizeof(c->backing) ||
+	    snprintf(c->mnt, sizeof(c->mnt), "%s/mnt", c->fx.path) >= (int)sizeof(c->mnt))
+		return -1;
+	snprintf(c->faultfs, sizeof(c->faultfs), "%s/faultfs", build);
+	snprintf(c->faultline, sizeof(c->faultline), "%s/faultline", build);
+	if (mkdir(c->backing, 0755) || mkdir(c->mnt, 0755))
+		return -1;
+	*state = c;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct ctx *c = *state;
+
+	if (is_mounted(c->mnt))
+		umount2(c->mnt, MNT_DETACH);
+	if (c->pid > 0) {
+		kill(c->pid, SIGTERM);
+		for (int i = 0; i < 200 && waitpid(c->pid, NULL, WNOHANG) == 0; i++)
+			usleep(10000);
+		kill(c->pid, SIGKILL);
+		waitpid(c->pid, NULL, 0);
+	}
+	fl_fixture_tmpdir_destroy(c->fx.path);
+	free(c);
+	return 0;
+}
+
+/* Root, /dev/fuse, faultfs and `faultline fs` are all needed; says which is missing. */
+static bool require_all(struct ctx *c)
+{
+	char *help[] = { c->faultline, "fs", "--help", NULL };
+
+	if (!fl_test_require_root())
+		return false;
+	if (access("/dev/fuse", R_OK | W_OK)) {
+		print_message("skip: /dev/fuse is unavailable (modprobe fuse)\n");
+		return false;
+	}
+	if (access(c->faultfs, X_OK) || access(c->faultline, X_OK)) {
+		print_message("skip: %s or %s is not built (run make)\n", c->faultfs, c->faultline);
+		return false;
+	}
+	if (fl_fixture_cmd(help) != 0) {
+		print_message("skip: '%s fs' (the control client) is missing\n", c->faultline);
+		return false;
+	}
+	return true;
+}
+
+static void mount_faultfs(struct ctx *c, const char *opts)
+{
+	c->pid = fork();
+	assert_true(c->pid >= 0);
+	if (c->pid == 0) {
+		if (opts)
+			execl(c->faultfs, c->faultfs, c->backing, c->mnt, "-f", "-o", opts, (char *)NULL);
+		else
+			execl(c->faultfs, c->faultfs, c->backing, c->mnt, "-f", (char *)NULL);
+		_exit(127);
+	}
+	assert_true(wait_mounted(c->mnt, true, 5000));
+}
+
+/* `faultline fs powercut MNT [extra]`; returns its duration in seconds. */
+static double powercut(struct ctx *c, const char *opt1, const char *opt2)
+{
+	char *argv[] = { c->faultline, "fs", "powercut", c->mnt, (char *)opt1, (char *)opt2, NULL };
+	struct timespec t0, t1;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	assert_int_equal(fl_fixture_cmd(argv), 0);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	return (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+}
+
+static void path2(char *buf, size_t len, const char *dir, const char *name)
+{
+	int n = snprintf(buf, len, "%s/%s", dir, name);
+
+	assert_true(n > 0 && (size_t)n < len);
+}
+
+static void put(const char *dir, const char *name, const void *data, size_t len, bool sync)
+{
+	char p[PATH_MAX];
+	int fd;
+
+	path2(p, sizeof(p), dir, name);
+	fd = open(p, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, data, len), (ssize_t)len);
+	if (sync)
+		assert_int_equal(fsync(fd), 0);
+	assert_int_equal(close(fd), 0);
+}
+
+static void sync_dir(const char *dir)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY);
+
+	assert_true(fd >= 0);
+	assert_int_equal(fsync(fd), 0);
+	close(fd);
+}
+
+static bool exists(const char *dir, const char *name)
+{
+	char p[PATH_MAX];
+
+	path2(p, sizeof(p), dir, name);
+	return access(p, F_OK) == 0;
+}
+
+/* Content of dir/name equals want (len bytes), read with a fresh open. */
+static void assert_content(const char *dir, const char *name, const void *want, size_t len)
+{
+	char p[PATH_MAX];
+	char *buf = malloc(len + 16);
+	ssize_t n;
+	int fd;
+
+	assert_non_null(buf);
+	path2(p, sizeof(p), dir, name);
+	fd = open(p, O_RDONLY);
+	assert_true(fd >= 0);
+	n = pread(fd, buf, len + 16, 0);
+	close(fd);
+	assert_int_equal(n, (ssize_t)len);
+	assert_memory_equal(buf, want, len);
+	free(buf);
+}
+
+static void pattern(char *buf, size_t len, unsigned int gen)
+{
+	for (size_t i = 0; i < len; i++)
+		buf[i] = (char)((i * 31 + gen * 101 + i / 4096) % 251 + 1);
+}
+
+static void test_fsynced_data_survives_and_unsynced_data_is_gone(void **state)
+{
+	struct ctx *c = *state;
+	char p[PATH_MAX];
+	int fd;
+
+	if (!require_all(c))
+		skip();
+	put(c->backing, "old", "durable", 7, false);
+	mount_faultfs(c, NULL);
+	put(c->mnt, "synced", "kept", 4, true);
+	sync_dir(c->mnt);
+	/* Overwrite and append through an open fd that stays open across the cut. */
+	path2(p, sizeof(p), c->mnt, "old");
+	fd = open(p, O_RDWR);
+	assert_true(fd >= 0);
+	assert_int_equal(pwrite(fd, "VOLATILE", 8, 0), 8);
+	assert_int_equal(pwrite(fd, "tail", 4, 100), 4);
+	{
+		char head[8];
+
+		assert_int_equal(pread(fd, head, 8, 0), 8);
+		assert_memory_equal(head, "VOLATILE", 8);
+	}
+	powercut(c, NULL, NULL);
+	assert_content(c->mnt, "old", "durable", 7);
+	assert_content(c->backing, "old", "durable", 7);
+	assert_content(c->mnt, "synced", "kept", 4);
+	close(fd);
+}
+
+static void test_created_name_without_dir_fsync_is_gone_in_strict_mode(void **state)
+{
+	struct ctx *c = *state;
+
+	if (!require_all(c))
+		skip();
+	mount_faultfs(c, NULL);
+	put(c->mnt, "dirsync", "y", 1, true);
+	sync_dir(c->mnt);
+	put(c->mnt, "nodirsync", "x", 1, true);
+	powercut(c, NULL, NULL);
+	assert_false(exists(c->mnt, "nodirsync"));
+	assert_false(exists(c->backing, "nodirsync"));
+	assert_content(c->mnt, "dirsync", "y", 1);
+}
+
+static void test_created_name_is_kept_in_data_mode(void **state)
+{
+	struct ctx *c = *state;
+
+	if (!require_all(c))
+		skip();
+	mount_faultfs(c, "durability=data");
+	put(c->mnt, "nodirsync", "x", 1, true);
+	put(c->mnt, "nofsync", "z", 1, false);
+	powercut(c, NULL, NULL);
+	assert_content(c->mnt, "nodirsync", "x", 1);
+	assert_content(c->mnt, "nofsync", "", 0);
+}
+
+static void test_unlink_without_dir_fsync_comes_back(void **state)
+{
+	struct ctx *c = *state;
+	char p[PATH_MAX];
+
+	if (!require_all(c))
+		skip();
+	put(c->backing, "f", "precious", 8, false);
+	mount_faultfs(c, NULL);
+	path2(p, sizeof(p), c->mnt, "f");
+	assert_int_equal(unlink(p), 0);
+	assert_false(exists(c->mnt, "f"));
+	powercut(c, NULL, NULL);
+	assert_content(c->mnt, "f", "precious", 8);
+}
+
+static void test_rename_is_atomic_across_a_powercut(void **state)
+{
+	struct ctx *c = *state;
+	char from[PATH_MAX], to[PATH_MAX];
+
+	if (!require_all(c))
+		skip();
+	put(c->backing, "conf", "old", 3, false);
+	mount_faultfs(c, NULL);
+	path2(from, sizeof(from), c->mnt, "conf.tmp");
+	path2(to, sizeof(to), c->mnt, "conf");
+	for (int synced = 0; synced < 2; synced++) {
+		put(c->mnt, "conf.tmp", "new", 3, true);
+		assert_int_equal(rename(from, to), 0);
+		if (synced)
+			sync_dir(c->mnt);
+		powercut(c, NULL, NULL);
+		assert_content(c->mnt, "conf", synced ? "new" : "old", 3);
+		assert_false(exists(c->mnt, "conf.tmp"));
+	}
+}
+
+static void test_torn_powercut_keeps_whole_sectors(void **state)
+{
+	struct ctx *c = *state;
+	static char old[64 * 1024], new[64 * 1024], got[64 * 1024];
+	char p[PATH_MAX];
+	int fd, kept = 0, dropped = 0;
+
+	if (!require_all(c))
+		skip();
+	pattern(old, sizeof(old), 1);
+	pattern(new, sizeof(new), 2);
+	put(c->backing, "f", old, sizeof(old), false);
+	mount_faultfs(c, NULL);
+	path2(p, sizeof(p), c->mnt, "f");
+	fd = open(p, O_RDWR);
+	assert_true(fd >= 0);
+	assert_int_equal(pwrite(fd, new, sizeof(new), 0), (ssize_t)sizeof(new));
+	close(fd);
+	powercut(c, "--torn=4096", "--seed=3");
+	fd = open(p, O_RDONLY);
+	assert_true(fd >= 0);
+	assert_int_equal(pread(fd, got, sizeof(got), 0), (ssize_t)sizeof(got));
+	close(fd);
+	for (size_t s = 0; s < sizeof(got); s += 4096) {
+		if (!memcmp(got + s, new + s, 4096)) {
+			kept++;
+		} else {
+			assert_memory_equal(got + s, old + s, 4096);
+			dropped++;
+		}
+	}
+	print_message("torn: %d sectors kept, %d dropped\n", kept, dropped);
+}
+
+static void test_keep_powercut_keeps_whole_writes(void **state)
+{
+	struct ctx *c = *state;
+	static char old[64 * 4096], new[64 * 4096], got[64 * 4096];
+	char p[PATH_MAX];
+	int fd, kept = 0;
+
+	if (!require_all(c))
+		skip();
+	pattern(old, sizeof(old), 1);
+	pattern(new, sizeof(new), 2);
+	put(c->backing, "f", old, sizeof(old), false);
+	mount_faultfs(c, NULL);
+	path2(p, sizeof(p), c->mnt, "f");
+	fd = open(p, O_RDWR);
+	assert_true(fd >= 0);
+	for (int b = 0; b < 64; b++)
+		assert_int_equal(pwrite(fd, new + b * 4096, 4096, (off_t)b * 4096), 4096);
+	close(fd);
+	powercut(c, "--keep=50%", "--seed=9");
+	fd = open(p, O_RDONLY);
+	assert_true(fd >= 0);
+	assert_int_equal(pread(fd, got, sizeof(got), 0), (ssize_t)sizeof(got));
+	close(fd);
+	for (int b = 0; b < 64; b++) {
+		if (!memcmp(got + b * 4096, new + b * 4096, 4096))
+			kept++;
+		else
+			assert_memory_equal(got + b * 4096, old + b * 4096, 4096);
+	}
+	assert_true(kept > 0 && kept < 64);
+}
+
+/* Printed, not asserted: the issue wants 1 GiB of unsynced data cut within 1 s. */
+static void test_powercut_timing_through_the_mount(void **state)
+{
+	struct ctx *c = *state;
+	size_t mib = getenv("FL_SLOW") && !strcmp(getenv("FL_SLOW"), "1") ? 1024 : 128;
+	char p[PATH_MAX];
+	char *buf = malloc(1 << 20);
+	double took;
+	int fd;
+
+	if (!require_all(c))
+		skip();
+	assert_non_null(buf);
+	memset(buf, 'x', 1 << 20);
+	mount_faultfs(c, NULL);
+	path2(p, sizeof(p), c->mnt, "big");
+	fd = open(p, O_WRONLY | O_CREAT, 0644);
+	assert_true(fd >= 0);
+	for (size_t i = 0; i < mib; i++)
+		assert_int_equal(write(fd, buf, 1 << 20), 1 << 20);
+	close(fd);
+	took = powercut(c, NULL, NULL);
+	print_message("timing: powercut of %zu MiB unsynced appends through the mount: %.3f s\n",
+		      mib, took);
+	assert_false(exists(c->mnt, "big"));
+	free(buf);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+		T(test_fsynced_data_survives_and_unsynced_data_is_gone),
+		T(test_created_name_without_dir_fsync_is_gone_in_strict_mode),
+		T(test_created_name_is_kept_in_data_mode),
+		T(test_unlink_without_dir_fsync_comes_back),
+		T(test_rename_is_atomic_across_a_powercut),
+		T(test_torn_powercut_keeps_whole_sectors),
+		T(test_keep_powercut_keeps_whole_writes),
+		T(test_powercut_timing_through_the_mount),
+#undef T
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
