@@ -22,6 +22,7 @@
 #include <cmocka.h>
 
 #include <faultline/probe.h>
+#include "helpers/faultfs_mount.h"
 #include "helpers/fixtures.h"
 
 static struct fl_probe_report report;
@@ -117,10 +118,10 @@ static void test_nfqueue_rule_installs_when_probe_says_it_works(void **state)
 
 static void test_faultfs_mount_serves_io_when_fuse_works(void **state)
 {
-	char backing[] = "/tmp/fl-truth-backing-XXXXXX", mnt[] = "/tmp/fl-truth-mnt-XXXXXX";
-	char path[256], buf[32] = { 0 };
+	struct fl_faultfs_mount m = { .pid = -1 };
+	char path[PATH_MAX + 16], buf[32] = { 0 };
 	FILE *f;
-	int rc;
+	int err;
 
 	if (!require_probe())
 		skip();
@@ -129,30 +130,23 @@ static void test_faultfs_mount_serves_io_when_fuse_works(void **state)
 			      report.mech[FL_MECH_FUSE].detail);
 		skip();
 	}
-	assert_non_null(mkdtemp(backing));
-	assert_non_null(mkdtemp(mnt));
+	err = fl_faultfs_mount(NULL, &m);
+	assert_int_equal(err, 0);
 
-	rc = sh("%s/faultfs %s %s", build_dir(), backing, mnt);
-	assert_int_equal(rc, 0);
-
-	snprintf(path, sizeof(path), "%s/hello", mnt);
+	snprintf(path, sizeof(path), "%s/hello", m.mnt);
 	f = fopen(path, "w");
 	if (f) {
 		fputs("through fuse", f);
 		fclose(f);
 	}
-	snprintf(path, sizeof(path), "%s/hello", backing);
+	snprintf(path, sizeof(path), "%s/hello", m.backing);
 	f = fopen(path, "r");
 	if (f) {
 		if (!fgets(buf, sizeof(buf), f))
 			buf[0] = '\0';
 		fclose(f);
 	}
-
-	sh("fusermount3 -u %s || umount -l %s", mnt, mnt);
-	unlink(path);
-	rmdir(mnt);
-	rmdir(backing);
+	fl_faultfs_unmount(&m);
 	assert_string_equal(buf, "through fuse");
 }
 

@@ -438,15 +438,6 @@ static void test_powercut_timing_small(void **state)
 	timing(*state, 64, 16);
 }
 
-static void test_powercut_timing_1gib_append_256mib_overwrite(void **state)
-{
-	if (!getenv("FL_SLOW") || strcmp(getenv("FL_SLOW"), "1")) {
-		print_message("skip: set FL_SLOW=1 for the 1 GiB power cut timing\n");
-		skip();
-	}
-	timing(*state, 1024, 256);
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -463,7 +454,6 @@ int main(void)
 		T(test_fsyncgate_drops_dirty_data_and_a_later_fsync_succeeds),
 		T(test_status_reports_union_of_volatile_bytes_lost_bytes_and_sizes),
 		T(test_powercut_timing_small),
-		T(test_powercut_timing_1gib_append_256mib_overwrite),
 #undef T
 	};
 
