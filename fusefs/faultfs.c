@@ -306,10 +306,15 @@ int main(int argc, char **argv)
 	if (fuse_daemonize(opts.foreground))
 		goto out;
 	/*
-	 * After daemonizing (its thread would not survive the fork). It gets
+	 * Threads start after daemonizing: they would not survive the fork. It gets
 	 * the canonical path computed before the mount: until the loop runs,
 	 * the mount answers nothing, so it must not be looked at now.
 	 */
+	err = ffs_wlog_start_flusher(fs.wlog);
+	if (err) {
+		fprintf(stderr, "faultfs: cannot start the write-log flusher: %s\n", strerror(-err));
+		goto out;
+	}
 	err = ffs_control_start(&fs, mnt_real, &fs.ctl);
 	if (err) {
 		fprintf(stderr, "faultfs: cannot start the control socket for '%s': %s\n",

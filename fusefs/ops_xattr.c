@@ -46,57 +46,40 @@ void ffs_op_removexattr(fuse_req_t req, fuse_ino_t ino, const char *name)
 	ffs_reply_err_or_cut(&o, err);
 }
 
-/* getxattr and listxattr: a size query (size 0) or the value itself. */
-static void reply_sized(fuse_req_t req, ssize_t n, int err, char *buf, size_t size)
+/* getxattr (name) or listxattr (name NULL): a size query (size 0) or the value itself. */
+static void get_sized(fuse_req_t req, fuse_ino_t ino, const char *name, size_t size)
 {
+	struct ffs_opctx o;
+	char proc[64], *buf = NULL;
+	ssize_t n;
+	int err;
+
+	if (ffs_op_begin(&o, req, FFS_NO_OP, ino, NULL))
+		return;
+	if (size && !(buf = malloc(size))) {
+		ffs_op_end(&o);
+		fuse_reply_err(req, ENOMEM);
+		return;
+	}
+	proc_of(req, ino, proc, sizeof(proc));
+	n = name ? getxattr(proc, name, buf, size) : listxattr(proc, buf, size);
+	err = errno;
+	ffs_op_end(&o);
 	if (n < 0)
 		fuse_reply_err(req, err);
 	else if (size == 0)
 		fuse_reply_xattr(req, (size_t)n);
 	else
 		fuse_reply_buf(req, buf, (size_t)n);
+	free(buf);
 }
 
 void ffs_op_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name, size_t size)
 {
-	struct ffs_opctx o;
-	char proc[64], *buf = NULL;
-	ssize_t n;
-	int err;
-
-	if (ffs_op_begin(&o, req, FFS_NO_OP, ino, NULL))
-		return;
-	if (size && !(buf = malloc(size))) {
-		ffs_op_end(&o);
-		fuse_reply_err(req, ENOMEM);
-		return;
-	}
-	proc_of(req, ino, proc, sizeof(proc));
-	n = getxattr(proc, name, buf, size);
-	err = errno;
-	ffs_op_end(&o);
-	reply_sized(req, n, err, buf, size);
-	free(buf);
+	get_sized(req, ino, name, size);
 }
 
 void ffs_op_listxattr(fuse_req_t req, fuse_ino_t ino, size_t size)
 {
-	struct ffs_opctx o;
-	char proc[64], *buf = NULL;
-	ssize_t n;
-	int err;
-
-	if (ffs_op_begin(&o, req, FFS_NO_OP, ino, NULL))
-		return;
-	if (size && !(buf = malloc(size))) {
-		ffs_op_end(&o);
-		fuse_reply_err(req, ENOMEM);
-		return;
-	}
-	proc_of(req, ino, proc, sizeof(proc));
-	n = listxattr(proc, buf, size);
-	err = errno;
-	ffs_op_end(&o);
-	reply_sized(req, n, err, buf, size);
-	free(buf);
+	get_sized(req, ino, NULL, size);
 }

@@ -274,68 +274,66 @@ static void ffs_readlink(fuse_req_t req, fuse_ino_t ino)
 	}
 }
 
-static void ffs_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode)
+/*
+ * Refuse the hidden state directory's name with hidden_err (EPERM to make
+ * it, ENOENT to remove it), then ffs_op_begin(). 1 when answered.
+ */
+static int begin_visible(struct ffs_opctx *o, fuse_req_t req, int op, fuse_ino_t parent,
+			 const char *name, int hidden_err)
+{
+	if (ffs_hidden(parent, name)) {
+		fuse_reply_err(req, hidden_err);
+		return 1;
+	}
+	return ffs_op_begin(o, req, op, parent, name);
+}
+
+/* After the step that made dfd/name (err): give it to the caller, log, answer its entry. */
+static void finish_new(struct ffs_opctx *o, fuse_ino_t parent, int dfd, const char *name,
+		       enum ffs_wlog_kind kind, const char *path2, int err)
 {
 	struct fuse_entry_param e;
-	struct ffs_opctx o;
-	int dfd = ffs_fd_of(req, parent), err;
 
-	if (ffs_hidden(parent, name)) {
-		fuse_reply_err(req, EPERM);
-		return;
-	}
-	if (ffs_op_begin(&o, req, FFS_OP_MKDIR, parent, name))
-		return;
-	err = ffs_dur_mkdir(o.fs->dur, dfd, name, mode);
 	if (!err) {
-		ffs_chown_new(req, dfd, name);
-		err = ffs_do_lookup(req, parent, name, &e);
+		ffs_chown_new(o->req, dfd, name);
+		err = ffs_do_lookup(o->req, parent, name, &e);
 	}
-	ffs_op_log(&o, FFS_WLOG_MKDIR, NULL, err ? 0 : e.attr.st_ino, 0, 0, 0, err);
-	finish_entry(&o, err, &e);
+	ffs_op_log(o, kind, path2, err ? 0 : e.attr.st_ino, 0, 0, 0, err);
+	finish_entry(o, err, &e);
+}
+
+static void ffs_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode)
+{
+	struct ffs_opctx o;
+	int dfd = ffs_fd_of(req, parent);
+
+	if (begin_visible(&o, req, FFS_OP_MKDIR, parent, name, EPERM))
+		return;
+	finish_new(&o, parent, dfd, name, FFS_WLOG_MKDIR, NULL,
+		   ffs_dur_mkdir(o.fs->dur, dfd, name, mode));
 }
 
 static void ffs_mknod(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode,
 		      dev_t rdev)
 {
-	struct fuse_entry_param e;
 	struct ffs_opctx o;
-	int dfd = ffs_fd_of(req, parent), err;
+	int dfd = ffs_fd_of(req, parent);
 
-	if (ffs_hidden(parent, name)) {
-		fuse_reply_err(req, EPERM);
+	if (begin_visible(&o, req, FFS_OP_CREATE, parent, name, EPERM))
 		return;
-	}
-	if (ffs_op_begin(&o, req, FFS_OP_CREATE, parent, name))
-		return;
-	err = ffs_dur_mknod(o.fs->dur, dfd, name, mode, rdev);
-	if (!err) {
-		ffs_chown_new(req, dfd, name);
-		err = ffs_do_lookup(req, parent, name, &e);
-	}
-	ffs_op_log(&o, FFS_WLOG_MKNOD, NULL, err ? 0 : e.attr.st_ino, 0, 0, 0, err);
-	finish_entry(&o, err, &e);
+	finish_new(&o, parent, dfd, name, FFS_WLOG_MKNOD, NULL,
+		   ffs_dur_mknod(o.fs->dur, dfd, name, mode, rdev));
 }
 
 static void ffs_symlink(fuse_req_t req, const char *link, fuse_ino_t parent, const char *name)
 {
-	struct fuse_entry_param e;
 	struct ffs_opctx o;
-	int dfd = ffs_fd_of(req, parent), err;
+	int dfd = ffs_fd_of(req, parent);
 
-	if (ffs_hidden(parent, name)) {
-		fuse_reply_err(req, EPERM);
+	if (begin_visible(&o, req, FFS_NO_OP, parent, name, EPERM))
 		return;
-	}
-	if (ffs_op_begin(&o, req, FFS_NO_OP, parent, name))
-		return;
-	err = ffs_dur_symlink(o.fs->dur, link, dfd, name);
-	if (!err) {
-		ffs_chown_new(req, dfd, name);
-		err = ffs_do_lookup(req, parent, name, &e);
-	}
-	ffs_op_log(&o, FFS_WLOG_SYMLINK, link, err ? 0 : e.attr.st_ino, 0, 0, 0, err);
-	finish_entry(&o, err, &e);
+	finish_new(&o, parent, dfd, name, FFS_WLOG_SYMLINK, link,
+		   ffs_dur_symlink(o.fs->dur, link, dfd, name));
 }
 
 static void ffs_link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t newparent, const char *newname)
@@ -365,11 +363,7 @@ static void ffs_unlink(fuse_req_t req, fuse_ino_t parent, const char *name)
 	int dfd = ffs_fd_of(req, parent), err;
 	int64_t freed;
 
-	if (ffs_hidden(parent, name)) {
-		fuse_reply_err(req, ENOENT);
-		return;
-	}
-	if (ffs_op_begin(&o, req, FFS_OP_UNLINK, parent, name))
+	if (begin_visible(&o, req, FFS_OP_UNLINK, parent, name, ENOENT))
 		return;
 	ffs_space_forget(o.fs, dfd, name, &freed);
 	err = ffs_dur_unlink(o.fs->dur, dfd, name);
@@ -384,11 +378,7 @@ static void ffs_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name)
 	struct ffs_opctx o;
 	int err;
 
-	if (ffs_hidden(parent, name)) {
-		fuse_reply_err(req, ENOENT);
-		return;
-	}
-	if (ffs_op_begin(&o, req, FFS_OP_RMDIR, parent, name))
+	if (begin_visible(&o, req, FFS_OP_RMDIR, parent, name, ENOENT))
 		return;
 	err = ffs_dur_rmdir(o.fs->dur, ffs_fd_of(req, parent), name);
 	ffs_op_log(&o, FFS_WLOG_RMDIR, NULL, 0, 0, 0, 0, err);

@@ -94,16 +94,23 @@ static void *flusher_thread(void *arg)
 	return NULL;
 }
 
-static int flusher_start(struct ffs_wlog *w)
+static void flusher_init(struct ffs_wlog *w)
 {
 	pthread_condattr_t ca;
-	int err;
 
 	pthread_condattr_init(&ca);
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
 	pthread_cond_init(&w->flush_cond, &ca);
 	pthread_condattr_destroy(&ca);
 	pthread_mutex_init(&w->flush_lock, NULL);
+}
+
+int ffs_wlog_start_flusher(struct ffs_wlog *w)
+{
+	int err;
+
+	if (w->flusher_running)
+		return 0;
 	err = pthread_create(&w->flusher, NULL, flusher_thread, w);
 	if (err)
 		return -err;
@@ -226,11 +233,7 @@ int ffs_wlog_open(int dirfd, const char *path, struct ffs_wlog **ret)
 	err = scan_file(w->rfd, 0, UINT64_MAX, last_seq_cb, &w->seq);
 	if (err)
 		goto fail;
-	err = flusher_start(w);
-	if (err) {
-		flusher_stop(w);
-		goto fail;
-	}
+	flusher_init(w);
 	*ret = w;
 	return 0;
 fail_errno:

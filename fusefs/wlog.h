@@ -35,6 +35,13 @@ struct ffs_wlog_entry {
 struct ffs_wlog;
 
 int ffs_wlog_open(int dirfd, const char *path, struct ffs_wlog **ret);
+/*
+ * Start the thread that flushes the log once a second. Separate from open
+ * because a daemon must start threads only after fuse_daemonize() forks:
+ * a thread started before would not exist in the daemon, and close would
+ * wait for it forever.
+ */
+int ffs_wlog_start_flusher(struct ffs_wlog *w);
 void ffs_wlog_close(struct ffs_wlog *w);
 /* Append one entry; assigns seq and timestamps. Returns the seq (>= 1) or -errno. */
 int64_t ffs_wlog_append(struct ffs_wlog *w, const struct ffs_wlog_entry *e);

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "faultfs_mount.h"
+#include "fixtures.h"
 
 const char *fl_test_build_dir(void)
 {
@@ -45,76 +46,151 @@ bool fl_faultfs_is_mounted(const char *path)
 	return found;
 }
 
-int fl_faultfs_mount(const char *opts, struct fl_faultfs_mount *ret)
+bool fl_faultfs_wait_mounted(const char *path, bool want, int timeout_ms)
 {
-	struct fl_faultfs_mount m = { .pid = -1 };
+	for (int waited = 0; waited <= timeout_ms; waited += 10) {
+		if (fl_faultfs_is_mounted(path) == want)
+			return true;
+		usleep(10000);
+	}
+	return false;
+}
+
+bool fl_faultfs_require(void)
+{
 	char bin[PATH_MAX];
 
-	if (!fl_test_binary("faultfs", bin, sizeof(bin)))
-		return -ENOENT;
+	if (!fl_test_require_root())
+		return false;
+	if (access("/dev/fuse", R_OK | W_OK)) {
+		printf("skip: /dev/fuse is unavailable (modprobe fuse)\n");
+		return false;
+	}
+	return fl_test_binary("faultfs", bin, sizeof(bin));
+}
+
+int fl_faultfs_prepare(struct fl_faultfs_mount *ret)
+{
+	struct fl_faultfs_mount m = { .pid = -1 };
+
 	snprintf(m.dir, sizeof(m.dir), "/var/tmp/fl-test-fs.XXXXXX");
 	if (!mkdtemp(m.dir))
 		return -errno;
 	snprintf(m.backing, sizeof(m.backing), "%s/backing", m.dir);
 	snprintf(m.mnt, sizeof(m.mnt), "%s/mnt", m.dir);
-	if (mkdir(m.backing, 0755) || mkdir(m.mnt, 0755))
-		goto fail;
-
-	m.pid = fork();
-	if (m.pid < 0)
-		goto fail;
-	if (m.pid == 0) {
-		int null = open("/dev/null", O_WRONLY);
-
-		dup2(null, STDOUT_FILENO);
-		if (opts)
-			execl(bin, bin, m.backing, m.mnt, "-f", "-o", opts, (char *)NULL);
-		else
-			execl(bin, bin, m.backing, m.mnt, "-f", (char *)NULL);
-		_exit(127);
-	}
-	for (int i = 0; i < 500; i++) {
-		int st;
-
-		if (fl_faultfs_is_mounted(m.mnt)) {
-			*ret = m;
-			return 0;
-		}
-		if (waitpid(m.pid, &st, WNOHANG) == m.pid) {
-			m.pid = -1;
-			errno = ECHILD;
-			goto fail;
-		}
-		usleep(10000);
-	}
-	errno = ETIMEDOUT;
-fail:
-	{
+	/* mkdtemp makes it 0700: let other users reach the mount (allow_other). */
+	if (chmod(m.dir, 0755) || mkdir(m.backing, 0755) || mkdir(m.mnt, 0755)) {
 		int err = -errno;
 
 		fl_faultfs_unmount(&m);
 		return err;
 	}
+	*ret = m;
+	return 0;
+}
+
+int fl_faultfs_start(struct fl_faultfs_mount *m, const char *opts)
+{
+	char bin[PATH_MAX];
+
+	if (!fl_test_binary("faultfs", bin, sizeof(bin)))
+		return -ENOENT;
+	m->pid = fork();
+	if (m->pid < 0)
+		return -errno;
+	if (m->pid == 0) {
+		int null = open("/dev/null", O_WRONLY);
+
+		dup2(null, STDOUT_FILENO);
+		if (opts)
+			execl(bin, bin, m->backing, m->mnt, "-f", "-o", opts, (char *)NULL);
+		else
+			execl(bin, bin, m->backing, m->mnt, "-f", (char *)NULL);
+		_exit(127);
+	}
+	for (int i = 0; i < 500; i++) {
+		int st;
+
+		if (fl_faultfs_is_mounted(m->mnt))
+			return 0;
+		if (waitpid(m->pid, &st, WNOHANG) == m->pid) {
+			m->pid = -1;
+			return -ECHILD;
+		}
+		usleep(10000);
+	}
+	fl_faultfs_stop(m);
+	return -ETIMEDOUT;
+}
+
+int fl_faultfs_mount(const char *opts, struct fl_faultfs_mount *ret)
+{
+	struct fl_faultfs_mount m;
+	int err = fl_faultfs_prepare(&m);
+
+	if (err)
+		return err;
+	err = fl_faultfs_start(&m, opts);
+	if (err) {
+		fl_faultfs_unmount(&m);
+		return err;
+	}
+	*ret = m;
+	return 0;
+}
+
+int fl_faultfs_setup(void **state)
+{
+	struct fl_faultfs_mount *m = calloc(1, sizeof(*m));
+
+	if (!m || fl_faultfs_prepare(m)) {
+		free(m);
+		return -1;
+	}
+	*state = m;
+	return 0;
+}
+
+int fl_faultfs_teardown(void **state)
+{
+	/* Whatever the test did, leave no mount and no process behind. */
+	fl_faultfs_unmount(*state);
+	free(*state);
+	return 0;
+}
+
+int fl_faultfs_stop(struct fl_faultfs_mount *m)
+{
+	int st = 0;
+
+	if (m->mnt[0] && fl_faultfs_is_mounted(m->mnt) && umount2(m->mnt, 0) < 0)
+		umount2(m->mnt, MNT_DETACH);
+	if (m->pid <= 0)
+		return -ECHILD;
+	/* faultfs exits once unmounted; give it a moment, then insist. */
+	for (int i = 0; i < 300; i++) {
+		pid_t r = waitpid(m->pid, &st, WNOHANG);
+
+		if (r == m->pid)
+			goto reaped;
+		if (r < 0) {
+			m->pid = -1;
+			return -ECHILD;
+		}
+		usleep(10000);
+	}
+	kill(m->pid, SIGKILL);
+	waitpid(m->pid, &st, 0);
+reaped:
+	m->pid = -1;
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 }
 
 void fl_faultfs_unmount(struct fl_faultfs_mount *m)
 {
 	char cmd[PATH_MAX + 32];
 
-	if (m->mnt[0] && fl_faultfs_is_mounted(m->mnt) && umount2(m->mnt, 0) < 0)
-		umount2(m->mnt, MNT_DETACH);
-	if (m->pid > 0) {
-		int st;
-
-		/* faultfs exits once unmounted; give it a moment, then insist. */
-		for (int i = 0; i < 200 && waitpid(m->pid, &st, WNOHANG) == 0; i++)
-			usleep(10000);
-		if (kill(m->pid, 0) == 0) {
-			kill(m->pid, SIGKILL);
-			waitpid(m->pid, &st, 0);
-		}
-		m->pid = -1;
-	}
+	fl_faultfs_stop(m);
 	if (m->dir[0]) {
 		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", m->dir);
 		if (system(cmd) != 0)
@@ -122,6 +198,22 @@ void fl_faultfs_unmount(struct fl_faultfs_mount *m)
 		m->dir[0] = '\0';
 	}
 	m->mnt[0] = '\0';
+}
+
+const char *fl_test_path(const char *dir, const char *fmt, ...)
+{
+	static char ring[8][PATH_MAX];
+	static unsigned int next;
+	char *buf = ring[next++ % 8];
+	char name[PATH_MAX];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(name, sizeof(name), fmt, ap);
+	va_end(ap);
+	if (snprintf(buf, PATH_MAX, "%s/%s", dir, name) >= PATH_MAX)
+		buf[0] = '\0';
+	return buf;
 }
 
 int fl_faultline_fs(char *out, size_t out_len, const char *arg, ...)

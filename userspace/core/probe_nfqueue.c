@@ -326,16 +326,9 @@ static int nfq_child(void *shared, void *arg)
 
 	/* Bind the queue first: a queued packet with no listener is dropped. */
 	sh->stage = NQ_NFNL;
-	sk = nl_socket_alloc();
-	if (!sk) {
-		err = -ENOMEM;
+	err = fl_nl_open(NETLINK_NETFILTER, &sk);
+	if (err < 0)
 		goto out;
-	}
-	err = nfnl_connect(sk);
-	if (err < 0) {
-		err = fl_nl_errno(err);
-		goto out;
-	}
 	sh->stage = NQ_QUEUE;
 	err = queue_bind(sk, &queue, sh);
 	if (err < 0)

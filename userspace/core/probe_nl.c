@@ -184,3 +184,19 @@ int fl_nl_errno(int nle_err)
 	default:                    return -EPROTO;
 	}
 }
+
+int fl_nl_open(int protocol, struct nl_sock **ret)
+{
+	struct nl_sock *sk = nl_socket_alloc();
+	int err;
+
+	if (!sk)
+		return -ENOMEM;
+	err = nl_connect(sk, protocol);
+	if (err < 0) {
+		nl_socket_free(sk);
+		return fl_nl_errno(err);
+	}
+	*ret = sk;
+	return 0;
+}

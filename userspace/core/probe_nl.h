@@ -18,6 +18,9 @@
 int fl_nl_request(struct nl_sock *sk, struct nl_msg *msg, int timeout_ms,
 		  char *kmsg, size_t kmsg_len);
 
+/* A netlink socket connected to protocol (NETLINK_ROUTE, ...) into ret. 0 or -errno. */
+int fl_nl_open(int protocol, struct nl_sock **ret);
+
 /* Nearest -errno for a libnl -NLE_* code. */
 int fl_nl_errno(int nle_err);
 

@@ -168,16 +168,9 @@ static int qdisc_child(void *shared, void *arg)
 		err = -errno;
 		goto out;
 	}
-	sk = nl_socket_alloc();
-	if (!sk) {
-		err = -ENOMEM;
+	err = fl_nl_open(NETLINK_ROUTE, &sk);
+	if (err < 0)
 		goto out;
-	}
-	err = nl_connect(sk, NETLINK_ROUTE);
-	if (err < 0) {
-		err = fl_nl_errno(err);
-		goto out;
-	}
 
 	sh->stage = QD_CONFIGURE;
 	q = rtnl_qdisc_alloc();

@@ -28,7 +28,7 @@
 #include <zlib.h>
 #include <cmocka.h>
 
-#include "ffs_mount.h"
+#include "helpers/faultfs_mount.h"
 
 /* --- the record ----------------------------------------------------------- */
 
@@ -109,21 +109,27 @@ static void write_str(const char *path, const char *s)
 
 typedef void (*scenario_fn)(const char *dir, struct log *l);
 
-static struct ffs_mount *M;
+static struct fl_faultfs_mount *M;
+static char native_dir[PATH_MAX]; /* plain, on the same filesystem, to compare with */
 
 static int group_setup(void **state)
 {
-	M = ffs_mount_new();
-	if (!M)
+	M = calloc(1, sizeof(*M));
+	if (!M || fl_faultfs_prepare(M))
 		return -1;
-	if (geteuid() == 0 && !access("/dev/fuse", R_OK | W_OK) && !access(M->faultfs, X_OK))
-		return ffs_mount_start(M, NULL) ? -1 : 0;
+	snprintf(native_dir, sizeof(native_dir), "%s/native", M->dir);
+	if (mkdir(native_dir, 0755))
+		return -1;
+	if (geteuid() == 0 && !access("/dev/fuse", R_OK | W_OK))
+		return fl_faultfs_start(M, NULL) ? -1 : 0;
 	return 0;
 }
 
 static int group_teardown(void **state)
 {
-	ffs_mount_free(M);
+	if (M)
+		fl_faultfs_unmount(M);
+	free(M);
 	M = NULL;
 	return 0;
 }
@@ -157,7 +163,7 @@ static void run_both(const char *name, scenario_fn fn, struct log *native, struc
 {
 	char nd[PATH_MAX], md[PATH_MAX];
 
-	assert_true(snprintf(nd, sizeof(nd), "%s/%s", M->native, name) < (int)sizeof(nd));
+	assert_true(snprintf(nd, sizeof(nd), "%s/%s", native_dir, name) < (int)sizeof(nd));
 	assert_true(snprintf(md, sizeof(md), "%s/%s", M->mnt, name) < (int)sizeof(md));
 	assert_int_equal(mkdir(nd, 0755), 0);
 	assert_int_equal(mkdir(md, 0755), 0);
@@ -169,9 +175,9 @@ static void run_both(const char *name, scenario_fn fn, struct log *native, struc
 
 static bool ready(void)
 {
-	if (!ffs_require(M))
+	if (!fl_faultfs_require())
 		return false;
-	return ffs_is_mounted(M->mnt);
+	return fl_faultfs_is_mounted(M->mnt);
 }
 
 #define SCENARIO(name)								\
@@ -191,7 +197,7 @@ static bool ready(void)
 
 SCENARIO(open_create_read_write_match_native)
 {
-	const char *f = ffs_p(dir, "f");
+	const char *f = fl_test_path(dir, "f");
 	char buf[64] = { 0 };
 	int fd, fd2;
 
@@ -230,7 +236,7 @@ SCENARIO(open_create_read_write_match_native)
 
 SCENARIO(o_append_writes_land_at_the_end)
 {
-	const char *f = ffs_p(dir, "log");
+	const char *f = fl_test_path(dir, "log");
 	int a, b;
 
 	write_str(f, "head\n");
@@ -252,7 +258,7 @@ SCENARIO(o_append_writes_land_at_the_end)
 
 SCENARIO(o_direct_aligned_io_matches_native)
 {
-	const char *f = ffs_p(dir, "direct");
+	const char *f = fl_test_path(dir, "direct");
 	void *buf = NULL, *back = NULL;
 	int fd;
 
@@ -276,7 +282,7 @@ SCENARIO(o_direct_aligned_io_matches_native)
 
 SCENARIO(fallocate_modes_and_truncate_match_native)
 {
-	const char *f = ffs_p(dir, "alloc");
+	const char *f = fl_test_path(dir, "alloc");
 	struct stat st;
 	int fd = open(f, O_RDWR | O_CREAT, 0644);
 
@@ -303,8 +309,8 @@ SCENARIO(fallocate_modes_and_truncate_match_native)
 
 SCENARIO(rename_flags_match_native)
 {
-	const char *a = ffs_p(dir, "a"), *b = ffs_p(dir, "b"), *c = ffs_p(dir, "c");
-	const char *d1 = ffs_p(dir, "d1"), *d2 = ffs_p(dir, "d2");
+	const char *a = fl_test_path(dir, "a"), *b = fl_test_path(dir, "b"), *c = fl_test_path(dir, "c");
+	const char *d1 = fl_test_path(dir, "d1"), *d2 = fl_test_path(dir, "d2");
 
 	write_str(a, "AAAA");
 	write_str(b, "BB");
@@ -320,19 +326,19 @@ SCENARIO(rename_flags_match_native)
 	RV(l, "rename missing", rename(a, c));
 	RV(l, "mkdir d1", mkdir(d1, 0755));
 	RV(l, "mkdir d2", mkdir(d2, 0755));
-	write_str(ffs_p(dir, "d2/x"), "x");
+	write_str(fl_test_path(dir, "d2/x"), "x");
 	RV(l, "dir over non-empty dir", rename(d1, d2));
 	RV(l, "file over dir", rename(b, d1));
 	RV(l, "dir over file", rename(d1, b));
-	RV(l, "dir into itself", rename(d2, ffs_p(dir, "d2/sub")));
+	RV(l, "dir into itself", rename(d2, fl_test_path(dir, "d2/sub")));
 	RV(l, "dir over empty dir", rename(d2, d1));
-	rec_stat(l, "d1/x", ffs_p(dir, "d1/x"));
+	rec_stat(l, "d1/x", fl_test_path(dir, "d1/x"));
 }
 
 SCENARIO(link_symlink_unlink_mkdir_rmdir_mknod_match_native)
 {
-	const char *f = ffs_p(dir, "f"), *h = ffs_p(dir, "hard"), *s = ffs_p(dir, "sym");
-	const char *d = ffs_p(dir, "d"), *fifo = ffs_p(dir, "fifo");
+	const char *f = fl_test_path(dir, "f"), *h = fl_test_path(dir, "hard"), *s = fl_test_path(dir, "sym");
+	const char *d = fl_test_path(dir, "d"), *fifo = fl_test_path(dir, "fifo");
 	char buf[PATH_MAX] = { 0 };
 
 	write_str(f, "data");
@@ -345,8 +351,8 @@ SCENARIO(link_symlink_unlink_mkdir_rmdir_mknod_match_native)
 	rec(l, "readlink target", (long long)crc32(0, (const Bytef *)buf, (uInt)strlen(buf)));
 	rec_stat(l, "sym", s);
 	RV(l, "stat through symlink", crc_of(s));
-	RV(l, "dangling symlink", symlink("nowhere", ffs_p(dir, "dangling")));
-	RV(l, "open dangling", open(ffs_p(dir, "dangling"), O_RDONLY));
+	RV(l, "dangling symlink", symlink("nowhere", fl_test_path(dir, "dangling")));
+	RV(l, "open dangling", open(fl_test_path(dir, "dangling"), O_RDONLY));
 	RV(l, "open symlink nofollow", open(s, O_RDONLY | O_NOFOLLOW));
 	RV(l, "unlink hard", unlink(h));
 	rec_stat(l, "f after unlink", f);
@@ -354,24 +360,24 @@ SCENARIO(link_symlink_unlink_mkdir_rmdir_mknod_match_native)
 	RV(l, "mkdir", mkdir(d, 0750));
 	RV(l, "mkdir exists", mkdir(d, 0750));
 	rec_stat(l, "d", d);
-	write_str(ffs_p(dir, "d/in"), "in");
+	write_str(fl_test_path(dir, "d/in"), "in");
 	RV(l, "rmdir not empty", rmdir(d));
 	RV(l, "unlink dir", unlink(d));
 	RV(l, "rmdir file", rmdir(f));
-	RV(l, "unlink d/in", unlink(ffs_p(dir, "d/in")));
+	RV(l, "unlink d/in", unlink(fl_test_path(dir, "d/in")));
 	RV(l, "rmdir", rmdir(d));
 	RV(l, "mkfifo", mkfifo(fifo, 0600));
 	rec_stat(l, "fifo", fifo);
-	RV(l, "mknod regular", mknod(ffs_p(dir, "reg"), S_IFREG | 0600, 0));
-	rec_stat(l, "reg", ffs_p(dir, "reg"));
+	RV(l, "mknod regular", mknod(fl_test_path(dir, "reg"), S_IFREG | 0600, 0));
+	rec_stat(l, "reg", fl_test_path(dir, "reg"));
 	RV(l, "unlink fifo", unlink(fifo));
 }
 
 /* SQLite refuses a database whose fstat shows nlink 0 or a stale count. */
 SCENARIO(open_unlinked_and_replaced_files_report_nlink_like_native)
 {
-	const char *f = ffs_p(dir, "f"), *g = ffs_p(dir, "g"), *h = ffs_p(dir, "h");
-	const char *d = ffs_p(dir, "d");
+	const char *f = fl_test_path(dir, "f"), *g = fl_test_path(dir, "g"), *h = fl_test_path(dir, "h");
+	const char *d = fl_test_path(dir, "d");
 	struct stat st;
 	int fd, fdg, fdd;
 
@@ -438,7 +444,7 @@ static void rec_listing(struct log *l, const char *label, const char *dir)
 
 SCENARIO(readdir_lists_the_same_names)
 {
-	const char *d = ffs_p(dir, "many");
+	const char *d = fl_test_path(dir, "many");
 
 	RV(l, "empty listing", 0);
 	rec_listing(l, "empty dir", dir);
@@ -450,8 +456,8 @@ SCENARIO(readdir_lists_the_same_names)
 		snprintf(name, sizeof(name), "%s/file-%04d-%0120d", d, i, i);
 		write_str(name, "");
 	}
-	mkdir(ffs_p(dir, "many/sub"), 0755);
-	symlink("x", ffs_p(dir, "many/link"));
+	mkdir(fl_test_path(dir, "many/sub"), 0755);
+	symlink("x", fl_test_path(dir, "many/link"));
 	rec_listing(l, "many", d);
 	/* Names seen while some are removed meanwhile stay consistent. */
 	for (int i = 0; i < 300; i += 2) {
@@ -465,7 +471,7 @@ SCENARIO(readdir_lists_the_same_names)
 
 SCENARIO(xattrs_match_native)
 {
-	const char *f = ffs_p(dir, "x"), *d = ffs_p(dir, "xd");
+	const char *f = fl_test_path(dir, "x"), *d = fl_test_path(dir, "xd");
 	char buf[256] = { 0 };
 
 	write_str(f, "x");
@@ -493,7 +499,7 @@ SCENARIO(xattrs_match_native)
 
 SCENARIO(chmod_chown_utimens_match_native)
 {
-	const char *f = ffs_p(dir, "attrs");
+	const char *f = fl_test_path(dir, "attrs");
 	struct timespec ts[2] = { { 1000000, 5 }, { 2000000, 7 } };
 	struct stat st;
 	int fd;
@@ -540,7 +546,7 @@ static int child_try_lock(const char *path, int kind)
 
 SCENARIO(posix_ofd_and_flock_locks_conflict_like_native)
 {
-	const char *f = ffs_p(dir, "lockf");
+	const char *f = fl_test_path(dir, "lockf");
 	struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET, .l_len = 10 };
 	struct flock q = { .l_type = F_WRLCK, .l_whence = SEEK_SET, .l_len = 10 };
 	int fd, fd2;
@@ -580,7 +586,7 @@ SCENARIO(posix_ofd_and_flock_locks_conflict_like_native)
 
 SCENARIO(shared_mmap_write_and_msync_reach_read)
 {
-	const char *f = ffs_p(dir, "mapped");
+	const char *f = fl_test_path(dir, "mapped");
 	char buf[8192];
 	char *p;
 	int fd = open(f, O_RDWR | O_CREAT, 0644);
@@ -615,7 +621,7 @@ SCENARIO(statfs_answers)
 
 static void test_state_dir_is_hidden_and_untouchable(void **state)
 {
-	const char *hidden = ffs_p(M->mnt, ".faultfs");
+	const char *hidden = fl_test_path(M->mnt, ".faultfs");
 	struct dirent *de;
 	struct stat st;
 	DIR *d;
@@ -623,7 +629,7 @@ static void test_state_dir_is_hidden_and_untouchable(void **state)
 	if (!ready())
 		skip();
 	/* It exists in the backing tree ... */
-	assert_int_equal(stat(ffs_p(M->backing, ".faultfs"), &st), 0);
+	assert_int_equal(stat(fl_test_path(M->backing, ".faultfs"), &st), 0);
 	/* ... and not on the mount. */
 	assert_int_equal(stat(hidden, &st), -1);
 	assert_int_equal(errno, ENOENT);
@@ -636,8 +642,8 @@ static void test_state_dir_is_hidden_and_untouchable(void **state)
 	assert_int_equal(errno, EPERM);
 	assert_int_equal(open(hidden, O_CREAT | O_WRONLY, 0644), -1);
 	assert_int_equal(errno, EPERM);
-	write_str(ffs_p(M->mnt, "victim"), "v");
-	assert_int_equal(rename(ffs_p(M->mnt, "victim"), hidden), -1);
+	write_str(fl_test_path(M->mnt, "victim"), "v");
+	assert_int_equal(rename(fl_test_path(M->mnt, "victim"), hidden), -1);
 	assert_int_equal(errno, EPERM);
 	assert_int_equal(symlink("x", hidden), -1);
 	assert_int_equal(errno, EPERM);
@@ -646,8 +652,8 @@ static void test_state_dir_is_hidden_and_untouchable(void **state)
 	assert_int_equal(rmdir(hidden), -1);
 	assert_int_equal(errno, ENOENT);
 	/* Only at the root: a .faultfs further down is an ordinary name. */
-	mkdir(ffs_p(M->mnt, "sub"), 0755);
-	assert_int_equal(mkdir(ffs_p(M->mnt, "sub/.faultfs"), 0755), 0);
+	mkdir(fl_test_path(M->mnt, "sub"), 0755);
+	assert_int_equal(mkdir(fl_test_path(M->mnt, "sub/.faultfs"), 0755), 0);
 }
 
 static void test_mmap_write_reaches_the_backing_file(void **state)
@@ -658,7 +664,7 @@ static void test_mmap_write_reaches_the_backing_file(void **state)
 
 	if (!ready())
 		skip();
-	fd = open(ffs_p(M->mnt, "mm"), O_RDWR | O_CREAT, 0644);
+	fd = open(fl_test_path(M->mnt, "mm"), O_RDWR | O_CREAT, 0644);
 	assert_true(fd >= 0);
 	assert_int_equal(ftruncate(fd, 4096), 0);
 	p = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
@@ -667,7 +673,7 @@ static void test_mmap_write_reaches_the_backing_file(void **state)
 	assert_int_equal(msync(p, 4096, MS_SYNC), 0);
 	munmap(p, 4096);
 	close(fd);
-	fd = open(ffs_p(M->backing, "mm"), O_RDONLY);
+	fd = open(fl_test_path(M->backing, "mm"), O_RDONLY);
 	assert_int_equal(read(fd, buf, 9), 9);
 	close(fd);
 	assert_string_equal(buf, "mmap-data");
@@ -675,20 +681,18 @@ static void test_mmap_write_reaches_the_backing_file(void **state)
 
 static void test_size_option_gives_enospc_and_statfs_reports_it(void **state)
 {
-	struct ffs_mount *m = ffs_mount_new();
+	struct fl_faultfs_mount *m = *state;
 	static char chunk[256 * 1024];
 	struct statvfs sv;
 	ssize_t n = 0;
 	int fd, i;
 
-	if (!ffs_require(m)) {
-		ffs_mount_free(m);
+	if (!fl_faultfs_require())
 		skip();
-	}
-	assert_int_equal(ffs_mount_start(m, "size=1M"), 0);
+	assert_int_equal(fl_faultfs_start(m, "size=1M"), 0);
 	assert_int_equal(statvfs(m->mnt, &sv), 0);
 	assert_int_equal((uint64_t)sv.f_blocks * sv.f_frsize, 1 << 20);
-	fd = open(ffs_p(m->mnt, "fill"), O_WRONLY | O_CREAT, 0644);
+	fd = open(fl_test_path(m->mnt, "fill"), O_WRONLY | O_CREAT, 0644);
 	assert_true(fd >= 0);
 	memset(chunk, 'f', sizeof(chunk));
 	for (i = 0; i < 8; i++) {
@@ -710,23 +714,20 @@ static void test_size_option_gives_enospc_and_statfs_reports_it(void **state)
 	assert_int_equal(ftruncate(fd, 0), 0);
 	assert_int_equal(write(fd, chunk, sizeof(chunk)), (ssize_t)sizeof(chunk));
 	close(fd);
-	assert_true(ffs_unmount(m));
-	ffs_mount_free(m);
+	assert_int_equal(fl_faultfs_stop(m), 0);
 }
 
 static void test_allow_other_lets_a_plain_user_work_on_the_mount(void **state)
 {
-	struct ffs_mount *m = ffs_mount_new();
+	struct fl_faultfs_mount *m = *state;
 	struct stat st;
 	pid_t pid;
 	int status;
 
-	if (!ffs_require(m)) {
-		ffs_mount_free(m);
+	if (!fl_faultfs_require())
 		skip();
-	}
 	assert_int_equal(chmod(m->backing, 0777), 0);
-	assert_int_equal(ffs_mount_start(m, "allow_other"), 0);
+	assert_int_equal(fl_faultfs_start(m, "allow_other"), 0);
 	pid = fork();
 	assert_true(pid >= 0);
 	if (pid == 0) {
@@ -735,12 +736,12 @@ static void test_allow_other_lets_a_plain_user_work_on_the_mount(void **state)
 		if (setgroups(0, NULL) || setresgid(65534, 65534, 65534) ||
 		    setresuid(65534, 65534, 65534))
 			_exit(10);
-		fd = open(ffs_p(m->mnt, "mine"), O_WRONLY | O_CREAT | O_EXCL, 0600);
+		fd = open(fl_test_path(m->mnt, "mine"), O_WRONLY | O_CREAT | O_EXCL, 0600);
 		if (fd < 0)
 			_exit(11);
 		if (write(fd, "nobody", 6) != 6 || fsync(fd) || close(fd))
 			_exit(12);
-		if (mkdir(ffs_p(m->mnt, "mydir"), 0700))
+		if (mkdir(fl_test_path(m->mnt, "mydir"), 0700))
 			_exit(13);
 		/* default_permissions: root's files stay root's. */
 		if (chmod(m->mnt, 0700) == 0 || errno != EPERM)
@@ -750,14 +751,13 @@ static void test_allow_other_lets_a_plain_user_work_on_the_mount(void **state)
 	assert_int_equal(waitpid(pid, &status, 0), pid);
 	assert_true(WIFEXITED(status));
 	assert_int_equal(WEXITSTATUS(status), 0);
-	assert_int_equal(stat(ffs_p(m->backing, "mine"), &st), 0);
+	assert_int_equal(stat(fl_test_path(m->backing, "mine"), &st), 0);
 	assert_int_equal(st.st_uid, 65534);
 	assert_int_equal(st.st_gid, 65534);
 	assert_int_equal(st.st_size, 6);
-	assert_int_equal(stat(ffs_p(m->backing, "mydir"), &st), 0);
+	assert_int_equal(stat(fl_test_path(m->backing, "mydir"), &st), 0);
 	assert_int_equal(st.st_uid, 65534);
-	assert_true(ffs_unmount(m));
-	ffs_mount_free(m);
+	assert_int_equal(fl_faultfs_stop(m), 0);
 }
 
 int main(void)
@@ -778,8 +778,10 @@ int main(void)
 		cmocka_unit_test(test_statfs_answers),
 		cmocka_unit_test(test_state_dir_is_hidden_and_untouchable),
 		cmocka_unit_test(test_mmap_write_reaches_the_backing_file),
-		cmocka_unit_test(test_size_option_gives_enospc_and_statfs_reports_it),
-		cmocka_unit_test(test_allow_other_lets_a_plain_user_work_on_the_mount),
+		cmocka_unit_test_setup_teardown(test_size_option_gives_enospc_and_statfs_reports_it,
+						fl_faultfs_setup, fl_faultfs_teardown),
+		cmocka_unit_test_setup_teardown(test_allow_other_lets_a_plain_user_work_on_the_mount,
+						fl_faultfs_setup, fl_faultfs_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);

@@ -19,7 +19,6 @@
 #include <string.h>
 #include <grp.h>
 #include <linux/securebits.h>
-#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -31,20 +30,12 @@
 #include <jansson.h>
 
 #include <faultline/fs.h>
-#include "helpers/fixtures.h"
+#include "helpers/faultfs_mount.h"
 
 struct ctx {
-	struct fl_fixture fx;
-	char backing[PATH_MAX], mnt[PATH_MAX];
-	char faultfs[PATH_MAX], faultline[PATH_MAX];
-	pid_t pid;
-	bool ready;
+	struct fl_faultfs_mount m;
+	bool ready;     /* mounted and its control socket is there */
 };
-
-static bool is_mounted(const char *mnt)
-{
-	return fl_fs_check_mount(mnt) == 0;
-}
 
 static uint64_t mono_us(void)
 {
@@ -57,38 +48,17 @@ static uint64_t mono_us(void)
 static int setup(void **state)
 {
 	struct ctx *c = calloc(1, sizeof(*c));
-	const char *build = getenv("BUILD") ? getenv("BUILD") : "build";
 	char sock[PATH_MAX];
 
 	if (!c)
 		return -1;
 	*state = c;
-	snprintf(c->faultfs, sizeof(c->faultfs), "%s/faultfs", build);
-	snprintf(c->faultline, sizeof(c->faultline), "%s/faultline", build);
-	if (geteuid() != 0 || access("/dev/fuse", R_OK | W_OK) || access(c->faultfs, X_OK))
+	if (geteuid() != 0 || access("/dev/fuse", R_OK | W_OK) || fl_faultfs_mount(NULL, &c->m))
 		return 0;     /* the test skips with the reason */
-	if (fl_fixture_tmpdir_create(c->fx.path, sizeof(c->fx.path)))
-		return -1;
-	c->fx.created = true;
-	if (snprintf(c->backing, sizeof(c->backing), "%s/backing", c->fx.path) >= (int)sizeof(c->backing) ||
-	    snprintf(c->mnt, sizeof(c->mnt), "%s/mnt", c->fx.path) >= (int)sizeof(c->mnt))
-		return -1;
-	if (mkdir(c->backing, 0755) || mkdir(c->mnt, 0755))
-		return -1;
-	c->pid = fork();
-	if (c->pid < 0)
-		return -1;
-	if (c->pid == 0) {
-		execl(c->faultfs, c->faultfs, c->backing, c->mnt, "-f", (char *)NULL);
-		_exit(127);
-	}
-	for (int i = 0; i < 500; i++) {
-		if (is_mounted(c->mnt) && !fl_fs_socket_path(c->mnt, sock, sizeof(sock)) &&
-		    access(sock, F_OK) == 0) {
-			c->ready = true;
-			break;
-		}
-		usleep(10000);
+	for (int i = 0; i < 500 && !c->ready; i++) {
+		c->ready = !fl_fs_socket_path(c->m.mnt, sock, sizeof(sock)) && access(sock, F_OK) == 0;
+		if (!c->ready)
+			usleep(10000);
 	}
 	return 0;
 }
@@ -97,37 +67,15 @@ static int teardown(void **state)
 {
 	struct ctx *c = *state;
 
-	if (c->fx.created && is_mounted(c->mnt)) {
-		char *argv[] = { "fusermount3", "-u", c->mnt, NULL };
-
-		if (fl_fixture_cmd(argv))
-			umount2(c->mnt, MNT_DETACH);
-	}
-	if (c->pid > 0) {
-		/* A clean unmount ends it; SIGKILL only if it hangs. */
-		for (int i = 0; i < 200 && waitpid(c->pid, NULL, WNOHANG) == 0; i++)
-			usleep(10000);
-		kill(c->pid, SIGKILL);
-		waitpid(c->pid, NULL, 0);
-	}
-	if (c->fx.created)
-		fl_fixture_tmpdir_destroy(c->fx.path);
+	fl_faultfs_unmount(&c->m);
 	free(c);
 	return 0;
 }
 
 static bool require_mount(struct ctx *c)
 {
-	if (!fl_test_require_root())
+	if (!fl_faultfs_require())
 		return false;
-	if (access("/dev/fuse", R_OK | W_OK)) {
-		print_message("skip: /dev/fuse is unavailable (modprobe fuse)\n");
-		return false;
-	}
-	if (access(c->faultfs, X_OK)) {
-		print_message("skip: %s is not built (run make)\n", c->faultfs);
-		return false;
-	}
 	if (!c->ready) {
 		print_message("skip: faultfs mounted no control socket within 5 s\n");
 		return false;
@@ -149,7 +97,7 @@ static int conn(struct ctx *c)
 {
 	int fd = -1;
 
-	assert_int_equal(fl_fs_connect(c->mnt, &fd), 0);
+	assert_int_equal(fl_fs_connect(c->m.mnt, &fd), 0);
 	return fd;
 }
 
@@ -160,7 +108,7 @@ static bool ok(json_t *rep)
 
 static void mfile(struct ctx *c, char *buf, const char *name)
 {
-	int n = snprintf(buf, PATH_MAX, "%s/%s", c->mnt, name);
+	int n = snprintf(buf, PATH_MAX, "%s/%s", c->m.mnt, name);
 
 	assert_true(n > 0 && n < PATH_MAX);
 }
@@ -185,7 +133,7 @@ static void test_socket_is_0600_in_a_0700_dir_and_owned_by_root(void **state)
 
 	if (!require_mount(c))
 		skip();
-	assert_int_equal(fl_fs_socket_path(c->mnt, sock, sizeof(sock)), 0);
+	assert_int_equal(fl_fs_socket_path(c->m.mnt, sock, sizeof(sock)), 0);
 	assert_int_equal(lstat(sock, &st), 0);
 	assert_true(S_ISSOCK(st.st_mode));
 	assert_int_equal(st.st_mode & 07777, 0600);
@@ -201,7 +149,7 @@ static void test_library_refuses_a_directory_that_is_not_a_faultfs_mount(void **
 
 	if (!require_mount(c))
 		skip();
-	assert_int_equal(fl_fs_connect(c->backing, &fd), -EMEDIUMTYPE);
+	assert_int_equal(fl_fs_connect(c->m.backing, &fd), -EMEDIUMTYPE);
 	assert_string_equal(fl_fs_strerror(-EMEDIUMTYPE), "not a faultfs mount");
 }
 
@@ -421,11 +369,11 @@ static void test_malformed_input_gets_errors_and_never_kills_the_daemon(void **s
 	close(fd);
 	free(big);
 
-	assert_int_equal(kill(c->pid, 0), 0);
+	assert_int_equal(kill(c->m.pid, 0), 0);
 	fd = conn(c);
 	rep = request(fd, "{\"cmd\":\"ping\"}");
 	assert_true(ok(rep));
-	assert_int_equal(json_integer_value(json_object_get(rep, "pid")), c->pid);
+	assert_int_equal(json_integer_value(json_object_get(rep, "pid")), c->m.pid);
 	json_decref(rep);
 	close(fd);
 }
@@ -466,7 +414,7 @@ static void test_non_root_client_is_refused(void **state)
 
 	if (!require_mount(c))
 		skip();
-	assert_int_equal(fl_fs_socket_path(c->mnt, sa.sun_path, sizeof(sa.sun_path)), 0);
+	assert_int_equal(fl_fs_socket_path(c->m.mnt, sa.sun_path, sizeof(sa.sun_path)), 0);
 	for (int keep = 0; keep < 2; keep++) {
 		int status;
 		pid_t pid = fork();
@@ -524,33 +472,6 @@ static void test_every_command_answers_within_10ms(void **state)
 	close(fd);
 }
 
-/* Run the CLI; returns its exit status, output in out. */
-static int cli(struct ctx *c, char *out, size_t len, const char *a1, const char *a2,
-	       const char *a3, const char *a4)
-{
-	int pipefd[2], status;
-	size_t have = 0;
-	ssize_t k;
-	pid_t pid;
-
-	assert_int_equal(pipe(pipefd), 0);
-	pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		dup2(pipefd[1], 1);
-		dup2(pipefd[1], 2);
-		execl(c->faultline, c->faultline, "fs", a1, a2, a3, a4, (char *)NULL);
-		_exit(127);
-	}
-	close(pipefd[1]);
-	while (have + 1 < len && (k = read(pipefd[0], out + have, len - have - 1)) > 0)
-		have += (size_t)k;
-	out[have] = '\0';
-	close(pipefd[0]);
-	waitpid(pid, &status, 0);
-	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
-
 static void test_cli_commands_print_results_and_exit_0_1_2(void **state)
 {
 	struct ctx *c = *state;
@@ -559,37 +480,35 @@ static void test_cli_commands_print_results_and_exit_0_1_2(void **state)
 
 	if (!require_mount(c))
 		skip();
-	if (access(c->faultline, X_OK)) {
-		print_message("skip: %s is not built\n", c->faultline);
+	if (!fl_test_binary("faultline", out, sizeof(out)))
 		skip();
-	}
-	assert_int_equal(cli(c, out, sizeof(out), "fault", c->mnt, "read:delay=1ms:path=*.x", NULL), 0);
+	assert_int_equal(fl_faultline_fs(out, sizeof(out), "fault", c->m.mnt, "read:delay=1ms:path=*.x", NULL), 0);
 	assert_non_null(strstr(out, "rule 0: read:delay=1ms:path=*.x"));
-	assert_int_equal(cli(c, out, sizeof(out), "fault", c->mnt, "write:error=EIOX", NULL), 2);
+	assert_int_equal(fl_faultline_fs(out, sizeof(out), "fault", c->m.mnt, "write:error=EIOX", NULL), 2);
 	assert_non_null(strstr(out, "faultline: write:error=EIOX: unknown errno 'EIOX' at column 13"));
-	assert_int_equal(cli(c, out, sizeof(out), "status", c->mnt, NULL, NULL), 0);
+	assert_int_equal(fl_faultline_fs(out, sizeof(out), "status", c->m.mnt, NULL), 0);
 	assert_non_null(strstr(out, "MATCHED"));
 	assert_non_null(strstr(out, "read:delay=1ms:path=*.x"));
-	assert_int_equal(cli(c, out, sizeof(out), "status", c->mnt, "--json", NULL), 0);
+	assert_int_equal(fl_faultline_fs(out, sizeof(out), "status", c->m.mnt, "--json", NULL), 0);
 	o = json_loads(out, 0, NULL);
 	assert_non_null(o);
 	assert_int_equal(json_array_size(json_object_get(o, "rules")), 1);
 	json_decref(o);
-	assert_int_equal(cli(c, out, sizeof(out), "clear", c->mnt, "7", NULL), 1);
+	assert_int_equal(fl_faultline_fs(out, sizeof(out), "clear", c->m.mnt, "7", NULL), 1);
 	assert_non_null(strstr(out, "no rule with id 7"));
-	assert_int_equal(cli(c, out, sizeof(out), "clear", c->mnt, NULL, NULL), 0);
+	assert_int_equal(fl_faultline_fs(out, sizeof(out), "clear", c->m.mnt, NULL), 0);
 	assert_non_null(strstr(out, "cleared 1 rule"));
-	assert_int_equal(cli(c, out, sizeof(out), "powercut", c->mnt, "--keep=50%", "--seed=3"), 0);
+	assert_int_equal(fl_faultline_fs(out, sizeof(out), "powercut", c->m.mnt, "--keep=50%", "--seed=3", NULL), 0);
 	assert_non_null(strstr(out, "power cut: undid"));
-	assert_int_equal(cli(c, out, sizeof(out), "powercut", c->mnt, "--torn=3", NULL), 2);
-	assert_int_equal(cli(c, out, sizeof(out), "resume", c->mnt, "-j", NULL), 0);
+	assert_int_equal(fl_faultline_fs(out, sizeof(out), "powercut", c->m.mnt, "--torn=3", NULL), 2);
+	assert_int_equal(fl_faultline_fs(out, sizeof(out), "resume", c->m.mnt, "-j", NULL), 0);
 	assert_non_null(strstr(out, "{\"ok\":true}"));
-	assert_int_equal(cli(c, out, sizeof(out), "log", c->mnt, "--since=1", NULL), 0);
+	assert_int_equal(fl_faultline_fs(out, sizeof(out), "log", c->m.mnt, "--since=1", NULL), 0);
 	assert_non_null(strstr(out, "\"seq\":1,"));
-	assert_int_equal(cli(c, out, sizeof(out), "status", c->backing, NULL, NULL), 1);
+	assert_int_equal(fl_faultline_fs(out, sizeof(out), "status", c->m.backing, NULL), 1);
 	assert_non_null(strstr(out, "not a faultfs mount"));
-	assert_int_equal(cli(c, out, sizeof(out), "bogus", c->mnt, NULL, NULL), 2);
-	assert_int_equal(cli(c, out, sizeof(out), "--help", NULL, NULL, NULL), 0);
+	assert_int_equal(fl_faultline_fs(out, sizeof(out), "bogus", c->m.mnt, NULL), 2);
+	assert_int_equal(fl_faultline_fs(out, sizeof(out), "--help", NULL), 0);
 	assert_non_null(strstr(out, "powercut MNT"));
 }
 

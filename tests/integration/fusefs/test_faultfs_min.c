@@ -14,111 +14,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "helpers/faultfs_mount.h"
 #include "helpers/fixtures.h"
-
-struct ctx {
-	struct fl_fixture fx;
-	char backing[PATH_MAX];
-	char mnt[PATH_MAX];
-	char faultfs[PATH_MAX];
-	pid_t pid;
-	bool mounted;
-};
-
-static bool is_mounted(const char *mnt)
-{
-	char line[4096], want[PATH_MAX + 2];
-	bool found = false;
-	FILE *f = fopen("/proc/self/mountinfo", "r");
-
-	if (!f)
-		return false;
-	/* Field 5 is the mount point; our paths have no spaces to escape. */
-	snprintf(want, sizeof(want), " %s ", mnt);
-	while (fgets(line, sizeof(line), f))
-		if (strstr(line, want) && strstr(line, "fuse.faultfs"))
-			found = true;
-	fclose(f);
-	return found;
-}
-
-static bool wait_mounted(const char *mnt, bool want, int timeout_ms)
-{
-	for (int waited = 0; waited <= timeout_ms; waited += 10) {
-		if (is_mounted(mnt) == want)
-			return true;
-		usleep(10000);
-	}
-	return false;
-}
-
-static int setup(void **state)
-{
-	struct ctx *c = calloc(1, sizeof(*c));
-	const char *build = getenv("BUILD") ? getenv("BUILD") : "build";
-
-	if (!c || fl_fixture_tmpdir_create(c->fx.path, sizeof(c->fx.path)))
-		return -1;
-	c->fx.created = true;
-	if (snprintf(c->backing, sizeof(c->backing), "%s/backing", c->fx.path) >= (int)sizeof(c->backing) ||
-	    snprintf(c->mnt, sizeof(c->mnt), "%s/mnt", c->fx.path) >= (int)sizeof(c->mnt))
-		return -1;
-	snprintf(c->faultfs, sizeof(c->faultfs), "%s/faultfs", build);
-	if (mkdir(c->backing, 0755) || mkdir(c->mnt, 0755))
-		return -1;
-	*state = c;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct ctx *c = *state;
-
-	/* Whatever the test did, leave no mount and no process behind. */
-	if (is_mounted(c->mnt))
-		umount2(c->mnt, MNT_DETACH);
-	if (c->pid > 0) {
-		kill(c->pid, SIGKILL);
-		waitpid(c->pid, NULL, 0);
-	}
-	fl_fixture_tmpdir_destroy(c->fx.path);
-	free(c);
-	return 0;
-}
-
-static bool require_fuse(struct ctx *c)
-{
-	if (!fl_test_require_root())
-		return false;
-	if (access("/dev/fuse", R_OK | W_OK)) {
-		print_message("skip: /dev/fuse is unavailable (modprobe fuse)\n");
-		return false;
-	}
-	if (access(c->faultfs, X_OK)) {
-		print_message("skip: %s is not built (run make)\n", c->faultfs);
-		return false;
-	}
-	return true;
-}
-
-/* Start faultfs in the foreground (so its pid is ours) and wait for the mount. */
-static void mount_faultfs(struct ctx *c)
-{
-	c->pid = fork();
-	assert_true(c->pid >= 0);
-	if (c->pid == 0) {
-		execl(c->faultfs, c->faultfs, c->backing, c->mnt, "-f", (char *)NULL);
-		_exit(127);
-	}
-	assert_true(wait_mounted(c->mnt, true, 5000));
-}
 
 static void write_file(const char *path, const char *data, bool sync)
 {
@@ -151,17 +54,17 @@ static void path2(char *buf, size_t len, const char *dir, const char *name)
 
 static void test_passthrough_ops_land_in_backing_and_unmount_is_clean(void **state)
 {
-	struct ctx *c = *state;
+	struct fl_faultfs_mount *c = *state;
 	char m[PATH_MAX], b[PATH_MAX], m2[PATH_MAX], b2[PATH_MAX];
 	struct stat st;
 	int status;
 
-	if (!require_fuse(c))
+	if (!fl_faultfs_require())
 		skip();
 	/* A file that exists before the mount is visible through it. */
 	path2(b, sizeof(b), c->backing, "before");
 	write_file(b, "old\n", false);
-	mount_faultfs(c);
+	assert_int_equal(fl_faultfs_start(c, NULL), 0);
 	path2(m, sizeof(m), c->mnt, "before");
 	assert_file(m, "old\n");
 
@@ -199,10 +102,10 @@ static void test_passthrough_ops_land_in_backing_and_unmount_is_clean(void **sta
 	char *argv[] = { "fusermount3", "-u", c->mnt, NULL };
 	assert_int_equal(fl_fixture_cmd(argv), 0);
 	assert_int_equal(waitpid(c->pid, &status, 0), c->pid);
-	c->pid = 0;
+	c->pid = -1;
 	assert_true(WIFEXITED(status));
 	assert_int_equal(WEXITSTATUS(status), 0);
-	assert_false(is_mounted(c->mnt));
+	assert_false(fl_faultfs_is_mounted(c->mnt));
 	/* The backing files outlive the mount. */
 	path2(b, sizeof(b), c->backing, "before");
 	assert_file(b, "old\n");
@@ -210,25 +113,66 @@ static void test_passthrough_ops_land_in_backing_and_unmount_is_clean(void **sta
 
 static void test_sigkilled_faultfs_leaves_no_stale_mount(void **state)
 {
-	struct ctx *c = *state;
+	struct fl_faultfs_mount *c = *state;
 
-	if (!require_fuse(c))
+	if (!fl_faultfs_require())
 		skip();
-	mount_faultfs(c);
+	assert_int_equal(fl_faultfs_start(c, NULL), 0);
 	assert_int_equal(kill(c->pid, SIGKILL), 0);
 	assert_int_equal(waitpid(c->pid, NULL, 0), c->pid);
-	c->pid = 0;
+	c->pid = -1;
 	/* auto_unmount: fusermount3 sees the fd close and unmounts. */
-	assert_true(wait_mounted(c->mnt, false, 2000));
+	assert_true(fl_faultfs_wait_mounted(c->mnt, false, 2000));
+}
+
+/* Is a process whose command line names path still running? */
+static bool daemon_alive(const char *path)
+{
+	char cmd[PATH_MAX + 64];
+
+	snprintf(cmd, sizeof(cmd), "pgrep -f -- '^[^ ]*faultfs %s ' >/dev/null", path);
+	return system(cmd) == 0;
+}
+
+/*
+ * Without -f, faultfs forks into the background. Threads started before
+ * that fork do not exist in the daemon; one that is waited for at exit
+ * would keep the daemon alive forever after the unmount.
+ */
+static void test_daemonized_faultfs_exits_after_unmount(void **state)
+{
+	struct fl_faultfs_mount *c = *state;
+	char bin[PATH_MAX], cmd[3 * PATH_MAX];
+	bool alive = true;
+
+	if (!fl_faultfs_require())
+		skip();
+	assert_true(fl_test_binary("faultfs", bin, sizeof(bin)));
+	snprintf(cmd, sizeof(cmd), "%s %s %s", bin, c->backing, c->mnt);
+	assert_int_equal(system(cmd), 0);
+	assert_true(fl_faultfs_wait_mounted(c->mnt, true, 2000));
+	write_file(fl_test_path(c->mnt, "x"), "x\n", true);
+	assert_int_equal(fl_faultline_fs(NULL, 0, "status", c->mnt, NULL), 0);
+
+	snprintf(cmd, sizeof(cmd), "fusermount3 -u %s", c->mnt);
+	assert_int_equal(system(cmd), 0);
+	for (int i = 0; i < 200 && alive; i++) {
+		alive = daemon_alive(c->backing);
+		if (alive)
+			usleep(10000);
+	}
+	assert_false(alive);
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_passthrough_ops_land_in_backing_and_unmount_is_clean,
-						setup, teardown),
+						fl_faultfs_setup, fl_faultfs_teardown),
 		cmocka_unit_test_setup_teardown(test_sigkilled_faultfs_leaves_no_stale_mount,
-						setup, teardown),
+						fl_faultfs_setup, fl_faultfs_teardown),
+		cmocka_unit_test_setup_teardown(test_daemonized_faultfs_exits_after_unmount,
+						fl_faultfs_setup, fl_faultfs_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

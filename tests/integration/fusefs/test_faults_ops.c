@@ -21,38 +21,22 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "ffs_mount.h"
-
-static int setup(void **state)
-{
-	*state = ffs_mount_new();
-	return *state ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-	ffs_mount_free(*state);
-	return 0;
-}
+#include "helpers/faultfs_mount.h"
 
 /* build/faultline fs SUB MNT [ARG]; returns its exit status. */
-static int fl(struct ffs_mount *m, const char *sub, const char *arg)
+static int fl(struct fl_faultfs_mount *m, const char *sub, const char *arg)
 {
-	char *argv[] = { m->faultline, "fs", (char *)sub, m->mnt, (char *)arg, NULL };
-
-	return fl_fixture_cmd(argv);
+	return fl_faultline_fs(NULL, 0, sub, m->mnt, arg, NULL);
 }
 
 /* Mount and wait for the control socket; false (after printing why) to skip. */
-static bool start(struct ffs_mount *m)
+static bool start(struct fl_faultfs_mount *m)
 {
-	if (!ffs_require(m))
+	char bin[PATH_MAX];
+
+	if (!fl_faultfs_require() || !fl_test_binary("faultline", bin, sizeof(bin)))
 		return false;
-	if (access(m->faultline, X_OK)) {
-		print_message("skip: %s is not built (run make)\n", m->faultline);
-		return false;
-	}
-	assert_int_equal(ffs_mount_start(m, NULL), 0);
+	assert_int_equal(fl_faultfs_start(m, NULL), 0);
 	for (int i = 0; i < 200; i++) {
 		if (fl(m, "status", NULL) == 0)
 			return true;
@@ -107,24 +91,24 @@ static uint64_t now_ns(void)
 
 static void test_error_rule_fails_the_write_and_changes_nothing(void **state)
 {
-	struct ffs_mount *m = *state;
+	struct fl_faultfs_mount *m = *state;
 	int fd;
 
 	if (!start(m))
 		skip();
 	assert_int_equal(fl(m, "fault", "write:error=EIO:path=*.dat"), 0);
-	fd = open(ffs_p(m->mnt, "a.dat"), O_WRONLY | O_CREAT, 0644);
+	fd = open(fl_test_path(m->mnt, "a.dat"), O_WRONLY | O_CREAT, 0644);
 	assert_true(fd >= 0);
 	assert_int_equal(write(fd, "abc", 3), -1);
 	assert_int_equal(errno, EIO);
 	close(fd);
 	/* Another name is not concerned. */
-	put(ffs_p(m->mnt, "b.txt"), "abc", 3, false);
+	put(fl_test_path(m->mnt, "b.txt"), "abc", 3, false);
 	struct stat st;
 
-	assert_int_equal(stat(ffs_p(m->backing, "a.dat"), &st), 0);
+	assert_int_equal(stat(fl_test_path(m->backing, "a.dat"), &st), 0);
 	assert_int_equal(st.st_size, 0);
-	assert_int_equal(stat(ffs_p(m->backing, "b.txt"), &st), 0);
+	assert_int_equal(stat(fl_test_path(m->backing, "b.txt"), &st), 0);
 	assert_int_equal(st.st_size, 3);
 }
 
@@ -148,7 +132,7 @@ static void *write_slow(void *arg)
 
 static void test_delay_holds_only_the_request_concerned(void **state)
 {
-	struct ffs_mount *m = *state;
+	struct fl_faultfs_mount *m = *state;
 	struct slow_writer w = { 0 };
 	pthread_t t;
 	uint64_t t0, fast;
@@ -156,8 +140,8 @@ static void test_delay_holds_only_the_request_concerned(void **state)
 
 	if (!start(m))
 		skip();
-	w.path = ffs_p(m->mnt, "slow");
-	fd = open(ffs_p(m->mnt, "fast"), O_WRONLY | O_CREAT, 0644);
+	w.path = fl_test_path(m->mnt, "slow");
+	fd = open(fl_test_path(m->mnt, "fast"), O_WRONLY | O_CREAT, 0644);
 	assert_true(fd >= 0);
 	assert_int_equal(fl(m, "fault", "write:delay=50ms:path=slow"), 0);
 	assert_int_equal(pthread_create(&t, NULL, write_slow, &w), 0);
@@ -175,7 +159,7 @@ static void test_delay_holds_only_the_request_concerned(void **state)
 
 static void test_corrupt_on_read_changes_what_is_read_not_the_disk(void **state)
 {
-	struct ffs_mount *m = *state;
+	struct fl_faultfs_mount *m = *state;
 	char data[4096], back[4096];
 	int diff = 0;
 
@@ -183,20 +167,20 @@ static void test_corrupt_on_read_changes_what_is_read_not_the_disk(void **state)
 		skip();
 	memset(data, 'r', sizeof(data));
 	/* Written in the backing tree: the kernel has no cached copy to answer from. */
-	put(ffs_p(m->backing, "c.dat"), data, sizeof(data), false);
+	put(fl_test_path(m->backing, "c.dat"), data, sizeof(data), false);
 	assert_int_equal(fl(m, "fault", "read:corrupt=bitflip:read:bytes=8:path=c.dat:count=1"), 0);
-	assert_int_equal(get(ffs_p(m->mnt, "c.dat"), back, sizeof(back)), sizeof(back));
+	assert_int_equal(get(fl_test_path(m->mnt, "c.dat"), back, sizeof(back)), sizeof(back));
 	for (size_t i = 0; i < sizeof(back); i++)
 		diff += back[i] != data[i];
 	assert_int_equal(diff, 8);
 	/* The disk is intact (the kernel may cache the damage, as with a real bad read). */
-	assert_int_equal(get(ffs_p(m->backing, "c.dat"), back, sizeof(back)), sizeof(back));
+	assert_int_equal(get(fl_test_path(m->backing, "c.dat"), back, sizeof(back)), sizeof(back));
 	assert_memory_equal(back, data, sizeof(data));
 }
 
 static void test_corrupt_on_persist_damages_the_disk(void **state)
 {
-	struct ffs_mount *m = *state;
+	struct fl_faultfs_mount *m = *state;
 	char data[4096], back[4096];
 	int diff = 0;
 
@@ -204,13 +188,13 @@ static void test_corrupt_on_persist_damages_the_disk(void **state)
 		skip();
 	memset(data, 'p', sizeof(data));
 	assert_int_equal(fl(m, "fault", "write:corrupt=zero:bytes=4:path=p.dat"), 0);
-	put(ffs_p(m->mnt, "p.dat"), data, sizeof(data), true);
-	assert_int_equal(get(ffs_p(m->backing, "p.dat"), back, sizeof(back)), sizeof(back));
+	put(fl_test_path(m->mnt, "p.dat"), data, sizeof(data), true);
+	assert_int_equal(get(fl_test_path(m->backing, "p.dat"), back, sizeof(back)), sizeof(back));
 	for (size_t i = 0; i < sizeof(back); i++)
 		diff += back[i] != data[i];
 	assert_int_equal(diff, 4);
 	/* Reading through the mount shows the disk, not the application's copy. */
-	assert_int_equal(get(ffs_p(m->mnt, "p.dat"), back, sizeof(back)), sizeof(back));
+	assert_int_equal(get(fl_test_path(m->mnt, "p.dat"), back, sizeof(back)), sizeof(back));
 	diff = 0;
 	for (size_t i = 0; i < sizeof(back); i++)
 		diff += back[i] != data[i];
@@ -218,7 +202,7 @@ static void test_corrupt_on_persist_damages_the_disk(void **state)
 }
 
 /* Overwrite 4 KiB of fsynced 'o' with 'n', fsync, power cut; returns the 'n' prefix length. */
-static size_t overwrite_then_cut(struct ffs_mount *m, const char *name, const char *rule)
+static size_t overwrite_then_cut(struct fl_faultfs_mount *m, const char *name, const char *rule)
 {
 	char old[4096], new[4096], back[4096];
 	size_t kept = 0;
@@ -226,18 +210,18 @@ static size_t overwrite_then_cut(struct ffs_mount *m, const char *name, const ch
 
 	memset(old, 'o', sizeof(old));
 	memset(new, 'n', sizeof(new));
-	put(ffs_p(m->mnt, "%s", name), old, sizeof(old), true);
+	put(fl_test_path(m->mnt, "%s", name), old, sizeof(old), true);
 	assert_int_equal(fl(m, "fault", rule), 0);
-	fd = open(ffs_p(m->mnt, "%s", name), O_WRONLY);
+	fd = open(fl_test_path(m->mnt, "%s", name), O_WRONLY);
 	assert_true(fd >= 0);
 	assert_int_equal(pwrite(fd, new, sizeof(new), 0), (ssize_t)sizeof(new));
 	assert_int_equal(fsync(fd), 0);
 	close(fd);
 	/* Acknowledged and visible until the power cut. */
-	assert_int_equal(get(ffs_p(m->mnt, "%s", name), back, sizeof(back)), sizeof(back));
+	assert_int_equal(get(fl_test_path(m->mnt, "%s", name), back, sizeof(back)), sizeof(back));
 	assert_memory_equal(back, new, sizeof(new));
 	assert_int_equal(fl(m, "powercut", NULL), 0);
-	assert_int_equal(get(ffs_p(m->mnt, "%s", name), back, sizeof(back)), sizeof(back));
+	assert_int_equal(get(fl_test_path(m->mnt, "%s", name), back, sizeof(back)), sizeof(back));
 	while (kept < sizeof(back) && back[kept] == 'n')
 		kept++;
 	for (size_t i = kept; i < sizeof(back); i++)
@@ -247,7 +231,7 @@ static size_t overwrite_then_cut(struct ffs_mount *m, const char *name, const ch
 
 static void test_dropped_write_is_visible_until_a_power_cut(void **state)
 {
-	struct ffs_mount *m = *state;
+	struct fl_faultfs_mount *m = *state;
 
 	if (!start(m))
 		skip();
@@ -256,7 +240,7 @@ static void test_dropped_write_is_visible_until_a_power_cut(void **state)
 
 static void test_torn_write_keeps_whole_sectors_after_a_power_cut(void **state)
 {
-	struct ffs_mount *m = *state;
+	struct fl_faultfs_mount *m = *state;
 	size_t kept;
 
 	if (!start(m))
@@ -269,15 +253,15 @@ static void test_torn_write_keeps_whole_sectors_after_a_power_cut(void **state)
 
 static void test_fsyncgate_fails_once_and_loses_the_data(void **state)
 {
-	struct ffs_mount *m = *state;
+	struct fl_faultfs_mount *m = *state;
 	char back[16] = { 0 };
 	int fd;
 
 	if (!start(m))
 		skip();
-	put(ffs_p(m->mnt, "g.dat"), "durable!", 8, true);
+	put(fl_test_path(m->mnt, "g.dat"), "durable!", 8, true);
 	assert_int_equal(fl(m, "fault", "fsync:fsyncgate:path=g.dat:count=1"), 0);
-	fd = open(ffs_p(m->mnt, "g.dat"), O_WRONLY);
+	fd = open(fl_test_path(m->mnt, "g.dat"), O_WRONLY);
 	assert_int_equal(pwrite(fd, "VOLATILE", 8, 0), 8);
 	assert_int_equal(fsync(fd), -1);
 	assert_int_equal(errno, EIO);
@@ -285,13 +269,13 @@ static void test_fsyncgate_fails_once_and_loses_the_data(void **state)
 	assert_int_equal(fsync(fd), 0);
 	close(fd);
 	assert_int_equal(fl(m, "powercut", NULL), 0);
-	assert_int_equal(get(ffs_p(m->mnt, "g.dat"), back, sizeof(back)), 8);
+	assert_int_equal(get(fl_test_path(m->mnt, "g.dat"), back, sizeof(back)), 8);
 	assert_string_equal(back, "durable!");
 }
 
 static void test_powercut_before_the_third_fsync_of_a_wal(void **state)
 {
-	struct ffs_mount *m = *state;
+	struct fl_faultfs_mount *m = *state;
 	char back[64] = { 0 };
 	struct stat st;
 	int fd;
@@ -300,8 +284,8 @@ static void test_powercut_before_the_third_fsync_of_a_wal(void **state)
 		skip();
 	assert_int_equal(fl(m, "fault", "fsync:powercut=before:path=*.wal:when=3"), 0);
 	/* fsyncs of other files do not count */
-	put(ffs_p(m->mnt, "other"), "x", 1, true);
-	fd = open(ffs_p(m->mnt, "db.wal"), O_WRONLY | O_CREAT | O_APPEND, 0644);
+	put(fl_test_path(m->mnt, "other"), "x", 1, true);
+	fd = open(fl_test_path(m->mnt, "db.wal"), O_WRONLY | O_CREAT | O_APPEND, 0644);
 	assert_true(fd >= 0);
 	assert_int_equal(write(fd, "rec1;", 5), 5);
 	assert_int_equal(fsync(fd), 0);
@@ -316,8 +300,8 @@ static void test_powercut_before_the_third_fsync_of_a_wal(void **state)
 	close(fd);
 	assert_int_equal(fl(m, "resume", NULL), 0);
 	/* The name was made durable by no directory fsync: in strict mode it is gone. */
-	if (stat(ffs_p(m->mnt, "db.wal"), &st) == 0) {
-		assert_int_equal(get(ffs_p(m->mnt, "db.wal"), back, sizeof(back)), 10);
+	if (stat(fl_test_path(m->mnt, "db.wal"), &st) == 0) {
+		assert_int_equal(get(fl_test_path(m->mnt, "db.wal"), back, sizeof(back)), 10);
 		assert_string_equal(back, "rec1;rec2;");
 	} else {
 		assert_int_equal(errno, ENOENT);
@@ -326,13 +310,13 @@ static void test_powercut_before_the_third_fsync_of_a_wal(void **state)
 
 static void test_powercut_before_the_third_fsync_keeps_two_records(void **state)
 {
-	struct ffs_mount *m = *state;
+	struct fl_faultfs_mount *m = *state;
 	char back[64] = { 0 };
 	int fd, dfd;
 
 	if (!start(m))
 		skip();
-	fd = open(ffs_p(m->mnt, "db.wal"), O_WRONLY | O_CREAT | O_APPEND, 0644);
+	fd = open(fl_test_path(m->mnt, "db.wal"), O_WRONLY | O_CREAT | O_APPEND, 0644);
 	assert_true(fd >= 0);
 	/* Make the name durable first. */
 	dfd = open(m->mnt, O_RDONLY | O_DIRECTORY);
@@ -348,16 +332,16 @@ static void test_powercut_before_the_third_fsync_keeps_two_records(void **state)
 	}
 	close(fd);
 	assert_int_equal(fl(m, "resume", NULL), 0);
-	assert_int_equal(get(ffs_p(m->mnt, "db.wal"), back, sizeof(back)), 10);
+	assert_int_equal(get(fl_test_path(m->mnt, "db.wal"), back, sizeof(back)), 10);
 	assert_string_equal(back, "rec1;rec2;");
 }
 
 /* Was any logged write, create or truncate answered with an error? */
-static bool log_has_failed_data_op(struct ffs_mount *m)
+static bool log_has_failed_data_op(struct fl_faultfs_mount *m)
 {
 	char line[4096];
 	bool bad = false;
-	FILE *f = fopen(ffs_p(m->backing, ".faultfs/wlog.jsonl"), "r");
+	FILE *f = fopen(fl_test_path(m->backing, ".faultfs/wlog.jsonl"), "r");
 
 	assert_non_null(f);
 	while (fgets(line, sizeof(line), f))
@@ -376,29 +360,29 @@ static bool log_has_failed_data_op(struct ffs_mount *m)
  */
 static void test_armed_delay_rule_leaves_other_ops_working(void **state)
 {
-	struct ffs_mount *m = *state;
+	struct fl_faultfs_mount *m = *state;
 	char back[16] = { 0 };
 	int fd;
 
 	if (!start(m))
 		skip();
-	put(ffs_p(m->backing, "old.dat"), "old data", 8, false);
-	assert_int_equal(symlink("b.dat", ffs_p(m->mnt, "ln")), 0);
+	put(fl_test_path(m->backing, "old.dat"), "old data", 8, false);
+	assert_int_equal(symlink("b.dat", fl_test_path(m->mnt, "ln")), 0);
 	assert_int_equal(fl(m, "fault", "fsync:delay=5ms~1ms"), 0);
 	for (int i = 0; i < 3; i++) {
 		/* What a shell's `>` does: create or truncate, write, close. */
-		put(ffs_p(m->mnt, "b.dat"), "hi\n", 3, false);
-		put(ffs_p(m->mnt, "old.dat"), "hi\n", 3, false);
-		put(ffs_p(m->mnt, "ln"), "hi\n", 3, true);
-		fd = open(ffs_p(m->mnt, "b.dat"), O_WRONLY | O_APPEND);
+		put(fl_test_path(m->mnt, "b.dat"), "hi\n", 3, false);
+		put(fl_test_path(m->mnt, "old.dat"), "hi\n", 3, false);
+		put(fl_test_path(m->mnt, "ln"), "hi\n", 3, true);
+		fd = open(fl_test_path(m->mnt, "b.dat"), O_WRONLY | O_APPEND);
 		assert_true(fd >= 0);
 		assert_int_equal(write(fd, "hi\n", 3), 3);
 		assert_int_equal(fdatasync(fd), 0);
 		close(fd);
 	}
-	assert_int_equal(get(ffs_p(m->mnt, "b.dat"), back, sizeof(back)), 6);
+	assert_int_equal(get(fl_test_path(m->mnt, "b.dat"), back, sizeof(back)), 6);
 	assert_string_equal(back, "hi\nhi\n");
-	assert_int_equal(get(ffs_p(m->mnt, "old.dat"), back, sizeof(back)), 3);
+	assert_int_equal(get(fl_test_path(m->mnt, "old.dat"), back, sizeof(back)), 3);
 	assert_false(log_has_failed_data_op(m));
 }
 
@@ -419,7 +403,7 @@ static size_t damaged_at(const char *path, char c, char *ret_byte)
 
 static void test_same_seed_damages_the_same_offset_in_the_same_way(void **state)
 {
-	struct ffs_mount *m = *state;
+	struct fl_faultfs_mount *m = *state;
 	char data[4096], byte[3], rule[128];
 	size_t at[3];
 
@@ -431,9 +415,9 @@ static void test_same_seed_damages_the_same_offset_in_the_same_way(void **state)
 		snprintf(rule, sizeof(rule), "write:corrupt=random:path=s%d.dat:seed=%d", run,
 			 run < 2 ? 4242 : 77);
 		assert_int_equal(fl(m, "fault", rule), 0);
-		put(ffs_p(m->mnt, "s%d.dat", run), data, sizeof(data), true);
+		put(fl_test_path(m->mnt, "s%d.dat", run), data, sizeof(data), true);
 		assert_int_equal(fl(m, "clear", NULL), 0);
-		at[run] = damaged_at(ffs_p(m->backing, "s%d.dat", run), 's', &byte[run]);
+		at[run] = damaged_at(fl_test_path(m->backing, "s%d.dat", run), 's', &byte[run]);
 	}
 	print_message("seed 4242: offset %zu, %zu; seed 77: offset %zu\n", at[0], at[1], at[2]);
 	assert_int_equal(at[0], at[1]);
@@ -443,7 +427,7 @@ static void test_same_seed_damages_the_same_offset_in_the_same_way(void **state)
 
 static void test_same_seed_tears_at_the_same_sector(void **state)
 {
-	struct ffs_mount *m = *state;
+	struct fl_faultfs_mount *m = *state;
 	char rule[128];
 	size_t kept[2];
 
@@ -462,29 +446,29 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_error_rule_fails_the_write_and_changes_nothing,
-						setup, teardown),
+						fl_faultfs_setup, fl_faultfs_teardown),
 		cmocka_unit_test_setup_teardown(test_delay_holds_only_the_request_concerned,
-						setup, teardown),
+						fl_faultfs_setup, fl_faultfs_teardown),
 		cmocka_unit_test_setup_teardown(test_corrupt_on_read_changes_what_is_read_not_the_disk,
-						setup, teardown),
+						fl_faultfs_setup, fl_faultfs_teardown),
 		cmocka_unit_test_setup_teardown(test_corrupt_on_persist_damages_the_disk,
-						setup, teardown),
+						fl_faultfs_setup, fl_faultfs_teardown),
 		cmocka_unit_test_setup_teardown(test_dropped_write_is_visible_until_a_power_cut,
-						setup, teardown),
+						fl_faultfs_setup, fl_faultfs_teardown),
 		cmocka_unit_test_setup_teardown(test_torn_write_keeps_whole_sectors_after_a_power_cut,
-						setup, teardown),
+						fl_faultfs_setup, fl_faultfs_teardown),
 		cmocka_unit_test_setup_teardown(test_fsyncgate_fails_once_and_loses_the_data,
-						setup, teardown),
+						fl_faultfs_setup, fl_faultfs_teardown),
 		cmocka_unit_test_setup_teardown(test_powercut_before_the_third_fsync_of_a_wal,
-						setup, teardown),
+						fl_faultfs_setup, fl_faultfs_teardown),
 		cmocka_unit_test_setup_teardown(test_powercut_before_the_third_fsync_keeps_two_records,
-						setup, teardown),
+						fl_faultfs_setup, fl_faultfs_teardown),
 		cmocka_unit_test_setup_teardown(test_armed_delay_rule_leaves_other_ops_working,
-						setup, teardown),
+						fl_faultfs_setup, fl_faultfs_teardown),
 		cmocka_unit_test_setup_teardown(test_same_seed_damages_the_same_offset_in_the_same_way,
-						setup, teardown),
+						fl_faultfs_setup, fl_faultfs_teardown),
 		cmocka_unit_test_setup_teardown(test_same_seed_tears_at_the_same_sector,
-						setup, teardown),
+						fl_faultfs_setup, fl_faultfs_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

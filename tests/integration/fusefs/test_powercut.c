@@ -10,7 +10,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -18,131 +17,36 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "helpers/faultfs_mount.h"
 #include "helpers/fixtures.h"
 
-struct ctx {
-	struct fl_fixture fx;
-	char backing[PATH_MAX];
-	char mnt[PATH_MAX];
-	char faultfs[PATH_MAX];
-	char faultline[PATH_MAX];
-	pid_t pid;
-};
-
-static bool is_mounted(const char *mnt)
-{
-	char line[4096], want[PATH_MAX + 2];
-	bool found = false;
-	FILE *f = fopen("/proc/self/mountinfo", "r");
-
-	if (!f)
-		return false;
-	snprintf(want, sizeof(want), " %s ", mnt);
-	while (fgets(line, sizeof(line), f))
-		if (strstr(line, want) && strstr(line, "fuse.faultfs"))
-			found = true;
-	fclose(f);
-	return found;
-}
-
-static bool wait_mounted(const char *mnt, bool want, int timeout_ms)
-{
-	for (int waited = 0; waited <= timeout_ms; waited += 10) {
-		if (is_mounted(mnt) == want)
-			return true;
-		usleep(10000);
-	}
-	return false;
-}
-
-static int setup(void **state)
-{
-	struct ctx *c = calloc(1, sizeof(*c));
-	const char *build = getenv("BUILD") ? getenv("BUILD") : "build";
-
-	if (!c || fl_fixture_tmpdir_create(c->fx.path, sizeof(c->fx.path)))
-		return -1;
-	c->fx.created = true;
-	if (snprintf(c->backing, sizeof(c->backing), "%s/backing", c->fx.path) >= (int)sizeof(c->backing) ||
-	    snprintf(c->mnt, sizeof(c->mnt), "%s/mnt", c->fx.path) >= (int)sizeof(c->mnt))
-		return -1;
-	snprintf(c->faultfs, sizeof(c->faultfs), "%s/faultfs", build);
-	snprintf(c->faultline, sizeof(c->faultline), "%s/faultline", build);
-	if (mkdir(c->backing, 0755) || mkdir(c->mnt, 0755))
-		return -1;
-	*state = c;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct ctx *c = *state;
-
-	if (is_mounted(c->mnt))
-		umount2(c->mnt, MNT_DETACH);
-	if (c->pid > 0) {
-		kill(c->pid, SIGTERM);
-		for (int i = 0; i < 200 && waitpid(c->pid, NULL, WNOHANG) == 0; i++)
-			usleep(10000);
-		kill(c->pid, SIGKILL);
-		waitpid(c->pid, NULL, 0);
-	}
-	fl_fixture_tmpdir_destroy(c->fx.path);
-	free(c);
-	return 0;
-}
-
 /* Root, /dev/fuse, faultfs and `faultline fs` are all needed; says which is missing. */
-static bool require_all(struct ctx *c)
+static bool require_all(void)
 {
-	char *help[] = { c->faultline, "fs", "--help", NULL };
+	char bin[PATH_MAX];
 
-	if (!fl_test_require_root())
+	if (!fl_faultfs_require() || !fl_test_binary("faultline", bin, sizeof(bin)))
 		return false;
-	if (access("/dev/fuse", R_OK | W_OK)) {
-		print_message("skip: /dev/fuse is unavailable (modprobe fuse)\n");
-		return false;
-	}
-	if (access(c->faultfs, X_OK) || access(c->faultline, X_OK)) {
-		print_message("skip: %s or %s is not built (run make)\n", c->faultfs, c->faultline);
-		return false;
-	}
-	if (fl_fixture_cmd(help) != 0) {
-		print_message("skip: '%s fs' (the control client) is missing\n", c->faultline);
+	if (fl_faultline_fs(NULL, 0, "--help", NULL) != 0) {
+		print_message("skip: '%s fs' (the control client) is missing\n", bin);
 		return false;
 	}
 	return true;
 }
 
-static void mount_faultfs(struct ctx *c, const char *opts)
-{
-	c->pid = fork();
-	assert_true(c->pid >= 0);
-	if (c->pid == 0) {
-		if (opts)
-			execl(c->faultfs, c->faultfs, c->backing, c->mnt, "-f", "-o", opts, (char *)NULL);
-		else
-			execl(c->faultfs, c->faultfs, c->backing, c->mnt, "-f", (char *)NULL);
-		_exit(127);
-	}
-	assert_true(wait_mounted(c->mnt, true, 5000));
-}
-
 /* `faultline fs powercut MNT [extra]`; returns its duration in seconds. */
-static double powercut(struct ctx *c, const char *opt1, const char *opt2)
+static double powercut(struct fl_faultfs_mount *c, const char *opt1, const char *opt2)
 {
-	char *argv[] = { c->faultline, "fs", "powercut", c->mnt, (char *)opt1, (char *)opt2, NULL };
 	struct timespec t0, t1;
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	assert_int_equal(fl_fixture_cmd(argv), 0);
+	assert_int_equal(fl_faultline_fs(NULL, 0, "powercut", c->mnt, opt1, opt2, NULL), 0);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	return (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
 }
@@ -212,14 +116,14 @@ static void pattern(char *buf, size_t len, unsigned int gen)
 
 static void test_fsynced_data_survives_and_unsynced_data_is_gone(void **state)
 {
-	struct ctx *c = *state;
+	struct fl_faultfs_mount *c = *state;
 	char p[PATH_MAX];
 	int fd;
 
-	if (!require_all(c))
+	if (!require_all())
 		skip();
 	put(c->backing, "old", "durable", 7, false);
-	mount_faultfs(c, NULL);
+	assert_int_equal(fl_faultfs_start(c, NULL), 0);
 	put(c->mnt, "synced", "kept", 4, true);
 	sync_dir(c->mnt);
 	/* Overwrite and append through an open fd that stays open across the cut. */
@@ -243,11 +147,11 @@ static void test_fsynced_data_survives_and_unsynced_data_is_gone(void **state)
 
 static void test_created_name_without_dir_fsync_is_gone_in_strict_mode(void **state)
 {
-	struct ctx *c = *state;
+	struct fl_faultfs_mount *c = *state;
 
-	if (!require_all(c))
+	if (!require_all())
 		skip();
-	mount_faultfs(c, NULL);
+	assert_int_equal(fl_faultfs_start(c, NULL), 0);
 	put(c->mnt, "dirsync", "y", 1, true);
 	sync_dir(c->mnt);
 	put(c->mnt, "nodirsync", "x", 1, true);
@@ -259,11 +163,11 @@ static void test_created_name_without_dir_fsync_is_gone_in_strict_mode(void **st
 
 static void test_created_name_is_kept_in_data_mode(void **state)
 {
-	struct ctx *c = *state;
+	struct fl_faultfs_mount *c = *state;
 
-	if (!require_all(c))
+	if (!require_all())
 		skip();
-	mount_faultfs(c, "durability=data");
+	assert_int_equal(fl_faultfs_start(c, "durability=data"), 0);
 	put(c->mnt, "nodirsync", "x", 1, true);
 	put(c->mnt, "nofsync", "z", 1, false);
 	powercut(c, NULL, NULL);
@@ -273,13 +177,13 @@ static void test_created_name_is_kept_in_data_mode(void **state)
 
 static void test_unlink_without_dir_fsync_comes_back(void **state)
 {
-	struct ctx *c = *state;
+	struct fl_faultfs_mount *c = *state;
 	char p[PATH_MAX];
 
-	if (!require_all(c))
+	if (!require_all())
 		skip();
 	put(c->backing, "f", "precious", 8, false);
-	mount_faultfs(c, NULL);
+	assert_int_equal(fl_faultfs_start(c, NULL), 0);
 	path2(p, sizeof(p), c->mnt, "f");
 	assert_int_equal(unlink(p), 0);
 	assert_false(exists(c->mnt, "f"));
@@ -289,13 +193,13 @@ static void test_unlink_without_dir_fsync_comes_back(void **state)
 
 static void test_rename_is_atomic_across_a_powercut(void **state)
 {
-	struct ctx *c = *state;
+	struct fl_faultfs_mount *c = *state;
 	char from[PATH_MAX], to[PATH_MAX];
 
-	if (!require_all(c))
+	if (!require_all())
 		skip();
 	put(c->backing, "conf", "old", 3, false);
-	mount_faultfs(c, NULL);
+	assert_int_equal(fl_faultfs_start(c, NULL), 0);
 	path2(from, sizeof(from), c->mnt, "conf.tmp");
 	path2(to, sizeof(to), c->mnt, "conf");
 	for (int synced = 0; synced < 2; synced++) {
@@ -311,17 +215,17 @@ static void test_rename_is_atomic_across_a_powercut(void **state)
 
 static void test_torn_powercut_keeps_whole_sectors(void **state)
 {
-	struct ctx *c = *state;
+	struct fl_faultfs_mount *c = *state;
 	static char old[64 * 1024], new[64 * 1024], got[64 * 1024];
 	char p[PATH_MAX];
 	int fd, kept = 0, dropped = 0;
 
-	if (!require_all(c))
+	if (!require_all())
 		skip();
 	pattern(old, sizeof(old), 1);
 	pattern(new, sizeof(new), 2);
 	put(c->backing, "f", old, sizeof(old), false);
-	mount_faultfs(c, NULL);
+	assert_int_equal(fl_faultfs_start(c, NULL), 0);
 	path2(p, sizeof(p), c->mnt, "f");
 	fd = open(p, O_RDWR);
 	assert_true(fd >= 0);
@@ -345,17 +249,17 @@ static void test_torn_powercut_keeps_whole_sectors(void **state)
 
 static void test_keep_powercut_keeps_whole_writes(void **state)
 {
-	struct ctx *c = *state;
+	struct fl_faultfs_mount *c = *state;
 	static char old[64 * 4096], new[64 * 4096], got[64 * 4096];
 	char p[PATH_MAX];
 	int fd, kept = 0;
 
-	if (!require_all(c))
+	if (!require_all())
 		skip();
 	pattern(old, sizeof(old), 1);
 	pattern(new, sizeof(new), 2);
 	put(c->backing, "f", old, sizeof(old), false);
-	mount_faultfs(c, NULL);
+	assert_int_equal(fl_faultfs_start(c, NULL), 0);
 	path2(p, sizeof(p), c->mnt, "f");
 	fd = open(p, O_RDWR);
 	assert_true(fd >= 0);
@@ -379,18 +283,18 @@ static void test_keep_powercut_keeps_whole_writes(void **state)
 /* Printed, not asserted: the issue wants 1 GiB of unsynced data cut within 1 s. */
 static void test_powercut_timing_through_the_mount(void **state)
 {
-	struct ctx *c = *state;
+	struct fl_faultfs_mount *c = *state;
 	size_t mib = getenv("FL_SLOW") && !strcmp(getenv("FL_SLOW"), "1") ? 1024 : 128;
 	char p[PATH_MAX];
 	char *buf = malloc(1 << 20);
 	double took;
 	int fd;
 
-	if (!require_all(c))
+	if (!require_all())
 		skip();
 	assert_non_null(buf);
 	memset(buf, 'x', 1 << 20);
-	mount_faultfs(c, NULL);
+	assert_int_equal(fl_faultfs_start(c, NULL), 0);
 	path2(p, sizeof(p), c->mnt, "big");
 	fd = open(p, O_WRONLY | O_CREAT, 0644);
 	assert_true(fd >= 0);
@@ -407,7 +311,7 @@ static void test_powercut_timing_through_the_mount(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+#define T(f) cmocka_unit_test_setup_teardown(f, fl_faultfs_setup, fl_faultfs_teardown)
 		T(test_fsynced_data_survives_and_unsynced_data_is_gone),
 		T(test_created_name_without_dir_fsync_is_gone_in_strict_mode),
 		T(test_created_name_is_kept_in_data_mode),

@@ -26,33 +26,13 @@
 #define ROWS       20000
 #define BATCH      100
 
-static int setup(void **state)
-{
-	struct fl_faultfs_mount *m = calloc(1, sizeof(*m));
-
-	if (!m)
-		return -1;
-	m->pid = -1;
-	*state = m;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct fl_faultfs_mount *m = *state;
-
-	fl_faultfs_unmount(m);
-	free(m);
-	return 0;
-}
-
 static bool mount_or_skip(struct fl_faultfs_mount *m)
 {
 	int err;
 
 	if (!fl_test_require_root())
 		return false;
-	err = fl_faultfs_mount(NULL, m);
+	err = fl_faultfs_start(m, NULL);
 	if (err) {
 		print_message("skip: faultfs could not be mounted: %s\n", strerror(-err));
 		return false;
@@ -254,11 +234,16 @@ static void test_rollback_full_sync_may_roll_back_only_the_last_commit(void **st
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_wal_database_passes_integrity_check_after_heavy_writes, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_rollback_database_passes_integrity_check_after_heavy_writes, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_wal_full_sync_keeps_every_committed_row_across_powercut, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_rollback_extra_sync_keeps_every_committed_row_across_powercut, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_rollback_full_sync_may_roll_back_only_the_last_commit, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_wal_database_passes_integrity_check_after_heavy_writes,
+						fl_faultfs_setup, fl_faultfs_teardown),
+		cmocka_unit_test_setup_teardown(test_rollback_database_passes_integrity_check_after_heavy_writes,
+						fl_faultfs_setup, fl_faultfs_teardown),
+		cmocka_unit_test_setup_teardown(test_wal_full_sync_keeps_every_committed_row_across_powercut,
+						fl_faultfs_setup, fl_faultfs_teardown),
+		cmocka_unit_test_setup_teardown(test_rollback_extra_sync_keeps_every_committed_row_across_powercut,
+						fl_faultfs_setup, fl_faultfs_teardown),
+		cmocka_unit_test_setup_teardown(test_rollback_full_sync_may_roll_back_only_the_last_commit,
+						fl_faultfs_setup, fl_faultfs_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
