@@ -73,7 +73,7 @@ FUZZ_BINS  := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRCS))
 LIBA  = $(BUILD)/lib/libfaultline.a
 LIBSO = $(BUILD)/lib/libfaultline.so
 
-.PHONY: all check check-unit check-integration demo fuzz install clean deps bench
+.PHONY: all check check-unit check-integration check-vm demo fuzz install clean deps bench
 .DELETE_ON_ERROR:
 # Keep skeletons, BPF objects and helper objects: as intermediates make would
 # delete them after each run, and the next run would rebuild everything.
@@ -159,6 +159,11 @@ check-unit: all $(UNIT_BINS)
 
 check-integration: all $(INTEG_BINS)
 	$(Q)BUILD=$(BUILD) ./tests/run.sh $(INTEG_BINS)
+
+# The integration tests again, on Debian's own kernel under qemu (TCG):
+# mechanisms this host's kernel refuses are exercised there (tools/vmtest).
+check-vm: all $(INTEG_BINS)
+	$(Q)BUILD=$(BUILD) ./tools/vmtest/vmtest
 
 # --- fuzzing (clang + libFuzzer) --------------------------------------------
 FUZZ_TIME ?= 600

@@ -266,7 +266,7 @@ static void test_unprivileged_caller_gets_refused_with_the_reason(void **state)
 	assert_no_leftovers();
 }
 
-static void test_all_system_probes_take_well_under_a_second(void **state)
+static void test_all_system_probes_finish_without_hanging(void **state)
 {
 	double took[N_MECHS], total = 0;
 
@@ -279,7 +279,8 @@ static void test_all_system_probes_take_well_under_a_second(void **state)
 		print_message("  %-16s %6.1f ms\n", fl_mechanism_name(sys_mechs[i]), took[i]);
 	print_message("  %zu system probes took %.0f ms (seccomp-notify includes a deliberate 20 ms delay)\n",
 		      N_MECHS, total);
-	assert_true(total < 1000.0);
+	/* A hang check, not a benchmark; qemu TCG (FL_VMTEST) is much slower. */
+	assert_true(total < (getenv("FL_VMTEST") ? 20000.0 : 2000.0));
 }
 
 int main(void)
@@ -296,7 +297,7 @@ int main(void)
 		cmocka_unit_test(test_nfqueue_holds_a_packet_then_delivers_it),
 		cmocka_unit_test(test_qdisc_and_nfqueue_probes_leave_the_host_lo_untouched),
 		cmocka_unit_test(test_unprivileged_caller_gets_refused_with_the_reason),
-		cmocka_unit_test(test_all_system_probes_take_well_under_a_second),
+		cmocka_unit_test(test_all_system_probes_finish_without_hanging),
 	};
 
 	if (!kernel_is_618())
