@@ -11,6 +11,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <sys/socket.h>
+#include <sys/un.h>
+
+#include <faultline/fs.h>
+
 #include "faultfs_mount.h"
 #include "fixtures.h"
 
@@ -186,11 +191,32 @@ reaped:
 	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 }
 
+/*
+ * A faultfs that a test SIGKILLed could not remove its control socket;
+ * remove it when nobody answers on it any more.
+ */
+static void remove_stale_socket(const char *mnt)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int fd;
+
+	if (fl_fs_socket_path(mnt, sa.sun_path, sizeof(sa.sun_path)) < 0)
+		return;
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return;
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 && errno == ECONNREFUSED)
+		unlink(sa.sun_path);
+	close(fd);
+}
+
 void fl_faultfs_unmount(struct fl_faultfs_mount *m)
 {
 	char cmd[PATH_MAX + 32];
 
 	fl_faultfs_stop(m);
+	if (m->mnt[0])
+		remove_stale_socket(m->mnt);
 	if (m->dir[0]) {
 		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", m->dir);
 		if (system(cmd) != 0)
