@@ -35,6 +35,14 @@ int fl_fs_check_mount(const char *mountpoint);
 /* Check the mount, connect to its socket. */
 int fl_fs_connect(const char *mountpoint, int *ret_fd);
 
+/*
+ * Remove control sockets in dir (NULL: FL_FS_SOCKET_DIR) that nobody answers
+ * on any more: left by a faultfs that was SIGKILLed. Sockets younger than
+ * a few seconds are spared, so a daemon between bind() and listen() is
+ * never hit. Returns how many were removed, or -errno.
+ */
+int fl_fs_remove_stale_sockets(const char *dir);
+
 /* Send one request (a JSON object) as a line. */
 int fl_fs_send(int fd, json_t *req);
 /*

@@ -12,6 +12,7 @@
 
 #include <jansson.h>
 
+#include <faultline/fs.h>
 #include <faultline/state.h>
 
 #include "cli.h"
@@ -23,6 +24,8 @@ static void usage(FILE *out)
 		"\n"
 		"Remove every object that a faultline controller installed and did not\n"
 		"remove, because it was killed or crashed before its watchdog could.\n"
+		"Also removes the control sockets of faultfs daemons that were killed\n"
+		"(in " FL_FS_SOCKET_DIR ", sockets nobody answers on).\n"
 		"\n"
 		"  -j, --json     machine-readable output\n"
 		"  --all          also clean up after controllers that are still running\n"
@@ -34,15 +37,16 @@ static void usage(FILE *out)
 		"not be, 2 on bad usage.\n");
 }
 
-static int print_json(const struct fl_cleanup_report *rep)
+static int print_json(const struct fl_cleanup_report *rep, int sockets)
 {
 	json_t *root, *objects;
 	int err = 0;
 
 	objects = json_array();
-	root = json_pack("{s:I, s:I, s:I, s:o}", "removed", (json_int_t)rep->removed,
+	root = json_pack("{s:I, s:I, s:I, s:I, s:o}", "removed", (json_int_t)rep->removed,
 			 "failed", (json_int_t)rep->failed,
-			 "sessions", (json_int_t)rep->sessions, "objects", objects);
+			 "sessions", (json_int_t)rep->sessions,
+			 "stale_faultfs_sockets", (json_int_t)sockets, "objects", objects);
 	if (!root)
 		return -1;
 	for (size_t i = 0; i < rep->n_items; i++) {
@@ -65,10 +69,13 @@ static int print_json(const struct fl_cleanup_report *rep)
 	return err;
 }
 
-static void print_text(const struct fl_cleanup_report *rep, int verbose)
+static void print_text(const struct fl_cleanup_report *rep, int sockets, int verbose)
 {
+	if (sockets > 0)
+		printf("removed %d stale faultfs control socket%s\n", sockets, sockets == 1 ? "" : "s");
 	if (rep->n_items == 0) {
-		printf("nothing to clean up\n");
+		if (sockets <= 0)
+			printf("nothing to clean up\n");
 		return;
 	}
 	for (size_t i = 0; i < rep->n_items; i++) {
@@ -98,7 +105,7 @@ int cmd_cleanup(int argc, char **argv, const struct fl_cli *cli)
 	struct fl_cleanup_report rep = { 0 };
 	const char *run_dir = NULL;
 	bool all = false, json = cli && cli->json;
-	int c, err;
+	int c, err, sockets;
 
 	optind = 0;
 	opterr = 0;
@@ -138,13 +145,15 @@ int cmd_cleanup(int argc, char **argv, const struct fl_cli *cli)
 			     strerror(-err));
 		return 1;
 	}
+	/* Not state records, but leftovers all the same: a SIGKILLed faultfs's socket. */
+	sockets = fl_fs_remove_stale_sockets(NULL);
 	if (json) {
-		if (print_json(&rep) < 0) {
+		if (print_json(&rep, sockets) < 0) {
 			fl_cli_error("cleanup: cannot write JSON output");
 			err = -EIO;
 		}
 	} else {
-		print_text(&rep, cli ? cli->verbose : 0);
+		print_text(&rep, sockets, cli ? cli->verbose : 0);
 	}
 	fl_cleanup_report_free(&rep);
 	return err ? 1 : 0;

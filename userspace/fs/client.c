@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /* Client of the faultfs control socket: find it, talk to it. */
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
 #include <stdbool.h>
@@ -9,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
@@ -294,4 +297,51 @@ const char *fl_fs_strerror(int err)
 	default:
 		return strerror(err < 0 ? -err : err);
 	}
+}
+
+#define STALE_MIN_AGE_S 5
+
+static bool nobody_listens(const char *path)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	bool stale;
+	int fd;
+
+	if (strlen(path) >= sizeof(sa.sun_path))
+		return false;
+	strcpy(sa.sun_path, path);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0)
+		return false;
+	stale = connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 && errno == ECONNREFUSED;
+	close(fd);
+	return stale;
+}
+
+int fl_fs_remove_stale_sockets(const char *dir)
+{
+	char path[PATH_MAX];
+	struct dirent *de;
+	struct stat st;
+	int removed = 0;
+	time_t now = time(NULL);
+	DIR *d;
+
+	if (!dir)
+		dir = FL_FS_SOCKET_DIR;
+	d = opendir(dir);
+	if (!d)
+		return errno == ENOENT ? 0 : -errno;
+	while ((de = readdir(d))) {
+		if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, de->d_name) >= sizeof(path))
+			continue;
+		if (lstat(path, &st) < 0 || !S_ISSOCK(st.st_mode))
+			continue;
+		if (now - st.st_mtime < STALE_MIN_AGE_S)
+			continue;
+		if (nobody_listens(path) && unlink(path) == 0)
+			removed++;
+	}
+	closedir(d);
+	return removed;
 }
