@@ -78,12 +78,11 @@ static size_t bucket_of(dev_t dev, ino_t ino)
 	return (size_t)(h >> 20) % DUR_BUCKETS;
 }
 
-int dur_empty_dir(int dirfd)
+int dur_opendir(int dirfd, const char *name, DIR **ret)
 {
-	int fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	DIR *dir;
-	struct dirent *de;
-	int err = 0;
+	int err;
 
 	if (fd < 0)
 		return -errno;
@@ -93,6 +92,19 @@ int dur_empty_dir(int dirfd)
 		close(fd);
 		return err;
 	}
+	*ret = dir;
+	return 0;
+}
+
+int dur_empty_dir(int dirfd)
+{
+	struct dirent *de;
+	DIR *dir;
+	int err;
+
+	err = dur_opendir(dirfd, ".", &dir);
+	if (err)
+		return err;
 	while ((de = readdir(dir))) {
 		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
 			continue;

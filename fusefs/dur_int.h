@@ -6,6 +6,7 @@
 #ifndef FAULTFS_DUR_INT_H
 #define FAULTFS_DUR_INT_H
 
+#include <dirent.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -144,6 +145,8 @@ int dur_rec_push(struct dur_file *f, const struct dur_rec *r);
 /* Remove name in dirfd, recursively for a directory. */
 int dur_rm_tree(int dirfd, const char *name);
 /* Empty a directory given by fd (entries only). */
+/* opendir of dirfd/name (no symlinks); 0 or -errno. */
+int dur_opendir(int dirfd, const char *name, DIR **ret);
 int dur_empty_dir(int dirfd);
 
 /* dur_data.c */

@@ -360,19 +360,13 @@ static int park(struct ffs_dur *d, int dirfd, const char *name, const struct sta
 
 static int dir_is_empty(int dirfd, const char *name)
 {
-	int fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	struct dirent *de;
 	DIR *dir;
-	int err = 0;
+	int err;
 
-	if (fd < 0)
-		return -errno;
-	dir = fdopendir(fd);
-	if (!dir) {
-		err = -errno;
-		close(fd);
+	err = dur_opendir(dirfd, name, &dir);
+	if (err)
 		return err;
-	}
 	while ((de = readdir(dir)))
 		if (strcmp(de->d_name, ".") && strcmp(de->d_name, "..")) {
 			err = -ENOTEMPTY;

@@ -20,6 +20,8 @@
 #define FAULTLINE_FS_H
 
 #include <stddef.h>
+#include <stdbool.h>
+
 #include <jansson.h>
 
 #define FL_FS_SOCKET_DIR "/run/faultline/faultfs"
@@ -42,6 +44,8 @@ int fl_fs_connect(const char *mountpoint, int *ret_fd);
  * never hit. Returns how many were removed, or -errno.
  */
 int fl_fs_remove_stale_sockets(const char *dir);
+/* Is path a socket file that nobody listens on (its daemon is gone)? */
+bool fl_fs_socket_abandoned(const char *path);
 
 /* Send one request (a JSON object) as a line. */
 int fl_fs_send(int fd, json_t *req);

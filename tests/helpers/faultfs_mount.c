@@ -11,9 +11,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <sys/socket.h>
-#include <sys/un.h>
-
 #include <faultline/fs.h>
 
 #include "faultfs_mount.h"
@@ -197,17 +194,10 @@ reaped:
  */
 static void remove_stale_socket(const char *mnt)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	int fd;
+	char path[PATH_MAX];
 
-	if (fl_fs_socket_path(mnt, sa.sun_path, sizeof(sa.sun_path)) < 0)
-		return;
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return;
-	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 && errno == ECONNREFUSED)
-		unlink(sa.sun_path);
-	close(fd);
+	if (fl_fs_socket_path(mnt, path, sizeof(path)) == 0 && fl_fs_socket_abandoned(path))
+		unlink(path);
 }
 
 void fl_faultfs_unmount(struct fl_faultfs_mount *m)

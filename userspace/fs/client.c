@@ -301,7 +301,7 @@ const char *fl_fs_strerror(int err)
 
 #define STALE_MIN_AGE_S 5
 
-static bool nobody_listens(const char *path)
+bool fl_fs_socket_abandoned(const char *path)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	bool stale;
@@ -339,7 +339,7 @@ int fl_fs_remove_stale_sockets(const char *dir)
 			continue;
 		if (now - st.st_mtime < STALE_MIN_AGE_S)
 			continue;
-		if (nobody_listens(path) && unlink(path) == 0)
+		if (fl_fs_socket_abandoned(path) && unlink(path) == 0)
 			removed++;
 	}
 	closedir(d);
