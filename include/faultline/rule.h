@@ -100,7 +100,7 @@ struct fl_rule {
 /* Where and why parsing failed. column is 1-based into the rule text. */
 struct fl_rule_error {
 	unsigned column;
-	char message[160];          /* "unknown errno 'EIOX' at column 13" */
+	char message[384];          /* "unknown errno 'EIOX' at column 13" */
 };
 
 /*

@@ -104,6 +104,13 @@ int fl_seccomp_sup_run(struct fl_seccomp_sup *s, int timeout_ms);
 /* Make a running fl_seccomp_sup_run return; async-signal-safe. */
 void fl_seccomp_sup_stop(struct fl_seccomp_sup *s);
 
+/*
+ * Stop injecting: from now on every notified call is let through
+ * uncounted (the filter stays: it cannot be removed from a running
+ * process). For a time limit such as `faultline syscall --for`.
+ */
+void fl_seccomp_sup_disarm(struct fl_seccomp_sup *s);
+
 int fl_seccomp_sup_stats(const struct fl_seccomp_sup *s, size_t rule,
 			 struct fl_seccomp_stats *ret);
 

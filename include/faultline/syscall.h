@@ -1,18 +1,21 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
- * Syscall fault domain, first slice: crash points. A session loads
- * bpf/syscall.bpf.c with up to FL_SC_MAX_RULES rules, attaches it, and
- * injects into the processes added as targets and into every process they
- * fork afterwards. Only signal= (bpf_send_signal at syscall entry) is
- * implemented; error=, retval=, delay= and the pid/cgroup/comm selectors
- * arrive with the seccomp and LSM mechanisms.
+ * The syscall fault domain through BPF, for running and launched
+ * processes: crash points (signal=), process pauses (pause=), short
+ * in-kernel stalls (delay=) at sys_enter, and errors (error=) through the
+ * BPF LSM, fmod_ret on security_* hooks, or cgroup socket hooks. Launched
+ * commands can also use the seccomp supervisor (<faultline/seccomp.h>);
+ * fl_syscall_plan() picks, rule by rule, what the running kernel allows.
  *
- * Everything the session installed is owned by its file descriptors: closing
- * the session, or the death of the process that opened it, detaches it.
+ * Everything a session installs is owned by its file descriptors (BPF
+ * links are never pinned): closing the session, or the death of the
+ * process that opened it, detaches it. A paused process is recorded under
+ * /run/faultline and continued by the watchdog if the caller dies.
  */
 #ifndef FAULTLINE_SYSCALL_H
 #define FAULTLINE_SYSCALL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -22,19 +25,65 @@
 #include <faultline/rule.h>
 #include <faultline/syscall_abi.h>
 
+/* Who the rules apply to, besides the targets added one by one. */
+struct fl_syscall_targets {
+	const pid_t *pids;         /* processes (all their threads) */
+	size_t n_pids;
+	bool follow;               /* children the pids fork later are targets too */
+	const char *const *cgroups; /* cgroup v2 directories, descendants included */
+	size_t n_cgroups;           /* at most FL_SC_MAX_CGROUPS */
+	const char *comm;           /* a thread name (/proc/PID/task/TID/comm) */
+	bool launched;              /* a command started by the caller: the
+				       seccomp mechanism is possible */
+};
+
+/*
+ * The mechanism each rule will use: what fl_syscall_plan() picked or what
+ * the caller forced. The BPF mechanisms are SEND_SIGNAL (signal=), SIGSTOP
+ * (pause=), BPF_LOOP_DELAY (delay=), BPF_LSM, FMOD_RET_SECURITY and
+ * CGROUP_SOCK (error=); SECCOMP_NOTIFY is served by <faultline/seccomp.h>.
+ */
+struct fl_syscall_plan {
+	enum fl_mechanism mech[FL_SC_MAX_RULES];
+	size_t n_rules;
+};
+
+/*
+ * Pick a mechanism per rule for targets, probing the kernel for the
+ * candidates (results are cached for the process). force: a mechanism
+ * every rule must use, or -1. A launched target uses seccomp unless every
+ * rule is a crash point (signal=, served by bpf_send_signal as DESIGN.md's
+ * ladder says) or a rule names "*". On failure err says which mechanism is
+ * missing and what would work, and err->column is 0; err_rule gets the
+ * index of the offending rule (or -1 for the whole set). Returns 0,
+ * -EINVAL (rule or combination invalid), or -EOPNOTSUPP (no mechanism on
+ * this kernel can honour it).
+ */
+int fl_syscall_plan(const struct fl_rule *rules, size_t n_rules,
+		    const struct fl_syscall_targets *targets, int force,
+		    struct fl_syscall_plan *ret, int *err_rule, struct fl_rule_error *err);
+
+/* Which BPF hook serves mech (enum fl_sc_hook), or -1 if it is not a BPF one. */
+int fl_syscall_mech_hook(enum fl_mechanism mech);
+
+/* Can an LSM hook fail syscall nr (for BPF LSM and fmod_ret security_*)? */
+bool fl_syscall_lsm_covers(int nr);
+/* Can a cgroup socket hook fail syscall nr? */
+bool fl_syscall_sock_covers(int nr);
+
 struct fl_syscall_session;
 
 struct fl_syscall_stats {
 	uint64_t matched;  /* calls of targets that matched the rule's syscalls */
-	uint64_t injected; /* signals sent */
-	uint64_t failed;   /* bpf_send_signal refused */
+	uint64_t injected; /* faults applied */
+	uint64_t failed;   /* the mechanism refused (e.g. bpf_send_signal) */
 	uint64_t dropped;  /* events lost: ring buffer full */
 };
 
 /*
- * Is rule valid for the syscall domain and implemented by this slice?
- * Same error reporting as fl_rule_parse(): -EINVAL for a bad rule,
- * -EOPNOTSUPP for a valid rule this version cannot inject yet.
+ * Is rule valid for the syscall domain and possible through some BPF
+ * mechanism? -EINVAL for a bad rule, -EOPNOTSUPP for a valid rule no BPF
+ * mechanism injects (fl_syscall_plan says which would).
  */
 int fl_syscall_rule_check(const struct fl_rule *rule, struct fl_rule_error *err);
 
@@ -45,36 +94,53 @@ int fl_syscall_rule_check(const struct fl_rule *rule, struct fl_rule_error *err)
 int fl_syscall_probe(struct fl_probe_result *ret);
 
 /*
- * Check the rules, probe the kernel, load and attach. cb gets every event
- * during fl_syscall_session_poll(). Returns 0, -EINVAL (a rule failed
- * fl_syscall_rule_check), -EOPNOTSUPP (kernel cannot, see
- * fl_syscall_probe), -E2BIG (too many rules), or a load/attach -errno.
+ * Load and attach the programs plan needs for rules (plan from
+ * fl_syscall_plan, or NULL to plan with no forced mechanism), with targets
+ * (may be NULL: add them later). cb gets every event during
+ * fl_syscall_session_poll(). Returns 0, -EINVAL, -EOPNOTSUPP, -E2BIG (too
+ * many rules or cgroups), or a load/attach -errno.
  */
 int fl_syscall_session_open(const struct fl_rule *rules, size_t n_rules,
+			    const struct fl_syscall_plan *plan,
+			    const struct fl_syscall_targets *targets,
 			    fl_event_cb cb, void *ctx,
 			    struct fl_syscall_session **ret);
 
-/* Make pid's process (its tgid) and its future children targets. */
-int fl_syscall_session_add_target(struct fl_syscall_session *s, pid_t pid);
+/* Make pid's process (its tgid) a target; follow: its future children too. */
+int fl_syscall_session_add_target(struct fl_syscall_session *s, pid_t pid, bool follow);
 
 /*
  * The same for a process that is about to execve(2) (a launched command):
  * its calls count only from the exec on, so what the launcher's child does
- * before it (waiting for the go-ahead, closing fds) is not faulted.
+ * before it (waiting for the go-ahead, closing fds) is not faulted. Its
+ * children are followed.
  */
 int fl_syscall_session_add_target_at_exec(struct fl_syscall_session *s, pid_t pid);
 
-/* Deliver pending events to cb; waits up to timeout_ms (-1 = forever). */
+/* Targets still alive in the targets map (pid targets only). */
+size_t fl_syscall_session_n_targets(const struct fl_syscall_session *s);
+
+/*
+ * Deliver pending events to cb and continue the processes whose pause=
+ * ran out; waits up to timeout_ms (-1 = forever) for the first event or
+ * due continue.
+ */
 int fl_syscall_session_poll(struct fl_syscall_session *s, int timeout_ms);
 
 /* An fd that becomes readable when events are pending (for poll/epoll). */
 int fl_syscall_session_fd(const struct fl_syscall_session *s);
 
+/* Milliseconds until the next paused process must be continued, or -1. */
+int fl_syscall_session_timeout(const struct fl_syscall_session *s);
+
 /* Counters of rule (index into the rules given to open). */
 int fl_syscall_session_stats(const struct fl_syscall_session *s, size_t rule,
 			     struct fl_syscall_stats *ret);
 
-/* Detach, unload and free. Pending events are delivered first. */
+/*
+ * Detach, unload, continue every process still paused, and free. Pending
+ * events are delivered first. NULL is fine.
+ */
 void fl_syscall_session_close(struct fl_syscall_session *s);
 
 #endif /* FAULTLINE_SYSCALL_H */

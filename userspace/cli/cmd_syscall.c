@@ -1,14 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * faultline syscall: launch a command and crash it at a chosen syscall.
- *
- * The command is forked, waits on a pipe until its pid is in the targets
- * map, then execs: no call of the command can slip past the rules, and the
- * launcher's own calls before the exec are not counted.
+ * faultline syscall: make chosen syscalls of chosen processes fail, stall
+ * or crash. Parses the command line, plans a mechanism per rule
+ * (fl_syscall_plan), hands over to the BPF or the seccomp runner, and
+ * prints the per-rule summary.
  */
 #include <errno.h>
-#include <fcntl.h>
-#include <poll.h>
+#include <limits.h>
+#include <stdarg.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,159 +23,280 @@
 #include <faultline/rule.h>
 
 #include "cli/cli.h"
-#include <faultline/syscall.h>
-
-#define EXIT_USAGE    2
-#define EXIT_INTERNAL 125 /* faultline itself failed, like timeout(1) */
-#define EXIT_NOEXEC   126
-#define EXIT_NOTFOUND 127
-
-struct opts {
-	bool json;
-	int verbose;
-	const char *log_path;
-	uint64_t for_ns;          /* 0 = until the command exits */
-	char **rule_text;         /* points into argv */
-	size_t n_rules;
-	char **cmd;               /* argv after "--" */
-};
-
-struct run {
-	const struct opts *o;
-	struct fl_event_log *log;
-	int log_err;              /* first write error, reported once */
-};
+#include "cli/syscall_cli.h"
 
 static void usage(FILE *out)
 {
 	fprintf(out,
-		"Usage: faultline syscall [--json] [--log FILE] [--for DUR] RULE... -- CMD [ARGS...]\n"
+		"Usage: faultline syscall [OPTIONS] RULE... -- CMD [ARGS...]\n"
+		"       faultline syscall [OPTIONS] RULE... (--pid PID [--follow] | --cgroup DIR | --comm NAME)\n"
 		"\n"
-		"Launch CMD and send it a signal at the entry of a chosen syscall (a crash\n"
-		"point), through bpf_send_signal in a raw sys_enter tracepoint. CMD and every\n"
-		"process it forks are targets; nothing else is touched. CMD's calls are counted\n"
-		"from its execve on.\n"
+		"Make chosen syscalls of chosen processes fail, stall or crash. Nothing else on\n"
+		"the host is touched. CMD (and everything it forks) is launched and counted\n"
+		"from its execve on; or the rules apply to running processes until --for runs\n"
+		"out, Ctrl-C, or every --pid target has exited.\n"
 		"\n"
-		"RULE is SYSCALLS:signal=SIG[:when=FIRST[..LAST][+STEP]][:count=N][:prob=P]\n"
-		"  SYSCALLS  a syscall name, a comma-separated set (\"fsync,fdatasync\") or \"*\"\n"
-		"  signal=   a signal name or number (SIGKILL, KILL, 9), sent at syscall entry.\n"
-		"            The process never sees the call return; with SIGKILL the kernel\n"
-		"            may still complete it.\n"
-		"  when=     which matching calls, counted per rule from 1 (strace semantics):\n"
-		"            3 = the 3rd only, 3..5, 3+2 = 3rd, 5th, 7th..., 3..9+2\n"
-		"  count=    at most N injections\n"
-		"  prob=     inject with this probability (10%%, 0.1); not seedable yet\n"
-		"Rules are tried in order; the first that fires wins, and the rules after it\n"
-		"do not count that call. At most %d rules.\n"
+		"RULE is SYSCALLS:ACTION[:SELECTOR]...  (strace --inject syntax, extended)\n"
+		"  SYSCALLS     a name, a comma-separated set (\"fsync,fdatasync\"), or \"*\"\n"
+		"  error=ERRNO  the call fails with ERRNO (EIO, ENOSPC, 5) and does not run\n"
+		"  retval=N     the call returns N without running (launched commands only)\n"
+		"  delay=DUR[~J] the call stalls for DUR (+-J), e.g. 20ms, 1s~100ms\n"
+		"  signal=SIG   crash point: SIG is sent at the call's entry (SIGKILL, 9)\n"
+		"  pause=DUR    the whole process is stopped at the call, continued after DUR\n"
+		"  when=FIRST[..LAST][+STEP]  which matching calls, counted per rule from 1:\n"
+		"               3 = the 3rd only, 3..5, 3+2 = 3rd, 5th, 7th..., 3..9+2\n"
+		"  prob=P       fire with probability P (10%%, 0.1); seed=N makes it repeatable\n"
+		"  count=N      at most N injections;  for=DUR  only during the first DUR\n"
+		"  path=GLOB    only calls on a matching path; for fd calls, the fd's path\n"
+		"               (launched commands only)\n"
+		"Rules are tried in order and the first that fires wins; the rules after it do\n"
+		"not count that call. At most %d rules.\n"
 		"\n"
-		"Only signal= is implemented so far: error=, retval=, delay=, path=, seed=\n"
-		"and for= in a rule are refused with the reason.\n"
+		"Mechanisms (see 'faultline probe'), picked per rule unless --mechanism says:\n"
+		"  seccomp-notify     launched commands: any syscall and action; the call waits\n"
+		"                     for faultline's answer (used unless every rule is signal=)\n"
+		"  send-signal        signal=: bpf_send_signal at sys_enter. The process never\n"
+		"                     sees the call return; with SIGKILL the kernel may still\n"
+		"                     complete it (seccomp-notify kills before it runs)\n"
+		"  sigstop            pause=, and delay= over %llums on running processes: SIGSTOP\n"
+		"                     at the call, SIGCONT after DUR (stalls every thread)\n"
+		"  bpf-loop-delay     delay= up to %llums on running processes: the thread spins\n"
+		"                     in the kernel, holding its CPU for the whole delay\n"
+		"  bpf-lsm, fmod-ret-security  error= on running processes for the calls an LSM\n"
+		"                     hook sees (open, read, write, mmap, unlink, mkdir, rename,\n"
+		"                     connect, ...); refused by hardened kernels\n"
+		"  cgroup-sock        error= on running processes for socket calls\n"
+		"A rule no available mechanism can honour is refused with what is missing.\n"
 		"\n"
-		"  -j, --json        print the per-rule summary as JSON on stdout\n"
-		"  -l, --log FILE    append every injection as a JSON line to FILE ('-' = stdout)\n"
-		"  -f, --for DUR     stop injecting after DUR (e.g. 30s, 5m); CMD runs on\n"
-		"  -v, --verbose     print each injection on stderr as it happens\n"
-		"  -h, --help        this help\n"
+		"Targets (running processes):\n"
+		"  -p, --pid PID       a process and all its threads (repeatable)\n"
+		"  -F, --follow        with --pid: also the children it forks from now on\n"
+		"  -c, --cgroup DIR    every process in a cgroup v2 directory or below it\n"
+		"      --comm NAME     every thread named NAME (/proc/PID/task/TID/comm)\n"
+		"Options:\n"
+		"  -m, --mechanism NAME  use NAME for every rule; fails if it is unavailable or\n"
+		"                      cannot honour a rule\n"
+		"  -s, --seed N        seed= for every rule that has none: prob= is repeatable\n"
+		"  -f, --for DUR       stop injecting after DUR (e.g. 30s, 5m); CMD runs on\n"
+		"  -l, --log FILE      append every injection as a JSON line to FILE ('-' = stdout)\n"
+		"  -j, --json          print the per-rule summary as JSON on stdout\n"
+		"  -v, --verbose       print each injection on stderr as it happens\n"
+		"  -h, --help          this help\n"
 		"\n"
-		"SIGINT, SIGTERM and SIGHUP are forwarded to CMD; faultline then stops\n"
-		"injecting, prints the summary and waits for CMD (a second signal stops the\n"
-		"wait).\n"
+		"At the end faultline prints, per rule, its mechanism and how many calls\n"
+		"matched and how many were injected. SIGINT, SIGTERM and SIGHUP are forwarded\n"
+		"to CMD; faultline stops injecting and waits for CMD (a second signal stops\n"
+		"the wait). A launched command is never left running under a filter without\n"
+		"faultline: if faultline dies, a watchdog kills it.\n"
 		"\n"
-		"Exit status: CMD's status, or 128+N if CMD was killed by signal N;\n"
-		"2 bad usage or rule, 125 faultline failed, 126 CMD not executable,\n"
-		"127 CMD not found. Needs root. Example:\n"
-		"  faultline syscall 'fsync:signal=SIGKILL:when=3' -- ./writer log 10\n",
-		FL_SC_MAX_RULES);
+		"Exit status: CMD's status, or 128+N if CMD was killed by signal N; for running\n"
+		"targets 0; 2 bad usage or refused rule, 125 faultline failed, 126 CMD not\n"
+		"executable, 127 CMD not found. Needs root. Examples:\n"
+		"  faultline syscall 'fsync:signal=SIGKILL:when=3' -- ./writer log 10\n"
+		"  faultline syscall 'openat:error=ENOSPC:path=*.wal:prob=10%%' --seed 7 -- ./db\n"
+		"  faultline syscall 'connect:error=ECONNREFUSED:count=3' --pid 4242\n"
+		"  faultline syscall 'write:delay=20ms' --cgroup /sys/fs/cgroup/db --for 30s\n",
+		FL_SC_MAX_RULES, FL_SC_SPIN_MAX_NS / 1000000, FL_SC_SPIN_MAX_NS / 1000000);
+}
+
+__attribute__((format(printf, 1, 2)))
+static int bad(const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	fl_cli_error("%s", msg);
+	return -EINVAL;
+}
+
+/* Options taking a value, long and short forms. */
+static const struct {
+	const char *lng, *shrt;
+} valued[] = {
+	{ "--log", "-l" }, { "--for", "-f" }, { "--pid", "-p" }, { "--cgroup", "-c" },
+	{ "--comm", NULL }, { "--mechanism", "-m" }, { "--seed", "-s" },
+};
+
+/* Is a an option that takes a value? Sets *val for "--opt=value". */
+static const char *valued_name(const char *a, const char **val)
+{
+	for (size_t i = 0; i < sizeof(valued) / sizeof(valued[0]); i++) {
+		size_t n = strlen(valued[i].lng);
+
+		if (!strcmp(a, valued[i].lng) || (valued[i].shrt && !strcmp(a, valued[i].shrt)))
+			return valued[i].lng;
+		if (!strncmp(a, valued[i].lng, n) && a[n] == '=') {
+			*val = a + n + 1;
+			return valued[i].lng;
+		}
+	}
+	return NULL;
+}
+
+static int set_value(struct sc_opts *o, const char *name, const char *val)
+{
+	char *end;
+	long n;
+
+	if (!strcmp(name, "--log")) {
+		o->log_path = val;
+	} else if (!strcmp(name, "--for")) {
+		if (fl_parse_duration(val, &o->for_ns) || o->for_ns == 0)
+			return bad("syscall: --for: invalid duration '%s' (e.g. 500ms, 30s, 5m)",
+				   val);
+	} else if (!strcmp(name, "--pid")) {
+		errno = 0;
+		n = strtol(val, &end, 10);
+		if (errno || *end || n <= 0 || n > INT_MAX)
+			return bad("syscall: --pid: '%s' is not a process id", val);
+		if (o->n_pids == SC_MAX_PIDS)
+			return bad("syscall: --pid: at most %d pids", SC_MAX_PIDS);
+		o->pids[o->n_pids++] = (pid_t)n;
+	} else if (!strcmp(name, "--cgroup")) {
+		if (o->n_cgroups == FL_SC_MAX_CGROUPS)
+			return bad("syscall: --cgroup: at most %d cgroups", FL_SC_MAX_CGROUPS);
+		o->cgroups[o->n_cgroups++] = val;
+	} else if (!strcmp(name, "--comm")) {
+		if (!*val || strlen(val) >= FL_COMM_LEN)
+			return bad("syscall: --comm: '%s' is not a thread name (1 to 15 bytes)", val);
+		o->comm = val;
+	} else if (!strcmp(name, "--mechanism")) {
+		enum fl_mechanism m;
+
+		if (fl_mechanism_from_name(val, &m))
+			return bad("syscall: --mechanism: unknown mechanism '%s' (see 'faultline probe')",
+				   val);
+		o->mechanism = (int)m;
+	} else if (!strcmp(name, "--seed")) {
+		errno = 0;
+		o->seed = strtoull(val, &end, 0);
+		if (errno || *end || !*val)
+			return bad("syscall: --seed: '%s' is not a number", val);
+		o->have_seed = true;
+	}
+	return 0;
 }
 
 /* Options may come before, between or after the rules, up to "--". */
-static int parse_args(int argc, char **argv, const struct fl_cli *cli, struct opts *o)
+static int parse_args(int argc, char **argv, const struct fl_cli *cli, struct sc_opts *o)
 {
-	int i;
+	bool dashdash = false;
+	int i, err;
 
 	o->json = cli->json;
 	o->verbose = cli->verbose;
 	o->log_path = cli->log_path;
+	o->mechanism = -1;
 	o->rule_text = calloc((size_t)argc, sizeof(*o->rule_text));
 	if (!o->rule_text)
 		return -ENOMEM;
 
 	for (i = 1; i < argc; i++) {
-		const char *a = argv[i], *val = NULL;
+		const char *a = argv[i], *val = NULL, *name;
 
-		if (strcmp(a, "--") == 0) {
+		if (!strcmp(a, "--")) {
+			dashdash = true;
 			i++;
 			break;
 		}
-		if (a[0] != '-') {
+		if (a[0] != '-' || !a[1]) {
 			o->rule_text[o->n_rules++] = argv[i];
 			continue;
 		}
-		if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+		if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
 			usage(stdout);
 			return 1;
-		} else if (strcmp(a, "-j") == 0 || strcmp(a, "--json") == 0) {
+		} else if (!strcmp(a, "-j") || !strcmp(a, "--json")) {
 			o->json = true;
-		} else if (strcmp(a, "-v") == 0 || strcmp(a, "--verbose") == 0) {
+		} else if (!strcmp(a, "-v") || !strcmp(a, "--verbose")) {
 			o->verbose++;
-		} else if (strcmp(a, "-l") == 0 || strcmp(a, "--log") == 0 ||
-			   strcmp(a, "-f") == 0 || strcmp(a, "--for") == 0) {
-			if (i + 1 >= argc) {
-				fl_cli_error("syscall: %s needs a value", a);
-				return -EINVAL;
+		} else if (!strcmp(a, "-F") || !strcmp(a, "--follow")) {
+			o->follow = true;
+		} else if ((name = valued_name(a, &val))) {
+			if (!val) {
+				if (i + 1 >= argc)
+					return bad("syscall: %s needs a value", a);
+				val = argv[++i];
 			}
-			val = argv[++i];
-		} else if (strncmp(a, "--log=", 6) == 0 || strncmp(a, "--for=", 6) == 0) {
-			val = a + 6;
+			err = set_value(o, name, val);
+			if (err)
+				return err;
 		} else {
-			fl_cli_error("syscall: unknown option '%s' (see 'faultline syscall --help')", a);
-			return -EINVAL;
-		}
-		if (!val)
-			continue;
-		if (a[1] == 'l' || strncmp(a, "--log", 5) == 0) {
-			o->log_path = val;
-		} else if (fl_parse_duration(val, &o->for_ns) || o->for_ns == 0) {
-			fl_cli_error("syscall: --for: invalid duration '%s' (e.g. 500ms, 30s, 5m)", val);
-			return -EINVAL;
+			return bad("syscall: unknown option '%s' (see 'faultline syscall --help')",
+				   a);
 		}
 	}
-	if (o->n_rules == 0) {
-		fl_cli_error("syscall: no rule given (e.g. 'fsync:signal=SIGKILL:when=3')");
-		return -EINVAL;
-	}
-	if (o->n_rules > FL_SC_MAX_RULES) {
-		fl_cli_error("syscall: %zu rules given, at most %d are supported",
-			     o->n_rules, FL_SC_MAX_RULES);
-		return -EINVAL;
-	}
-	if (i > argc || i == argc || strcmp(argv[i - 1], "--") != 0) {
-		fl_cli_error("syscall: no command given: put it after '--'");
-		return -EINVAL;
-	}
-	o->cmd = &argv[i];
+	if (o->n_rules == 0)
+		return bad("syscall: no rule given (e.g. 'fsync:error=EIO:when=3')");
+	if (o->n_rules > FL_SC_MAX_RULES)
+		return bad("syscall: too many rules (at most %d)", FL_SC_MAX_RULES);
+	if (dashdash && i < argc)
+		o->cmd = &argv[i];
+	if (dashdash && !o->cmd)
+		return bad("syscall: no command after '--'");
+	if (o->cmd && (o->n_pids || o->n_cgroups || o->comm))
+		return bad("syscall: give either a command after '--' or running targets (--pid, --cgroup, --comm), not both");
+	if (!o->cmd && !o->n_pids && !o->n_cgroups && !o->comm)
+		return bad("syscall: no target: put a command after '--', or give --pid, --cgroup or --comm");
+	if (o->follow && !o->n_pids)
+		return bad("syscall: --follow applies to --pid targets");
 	return 0;
 }
 
-static int parse_rules(const struct opts *o, struct fl_rule *rules)
+static int parse_rules(const struct sc_opts *o, struct fl_rule *rules)
 {
 	struct fl_rule_error err;
 
 	for (size_t i = 0; i < o->n_rules; i++) {
 		memset(&err, 0, sizeof(err));
 		if (fl_rule_parse(o->rule_text[i], &rules[i], &err) ||
-		    fl_syscall_rule_check(&rules[i], &err)) {
+		    fl_rule_check_domain(&rules[i], FL_DOMAIN_SYSCALL, &err)) {
 			/* "RULE: MESSAGE"; the message names the column already. */
 			fl_cli_error("%s: %s", o->rule_text[i], err.message);
 			return -EINVAL;
+		}
+		if (o->have_seed && !(rules[i].keys & FL_KEY_SEED)) {
+			rules[i].seed = o->seed;
+			rules[i].keys |= FL_KEY_SEED;
 		}
 	}
 	return 0;
 }
 
-static int on_event(void *ctx, const struct fl_event *ev)
+/* "error=EIO", "signal=SIGKILL", "delay=20.000ms" */
+static const char *describe(const struct fl_event *ev, char *buf, size_t len)
 {
-	struct run *r = ctx;
+	const char *name = NULL;
+
+	switch (ev->action) {
+	case FL_ACTION_ERROR:
+		name = fl_errno_name((int)ev->value);
+		break;
+	case FL_ACTION_SIGNAL:
+		name = fl_signal_name((int)ev->value);
+		break;
+	case FL_ACTION_DELAY:
+	case FL_ACTION_PAUSE:
+		snprintf(buf, len, "%s=%.3fms", fl_action_name(ev->action), ev->value / 1e6);
+		return buf;
+	default:
+		break;
+	}
+	if (name)
+		snprintf(buf, len, "%s=%s", fl_action_name(ev->action), name);
+	else
+		snprintf(buf, len, "%s=%lld", fl_action_name(ev->action), (long long)ev->value);
+	return buf;
+}
+
+int sc_on_event(void *ctx, const struct fl_event *ev)
+{
+	struct sc_events *r = ctx;
+	const char *op = fl_syscall_name(ev->op);
+	char what[64];
 	int err;
 
 	if (r->log && !r->log_err) {
@@ -184,19 +304,23 @@ static int on_event(void *ctx, const struct fl_event *ev)
 		if (err)
 			r->log_err = err;
 	}
-	if (r->o->verbose) {
-		const char *op = fl_syscall_name(ev->op);
-		const char *sig = fl_signal_name((int)ev->value);
-
-		fprintf(stderr, "faultline: rule %u: %s %s to pid %u (%s) at %s #%llu\n",
-			ev->rule_id, ev->result == FL_RESULT_INJECTED ? "sent" : "FAILED to send",
-			sig ? sig : "signal", ev->pid, ev->comm, op ? op : "syscall",
-			(unsigned long long)ev->seq);
+	if (!r->o->verbose)
+		return 0;
+	if (ev->result != FL_RESULT_INJECTED) {
+		fprintf(stderr, "faultline: rule %u: %s FAILED on pid %u (%s) at %s #%llu: %s\n",
+			ev->rule_id, fl_action_name(ev->action), ev->pid, ev->comm,
+			op ? op : "syscall", (unsigned long long)ev->seq,
+			strerror((int)(ev->value < 0 ? -ev->value : ev->value)));
+		return 0;
 	}
+	fprintf(stderr, "faultline: rule %u: %s on pid %u tid %u (%s) at %s #%llu [%s]\n",
+		ev->rule_id, describe(ev, what, sizeof(what)), ev->pid, ev->tid, ev->comm,
+		op ? op : "syscall", (unsigned long long)ev->seq,
+		fl_mechanism_name((enum fl_mechanism)ev->mechanism));
 	return 0;
 }
 
-static uint64_t now_ns(void)
+uint64_t sc_now_ns(void)
 {
 	struct timespec ts;
 
@@ -204,22 +328,24 @@ static uint64_t now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
-/* The child: wait for the go-ahead, restore the signal mask, exec. */
-static void __attribute__((noreturn)) run_child(int go_fd, const sigset_t *mask, char **cmd)
+int sc_signals_open(sigset_t *oldmask)
 {
-	char c;
-	ssize_t n;
+	sigset_t mask;
+	int fd;
 
-	do
-		n = read(go_fd, &c, 1);
-	while (n < 0 && errno == EINTR);
-	if (n != 1)
-		_exit(EXIT_INTERNAL); /* faultline died before arming the rules */
-	close(go_fd);
-	sigprocmask(SIG_SETMASK, mask, NULL);
-	execvp(cmd[0], cmd);
-	fprintf(stderr, "faultline: cannot run '%s': %s\n", cmd[0], strerror(errno));
-	_exit(errno == ENOENT ? EXIT_NOTFOUND : EXIT_NOEXEC);
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGCHLD);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGHUP);
+	if (sigprocmask(SIG_BLOCK, &mask, oldmask))
+		return -errno;
+	fd = signalfd(-1, &mask, SFD_CLOEXEC);
+	if (fd < 0) {
+		fd = -errno;
+		sigprocmask(SIG_SETMASK, oldmask, NULL);
+	}
+	return fd;
 }
 
 static int exit_status(int wstatus)
@@ -228,37 +354,30 @@ static int exit_status(int wstatus)
 		return WEXITSTATUS(wstatus);
 	if (WIFSIGNALED(wstatus))
 		return 128 + WTERMSIG(wstatus);
-	return EXIT_INTERNAL;
+	return SC_EXIT_INTERNAL;
 }
 
-struct summary {
-	struct fl_syscall_stats stats[FL_SC_MAX_RULES];
-	bool have;
-};
-
-static void collect(struct fl_syscall_session *s, size_t n, struct summary *sum)
+static void rule_text(const struct sc_opts *o, const struct fl_rule *rules, size_t i,
+		      char *buf, size_t len)
 {
-	for (size_t i = 0; i < n; i++)
-		if (fl_syscall_session_stats(s, i, &sum->stats[i]))
-			memset(&sum->stats[i], 0, sizeof(sum->stats[i]));
-	sum->have = true;
+	if (fl_rule_format(&rules[i], buf, len) < 0)
+		snprintf(buf, len, "%s", o->rule_text[i]);
 }
 
-static void print_summary(const struct opts *o, const struct fl_rule *rules,
-			  const struct summary *sum, pid_t pid, int status, bool exited)
+static void print_summary(const struct sc_opts *o, const struct fl_rule *rules,
+			  const struct fl_syscall_plan *plan, const struct sc_result *res)
 {
 	char text[512];
 	json_t *root, *arr;
 
 	if (!o->json) {
 		for (size_t i = 0; i < o->n_rules; i++) {
-			const struct fl_syscall_stats *st = &sum->stats[i];
+			const struct fl_syscall_stats *st = &res->stats[i];
 
-			if (fl_rule_format(&rules[i], text, sizeof(text)) < 0)
-				snprintf(text, sizeof(text), "%s", o->rule_text[i]);
-			fprintf(stderr, "rule %zu %s  matched %llu  injected %llu", i, text,
-				(unsigned long long)st->matched,
-				(unsigned long long)st->injected);
+			rule_text(o, rules, i, text, sizeof(text));
+			fprintf(stderr, "rule %zu %s  [%s]  matched %llu  injected %llu", i, text,
+				fl_mechanism_name(plan->mech[i]),
+				(unsigned long long)st->matched, (unsigned long long)st->injected);
 			if (st->failed)
 				fprintf(stderr, "  failed %llu", (unsigned long long)st->failed);
 			if (st->dropped)
@@ -271,22 +390,22 @@ static void print_summary(const struct opts *o, const struct fl_rule *rules,
 	root = json_object();
 	arr = json_array();
 	for (size_t i = 0; i < o->n_rules; i++) {
-		const struct fl_syscall_stats *st = &sum->stats[i];
+		const struct fl_syscall_stats *st = &res->stats[i];
 
-		if (fl_rule_format(&rules[i], text, sizeof(text)) < 0)
-			snprintf(text, sizeof(text), "%s", o->rule_text[i]);
-		json_array_append_new(arr, json_pack("{s:I, s:s, s:I, s:I, s:I, s:I}",
+		rule_text(o, rules, i, text, sizeof(text));
+		json_array_append_new(arr, json_pack("{s:I, s:s, s:s, s:I, s:I, s:I, s:I}",
 			"rule", (json_int_t)i, "text", text,
+			"mechanism", fl_mechanism_name(plan->mech[i]),
 			"matched", (json_int_t)st->matched,
 			"injected", (json_int_t)st->injected,
 			"failed", (json_int_t)st->failed,
 			"events_lost", (json_int_t)st->dropped));
 	}
-	json_object_set_new(root, "pid", json_integer(pid));
-	if (exited) {
-		json_object_set_new(root, "exit_status", json_integer(exit_status(status)));
-		if (WIFSIGNALED(status))
-			json_object_set_new(root, "signal", json_integer(WTERMSIG(status)));
+	json_object_set_new(root, "pid", res->pid ? json_integer(res->pid) : json_null());
+	if (res->exited) {
+		json_object_set_new(root, "exit_status", json_integer(exit_status(res->wstatus)));
+		if (WIFSIGNALED(res->wstatus))
+			json_object_set_new(root, "signal", json_integer(WTERMSIG(res->wstatus)));
 	} else {
 		json_object_set_new(root, "exit_status", json_null());
 	}
@@ -297,185 +416,82 @@ static void print_summary(const struct opts *o, const struct fl_rule *rules,
 	json_decref(root);
 }
 
-/* Stop injecting: keep the counters, drop the programs. */
-static void detach(struct fl_syscall_session **s, size_t n, struct summary *sum)
+static int plan_rules(const struct sc_opts *o, const struct fl_rule *rules,
+		      struct fl_syscall_plan *plan)
 {
-	if (!*s)
-		return;
-	fl_syscall_session_poll(*s, 0);
-	collect(*s, n, sum);
-	fl_syscall_session_close(*s);
-	*s = NULL;
+	struct fl_syscall_targets t = {
+		.pids = o->pids, .n_pids = o->n_pids, .follow = o->follow,
+		.cgroups = o->cgroups, .n_cgroups = o->n_cgroups, .comm = o->comm,
+		.launched = o->cmd != NULL,
+	};
+	struct fl_rule_error err = { 0 };
+	int bad_rule, e;
+
+	e = fl_syscall_plan(rules, o->n_rules, &t, o->mechanism, plan, &bad_rule, &err);
+	if (!e)
+		return 0;
+	if (bad_rule >= 0)
+		fl_cli_error("%s: %s", o->rule_text[bad_rule], err.message);
+	else
+		fl_cli_error("%s", err.message);
+	return e;
 }
 
 int cmd_syscall(int argc, char **argv, const struct fl_cli *cli)
 {
 	struct fl_rule rules[FL_SC_MAX_RULES];
-	struct fl_syscall_session *s = NULL;
-	struct opts o = { 0 };
-	struct run r = { .o = &o };
-	struct summary sum = { 0 };
-	sigset_t mask, oldmask;
-	bool masked = false, exited = false;
-	int interrupted = 0; /* the first SIGINT/SIGTERM/SIGHUP received */
-	uint64_t deadline = 0;
-	int go[2] = { -1, -1 }, sfd = -1, wstatus = 0, ret, err;
-	pid_t pid = -1;
+	struct fl_syscall_plan plan;
+	struct sc_opts o = { 0 };
+	struct sc_events ev = { .o = &o };
+	struct sc_result res = { 0 };
+	int ret, err;
 
 	err = parse_args(argc, argv, cli, &o);
 	if (err) {
-		ret = err > 0 ? 0 : EXIT_USAGE;
+		ret = err > 0 ? 0 : SC_EXIT_USAGE;
 		goto out;
 	}
-	if (parse_rules(&o, rules)) {
-		ret = EXIT_USAGE;
+	ret = SC_EXIT_USAGE;
+	if (parse_rules(&o, rules))
 		goto out;
-	}
-	ret = EXIT_INTERNAL;
 	/* libbpf's load logs are for -v; errors are reported once, below. */
 	if (!o.verbose)
 		libbpf_set_print(NULL);
+	if (geteuid() != 0) {
+		fl_cli_error("syscall: needs root (CAP_BPF, CAP_PERFMON, CAP_SYS_ADMIN)");
+		goto out;
+	}
+	if (plan_rules(&o, rules, &plan))
+		goto out;
 
+	ret = SC_EXIT_INTERNAL;
 	if (o.log_path) {
-		err = fl_event_log_open(o.log_path, &r.log);
+		err = fl_event_log_open(o.log_path, &ev.log);
 		if (err) {
 			fl_cli_error("cannot open event log '%s': %s", o.log_path, strerror(-err));
 			goto out;
 		}
 	}
-
-	err = fl_syscall_session_open(rules, o.n_rules, on_event, &r, &s);
-	if (err == -EOPNOTSUPP) {
-		struct fl_probe_result why;
-
-		fl_syscall_probe(&why);
-		if (geteuid())
-			fl_cli_error("crash points need root (CAP_BPF, CAP_PERFMON): %s", why.detail);
-		else
-			fl_cli_error("crash points need bpf_send_signal at sys_enter, which this kernel does not allow (%s): %s",
-				     fl_probe_status_name(why.status), why.detail);
-		goto out;
-	} else if (err) {
-		fl_cli_error("cannot load the syscall fault program: %s%s", strerror(-err),
-			     geteuid() ? " (needs root)" : "");
-		goto out;
-	}
-
-	sigemptyset(&mask);
-	sigaddset(&mask, SIGCHLD);
-	sigaddset(&mask, SIGINT);
-	sigaddset(&mask, SIGTERM);
-	sigaddset(&mask, SIGHUP);
-	if (sigprocmask(SIG_BLOCK, &mask, &oldmask)) {
-		fl_cli_error("cannot block signals: %s", strerror(errno));
-		goto out;
-	}
-	masked = true;
-	sfd = signalfd(-1, &mask, SFD_CLOEXEC);
-	if (sfd < 0 || pipe2(go, O_CLOEXEC)) {
-		fl_cli_error("cannot set up the launcher: %s", strerror(errno));
-		goto out;
-	}
-
-	fflush(NULL);
-	pid = fork();
-	if (pid < 0) {
-		fl_cli_error("cannot fork: %s", strerror(errno));
-		goto out;
-	}
-	if (pid == 0) {
-		close(go[1]);
-		run_child(go[0], &oldmask, o.cmd);
-	}
-	close(go[0]);
-	go[0] = -1;
-
-	err = fl_syscall_session_add_target_at_exec(s, pid);
-	if (err) {
-		fl_cli_error("cannot make pid %d a target: %s", pid, strerror(-err));
-		close(go[1]); /* the child sees EOF and exits */
-		go[1] = -1;
-		waitpid(pid, NULL, 0);
-		pid = -1;
-		goto out;
-	}
-	if (write(go[1], "g", 1) != 1) {
-		fl_cli_error("cannot start '%s': %s", o.cmd[0], strerror(errno));
-		goto out;
-	}
-	close(go[1]);
-	go[1] = -1;
-	if (o.for_ns)
-		deadline = now_ns() + o.for_ns;
-
-	while (!exited) {
-		struct pollfd pfd[2] = {
-			{ .fd = sfd, .events = POLLIN },
-			{ .fd = s ? fl_syscall_session_fd(s) : -1, .events = POLLIN },
-		};
-		int timeout = -1;
-
-		if (s && deadline) {
-			uint64_t now = now_ns();
-
-			if (now >= deadline) {
-				detach(&s, o.n_rules, &sum);
-				continue;
-			}
-			timeout = (int)((deadline - now + 999999) / 1000000);
-		}
-		if (poll(pfd, 2, timeout) < 0 && errno != EINTR) {
-			fl_cli_error("poll: %s", strerror(errno));
-			break;
-		}
-		if (s && (pfd[1].revents & POLLIN))
-			fl_syscall_session_poll(s, 0);
-		if (pfd[0].revents & POLLIN) {
-			struct signalfd_siginfo si;
-
-			if (read(sfd, &si, sizeof(si)) != sizeof(si))
-				continue;
-			if (si.ssi_signo == SIGCHLD) {
-				pid_t w = waitpid(pid, &wstatus, WNOHANG);
-
-				if (w == pid)
-					exited = true;
-				continue;
-			}
-			if (interrupted) {
-				/* Second signal: stop waiting for a command that ignores it. */
-				fl_cli_error("not waiting for pid %d any longer", pid);
-				break;
-			}
-			interrupted = (int)si.ssi_signo;
-			/* A terminal's ^C already reached CMD: it shares our process group. */
-			if (si.ssi_code != SI_KERNEL)
-				kill(pid, (int)si.ssi_signo);
-			detach(&s, o.n_rules, &sum);
-		}
-	}
-	/* Events still queued when the command died. */
-	detach(&s, o.n_rules, &sum);
-
-	print_summary(&o, rules, &sum, pid, wstatus, exited);
-	if (r.log_err)
-		fl_cli_error("event log '%s': %s (events were lost)", o.log_path,
-			     strerror(-r.log_err));
-	if (exited)
-		ret = exit_status(wstatus);
+	if (plan.mech[0] == FL_MECH_SECCOMP_NOTIFY)
+		err = sc_run_seccomp(&o, rules, &ev, &res);
 	else
-		ret = interrupted ? 128 + interrupted : EXIT_INTERNAL;
+		err = sc_run_bpf(&o, rules, &plan, &ev, &res);
+	if (err) {
+		ret = err;
+		goto out;
+	}
+	print_summary(&o, rules, &plan, &res);
+	if (ev.log_err)
+		fl_cli_error("event log '%s': %s (events were lost)", o.log_path,
+			     strerror(-ev.log_err));
+	if (!o.cmd)
+		ret = 0;
+	else if (res.exited)
+		ret = exit_status(res.wstatus);
+	else
+		ret = res.interrupted ? 128 + res.interrupted : SC_EXIT_INTERNAL;
 out:
-	fl_syscall_session_close(s);
-	if (go[0] >= 0)
-		close(go[0]);
-	if (go[1] >= 0)
-		close(go[1]);
-	if (sfd >= 0)
-		close(sfd);
-	if (masked)
-		sigprocmask(SIG_SETMASK, &oldmask, NULL);
-	fl_event_log_close(r.log);
+	fl_event_log_close(ev.log);
 	free(o.rule_text);
 	return ret;
 }

@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -76,6 +77,35 @@ static int write_pid(const char *dir, pid_t pid)
 int fl_cgroup_add_pid(const char *path, pid_t pid)
 {
 	return write_pid(path, pid);
+}
+
+int fl_cgroup_id(const char *path, uint64_t *ret_id, unsigned *ret_level)
+{
+	char root[PATH_MAX], real[PATH_MAX];
+	unsigned level = 0;
+	struct stat st;
+	size_t n;
+	int err;
+
+	err = fl_cgroup2_root(root, sizeof(root));
+	if (err < 0)
+		return err;
+	if (!realpath(path, real))
+		return -errno;
+	if (stat(real, &st) < 0)
+		return -errno;
+	n = strlen(root);
+	if (!S_ISDIR(st.st_mode) || strncmp(real, root, n) != 0 ||
+	    (real[n] != '\0' && real[n] != '/'))
+		return -ENOTDIR;
+	/* Each path component below the root is one level. */
+	for (const char *p = real + n; *p; p++)
+		if (*p == '/' && p[1] != '\0')
+			level++;
+	/* On 64-bit kernels the cgroup id is the directory's inode number. */
+	*ret_id = (uint64_t)st.st_ino;
+	*ret_level = level;
+	return 0;
 }
 
 int fl_cgroup_remove(const char *path)

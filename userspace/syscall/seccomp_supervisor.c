@@ -87,6 +87,7 @@ struct fl_seccomp_sup {
 	int stop_fd;               /* eventfd: fl_seccomp_sup_stop */
 	int quit_fd;               /* eventfd: close cuts delays short */
 	bool launched;
+	_Atomic bool disarmed;     /* fl_seccomp_sup_disarm: let every call through */
 	struct fl_sc_launch launch;
 	uint64_t t0_ns;
 	size_t req_len, resp_len;
@@ -475,6 +476,8 @@ static long decide(struct fl_seccomp_sup *s, int lfd, const struct seccomp_notif
 		}
 	}
 	pthread_mutex_unlock(&s->lock);
+	if (s->disarmed)
+		return -1;
 
 	for (size_t i = 0; i < s->n_rules; i++) {
 		struct sc_rule *r = &s->rules[i];
@@ -654,6 +657,11 @@ void fl_seccomp_sup_stop(struct fl_seccomp_sup *s)
 	if (write(s->stop_fd, &one, sizeof(one)) < 0) {
 		/* counter full: a stop is pending already */
 	}
+}
+
+void fl_seccomp_sup_disarm(struct fl_seccomp_sup *s)
+{
+	s->disarmed = true;
 }
 
 int fl_seccomp_sup_stats(const struct fl_seccomp_sup *s, size_t rule,
