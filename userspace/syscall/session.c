@@ -100,6 +100,8 @@ static int rule_to_slot(const struct fl_rule *rule, enum fl_mechanism mech,
 	slot->action = (__u16)rule->action;
 	slot->hook = (__u16)hook;
 	slot->mechanism = (__u16)mech;
+	/* bpf_ktime_get_ns() is CLOCK_MONOTONIC: for= counts from now. */
+	slot->deadline_ns = rule->for_ns ? now_ns() + rule->for_ns : 0;
 	slot->has_seed = !!(rule->keys & FL_KEY_SEED);
 	slot->seed = rule->seed;
 	switch (rule->action) {
