@@ -19,7 +19,7 @@ CC        = gcc
 endif
 CLANG    ?= clang
 BPFTOOL  ?= bpftool
-PKGS      = libbpf fuse3 libnl-3.0 libnl-route-3.0 libnl-nf-3.0 jansson
+PKGS      = libbpf fuse3 libnl-3.0 libnl-route-3.0 libnl-nf-3.0 jansson sqlite3 hiredis libpq
 
 ifeq ($(V),1)
 Q =
@@ -149,7 +149,7 @@ $(FS_LIBA): $(filter-out %/faultfs.o,$(FS_OBJS))
 $(BUILD)/tests/%: tests/%.c $(HELP_OBJS) $(FS_LIBA) $(LIBA) $(GENERATED)
 	$(call msg,TEST,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(CFLAGS) -Itests $(LDFLAGS) -Ifusefs -o $@ $< $(HELP_OBJS) $(FS_LIBA) $(LIBA) $(LDLIBS) -lsqlite3 -lcmocka
+	$(Q)$(CC) $(CFLAGS) -Itests $(LDFLAGS) -Ifusefs -o $@ $< $(HELP_OBJS) $(FS_LIBA) $(LIBA) $(LDLIBS) -lcmocka
 
 check: deps all $(UNIT_BINS) $(INTEG_BINS)
 	$(Q)BUILD=$(BUILD) ./tests/run.sh $(UNIT_BINS) $(INTEG_BINS)

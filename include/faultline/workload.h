@@ -1,0 +1,96 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * Workloads for `faultline rpo`: adapters that write records with unique
+ * ids and checksummed payloads into a store, and read back what the store
+ * holds after recovery. One interface, one adapter per scheme:
+ *
+ *   file:PATH?fsync=always|interval=DUR|never   append-only log, built in
+ *   sqlite:PATH?synchronous=..&journal_mode=..  libsqlite3, built in
+ *   redis://HOST:PORT[/DB]                      hiredis
+ *   postgres://...  (a libpq conninfo URI)      libpq
+ *   exec:CMD                                    any client, line protocol
+ *
+ * Built-in stores (file, sqlite) have no server: faultline forks a writer
+ * process that is "the service" (it can be killed, its data dir can be on
+ * faultfs) and talks to it with the exec line protocol. Connections are
+ * used by one thread at a time; a workload may have many.
+ *
+ * Every call returns 0 or a negative errno and prints nothing; where a
+ * reason helps, errbuf (may be NULL) gets one line.
+ */
+#ifndef FAULTLINE_WORKLOAD_H
+#define FAULTLINE_WORKLOAD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+/* How one operation ended, as Jepsen records it. */
+enum fl_op_outcome {
+	FL_OP_OK      = 0, /* acknowledged */
+	FL_OP_FAIL    = 1, /* definitely not applied */
+	FL_OP_UNKNOWN = 2, /* may or may not have been applied (timeout, lost connection) */
+};
+
+struct fl_workload;
+struct fl_wl_conn;
+
+/* Parse and validate spec; nothing is started or connected yet. */
+int fl_workload_open(const char *spec, struct fl_workload **ret, char *errbuf, size_t errlen);
+const char *fl_workload_scheme(const struct fl_workload *w);
+/* The spec, normalised, without secrets (a postgres password is masked). */
+const char *fl_workload_describe(const struct fl_workload *w);
+
+/*
+ * Built-in stores: start the writer process that serves them (the
+ * "service"), with the store at the spec's path. ret_pid: its pid. For
+ * the other schemes -EOPNOTSUPP: the user's --start runs the service.
+ */
+bool fl_workload_builtin(const struct fl_workload *w);
+int fl_workload_start(struct fl_workload *w, pid_t *ret_pid, char *errbuf, size_t errlen);
+/* The writer process exited (reaped by the caller): forget it. */
+void fl_workload_stopped(struct fl_workload *w);
+
+/* Is the service up and answering? -ECONNREFUSED, -ETIMEDOUT, ... */
+int fl_workload_ping(struct fl_workload *w, int timeout_ms);
+
+/* Empty the store (before a trial): truncate, DELETE, FLUSHDB, ... */
+int fl_workload_reset(struct fl_workload *w, char *errbuf, size_t errlen);
+
+int fl_workload_connect(struct fl_workload *w, struct fl_wl_conn **ret,
+			char *errbuf, size_t errlen);
+/*
+ * Write record id with payload; blocks until the store acknowledges it,
+ * refuses it, or timeout_ms passes (UNKNOWN). ret_err (may be NULL): the
+ * errno behind FAIL/UNKNOWN.
+ */
+enum fl_op_outcome fl_workload_write(struct fl_wl_conn *c, uint64_t id,
+				     const void *payload, size_t len, int timeout_ms,
+				     int *ret_err);
+void fl_workload_disconnect(struct fl_wl_conn *c);
+
+/*
+ * Read back every record the store holds, after recovery: cb once per
+ * record (a record whose bytes cannot be parsed is reported with id 0 and
+ * its raw bytes). The service must be up (built-in stores are read
+ * directly from their files).
+ */
+typedef int (*fl_wl_record_cb)(void *ctx, uint64_t id, const void *payload, size_t len);
+int fl_workload_read_all(struct fl_workload *w, fl_wl_record_cb cb, void *ctx,
+			 char *errbuf, size_t errlen);
+
+void fl_workload_close(struct fl_workload *w);
+
+/*
+ * Payloads: FL_PAYLOAD_MIN..FL_PAYLOAD_MAX bytes that carry their record
+ * id and a CRC-32C, the rest derived from (seed, id), so a record read
+ * back can be checked on its own.
+ */
+#define FL_PAYLOAD_MIN 24
+#define FL_PAYLOAD_MAX (1 << 20)
+int fl_payload_make(uint64_t id, uint64_t seed, void *buf, size_t len);
+/* 0 and *ret_id if buf is an intact payload; -EBADMSG if corrupt. */
+int fl_payload_check(const void *buf, size_t len, uint64_t *ret_id);
+
+#endif /* FAULTLINE_WORKLOAD_H */
