@@ -22,5 +22,6 @@ int cmd_probe(int argc, char **argv, const struct fl_cli *cli);
 int cmd_cleanup(int argc, char **argv, const struct fl_cli *cli);
 int cmd_syscall(int argc, char **argv, const struct fl_cli *cli);
 int cmd_fs(int argc, char **argv, const struct fl_cli *cli);
+int cmd_rpo(int argc, char **argv, const struct fl_cli *cli);
 
 #endif /* FAULTLINE_CLI_H */

@@ -1,0 +1,117 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * A `faultline rpo` run: start a service (or the built-in writer), drive
+ * writes, break it one way, restart it, read everything back, and measure
+ * (<faultline/rpo.h>) - once per trial. The result carries the whole
+ * history so another checker can judge it again; fl_rpo_result_json()
+ * gives the versioned document the README describes.
+ */
+#ifndef FAULTLINE_RPO_SESSION_H
+#define FAULTLINE_RPO_SESSION_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <jansson.h>
+
+#include <faultline/rpo.h>
+
+#define FL_RPO_SCHEMA "faultline-rpo/1"
+
+enum fl_rpo_fault {
+	FL_RPO_FAULT_KILL = 0,   /* SIGKILL the service's process group */
+	FL_RPO_FAULT_TERM,       /* SIGTERM, SIGKILL after term_timeout */
+	FL_RPO_FAULT_POWERCUT,   /* SIGKILL, then a faultfs power cut */
+	FL_RPO_FAULT_CRASHPOINT, /* a syscall rule, e.g. fsync:signal=SIGKILL:when=50 */
+	FL_RPO_FAULT_DISK_FAIL,  /* faultfs fails everything with EIO, then SIGKILL */
+	FL_RPO_FAULT_OOM,        /* the memory limit squeezed until an OOM kill */
+	FL_RPO_FAULT__COUNT,
+};
+
+const char *fl_rpo_fault_name(enum fl_rpo_fault f);
+int fl_rpo_fault_from_name(const char *name, enum fl_rpo_fault *ret);
+
+/* The load the clients put on the service. */
+struct fl_rpo_load {
+	unsigned clients;        /* concurrent client threads */
+	double rate;             /* total writes per second, 0 = as fast as it goes */
+	size_t payload_len;
+	uint64_t seed;
+	int op_timeout_ms;       /* a write not answered by then is UNKNOWN */
+};
+
+struct fl_rpo_config {
+	const char *workload;    /* workload spec (<faultline/workload.h>) */
+	const char *start_cmd;   /* NULL: the built-in writer (file:, sqlite:) */
+	const char *restart_cmd; /* NULL: start_cmd again */
+	const char *health_cmd;  /* NULL: the workload's ping */
+	const char *data_dir;    /* NULL: the built-in store's directory */
+	bool faultfs;            /* mount faultfs over data_dir for the run */
+	const char *service_log; /* service stdout/stderr; NULL = /dev/null */
+	enum fl_rpo_fault fault;
+	const char *crashpoint;  /* the rule, for FL_RPO_FAULT_CRASHPOINT */
+	uint64_t fault_at_ns;    /* after the load starts */
+	uint64_t after_ns;       /* load kept on after the restart is healthy */
+	uint64_t health_timeout_ns;
+	uint64_t term_timeout_ns;
+	uint64_t fault_timeout_ns; /* a crash point or OOM must strike within this */
+	struct fl_rpo_load load;
+	unsigned trials;
+	uint64_t rpo_max_ns, rto_max_ns;
+};
+
+/* Fill cfg with the documented defaults. */
+void fl_rpo_config_defaults(struct fl_rpo_config *cfg);
+
+/* Progress, for a TTY line: phase name, acknowledged writes so far, elapsed. */
+typedef void (*fl_rpo_progress_cb)(void *ctx, unsigned trial, const char *phase,
+				   uint64_t acked, double ops_per_s, uint64_t elapsed_ns);
+
+struct fl_rpo_timeline_summary {
+	bool seen;               /* the timeline ran */
+	bool barrier_seen;       /* some barrier completed before the fault */
+	uint64_t exposure_ns;    /* fault - last completed barrier */
+	uint64_t writes, barriers; /* calls recorded under the data directory */
+	uint64_t acked_uncovered; /* acknowledged before any barrier covered them */
+	bool io_uring;           /* the service used io_uring: its I/O is not seen */
+	char note[256];
+};
+
+struct fl_rpo_trial {
+	uint64_t seed;
+	uint64_t start_ns;       /* the load started */
+	struct fl_rto rto;       /* fault_ns and the phases */
+	struct fl_check check;
+	struct fl_rpo_timeline_summary timeline;
+	struct fl_op *ops;       /* the whole history */
+	size_t n_ops;
+	struct fl_readback *back; /* what was read back */
+	size_t n_back;
+	int err;                 /* 0, or why the trial could not finish */
+	char error[256];         /* what happened, for the report */
+	char phase[16];          /* where it failed */
+};
+
+struct fl_rpo_result {
+	struct fl_rpo_config cfg;
+	struct fl_rpo_trial *trials;
+	size_t n_trials;
+	struct fl_rpo_stats rpo, rto; /* over the trials that finished */
+	size_t n_measured;
+	uint64_t mttr_ns;        /* mean RTO */
+	bool rpo_met, rto_met;
+};
+
+/*
+ * Run cfg->trials trials. Returns 0 when every trial finished (objectives
+ * are in the result), or -errno when the run could not even start; a
+ * trial that failed midway is in the result with its error.
+ */
+int fl_rpo_run(const struct fl_rpo_config *cfg, fl_rpo_progress_cb progress, void *ctx,
+	       struct fl_rpo_result **ret);
+/* Make a running fl_rpo_run stop soon (async-signal-safe). */
+void fl_rpo_interrupt(void);
+json_t *fl_rpo_result_json(const struct fl_rpo_result *r);
+void fl_rpo_result_free(struct fl_rpo_result *r);
+
+#endif /* FAULTLINE_RPO_SESSION_H */

@@ -1,0 +1,160 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * The versioned JSON result of `faultline rpo` (schema faultline-rpo/1,
+ * documented in the README). Times inside a trial are nanoseconds since
+ * that trial's load started, so they read directly as offsets; a moment
+ * that did not happen is null.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include <faultline/rule.h>
+#include <faultline/rpo_session.h>
+
+static const char *const outcome_names[] = { "ok", "fail", "unknown" };
+
+/* t relative to base, or null. */
+static json_t *offset(uint64_t t, uint64_t base)
+{
+	return t && t >= base ? json_integer((json_int_t)(t - base)) : json_null();
+}
+
+static json_t *span(uint64_t from, uint64_t to)
+{
+	return from && to && to >= from ? json_integer((json_int_t)(to - from)) : json_null();
+}
+
+static json_t *config_json(const struct fl_rpo_config *c)
+{
+	json_t *o = json_object();
+
+	json_object_set_new(o, "workload", json_string(c->workload));
+	json_object_set_new(o, "start", c->start_cmd ? json_string(c->start_cmd) : json_null());
+	json_object_set_new(o, "restart", c->restart_cmd ? json_string(c->restart_cmd) : json_null());
+	json_object_set_new(o, "health", c->health_cmd ? json_string(c->health_cmd) : json_null());
+	json_object_set_new(o, "data_dir", c->data_dir ? json_string(c->data_dir) : json_null());
+	json_object_set_new(o, "faultfs", json_boolean(c->faultfs));
+	json_object_set_new(o, "fault", json_string(fl_rpo_fault_name(c->fault)));
+	json_object_set_new(o, "crashpoint", c->crashpoint ? json_string(c->crashpoint) : json_null());
+	json_object_set_new(o, "fault_at_ns", json_integer((json_int_t)c->fault_at_ns));
+	json_object_set_new(o, "after_ns", json_integer((json_int_t)c->after_ns));
+	json_object_set_new(o, "clients", json_integer(c->load.clients));
+	json_object_set_new(o, "rate", json_real(c->load.rate));
+	json_object_set_new(o, "payload_bytes", json_integer((json_int_t)c->load.payload_len));
+	json_object_set_new(o, "seed", json_integer((json_int_t)c->load.seed));
+	json_object_set_new(o, "trials", json_integer(c->trials));
+	return o;
+}
+
+static json_t *history_json(const struct fl_rpo_trial *t)
+{
+	json_t *ops = json_array(), *o = json_object();
+
+	for (size_t i = 0; i < t->n_ops; i++) {
+		const struct fl_op *op = &t->ops[i];
+		const char *err = op->err ? fl_errno_name(op->err < 0 ? -op->err : op->err) : NULL;
+
+		json_array_append_new(ops, json_pack("[I, i, I, I, s, s?]",
+			(json_int_t)op->id, (int)op->client,
+			(json_int_t)(op->invoke_ns - t->start_ns),
+			(json_int_t)(op->complete_ns - t->start_ns),
+			outcome_names[op->outcome <= FL_OP_UNKNOWN ? op->outcome : FL_OP_UNKNOWN],
+			err));
+	}
+	json_object_set_new(o, "fields", json_pack("[s, s, s, s, s, s]", "id", "client",
+		"invoke_ns", "complete_ns", "outcome", "errno"));
+	json_object_set_new(o, "ops", ops);
+	return o;
+}
+
+static json_t *readback_json(const struct fl_rpo_trial *t)
+{
+	json_t *recs = json_array();
+
+	for (size_t i = 0; i < t->n_back; i++)
+		json_array_append_new(recs, json_pack("[I, b]", (json_int_t)t->back[i].id,
+						      t->back[i].intact));
+	return json_pack("{s:[s, s], s:o}", "fields", "id", "intact", "records", recs);
+}
+
+static json_t *trial_json(const struct fl_rpo_trial *t, size_t index)
+{
+	const struct fl_check *c = &t->check;
+	const struct fl_rto *r = &t->rto;
+	uint64_t base = t->start_ns, rto = fl_rpo_rto_ns(r);
+	json_t *o = json_object(), *sample = json_array();
+
+	json_object_set_new(o, "trial", json_integer((json_int_t)index));
+	json_object_set_new(o, "seed", json_integer((json_int_t)t->seed));
+	json_object_set_new(o, "error", t->err ?
+		json_pack("{s:s, s:s, s:s}", "phase", t->phase, "message", t->error,
+			  "errno", fl_errno_name(-t->err) ? fl_errno_name(-t->err) : "?") :
+		json_null());
+	json_object_set_new(o, "times_ns", json_pack("{s:o, s:o, s:o, s:o, s:o, s:o}",
+		"fault", offset(r->fault_ns, base), "stopped", offset(r->stopped_ns, base),
+		"restarted", offset(r->restarted_ns, base), "healthy", offset(r->healthy_ns, base),
+		"first_ok", offset(r->first_ok_ns, base), "steady", offset(r->steady_ns, base)));
+	json_object_set_new(o, "counts", json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
+		"attempted", (json_int_t)c->attempted, "acknowledged", (json_int_t)c->acknowledged,
+		"failed", (json_int_t)c->failed, "unknown", (json_int_t)c->unknown,
+		"lost", (json_int_t)c->lost, "lost_corrupt", (json_int_t)c->lost_corrupt,
+		"recovered", (json_int_t)c->recovered,
+		"recovered_failed", (json_int_t)c->recovered_failed,
+		"unexpected", (json_int_t)c->unexpected, "duplicates", (json_int_t)c->duplicates));
+	for (size_t i = 0; i < c->n_lost_sample; i++)
+		json_array_append_new(sample, json_integer((json_int_t)c->lost_sample[i]));
+	json_object_set_new(o, "lost_sample", sample);
+	json_object_set_new(o, "rpo", json_pack("{s:I, s:I, s:I, s:o}",
+		"ns", (json_int_t)c->rpo_ns, "writes", (json_int_t)c->rpo_writes,
+		"bytes", (json_int_t)c->rpo_bytes,
+		"oldest_lost_id", c->oldest_lost_id ? json_integer((json_int_t)c->oldest_lost_id)
+						    : json_null()));
+	json_object_set_new(o, "rto", json_pack("{s:o, s:{s:o, s:o, s:o, s:o}, s:o}",
+		"ns", rto == UINT64_MAX ? json_null() : json_integer((json_int_t)rto),
+		"phases_ns",
+		"stop", span(r->fault_ns, r->stopped_ns),
+		"restart", span(r->stopped_ns, r->restarted_ns),
+		"recovery", span(r->restarted_ns, r->healthy_ns),
+		"first_ok", span(r->healthy_ns, r->first_ok_ns),
+		"steady_ns", span(r->fault_ns, r->steady_ns)));
+	json_object_set_new(o, "timeline", !t->timeline.seen ? json_null() :
+		json_pack("{s:o, s:I, s:I, s:I, s:b, s:s}",
+			  "exposure_ns", t->timeline.barrier_seen ?
+				json_integer((json_int_t)t->timeline.exposure_ns) : json_null(),
+			  "writes", (json_int_t)t->timeline.writes,
+			  "barriers", (json_int_t)t->timeline.barriers,
+			  "acked_uncovered", (json_int_t)t->timeline.acked_uncovered,
+			  "io_uring", t->timeline.io_uring, "note", t->timeline.note));
+	json_object_set_new(o, "history", history_json(t));
+	json_object_set_new(o, "readback", readback_json(t));
+	return o;
+}
+
+static json_t *stats_json(const struct fl_rpo_stats *s, size_t n)
+{
+	if (!n)
+		return json_null();
+	return json_pack("{s:I, s:I, s:I, s:I, s:I}", "min", (json_int_t)s->min,
+			 "median", (json_int_t)s->median, "p95", (json_int_t)s->p95,
+			 "max", (json_int_t)s->max, "mean", (json_int_t)s->mean);
+}
+
+json_t *fl_rpo_result_json(const struct fl_rpo_result *r)
+{
+	json_t *root = json_object(), *trials = json_array();
+
+	json_object_set_new(root, "schema", json_string(FL_RPO_SCHEMA));
+	json_object_set_new(root, "config", config_json(&r->cfg));
+	for (size_t i = 0; i < r->n_trials; i++)
+		json_array_append_new(trials, trial_json(&r->trials[i], i));
+	json_object_set_new(root, "trials", trials);
+	json_object_set_new(root, "summary", json_pack("{s:I, s:I, s:o, s:o, s:o}",
+		"trials", (json_int_t)r->n_trials, "measured", (json_int_t)r->n_measured,
+		"rpo_ns", stats_json(&r->rpo, r->n_measured),
+		"rto_ns", stats_json(&r->rto, r->n_measured),
+		"mttr_ns", r->n_measured ? json_integer((json_int_t)r->mttr_ns) : json_null()));
+	json_object_set_new(root, "objectives", json_pack("{s:I, s:I, s:b, s:b, s:b}",
+		"rpo_max_ns", (json_int_t)r->cfg.rpo_max_ns, "rto_max_ns", (json_int_t)r->cfg.rto_max_ns,
+		"rpo_met", r->rpo_met, "rto_met", r->rto_met, "met", r->rpo_met && r->rto_met));
+	return root;
+}

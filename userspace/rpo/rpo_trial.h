@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* One trial in progress, shared by session.c, fault.c and timeline_glue.c. */
+#ifndef FL_RPO_TRIAL_H
+#define FL_RPO_TRIAL_H
+
+#include <limits.h>
+#include <stdarg.h>
+#include <stdbool.h>
+
+#include <faultline/state.h>
+#include "rpo_priv.h"
+
+/* The first half second of load is not the steady state to come back to. */
+#define FL_RPO_WARMUP_NS (500ull * 1000 * 1000)
+
+struct fl_rpo_faultfs;
+struct fl_rpo_oom;
+struct fl_timeline;
+
+struct rpo_trial {
+	const struct fl_rpo_config *cfg;
+	struct fl_state *st;
+	unsigned index;
+	struct fl_rpo_trial *out;
+	fl_rpo_progress_cb progress;
+	void *ctx;
+	struct fl_workload *w;
+	struct fl_rpo_service svc;
+	struct fl_rpo_driver *driver;
+	struct fl_rpo_faultfs *faultfs;   /* mounted over the data dir, or NULL */
+	struct fl_rpo_oom *oom;           /* the memory cgroup, or NULL */
+	char cgroup_procs[PATH_MAX];      /* where the service's first process goes */
+	struct fl_timeline *timeline;
+	uint64_t last_progress_ns, last_acked;
+};
+
+__attribute__((format(printf, 4, 5)))
+void fl_rpo_trial_fail(struct rpo_trial *t, const char *phase, int err, const char *fmt, ...);
+void fl_rpo_trial_progress(struct rpo_trial *t, const char *phase);
+bool fl_rpo_trial_wait(struct rpo_trial *t, uint64_t until, const char *phase);
+volatile int *fl_rpo_interrupted(void);
+
+/* fault.c: what each fault kind needs before the service starts, the fault, the undo. */
+int fl_rpo_fault_setup(struct rpo_trial *t);
+int fl_rpo_fault_inject(struct rpo_trial *t);
+void fl_rpo_fault_teardown(struct rpo_trial *t);
+/* fault_storage.c: faultfs (powercut, disk-fail, --faultfs) and oom. */
+int fl_rpo_fault_setup_storage(struct rpo_trial *t);
+int fl_rpo_fault_inject_storage(struct rpo_trial *t);
+void fl_rpo_fault_teardown_storage(struct rpo_trial *t);
+
+/* timeline_glue.c: the kernel durability timeline around the fault. */
+void fl_rpo_timeline_start(struct rpo_trial *t);
+void fl_rpo_timeline_stop(struct rpo_trial *t);
+
+#endif /* FL_RPO_TRIAL_H */

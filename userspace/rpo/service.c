@@ -1,0 +1,206 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * The service under test, as a process faultline started: a user command
+ * (sh -c, in its own process group so a fault reaches every process of
+ * it) or the built-in writer of file: and sqlite: workloads.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "rpo_priv.h"
+
+#define HEALTH_PAUSE_NS (20ull * 1000 * 1000)
+#define PING_TIMEOUT_MS 500
+
+static void nap(uint64_t ns)
+{
+	struct timespec ts = { .tv_sec = (time_t)(ns / 1000000000ull),
+			       .tv_nsec = (long)(ns % 1000000000ull) };
+
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+}
+
+static int write_pid(const char *procs, pid_t pid)
+{
+	char buf[32];
+	int fd, n, err = 0;
+
+	fd = open(procs, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = snprintf(buf, sizeof(buf), "%d\n", (int)pid);
+	if (write(fd, buf, (size_t)n) != n)
+		err = -errno;
+	close(fd);
+	return err;
+}
+
+/* The forked child: own process group, output to log, into the cgroup, exec. */
+static void __attribute__((noreturn)) exec_service(const char *cmd, const char *log,
+						   const char *cgroup_procs)
+{
+	int fd;
+
+	setpgid(0, 0);
+	if (cgroup_procs && write_pid(cgroup_procs, getpid()))
+		_exit(126);
+	fd = open(log ? log : "/dev/null", O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+	if (fd >= 0) {
+		dup2(fd, STDOUT_FILENO);
+		dup2(fd, STDERR_FILENO);
+	}
+	fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	if (fd >= 0)
+		dup2(fd, STDIN_FILENO);
+	/* faultline blocks signals for its own loop; the service must not inherit that. */
+	sigset_t none;
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
+	_exit(127);
+}
+
+int fl_rpo_service_start(struct fl_rpo_service *s, struct fl_workload *w, const char *cmd,
+			 const char *log, const char *cgroup_procs, char *errbuf, size_t errlen)
+{
+	pid_t pid;
+	int err;
+
+	memset(s, 0, sizeof(*s));
+	if (!cmd) {
+		err = fl_workload_start(w, &pid, errbuf, errlen);
+		if (err)
+			return err;
+		s->builtin = true;
+		/* The writer has no children: moving it after the fork is enough. */
+		if (cgroup_procs) {
+			err = write_pid(cgroup_procs, pid);
+			if (err) {
+				kill(pid, SIGKILL);
+				waitpid(pid, NULL, 0);
+				fl_workload_stopped(w);
+				snprintf(errbuf, errlen, "cannot move the writer into %s: %s",
+					 cgroup_procs, strerror(-err));
+				return err;
+			}
+		}
+		s->pid = pid;
+		return 0;
+	}
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0) {
+		err = -errno;
+		snprintf(errbuf, errlen, "fork: %s", strerror(errno));
+		return err;
+	}
+	if (pid == 0)
+		exec_service(cmd, log, cgroup_procs);
+	setpgid(pid, pid); /* both sides: kill(-pid) works at once */
+	s->pid = pid;
+	return 0;
+}
+
+bool fl_rpo_service_gone(struct fl_rpo_service *s)
+{
+	if (!s->pid || s->reaped)
+		return true;
+	if (waitpid(s->pid, &s->wstatus, WNOHANG) == s->pid) {
+		s->reaped = true;
+		s->exited_ns = fl_rpo_now_ns();
+	}
+	return s->reaped;
+}
+
+int fl_rpo_service_signal(struct fl_rpo_service *s, int sig)
+{
+	if (!s->pid)
+		return -ESRCH;
+	/* The whole group: a shell's children too. A reaped leader's group may live on. */
+	if (kill(s->builtin ? s->pid : -s->pid, sig) < 0)
+		return -errno;
+	return 0;
+}
+
+int fl_rpo_service_wait_gone(struct fl_rpo_service *s, uint64_t timeout_ns)
+{
+	uint64_t deadline = fl_rpo_now_ns() + timeout_ns;
+
+	while (!fl_rpo_service_gone(s)) {
+		if (fl_rpo_now_ns() >= deadline)
+			return -ETIMEDOUT;
+		nap(1000000);
+	}
+	return 0;
+}
+
+void fl_rpo_service_stop(struct fl_rpo_service *s, uint64_t timeout_ns)
+{
+	if (!s->pid)
+		return;
+	if (!fl_rpo_service_gone(s)) {
+		fl_rpo_service_signal(s, SIGTERM);
+		if (fl_rpo_service_wait_gone(s, timeout_ns)) {
+			fl_rpo_service_signal(s, SIGKILL);
+			fl_rpo_service_wait_gone(s, 5000000000ull);
+		}
+	}
+	/* Whatever the shell left in its group goes too. */
+	if (!s->builtin)
+		kill(-s->pid, SIGKILL);
+}
+
+static int run_health(const char *cmd)
+{
+	int status;
+	pid_t pid;
+
+	pid = fork();
+	if (pid < 0)
+		return -errno;
+	if (pid == 0) {
+		int fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+
+		if (fd >= 0) {
+			dup2(fd, STDIN_FILENO);
+			dup2(fd, STDOUT_FILENO);
+		}
+		execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
+		_exit(127);
+	}
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return -errno;
+	return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -EAGAIN;
+}
+
+int fl_rpo_service_wait_healthy(struct fl_rpo_service *s, struct fl_workload *w,
+				const char *health_cmd, uint64_t timeout_ns,
+				volatile int *interrupted)
+{
+	uint64_t deadline = fl_rpo_now_ns() + timeout_ns;
+
+	for (;;) {
+		int err = health_cmd ? run_health(health_cmd) : fl_workload_ping(w, PING_TIMEOUT_MS);
+
+		if (!err)
+			return 0;
+		/* A shell that exec'ed into a daemonizing server exits 0: not a death. */
+		if (fl_rpo_service_gone(s) && (s->builtin || !WIFEXITED(s->wstatus) ||
+					       WEXITSTATUS(s->wstatus) != 0))
+			return -ECHILD;
+		if (interrupted && *interrupted)
+			return -EINTR;
+		if (fl_rpo_now_ns() >= deadline)
+			return -ETIMEDOUT;
+		nap(HEALTH_PAUSE_NS);
+	}
+}

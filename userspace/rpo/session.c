@@ -1,0 +1,355 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * One `faultline rpo` run: per trial, start the service, load it, break it
+ * at fault_at, restart it, keep the load on until it is back and steady,
+ * read everything back and measure. A trial that cannot go on records
+ * where and why, and the run goes on to the report: a result file is
+ * always written.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <faultline/state.h>
+#include "rpo_priv.h"
+#include "rpo_trial.h"
+
+static volatile sig_atomic_t interrupted;
+
+void fl_rpo_interrupt(void)
+{
+	interrupted = 1;
+}
+
+void fl_rpo_config_defaults(struct fl_rpo_config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->fault = FL_RPO_FAULT_KILL;
+	cfg->fault_at_ns = 2000000000ull;
+	cfg->after_ns = 2000000000ull;
+	cfg->health_timeout_ns = 30000000000ull;
+	cfg->term_timeout_ns = 10000000000ull;
+	cfg->fault_timeout_ns = 30000000000ull;
+	cfg->load.clients = 4;
+	cfg->load.payload_len = 128;
+	cfg->load.seed = 1;
+	cfg->load.op_timeout_ms = 2000;
+	cfg->trials = 1;
+	cfg->rpo_max_ns = 60ull * 1000000000ull;
+	cfg->rto_max_ns = 300ull * 1000000000ull;
+}
+
+static const char *const fault_names[FL_RPO_FAULT__COUNT] = {
+	[FL_RPO_FAULT_KILL] = "kill",
+	[FL_RPO_FAULT_TERM] = "term",
+	[FL_RPO_FAULT_POWERCUT] = "powercut",
+	[FL_RPO_FAULT_CRASHPOINT] = "crashpoint",
+	[FL_RPO_FAULT_DISK_FAIL] = "disk-fail",
+	[FL_RPO_FAULT_OOM] = "oom",
+};
+
+const char *fl_rpo_fault_name(enum fl_rpo_fault f)
+{
+	return (unsigned)f < FL_RPO_FAULT__COUNT ? fault_names[f] : "unknown";
+}
+
+int fl_rpo_fault_from_name(const char *name, enum fl_rpo_fault *ret)
+{
+	for (unsigned i = 0; i < FL_RPO_FAULT__COUNT; i++) {
+		if (!strcmp(name, fault_names[i])) {
+			*ret = (enum fl_rpo_fault)i;
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
+void fl_rpo_trial_fail(struct rpo_trial *t, const char *phase, int err, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (t->out->err)
+		return; /* the first failure is the one that explains */
+	t->out->err = err ? err : -EIO;
+	snprintf(t->out->phase, sizeof(t->out->phase), "%s", phase);
+	va_start(ap, fmt);
+	vsnprintf(t->out->error, sizeof(t->out->error), fmt, ap);
+	va_end(ap);
+}
+
+void fl_rpo_trial_progress(struct rpo_trial *t, const char *phase)
+{
+	uint64_t now = fl_rpo_now_ns(), acked;
+	double rate = 0;
+
+	if (!t->progress)
+		return;
+	acked = t->driver ? fl_rpo_driver_acked(t->driver) : t->last_acked;
+	if (now > t->last_progress_ns && t->last_progress_ns)
+		rate = (double)(acked - t->last_acked) * 1e9 / (double)(now - t->last_progress_ns);
+	t->progress(t->ctx, t->index, phase, acked, rate,
+		    t->out->start_ns ? now - t->out->start_ns : 0);
+	t->last_acked = acked;
+	t->last_progress_ns = now;
+}
+
+/* Wait until ns, reporting progress every 250 ms. false when interrupted. */
+bool fl_rpo_trial_wait(struct rpo_trial *t, uint64_t until, const char *phase)
+{
+	while (!interrupted) {
+		uint64_t now = fl_rpo_now_ns(), step = 250000000ull;
+		struct timespec ts;
+
+		if (now >= until)
+			return true;
+		if (until - now < step)
+			step = until - now;
+		ts.tv_sec = (time_t)(step / 1000000000ull);
+		ts.tv_nsec = (long)(step % 1000000000ull);
+		nanosleep(&ts, NULL);
+		fl_rpo_trial_progress(t, phase);
+	}
+	return false;
+}
+
+volatile int *fl_rpo_interrupted(void)
+{
+	return (volatile int *)&interrupted;
+}
+
+/* Read back everything and judge it against the history. */
+struct readback_ctx {
+	struct fl_readback *v;
+	size_t n, cap;
+	int err;
+};
+
+static int on_record(void *ctx, uint64_t id, const void *payload, size_t len)
+{
+	struct readback_ctx *r = ctx;
+	uint64_t embedded;
+
+	if (r->n == r->cap) {
+		size_t cap = r->cap ? 2 * r->cap : 4096;
+		struct fl_readback *v = realloc(r->v, cap * sizeof(*v));
+
+		if (!v) {
+			r->err = -ENOMEM;
+			return -ENOMEM;
+		}
+		r->v = v;
+		r->cap = cap;
+	}
+	r->v[r->n].id = id;
+	r->v[r->n].intact = id && fl_payload_check(payload, len, &embedded) == 0 && embedded == id;
+	r->n++;
+	return 0;
+}
+
+static void judge(struct rpo_trial *t)
+{
+	struct fl_rpo_trial *o = t->out;
+	struct readback_ctx r = { 0 };
+	char why[256] = "";
+	int err;
+
+	err = fl_workload_read_all(t->w, on_record, &r, why, sizeof(why));
+	if (err || r.err) {
+		fl_rpo_trial_fail(t, "check", err ? err : r.err, "reading back: %s",
+				  why[0] ? why : strerror(-(err ? err : r.err)));
+		free(r.v);
+		return;
+	}
+	o->back = r.v;
+	o->n_back = r.n;
+	err = fl_rpo_check(o->ops, o->n_ops, o->back, o->n_back, o->rto.fault_ns, &o->check);
+	if (err)
+		fl_rpo_trial_fail(t, "check", err, "checking: %s", strerror(-err));
+	fl_rpo_recovery(o->ops, o->n_ops, o->start_ns + FL_RPO_WARMUP_NS, &o->rto);
+}
+
+/* Start the service and wait for it to answer. */
+static int bring_up(struct rpo_trial *t, const char *cmd, const char *phase)
+{
+	char why[256] = "";
+	int err;
+
+	err = fl_rpo_service_start(&t->svc, t->w, cmd, t->cfg->service_log,
+				   t->cgroup_procs[0] ? t->cgroup_procs : NULL, why, sizeof(why));
+	if (err) {
+		fl_rpo_trial_fail(t, phase, err, "the service did not start: %s",
+				  why[0] ? why : strerror(-err));
+		return err;
+	}
+	if (!strcmp(phase, "restart"))
+		t->out->rto.restarted_ns = fl_rpo_now_ns();
+	fl_rpo_trial_progress(t, phase);
+	err = fl_rpo_service_wait_healthy(&t->svc, t->w, t->cfg->health_cmd,
+					  t->cfg->health_timeout_ns, fl_rpo_interrupted());
+	if (err == -ECHILD)
+		fl_rpo_trial_fail(t, phase, err, "the service exited (status %d) before it was healthy%s%s",
+				  t->svc.wstatus, t->cfg->service_log ? "; see " : "",
+				  t->cfg->service_log ? t->cfg->service_log : "");
+	else if (err == -ETIMEDOUT)
+		fl_rpo_trial_fail(t, phase, err, "the service was not healthy within %.1f s",
+				  t->cfg->health_timeout_ns / 1e9);
+	else if (err)
+		fl_rpo_trial_fail(t, phase, err, "interrupted");
+	return err;
+}
+
+static void run_trial(const struct fl_rpo_config *cfg, struct fl_state *st, unsigned index,
+		      struct fl_rpo_trial *out, fl_rpo_progress_cb progress, void *ctx)
+{
+	struct rpo_trial t = {
+		.cfg = cfg, .st = st, .index = index, .out = out,
+		.progress = progress, .ctx = ctx,
+	};
+	struct fl_rpo_load load = cfg->load;
+	char why[256] = "";
+	int err;
+
+	out->seed = cfg->load.seed + index;
+	load.seed = out->seed;
+	err = fl_workload_open(cfg->workload, &t.w, why, sizeof(why));
+	if (err) {
+		fl_rpo_trial_fail(&t, "setup", err, "%s", why);
+		return;
+	}
+	if (fl_rpo_fault_setup(&t))
+		goto out;
+	if (bring_up(&t, cfg->start_cmd, "start"))
+		goto out;
+	err = fl_workload_reset(t.w, why, sizeof(why));
+	if (err) {
+		fl_rpo_trial_fail(&t, "start", err, "cannot empty the store: %s", why);
+		goto out;
+	}
+	fl_rpo_timeline_start(&t);
+
+	err = fl_rpo_driver_start(t.w, &load, &t.driver);
+	if (err) {
+		fl_rpo_trial_fail(&t, "load", err, "cannot start the clients: %s", strerror(-err));
+		goto out;
+	}
+	out->start_ns = fl_rpo_now_ns();
+	if (!fl_rpo_trial_wait(&t, out->start_ns + cfg->fault_at_ns, "load")) {
+		fl_rpo_trial_fail(&t, "load", -EINTR, "interrupted");
+		goto out;
+	}
+
+	if (fl_rpo_fault_inject(&t))
+		goto out;
+	fl_rpo_timeline_stop(&t);
+	if (bring_up(&t, cfg->start_cmd && cfg->restart_cmd ? cfg->restart_cmd : cfg->start_cmd,
+		     "restart"))
+		goto out;
+	out->rto.healthy_ns = fl_rpo_now_ns();
+	if (!fl_rpo_trial_wait(&t, out->rto.healthy_ns + cfg->after_ns, "recovery"))
+		fl_rpo_trial_fail(&t, "recovery", -EINTR, "interrupted");
+out:
+	if (t.driver) {
+		err = fl_rpo_driver_stop(t.driver, &out->ops, &out->n_ops);
+		t.driver = NULL;
+		if (err)
+			fl_rpo_trial_fail(&t, "load", err, "history lost: %s", strerror(-err));
+	}
+	fl_rpo_timeline_stop(&t);
+	/* Read back only from a service that came back. */
+	if (!out->err)
+		judge(&t);
+	fl_rpo_service_stop(&t.svc, cfg->term_timeout_ns);
+	if (t.svc.builtin)
+		fl_workload_stopped(t.w);
+	fl_rpo_fault_teardown(&t);
+	fl_rpo_trial_progress(&t, out->err ? "failed" : "done");
+	fl_workload_close(t.w);
+}
+
+static void summarize(struct fl_rpo_result *r)
+{
+	uint64_t *rpo = calloc(r->n_trials + 1, sizeof(*rpo));
+	uint64_t *rto = calloc(r->n_trials + 1, sizeof(*rto));
+	size_t n = 0;
+
+	r->rpo_met = r->rto_met = true;
+	if (!rpo || !rto)
+		goto out;
+	for (size_t i = 0; i < r->n_trials; i++) {
+		const struct fl_rpo_trial *t = &r->trials[i];
+
+		if (t->err) {
+			/* A trial that did not finish meets no objective. */
+			r->rpo_met = r->rto_met = false;
+			continue;
+		}
+		rpo[n] = t->check.rpo_ns;
+		rto[n] = fl_rpo_rto_ns(&t->rto);
+		n++;
+	}
+	r->n_measured = n;
+	if (n) {
+		fl_rpo_stats(rpo, n, &r->rpo);
+		fl_rpo_stats(rto, n, &r->rto);
+		r->mttr_ns = r->rto.mean;
+		if (r->rpo.max > r->cfg.rpo_max_ns)
+			r->rpo_met = false;
+		if (r->rto.max > r->cfg.rto_max_ns)
+			r->rto_met = false;
+	}
+out:
+	free(rpo);
+	free(rto);
+}
+
+int fl_rpo_run(const struct fl_rpo_config *cfg, fl_rpo_progress_cb progress, void *ctx,
+	       struct fl_rpo_result **ret)
+{
+	struct fl_rpo_result *r;
+	struct fl_state *st = NULL;
+	int err;
+
+	if (!cfg->workload || !cfg->trials || !cfg->load.clients)
+		return -EINVAL;
+	r = calloc(1, sizeof(*r));
+	if (!r)
+		return -ENOMEM;
+	r->cfg = *cfg;
+	r->trials = calloc(cfg->trials, sizeof(*r->trials));
+	if (!r->trials) {
+		free(r);
+		return -ENOMEM;
+	}
+	/* Mounts, cgroups and stopped processes are recorded: nothing outlives a killed run. */
+	err = fl_state_open(NULL, &st);
+	if (err) {
+		fl_rpo_result_free(r);
+		return err;
+	}
+	interrupted = 0;
+	for (unsigned i = 0; i < cfg->trials; i++) {
+		run_trial(cfg, st, i, &r->trials[i], progress, ctx);
+		r->n_trials++;
+		if (interrupted)
+			break;
+	}
+	fl_state_close(st);
+	summarize(r);
+	*ret = r;
+	return 0;
+}
+
+void fl_rpo_result_free(struct fl_rpo_result *r)
+{
+	if (!r)
+		return;
+	for (size_t i = 0; i < r->n_trials; i++) {
+		free(r->trials[i].ops);
+		free(r->trials[i].back);
+	}
+	free(r->trials);
+	free(r);
+}
