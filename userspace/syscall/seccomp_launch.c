@@ -44,7 +44,10 @@ static int resolve(const char *file, char *buf, size_t len)
 
 	if (strchr(file, '/')) {
 		n = snprintf(buf, len, "%s", file);
-		return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
+		if (n < 0 || (size_t)n >= len)
+			return -ENAMETOOLONG;
+		/* Say now what execve would say in the child, where nobody hears it. */
+		return access(buf, X_OK) ? -errno : 0;
 	}
 	if (!path)
 		path = "/usr/local/bin:/usr/bin:/bin";
@@ -124,7 +127,35 @@ static __attribute__((noreturn)) void child(int sock, pid_t parent, const struct
 		_exit(127);
 	/* sock and lfd are O_CLOEXEC: the command sees neither. */
 	execve(path, argv, environ);
-	_exit(127);
+	/* sock is still open only if execve failed: tell the parent why. */
+	lfd = errno;
+	send(sock, &lfd, sizeof(lfd), MSG_NOSIGNAL);
+	_exit(lfd == ENOENT ? 127 : 126);
+}
+
+/* Does a rule name execve? Then waiting for the exec would wait on ourselves. */
+static bool names_exec(const struct fl_rule *rules, size_t n_rules)
+{
+	for (size_t i = 0; i < n_rules; i++)
+		for (unsigned j = 0; j < rules[i].n_ops; j++)
+			if (!strncmp(rules[i].ops[j], "execve", 6))
+				return true;
+	return false;
+}
+
+/*
+ * After the go-ahead: EOF means the exec succeeded (the socket was
+ * O_CLOEXEC), an int is the errno of a failed execve.
+ */
+static int exec_result(int sock)
+{
+	int code;
+	ssize_t n;
+
+	do
+		n = recv(sock, &code, sizeof(code), 0);
+	while (n < 0 && errno == EINTR);
+	return n == sizeof(code) ? -code : 0;
 }
 
 static __attribute__((noreturn)) void watchdog(int rfd, int pidfd, pid_t pgid)
@@ -246,6 +277,11 @@ int fl_sc_launch(const struct fl_rule *rules, size_t n_rules, char *const argv[]
 	if (send(sv[0], &go, 1, MSG_NOSIGNAL) != 1) {
 		err = -errno ? -errno : -EPIPE;
 		goto kill_child;
+	}
+	if (!names_exec(rules, n_rules)) {
+		err = exec_result(sv[0]);
+		if (err)
+			goto kill_child;
 	}
 	*ret = l;
 	err = 0;
