@@ -74,14 +74,15 @@ struct fl_rto {
 	uint64_t stopped_ns;     /* the service was seen gone (or the fault returned) */
 	uint64_t restarted_ns;   /* the restarted service process exists */
 	uint64_t healthy_ns;     /* its first successful health check */
-	uint64_t first_ok_ns;    /* the first write acknowledged after the fault */
+	uint64_t first_ok_ns;    /* the first write acknowledged that was invoked after
+				    the service was seen gone (stopped_ns; fault_ns if 0) */
 	uint64_t steady_ns;      /* throughput back to 90% of the pre-fault level */
 };
 
 #define FL_RPO_BUCKET_NS (100ull * 1000 * 1000)
 
 /*
- * From the history: first_ok_ns (first OK completing after fault_ns) and
+ * From the history: first_ok_ns (see struct fl_rto) and
  * steady_ns (start of the first 100 ms bucket after first_ok whose
  * acknowledgements reach 90% of the mean per-bucket rate before the fault,
  * measured over [warmup_ns, fault_ns)). Other fields are left as given.

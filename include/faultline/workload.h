@@ -5,7 +5,9 @@
  * holds after recovery. One interface, one adapter per scheme:
  *
  *   file:PATH?fsync=always|interval=DUR|never   append-only log, built in
+ *                                               (default fsync=always)
  *   sqlite:PATH?synchronous=..&journal_mode=..  libsqlite3, built in
+ *                                               (default FULL, DELETE)
  *   redis://HOST:PORT[/DB]                      hiredis
  *   postgres://...  (a libpq conninfo URI)      libpq
  *   exec:CMD                                    any client, line protocol
@@ -13,7 +15,8 @@
  * Built-in stores (file, sqlite) have no server: faultline forks a writer
  * process that is "the service" (it can be killed, its data dir can be on
  * faultfs) and talks to it with the exec line protocol. Connections are
- * used by one thread at a time; a workload may have many.
+ * used by one thread at a time; a workload may have many. The line
+ * protocol: docs/rpo-exec-protocol.md.
  *
  * Every call returns 0 or a negative errno and prints nothing; where a
  * reason helps, errbuf (may be NULL) gets one line.
@@ -44,8 +47,11 @@ const char *fl_workload_describe(const struct fl_workload *w);
 
 /*
  * Built-in stores: start the writer process that serves them (the
- * "service"), with the store at the spec's path. ret_pid: its pid. For
- * the other schemes -EOPNOTSUPP: the user's --start runs the service.
+ * "service"), with the store at the spec's path. ret_pid: its pid, once it
+ * answers PING (at most 5 s; a writer that failed is reaped here and
+ * errbuf says why). The writer gets SIGKILL when the calling thread exits
+ * (PR_SET_PDEATHSIG): start it from a thread that outlives it. For the
+ * other schemes -EOPNOTSUPP: the user's --start runs the service.
  */
 bool fl_workload_builtin(const struct fl_workload *w);
 int fl_workload_start(struct fl_workload *w, pid_t *ret_pid, char *errbuf, size_t errlen);

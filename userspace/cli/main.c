@@ -22,7 +22,7 @@ static const struct command commands[] = {
 	{ "syscall", cmd_syscall, "make chosen syscalls of chosen processes fail, stall or crash" },
 	{ "cleanup", cmd_cleanup, "remove everything a dead faultline session left installed" },
 	{ "fs", cmd_fs, "control a faultfs mount: faults, power cut, status, write log" },
-	/* RPO_PENDING { "rpo", cmd_rpo, "measure the data-loss window (RPO) and recovery time (RTO) of a service" }, */
+	{ "rpo", cmd_rpo, "measure the data-loss window (RPO) and recovery time (RTO) of a service" },
 };
 
 void fl_cli_error(const char *fmt, ...)

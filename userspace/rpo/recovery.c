@@ -17,6 +17,8 @@ void fl_rpo_recovery(const struct fl_op *ops, size_t n_ops, uint64_t warmup_ns,
 		     struct fl_rto *rto)
 {
 	uint64_t fault = rto->fault_ns, first_ok = UINT64_MAX, last = 0, pre = 0;
+	/* Acks of calls that were in flight at the fault belong to the old service. */
+	uint64_t after = rto->stopped_ns > fault ? rto->stopped_ns : fault;
 	uint32_t *buckets = NULL;
 	size_t n_buckets;
 	double baseline;
@@ -26,7 +28,7 @@ void fl_rpo_recovery(const struct fl_op *ops, size_t n_ops, uint64_t warmup_ns,
 
 		if (op->outcome != FL_OP_OK)
 			continue;
-		if (op->complete_ns >= fault && op->complete_ns < first_ok)
+		if (op->invoke_ns >= after && op->complete_ns < first_ok)
 			first_ok = op->complete_ns;
 		if (op->complete_ns > last)
 			last = op->complete_ns;

@@ -177,6 +177,9 @@ static int bring_up(struct rpo_trial *t, const char *cmd, const char *phase)
 	char why[256] = "";
 	int err;
 
+	/* The built-in writer that died is forgotten before a new one starts. */
+	if (t->svc.builtin && fl_rpo_service_gone(&t->svc))
+		fl_workload_stopped(t->w);
 	err = fl_rpo_service_start(&t->svc, t->w, cmd, t->cfg->service_log,
 				   t->cgroup_procs[0] ? t->cgroup_procs : NULL, why, sizeof(why));
 	if (err) {

@@ -1,0 +1,147 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Workload specs: schemes, URL options, the normalised description, and
+ * the one-line reasons a spec is refused. Nothing is started here.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include <faultline/workload.h>
+
+static void accepts(const char *spec, const char *scheme, const char *desc, bool builtin)
+{
+	struct fl_workload *w = NULL;
+	char why[256] = "";
+
+	if (fl_workload_open(spec, &w, why, sizeof(why)))
+		fail_msg("'%s' refused: %s", spec, why);
+	assert_string_equal(fl_workload_scheme(w), scheme);
+	assert_string_equal(fl_workload_describe(w), desc);
+	assert_int_equal(fl_workload_builtin(w), builtin);
+	fl_workload_close(w);
+}
+
+static void refuses(const char *spec, const char *reason)
+{
+	struct fl_workload *w = (struct fl_workload *)0x1;
+	char why[256] = "";
+
+	assert_int_equal(fl_workload_open(spec, &w, why, sizeof(why)), -EINVAL);
+	assert_ptr_equal(w, (struct fl_workload *)0x1); /* untouched */
+	if (strcmp(why, reason))
+		fail_msg("'%s': got \"%s\", want \"%s\"", spec, why, reason);
+	/* errbuf is optional. */
+	assert_int_equal(fl_workload_open(spec, &w, NULL, 0), -EINVAL);
+}
+
+static void test_file_specs(void **state)
+{
+	(void)state;
+	accepts("file:/var/tmp/log", "file", "file:/var/tmp/log?fsync=always", true);
+	accepts("file:log?fsync=never", "file", "file:log?fsync=never", true);
+	accepts("file:/a/b?fsync=interval=100ms", "file", "file:/a/b?fsync=interval=100ms", true);
+	accepts("file:/a/b?fsync=interval=1.5s", "file", "file:/a/b?fsync=interval=1500ms", true);
+	/* The last one counts. */
+	accepts("file:/a?fsync=never&fsync=always", "file", "file:/a?fsync=always", true);
+}
+
+static void test_file_errors(void **state)
+{
+	(void)state;
+	refuses("file:", "file: missing path (file:PATH?fsync=...)");
+	refuses("file:?fsync=never", "file: missing path (file:PATH?fsync=...)");
+	refuses("file:/a?fsync=sometimes",
+		"file: fsync=sometimes: expected always, interval=DUR or never");
+	refuses("file:/a?fsync=interval=0ms",
+		"file: fsync=interval=0ms: the interval must be above zero");
+	refuses("file:/a?fsync=interval=10",
+		"file: fsync=interval=10: missing unit (use ns, us, ms, s, m or h)");
+	refuses("file:/a?sync=always", "file: unknown option 'sync' (expected fsync=)");
+}
+
+static void test_sqlite_specs(void **state)
+{
+	(void)state;
+	accepts("sqlite:/var/tmp/t.db", "sqlite",
+		"sqlite:/var/tmp/t.db?synchronous=FULL&journal_mode=DELETE", true);
+	accepts("sqlite:t.db?synchronous=off&journal_mode=wal", "sqlite",
+		"sqlite:t.db?synchronous=OFF&journal_mode=WAL", true);
+	accepts("sqlite:t.db?journal_mode=TRUNCATE&synchronous=EXTRA", "sqlite",
+		"sqlite:t.db?synchronous=EXTRA&journal_mode=TRUNCATE", true);
+}
+
+static void test_sqlite_errors(void **state)
+{
+	(void)state;
+	refuses("sqlite:/t.db?synchronous=FAST",
+		"sqlite: synchronous=FAST: expected OFF, NORMAL, FULL or EXTRA");
+	refuses("sqlite:/t.db?journal_mode=fast",
+		"sqlite: journal_mode=fast: "
+		"expected DELETE, TRUNCATE, PERSIST, MEMORY, WAL or OFF");
+	refuses("sqlite:/t.db?synchronous",
+		"sqlite: synchronous=: expected OFF, NORMAL, FULL or EXTRA");
+	refuses("sqlite:/t.db?cache=shared",
+		"sqlite: unknown option 'cache' (expected synchronous= or journal_mode=)");
+	refuses("sqlite:", "sqlite: missing path (sqlite:PATH?synchronous=...&journal_mode=...)");
+}
+
+static void test_exec_specs(void **state)
+{
+	struct fl_workload *w;
+	pid_t pid = 1234;
+
+	(void)state;
+	accepts("exec:python3 client.py --db 'x?y=z'", "exec",
+		"exec:python3 client.py --db 'x?y=z'", false);
+	refuses("exec:", "exec: missing command (exec:CMD)");
+
+	/* Not built in: the user's --start runs the service. */
+	assert_int_equal(fl_workload_open("exec:true", &w, NULL, 0), 0);
+	assert_int_equal(fl_workload_start(w, &pid, NULL, 0), -EOPNOTSUPP);
+	assert_int_equal(pid, 1234);
+	fl_workload_close(w);
+}
+
+static void test_unknown_schemes(void **state)
+{
+	(void)state;
+	refuses("", "empty workload spec");
+	refuses("mysql://localhost", "workload 'mysql://localhost': unknown scheme "
+		"(expected file:, sqlite:, exec:)");
+	refuses("/var/tmp/log", "workload '/var/tmp/log': unknown scheme "
+		"(expected file:, sqlite:, exec:)");
+	refuses("FILE:/x", "workload 'FILE:/x': unknown scheme (expected file:, sqlite:, exec:)");
+}
+
+static void test_builtin_not_started_refuses_connections(void **state)
+{
+	struct fl_workload *w;
+	struct fl_wl_conn *c = (struct fl_wl_conn *)0x1;
+
+	(void)state;
+	assert_int_equal(fl_workload_open("file:/nonexistent/dir/log", &w, NULL, 0), 0);
+	assert_int_equal(fl_workload_ping(w, 100), -ECONNREFUSED);
+	assert_int_equal(fl_workload_connect(w, &c, NULL, 0), -ECONNREFUSED);
+	assert_ptr_equal(c, (struct fl_wl_conn *)0x1);
+	fl_workload_close(w);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_file_specs),
+		cmocka_unit_test(test_file_errors),
+		cmocka_unit_test(test_sqlite_specs),
+		cmocka_unit_test(test_sqlite_errors),
+		cmocka_unit_test(test_exec_specs),
+		cmocka_unit_test(test_unknown_schemes),
+		cmocka_unit_test(test_builtin_not_started_refuses_connections),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,422 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * faultline rpo: drive writes into a service, break it, restart it, and
+ * report what was lost (RPO) and how long it took to come back (RTO),
+ * against objectives, so the command can gate a CI pipeline.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <jansson.h>
+#include <faultline/rpo_session.h>
+#include <faultline/rule.h>
+
+#include "cli/cli.h"
+
+#define EXIT_VIOLATED 1
+#define EXIT_USAGE    2
+#define EXIT_TRIAL    3   /* a trial could not finish; the result says why */
+#define EXIT_INTERNAL 125
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"Usage: faultline rpo --workload SPEC [--start CMD] --fault KIND [OPTIONS]\n"
+		"\n"
+		"Drive writes into a service, break it at --fault-at, restart it, read\n"
+		"everything back, and report which acknowledged writes were lost (RPO) and how\n"
+		"long the service took to come back (RTO), against objectives.\n"
+		"\n"
+		"Workloads (SPEC):\n"
+		"  file:PATH?fsync=always|interval=DUR|never   built-in append-only log\n"
+		"  sqlite:PATH?synchronous=OFF|NORMAL|FULL|EXTRA&journal_mode=MODE   built-in\n"
+		"  redis://HOST:PORT[/DB]        postgres://USER@HOST:PORT/DB (libpq URI)\n"
+		"  exec:CMD                      a client speaking the line protocol\n"
+		"Built-in workloads run their own writer process (the service); the others\n"
+		"need --start.\n"
+		"\n"
+		"Faults (--fault):\n"
+		"  kill             SIGKILL the service's process group\n"
+		"  term             SIGTERM, SIGKILL after --term-timeout\n"
+		"  powercut         SIGKILL, then a faultfs power cut (implies --faultfs)\n"
+		"  crashpoint=RULE  a syscall rule, e.g. crashpoint=fsync:signal=SIGKILL:when=50\n"
+		"  disk-fail        faultfs fails every operation with EIO (implies --faultfs)\n"
+		"  oom              the service's memory limit is squeezed until an OOM kill\n"
+		"\n"
+		"Service:\n"
+		"      --start CMD          start the service (sh -c, own process group)\n"
+		"      --restart CMD        restart it after the fault (default: --start)\n"
+		"      --health CMD         healthy when CMD exits 0 (default: the workload's ping)\n"
+		"  -d, --data-dir DIR       the service's data directory (default: the store's)\n"
+		"      --faultfs            mount faultfs over --data-dir for the run\n"
+		"      --service-log FILE   append the service's output to FILE\n"
+		"Load and timing:\n"
+		"  -c, --clients N          concurrent clients (default 4)\n"
+		"  -r, --rate N             total writes per second (default: as fast as it goes)\n"
+		"      --payload BYTES      bytes per write (default 128)\n"
+		"      --fault-at DUR       fault after DUR of load (default 2s)\n"
+		"      --after DUR          load kept on after the restart is healthy (default 2s)\n"
+		"      --health-timeout DUR (default 30s)   --term-timeout DUR (default 10s)\n"
+		"Trials and objectives:\n"
+		"  -n, --trials N           repeat with seeds SEED, SEED+1, ... (default 1)\n"
+		"  -s, --seed N             (default 1)\n"
+		"      --rpo-max DUR        objective (default 1m)\n"
+		"      --rto-max DUR        objective (default 5m)\n"
+		"Output:\n"
+		"  -o, --output FILE        write the JSON result (schema faultline-rpo/1) to FILE\n"
+		"  -j, --json               print the JSON result on stdout\n"
+		"  -q, --quiet              no progress line\n"
+		"  -h, --help               this help\n"
+		"\n"
+		"The JSON result holds every operation (id, client, invoke and completion time,\n"
+		"outcome) and every record read back, so another checker can judge it again.\n"
+		"Exit status: 0 objectives met, 1 an objective was violated, 2 bad usage,\n"
+		"3 a trial could not finish (the result says where and why), 125 faultline\n"
+		"failed. Needs root for faultfs, crash points and oom.\n"
+		"Example:\n"
+		"  faultline rpo -w 'sqlite:/var/tmp/db/x.db?synchronous=OFF' -d /var/tmp/db \\\n"
+		"      --fault powercut --trials 3 -o result.json\n");
+}
+
+struct opts {
+	struct fl_rpo_config cfg;
+	const char *output;
+	bool json, quiet;
+};
+
+static int duration(const char *opt, const char *val, uint64_t *ret)
+{
+	if (fl_parse_duration(val, ret)) {
+		fl_cli_error("rpo: %s: invalid duration '%s' (e.g. 500ms, 30s, 5m)", opt, val);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int count(const char *opt, const char *val, unsigned long max, unsigned long *ret)
+{
+	char *end;
+
+	errno = 0;
+	*ret = strtoul(val, &end, 10);
+	if (errno || *end || !*val || *ret == 0 || *ret > max) {
+		fl_cli_error("rpo: %s: expected a number from 1 to %lu, got '%s'", opt, max, val);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int set_fault(struct fl_rpo_config *cfg, const char *val)
+{
+	const char *eq = strchr(val, '=');
+	char name[32];
+
+	snprintf(name, sizeof(name), "%.*s", eq ? (int)(eq - val) : (int)strlen(val), val);
+	if (fl_rpo_fault_from_name(name, &cfg->fault)) {
+		fl_cli_error("rpo: --fault: unknown fault '%s' (kill, term, powercut, crashpoint=RULE, disk-fail, oom)",
+			     name);
+		return -EINVAL;
+	}
+	if (cfg->fault == FL_RPO_FAULT_CRASHPOINT) {
+		struct fl_rule_error err = { 0 };
+		struct fl_rule rule;
+
+		if (!eq || !eq[1]) {
+			fl_cli_error("rpo: --fault crashpoint needs a rule: crashpoint=fsync:signal=SIGKILL:when=50");
+			return -EINVAL;
+		}
+		if (fl_rule_parse(eq + 1, &rule, &err)) {
+			fl_cli_error("rpo: --fault crashpoint=%s: %s", eq + 1, err.message);
+			return -EINVAL;
+		}
+		cfg->crashpoint = eq + 1;
+	} else if (eq) {
+		fl_cli_error("rpo: --fault %s takes no value", name);
+		return -EINVAL;
+	}
+	if (cfg->fault == FL_RPO_FAULT_POWERCUT || cfg->fault == FL_RPO_FAULT_DISK_FAIL)
+		cfg->faultfs = true;
+	return 0;
+}
+
+enum {
+	O_START = 256, O_RESTART, O_HEALTH, O_FAULTFS, O_SERVICE_LOG, O_PAYLOAD, O_FAULT_AT,
+	O_AFTER, O_HEALTH_TIMEOUT, O_TERM_TIMEOUT, O_RPO_MAX, O_RTO_MAX,
+};
+
+static int parse_args(int argc, char **argv, const struct fl_cli *cli, struct opts *o)
+{
+	static const struct option longopts[] = {
+		{ "workload", required_argument, NULL, 'w' },
+		{ "start", required_argument, NULL, O_START },
+		{ "restart", required_argument, NULL, O_RESTART },
+		{ "health", required_argument, NULL, O_HEALTH },
+		{ "data-dir", required_argument, NULL, 'd' },
+		{ "faultfs", no_argument, NULL, O_FAULTFS },
+		{ "service-log", required_argument, NULL, O_SERVICE_LOG },
+		{ "fault", required_argument, NULL, 'F' },
+		{ "clients", required_argument, NULL, 'c' },
+		{ "rate", required_argument, NULL, 'r' },
+		{ "payload", required_argument, NULL, O_PAYLOAD },
+		{ "fault-at", required_argument, NULL, O_FAULT_AT },
+		{ "after", required_argument, NULL, O_AFTER },
+		{ "health-timeout", required_argument, NULL, O_HEALTH_TIMEOUT },
+		{ "term-timeout", required_argument, NULL, O_TERM_TIMEOUT },
+		{ "trials", required_argument, NULL, 'n' },
+		{ "seed", required_argument, NULL, 's' },
+		{ "rpo-max", required_argument, NULL, O_RPO_MAX },
+		{ "rto-max", required_argument, NULL, O_RTO_MAX },
+		{ "output", required_argument, NULL, 'o' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	struct fl_rpo_config *cfg = &o->cfg;
+	unsigned long n;
+	bool have_fault = false;
+	char *end;
+	int c;
+
+	fl_rpo_config_defaults(cfg);
+	o->json = cli->json;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "w:d:F:c:r:n:s:o:jqh", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'w': cfg->workload = optarg; break;
+		case O_START: cfg->start_cmd = optarg; break;
+		case O_RESTART: cfg->restart_cmd = optarg; break;
+		case O_HEALTH: cfg->health_cmd = optarg; break;
+		case 'd': cfg->data_dir = optarg; break;
+		case O_FAULTFS: cfg->faultfs = true; break;
+		case O_SERVICE_LOG: cfg->service_log = optarg; break;
+		case 'F':
+			if (set_fault(cfg, optarg))
+				return -EINVAL;
+			have_fault = true;
+			break;
+		case 'c':
+			if (count("--clients", optarg, 1024, &n))
+				return -EINVAL;
+			cfg->load.clients = (unsigned)n;
+			break;
+		case 'r':
+			cfg->load.rate = strtod(optarg, &end);
+			if (*end || !(cfg->load.rate > 0)) {
+				fl_cli_error("rpo: --rate: expected writes per second > 0, got '%s'", optarg);
+				return -EINVAL;
+			}
+			break;
+		case O_PAYLOAD:
+			if (count("--payload", optarg, FL_PAYLOAD_MAX, &n))
+				return -EINVAL;
+			if (n < FL_PAYLOAD_MIN) {
+				fl_cli_error("rpo: --payload: at least %d bytes (id and checksum)", FL_PAYLOAD_MIN);
+				return -EINVAL;
+			}
+			cfg->load.payload_len = n;
+			break;
+		case O_FAULT_AT:
+			if (duration("--fault-at", optarg, &cfg->fault_at_ns))
+				return -EINVAL;
+			break;
+		case O_AFTER:
+			if (duration("--after", optarg, &cfg->after_ns))
+				return -EINVAL;
+			break;
+		case O_HEALTH_TIMEOUT:
+			if (duration("--health-timeout", optarg, &cfg->health_timeout_ns))
+				return -EINVAL;
+			break;
+		case O_TERM_TIMEOUT:
+			if (duration("--term-timeout", optarg, &cfg->term_timeout_ns))
+				return -EINVAL;
+			break;
+		case 'n':
+			if (count("--trials", optarg, 10000, &n))
+				return -EINVAL;
+			cfg->trials = (unsigned)n;
+			break;
+		case 's':
+			errno = 0;
+			cfg->load.seed = strtoull(optarg, &end, 0);
+			if (errno || *end || !*optarg) {
+				fl_cli_error("rpo: --seed: '%s' is not a number", optarg);
+				return -EINVAL;
+			}
+			break;
+		case O_RPO_MAX:
+			if (duration("--rpo-max", optarg, &cfg->rpo_max_ns))
+				return -EINVAL;
+			break;
+		case O_RTO_MAX:
+			if (duration("--rto-max", optarg, &cfg->rto_max_ns))
+				return -EINVAL;
+			break;
+		case 'o': o->output = optarg; break;
+		case 'j': o->json = true; break;
+		case 'q': o->quiet = true; break;
+		case 'h':
+			usage(stdout);
+			return 1;
+		default:
+			fl_cli_error("rpo: see 'faultline rpo --help'");
+			return -EINVAL;
+		}
+	}
+	if (optind < argc) {
+		fl_cli_error("rpo: unexpected argument '%s'", argv[optind]);
+		return -EINVAL;
+	}
+	if (!cfg->workload) {
+		fl_cli_error("rpo: no workload: give --workload (e.g. 'file:/var/tmp/rpo/log?fsync=always')");
+		return -EINVAL;
+	}
+	if (!have_fault) {
+		fl_cli_error("rpo: no fault: give --fault kill|term|powercut|crashpoint=RULE|disk-fail|oom");
+		return -EINVAL;
+	}
+	if (cfg->faultfs && !cfg->data_dir) {
+		fl_cli_error("rpo: --fault %s and --faultfs need --data-dir (the directory faultfs mounts over)",
+			     fl_rpo_fault_name(cfg->fault));
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static bool tty;
+
+static void on_progress(void *ctx, unsigned trial, const char *phase, uint64_t acked,
+			double ops_per_s, uint64_t elapsed_ns)
+{
+	const struct opts *o = ctx;
+
+	if (!tty)
+		return;
+	fprintf(stderr, "\r\033[Ktrial %u/%u  %-9s %10llu acked  %8.0f ops/s  %6.1f s", trial + 1,
+		o->cfg.trials, phase, (unsigned long long)acked, ops_per_s, elapsed_ns / 1e9);
+	if (!strcmp(phase, "done") || !strcmp(phase, "failed"))
+		fputc('\n', stderr);
+}
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	fl_rpo_interrupt();
+}
+
+static void ms(char *buf, size_t len, uint64_t ns)
+{
+	if (ns == UINT64_MAX)
+		snprintf(buf, len, "-");
+	else
+		snprintf(buf, len, "%.1f ms", ns / 1e6);
+}
+
+static void print_summary(const struct fl_rpo_result *r, const struct opts *o)
+{
+	char a[32], b[32], c[32], d[32];
+
+	for (size_t i = 0; i < r->n_trials; i++) {
+		const struct fl_rpo_trial *t = &r->trials[i];
+		const struct fl_check *k = &t->check;
+
+		if (t->err) {
+			fprintf(stderr, "trial %zu: FAILED in %s: %s\n", i + 1, t->phase, t->error);
+			continue;
+		}
+		ms(a, sizeof(a), k->rpo_ns);
+		ms(b, sizeof(b), fl_rpo_rto_ns(&t->rto));
+		fprintf(stderr,
+			"trial %zu (seed %llu): %llu acknowledged, %llu lost, %llu recovered, %llu unexpected; RPO %s (%llu writes, %llu bytes); RTO %s\n",
+			i + 1, (unsigned long long)t->seed, (unsigned long long)k->acknowledged,
+			(unsigned long long)k->lost, (unsigned long long)k->recovered,
+			(unsigned long long)k->unexpected, a, (unsigned long long)k->rpo_writes,
+			(unsigned long long)k->rpo_bytes, b);
+		if (k->n_lost_sample) {
+			fprintf(stderr, "  lost ids:");
+			for (size_t j = 0; j < k->n_lost_sample; j++)
+				fprintf(stderr, " %llu", (unsigned long long)k->lost_sample[j]);
+			fprintf(stderr, "%s\n", k->lost > k->n_lost_sample ? " ..." : "");
+		}
+		if (t->timeline.seen) {
+			ms(c, sizeof(c), t->timeline.exposure_ns);
+			fprintf(stderr, "  kernel: %llu writes, %llu barriers; exposure at the fault %s; %llu acknowledged before a barrier covered them%s%s\n",
+				(unsigned long long)t->timeline.writes,
+				(unsigned long long)t->timeline.barriers,
+				t->timeline.barrier_seen ? c : "(no barrier)",
+				(unsigned long long)t->timeline.acked_uncovered,
+				t->timeline.note[0] ? "; " : "", t->timeline.note);
+		}
+	}
+	if (r->n_measured) {
+		ms(a, sizeof(a), r->rpo.median);
+		ms(b, sizeof(b), r->rpo.max);
+		ms(c, sizeof(c), r->rto.median);
+		ms(d, sizeof(d), r->rto.max);
+		fprintf(stderr, "RPO median %s, max %s; RTO median %s, max %s", a, b, c, d);
+		if (r->n_measured > 1) {
+			ms(a, sizeof(a), r->rpo.p95);
+			ms(b, sizeof(b), r->rto.p95);
+			ms(c, sizeof(c), r->mttr_ns);
+			fprintf(stderr, "; p95 RPO %s, RTO %s; MTTR %s", a, b, c);
+		}
+		fputc('\n', stderr);
+	}
+	ms(a, sizeof(a), r->cfg.rpo_max_ns);
+	ms(b, sizeof(b), r->cfg.rto_max_ns);
+	fprintf(stderr, "objectives: RPO <= %s %s, RTO <= %s %s\n", a, r->rpo_met ? "met" : "VIOLATED",
+		b, r->rto_met ? "met" : "VIOLATED");
+	if (o->output)
+		fprintf(stderr, "result (with every operation): %s\n", o->output);
+}
+
+int cmd_rpo(int argc, char **argv, const struct fl_cli *cli)
+{
+	struct fl_rpo_result *r = NULL;
+	struct sigaction sa = { .sa_handler = on_signal };
+	struct opts o = { 0 };
+	bool trial_failed = false;
+	json_t *doc = NULL;
+	int err, ret;
+
+	err = parse_args(argc, argv, cli, &o);
+	if (err)
+		return err > 0 ? 0 : EXIT_USAGE;
+	tty = !o.quiet && isatty(STDERR_FILENO);
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+
+	err = fl_rpo_run(&o.cfg, on_progress, &o, &r);
+	if (err) {
+		fl_cli_error("rpo: cannot run: %s", strerror(-err));
+		return EXIT_INTERNAL;
+	}
+	doc = fl_rpo_result_json(r);
+	ret = EXIT_INTERNAL;
+	if (o.output && json_dump_file(doc, o.output, JSON_COMPACT)) {
+		fl_cli_error("rpo: cannot write '%s': %s", o.output, strerror(errno));
+		goto out;
+	}
+	if (o.json) {
+		json_dumpf(doc, stdout, JSON_COMPACT);
+		fputc('\n', stdout);
+	}
+	print_summary(r, &o);
+	for (size_t i = 0; i < r->n_trials; i++)
+		trial_failed |= r->trials[i].err != 0;
+	if (trial_failed)
+		ret = EXIT_TRIAL;
+	else
+		ret = r->rpo_met && r->rto_met ? 0 : EXIT_VIOLATED;
+out:
+	json_decref(doc);
+	fl_rpo_result_free(r);
+	return ret;
+}

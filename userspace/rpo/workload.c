@@ -1,0 +1,234 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * Workload specs and dispatch: the scheme picks an adapter from the table,
+ * the adapter parses the rest; every other call goes through its ops.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "workload_priv.h"
+
+static const struct fl_wl_adapter *const adapters[] = {
+	&fl_wl_file_adapter,
+	&fl_wl_sqlite_adapter,
+	&fl_wl_exec_adapter,
+	/* Slots: uncomment once wl_redis.c / wl_postgres.c define them. */
+	/* &fl_wl_redis_adapter, */
+	/* &fl_wl_postgres_adapter, */
+};
+
+#define N_ADAPTERS (sizeof(adapters) / sizeof(adapters[0]))
+
+uint64_t fl_wl_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+int fl_wl_err(const struct fl_workload *w, int err, char *errbuf, size_t errlen,
+	      const char *fmt, ...)
+{
+	va_list ap;
+	int n = 0;
+
+	if (!errbuf || !errlen)
+		return err;
+	if (w && w->ad)
+		n = snprintf(errbuf, errlen, "%s: ", w->ad->scheme);
+	if (n < 0 || (size_t)n >= errlen)
+		return err;
+	va_start(ap, fmt);
+	vsnprintf(errbuf + n, errlen - n, fmt, ap);
+	va_end(ap);
+	return err;
+}
+
+int fl_wl_set_desc(struct fl_workload *w, const char *fmt, ...)
+{
+	va_list ap;
+	char *s;
+	int n;
+
+	va_start(ap, fmt);
+	n = vasprintf(&s, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return -ENOMEM;
+	free(w->desc);
+	w->desc = s;
+	return 0;
+}
+
+bool fl_wl_query_next(char **cursor, char **key, char **val)
+{
+	char *s = *cursor, *amp, *eq;
+
+	while (s && *s == '&')
+		s++;
+	if (!s || !*s)
+		return false;
+	amp = strchr(s, '&');
+	if (amp)
+		*amp = '\0';
+	*cursor = amp ? amp + 1 : NULL;
+	*key = s;
+	eq = strchr(s, '=');
+	if (eq) {
+		*eq = '\0';
+		*val = eq + 1;
+	} else {
+		*val = s + strlen(s);
+	}
+	return true;
+}
+
+const char *fl_wl_pick(const char *val, const char *const *list)
+{
+	for (; *list; list++)
+		if (!strcasecmp(val, *list))
+			return *list;
+	return NULL;
+}
+
+static const struct fl_wl_adapter *find_adapter(const char *spec, size_t *ret_prefix)
+{
+	for (size_t i = 0; i < N_ADAPTERS; i++) {
+		for (const char *const *p = adapters[i]->prefixes; *p; p++) {
+			size_t n = strlen(*p);
+
+			if (!strncmp(spec, *p, n)) {
+				*ret_prefix = n;
+				return adapters[i];
+			}
+		}
+	}
+	return NULL;
+}
+
+int fl_workload_open(const char *spec, struct fl_workload **ret, char *errbuf, size_t errlen)
+{
+	const struct fl_wl_adapter *ad;
+	struct fl_workload *w;
+	size_t prefix = 0;
+	int err;
+
+	if (!spec || !*spec)
+		return fl_wl_err(NULL, -EINVAL, errbuf, errlen, "empty workload spec");
+	ad = find_adapter(spec, &prefix);
+	if (!ad) {
+		char known[128] = "";
+
+		for (size_t i = 0; i < N_ADAPTERS; i++)
+			snprintf(known + strlen(known), sizeof(known) - strlen(known), "%s%s",
+				 i ? ", " : "", adapters[i]->prefixes[0]);
+		return fl_wl_err(NULL, -EINVAL, errbuf, errlen,
+				 "workload '%s': unknown scheme (expected %s)", spec, known);
+	}
+	w = calloc(1, sizeof(*w));
+	if (!w)
+		return -ENOMEM;
+	w->ad = ad;
+	w->spec = strdup(spec);
+	if (!w->spec) {
+		err = -ENOMEM;
+		goto fail;
+	}
+	err = ad->parse(w, spec + prefix, errbuf, errlen);
+	if (err)
+		goto fail;
+	if (!w->desc && !(w->desc = strdup(spec))) {
+		err = -ENOMEM;
+		goto fail;
+	}
+	*ret = w;
+	return 0;
+fail:
+	fl_workload_close(w);
+	return err;
+}
+
+const char *fl_workload_scheme(const struct fl_workload *w)
+{
+	return w->ad->scheme;
+}
+
+const char *fl_workload_describe(const struct fl_workload *w)
+{
+	return w->desc;
+}
+
+bool fl_workload_builtin(const struct fl_workload *w)
+{
+	return w->ad->store != NULL;
+}
+
+int fl_workload_start(struct fl_workload *w, pid_t *ret_pid, char *errbuf, size_t errlen)
+{
+	if (!w->ad->store)
+		return fl_wl_err(w, -EOPNOTSUPP, errbuf, errlen,
+				 "not a built-in store: start the service with --start");
+	return fl_wl_serve_start(w, ret_pid, errbuf, errlen);
+}
+
+void fl_workload_stopped(struct fl_workload *w)
+{
+	atomic_store(&w->writer, 0);
+}
+
+int fl_workload_ping(struct fl_workload *w, int timeout_ms)
+{
+	return w->ad->ping(w, timeout_ms);
+}
+
+int fl_workload_reset(struct fl_workload *w, char *errbuf, size_t errlen)
+{
+	return w->ad->reset(w, errbuf, errlen);
+}
+
+int fl_workload_connect(struct fl_workload *w, struct fl_wl_conn **ret,
+			char *errbuf, size_t errlen)
+{
+	return w->ad->connect(w, ret, errbuf, errlen);
+}
+
+enum fl_op_outcome fl_workload_write(struct fl_wl_conn *c, uint64_t id,
+				     const void *payload, size_t len, int timeout_ms,
+				     int *ret_err)
+{
+	int dummy;
+
+	if (!ret_err)
+		ret_err = &dummy;
+	*ret_err = 0;
+	return c->w->ad->write(c, id, payload, len, timeout_ms, ret_err);
+}
+
+void fl_workload_disconnect(struct fl_wl_conn *c)
+{
+	if (c)
+		c->w->ad->disconnect(c);
+}
+
+int fl_workload_read_all(struct fl_workload *w, fl_wl_record_cb cb, void *ctx,
+			 char *errbuf, size_t errlen)
+{
+	return w->ad->read_all(w, cb, ctx, errbuf, errlen);
+}
+
+void fl_workload_close(struct fl_workload *w)
+{
+	if (!w)
+		return;
+	if (w->ad && w->ad->free)
+		w->ad->free(w);
+	free(w->spec);
+	free(w->desc);
+	free(w);
+}
