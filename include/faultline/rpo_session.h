@@ -77,12 +77,31 @@ struct fl_rpo_timeline_summary {
 	char note[256];
 };
 
+/*
+ * faultfs's own account of a power cut, against the checker's: for the
+ * file workload each record is matched by its byte range to the writes
+ * the write log shows as volatile at the cut.
+ */
+struct fl_rpo_faultfs_check {
+	bool done;               /* a power cut was cut and its log read */
+	bool by_record;          /* records matched by byte range (file workload) */
+	bool exact;              /* faultfs says its picture is exact */
+	uint64_t volatile_writes;   /* writes of the store's file volatile at the cut */
+	uint64_t bytes_undone;      /* faultfs's report */
+	uint64_t volatile_acked;    /* acknowledged records in volatile ranges */
+	uint64_t lost_not_volatile; /* lost, yet durable by the log: a disagreement */
+	uint64_t volatile_not_lost; /* volatile, acknowledged, yet read back: a disagreement */
+	uint64_t last_barrier_ns;   /* the store's last fsync before the cut (0: none) */
+	char note[256];
+};
+
 struct fl_rpo_trial {
 	uint64_t seed;
 	uint64_t start_ns;       /* the load started */
 	struct fl_rto rto;       /* fault_ns and the phases */
 	struct fl_check check;
 	struct fl_rpo_timeline_summary timeline;
+	struct fl_rpo_faultfs_check faultfs;
 	struct fl_op *ops;       /* the whole history */
 	size_t n_ops;
 	struct fl_readback *back; /* what was read back */
@@ -100,6 +119,7 @@ struct fl_rpo_result {
 	size_t n_measured;
 	uint64_t mttr_ns;        /* mean RTO */
 	bool rpo_met, rto_met;
+	char data_dir[4096];     /* cfg.data_dir points here when it was defaulted */
 };
 
 /*

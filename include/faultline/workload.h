@@ -45,6 +45,9 @@ const char *fl_workload_scheme(const struct fl_workload *w);
 /* The spec, normalised, without secrets (a postgres password is masked). */
 const char *fl_workload_describe(const struct fl_workload *w);
 
+/* Built-in stores: the file that holds the records (the log, the database); else NULL. */
+const char *fl_workload_store_path(const struct fl_workload *w);
+
 /*
  * Built-in stores: start the writer process that serves them (the
  * "service"), with the store at the spec's path. ret_pid: its pid, once it

@@ -281,7 +281,9 @@ static int parse_args(int argc, char **argv, const struct fl_cli *cli, struct op
 		fl_cli_error("rpo: no fault: give --fault kill|term|powercut|crashpoint=RULE|disk-fail|oom");
 		return -EINVAL;
 	}
-	if (cfg->faultfs && !cfg->data_dir) {
+	/* Built-in stores default to their own directory (fl_rpo_run). */
+	if (cfg->faultfs && !cfg->data_dir && strncmp(cfg->workload, "file:", 5) &&
+	    strncmp(cfg->workload, "sqlite:", 7)) {
 		fl_cli_error("rpo: --fault %s and --faultfs need --data-dir (the directory faultfs mounts over)",
 			     fl_rpo_fault_name(cfg->fault));
 		return -EINVAL;
@@ -343,6 +345,19 @@ static void print_summary(const struct fl_rpo_result *r, const struct opts *o)
 			for (size_t j = 0; j < k->n_lost_sample; j++)
 				fprintf(stderr, " %llu", (unsigned long long)k->lost_sample[j]);
 			fprintf(stderr, "%s\n", k->lost > k->n_lost_sample ? " ..." : "");
+		}
+		if (t->faultfs.done) {
+			fprintf(stderr, "  faultfs: %llu writes of the store volatile at the cut, %llu bytes undone",
+				(unsigned long long)t->faultfs.volatile_writes,
+				(unsigned long long)t->faultfs.bytes_undone);
+			if (t->faultfs.by_record)
+				fprintf(stderr, "; %llu acknowledged records in them; disagreements with the checker: %llu%s",
+					(unsigned long long)t->faultfs.volatile_acked,
+					(unsigned long long)(t->faultfs.lost_not_volatile +
+							     t->faultfs.volatile_not_lost),
+					t->faultfs.lost_not_volatile + t->faultfs.volatile_not_lost ?
+					" (see the result)" : "");
+			fprintf(stderr, "%s%s\n", t->faultfs.note[0] ? "; " : "", t->faultfs.note);
 		}
 		if (t->timeline.seen) {
 			ms(c, sizeof(c), t->timeline.exposure_ns);

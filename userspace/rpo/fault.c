@@ -79,14 +79,8 @@ static int crashpoint(struct rpo_trial *t)
 
 int fl_rpo_fault_setup(struct rpo_trial *t)
 {
-	switch (t->cfg->fault) {
-	case FL_RPO_FAULT_KILL:
-	case FL_RPO_FAULT_TERM:
-	case FL_RPO_FAULT_CRASHPOINT:
-		return 0;
-	default:
-		return fl_rpo_fault_setup_storage(t);
-	}
+	/* faultfs may be wanted with any fault (--faultfs): storage decides. */
+	return fl_rpo_fault_setup_storage(t);
 }
 
 int fl_rpo_fault_inject(struct rpo_trial *t)

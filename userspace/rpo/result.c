@@ -125,6 +125,15 @@ static json_t *trial_json(const struct fl_rpo_trial *t, size_t index)
 			  "barriers", (json_int_t)t->timeline.barriers,
 			  "acked_uncovered", (json_int_t)t->timeline.acked_uncovered,
 			  "io_uring", t->timeline.io_uring, "note", t->timeline.note));
+	json_object_set_new(o, "faultfs", !t->faultfs.done ? json_null() :
+		json_pack("{s:b, s:b, s:I, s:I, s:I, s:I, s:I, s:s}",
+			  "exact", t->faultfs.exact, "by_record", t->faultfs.by_record,
+			  "volatile_writes", (json_int_t)t->faultfs.volatile_writes,
+			  "bytes_undone", (json_int_t)t->faultfs.bytes_undone,
+			  "volatile_acked", (json_int_t)t->faultfs.volatile_acked,
+			  "lost_not_volatile", (json_int_t)t->faultfs.lost_not_volatile,
+			  "volatile_not_lost", (json_int_t)t->faultfs.volatile_not_lost,
+			  "note", t->faultfs.note));
 	json_object_set_new(o, "history", history_json(t));
 	json_object_set_new(o, "readback", readback_json(t));
 	return o;

@@ -31,6 +31,9 @@ struct rpo_trial {
 	struct fl_rpo_oom *oom;           /* the memory cgroup, or NULL */
 	char cgroup_procs[PATH_MAX];      /* where the service's first process goes */
 	struct fl_timeline *timeline;
+	uint64_t wlog_mark;               /* faultfs write-log seq before the load */
+	uint64_t *volatile_ids;           /* records in ranges volatile at the cut, sorted */
+	size_t n_volatile_ids;
 	uint64_t last_progress_ns, last_acked;
 };
 
@@ -48,6 +51,8 @@ void fl_rpo_fault_teardown(struct rpo_trial *t);
 int fl_rpo_fault_setup_storage(struct rpo_trial *t);
 int fl_rpo_fault_inject_storage(struct rpo_trial *t);
 void fl_rpo_fault_teardown_storage(struct rpo_trial *t);
+/* After the check: compare the lost writes with faultfs's volatile ones. */
+void fl_rpo_fault_crosscheck(struct rpo_trial *t);
 
 /* timeline_glue.c: the kernel durability timeline around the fault. */
 void fl_rpo_timeline_start(struct rpo_trial *t);

@@ -168,6 +168,8 @@ static void judge(struct rpo_trial *t)
 	err = fl_rpo_check(o->ops, o->n_ops, o->back, o->n_back, o->rto.fault_ns, &o->check);
 	if (err)
 		fl_rpo_trial_fail(t, "check", err, "checking: %s", strerror(-err));
+	else
+		fl_rpo_fault_crosscheck(t);
 	fl_rpo_recovery(o->ops, o->n_ops, o->start_ns + FL_RPO_WARMUP_NS, &o->rto);
 }
 
@@ -308,6 +310,30 @@ out:
 	free(rto);
 }
 
+/* A built-in store's data directory is the one its file is in. */
+static void default_data_dir(struct fl_rpo_result *r)
+{
+	struct fl_workload *w;
+	const char *path;
+	char *slash;
+
+	if (r->cfg.data_dir || fl_workload_open(r->cfg.workload, &w, NULL, 0))
+		return;
+	path = fl_workload_store_path(w);
+	if (path) {
+		snprintf(r->data_dir, sizeof(r->data_dir), "%s", path);
+		slash = strrchr(r->data_dir, '/');
+		if (slash == r->data_dir)
+			slash[1] = '\0';
+		else if (slash)
+			*slash = '\0';
+		else
+			snprintf(r->data_dir, sizeof(r->data_dir), ".");
+		r->cfg.data_dir = r->data_dir;
+	}
+	fl_workload_close(w);
+}
+
 int fl_rpo_run(const struct fl_rpo_config *cfg, fl_rpo_progress_cb progress, void *ctx,
 	       struct fl_rpo_result **ret)
 {
@@ -321,6 +347,7 @@ int fl_rpo_run(const struct fl_rpo_config *cfg, fl_rpo_progress_cb progress, voi
 	if (!r)
 		return -ENOMEM;
 	r->cfg = *cfg;
+	default_data_dir(r);
 	r->trials = calloc(cfg->trials, sizeof(*r->trials));
 	if (!r->trials) {
 		free(r);
@@ -334,7 +361,7 @@ int fl_rpo_run(const struct fl_rpo_config *cfg, fl_rpo_progress_cb progress, voi
 	}
 	interrupted = 0;
 	for (unsigned i = 0; i < cfg->trials; i++) {
-		run_trial(cfg, st, i, &r->trials[i], progress, ctx);
+		run_trial(&r->cfg, st, i, &r->trials[i], progress, ctx);
 		r->n_trials++;
 		if (interrupted)
 			break;

@@ -367,6 +367,11 @@ static const struct fl_wl_store_ops file_store_ops = {
 	.close        = file_close,
 };
 
+static const char *file_store_path(const struct fl_workload *w)
+{
+	return ((const struct file_cfg *)w->cfg)->path;
+}
+
 const struct fl_wl_adapter fl_wl_file_adapter = {
 	.scheme     = "file",
 	.prefixes   = { "file:", NULL },
@@ -379,4 +384,5 @@ const struct fl_wl_adapter fl_wl_file_adapter = {
 	.write      = fl_wl_serve_write,
 	.disconnect = fl_wl_serve_disconnect,
 	.read_all   = file_read_all,
+	.store_path = file_store_path,
 };

@@ -303,6 +303,11 @@ static const struct fl_wl_store_ops sqlite_store_ops = {
 	.close        = sqlite_close,
 };
 
+static const char *sqlite_store_path(const struct fl_workload *w)
+{
+	return ((const struct sqlite_cfg *)w->cfg)->path;
+}
+
 const struct fl_wl_adapter fl_wl_sqlite_adapter = {
 	.scheme     = "sqlite",
 	.prefixes   = { "sqlite:", NULL },
@@ -315,4 +320,5 @@ const struct fl_wl_adapter fl_wl_sqlite_adapter = {
 	.write      = fl_wl_serve_write,
 	.disconnect = fl_wl_serve_disconnect,
 	.read_all   = sqlite_read_all,
+	.store_path = sqlite_store_path,
 };

@@ -164,6 +164,11 @@ const char *fl_workload_describe(const struct fl_workload *w)
 	return w->desc;
 }
 
+const char *fl_workload_store_path(const struct fl_workload *w)
+{
+	return w->ad->store_path ? w->ad->store_path(w) : NULL;
+}
+
 bool fl_workload_builtin(const struct fl_workload *w)
 {
 	return w->ad->store != NULL;

@@ -73,6 +73,8 @@ struct fl_wl_adapter {
 	/* Bytes that are not a record: cb with id 0 and the raw bytes. */
 	int (*read_all)(struct fl_workload *w, fl_wl_record_cb cb, void *ctx,
 			char *errbuf, size_t errlen);
+	/* Built-in stores: the file the records live in. NULL otherwise. */
+	const char *(*store_path)(const struct fl_workload *w);
 };
 
 struct fl_workload {

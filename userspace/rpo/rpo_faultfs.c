@@ -1,0 +1,852 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * faultfs in place over a service's data directory, for `faultline rpo`:
+ * mount, power cut, disk failure, the write log, unmount.
+ *
+ * What the write log can say about a power cut (fl_rpo_faultfs_volatile_at_cut):
+ * - It has one line per write call faultfs executed (path, backing inode,
+ *   offset, length, crc32 of the bytes, result) and one per fsync and
+ *   fdatasync (with its result), in the order faultfs logged them, then a
+ *   "powercut" line with the report. In the durability model a file's
+ *   writes become durable at the next successful fsync/fdatasync of that
+ *   file; so a write with no such barrier of its inode after it is exactly
+ *   what the cut undid (report.writes_undone counts the same thing).
+ * - It keeps no data: a lost write is identified by offset, length and
+ *   crc32. For a store that writes one record per write(2) that is enough
+ *   to name the record (crc32 of the line the store wrote).
+ * - Log order is faultfs's order, taken after each operation: a write and
+ *   an fsync of the same file running at the same moment on two threads
+ *   may be logged in the other order than the model applied them.
+ * - Names are not covered: in durability=strict a file created after the
+ *   last fsync of its directory disappears at the cut with all its writes,
+ *   synced or not; its writes are still listed by the rule above only if
+ *   unsynced. Use durability=data (names durable at once) to measure data
+ *   loss only, or fsync the directory.
+ * - keep_ppm > 0, torn= and drop=/fsyncgate rules make the outcome partly
+ *   random or make synced writes lost: the result says it is not exact,
+ *   and writes hit by such a rule are flagged lost_anyway.
+ * - Only the cut's own effect is visible: writes that never reached faultfs
+ *   (still in the service's memory when it was killed) are not in the log.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <faultline/fs.h>
+#include <faultline/state.h>
+#include "rpo_faults.h"
+
+#define PING_TOTAL_MS   10000
+#define REQUEST_MS      5000
+#define POWERCUT_MS     120000
+#define UNMOUNT_BUSY_MS 2000
+#define EXIT_WAIT_MS    10000
+
+struct fl_rpo_faultfs {
+	char dir[PATH_MAX];
+	char log[PATH_MAX];
+	bool own_log;            /* a temporary file we remove */
+	bool own_state_dir;      /* DIR/.faultfs was not there before */
+	pid_t pid;               /* the daemon */
+	struct fl_state *st;
+	uint64_t rec_id;
+};
+
+static void set_err(char *errbuf, size_t errlen, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static void set_err(char *errbuf, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!errbuf || !errlen)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(errbuf, errlen, fmt, ap);
+	va_end(ap);
+}
+
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static void sleep_ms(long ms)
+{
+	struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000L };
+
+	while (nanosleep(&ts, &ts) && errno == EINTR)
+		;
+}
+
+/* faultfs next to the running executable, else the first on $PATH. */
+static int find_faultfs(char *buf, size_t len)
+{
+	char exe[PATH_MAX], *slash;
+	const char *path = getenv("PATH");
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+
+	if (n > 0) {
+		exe[n] = '\0';
+		slash = strrchr(exe, '/');
+		if (slash) {
+			*slash = '\0';
+			if ((size_t)snprintf(buf, len, "%s/faultfs", exe) < len &&
+			    access(buf, X_OK) == 0)
+				return 0;
+		}
+	}
+	while (path && *path) {
+		const char *end = strchrnul(path, ':');
+		int dl = (int)(end - path);
+
+		if (dl > 0 && (size_t)snprintf(buf, len, "%.*s/faultfs", dl, path) < len &&
+		    access(buf, X_OK) == 0)
+			return 0;
+		path = *end ? end + 1 : end;
+	}
+	return -ENOENT;
+}
+
+/* Does the comma-separated -o list opts set key= ? */
+static bool has_opt(const char *opts, const char *key)
+{
+	size_t kl = strlen(key);
+
+	for (const char *p = opts; p && *p;) {
+		if (!strncmp(p, key, kl) && p[kl] == '=')
+			return true;
+		p = strchr(p, ',');
+		if (p)
+			p++;
+	}
+	return false;
+}
+
+/* Start faultfs; it daemonizes, so its first process exits once the mount is up. */
+static int run_faultfs(struct fl_rpo_faultfs *ff, const char *bin, const char *opts,
+		       char *errbuf, size_t errlen)
+{
+	char *full = NULL, out[512] = "";
+	int pfd[2], st, err = 0;
+	uint64_t deadline;
+	ssize_t n;
+	pid_t pid;
+
+	if (asprintf(&full, "%s%s%s%s", opts && *opts ? opts : "",
+		     opts && *opts ? "," : "", ff->own_log ? "log=" : "",
+		     ff->own_log ? ff->log : "") < 0)
+		return -ENOMEM;
+	if (full[0] && full[strlen(full) - 1] == ',')
+		full[strlen(full) - 1] = '\0';
+	if (pipe2(pfd, O_CLOEXEC)) {
+		free(full);
+		return -errno;
+	}
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0) {
+		err = -errno;
+		goto out;
+	}
+	if (pid == 0) {
+		int null = open("/dev/null", O_RDWR);
+		sigset_t none;
+
+		if (ff->st)
+			fl_state_watchdog_detach_child(ff->st);
+		/* Its own session: a ^C meant for faultline must not unmount it. */
+		setsid();
+		dup2(null, STDIN_FILENO);
+		dup2(null, STDOUT_FILENO);
+		dup2(pfd[1], STDERR_FILENO);
+		/* The daemon outlives this call: it must hold none of our descriptors... */
+		close_range(3, ~0u, 0);
+		/* ...nor our blocked signals, or SIGTERM would never stop it cleanly. */
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
+		if (full[0])
+			execl(bin, bin, ff->dir, ff->dir, "-o", full, (char *)NULL);
+		else
+			execl(bin, bin, ff->dir, ff->dir, (char *)NULL);
+		_exit(127);
+	}
+	close(pfd[1]);
+	pfd[1] = -1;
+	deadline = mono_ns() + PING_TOTAL_MS * 1000000ull;
+	for (;;) {
+		pid_t r = waitpid(pid, &st, WNOHANG);
+
+		if (r == pid)
+			break;
+		if (r < 0 && errno != EINTR) {
+			err = -errno;
+			goto out;
+		}
+		if (mono_ns() > deadline) {
+			kill(pid, SIGKILL);
+			waitpid(pid, &st, 0);
+			set_err(errbuf, errlen, "faultfs did not mount %s within %d s", ff->dir,
+				PING_TOTAL_MS / 1000);
+			err = -ETIMEDOUT;
+			goto out;
+		}
+		sleep_ms(5);
+	}
+	if (WIFEXITED(st) && WEXITSTATUS(st) == 0)
+		goto out;
+	/* The daemon has /dev/null as stderr by now: what is in the pipe is all. */
+	fcntl(pfd[0], F_SETFL, O_NONBLOCK);
+	n = read(pfd[0], out, sizeof(out) - 1);
+	out[n > 0 ? n : 0] = '\0';
+	out[strcspn(out, "\n")] = '\0';
+	if (WIFEXITED(st) && WEXITSTATUS(st) == 127)
+		set_err(errbuf, errlen, "cannot run %s", bin);
+	else
+		set_err(errbuf, errlen, "faultfs failed to mount %s%s%s", ff->dir,
+			out[0] ? ": " : "", out);
+	err = -EIO;
+out:
+	close(pfd[0]);
+	if (pfd[1] >= 0)
+		close(pfd[1]);
+	free(full);
+	return err;
+}
+
+static int request(struct fl_rpo_faultfs *ff, json_t *req, int timeout_ms, json_t **ret)
+{
+	int fd, err;
+
+	err = fl_fs_connect(ff->dir, &fd);
+	if (err)
+		return err;
+	err = fl_fs_request(fd, req, ret, timeout_ms);
+	close(fd);
+	return err;
+}
+
+int fl_rpo_faultfs_request(struct fl_rpo_faultfs *ff, json_t *req, int timeout_ms,
+			   json_t **ret_reply, char *errbuf, size_t errlen)
+{
+	json_t *reply = NULL;
+	int err;
+
+	if (!ff || !req)
+		return -EINVAL;
+	err = request(ff, req, timeout_ms, &reply);
+	if (err) {
+		set_err(errbuf, errlen, "faultfs on %s: %s", ff->dir, fl_fs_strerror(err));
+		return err;
+	}
+	if (!json_is_true(json_object_get(reply, "ok"))) {
+		const char *msg = json_string_value(json_object_get(reply, "error"));
+
+		set_err(errbuf, errlen, "faultfs on %s: %s", ff->dir, msg ? msg : "request refused");
+		json_decref(reply);
+		return -EIO;
+	}
+	if (ret_reply)
+		*ret_reply = reply;
+	else
+		json_decref(reply);
+	return 0;
+}
+
+/* A request built from a json_pack format; the reply when ret is given. */
+static int simple(struct fl_rpo_faultfs *ff, json_t *req, int timeout_ms, json_t **ret,
+		  char *errbuf, size_t errlen)
+{
+	int err;
+
+	if (!req)
+		return -ENOMEM;
+	err = fl_rpo_faultfs_request(ff, req, timeout_ms, ret, errbuf, errlen);
+	json_decref(req);
+	return err;
+}
+
+static int wait_ping(struct fl_rpo_faultfs *ff, char *errbuf, size_t errlen)
+{
+	uint64_t deadline = mono_ns() + PING_TOTAL_MS * 1000000ull;
+	json_t *reply = NULL;
+	int err;
+
+	for (;;) {
+		err = simple(ff, json_pack("{s:s}", "cmd", "ping"), 1000, &reply, NULL, 0);
+		if (!err)
+			break;
+		if (mono_ns() > deadline) {
+			set_err(errbuf, errlen, "faultfs on %s does not answer on its control "
+				"socket: %s", ff->dir, fl_fs_strerror(err));
+			return err;
+		}
+		sleep_ms(10);
+	}
+	ff->pid = (pid_t)json_integer_value(json_object_get(reply, "pid"));
+	json_decref(reply);
+	return 0;
+}
+
+static int make_temp_log(struct fl_rpo_faultfs *ff)
+{
+	const char *tmp = getenv("TMPDIR");
+	int fd;
+
+	if (!tmp || tmp[0] != '/')
+		tmp = "/tmp";
+	if ((size_t)snprintf(ff->log, sizeof(ff->log), "%s/faultline-wlog-XXXXXX", tmp) >=
+	    sizeof(ff->log))
+		return -ENAMETOOLONG;
+	fd = mkostemp(ff->log, O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	close(fd);
+	ff->own_log = true;
+	return 0;
+}
+
+/* The log=FILE given in opts, as an absolute path if it can be made one. */
+static void given_log(struct fl_rpo_faultfs *ff, const char *opts)
+{
+	const char *p = opts;
+	char rel[PATH_MAX], cwd[PATH_MAX];
+
+	while (p && strncmp(p, "log=", 4)) {
+		p = strchr(p, ',');
+		if (p)
+			p++;
+	}
+	if (!p)
+		return;
+	snprintf(rel, sizeof(rel), "%.*s", (int)strcspn(p + 4, ","), p + 4);
+	if (rel[0] != '/' && getcwd(cwd, sizeof(cwd))) {
+		if ((size_t)snprintf(ff->log, sizeof(ff->log), "%s/%s", cwd, rel) >=
+		    sizeof(ff->log))
+			ff->log[0] = '\0';
+	} else {
+		snprintf(ff->log, sizeof(ff->log), "%s", rel);
+	}
+}
+
+static void remove_state_dir(const char *dir)
+{
+	char p[PATH_MAX + 32];
+
+	/* faultfs empties undo/ and trash/ at a clean stop; only empty ones go. */
+	snprintf(p, sizeof(p), "%s/.faultfs/undo", dir);
+	rmdir(p);
+	snprintf(p, sizeof(p), "%s/.faultfs/trash", dir);
+	rmdir(p);
+	snprintf(p, sizeof(p), "%s/.faultfs", dir);
+	rmdir(p);
+}
+
+static void free_ff(struct fl_rpo_faultfs *ff)
+{
+	if (ff->own_log && ff->log[0])
+		unlink(ff->log);
+	free(ff);
+}
+
+int fl_rpo_faultfs_mount(const char *dir, const char *opts, struct fl_state *st,
+			 struct fl_rpo_faultfs **ret, char *errbuf, size_t errlen)
+{
+	struct fl_rpo_faultfs *ff;
+	char bin[PATH_MAX], sdir[PATH_MAX + 16];
+	struct stat sb;
+	int err = 0;
+
+	if (!dir || !ret)
+		return -EINVAL;
+	ff = calloc(1, sizeof(*ff));
+	if (!ff)
+		return -ENOMEM;
+	ff->st = st;
+	if (!realpath(dir, ff->dir) || stat(ff->dir, &sb))
+		err = -errno;
+	else if (!S_ISDIR(sb.st_mode))
+		err = -ENOTDIR;
+	if (err) {
+		set_err(errbuf, errlen, "data directory %s: %s", dir, strerror(-err));
+		goto fail;
+	}
+	if (fl_fs_check_mount(ff->dir) == 0) {
+		set_err(errbuf, errlen, "%s is a faultfs mount already", ff->dir);
+		err = -EBUSY;
+		goto fail;
+	}
+	err = find_faultfs(bin, sizeof(bin));
+	if (err) {
+		set_err(errbuf, errlen, "faultfs not found next to this program nor on $PATH");
+		goto fail;
+	}
+	snprintf(sdir, sizeof(sdir), "%s/.faultfs", ff->dir);
+	ff->own_state_dir = lstat(sdir, &sb) != 0;
+	if (has_opt(opts, "log"))
+		given_log(ff, opts);
+	else if ((err = make_temp_log(ff))) {
+		set_err(errbuf, errlen, "cannot create a temporary write log: %s", strerror(-err));
+		goto fail;
+	}
+	err = run_faultfs(ff, bin, opts, errbuf, errlen);
+	if (err) {
+		if (ff->own_state_dir)
+			remove_state_dir(ff->dir);
+		goto fail;
+	}
+	/* Recorded before anything else can fail, so nothing outlives us mounted. */
+	if (st) {
+		err = fl_state_record_mount(st, ff->dir, &ff->rec_id);
+		if (err) {
+			set_err(errbuf, errlen, "cannot record the mount of %s: %s", ff->dir,
+				strerror(-err));
+			umount2(ff->dir, MNT_DETACH);
+			goto fail;
+		}
+	}
+	err = wait_ping(ff, errbuf, errlen);
+	if (err) {
+		fl_rpo_faultfs_unmount(ff);
+		return err;
+	}
+	*ret = ff;
+	return 0;
+fail:
+	free_ff(ff);
+	return err;
+}
+
+const char *fl_rpo_faultfs_dir(const struct fl_rpo_faultfs *ff)
+{
+	return ff->dir;
+}
+
+const char *fl_rpo_faultfs_log_path(const struct fl_rpo_faultfs *ff)
+{
+	return ff->log;
+}
+
+pid_t fl_rpo_faultfs_pid(const struct fl_rpo_faultfs *ff)
+{
+	return ff->pid;
+}
+
+int fl_rpo_faultfs_log_seq(struct fl_rpo_faultfs *ff, uint64_t *ret)
+{
+	json_t *reply = NULL;
+	int err;
+
+	err = simple(ff, json_pack("{s:s}", "cmd", "status"), REQUEST_MS, &reply, NULL, 0);
+	if (err)
+		return err;
+	*ret = (uint64_t)json_integer_value(json_object_get(reply, "log_seq"));
+	json_decref(reply);
+	return 0;
+}
+
+static uint64_t get_u64(json_t *o, const char *key)
+{
+	json_int_t v = json_integer_value(json_object_get(o, key));
+
+	return v > 0 ? (uint64_t)v : 0;
+}
+
+static void report_from(json_t *rep, struct fl_rpo_powercut *pc)
+{
+	pc->writes_undone = get_u64(rep, "writes_undone");
+	pc->writes_kept = get_u64(rep, "writes_kept");
+	pc->bytes_undone = get_u64(rep, "bytes_undone");
+	pc->names_undone = get_u64(rep, "names_undone");
+	pc->files_touched = get_u64(rep, "files_touched");
+	pc->duration_ns = get_u64(rep, "duration_ns");
+}
+
+int fl_rpo_faultfs_powercut(struct fl_rpo_faultfs *ff, uint32_t keep_ppm, uint64_t seed,
+			    struct fl_rpo_powercut *ret, json_t **ret_report,
+			    char *errbuf, size_t errlen)
+{
+	struct fl_rpo_powercut pc = { 0 };
+	json_t *reply = NULL, *rep;
+	int err;
+
+	if (keep_ppm > 1000000 || seed > INT64_MAX)
+		return -EINVAL;
+	pc.cut_ns = mono_ns();
+	err = simple(ff, json_pack("{s:s,s:I,s:I}", "cmd", "powercut", "keep_ppm",
+				   (json_int_t)keep_ppm, "seed", (json_int_t)seed),
+		     POWERCUT_MS, &reply, errbuf, errlen);
+	if (err)
+		return err;
+	rep = json_object_get(reply, "report");
+	report_from(rep, &pc);
+	if (ret)
+		*ret = pc;
+	if (ret_report)
+		*ret_report = json_incref(rep);
+	json_decref(reply);
+	return 0;
+}
+
+int fl_rpo_faultfs_resume(struct fl_rpo_faultfs *ff)
+{
+	return simple(ff, json_pack("{s:s}", "cmd", "resume"), REQUEST_MS, NULL, NULL, 0);
+}
+
+int fl_rpo_faultfs_disk_fail(struct fl_rpo_faultfs *ff, int *ret_id)
+{
+	json_t *reply = NULL;
+	int err;
+
+	err = simple(ff, json_pack("{s:s,s:[s]}", "cmd", "fault", "rules", "*:error=EIO"),
+		     REQUEST_MS, &reply, NULL, 0);
+	if (err)
+		return err;
+	if (ret_id)
+		*ret_id = (int)json_integer_value(json_array_get(json_object_get(reply, "ids"), 0));
+	json_decref(reply);
+	return 0;
+}
+
+int fl_rpo_faultfs_clear(struct fl_rpo_faultfs *ff, unsigned *ret_cleared)
+{
+	json_t *reply = NULL;
+	int err;
+
+	err = simple(ff, json_pack("{s:s}", "cmd", "clear"), REQUEST_MS, &reply, NULL, 0);
+	if (err)
+		return err;
+	if (ret_cleared)
+		*ret_cleared = (unsigned)get_u64(reply, "cleared");
+	json_decref(reply);
+	return 0;
+}
+
+int fl_rpo_faultfs_log(struct fl_rpo_faultfs *ff, uint64_t since, json_t **ret)
+{
+	json_t *req, *reply = NULL, *lines = json_array();
+	int fd = -1, err;
+
+	req = json_pack("{s:s,s:I,s:b}", "cmd", "log", "since", (json_int_t)since, "follow", 0);
+	if (!req || !lines) {
+		err = -ENOMEM;
+		goto out;
+	}
+	err = fl_fs_connect(ff->dir, &fd);
+	if (err)
+		goto out;
+	err = fl_fs_request(fd, req, &reply, REQUEST_MS);
+	if (!err && !json_is_true(json_object_get(reply, "ok")))
+		err = -EIO;
+	while (!err) {
+		json_t *line = NULL;
+
+		err = fl_fs_read_json(fd, REQUEST_MS, &line);
+		if (err)
+			break;
+		if (json_is_true(json_object_get(line, "end"))) {
+			json_decref(line);
+			break;
+		}
+		if (json_object_get(line, "error")) {
+			json_decref(line);
+			err = -EIO;
+			break;
+		}
+		if (json_array_append_new(lines, line))
+			err = -ENOMEM;
+	}
+out:
+	if (fd >= 0)
+		close(fd);
+	json_decref(req);
+	json_decref(reply);
+	if (err) {
+		json_decref(lines);
+		return err;
+	}
+	*ret = lines;
+	return 0;
+}
+
+/* --- volatility at a cut ------------------------------------------------------ */
+
+struct inode_set {
+	uint64_t *v;
+	size_t n, cap;
+};
+
+static bool set_has(const struct inode_set *s, uint64_t ino)
+{
+	for (size_t i = 0; i < s->n; i++)
+		if (s->v[i] == ino)
+			return true;
+	return false;
+}
+
+static int set_add(struct inode_set *s, uint64_t ino)
+{
+	if (set_has(s, ino))
+		return 0;
+	if (s->n == s->cap) {
+		size_t cap = s->cap ? s->cap * 2 : 8;
+		uint64_t *v = realloc(s->v, cap * sizeof(*v));
+
+		if (!v)
+			return -ENOMEM;
+		s->v = v;
+		s->cap = cap;
+	}
+	s->v[s->n++] = ino;
+	return 0;
+}
+
+static const char *op_of(json_t *l)
+{
+	const char *s = json_string_value(json_object_get(l, "op"));
+
+	return s ? s : "";
+}
+
+static bool result_ok(json_t *l)
+{
+	json_t *r = json_object_get(l, "result");
+
+	return json_is_integer(r) && json_integer_value(r) == 0;
+}
+
+static bool is_barrier(json_t *l)
+{
+	return (!strcmp(op_of(l), "fsync") || !strcmp(op_of(l), "fdatasync")) && result_ok(l);
+}
+
+/* A fault that makes acknowledged (even synced) data of the file lost. */
+static bool is_lossy_fault(json_t *l)
+{
+	const char *d = json_string_value(json_object_get(l, "detail"));
+
+	return !strcmp(op_of(l), "fault") && d &&
+	       (strstr(d, "torn write") || strstr(d, "dropped write") || strstr(d, "fsyncgate"));
+}
+
+static bool path_is(json_t *l, const char *want)
+{
+	const char *p = json_string_value(json_object_get(l, "path"));
+
+	return p && !strcmp(p, want);
+}
+
+/*
+ * A write is volatile when no barrier of its inode follows it before the
+ * cut: walk the window backwards, remembering which inodes have been
+ * synced after the current line.
+ */
+static int analyse(json_t *lines, size_t from, size_t cut, const char *want,
+		   struct fl_rpo_volatility *v)
+{
+	struct inode_set synced = { 0 }, lossy = { 0 }, mine = { 0 };
+	size_t cap = 0;
+	int err = 0;
+
+	/* The inodes the path named at any time in the window. */
+	for (size_t i = from; want && i < cut && !err; i++) {
+		json_t *l = json_array_get(lines, i);
+
+		if (path_is(l, want))
+			err = set_add(&mine, get_u64(l, "ino"));
+	}
+	for (size_t i = from; i < cut && !err; i++)
+		if (is_lossy_fault(json_array_get(lines, i)))
+			err = set_add(&lossy, get_u64(json_array_get(lines, i), "ino"));
+	for (size_t i = cut; !err && i-- > from;) {
+		json_t *l = json_array_get(lines, i);
+		uint64_t ino = get_u64(l, "ino");
+		bool ours = !want || set_has(&mine, ino);
+		struct fl_rpo_wlog_write *w;
+
+		if (is_barrier(l)) {
+			err = set_add(&synced, ino);
+			if (ours && !v->last_barrier_seq) {
+				v->last_barrier_seq = get_u64(l, "seq");
+				v->last_barrier_ts_ns = get_u64(l, "ts_ns");
+			}
+			continue;
+		}
+		if (strcmp(op_of(l), "write") || !result_ok(l) || set_has(&synced, ino))
+			continue;
+		v->all_volatile_writes++;
+		if (!ours)
+			continue;
+		if (v->n_writes == cap) {
+			size_t ncap = cap ? cap * 2 : 64;
+			void *p = realloc(v->writes, ncap * sizeof(*v->writes));
+
+			if (!p) {
+				err = -ENOMEM;
+				break;
+			}
+			v->writes = p;
+			cap = ncap;
+		}
+		w = &v->writes[v->n_writes++];
+		memset(w, 0, sizeof(*w));
+		w->seq = get_u64(l, "seq");
+		w->ts_ns = get_u64(l, "ts_ns");
+		w->ino = ino;
+		w->off = json_integer_value(json_object_get(l, "off"));
+		w->len = get_u64(l, "len");
+		w->crc32 = (uint32_t)strtoul(json_string_value(json_object_get(l, "crc32")) ?: "0",
+					     NULL, 16);
+		w->lost_anyway = set_has(&lossy, ino);
+		snprintf(w->path, sizeof(w->path), "%s",
+			 json_string_value(json_object_get(l, "path")) ?: "");
+	}
+	/* Collected newest first: turn into seq order. */
+	for (size_t i = 0; !err && i < v->n_writes / 2; i++) {
+		struct fl_rpo_wlog_write t = v->writes[i];
+
+		v->writes[i] = v->writes[v->n_writes - 1 - i];
+		v->writes[v->n_writes - 1 - i] = t;
+	}
+	if (lossy.n) {
+		v->exact = false;
+		snprintf(v->note, sizeof(v->note), "a torn/drop/fsyncgate fault hit %zu file(s): "
+			 "their writes are lost even when synced", lossy.n);
+	}
+	free(synced.v);
+	free(lossy.v);
+	free(mine.v);
+	return err;
+}
+
+int fl_rpo_faultfs_volatile_at_cut(struct fl_rpo_faultfs *ff, const char *path,
+				   uint64_t since, struct fl_rpo_volatility *ret)
+{
+	struct fl_rpo_volatility v = { .exact = true };
+	char want[PATH_MAX];
+	json_t *lines = NULL, *cutl;
+	size_t n, from = 0, cut;
+	int err;
+
+	if (!ff || !ret)
+		return -EINVAL;
+	if (path)
+		snprintf(want, sizeof(want), "%s%s", path[0] == '/' ? "" : "/", path);
+	err = fl_rpo_faultfs_log(ff, since, &lines);
+	if (err)
+		return err;
+	n = json_array_size(lines);
+	for (cut = 0; cut < n; cut++)
+		if (!strcmp(op_of(json_array_get(lines, cut)), "powercut"))
+			break;
+	if (cut == n) {
+		json_decref(lines);
+		return -ENOENT;
+	}
+	/* A cut before ours (when since reaches back that far) settled everything before it. */
+	for (size_t i = 0; i < cut; i++)
+		if (!strcmp(op_of(json_array_get(lines, i)), "powercut"))
+			from = i + 1;
+	cutl = json_array_get(lines, cut);
+	v.cut_seq = get_u64(cutl, "seq");
+	v.cut_ts_ns = get_u64(cutl, "ts_ns");
+	v.from_seq = from < n ? get_u64(json_array_get(lines, from), "seq") : v.cut_seq;
+	report_from(json_object_get(cutl, "detail"), &v.report);
+	err = analyse(lines, from, cut, path ? want : NULL, &v);
+	json_decref(lines);
+	if (err) {
+		free(v.writes);
+		return err;
+	}
+	if (v.report.writes_kept) {
+		v.exact = false;
+		snprintf(v.note, sizeof(v.note), "the cut kept %llu volatile write(s) (keep_ppm "
+			 "or torn): the log cannot tell which",
+			 (unsigned long long)v.report.writes_kept);
+	} else if (v.exact && v.all_volatile_writes != v.report.writes_undone) {
+		snprintf(v.note, sizeof(v.note), "disagreement: the log shows %llu volatile "
+			 "write(s), the cut undid %llu",
+			 (unsigned long long)v.all_volatile_writes,
+			 (unsigned long long)v.report.writes_undone);
+	} else if (v.exact && v.report.names_undone) {
+		snprintf(v.note, sizeof(v.note), "the cut also undid %llu name operation(s): a "
+			 "file created after its directory's last fsync is gone with all its "
+			 "writes, synced or not", (unsigned long long)v.report.names_undone);
+	}
+	*ret = v;
+	return 0;
+}
+
+void fl_rpo_volatility_free(struct fl_rpo_volatility *v)
+{
+	if (!v)
+		return;
+	free(v->writes);
+	v->writes = NULL;
+	v->n_writes = 0;
+}
+
+/* --- unmount ---------------------------------------------------------------- */
+
+static int wait_exit(pid_t pid, int timeout_ms)
+{
+	int pfd = pid > 0 ? (int)syscall(SYS_pidfd_open, pid, 0) : -1;
+	struct pollfd p = { .fd = pfd, .events = POLLIN };
+	int r;
+
+	if (pfd < 0)
+		return 0; /* gone already (or no pid to wait for) */
+	do
+		r = poll(&p, 1, timeout_ms);
+	while (r < 0 && errno == EINTR);
+	close(pfd);
+	return r > 0 ? 0 : -ETIMEDOUT;
+}
+
+int fl_rpo_faultfs_unmount(struct fl_rpo_faultfs *ff)
+{
+	uint64_t deadline = mono_ns() + UNMOUNT_BUSY_MS * 1000000ull;
+	int err = 0;
+
+	if (!ff)
+		return 0;
+	while (fl_fs_check_mount(ff->dir) == 0) {
+		if (umount2(ff->dir, UMOUNT_NOFOLLOW) == 0)
+			break;
+		if (errno == EINVAL || errno == ENOENT)
+			break;
+		if (errno != EBUSY || mono_ns() > deadline) {
+			/* Lazily: gone from the tree now, faultfs exits when the last user does. */
+			if (umount2(ff->dir, MNT_DETACH | UMOUNT_NOFOLLOW) && errno != EINVAL)
+				err = -errno;
+			break;
+		}
+		sleep_ms(20);
+	}
+	if (!err && wait_exit(ff->pid, EXIT_WAIT_MS))
+		err = -ETIMEDOUT; /* still unmounted: the record can go, the log may be partial */
+	if (fl_fs_check_mount(ff->dir) == 0) {
+		free(ff);
+		return err ? err : -EBUSY;
+	}
+	if (ff->st && ff->rec_id)
+		fl_state_forget(ff->st, ff->rec_id);
+	if (ff->own_state_dir)
+		remove_state_dir(ff->dir);
+	free_ff(ff);
+	return err;
+}
