@@ -2,7 +2,7 @@
 #
 #   make            BPF skeletons, libfaultline (.a and .so), faultline, faultfs
 #   make check      unit + integration suites (integration needs root)
-#   make demo       probe this kernel and run a syscall crash-point demonstration
+#   make demo       probe this kernel, then measure what a power cut costs SQLite (FULL vs OFF)
 #   make fuzz       libFuzzer target for the rule parser (clang)
 #   make install    PREFIX=/usr/local DESTDIR=
 #   V=1 shows commands, SAN=1 builds with ASan+UBSan.
