@@ -39,7 +39,7 @@ const char *fl_state_dir(const struct fl_state *st);
  * be recorded before creation, since undoing an absent object succeeds.
  */
 int fl_state_record_mount(struct fl_state *st, const char *path, uint64_t *ret_id);
-/* path: absolute directory of a cgroup v2 group. */
+/* path: absolute directory of a cgroup (v2, or a v1 controller hierarchy). */
 int fl_state_record_cgroup(struct fl_state *st, const char *path, uint64_t *ret_id);
 /* name: a netns bound at /run/netns/NAME (ip netns add). */
 int fl_state_record_netns(struct fl_state *st, const char *name, uint64_t *ret_id);

@@ -114,7 +114,8 @@ static int evacuate(const char *cg, const char *top_parent)
 			struct statfs sfs;
 			int err;
 
-			if (statfs(anc, &sfs) < 0 || sfs.f_type != CGROUP2_SUPER_MAGIC)
+			if (statfs(anc, &sfs) < 0 || (sfs.f_type != CGROUP2_SUPER_MAGIC &&
+							   sfs.f_type != CGROUP_SUPER_MAGIC))
 				break;
 			err = join(dest, sizeof(dest), anc, "cgroup.procs");
 			if (!err)
@@ -185,8 +186,8 @@ int fl_undo_cgroup(json_t *rec, char *what, size_t what_len, char *msg, size_t m
 	snprintf(what, what_len, "cgroup %s", path);
 	if (statfs(path, &sfs) < 0)
 		return errno == ENOENT ? 0 : -errno;
-	if (sfs.f_type != CGROUP2_SUPER_MAGIC) {
-		snprintf(msg, msg_len, "not a cgroup2 directory; left alone");
+	if (sfs.f_type != CGROUP2_SUPER_MAGIC && sfs.f_type != CGROUP_SUPER_MAGIC) {
+		snprintf(msg, msg_len, "not a cgroup directory; left alone");
 		return -EINVAL;
 	}
 	snprintf(parent, sizeof(parent), "%s", path);

@@ -77,7 +77,8 @@ int fl_state_record_cgroup(struct fl_state *st, const char *path, uint64_t *ret_
 	*slash = '\0';
 	if (statfs(parent, &sfs) < 0)
 		return -errno;
-	if (sfs.f_type != CGROUP2_SUPER_MAGIC)
+	/* v2, or a v1 hierarchy (the memory controller of a hybrid setup). */
+	if (sfs.f_type != CGROUP2_SUPER_MAGIC && sfs.f_type != CGROUP_SUPER_MAGIC)
 		return -EINVAL;
 	return fl_state_write_record(st, "cgroup", json_pack("{s:s}", "path", path),
 				     ret_id);

@@ -150,9 +150,11 @@ struct fl_rpo_oom;
 
 /*
  * Create a memory cgroup for the service: on cgroup v2 when the unified
- * hierarchy has the memory controller (ROOT/faultline-rpo-PID-N, memory
- * and swap unlimited), else on cgroup v1 below the controller's own memory
- * cgroup. Recorded in st (may be NULL) before it is made.
+ * hierarchy has the memory controller (ROOT/faultline-rpo-PID-N; "+memory"
+ * is added to the root's subtree_control if missing), else on cgroup v1
+ * below the controller's own memory cgroup. No limit yet; swap is off for
+ * the group so a squeeze cannot push it to swap. Recorded in st (may be
+ * NULL) before it is made (v1: see the .c, the state code takes v2 only).
  */
 int fl_rpo_oom_create(struct fl_state *st, struct fl_rpo_oom **ret, char *errbuf,
 		      size_t errlen);
@@ -181,7 +183,8 @@ struct fl_rpo_oom_result {
  * limit (EBUSY), so there the limit is held at what is charged and the
  * kill comes at the service's next allocation: a service that allocates
  * nothing is never killed on v1. ret (may be NULL) says who and when
- * (on -ETIMEDOUT: how far the limit got, victim 0).
+ * (on -ETIMEDOUT: how far the limit got, victim 0). -ESRCH: the group
+ * is empty. The victim may be any process of the group, not the first.
  * The limit stays where it was; fl_rpo_oom_release() lifts it.
  */
 int fl_rpo_oom_squeeze(struct fl_rpo_oom *o, uint64_t timeout_ns, pid_t *ret_victim,

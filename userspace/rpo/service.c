@@ -16,7 +16,7 @@
 
 #include "rpo_priv.h"
 
-#define HEALTH_PAUSE_NS (20ull * 1000 * 1000)
+#define HEALTH_PAUSE_NS (5ull * 1000 * 1000)
 #define PING_TIMEOUT_MS 500
 
 static void nap(uint64_t ns)

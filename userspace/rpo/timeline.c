@@ -45,6 +45,7 @@ struct fl_timeline {
 	uint64_t dropped;             /* by us: no memory, or past MAX_EVENTS */
 	uint64_t kernel_lost;         /* read at stop */
 	bool stopped, io_uring;
+	bool uring_ops;               /* the io_uring tracepoint programs are attached */
 	pthread_t thread;             /* fl_timeline_start_thread() */
 	bool threaded;
 	atomic_bool quit;
@@ -56,6 +57,11 @@ struct fl_timeline {
 static const char *syscall_name(uint32_t nr)
 {
 	switch (nr) {
+	case FL_TL_NR_URING + 2: return "io_uring:writev";
+	case FL_TL_NR_URING + 3: return "io_uring:fsync";
+	case FL_TL_NR_URING + 5: return "io_uring:write_fixed";
+	case FL_TL_NR_URING + 8: return "io_uring:sync_file_range";
+	case FL_TL_NR_URING + 23: return "io_uring:write";
 	case 1: return "write";
 	case 18: return "pwrite64";
 	case 20: return "writev";
@@ -250,6 +256,59 @@ static int on_record(void *ctx, void *data, size_t size)
 	return 0;
 }
 
+/*
+ * The submission tracepoint is io_uring_submit_req since 6.2 and was
+ * io_uring_submit_sqe before; both pass the request first since 5.19.
+ */
+static int attach_submit(struct rpo_timeline_bpf *skel)
+{
+	static const char *const names[] = { "io_uring_submit_req", "io_uring_submit_sqe" };
+	struct bpf_link *link;
+	int err = -ENOENT;
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		link = bpf_program__attach_raw_tracepoint(skel->progs.fl_tl_uring_submit, names[i]);
+		if (link) {
+			/* The skeleton's detach and destroy free it with the others. */
+			skel->links.fl_tl_uring_submit = link;
+			return 0;
+		}
+		err = -errno;
+	}
+	return err;
+}
+
+/*
+ * Load and attach; with_uring also traces io_uring requests, which needs the
+ * io_uring tracepoints and the request's BTF (CONFIG_IO_URING).
+ */
+static int load(struct fl_timeline *tl, const struct fl_tl_config *cfg, bool with_uring)
+{
+	int err;
+
+	tl->skel = rpo_timeline_bpf__open();
+	if (!tl->skel)
+		return errno ? -errno : -EINVAL;
+	tl->skel->rodata->cfg = *cfg;
+	if (!with_uring) {
+		bpf_program__set_autoload(tl->skel->progs.fl_tl_uring_submit, false);
+		bpf_program__set_autoload(tl->skel->progs.fl_tl_uring_complete, false);
+	}
+	bpf_program__set_autoattach(tl->skel->progs.fl_tl_uring_submit, false);
+	err = rpo_timeline_bpf__load(tl->skel);
+	if (!err && with_uring)
+		err = attach_submit(tl->skel);
+	if (!err)
+		err = rpo_timeline_bpf__attach(tl->skel);
+	if (err) {
+		rpo_timeline_bpf__destroy(tl->skel);
+		tl->skel = NULL;
+		return err < 0 ? err : -EINVAL;
+	}
+	tl->uring_ops = with_uring;
+	return 0;
+}
+
 int fl_timeline_open_dirs(const char *const *dirs, size_t n, struct fl_timeline **ret)
 {
 	struct fl_tl_config cfg;
@@ -277,16 +336,9 @@ int fl_timeline_open_dirs(const char *const *dirs, size_t n, struct fl_timeline 
 		goto fail;
 	}
 	tl->root_dev = st.st_dev;
-	tl->skel = rpo_timeline_bpf__open();
-	if (!tl->skel) {
-		err = errno ? -errno : -EINVAL;
-		goto fail;
-	}
-	tl->skel->rodata->cfg = cfg;
-	err = rpo_timeline_bpf__load(tl->skel);
+	err = load(tl, &cfg, true);
 	if (err)
-		goto fail;
-	err = rpo_timeline_bpf__attach(tl->skel);
+		err = load(tl, &cfg, false);
 	if (err)
 		goto fail;
 	tl->rb = ring_buffer__new(bpf_map__fd(tl->skel->maps.events), on_record, tl, NULL);
@@ -505,4 +557,9 @@ uint64_t fl_timeline_lost(const struct fl_timeline *tl)
 bool fl_timeline_io_uring(const struct fl_timeline *tl)
 {
 	return tl->io_uring;
+}
+
+bool fl_timeline_io_uring_ops(const struct fl_timeline *tl)
+{
+	return tl->uring_ops;
 }

@@ -289,6 +289,8 @@ void fl_tl_summarize(const struct fl_tl_event *ev, size_t n, uint64_t t,
 
 		if (e->exit_ns > t)
 			continue;
+		if (e->flags & FL_TL_F_IO_URING)
+			s.io_uring_ops++;
 		switch (e->kind) {
 		case FL_TL_WRITE:
 			s.writes++;
@@ -312,19 +314,26 @@ void fl_tl_summarize(const struct fl_tl_event *ev, size_t n, uint64_t t,
 	*ret = s;
 }
 
-void fl_tl_io_uring_note(const struct fl_tl_summary *s, char *buf, size_t len)
+void fl_tl_io_uring_note(const struct fl_tl_summary *s, bool ops_traced, char *buf, size_t len)
 {
 	if (!len)
 		return;
-	if (!s->io_uring_calls) {
+	if (!s->io_uring_calls && !s->io_uring_ops) {
 		buf[0] = '\0';
 		return;
 	}
-	snprintf(buf, len,
-		 "io_uring used (%zu calls): I/O submitted as SQEs (writes, IORING_OP_FSYNC, "
-		 "SYNC_FILE_RANGE) runs in the kernel without syscalls and is not in this "
-		 "timeline; only io_uring_enter calls are seen",
-		 s->io_uring_calls);
+	if (ops_traced)
+		snprintf(buf, len,
+			 "io_uring used (%zu calls, %zu write/sync requests on the data directory "
+			 "recorded from its tracepoints): offsets of io_uring writes and RWF_*SYNC "
+			 "SQE flags are not seen, other opcodes (splice, ...) are not recorded",
+			 s->io_uring_calls, s->io_uring_ops);
+	else
+		snprintf(buf, len,
+			 "io_uring used (%zu calls): I/O submitted as SQEs (writes, IORING_OP_FSYNC, "
+			 "SYNC_FILE_RANGE) runs in the kernel without syscalls and is not in this "
+			 "timeline (no io_uring tracepoints here); only the io_uring syscalls are seen",
+			 s->io_uring_calls);
 }
 
 static bool has_dotdot(const char *p)

@@ -1,0 +1,343 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * `faultline rpo` end to end, through the CLI as a user runs it: each fault
+ * kind on the built-in workloads, the precision of RPO against faultfs's
+ * own account of a power cut, the safest settings losing nothing, and the
+ * failures a user must be told about clearly, with a result file anyway.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+#include <jansson.h>
+
+#include "helpers/cli_run.h"
+#include "helpers/faultfs_mount.h"
+#include "helpers/fixtures.h"
+
+#define MS 1000000ll
+
+static char faultline[PATH_MAX];
+
+static bool ready(void)
+{
+	if (!fl_test_require_root())
+		return false;
+	if (!fl_test_binary("faultline", faultline, sizeof(faultline)) ||
+	    access(faultline, X_OK)) {
+		print_message("skip: build/faultline is not built (run make)\n");
+		return false;
+	}
+	return true;
+}
+
+/* Run faultline rpo ARGS... -o DIR/result.json; returns the exit code and the result. */
+static int rpo(const char *dir, json_t **ret_result, ...)
+{
+	char *argv[40], out[PATH_MAX];
+	struct fl_cli_result r;
+	json_error_t jerr;
+	const char *a;
+	va_list ap;
+	int n = 0, code;
+
+	snprintf(out, sizeof(out), "%s/result.json", dir);
+	unlink(out);
+	argv[n++] = faultline;
+	argv[n++] = "rpo";
+	argv[n++] = "--quiet";
+	argv[n++] = "-o";
+	argv[n++] = out;
+	va_start(ap, ret_result);
+	while ((a = va_arg(ap, const char *)) && n < 38)
+		argv[n++] = (char *)a;
+	va_end(ap);
+	argv[n] = NULL;
+	assert_int_equal(fl_cli_run(argv, 120000, &r), 0);
+	print_message("  %s", r.err);
+	code = r.code;
+	fl_cli_result_free(&r);
+	if (ret_result) {
+		*ret_result = json_load_file(out, 0, &jerr);
+		if (!*ret_result)
+			print_message("  no result file %s: %s\n", out, jerr.text);
+	}
+	return code;
+}
+
+static json_int_t get(json_t *trial, const char *obj, const char *key)
+{
+	json_t *v = json_object_get(json_object_get(trial, obj), key);
+
+	if (!json_is_integer(v))
+		fail_msg("%s.%s is not an integer", obj, key);
+	return json_integer_value(v);
+}
+
+static json_t *trial0(json_t *result)
+{
+	json_t *t = json_array_get(json_object_get(result, "trials"), 0);
+
+	assert_non_null(t);
+	return t;
+}
+
+/* "SCHEME:" + the fixture's directory + rest: "file:" "/log?fsync=always". */
+static const char *spec(const struct fl_fixture *fx, const char *scheme, const char *rest,
+			char *buf, size_t len)
+{
+	snprintf(buf, len, "%s%s%s", scheme, fx->path, rest);
+	return buf;
+}
+
+static void test_powercut_on_interval_fsync_loses_exactly_the_volatile_records(void **state)
+{
+	struct fl_fixture *fx = *state;
+	char w[PATH_MAX + 64];
+	json_t *res, *t, *ff;
+	json_int_t rpo_ns, exposure, lost;
+
+	if (!ready())
+		skip();
+	assert_int_equal(rpo(fx->path, &res, "-w", spec(fx, "file:", "/log?fsync=interval=100ms", w, sizeof(w)),
+			     "--fault", "powercut", "--fault-at", "1500ms", "--after", "1s",
+			     "-c", "2", NULL), 0);
+	t = trial0(res);
+	assert_true(json_is_null(json_object_get(t, "error")));
+	lost = get(t, "counts", "lost");
+	rpo_ns = get(t, "rpo", "ns");
+	ff = json_object_get(t, "faultfs");
+	assert_true(json_is_object(ff));
+	exposure = json_integer_value(json_object_get(ff, "exposure_ns"));
+	print_message("lost %lld, RPO %.1f ms, exposure at the cut %.1f ms (interval 100 ms, slack %.1f ms)\n",
+		      (long long)lost, rpo_ns / 1e6, exposure / 1e6,
+		      exposure > 100 * MS ? (exposure - 100 * MS) / 1e6 : 0.0);
+	/* Something was in flight: the interval leaves up to 100 ms unsynced. */
+	assert_true(lost > 0);
+	/* No wider than the interval plus the scheduling slack measured at the cut. */
+	assert_true(rpo_ns <= (exposure > 100 * MS ? exposure : 100 * MS));
+	/* Record by record, the checker and faultfs's write log agree. */
+	assert_true(json_is_true(json_object_get(ff, "exact")));
+	assert_true(json_is_true(json_object_get(ff, "by_record")));
+	assert_int_equal(json_integer_value(json_object_get(ff, "volatile_acked")), lost);
+	assert_int_equal(json_integer_value(json_object_get(ff, "lost_not_volatile")), 0);
+	assert_int_equal(json_integer_value(json_object_get(ff, "volatile_not_lost")), 0);
+	json_decref(res);
+}
+
+static void test_fsync_always_loses_nothing_at_a_power_cut(void **state)
+{
+	struct fl_fixture *fx = *state;
+	char w[PATH_MAX + 64];
+	json_t *res, *t;
+
+	if (!ready())
+		skip();
+	assert_int_equal(rpo(fx->path, &res, "-w", spec(fx, "file:", "/log?fsync=always", w, sizeof(w)),
+			     "--fault", "powercut", "--fault-at", "1s", "--after", "500ms", NULL), 0);
+	t = trial0(res);
+	assert_true(get(t, "counts", "acknowledged") > 0);
+	assert_int_equal(get(t, "counts", "lost"), 0);
+	assert_int_equal(get(t, "rpo", "ns"), 0);
+	assert_true(get(t, "rto", "ns") > 0);
+	json_decref(res);
+}
+
+static void test_sqlite_extra_loses_nothing_and_off_loses_at_a_power_cut(void **state)
+{
+	struct fl_fixture *fx = *state;
+	char w[PATH_MAX + 64];
+	json_t *res;
+
+	if (!ready())
+		skip();
+	assert_int_equal(rpo(fx->path, &res, "-w", spec(fx, "sqlite:", "/x.db?synchronous=EXTRA", w, sizeof(w)),
+			     "--fault", "powercut", "--fault-at", "1s", "--after", "500ms", NULL), 0);
+	assert_int_equal(get(trial0(res), "counts", "lost"), 0);
+	json_decref(res);
+	/* OFF never fsyncs: the cut takes acknowledged inserts, and the objective catches it. */
+	assert_int_equal(rpo(fx->path, &res, "-w", spec(fx, "sqlite:", "/y.db?synchronous=OFF", w, sizeof(w)),
+			     "--fault", "powercut", "--fault-at", "1s", "--after", "500ms",
+			     "--rpo-max", "10ms", NULL), 1);
+	assert_true(get(trial0(res), "counts", "lost") > 0);
+	assert_true(json_is_false(json_object_get(json_object_get(res, "objectives"), "rpo_met")));
+	json_decref(res);
+}
+
+static void test_kill_and_term_lose_nothing_the_page_cache_holds(void **state)
+{
+	struct fl_fixture *fx = *state;
+	const char *faults[] = { "kill", "term" };
+	char w[PATH_MAX + 64];
+	json_t *res, *t;
+
+	if (!ready())
+		skip();
+	for (size_t i = 0; i < 2; i++) {
+		assert_int_equal(rpo(fx->path, &res, "-w", spec(fx, "file:", "/log?fsync=never", w, sizeof(w)),
+				     "--fault", faults[i], "--fault-at", "800ms", "--after", "500ms",
+				     NULL), 0);
+		t = trial0(res);
+		assert_int_equal(get(t, "counts", "lost"), 0);
+		/* Every phase happened, in order. */
+		assert_true(get(t, "times_ns", "fault") <= get(t, "times_ns", "stopped"));
+		assert_true(get(t, "times_ns", "stopped") <= get(t, "times_ns", "restarted"));
+		assert_true(get(t, "times_ns", "restarted") <= get(t, "times_ns", "healthy"));
+		assert_true(get(t, "times_ns", "healthy") <= get(t, "times_ns", "first_ok"));
+		json_decref(res);
+	}
+}
+
+static void test_crashpoint_kills_the_writer_at_its_chosen_fsync(void **state)
+{
+	struct fl_fixture *fx = *state;
+	char w[PATH_MAX + 64];
+	json_t *res, *t;
+
+	if (!ready())
+		skip();
+	assert_int_equal(rpo(fx->path, &res, "-w", spec(fx, "file:", "/log?fsync=always", w, sizeof(w)),
+			     "--fault", "crashpoint=fsync:signal=SIGKILL:when=200",
+			     "--fault-at", "200ms", "--after", "500ms", "-c", "1", NULL), 0);
+	t = trial0(res);
+	assert_true(json_is_null(json_object_get(t, "error")));
+	/* One client, one fsync per write: the 200th fsync never returned, so 199 were acked first. */
+	assert_true(get(t, "counts", "acknowledged") >= 199);
+	assert_int_equal(get(t, "counts", "lost"), 0);
+	json_decref(res);
+}
+
+static void test_trials_report_statistics_and_mttr(void **state)
+{
+	struct fl_fixture *fx = *state;
+	char w[PATH_MAX + 64];
+	json_t *res, *sum;
+
+	if (!ready())
+		skip();
+	assert_int_equal(rpo(fx->path, &res, "-w", spec(fx, "file:", "/log?fsync=always", w, sizeof(w)),
+			     "--fault", "kill", "--fault-at", "300ms", "--after", "300ms",
+			     "--trials", "3", "--seed", "7", NULL), 0);
+	assert_string_equal(json_string_value(json_object_get(res, "schema")), "faultline-rpo/1");
+	assert_int_equal(json_array_size(json_object_get(res, "trials")), 3);
+	assert_int_equal(json_integer_value(json_object_get(json_array_get(
+		json_object_get(res, "trials"), 2), "seed")), 9);
+	sum = json_object_get(res, "summary");
+	assert_int_equal(json_integer_value(json_object_get(sum, "measured")), 3);
+	assert_true(get(sum, "rto_ns", "min") <= get(sum, "rto_ns", "median"));
+	assert_true(get(sum, "rto_ns", "median") <= get(sum, "rto_ns", "p95"));
+	assert_true(get(sum, "rto_ns", "p95") <= get(sum, "rto_ns", "max"));
+	assert_true(json_integer_value(json_object_get(sum, "mttr_ns")) > 0);
+	json_decref(res);
+}
+
+static void test_history_is_complete_enough_to_judge_again(void **state)
+{
+	struct fl_fixture *fx = *state;
+	char w[PATH_MAX + 64];
+	json_t *res, *t, *ops;
+	json_int_t ok = 0;
+	size_t i;
+	json_t *op;
+
+	if (!ready())
+		skip();
+	assert_int_equal(rpo(fx->path, &res, "-w", spec(fx, "file:", "/log?fsync=never", w, sizeof(w)),
+			     "--fault", "kill", "--fault-at", "300ms", "--after", "300ms", NULL), 0);
+	t = trial0(res);
+	ops = json_object_get(json_object_get(t, "history"), "ops");
+	json_array_foreach(ops, i, op) {
+		assert_true(json_integer_value(json_array_get(op, 2)) <=
+			    json_integer_value(json_array_get(op, 3)));
+		ok += !strcmp(json_string_value(json_array_get(op, 4)), "ok");
+	}
+	assert_int_equal((json_int_t)json_array_size(ops), get(t, "counts", "attempted"));
+	assert_int_equal(ok, get(t, "counts", "acknowledged"));
+	assert_int_equal((json_int_t)json_array_size(json_object_get(json_object_get(t, "readback"), "records")),
+			 ok); /* nothing lost under kill: everything acked came back */
+	json_decref(res);
+}
+
+static void test_bad_arguments_exit_2_with_a_clear_message(void **state)
+{
+	struct fl_fixture *fx = *state;
+	char *cases[][8] = {
+		{ "rpo", "--fault", "kill", NULL },
+		{ "rpo", "-w", "file:/x/log", NULL },
+		{ "rpo", "-w", "file:/x/log", "--fault", "meteor", NULL },
+		{ "rpo", "-w", "file:/x/log", "--fault", "crashpoint=fsync:eror=EIO", NULL },
+		{ "rpo", "-w", "file:/x/log", "--fault", "kill", "--trials", "0", NULL },
+		{ "rpo", "-w", "file:/x/log", "--fault", "kill", "--start", "true", NULL },
+		{ "rpo", "-w", "redis://127.0.0.1:1", "--fault", "powercut", NULL },
+	};
+	const char *expect[] = { "no workload", "no fault", "unknown fault", "eror", "--trials",
+				 "built-in", "--data-dir" };
+
+	(void)fx;
+	if (!ready())
+		skip();
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *argv[10] = { faultline };
+		struct fl_cli_result r;
+
+		for (int j = 0; cases[i][j]; j++)
+			argv[j + 1] = cases[i][j];
+		assert_int_equal(fl_cli_run(argv, 10000, &r), 0);
+		print_message("  %s", r.err);
+		assert_int_equal(r.code, 2);
+		assert_non_null(strstr(r.err, expect[i]));
+		fl_cli_result_free(&r);
+	}
+}
+
+static void test_a_workload_that_cannot_start_still_writes_a_result(void **state)
+{
+	struct fl_fixture *fx = *state;
+	char w[PATH_MAX + 64];
+	json_t *res, *err;
+
+	if (!ready())
+		skip();
+	/* The writer cannot create its log in a directory that does not exist. */
+	assert_int_equal(rpo(fx->path, &res, "-w", spec(fx, "file:", "/missing/dir/log", w, sizeof(w)),
+			     "--fault", "kill", NULL), 3);
+	assert_non_null(res);
+	err = json_object_get(trial0(res), "error");
+	assert_true(json_is_object(err));
+	assert_string_equal(json_string_value(json_object_get(err, "phase")), "start");
+	assert_non_null(strstr(json_string_value(json_object_get(err, "message")), "did not start"));
+	json_decref(res);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_powercut_on_interval_fsync_loses_exactly_the_volatile_records,
+						fl_setup_tmpdir, fl_teardown_tmpdir),
+		cmocka_unit_test_setup_teardown(test_fsync_always_loses_nothing_at_a_power_cut,
+						fl_setup_tmpdir, fl_teardown_tmpdir),
+		cmocka_unit_test_setup_teardown(test_sqlite_extra_loses_nothing_and_off_loses_at_a_power_cut,
+						fl_setup_tmpdir, fl_teardown_tmpdir),
+		cmocka_unit_test_setup_teardown(test_kill_and_term_lose_nothing_the_page_cache_holds,
+						fl_setup_tmpdir, fl_teardown_tmpdir),
+		cmocka_unit_test_setup_teardown(test_crashpoint_kills_the_writer_at_its_chosen_fsync,
+						fl_setup_tmpdir, fl_teardown_tmpdir),
+		cmocka_unit_test_setup_teardown(test_trials_report_statistics_and_mttr,
+						fl_setup_tmpdir, fl_teardown_tmpdir),
+		cmocka_unit_test_setup_teardown(test_history_is_complete_enough_to_judge_again,
+						fl_setup_tmpdir, fl_teardown_tmpdir),
+		cmocka_unit_test_setup_teardown(test_bad_arguments_exit_2_with_a_clear_message,
+						fl_setup_tmpdir, fl_teardown_tmpdir),
+		cmocka_unit_test_setup_teardown(test_a_workload_that_cannot_start_still_writes_a_result,
+						fl_setup_tmpdir, fl_teardown_tmpdir),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
