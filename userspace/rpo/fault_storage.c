@@ -282,7 +282,8 @@ void fl_rpo_fault_crosscheck(struct rpo_trial *t)
 		const struct fl_op *op = &o->ops[i];
 		bool vol, back;
 
-		if (op->outcome != FL_OP_OK || op->complete_ns > o->rto.fault_ns)
+		/* Acknowledged by the service that was cut (even if the ack came in late). */
+		if (op->outcome != FL_OP_OK || op->invoke_ns >= o->rto.stopped_ns)
 			continue;
 		vol = in(t->volatile_ids, t->n_volatile_ids, op->id);
 		back = in(present, n_present, op->id);

@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include <bpf/bpf.h>
+#include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
 #include <faultline/timeline.h>
@@ -263,18 +264,27 @@ static int on_record(void *ctx, void *data, size_t size)
 static int attach_submit(struct rpo_timeline_bpf *skel)
 {
 	static const char *const names[] = { "io_uring_submit_req", "io_uring_submit_sqe" };
+	struct btf *btf = btf__load_vmlinux_btf();
 	struct bpf_link *link;
 	int err = -ENOENT;
 
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		char tp[64];
+
+		/* Ask BTF first: a failed attach makes libbpf print a warning. */
+		snprintf(tp, sizeof(tp), "btf_trace_%s", names[i]);
+		if (btf && btf__find_by_name_kind(btf, tp, BTF_KIND_TYPEDEF) < 0)
+			continue;
 		link = bpf_program__attach_raw_tracepoint(skel->progs.fl_tl_uring_submit, names[i]);
 		if (link) {
 			/* The skeleton's detach and destroy free it with the others. */
 			skel->links.fl_tl_uring_submit = link;
-			return 0;
+			err = 0;
+			break;
 		}
 		err = -errno;
 	}
+	btf__free(btf);
 	return err;
 }
 

