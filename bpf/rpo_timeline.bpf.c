@@ -62,6 +62,14 @@ char LICENSE[] SEC("license") = "GPL";
 
 #define RING_BYTES          (4 * 1024 * 1024)
 
+/* io_uring opcodes (uapi) that write file data or make it durable. */
+#define IORING_OP_WRITEV_            2
+#define IORING_OP_FSYNC_             3
+#define IORING_OP_WRITE_FIXED_       5
+#define IORING_OP_SYNC_FILE_RANGE_   8
+#define IORING_OP_WRITE_             23
+#define IORING_FSYNC_DATASYNC_       1
+
 const volatile struct fl_tl_config cfg = {};
 
 struct {
@@ -99,6 +107,21 @@ struct {
 	__type(key, __u32);
 	__type(value, __u64);
 } lost SEC(".maps");
+
+/* An io_uring request of a watched process, from submission to completion. */
+struct uring_req {
+	__u64 enter_ns;
+	__u32 pid, tid;
+	__s32 fd;             /* the SQE's fd (an index for a registered file) */
+	__u32 pad;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u64);   /* struct io_kiocb * */
+	__type(value, struct uring_req);
+} uring_reqs SEC(".maps");
 
 static __always_inline int classify(long nr)
 {
@@ -427,6 +450,107 @@ int fl_tl_exit(struct bpf_raw_tracepoint_args *ctx)
 			(*n)++;
 	}
 	p->r.nr = 0;
+	return 0;
+}
+
+static __always_inline int uring_kind(__u8 op)
+{
+	switch (op) {
+	case IORING_OP_WRITEV_: case IORING_OP_WRITE_FIXED_: case IORING_OP_WRITE_:
+		return FL_TL_WRITE;
+	case IORING_OP_FSYNC_: case IORING_OP_SYNC_FILE_RANGE_:
+		return FL_TL_BARRIER;
+	}
+	return 0;
+}
+
+/*
+ * io_uring requests run inside the kernel (inline in io_uring_enter, in
+ * io-wq workers or in an SQPOLL thread) without write-family syscalls.
+ * Their submission and completion tracepoints stand in for sys_enter and
+ * sys_exit. The submitter (or its SQPOLL thread) is in the watched tgid.
+ */
+/* Attached by userspace: the tracepoint's name changed in 6.2 (timeline.c). */
+SEC("raw_tracepoint/io_uring_submit_req")
+int fl_tl_uring_submit(struct bpf_raw_tracepoint_args *ctx)
+{
+	struct io_kiocb *req = (struct io_kiocb *)ctx->args[0];
+	__u64 id = bpf_get_current_pid_tgid(), key = (__u64)req;
+	__u32 tgid = id >> 32;
+	struct uring_req u = {};
+
+	if (!bpf_map_lookup_elem(&targets, &tgid) || !uring_kind(BPF_CORE_READ(req, opcode)))
+		return 0;
+	u.enter_ns = bpf_ktime_get_ns();
+	u.pid = tgid;
+	u.tid = (__u32)id;
+	/* io_init_req() parks the SQE's fd there until the file is assigned. */
+	u.fd = BPF_CORE_READ(req, cqe.fd);
+	bpf_map_update_elem(&uring_reqs, &key, &u, BPF_ANY);
+	return 0;
+}
+
+/* Both the 6.1 and the 6.3+ prototypes pass the request second. */
+SEC("raw_tracepoint/io_uring_complete")
+int fl_tl_uring_complete(struct bpf_raw_tracepoint_args *ctx)
+{
+	struct io_kiocb *req = (struct io_kiocb *)ctx->args[1];
+	__u64 key = (__u64)req;
+	struct uring_req *u = bpf_map_lookup_elem(&uring_reqs, &key);
+	struct io_sync *sync;
+	struct fl_tl_raw r;
+	struct file *f;
+	__u64 *n;
+	__u32 zero = 0;
+	__u8 op;
+
+	if (!u)
+		return 0;
+	__builtin_memset(&r, 0, sizeof(r));
+	op = BPF_CORE_READ(req, opcode);
+	r.kind = (__u16)uring_kind(op);
+	r.nr = FL_TL_NR_URING + op;
+	r.pid = u->pid;
+	r.tid = u->tid;
+	r.fd = u->fd;
+	r.enter_ns = u->enter_ns;
+	bpf_map_delete_elem(&uring_reqs, &key);
+	r.exit_ns = bpf_ktime_get_ns();
+	r.ret = BPF_CORE_READ(req, cqe.res);
+	r.offset = -1;
+	r.flags = FL_TL_F_IO_URING;
+	/* Assigned at issue, still held when the completion is posted. */
+	f = BPF_CORE_READ(req, file);
+	if (!r.kind || !f || !file_under(f, &r, false))
+		return 0;
+	sync = (struct io_sync *)((char *)req + bpf_core_field_offset(struct io_kiocb, cmd));
+	switch (op) {
+	case IORING_OP_FSYNC_:
+		r.arg_flags = (__u32)BPF_CORE_READ(sync, flags);
+		r.scope = r.arg_flags & IORING_FSYNC_DATASYNC_ ? FL_TL_SCOPE_DATA :
+			  FL_TL_SCOPE_FILE;
+		break;
+	case IORING_OP_SYNC_FILE_RANGE_:
+		r.arg_flags = (__u32)BPF_CORE_READ(sync, flags);
+		r.offset = BPF_CORE_READ(sync, off);
+		r.len = (__u64)BPF_CORE_READ(sync, len);
+		r.flags |= FL_TL_F_OFFSET;
+		r.scope = (r.arg_flags & (SFR_WRITE | SFR_WAIT_AFTER)) ==
+			  (SFR_WRITE | SFR_WAIT_AFTER) ? FL_TL_SCOPE_RANGE : FL_TL_SCOPE_NONE;
+		break;
+	default:
+		/* RWF_*SYNC of the SQE is not read: only the file's own O_SYNC/O_DSYNC. */
+		if (r.file_flags & O_SYNC_ONLY)
+			r.scope = FL_TL_SCOPE_FILE;
+		else if (r.file_flags & O_DSYNC_)
+			r.scope = FL_TL_SCOPE_DATA;
+		break;
+	}
+	if (bpf_ringbuf_output(&events, &r, sizeof(r), 0)) {
+		n = bpf_map_lookup_elem(&lost, &zero);
+		if (n)
+			(*n)++;
+	}
 	return 0;
 }
 

@@ -13,9 +13,18 @@
  *            fl_tl_meta_under())
  *   io_uring io_uring_setup, io_uring_enter, io_uring_register (any file)
  *
- * What it cannot see: I/O submitted through io_uring (SQEs are executed by
- * the kernel, not by write-family syscalls; only the io_uring_enter calls
- * are seen), stores into a shared mapping (only the msync is seen), 32-bit
+ * io_uring requests run inside the kernel without write-family syscalls.
+ * Where the kernel has the io_uring tracepoints (5.19+ prototypes; 6.1 and 6.18 are
+ * tested), requests of watched processes that write a file under a root
+ * (IORING_OP_WRITE, WRITEV, WRITE_FIXED) or sync it (FSYNC, SYNC_FILE_RANGE)
+ * are recorded too, flagged FL_TL_F_IO_URING, from submission (enter_ns) to
+ * the posting of their completion (exit_ns), with the file resolved at
+ * completion (registered files included). Not seen: the offset of an
+ * io_uring write (so only whole-file barriers cover it), RWF_*SYNC flags in
+ * an SQE, other opcodes that move data into files (splice, ...), and
+ * requests submitted before the process was added.
+ *
+ * Never seen: stores into a shared mapping (only the msync is), 32-bit
  * compat syscalls, and calls made before a process was added.
  *
  * The first half of this header is the ABI shared with the BPF program
@@ -71,6 +80,10 @@ enum fl_tl_scope {
 #define FL_TL_F_UNDER    0x1  /* meta: the dirfd/cwd the path starts from is under a root */
 #define FL_TL_F_OFFSET   0x2  /* offset is known */
 #define FL_TL_F_DIRECT   0x4  /* write on an O_DIRECT file: no page cache, but no flush either */
+#define FL_TL_F_IO_URING 0x8  /* an io_uring request: enter = submission, exit = completion */
+
+/* nr of an io_uring request: this plus its IORING_OP_* opcode. */
+#define FL_TL_NR_URING   1000
 
 /* Data directory identities, written by userspace into the program's rodata. */
 struct fl_tl_config {
@@ -165,8 +178,10 @@ void fl_timeline_free(struct fl_timeline *tl);
 const struct fl_tl_event *fl_timeline_events(const struct fl_timeline *tl, size_t *ret_n);
 /* Records the kernel could not queue (ring full) or the list could not hold. */
 uint64_t fl_timeline_lost(const struct fl_timeline *tl);
-/* io_uring_setup/enter/register was seen: the service's io_uring I/O is not in the list. */
+/* io_uring_setup/enter/register was seen: the service uses io_uring. */
 bool fl_timeline_io_uring(const struct fl_timeline *tl);
+/* io_uring requests are traced on this kernel (else only the io_uring syscalls are). */
+bool fl_timeline_io_uring_ops(const struct fl_timeline *tl);
 
 /* ---- analysis (timeline_analysis.c): pure functions over event arrays ---- */
 
@@ -231,6 +246,7 @@ int fl_tl_op_write(const struct fl_tl_event *ev, size_t n, pid_t pid,
 /* Counts over [0, t], for a result summary. */
 struct fl_tl_summary {
 	size_t writes, barriers, meta, io_uring_calls;
+	size_t io_uring_ops;      /* writes and barriers that were io_uring requests */
 	uint64_t bytes;
 	size_t uncovered_writes;  /* returned by t, no barrier had covered them by t */
 	uint64_t uncovered_bytes;
@@ -239,8 +255,11 @@ struct fl_tl_summary {
 };
 void fl_tl_summarize(const struct fl_tl_event *ev, size_t n, uint64_t t,
 		     struct fl_tl_summary *ret);
-/* One line on what io_uring hides, for a note in the result; "" if it was not used. */
-void fl_tl_io_uring_note(const struct fl_tl_summary *s, char *buf, size_t len);
+/*
+ * One line on what io_uring hides, for a note in the result; "" if it was
+ * not used. ops_traced: fl_timeline_io_uring_ops().
+ */
+void fl_tl_io_uring_note(const struct fl_tl_summary *s, bool ops_traced, char *buf, size_t len);
 
 /*
  * A meta event (rename/unlink): is its path under the data directory?

@@ -16,6 +16,7 @@
 struct fl_rpo_faultfs;
 struct fl_rpo_oom;
 struct fl_timeline;
+struct fl_tl_event;
 
 struct rpo_trial {
 	const struct fl_rpo_config *cfg;
@@ -31,6 +32,9 @@ struct rpo_trial {
 	struct fl_rpo_oom *oom;           /* the memory cgroup, or NULL */
 	char cgroup_procs[PATH_MAX];      /* where the service's first process goes */
 	struct fl_timeline *timeline;
+	const struct fl_tl_event *tl_events; /* stopped timeline's events */
+	size_t n_tl_events;
+	bool tl_stopped;
 	uint64_t wlog_mark;               /* faultfs write-log seq before the load */
 	uint64_t *volatile_ids;           /* records in ranges volatile at the cut, sorted */
 	size_t n_volatile_ids;
@@ -56,6 +60,10 @@ void fl_rpo_fault_crosscheck(struct rpo_trial *t);
 
 /* timeline_glue.c: the kernel durability timeline around the fault. */
 void fl_rpo_timeline_start(struct rpo_trial *t);
+/* Detach at the fault; the events stay for judging. */
 void fl_rpo_timeline_stop(struct rpo_trial *t);
+/* With the whole history: acknowledged writes no barrier covered in time. */
+void fl_rpo_timeline_judge(struct rpo_trial *t);
+void fl_rpo_timeline_free(struct rpo_trial *t);
 
 #endif /* FL_RPO_TRIAL_H */

@@ -171,6 +171,7 @@ static void judge(struct rpo_trial *t)
 		fl_rpo_trial_fail(t, "check", err, "checking: %s", strerror(-err));
 	else
 		fl_rpo_fault_crosscheck(t);
+	fl_rpo_timeline_judge(t);
 	fl_rpo_recovery(o->ops, o->n_ops, o->start_ns + FL_RPO_WARMUP_NS, &o->rto);
 	/* A client can get through before the next health poll does: that is health too. */
 	if (o->rto.first_ok_ns && o->rto.first_ok_ns < o->rto.healthy_ns)
@@ -276,6 +277,7 @@ out:
 	fl_rpo_service_stop(&t.svc, cfg->term_timeout_ns);
 	if (t.svc.builtin)
 		fl_workload_stopped(t.w);
+	fl_rpo_timeline_free(&t);
 	fl_rpo_fault_teardown(&t);
 	fl_rpo_trial_progress(&t, out->err ? "failed" : "done");
 	fl_workload_close(t.w);

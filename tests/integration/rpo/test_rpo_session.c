@@ -343,6 +343,65 @@ static void test_a_workload_that_cannot_start_still_writes_a_result(void **state
 	json_decref(res);
 }
 
+#define EXEC_CLIENT "tests/targets/rpo_exec_client.py"
+
+/* An exec: workload whose client stores into DIR/store; the "service" is a shell. */
+static bool exec_workload(const struct fl_fixture *fx, char *buf, size_t len)
+{
+	char client[PATH_MAX];
+
+	if (!realpath(EXEC_CLIENT, client) || system("python3 -c pass") != 0) {
+		print_message("skip: needs python3 and %s (run from the source tree)\n", EXEC_CLIENT);
+		return false;
+	}
+	snprintf(buf, len, "exec:python3 %s %s/store", client, fx->path);
+	return true;
+}
+
+static void test_a_service_that_never_becomes_healthy_is_reported(void **state)
+{
+	struct fl_fixture *fx = *state;
+	char w[2 * PATH_MAX + 64];
+	json_t *res, *err;
+
+	if (!ready() || !exec_workload(fx, w, sizeof(w)))
+		skip();
+	assert_int_equal(rpo(fx->path, &res, "-w", w, "--start", "exec sleep 30", "--health", "false",
+			     "--health-timeout", "1s", "--fault", "kill", NULL), 3);
+	assert_non_null(res);
+	err = json_object_get(trial0(res), "error");
+	assert_string_equal(json_string_value(json_object_get(err, "phase")), "start");
+	assert_non_null(strstr(json_string_value(json_object_get(err, "message")),
+			       "not healthy within 1.0 s"));
+	json_decref(res);
+}
+
+static void test_a_restart_that_fails_is_reported_with_its_status(void **state)
+{
+	struct fl_fixture *fx = *state;
+	char w[2 * PATH_MAX + 64], start[PATH_MAX + 64], restart[PATH_MAX + 64], health[PATH_MAX + 64];
+	json_t *res, *t, *err;
+
+	if (!ready() || !exec_workload(fx, w, sizeof(w)))
+		skip();
+	/* Healthy while the process that started last is alive; the restart dies at once. */
+	snprintf(start, sizeof(start), "echo $$ > %s/pid && exec sleep 30", fx->path);
+	snprintf(restart, sizeof(restart), "exit 7");
+	snprintf(health, sizeof(health), "kill -0 $(cat %s/pid)", fx->path);
+	assert_int_equal(rpo(fx->path, &res, "-w", w, "--start", start, "--restart", restart,
+			     "--health", health, "--fault", "kill", "--fault-at", "300ms", NULL), 3);
+	t = trial0(res);
+	err = json_object_get(t, "error");
+	assert_string_equal(json_string_value(json_object_get(err, "phase")), "restart");
+	assert_non_null(strstr(json_string_value(json_object_get(err, "message")),
+			       "exited with status 7"));
+	/* What happened before the failure is kept: the load and the fault. */
+	assert_true(get(t, "counts", "attempted") == 0 ||
+		    json_array_size(json_object_get(json_object_get(t, "history"), "ops")) > 0);
+	assert_true(json_is_integer(json_object_get(json_object_get(t, "times_ns"), "fault")));
+	json_decref(res);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -365,6 +424,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_bad_arguments_exit_2_with_a_clear_message,
 						fl_setup_tmpdir, fl_teardown_tmpdir),
 		cmocka_unit_test_setup_teardown(test_a_workload_that_cannot_start_still_writes_a_result,
+						fl_setup_tmpdir, fl_teardown_tmpdir),
+		cmocka_unit_test_setup_teardown(test_a_service_that_never_becomes_healthy_is_reported,
+						fl_setup_tmpdir, fl_teardown_tmpdir),
+		cmocka_unit_test_setup_teardown(test_a_restart_that_fails_is_reported_with_its_status,
 						fl_setup_tmpdir, fl_teardown_tmpdir),
 	};
 
