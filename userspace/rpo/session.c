@@ -181,6 +181,7 @@ static void judge(struct rpo_trial *t)
 /* Start the service and wait for it to answer. */
 static int bring_up(struct rpo_trial *t, const char *cmd, const char *phase)
 {
+	uint64_t spawn_ns = fl_rpo_now_ns();
 	char why[256] = "";
 	int err;
 
@@ -194,8 +195,9 @@ static int bring_up(struct rpo_trial *t, const char *cmd, const char *phase)
 				  why[0] ? why : strerror(-err));
 		return err;
 	}
+	/* Spawned: a built-in writer answers before start returns, clients with it. */
 	if (!strcmp(phase, "restart"))
-		t->out->rto.restarted_ns = fl_rpo_now_ns();
+		t->out->rto.restarted_ns = spawn_ns;
 	fl_rpo_trial_progress(t, phase);
 	err = fl_rpo_service_wait_healthy(&t->svc, t->w, t->cfg->health_cmd,
 					  t->cfg->health_timeout_ns, fl_rpo_interrupted());
