@@ -7,18 +7,24 @@
 #   (a) bystander  fl-open-loop natively vs. while a crash point is armed on
 #                  another process (the sys_enter program runs, finds no target)
 #   (b) target     fl-open-loop launched under a rule that matches every
-#                  openat and never fires, vs. native
-#   (c) reference  strace --inject on the same loop (and fiu-run if installed)
-#   (d) faultline probe wall time
+#                  openat and never fires: the in-kernel path (send-signal)
+#   (c) seccomp    the same, forced through seccomp user notification: every
+#                  openat goes to faultline and back, none is injected
+#   (d) reference  fiu-run with the open failpoint at probability 0 (the
+#                  same loop), strace --inject and strace --seccomp-bpf
+#                  (a shorter loop: strace is ~100x slower per call)
+#   (e) faultline probe wall time
 #
-# Each round runs native, armed, native, target, native: every measured run
-# is compared with the mean of the native runs around it, so a drift in the
-# machine's speed hits both sides alike. Times are medians over
-# FL_BENCH_REPS rounds (default 7), ratios the medians of the per-round
-# ratios. The loop's own clock is used, so the start-up costs of faultline
-# or strace stay out of the per-iteration numbers.
+# Each round runs native, armed, native, target, native, seccomp, native,
+# fiu-run, native: every measured run is compared with the mean of the
+# native runs around it, so a drift in the machine's speed hits both sides
+# alike. Times are medians over FL_BENCH_REPS rounds (default 7); the
+# "x native" ratios are the medians of the per-round ratios, the "x strace"
+# and "x fiu-run" ratios compare the median ns per iteration. The loop's
+# own clock is used, so the start-up costs of faultline, strace or fiu-run
+# stay out of the per-iteration numbers.
 # Environment: FL_BENCH_REPS, FL_BENCH_ITERS (default 200000),
-# FL_BENCH_TRACER_ITERS (default 20000: strace is 10-20x slower per iteration).
+# FL_BENCH_TRACER_ITERS (default 20000, strace only).
 set -u
 
 build=build
@@ -42,6 +48,7 @@ faultline=$build/faultline
 loop=$build/targets/fl-open-loop
 bystander_rule='fsync:signal=SIGKILL:when=65535'
 target_rule='openat:signal=SIGKILL:when=4000000000'
+seccomp_rule='openat:error=EIO:when=100000000'
 strace_inject='openat:error=EPERM:when=65535'
 fiu_cmd='enable_random name=posix/io/oc/open,probability=0'
 per_run_timeout=90
@@ -114,12 +121,26 @@ ns_per_iter() {
 	awk '$1 == "iterations" { print $6; found = 1 } END { exit !found }' "$out"
 }
 
+# faultline's --json summary (the last line of FILE that starts with '{'):
+# does rule 0 show matched >= MIN and injected == INJ? Prints why not.
+summary_is() {
+	local file=$1 min=$2 inj=$3 line m j
+	line=$(grep '^{' "$file" | tail -n 1)
+	m=$(printf '%s' "$line" | grep -o '"matched":[0-9]*' | head -n 1 | cut -d: -f2)
+	j=$(printf '%s' "$line" | grep -o '"injected":[0-9]*' | head -n 1 | cut -d: -f2)
+	if [[ -z $m || -z $j ]] || ((m < min || j != inj)); then
+		printf 'summary %s (want matched >= %s, injected %s)\n' "${line:-missing}" "$min" "$inj"
+		return 1
+	fi
+}
+
 # Start faultline with a rule on a sleeping process and return once the rule
 # is live: faultline attaches before it forks, and lets the child exec only
 # after its pid is a target, so a child that has exec'd sleep means "armed".
 arm() {
 	local child exe i
-	"$faultline" syscall "$bystander_rule" -- sleep 60 >/dev/null 2>"$tmp/armed.err" &
+	"$faultline" syscall --json "$bystander_rule" -- sleep 60 >"$tmp/armed.out" \
+		2>"$tmp/armed.err" &
 	armed_pid=$!
 	for ((i = 0; i < 500; i++)); do
 		child=$(pgrep -P "$armed_pid" 2>/dev/null | head -n 1)
@@ -190,9 +211,11 @@ busy=$(busy_processes)
 # --- interleaved runs --------------------------------------------------------
 have_fiu=0
 command -v fiu-run >/dev/null 2>&1 && have_fiu=1
-declare -a nat_a=() nat_b=() nat_c=() armed=() target=() st=() st_sec=() nat_small=() fiu=() probe=()
-declare -a p_noise=() p_armed=() p_target=() p_st=() p_st_sec=() p_fiu=()
+declare -a nat_a=() nat_b=() nat_c=() nat_d=() nat_e=() armed=() target=() sec=() st=() st_sec=()
+declare -a nat_small=() fiu=() probe=()
+declare -a p_noise=() p_armed=() p_target=() p_sec=() p_st=() p_st_sec=() p_fiu=()
 target_check=ok
+seccomp_check=ok
 bench_start=$(date +%s%N)
 
 # a / ((b + c) / 2): a run against the mean of the native runs around it.
@@ -202,8 +225,9 @@ paired() {
 
 for ((r = 1; r <= reps; r++)); do
 	note "bench: round $r/$reps"
-	# native, armed, native, target, native: each measured run sits between
-	# two native ones, so a drift of the machine's speed cancels out.
+	# native, armed, native, target, native, seccomp, native, fiu-run, native:
+	# each measured run sits between two native ones, so a drift of the
+	# machine's speed cancels out.
 	v=$(ns_per_iter "$loop" "$iters") || exit 1
 	nat_a+=("$v")
 
@@ -211,32 +235,47 @@ for ((r = 1; r <= reps; r++)); do
 	v=$(ns_per_iter "$loop" "$iters") || exit 1
 	armed+=("$v")
 	disarm
-	if ! grep -q 'matched 0  injected 0' "$tmp/armed.err"; then
-		note "bench: the bystander rule saw calls it should not have: $(cat "$tmp/armed.err")"
+	if ! why=$(summary_is "$tmp/armed.out" 0 0) || grep -q '"matched":[1-9]' "$tmp/armed.out"
+	then
+		note "bench: the bystander rule saw calls it should not have: $why"
 		exit 1
 	fi
 
 	v=$(ns_per_iter "$loop" "$iters") || exit 1
 	nat_b+=("$v")
 
-	v=$(ns_per_iter "$faultline" syscall "$target_rule" -- "$loop" "$iters") || exit 1
+	v=$(ns_per_iter "$faultline" syscall --json "$target_rule" -- "$loop" "$iters") || exit 1
 	target+=("$v")
 	# Every openat of the loop matched, none was injected.
-	if ! awk -v n="$iters" '/^rule 0 / { for (i = 1; i < NF; i++) {
-			if ($i == "matched") m = $(i + 1)
-			if ($i == "injected") j = $(i + 1) }
-			ok = (m >= n && j == 0) } END { exit !ok }' "$tmp/run.err"; then
-		target_check="unexpected summary: $(tr '\n' ' ' <"$tmp/run.err")"
-	fi
+	why=$(summary_is "$tmp/run.out" "$iters" 0) || target_check=$why
 
 	v=$(ns_per_iter "$loop" "$iters") || exit 1
 	nat_c+=("$v")
+
+	v=$(ns_per_iter "$faultline" syscall --json --mechanism seccomp-notify "$seccomp_rule" \
+		-- "$loop" "$iters") || exit 1
+	sec+=("$v")
+	why=$(summary_is "$tmp/run.out" "$iters" 0) || seccomp_check=$why
+	grep -q '"mechanism":"seccomp-notify"' "$tmp/run.out" ||
+		seccomp_check="not run through seccomp-notify: $(grep '^{' "$tmp/run.out")"
+
+	v=$(ns_per_iter "$loop" "$iters") || exit 1
+	nat_d+=("$v")
 	p_armed+=("$(paired "${armed[-1]}" "${nat_a[-1]}" "${nat_b[-1]}")")
 	p_noise+=("$(paired "${nat_b[-1]}" "${nat_a[-1]}" "${nat_c[-1]}")")
 	p_target+=("$(paired "${target[-1]}" "${nat_b[-1]}" "${nat_c[-1]}")")
+	p_sec+=("$(paired "${sec[-1]}" "${nat_c[-1]}" "${nat_d[-1]}")")
 
-	# The tracers are ~10-30x slower per call: a shorter loop keeps the run
-	# bounded, so they get their own native run of the same length.
+	if ((have_fiu)); then
+		v=$(ns_per_iter fiu-run -x -f '' -c "$fiu_cmd" "$loop" "$iters") || exit 1
+		fiu+=("$v")
+		v=$(ns_per_iter "$loop" "$iters") || exit 1
+		nat_e+=("$v")
+		p_fiu+=("$(paired "${fiu[-1]}" "${nat_d[-1]}" "${nat_e[-1]}")")
+	fi
+
+	# strace is ~100x slower per call: a shorter loop keeps the run
+	# bounded, so it gets its own native run of the same length.
 	v=$(ns_per_iter "$loop" "$tracer_iters") || exit 1
 	nat_small+=("$v")
 	v=$(ns_per_iter strace -o /dev/null --inject="$strace_inject" \
@@ -247,11 +286,6 @@ for ((r = 1; r <= reps; r++)); do
 		--inject="$strace_inject" "$loop" "$tracer_iters") || exit 1
 	st_sec+=("$v")
 	p_st_sec+=("$(paired "$v" "${nat_small[-1]}")")
-	if ((have_fiu)); then
-		v=$(ns_per_iter fiu-run -x -f '' -c "$fiu_cmd" "$loop" "$tracer_iters") || exit 1
-		fiu+=("$v")
-		p_fiu+=("$(paired "$v" "${nat_small[-1]}")")
-	fi
 
 	t0=$(date +%s%N)
 	timeout -k 5 30 "$faultline" probe >/dev/null 2>&1
@@ -266,9 +300,10 @@ done
 bench_s=$(awk -v a="$bench_start" -v b="$(date +%s%N)" 'BEGIN { printf "%.1f", (b - a) / 1e9 }')
 load_end=$(cut -d' ' -f1-3 /proc/loadavg)
 
-m_nat=$(median "${nat_a[@]}" "${nat_b[@]}" "${nat_c[@]}")
+m_nat=$(median "${nat_a[@]}" "${nat_b[@]}" "${nat_c[@]}" "${nat_d[@]}" ${nat_e[@]+"${nat_e[@]}"})
 m_armed=$(median "${armed[@]}")
 m_target=$(median "${target[@]}")
+m_sec=$(median "${sec[@]}")
 m_small=$(median "${nat_small[@]}")
 m_st=$(median "${st[@]}")
 m_st_sec=$(median "${st_sec[@]}")
@@ -276,45 +311,65 @@ m_probe=$(median "${probe[@]}")
 m_fiu=
 ((have_fiu)) && m_fiu=$(median "${fiu[@]}")
 
-# The ratios are medians of the paired per-round ratios.
+# "x native": medians of the paired per-round ratios.
 ratio() {
 	awk -v r="$(median "$@")" 'BEGIN { printf "%.3f", r }'
 }
 r_noise=$(ratio "${p_noise[@]}")
 r_armed=$(ratio "${p_armed[@]}")
 r_target=$(ratio "${p_target[@]}")
+r_sec=$(ratio "${p_sec[@]}")
 r_st=$(ratio "${p_st[@]}")
 r_st_sec=$(ratio "${p_st_sec[@]}")
 r_fiu=
 ((have_fiu)) && r_fiu=$(ratio "${p_fiu[@]}")
+# "x strace", "x fiu-run": ns per iteration against the reference's; "-" without one.
+vs() {
+	if [[ -z $2 ]]; then
+		printf -- '-'
+	else
+		awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", a / b }'
+	fi
+}
 # Verdicts against the targets of the project issue.
 verdict() {
 	awk -v r="$1" -v max="$2" 'BEGIN { print (r <= max) ? "met" : "MISSED" }'
 }
 v_armed=$(verdict "$r_armed" 1.02)
 v_target=$(verdict "$r_target" 1.20)
+# The seccomp path must be at least 5x cheaper than strace --inject.
+sec_vs_st=$(vs "$m_sec" "$m_st")
+v_sec=$(verdict "$sec_vs_st" 0.20)
+cheaper_st=$(awk -v a="$m_st" -v b="$m_sec" 'BEGIN { printf "%.1f", a / b }')
+cheaper_st_sec=$(awk -v a="$m_st_sec" -v b="$m_sec" 'BEGIN { printf "%.1f", a / b }')
 
 # --- report ------------------------------------------------------------------
 m_mid=$(median "${nat_b[@]}")
 m_outer=$(median "${nat_a[@]}" "${nat_c[@]}")
-fiu_note='skipped: fiu-run not installed (Debian package fiu-utils)'
+fiu_note='skipped: fiu-run not installed (Debian package fiu-utils; tools/install-deps.sh)'
 
 if ((json)); then
 	list() {
 		local IFS=,
 		printf '[%s]' "$*"
 	}
+	num_or_null() {
+		if [[ $1 == - || -z $1 ]]; then printf 'null'; else printf '%s' "$1"; fi
+	}
 	# name ns baseline_ns ratio runs baseline_runs paired [target verdict]
 	row() {
 		printf '    {"name": %s, "ns_per_iter": %s, "baseline_ns_per_iter": %s, "ratio": %s,\n' \
 			"$(json_str "$1")" "$2" "$3" "$4"
+		printf '     "vs_strace": %s, "vs_fiu_run": %s,\n' \
+			"$(num_or_null "$(vs "$2" "$m_st")")" "$(num_or_null "$(vs "$2" "$m_fiu")")"
 		printf '     "runs": %s, "baseline_runs": %s, "paired_ratios": %s' "$5" "$6" "$7"
 		if [[ $# -ge 9 ]]; then
 			printf ', "target_ratio": %s, "verdict": %s' "$8" "$(json_str "$9")"
 		fi
-		printf '}'
+		printf '%s}' "${row_extra:-}"
 	}
-	natives=$(list "${nat_a[@]}" "${nat_b[@]}" "${nat_c[@]}")
+	natives=$(list "${nat_a[@]}" "${nat_b[@]}" "${nat_c[@]}" "${nat_d[@]}" \
+		${nat_e[@]+"${nat_e[@]}"})
 	printf '{\n  "machine": {"kernel": %s, "cpu": %s, "nproc": %s,\n' \
 		"$(json_str "$kernel")" "$(json_str "$cpu")" "$ncpu"
 	printf '    "loadavg_start": %s, "loadavg_end": %s, "busy_processes": %s, "spectre_v2": %s},\n' \
@@ -322,7 +377,8 @@ if ((json)); then
 		"$(json_str "${busy:-none}")" "$(json_str "$spectre")"
 	printf '  "repetitions": %s, "iterations": %s, "tracer_iterations": %s,\n' \
 		"$reps" "$iters" "$tracer_iters"
-	printf '  "statistic": "median; ratio = median of per-round run / mean of the native runs around it",\n'
+	printf '  "statistic": %s,\n' "$(json_str "median; ratio = median of per-round run / \
+mean of the native runs around it; vs_* = median ns per iteration / the reference's")"
 	printf '  "seconds": %s,\n  "benchmarks": [\n' "$bench_s"
 	row "noise floor: native vs native" "$m_mid" "$m_outer" "$r_noise" \
 		"$(list "${nat_b[@]}")" "$(list "${nat_a[@]}" "${nat_c[@]}")" "$(list "${p_noise[@]}")"
@@ -330,9 +386,21 @@ if ((json)); then
 	row "bystander: faultline $bystander_rule armed on another process" "$m_armed" "$m_nat" \
 		"$r_armed" "$(list "${armed[@]}")" "$natives" "$(list "${p_armed[@]}")" 1.02 "$v_armed"
 	printf ',\n'
-	row "target: faultline $target_rule (matches every openat, never fires)" "$m_target" \
-		"$m_nat" "$r_target" "$(list "${target[@]}")" "$natives" "$(list "${p_target[@]}")" \
-		1.20 "$v_target"
+	row "target, in-kernel: faultline $target_rule (matches every openat, never fires)" \
+		"$m_target" "$m_nat" "$r_target" "$(list "${target[@]}")" "$natives" \
+		"$(list "${p_target[@]}")" 1.20 "$v_target"
+	printf ',\n'
+	row_extra=$(printf ',\n     "vs_strace_target": 0.20, "vs_strace_verdict": %s, %s %s, %s %s' \
+		"$(json_str "$v_sec")" '"times_cheaper_than_strace":' "$cheaper_st" \
+		'"times_cheaper_than_strace_seccomp_bpf":' "$cheaper_st_sec")
+	row "target, seccomp: faultline --mechanism seccomp-notify $seccomp_rule" "$m_sec" \
+		"$m_nat" "$r_sec" "$(list "${sec[@]}")" "$natives" "$(list "${p_sec[@]}")"
+	row_extra=
+	if ((have_fiu)); then
+		printf ',\n'
+		row "fiu-run -x -c '$fiu_cmd'" "$m_fiu" "$m_nat" "$r_fiu" \
+			"$(list "${fiu[@]}")" "$natives" "$(list "${p_fiu[@]}")"
+	fi
 	printf ',\n'
 	row "strace -o /dev/null --inject=$strace_inject" "$m_st" "$m_small" "$r_st" \
 		"$(list "${st[@]}")" "$(list "${nat_small[@]}")" "$(list "${p_st[@]}")"
@@ -340,11 +408,6 @@ if ((json)); then
 	row "strace -o /dev/null -f --seccomp-bpf -e trace=openat --inject=$strace_inject" \
 		"$m_st_sec" "$m_small" "$r_st_sec" "$(list "${st_sec[@]}")" \
 		"$(list "${nat_small[@]}")" "$(list "${p_st_sec[@]}")"
-	if ((have_fiu)); then
-		printf ',\n'
-		row "fiu-run -x -c '$fiu_cmd'" "$m_fiu" "$m_small" "$r_fiu" \
-			"$(list "${fiu[@]}")" "$(list "${nat_small[@]}")" "$(list "${p_fiu[@]}")"
-	fi
 	printf '\n  ],\n'
 	if ((have_fiu)); then
 		printf '  "fiu_run": "measured",\n'
@@ -352,6 +415,7 @@ if ((json)); then
 		printf '  "fiu_run": %s,\n' "$(json_str "$fiu_note")"
 	fi
 	printf '  "target_summary_check": %s,\n' "$(json_str "$target_check")"
+	printf '  "seccomp_summary_check": %s,\n' "$(json_str "$seccomp_check")"
 	printf '  "probe_wall_ms": {"median": %s, "runs": %s}\n}\n' "$m_probe" "$(list "${probe[@]}")"
 	exit 0
 fi
@@ -364,31 +428,50 @@ printf '  busy now     %s\n' "${busy:-none (no other process used 25%% of a CPU 
 printf '  spectre_v2   %s\n\n' "$spectre"
 
 trow() {
-	printf '  %-50s %9s %9s %8s  %s\n' "$@"
+	printf '  %-46s %9s %9s %9s %9s  %s\n' "$@"
 }
-trow "ns per iteration, median" "measured" "native" "ratio" "target"
-trow "--------------------------------------------------" "--------" "------" "-----" "------"
-trow "noise floor: native vs native, N=$iters" "$m_mid" "$m_outer" "${r_noise}x" "-"
-trow "(a) bystander, rule armed on another process" "$m_armed" "$m_nat" "${r_armed}x" \
-	"<= 1.02x $v_armed"
-trow "(b) target, openat rule matching, never firing" "$m_target" "$m_nat" "${r_target}x" \
-	"<= 1.20x $v_target"
-trow "(c) strace --inject, N=$tracer_iters" "$m_st" "$m_small" "${r_st}x" "reference"
-trow "(c) strace -f --seccomp-bpf -e trace=openat" "$m_st_sec" "$m_small" "${r_st_sec}x" "reference"
+trow "ns per iteration (median), N=$iters" "measured" "x native" "x strace" "x fiu-run" \
+	"target"
+trow "----------------------------------------------" "--------" "--------" "--------" \
+	"---------" "------"
+trow "noise floor: native vs native" "$m_mid" "$r_noise" "$(vs "$m_mid" "$m_st")" \
+	"$(vs "$m_mid" "$m_fiu")" "-"
+trow "native" "$m_nat" "1.000" "$(vs "$m_nat" "$m_st")" "$(vs "$m_nat" "$m_fiu")" "-"
+trow "(a) bystander, rule armed on another process" "$m_armed" "$r_armed" \
+	"$(vs "$m_armed" "$m_st")" "$(vs "$m_armed" "$m_fiu")" "<= 1.02x native: $v_armed"
+trow "(b) target, in-kernel, matching, never firing" "$m_target" "$r_target" \
+	"$(vs "$m_target" "$m_st")" "$(vs "$m_target" "$m_fiu")" "<= 1.20x native: $v_target"
+trow "(c) target, seccomp-notify, never injecting" "$m_sec" "$r_sec" "$sec_vs_st" \
+	"$(vs "$m_sec" "$m_fiu")" "<= 0.20x strace: $v_sec"
 if ((have_fiu)); then
-	trow "(c) fiu-run -x, open failpoint at probability 0" "$m_fiu" "$m_small" "${r_fiu}x" "reference"
+	trow "(d) fiu-run -x, open failpoint probability 0" "$m_fiu" "$r_fiu" \
+		"$(vs "$m_fiu" "$m_st")" "1.000" "reference"
 else
-	printf '  %-50s %s\n' "(c) fiu-run" "$fiu_note"
+	printf '  %-46s %s\n' "(d) fiu-run" "$fiu_note"
 fi
-printf '  %-50s %9s ms\n' "(d) faultline probe, wall time" "$m_probe"
+trow "(d) strace --inject, N=$tracer_iters" "$m_st" "$r_st" "1.000" "$(vs "$m_st" "$m_fiu")" \
+	"reference"
+trow "(d) strace -f --seccomp-bpf, N=$tracer_iters" "$m_st_sec" "$r_st_sec" \
+	"$(vs "$m_st_sec" "$m_st")" "$(vs "$m_st_sec" "$m_fiu")" "reference"
+printf '  %-46s %9s ms\n' "(e) faultline probe, wall time" "$m_probe"
 printf '\n'
-printf '  ratio: median over the rounds of (run / mean of the native runs around it)\n'
-printf '  (a) faultline syscall '\''%s'\'' -- sleep 60, loop is no target\n' "$bystander_rule"
-printf '  (b) faultline syscall '\''%s'\'' -- fl-open-loop %s\n' "$target_rule" "$iters"
-printf '  (c) --inject=%s fires only when N >= 65535\n' "$strace_inject"
+printf '  seccomp path: %sx cheaper than strace --inject, %sx cheaper than strace --seccomp-bpf\n' \
+	"$cheaper_st" "$cheaper_st_sec"
+printf '  x native: median over the rounds of (run / mean of the native runs around it)\n'
+printf '  x strace, x fiu-run: median ns per iteration / the reference'"'"'s (strace: N=%s)\n' \
+	"$tracer_iters"
+printf '  (a) faultline syscall '"'"'%s'"'"' -- sleep 60, loop is no target\n' "$bystander_rule"
+printf '  (b) faultline syscall '"'"'%s'"'"' -- fl-open-loop %s\n' "$target_rule" "$iters"
+printf '  (c) faultline syscall --mechanism seccomp-notify '"'"'%s'"'"' -- fl-open-loop %s\n' \
+	"$seccomp_rule" "$iters"
+printf '  (d) fiu-run -x -c '"'"'%s'"'"'; strace --inject=%s fires only when N >= 65535\n' \
+	"$fiu_cmd" "$strace_inject"
 [[ $target_check != ok ]] && printf '  WARNING (b): %s\n' "$target_check"
+[[ $seccomp_check != ok ]] && printf '  WARNING (c): %s\n' "$seccomp_check"
 printf '  paired ratios (a) %s\n' "${p_armed[*]}"
 printf '  paired ratios (b) %s\n' "${p_target[*]}"
+printf '  paired ratios (c) %s\n' "${p_sec[*]}"
+((have_fiu)) && printf '  paired ratios (d) fiu-run %s\n' "${p_fiu[*]}"
 printf '  paired ratios noise %s\n' "${p_noise[*]}"
 printf '  %s s in all\n' "$bench_s"
 exit 0

@@ -12,7 +12,7 @@ PACKAGES="
 	libcmocka-dev libyaml-dev libjansson-dev
 	libsqlite3-dev libhiredis-dev libpq-dev
 	libclang-rt-14-dev
-	iproute2 iptables strace sudo fio
+	iproute2 iptables strace fiu-utils sudo fio
 	gnuplot-nox
 	qemu-system-x86 busybox-static cpio
 "

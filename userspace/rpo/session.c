@@ -366,7 +366,11 @@ int fl_rpo_run(const struct fl_rpo_config *cfg, fl_rpo_progress_cb progress, voi
 	}
 	/* Mounts, cgroups and stopped processes are recorded: nothing outlives a killed run. */
 	err = fl_state_open(NULL, &st);
+	if (!err)
+		err = fl_state_watchdog_start(st);
 	if (err) {
+		if (st)
+			fl_state_close(st);
 		fl_rpo_result_free(r);
 		return err;
 	}

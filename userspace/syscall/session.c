@@ -285,6 +285,8 @@ int fl_syscall_session_open(const struct fl_rule *rules, size_t n_rules,
 	s->ctx = ctx;
 	if (any_mech(plan, FL_MECH_SIGSTOP)) {
 		err = fl_state_open(NULL, &s->state);
+		if (!err)
+			err = fl_state_watchdog_start(s->state);
 		if (err)
 			goto fail;
 	}
