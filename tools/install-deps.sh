@@ -15,6 +15,7 @@ PACKAGES="
 	iproute2 iptables strace fiu-utils sudo fio
 	gnuplot-nox
 	qemu-system-x86 busybox-static cpio
+	redis-server postgresql python3
 "
 
 missing=""
@@ -39,6 +40,16 @@ fi
 
 echo "install-deps: installing:$missing"
 export DEBIAN_FRONTEND=noninteractive
+# The rpo tests start their own redis and PostgreSQL servers: keep the
+# packages from starting system-wide ones (policy-rc.d 101 = do not start).
+policy=/usr/sbin/policy-rc.d
+own_policy=""
+if [ ! -e "$policy" ]; then
+	printf '#!/bin/sh\nexit 101\n' > "$policy"
+	chmod 755 "$policy"
+	own_policy=1
+fi
+trap '[ -n "$own_policy" ] && rm -f "$policy"' EXIT
 apt-get update -qq
 # shellcheck disable=SC2086
 apt-get install -y -qq --no-install-recommends $missing
