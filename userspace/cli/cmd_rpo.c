@@ -281,6 +281,16 @@ static int parse_args(int argc, char **argv, const struct fl_cli *cli, struct op
 		fl_cli_error("rpo: no fault: give --fault kill|term|powercut|crashpoint=RULE|disk-fail|oom");
 		return -EINVAL;
 	}
+	if ((cfg->start_cmd || cfg->restart_cmd) &&
+	    (!strncmp(cfg->workload, "file:", 5) || !strncmp(cfg->workload, "sqlite:", 7))) {
+		fl_cli_error("rpo: %s is a built-in workload: faultline runs its writer itself, so --start and --restart do not apply",
+			     cfg->workload);
+		return -EINVAL;
+	}
+	if (cfg->restart_cmd && !cfg->start_cmd) {
+		fl_cli_error("rpo: --restart needs --start");
+		return -EINVAL;
+	}
 	/* Built-in stores default to their own directory (fl_rpo_run). */
 	if (cfg->faultfs && !cfg->data_dir && strncmp(cfg->workload, "file:", 5) &&
 	    strncmp(cfg->workload, "sqlite:", 7)) {
