@@ -57,24 +57,28 @@ static __always_inline long current_syscall(void)
 
 /*
  * The previous program's verdict, stored after the nargs arguments. The
- * offset must be a constant: nargs is rodata, so the verifier walks one
- * branch only.
+ * verifier wants a constant offset from an unmodified ctx register, and
+ * clang would fold the branches below into one ctx + nargs * 8 load: the
+ * asm keeps one fixed-offset load per branch. nargs is rodata, so the
+ * verifier walks one branch only.
  */
+#define CTX_LOAD(ctx, off) ({						\
+	__u64 __v;							\
+	asm volatile("%0 = *(u64 *)(%1 + " #off ")" : "=r"(__v) : "r"(ctx));	\
+	(int)__v;							\
+})
+
 static __always_inline int prev_ret(const __u64 *ctx, __u8 nargs)
 {
-	if (nargs == 1)
-		return (int)ctx[1];
-	if (nargs == 2)
-		return (int)ctx[2];
-	if (nargs == 3)
-		return (int)ctx[3];
-	if (nargs == 4)
-		return (int)ctx[4];
-	if (nargs == 5)
-		return (int)ctx[5];
-	if (nargs == 6)
-		return (int)ctx[6];
-	return 0;
+	switch (nargs) {
+	case 1: return CTX_LOAD(ctx, 8);
+	case 2: return CTX_LOAD(ctx, 16);
+	case 3: return CTX_LOAD(ctx, 24);
+	case 4: return CTX_LOAD(ctx, 32);
+	case 5: return CTX_LOAD(ctx, 40);
+	case 6: return CTX_LOAD(ctx, 48);
+	default: return 0;
+	}
 }
 
 /* A hook must return 0 or -errno; anything else becomes -EPERM. */

@@ -61,6 +61,8 @@ int fl_sc_errno_open(const struct fl_sc_maps *maps, const struct fl_sc_config *c
 	struct fl_sc_errno *e;
 	int err;
 
+	if (n_cgroups > FL_SC_MAX_CGROUPS || (n_cgroups && !cgroups))
+		return -EINVAL;
 	err = check_slots(slots, n_slots);
 	if (err)
 		return err;
@@ -83,7 +85,8 @@ int fl_sc_errno_open(const struct fl_sc_maps *maps, const struct fl_sc_config *c
 			goto fail;
 	}
 	if (!mask_empty(sock)) {
-		err = fl_sc_errno_sock_open(maps, cfg, sock, cgroups, n_cgroups, &e->sock);
+		/* At the cgroup v2 root whatever cgroups says: see errno_sock.c. */
+		err = fl_sc_errno_sock_open(maps, cfg, sock, &e->sock);
 		if (err)
 			goto fail;
 	}

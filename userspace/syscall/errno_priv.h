@@ -52,8 +52,7 @@ int fl_sc_errno_lsm_attach(struct fl_sc_errno_lsm *l);
 void fl_sc_errno_lsm_close(struct fl_sc_errno_lsm *l);
 
 int fl_sc_errno_sock_open(const struct fl_sc_maps *maps, const struct fl_sc_config *cfg,
-			  const __u64 *want, const char *const *cgroups, size_t n_cgroups,
-			  struct fl_sc_errno_sock **ret);
+			  const __u64 *want, struct fl_sc_errno_sock **ret);
 int fl_sc_errno_sock_attach(struct fl_sc_errno_sock *s);
 void fl_sc_errno_sock_close(struct fl_sc_errno_sock *s);
 

@@ -3,7 +3,14 @@
  * The cgroup socket error programs (bpf/syscall_errno_sock.bpf.c): load
  * the hooks the rules' syscalls need on the session's maps and attach
  * them, as bpf_links (multi-attach, never pinned: they go with our fds),
- * to each target cgroup or to the root of the cgroup v2 hierarchy.
+ * to the root of the cgroup v2 hierarchy.
+ *
+ * Always the root, even for --cgroup targets: the kernel runs these hooks
+ * for the cgroup the SOCKET was created in, so a socket made before its
+ * process joined the target cgroup (or passed in from elsewhere) would
+ * escape a program attached there. At the root every socket call passes,
+ * and the programs test the CALLING task against the cgroup selectors like
+ * every other program of the domain.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -21,9 +28,8 @@
 struct fl_sc_errno_sock {
 	struct syscall_errno_sock_bpf *skel;
 	struct bpf_program *progs[FL_SC_SOCK__COUNT]; /* loaded ones, else NULL */
-	int cg_fds[FL_SC_MAX_CGROUPS];
-	size_t n_cg;
-	struct bpf_link *links[FL_SC_MAX_CGROUPS * FL_SC_SOCK__COUNT];
+	int cg_fd;
+	struct bpf_link *links[FL_SC_SOCK__COUNT];
 	size_t n_links;
 };
 
@@ -45,31 +51,20 @@ static struct bpf_program *hook_prog(struct syscall_errno_sock_bpf *skel, int h)
 	}
 }
 
-static int open_cgroups(struct fl_sc_errno_sock *s, const char *const *cgroups, size_t n)
+static int open_root(struct fl_sc_errno_sock *s)
 {
 	char root[PATH_MAX];
 	int err;
 
-	if (n > FL_SC_MAX_CGROUPS)
-		return -E2BIG;
-	if (n == 0) {
-		err = fl_cgroup2_root(root, sizeof(root));
-		if (err)
-			return err;
-	}
-	for (size_t i = 0; i < (n ? n : 1); i++) {
-		int fd = open(n ? cgroups[i] : root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-
-		if (fd < 0)
-			return -errno;
-		s->cg_fds[s->n_cg++] = fd;
-	}
-	return 0;
+	err = fl_cgroup2_root(root, sizeof(root));
+	if (err)
+		return err;
+	s->cg_fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	return s->cg_fd < 0 ? -errno : 0;
 }
 
 int fl_sc_errno_sock_open(const struct fl_sc_maps *maps, const struct fl_sc_config *cfg,
-			  const __u64 *want, const char *const *cgroups, size_t n_cgroups,
-			  struct fl_sc_errno_sock **ret)
+			  const __u64 *want, struct fl_sc_errno_sock **ret)
 {
 	fl_sc_mask got = { 0 };
 	struct fl_sc_errno_sock *s;
@@ -78,7 +73,8 @@ int fl_sc_errno_sock_open(const struct fl_sc_maps *maps, const struct fl_sc_conf
 	s = calloc(1, sizeof(*s));
 	if (!s)
 		return -ENOMEM;
-	err = open_cgroups(s, cgroups, n_cgroups);
+	s->cg_fd = -1;
+	err = open_root(s);
 	if (err)
 		goto fail;
 	s->skel = syscall_errno_sock_bpf__open();
@@ -123,17 +119,15 @@ fail:
 
 int fl_sc_errno_sock_attach(struct fl_sc_errno_sock *s)
 {
-	for (size_t c = 0; c < s->n_cg; c++) {
-		for (int h = 0; h < FL_SC_SOCK__COUNT; h++) {
-			struct bpf_link *link;
+	for (int h = 0; h < FL_SC_SOCK__COUNT; h++) {
+		struct bpf_link *link;
 
-			if (!s->progs[h])
-				continue;
-			link = bpf_program__attach_cgroup(s->progs[h], s->cg_fds[c]);
-			if (!link)
-				return errno ? -errno : -EINVAL;
-			s->links[s->n_links++] = link;
-		}
+		if (!s->progs[h])
+			continue;
+		link = bpf_program__attach_cgroup(s->progs[h], s->cg_fd);
+		if (!link)
+			return errno ? -errno : -EINVAL;
+		s->links[s->n_links++] = link;
 	}
 	return 0;
 }
@@ -145,7 +139,7 @@ void fl_sc_errno_sock_close(struct fl_sc_errno_sock *s)
 	for (size_t i = 0; i < s->n_links; i++)
 		bpf_link__destroy(s->links[i]);
 	syscall_errno_sock_bpf__destroy(s->skel);
-	for (size_t i = 0; i < s->n_cg; i++)
-		close(s->cg_fds[i]);
+	if (s->cg_fd >= 0)
+		close(s->cg_fd);
 	free(s);
 }
