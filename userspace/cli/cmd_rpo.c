@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <jansson.h>
@@ -69,7 +70,8 @@ static void usage(FILE *out)
 		"      --rto-max DUR        objective (default 5m)\n"
 		"Output:\n"
 		"  -o, --output FILE        write the JSON result (schema faultline-rpo/1) to FILE\n"
-		"  -j, --json               print the JSON result on stdout\n"
+		"                           (default: ./faultline-rpo-DATE-TIME.json)\n"
+		"  -j, --json               print the JSON result on stdout (and no file unless -o)\n"
 		"  -q, --quiet              no progress line\n"
 		"  -h, --help               this help\n"
 		"\n"
@@ -86,6 +88,7 @@ static void usage(FILE *out)
 struct opts {
 	struct fl_rpo_config cfg;
 	const char *output;
+	char default_output[64];
 	bool json, quiet;
 };
 
@@ -276,6 +279,15 @@ static int parse_args(int argc, char **argv, const struct fl_cli *cli, struct op
 	if (!cfg->workload) {
 		fl_cli_error("rpo: no workload: give --workload (e.g. 'file:/var/tmp/rpo/log?fsync=always')");
 		return -EINVAL;
+	}
+	/* The history is the point of a run: keep it unless it goes to stdout. */
+	if (!o->output && !o->json) {
+		time_t now = time(NULL);
+		struct tm tm;
+
+		strftime(o->default_output, sizeof(o->default_output),
+			 "faultline-rpo-%Y%m%d-%H%M%S.json", localtime_r(&now, &tm));
+		o->output = o->default_output;
 	}
 	if (!have_fault) {
 		fl_cli_error("rpo: no fault: give --fault kill|term|powercut|crashpoint=RULE|disk-fail|oom");

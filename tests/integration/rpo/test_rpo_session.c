@@ -402,6 +402,48 @@ static void test_a_restart_that_fails_is_reported_with_its_status(void **state)
 	json_decref(res);
 }
 
+static void test_exec_client_fsyncing_each_write_loses_nothing(void **state)
+{
+	struct fl_fixture *fx = *state;
+	char w[2 * PATH_MAX + 64];
+	json_t *res, *t;
+
+	if (!ready() || !exec_workload(fx, w, sizeof(w)))
+		skip();
+	/* The client is the store here: the "service" killed is a stand-in process. */
+	assert_int_equal(rpo(fx->path, &res, "-w", w, "--start", "exec sleep 30", "--health", "true",
+			     "--fault", "kill", "--fault-at", "500ms", "--after", "300ms", "-c", "2",
+			     NULL), 0);
+	t = trial0(res);
+	assert_true(json_is_null(json_object_get(t, "error")));
+	assert_true(get(t, "counts", "acknowledged") > 0);
+	assert_int_equal(get(t, "counts", "lost"), 0);
+	json_decref(res);
+}
+
+static void test_rate_paces_the_clients(void **state)
+{
+	struct fl_fixture *fx = *state;
+	char w[PATH_MAX + 64];
+	json_t *res, *t;
+	json_int_t before = 0;
+	json_t *ops, *op;
+	size_t i;
+
+	if (!ready())
+		skip();
+	assert_int_equal(rpo(fx->path, &res, "-w", spec(fx, "file:", "/log?fsync=never", w, sizeof(w)),
+			     "--fault", "kill", "--fault-at", "1s", "--after", "200ms",
+			     "--rate", "200", "-c", "4", NULL), 0);
+	t = trial0(res);
+	ops = json_object_get(json_object_get(t, "history"), "ops");
+	json_array_foreach(ops, i, op)
+		before += json_integer_value(json_array_get(op, 2)) < 1000 * MS;
+	print_message("writes invoked in the first second at --rate 200: %lld\n", (long long)before);
+	assert_true(before >= 180 && before <= 220);
+	json_decref(res);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -428,6 +470,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_a_service_that_never_becomes_healthy_is_reported,
 						fl_setup_tmpdir, fl_teardown_tmpdir),
 		cmocka_unit_test_setup_teardown(test_a_restart_that_fails_is_reported_with_its_status,
+						fl_setup_tmpdir, fl_teardown_tmpdir),
+		cmocka_unit_test_setup_teardown(test_exec_client_fsyncing_each_write_loses_nothing,
+						fl_setup_tmpdir, fl_teardown_tmpdir),
+		cmocka_unit_test_setup_teardown(test_rate_paces_the_clients,
 						fl_setup_tmpdir, fl_teardown_tmpdir),
 	};
 
