@@ -5,14 +5,15 @@
  * back is a SCAN of the prefix and a GET of each key, and nothing outside
  * the prefix is ever touched (no FLUSHDB of someone's database).
  *
- * Every request runs against a deadline of its own: hiredis is used in
- * blocking mode only for connect; requests are written and read with
- * poll() on its socket, so a stalled server gives UNKNOWN at the timeout
- * rather than a thread stuck in read(). An error reply is FAIL (Redis
+ * Every request runs against a deadline of its own: hiredis connects
+ * with a timeout, then its socket is made non-blocking and requests are
+ * written and read with poll(), so a stalled server gives UNKNOWN at the
+ * timeout rather than a thread stuck in read() or write(). An error reply is FAIL (Redis
  * checks a write before it executes it: LOADING, OOM, MISCONF, READONLY);
  * a timeout or a connection lost before the reply is UNKNOWN.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <poll.h>
@@ -113,10 +114,11 @@ static int redis_parse(struct fl_workload *w, const char *rest, char *errbuf, si
 	at = strrchr(copy, '@');
 	hostport = copy;
 	if (at) {
-		char *sep = strchr(copy, ':');
+		char *sep;
 
 		*at = '\0';
 		hostport = at + 1;
+		sep = strchr(copy, ':');
 		if (!sep) {
 			err = fl_wl_err(w, -EINVAL, errbuf, errlen,
 					"'%s@': expected [USER]:PASSWORD@ before the host", copy);
@@ -163,16 +165,16 @@ static int redis_parse(struct fl_workload *w, const char *rest, char *errbuf, si
 		goto out;
 	if (path && *path) {
 		char *end;
-		long db;
+		long n;
 
 		errno = 0;
-		db = strtol(path, &end, 10);
-		if (errno || *end || db < 0 || db > INT_MAX) {
+		n = strtol(path, &end, 10);
+		if (errno || *end || n < 0 || n > INT_MAX) {
 			err = fl_wl_err(w, -EINVAL, errbuf, errlen,
 					"database '%s': expected a number", path);
 			goto out;
 		}
-		cfg->db = (int)db;
+		cfg->db = (int)n;
 	}
 	while (fl_wl_query_next(&q, &key, &val)) {
 		if (!strcmp(key, "password")) {
@@ -413,8 +415,16 @@ static int open_ctx(struct fl_workload *w, int timeout_ms, redisContext **ret, c
 		fl_wl_err(w, err, errbuf, errlen, "%s:%d: %s", cfg->host, cfg->port, rc->errstr);
 		goto fail;
 	}
-	/* A net under poll(): reads never block past the deadline if poll lied. */
-	redisSetTimeout(rc, tv);
+	/*
+	 * From here on the socket is non-blocking and hiredis knows it (no
+	 * REDIS_BLOCK: EAGAIN means "later"), so that poll() alone decides
+	 * how long a request may take, however large the payload.
+	 */
+	if (fcntl(rc->fd, F_SETFL, fcntl(rc->fd, F_GETFL) | O_NONBLOCK)) {
+		err = fl_wl_err(w, -errno, errbuf, errlen, "fcntl: %s", strerror(errno));
+		goto fail;
+	}
+	rc->flags &= ~REDIS_BLOCK;
 	if (cfg->password) {
 		const char *auth[] = { "AUTH", cfg->user ? cfg->user : cfg->password,
 				       cfg->password };
@@ -732,6 +742,8 @@ static void dedupe(struct key_list *l)
 {
 	size_t out = 0;
 
+	if (!l->n)
+		return;
 	/* A key with a NUL byte is cut there: no record key has one. */
 	qsort(l->k, l->n, sizeof(*l->k), cmp_key);
 	for (size_t i = 0; i < l->n; i++) {

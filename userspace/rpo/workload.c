@@ -17,9 +17,8 @@ static const struct fl_wl_adapter *const adapters[] = {
 	&fl_wl_file_adapter,
 	&fl_wl_sqlite_adapter,
 	&fl_wl_exec_adapter,
-	/* Slots: uncomment once wl_redis.c / wl_postgres.c define them. */
-	/* &fl_wl_redis_adapter, */
-	/* &fl_wl_postgres_adapter, */
+	&fl_wl_redis_adapter,
+	&fl_wl_postgres_adapter,
 };
 
 #define N_ADAPTERS (sizeof(adapters) / sizeof(adapters[0]))

@@ -112,10 +112,10 @@ static void test_unknown_schemes(void **state)
 	(void)state;
 	refuses("", "empty workload spec");
 	refuses("mysql://localhost", "workload 'mysql://localhost': unknown scheme "
-		"(expected file:, sqlite:, exec:)");
+		"(expected file:, sqlite:, exec:, redis://, postgres://)");
 	refuses("/var/tmp/log", "workload '/var/tmp/log': unknown scheme "
-		"(expected file:, sqlite:, exec:)");
-	refuses("FILE:/x", "workload 'FILE:/x': unknown scheme (expected file:, sqlite:, exec:)");
+		"(expected file:, sqlite:, exec:, redis://, postgres://)");
+	refuses("FILE:/x", "workload 'FILE:/x': unknown scheme (expected file:, sqlite:, exec:, redis://, postgres://)");
 }
 
 static void test_builtin_not_started_refuses_connections(void **state)

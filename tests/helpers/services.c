@@ -1,0 +1,580 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Real redis-server and PostgreSQL servers for the rpo tests. Each lives
+ * in its own /tmp directory (ext4 here, so fsync costs what it costs), is
+ * configured by a file written here, listens on 127.0.0.1 and a port the
+ * kernel just handed out, and runs as the package's user under setpriv
+ * (no PAM, no extra process: the server is the process that gets killed).
+ * Servers chdir into their data directory (both do), which is how every
+ * process left from one is found at the end, however it was started.
+ */
+#include <arpa/inet.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <glob.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/shm.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "fixtures.h"
+#include "services.h"
+
+#define REDIS_SERVER "/usr/bin/redis-server"
+#define PG_BIN_GLOB  "/usr/lib/postgresql/*/bin/postgres"
+#define MAX_SVC      16
+
+/* Copies, not pointers: a test's struct may be gone when exit comes. */
+static struct {
+	bool used;
+	char root[FL_SVC_PATH];
+	char data[FL_SVC_PATH];
+} registry[MAX_SVC];
+static pid_t owner;
+
+static void kill_leftovers(const char *data);
+static void remove_pg_segment(const struct fl_service *s);
+
+static void destroy_all(void)
+{
+	if (getpid() != owner)
+		return;
+	for (int i = 0; i < MAX_SVC; i++) {
+		if (!registry[i].used)
+			continue;
+		kill_leftovers(registry[i].data);
+		char *argv[] = { "rm", "-rf", registry[i].root, NULL };
+		fl_fixture_cmd(argv);
+		registry[i].used = false;
+	}
+}
+
+static void reg(const struct fl_service *s)
+{
+	if (!owner) {
+		owner = getpid();
+		atexit(destroy_all);
+	}
+	for (int i = 0; i < MAX_SVC; i++) {
+		if (!registry[i].used) {
+			registry[i].used = true;
+			snprintf(registry[i].root, sizeof(registry[i].root), "%s", s->root);
+			snprintf(registry[i].data, sizeof(registry[i].data), "%s", s->data);
+			return;
+		}
+	}
+}
+
+static void unreg(const struct fl_service *s)
+{
+	for (int i = 0; i < MAX_SVC; i++)
+		if (registry[i].used && !strcmp(registry[i].root, s->root))
+			registry[i].used = false;
+}
+
+const char *fl_service_name(enum fl_svc_kind kind)
+{
+	return kind == FL_SVC_REDIS ? "redis" : "postgres";
+}
+
+/* The newest installed PostgreSQL's bin directory. */
+static bool pg_bindir(char *buf, size_t len)
+{
+	glob_t g;
+	bool ok = false;
+
+	if (glob(PG_BIN_GLOB, 0, NULL, &g) == 0 && g.gl_pathc) {
+		/* glob sorts: versions of two digits compare as text. */
+		const char *best = g.gl_pathv[g.gl_pathc - 1];
+		const char *slash = strrchr(best, '/');
+
+		snprintf(buf, len, "%.*s", (int)(slash - best), best);
+		ok = true;
+	}
+	globfree(&g);
+	return ok;
+}
+
+bool fl_service_available(enum fl_svc_kind kind, char *why, size_t len)
+{
+	char bin[96];
+
+	if (kind == FL_SVC_REDIS) {
+		if (access(REDIS_SERVER, X_OK) == 0)
+			return true;
+		snprintf(why, len, "%s is not installed (Debian package redis-server)",
+			 REDIS_SERVER);
+		return false;
+	}
+	if (pg_bindir(bin, sizeof(bin)))
+		return true;
+	snprintf(why, len, "no %s (Debian package postgresql)", PG_BIN_GLOB);
+	return false;
+}
+
+static int free_port(void)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t alen = sizeof(a);
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), port = -EADDRNOTAVAIL;
+
+	if (fd < 0)
+		return -errno;
+	if (!bind(fd, (struct sockaddr *)&a, sizeof(a)) &&
+	    !getsockname(fd, (struct sockaddr *)&a, &alen))
+		port = ntohs(a.sin_port);
+	close(fd);
+	return port;
+}
+
+/* "setpriv ... -- " to run as user when root and the user exists; "" otherwise. */
+static void as_user(const char *user, char *buf, size_t len, uid_t *uid, gid_t *gid)
+{
+	struct passwd *pw = geteuid() == 0 ? getpwnam(user) : NULL;
+
+	*uid = pw ? pw->pw_uid : geteuid();
+	*gid = pw ? pw->pw_gid : getegid();
+	if (pw)
+		snprintf(buf, len, "setpriv --reuid=%s --regid=%s --init-groups -- ", user, user);
+	else
+		buf[0] = '\0';
+}
+
+static int run_sh(const char *cmd)
+{
+	char *argv[] = { "sh", "-c", (char *)cmd, NULL };
+
+	return fl_fixture_cmd(argv);
+}
+
+static int write_file(const char *path, const char *text, const char *mode)
+{
+	FILE *f = fopen(path, mode);
+	int err = 0;
+
+	if (!f)
+		return -errno;
+	if (fputs(text, f) < 0)
+		err = -EIO;
+	if (fclose(f) && !err)
+		err = -errno;
+	return err;
+}
+
+static int create_redis(struct fl_service *s, char *why, size_t len)
+{
+	static const char *const persist[] = {
+		[FL_SVC_SAFEST]  = "appendonly yes\nappendfsync always\n",
+		[FL_SVC_RELAXED] = "appendonly yes\nappendfsync everysec\n",
+		[FL_SVC_NONE]    = "appendonly no\n",
+	};
+	char conf[4096], user[128];
+	uid_t uid;
+	gid_t gid;
+	int err;
+
+	as_user("redis", user, sizeof(user), &uid, &gid);
+	if (chown(s->data, uid, gid))
+		return -errno;
+	snprintf(s->conf, sizeof(s->conf), "%s/redis.conf", s->root);
+	snprintf(s->pidfile, sizeof(s->pidfile), "%s/data/redis.pid", s->root);
+	snprintf(conf, sizeof(conf),
+		 "# written by the faultline tests\n"
+		 "bind 127.0.0.1\n"
+		 "protected-mode yes\n"
+		 "port %d\n"
+		 "daemonize no\n"
+		 "supervised no\n"
+		 "dir %s\n"
+		 "pidfile %s\n"
+		 "logfile \"\"\n"
+		 "save \"\"\n"
+		 "%s",
+		 s->port, s->data, s->pidfile, persist[s->durability]);
+	err = write_file(s->conf, conf, "w");
+	if (err) {
+		snprintf(why, len, "%s: %s", s->conf, strerror(-err));
+		return err;
+	}
+	snprintf(s->url, sizeof(s->url), "redis://127.0.0.1:%d/0", s->port);
+	snprintf(s->start_cmd, sizeof(s->start_cmd), "exec %s%s %s", user, REDIS_SERVER, s->conf);
+	snprintf(s->stop_cmd, sizeof(s->stop_cmd),
+		 "test -s %s && kill -KILL \"$(cat %s)\" 2>/dev/null; true", s->pidfile, s->pidfile);
+	return 0;
+}
+
+static int create_postgres(struct fl_service *s, char *why, size_t len)
+{
+	static const char *const persist[] = {
+		[FL_SVC_SAFEST]  = "fsync = on\nsynchronous_commit = on\nfull_page_writes = on\n",
+		[FL_SVC_RELAXED] = "fsync = on\nsynchronous_commit = off\n",
+		[FL_SVC_NONE]    = "fsync = off\nsynchronous_commit = off\n",
+	};
+	char bin[96], user[128], cmd[1024], conf[FL_SVC_PATH + 32], extra[512];
+	uid_t uid;
+	gid_t gid;
+	int err;
+
+	if (!pg_bindir(bin, sizeof(bin))) {
+		snprintf(why, len, "no PostgreSQL server installed");
+		return -ENOENT;
+	}
+	as_user("postgres", user, sizeof(user), &uid, &gid);
+	snprintf(s->sockdir, sizeof(s->sockdir), "%s/sock", s->root);
+	if (mkdir(s->sockdir, 0755) || chown(s->sockdir, uid, gid) || chown(s->data, uid, gid) ||
+	    chmod(s->data, 0700))
+		return -errno;
+	snprintf(cmd, sizeof(cmd), "%s%s/initdb -D %s -U postgres --auth=trust -E UTF8 "
+		 "--no-instructions >>%s 2>&1", user, bin, s->data, s->log);
+	err = run_sh(cmd);
+	if (err) {
+		snprintf(why, len, "initdb failed (status %d): %s", err, fl_service_log_tail(s));
+		return -EIO;
+	}
+	snprintf(conf, sizeof(conf), "%s/postgresql.conf", s->data);
+	snprintf(extra, sizeof(extra),
+		 "\n# faultline tests\n"
+		 "%s"
+		 "max_connections = 40\n"
+		 "shared_buffers = 32MB\n"
+		 "logging_collector = off\n",
+		 persist[s->durability]);
+	err = write_file(conf, extra, "a");
+	if (err) {
+		snprintf(why, len, "%s: %s", conf, strerror(-err));
+		return err;
+	}
+	snprintf(s->pidfile, sizeof(s->pidfile), "%s/data/postmaster.pid", s->root);
+	snprintf(s->url, sizeof(s->url), "postgres://postgres@127.0.0.1:%d/postgres", s->port);
+	/*
+	 * Backends call setsid(): a kill of the postmaster's process group
+	 * leaves them alive for a while, attached to the old shared memory,
+	 * and a postmaster started meanwhile refuses to run ("pre-existing
+	 * shared memory block is still in use"). So the command first waits
+	 * (at most 5 s) until nothing is attached to the segment named in
+	 * postmaster.pid (line 7: key, id), then execs the postmaster, which
+	 * stays the process faultline signals.
+	 */
+	snprintf(s->start_cmd, sizeof(s->start_cmd),
+		 "i=0; while [ $i -lt 100 ] && "
+		 "id=$(sed -n 7p %s/postmaster.pid 2>/dev/null | awk '{ print $2 }') && "
+		 "[ -n \"$id\" ] && awk -v id=\"$id\" "
+		 "'$2 == id && $7 > 0 { f = 1 } END { exit !f }' /proc/sysvipc/shm; "
+		 "do i=$((i + 1)); sleep 0.05; done; "
+		 "exec %s%s/postgres -D %s -p %d -k %s -c listen_addresses=127.0.0.1",
+		 s->data, user, bin, s->data, s->port, s->sockdir);
+	snprintf(s->stop_cmd, sizeof(s->stop_cmd),
+		 "%s%s/pg_ctl -D %s stop -m immediate -w -t 10 >/dev/null 2>&1; true",
+		 user, bin, s->data);
+	return 0;
+}
+
+int fl_service_create(struct fl_service *s, enum fl_svc_kind kind, enum fl_svc_durability d,
+		      char *why, size_t len)
+{
+	char tmpl[] = "/tmp/faultline-svc-XXXXXX";
+	int err, port;
+
+	memset(s, 0, sizeof(*s));
+	s->watch_fd = -1;
+	s->kind = kind;
+	s->durability = d;
+	if (!fl_service_available(kind, why, len))
+		return -ENOENT;
+	if (!mkdtemp(tmpl)) {
+		err = -errno;
+		snprintf(why, len, "mkdtemp: %s", strerror(errno));
+		return err;
+	}
+	snprintf(s->root, sizeof(s->root), "%s", tmpl);
+	snprintf(s->data, sizeof(s->data), "%s/data", tmpl);
+	snprintf(s->log, sizeof(s->log), "%s/server.log", tmpl);
+	s->created = true;
+	reg(s);
+	/* The server's user walks in; the data directory is its alone. */
+	if (chmod(s->root, 0755) || mkdir(s->data, 0700)) {
+		err = -errno;
+		snprintf(why, len, "%s: %s", s->root, strerror(errno));
+		goto fail;
+	}
+	port = free_port();
+	if (port < 0) {
+		err = port;
+		snprintf(why, len, "no free port: %s", strerror(-port));
+		goto fail;
+	}
+	s->port = port;
+	err = kind == FL_SVC_REDIS ? create_redis(s, why, len) : create_postgres(s, why, len);
+	if (err) {
+		if (!why[0])
+			snprintf(why, len, "%s: %s", fl_service_name(kind), strerror(-err));
+		goto fail;
+	}
+	return 0;
+fail:
+	fl_service_destroy(s);
+	return err;
+}
+
+/* redis: "+PONG" to a PING on a fresh connection (-LOADING while it reads its AOF). */
+static bool redis_up(const struct fl_service *s)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((uint16_t)s->port),
+				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	struct pollfd p;
+	char buf[64];
+	ssize_t n = -1;
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	if (fd < 0)
+		return false;
+	if (!connect(fd, (struct sockaddr *)&a, sizeof(a)) &&
+	    send(fd, "PING\r\n", 6, MSG_NOSIGNAL) == 6) {
+		p = (struct pollfd){ .fd = fd, .events = POLLIN };
+		if (poll(&p, 1, 1000) == 1)
+			n = recv(fd, buf, sizeof(buf) - 1, 0);
+	}
+	close(fd);
+	return n >= 5 && !strncmp(buf, "+PONG", 5);
+}
+
+bool fl_service_up(const struct fl_service *s)
+{
+	char bin[96], cmd[256];
+
+	if (s->kind == FL_SVC_REDIS)
+		return redis_up(s);
+	if (!pg_bindir(bin, sizeof(bin)))
+		return false;
+	snprintf(cmd, sizeof(cmd), "%s/pg_isready -q -h 127.0.0.1 -p %d -t 1", bin, s->port);
+	return run_sh(cmd) == 0;
+}
+
+const char *fl_service_log_tail(const struct fl_service *s)
+{
+	static char buf[1024];
+	ssize_t n = 0;
+	off_t end;
+	int fd = open(s->log, O_RDONLY | O_CLOEXEC);
+
+	buf[0] = '\0';
+	if (fd < 0)
+		return "(no log)";
+	end = lseek(fd, 0, SEEK_END);
+	if (end > (off_t)sizeof(buf) - 1)
+		lseek(fd, end - (off_t)sizeof(buf) + 1, SEEK_SET);
+	else
+		lseek(fd, 0, SEEK_SET);
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	buf[n > 0 ? n : 0] = '\0';
+	return buf;
+}
+
+static void nap_ms(int ms)
+{
+	struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000L };
+
+	nanosleep(&ts, NULL);
+}
+
+/*
+ * A test that aborts (a failed assert under a sanitizer, a timeout's
+ * SIGKILL) runs no atexit handler, and its server would run on. The
+ * watcher, a fork in its own process group (out of reach of a timeout's
+ * group signal), waits for the end of a pipe only the test holds: when
+ * the test is gone, however it went, it kills what runs from the data
+ * directory and removes the directory. Servers switch user, so a
+ * parent-death signal would not survive into them.
+ */
+static pid_t start_watcher(const struct fl_service *s, int *ret_fd)
+{
+	int pfd[2];
+	pid_t pid;
+	char c;
+
+	if (pipe2(pfd, O_CLOEXEC))
+		return 0;
+	pid = fork();
+	if (pid < 0) {
+		close(pfd[0]);
+		close(pfd[1]);
+		return 0;
+	}
+	if (pid == 0) {
+		setpgid(0, 0);
+		close(pfd[1]);
+		while (read(pfd[0], &c, 1) < 0 && errno == EINTR)
+			;
+		if (s->pid > 0)
+			kill(-s->pid, SIGKILL);
+		kill_leftovers(s->data);
+		if (s->kind == FL_SVC_POSTGRES)
+			remove_pg_segment(s);
+		execlp("rm", "rm", "-rf", s->root, (char *)NULL);
+		_exit(0);
+	}
+	close(pfd[0]);
+	/* The write end stays open, unused, until the test exits or stops the server. */
+	*ret_fd = pfd[1];
+	return pid;
+}
+
+int fl_service_start(struct fl_service *s, int timeout_ms, char *why, size_t len)
+{
+	sigset_t none;
+	pid_t pid;
+	int status, fd;
+
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0)
+		return -errno;
+	if (pid == 0) {
+		setpgid(0, 0);
+		fd = open(s->log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+		if (fd >= 0) {
+			dup2(fd, STDOUT_FILENO);
+			dup2(fd, STDERR_FILENO);
+		}
+		fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+		if (fd >= 0)
+			dup2(fd, STDIN_FILENO);
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
+		execl("/bin/sh", "sh", "-c", s->start_cmd, (char *)NULL);
+		_exit(127);
+	}
+	setpgid(pid, pid);
+	s->pid = pid;
+	s->watcher = start_watcher(s, &s->watch_fd);
+	for (int waited = 0; waited < timeout_ms; waited += 20) {
+		if (fl_service_up(s))
+			return 0;
+		if (waitpid(pid, &status, WNOHANG) == pid) {
+			s->pid = 0;
+			snprintf(why, len, "%s exited (status 0x%x) before it answered: %s",
+				 fl_service_name(s->kind), status, fl_service_log_tail(s));
+			return -ECHILD;
+		}
+		nap_ms(20);
+	}
+	snprintf(why, len, "%s did not answer within %d ms: %s", fl_service_name(s->kind),
+		 timeout_ms, fl_service_log_tail(s));
+	fl_service_stop(s);
+	return -ETIMEDOUT;
+}
+
+/* Processes whose working directory is data (servers chdir there): killed, waited for. */
+static int kill_by_cwd(const char *data, int sig)
+{
+	char want[PATH_MAX], link[64], cwd[PATH_MAX];
+	struct dirent *e;
+	int found = 0;
+	DIR *d;
+
+	if (!realpath(data, want))
+		return 0;
+	d = opendir("/proc");
+	if (!d)
+		return 0;
+	while ((e = readdir(d))) {
+		char *end;
+		long pid = strtol(e->d_name, &end, 10);
+		ssize_t n;
+
+		if (*end || pid <= 1 || pid == getpid())
+			continue;
+		snprintf(link, sizeof(link), "/proc/%ld/cwd", pid);
+		n = readlink(link, cwd, sizeof(cwd) - 1);
+		if (n <= 0)
+			continue;
+		cwd[n] = '\0';
+		if (strcmp(cwd, want))
+			continue;
+		if (sig)
+			kill((pid_t)pid, sig);
+		found++;
+	}
+	closedir(d);
+	return found;
+}
+
+static void kill_leftovers(const char *data)
+{
+	for (int i = 0; i < 250 && kill_by_cwd(data, SIGKILL); i++)
+		nap_ms(20);
+}
+
+/*
+ * A postmaster that was SIGKILLed leaves its small SysV interlock segment
+ * behind (the next start in the same directory would remove it; there
+ * is none): removed once nothing is attached.
+ */
+static void remove_pg_segment(const struct fl_service *s)
+{
+	char line[256];
+	struct shmid_ds ds;
+	long key, id = -1;
+	FILE *f = fopen(s->pidfile, "r");
+
+	if (!f)
+		return;
+	for (int i = 0; i < 7 && fgets(line, sizeof(line), f); i++)
+		if (i == 6 && sscanf(line, "%ld %ld", &key, &id) != 2)
+			id = -1;
+	fclose(f);
+	if (id >= 0 && !shmctl((int)id, IPC_STAT, &ds) && ds.shm_nattch == 0)
+		shmctl((int)id, IPC_RMID, NULL);
+}
+
+int fl_service_stop(struct fl_service *s)
+{
+	int status;
+
+	if (!s->created)
+		return 0;
+	/* Immediate, as the package's own tools do it: postgres skips its checkpoint. */
+	if (s->kind == FL_SVC_POSTGRES && access(s->pidfile, F_OK) == 0)
+		run_sh(s->stop_cmd);
+	if (s->pid > 0) {
+		kill(-s->pid, SIGKILL);
+		waitpid(s->pid, &status, 0);
+		s->pid = 0;
+	}
+	/* Its pipe may be held by other watchers too: no waiting for an end of file. */
+	if (s->watcher > 0) {
+		kill(s->watcher, SIGKILL);
+		waitpid(s->watcher, &status, 0);
+		s->watcher = 0;
+	}
+	if (s->watch_fd >= 0) {
+		close(s->watch_fd);
+		s->watch_fd = -1;
+	}
+	kill_leftovers(s->data);
+	if (s->kind == FL_SVC_POSTGRES)
+		remove_pg_segment(s);
+	return kill_by_cwd(s->data, 0) ? -EBUSY : 0;
+}
+
+void fl_service_destroy(struct fl_service *s)
+{
+	if (!s->created)
+		return;
+	fl_service_stop(s);
+	char *argv[] = { "rm", "-rf", s->root, NULL };
+	fl_fixture_cmd(argv);
+	unreg(s);
+	s->created = false;
+}

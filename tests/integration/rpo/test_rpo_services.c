@@ -1,0 +1,303 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * `faultline rpo` through the CLI against real servers from the Debian
+ * packages, started by faultline itself with --start (a foreground
+ * command) and started again the same way after the fault: redis with
+ * appendfsync always and PostgreSQL with fsync and synchronous_commit on
+ * lose nothing acknowledged under SIGKILL or SIGTERM. The lossy settings
+ * run too and report what they lost, which is not asserted: a server may
+ * be lucky.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+#include <jansson.h>
+
+#include "helpers/cli_run.h"
+#include "helpers/faultfs_mount.h"
+#include "helpers/fixtures.h"
+#include "helpers/services.h"
+
+static char faultline[PATH_MAX];
+
+static bool ready(enum fl_svc_kind kind)
+{
+	char why[256];
+
+	if (!fl_test_require_root())
+		return false;
+	if (!fl_test_binary("faultline", faultline, sizeof(faultline)) ||
+	    access(faultline, X_OK)) {
+		print_message("skip: build/faultline is not built (run make)\n");
+		return false;
+	}
+	if (!fl_service_available(kind, why, sizeof(why))) {
+		print_message("skip: %s\n", why);
+		return false;
+	}
+	return true;
+}
+
+static json_int_t get(json_t *obj, const char *key)
+{
+	json_t *v = json_object_get(obj, key);
+
+	if (!json_is_integer(v))
+		fail_msg("%s is not an integer", key);
+	return json_integer_value(v);
+}
+
+/* Acknowledged writes per second before the fault, from the history. */
+static double rate_before_fault(json_t *trial)
+{
+	json_int_t fault = get(json_object_get(trial, "times_ns"), "fault"), n = 0;
+	json_t *ops = json_object_get(json_object_get(trial, "history"), "ops"), *op;
+	size_t i;
+
+	json_array_foreach(ops, i, op) {
+		if (!strcmp(json_string_value(json_array_get(op, 4)), "ok") &&
+		    json_integer_value(json_array_get(op, 3)) < fault)
+			n++;
+	}
+	return fault > 0 ? (double)n * 1e9 / (double)fault : 0;
+}
+
+/* The service log without the refusals of health checks: what explains a failure. */
+static void print_log(const char *path)
+{
+	char line[1024], keep[12][1024];
+	size_t n = 0;
+	FILE *f = fopen(path, "r");
+
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		if (strstr(line, "starting up") || strstr(line, "not yet accepting") ||
+		    strstr(line, "Consistent recovery"))
+			continue;
+		snprintf(keep[n++ % 12], sizeof(keep[0]), "%s", line);
+	}
+	fclose(f);
+	print_message("service log, last lines:\n");
+	for (size_t i = n > 12 ? n - 12 : 0; i < n; i++)
+		print_message("  %s", keep[i % 12]);
+}
+
+/* "stop 1.2 ms, restart ..." from rto.phases_ns, null phases as "-". */
+static const char *phases(json_t *trial, char *buf, size_t len)
+{
+	static const char *const names[] = { "stop", "restart", "recovery", "first_ok" };
+	json_t *p = json_object_get(json_object_get(trial, "rto"), "phases_ns");
+	size_t n = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < 4 && n < len; i++) {
+		json_t *v = json_object_get(p, names[i]);
+
+		if (json_is_integer(v))
+			n += (size_t)snprintf(buf + n, len - n, "%s%s %.1f ms", i ? ", " : "",
+					      names[i], json_integer_value(v) / 1e6);
+		else
+			n += (size_t)snprintf(buf + n, len - n, "%s%s -", i ? ", " : "", names[i]);
+	}
+	return buf;
+}
+
+struct run {
+	enum fl_svc_kind kind;
+	enum fl_svc_durability durability;
+	const char *fault;
+	const char *trials;
+	const char *term_timeout;
+	const char *label;
+};
+
+/* One `faultline rpo` run against a fresh server; checks every trial of its result. */
+static void run_rpo(const struct run *r, bool expect_no_loss)
+{
+	char why[1024] = "", out[FL_SVC_PATH], slog[FL_SVC_PATH];
+	struct fl_service s;
+	struct fl_cli_result res;
+	json_error_t jerr;
+	json_t *result, *trial;
+	size_t i;
+	char *argv[40];
+	int n = 0;
+
+	if (fl_service_create(&s, r->kind, r->durability, why, sizeof(why)))
+		fail_msg("%s fixture: %s", fl_service_name(r->kind), why);
+	snprintf(out, sizeof(out), "%s/result.json", s.root);
+	snprintf(slog, sizeof(slog), "%s/service.log", s.root);
+	argv[n++] = faultline;
+	argv[n++] = "rpo";
+	argv[n++] = "--quiet";
+	argv[n++] = "-o";
+	argv[n++] = out;
+	argv[n++] = "-w";
+	argv[n++] = s.url;
+	argv[n++] = "--start";
+	argv[n++] = s.start_cmd;
+	argv[n++] = "-d";
+	argv[n++] = s.data;
+	argv[n++] = "--service-log";
+	argv[n++] = slog;
+	argv[n++] = "--fault";
+	argv[n++] = (char *)r->fault;
+	argv[n++] = "--fault-at";
+	argv[n++] = "1s";
+	argv[n++] = "--after";
+	argv[n++] = "1s";
+	argv[n++] = "--trials";
+	argv[n++] = (char *)(r->trials ? r->trials : "1");
+	if (r->term_timeout) {
+		argv[n++] = "--term-timeout";
+		argv[n++] = (char *)r->term_timeout;
+	}
+	argv[n] = NULL;
+
+	assert_int_equal(fl_cli_run(argv, 120000, &res), 0);
+	if (res.code != 0) {
+		print_message("%s: exit %d\nstderr: %s\n", r->label, res.code, res.err);
+		print_log(slog);
+	}
+	result = json_load_file(out, 0, &jerr);
+	if (!result)
+		fail_msg("%s: no result file %s: %s", r->label, out, jerr.text);
+	/* faultline stopped what it started. */
+	assert_false(fl_service_up(&s));
+
+	json_array_foreach(json_object_get(result, "trials"), i, trial) {
+		json_t *c = json_object_get(trial, "counts");
+		json_t *times = json_object_get(trial, "times_ns");
+		json_t *err = json_object_get(trial, "error");
+		char ph[160];
+
+		if (!json_is_null(err))
+			fail_msg("%s trial %zu: %s: %s", r->label, i,
+				 json_string_value(json_object_get(err, "phase")),
+				 json_string_value(json_object_get(err, "message")));
+		print_message("%s trial %zu: %lld acknowledged (%.0f writes/s before the fault), "
+			      "%lld lost, %lld unknown, %lld failed, %lld recovered; "
+			      "RPO %.1f ms, RTO %.1f ms (%s)\n", r->label, i,
+			      (long long)get(c, "acknowledged"), rate_before_fault(trial),
+			      (long long)get(c, "lost"), (long long)get(c, "unknown"),
+			      (long long)get(c, "failed"), (long long)get(c, "recovered"),
+			      get(json_object_get(trial, "rpo"), "ns") / 1e6,
+			      get(json_object_get(trial, "rto"), "ns") / 1e6, phases(trial, ph, sizeof(ph)));
+		assert_true(get(c, "acknowledged") > 0);
+		/* Restarted through --start, and writes went through again. */
+		assert_true(get(times, "restarted") > get(times, "fault"));
+		assert_true(get(times, "first_ok") > get(times, "fault"));
+		assert_int_equal(get(c, "unexpected"), 0);
+		assert_int_equal(get(c, "duplicates"), 0);
+		if (expect_no_loss) {
+			assert_int_equal(get(c, "lost"), 0);
+			assert_int_equal(get(c, "lost_corrupt"), 0);
+		}
+	}
+	if (expect_no_loss)
+		assert_int_equal(res.code, 0);
+	fl_cli_result_free(&res);
+	json_decref(result);
+	fl_service_destroy(&s);
+}
+
+static void test_redis_always_kill(void **state)
+{
+	const struct run r = { FL_SVC_REDIS, FL_SVC_SAFEST, "kill", "2", NULL,
+			       "redis appendfsync=always, kill" };
+
+	(void)state;
+	if (!ready(FL_SVC_REDIS))
+		skip();
+	run_rpo(&r, true);
+}
+
+static void test_redis_always_term(void **state)
+{
+	const struct run r = { FL_SVC_REDIS, FL_SVC_SAFEST, "term", NULL, NULL,
+			       "redis appendfsync=always, term" };
+
+	(void)state;
+	if (!ready(FL_SVC_REDIS))
+		skip();
+	run_rpo(&r, true);
+}
+
+/* Memory only: a kill takes everything since the start with it. Reported, not asserted. */
+static void test_redis_no_aof_kill(void **state)
+{
+	const struct run r = { FL_SVC_REDIS, FL_SVC_NONE, "kill", NULL, NULL,
+			       "redis appendonly=no, kill" };
+
+	(void)state;
+	if (!ready(FL_SVC_REDIS))
+		skip();
+	run_rpo(&r, false);
+}
+
+static void test_postgres_sync_kill(void **state)
+{
+	const struct run r = { FL_SVC_POSTGRES, FL_SVC_SAFEST, "kill", "2", NULL,
+			       "postgres synchronous_commit=on, kill" };
+
+	(void)state;
+	if (!ready(FL_SVC_POSTGRES))
+		skip();
+	run_rpo(&r, true);
+}
+
+/*
+ * SIGTERM is PostgreSQL's smart shutdown: it waits for every client to
+ * leave, and the load never does; so after --term-timeout it is killed.
+ */
+static void test_postgres_sync_term(void **state)
+{
+	const struct run r = { FL_SVC_POSTGRES, FL_SVC_SAFEST, "term", NULL, "2s",
+			       "postgres synchronous_commit=on, term" };
+
+	(void)state;
+	if (!ready(FL_SVC_POSTGRES))
+		skip();
+	run_rpo(&r, true);
+}
+
+/* Commits acknowledged before their WAL is flushed: a kill may lose the last ones. */
+static void test_postgres_async_commit_kill(void **state)
+{
+	const struct run r = { FL_SVC_POSTGRES, FL_SVC_RELAXED, "kill", NULL, NULL,
+			       "postgres synchronous_commit=off, kill" };
+
+	(void)state;
+	if (!ready(FL_SVC_POSTGRES))
+		skip();
+	run_rpo(&r, false);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_redis_always_kill, fl_cli_setup_session,
+						fl_cli_teardown_session),
+		cmocka_unit_test_setup_teardown(test_redis_always_term, fl_cli_setup_session,
+						fl_cli_teardown_session),
+		cmocka_unit_test_setup_teardown(test_redis_no_aof_kill, fl_cli_setup_session,
+						fl_cli_teardown_session),
+		cmocka_unit_test_setup_teardown(test_postgres_sync_kill, fl_cli_setup_session,
+						fl_cli_teardown_session),
+		cmocka_unit_test_setup_teardown(test_postgres_sync_term, fl_cli_setup_session,
+						fl_cli_teardown_session),
+		cmocka_unit_test_setup_teardown(test_postgres_async_commit_kill, fl_cli_setup_session,
+						fl_cli_teardown_session),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
