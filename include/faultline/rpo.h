@@ -76,7 +76,7 @@ struct fl_rto {
 	uint64_t healthy_ns;     /* its first successful health check, or the first
 				    acknowledged write if that came first */
 	uint64_t first_ok_ns;    /* the first write acknowledged that was invoked after
-				    the service was seen gone (stopped_ns; fault_ns if 0) */
+				    the restart (restarted_ns; else stopped_ns, else fault_ns) */
 	uint64_t steady_ns;      /* throughput back to 90% of the pre-fault level */
 };
 

@@ -17,8 +17,12 @@ void fl_rpo_recovery(const struct fl_op *ops, size_t n_ops, uint64_t warmup_ns,
 		     struct fl_rto *rto)
 {
 	uint64_t fault = rto->fault_ns, first_ok = UINT64_MAX, last = 0, pre = 0;
-	/* Acks of calls that were in flight at the fault belong to the old service. */
-	uint64_t after = rto->stopped_ns > fault ? rto->stopped_ns : fault;
+	/*
+	 * Acks of calls made before the restarted service existed belong to the
+	 * old one (in flight at the fault, or from processes that outlived it).
+	 */
+	uint64_t after = rto->restarted_ns ? rto->restarted_ns :
+			 rto->stopped_ns > fault ? rto->stopped_ns : fault;
 	uint32_t *buckets = NULL;
 	size_t n_buckets;
 	double baseline;

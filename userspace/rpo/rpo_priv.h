@@ -6,6 +6,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include <faultline/state.h>
+
 #include <faultline/rpo_session.h>
 #include <faultline/workload.h>
 
@@ -25,16 +27,28 @@ struct fl_rpo_service {
 	bool builtin;
 	bool reaped;
 	int wstatus;
-	uint64_t exited_ns;
+	uint64_t exited_ns;      /* the leader was reaped and its cgroup emptied */
+	/*
+	 * A user's service runs in a cgroup v2 group of its own: daemons call
+	 * setsid() (PostgreSQL's backends do), so the process group does not
+	 * reach them all, the cgroup does.
+	 */
+	char cgroup[4096];
+	bool cgroup_borrowed;    /* the OOM fault's v2 group: killed in, not removed */
+	struct fl_state *st;
+	uint64_t cgroup_record;
 };
 /*
  * Start cmd with sh -c in a new process group, its output appended to
  * log (NULL: /dev/null), its first process moved into cgroup_procs (a
  * cgroup.procs file, or NULL) before exec; cmd NULL: the built-in writer.
  */
-int fl_rpo_service_start(struct fl_rpo_service *s, struct fl_workload *w, const char *cmd,
-			 const char *log, const char *cgroup_procs, char *errbuf, size_t errlen);
-/* Reap without blocking; true once the service's first process is gone. */
+int fl_rpo_service_start(struct fl_rpo_service *s, struct fl_state *st, struct fl_workload *w,
+			 const char *cmd, const char *log, const char *cgroup_procs,
+			 char *errbuf, size_t errlen);
+/* Kill what is left in the service's cgroup and remove it. */
+void fl_rpo_service_release(struct fl_rpo_service *s);
+/* Reap without blocking; true once the service's processes are all gone. */
 bool fl_rpo_service_gone(struct fl_rpo_service *s);
 /* Signal the whole process group. */
 int fl_rpo_service_signal(struct fl_rpo_service *s, int sig);

@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <faultline/cgroup.h>
 #include "rpo_priv.h"
 
 #define HEALTH_PAUSE_NS (5ull * 1000 * 1000)
@@ -43,14 +44,16 @@ static int write_pid(const char *procs, pid_t pid)
 	return err;
 }
 
-/* The forked child: own process group, output to log, into the cgroup, exec. */
+/* The forked child: own process group, output to log, into the cgroups, exec. */
 static void __attribute__((noreturn)) exec_service(const char *cmd, const char *log,
-						   const char *cgroup_procs)
+						   const char *cgroup_procs, const char *own_procs)
 {
 	int fd;
 
 	setpgid(0, 0);
 	if (cgroup_procs && write_pid(cgroup_procs, getpid()))
+		_exit(126);
+	if (own_procs && write_pid(own_procs, getpid()))
 		_exit(126);
 	fd = open(log ? log : "/dev/null", O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
 	if (fd >= 0) {
@@ -68,13 +71,94 @@ static void __attribute__((noreturn)) exec_service(const char *cmd, const char *
 	_exit(127);
 }
 
-int fl_rpo_service_start(struct fl_rpo_service *s, struct fl_workload *w, const char *cmd,
-			 const char *log, const char *cgroup_procs, char *errbuf, size_t errlen)
+/* Read the pids of a cgroup; 0 when it is empty (or gone). */
+static size_t cgroup_pids(const char *dir, pid_t *pids, size_t max)
 {
+	char path[4200];
+	size_t n = 0;
+	FILE *f;
+	int pid;
+
+	snprintf(path, sizeof(path), "%s/cgroup.procs", dir);
+	f = fopen(path, "re");
+	if (!f)
+		return 0;
+	while (n < max && fscanf(f, "%d", &pid) == 1)
+		pids[n++] = pid;
+	fclose(f);
+	return n;
+}
+
+static bool cgroup_empty(const struct fl_rpo_service *s)
+{
+	pid_t pid;
+
+	return !s->cgroup[0] || cgroup_pids(s->cgroup, &pid, 1) == 0;
+}
+
+/* SIGKILL everything in the service's cgroup, setsid()ed daemons included. */
+static void kill_cgroup(const struct fl_rpo_service *s)
+{
+	char path[4200];
+	pid_t pids[256];
+	size_t n;
+	int fd;
+
+	if (!s->cgroup[0])
+		return;
+	snprintf(path, sizeof(path), "%s/cgroup.kill", s->cgroup);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		ssize_t k = write(fd, "1", 1);
+
+		close(fd);
+		if (k == 1)
+			return;
+	}
+	/* Before 5.14: one by one (a fork racing this is caught by the next call). */
+	n = cgroup_pids(s->cgroup, pids, sizeof(pids) / sizeof(pids[0]));
+	for (size_t i = 0; i < n; i++)
+		kill(pids[i], SIGKILL);
+}
+
+static int make_cgroup(struct fl_rpo_service *s, struct fl_state *st)
+{
+	static unsigned seq;
+	char name[64], path[4096];
+	int err;
+
+	snprintf(name, sizeof(name), "faultline-rpo-svc-%d-%u", (int)getpid(), seq++);
+	err = fl_cgroup2_root(path, sizeof(path));
+	if (err)
+		return err;
+	if (st) {
+		char full[4200];
+
+		snprintf(full, sizeof(full), "%s/%s", path, name);
+		err = fl_state_record_cgroup(st, full, &s->cgroup_record);
+		if (err && err != -EINVAL)
+			return err;
+	}
+	err = fl_cgroup_create(name, s->cgroup, sizeof(s->cgroup));
+	if (err) {
+		s->cgroup[0] = '\0';
+		if (st && s->cgroup_record)
+			fl_state_forget(st, s->cgroup_record);
+		s->cgroup_record = 0;
+	}
+	return err;
+}
+
+int fl_rpo_service_start(struct fl_rpo_service *s, struct fl_state *st, struct fl_workload *w,
+			 const char *cmd, const char *log, const char *cgroup_procs,
+			 char *errbuf, size_t errlen)
+{
+	char own_procs[4200];
 	pid_t pid;
 	int err;
 
 	memset(s, 0, sizeof(*s));
+	s->st = st;
 	if (!cmd) {
 		err = fl_workload_start(w, &pid, errbuf, errlen);
 		if (err)
@@ -95,15 +179,34 @@ int fl_rpo_service_start(struct fl_rpo_service *s, struct fl_workload *w, const 
 		s->pid = pid;
 		return 0;
 	}
+	/*
+	 * A v2 process sits in one group only: the OOM fault's group, when it
+	 * is on v2, is the one to kill in. Without cgroup v2 the process group
+	 * is all there is.
+	 */
+	if (cgroup_procs && fl_cgroup2_root(own_procs, sizeof(own_procs)) == 0 &&
+	    !strncmp(cgroup_procs, own_procs, strlen(own_procs))) {
+		char *slash;
+
+		snprintf(s->cgroup, sizeof(s->cgroup), "%s", cgroup_procs);
+		slash = strrchr(s->cgroup, '/');
+		if (slash)
+			*slash = '\0';
+		s->cgroup_borrowed = true;
+	} else if (make_cgroup(s, st) == 0) {
+		snprintf(own_procs, sizeof(own_procs), "%s/cgroup.procs", s->cgroup);
+	}
 	fflush(NULL);
 	pid = fork();
 	if (pid < 0) {
 		err = -errno;
 		snprintf(errbuf, errlen, "fork: %s", strerror(errno));
+		fl_rpo_service_release(s);
 		return err;
 	}
 	if (pid == 0)
-		exec_service(cmd, log, cgroup_procs);
+		exec_service(cmd, log, cgroup_procs,
+			     s->cgroup[0] && !s->cgroup_borrowed ? own_procs : NULL);
 	setpgid(pid, pid); /* both sides: kill(-pid) works at once */
 	s->pid = pid;
 	return 0;
@@ -111,13 +214,30 @@ int fl_rpo_service_start(struct fl_rpo_service *s, struct fl_workload *w, const 
 
 bool fl_rpo_service_gone(struct fl_rpo_service *s)
 {
-	if (!s->pid || s->reaped)
+	if (!s->pid)
 		return true;
-	if (waitpid(s->pid, &s->wstatus, WNOHANG) == s->pid) {
+	if (!s->reaped && waitpid(s->pid, &s->wstatus, WNOHANG) == s->pid)
 		s->reaped = true;
+	/* Gone means every process of it: a daemon's children can outlive the leader. */
+	if (s->reaped && !s->exited_ns && cgroup_empty(s))
 		s->exited_ns = fl_rpo_now_ns();
+	return s->exited_ns != 0;
+}
+
+void fl_rpo_service_release(struct fl_rpo_service *s)
+{
+	if (!s->cgroup[0])
+		return;
+	kill_cgroup(s);
+	if (s->cgroup_borrowed) {
+		s->cgroup[0] = '\0';
+		return;
 	}
-	return s->reaped;
+	fl_cgroup_remove(s->cgroup);
+	if (s->st && s->cgroup_record)
+		fl_state_forget(s->st, s->cgroup_record);
+	s->cgroup[0] = '\0';
+	s->cgroup_record = 0;
 }
 
 int fl_rpo_service_signal(struct fl_rpo_service *s, int sig)
@@ -125,8 +245,10 @@ int fl_rpo_service_signal(struct fl_rpo_service *s, int sig)
 	if (!s->pid)
 		return -ESRCH;
 	/* The whole group: a shell's children too. A reaped leader's group may live on. */
-	if (kill(s->builtin ? s->pid : -s->pid, sig) < 0)
+	if (kill(s->builtin ? s->pid : -s->pid, sig) < 0 && errno != ESRCH)
 		return -errno;
+	if (sig == SIGKILL)
+		kill_cgroup(s);
 	return 0;
 }
 
@@ -153,9 +275,10 @@ void fl_rpo_service_stop(struct fl_rpo_service *s, uint64_t timeout_ns)
 			fl_rpo_service_wait_gone(s, 5000000000ull);
 		}
 	}
-	/* Whatever the shell left in its group goes too. */
+	/* Whatever the shell left in its group or its cgroup goes too. */
 	if (!s->builtin)
 		kill(-s->pid, SIGKILL);
+	fl_rpo_service_release(s);
 }
 
 static int run_health(const char *cmd)

@@ -188,7 +188,8 @@ static int bring_up(struct rpo_trial *t, const char *cmd, const char *phase)
 	/* The built-in writer that died is forgotten before a new one starts. */
 	if (t->svc.builtin && fl_rpo_service_gone(&t->svc))
 		fl_workload_stopped(t->w);
-	err = fl_rpo_service_start(&t->svc, t->w, cmd, t->cfg->service_log,
+	fl_rpo_service_release(&t->svc);
+	err = fl_rpo_service_start(&t->svc, t->st, t->w, cmd, t->cfg->service_log,
 				   t->cgroup_procs[0] ? t->cgroup_procs : NULL, why, sizeof(why));
 	if (err) {
 		fl_rpo_trial_fail(t, phase, err, "the service did not start: %s",
