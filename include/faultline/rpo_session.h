@@ -92,8 +92,19 @@ struct fl_rpo_faultfs_check {
 	uint64_t lost_not_volatile; /* lost, yet durable by the log: a disagreement */
 	uint64_t volatile_not_lost; /* volatile, acknowledged, yet read back: a disagreement */
 	uint64_t last_barrier_ns;   /* the store's last fsync before the cut (0: none) */
+	/*
+	 * The kernel timeline against the write log: the last barrier the
+	 * kernel saw complete before the fault, and the last one faultfs got.
+	 * They agree when both saw one within FL_RPO_BARRIER_SKEW_NS (or
+	 * neither did); a kernel barrier faultfs never received is flagged.
+	 */
+	bool timeline_checked;
+	bool timeline_agrees;
+	int64_t barrier_skew_ns;    /* kernel's last barrier - faultfs's */
 	char note[256];
 };
+
+#define FL_RPO_BARRIER_SKEW_NS (50ll * 1000 * 1000)
 
 struct fl_rpo_trial {
 	uint64_t seed;

@@ -262,6 +262,38 @@ static bool in(const uint64_t *v, size_t n, uint64_t id)
 	return bsearch(&id, v, n, sizeof(*v), cmp_u64) != NULL;
 }
 
+/* The kernel's durability timeline and faultfs's write log, on the last barrier. */
+static void timeline_against_log(struct rpo_trial *t)
+{
+	struct fl_rpo_faultfs_check *fc = &t->out->faultfs;
+	const struct fl_rpo_timeline_summary *tl = &t->out->timeline;
+	uint64_t fault = t->out->rto.fault_ns, kernel;
+	/* Only what both watched: faultfs's log also has the reset's fsync. */
+	uint64_t logged = fc->last_barrier_ns > t->tl_start_ns ? fc->last_barrier_ns : 0;
+
+	if (!fc->done || !tl->seen)
+		return;
+	fc->timeline_checked = true;
+	if (!tl->barrier_seen || !logged) {
+		fc->timeline_agrees = !tl->barrier_seen && !logged;
+		fc->barrier_skew_ns = 0;
+	} else {
+		kernel = fault - tl->exposure_ns;
+		fc->barrier_skew_ns = (int64_t)kernel - (int64_t)logged;
+		fc->timeline_agrees = fc->barrier_skew_ns > -FL_RPO_BARRIER_SKEW_NS &&
+				      fc->barrier_skew_ns < FL_RPO_BARRIER_SKEW_NS;
+	}
+	if (!fc->timeline_agrees) {
+		size_t n = strlen(fc->note);
+
+		snprintf(fc->note + n, sizeof(fc->note) - n,
+			 "%sthe kernel timeline and the write log disagree on the last barrier%s",
+			 n ? "; " : "",
+			 tl->barrier_seen && !logged ?
+			 " (the kernel saw one complete that faultfs never got)" : "");
+	}
+}
+
 void fl_rpo_fault_crosscheck(struct rpo_trial *t)
 {
 	struct fl_rpo_faultfs_check *fc = &t->out->faultfs;
@@ -269,6 +301,7 @@ void fl_rpo_fault_crosscheck(struct rpo_trial *t)
 	uint64_t *present = NULL;
 	size_t n_present = 0;
 
+	timeline_against_log(t);
 	if (!fc->by_record)
 		return;
 	present = calloc(o->n_back ? o->n_back : 1, sizeof(*present));

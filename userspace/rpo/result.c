@@ -126,8 +126,10 @@ static json_t *trial_json(const struct fl_rpo_trial *t, size_t index)
 			  "acked_uncovered", (json_int_t)t->timeline.acked_uncovered,
 			  "io_uring", t->timeline.io_uring, "note", t->timeline.note));
 	json_object_set_new(o, "faultfs", !t->faultfs.done ? json_null() :
-		json_pack("{s:b, s:b, s:o, s:I, s:I, s:I, s:I, s:I, s:s}",
+		json_pack("{s:b, s:b, s:o, s:o, s:I, s:I, s:I, s:I, s:I, s:s}",
 			  "exact", t->faultfs.exact, "by_record", t->faultfs.by_record,
+			  "timeline_agrees", t->faultfs.timeline_checked ?
+				json_boolean(t->faultfs.timeline_agrees) : json_null(),
 			  "exposure_ns", span(t->faultfs.last_barrier_ns, r->fault_ns),
 			  "volatile_writes", (json_int_t)t->faultfs.volatile_writes,
 			  "bytes_undone", (json_int_t)t->faultfs.bytes_undone,

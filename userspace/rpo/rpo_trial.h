@@ -35,6 +35,7 @@ struct rpo_trial {
 	const struct fl_tl_event *tl_events; /* stopped timeline's events */
 	size_t n_tl_events;
 	bool tl_stopped;
+	uint64_t tl_start_ns;             /* the timeline watches from here on */
 	uint64_t wlog_mark;               /* faultfs write-log seq before the load */
 	uint64_t *volatile_ids;           /* records in ranges volatile at the cut, sorted */
 	size_t n_volatile_ids;

@@ -130,6 +130,8 @@ static void test_powercut_on_interval_fsync_loses_exactly_the_volatile_records(v
 	assert_int_equal(json_integer_value(json_object_get(ff, "volatile_acked")), lost);
 	assert_int_equal(json_integer_value(json_object_get(ff, "lost_not_volatile")), 0);
 	assert_int_equal(json_integer_value(json_object_get(ff, "volatile_not_lost")), 0);
+	/* The kernel timeline and faultfs agree on the last barrier before the cut. */
+	assert_true(json_is_true(json_object_get(ff, "timeline_agrees")));
 	json_decref(res);
 }
 
