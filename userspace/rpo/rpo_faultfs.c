@@ -47,6 +47,7 @@
 #include <faultline/fs.h>
 #include <faultline/state.h>
 #include "rpo_faults.h"
+#include "rpo_priv.h"
 
 #define PING_TOTAL_MS   10000
 #define REQUEST_MS      5000
@@ -64,34 +65,6 @@ struct fl_rpo_faultfs {
 	uint64_t rec_id;
 };
 
-static void set_err(char *errbuf, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-static void set_err(char *errbuf, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!errbuf || !errlen)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(errbuf, errlen, fmt, ap);
-	va_end(ap);
-}
-
-static uint64_t mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
-static void sleep_ms(long ms)
-{
-	struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000L };
-
-	while (nanosleep(&ts, &ts) && errno == EINTR)
-		;
-}
 
 /* faultfs next to the running executable, else the first on $PATH. */
 static int find_faultfs(char *buf, size_t len)
@@ -187,7 +160,7 @@ static int run_faultfs(struct fl_rpo_faultfs *ff, const char *bin, const char *o
 	}
 	close(pfd[1]);
 	pfd[1] = -1;
-	deadline = mono_ns() + PING_TOTAL_MS * 1000000ull;
+	deadline = fl_rpo_now_ns() + PING_TOTAL_MS * 1000000ull;
 	for (;;) {
 		pid_t r = waitpid(pid, &st, WNOHANG);
 
@@ -197,15 +170,15 @@ static int run_faultfs(struct fl_rpo_faultfs *ff, const char *bin, const char *o
 			err = -errno;
 			goto out;
 		}
-		if (mono_ns() > deadline) {
+		if (fl_rpo_now_ns() > deadline) {
 			kill(pid, SIGKILL);
 			waitpid(pid, &st, 0);
-			set_err(errbuf, errlen, "faultfs did not mount %s within %d s", ff->dir,
+			fl_rpo_errf(errbuf, errlen, "faultfs did not mount %s within %d s", ff->dir,
 				PING_TOTAL_MS / 1000);
 			err = -ETIMEDOUT;
 			goto out;
 		}
-		sleep_ms(5);
+		fl_rpo_sleep_ms(5);
 	}
 	if (WIFEXITED(st) && WEXITSTATUS(st) == 0)
 		goto out;
@@ -215,9 +188,9 @@ static int run_faultfs(struct fl_rpo_faultfs *ff, const char *bin, const char *o
 	out[n > 0 ? n : 0] = '\0';
 	out[strcspn(out, "\n")] = '\0';
 	if (WIFEXITED(st) && WEXITSTATUS(st) == 127)
-		set_err(errbuf, errlen, "cannot run %s", bin);
+		fl_rpo_errf(errbuf, errlen, "cannot run %s", bin);
 	else
-		set_err(errbuf, errlen, "faultfs failed to mount %s%s%s", ff->dir,
+		fl_rpo_errf(errbuf, errlen, "faultfs failed to mount %s%s%s", ff->dir,
 			out[0] ? ": " : "", out);
 	err = -EIO;
 out:
@@ -250,13 +223,13 @@ int fl_rpo_faultfs_request(struct fl_rpo_faultfs *ff, json_t *req, int timeout_m
 		return -EINVAL;
 	err = request(ff, req, timeout_ms, &reply);
 	if (err) {
-		set_err(errbuf, errlen, "faultfs on %s: %s", ff->dir, fl_fs_strerror(err));
+		fl_rpo_errf(errbuf, errlen, "faultfs on %s: %s", ff->dir, fl_fs_strerror(err));
 		return err;
 	}
 	if (!json_is_true(json_object_get(reply, "ok"))) {
 		const char *msg = json_string_value(json_object_get(reply, "error"));
 
-		set_err(errbuf, errlen, "faultfs on %s: %s", ff->dir, msg ? msg : "request refused");
+		fl_rpo_errf(errbuf, errlen, "faultfs on %s: %s", ff->dir, msg ? msg : "request refused");
 		json_decref(reply);
 		return -EIO;
 	}
@@ -282,7 +255,7 @@ static int simple(struct fl_rpo_faultfs *ff, json_t *req, int timeout_ms, json_t
 
 static int wait_ping(struct fl_rpo_faultfs *ff, char *errbuf, size_t errlen)
 {
-	uint64_t deadline = mono_ns() + PING_TOTAL_MS * 1000000ull;
+	uint64_t deadline = fl_rpo_now_ns() + PING_TOTAL_MS * 1000000ull;
 	json_t *reply = NULL;
 	int err;
 
@@ -290,12 +263,12 @@ static int wait_ping(struct fl_rpo_faultfs *ff, char *errbuf, size_t errlen)
 		err = simple(ff, json_pack("{s:s}", "cmd", "ping"), 1000, &reply, NULL, 0);
 		if (!err)
 			break;
-		if (mono_ns() > deadline) {
-			set_err(errbuf, errlen, "faultfs on %s does not answer on its control "
+		if (fl_rpo_now_ns() > deadline) {
+			fl_rpo_errf(errbuf, errlen, "faultfs on %s does not answer on its control "
 				"socket: %s", ff->dir, fl_fs_strerror(err));
 			return err;
 		}
-		sleep_ms(10);
+		fl_rpo_sleep_ms(10);
 	}
 	ff->pid = (pid_t)json_integer_value(json_object_get(reply, "pid"));
 	json_decref(reply);
@@ -382,17 +355,17 @@ int fl_rpo_faultfs_mount(const char *dir, const char *opts, struct fl_state *st,
 	else if (!S_ISDIR(sb.st_mode))
 		err = -ENOTDIR;
 	if (err) {
-		set_err(errbuf, errlen, "data directory %s: %s", dir, strerror(-err));
+		fl_rpo_errf(errbuf, errlen, "data directory %s: %s", dir, strerror(-err));
 		goto fail;
 	}
 	if (fl_fs_check_mount(ff->dir) == 0) {
-		set_err(errbuf, errlen, "%s is a faultfs mount already", ff->dir);
+		fl_rpo_errf(errbuf, errlen, "%s is a faultfs mount already", ff->dir);
 		err = -EBUSY;
 		goto fail;
 	}
 	err = find_faultfs(bin, sizeof(bin));
 	if (err) {
-		set_err(errbuf, errlen, "faultfs not found next to this program nor on $PATH");
+		fl_rpo_errf(errbuf, errlen, "faultfs not found next to this program nor on $PATH");
 		goto fail;
 	}
 	snprintf(sdir, sizeof(sdir), "%s/.faultfs", ff->dir);
@@ -400,7 +373,7 @@ int fl_rpo_faultfs_mount(const char *dir, const char *opts, struct fl_state *st,
 	if (has_opt(opts, "log"))
 		given_log(ff, opts);
 	else if ((err = make_temp_log(ff))) {
-		set_err(errbuf, errlen, "cannot create a temporary write log: %s", strerror(-err));
+		fl_rpo_errf(errbuf, errlen, "cannot create a temporary write log: %s", strerror(-err));
 		goto fail;
 	}
 	err = run_faultfs(ff, bin, opts, errbuf, errlen);
@@ -413,7 +386,7 @@ int fl_rpo_faultfs_mount(const char *dir, const char *opts, struct fl_state *st,
 	if (st) {
 		err = fl_state_record_mount(st, ff->dir, &ff->rec_id);
 		if (err) {
-			set_err(errbuf, errlen, "cannot record the mount of %s: %s", ff->dir,
+			fl_rpo_errf(errbuf, errlen, "cannot record the mount of %s: %s", ff->dir,
 				strerror(-err));
 			umount2(ff->dir, MNT_DETACH);
 			goto fail;
@@ -486,7 +459,7 @@ int fl_rpo_faultfs_powercut(struct fl_rpo_faultfs *ff, uint32_t keep_ppm, uint64
 
 	if (keep_ppm > 1000000 || seed > INT64_MAX)
 		return -EINVAL;
-	pc.cut_ns = mono_ns();
+	pc.cut_ns = fl_rpo_now_ns();
 	err = simple(ff, json_pack("{s:s,s:I,s:I}", "cmd", "powercut", "keep_ppm",
 				   (json_int_t)keep_ppm, "seed", (json_int_t)seed),
 		     POWERCUT_MS, &reply, errbuf, errlen);
@@ -819,7 +792,7 @@ static int wait_exit(pid_t pid, int timeout_ms)
 
 int fl_rpo_faultfs_unmount(struct fl_rpo_faultfs *ff)
 {
-	uint64_t deadline = mono_ns() + UNMOUNT_BUSY_MS * 1000000ull;
+	uint64_t deadline = fl_rpo_now_ns() + UNMOUNT_BUSY_MS * 1000000ull;
 	int err = 0;
 
 	if (!ff)
@@ -829,13 +802,13 @@ int fl_rpo_faultfs_unmount(struct fl_rpo_faultfs *ff)
 			break;
 		if (errno == EINVAL || errno == ENOENT)
 			break;
-		if (errno != EBUSY || mono_ns() > deadline) {
+		if (errno != EBUSY || fl_rpo_now_ns() > deadline) {
 			/* Lazily: gone from the tree now, faultfs exits when the last user does. */
 			if (umount2(ff->dir, MNT_DETACH | UMOUNT_NOFOLLOW) && errno != EINVAL)
 				err = -errno;
 			break;
 		}
-		sleep_ms(20);
+		fl_rpo_sleep_ms(20);
 	}
 	if (!err && wait_exit(ff->pid, EXIT_WAIT_MS))
 		err = -ETIMEDOUT; /* still unmounted: the record can go, the log may be partial */

@@ -30,6 +30,7 @@
 #include <faultline/cgroup.h>
 #include <faultline/state.h>
 #include "rpo_faults.h"
+#include "rpo_priv.h"
 
 #define PAGE            4096ull
 #define MIN_STEP        (256ull << 10)
@@ -46,34 +47,6 @@ struct fl_rpo_oom {
 	uint64_t rec_id;
 };
 
-static void set_err(char *errbuf, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-static void set_err(char *errbuf, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!errbuf || !errlen)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(errbuf, errlen, fmt, ap);
-	va_end(ap);
-}
-
-static uint64_t mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
-static void sleep_ms(long ms)
-{
-	struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000L };
-
-	while (nanosleep(&ts, &ts) && errno == EINTR)
-		;
-}
 
 static int write_file(const char *dir, const char *file, const char *s)
 {
@@ -237,12 +210,12 @@ int fl_rpo_oom_create(struct fl_state *st, struct fl_rpo_oom **ret, char *errbuf
 		if (read_file(parent, "cgroup.subtree_control", sub, sizeof(sub)) == 0 &&
 		    !has_word(sub, "memory") &&
 		    (err = write_file(parent, "cgroup.subtree_control", "+memory"))) {
-			set_err(errbuf, errlen, "cannot enable the memory controller in %s: %s",
+			fl_rpo_errf(errbuf, errlen, "cannot enable the memory controller in %s: %s",
 				parent, strerror(-err));
 			goto fail;
 		}
 	} else if ((err = v1_parent(parent, sizeof(parent)))) {
-		set_err(errbuf, errlen, "no memory cgroup controller: neither cgroup v2 with "
+		fl_rpo_errf(errbuf, errlen, "no memory cgroup controller: neither cgroup v2 with "
 			"memory nor a v1 memory hierarchy is mounted");
 		goto fail;
 	}
@@ -259,7 +232,7 @@ int fl_rpo_oom_create(struct fl_state *st, struct fl_rpo_oom **ret, char *errbuf
 		 * unrecorded; it is empty and harmless once the service is dead.
 		 */
 		if (err && !(err == -EINVAL && !o->v2)) {
-			set_err(errbuf, errlen, "cannot record cgroup %s: %s", o->path,
+			fl_rpo_errf(errbuf, errlen, "cannot record cgroup %s: %s", o->path,
 				strerror(-err));
 			goto fail;
 		}
@@ -267,7 +240,7 @@ int fl_rpo_oom_create(struct fl_state *st, struct fl_rpo_oom **ret, char *errbuf
 	}
 	if (mkdir(o->path, 0755)) {
 		err = -errno;
-		set_err(errbuf, errlen, "cannot create cgroup %s: %s", o->path, strerror(-err));
+		fl_rpo_errf(errbuf, errlen, "cannot create cgroup %s: %s", o->path, strerror(-err));
 		goto fail_forget;
 	}
 	/* No swap to escape to; the v1 default of killing stays on. */
@@ -451,7 +424,7 @@ int fl_rpo_oom_squeeze(struct fl_rpo_oom *o, uint64_t timeout_ns, pid_t *ret_vic
 
 	if (!m)
 		return -ENOMEM;
-	r.start_ns = mono_ns();
+	r.start_ns = fl_rpo_now_ns();
 	deadline = r.start_ns + timeout_ns;
 	/* Only records from now on: an older kill in a same-named group is not ours. */
 	kfd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
@@ -479,7 +452,7 @@ int fl_rpo_oom_squeeze(struct fl_rpo_oom *o, uint64_t timeout_ns, pid_t *ret_vic
 			goto out;
 		if (kills > base)
 			break;
-		if (mono_ns() > deadline) {
+		if (fl_rpo_now_ns() > deadline) {
 			r.limit_final = lim;
 			if (ret)
 				*ret = r; /* what was tried, for the report */
@@ -511,12 +484,12 @@ int fl_rpo_oom_squeeze(struct fl_rpo_oom *o, uint64_t timeout_ns, pid_t *ret_vic
 		if (lim != UINT64_MAX)
 			next = lim > step + PAGE ? lim - step : PAGE;
 		snapshot(o, m);
-		sleep_ms(STEP_MS);
+		fl_rpo_sleep_ms(STEP_MS);
 	}
-	r.kill_ns = mono_ns();
+	r.kill_ns = fl_rpo_now_ns();
 	r.limit_final = lim;
 	/* The kill is counted before the kernel prints it or the victim is reaped. */
-	for (uint64_t until = mono_ns() + VICTIM_WAIT_MS * 1000000ull; mono_ns() < until;) {
+	for (uint64_t until = fl_rpo_now_ns() + VICTIM_WAIT_MS * 1000000ull; fl_rpo_now_ns() < until;) {
 		if (kfd >= 0 && (r.victim = kmsg_victim(kfd, o, r.victim_comm,
 							sizeof(r.victim_comm)))) {
 			r.from_kmsg = true;
@@ -524,7 +497,7 @@ int fl_rpo_oom_squeeze(struct fl_rpo_oom *o, uint64_t timeout_ns, pid_t *ret_vic
 		}
 		if ((r.victim = vanished(m)))
 			break;
-		sleep_ms(5);
+		fl_rpo_sleep_ms(5);
 	}
 	if (r.victim && !r.from_kmsg)
 		comm_of(r.victim, r.victim_comm, sizeof(r.victim_comm));
@@ -579,7 +552,7 @@ int fl_rpo_oom_remove(struct fl_rpo_oom *o)
 			err = -errno;
 			break;
 		}
-		sleep_ms(10);
+		fl_rpo_sleep_ms(10);
 	}
 	if (!err && o->st && o->rec_id)
 		fl_state_forget(o->st, o->rec_id);

@@ -17,17 +17,8 @@
 #include <faultline/cgroup.h>
 #include "rpo_priv.h"
 
-#define HEALTH_PAUSE_NS (5ull * 1000 * 1000)
+#define HEALTH_PAUSE_MS 5
 #define PING_TIMEOUT_MS 500
-
-static void nap(uint64_t ns)
-{
-	struct timespec ts = { .tv_sec = (time_t)(ns / 1000000000ull),
-			       .tv_nsec = (long)(ns % 1000000000ull) };
-
-	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-		;
-}
 
 static int write_pid(const char *procs, pid_t pid)
 {
@@ -259,7 +250,7 @@ int fl_rpo_service_wait_gone(struct fl_rpo_service *s, uint64_t timeout_ns)
 	while (!fl_rpo_service_gone(s)) {
 		if (fl_rpo_now_ns() >= deadline)
 			return -ETIMEDOUT;
-		nap(1000000);
+		fl_rpo_sleep_ms(1);
 	}
 	return 0;
 }
@@ -324,6 +315,6 @@ int fl_rpo_service_wait_healthy(struct fl_rpo_service *s, struct fl_workload *w,
 			return -EINTR;
 		if (fl_rpo_now_ns() >= deadline)
 			return -ETIMEDOUT;
-		nap(HEALTH_PAUSE_NS);
+		fl_rpo_sleep_ms(HEALTH_PAUSE_MS);
 	}
 }
