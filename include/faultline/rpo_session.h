@@ -20,7 +20,7 @@
 
 enum fl_rpo_fault {
 	FL_RPO_FAULT_KILL = 0,   /* SIGKILL the service's process group */
-	FL_RPO_FAULT_TERM,       /* SIGTERM, SIGKILL after term_timeout */
+	FL_RPO_FAULT_TERM,       /* term_signal, SIGKILL after term_timeout */
 	FL_RPO_FAULT_POWERCUT,   /* SIGKILL, then a faultfs power cut */
 	FL_RPO_FAULT_CRASHPOINT, /* a syscall rule, e.g. fsync:signal=SIGKILL:when=50 */
 	FL_RPO_FAULT_DISK_FAIL,  /* faultfs fails everything with EIO, then SIGKILL */
@@ -54,6 +54,7 @@ struct fl_rpo_config {
 	uint64_t after_ns;       /* load kept on after the restart is healthy */
 	uint64_t health_timeout_ns;
 	uint64_t term_timeout_ns;
+	int term_signal;         /* the graceful stop: SIGTERM, or SIGINT for PostgreSQL's fast one */
 	uint64_t fault_timeout_ns; /* a crash point or OOM must strike within this */
 	struct fl_rpo_load load;
 	unsigned trials;

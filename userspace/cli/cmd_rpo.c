@@ -43,7 +43,7 @@ static void usage(FILE *out)
 		"\n"
 		"Faults (--fault):\n"
 		"  kill             SIGKILL the service's process group\n"
-		"  term             SIGTERM, SIGKILL after --term-timeout\n"
+		"  term             --term-signal (SIGTERM), SIGKILL after --term-timeout\n"
 		"  powercut         SIGKILL, then a faultfs power cut (implies --faultfs)\n"
 		"  crashpoint=RULE  a syscall rule, e.g. crashpoint=fsync:signal=SIGKILL:when=50\n"
 		"  disk-fail        faultfs fails every operation with EIO (implies --faultfs)\n"
@@ -63,6 +63,8 @@ static void usage(FILE *out)
 		"      --fault-at DUR       fault after DUR of load (default 2s)\n"
 		"      --after DUR          load kept on after the restart is healthy (default 2s)\n"
 		"      --health-timeout DUR (default 30s)   --term-timeout DUR (default 10s)\n"
+		"      --term-signal SIG    the graceful stop of --fault term (default SIGTERM;\n"
+		"                           PostgreSQL's fast shutdown is SIGINT)\n"
 		"Trials and objectives:\n"
 		"  -n, --trials N           repeat with seeds SEED, SEED+1, ... (default 1)\n"
 		"  -s, --seed N             (default 1)\n"
@@ -149,7 +151,7 @@ static int set_fault(struct fl_rpo_config *cfg, const char *val)
 
 enum {
 	O_START = 256, O_RESTART, O_HEALTH, O_FAULTFS, O_SERVICE_LOG, O_PAYLOAD, O_FAULT_AT,
-	O_AFTER, O_HEALTH_TIMEOUT, O_TERM_TIMEOUT, O_RPO_MAX, O_RTO_MAX,
+	O_AFTER, O_HEALTH_TIMEOUT, O_TERM_TIMEOUT, O_TERM_SIGNAL, O_RPO_MAX, O_RTO_MAX,
 };
 
 static int parse_args(int argc, char **argv, const struct fl_cli *cli, struct opts *o)
@@ -170,6 +172,7 @@ static int parse_args(int argc, char **argv, const struct fl_cli *cli, struct op
 		{ "after", required_argument, NULL, O_AFTER },
 		{ "health-timeout", required_argument, NULL, O_HEALTH_TIMEOUT },
 		{ "term-timeout", required_argument, NULL, O_TERM_TIMEOUT },
+		{ "term-signal", required_argument, NULL, O_TERM_SIGNAL },
 		{ "trials", required_argument, NULL, 'n' },
 		{ "seed", required_argument, NULL, 's' },
 		{ "rpo-max", required_argument, NULL, O_RPO_MAX },
@@ -239,6 +242,13 @@ static int parse_args(int argc, char **argv, const struct fl_cli *cli, struct op
 		case O_TERM_TIMEOUT:
 			if (duration("--term-timeout", optarg, &cfg->term_timeout_ns))
 				return -EINVAL;
+			break;
+		case O_TERM_SIGNAL:
+			if (fl_parse_signal(optarg, &cfg->term_signal)) {
+				fl_cli_error("rpo: --term-signal: unknown signal '%s' (e.g. SIGTERM, INT, 2)",
+					     optarg);
+				return -EINVAL;
+			}
 			break;
 		case 'n':
 			if (count("--trials", optarg, 10000, &n))

@@ -32,7 +32,7 @@ static int terminate(struct rpo_trial *t)
 	struct fl_rto *rto = &t->out->rto;
 
 	rto->fault_ns = fl_rpo_now_ns();
-	fl_rpo_service_signal(&t->svc, SIGTERM);
+	fl_rpo_service_signal(&t->svc, t->cfg->term_signal);
 	if (fl_rpo_service_wait_gone(&t->svc, t->cfg->term_timeout_ns)) {
 		/* A graceful stop that is not: kill, as an orchestrator would. */
 		fl_rpo_service_signal(&t->svc, SIGKILL);

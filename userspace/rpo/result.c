@@ -36,6 +36,7 @@ static json_t *config_json(const struct fl_rpo_config *c)
 	json_object_set_new(o, "faultfs", json_boolean(c->faultfs));
 	json_object_set_new(o, "fault", json_string(fl_rpo_fault_name(c->fault)));
 	json_object_set_new(o, "crashpoint", c->crashpoint ? json_string(c->crashpoint) : json_null());
+	json_object_set_new(o, "term_signal", json_string(fl_signal_name(c->term_signal) ?: "?"));
 	json_object_set_new(o, "fault_at_ns", json_integer((json_int_t)c->fault_at_ns));
 	json_object_set_new(o, "after_ns", json_integer((json_int_t)c->after_ns));
 	json_object_set_new(o, "clients", json_integer(c->load.clients));

@@ -33,6 +33,7 @@ void fl_rpo_config_defaults(struct fl_rpo_config *cfg)
 	cfg->after_ns = 2000000000ull;
 	cfg->health_timeout_ns = 30000000000ull;
 	cfg->term_timeout_ns = 10000000000ull;
+	cfg->term_signal = SIGTERM;
 	cfg->fault_timeout_ns = 30000000000ull;
 	cfg->load.clients = 4;
 	cfg->load.payload_len = 128;

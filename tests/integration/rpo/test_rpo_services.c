@@ -118,6 +118,7 @@ struct run {
 	const char *trials;
 	const char *term_timeout;
 	const char *label;
+	const char *term_signal;  /* --term-signal, or NULL */
 };
 
 /* One `faultline rpo` run against a fresh server; checks every trial of its result. */
@@ -160,6 +161,10 @@ static void run_rpo(const struct run *r, bool expect_no_loss)
 	if (r->term_timeout) {
 		argv[n++] = "--term-timeout";
 		argv[n++] = (char *)r->term_timeout;
+	}
+	if (r->term_signal) {
+		argv[n++] = "--term-signal";
+		argv[n++] = (char *)r->term_signal;
 	}
 	argv[n] = NULL;
 
@@ -213,7 +218,7 @@ static void run_rpo(const struct run *r, bool expect_no_loss)
 static void test_redis_always_kill(void **state)
 {
 	const struct run r = { FL_SVC_REDIS, FL_SVC_SAFEST, "kill", "2", NULL,
-			       "redis appendfsync=always, kill" };
+			       "redis appendfsync=always, kill", NULL };
 
 	(void)state;
 	if (!ready(FL_SVC_REDIS))
@@ -224,7 +229,7 @@ static void test_redis_always_kill(void **state)
 static void test_redis_always_term(void **state)
 {
 	const struct run r = { FL_SVC_REDIS, FL_SVC_SAFEST, "term", NULL, NULL,
-			       "redis appendfsync=always, term" };
+			       "redis appendfsync=always, term", NULL };
 
 	(void)state;
 	if (!ready(FL_SVC_REDIS))
@@ -236,7 +241,7 @@ static void test_redis_always_term(void **state)
 static void test_redis_no_aof_kill(void **state)
 {
 	const struct run r = { FL_SVC_REDIS, FL_SVC_NONE, "kill", NULL, NULL,
-			       "redis appendonly=no, kill" };
+			       "redis appendonly=no, kill", NULL };
 
 	(void)state;
 	if (!ready(FL_SVC_REDIS))
@@ -247,7 +252,7 @@ static void test_redis_no_aof_kill(void **state)
 static void test_postgres_sync_kill(void **state)
 {
 	const struct run r = { FL_SVC_POSTGRES, FL_SVC_SAFEST, "kill", "2", NULL,
-			       "postgres synchronous_commit=on, kill" };
+			       "postgres synchronous_commit=on, kill", NULL };
 
 	(void)state;
 	if (!ready(FL_SVC_POSTGRES))
@@ -262,7 +267,19 @@ static void test_postgres_sync_kill(void **state)
 static void test_postgres_sync_term(void **state)
 {
 	const struct run r = { FL_SVC_POSTGRES, FL_SVC_SAFEST, "term", NULL, "2s",
-			       "postgres synchronous_commit=on, term" };
+			       "postgres synchronous_commit=on, term", NULL };
+
+	(void)state;
+	if (!ready(FL_SVC_POSTGRES))
+		skip();
+	run_rpo(&r, true);
+}
+
+/* SIGINT is PostgreSQL's fast shutdown: clients are cut off, the stop is quick and clean. */
+static void test_postgres_sync_fast_shutdown(void **state)
+{
+	const struct run r = { FL_SVC_POSTGRES, FL_SVC_SAFEST, "term", NULL, "5s",
+			       "postgres synchronous_commit=on, term with SIGINT", "SIGINT" };
 
 	(void)state;
 	if (!ready(FL_SVC_POSTGRES))
@@ -274,7 +291,7 @@ static void test_postgres_sync_term(void **state)
 static void test_postgres_async_commit_kill(void **state)
 {
 	const struct run r = { FL_SVC_POSTGRES, FL_SVC_RELAXED, "kill", NULL, NULL,
-			       "postgres synchronous_commit=off, kill" };
+			       "postgres synchronous_commit=off, kill", NULL };
 
 	(void)state;
 	if (!ready(FL_SVC_POSTGRES))
@@ -294,6 +311,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_postgres_sync_kill, fl_cli_setup_session,
 						fl_cli_teardown_session),
 		cmocka_unit_test_setup_teardown(test_postgres_sync_term, fl_cli_setup_session,
+						fl_cli_teardown_session),
+		cmocka_unit_test_setup_teardown(test_postgres_sync_fast_shutdown, fl_cli_setup_session,
 						fl_cli_teardown_session),
 		cmocka_unit_test_setup_teardown(test_postgres_async_commit_kill, fl_cli_setup_session,
 						fl_cli_teardown_session),
