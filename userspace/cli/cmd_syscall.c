@@ -348,6 +348,27 @@ int sc_signals_open(sigset_t *oldmask)
 	return fd;
 }
 
+enum sc_signal sc_signal_read(int sfd, struct sc_result *res, bool *ret_from_tty)
+{
+	struct signalfd_siginfo si;
+
+	if (read(sfd, &si, sizeof(si)) != sizeof(si))
+		return SC_SIG_NONE;
+	if (si.ssi_signo == SIGCHLD) {
+		if (res->pid && !res->exited &&
+		    waitpid(res->pid, &res->wstatus, WNOHANG) == res->pid)
+			res->exited = true;
+		return SC_SIG_NONE;
+	}
+	if (res->interrupted) {
+		fl_cli_error("not waiting for pid %d any longer", res->pid);
+		return SC_SIG_GIVE_UP;
+	}
+	res->interrupted = (int)si.ssi_signo;
+	*ret_from_tty = si.ssi_code == SI_KERNEL;
+	return SC_SIG_STOP;
+}
+
 static int exit_status(int wstatus)
 {
 	if (WIFEXITED(wstatus))

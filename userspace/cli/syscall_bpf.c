@@ -12,7 +12,6 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/signalfd.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -206,24 +205,16 @@ int sc_run_bpf(const struct sc_opts *o, const struct fl_rule *rules,
 		if (s)
 			fl_syscall_session_poll(s, 0);
 		if (pfd[0].revents & POLLIN) {
-			struct signalfd_siginfo si;
+			bool from_tty = false;
+			enum sc_signal sig = sc_signal_read(sfd, res, &from_tty);
 
-			if (read(sfd, &si, sizeof(si)) != sizeof(si))
-				continue;
-			if (si.ssi_signo == SIGCHLD) {
-				if (res->pid && waitpid(res->pid, &res->wstatus, WNOHANG) == res->pid)
-					res->exited = true;
-				continue;
-			}
-			if (res->interrupted) {
-				/* Second signal: stop waiting for a command that ignores it. */
-				fl_cli_error("not waiting for pid %d any longer", res->pid);
+			if (sig == SC_SIG_GIVE_UP)
 				break;
-			}
-			res->interrupted = (int)si.ssi_signo;
+			if (sig != SC_SIG_STOP)
+				continue;
 			/* A terminal's ^C already reached CMD: it shares our process group. */
-			if (res->pid && si.ssi_code != SI_KERNEL)
-				kill(res->pid, (int)si.ssi_signo);
+			if (res->pid && !from_tty)
+				kill(res->pid, res->interrupted);
 			detach(&s, o->n_rules, res);
 		}
 	}

@@ -66,6 +66,16 @@ int sc_run_bpf(const struct sc_opts *o, const struct fl_rule *rules,
 int sc_run_seccomp(const struct sc_opts *o, const struct fl_rule *rules,
 		   struct sc_events *ev, struct sc_result *res);
 
+/* What sc_signal_read() took from the signalfd. */
+enum sc_signal {
+	SC_SIG_NONE,   /* nothing, or SIGCHLD (the command is reaped if it exited) */
+	SC_SIG_STOP,   /* the first SIGINT/SIGTERM/SIGHUP: stop injecting, pass it on */
+	SC_SIG_GIVE_UP,/* a second one: stop waiting for the command */
+};
+
+/* Read one signal; *ret_from_tty: sent by the kernel (a terminal's ^C). */
+enum sc_signal sc_signal_read(int sfd, struct sc_result *res, bool *ret_from_tty);
+
 /* Blocks SIGCHLD, SIGINT, SIGTERM, SIGHUP; returns a signalfd or -errno. */
 int sc_signals_open(sigset_t *oldmask);
 uint64_t sc_now_ns(void);

@@ -17,7 +17,6 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/eventfd.h>
-#include <sys/signalfd.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -135,23 +134,15 @@ int sc_run_seccomp(const struct sc_opts *o, const struct fl_rule *rules,
 				fl_cli_error("seccomp supervisor: %s", strerror(-t.err));
 		}
 		if (pfd[0].revents & POLLIN) {
-			struct signalfd_siginfo si;
+			bool from_tty;
+			enum sc_signal sig = sc_signal_read(sfd, res, &from_tty);
 
-			if (read(sfd, &si, sizeof(si)) != sizeof(si))
-				continue;
-			if (si.ssi_signo == SIGCHLD) {
-				if (!res->exited &&
-				    waitpid(res->pid, &res->wstatus, WNOHANG) == res->pid)
-					res->exited = true;
-				continue;
-			}
-			if (res->interrupted) {
-				fl_cli_error("not waiting for pid %d any longer", res->pid);
+			if (sig == SC_SIG_GIVE_UP)
 				break;
-			}
-			res->interrupted = (int)si.ssi_signo;
+			if (sig != SC_SIG_STOP)
+				continue;
 			/* CMD has its own process group: a terminal's ^C did not reach it. */
-			kill(-res->pid, (int)si.ssi_signo);
+			kill(-res->pid, res->interrupted);
 			fl_seccomp_sup_disarm(t.sup);
 		}
 	}
