@@ -16,8 +16,8 @@
  *
  *   fl_seccomp_sup_open(rules, n, on_event, ctx, &sup);
  *   fl_seccomp_sup_launch(sup, argv, &pid);
- *   fl_seccomp_sup_run(sup, -1);          // until every target is gone
- *   waitpid(pid, &status, 0);             // the command's exit status
+ *   fl_seccomp_sup_run(sup, -1);          // until every target is gone, while
+ *   waitpid(pid, &status, 0);             // another thread reaps the command
  *   fl_seccomp_sup_stats(sup, i, &st);    // per-rule matched/injected
  *   fl_seccomp_sup_close(sup);            // kills what is left of the group
  */
@@ -97,7 +97,9 @@ int fl_seccomp_sup_launch(struct fl_seccomp_sup *s, char *const argv[], pid_t *r
 /*
  * Answer notifications until every filtered task has exited (returns 0),
  * timeout_ms passed (-ETIMEDOUT; -1 = no timeout), or fl_seccomp_sup_stop
- * was called (-EINTR).
+ * was called (-EINTR). Older kernels (Debian's 6.1) hang the listener up
+ * only once the exited tasks are reaped: reap the launched pid from
+ * another thread while this runs (the CLI does, on SIGCHLD).
  */
 int fl_seccomp_sup_run(struct fl_seccomp_sup *s, int timeout_ms);
 

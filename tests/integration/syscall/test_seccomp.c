@@ -114,9 +114,10 @@ static void run_ops(const char *const *rules_text, size_t n_rules, bool timed, s
 	assert_int_equal(pthread_create(&th, NULL, sup_main, &t), 0);
 	if (r->during)
 		r->during(r, pid);
+	/* Reap while the supervisor runs: before 6.x the listener hangs up only then. */
+	assert_int_equal(waitpid(pid, &r->status, 0), pid);
 	pthread_join(th, NULL);
 	assert_int_equal(t.err, 0);
-	assert_int_equal(waitpid(pid, &r->status, 0), pid);
 	for (size_t i = 0; i < n_rules; i++)
 		assert_int_equal(fl_seccomp_sup_stats(sup, i, &r->st[i]), 0);
 	fl_seccomp_sup_close(sup);
@@ -167,13 +168,24 @@ static uint64_t mono_ns(void)
 
 /* ---------------------------------------------------------------- tests */
 
+/* How many openat calls the dynamic loader makes before main(): it differs by system. */
+static uint64_t loader_openats(void)
+{
+	const char *never[] = { "openat:error=ENOENT:when=1000000" };
+	struct run r = { 0 };
+
+	run_ops(never, 1, false, &r, (const char *[]){ NULL });
+	return r.st[0].matched;
+}
+
 static void test_error_when_3_fails_exactly_the_third_openat(void **state)
 {
 	struct fl_fixture *fx = *state;
-	const char *rules[] = { "openat:error=ENOENT:when=3" };
 	char a[PATH_MAX], b[PATH_MAX], c[PATH_MAX], oa[PATH_MAX + 8], ob[PATH_MAX + 8],
-	     oc[PATH_MAX + 8];
+	     oc[PATH_MAX + 8], rule[64];
+	const char *rules[] = { rule };
 	struct run r = { 0 };
+	uint64_t loader;
 
 	if (!require_seccomp())
 		skip();
@@ -183,16 +195,19 @@ static void test_error_when_3_fails_exactly_the_third_openat(void **state)
 	snprintf(oa, sizeof(oa), "open:%s", a);
 	snprintf(ob, sizeof(ob), "open:%s", b);
 	snprintf(oc, sizeof(oc), "open:%s", c);
+	/* The dynamic loader's openat calls count too, as under strace: skip past them. */
+	loader = loader_openats();
+	snprintf(rule, sizeof(rule), "openat:error=ENOENT:when=%llu", (unsigned long long)loader + 3);
 	run_ops(rules, 1, false, &r, (const char *[]){ oa, ob, oc, NULL });
-	/* The dynamic loader's openat calls count too, as under strace. */
 	assert_int_equal(r.n_ev, 1);
-	assert_int_equal(r.ev[0].seq, 3);
+	assert_int_equal(r.ev[0].seq, loader + 3);
 	assert_int_equal(r.ev[0].value, ENOENT);
 	assert_int_equal(r.ev[0].mechanism, FL_MECH_SECCOMP_NOTIFY);
 	assert_int_equal(r.ev[0].op, fl_syscall_nr("openat"));
 	assert_int_equal(r.ev[0].pid, r.ev[0].tid);
 	assert_int_equal(r.st[0].injected, 1);
-	assert_int_equal(r.st[0].matched, 2 + 3 + 0); /* loader (2 here) + 3 */
+	assert_int_equal(r.st[0].matched, loader + 3);
+	/* Only the program's third open failed. */
 	assert_int_equal(count_lines(r.out, "-ENOENT"), 1);
 	assert_true(WIFEXITED(r.status) && WEXITSTATUS(r.status) == 0);
 }
