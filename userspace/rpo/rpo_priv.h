@@ -11,12 +11,7 @@
 #include <faultline/rpo_session.h>
 #include <faultline/workload.h>
 
-/* util.c */
-uint64_t fl_rpo_now_ns(void);      /* CLOCK_MONOTONIC, as bpf_ktime_get_ns() */
-void fl_rpo_sleep_ms(long ms);
-/* Format one line into errbuf (NULL is fine): the sentence the CLI shows. */
-void fl_rpo_errf(char *errbuf, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+#include "rpo_util.h"
 
 /* driver.c: the client threads and their history. */
 struct fl_rpo_driver;

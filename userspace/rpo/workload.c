@@ -23,13 +23,6 @@ static const struct fl_wl_adapter *const adapters[] = {
 
 #define N_ADAPTERS (sizeof(adapters) / sizeof(adapters[0]))
 
-uint64_t fl_wl_now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
 
 int fl_wl_err(const struct fl_workload *w, int err, char *errbuf, size_t errlen,
 	      const char *fmt, ...)

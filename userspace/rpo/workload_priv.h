@@ -28,6 +28,7 @@
 #include <sys/types.h>
 
 #include <faultline/workload.h>
+#include "rpo_util.h"
 
 /* Every adapter's connection starts with this (embed it first, cast back). */
 struct fl_wl_conn {
@@ -106,7 +107,6 @@ int fl_wl_set_desc(struct fl_workload *w, const char *fmt, ...)
 bool fl_wl_query_next(char **cursor, char **key, char **val);
 /* Case-insensitive lookup in a NULL-terminated list; the canonical entry or NULL. */
 const char *fl_wl_pick(const char *val, const char *const *list);
-uint64_t fl_wl_now_ns(void);
 
 /* --- wl_proto.c: the line protocol, controller side ---------------------- */
 /* A connection speaking the protocol over fd (a unix socket, or a socketpair to a child). */
