@@ -184,7 +184,11 @@ static int parse_args(int argc, char **argv, const struct fl_cli *cli, struct op
 		{ 0 },
 	};
 	struct fl_rpo_config *cfg = &o->cfg;
+	struct fl_workload *w;
+	char why[256] = "";
+	bool builtin;
 	unsigned long n;
+	int err;
 	bool have_fault = false;
 	char *end;
 	int c;
@@ -303,8 +307,15 @@ static int parse_args(int argc, char **argv, const struct fl_cli *cli, struct op
 		fl_cli_error("rpo: no fault: give --fault kill|term|powercut|crashpoint=RULE|disk-fail|oom");
 		return -EINVAL;
 	}
-	if ((cfg->start_cmd || cfg->restart_cmd) &&
-	    (!strncmp(cfg->workload, "file:", 5) || !strncmp(cfg->workload, "sqlite:", 7))) {
+	/* The spec is checked now, so a typo is a usage error, not a failed trial. */
+	err = fl_workload_open(cfg->workload, &w, why, sizeof(why));
+	if (err) {
+		fl_cli_error("rpo: %s", why);
+		return -EINVAL;
+	}
+	builtin = fl_workload_builtin(w);
+	fl_workload_close(w);
+	if ((cfg->start_cmd || cfg->restart_cmd) && builtin) {
 		fl_cli_error("rpo: %s is a built-in workload: faultline runs its writer itself, so --start and --restart do not apply",
 			     cfg->workload);
 		return -EINVAL;
@@ -314,8 +325,7 @@ static int parse_args(int argc, char **argv, const struct fl_cli *cli, struct op
 		return -EINVAL;
 	}
 	/* Built-in stores default to their own directory (fl_rpo_run). */
-	if (cfg->faultfs && !cfg->data_dir && strncmp(cfg->workload, "file:", 5) &&
-	    strncmp(cfg->workload, "sqlite:", 7)) {
+	if (cfg->faultfs && !cfg->data_dir && !builtin) {
 		fl_cli_error("rpo: --fault %s and --faultfs need --data-dir (the directory faultfs mounts over)",
 			     fl_rpo_fault_name(cfg->fault));
 		return -EINVAL;

@@ -77,12 +77,6 @@ static int crashpoint(struct rpo_trial *t)
 	return 0;
 }
 
-int fl_rpo_fault_setup(struct rpo_trial *t)
-{
-	/* faultfs may be wanted with any fault (--faultfs): storage decides. */
-	return fl_rpo_fault_setup_storage(t);
-}
-
 int fl_rpo_fault_inject(struct rpo_trial *t)
 {
 	fl_rpo_trial_progress(t, "fault");
@@ -96,9 +90,4 @@ int fl_rpo_fault_inject(struct rpo_trial *t)
 	default:
 		return fl_rpo_fault_inject_storage(t);
 	}
-}
-
-void fl_rpo_fault_teardown(struct rpo_trial *t)
-{
-	fl_rpo_fault_teardown_storage(t);
 }

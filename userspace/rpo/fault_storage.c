@@ -26,7 +26,7 @@ static bool wants_faultfs(const struct fl_rpo_config *cfg)
 	       cfg->fault == FL_RPO_FAULT_DISK_FAIL;
 }
 
-int fl_rpo_fault_setup_storage(struct rpo_trial *t)
+int fl_rpo_fault_setup(struct rpo_trial *t)
 {
 	const struct fl_rpo_config *cfg = t->cfg;
 	char why[256] = "";
@@ -327,7 +327,7 @@ void fl_rpo_fault_crosscheck(struct rpo_trial *t)
 	free(present);
 }
 
-void fl_rpo_fault_teardown_storage(struct rpo_trial *t)
+void fl_rpo_fault_teardown(struct rpo_trial *t)
 {
 	if (t->faultfs) {
 		fl_rpo_faultfs_unmount(t->faultfs);

@@ -48,14 +48,16 @@ void fl_rpo_trial_progress(struct rpo_trial *t, const char *phase);
 bool fl_rpo_trial_wait(struct rpo_trial *t, uint64_t until, const char *phase);
 volatile int *fl_rpo_interrupted(void);
 
-/* fault.c: what each fault kind needs before the service starts, the fault, the undo. */
-int fl_rpo_fault_setup(struct rpo_trial *t);
+/* fault.c: the fault itself (kill, term, crashpoint here; the rest in fault_storage.c). */
 int fl_rpo_fault_inject(struct rpo_trial *t);
-void fl_rpo_fault_teardown(struct rpo_trial *t);
-/* fault_storage.c: faultfs (powercut, disk-fail, --faultfs) and oom. */
-int fl_rpo_fault_setup_storage(struct rpo_trial *t);
+/*
+ * fault_storage.c: what a trial needs before the service starts (faultfs
+ * over the data directory for powercut, disk-fail or --faultfs; the
+ * memory cgroup for oom), those faults, and the undo.
+ */
+int fl_rpo_fault_setup(struct rpo_trial *t);
 int fl_rpo_fault_inject_storage(struct rpo_trial *t);
-void fl_rpo_fault_teardown_storage(struct rpo_trial *t);
+void fl_rpo_fault_teardown(struct rpo_trial *t);
 /* After the check: compare the lost writes with faultfs's volatile ones. */
 void fl_rpo_fault_crosscheck(struct rpo_trial *t);
 

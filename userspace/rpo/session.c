@@ -180,8 +180,9 @@ static void judge(struct rpo_trial *t)
 }
 
 /* Start the service and wait for it to answer. */
-static int bring_up(struct rpo_trial *t, const char *cmd, const char *phase)
+static int bring_up(struct rpo_trial *t, const char *cmd, bool restart)
 {
+	const char *phase = restart ? "restart" : "start";
 	uint64_t spawn_ns = fl_rpo_now_ns();
 	char why[256] = "";
 	int err;
@@ -198,7 +199,7 @@ static int bring_up(struct rpo_trial *t, const char *cmd, const char *phase)
 		return err;
 	}
 	/* Spawned: a built-in writer answers before start returns, clients with it. */
-	if (!strcmp(phase, "restart"))
+	if (restart)
 		t->out->rto.restarted_ns = spawn_ns;
 	fl_rpo_trial_progress(t, phase);
 	err = fl_rpo_service_wait_healthy(&t->svc, t->w, t->cfg->health_cmd,
@@ -238,7 +239,7 @@ static void run_trial(const struct fl_rpo_config *cfg, struct fl_state *st, unsi
 	}
 	if (fl_rpo_fault_setup(&t))
 		goto out;
-	if (bring_up(&t, cfg->start_cmd, "start"))
+	if (bring_up(&t, cfg->start_cmd, false))
 		goto out;
 	err = fl_workload_reset(t.w, why, sizeof(why));
 	if (err) {
@@ -262,7 +263,7 @@ static void run_trial(const struct fl_rpo_config *cfg, struct fl_state *st, unsi
 		goto out;
 	fl_rpo_timeline_stop(&t);
 	if (bring_up(&t, cfg->start_cmd && cfg->restart_cmd ? cfg->restart_cmd : cfg->start_cmd,
-		     "restart"))
+		     true))
 		goto out;
 	out->rto.healthy_ns = fl_rpo_now_ns();
 	if (!fl_rpo_trial_wait(&t, out->rto.healthy_ns + cfg->after_ns, "recovery"))
