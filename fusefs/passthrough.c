@@ -7,7 +7,7 @@
  * fuse_reply_*. This file: connection setup, names and attributes; open
  * files are in ops_file.c, directories in ops_dir.c, xattrs in ops_xattr.c.
  *
- * Locks (POSIX, OFD, flock) are not implemented here on purpose: without
+ * Locks (POSIX, OFD, flock) are left to the kernel on purpose: without
  * getlk/setlk/flock handlers the kernel keeps them itself on the FUSE
  * inode, with the exact local semantics (conflicts, OFD ownership, release
  * on close), which is right for an overlay used on one host.
