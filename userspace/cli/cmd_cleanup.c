@@ -93,15 +93,17 @@ static void print_text(const struct fl_cleanup_report *rep, int sockets, int ver
 	printf("%u removed, %u failed\n", rep->removed, rep->failed);
 }
 
+/* The options, also read by 'faultline completion'. */
+const struct option fl_cleanup_options[] = {
+	{ "json", no_argument, NULL, 'j' },
+	{ "all", no_argument, NULL, 'a' },
+	{ "run-dir", required_argument, NULL, 'r' },
+	{ "help", no_argument, NULL, 'h' },
+	{ 0 },
+};
+
 int cmd_cleanup(int argc, char **argv, const struct fl_cli *cli)
 {
-	static const struct option opts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "all", no_argument, NULL, 'a' },
-		{ "run-dir", required_argument, NULL, 'r' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
-	};
 	struct fl_cleanup_report rep = { 0 };
 	const char *run_dir = NULL;
 	bool all = false, json = cli && cli->json;
@@ -109,7 +111,7 @@ int cmd_cleanup(int argc, char **argv, const struct fl_cli *cli)
 
 	optind = 0;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+:jh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+:jh", fl_cleanup_options, NULL)) != -1) {
 		switch (c) {
 		case 'j':
 			json = true;

@@ -4,6 +4,7 @@
  * rules, power cut, resume, status and the write log.
  */
 #include <errno.h>
+#include <getopt.h>
 #include <inttypes.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -37,6 +38,29 @@ struct subcommand {
 	const char *synopsis;
 	const char *summary;
 	const char *help;
+	const struct option *opts; /* its options, for completion; NULL: fs_opts_common */
+};
+
+/* What parse() accepts, per command; 'faultline completion' reads these. */
+static const struct option fs_opts_common[] = {
+	{ "json", no_argument, NULL, 'j' },
+	{ "help", no_argument, NULL, 'h' },
+	{ 0 },
+};
+static const struct option fs_opts_powercut[] = {
+	{ "keep", required_argument, NULL, 0 },
+	{ "seed", required_argument, NULL, 0 },
+	{ "torn", required_argument, NULL, 0 },
+	{ "json", no_argument, NULL, 'j' },
+	{ "help", no_argument, NULL, 'h' },
+	{ 0 },
+};
+static const struct option fs_opts_log[] = {
+	{ "follow", no_argument, NULL, 'f' },
+	{ "since", required_argument, NULL, 0 },
+	{ "json", no_argument, NULL, 'j' },
+	{ "help", no_argument, NULL, 'h' },
+	{ 0 },
 };
 
 static void sub_usage(const struct subcommand *s, FILE *out)
@@ -385,27 +409,27 @@ static const struct subcommand subs[] = {
 	  "powercut=before|after, fsyncgate. Selectors: path=GLOB (a glob without '/'\n"
 	  "matches the file name), when=FIRST[..LAST][+STEP], prob=P, count=N, for=DUR,\n"
 	  "seed=N. Rules are tried in order; the first that fires wins. Prints the ids.\n"
-	  "Example: faultline fs fault /data 'fsync:error=EIO:path=*.wal:when=3'\n" },
+	  "Example: faultline fs fault /data 'fsync:error=EIO:path=*.wal:when=3'\n", NULL },
 	{ "clear", run_clear, "MNT [ID]",
-	  "Remove fault rule ID, or every rule.", "" },
+	  "Remove fault rule ID, or every rule.", "", NULL },
 	{ "powercut", run_powercut, "MNT [--keep=P%] [--seed=N] [--torn=SECTOR]",
 	  "Turn MNT into what a reboot after a power cut would show, and answer once done.",
 	  "\n  --keep=P%      persist a seeded random share of the volatile writes\n"
 	  "  --seed=N       seed for --keep and --torn (default 0)\n"
 	  "  --torn=SECTOR  the last write of each file persists only some of its\n"
-	  "                 SECTOR-sized sectors (e.g. 512, 4k)\n" },
+	  "                 SECTOR-sized sectors (e.g. 512, 4k)\n", fs_opts_powercut },
 	{ "resume", run_resume, "MNT",
-	  "Bring MNT back online after a power cut made by a powercut= rule.", "" },
+	  "Bring MNT back online after a power cut made by a powercut= rule.", "", NULL },
 	{ "status", run_status, "MNT",
 	  "Show volatile bytes per file and the fault rules with their counters.",
 	  "\nAlso the durability mode, whether the mount is offline after a power cut, and\n"
-	  "each rule's seed (drawn at random without seed=; reuse it to repeat a run).\n" },
+	  "each rule's seed (drawn at random without seed=; reuse it to repeat a run).\n", NULL },
 	{ "log", run_log, "MNT [--follow] [--since=SEQ]",
 	  "Print the write log as JSON lines.",
 	  "\nEvery write, fsync and metadata operation, every injected fault and power\n"
 	  "cut, with seq, time, path, offset, length and crc32 of the data.\n"
 	  "\n  -f, --follow   keep printing new entries as they come (until interrupted)\n"
-	  "  --since=SEQ    start at entry SEQ (default 1)\n" },
+	  "  --since=SEQ    start at entry SEQ (default 1)\n", fs_opts_log },
 };
 
 #define N_SUBS (sizeof(subs) / sizeof(subs[0]))
@@ -416,6 +440,15 @@ static const struct subcommand *find_sub(const char *name)
 		if (!strcmp(subs[i].name, name))
 			return &subs[i];
 	return NULL;
+}
+
+/* For the command table (cli.h): verb i and its options, NULL past the last. */
+const char *fl_fs_verb(size_t i, const struct option **opts)
+{
+	if (i >= N_SUBS)
+		return NULL;
+	*opts = subs[i].opts ? subs[i].opts : fs_opts_common;
+	return subs[i].name;
 }
 
 static void usage(FILE *out)

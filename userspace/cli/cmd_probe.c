@@ -92,14 +92,16 @@ static void print_text(const struct fl_probe_report *rep, const bool *selected, 
 	}
 }
 
+/* The options, also read by 'faultline completion'. */
+const struct option fl_probe_options[] = {
+	{ "json",      no_argument,       NULL, 'j' },
+	{ "mechanism", required_argument, NULL, 'm' },
+	{ "help",      no_argument,       NULL, 'h' },
+	{ 0 },
+};
+
 int cmd_probe(int argc, char **argv, const struct fl_cli *cli)
 {
-	static const struct option opts[] = {
-		{ "json",      no_argument,       NULL, 'j' },
-		{ "mechanism", required_argument, NULL, 'm' },
-		{ "help",      no_argument,       NULL, 'h' },
-		{ 0 },
-	};
 	bool selected[FL_MECH__COUNT], all = true, json = cli->json;
 	static struct fl_probe_report rep;
 	enum fl_mechanism mech;
@@ -107,7 +109,7 @@ int cmd_probe(int argc, char **argv, const struct fl_cli *cli)
 
 	memset(selected, 0, sizeof(selected));
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":jm:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":jm:h", fl_probe_options, NULL)) != -1) {
 		switch (c) {
 		case 'j':
 			json = true;

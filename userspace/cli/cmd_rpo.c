@@ -154,35 +154,37 @@ enum {
 	O_AFTER, O_HEALTH_TIMEOUT, O_TERM_TIMEOUT, O_TERM_SIGNAL, O_RPO_MAX, O_RTO_MAX,
 };
 
+/* The options, also read by 'faultline completion'. */
+const struct option fl_rpo_options[] = {
+	{ "workload", required_argument, NULL, 'w' },
+	{ "start", required_argument, NULL, O_START },
+	{ "restart", required_argument, NULL, O_RESTART },
+	{ "health", required_argument, NULL, O_HEALTH },
+	{ "data-dir", required_argument, NULL, 'd' },
+	{ "faultfs", no_argument, NULL, O_FAULTFS },
+	{ "service-log", required_argument, NULL, O_SERVICE_LOG },
+	{ "fault", required_argument, NULL, 'F' },
+	{ "clients", required_argument, NULL, 'c' },
+	{ "rate", required_argument, NULL, 'r' },
+	{ "payload", required_argument, NULL, O_PAYLOAD },
+	{ "fault-at", required_argument, NULL, O_FAULT_AT },
+	{ "after", required_argument, NULL, O_AFTER },
+	{ "health-timeout", required_argument, NULL, O_HEALTH_TIMEOUT },
+	{ "term-timeout", required_argument, NULL, O_TERM_TIMEOUT },
+	{ "term-signal", required_argument, NULL, O_TERM_SIGNAL },
+	{ "trials", required_argument, NULL, 'n' },
+	{ "seed", required_argument, NULL, 's' },
+	{ "rpo-max", required_argument, NULL, O_RPO_MAX },
+	{ "rto-max", required_argument, NULL, O_RTO_MAX },
+	{ "output", required_argument, NULL, 'o' },
+	{ "json", no_argument, NULL, 'j' },
+	{ "quiet", no_argument, NULL, 'q' },
+	{ "help", no_argument, NULL, 'h' },
+	{ 0 },
+};
+
 static int parse_args(int argc, char **argv, const struct fl_cli *cli, struct opts *o)
 {
-	static const struct option longopts[] = {
-		{ "workload", required_argument, NULL, 'w' },
-		{ "start", required_argument, NULL, O_START },
-		{ "restart", required_argument, NULL, O_RESTART },
-		{ "health", required_argument, NULL, O_HEALTH },
-		{ "data-dir", required_argument, NULL, 'd' },
-		{ "faultfs", no_argument, NULL, O_FAULTFS },
-		{ "service-log", required_argument, NULL, O_SERVICE_LOG },
-		{ "fault", required_argument, NULL, 'F' },
-		{ "clients", required_argument, NULL, 'c' },
-		{ "rate", required_argument, NULL, 'r' },
-		{ "payload", required_argument, NULL, O_PAYLOAD },
-		{ "fault-at", required_argument, NULL, O_FAULT_AT },
-		{ "after", required_argument, NULL, O_AFTER },
-		{ "health-timeout", required_argument, NULL, O_HEALTH_TIMEOUT },
-		{ "term-timeout", required_argument, NULL, O_TERM_TIMEOUT },
-		{ "term-signal", required_argument, NULL, O_TERM_SIGNAL },
-		{ "trials", required_argument, NULL, 'n' },
-		{ "seed", required_argument, NULL, 's' },
-		{ "rpo-max", required_argument, NULL, O_RPO_MAX },
-		{ "rto-max", required_argument, NULL, O_RTO_MAX },
-		{ "output", required_argument, NULL, 'o' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
-	};
 	struct fl_rpo_config *cfg = &o->cfg;
 	struct fl_workload *w;
 	char why[256] = "";
@@ -196,7 +198,7 @@ static int parse_args(int argc, char **argv, const struct fl_cli *cli, struct op
 	fl_rpo_config_defaults(cfg);
 	o->json = cli->json;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "w:d:F:c:r:n:s:o:jqh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "w:d:F:c:r:n:s:o:jqh", fl_rpo_options, NULL)) != -1) {
 		switch (c) {
 		case 'w': cfg->workload = optarg; break;
 		case O_START: cfg->start_cmd = optarg; break;

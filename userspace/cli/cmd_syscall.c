@@ -6,6 +6,7 @@
  * prints the per-rule summary.
  */
 #include <errno.h>
+#include <getopt.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <signal.h>
@@ -112,25 +113,45 @@ static int bad(const char *fmt, ...)
 	return -EINVAL;
 }
 
-/* Options taking a value, long and short forms. */
-static const struct {
-	const char *lng, *shrt;
-} valued[] = {
-	{ "--log", "-l" }, { "--for", "-f" }, { "--pid", "-p" }, { "--cgroup", "-c" },
-	{ "--comm", NULL }, { "--mechanism", "-m" }, { "--seed", "-s" },
+/*
+ * The options (also read by 'faultline completion'); val is the short form,
+ * 0 for none. Those taking a value are parsed through valued_name().
+ */
+const struct option fl_syscall_options[] = {
+	{ "pid",       required_argument, NULL, 'p' },
+	{ "follow",    no_argument,       NULL, 'F' },
+	{ "cgroup",    required_argument, NULL, 'c' },
+	{ "comm",      required_argument, NULL, 0 },
+	{ "mechanism", required_argument, NULL, 'm' },
+	{ "seed",      required_argument, NULL, 's' },
+	{ "for",       required_argument, NULL, 'f' },
+	{ "log",       required_argument, NULL, 'l' },
+	{ "json",      no_argument,       NULL, 'j' },
+	{ "verbose",   no_argument,       NULL, 'v' },
+	{ "help",      no_argument,       NULL, 'h' },
+	{ 0 },
 };
 
-/* Is a an option that takes a value? Sets *val for "--opt=value". */
+/*
+ * Is a an option that takes a value? Returns its long name without the
+ * dashes ("log"); sets *val for "--opt=value".
+ */
 static const char *valued_name(const char *a, const char **val)
 {
-	for (size_t i = 0; i < sizeof(valued) / sizeof(valued[0]); i++) {
-		size_t n = strlen(valued[i].lng);
+	for (const struct option *o = fl_syscall_options; o->name; o++) {
+		size_t n = strlen(o->name);
 
-		if (!strcmp(a, valued[i].lng) || (valued[i].shrt && !strcmp(a, valued[i].shrt)))
-			return valued[i].lng;
-		if (!strncmp(a, valued[i].lng, n) && a[n] == '=') {
-			*val = a + n + 1;
-			return valued[i].lng;
+		if (o->has_arg != required_argument)
+			continue;
+		if (a[0] == '-' && a[1] == o->val && o->val && !a[2])
+			return o->name;
+		if (a[0] != '-' || a[1] != '-' || strncmp(a + 2, o->name, n))
+			continue;
+		if (!a[2 + n])
+			return o->name;
+		if (a[2 + n] == '=') {
+			*val = a + 2 + n + 1;
+			return o->name;
 		}
 	}
 	return NULL;
@@ -141,13 +162,13 @@ static int set_value(struct sc_opts *o, const char *name, const char *val)
 	char *end;
 	long n;
 
-	if (!strcmp(name, "--log")) {
+	if (!strcmp(name, "log")) {
 		o->log_path = val;
-	} else if (!strcmp(name, "--for")) {
+	} else if (!strcmp(name, "for")) {
 		if (fl_parse_duration(val, &o->for_ns) || o->for_ns == 0)
 			return bad("syscall: --for: invalid duration '%s' (e.g. 500ms, 30s, 5m)",
 				   val);
-	} else if (!strcmp(name, "--pid")) {
+	} else if (!strcmp(name, "pid")) {
 		errno = 0;
 		n = strtol(val, &end, 10);
 		if (errno || *end || n <= 0 || n > INT_MAX)
@@ -155,22 +176,22 @@ static int set_value(struct sc_opts *o, const char *name, const char *val)
 		if (o->n_pids == SC_MAX_PIDS)
 			return bad("syscall: --pid: at most %d pids", SC_MAX_PIDS);
 		o->pids[o->n_pids++] = (pid_t)n;
-	} else if (!strcmp(name, "--cgroup")) {
+	} else if (!strcmp(name, "cgroup")) {
 		if (o->n_cgroups == FL_SC_MAX_CGROUPS)
 			return bad("syscall: --cgroup: at most %d cgroups", FL_SC_MAX_CGROUPS);
 		o->cgroups[o->n_cgroups++] = val;
-	} else if (!strcmp(name, "--comm")) {
+	} else if (!strcmp(name, "comm")) {
 		if (!*val || strlen(val) >= FL_COMM_LEN)
 			return bad("syscall: --comm: '%s' is not a thread name (1 to 15 bytes)", val);
 		o->comm = val;
-	} else if (!strcmp(name, "--mechanism")) {
+	} else if (!strcmp(name, "mechanism")) {
 		enum fl_mechanism m;
 
 		if (fl_mechanism_from_name(val, &m))
 			return bad("syscall: --mechanism: unknown mechanism '%s' (see 'faultline probe')",
 				   val);
 		o->mechanism = (int)m;
-	} else if (!strcmp(name, "--seed")) {
+	} else if (!strcmp(name, "seed")) {
 		errno = 0;
 		o->seed = strtoull(val, &end, 0);
 		if (errno || *end || !*val)
