@@ -21,5 +21,20 @@ int fl_cgroup_add_pid(const char *path, pid_t pid);
 int fl_cgroup_id(const char *path, uint64_t *ret_id, unsigned *ret_level);
 /* Move every process back to the parent, then rmdir. Gone already = 0. */
 int fl_cgroup_remove(const char *path);
+/*
+ * SIGKILL every process of the cgroup and of the groups below it
+ * (cgroup.kill, 5.14+; else each pid of cgroup.procs, repeated until none
+ * is listed) and wait until none is listed, for up to timeout_ns
+ * (-ETIMEDOUT). ret_killed (may be NULL) gets how many processes were
+ * listed at the start. A v1 hierarchy's group works too (pid by pid).
+ * Gone already = 0 with none killed.
+ */
+int fl_cgroup_kill(const char *path, uint64_t timeout_ns, unsigned *ret_killed);
+/*
+ * rmdir an empty cgroup, retrying EBUSY for up to timeout_ms: a group
+ * whose last task just exited is still being released for a moment.
+ * Gone already = 0; still busy = -EBUSY (the group exists).
+ */
+int fl_cgroup_rmdir(const char *path, int timeout_ms);
 
 #endif

@@ -39,8 +39,25 @@ const char *fl_state_dir(const struct fl_state *st);
  * be recorded before creation, since undoing an absent object succeeds.
  */
 int fl_state_record_mount(struct fl_state *st, const char *path, uint64_t *ret_id);
-/* path: absolute directory of a cgroup (v2, or a v1 controller hierarchy). */
+/*
+ * path: absolute directory of a cgroup (v2, or a v1 controller hierarchy).
+ * The undo moves whatever runs in it to the nearest ancestor that takes
+ * it, then removes it: for groups made to watch or squeeze processes.
+ */
 int fl_state_record_cgroup(struct fl_state *st, const char *path, uint64_t *ret_id);
+/*
+ * The same for a cgroup faultline made to run a service it started: the
+ * undo kills every process in it (cgroup.kill, else SIGKILL pid by pid
+ * until it is empty), then removes it, and says how many it killed.
+ * (Record field "kill": true; a cgroup record without it moves.)
+ */
+int fl_state_record_service_cgroup(struct fl_state *st, const char *path, uint64_t *ret_id);
+/*
+ * A regular file faultline created (a temporary log): unlinked on undo,
+ * unless the path now holds another file (inode and device are kept).
+ * Record it right after creating it.
+ */
+int fl_state_record_file(struct fl_state *st, const char *path, uint64_t *ret_id);
 /* name: a netns bound at /run/netns/NAME (ip netns add). */
 int fl_state_record_netns(struct fl_state *st, const char *name, uint64_t *ret_id);
 

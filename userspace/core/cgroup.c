@@ -1,14 +1,19 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include <errno.h>
+#include <dirent.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <signal.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <faultline/cgroup.h>
+#include <faultline/kernfs.h>
 
 int fl_cgroup2_root(char *buf, size_t len)
 {
@@ -16,6 +21,8 @@ int fl_cgroup2_root(char *buf, size_t len)
 	int err = -ENOENT;
 	FILE *f;
 
+	/* A fresh machine may have no cgroup2 mounted: mount it (once). */
+	fl_kernfs_ensure(FL_KERNFS_CGROUP2, NULL);
 	f = fopen("/proc/self/mountinfo", "re");
 	if (!f)
 		return -errno;
@@ -131,4 +138,129 @@ int fl_cgroup_remove(const char *path)
 	if (rmdir(path) < 0 && errno != ENOENT)
 		return -errno;
 	return 0;
+}
+
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static void pause_ms(long ms)
+{
+	nanosleep(&(struct timespec){ .tv_nsec = ms * 1000000L }, NULL);
+}
+
+/*
+ * Visit DIR and every group below it (cgroup.kill reaches them all):
+ * count the processes listed, and with sig, send it to each of them.
+ * -ENOENT when DIR is gone.
+ */
+static int walk_procs(const char *dir, int sig, unsigned depth, unsigned *count)
+{
+	char file[PATH_MAX];
+	struct dirent *de;
+	DIR *d;
+	FILE *f;
+	int pid;
+
+	if ((size_t)snprintf(file, sizeof(file), "%s/cgroup.procs", dir) >= sizeof(file))
+		return -ENAMETOOLONG;
+	f = fopen(file, "re");
+	if (!f)
+		return -errno;
+	while (fscanf(f, "%d", &pid) == 1) {
+		if (pid <= 0)
+			continue;
+		(*count)++;
+		if (sig)
+			kill(pid, sig); /* one that exits meanwhile is fine */
+	}
+	fclose(f);
+	if (depth >= 16)
+		return 0;
+	d = opendir(dir);
+	if (!d)
+		return 0;
+	while ((de = readdir(d))) {
+		char sub[PATH_MAX];
+
+		if (de->d_type != DT_DIR || !strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		if ((size_t)snprintf(sub, sizeof(sub), "%s/%s", dir, de->d_name) >= sizeof(sub))
+			continue;
+		walk_procs(sub, sig, depth + 1, count);
+	}
+	closedir(d);
+	return 0;
+}
+
+static int write_file(const char *dir, const char *name, const char *val)
+{
+	char file[PATH_MAX];
+	ssize_t n;
+	int fd, err = 0;
+
+	if ((size_t)snprintf(file, sizeof(file), "%s/%s", dir, name) >= sizeof(file))
+		return -ENAMETOOLONG;
+	fd = open(file, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = write(fd, val, strlen(val));
+	if (n < 0)
+		err = -errno;
+	close(fd);
+	return err;
+}
+
+int fl_cgroup_kill(const char *path, uint64_t timeout_ns, unsigned *ret_killed)
+{
+	uint64_t deadline = mono_ns() + timeout_ns;
+	unsigned found = 0, left;
+	bool has_kill;
+	int err;
+
+	err = walk_procs(path, 0, 0, &found);
+	if (err == -ENOENT)
+		goto done; /* gone: nothing to kill */
+	if (err)
+		return err;
+	/* A frozen task cannot exit: thaw (v2; a v1 group has no such file). */
+	write_file(path, "cgroup.freeze", "0");
+	/* 5.14+: one write, and a fork racing it cannot escape. */
+	has_kill = found && write_file(path, "cgroup.kill", "1") == 0;
+	for (;;) {
+		left = 0;
+		/* Before 5.14 (or on v1): pid by pid, again until no one is left. */
+		err = walk_procs(path, has_kill ? 0 : SIGKILL, 0, &left);
+		if (err == -ENOENT || (!err && left == 0))
+			break;
+		if (err)
+			return err;
+		if (mono_ns() >= deadline)
+			return -ETIMEDOUT;
+		pause_ms(5);
+	}
+done:
+	if (ret_killed)
+		*ret_killed = found;
+	return 0;
+}
+
+int fl_cgroup_rmdir(const char *path, int timeout_ms)
+{
+	uint64_t deadline = mono_ns() + (uint64_t)(timeout_ms > 0 ? timeout_ms : 0) * 1000000ull;
+
+	for (;;) {
+		if (rmdir(path) == 0 || errno == ENOENT)
+			return 0;
+		if (errno != EBUSY)
+			return -errno;
+		/* The last task left, but the group is still being released. */
+		if (mono_ns() >= deadline)
+			return -EBUSY;
+		pause_ms(10);
+	}
 }

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
  * Undo of the objects that live in file systems or the process table:
- * mounts, cgroups, named netns and stopped processes. "Already gone" is
+ * mounts, cgroups, named netns, files and stopped processes. "Already gone" is
  * success; "something else is there now" (another mount on the path, a
  * reused pid) is also treated as gone, because touching it would break
  * the rule that faultline only touches what it created.
@@ -20,6 +20,8 @@
 #include <time.h>
 #include <unistd.h>
 #include <linux/magic.h>
+
+#include <faultline/cgroup.h>
 
 #include "state_priv.h"
 
@@ -194,10 +196,57 @@ int fl_undo_cgroup(json_t *rec, char *what, size_t what_len, char *msg, size_t m
 	slash = strrchr(parent, '/');
 	if (slash && slash != parent)
 		*slash = '\0';
+	/* A service faultline started in it is faultline's: killed, not moved. */
+	if (json_is_true(json_object_get(rec, "kill"))) {
+		unsigned killed = 0;
+
+		snprintf(what, what_len, "service cgroup %s", path);
+		err = fl_cgroup_kill(path, 5000000000ull, &killed);
+		if (err) {
+			snprintf(msg, msg_len, "killing its processes: %s", strerror(-err));
+			return err;
+		}
+		if (killed) {
+			snprintf(what, what_len, "service cgroup %s (killed %u process%s)", path,
+				 killed, killed == 1 ? "" : "es");
+			snprintf(msg, msg_len, "killed %u process%s of service cgroup %s", killed,
+				 killed == 1 ? "" : "es", path);
+		}
+	}
 	err = remove_cgroup(path, parent);
-	if (err)
-		snprintf(msg, msg_len, "rmdir: %s", strerror(-err));
+	if (err) {
+		size_t n = strlen(msg);
+
+		snprintf(msg + n, msg_len - n, "%srmdir: %s", n ? "; " : "", strerror(-err));
+	}
 	return err;
+}
+
+int fl_undo_file(json_t *rec, char *what, size_t what_len, char *msg, size_t msg_len)
+{
+	const char *path = get_str(rec, "path");
+	json_t *ino = json_object_get(rec, "ino"), *dev = json_object_get(rec, "dev");
+	struct stat sb;
+
+	if (!path || path[0] != '/') {
+		snprintf(msg, msg_len, "record has no absolute path");
+		return -EBADMSG;
+	}
+	snprintf(what, what_len, "file %s", path);
+	if (lstat(path, &sb) < 0)
+		return errno == ENOENT ? 0 : -errno;
+	/* Another file on the path now: not ours. */
+	if (!S_ISREG(sb.st_mode) ||
+	    (json_is_integer(ino) && (json_int_t)sb.st_ino != json_integer_value(ino)) ||
+	    (json_is_integer(dev) && (json_int_t)sb.st_dev != json_integer_value(dev)))
+		return 0;
+	if (unlink(path) < 0 && errno != ENOENT) {
+		int err = -errno;
+
+		snprintf(msg, msg_len, "unlink: %s", strerror(-err));
+		return err;
+	}
+	return 0;
 }
 
 int fl_undo_netns(json_t *rec, char *what, size_t what_len, char *msg, size_t msg_len)

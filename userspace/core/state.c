@@ -355,6 +355,7 @@ static const struct {
 } undoers[] = {
 	{ "mount", fl_undo_mount },
 	{ "cgroup", fl_undo_cgroup },
+	{ "file", fl_undo_file },
 	{ "netns", fl_undo_netns },
 	{ "qdisc", fl_undo_qdisc },
 	{ "tc-filter", fl_undo_tc_filter },

@@ -54,6 +54,7 @@ typedef int (*fl_undo_fn)(json_t *rec, char *what, size_t what_len,
 
 int fl_undo_mount(json_t *rec, char *what, size_t what_len, char *msg, size_t msg_len);
 int fl_undo_cgroup(json_t *rec, char *what, size_t what_len, char *msg, size_t msg_len);
+int fl_undo_file(json_t *rec, char *what, size_t what_len, char *msg, size_t msg_len);
 int fl_undo_netns(json_t *rec, char *what, size_t what_len, char *msg, size_t msg_len);
 int fl_undo_sigcont(json_t *rec, char *what, size_t what_len, char *msg, size_t msg_len);
 int fl_undo_qdisc(json_t *rec, char *what, size_t what_len, char *msg, size_t msg_len);

@@ -62,10 +62,11 @@ static bool plain_absolute(const char *path)
 	return true;
 }
 
-int fl_state_record_cgroup(struct fl_state *st, const char *path, uint64_t *ret_id)
+static int record_cgroup(struct fl_state *st, const char *path, bool kill, uint64_t *ret_id)
 {
 	char parent[PATH_MAX], *slash;
 	struct statfs sfs;
+	json_t *rec;
 
 	if (!plain_absolute(path))
 		return -EINVAL;
@@ -80,8 +81,38 @@ int fl_state_record_cgroup(struct fl_state *st, const char *path, uint64_t *ret_
 	/* v2, or a v1 hierarchy (the memory controller of a hybrid setup). */
 	if (sfs.f_type != CGROUP2_SUPER_MAGIC && sfs.f_type != CGROUP_SUPER_MAGIC)
 		return -EINVAL;
-	return fl_state_write_record(st, "cgroup", json_pack("{s:s}", "path", path),
-				     ret_id);
+	rec = json_pack("{s:s}", "path", path);
+	/* Only when set: older faultlines read the record as before. */
+	if (rec && kill && json_object_set_new(rec, "kill", json_true()) < 0) {
+		json_decref(rec);
+		return -ENOMEM;
+	}
+	return fl_state_write_record(st, "cgroup", rec, ret_id);
+}
+
+int fl_state_record_cgroup(struct fl_state *st, const char *path, uint64_t *ret_id)
+{
+	return record_cgroup(st, path, false, ret_id);
+}
+
+int fl_state_record_service_cgroup(struct fl_state *st, const char *path, uint64_t *ret_id)
+{
+	return record_cgroup(st, path, true, ret_id);
+}
+
+int fl_state_record_file(struct fl_state *st, const char *path, uint64_t *ret_id)
+{
+	struct stat sb;
+
+	if (!plain_absolute(path))
+		return -EINVAL;
+	if (lstat(path, &sb) < 0)
+		return -errno;
+	if (!S_ISREG(sb.st_mode))
+		return -EINVAL;
+	return fl_state_write_record(st, "file",
+		json_pack("{s:s, s:I, s:I}", "path", path, "ino", (json_int_t)sb.st_ino,
+			  "dev", (json_int_t)sb.st_dev), ret_id);
 }
 
 int fl_netns_name_valid(const char *name)

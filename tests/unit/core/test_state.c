@@ -430,6 +430,94 @@ static void test_close_removes_cgroup_after_moving_its_processes_out(void **stat
 	end_child(pid);
 }
 
+/* A child that sleeps until killed, already inside cgroup dir (cgroup.procs). */
+static pid_t child_in_cgroup(const char *procs)
+{
+	int p[2];
+	char c;
+	pid_t pid;
+
+	assert_int_equal(pipe(p), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		char num[16];
+		int fd = open(procs, O_WRONLY);
+
+		snprintf(num, sizeof(num), "%d", (int)getpid());
+		if (fd < 0 || write(fd, num, strlen(num)) < 0)
+			_exit(1);
+		close(fd);
+		close(p[0]);
+		if (write(p[1], "x", 1) != 1)
+			_exit(1);
+		for (;;)
+			pause();
+	}
+	close(p[1]);
+	assert_int_equal(read(p[0], &c, 1), 1);
+	close(p[0]);
+	return pid;
+}
+
+static void test_close_kills_service_cgroup_members_and_says_so(void **state)
+{
+	struct fl_fixture *fx = *state;
+	struct fl_cleanup_report rep = { 0 };
+	struct fl_state *st;
+	char root[PATH_MAX], cg[PATH_MAX + 64], procs[PATH_MAX + 80], want[64];
+	pid_t pid[2];
+	int status;
+
+	if (!fl_test_require_root())
+		skip();
+	assert_int_equal(fl_fixture_cgroup2_root(root, sizeof(root)), 0);
+	snprintf(cg, sizeof(cg), "%s/faultline-test-svc-%d", root, (int)getpid());
+	assert_int_equal(fl_state_open(fx->path, &st), 0);
+	assert_int_equal(fl_state_record_service_cgroup(st, cg, NULL), 0);
+	assert_int_equal(mkdir(cg, 0755), 0);
+	snprintf(procs, sizeof(procs), "%s/cgroup.procs", cg);
+	pid[0] = child_in_cgroup(procs);
+	pid[1] = child_in_cgroup(procs);
+	assert_int_equal(fl_state_close_report(st, &rep), 0);
+	assert_false(exists(cg));
+	for (int i = 0; i < 2; i++) {
+		assert_int_equal(waitpid(pid[i], &status, 0), pid[i]);
+		assert_true(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+	}
+	assert_int_equal(rep.n_items, 1);
+	assert_int_equal(rep.items[0].err, 0);
+	snprintf(want, sizeof(want), "killed 2 processes");
+	assert_non_null(strstr(rep.items[0].what, want));
+	assert_non_null(strstr(rep.items[0].message, "killed 2 processes of service cgroup"));
+	fl_cleanup_report_free(&rep);
+}
+
+static void test_file_record_unlinks_the_file_but_not_a_replacement(void **state)
+{
+	struct fl_fixture *fx = *state;
+	struct fl_state *st;
+	char a[PATH_MAX + 16], b[PATH_MAX + 16], tmp[PATH_MAX + 16];
+
+	snprintf(a, sizeof(a), "%s/wlog-a", fx->path);
+	snprintf(b, sizeof(b), "%s/wlog-b", fx->path);
+	snprintf(tmp, sizeof(tmp), "%s/other", fx->path);
+	write_file(a, "x");
+	write_file(b, "x");
+	assert_int_equal(fl_state_open(fx->path, &st), 0);
+	assert_int_equal(fl_state_record_file(st, a, NULL), 0);
+	assert_int_equal(fl_state_record_file(st, b, NULL), 0);
+	assert_int_equal(fl_state_record_file(st, "relative", NULL), -EINVAL);
+	assert_int_equal(fl_state_record_file(st, fx->path, NULL), -EINVAL);
+	/* b is replaced by another file: that one is not ours. */
+	write_file(tmp, "y");
+	assert_int_equal(rename(tmp, b), 0);
+	assert_int_equal(fl_state_close(st), 0);
+	assert_false(exists(a));
+	assert_true(exists(b));
+	unlink(b);
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, fl_setup_tmpdir, fl_teardown_tmpdir)
@@ -450,6 +538,8 @@ int main(void)
 		T(test_close_unmounts_recorded_mount),
 		T(test_mount_undo_leaves_a_later_mount_on_same_path_alone),
 		T(test_close_removes_cgroup_after_moving_its_processes_out),
+		T(test_close_kills_service_cgroup_members_and_says_so),
+		T(test_file_record_unlinks_the_file_but_not_a_replacement),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
