@@ -49,13 +49,19 @@ struct fl_probe_pick {
 struct fl_probe_report {
 	char kernel_release[65];
 	char lockdown[32];       /* "none", "integrity", "confidentiality" or "" */
+	unsigned mounted;        /* enum fl_kernfs mask: what this process had to mount */
 	struct fl_probe_result mech[FL_MECH__COUNT];
 	struct fl_probe_pick pick[FL_FAULT__COUNT];
 };
 
-/* Probe every mechanism (needs root for most). Fills ret; returns 0 or -errno. */
+/*
+ * Probe every mechanism (needs root for most). Fills ret; returns 0 or
+ * -errno. tracefs, bpffs, cgroup2 and securityfs are mounted first when
+ * missing (fl_kernfs_ensure), so that a fresh machine is probed as it will
+ * be used; ret->mounted says which.
+ */
 int fl_probe_all(struct fl_probe_report *ret);
-/* Fill the kernel release and lockdown mode only. */
+/* Fill the kernel release, the lockdown mode and what was mounted only. */
 void fl_probe_identify(struct fl_probe_report *report);
 /* Probe one mechanism. */
 int fl_probe_mechanism(enum fl_mechanism mech, struct fl_probe_result *ret);

@@ -13,6 +13,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <faultline/cgroup.h>
+#include <faultline/kernfs.h>
+
 #include "fixtures.h"
 
 enum fx_kind { FX_TMPDIR = 1, FX_TMPFS, FX_CGROUP, FX_NETNS };
@@ -65,8 +68,14 @@ static void unreg(enum fx_kind kind, const char *id)
 
 bool fl_test_require_root(void)
 {
-	if (geteuid() == 0)
+	/*
+	 * Root tests run on a fresh machine too: tracefs, bpffs and cgroup2
+	 * come from the same core function the CLI uses, not from CI.
+	 */
+	if (geteuid() == 0) {
+		fl_kernfs_ensure(FL_KERNFS_ALL, NULL);
 		return true;
+	}
 	printf("skip: needs root\n");
 	fflush(stdout);
 	return false;
@@ -121,28 +130,7 @@ int fl_fixture_netns_cmd(const char *name, char *const argv[])
 
 int fl_fixture_cgroup2_root(char *buf, size_t len)
 {
-	char line[4096];
-	FILE *f = fopen("/proc/self/mountinfo", "re");
-	int err = -ENOENT;
-
-	if (!f)
-		return -errno;
-	while (fgets(line, sizeof(line), f)) {
-		/* ID PARENT MAJ:MIN ROOT MOUNTPOINT OPTS [OPTIONAL...] - FSTYPE SRC SUPER */
-		char mnt[PATH_MAX], *sep = strstr(line, " - ");
-
-		if (!sep || strncmp(sep + 3, "cgroup2 ", 8) != 0)
-			continue;
-		if (sscanf(line, "%*s %*s %*s %*s %4095s", mnt) != 1)
-			continue;
-		if ((size_t)snprintf(buf, len, "%s", mnt) >= len)
-			err = -ENAMETOOLONG;
-		else
-			err = 0;
-		break;
-	}
-	fclose(f);
-	return err;
+	return fl_cgroup2_root(buf, len);
 }
 
 static int rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)

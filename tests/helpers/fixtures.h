@@ -24,7 +24,11 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-/* Prints "skip: needs root" and returns false when not root. */
+/*
+ * Prints "skip: needs root" and returns false when not root. As root, it
+ * mounts tracefs, bpffs, cgroup2 and securityfs when they are missing
+ * (fl_kernfs_ensure), as the CLI does.
+ */
 bool fl_test_require_root(void);
 
 /* Run argv (PATH searched), output discarded; returns the exit status or -errno. */
@@ -32,7 +36,7 @@ int fl_fixture_cmd(char *const argv[]);
 /* The same inside netns name (setns in the child). */
 int fl_fixture_netns_cmd(const char *name, char *const argv[]);
 
-/* The cgroup2 mount point, from /proc/self/mountinfo. */
+/* The cgroup2 mount point (fl_cgroup2_root: mounted when missing). */
 int fl_fixture_cgroup2_root(char *buf, size_t len);
 
 int fl_fixture_tmpdir_create(char *ret_path, size_t len);

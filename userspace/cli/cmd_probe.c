@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <jansson.h>
+#include <faultline/kernfs.h>
 #include <faultline/probe.h>
 
 #include "cli/cli.h"
@@ -34,6 +35,17 @@ static void usage(FILE *out)
 		"Exit status: 0 when the probe ran, 1 when it could not, 2 on bad usage.\n");
 }
 
+static json_t *mounted_to_json(unsigned mounted)
+{
+	json_t *list = json_array();
+
+	for (unsigned fs = 1; fs & FL_KERNFS_ALL; fs <<= 1)
+		if (mounted & fs)
+			json_array_append_new(list, json_pack("{s:s, s:s}",
+				"fs", fl_kernfs_name(fs), "path", fl_kernfs_path(fs) ?: ""));
+	return list;
+}
+
 static json_t *report_to_json(const struct fl_probe_report *rep, const bool *selected, bool all)
 {
 	json_t *root = json_object(), *mechs = json_array(), *picks = json_array();
@@ -41,6 +53,7 @@ static json_t *report_to_json(const struct fl_probe_report *rep, const bool *sel
 	json_object_set_new(root, "kernel", json_string(rep->kernel_release));
 	json_object_set_new(root, "lockdown", json_string(rep->lockdown));
 	json_object_set_new(root, "root", json_boolean(geteuid() == 0));
+	json_object_set_new(root, "mounted", mounted_to_json(rep->mounted));
 	for (unsigned m = 0; m < FL_MECH__COUNT; m++) {
 		const struct fl_probe_result *r = &rep->mech[m];
 
@@ -75,6 +88,12 @@ static void print_text(const struct fl_probe_report *rep, const bool *selected, 
 	printf("kernel %s, lockdown %s%s\n\n", rep->kernel_release,
 	       rep->lockdown[0] ? rep->lockdown : "unknown (securityfs not mounted)",
 	       geteuid() ? ", NOT ROOT: most probes are refused" : "");
+	for (unsigned fs = 1; fs & FL_KERNFS_ALL; fs <<= 1)
+		if (rep->mounted & fs)
+			printf("mounted %s at %s (it was missing; left mounted)\n",
+			       fl_kernfs_name(fs), fl_kernfs_path(fs) ?: "?");
+	if (rep->mounted)
+		putchar('\n');
 	printf("%-18s %-8s %s\n", "MECHANISM", "STATUS", "DETAIL");
 	for (unsigned m = 0; m < FL_MECH__COUNT; m++) {
 		if (selected[m])

@@ -9,6 +9,8 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include <faultline/kernfs.h>
+
 #include "core/probe_internal.h"
 
 /* The kernel's internal "not supported" errno leaks out of some BPF calls. */
@@ -238,6 +240,8 @@ int fl_probe_mechanism(enum fl_mechanism mech, struct fl_probe_result *ret)
 
 	if ((unsigned)mech >= FL_MECH__COUNT)
 		return -EINVAL;
+	/* Probed as used: with tracefs, bpffs and cgroup2 there (once a process). */
+	fl_kernfs_ensure(FL_KERNFS_ALL, NULL);
 	err = mechs[mech].probe(&r);
 	if (err < 0)
 		return err;
@@ -271,7 +275,10 @@ void fl_probe_identify(struct fl_probe_report *report)
 
 	if (uname(&u) == 0)
 		snprintf(report->kernel_release, sizeof(report->kernel_release), "%s", u.release);
+	/* The lockdown mode is read from securityfs. */
+	fl_kernfs_ensure(FL_KERNFS_ALL, NULL);
 	read_lockdown(report->lockdown, sizeof(report->lockdown));
+	report->mounted = fl_kernfs_mounted();
 }
 
 int fl_probe_all(struct fl_probe_report *ret)
@@ -280,6 +287,7 @@ int fl_probe_all(struct fl_probe_report *ret)
 	int err;
 
 	memset(rep, 0, sizeof(*rep));
+	/* First: a tracepoint probe on an unmounted tracefs would say "missing". */
 	fl_probe_identify(rep);
 
 	for (unsigned m = 0; m < FL_MECH__COUNT; m++) {
