@@ -151,8 +151,18 @@ $(BUILD)/tests/%: tests/%.c $(HELP_OBJS) $(FS_LIBA) $(LIBA) $(GENERATED)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) -Itests $(LDFLAGS) -Ifusefs -o $@ $< $(HELP_OBJS) $(FS_LIBA) $(LIBA) $(LDLIBS) -lcmocka
 
+# The suite, the demo and the bench need root (BPF, FUSE, cgroups, netns).
+# A normal user's 'make check' re-runs itself through sudo and says so; a
+# root shell (where sudo may not even exist) runs it directly.
+ifeq ($(shell id -u),0)
 check: deps all $(UNIT_BINS) $(INTEG_BINS)
 	$(Q)BUILD=$(BUILD) ./tests/run.sh $(UNIT_BINS) $(INTEG_BINS)
+else
+check demo bench:
+	@command -v sudo >/dev/null || { echo "make $@: needs root, and sudo is not installed: run it in a root shell" >&2; exit 1; }
+	@echo "make $@: needs root (BPF, FUSE, cgroups): running 'sudo $(MAKE) $@'" >&2
+	$(Q)sudo $(MAKE) $@ BUILD=$(BUILD) V=$(V) SAN=$(SAN)
+endif
 
 check-unit: all $(UNIT_BINS)
 	$(Q)BUILD=$(BUILD) ./tests/run.sh $(UNIT_BINS)
@@ -180,12 +190,14 @@ fuzz: $(FUZZ_BINS)
 	done
 
 # --- demo, bench -------------------------------------------------------------
+ifeq ($(shell id -u),0)
 demo: deps all
 	$(Q)./tools/demo.sh $(BUILD)
 
 bench: deps all
 	$(Q)./tools/bench.sh $(BUILD)
 	$(Q)./tools/bench-faultfs.sh $(BUILD)
+endif
 
 # --- install -----------------------------------------------------------------
 # 'mount -t fuse.faultfs' and fstab go through libfuse's mount.fuse3: invoked

@@ -8,7 +8,7 @@ build=${1:-build}
 faultline=$build/faultline
 
 if [[ $(id -u) -ne 0 ]]; then
-	echo "demo: needs root (BPF programs, a FUSE mount); run: sudo make demo" >&2
+	echo "demo: needs root (BPF programs, a FUSE mount); run it as root, or as 'make demo', which uses sudo" >&2
 	exit 1
 fi
 for bin in "$faultline" "$build/faultfs"; do
