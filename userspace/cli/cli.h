@@ -6,7 +6,9 @@
 #ifndef FAULTLINE_CLI_H
 #define FAULTLINE_CLI_H
 
+#include <getopt.h>
 #include <stdbool.h>
+#include <stddef.h>
 
 struct fl_cli {
 	bool json;            /* --json: machine output on stdout */
@@ -23,5 +25,34 @@ int cmd_cleanup(int argc, char **argv, const struct fl_cli *cli);
 int cmd_syscall(int argc, char **argv, const struct fl_cli *cli);
 int cmd_fs(int argc, char **argv, const struct fl_cli *cli);
 int cmd_rpo(int argc, char **argv, const struct fl_cli *cli);
+int cmd_completion(int argc, char **argv, const struct fl_cli *cli);
+
+/*
+ * The command table (main.c). Each command points at the long options it
+ * parses, so 'faultline completion' reads the same tables as the parsers.
+ * A command with verbs ('fs status|fault|...') lists them through verb():
+ * the name of verb i and its options, or NULL past the last one.
+ */
+struct fl_cli_command {
+	const char *name;
+	int (*run)(int argc, char **argv, const struct fl_cli *cli);
+	const char *summary;
+	bool kernfs;                   /* needs tracefs, bpffs, cgroup2 or securityfs mounted */
+	const struct option *opts;     /* {0}-terminated, or NULL */
+	const char *(*verb)(size_t i, const struct option **opts);
+};
+
+extern const struct fl_cli_command fl_cli_commands[];
+extern const size_t fl_cli_n_commands;
+extern const struct option fl_cli_global_options[];
+
+/* Each command's long options, next to its parser. */
+extern const struct option fl_probe_options[];
+extern const struct option fl_cleanup_options[];
+extern const struct option fl_syscall_options[];
+extern const struct option fl_rpo_options[];
+extern const struct option fl_completion_options[];
+const char *fl_fs_verb(size_t i, const struct option **opts);
+const char *fl_completion_verb(size_t i, const struct option **opts);
 
 #endif /* FAULTLINE_CLI_H */

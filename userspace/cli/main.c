@@ -11,18 +11,30 @@
 
 #include "cli/cli.h"
 
-struct command {
-	const char *name;
-	int (*run)(int argc, char **argv, const struct fl_cli *cli);
-	const char *summary;
+const struct fl_cli_command fl_cli_commands[] = {
+	{ "probe",   cmd_probe,   "prove which injection mechanisms this kernel allows",
+	  .opts = fl_probe_options },
+	{ "syscall", cmd_syscall, "make chosen syscalls of chosen processes fail, stall or crash",
+	  .opts = fl_syscall_options },
+	{ "cleanup", cmd_cleanup, "remove everything a dead faultline session left installed",
+	  .opts = fl_cleanup_options },
+	{ "fs", cmd_fs, "control a faultfs mount: faults, power cut, status, write log",
+	  .verb = fl_fs_verb },
+	{ "rpo", cmd_rpo, "measure the data-loss window (RPO) and recovery time (RTO) of a service",
+	  .opts = fl_rpo_options },
+	{ "completion", cmd_completion, "print a bash completion script made from these tables",
+	  .opts = fl_completion_options, .verb = fl_completion_verb },
 };
 
-static const struct command commands[] = {
-	{ "probe",   cmd_probe,   "prove which injection mechanisms this kernel allows" },
-	{ "syscall", cmd_syscall, "make chosen syscalls of chosen processes fail, stall or crash" },
-	{ "cleanup", cmd_cleanup, "remove everything a dead faultline session left installed" },
-	{ "fs", cmd_fs, "control a faultfs mount: faults, power cut, status, write log" },
-	{ "rpo", cmd_rpo, "measure the data-loss window (RPO) and recovery time (RTO) of a service" },
+const size_t fl_cli_n_commands = sizeof(fl_cli_commands) / sizeof(fl_cli_commands[0]);
+
+const struct option fl_cli_global_options[] = {
+	{ "json",    no_argument,       NULL, 'j' },
+	{ "log",     required_argument, NULL, 'l' },
+	{ "verbose", no_argument,       NULL, 'v' },
+	{ "help",    no_argument,       NULL, 'h' },
+	{ "version", no_argument,       NULL, 'V' },
+	{ 0 },
 };
 
 void fl_cli_error(const char *fmt, ...)
@@ -44,8 +56,8 @@ static void usage(FILE *out)
 		"Inject faults at the kernel boundary and measure what a system loses.\n"
 		"\n"
 		"Commands:\n");
-	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		fprintf(out, "  %-9s %s\n", commands[i].name, commands[i].summary);
+	for (size_t i = 0; i < fl_cli_n_commands; i++)
+		fprintf(out, "  %-11s %s\n", fl_cli_commands[i].name, fl_cli_commands[i].summary);
 	fprintf(out,
 		"\n"
 		"Options (before the command):\n"
@@ -61,19 +73,11 @@ static void usage(FILE *out)
 
 int main(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "json",    no_argument,       NULL, 'j' },
-		{ "log",     required_argument, NULL, 'l' },
-		{ "verbose", no_argument,       NULL, 'v' },
-		{ "help",    no_argument,       NULL, 'h' },
-		{ "version", no_argument,       NULL, 'V' },
-		{ 0 },
-	};
 	struct fl_cli cli = { 0 };
 	int c;
 
 	/* '+': stop at the first non-option, which is the command. */
-	while ((c = getopt_long(argc, argv, "+jl:vhV", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+jl:vhV", fl_cli_global_options, NULL)) != -1) {
 		switch (c) {
 		case 'j':
 			cli.json = true;
@@ -101,14 +105,14 @@ int main(int argc, char **argv)
 		return 2;
 	}
 
-	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
-		if (strcmp(argv[optind], commands[i].name) != 0)
+	for (size_t i = 0; i < fl_cli_n_commands; i++) {
+		if (strcmp(argv[optind], fl_cli_commands[i].name) != 0)
 			continue;
 		/* Each command parses its own options with a fresh getopt. */
 		argc -= optind;
 		argv += optind;
 		optind = 0;
-		return commands[i].run(argc, argv, &cli);
+		return fl_cli_commands[i].run(argc, argv, &cli);
 	}
 	fl_cli_error("unknown command '%s' (see 'faultline --help')", argv[optind]);
 	return 2;
