@@ -4,25 +4,29 @@
  * one struct fl_cli; subcommands come from a dispatch table, bpftool style.
  */
 #include <getopt.h>
+#include <stdbool.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+
+#include <faultline/kernfs.h>
 
 #include "cli/cli.h"
 
 const struct fl_cli_command fl_cli_commands[] = {
-	{ "probe",   cmd_probe,   "prove which injection mechanisms this kernel allows",
+	{ "probe",   cmd_probe,   "prove which injection mechanisms this kernel allows", true,
 	  .opts = fl_probe_options },
-	{ "syscall", cmd_syscall, "make chosen syscalls of chosen processes fail, stall or crash",
+	{ "syscall", cmd_syscall, "make chosen syscalls of chosen processes fail, stall or crash", true,
 	  .opts = fl_syscall_options },
-	{ "cleanup", cmd_cleanup, "remove everything a dead faultline session left installed",
+	{ "cleanup", cmd_cleanup, "remove everything a dead faultline session left installed", true,
 	  .opts = fl_cleanup_options },
-	{ "fs", cmd_fs, "control a faultfs mount: faults, power cut, status, write log",
+	{ "fs", cmd_fs, "control a faultfs mount: faults, power cut, status, write log", false,
 	  .verb = fl_fs_verb },
-	{ "rpo", cmd_rpo, "measure the data-loss window (RPO) and recovery time (RTO) of a service",
+	{ "rpo", cmd_rpo, "measure the data-loss window (RPO) and recovery time (RTO) of a service", true,
 	  .opts = fl_rpo_options },
-	{ "completion", cmd_completion, "print a bash completion script made from these tables",
+	{ "completion", cmd_completion, "print a bash completion script made from these tables", false,
 	  .opts = fl_completion_options, .verb = fl_completion_verb },
 };
 
@@ -46,6 +50,32 @@ void fl_cli_error(const char *fmt, ...)
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
+}
+
+static bool wants_help(int argc, char **argv)
+{
+	for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
+		if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0)
+			return true;
+	return false;
+}
+
+/*
+ * A fresh machine may lack tracefs, bpffs, cgroup2 or securityfs: mount
+ * them here, once, and say so once. A failure is not fatal: the command
+ * then meets the missing piece itself and says what it could not do.
+ */
+static void mount_kernel_fs(void)
+{
+	unsigned mounted = 0;
+
+	if (geteuid() != 0)
+		return;
+	fl_kernfs_ensure(FL_KERNFS_ALL, &mounted);
+	for (unsigned fs = 1; fs & FL_KERNFS_ALL; fs <<= 1)
+		if (mounted & fs)
+			fprintf(stderr, "faultline: mounted %s at %s\n",
+				fl_kernfs_name(fs), fl_kernfs_path(fs));
 }
 
 static void usage(FILE *out)
@@ -112,6 +142,8 @@ int main(int argc, char **argv)
 		argc -= optind;
 		argv += optind;
 		optind = 0;
+		if (fl_cli_commands[i].kernfs && !wants_help(argc, argv))
+			mount_kernel_fs();
 		return fl_cli_commands[i].run(argc, argv, &cli);
 	}
 	fl_cli_error("unknown command '%s' (see 'faultline --help')", argv[optind]);
