@@ -16,17 +16,17 @@
 #include "cli/cli.h"
 
 const struct fl_cli_command fl_cli_commands[] = {
-	{ "probe",   cmd_probe,   "prove which injection mechanisms this kernel allows", true,
-	  .opts = fl_probe_options },
-	{ "syscall", cmd_syscall, "make chosen syscalls of chosen processes fail, stall or crash", true,
-	  .opts = fl_syscall_options },
-	{ "cleanup", cmd_cleanup, "remove everything a dead faultline session left installed", true,
-	  .opts = fl_cleanup_options },
-	{ "fs", cmd_fs, "control a faultfs mount: faults, power cut, status, write log", false,
+	{ "probe",   cmd_probe,   "prove which injection mechanisms this kernel allows",
+	  .kernfs = true, .opts = fl_probe_options },
+	{ "syscall", cmd_syscall, "make chosen syscalls of chosen processes fail, stall or crash",
+	  .kernfs = true, .opts = fl_syscall_options },
+	{ "cleanup", cmd_cleanup, "remove everything a dead faultline session left installed",
+	  .kernfs = true, .opts = fl_cleanup_options },
+	{ "fs", cmd_fs, "control a faultfs mount: faults, power cut, status, write log",
 	  .verb = fl_fs_verb },
-	{ "rpo", cmd_rpo, "measure the data-loss window (RPO) and recovery time (RTO) of a service", true,
-	  .opts = fl_rpo_options },
-	{ "completion", cmd_completion, "print a bash completion script made from these tables", false,
+	{ "rpo", cmd_rpo, "measure the data-loss window (RPO) and recovery time (RTO) of a service",
+	  .kernfs = true, .opts = fl_rpo_options },
+	{ "completion", cmd_completion, "print a bash completion script made from these tables",
 	  .opts = fl_completion_options, .verb = fl_completion_verb },
 };
 
