@@ -13,6 +13,13 @@ int fl_cgroup2_root(char *buf, size_t len);
 int fl_cgroup_create(const char *name, char *ret, size_t len);
 int fl_cgroup_add_pid(const char *path, pid_t pid);
 /*
+ * The real path of a cgroup v2 directory given as a user writes it: a path
+ * in the hierarchy, /sys/fs/cgroup/X on a hybrid host whose cgroup2 is at
+ * /sys/fs/cgroup/unified (read as .../unified/X), or /X as /proc/PID/cgroup
+ * shows it. -ENOENT if none of these exists.
+ */
+int fl_cgroup2_resolve(const char *path, char *ret, size_t len);
+/*
  * The id of the cgroup v2 directory path (what bpf_get_current_cgroup_id
  * returns for its members) and its depth below the hierarchy's root (the
  * level bpf_get_current_ancestor_cgroup_id takes). -ENOTDIR if path is not

@@ -86,6 +86,47 @@ int fl_cgroup_add_pid(const char *path, pid_t pid)
 	return write_pid(path, pid);
 }
 
+#define CGROUP_STD_ROOT "/sys/fs/cgroup"
+
+static bool under(const char *path, const char *dir)
+{
+	size_t n = strlen(dir);
+
+	return strncmp(path, dir, n) == 0 && (path[n] == '\0' || path[n] == '/');
+}
+
+/*
+ * Users write cgroup paths as they know them: /sys/fs/cgroup/db (a unified
+ * host), /sys/fs/cgroup/unified/db (a hybrid one), or /system.slice/x as
+ * /proc/PID/cgroup shows it. On a hybrid host the first names the v1
+ * tmpfs, where no such directory exists: read it below the cgroup2 root.
+ */
+int fl_cgroup2_resolve(const char *path, char *ret, size_t len)
+{
+	char root[PATH_MAX], try[2 * PATH_MAX];
+	const char *rest = NULL;
+	int err;
+
+	err = fl_cgroup2_root(root, sizeof(root));
+	if (err < 0)
+		return err;
+	if (access(path, F_OK) == 0 || under(path, root))
+		snprintf(try, sizeof(try), "%s", path);
+	else if (under(path, CGROUP_STD_ROOT) && strcmp(root, CGROUP_STD_ROOT) != 0)
+		rest = path + strlen(CGROUP_STD_ROOT);
+	else if (path[0] == '/')
+		rest = path;
+	else
+		snprintf(try, sizeof(try), "%s", path);
+	if (rest)
+		snprintf(try, sizeof(try), "%s%s", root, rest);
+	if (!realpath(try, root))
+		return -errno;
+	if ((size_t)snprintf(ret, len, "%s", root) >= len)
+		return -ENAMETOOLONG;
+	return 0;
+}
+
 int fl_cgroup_id(const char *path, uint64_t *ret_id, unsigned *ret_level)
 {
 	char root[PATH_MAX], real[PATH_MAX];
@@ -97,8 +138,9 @@ int fl_cgroup_id(const char *path, uint64_t *ret_id, unsigned *ret_level)
 	err = fl_cgroup2_root(root, sizeof(root));
 	if (err < 0)
 		return err;
-	if (!realpath(path, real))
-		return -errno;
+	err = fl_cgroup2_resolve(path, real, sizeof(real));
+	if (err < 0)
+		return err;
 	if (stat(real, &st) < 0)
 		return -errno;
 	n = strlen(root);
