@@ -4,7 +4,8 @@
 #   make check      unit + integration suites (integration needs root)
 #   make demo       probe this kernel, then measure what a power cut costs SQLite (FULL vs OFF)
 #   make fuzz       libFuzzer target for the rule parser (clang)
-#   make install    PREFIX=/usr/local DESTDIR=
+#   make install    PREFIX=/usr/local DESTDIR= (LIBDIR=$(PREFIX)/lib)
+#   make deb        build/faultline_VERSION_ARCH.deb (dpkg-deb, offline)
 #   V=1 shows commands, SAN=1 builds with ASan+UBSan.
 
 PREFIX  ?= /usr/local
@@ -73,7 +74,7 @@ FUZZ_BINS  := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRCS))
 LIBA  = $(BUILD)/lib/libfaultline.a
 LIBSO = $(BUILD)/lib/libfaultline.so
 
-.PHONY: all check check-unit check-integration check-vm demo fuzz install clean deps bench
+.PHONY: all check check-unit check-integration check-vm demo fuzz install clean deps bench deb FORCE
 .DELETE_ON_ERROR:
 # Keep skeletons, BPF objects and helper objects: as intermediates make would
 # delete them after each run, and the next run would rebuild everything.
@@ -200,21 +201,61 @@ bench: deps all
 endif
 
 # --- install -----------------------------------------------------------------
+# The completion script is printed by the built faultline from its own tables.
+COMPLETION = $(BUILD)/faultline.bash-completion
+$(COMPLETION): $(BUILD)/faultline
+	$(call msg,GEN,$@)
+	$(Q)$(BUILD)/faultline completion bash > $@
+
+# pkg-config: the public headers include <jansson.h>; the rest is only for
+# static linking. Rewritten on every run: PREFIX and LIBDIR are baked in.
+PC = $(BUILD)/faultline.pc
+$(PC): FORCE
+	$(Q)mkdir -p $(@D)
+	$(Q)printf '%s\n' 'prefix=$(PREFIX)' 'libdir=$(LIBDIR)' 'includedir=$${prefix}/include' '' \
+		'Name: faultline' \
+		'Description: fault injection and recovery measurement for Linux (libfaultline)' \
+		'Version: $(VERSION)' \
+		'Requires: jansson' \
+		'Requires.private: $(filter-out jansson,$(PKGS))' \
+		'Cflags: -I$${includedir}' \
+		'Libs: -L$${libdir} -lfaultline' \
+		'Libs.private: -lelf -lz -lpthread -lm' > $@.tmp
+	$(Q)cmp -s $@.tmp $@ && rm -f $@.tmp || mv -f $@.tmp $@
+
 # 'mount -t fuse.faultfs' and fstab go through libfuse's mount.fuse3: invoked
 # as mount.fuse.faultfs it drops mount(8)'s own options (nofail, _netdev, ...)
 # that faultfs would refuse, then runs 'faultfs BACKING MNT -o OPTS' from PATH.
 MOUNT_FUSE ?= /sbin/mount.fuse3
-install: all $(LIBA)
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/lib \
-		$(DESTDIR)$(PREFIX)/include/faultline $(DESTDIR)$(PREFIX)/share/man/man8
+LIBDIR     ?= $(PREFIX)/lib
+BASHCOMPDIR = $(PREFIX)/share/bash-completion/completions
+install: all $(LIBA) $(COMPLETION) $(PC)
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(LIBDIR)/pkgconfig \
+		$(DESTDIR)$(PREFIX)/include/faultline $(DESTDIR)$(PREFIX)/share/man/man8 \
+		$(DESTDIR)$(BASHCOMPDIR)
 	install -m 0755 $(BUILD)/faultline $(DESTDIR)$(PREFIX)/bin/faultline
 	install -m 0755 $(BUILD)/faultfs $(DESTDIR)$(PREFIX)/bin/faultfs
 	ln -sf $(MOUNT_FUSE) $(DESTDIR)$(PREFIX)/sbin/mount.fuse.faultfs
-	install -m 0644 $(LIBA) $(DESTDIR)$(PREFIX)/lib/libfaultline.a
-	install -m 0755 $(LIBSO) $(DESTDIR)$(PREFIX)/lib/libfaultline.so.0
-	ln -sf libfaultline.so.0 $(DESTDIR)$(PREFIX)/lib/libfaultline.so
+	install -m 0644 $(LIBA) $(DESTDIR)$(LIBDIR)/libfaultline.a
+	install -m 0755 $(LIBSO) $(DESTDIR)$(LIBDIR)/libfaultline.so.0
+	ln -sf libfaultline.so.0 $(DESTDIR)$(LIBDIR)/libfaultline.so
+	install -m 0644 $(PC) $(DESTDIR)$(LIBDIR)/pkgconfig/faultline.pc
 	install -m 0644 include/faultline/*.h $(DESTDIR)$(PREFIX)/include/faultline/
 	install -m 0644 man/*.8 $(DESTDIR)$(PREFIX)/share/man/man8/
+	install -m 0644 $(COMPLETION) $(DESTDIR)$(BASHCOMPDIR)/faultline
+
+# --- Debian package ----------------------------------------------------------
+# A staged 'make install PREFIX=/usr' packed by dpkg-deb; Depends computed by
+# dpkg-shlibdeps from the binaries (tools/mkdeb.sh). No network, no debian/.
+DEB_ARCH       = $(shell dpkg --print-architecture 2>/dev/null || echo amd64)
+DEB_MULTIARCH  = $(shell dpkg-architecture -qDEB_HOST_MULTIARCH 2>/dev/null || $(CC) -print-multiarch)
+DEB            = $(BUILD)/faultline_$(VERSION)_$(DEB_ARCH).deb
+deb: all $(LIBA) $(COMPLETION)
+	$(call msg,DEB,$(DEB))
+	$(Q)rm -rf $(BUILD)/deb
+	$(Q)$(MAKE) --no-print-directory -s install BUILD=$(BUILD) DESTDIR=$(abspath $(BUILD)/deb/root) \
+		PREFIX=/usr LIBDIR=/usr/lib/$(DEB_MULTIARCH) MOUNT_FUSE=/sbin/mount.fuse3 >/dev/null
+	$(Q)sh tools/mkdeb.sh $(BUILD)/deb $(VERSION) $(DEB_ARCH) $(DEB)
 
 clean:
 	rm -rf $(BUILD)
