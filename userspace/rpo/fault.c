@@ -11,6 +11,7 @@
 
 #include <faultline/rule.h>
 #include <faultline/syscall.h>
+#include <faultline/timeline.h>
 #include "rpo_trial.h"
 
 static int kill_now(struct rpo_trial *t)
@@ -43,6 +44,73 @@ static int terminate(struct rpo_trial *t)
 	return 0;
 }
 
+/* "fsync" of "fsync:signal=SIGKILL:when=50": the calls the rule names. */
+static void rule_calls(const char *rule, char *buf, size_t len)
+{
+	snprintf(buf, len, "%.*s", (int)strcspn(rule, ":"), rule);
+}
+
+/*
+ * The barrier calls the kernel timeline saw the service make on the data
+ * directory ("fdatasync 1520, fsync 3"); empty when it saw none or did not run.
+ */
+static void barriers_seen(struct rpo_trial *t, char *buf, size_t len)
+{
+	const char *names[8];
+	size_t counts[8] = { 0 }, n = 0, used = 0;
+
+	buf[0] = '\0';
+	fl_rpo_timeline_stop(t); /* detached now: its events can be read */
+	for (size_t i = 0; i < t->n_tl_events; i++) {
+		const struct fl_tl_event *e = &t->tl_events[i];
+		size_t j;
+
+		if (e->kind != FL_TL_BARRIER || !e->syscall)
+			continue;
+		for (j = 0; j < n && strcmp(names[j], e->syscall); j++)
+			;
+		if (j == n && n < 8)
+			names[n++] = e->syscall;
+		if (j < n)
+			counts[j]++;
+	}
+	for (size_t j = 0; j < n && used < len; j++)
+		used += (size_t)snprintf(buf + used, len - used, "%s%s %zu", j ? ", " : "",
+					 names[j], counts[j]);
+}
+
+/* Why an armed crash point never killed the service, from its counters. */
+static void why_no_strike(struct rpo_trial *t, struct fl_syscall_session *s, char *buf,
+			  size_t len)
+{
+	struct fl_syscall_stats st = { 0 };
+	char calls[64], seen[160];
+
+	rule_calls(t->cfg->crashpoint, calls, sizeof(calls));
+	if (fl_syscall_session_stats(s, 0, &st)) {
+		snprintf(buf, len, "its counters could not be read");
+		return;
+	}
+	if (st.matched == 0) {
+		barriers_seen(t, seen, sizeof(seen));
+		snprintf(buf, len, "the rule matched no call: the service made 0 %s calls%s%s%s",
+			 calls, seen[0] ? "; on the data directory it called " : "", seen,
+			 seen[0] ? " (name that call: redis 7, for one, uses fdatasync)" :
+			 !strcmp(calls, "fsync") ? " (redis 7, for one, uses fdatasync, not fsync)" : "");
+	} else if (st.injected == 0) {
+		snprintf(buf, len, "the rule matched %llu %s call%s but its when=/prob=/count= "
+			 "selected none", (unsigned long long)st.matched, calls,
+			 st.matched == 1 ? "" : "s");
+	} else if (st.failed) {
+		snprintf(buf, len, "the kernel refused the signal %llu time%s (bpf_send_signal)",
+			 (unsigned long long)st.failed, st.failed == 1 ? "" : "s");
+	} else {
+		snprintf(buf, len, "the signal was sent %llu time%s, yet the service is still "
+			 "running (is the signal caught or blocked?)",
+			 (unsigned long long)st.injected, st.injected == 1 ? "" : "s");
+	}
+}
+
 /* The crash comes from the service's own call: the fault time is its death. */
 static int crashpoint(struct rpo_trial *t)
 {
@@ -50,7 +118,17 @@ static int crashpoint(struct rpo_trial *t)
 	struct fl_rule_error rerr = { 0 };
 	struct fl_rule rule;
 	pid_t pid = t->svc.pid;
-	struct fl_syscall_targets targets = { .pids = &pid, .n_pids = 1, .follow = true };
+	const char *cgroup = t->svc.cgroup;
+	/*
+	 * The service's own cgroup reaches every process of it, forked before
+	 * the rule was armed or after (a shell's server, a daemon's workers);
+	 * the pid (and what it forks from now on) covers the built-in writer.
+	 */
+	struct fl_syscall_targets targets = {
+		.pids = &pid, .n_pids = 1, .follow = true,
+		.cgroups = &cgroup, .n_cgroups = cgroup[0] ? 1 : 0,
+	};
+	char why[320];
 	int err;
 
 	if (fl_rule_parse(t->cfg->crashpoint, &rule, &rerr)) {
@@ -64,10 +142,12 @@ static int crashpoint(struct rpo_trial *t)
 		return err;
 	}
 	err = fl_rpo_service_wait_gone(&t->svc, t->cfg->fault_timeout_ns);
+	if (err)
+		why_no_strike(t, s, why, sizeof(why));
 	fl_syscall_session_close(s);
 	if (err) {
-		fl_rpo_trial_fail(t, "fault", err, "crashpoint '%s' did not strike within %.0f s",
-				  t->cfg->crashpoint, t->cfg->fault_timeout_ns / 1e9);
+		fl_rpo_trial_fail(t, "fault", err, "crashpoint '%s' did not strike within %.0f s: %s",
+				  t->cfg->crashpoint, t->cfg->fault_timeout_ns / 1e9, why);
 		return err;
 	}
 	/* Whatever else is in the group dies with it, as on a real crash. */

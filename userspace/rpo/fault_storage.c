@@ -37,7 +37,13 @@ int fl_rpo_fault_setup(struct rpo_trial *t)
 			fl_rpo_trial_fail(t, "setup", -EINVAL, "faultfs needs a data directory");
 			return -EINVAL;
 		}
-		err = fl_rpo_faultfs_mount(cfg->data_dir, NULL, t->st, &t->faultfs, why, sizeof(why));
+		/*
+		 * A service may run as its own user (redis, postgres): let it in,
+		 * checked by the kernel against the files' modes (faultfs always
+		 * mounts with default_permissions).
+		 */
+		err = fl_rpo_faultfs_mount(cfg->data_dir, "allow_other", t->st, &t->faultfs, why,
+					   sizeof(why));
 		if (err) {
 			fl_rpo_trial_fail(t, "setup", err, "cannot mount faultfs over %s: %s",
 					  cfg->data_dir, why[0] ? why : strerror(-err));

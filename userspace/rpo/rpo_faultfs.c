@@ -63,6 +63,7 @@ struct fl_rpo_faultfs {
 	pid_t pid;               /* the daemon */
 	struct fl_state *st;
 	uint64_t rec_id;
+	uint64_t log_rec_id;     /* the temporary log's record, or 0 */
 };
 
 
@@ -275,20 +276,29 @@ static int wait_ping(struct fl_rpo_faultfs *ff, char *errbuf, size_t errlen)
 	return 0;
 }
 
+/* A temporary write log, recorded in the state so a killed run's undo removes it. */
 static int make_temp_log(struct fl_rpo_faultfs *ff)
 {
 	const char *tmp = getenv("TMPDIR");
-	int fd;
+	char real[PATH_MAX];
+	int fd, err;
 
-	if (!tmp || tmp[0] != '/')
-		tmp = "/tmp";
-	if ((size_t)snprintf(ff->log, sizeof(ff->log), "%s/faultline-wlog-XXXXXX", tmp) >=
+	if (!tmp || tmp[0] != '/' || !realpath(tmp, real))
+		snprintf(real, sizeof(real), "/tmp");
+	if ((size_t)snprintf(ff->log, sizeof(ff->log), "%s/faultline-wlog-XXXXXX", real) >=
 	    sizeof(ff->log))
 		return -ENAMETOOLONG;
 	fd = mkostemp(ff->log, O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
 	close(fd);
+	if (ff->st) {
+		err = fl_state_record_file(ff->st, ff->log, &ff->log_rec_id);
+		if (err) {
+			unlink(ff->log);
+			return err;
+		}
+	}
 	ff->own_log = true;
 	return 0;
 }
@@ -331,8 +341,10 @@ static void remove_state_dir(const char *dir)
 
 static void free_ff(struct fl_rpo_faultfs *ff)
 {
-	if (ff->own_log && ff->log[0])
-		unlink(ff->log);
+	/* The record goes only with the file. */
+	if (ff->own_log && ff->log[0] && (unlink(ff->log) == 0 || errno == ENOENT) &&
+	    ff->st && ff->log_rec_id)
+		fl_state_forget(ff->st, ff->log_rec_id);
 	free(ff);
 }
 

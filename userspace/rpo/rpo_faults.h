@@ -30,7 +30,7 @@ struct fl_rpo_faultfs;
  * (bounded: 10 s in all), record the mount in st (may be NULL). opts are
  * faultfs -o options ("durability=data", "size=1G"; NULL for none). Unless
  * opts has log=FILE, the write log goes to a temporary file outside DIR
- * (removed at unmount), so the service's directory gains nothing but the
+ * (removed at unmount; recorded in st too, so a killed run's undo removes it), so the service's directory gains nothing but the
  * .faultfs state directory faultfs needs, which unmount removes again when
  * it was not there before. -EBUSY if DIR is a faultfs mount already.
  */

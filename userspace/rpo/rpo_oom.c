@@ -226,7 +226,8 @@ int fl_rpo_oom_create(struct fl_state *st, struct fl_rpo_oom **ret, char *errbuf
 	}
 	snprintf(o->procs, sizeof(o->procs), "%s/cgroup.procs", o->path);
 	if (st) {
-		err = fl_state_record_cgroup(st, o->path, &o->rec_id);
+		/* The service runs in it: a killed controller's undo kills it too. */
+		err = fl_state_record_service_cgroup(st, o->path, &o->rec_id);
 		/*
 		 * The state code knows cgroup2 only (for now): a v1 group is made
 		 * unrecorded; it is empty and harmless once the service is dead.

@@ -3,6 +3,7 @@
 #ifndef FL_RPO_PRIV_H
 #define FL_RPO_PRIV_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -46,7 +47,16 @@ struct fl_rpo_service {
 int fl_rpo_service_start(struct fl_rpo_service *s, struct fl_state *st, struct fl_workload *w,
 			 const char *cmd, const char *log, const char *cgroup_procs,
 			 char *errbuf, size_t errlen);
-/* Kill what is left in the service's cgroup and remove it. */
+/*
+ * Can sh -c run cmd as "exec cmd"? One simple command whose name is a path
+ * or a program on $PATH (no list, pipeline, group, substitution, leading
+ * assignment, keyword or builtin-only name).
+ */
+bool fl_rpo_shell_can_exec(const char *cmd);
+/*
+ * Kill what is left in the service's cgroup and remove it; its state
+ * record is dropped only once the group is gone.
+ */
 void fl_rpo_service_release(struct fl_rpo_service *s);
 /* Reap without blocking; true once the service's processes are all gone. */
 bool fl_rpo_service_gone(struct fl_rpo_service *s);

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
  * The service under test, as a process faultline started: a user command
- * (sh -c, in its own process group so a fault reaches every process of
- * it) or the built-in writer of file: and sqlite: workloads.
+ * (sh -c, exec'ed when it is one simple command, in its own process group
+ * and its own cgroup so a fault reaches every process of it) or the
+ * built-in writer of file: and sqlite: workloads.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -19,6 +20,8 @@
 
 #define HEALTH_PAUSE_MS 5
 #define PING_TIMEOUT_MS 500
+#define RELEASE_KILL_NS  (5000ull * 1000 * 1000)
+#define RELEASE_RMDIR_MS 2000
 
 static int write_pid(const char *procs, pid_t pid)
 {
@@ -33,6 +36,48 @@ static int write_pid(const char *procs, pid_t pid)
 		err = -errno;
 	close(fd);
 	return err;
+}
+
+static bool on_path(const char *name)
+{
+	const char *path = getenv("PATH");
+	char buf[4200];
+
+	if (!path)
+		path = "/usr/local/bin:/usr/bin:/bin";
+	while (*path) {
+		const char *end = strchrnul(path, ':');
+		int dl = (int)(end - path);
+
+		if (dl > 0 && (size_t)snprintf(buf, sizeof(buf), "%.*s/%s", dl, path, name) <
+		    sizeof(buf) && access(buf, X_OK) == 0)
+			return true;
+		path = *end ? end + 1 : end;
+	}
+	return false;
+}
+
+bool fl_rpo_shell_can_exec(const char *cmd)
+{
+	char word[256];
+	size_t n;
+
+	if (!cmd)
+		return false;
+	cmd += strspn(cmd, " \t");
+	/* Lists, pipelines, subshells, groups, substitutions: not one command. */
+	if (!*cmd || strpbrk(cmd, ";&|\n(){}`") || strstr(cmd, "$("))
+		return false;
+	n = strcspn(cmd, " \t<>");
+	if (n == 0 || n >= sizeof(word))
+		return false;
+	memcpy(word, cmd, n);
+	word[n] = '\0';
+	/* exec already, an assignment (A=1 cmd), a keyword or quoted/expanded name. */
+	if (!strcmp(word, "exec") || strpbrk(word, "=\"'$\\*?[~!#"))
+		return false;
+	/* A path, or a program on $PATH: not a builtin or function of sh only. */
+	return strchr(word, '/') ? access(word, X_OK) == 0 : on_path(word);
 }
 
 /* The forked child: own process group, output to log, into the cgroups, exec. */
@@ -126,7 +171,8 @@ static int make_cgroup(struct fl_rpo_service *s, struct fl_state *st)
 		char full[4200];
 
 		snprintf(full, sizeof(full), "%s/%s", path, name);
-		err = fl_state_record_cgroup(st, full, &s->cgroup_record);
+		/* The undo of a killed controller kills the service too: it is ours. */
+		err = fl_state_record_service_cgroup(st, full, &s->cgroup_record);
 		if (err && err != -EINVAL)
 			return err;
 	}
@@ -144,7 +190,7 @@ int fl_rpo_service_start(struct fl_rpo_service *s, struct fl_state *st, struct f
 			 const char *cmd, const char *log, const char *cgroup_procs,
 			 char *errbuf, size_t errlen)
 {
-	char own_procs[4200];
+	char own_procs[4200], *line = NULL;
 	pid_t pid;
 	int err;
 
@@ -187,17 +233,26 @@ int fl_rpo_service_start(struct fl_rpo_service *s, struct fl_state *st, struct f
 	} else if (make_cgroup(s, st) == 0) {
 		snprintf(own_procs, sizeof(own_procs), "%s/cgroup.procs", s->cgroup);
 	}
+	/*
+	 * One simple command is exec'ed, so the service is the started process
+	 * and not a child of a shell. Built before the fork: the child of a
+	 * threaded controller must not allocate.
+	 */
+	if (fl_rpo_shell_can_exec(cmd) && asprintf(&line, "exec %s", cmd) < 0)
+		line = NULL;
 	fflush(NULL);
 	pid = fork();
 	if (pid < 0) {
 		err = -errno;
 		snprintf(errbuf, errlen, "fork: %s", strerror(errno));
+		free(line);
 		fl_rpo_service_release(s);
 		return err;
 	}
 	if (pid == 0)
-		exec_service(cmd, log, cgroup_procs,
+		exec_service(line ? line : cmd, log, cgroup_procs,
 			     s->cgroup[0] && !s->cgroup_borrowed ? own_procs : NULL);
+	free(line);
 	setpgid(pid, pid); /* both sides: kill(-pid) works at once */
 	s->pid = pid;
 	return 0;
@@ -219,13 +274,18 @@ void fl_rpo_service_release(struct fl_rpo_service *s)
 {
 	if (!s->cgroup[0])
 		return;
-	kill_cgroup(s);
 	if (s->cgroup_borrowed) {
+		kill_cgroup(s);
 		s->cgroup[0] = '\0';
 		return;
 	}
-	fl_cgroup_remove(s->cgroup);
-	if (s->st && s->cgroup_record)
+	/*
+	 * Killed and empty, then removed (a group whose last task just exited
+	 * is still being released: rmdir is retried). One that still exists
+	 * keeps its record, so fl_state_close or `faultline cleanup` finds it.
+	 */
+	if (fl_cgroup_kill(s->cgroup, RELEASE_KILL_NS, NULL) == 0 &&
+	    fl_cgroup_rmdir(s->cgroup, RELEASE_RMDIR_MS) == 0 && s->st && s->cgroup_record)
 		fl_state_forget(s->st, s->cgroup_record);
 	s->cgroup[0] = '\0';
 	s->cgroup_record = 0;

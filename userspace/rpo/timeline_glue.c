@@ -24,6 +24,20 @@ void fl_rpo_timeline_start(struct rpo_trial *t)
 	err = fl_timeline_open(t->cfg->data_dir, &t->timeline);
 	if (!err)
 		err = fl_timeline_add_pid(t->timeline, t->svc.pid);
+	/* And what runs in its cgroup already: a shell's server, a daemon's workers. */
+	if (!err && t->svc.cgroup[0]) {
+		char procs[PATH_MAX];
+		FILE *f;
+		int pid;
+
+		snprintf(procs, sizeof(procs), "%.*s/cgroup.procs", PATH_MAX - 16, t->svc.cgroup);
+		f = fopen(procs, "re");
+		while (f && fscanf(f, "%d", &pid) == 1)
+			if (pid != t->svc.pid)
+				fl_timeline_add_pid(t->timeline, pid); /* one that exited is fine */
+		if (f)
+			fclose(f);
+	}
 	if (!err)
 		err = fl_timeline_start_thread(t->timeline);
 	if (err) {

@@ -8,8 +8,10 @@
  * run too and report what they lost, which is not asserted: a server may
  * be lucky.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -17,9 +19,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <cmocka.h>
 #include <jansson.h>
+
+#include <faultline/rpo_session.h>
 
 #include "helpers/cli_run.h"
 #include "helpers/faultfs_mount.h"
@@ -299,6 +304,200 @@ static void test_postgres_async_commit_kill(void **state)
 	run_rpo(&r, false);
 }
 
+/* Is a cgroup faultline-rpo-svc-<controller>-N left in the cgroup v2 root? */
+static bool service_cgroup_left(pid_t controller)
+{
+	char root[PATH_MAX], prefix[64];
+	struct dirent *de;
+	bool left = false;
+	DIR *d;
+
+	if (fl_fixture_cgroup2_root(root, sizeof(root)))
+		return false;
+	snprintf(prefix, sizeof(prefix), "faultline-rpo-svc-%d-", (int)controller);
+	d = opendir(root);
+	assert_non_null(d);
+	while ((de = readdir(d)))
+		left |= !strncmp(de->d_name, prefix, strlen(prefix));
+	closedir(d);
+	return left;
+}
+
+/* Files named faultline-wlog-* in dir (the run's $TMPDIR). */
+static unsigned wlogs_in(const char *dir)
+{
+	struct dirent *de;
+	unsigned n = 0;
+	DIR *d = opendir(dir);
+
+	assert_non_null(d);
+	while ((de = readdir(d)))
+		n += !strncmp(de->d_name, "faultline-wlog-", 15);
+	closedir(d);
+	return n;
+}
+
+static bool data_mounted(const char *dir)
+{
+	char line[1024], pat[FL_SVC_PATH + 2];
+	bool found = false;
+	FILE *f = fopen("/proc/self/mounts", "re");
+
+	assert_non_null(f);
+	snprintf(pat, sizeof(pat), " %s ", dir);
+	while (fgets(line, sizeof(line), f))
+		found |= strstr(line, pat) != NULL;
+	fclose(f);
+	return found;
+}
+
+/*
+ * SIGKILL `faultline rpo --start ... --faultfs` at several points of a
+ * trial (starting, under load, around the fault and the restart, in
+ * recovery): within 5 s its watchdog has killed the service it started
+ * (nothing answers on the port), removed its cgroup, unmounted faultfs
+ * and removed the temporary write log.
+ */
+static void test_a_sigkilled_rpo_leaves_no_service_cgroup_or_write_log(void **state)
+{
+	static const int kill_ms[] = { 400, 1300, 1700, 2600 };
+	char why[1024] = "", tmp[FL_SVC_PATH], slog[FL_SVC_PATH];
+	struct fl_service s;
+
+	(void)state;
+	if (!ready(FL_SVC_REDIS))
+		skip();
+	if (fl_service_create(&s, FL_SVC_REDIS, FL_SVC_SAFEST, why, sizeof(why)))
+		fail_msg("redis fixture: %s", why);
+	snprintf(tmp, sizeof(tmp), "%s/tmp", s.root);
+	snprintf(slog, sizeof(slog), "%s/service.log", s.root);
+	assert_int_equal(mkdir(tmp, 0700), 0);
+	/* The write log goes to $TMPDIR: this test's own directory. */
+	setenv("TMPDIR", tmp, 1);
+	for (size_t k = 0; k < sizeof(kill_ms) / sizeof(kill_ms[0]); k++) {
+		char *argv[] = { faultline, "rpo", "--quiet", "-o", "/dev/null", "-w", s.url,
+				 "--start", s.start_cmd, "-d", s.data, "--faultfs",
+				 "--service-log", slog,
+				 "--fault", "kill", "--fault-at", "1s", "--after", "2s", NULL };
+		struct fl_cli_result res;
+		struct fl_cli *c;
+		pid_t pid;
+		bool up = true, cg = true, mnt = true;
+		unsigned wl = 1;
+
+		assert_int_equal(fl_cli_start(argv, &c), 0);
+		pid = c->pid;
+		usleep((useconds_t)kill_ms[k] * 1000);
+		assert_int_equal(fl_cli_signal(c, SIGKILL), 0);
+		fl_cli_wait(c, 5000, &res);
+		fl_cli_free(c);
+		for (int i = 0; i < 100; i++) {
+			up = fl_service_up(&s);
+			cg = service_cgroup_left(pid);
+			mnt = data_mounted(s.data);
+			wl = wlogs_in(tmp);
+			if (!up && !cg && !mnt && !wl)
+				break;
+			usleep(50000);
+		}
+		print_message("SIGKILL at %d ms: service %s, cgroup %s, faultfs %s, "
+			      "%u write log(s)\n", kill_ms[k],
+			      up ? "RUNNING" : "gone", cg ? "LEFT" : "gone",
+			      mnt ? "MOUNTED" : "gone", wl);
+		if (res.code != 128 + SIGKILL)
+			print_log(slog);
+		if (res.code != 128 + SIGKILL)
+			fail_msg("faultline ended before the SIGKILL (exit %d): %s", res.code, res.err);
+		fl_cli_result_free(&res);
+		fl_service_stop(&s); /* whatever was left, before the next round or a failure */
+		assert_false(up);
+		assert_false(cg);
+		assert_false(mnt);
+		assert_int_equal(wl, 0);
+	}
+	unsetenv("TMPDIR");
+	fl_service_destroy(&s);
+}
+
+/*
+ * A crash point on a server that sh -c forked before the rule was armed
+ * (a compound --start cannot be exec'ed): the rule reaches it through the
+ * service's cgroup, and redis 7 with appendfsync always crashes at its
+ * 50th fdatasync and loses nothing.
+ */
+static void test_redis_crashpoint_reaches_a_server_the_shell_forked(void **state)
+{
+	char why[1024] = "", out[FL_SVC_PATH], cmd[4200];
+	const char *server;
+	struct fl_service s;
+	struct fl_cli_result res;
+	json_t *result, *trial;
+
+	(void)state;
+	if (!ready(FL_SVC_REDIS))
+		skip();
+	if (fl_service_create(&s, FL_SVC_REDIS, FL_SVC_SAFEST, why, sizeof(why)))
+		fail_msg("redis fixture: %s", why);
+	server = !strncmp(s.start_cmd, "exec ", 5) ? s.start_cmd + 5 : s.start_cmd;
+	/* Two commands: sh stays the leader, the server is its child. */
+	snprintf(cmd, sizeof(cmd), "true && %s", server);
+	snprintf(out, sizeof(out), "%s/result.json", s.root);
+	{
+		char *argv[] = { faultline, "rpo", "--quiet", "-o", out, "-w", s.url,
+				 "--start", cmd, "-d", s.data,
+				 "--fault", "crashpoint=fdatasync:signal=SIGKILL:when=50",
+				 "--fault-at", "1s", "--after", "1s", NULL };
+
+		assert_int_equal(fl_cli_run(argv, 120000, &res), 0);
+	}
+	result = json_load_file(out, 0, NULL);
+	assert_non_null(result);
+	trial = json_array_get(json_object_get(result, "trials"), 0);
+	if (!json_is_null(json_object_get(trial, "error")))
+		fail_msg("crashpoint: %s", json_string_value(json_object_get(
+			 json_object_get(trial, "error"), "message")));
+	assert_int_equal(res.code, 0);
+	assert_int_equal(get(json_object_get(trial, "counts"), "lost"), 0);
+	assert_false(fl_service_up(&s));
+	json_decref(result);
+	fl_cli_result_free(&res);
+	fl_service_destroy(&s);
+}
+
+/* Redis 7 never calls fsync: the crash point cannot strike, and the result says why. */
+static void test_a_crashpoint_that_never_strikes_says_why(void **state)
+{
+	char why[1024] = "";
+	struct fl_rpo_config cfg;
+	struct fl_rpo_result *r = NULL;
+	struct fl_service s;
+	const char *msg;
+
+	(void)state;
+	if (!ready(FL_SVC_REDIS))
+		skip();
+	if (fl_service_create(&s, FL_SVC_REDIS, FL_SVC_SAFEST, why, sizeof(why)))
+		fail_msg("redis fixture: %s", why);
+	fl_rpo_config_defaults(&cfg);
+	cfg.workload = s.url;
+	cfg.start_cmd = s.start_cmd;
+	cfg.data_dir = s.data;
+	cfg.fault = FL_RPO_FAULT_CRASHPOINT;
+	cfg.crashpoint = "fsync:signal=SIGKILL:when=50";
+	cfg.fault_at_ns = 500000000ull;
+	cfg.fault_timeout_ns = 3000000000ull;
+	assert_int_equal(fl_rpo_run(&cfg, NULL, NULL, &r), 0);
+	assert_int_equal(r->n_trials, 1);
+	msg = r->trials[0].error;
+	print_message("%s\n", msg);
+	assert_int_equal(r->trials[0].err, -ETIMEDOUT);
+	assert_non_null(strstr(msg, "the service made 0 fsync calls"));
+	assert_non_null(strstr(msg, "fdatasync"));
+	fl_rpo_result_free(r);
+	assert_false(fl_service_up(&s));
+	fl_service_destroy(&s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -316,7 +515,16 @@ int main(void)
 						fl_cli_teardown_session),
 		cmocka_unit_test_setup_teardown(test_postgres_async_commit_kill, fl_cli_setup_session,
 						fl_cli_teardown_session),
+		cmocka_unit_test_setup_teardown(test_a_sigkilled_rpo_leaves_no_service_cgroup_or_write_log,
+						fl_cli_setup_session, fl_cli_teardown_session),
+		cmocka_unit_test_setup_teardown(test_redis_crashpoint_reaches_a_server_the_shell_forked,
+						fl_cli_setup_session, fl_cli_teardown_session),
+		cmocka_unit_test_setup_teardown(test_a_crashpoint_that_never_strikes_says_why,
+						fl_cli_setup_session, fl_cli_teardown_session),
 	};
 
+	/* FL_TEST_FILTER=test_redis_* runs only those (cmocka's glob). */
+	if (getenv("FL_TEST_FILTER"))
+		cmocka_set_test_filter(getenv("FL_TEST_FILTER"));
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
