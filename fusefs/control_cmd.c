@@ -254,6 +254,39 @@ static int cmd_resume(struct ffs *fs, int fd)
 	return reply(fd, ok_obj());
 }
 
+/*
+ * sync(2) on a real disk: everything volatile becomes durable. The kernel
+ * sends no syncfs request to a FUSE server, so this is the way to it. It
+ * takes the operations lock exclusively: what was answered before is
+ * durable after, and nothing half-done is caught in between.
+ */
+static int cmd_sync(struct ffs *fs, int fd)
+{
+	struct ffs_dur_totals t = { 0 };
+	struct ffs_wlog_entry e = { .kind = FFS_WLOG_SYNCFS, .path = "/",
+				    .detail = "faultline fs sync" };
+	json_t *o;
+	int err;
+
+	if (!fs->dur)
+		return errorf(fd, "sync: this mount has no durability model");
+	pthread_rwlock_wrlock(&fs->op_lock);
+	err = ffs_dur_status(fs->dur, NULL, NULL, &t);
+	if (!err)
+		err = ffs_dur_syncfs(fs->dur);
+	e.result = err;
+	if (fs->wlog)
+		ffs_wlog_append(fs->wlog, &e);
+	pthread_rwlock_unlock(&fs->op_lock);
+	if (err)
+		return errorf(fd, "sync failed: %s", strerror(-err));
+	o = ok_obj();
+	json_object_set_new(o, "volatile_bytes", json_integer((json_int_t)t.volatile_bytes));
+	json_object_set_new(o, "volatile_writes", json_integer((json_int_t)t.volatile_writes));
+	json_object_set_new(o, "volatile_names", json_integer((json_int_t)t.volatile_names));
+	return reply(fd, o);
+}
+
 static int file_cb(void *ctx, const struct ffs_dur_file_status *st)
 {
 	json_t *f = json_object();
@@ -312,6 +345,10 @@ static int cmd_status(struct ffs *fs, int fd)
 	json_object_set_new(tot, "files", json_integer((json_int_t)t.files));
 	json_object_set_new(tot, "undo_disk_bytes", json_integer((json_int_t)t.undo_disk_bytes));
 	json_object_set_new(tot, "memory_bytes", json_integer((json_int_t)t.memory_bytes));
+	json_object_set_new(tot, "trash_bytes", json_integer((json_int_t)t.trash_bytes));
+	json_object_set_new(tot, "names_max", json_integer((json_int_t)t.names_max));
+	json_object_set_new(tot, "trash_max", json_integer((json_int_t)t.trash_max));
+	json_object_set_new(tot, "names_forced", json_integer((json_int_t)t.names_forced));
 	json_object_set_new(o, "totals", tot);
 	json_object_set_new(o, "files", files);
 	if (!err && fs->faults)
@@ -386,7 +423,7 @@ int ffs_control_handle(struct ffs *fs, int fd, const char *line, size_t len,
 	if (!json_is_object(req))
 		err = errorf(fd, "a request is a JSON object with a \"cmd\"");
 	else if (!cmd)
-		err = errorf(fd, "missing \"cmd\" (fault, clear, powercut, resume, status, log or ping)");
+		err = errorf(fd, "missing \"cmd\" (fault, clear, powercut, resume, sync, status, log or ping)");
 	else if (!strcmp(cmd, "fault"))
 		err = cmd_fault(fs, fd, req);
 	else if (!strcmp(cmd, "clear"))
@@ -395,6 +432,8 @@ int ffs_control_handle(struct ffs *fs, int fd, const char *line, size_t len,
 		err = cmd_powercut(fs, fd, req);
 	else if (!strcmp(cmd, "resume"))
 		err = cmd_resume(fs, fd);
+	else if (!strcmp(cmd, "sync"))
+		err = cmd_sync(fs, fd);
 	else if (!strcmp(cmd, "status"))
 		err = cmd_status(fs, fd);
 	else if (!strcmp(cmd, "log"))
@@ -402,7 +441,7 @@ int ffs_control_handle(struct ffs *fs, int fd, const char *line, size_t len,
 	else if (!strcmp(cmd, "ping"))
 		err = cmd_ping(fd);
 	else
-		err = errorf(fd, "unknown cmd '%.64s' (fault, clear, powercut, resume, status, log or ping)",
+		err = errorf(fd, "unknown cmd '%.64s' (fault, clear, powercut, resume, sync, status, log or ping)",
 			     cmd);
 	json_decref(req);
 	return err;

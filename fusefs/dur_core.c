@@ -161,6 +161,8 @@ int ffs_dur_open(int backing_fd, enum ffs_dur_mode mode, struct ffs_dur **ret)
 		return -ENOMEM;
 	d->mode = mode;
 	d->root_fd = d->state_fd = d->undo_dir = d->trash_dir = -1;
+	d->names_max = FFS_DUR_NAMES_MAX_DEFAULT;
+	d->trash_max = FFS_DUR_TRASH_MAX_DEFAULT;
 	pthread_mutex_init(&d->table_lock, NULL);
 	pthread_mutex_init(&d->names_lock, NULL);
 	pthread_mutex_init(&d->parked_lock, NULL);
@@ -243,6 +245,15 @@ void ffs_dur_close(struct ffs_dur *d)
 	if (d->trash_dir >= 0) {
 		dur_empty_dir(d->trash_dir);
 		close(d->trash_dir);
+	}
+	/*
+	 * A clean shutdown leaves no state behind: undo/ and trash/ go, and
+	 * .faultfs too unless the write log (or anything else) lives there.
+	 */
+	if (d->state_fd >= 0 && d->undo_dir >= 0 && d->trash_dir >= 0) {
+		unlinkat(d->state_fd, "undo", AT_REMOVEDIR);
+		unlinkat(d->state_fd, "trash", AT_REMOVEDIR);
+		unlinkat(d->root_fd, FFS_STATE_DIR, AT_REMOVEDIR);
 	}
 	if (d->state_fd >= 0)
 		close(d->state_fd);
@@ -364,6 +375,65 @@ void dur_file_put(struct ffs_dur *d, struct dur_file *f)
 	}
 	pthread_mutex_unlock(&d->table_lock);
 	if (drop)
+		dur_file_free(d, f);
+}
+
+/*
+ * Forget every record of f (f->lock held): its inode has no name left and
+ * none can come back, so no power cut will ever show its data. The undo
+ * file goes at once; its blocks would otherwise stay until the last put.
+ */
+void dur_file_discard(struct ffs_dur *d, struct dur_file *f)
+{
+	char name[64];
+
+	f->n = 0;
+	free(f->recs);
+	f->recs = NULL;
+	f->cap = 0;
+	if (f->undo_fd >= 0) {
+		close(f->undo_fd);
+		f->undo_fd = -1;
+		snprintf(name, sizeof(name), "%ju-%ju", (uintmax_t)f->dev, (uintmax_t)f->ino);
+		unlinkat(d->undo_dir, name, 0);
+	}
+	f->undo_size = 0;
+}
+
+/*
+ * The last name of (dev, ino) is gone for good (a directory fsync made its
+ * unlink durable, or data mode unlinked it). If the inode has no link left,
+ * its records, undo file and our descriptor go now: holding them would pin
+ * the blocks of a deleted file until unmount. A caller inside the file
+ * right now finds no record and drops the struct at its put.
+ */
+void dur_file_gone(struct ffs_dur *d, dev_t dev, ino_t ino)
+{
+	size_t b = bucket_of(dev, ino);
+	struct dur_file **pp, *f;
+	struct stat st;
+	bool free_it = false;
+
+	pthread_mutex_lock(&d->table_lock);
+	for (pp = &d->bucket[b]; *pp; pp = &(*pp)->next)
+		if ((*pp)->dev == dev && (*pp)->ino == ino)
+			break;
+	f = *pp;
+	if (f && (fstat(f->fd, &st) || st.st_nlink > 0))
+		f = NULL;  /* another name still holds it: its data can come back */
+	if (f && f->ref == 0) {
+		if (file_idle(f) && d->nidle)
+			d->nidle--;
+		*pp = f->next;
+		d->nfiles--;
+		free_it = true;
+	} else if (f) {
+		pthread_mutex_lock(&f->lock);
+		dur_file_discard(d, f);
+		pthread_mutex_unlock(&f->lock);
+	}
+	pthread_mutex_unlock(&d->table_lock);
+	if (free_it)
 		dur_file_free(d, f);
 }
 
@@ -493,6 +563,12 @@ int ffs_dur_status(struct ffs_dur *d, ffs_dur_status_cb cb, void *ctx, struct ff
 		return err;
 	t.memory_bytes += dur_names_memory(d, &names);
 	t.volatile_names = names;
+	pthread_mutex_lock(&d->names_lock);
+	t.trash_bytes = d->trash_bytes;
+	t.names_max = d->names_max;
+	t.trash_max = d->trash_max;
+	t.names_forced = d->names_forced;
+	pthread_mutex_unlock(&d->names_lock);
 	if (ret)
 		*ret = t;
 	return 0;

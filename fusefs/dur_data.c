@@ -151,12 +151,23 @@ static int file_lock(struct ffs_dur *d, int fd, bool create, struct stat *st,
 		return -errno;
 	if (!S_ISREG(st->st_mode))
 		return -ENOENT;  /* no data to track (and reopening a device has effects) */
-	err = dur_file_get(d, fd, st, create, &f);
+	/* Nothing of a file without a name is tracked: do not start now. */
+	err = dur_file_get(d, fd, st, create && st->st_nlink > 0, &f);
 	if (err)
 		return err;
 	pthread_mutex_lock(&f->lock);
-	if (fstat(f->fd, st)) {
+	if (fstat(f->fd, st))
 		err = -errno;
+	else if (st->st_nlink == 0)
+		err = -ENOENT;
+	if (err) {
+		/*
+		 * No name left, and none can come back (a parked name keeps a
+		 * link): a power cut cannot show this file, so its writes are
+		 * not tracked and what was recorded goes.
+		 */
+		if (err == -ENOENT)
+			dur_file_discard(d, f);
 		pthread_mutex_unlock(&f->lock);
 		dur_file_put(d, f);
 		return err;
@@ -231,6 +242,30 @@ ssize_t ffs_dur_write(struct ffs_dur *d, int fd, const void *buf, size_t len, of
 	return n;
 }
 
+/*
+ * An untracked truncate or fallocate may come with an O_PATH fd (setattr
+ * without an open file): act through a real one then.
+ */
+static int untracked_size_op(int fd, const struct stat *st, bool trunc, int mode, off_t off,
+			     off_t len)
+{
+	char proc[64];
+	int flags = fcntl(fd, F_GETFL), rfd = fd, err = 0;
+
+	/* Only a regular file: reopening a device or a fifo has effects. */
+	if (flags >= 0 && (flags & O_PATH) && S_ISREG(st->st_mode)) {
+		snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+		rfd = open(proc, O_WRONLY | O_CLOEXEC);
+		if (rfd < 0)
+			return -errno;
+	}
+	if (trunc ? ftruncate(rfd, off) : fallocate(rfd, mode, off, len))
+		err = -errno;
+	if (rfd != fd)
+		close(rfd);
+	return err;
+}
+
 int ffs_dur_truncate(struct ffs_dur *d, int fd, off_t size)
 {
 	struct dur_file *f;
@@ -242,7 +277,7 @@ int ffs_dur_truncate(struct ffs_dur *d, int fd, off_t size)
 		return -EINVAL;
 	err = file_lock(d, fd, true, &st, &f);
 	if (err == -ENOENT)
-		return ftruncate(fd, size) ? -errno : 0;
+		return untracked_size_op(fd, &st, true, 0, size, 0);
 	if (err)
 		return err;
 	r.seq = 0;
@@ -286,7 +321,7 @@ int ffs_dur_fallocate(struct ffs_dur *d, int fd, int mode, off_t off, off_t len)
 		return -EINVAL;
 	err = file_lock(d, fd, true, &st, &f);
 	if (err == -ENOENT)
-		return fallocate(fd, mode, off, len) ? -errno : 0;
+		return untracked_size_op(fd, &st, false, mode, off, len);
 	if (err)
 		return err;
 	r.size_before = st.st_size;

@@ -84,6 +84,7 @@ struct dur_name {
 	ino_t tino;
 	dev_t edev;               /* the entry that was created */
 	ino_t eino;
+	uint64_t tbytes;          /* disk the parked entry holds (counted in d->trash_bytes) */
 };
 
 /* How many names of one inode are parked in trash/ (its st_nlink counts them). */
@@ -124,6 +125,17 @@ struct ffs_dur {
 	pthread_mutex_t parked_lock;
 	struct dur_parked *parked[DUR_BUCKETS];
 	uint64_t nparked;
+
+	/*
+	 * Bounds of the name journal (under names_lock): beyond them the
+	 * oldest records are made durable, as a journal commit would.
+	 */
+	uint64_t names_max, trash_max;  /* 0: unbounded */
+	uint64_t trash_bytes;           /* disk held by parked entries */
+	uint64_t names_forced;          /* records made durable by the bounds */
+	uint64_t notice_ns;             /* when the last notice went out */
+	ffs_dur_notice_fn notice;
+	void *notice_ctx;
 };
 
 static inline uint64_t dur_next_seq(struct ffs_dur *d)
@@ -142,6 +154,10 @@ void dur_file_put(struct ffs_dur *d, struct dur_file *f);
 /* Close and forget a file struct (no reference left, records dropped). */
 void dur_file_free(struct ffs_dur *d, struct dur_file *f);
 int dur_rec_push(struct dur_file *f, const struct dur_rec *r);
+/* Drop all of f's records and its undo file (f locked): its inode is gone for good. */
+void dur_file_discard(struct ffs_dur *d, struct dur_file *f);
+/* (dev, ino) lost a name for good: if no link is left, forget it at once. */
+void dur_file_gone(struct ffs_dur *d, dev_t dev, ino_t ino);
 /* Remove name in dirfd, recursively for a directory. */
 int dur_rm_tree(int dirfd, const char *name);
 /* Empty a directory given by fd (entries only). */

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "dur_int.h"
@@ -76,6 +77,60 @@ static void dir_put(struct ffs_dur *d, struct dur_dir *dir)
 	*pp = dir->next;
 	close(dir->fd);
 	free(dir);
+}
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static void sweep(struct ffs_dur *d, size_t force);
+
+/*
+ * Keep the journal within its bounds (names_lock held): the oldest records
+ * become durable, as a journal commit would make them, until both the
+ * record count and the parked bytes are under their bounds.
+ */
+static void enforce_bounds(struct ffs_dur *d)
+{
+	uint64_t bytes = d->trash_bytes, now;
+	size_t force = 0;
+
+	while (force < d->nnames &&
+	       ((d->names_max && d->nnames - force > d->names_max) ||
+		(d->trash_max && bytes > d->trash_max)))
+		bytes -= d->names[force++].tbytes;
+	if (!force)
+		return;
+	sweep(d, force);
+	d->names_forced += force;
+	now = now_ns();
+	if (d->notice && (!d->notice_ns ||
+			  now - d->notice_ns >= FFS_DUR_NOTICE_SEC * 1000000000ull)) {
+		d->notice_ns = now;
+		d->notice(d->notice_ctx, d->names_forced, d->nnames, d->trash_bytes);
+	}
+}
+
+/* Every name operation ends here: the bounds hold whenever the lock is free. */
+static void names_unlock(struct ffs_dur *d)
+{
+	enforce_bounds(d);
+	pthread_mutex_unlock(&d->names_lock);
+}
+
+void ffs_dur_set_bounds(struct ffs_dur *d, uint64_t names_max, uint64_t trash_max,
+			ffs_dur_notice_fn notice, void *ctx)
+{
+	pthread_mutex_lock(&d->names_lock);
+	d->names_max = names_max;
+	d->trash_max = trash_max;
+	d->notice = notice;
+	d->notice_ctx = ctx;
+	names_unlock(d);
 }
 
 static struct dur_parked **parked_slot(struct ffs_dur *d, dev_t dev, ino_t ino)
@@ -192,6 +247,8 @@ static int journal(struct ffs_dur *d, const struct dur_name *tmpl, int dirfd1, i
 		return err;
 	}
 	d->names[d->nnames++] = n;
+	if (n.trash)
+		d->trash_bytes += n.tbytes;
 	return 0;
 }
 
@@ -253,7 +310,7 @@ int ffs_dur_create(struct ffs_dur *d, int dirfd, const char *name, int flags, mo
 			err = -errno;
 		else if (created)
 			journal_create(d, dirfd, name);
-		pthread_mutex_unlock(&d->names_lock);
+		names_unlock(d);
 		if (err)
 			return err;
 	}
@@ -277,7 +334,7 @@ int ffs_dur_mknod(struct ffs_dur *d, int dirfd, const char *name, mode_t mode, d
 		err = -errno;
 	else if (strict(d))
 		journal_create(d, dirfd, name);
-	pthread_mutex_unlock(&d->names_lock);
+	names_unlock(d);
 	return err;
 }
 
@@ -290,7 +347,7 @@ int ffs_dur_mkdir(struct ffs_dur *d, int dirfd, const char *name, mode_t mode)
 		err = -errno;
 	else if (strict(d))
 		journal_create(d, dirfd, name);
-	pthread_mutex_unlock(&d->names_lock);
+	names_unlock(d);
 	return err;
 }
 
@@ -303,7 +360,7 @@ int ffs_dur_symlink(struct ffs_dur *d, const char *target, int dirfd, const char
 		err = -errno;
 	else if (strict(d))
 		journal_create(d, dirfd, name);
-	pthread_mutex_unlock(&d->names_lock);
+	names_unlock(d);
 	return err;
 }
 
@@ -320,7 +377,7 @@ int ffs_dur_link(struct ffs_dur *d, int fd, int newdirfd, const char *newname)
 		err = -errno;
 	else if (strict(d))
 		journal_create(d, newdirfd, newname);
-	pthread_mutex_unlock(&d->names_lock);
+	names_unlock(d);
 	return err;
 }
 
@@ -335,13 +392,18 @@ static int park(struct ffs_dur *d, int dirfd, const char *name, const struct sta
 	n.edev = st->st_dev;
 	n.eino = st->st_ino;
 	n.is_dir = is_dir;
+	n.tbytes = S_ISREG(st->st_mode) ? (uint64_t)st->st_blocks * 512 : 0;
 	n.seq = dur_next_seq(d);
 	snprintf(tname, sizeof(tname), "%ju", (uintmax_t)n.seq);
 	if (renameat(dirfd, name, d->trash_dir, tname)) {
 		if (errno != EXDEV)
 			return -errno;
 		/* Another filesystem: no parking, durable at once. */
-		return unlinkat(dirfd, name, is_dir ? AT_REMOVEDIR : 0) ? -errno : 0;
+		if (unlinkat(dirfd, name, is_dir ? AT_REMOVEDIR : 0))
+			return -errno;
+		if (!is_dir)
+			dur_file_gone(d, st->st_dev, st->st_ino);
+		return 0;
 	}
 	n.trash = strdup(tname);
 	n.trash_is_dir = is_dir;
@@ -381,8 +443,16 @@ int ffs_dur_unlink(struct ffs_dur *d, int dirfd, const char *name)
 	struct stat st;
 	int err;
 
-	if (!strict(d))
-		return unlinkat(dirfd, name, 0) ? -errno : 0;
+	if (!strict(d)) {
+		/* Durable at once: an inode left without a name goes at once too. */
+		bool known = !fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW);
+
+		if (unlinkat(dirfd, name, 0))
+			return -errno;
+		if (known)
+			dur_file_gone(d, st.st_dev, st.st_ino);
+		return 0;
+	}
 	pthread_mutex_lock(&d->names_lock);
 	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW))
 		err = -errno;
@@ -390,7 +460,7 @@ int ffs_dur_unlink(struct ffs_dur *d, int dirfd, const char *name)
 		err = -EISDIR;
 	else
 		err = park(d, dirfd, name, &st);
-	pthread_mutex_unlock(&d->names_lock);
+	names_unlock(d);
 	return err;
 }
 
@@ -412,7 +482,7 @@ int ffs_dur_rmdir(struct ffs_dur *d, int dirfd, const char *name)
 		err = dir_is_empty(dirfd, name);
 	if (!err)
 		err = park(d, dirfd, name, &st);
-	pthread_mutex_unlock(&d->names_lock);
+	names_unlock(d);
 	return err;
 }
 
@@ -457,10 +527,15 @@ static int do_rename(struct ffs_dur *d, int olddirfd, const char *oldname, int n
 			if (errno != EXDEV)
 				return -errno;
 			/* No parking possible: the replacement is durable at once. */
-			return renameat2(olddirfd, oldname, newdirfd, newname, flags) ? -errno : 0;
+			if (renameat2(olddirfd, oldname, newdirfd, newname, flags))
+				return -errno;
+			if (!S_ISDIR(sn.st_mode))
+				dur_file_gone(d, sn.st_dev, sn.st_ino);
+			return 0;
 		}
 		parked = true;
 		n.trash_is_dir = S_ISDIR(sn.st_mode);
+		n.tbytes = S_ISREG(sn.st_mode) ? (uint64_t)sn.st_blocks * 512 : 0;
 		n.tdev = sn.st_dev;
 		n.tino = sn.st_ino;
 	}
@@ -488,11 +563,20 @@ int ffs_dur_rename(struct ffs_dur *d, int olddirfd, const char *oldname,
 
 	if (flags & ~(unsigned int)(RENAME_NOREPLACE | RENAME_EXCHANGE))
 		return -EINVAL;
-	if (!strict(d))
-		return renameat2(olddirfd, oldname, newdirfd, newname, flags) ? -errno : 0;
+	if (!strict(d)) {
+		struct stat st;
+		bool known = !(flags & RENAME_EXCHANGE) &&
+			     !fstatat(newdirfd, newname, &st, AT_SYMLINK_NOFOLLOW);
+
+		if (renameat2(olddirfd, oldname, newdirfd, newname, flags))
+			return -errno;
+		if (known)
+			dur_file_gone(d, st.st_dev, st.st_ino);  /* the replaced one */
+		return 0;
+	}
 	pthread_mutex_lock(&d->names_lock);
 	err = do_rename(d, olddirfd, oldname, newdirfd, newname, flags);
-	pthread_mutex_unlock(&d->names_lock);
+	names_unlock(d);
 	return err;
 }
 
@@ -503,21 +587,28 @@ static bool name_durable(const struct dur_name *n)
 	return n->durable1;
 }
 
-/* Drop the durable records; their parked entries are really deleted now. */
-static void sweep(struct ffs_dur *d, bool all)
+/*
+ * Drop the durable records and the first force ones (SIZE_MAX: all); their
+ * parked entries are really deleted now. A file whose last name that was
+ * can never come back: its unsynced data goes with it (dur_file_gone).
+ */
+static void sweep(struct ffs_dur *d, size_t force)
 {
 	size_t k = 0;
 
 	for (size_t i = 0; i < d->nnames; i++) {
 		struct dur_name *n = &d->names[i];
 
-		if (!all && !name_durable(n)) {
+		if (i >= force && !name_durable(n)) {
 			d->names[k++] = *n;
 			continue;
 		}
 		if (n->trash) {
 			dur_rm_tree(d->trash_dir, n->trash);
+			d->trash_bytes -= n->tbytes < d->trash_bytes ? n->tbytes : d->trash_bytes;
 			parked_add(d, n->tdev, n->tino, -1);
+			if (!n->trash_is_dir)
+				dur_file_gone(d, n->tdev, n->tino);
 		}
 		name_free(d, n);
 	}
@@ -548,16 +639,16 @@ int ffs_dur_fsyncdir(struct ffs_dur *d, int dirfd, bool datasync)
 		if (n->dir2 && n->dir2->dev == st.st_dev && n->dir2->ino == st.st_ino)
 			n->durable2 = true;
 	}
-	sweep(d, false);
-	pthread_mutex_unlock(&d->names_lock);
+	sweep(d, 0);
+	names_unlock(d);
 	return 0;
 }
 
 void dur_names_settle_all(struct ffs_dur *d)
 {
 	pthread_mutex_lock(&d->names_lock);
-	sweep(d, true);
-	pthread_mutex_unlock(&d->names_lock);
+	sweep(d, SIZE_MAX);
+	names_unlock(d);
 }
 
 void dur_names_free_all(struct ffs_dur *d)
@@ -567,6 +658,7 @@ void dur_names_free_all(struct ffs_dur *d)
 	free(d->names);
 	d->names = NULL;
 	d->nnames = d->names_cap = 0;
+	d->trash_bytes = 0;
 	parked_clear(d);
 }
 
@@ -586,7 +678,7 @@ size_t dur_names_memory(struct ffs_dur *d, uint64_t *ret_count)
 		for (struct dur_dir *dir = d->dirs[b]; dir; dir = dir->next)
 			bytes += sizeof(*dir);
 	*ret_count = d->nnames;
-	pthread_mutex_unlock(&d->names_lock);
+	names_unlock(d);
 	return bytes;
 }
 
@@ -670,6 +762,6 @@ uint64_t dur_names_undo(struct ffs_dur *d, const struct ffs_inval_ops *inval)
 		undone += undo_name(d, &d->names[i], inval);
 	dur_names_free_all(d);
 	dur_empty_dir(d->trash_dir);
-	pthread_mutex_unlock(&d->names_lock);
+	names_unlock(d);
 	return undone;
 }

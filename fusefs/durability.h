@@ -123,6 +123,26 @@ struct ffs_inval_ops {
 int ffs_dur_powercut(struct ffs_dur *d, const struct ffs_powercut_opts *opts,
 		     const struct ffs_inval_ops *inval, struct ffs_powercut_report *ret);
 
+/* --- bounds ----------------------------------------------------------------- */
+/*
+ * An application that never fsyncs its directories would make the name
+ * journal and the parked entries in trash/ grow for as long as it runs.
+ * With names_max records or trash_max bytes of parked entries (0:
+ * unbounded), the oldest name records are made durable, oldest first, as a
+ * filesystem's journal commit would; their parked entries are deleted.
+ * notice (may be NULL) is called, under the journal lock, when that starts
+ * and then at most every FFS_DUR_NOTICE_SEC while it goes on, with the
+ * number of records made durable so far.
+ */
+#define FFS_DUR_NAMES_MAX_DEFAULT 8192
+#define FFS_DUR_TRASH_MAX_DEFAULT (1ull << 30)
+#define FFS_DUR_NOTICE_SEC 10
+
+typedef void (*ffs_dur_notice_fn)(void *ctx, uint64_t forced, uint64_t names,
+				  uint64_t trash_bytes);
+void ffs_dur_set_bounds(struct ffs_dur *d, uint64_t names_max, uint64_t trash_max,
+			ffs_dur_notice_fn notice, void *ctx);
+
 /* --- status ----------------------------------------------------------------- */
 struct ffs_dur_file_status {
 	dev_t dev;
@@ -139,6 +159,9 @@ struct ffs_dur_totals {
 	uint64_t volatile_bytes, volatile_writes, lost_bytes, volatile_names, files;
 	uint64_t undo_disk_bytes;  /* pre-image bytes on disk */
 	uint64_t memory_bytes;     /* in-memory records */
+	uint64_t trash_bytes;      /* disk held by parked (unlinked, replaced) entries */
+	uint64_t names_max, trash_max;  /* the bounds (0: none) */
+	uint64_t names_forced;     /* name records made durable by the bounds */
 };
 
 typedef int (*ffs_dur_status_cb)(void *ctx, const struct ffs_dur_file_status *st);

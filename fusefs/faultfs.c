@@ -36,6 +36,11 @@ struct config {
 	char *size;
 	char *durability;
 	char *log;
+	char *log_max;
+	char *names_max;
+	char *trash_max;
+	unsigned int log_keep;
+	int log_keep_set;
 	int max_threads_set;
 };
 
@@ -48,6 +53,11 @@ static const struct fuse_opt config_opts[] = {
 	{ "size=%s", offsetof(struct config, size), 0 },
 	{ "durability=%s", offsetof(struct config, durability), 0 },
 	{ "log=%s", offsetof(struct config, log), 0 },
+	{ "log_max=%s", offsetof(struct config, log_max), 0 },
+	{ "log_keep=%u", offsetof(struct config, log_keep), 0 },
+	{ "log_keep=", offsetof(struct config, log_keep_set), 1 },
+	{ "names_max=%s", offsetof(struct config, names_max), 0 },
+	{ "trash_max=%s", offsetof(struct config, trash_max), 0 },
 	FUSE_OPT_KEY("max_threads=", KEY_MAX_THREADS),
 	FUSE_OPT_KEY("-h", KEY_HELP),
 	FUSE_OPT_KEY("--help", KEY_HELP),
@@ -80,6 +90,13 @@ static void usage(FILE *out)
 		"                         writes, fallocate beyond it fail with ENOSPC and\n"
 		"                         statfs reports it\n"
 		"  -o log=FILE            the write log (default BACKING/.faultfs/wlog.jsonl)\n"
+		"  -o log_max=BYTES       rotate the log at this size (default 64M; 0: never)\n"
+		"  -o log_keep=N          rotated logs kept, FILE.1 .. FILE.N (default 3)\n"
+		"  -o names_max=N         at most N name operations volatile (default 8192;\n"
+		"                         0: no bound); beyond, the oldest become durable\n"
+		"  -o trash_max=BYTES     at most this much unlinked or replaced data kept\n"
+		"                         for a power cut to bring back (default 1G; 0: no\n"
+		"                         bound); beyond, the oldest removals become durable\n"
 		"  -o no_auto_unmount     keep the mount if faultfs dies (default: it is\n"
 		"                         unmounted when faultfs exits or is killed)\n"
 		"  -o timeout=SECONDS     kernel cache of names and attributes (default 1)\n"
@@ -92,8 +109,8 @@ static void usage(FILE *out)
 		"  -V, --version          print the version\n"
 		"\n"
 		"Semantics worth knowing:\n"
-		"  syncfs(2) and sync(2) on the mount make nothing durable: libfuse 3.14 has\n"
-		"  no syncfs request; fsync each file and directory instead.\n"
+		"  syncfs(2) and sync(2) on the mount make nothing durable: the kernel sends\n"
+		"  no syncfs request to a FUSE server; 'faultline fs sync MOUNTPOINT' does.\n"
 		"  sync_file_range(2) is not a FUSE request: the data already reached faultfs\n"
 		"  at write(2); it stays volatile until fsync/fdatasync.\n"
 		"  msync(MS_SYNC) of a shared mapping is an fsync of the file.\n"
@@ -162,11 +179,73 @@ static int opt_proc(void *data, const char *arg, int key, struct fuse_args *outa
 	}
 }
 
+/* BYTES or 0 (no bound) for a bound option. */
+static int parse_bound(const char *name, const char *s, uint64_t *ret)
+{
+	if (!strcmp(s, "0")) {
+		*ret = 0;
+		return 0;
+	}
+	if (parse_size(s, ret)) {
+		fprintf(stderr, "faultfs: %s must be a number of bytes (suffix K, M, G, T) "
+			"or 0, not '%s'\n", name, s);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int parse_count(const char *name, const char *s, uint64_t *ret)
+{
+	char *end;
+	unsigned long long v;
+
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (!isdigit((unsigned char)*s) || *end || errno) {
+		fprintf(stderr, "faultfs: %s must be a count (0: no bound), not '%s'\n", name, s);
+		return -EINVAL;
+	}
+	*ret = v;
+	return 0;
+}
+
+/*
+ * The name journal reached a bound: say so in the write log and on stderr,
+ * once when it starts and then every FFS_DUR_NOTICE_SEC while it goes on.
+ */
+static void bound_notice(void *ctx, uint64_t forced, uint64_t names, uint64_t trash_bytes)
+{
+	struct ffs *fs = ctx;
+	char detail[256];
+	struct ffs_wlog_entry e = { .kind = FFS_WLOG_LIMIT, .detail = detail };
+
+	snprintf(detail, sizeof(detail),
+		 "name journal bound reached: %llu oldest name operations made durable so far "
+		 "(%llu volatile, %llu bytes parked); fsync directories, run 'faultline fs sync', "
+		 "or raise -o names_max/trash_max",
+		 (unsigned long long)forced, (unsigned long long)names,
+		 (unsigned long long)trash_bytes);
+	if (fs->wlog)
+		ffs_wlog_append(fs->wlog, &e);
+	fprintf(stderr, "faultfs: %s\n", detail);
+}
+
 /* Everything of the mount but the FUSE session: model, rules, log, size. */
 static int open_state(struct ffs *fs, const struct config *cfg)
 {
 	enum ffs_dur_mode mode = FFS_DUR_STRICT;
+	uint64_t names_max = FFS_DUR_NAMES_MAX_DEFAULT, trash_max = FFS_DUR_TRASH_MAX_DEFAULT;
+	uint64_t log_max = FFS_WLOG_MAX_SIZE_DEFAULT;
 	int err;
+
+	if ((cfg->names_max && parse_count("names_max", cfg->names_max, &names_max)) ||
+	    (cfg->trash_max && parse_bound("trash_max", cfg->trash_max, &trash_max)) ||
+	    (cfg->log_max && parse_bound("log_max", cfg->log_max, &log_max)))
+		return -EINVAL;
+	if (cfg->log_keep_set && cfg->log_keep > 16) {
+		fprintf(stderr, "faultfs: log_keep must be 0..16\n");
+		return -EINVAL;
+	}
 
 	if (cfg->durability && !strcmp(cfg->durability, "data")) {
 		mode = FFS_DUR_DATA;
@@ -195,6 +274,9 @@ static int open_state(struct ffs *fs, const struct config *cfg)
 			cfg->log ? cfg->log : FFS_STATE_DIR "/wlog.jsonl", strerror(-err));
 		return err;
 	}
+	ffs_wlog_set_rotation(fs->wlog, log_max,
+			      cfg->log_keep_set ? cfg->log_keep : FFS_WLOG_KEEP_DEFAULT);
+	ffs_dur_set_bounds(fs->dur, names_max, trash_max, bound_notice, fs);
 	err = ffs_space_scan(fs);
 	if (err) {
 		fprintf(stderr, "faultfs: cannot sum the space used in '%s': %s\n",
@@ -357,6 +439,9 @@ out:
 	free(cfg.size);
 	free(cfg.durability);
 	free(cfg.log);
+	free(cfg.log_max);
+	free(cfg.names_max);
+	free(cfg.trash_max);
 	fuse_opt_free_args(&args);
 	return ret;
 }

@@ -13,6 +13,9 @@
  * Durability of the log itself: a flusher thread fdatasyncs it once a
  * second when lines were appended (and the log is synced at a power cut and
  * at close). See wlog.h for why it is not synced at each application fsync.
+ *
+ * Rotation by size (wlog_rotate.c): the append that fills the log renames
+ * it to LOG.1 and starts a new one, under the append mutex.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -24,6 +27,7 @@
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
@@ -57,8 +61,12 @@ struct follower {
 
 struct ffs_wlog {
 	pthread_mutex_t lock;
-	int fd, rfd;
+	int fd, rfd;              /* a rotation swaps the files behind these numbers (dup3) */
 	uint64_t seq;
+	int dirfd;                /* the log's directory, for rotation */
+	char *path;               /* relative to dirfd */
+	uint64_t size, max_size;  /* rotate when size reaches max_size (0: never) */
+	unsigned int keep;        /* rotated files kept */
 	struct follower *followers;
 	size_t follow_limit;
 
@@ -213,6 +221,77 @@ static int last_seq_cb(void *ctx, const char *s, size_t n)
 	return 0;
 }
 
+/* scan_file over the rotated files and the log, oldest first. */
+static int scan_chain(struct ffs_wlog *w, uint64_t since, uint64_t last,
+		      int (*cb)(void *ctx, const char *s, size_t n), void *ctx)
+{
+	int fds[FFS_WLOG_KEEP_MAX + 1];
+	size_t n = 0;
+	int err;
+
+	pthread_mutex_lock(&w->lock);
+	err = ffs_wlog_open_chain(w->dirfd, w->path, w->keep, w->rfd, fds, &n);
+	pthread_mutex_unlock(&w->lock);
+	for (size_t i = 0; i < n; i++) {
+		if (!err)
+			err = scan_file(fds[i], since, last, cb, ctx);
+		close(fds[i]);
+	}
+	return err;
+}
+
+/* The seq of the newest line: in LOG, or in LOG.1 if LOG was just rotated. */
+static int find_last_seq(struct ffs_wlog *w)
+{
+	char name[4096];
+	int fd, err;
+
+	err = scan_file(w->rfd, 0, UINT64_MAX, last_seq_cb, &w->seq);
+	if (err || w->seq)
+		return err;
+	snprintf(name, sizeof(name), "%s.1", w->path);
+	fd = openat(w->dirfd, name, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOENT ? 0 : -errno;
+	err = scan_file(fd, 0, UINT64_MAX, last_seq_cb, &w->seq);
+	close(fd);
+	return err;
+}
+
+void ffs_wlog_set_rotation(struct ffs_wlog *w, uint64_t max_size, unsigned int keep)
+{
+	pthread_mutex_lock(&w->lock);
+	w->max_size = max_size;
+	w->keep = keep > FFS_WLOG_KEEP_MAX ? FFS_WLOG_KEEP_MAX : keep;
+	pthread_mutex_unlock(&w->lock);
+}
+
+/*
+ * LOG is full (w->lock held): it becomes LOG.1 and a new LOG starts. The
+ * new files take over the old fd numbers, so the flusher, which syncs
+ * w->fd without the lock, syncs one file or the other, never a stale fd.
+ */
+static void rotate_locked(struct ffs_wlog *w)
+{
+	int nfd = -1, nrfd = -1;
+
+	w->size = 0;  /* on failure: go on in this file and retry after another max_size */
+	(void)!fdatasync(w->fd);
+	if (ffs_wlog_rotate_files(w->dirfd, w->path, w->keep))
+		return;
+	nfd = openat(w->dirfd, w->path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+	if (nfd >= 0)
+		nrfd = openat(w->dirfd, w->path, O_RDONLY | O_CLOEXEC);
+	if (nfd >= 0 && nrfd >= 0) {
+		dup3(nfd, w->fd, O_CLOEXEC);
+		dup3(nrfd, w->rfd, O_CLOEXEC);
+	}
+	if (nfd >= 0)
+		close(nfd);
+	if (nrfd >= 0)
+		close(nrfd);
+}
+
 int ffs_wlog_open(int dirfd, const char *path, struct ffs_wlog **ret)
 {
 	struct ffs_wlog *w = calloc(1, sizeof(*w));
@@ -220,17 +299,32 @@ int ffs_wlog_open(int dirfd, const char *path, struct ffs_wlog **ret)
 
 	if (!w)
 		return -ENOMEM;
-	w->fd = w->rfd = -1;
+	struct stat st;
+
+	w->fd = w->rfd = w->dirfd = -1;
 	w->follow_limit = FOLLOW_LIMIT_DEFAULT;
 	pthread_mutex_init(&w->lock, NULL);
-	w->fd = openat(dirfd, path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+	/* A relative path stays relative to today's cwd: a daemon chdirs to /. */
+	w->dirfd = dirfd == AT_FDCWD ? open(".", O_PATH | O_DIRECTORY | O_CLOEXEC)
+				     : fcntl(dirfd, F_DUPFD_CLOEXEC, 0);
+	if (w->dirfd < 0)
+		goto fail_errno;
+	w->path = strdup(path);
+	if (!w->path) {
+		err = -ENOMEM;
+		goto fail;
+	}
+	w->fd = openat(w->dirfd, path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
 	if (w->fd < 0)
 		goto fail_errno;
-	w->rfd = openat(dirfd, path, O_RDONLY | O_CLOEXEC);
+	w->rfd = openat(w->dirfd, path, O_RDONLY | O_CLOEXEC);
 	if (w->rfd < 0)
 		goto fail_errno;
+	if (fstat(w->fd, &st))
+		goto fail_errno;
+	w->size = (uint64_t)st.st_size;
 	/* An existing log goes on: seq keeps increasing across mounts. */
-	err = scan_file(w->rfd, 0, UINT64_MAX, last_seq_cb, &w->seq);
+	err = find_last_seq(w);
 	if (err)
 		goto fail;
 	flusher_init(w);
@@ -243,6 +337,9 @@ fail:
 		close(w->fd);
 	if (w->rfd >= 0)
 		close(w->rfd);
+	if (w->dirfd >= 0)
+		close(w->dirfd);
+	free(w->path);
 	pthread_mutex_destroy(&w->lock);
 	free(w);
 	return err;
@@ -313,6 +410,9 @@ int64_t ffs_wlog_append(struct ffs_wlog *w, const struct ffs_wlog_entry *e)
 	} else {
 		w->seq = seq;
 		feed_followers(w, pre, (size_t)len, body.s, body.len);
+		w->size += (uint64_t)n;
+		if (w->max_size && w->size >= w->max_size)
+			rotate_locked(w);
 	}
 	atomic_store_explicit(&w->dirty, true, memory_order_relaxed);
 	pthread_mutex_unlock(&w->lock);
@@ -407,7 +507,7 @@ int ffs_wlog_dump(struct ffs_wlog *w, int fd, uint64_t since)
 
 	if (!w || fd < 0)
 		return -EINVAL;
-	return scan_file(w->rfd, since, ffs_wlog_last_seq(w), dump_cb, &d);
+	return scan_chain(w, since, ffs_wlog_last_seq(w), dump_cb, &d);
 }
 
 static bool peer_gone(int fd)
@@ -424,7 +524,7 @@ static void *follow_thread(void *arg)
 	char msg[96];
 	int err;
 
-	err = scan_file(f->w->rfd, f->since, f->backlog_last, dump_cb, &d);
+	err = scan_chain(f->w, f->since, f->backlog_last, dump_cb, &d);
 	while (!err) {
 		struct pollfd p[2] = { { .fd = f->efd, .events = POLLIN },
 				       { .fd = f->fd, .events = POLLRDHUP } };
@@ -585,6 +685,8 @@ void ffs_wlog_close(struct ffs_wlog *w)
 	(void)!fdatasync(w->fd);
 	close(w->fd);
 	close(w->rfd);
+	close(w->dirfd);
+	free(w->path);
 	pthread_mutex_destroy(&w->lock);
 	free(w);
 }

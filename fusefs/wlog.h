@@ -18,6 +18,7 @@ enum ffs_wlog_kind {
 	FFS_WLOG_MKDIR, FFS_WLOG_MKNOD, FFS_WLOG_SYMLINK, FFS_WLOG_LINK,
 	FFS_WLOG_UNLINK, FFS_WLOG_RMDIR, FFS_WLOG_RENAME, FFS_WLOG_FAULT,
 	FFS_WLOG_POWERCUT,
+	FFS_WLOG_LIMIT,          /* a bound made the oldest name operations durable */
 };
 
 struct ffs_wlog_entry {
@@ -76,6 +77,16 @@ int ffs_wlog_dump(struct ffs_wlog *w, int fd, uint64_t since);
 
 /* The seq of the newest line (0 if none). */
 uint64_t ffs_wlog_last_seq(struct ffs_wlog *w);
+
+/*
+ * Rotate by size: when LOG reaches max_size bytes (0: never), it becomes
+ * LOG.1, LOG.1 becomes LOG.2 ... and LOG.keep goes; a new LOG starts. The
+ * log then holds at most about (keep + 1) * max_size bytes. Dumps and
+ * followers read the rotated files too; seq goes on across rotations.
+ */
+#define FFS_WLOG_MAX_SIZE_DEFAULT (64ull << 20)
+#define FFS_WLOG_KEEP_DEFAULT 3
+void ffs_wlog_set_rotation(struct ffs_wlog *w, uint64_t max_size, unsigned int keep);
 
 /* Queue bound of each follower, in lines (default 65536). For tests. */
 void ffs_wlog_set_follow_limit(struct ffs_wlog *w, size_t lines);

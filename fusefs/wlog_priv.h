@@ -32,4 +32,15 @@ void ffs_base64(struct ffs_sbuf *b, const unsigned char *s, size_t n);
 int ffs_wlog_format_body(const struct ffs_wlog_entry *e, struct ffs_sbuf *b);
 const char *ffs_wlog_kind_name(enum ffs_wlog_kind kind);
 
+/* wlog_rotate.c. At most FFS_WLOG_KEEP_MAX rotated files. */
+#define FFS_WLOG_KEEP_MAX 16
+/* LOG -> LOG.1 -> ... -> LOG.keep (keep 0: LOG is removed). */
+int ffs_wlog_rotate_files(int dirfd, const char *path, unsigned int keep);
+/*
+ * Read fds of the existing LOG.keep ... LOG.1 (oldest first), then a dup of
+ * cur_rfd (LOG): fds holds up to keep + 1. The caller closes them.
+ */
+int ffs_wlog_open_chain(int dirfd, const char *path, unsigned int keep, int cur_rfd,
+			int *fds, size_t *ret_n);
+
 #endif /* FAULTFS_WLOG_PRIV_H */

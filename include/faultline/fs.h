@@ -9,6 +9,9 @@
  *   {"cmd":"clear"} / {"cmd":"clear","id":0}      -> {"ok":true,"cleared":1}
  *   {"cmd":"powercut","keep_ppm":0,"seed":1,"torn":0} -> {"ok":true,"report":{...}}
  *   {"cmd":"resume"}                              -> {"ok":true}
+ *   {"cmd":"sync"}     -> {"ok":true,"volatile_bytes":..,"volatile_writes":..,"volatile_names":..}
+ *                        (everything becomes durable, as sync(2) on a disk; the counts
+ *                        are what was volatile before)
  *   {"cmd":"status"}   -> {"ok":true,"mode":..,"offline":..,"totals":{..},"files":[..],"rules":[..]}
  *   {"cmd":"log","since":1,"follow":false}        -> {"ok":true}, log lines..., {"end":true}
  *

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * faultline fs: control a faultfs mount through its control socket: fault
- * rules, power cut, resume, status and the write log.
+ * rules, power cut, resume, sync, status and the write log.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -266,6 +266,28 @@ static int run_resume(struct fs_opts *o)
 	return 0;
 }
 
+static int run_sync(struct fs_opts *o)
+{
+	json_t *rep;
+
+	if (o->n_args) {
+		fl_cli_error("fs sync: unexpected argument '%s'", o->args[0]);
+		return EXIT_USAGE;
+	}
+	rep = call(o, json_pack("{s:s}", "cmd", "sync"), REQ_TIMEOUT_MS);
+	if (!rep)
+		return EXIT_DAEMON;
+	if (o->json)
+		print_json(rep);
+	else
+		printf("synced: everything written to %s is durable now "
+		       "(%lld bytes in %lld writes, %lld name operations)\n", o->mnt,
+		       ival(rep, "volatile_bytes"), ival(rep, "volatile_writes"),
+		       ival(rep, "volatile_names"));
+	json_decref(rep);
+	return 0;
+}
+
 static void print_status(json_t *rep)
 {
 	json_t *t = json_object_get(rep, "totals"), *files = json_object_get(rep, "files");
@@ -280,6 +302,14 @@ static void print_status(json_t *rep)
 	       ival(t, "lost_bytes"));
 	printf("undo data: %lld bytes on disk, %lld bytes in memory\n",
 	       ival(t, "undo_disk_bytes"), ival(t, "memory_bytes"));
+	printf("parked (unlinked, replaced): %lld bytes; bounds: %lld name operations, "
+	       "%lld bytes parked (0: none)\n", ival(t, "trash_bytes"), ival(t, "names_max"),
+	       ival(t, "trash_max"));
+	if (ival(t, "names_forced"))
+		printf("WARNING: %lld name operations were made durable early to stay within "
+		       "the bounds:\n  a power cut keeps them. Fsync directories, run "
+		       "'faultline fs sync', or raise -o names_max/trash_max.\n",
+		       ival(t, "names_forced"));
 	if (json_array_size(files)) {
 		printf("\n%14s %8s %12s %14s %14s  %s\n", "VOLATILE", "WRITES", "LOST",
 		       "DURABLE SIZE", "SIZE", "FILE");
@@ -420,6 +450,10 @@ static const struct subcommand subs[] = {
 	  "                 SECTOR-sized sectors (e.g. 512, 4k)\n", fs_opts_powercut },
 	{ "resume", run_resume, "MNT",
 	  "Bring MNT back online after a power cut made by a powercut= rule.", "", NULL },
+	{ "sync", run_sync, "MNT",
+	  "Make everything written to MNT durable now, as sync(1) would on a disk.",
+	  "\nThe kernel does not forward sync(2) or syncfs(2) to a FUSE server, so they\n"
+	  "make nothing durable on faultfs; this does. Prints what became durable.\n", NULL },
 	{ "status", run_status, "MNT",
 	  "Show volatile bytes per file and the fault rules with their counters.",
 	  "\nAlso the durability mode, whether the mount is offline after a power cut, and\n"
