@@ -321,6 +321,98 @@ static void test_cli_cleanup_removes_leftovers_and_second_run_is_noop(void **sta
 	assert_non_null(strstr(out, "nothing to clean up"));
 }
 
+static bool dead(pid_t pid)
+{
+	char path[64], buf[512], *p;
+	FILE *f;
+
+	for (int i = 0; i < 200; i++) {
+		snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+		f = fopen(path, "r");
+		if (!f)
+			return true;
+		p = fgets(buf, sizeof(buf), f) ? strrchr(buf, ')') : NULL;
+		fclose(f);
+		if (p && p[1] == ' ' && (p[2] == 'Z' || p[2] == 'X'))
+			return true;
+		usleep(5000);
+	}
+	return false;
+}
+
+/*
+ * A controller that started a service in a cgroup of its own and was
+ * SIGKILLed without a watchdog: `faultline cleanup` kills the service
+ * (it is faultline's) instead of moving it out, and says how many.
+ */
+static void test_cli_cleanup_kills_a_service_cgroup_and_says_how_many(void **state)
+{
+	struct fl_fixture *fx = *state;
+	char cli[PATH_MAX], out[8192], root[PATH_MAX], cg[PATH_MAX + 64], procs[PATH_MAX + 80];
+	int p[2], status;
+	pid_t ctl, svc = 0;
+
+	if (!fl_test_require_root())
+		skip();
+	if (!find_cli(cli, sizeof(cli))) {
+		print_message("skip: %s not built\n", cli);
+		skip();
+	}
+	assert_int_equal(fl_fixture_cgroup2_root(root, sizeof(root)), 0);
+	snprintf(cg, sizeof(cg), "%s/faultline-test-cleanup-svc-%d", root, (int)getpid());
+	snprintf(procs, sizeof(procs), "%s/cgroup.procs", cg);
+	assert_int_equal(pipe(p), 0);
+	ctl = fork();
+	assert_true(ctl >= 0);
+	if (ctl == 0) {
+		struct fl_state *st;
+		pid_t pid;
+
+		close(p[0]);
+		if (fl_state_open(fx->path, &st) || fl_state_record_service_cgroup(st, cg, NULL) ||
+		    mkdir(cg, 0755))
+			_exit(1);
+		pid = fork();
+		if (pid == 0) {
+			FILE *f = fopen(procs, "w");
+
+			if (!f || fprintf(f, "%d\n", (int)getpid()) < 0 || fclose(f))
+				_exit(1);
+			for (;;)
+				pause();
+		}
+		/* Wait until the service sits in its group, then tell the test its pid. */
+		for (int i = 0; i < 1000; i++) {
+			char line[32] = "";
+			FILE *f = fopen(procs, "r");
+
+			if (f && fgets(line, sizeof(line), f) && atoi(line) == pid)
+				i = 1000;
+			if (f)
+				fclose(f);
+			usleep(1000);
+		}
+		if (write(p[1], &pid, sizeof(pid)) != sizeof(pid))
+			_exit(1);
+		for (;;)
+			pause();
+	}
+	close(p[1]);
+	assert_int_equal(read(p[0], &svc, sizeof(svc)), sizeof(svc));
+	close(p[0]);
+	kill(ctl, SIGKILL);
+	assert_int_equal(waitpid(ctl, &status, 0), ctl);
+	/* The service outlived its controller: what a SIGKILLed faultline left. */
+	assert_int_equal(kill(svc, 0), 0);
+	assert_int_equal(run_cli(cli, fx->path, out, sizeof(out)), 0);
+	print_message("%s", out);
+	assert_non_null(strstr(out, "removed service cgroup"));
+	assert_non_null(strstr(out, "(killed 1 process)"));
+	assert_int_equal(access(cg, F_OK), -1);
+	/* Dead: gone, or a zombie its new parent (a subreaper, maybe) has not reaped. */
+	assert_true(dead(svc));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -330,6 +422,8 @@ int main(void)
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cli_cleanup_removes_leftovers_and_second_run_is_noop,
 						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_cli_cleanup_kills_a_service_cgroup_and_says_how_many,
+						fl_setup_tmpdir, fl_teardown_tmpdir),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -420,6 +420,47 @@ static void test_a_sigkilled_rpo_leaves_no_service_cgroup_or_write_log(void **st
 }
 
 /*
+ * Each start and restart runs in a new cgroup faultline-rpo-svc-PID-N:
+ * after a run that finished, none is left (a group whose last task has
+ * just exited answers rmdir with EBUSY for a moment: retried).
+ */
+static void test_a_finished_rpo_leaves_no_service_cgroups(void **state)
+{
+	char why[1024] = "", cmd[4200];
+	struct fl_service s;
+	struct fl_cli_result res;
+	struct fl_cli *c;
+	pid_t pid;
+
+	(void)state;
+	if (!ready(FL_SVC_REDIS))
+		skip();
+	if (fl_service_create(&s, FL_SVC_REDIS, FL_SVC_SAFEST, why, sizeof(why)))
+		fail_msg("redis fixture: %s", why);
+	/* The server as a child of the shell, on faultfs: the release races its exit. */
+	snprintf(cmd, sizeof(cmd), "true && %s",
+		 !strncmp(s.start_cmd, "exec ", 5) ? s.start_cmd + 5 : s.start_cmd);
+	{
+		char *argv[] = { faultline, "rpo", "--quiet", "-o", "/dev/null", "-w", s.url,
+				 "--start", cmd, "-d", s.data, "--faultfs",
+				 "--fault", "kill", "--fault-at", "500ms",
+				 "--after", "300ms", "--trials", "4", NULL };
+
+		assert_int_equal(fl_cli_start(argv, &c), 0);
+	}
+	pid = c->pid;
+	assert_int_equal(fl_cli_wait(c, 120000, &res), 0);
+	fl_cli_free(c);
+	if (res.code != 0)
+		print_message("exit %d: %s\n", res.code, res.err);
+	assert_int_equal(res.code, 0);
+	assert_false(service_cgroup_left(pid));
+	assert_false(fl_cli_session_left(pid));
+	fl_cli_result_free(&res);
+	fl_service_destroy(&s);
+}
+
+/*
  * A crash point on a server that sh -c forked before the rule was armed
  * (a compound --start cannot be exec'ed): the rule reaches it through the
  * service's cgroup, and redis 7 with appendfsync always crashes at its
@@ -516,6 +557,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_postgres_async_commit_kill, fl_cli_setup_session,
 						fl_cli_teardown_session),
 		cmocka_unit_test_setup_teardown(test_a_sigkilled_rpo_leaves_no_service_cgroup_or_write_log,
+						fl_cli_setup_session, fl_cli_teardown_session),
+		cmocka_unit_test_setup_teardown(test_a_finished_rpo_leaves_no_service_cgroups,
 						fl_cli_setup_session, fl_cli_teardown_session),
 		cmocka_unit_test_setup_teardown(test_redis_crashpoint_reaches_a_server_the_shell_forked,
 						fl_cli_setup_session, fl_cli_teardown_session),
