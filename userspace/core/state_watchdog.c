@@ -20,6 +20,7 @@
 #include <sys/pidfd.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
+#include <syslog.h>
 #include <unistd.h>
 
 #include "state_priv.h"
@@ -110,9 +111,28 @@ static void __attribute__((noreturn))
 wd_main(int pipe_fd, pid_t controller, const char *dir, const char *name)
 {
 	wd_setup_process(pipe_fd, controller);
+	struct fl_cleanup_report rep = { 0 };
+	int err;
+
 	if (!wd_wait(controller))
 		_exit(0);
-	_exit(fl_state_undo_session(dir, name, NULL) ? 1 : 0);
+	err = fl_state_undo_session(dir, name, &rep);
+	/*
+	 * Nobody reads our output: what was killed (a service faultline
+	 * started) or could not be removed goes to the system log.
+	 */
+	if (rep.n_items)
+		openlog("faultline-watchdog", LOG_PID, LOG_DAEMON);
+	for (size_t i = 0; i < rep.n_items; i++) {
+		const struct fl_cleanup_item *it = &rep.items[i];
+
+		if (it->err)
+			syslog(LOG_WARNING, "session %s: cannot remove %s: %s", name, it->what,
+			       it->message[0] ? it->message : strerror(-it->err));
+		else if (it->message[0])
+			syslog(LOG_NOTICE, "session %s: %s", name, it->message);
+	}
+	_exit(err ? 1 : 0);
 }
 
 int fl_state_watchdog_start(struct fl_state *st)
