@@ -2,9 +2,10 @@
 /*
  * Syscall faults at sys_enter, for running and launched processes alike:
  * crash points (signal=: bpf_send_signal before the call returns), pauses
- * (pause=, and delay= past the spin's cap: SIGSTOP here, SIGCONT from
- * userspace when the time runs out) and short stalls (delay=: a bounded
- * spin of the calling thread). Errors need hooks that can
+ * (pause=, and delay= past the spin's cap: SIGSTOP here, recorded in the
+ * pinned `stopped` map first; SIGCONT from userspace when the time runs
+ * out, or from the watchdog or `faultline cleanup` if faultline died) and
+ * short stalls (delay=: a bounded spin of the calling thread). Errors need hooks that can
  * change a return value; they live in bpf/syscall_errno*.bpf.c and share
  * this object's maps.
  *
@@ -30,7 +31,14 @@ char LICENSE[] SEC("license") = "GPL";
 #define ENOSPC     28
 #define EOPNOTSUPP 95
 
-/* bpf_loop's own ceiling; a ktime read per turn makes it ~0.2 s, above the cap. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, FL_SC_MAX_STOPPED);
+	__type(key, struct fl_sc_stopped_key);
+	__type(value, struct fl_sc_stopped);
+} stopped SEC(".maps");
+
+/* bpf_loop's own ceiling; a ktime read per turn makes it ~0.2 s, far above the cap. */
 #define SPIN_MAX_TURNS (1u << 23)
 
 static long spin_turn(__u64 turn, void *ctx)
@@ -63,13 +71,25 @@ static __always_inline __u64 jittered(const struct fl_sc_rule *r)
 }
 
 /*
- * Stop the whole process for ns (pause=, or delay= past the spin's cap):
+ * Stop the whole process for ns (pause=, or delay= past the spin's cap).
  * userspace continues it when it reads the event, so stop only a process
- * whose event is sure to arrive; never strand one.
+ * whose event is sure to arrive. The stop is written to `stopped` before
+ * the signal: if faultline dies between the two, the watchdog still finds
+ * it there and continues the process (userspace reading the event would be
+ * too late: the process is already stopped by then).
  */
 static __always_inline void stop(const struct fl_sc_verdict *v, long nr, __u64 ns)
 {
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
 	const struct fl_sc_rule *r = v->rule;
+	struct fl_sc_stopped_key key = {
+		.tgid = bpf_get_current_pid_tgid() >> 32,
+		.rule_id = v->id,
+		.seq = v->nth,
+	};
+	struct fl_sc_stopped val = {
+		.start_boottime_ns = BPF_CORE_READ(task, group_leader, start_boottime),
+	};
 	long err;
 
 	if (bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) + 2 * sizeof(struct fl_event) >
@@ -77,11 +97,18 @@ static __always_inline void stop(const struct fl_sc_verdict *v, long nr, __u64 n
 		fl_sc_failed(v->id, r, nr, v->nth, -ENOSPC);
 		return;
 	}
+	/* No record, no stop: a full map fails the injection. */
+	if (bpf_map_update_elem(&stopped, &key, &val, BPF_NOEXIST)) {
+		fl_sc_failed(v->id, r, nr, v->nth, -ENOSPC);
+		return;
+	}
 	err = bpf_send_signal(SIGSTOP_NR);
-	if (err)
+	if (err) {
+		bpf_map_delete_elem(&stopped, &key);
 		fl_sc_failed(v->id, r, nr, v->nth, err);
-	else
+	} else {
 		fl_sc_emit(v->id, r, nr, v->nth, FL_RESULT_INJECTED, (__s64)ns);
+	}
 }
 
 static __always_inline void apply(const struct fl_sc_verdict *v, long nr)

@@ -100,6 +100,18 @@ int fl_state_record_iptables(struct fl_state *st, const char *netns,
 /* A process faultline stopped: SIGCONT on undo, if it is still the same process. */
 int fl_state_record_sigcont(struct fl_state *st, pid_t pid, uint64_t *ret_id);
 
+/*
+ * A pinned BPF hash map of processes a BPF program may have stopped
+ * (SIGSTOP): each key starts with the __u32 tgid, each value is the __u64
+ * start_boottime (ns) of that process's group leader. On undo every
+ * process in it that is still the same process gets SIGCONT (twice, 20 ms
+ * apart, for a program that was still running when its controller died),
+ * then the pin and its directory are removed. Record it before the
+ * programs that fill it are attached: a stop can then never go unrecorded.
+ * pin: absolute path in bpffs; it need not exist yet.
+ */
+int fl_state_record_stopped_map(struct fl_state *st, const char *pin, uint64_t *ret_id);
+
 /* The caller removed the object itself: drop its record. -ENOENT if unknown. */
 int fl_state_forget(struct fl_state *st, uint64_t id);
 

@@ -9,8 +9,12 @@
  *
  * Everything a session installs is owned by its file descriptors (BPF
  * links are never pinned): closing the session, or the death of the
- * process that opened it, detaches it. A paused process is recorded under
- * /run/faultline and continued by the watchdog if the caller dies.
+ * process that opened it, detaches it. The one exception is the map of
+ * processes a rule may have stopped (pause=, long delay=): its program
+ * writes each stop there before the SIGSTOP, and the map is pinned under
+ * FL_SC_PIN_ROOT/<session>/ and recorded under /run/faultline before any
+ * rule is armed, so the watchdog (if the caller dies) or `faultline
+ * cleanup` continues those processes and removes the pin.
  */
 #ifndef FAULTLINE_SYSCALL_H
 #define FAULTLINE_SYSCALL_H
@@ -24,6 +28,10 @@
 #include <faultline/probe.h>
 #include <faultline/rule.h>
 #include <faultline/syscall_abi.h>
+
+/* Where sessions with stopping rules pin their `stopped` map (bpffs). */
+#define FL_SC_BPFFS    "/sys/fs/bpf"
+#define FL_SC_PIN_ROOT FL_SC_BPFFS "/faultline"
 
 /* Who the rules apply to, besides the targets added one by one. */
 struct fl_syscall_targets {
@@ -98,7 +106,8 @@ int fl_syscall_probe(struct fl_probe_result *ret);
  * fl_syscall_plan, or NULL to plan with no forced mechanism), with targets
  * (may be NULL: add them later). cb gets every event during
  * fl_syscall_session_poll(). Returns 0, -EINVAL, -EOPNOTSUPP, -E2BIG (too
- * many rules or cgroups), or a load/attach -errno.
+ * many rules or cgroups), -ENOMEDIUM (a rule stops processes and bpffs is
+ * not mounted at FL_SC_BPFFS), or a load/attach -errno.
  */
 int fl_syscall_session_open(const struct fl_rule *rules, size_t n_rules,
 			    const struct fl_syscall_plan *plan,

@@ -128,6 +128,9 @@ static int open_session(const struct sc_opts *o, const struct fl_rule *rules,
 	err = fl_syscall_session_open(rules, o->n_rules, plan, &t, sc_on_event, ev, ret);
 	if (err == -ESRCH)
 		fl_cli_error("--pid: no such process (a target exited before the rules were armed)");
+	else if (err == -ENOMEDIUM)
+		fl_cli_error("pause= and delay= over %llums record the processes they stop in a pinned BPF map, and bpffs is not mounted at %s (mount -t bpf bpf %s)",
+			     FL_SC_SPIN_MAX_NS / 1000000, FL_SC_BPFFS, FL_SC_BPFFS);
 	else if (err == -ENOTDIR || err == -ENOENT)
 		fl_cli_error("--cgroup: %s is not a directory of the cgroup v2 hierarchy",
 			     o->n_cgroups ? o->cgroups[0] : "?");

@@ -361,6 +361,7 @@ static const struct {
 	{ "tc-filter", fl_undo_tc_filter },
 	{ "iptables", fl_undo_iptables },
 	{ "sigcont", fl_undo_sigcont },
+	{ "stopped-map", fl_undo_stopped_map },
 };
 
 static int undo_record(int dfd, const char *name, const char *session,

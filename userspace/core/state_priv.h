@@ -57,6 +57,7 @@ int fl_undo_cgroup(json_t *rec, char *what, size_t what_len, char *msg, size_t m
 int fl_undo_file(json_t *rec, char *what, size_t what_len, char *msg, size_t msg_len);
 int fl_undo_netns(json_t *rec, char *what, size_t what_len, char *msg, size_t msg_len);
 int fl_undo_sigcont(json_t *rec, char *what, size_t what_len, char *msg, size_t msg_len);
+int fl_undo_stopped_map(json_t *rec, char *what, size_t what_len, char *msg, size_t msg_len);
 int fl_undo_qdisc(json_t *rec, char *what, size_t what_len, char *msg, size_t msg_len);
 int fl_undo_tc_filter(json_t *rec, char *what, size_t what_len, char *msg, size_t msg_len);
 int fl_undo_iptables(json_t *rec, char *what, size_t what_len, char *msg, size_t msg_len);

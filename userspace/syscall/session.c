@@ -5,16 +5,22 @@
  * programs (errno_*.c) on the same maps; write the rules and targets; hand
  * the events to the caller; continue paused processes when their pause
  * runs out. The BPF links are owned by the skeletons' fds only (never
- * pinned), so nothing survives the process that opened the session,
- * however it dies; a process it stopped is recorded in /run/faultline so
- * that the state watchdog continues it then.
+ * pinned), so no program survives the process that opened the session,
+ * however it dies. A process a rule stops is written to the `stopped` map
+ * by the program itself, before the SIGSTOP; that map is pinned and
+ * recorded in /run/faultline before the programs are attached, so the
+ * state watchdog (or `faultline cleanup`) continues it if we die.
  */
 #include <errno.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
 #include <time.h>
+#include <linux/magic.h>
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -27,9 +33,8 @@
 
 /* A process stopped by pause=, to continue at `due` (CLOCK_MONOTONIC ns). */
 struct paused {
-	pid_t pid;
+	struct fl_sc_stopped_key key;  /* its entry in the `stopped` map */
 	uint64_t due;
-	uint64_t record;  /* its sigcont record in the state directory */
 };
 
 struct fl_syscall_session {
@@ -39,7 +44,7 @@ struct fl_syscall_session {
 	size_t n_rules;
 	fl_event_cb cb;
 	void *ctx;
-	struct fl_state *state;   /* opened when a rule pauses */
+	struct fl_state *state;   /* opened when a rule stops processes */
 	struct paused *paused;
 	size_t n_paused, cap_paused;
 	int pause_err;            /* first failure to record or continue */
@@ -157,12 +162,10 @@ static int fill_config(const struct fl_sc_rule *slots, size_t n,
 	return 0;
 }
 
-/* Stopped by a pause= rule: note when to continue it, and make sure it will be. */
+/* Stopped by a pause= rule: note when to continue it (the map has it already). */
 static void schedule_continue(struct fl_syscall_session *s, const struct fl_event *ev)
 {
 	struct paused *p;
-	uint64_t id = 0;
-	int err;
 
 	if (s->n_paused == s->cap_paused) {
 		size_t cap = s->cap_paused ? 2 * s->cap_paused : 8;
@@ -177,15 +180,12 @@ static void schedule_continue(struct fl_syscall_session *s, const struct fl_even
 		s->paused = p;
 		s->cap_paused = cap;
 	}
-	if (s->state) {
-		err = fl_state_record_sigcont(s->state, (pid_t)ev->pid, &id);
-		if (err && !s->pause_err)
-			s->pause_err = err;
-	}
 	p = &s->paused[s->n_paused++];
-	p->pid = (pid_t)ev->pid;
+	memset(p, 0, sizeof(*p));
+	p->key.tgid = ev->pid;
+	p->key.rule_id = ev->rule_id;
+	p->key.seq = ev->seq;
 	p->due = ev->ts_ns + (uint64_t)ev->value;
-	p->record = id;
 }
 
 static void continue_due(struct fl_syscall_session *s, bool all)
@@ -199,10 +199,11 @@ static void continue_due(struct fl_syscall_session *s, bool all)
 			i++;
 			continue;
 		}
-		if (kill(p->pid, SIGCONT) < 0 && errno != ESRCH && !s->pause_err)
+		/* Continue, then forget: dying in between costs a spare SIGCONT, not a stop. */
+		if (kill((pid_t)p->key.tgid, SIGCONT) < 0 && errno != ESRCH && !s->pause_err)
 			s->pause_err = -errno;
-		if (p->record && s->state)
-			fl_state_forget(s->state, p->record);
+		if (s->skel)
+			bpf_map_delete_elem(bpf_map__fd(s->skel->maps.stopped), &p->key);
 		*p = s->paused[--s->n_paused];
 	}
 }
@@ -230,6 +231,35 @@ static bool any_mech(const struct fl_syscall_plan *plan, enum fl_mechanism mech)
 		if (plan->mech[i] == mech)
 			return true;
 	return false;
+}
+
+/*
+ * Pin the `stopped` map under FL_SC_PIN_ROOT/<session>/ and record it
+ * first, so that from the moment a program can stop a process the
+ * watchdog and `faultline cleanup` know where to look.
+ */
+static int pin_stopped(struct fl_syscall_session *s)
+{
+	const char *dir = fl_state_dir(s->state), *name = strrchr(dir, '/');
+	char sdir[PATH_MAX], pin[PATH_MAX];
+	struct statfs sfs;
+	int err;
+
+	/* TODO(core): fl_kernfs_ensure(FL_KERNFS_BPFFS) here once core has it. */
+	if (statfs(FL_SC_BPFFS, &sfs) < 0 || sfs.f_type != BPF_FS_MAGIC)
+		return -ENOMEDIUM;
+	name = name ? name + 1 : dir;
+	if (snprintf(sdir, sizeof(sdir), "%s/%s", FL_SC_PIN_ROOT, name) >= (int)sizeof(sdir) ||
+	    snprintf(pin, sizeof(pin), "%s/stopped", sdir) >= (int)sizeof(pin))
+		return -ENAMETOOLONG;
+	if (mkdir(FL_SC_PIN_ROOT, 0700) < 0 && errno != EEXIST)
+		return -errno;
+	err = fl_state_record_stopped_map(s->state, pin, NULL);
+	if (err)
+		return err;
+	if (mkdir(sdir, 0700) < 0 && errno != EEXIST)
+		return -errno;
+	return bpf_map__pin(s->skel->maps.stopped, pin);
 }
 
 static int add_pids(struct fl_syscall_session *s, const struct fl_syscall_targets *t)
@@ -302,6 +332,11 @@ int fl_syscall_session_open(const struct fl_rule *rules, size_t n_rules,
 	err = syscall_bpf__load(s->skel);
 	if (err)
 		goto fail;
+	if (s->state) {
+		err = pin_stopped(s);
+		if (err)
+			goto fail;
+	}
 	for (__u32 i = 0; i < n_rules; i++) {
 		if (bpf_map_update_elem(bpf_map__fd(s->skel->maps.rules), &i, &slots[i], BPF_ANY)) {
 			err = -errno;
