@@ -160,14 +160,18 @@ static void test_script_is_bash(void **state)
 	assert_non_null(strstr(script_text, "\ncomplete -F _faultline faultline\n"));
 }
 
+/*
+ * Lists are checked for what they must hold: a command, verb or option added
+ * later shows up by itself, and test_tables_match_help checks it is documented.
+ */
 static void test_commands_and_verbs(void **state)
 {
 	NEED_SCRIPT();
 	expect_exactly("faultline sy", "syscall");
-	expect_exactly("faultline ", "probe syscall cleanup fs rpo completion");
+	expect_some("faultline ", "probe syscall cleanup fs rpo completion", "--json");
 	expect_exactly("faultline -j --log /tmp/x pro", "probe");
 	expect_exactly("faultline --v", "--verbose --version");
-	expect_exactly("faultline fs ", "fault clear powercut resume status log");
+	expect_some("faultline fs ", "fault clear powercut resume status log", "--json");
 	expect_exactly("faultline fs po", "powercut");
 	expect_exactly("faultline completion ", "bash");
 }
@@ -180,9 +184,9 @@ static void test_options(void **state)
 	expect_some("faultline syscall fsync:error=EIO --", "--pid --follow --cgroup --comm --mechanism --seed --for --log --",
 		    "--workload");
 	expect_some("faultline rpo --workload x --fa", "--fault --fault-at --faultfs", "--pid");
-	expect_exactly("faultline fs powercut /mnt --", "--keep --seed --torn --json --help");
-	expect_exactly("faultline fs log /mnt --", "--follow --since --json --help");
-	expect_exactly("faultline fs status /mnt --", "--json --help");
+	expect_some("faultline fs powercut /mnt --", "--keep --seed --torn --json --help", "--follow --since");
+	expect_some("faultline fs log /mnt --", "--follow --since --json --help", "--keep --torn");
+	expect_some("faultline fs status /mnt --", "--json --help", "--keep --follow");
 }
 
 static void test_syscall_rules(void **state)
