@@ -9,6 +9,7 @@
  * that fires wins" could not hold, so such a set is refused.
  */
 #include <errno.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -117,6 +118,11 @@ static const char *first_uncovered(const struct fl_rule *rule, bool (*covers)(in
 	return rule->ops[0];
 }
 
+static bool is_stop_signal(int sig)
+{
+	return sig == SIGSTOP || sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU;
+}
+
 /*
  * Could mech honour rule on this kind of target, kernel aside? 0, or
  * -EOPNOTSUPP with err saying why not.
@@ -141,9 +147,18 @@ static int mech_can(enum fl_mechanism mech, const struct fl_rule *rule, bool lau
 			      name);
 	switch (mech) {
 	case FL_MECH_SEND_SIGNAL:
-		if (rule->action == FL_ACTION_SIGNAL)
-			return 0;
-		break;
+		if (rule->action != FL_ACTION_SIGNAL)
+			break;
+		/*
+		 * A stop signal is not a crash: the process would stay stopped
+		 * with nothing that continues it. pause= records the stop
+		 * before it happens and always continues the process.
+		 */
+		if (is_stop_signal(rule->arg.signal))
+			return refuse(err, -EOPNOTSUPP,
+				      "signal=%s stops the process with nothing to continue it; use pause=DUR (stops it at the call and continues it after DUR, even if faultline dies)",
+				      fl_signal_name(rule->arg.signal) ?: "?");
+		return 0;
 	case FL_MECH_SIGSTOP:
 		if (rule->action == FL_ACTION_PAUSE || rule->action == FL_ACTION_DELAY)
 			return 0;

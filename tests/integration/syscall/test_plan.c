@@ -91,18 +91,46 @@ static void test_running_targets_delay_spins_short_and_stops_long(void **state)
 	(void)state;
 	if (!setup_ok())
 		skip();
-	assert_int_equal(PLAN1("write:delay=20ms", &running, -1, &p, msg), 0);
+	assert_int_equal(PLAN1("write:delay=1ms", &running, -1, &p, msg), 0);
 	assert_int_equal(p.mech[0], works(FL_MECH_BPF_LOOP_DELAY) ? FL_MECH_BPF_LOOP_DELAY
 								 : FL_MECH_SIGSTOP);
 	assert_int_equal(PLAN1("write:delay=2s", &running, -1, &p, msg), 0);
 	assert_int_equal(p.mech[0], FL_MECH_SIGSTOP);
 	assert_int_equal(PLAN1("write:delay=2s", &running, FL_MECH_BPF_LOOP_DELAY, &p, msg),
 			 -EOPNOTSUPP);
-	assert_non_null(strstr(msg, "100ms"));
+	assert_non_null(strstr(msg, "2ms"));
 	assert_int_equal(PLAN1("fsync:pause=1s", &running, -1, &p, msg), 0);
 	assert_int_equal(p.mech[0], FL_MECH_SIGSTOP);
 	assert_int_equal(PLAN1("fsync:signal=SIGKILL", &running, -1, &p, msg), 0);
 	assert_int_equal(p.mech[0], FL_MECH_SEND_SIGNAL);
+}
+
+/*
+ * A stop signal as a crash point would leave the process stopped with
+ * nothing to continue it: refused, naming pause=, for running and
+ * launched targets alike.
+ */
+static void test_stop_signals_as_crash_points_are_refused_for_pause(void **state)
+{
+	static const char *const stops[] = {
+		"fsync:signal=SIGSTOP:when=5", "fsync:signal=SIGTSTP", "write:signal=SIGTTOU",
+		"fsync:signal=19",
+	};
+	struct fl_syscall_plan p;
+	char msg[400];
+
+	(void)state;
+	if (!setup_ok())
+		skip();
+	for (size_t i = 0; i < sizeof(stops) / sizeof(stops[0]); i++) {
+		assert_int_equal(PLAN1(stops[i], &running, -1, &p, msg), -EOPNOTSUPP);
+		assert_non_null(strstr(msg, "pause="));
+		assert_int_equal(PLAN1(stops[i], &launched, -1, &p, msg), -EOPNOTSUPP);
+		assert_int_equal(PLAN1(stops[i], &running, FL_MECH_SEND_SIGNAL, &p, msg),
+				 -EOPNOTSUPP);
+	}
+	assert_int_equal(PLAN1("fsync:signal=SIGKILL", &running, -1, &p, msg), 0);
+	assert_int_equal(PLAN1("fsync:pause=1s", &running, -1, &p, msg), 0);
 }
 
 static void test_running_targets_errors_follow_the_errno_ladder(void **state)
@@ -186,6 +214,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_launched_commands_use_seccomp_unless_all_rules_are_crash_points),
 		cmocka_unit_test(test_running_targets_delay_spins_short_and_stops_long),
+		cmocka_unit_test(test_stop_signals_as_crash_points_are_refused_for_pause),
 		cmocka_unit_test(test_running_targets_errors_follow_the_errno_ladder),
 		cmocka_unit_test(test_refusals_name_what_would_work),
 		cmocka_unit_test(test_rules_sharing_a_syscall_across_hooks_are_refused),
