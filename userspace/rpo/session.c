@@ -183,7 +183,7 @@ static void judge(struct rpo_trial *t)
 static int bring_up(struct rpo_trial *t, const char *cmd, bool restart)
 {
 	const char *phase = restart ? "restart" : "start";
-	uint64_t spawn_ns = fl_rpo_now_ns();
+	uint64_t spawn_ns;
 	char why[256] = "";
 	int err;
 
@@ -191,6 +191,8 @@ static int bring_up(struct rpo_trial *t, const char *cmd, bool restart)
 	if (t->svc.builtin && fl_rpo_service_gone(&t->svc))
 		fl_workload_stopped(t->w);
 	fl_rpo_service_release(&t->svc);
+	/* After the old group is removed: that wait is faultline's, not the service's. */
+	spawn_ns = fl_rpo_now_ns();
 	err = fl_rpo_service_start(&t->svc, t->st, t->w, cmd, t->cfg->service_log,
 				   t->cgroup_procs[0] ? t->cgroup_procs : NULL, why, sizeof(why));
 	if (err) {
