@@ -74,7 +74,7 @@ FUZZ_BINS  := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRCS))
 LIBA  = $(BUILD)/lib/libfaultline.a
 LIBSO = $(BUILD)/lib/libfaultline.so
 
-.PHONY: all check check-unit check-integration check-vm demo fuzz install clean deps bench deb FORCE
+.PHONY: all check check-unit check-integration check-vm demo fuzz install clean deps bench deb soak FORCE
 .DELETE_ON_ERROR:
 # Keep skeletons, BPF objects and helper objects: as intermediates make would
 # delete them after each run, and the next run would rebuild everything.
@@ -194,6 +194,12 @@ fuzz: $(FUZZ_BINS)
 ifeq ($(shell id -u),0)
 demo: deps all
 	$(Q)./tools/demo.sh $(BUILD)
+
+# faultfs under the rename-over pattern of 8 processes for SOAK_TIME seconds:
+# descriptors and disk use must stay bounded (make check runs it for 10 s).
+SOAK_TIME ?= 300
+soak: all $(BUILD)/tests/integration/fusefs/test_soak
+	$(Q)SOAK_TIME=$(SOAK_TIME) BUILD=$(BUILD) ./tests/run.sh $(BUILD)/tests/integration/fusefs/test_soak
 
 bench: deps all
 	$(Q)./tools/bench.sh $(BUILD)
