@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -361,6 +362,15 @@ static int run_status(struct fs_opts *o)
 	return 0;
 }
 
+/*
+ * Ctrl-C (or SIGTERM) is how a follower is meant to stop, so it ends like a
+ * finished stream: exit 0. Every line was flushed when it was printed.
+ */
+static void follow_stopped(int sig)
+{
+	_exit(0);
+}
+
 static int run_log(struct fs_opts *o)
 {
 	uint64_t since = 1;
@@ -390,6 +400,10 @@ static int run_log(struct fs_opts *o)
 		fl_cli_error("fs log: %s: %s", o->mnt,
 			     json_string_value(json_object_get(first, "error")) ?: "refused");
 		goto out;
+	}
+	if (o->follow) {
+		signal(SIGINT, follow_stopped);
+		signal(SIGTERM, follow_stopped);
 	}
 	/* Lines are JSON already: passed through as they come, for both outputs. */
 	for (;;) {
@@ -462,7 +476,8 @@ static const struct subcommand subs[] = {
 	  "Print the write log as JSON lines.",
 	  "\nEvery write, fsync and metadata operation, every injected fault and power\n"
 	  "cut, with seq, time, path, offset, length and crc32 of the data.\n"
-	  "\n  -f, --follow   keep printing new entries as they come (until interrupted)\n"
+	  "\n  -f, --follow   keep printing new entries as they come, until Ctrl-C\n"
+	  "                 (or SIGTERM) ends it with exit status 0\n"
 	  "  --since=SEQ    start at entry SEQ (default 1)\n", fs_opts_log },
 };
 
