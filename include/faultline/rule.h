@@ -110,6 +110,14 @@ struct fl_rule_error {
 int fl_rule_parse(const char *text, struct fl_rule *ret, struct fl_rule_error *err);
 
 /*
+ * A rule text as an error message may echo it: cut to fit len (ending in
+ * "..." when cut), with every byte outside printable ASCII and every
+ * backslash escaped as \xNN, so a 100 KB argument or raw binary never
+ * reaches the terminal. Returns buf (len must be at least 8).
+ */
+const char *fl_rule_excerpt(const char *text, char *buf, size_t len);
+
+/*
  * Check that a parsed rule makes sense in a domain: known op names (syscall
  * names for FL_DOMAIN_SYSCALL), allowed actions and selectors. Same error
  * reporting as fl_rule_parse.

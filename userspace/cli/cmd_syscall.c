@@ -192,10 +192,16 @@ static int set_value(struct sc_opts *o, const char *name, const char *val)
 				   val);
 		o->mechanism = (int)m;
 	} else if (!strcmp(name, "seed")) {
+		bool digit = *val >= '0' && *val <= '9';
+		char excerpt[40];
+
+		/* strtoull would take "-1" (and " 1", "+1") and wrap it to 2^64-1. */
 		errno = 0;
-		o->seed = strtoull(val, &end, 0);
-		if (errno || *end || !*val)
-			return bad("syscall: --seed: '%s' is not a number", val);
+		if (digit)
+			o->seed = strtoull(val, &end, 0);
+		if (!digit || errno || *end)
+			return bad("syscall: --seed: '%s' is not a number from 0 to 2^64-1",
+				   fl_rule_excerpt(val, excerpt, sizeof(excerpt)));
 		o->have_seed = true;
 	}
 	return 0;
@@ -267,8 +273,12 @@ static int parse_args(int argc, char **argv, const struct fl_cli *cli, struct sc
 	return 0;
 }
 
+/* Rule texts in messages are cut and escaped: an argument may be 100 KB of anything. */
+#define SC_EXCERPT_LEN 96
+
 static int parse_rules(const struct sc_opts *o, struct fl_rule *rules)
 {
+	char excerpt[SC_EXCERPT_LEN];
 	struct fl_rule_error err;
 
 	for (size_t i = 0; i < o->n_rules; i++) {
@@ -276,7 +286,9 @@ static int parse_rules(const struct sc_opts *o, struct fl_rule *rules)
 		if (fl_rule_parse(o->rule_text[i], &rules[i], &err) ||
 		    fl_rule_check_domain(&rules[i], FL_DOMAIN_SYSCALL, &err)) {
 			/* "RULE: MESSAGE"; the message names the column already. */
-			fl_cli_error("%s: %s", o->rule_text[i], err.message);
+			fl_cli_error("%s: %s",
+				     fl_rule_excerpt(o->rule_text[i], excerpt, sizeof(excerpt)),
+				     err.message);
 			return -EINVAL;
 		}
 		if (o->have_seed && !(rules[i].keys & FL_KEY_SEED)) {
@@ -349,16 +361,29 @@ uint64_t sc_now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
+static void stop_signals(sigset_t *mask)
+{
+	sigemptyset(mask);
+	sigaddset(mask, SIGCHLD);
+	sigaddset(mask, SIGINT);
+	sigaddset(mask, SIGTERM);
+	sigaddset(mask, SIGHUP);
+}
+
+int sc_signals_block(sigset_t *oldmask)
+{
+	sigset_t mask;
+
+	stop_signals(&mask);
+	return sigprocmask(SIG_BLOCK, &mask, oldmask) ? -errno : 0;
+}
+
 int sc_signals_open(sigset_t *oldmask)
 {
 	sigset_t mask;
 	int fd;
 
-	sigemptyset(&mask);
-	sigaddset(&mask, SIGCHLD);
-	sigaddset(&mask, SIGINT);
-	sigaddset(&mask, SIGTERM);
-	sigaddset(&mask, SIGHUP);
+	stop_signals(&mask);
 	if (sigprocmask(SIG_BLOCK, &mask, oldmask))
 		return -errno;
 	fd = signalfd(-1, &mask, SFD_CLOEXEC);
@@ -403,7 +428,7 @@ static void rule_text(const struct sc_opts *o, const struct fl_rule *rules, size
 		      char *buf, size_t len)
 {
 	if (fl_rule_format(&rules[i], buf, len) < 0)
-		snprintf(buf, len, "%s", o->rule_text[i]);
+		fl_rule_excerpt(o->rule_text[i], buf, len);
 }
 
 static void print_summary(const struct sc_opts *o, const struct fl_rule *rules,
@@ -467,13 +492,16 @@ static int plan_rules(const struct sc_opts *o, const struct fl_rule *rules,
 		.launched = o->cmd != NULL,
 	};
 	struct fl_rule_error err = { 0 };
+	char excerpt[SC_EXCERPT_LEN];
 	int bad_rule, e;
 
 	e = fl_syscall_plan(rules, o->n_rules, &t, o->mechanism, plan, &bad_rule, &err);
 	if (!e)
 		return 0;
 	if (bad_rule >= 0)
-		fl_cli_error("%s: %s", o->rule_text[bad_rule], err.message);
+		fl_cli_error("%s: %s",
+			     fl_rule_excerpt(o->rule_text[bad_rule], excerpt, sizeof(excerpt)),
+			     err.message);
 	else
 		fl_cli_error("%s", err.message);
 	return e;
@@ -488,6 +516,17 @@ int cmd_syscall(int argc, char **argv, const struct fl_cli *cli)
 	struct sc_result res = { 0 };
 	int ret, err;
 
+	/*
+	 * First of all: a SIGTERM while the rules are probed and loaded used to
+	 * kill faultline by its default action (exit 143, no summary). Blocked,
+	 * it waits on the runner's signalfd. Not unblocked on return either: a
+	 * second signal still pending then would kill us before the summary.
+	 */
+	err = sc_signals_block(&o.orig_mask);
+	if (err) {
+		fl_cli_error("cannot set up signal handling: %s", strerror(-err));
+		return SC_EXIT_INTERNAL;
+	}
 	err = parse_args(argc, argv, cli, &o);
 	if (err) {
 		ret = err > 0 ? 0 : SC_EXIT_USAGE;

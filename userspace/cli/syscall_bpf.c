@@ -161,7 +161,7 @@ int sc_run_bpf(const struct sc_opts *o, const struct fl_rule *rules,
 		goto out;
 	}
 	if (!running) {
-		err = launch(s, o->cmd, &oldmask, &res->pid);
+		err = launch(s, o->cmd, &o->orig_mask, &res->pid);
 		if (err) {
 			fl_cli_error("cannot start '%s': %s", o->cmd[0], strerror(-err));
 			goto out;

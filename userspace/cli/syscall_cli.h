@@ -39,6 +39,7 @@ struct sc_opts {
 	int mechanism;            /* forced, or -1 */
 	bool have_seed;
 	uint64_t seed;
+	sigset_t orig_mask;       /* the mask faultline started with, for CMD */
 };
 
 /* What one run produced, for the summary. */
@@ -76,7 +77,15 @@ enum sc_signal {
 /* Read one signal; *ret_from_tty: sent by the kernel (a terminal's ^C). */
 enum sc_signal sc_signal_read(int sfd, struct sc_result *res, bool *ret_from_tty);
 
-/* Blocks SIGCHLD, SIGINT, SIGTERM, SIGHUP; returns a signalfd or -errno. */
+/*
+ * Block SIGCHLD, SIGINT, SIGTERM and SIGHUP (oldmask: the mask before).
+ * cmd_syscall does it first thing, so that a signal during the slow
+ * start (probing, loading) waits for the runner instead of killing
+ * faultline with its default action, and never unblocks them: a second
+ * signal pending at the end must not cost the summary.
+ */
+int sc_signals_block(sigset_t *oldmask);
+/* Blocks them (if not yet) and returns a signalfd for them, or -errno. */
 int sc_signals_open(sigset_t *oldmask);
 uint64_t sc_now_ns(void);
 

@@ -76,6 +76,34 @@ const char *fl_rule_quote(const char *s, size_t n, char *out, size_t len)
 	return out;
 }
 
+const char *fl_rule_excerpt(const char *text, char *buf, size_t len)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t o = 0;
+
+	for (const unsigned char *c = (const unsigned char *)text; *c; c++) {
+		bool plain = *c >= 0x20 && *c < 0x7f && *c != '\\';
+		size_t need = plain ? 1 : 4;
+
+		/* Keep room for "..." unless this is the last byte. */
+		if (o + need + (c[1] ? 3 : 0) >= len) {
+			memcpy(buf + o, "...", 3);
+			o += 3;
+			break;
+		}
+		if (plain) {
+			buf[o++] = (char)*c;
+		} else {
+			buf[o++] = '\\';
+			buf[o++] = 'x';
+			buf[o++] = hex[*c >> 4];
+			buf[o++] = hex[*c & 15];
+		}
+	}
+	buf[o] = '\0';
+	return buf;
+}
+
 unsigned fl_edit_distance(const char *a, size_t na, const char *b,
 			  unsigned cap)
 {

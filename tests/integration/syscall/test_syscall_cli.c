@@ -1264,6 +1264,34 @@ static void refused_on_pid(const struct fl_fixture *fx, const char *mech, const 
 	fl_cli_free(t);
 }
 
+/* A negative --seed is refused, not wrapped to 2^64-1. */
+static void test_negative_seed_is_refused(void **state)
+{
+	refused_on_pid(*state, NULL, "--seed=-1", "--seed: '-1' is not a number");
+}
+
+/* A 100 KB rule with binary bytes in it is echoed cut and escaped. */
+static void test_errors_echo_a_huge_binary_rule_cut_and_escaped(void **state)
+{
+	static char rule[100 * 1024];
+	struct fl_cli_result r;
+
+	(void)state;
+	if (!require_cli())
+		skip();
+	memset(rule, 'a', sizeof(rule) - 1);
+	memcpy(rule, "fsync:error=E\x01\xff", 15);
+	fl_run(&r, "syscall", rule, "--pid", "1", NULL);
+	print_message("  %s", r.err);
+	assert_int_equal(r.code, 2);
+	assert_true(strlen(r.err) < 400);
+	assert_non_null(strstr(r.err, "fsync:error=E\\x01\\xffaaa"));
+	assert_non_null(strstr(r.err, "...:"));
+	for (const char *c = r.err; *c; c++)
+		assert_true(*c == '\n' || (*c >= 0x20 && *c < 0x7f));
+	fl_cli_result_free(&r);
+}
+
 static void test_pid_error_on_fsync_is_refused_and_launching_is_suggested(void **state)
 {
 	/* error= on fsync needs an LSM or fmod_ret hook, refused by this kernel. */
@@ -1399,6 +1427,8 @@ int main(void)
 		T(test_running_mode_ends_on_sigint_and_leaves_the_target_running),
 		T(test_pid_error_on_fsync_is_refused_and_launching_is_suggested),
 		T(test_pid_long_delay_stops_the_process_with_sigstop),
+		T(test_negative_seed_is_refused),
+		T(test_errors_echo_a_huge_binary_rule_cut_and_escaped),
 		T(test_pid_long_delay_forced_to_spin_is_refused),
 		T(test_pid_retval_is_refused),
 		T(test_pid_path_selector_is_refused),

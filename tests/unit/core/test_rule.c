@@ -212,6 +212,28 @@ static void test_unprintable_bytes_are_not_echoed_raw(void **state)
 		       "unknown errno 'E?\?' at column 13", 13);
 }
 
+/* What a CLI echoes of a rule: cut to its buffer, bytes escaped, never raw. */
+static void test_rule_excerpts_are_cut_and_escaped(void **state)
+{
+	static char big[100 * 1024];
+	char buf[32];
+
+	(void)state;
+	assert_string_equal(fl_rule_excerpt("fsync:error=EIO", buf, sizeof(buf)),
+			    "fsync:error=EIO");
+	assert_string_equal(fl_rule_excerpt("a\x01\xff\\b\n", buf, sizeof(buf)),
+			    "a\\x01\\xff\\x5cb\\x0a");
+	memset(big, 'a', sizeof(big) - 1);
+	fl_rule_excerpt(big, buf, sizeof(buf));
+	assert_int_equal(strlen(buf), sizeof(buf) - 1);
+	assert_string_equal(buf + sizeof(buf) - 4, "...");
+	/* An escape is never cut in half. */
+	memset(big, 1, 40);
+	fl_rule_excerpt(big, buf, sizeof(buf));
+	assert_int_equal(strlen(buf), 7 * 4 + 3);
+	assert_string_equal(buf + 28, "...");
+}
+
 /* --- actions ------------------------------------------------------------------ */
 
 static void test_error_accepts_name_or_number(void **state)
@@ -622,6 +644,7 @@ int main(void)
 		cmocka_unit_test(test_value_presence_matches_the_key),
 		cmocka_unit_test(test_overlong_rule_is_refused),
 		cmocka_unit_test(test_unprintable_bytes_are_not_echoed_raw),
+		cmocka_unit_test(test_rule_excerpts_are_cut_and_escaped),
 		cmocka_unit_test(test_error_accepts_name_or_number),
 		cmocka_unit_test(test_retval_is_signed_64_bit),
 		cmocka_unit_test(test_delay_with_and_without_jitter),
