@@ -14,6 +14,12 @@
 #                  same loop), strace --inject and strace --seccomp-bpf
 #                  (a shorter loop: strace is ~100x slower per call)
 #   (e) faultline probe wall time
+#   (f) stalls     a bystander's fsync loop (calls made, slowest call) while
+#                  another process's fsyncs are delayed: natively (no rule),
+#                  by the in-kernel spin at its cap (delay=2ms, bpf-loop-delay,
+#                  on every call) and by delay=100ms (SIGSTOP/SIGCONT). A
+#                  spin cannot be preempted, so it is capped where a
+#                  bystander waits no longer than behind any busy process
 #
 # Each round runs native, armed, native, target, native, seccomp, native,
 # fiu-run, native: every measured run is compared with the mean of the
@@ -297,6 +303,47 @@ for ((r = 1; r <= reps; r++)); do
 	fi
 	probe+=("$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", (b - a) / 1e6 }')")
 done
+# (f) One window of FL_BENCH_STALL_S seconds: the bystander's fsync count and
+# slowest call (us) while a target fsyncs in a loop, under RULE or none ("-").
+stall_s=${FL_BENCH_STALL_S:-3}
+stall_run() {
+	local rule=$1 tp fp= out
+	"$build/targets/fl-errno-seq" fsync 1000000000 "$tmp/stall-t" >/dev/null &
+	tp=$!
+	if [[ $rule != - ]]; then
+		"$faultline" syscall --json --for "$((stall_s + 2))s" "$rule" --pid "$tp" \
+			>"$tmp/stall-fl.out" 2>/dev/null &
+		fp=$!
+		sleep 0.5
+	fi
+	timeout "${stall_s}s" "$build/targets/fl-errno-seq" -t fsync 1000000000 "$tmp/stall-b" \
+		>"$tmp/stall-b.out"
+	kill "$tp" 2>/dev/null
+	wait "$tp" 2>/dev/null
+	[[ -n $fp ]] && wait "$fp" 2>/dev/null
+	out=$(awk '{ n++; if ($3 > m) m = $3 } END { printf "%d %d", n, m }' "$tmp/stall-b.out")
+	if [[ -n $fp ]] && ! grep -q '"injected":[1-9]' "$tmp/stall-fl.out"; then
+		note "bench (f): '$rule' injected nothing: $(tail -c 300 "$tmp/stall-fl.out")"
+	fi
+	printf '%s\n' "$out"
+}
+stall_nat=() stall_spin=() stall_stop=() stall_nat_max=() stall_spin_max=() stall_stop_max=()
+note "bench (f): bystander fsync stalls, $stall_s s windows"
+for ((r = 1; r <= 3; r++)); do
+	read -r c m < <(stall_run -); stall_nat+=("$c"); stall_nat_max+=("$m")
+	read -r c m < <(stall_run 'fsync:delay=2ms'); stall_spin+=("$c"); stall_spin_max+=("$m")
+	read -r c m < <(stall_run -); stall_nat+=("$c"); stall_nat_max+=("$m")
+	read -r c m < <(stall_run 'fsync:delay=100ms'); stall_stop+=("$c"); stall_stop_max+=("$m")
+done
+m_stall_nat=$(median "${stall_nat[@]}")
+m_stall_spin=$(median "${stall_spin[@]}")
+m_stall_stop=$(median "${stall_stop[@]}")
+r_stall_spin=$(awk -v a="$m_stall_spin" -v b="$m_stall_nat" 'BEGIN { printf "%.3f", b ? a / b : 0 }')
+r_stall_stop=$(awk -v a="$m_stall_stop" -v b="$m_stall_nat" 'BEGIN { printf "%.3f", b ? a / b : 0 }')
+mx_stall_nat=$(median "${stall_nat_max[@]}")
+mx_stall_spin=$(median "${stall_spin_max[@]}")
+mx_stall_stop=$(median "${stall_stop_max[@]}")
+
 bench_s=$(awk -v a="$bench_start" -v b="$(date +%s%N)" 'BEGIN { printf "%.1f", (b - a) / 1e9 }')
 load_end=$(cut -d' ' -f1-3 /proc/loadavg)
 
@@ -416,7 +463,13 @@ mean of the native runs around it; vs_* = median ns per iteration / the referenc
 	fi
 	printf '  "target_summary_check": %s,\n' "$(json_str "$target_check")"
 	printf '  "seccomp_summary_check": %s,\n' "$(json_str "$seccomp_check")"
-	printf '  "probe_wall_ms": {"median": %s, "runs": %s}\n}\n' "$m_probe" "$(list "${probe[@]}")"
+	printf '  "probe_wall_ms": {"median": %s, "runs": %s},\n' "$m_probe" "$(list "${probe[@]}")"
+	printf '  "bystander_stalls": {"window_s": %s, "native_calls": %s, "native_max_us": %s,\n' \
+		"$stall_s" "$m_stall_nat" "$mx_stall_nat"
+	printf '    "spin_2ms": {"calls": %s, "ratio": %s, "max_us": %s, "runs": %s},\n' \
+		"$m_stall_spin" "$r_stall_spin" "$mx_stall_spin" "$(list "${stall_spin[@]}")"
+	printf '    "sigstop_100ms": {"calls": %s, "ratio": %s, "max_us": %s, "runs": %s}}\n}\n' \
+		"$m_stall_stop" "$r_stall_stop" "$mx_stall_stop" "$(list "${stall_stop[@]}")"
 	exit 0
 fi
 
@@ -454,6 +507,12 @@ trow "(d) strace --inject, N=$tracer_iters" "$m_st" "$r_st" "1.000" "$(vs "$m_st
 trow "(d) strace -f --seccomp-bpf, N=$tracer_iters" "$m_st_sec" "$r_st_sec" \
 	"$(vs "$m_st_sec" "$m_st")" "$(vs "$m_st_sec" "$m_fiu")" "reference"
 printf '  %-46s %9s ms\n' "(e) faultline probe, wall time" "$m_probe"
+printf '  %-46s %9s calls, slowest %s us\n' "(f) bystander fsyncs in ${stall_s} s, native" \
+	"$m_stall_nat" "$mx_stall_nat"
+printf '  %-46s %9s calls (%sx native), slowest %s us\n' \
+	"(f) ... target spins delay=2ms each fsync" "$m_stall_spin" "$r_stall_spin" "$mx_stall_spin"
+printf '  %-46s %9s calls (%sx native), slowest %s us\n' \
+	"(f) ... target delay=100ms (sigstop)" "$m_stall_stop" "$r_stall_stop" "$mx_stall_stop"
 printf '\n'
 printf '  seccomp path: %sx cheaper than strace --inject, %sx cheaper than strace --seccomp-bpf\n' \
 	"$cheaper_st" "$cheaper_st_sec"
