@@ -477,7 +477,7 @@ printf '\nfaultline bench: fl-open-loop (open + close of /dev/null), %d interlea
 printf '  kernel       %s\n' "$kernel"
 printf '  cpu          %s x %s\n' "$ncpu" "$cpu"
 printf '  load average %s at start, %s at end\n' "$load_start" "$load_end"
-printf '  busy now     %s\n' "${busy:-none (no other process used 25%% of a CPU or more)}"
+printf '  busy now     %s\n' "${busy:-none (no other process used 25% of a CPU or more)}"
 printf '  spectre_v2   %s\n\n' "$spectre"
 
 trow() {

@@ -109,6 +109,7 @@ static __attribute__((noreturn)) void child(int sock, pid_t parent, const struct
 	char byte = 0;
 	struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
 	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
+	sigset_t mask;
 	int lfd;
 
 	setpgid(0, 0);
@@ -125,6 +126,13 @@ static __attribute__((noreturn)) void child(int sock, pid_t parent, const struct
 	/* The go-ahead: the parent holds the listener now. */
 	if (recvmsg(sock, &mh, FL_SC_HANDSHAKE_FLAGS) != 1 || byte != GO)
 		_exit(127);
+	/*
+	 * The supervisor blocks the signals it reads through signalfd, and a
+	 * fork inherits that mask: the command must start with none blocked,
+	 * or a forwarded SIGTERM (or the user's Ctrl-C) would never reach it.
+	 */
+	sigemptyset(&mask);
+	sigprocmask(SIG_SETMASK, &mask, NULL);
 	/* sock and lfd are O_CLOEXEC: the command sees neither. */
 	execve(path, argv, environ);
 	/* sock is still open only if execve failed: tell the parent why. */

@@ -26,6 +26,7 @@
 #include <bpf/libbpf.h>
 
 #include <faultline/cgroup.h>
+#include <faultline/kernfs.h>
 #include <faultline/state.h>
 #include <faultline/syscall.h>
 #include "syscall_priv.h"
@@ -245,7 +246,7 @@ static int pin_stopped(struct fl_syscall_session *s)
 	struct statfs sfs;
 	int err;
 
-	/* TODO(core): fl_kernfs_ensure(FL_KERNFS_BPFFS) here once core has it. */
+	fl_kernfs_ensure(FL_KERNFS_BPFFS, NULL);
 	if (statfs(FL_SC_BPFFS, &sfs) < 0 || sfs.f_type != BPF_FS_MAGIC)
 		return -ENOMEDIUM;
 	name = name ? name + 1 : dir;

@@ -21,10 +21,7 @@
 #include <sys/stat.h>
 #include <netinet/in.h>
 #include <arpa/inet.h>
-#include <sys/mount.h>
-#include <sys/vfs.h>
 #include <unistd.h>
-#include <linux/magic.h>
 #include <cmocka.h>
 
 #include <jansson.h>
@@ -46,21 +43,6 @@ static int setup(void **state)
 	return fl_cli_setup_session(state);
 }
 
-/*
- * pause= and long delays pin a map in bpffs. Until core mounts bpffs
- * itself (fl_kernfs_ensure), mount it here when it is missing; it is left
- * mounted, as systemd would.
- */
-static void ensure_bpffs(void)
-{
-	struct statfs sfs;
-
-	if (statfs("/sys/fs/bpf", &sfs) == 0 && sfs.f_type == BPF_FS_MAGIC)
-		return;
-	if (mount("bpf", "/sys/fs/bpf", "bpf", 0, "mode=0700") < 0)
-		print_message("note: cannot mount bpffs: %s\n", strerror(errno));
-}
-
 static bool require_cli(void)
 {
 	if (!fl_test_require_root())
@@ -69,7 +51,6 @@ static bool require_cli(void)
 		print_message("skip: %s or %s is not built (run make)\n", bin_fl, bin_seq);
 		return false;
 	}
-	ensure_bpffs();
 	return true;
 }
 

@@ -145,12 +145,43 @@ static void test_two_sigterms_once_armed_still_print_the_summary(void **state)
 	fl_cli_free(t);
 }
 
+/*
+ * A launched command starts with no signal blocked, whichever runner
+ * launches it: faultline blocks the signals it reads, and a fork inherits
+ * that mask, which would leave the command deaf to SIGTERM and Ctrl-C.
+ */
+static void assert_launched_with_no_signal_blocked(const char *rule)
+{
+	char *argv[] = { bin_fl, "syscall", (char *)rule, "--", "grep", "^SigBlk:",
+			 "/proc/self/status", NULL };
+	struct fl_cli_result r;
+
+	fl_cli_run(argv, 20000, &r);
+	if (r.code != 0)
+		print_message("exit %d\nstdout: %s\nstderr: %s\n", r.code, r.out, r.err);
+	assert_int_equal(r.code, 0);
+	assert_non_null(strstr(r.out, "SigBlk:\t0000000000000000"));
+	fl_cli_result_free(&r);
+}
+
+static void test_launched_commands_start_with_no_signal_blocked(void **state)
+{
+	(void)state;
+	if (!require_cli())
+		skip();
+	/* seccomp-notify */
+	assert_launched_with_no_signal_blocked("fsync:error=EIO:when=1000");
+	/* a crash point: the BPF runner */
+	assert_launched_with_no_signal_blocked("fsync:signal=SIGKILL:when=1000");
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, fl_cli_teardown_session)
 	const struct CMUnitTest tests[] = {
 		T(test_sigterm_during_the_start_still_prints_the_summary),
 		T(test_two_sigterms_once_armed_still_print_the_summary),
+		T(test_launched_commands_start_with_no_signal_blocked),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
