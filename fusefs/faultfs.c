@@ -387,6 +387,15 @@ int main(int argc, char **argv)
 	mounted = true;
 	if (fuse_daemonize(opts.foreground))
 		goto out;
+	/* Before any thread: a killed faultfs must not leave its mount (guardian.c). */
+	if (!cfg.no_auto_unmount) {
+		err = ffs_guardian_start(mnt_real);
+		if (err) {
+			fprintf(stderr, "faultfs: cannot start the unmount guardian for '%s': %s\n",
+				mnt_real, strerror(-err));
+			goto out;
+		}
+	}
 	/*
 	 * Threads start after daemonizing: they would not survive the fork. It gets
 	 * the canonical path computed before the mount: until the loop runs,

@@ -74,6 +74,13 @@ int ffs_powercut(struct ffs *fs, const struct ffs_powercut_opts *opts, bool stay
 int ffs_resume(struct ffs *fs);
 
 /* inode.c */
+/*
+ * Fork the unmount guardian of the faultfs mount at mnt (an absolute path,
+ * mounted by this process): once this process is gone, it detaches the
+ * mount if it is still there (guardian.c).
+ */
+int ffs_guardian_start(const char *mnt);
+
 int ffs_init(struct ffs *fs, const char *backing);
 void ffs_destroy(struct ffs *fs);
 struct ffs_inode *ffs_inode(fuse_req_t req, fuse_ino_t ino);

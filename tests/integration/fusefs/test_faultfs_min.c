@@ -20,6 +20,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "helpers/cli_run.h"
 #include "helpers/faultfs_mount.h"
 #include "helpers/fixtures.h"
 
@@ -111,9 +112,33 @@ static void test_passthrough_ops_land_in_backing_and_unmount_is_clean(void **sta
 	assert_file(b, "old\n");
 }
 
+/*
+ * Why a mount outlived its daemon: who still holds /dev/fuse, and where
+ * each fusermount3 (the auto_unmount helper) is waiting.
+ */
+static void explain_stale_mount(const char *mnt)
+{
+	char cmd[PATH_MAX + 512];
+
+	snprintf(cmd, sizeof(cmd),
+		 "grep ' %s ' /proc/self/mountinfo; "
+		 "for p in /proc/[0-9]*; do "
+		 "  c=$(cat $p/comm 2>/dev/null); "
+		 "  f=$(ls -l $p/fd 2>/dev/null | grep -c /dev/fuse); "
+		 "  if [ \"$c\" = fusermount3 ] || [ \"$f\" != 0 ]; then "
+		 "    echo \"pid ${p#/proc/} $c state=$(cut -d' ' -f3 $p/stat) fuse_fds=$f wchan=$(cat $p/wchan)\"; "
+		 "    cat $p/stack 2>/dev/null | head -8; "
+		 "  fi; "
+		 "done", mnt);
+	fflush(NULL);
+	if (system(cmd) != 0)
+		print_message("(diagnostics incomplete)\n");
+}
+
 static void test_sigkilled_faultfs_leaves_no_stale_mount(void **state)
 {
 	struct fl_faultfs_mount *c = *state;
+	bool gone;
 
 	if (!fl_faultfs_require())
 		skip();
@@ -122,7 +147,37 @@ static void test_sigkilled_faultfs_leaves_no_stale_mount(void **state)
 	assert_int_equal(waitpid(c->pid, NULL, 0), c->pid);
 	c->pid = -1;
 	/* auto_unmount: fusermount3 sees the fd close and unmounts (slowly under qemu TCG). */
-	assert_true(fl_faultfs_wait_mounted(c->mnt, false, getenv("FL_VMTEST") ? 20000 : 2000));
+	gone = fl_faultfs_wait_mounted(c->mnt, false, getenv("FL_VMTEST") ? 20000 : 2000);
+	if (!gone)
+		explain_stale_mount(c->mnt);
+	assert_true(gone);
+}
+
+/*
+ * The mount goes with the daemon even without fusermount3's auto_unmount
+ * helper: faultfs's own guardian detaches it (it used to stay, stale).
+ */
+static void test_sigkilled_faultfs_unmounts_without_fusermount_helper(void **state)
+{
+	struct fl_faultfs_mount *c = *state;
+	pid_t helper;
+	bool gone;
+
+	if (!fl_faultfs_require())
+		skip();
+	assert_int_equal(fl_faultfs_start(c, NULL), 0);
+	helper = fl_proc_find_child(c->pid, "fusermount3", 2000);
+	if (helper > 0) {
+		assert_int_equal(kill(helper, SIGKILL), 0);
+		assert_true(fl_proc_wait_state(helper, "Z", 2000));
+	}
+	assert_int_equal(kill(c->pid, SIGKILL), 0);
+	assert_int_equal(waitpid(c->pid, NULL, 0), c->pid);
+	c->pid = -1;
+	gone = fl_faultfs_wait_mounted(c->mnt, false, getenv("FL_VMTEST") ? 20000 : 2000);
+	if (!gone)
+		explain_stale_mount(c->mnt);
+	assert_true(gone);
 }
 
 /* Is a process whose command line names path still running? */
@@ -170,6 +225,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_passthrough_ops_land_in_backing_and_unmount_is_clean,
 						fl_faultfs_setup, fl_faultfs_teardown),
 		cmocka_unit_test_setup_teardown(test_sigkilled_faultfs_leaves_no_stale_mount,
+						fl_faultfs_setup, fl_faultfs_teardown),
+		cmocka_unit_test_setup_teardown(test_sigkilled_faultfs_unmounts_without_fusermount_helper,
 						fl_faultfs_setup, fl_faultfs_teardown),
 		cmocka_unit_test_setup_teardown(test_daemonized_faultfs_exits_after_unmount,
 						fl_faultfs_setup, fl_faultfs_teardown),
