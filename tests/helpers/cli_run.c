@@ -377,6 +377,18 @@ char *fl_cli_strip_json(const char *out)
 	return ret;
 }
 
+bool fl_cli_require(const char *faultline, const char *target)
+{
+	if (!fl_test_require_root())
+		return false;
+	if (access(faultline, X_OK) || access(target, X_OK)) {
+		printf("skip: %s or %s is not built (run make)\n", faultline, target);
+		fflush(stdout);
+		return false;
+	}
+	return true;
+}
+
 int fl_cli_setup_session(void **state)
 {
 	struct fl_fixture *fx;

@@ -82,6 +82,11 @@ char *fl_cli_strip_json(const char *out);
  * stopped, then removes everything.
  */
 int fl_cli_setup_session(void **state);
+/*
+ * Root (with tracefs, bpffs and cgroup2 mounted: fl_test_require_root) and
+ * both binaries built; else prints why and returns false, for skip().
+ */
+bool fl_cli_require(const char *faultline, const char *target);
 int fl_cli_teardown_session(void **state);
 /* $FAULTLINE_RUN_DIR, or /run/faultline. */
 const char *fl_cli_run_dir(void);

@@ -46,14 +46,7 @@ static int setup(void **state)
 
 static bool require_cli(void)
 {
-	/* As root this mounts bpffs when it is missing (fl_kernfs_ensure). */
-	if (!fl_test_require_root())
-		return false;
-	if (access(bin_fl, X_OK) || access(bin_seq, X_OK)) {
-		print_message("skip: %s or %s is not built (run make)\n", bin_fl, bin_seq);
-		return false;
-	}
-	return true;
+	return fl_cli_require(bin_fl, bin_seq);
 }
 
 static uint64_t now_us(void)

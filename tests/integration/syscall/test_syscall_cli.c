@@ -45,13 +45,7 @@ static int setup(void **state)
 
 static bool require_cli(void)
 {
-	if (!fl_test_require_root())
-		return false;
-	if (access(bin_fl, X_OK) || access(bin_seq, X_OK)) {
-		print_message("skip: %s or %s is not built (run make)\n", bin_fl, bin_seq);
-		return false;
-	}
-	return true;
+	return fl_cli_require(bin_fl, bin_seq);
 }
 
 /* ------------------------------------------------------------- helpers */
