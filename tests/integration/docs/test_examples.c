@@ -72,7 +72,7 @@ static const struct {
 	const char *has;
 	const char *why;
 } not_run[] = {
-	{ "mount -t fuse.faultfs", "needs mount.fuse.faultfs in /sbin: 'make install' or the .deb (tests/integration/pkg)" },
+	{ "mount -t fuse.faultfs", "needs the installed mount.fuse.faultfs: tests/integration/pkg/test_deb mounts both documented ways with the package installed" },
 	{ "/etc/fstab", "a line of fstab, not a command" },
 };
 

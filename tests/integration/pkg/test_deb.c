@@ -259,6 +259,25 @@ static void test_install_use_remove(void **state)
 	assert_non_null(strstr(out, "fsync:error=EIO"));
 	free(out);
 
+	/*
+	 * The documented mounts through the installed mount.fuse.faultfs: the
+	 * README's options, and the man page's fstab ones (mount(8)'s nofail
+	 * must not reach faultfs).
+	 */
+	{
+		static const char *const opts[] = { "durability=strict,size=10G,allow_other",
+						    "nofail,allow_other" };
+
+		for (size_t i = 0; i < sizeof(opts) / sizeof(opts[0]); i++) {
+			snprintf(cmd, sizeof(cmd),
+				 "cd %s && mkdir -p b m && mount -t fuse.faultfs $PWD/b $PWD/m -o %s && "
+				 "grep -q \" $PWD/m fuse.faultfs \" /proc/mounts && echo x > m/x && "
+				 "umount $PWD/m && test -f b/x && rm -f b/x",
+				 fx->path, opts[i]);
+			assert_int_equal(sh(cmd, NULL, 30000), 0);
+		}
+	}
+
 	/* Man pages and the completion, as the installed faultline makes it. */
 	assert_int_equal(sh("gzip -t /usr/share/man/man8/faultline.8.gz /usr/share/man/man8/faultfs.8.gz",
 			    NULL, 10000), 0);
