@@ -70,6 +70,8 @@ TOOL_SRCS  := $(wildcard tests/targets/*.c)
 TOOL_BINS  := $(patsubst tests/targets/%.c,$(BUILD)/targets/%,$(TOOL_SRCS))
 FUZZ_SRCS  := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BINS  := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRCS))
+EX_SRCS    := $(wildcard examples/*.c)
+EX_BINS    := $(patsubst examples/%.c,$(BUILD)/examples/%,$(EX_SRCS))
 
 LIBA  = $(BUILD)/lib/libfaultline.a
 LIBSO = $(BUILD)/lib/libfaultline.so
@@ -80,7 +82,7 @@ LIBSO = $(BUILD)/lib/libfaultline.so
 # delete them after each run, and the next run would rebuild everything.
 .SECONDARY:
 
-all: $(BUILD)/faultline $(BUILD)/faultfs $(LIBSO) $(TOOL_BINS)
+all: $(BUILD)/faultline $(BUILD)/faultfs $(LIBSO) $(TOOL_BINS) $(EX_BINS)
 
 deps:
 	$(Q)./tools/install-deps.sh
@@ -134,6 +136,15 @@ $(BUILD)/faultline: $(CLI_OBJS) $(LIBA)
 $(BUILD)/faultfs: $(FS_OBJS) $(LIBA)
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+# examples/ are built as a user of the library would build them: the
+# public headers (<faultline/faultline.h>) and libfaultline, nothing else
+# of the tree. tests/integration/examples runs them.
+EX_CFLAGS = -std=gnu11 $(WARN) -D_GNU_SOURCE -Iinclude $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+$(BUILD)/examples/%: examples/%.c $(LIBA) $(wildcard include/faultline/*.h)
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(EX_CFLAGS) $(LDFLAGS) -o $@ $< $(LIBA) $(LDLIBS)
 
 # Small programs the tests and the demo run as targets.
 $(BUILD)/targets/%: tests/targets/%.c

@@ -246,7 +246,7 @@ static void test_install_use_remove(void **state)
 		FILE *f = fopen(cmd, "w");
 
 		assert_non_null(f);
-		fputs("#include <stdio.h>\n#include <faultline/rule.h>\n"
+		fputs("#include <stdio.h>\n#include <faultline/faultline.h>\n"
 		      "int main(void)\n{\n\tstruct fl_rule r;\n\tchar buf[256];\n"
 		      "\tif (fl_rule_parse(\"fsync:error=EIO:when=3+2\", &r, NULL))\n\t\treturn 1;\n"
 		      "\tfl_rule_format(&r, buf, sizeof(buf));\n\tputs(buf);\n\treturn 0;\n}\n", f);

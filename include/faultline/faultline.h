@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * libfaultline, the whole public API in one include. Each domain also has
+ * its own header, from the bottom room up:
+ *
+ *   core      rule.h (the rule grammar), event.h (injection events),
+ *             state.h (what must be undone, the watchdog, cleanup),
+ *             cgroup.h, kernfs.h (tracefs, bpffs, cgroup2 mounted on demand)
+ *   probe     probe.h: which kernel mechanism works here, per fault type
+ *   syscall   syscall.h, seccomp.h, syscall_abi.h: syscall faults
+ *   fs        fs.h: the faultfs control socket
+ *   workload  workload.h: drive writes into a service and read them back
+ *   rpo       rpo.h, rpo_session.h, timeline.h: RPO/RTO trials
+ *
+ * abi.h is shared with the BPF programs. Link with `pkg-config --libs
+ * faultline`.
+ */
+#ifndef FAULTLINE_FAULTLINE_H
+#define FAULTLINE_FAULTLINE_H
+
+#include <faultline/abi.h>
+#include <faultline/rule.h>
+#include <faultline/event.h>
+#include <faultline/state.h>
+#include <faultline/cgroup.h>
+#include <faultline/kernfs.h>
+#include <faultline/probe.h>
+#include <faultline/syscall_abi.h>
+#include <faultline/syscall.h>
+#include <faultline/seccomp.h>
+#include <faultline/fs.h>
+#include <faultline/workload.h>
+#include <faultline/rpo.h>
+#include <faultline/rpo_session.h>
+#include <faultline/timeline.h>
+
+#endif /* FAULTLINE_FAULTLINE_H */
