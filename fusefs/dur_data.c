@@ -2,7 +2,7 @@
 /*
  * Data operations: each is performed on the backing file after the bytes it
  * destroys were saved to the file's undo file, and leaves a record that
- * the power cut replays backwards (see dur_core.c).
+ * the power cut replays backwards (see dur_engine.c).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -20,8 +20,7 @@
 #define RWF_NOAPPEND 0x00000020
 #endif
 
-#define UNDO_KEEP_BLOCKS (1 << 20)  /* an emptied undo file keeps this much allocated */
-#define SMALL_COPY (16 * 1024)       /* pre-images up to this size are copied on the stack */
+#define SMALL_COPY (16 * 1024)  /* pre-images up to this size are copied on the stack */
 
 static int undo_open(struct ffs_dur *d, struct dur_file *f)
 {
@@ -35,59 +34,6 @@ static int undo_open(struct ffs_dur *d, struct dur_file *f)
 		return -errno;
 	f->undo_size = 0;
 	return 0;
-}
-
-int dur_copy_range(int in, int64_t off, int out, int64_t dst, int64_t len)
-{
-	loff_t ioff = off, ooff = dst;
-	char *buf = NULL;
-	int err = 0;
-
-	while (len > 0) {
-		ssize_t n = copy_file_range(in, &ioff, out, &ooff, (size_t)len, 0);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		len -= n;
-	}
-	if (len <= 0)
-		return 0;
-	/* Not supported here (or a short source): plain reads and writes. */
-	buf = malloc(1 << 20);
-	if (!buf)
-		return -ENOMEM;
-	while (len > 0) {
-		size_t chunk = len > (1 << 20) ? (1 << 20) : (size_t)len;
-		ssize_t n = pread(in, buf, chunk, ioff);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			err = -errno;
-			break;
-		}
-		if (n == 0)
-			memset(buf, 0, chunk), n = (ssize_t)chunk; /* source shrank: zeros */
-		for (ssize_t done = 0; done < n;) {
-			ssize_t w = pwrite(out, buf + done, (size_t)(n - done), ooff + done);
-
-			if (w < 0 && errno == EINTR)
-				continue;
-			if (w <= 0) {
-				err = w < 0 ? -errno : -EIO;
-				goto out;
-			}
-			done += w;
-		}
-		ioff += n;
-		ooff += n;
-		len -= n;
-	}
-out:
-	free(buf);
-	return err;
 }
 
 /* Save [off, off + len) of f to its undo file; ret: where it went. */
@@ -363,45 +309,6 @@ out:
 	return err;
 }
 
-/*
- * The file's volatile records became durable. Lost records stay; what
- * became durable after a lost record stays as a mark, so that the power
- * cut does not restore the lost pre-image over it.
- */
-void dur_file_settle(struct ffs_dur *d, struct dur_file *f)
-{
-	uint64_t min_lost = UINT64_MAX;
-	size_t k = 0;
-	struct stat st;
-
-	for (size_t i = 0; i < f->n; i++)
-		if ((f->recs[i].flags & DUR_LOST) && f->recs[i].seq < min_lost)
-			min_lost = f->recs[i].seq;
-	for (size_t i = 0; i < f->n; i++) {
-		struct dur_rec *r = &f->recs[i];
-
-		if (!(r->flags & DUR_LOST)) {
-			if (r->seq < min_lost)
-				continue;
-			r->flags |= DUR_MARK;
-		}
-		f->recs[k++] = *r;
-	}
-	f->n = k;
-	if (k == 0) {
-		if (f->undo_size > UNDO_KEEP_BLOCKS && f->undo_fd >= 0)
-			ftruncate(f->undo_fd, 0);
-		f->undo_size = 0;
-		if (f->cap > 64) {
-			free(f->recs);
-			f->recs = NULL;
-			f->cap = 0;
-		}
-	}
-	if (!fstat(f->fd, &st))
-		f->durable_size = st.st_size;
-}
-
 int ffs_dur_fsync(struct ffs_dur *d, int fd, bool datasync)
 {
 	struct dur_file *f;
@@ -417,22 +324,6 @@ int ffs_dur_fsync(struct ffs_dur *d, int fd, bool datasync)
 		return err;
 	dur_file_settle(d, f);
 	file_unlock(d, f);
-	return 0;
-}
-
-int ffs_dur_syncfs(struct ffs_dur *d)
-{
-	if (syncfs(d->state_fd))
-		return -errno;
-	pthread_mutex_lock(&d->table_lock);
-	for (size_t b = 0; b < DUR_BUCKETS; b++)
-		for (struct dur_file *f = d->bucket[b]; f; f = f->next) {
-			pthread_mutex_lock(&f->lock);
-			dur_file_settle(d, f);
-			pthread_mutex_unlock(&f->lock);
-		}
-	pthread_mutex_unlock(&d->table_lock);
-	dur_names_settle_all(d);
 	return 0;
 }
 

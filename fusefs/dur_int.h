@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * Internals of the durability engine, shared by dur_*.c. The design and
- * its limits are described at the top of dur_core.c.
+ * its limits are described at the top of dur_engine.c.
  */
 #ifndef FAULTFS_DUR_INT_H
 #define FAULTFS_DUR_INT_H
@@ -143,7 +143,22 @@ static inline uint64_t dur_next_seq(struct ffs_dur *d)
 	return __atomic_add_fetch(&d->seq, 1, __ATOMIC_RELAXED);
 }
 
-/* dur_core.c */
+/*
+ * The layers, bottom first: a file calls only the ones listed before it
+ * (see the top of dur_engine.c).
+ */
+
+/* dur_tree.c: plain filesystem helpers, no engine state. */
+/* Copy len bytes of in at off to out at dst, in the kernel when it can. */
+int dur_copy_range(int in, int64_t off, int out, int64_t dst, int64_t len);
+/* Remove name in dirfd, recursively for a directory. */
+int dur_rm_tree(int dirfd, const char *name);
+/* opendir of dirfd/name (no symlinks); 0 or -errno. */
+int dur_opendir(int dirfd, const char *name, DIR **ret);
+/* Empty a directory given by fd (entries only). */
+int dur_empty_dir(int dirfd);
+
+/* dur_file.c: the file table and its records. */
 /*
  * Find (or with create, start tracking) the inode of fd, taking one
  * reference; st: its fstat. -ENOENT: not tracked and !create.
@@ -158,20 +173,23 @@ int dur_rec_push(struct dur_file *f, const struct dur_rec *r);
 void dur_file_discard(struct ffs_dur *d, struct dur_file *f);
 /* (dev, ino) lost a name for good: if no link is left, forget it at once. */
 void dur_file_gone(struct ffs_dur *d, dev_t dev, ino_t ino);
-/* Remove name in dirfd, recursively for a directory. */
-int dur_rm_tree(int dirfd, const char *name);
-/* Empty a directory given by fd (entries only). */
-/* opendir of dirfd/name (no symlinks); 0 or -errno. */
-int dur_opendir(int dirfd, const char *name, DIR **ret);
-int dur_empty_dir(int dirfd);
-
-/* dur_data.c */
-/* Copy len bytes of in at off to out at dst, in the kernel when it can. */
-int dur_copy_range(int in, int64_t off, int out, int64_t dst, int64_t len);
 /* Make f's volatile records durable (f locked); lost records stay. */
 void dur_file_settle(struct ffs_dur *d, struct dur_file *f);
+/* Every file's volatile records become durable (syncfs). */
+void dur_files_settle_all(struct ffs_dur *d);
+/* Close and forget every file struct (shutdown). */
+void dur_files_free_all(struct ffs_dur *d);
 
-/* dur_names.c */
+/* dur_data.c: the ffs_dur_* data calls of durability.h; nothing internal. */
+
+/* dur_names.c: the name journal. */
+/*
+ * openat(dirfd, name, flags, mode) for ffs_dur_create (flags carry no
+ * O_TRUNC: that is the engine's tracked truncate). In strict mode with
+ * O_CREAT, a create this call made is journalled; ret_created says so.
+ */
+int dur_names_open(struct ffs_dur *d, int dirfd, const char *name, int flags, mode_t mode,
+		   int *ret_fd, bool *ret_created);
 void dur_names_settle_all(struct ffs_dur *d);
 void dur_names_free_all(struct ffs_dur *d);
 size_t dur_names_memory(struct ffs_dur *d, uint64_t *ret_count);

@@ -278,20 +278,16 @@ static void journal_create(struct ffs_dur *d, int dirfd, const char *name)
 	journal(d, &n, dirfd, -1);
 }
 
-int ffs_dur_create(struct ffs_dur *d, int dirfd, const char *name, int flags, mode_t mode,
-		   int *ret_fd)
+int dur_names_open(struct ffs_dur *d, int dirfd, const char *name, int flags, mode_t mode,
+		   int *ret_fd, bool *ret_created)
 {
-	bool trunc = flags & O_TRUNC, created = false;
-	struct stat st;
+	bool created = false;
 	int fd = -1, err = 0;
 
-	flags &= ~O_TRUNC;  /* truncation of existing data is a tracked size change */
-	flags |= O_CLOEXEC;
 	if (!strict(d) || !(flags & O_CREAT)) {
 		fd = openat(dirfd, name, flags, mode);
 		if (fd < 0)
 			return -errno;
-		created = false;
 	} else {
 		pthread_mutex_lock(&d->names_lock);
 		for (int tries = 0; tries < 16 && fd < 0; tries++) {
@@ -314,14 +310,8 @@ int ffs_dur_create(struct ffs_dur *d, int dirfd, const char *name, int flags, mo
 		if (err)
 			return err;
 	}
-	if (trunc && !created && !fstat(fd, &st) && S_ISREG(st.st_mode) && st.st_size > 0) {
-		err = ffs_dur_truncate(d, fd, 0);
-		if (err) {
-			close(fd);
-			return err;
-		}
-	}
 	*ret_fd = fd;
+	*ret_created = created;
 	return 0;
 }
 

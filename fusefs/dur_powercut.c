@@ -3,7 +3,7 @@
  * The power cut: every file's records are replayed newest first. Kept
  * writes (keep=, torn=, marks) protect their bytes from the pre-images of
  * older undone records; the final size is computed first, without I/O, so
- * that nothing beyond it is restored (see dur_core.c).
+ * that nothing beyond it is restored (see dur_engine.c).
  */
 #include <errno.h>
 #include <fcntl.h>
