@@ -10,6 +10,7 @@
 
 #include <stdbool.h>
 #include <faultline/abi.h>
+#include <faultline/mechanism.h>
 
 enum fl_probe_status {
 	FL_PROBE_UNKNOWN = 0, /* not probed yet */
@@ -68,10 +69,8 @@ int fl_probe_mechanism(enum fl_mechanism mech, struct fl_probe_result *ret);
 /* Recompute ret->pick[] from ret->mech[]. Pure: usable on synthetic reports. */
 void fl_probe_pick_all(struct fl_probe_report *report);
 
-const char *fl_mechanism_name(enum fl_mechanism mech);
 const char *fl_fault_kind_name(enum fl_fault_kind kind);
 const char *fl_probe_status_name(enum fl_probe_status status);
-/* Lookup by name ("seccomp-notify"); returns 0 or -ENOENT. */
-int fl_mechanism_from_name(const char *name, enum fl_mechanism *ret);
+/* fl_mechanism_name() and fl_mechanism_from_name(): <faultline/mechanism.h>. */
 
 #endif /* FAULTLINE_PROBE_H */

@@ -19,7 +19,7 @@
 #include <time.h>
 
 #include <faultline/event.h>
-#include <faultline/probe.h>
+#include <faultline/mechanism.h>
 #include <faultline/rule.h>
 
 static int64_t sampled_offset_ns;

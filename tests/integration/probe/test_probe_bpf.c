@@ -22,7 +22,7 @@
 #include <faultline/cgroup.h>
 #include <faultline/probe.h>
 
-#include "core/probe_bpf_priv.h"
+#include "probe/probe_bpf_priv.h"
 
 static const enum fl_mechanism bpf_mechs[] = {
 	FL_MECH_TRACEPOINT, FL_MECH_RAW_TP, FL_MECH_TP_BTF, FL_MECH_SEND_SIGNAL,

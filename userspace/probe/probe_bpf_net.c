@@ -23,7 +23,7 @@
 #include <faultline/cgroup.h>
 
 #include "core/child.h"
-#include "core/probe_bpf_priv.h"
+#include "probe/probe_bpf_priv.h"
 #include "probe_net.skel.h"
 
 /* An experimental protocol number (RFC 3692): no real raw socket uses it. */

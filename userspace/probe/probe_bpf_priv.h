@@ -6,7 +6,7 @@
 #include <stdbool.h>
 #include <bpf/libbpf.h>
 
-#include "core/probe_internal.h"
+#include "probe/probe_internal.h"
 
 /* Generous: the slowest probe (vmlinux BTF parse + a 20 ms spin) takes ~100 ms. */
 #define FL_PROBE_CHILD_TIMEOUT_MS 3000

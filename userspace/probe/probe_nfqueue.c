@@ -31,8 +31,8 @@
 #include <netlink/netfilter/queue_msg.h>
 
 #include "core/child.h"
-#include "core/probe_internal.h"
-#include "core/probe_nl.h"
+#include "probe/probe_internal.h"
+#include "probe/probe_nl.h"
 
 #define NFQ_TIMEOUT_MS   4000 /* whole child, iptables included */
 #define NFQ_STEP_MS      1000

@@ -36,7 +36,7 @@
 
 #include <faultline/cgroup.h>
 #include "core/child.h"
-#include "core/probe_internal.h"
+#include "probe/probe_internal.h"
 
 #define PROBE_TIMEOUT_MS 2000
 

@@ -20,8 +20,8 @@
 #include <netlink/route/tc.h>
 
 #include "core/child.h"
-#include "core/probe_internal.h"
-#include "core/probe_nl.h"
+#include "probe/probe_internal.h"
+#include "probe/probe_nl.h"
 
 #define QDISC_TIMEOUT_MS 2000
 #define QDISC_NL_TIMEOUT_MS 1000

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * The probe's table: mechanism names, the function that proves each one,
+ * The probe's table: the function that proves each mechanism,
  * and the ladders that pick a mechanism per fault type (DESIGN.md).
  */
 #include <errno.h>
@@ -11,42 +11,38 @@
 
 #include <faultline/kernfs.h>
 
-#include "core/probe_internal.h"
+#include "probe/probe_internal.h"
 
 /* The kernel's internal "not supported" errno leaks out of some BPF calls. */
 #ifndef ENOTSUPP
 #define ENOTSUPP 524
 #endif
 
-struct mech_info {
-	const char *name;
-	int (*probe)(struct fl_probe_result *r);
-};
-
-static const struct mech_info mechs[FL_MECH__COUNT] = {
-	[FL_MECH_TRACEPOINT]        = { "tracepoint",        fl_probe_tracepoint },
-	[FL_MECH_RAW_TP]            = { "raw-tp",            fl_probe_raw_tp },
-	[FL_MECH_TP_BTF]            = { "tp-btf",            fl_probe_tp_btf },
-	[FL_MECH_SEND_SIGNAL]       = { "send-signal",       fl_probe_send_signal },
-	[FL_MECH_BPF_LOOP_DELAY]    = { "bpf-loop-delay",    fl_probe_bpf_loop_delay },
-	[FL_MECH_CGROUP_SOCK]       = { "cgroup-sock",       fl_probe_cgroup_sock },
-	[FL_MECH_CGROUP_SKB]        = { "cgroup-skb",        fl_probe_cgroup_skb },
-	[FL_MECH_TC]                = { "tc",                fl_probe_tc },
-	[FL_MECH_XDP]               = { "xdp",               fl_probe_xdp },
-	[FL_MECH_SECCOMP_NOTIFY]    = { "seccomp-notify",    fl_probe_seccomp_notify },
-	[FL_MECH_FUSE]              = { "fuse",              fl_probe_fuse },
-	[FL_MECH_FENTRY]            = { "fentry",            fl_probe_fentry },
-	[FL_MECH_FMOD_RET_SECURITY] = { "fmod-ret-security", fl_probe_fmod_ret_security },
-	[FL_MECH_BPF_LSM]           = { "bpf-lsm",           fl_probe_bpf_lsm },
-	[FL_MECH_FMOD_RET_SYSCALL]  = { "fmod-ret-syscall",  fl_probe_fmod_ret_syscall },
-	[FL_MECH_KPROBE_OVERRIDE]   = { "kprobe-override",   fl_probe_kprobe_override },
-	[FL_MECH_NETEM]             = { "netem",             fl_probe_netem },
-	[FL_MECH_FQ]                = { "fq",                fl_probe_fq },
-	[FL_MECH_HTB]               = { "htb",               fl_probe_htb },
-	[FL_MECH_TBF]               = { "tbf",               fl_probe_tbf },
-	[FL_MECH_NFQUEUE]           = { "nfqueue",           fl_probe_nfqueue },
-	[FL_MECH_CGROUP2]           = { "cgroup2",           fl_probe_cgroup2 },
-	[FL_MECH_SIGSTOP]           = { "sigstop",           fl_probe_sigstop },
+/* The function that proves each mechanism (names: core/mechanism.c). */
+static int (*const probes[FL_MECH__COUNT])(struct fl_probe_result *r) = {
+	[FL_MECH_TRACEPOINT]        = fl_probe_tracepoint,
+	[FL_MECH_RAW_TP]            = fl_probe_raw_tp,
+	[FL_MECH_TP_BTF]            = fl_probe_tp_btf,
+	[FL_MECH_SEND_SIGNAL]       = fl_probe_send_signal,
+	[FL_MECH_BPF_LOOP_DELAY]    = fl_probe_bpf_loop_delay,
+	[FL_MECH_CGROUP_SOCK]       = fl_probe_cgroup_sock,
+	[FL_MECH_CGROUP_SKB]        = fl_probe_cgroup_skb,
+	[FL_MECH_TC]                = fl_probe_tc,
+	[FL_MECH_XDP]               = fl_probe_xdp,
+	[FL_MECH_SECCOMP_NOTIFY]    = fl_probe_seccomp_notify,
+	[FL_MECH_FUSE]              = fl_probe_fuse,
+	[FL_MECH_FENTRY]            = fl_probe_fentry,
+	[FL_MECH_FMOD_RET_SECURITY] = fl_probe_fmod_ret_security,
+	[FL_MECH_BPF_LSM]           = fl_probe_bpf_lsm,
+	[FL_MECH_FMOD_RET_SYSCALL]  = fl_probe_fmod_ret_syscall,
+	[FL_MECH_KPROBE_OVERRIDE]   = fl_probe_kprobe_override,
+	[FL_MECH_NETEM]             = fl_probe_netem,
+	[FL_MECH_FQ]                = fl_probe_fq,
+	[FL_MECH_HTB]               = fl_probe_htb,
+	[FL_MECH_TBF]               = fl_probe_tbf,
+	[FL_MECH_NFQUEUE]           = fl_probe_nfqueue,
+	[FL_MECH_CGROUP2]           = fl_probe_cgroup2,
+	[FL_MECH_SIGSTOP]           = fl_probe_sigstop,
 };
 
 static const char *const fault_names[FL_FAULT__COUNT] = {
@@ -128,24 +124,6 @@ static const struct ladder ladders[FL_FAULT__COUNT] = {
 		{ FL_MECH_FUSE, "faultfs FUSE overlay" },
 	}, .none = "FUSE is unavailable: load the fuse module (modprobe fuse) and install fuse3" },
 };
-
-const char *fl_mechanism_name(enum fl_mechanism mech)
-{
-	if ((unsigned)mech >= FL_MECH__COUNT)
-		return "unknown";
-	return mechs[mech].name;
-}
-
-int fl_mechanism_from_name(const char *name, enum fl_mechanism *ret)
-{
-	for (unsigned i = 0; i < FL_MECH__COUNT; i++) {
-		if (strcmp(mechs[i].name, name) == 0) {
-			*ret = i;
-			return 0;
-		}
-	}
-	return -ENOENT;
-}
 
 const char *fl_fault_kind_name(enum fl_fault_kind kind)
 {
@@ -242,7 +220,7 @@ int fl_probe_mechanism(enum fl_mechanism mech, struct fl_probe_result *ret)
 		return -EINVAL;
 	/* Probed as used: with tracefs, bpffs and cgroup2 there (once a process). */
 	fl_kernfs_ensure(FL_KERNFS_ALL, NULL);
-	err = mechs[mech].probe(&r);
+	err = probes[mech](&r);
 	if (err < 0)
 		return err;
 	*ret = r;

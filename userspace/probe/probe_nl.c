@@ -14,7 +14,7 @@
 #include <netlink/msg.h>
 #include <netlink/socket.h>
 
-#include "core/probe_nl.h"
+#include "probe/probe_nl.h"
 
 #ifndef SOL_NETLINK
 #define SOL_NETLINK 270

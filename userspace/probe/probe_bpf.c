@@ -22,7 +22,7 @@
 #include <bpf/bpf.h>
 
 #include "core/child.h"
-#include "core/probe_bpf_priv.h"
+#include "probe/probe_bpf_priv.h"
 #include "probe_attach.skel.h"
 #include "probe_trace.skel.h"
 
