@@ -90,7 +90,30 @@ static inline int ffs_fd_of(fuse_req_t req, fuse_ino_t ino)
 	return ffs_inode(req, ino)->fd;
 }
 
-/* ops_*.c: the handlers, gathered into ffs_ops by passthrough.c. */
+/* ops_*.c: the handlers, gathered into ffs_ops by passthrough.c (the top file). */
+
+/* ops_names.c */
+void ffs_op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name);
+void ffs_op_forget(fuse_req_t req, fuse_ino_t ino, uint64_t nlookup);
+void ffs_op_forget_multi(fuse_req_t req, size_t count, struct fuse_forget_data *forgets);
+void ffs_op_mknod(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode,
+		  dev_t rdev);
+void ffs_op_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode);
+void ffs_op_symlink(fuse_req_t req, const char *link, fuse_ino_t parent, const char *name);
+void ffs_op_link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t newparent, const char *newname);
+void ffs_op_unlink(fuse_req_t req, fuse_ino_t parent, const char *name);
+void ffs_op_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name);
+void ffs_op_rename(fuse_req_t req, fuse_ino_t parent, const char *name,
+		   fuse_ino_t newparent, const char *newname, unsigned int flags);
+
+/* ops_attr.c */
+void ffs_op_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi);
+void ffs_op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr,
+		    int to_set, struct fuse_file_info *fi);
+void ffs_op_readlink(fuse_req_t req, fuse_ino_t ino);
+void ffs_op_statfs(fuse_req_t req, fuse_ino_t ino);
+
+/* ops_file.c */
 void ffs_op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi);
 void ffs_op_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode,
 		   struct fuse_file_info *fi);
@@ -108,6 +131,7 @@ void ffs_op_lseek(fuse_req_t req, fuse_ino_t ino, off_t off, int whence,
 /* Truncate through the durability model; fd < 0: open the inode for writing. */
 int ffs_truncate(struct ffs_opctx *o, int fd, off_t size);
 
+/* ops_dir.c */
 void ffs_op_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi);
 void ffs_op_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		    struct fuse_file_info *fi);
@@ -116,13 +140,17 @@ void ffs_op_readdirplus(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 void ffs_op_releasedir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi);
 void ffs_op_fsyncdir(fuse_req_t req, fuse_ino_t ino, int datasync, struct fuse_file_info *fi);
 
+/* ops_xattr.c */
 void ffs_op_setxattr(fuse_req_t req, fuse_ino_t ino, const char *name, const char *value,
 		     size_t size, int flags);
 void ffs_op_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name, size_t size);
 void ffs_op_listxattr(fuse_req_t req, fuse_ino_t ino, size_t size);
 void ffs_op_removexattr(fuse_req_t req, fuse_ino_t ino, const char *name);
 
-/* passthrough.c: look name up in parent, taking a lookup reference. */
+/* ops_lookup.c: what the handlers share, one floor below all of them. */
+/* The attributes the mount shows of the backing inode fd: without faultfs's own links. */
+int ffs_attr_of(struct ffs *fs, int fd, struct stat *st);
+/* Look name up in parent, taking a lookup reference. */
 int ffs_do_lookup(fuse_req_t req, fuse_ino_t parent, const char *name,
 		  struct fuse_entry_param *e);
 /* Running as root: a new file belongs to whoever asked for it. */
