@@ -69,7 +69,7 @@ static void *client_main(void *arg)
 	struct fl_rpo_driver *d = c->d;
 	/* Each client's share of the rate; staggered so they do not fire together. */
 	uint64_t period = d->rate > 0 ? (uint64_t)(1e9 * d->n_clients / d->rate) : 0;
-	uint64_t next = fl_rpo_now_ns() + (period ? period * c->idx / d->n_clients : 0);
+	uint64_t next = fl_now_ns() + (period ? period * c->idx / d->n_clients : 0);
 	struct fl_wl_conn *conn = NULL;
 	unsigned char *payload = malloc(d->payload_len);
 
@@ -80,12 +80,12 @@ static void *client_main(void *arg)
 
 		if (!conn && fl_workload_connect(d->w, &conn, NULL, 0)) {
 			conn = NULL;
-			sleep_until(fl_rpo_now_ns() + RECONNECT_PAUSE_NS);
+			sleep_until(fl_now_ns() + RECONNECT_PAUSE_NS);
 			continue;
 		}
 		if (period) {
 			/* Fall behind rather than burst after an outage. */
-			uint64_t now = fl_rpo_now_ns();
+			uint64_t now = fl_now_ns();
 
 			if (next > now)
 				sleep_until(next);
@@ -95,10 +95,10 @@ static void *client_main(void *arg)
 		}
 		op.id = atomic_fetch_add(&d->next_id, 1);
 		fl_payload_make(op.id, d->seed, payload, d->payload_len);
-		op.invoke_ns = fl_rpo_now_ns();
+		op.invoke_ns = fl_now_ns();
 		op.outcome = fl_workload_write(conn, op.id, payload, d->payload_len,
 					       d->op_timeout_ms, &op.err);
-		op.complete_ns = fl_rpo_now_ns();
+		op.complete_ns = fl_now_ns();
 		if (record(c, &op))
 			break;
 		if (op.outcome == FL_OP_OK) {

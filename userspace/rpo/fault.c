@@ -12,15 +12,15 @@
 #include <faultline/rule.h>
 #include <faultline/syscall.h>
 #include <faultline/timeline.h>
-#include "rpo_trial.h"
+#include "trial.h"
 
 static int kill_now(struct rpo_trial *t)
 {
 	struct fl_rto *rto = &t->out->rto;
 
-	rto->fault_ns = fl_rpo_now_ns();
-	fl_rpo_service_signal(&t->svc, SIGKILL);
-	if (fl_rpo_service_wait_gone(&t->svc, 10000000000ull)) {
+	rto->fault_ns = fl_now_ns();
+	fl_wl_service_signal(&t->svc, SIGKILL);
+	if (fl_wl_service_wait_gone(&t->svc, 10000000000ull)) {
 		fl_rpo_trial_fail(t, "fault", -ETIMEDOUT, "the service survived SIGKILL for 10 s");
 		return -ETIMEDOUT;
 	}
@@ -32,15 +32,15 @@ static int terminate(struct rpo_trial *t)
 {
 	struct fl_rto *rto = &t->out->rto;
 
-	rto->fault_ns = fl_rpo_now_ns();
-	fl_rpo_service_signal(&t->svc, t->cfg->term_signal);
-	if (fl_rpo_service_wait_gone(&t->svc, t->cfg->term_timeout_ns)) {
+	rto->fault_ns = fl_now_ns();
+	fl_wl_service_signal(&t->svc, t->cfg->term_signal);
+	if (fl_wl_service_wait_gone(&t->svc, t->cfg->term_timeout_ns)) {
 		/* A graceful stop that is not: kill, as an orchestrator would. */
-		fl_rpo_service_signal(&t->svc, SIGKILL);
-		fl_rpo_service_wait_gone(&t->svc, 10000000000ull);
+		fl_wl_service_signal(&t->svc, SIGKILL);
+		fl_wl_service_wait_gone(&t->svc, 10000000000ull);
 	}
-	fl_rpo_service_signal(&t->svc, SIGKILL); /* the rest of the group */
-	rto->stopped_ns = t->svc.exited_ns ? t->svc.exited_ns : fl_rpo_now_ns();
+	fl_wl_service_signal(&t->svc, SIGKILL); /* the rest of the group */
+	rto->stopped_ns = t->svc.exited_ns ? t->svc.exited_ns : fl_now_ns();
 	return 0;
 }
 
@@ -141,7 +141,7 @@ static int crashpoint(struct rpo_trial *t)
 				  t->cfg->crashpoint, strerror(-err));
 		return err;
 	}
-	err = fl_rpo_service_wait_gone(&t->svc, t->cfg->fault_timeout_ns);
+	err = fl_wl_service_wait_gone(&t->svc, t->cfg->fault_timeout_ns);
 	if (err)
 		why_no_strike(t, s, why, sizeof(why));
 	fl_syscall_session_close(s);
@@ -151,7 +151,7 @@ static int crashpoint(struct rpo_trial *t)
 		return err;
 	}
 	/* Whatever else is in the group dies with it, as on a real crash. */
-	fl_rpo_service_signal(&t->svc, SIGKILL);
+	fl_wl_service_signal(&t->svc, SIGKILL);
 	t->out->rto.fault_ns = t->svc.exited_ns;
 	t->out->rto.stopped_ns = t->svc.exited_ns;
 	return 0;

@@ -15,7 +15,7 @@
 #include <string.h>
 
 #include "rpo_faults.h"
-#include "rpo_trial.h"
+#include "trial.h"
 
 /* How long a failing disk is left to the service before it is killed. */
 #define DISK_FAIL_GRACE_NS (2000ull * 1000 * 1000)
@@ -182,9 +182,9 @@ static int powercut(struct rpo_trial *t)
 	char why[256] = "";
 	int err;
 
-	rto->fault_ns = fl_rpo_now_ns();
-	fl_rpo_service_signal(&t->svc, SIGKILL);
-	if (fl_rpo_service_wait_gone(&t->svc, 10000000000ull)) {
+	rto->fault_ns = fl_now_ns();
+	fl_wl_service_signal(&t->svc, SIGKILL);
+	if (fl_wl_service_wait_gone(&t->svc, 10000000000ull)) {
 		fl_rpo_trial_fail(t, "fault", -ETIMEDOUT, "the service survived SIGKILL for 10 s");
 		return -ETIMEDOUT;
 	}
@@ -192,7 +192,7 @@ static int powercut(struct rpo_trial *t)
 	if (store && !strcmp(fl_workload_scheme(t->w), "file"))
 		map_lines(store, &lines, &n_lines);
 	err = fl_rpo_faultfs_powercut(t->faultfs, 0, t->out->seed, &report, NULL, why, sizeof(why));
-	rto->stopped_ns = fl_rpo_now_ns();
+	rto->stopped_ns = fl_now_ns();
 	if (err) {
 		free(lines);
 		fl_rpo_trial_fail(t, "fault", err, "power cut: %s", why[0] ? why : strerror(-err));
@@ -208,18 +208,18 @@ static int disk_fail(struct rpo_trial *t)
 	struct fl_rto *rto = &t->out->rto;
 	int err;
 
-	rto->fault_ns = fl_rpo_now_ns();
+	rto->fault_ns = fl_now_ns();
 	err = fl_rpo_faultfs_disk_fail(t->faultfs, NULL);
 	if (err) {
 		fl_rpo_trial_fail(t, "fault", err, "cannot fail the disk: %s", strerror(-err));
 		return err;
 	}
 	/* Some services die of EIO by themselves; the rest are killed, as a node would be. */
-	if (fl_rpo_service_wait_gone(&t->svc, DISK_FAIL_GRACE_NS))
-		fl_rpo_service_signal(&t->svc, SIGKILL);
-	fl_rpo_service_wait_gone(&t->svc, 10000000000ull);
-	fl_rpo_service_signal(&t->svc, SIGKILL); /* the rest of the group */
-	rto->stopped_ns = t->svc.exited_ns ? t->svc.exited_ns : fl_rpo_now_ns();
+	if (fl_wl_service_wait_gone(&t->svc, DISK_FAIL_GRACE_NS))
+		fl_wl_service_signal(&t->svc, SIGKILL);
+	fl_wl_service_wait_gone(&t->svc, 10000000000ull);
+	fl_wl_service_signal(&t->svc, SIGKILL); /* the rest of the group */
+	rto->stopped_ns = t->svc.exited_ns ? t->svc.exited_ns : fl_now_ns();
 	/* The disk is replaced: the restart runs on a working one. */
 	fl_rpo_faultfs_clear(t->faultfs, NULL);
 	return 0;
@@ -240,11 +240,11 @@ static int oom(struct rpo_trial *t)
 				  err == -ETIMEDOUT ? " (a service that allocates nothing is never OOM-killed)" : "");
 		return err;
 	}
-	rto->fault_ns = res.kill_ns ? res.kill_ns : fl_rpo_now_ns();
+	rto->fault_ns = res.kill_ns ? res.kill_ns : fl_now_ns();
 	/* The kernel killed one process; a node's supervisor takes the rest down. */
-	fl_rpo_service_signal(&t->svc, SIGKILL);
-	fl_rpo_service_wait_gone(&t->svc, 10000000000ull);
-	rto->stopped_ns = t->svc.exited_ns ? t->svc.exited_ns : fl_rpo_now_ns();
+	fl_wl_service_signal(&t->svc, SIGKILL);
+	fl_wl_service_wait_gone(&t->svc, 10000000000ull);
+	rto->stopped_ns = t->svc.exited_ns ? t->svc.exited_ns : fl_now_ns();
 	fl_rpo_oom_release(t->oom);
 	return 0;
 }

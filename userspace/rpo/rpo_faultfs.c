@@ -161,7 +161,7 @@ static int run_faultfs(struct fl_rpo_faultfs *ff, const char *bin, const char *o
 	}
 	close(pfd[1]);
 	pfd[1] = -1;
-	deadline = fl_rpo_now_ns() + PING_TOTAL_MS * 1000000ull;
+	deadline = fl_now_ns() + PING_TOTAL_MS * 1000000ull;
 	for (;;) {
 		pid_t r = waitpid(pid, &st, WNOHANG);
 
@@ -171,7 +171,7 @@ static int run_faultfs(struct fl_rpo_faultfs *ff, const char *bin, const char *o
 			err = -errno;
 			goto out;
 		}
-		if (fl_rpo_now_ns() > deadline) {
+		if (fl_now_ns() > deadline) {
 			kill(pid, SIGKILL);
 			waitpid(pid, &st, 0);
 			fl_rpo_errf(errbuf, errlen, "faultfs did not mount %s within %d s", ff->dir,
@@ -179,7 +179,7 @@ static int run_faultfs(struct fl_rpo_faultfs *ff, const char *bin, const char *o
 			err = -ETIMEDOUT;
 			goto out;
 		}
-		fl_rpo_sleep_ms(5);
+		fl_sleep_ms(5);
 	}
 	if (WIFEXITED(st) && WEXITSTATUS(st) == 0)
 		goto out;
@@ -256,7 +256,7 @@ static int simple(struct fl_rpo_faultfs *ff, json_t *req, int timeout_ms, json_t
 
 static int wait_ping(struct fl_rpo_faultfs *ff, char *errbuf, size_t errlen)
 {
-	uint64_t deadline = fl_rpo_now_ns() + PING_TOTAL_MS * 1000000ull;
+	uint64_t deadline = fl_now_ns() + PING_TOTAL_MS * 1000000ull;
 	json_t *reply = NULL;
 	int err;
 
@@ -264,12 +264,12 @@ static int wait_ping(struct fl_rpo_faultfs *ff, char *errbuf, size_t errlen)
 		err = simple(ff, json_pack("{s:s}", "cmd", "ping"), 1000, &reply, NULL, 0);
 		if (!err)
 			break;
-		if (fl_rpo_now_ns() > deadline) {
+		if (fl_now_ns() > deadline) {
 			fl_rpo_errf(errbuf, errlen, "faultfs on %s does not answer on its control "
 				"socket: %s", ff->dir, fl_fs_strerror(err));
 			return err;
 		}
-		fl_rpo_sleep_ms(10);
+		fl_sleep_ms(10);
 	}
 	ff->pid = (pid_t)json_integer_value(json_object_get(reply, "pid"));
 	json_decref(reply);
@@ -471,7 +471,7 @@ int fl_rpo_faultfs_powercut(struct fl_rpo_faultfs *ff, uint32_t keep_ppm, uint64
 
 	if (keep_ppm > 1000000 || seed > INT64_MAX)
 		return -EINVAL;
-	pc.cut_ns = fl_rpo_now_ns();
+	pc.cut_ns = fl_now_ns();
 	err = simple(ff, json_pack("{s:s,s:I,s:I}", "cmd", "powercut", "keep_ppm",
 				   (json_int_t)keep_ppm, "seed", (json_int_t)seed),
 		     POWERCUT_MS, &reply, errbuf, errlen);
@@ -804,7 +804,7 @@ static int wait_exit(pid_t pid, int timeout_ms)
 
 int fl_rpo_faultfs_unmount(struct fl_rpo_faultfs *ff)
 {
-	uint64_t deadline = fl_rpo_now_ns() + UNMOUNT_BUSY_MS * 1000000ull;
+	uint64_t deadline = fl_now_ns() + UNMOUNT_BUSY_MS * 1000000ull;
 	int err = 0;
 
 	if (!ff)
@@ -814,13 +814,13 @@ int fl_rpo_faultfs_unmount(struct fl_rpo_faultfs *ff)
 			break;
 		if (errno == EINVAL || errno == ENOENT)
 			break;
-		if (errno != EBUSY || fl_rpo_now_ns() > deadline) {
+		if (errno != EBUSY || fl_now_ns() > deadline) {
 			/* Lazily: gone from the tree now, faultfs exits when the last user does. */
 			if (umount2(ff->dir, MNT_DETACH | UMOUNT_NOFOLLOW) && errno != EINVAL)
 				err = -errno;
 			break;
 		}
-		fl_rpo_sleep_ms(20);
+		fl_sleep_ms(20);
 	}
 	if (!err && wait_exit(ff->pid, EXIT_WAIT_MS))
 		err = -ETIMEDOUT; /* still unmounted: the record can go, the log may be partial */

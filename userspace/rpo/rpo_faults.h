@@ -99,7 +99,7 @@ int fl_rpo_faultfs_log(struct fl_rpo_faultfs *ff, uint64_t since, json_t **ret);
  */
 struct fl_rpo_wlog_write {
 	uint64_t seq;
-	uint64_t ts_ns;          /* CLOCK_MONOTONIC of faultfs, as fl_rpo_now_ns() */
+	uint64_t ts_ns;          /* CLOCK_MONOTONIC of faultfs, as fl_now_ns() */
 	uint64_t ino;            /* backing inode */
 	int64_t off;
 	uint64_t len;

@@ -425,7 +425,7 @@ int fl_rpo_oom_squeeze(struct fl_rpo_oom *o, uint64_t timeout_ns, pid_t *ret_vic
 
 	if (!m)
 		return -ENOMEM;
-	r.start_ns = fl_rpo_now_ns();
+	r.start_ns = fl_now_ns();
 	deadline = r.start_ns + timeout_ns;
 	/* Only records from now on: an older kill in a same-named group is not ours. */
 	kfd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
@@ -453,7 +453,7 @@ int fl_rpo_oom_squeeze(struct fl_rpo_oom *o, uint64_t timeout_ns, pid_t *ret_vic
 			goto out;
 		if (kills > base)
 			break;
-		if (fl_rpo_now_ns() > deadline) {
+		if (fl_now_ns() > deadline) {
 			r.limit_final = lim;
 			if (ret)
 				*ret = r; /* what was tried, for the report */
@@ -485,12 +485,12 @@ int fl_rpo_oom_squeeze(struct fl_rpo_oom *o, uint64_t timeout_ns, pid_t *ret_vic
 		if (lim != UINT64_MAX)
 			next = lim > step + PAGE ? lim - step : PAGE;
 		snapshot(o, m);
-		fl_rpo_sleep_ms(STEP_MS);
+		fl_sleep_ms(STEP_MS);
 	}
-	r.kill_ns = fl_rpo_now_ns();
+	r.kill_ns = fl_now_ns();
 	r.limit_final = lim;
 	/* The kill is counted before the kernel prints it or the victim is reaped. */
-	for (uint64_t until = fl_rpo_now_ns() + VICTIM_WAIT_MS * 1000000ull; fl_rpo_now_ns() < until;) {
+	for (uint64_t until = fl_now_ns() + VICTIM_WAIT_MS * 1000000ull; fl_now_ns() < until;) {
 		if (kfd >= 0 && (r.victim = kmsg_victim(kfd, o, r.victim_comm,
 							sizeof(r.victim_comm)))) {
 			r.from_kmsg = true;
@@ -498,7 +498,7 @@ int fl_rpo_oom_squeeze(struct fl_rpo_oom *o, uint64_t timeout_ns, pid_t *ret_vic
 		}
 		if ((r.victim = vanished(m)))
 			break;
-		fl_rpo_sleep_ms(5);
+		fl_sleep_ms(5);
 	}
 	if (r.victim && !r.from_kmsg)
 		comm_of(r.victim, r.victim_comm, sizeof(r.victim_comm));
@@ -553,7 +553,7 @@ int fl_rpo_oom_remove(struct fl_rpo_oom *o)
 			err = -errno;
 			break;
 		}
-		fl_rpo_sleep_ms(10);
+		fl_sleep_ms(10);
 	}
 	if (!err && o->st && o->rec_id)
 		fl_state_forget(o->st, o->rec_id);

@@ -16,14 +16,7 @@
 
 #include <faultline/state.h>
 #include "rpo_priv.h"
-#include "rpo_trial.h"
-
-static volatile sig_atomic_t interrupted;
-
-void fl_rpo_interrupt(void)
-{
-	interrupted = 1;
-}
+#include "trial.h"
 
 void fl_rpo_config_defaults(struct fl_rpo_config *cfg)
 {
@@ -67,59 +60,6 @@ int fl_rpo_fault_from_name(const char *name, enum fl_rpo_fault *ret)
 		}
 	}
 	return -ENOENT;
-}
-
-void fl_rpo_trial_fail(struct rpo_trial *t, const char *phase, int err, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (t->out->err)
-		return; /* the first failure is the one that explains */
-	t->out->err = err ? err : -EIO;
-	snprintf(t->out->phase, sizeof(t->out->phase), "%s", phase);
-	va_start(ap, fmt);
-	vsnprintf(t->out->error, sizeof(t->out->error), fmt, ap);
-	va_end(ap);
-}
-
-void fl_rpo_trial_progress(struct rpo_trial *t, const char *phase)
-{
-	uint64_t now = fl_rpo_now_ns(), acked;
-	double rate = 0;
-
-	if (!t->progress)
-		return;
-	acked = t->driver ? fl_rpo_driver_acked(t->driver) : t->last_acked;
-	if (now > t->last_progress_ns && t->last_progress_ns)
-		rate = (double)(acked - t->last_acked) * 1e9 / (double)(now - t->last_progress_ns);
-	t->progress(t->ctx, t->index, phase, acked, rate,
-		    t->out->start_ns ? now - t->out->start_ns : 0);
-	t->last_acked = acked;
-	t->last_progress_ns = now;
-}
-
-/* Wait until ns, reporting progress every 250 ms. false when interrupted. */
-bool fl_rpo_trial_wait(struct rpo_trial *t, uint64_t until, const char *phase)
-{
-	while (!interrupted) {
-		uint64_t now = fl_rpo_now_ns(), step = 250000000ull;
-		struct timespec ts;
-
-		if (now >= until)
-			return true;
-		if (until - now < step)
-			step = until - now;
-		ts.tv_sec = (time_t)(step / 1000000000ull);
-		ts.tv_nsec = (long)(step % 1000000000ull);
-		nanosleep(&ts, NULL);
-		fl_rpo_trial_progress(t, phase);
-	}
-	return false;
-}
-
-volatile int *fl_rpo_interrupted(void)
-{
-	return (volatile int *)&interrupted;
 }
 
 /* Read back everything and judge it against the history. */
@@ -188,12 +128,12 @@ static int bring_up(struct rpo_trial *t, const char *cmd, bool restart)
 	int err;
 
 	/* The built-in writer that died is forgotten before a new one starts. */
-	if (t->svc.builtin && fl_rpo_service_gone(&t->svc))
+	if (t->svc.builtin && fl_wl_service_gone(&t->svc))
 		fl_workload_stopped(t->w);
-	fl_rpo_service_release(&t->svc);
+	fl_wl_service_release(&t->svc);
 	/* After the old group is removed: that wait is faultline's, not the service's. */
-	spawn_ns = fl_rpo_now_ns();
-	err = fl_rpo_service_start(&t->svc, t->st, t->w, cmd, t->cfg->service_log,
+	spawn_ns = fl_now_ns();
+	err = fl_wl_service_start(&t->svc, t->st, t->w, cmd, t->cfg->service_log,
 				   t->cgroup_procs[0] ? t->cgroup_procs : NULL, why, sizeof(why));
 	if (err) {
 		fl_rpo_trial_fail(t, phase, err, "the service did not start: %s",
@@ -204,7 +144,7 @@ static int bring_up(struct rpo_trial *t, const char *cmd, bool restart)
 	if (restart)
 		t->out->rto.restarted_ns = spawn_ns;
 	fl_rpo_trial_progress(t, phase);
-	err = fl_rpo_service_wait_healthy(&t->svc, t->w, t->cfg->health_cmd,
+	err = fl_wl_service_wait_healthy(&t->svc, t->w, t->cfg->health_cmd,
 					  t->cfg->health_timeout_ns, fl_rpo_interrupted());
 	if (err == -ECHILD)
 		fl_rpo_trial_fail(t, phase, err, "the service %s %d before it was healthy%s%s",
@@ -255,7 +195,7 @@ static void run_trial(const struct fl_rpo_config *cfg, struct fl_state *st, unsi
 		fl_rpo_trial_fail(&t, "load", err, "cannot start the clients: %s", strerror(-err));
 		goto out;
 	}
-	out->start_ns = fl_rpo_now_ns();
+	out->start_ns = fl_now_ns();
 	if (!fl_rpo_trial_wait(&t, out->start_ns + cfg->fault_at_ns, "load")) {
 		fl_rpo_trial_fail(&t, "load", -EINTR, "interrupted");
 		goto out;
@@ -267,7 +207,7 @@ static void run_trial(const struct fl_rpo_config *cfg, struct fl_state *st, unsi
 	if (bring_up(&t, cfg->start_cmd && cfg->restart_cmd ? cfg->restart_cmd : cfg->start_cmd,
 		     true))
 		goto out;
-	out->rto.healthy_ns = fl_rpo_now_ns();
+	out->rto.healthy_ns = fl_now_ns();
 	if (!fl_rpo_trial_wait(&t, out->rto.healthy_ns + cfg->after_ns, "recovery"))
 		fl_rpo_trial_fail(&t, "recovery", -EINTR, "interrupted");
 out:
@@ -281,7 +221,7 @@ out:
 	/* Read back only from a service that came back. */
 	if (!out->err)
 		judge(&t);
-	fl_rpo_service_stop(&t.svc, cfg->term_timeout_ns);
+	fl_wl_service_stop(&t.svc, cfg->term_timeout_ns);
 	if (t.svc.builtin)
 		fl_workload_stopped(t.w);
 	fl_rpo_timeline_free(&t);
@@ -379,11 +319,11 @@ int fl_rpo_run(const struct fl_rpo_config *cfg, fl_rpo_progress_cb progress, voi
 		fl_rpo_result_free(r);
 		return err;
 	}
-	interrupted = 0;
+	*fl_rpo_interrupted() = 0;
 	for (unsigned i = 0; i < cfg->trials; i++) {
 		run_trial(&r->cfg, st, i, &r->trials[i], progress, ctx);
 		r->n_trials++;
-		if (interrupted)
+		if (*fl_rpo_interrupted())
 			break;
 	}
 	fl_state_close(st);

@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include <faultline/timeline.h>
-#include "rpo_trial.h"
+#include "trial.h"
 
 void fl_rpo_timeline_start(struct rpo_trial *t)
 {
@@ -20,7 +20,7 @@ void fl_rpo_timeline_start(struct rpo_trial *t)
 
 	if (!t->cfg->data_dir || !t->svc.pid)
 		return;
-	t->tl_start_ns = fl_rpo_now_ns();
+	t->tl_start_ns = fl_now_ns();
 	err = fl_timeline_open(t->cfg->data_dir, &t->timeline);
 	if (!err)
 		err = fl_timeline_add_pid(t->timeline, t->svc.pid);

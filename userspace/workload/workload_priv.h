@@ -18,8 +18,8 @@
  * connection is left to be disconnected (the driver does, after any
  * outcome other than OK).
  */
-#ifndef FL_RPO_WORKLOAD_PRIV_H
-#define FL_RPO_WORKLOAD_PRIV_H
+#ifndef FL_WORKLOAD_PRIV_H
+#define FL_WORKLOAD_PRIV_H
 
 #include <stdatomic.h>
 #include <stdbool.h>
@@ -28,7 +28,7 @@
 #include <sys/types.h>
 
 #include <faultline/workload.h>
-#include "rpo_util.h"
+#include "core/clock.h"
 
 /* Every adapter's connection starts with this (embed it first, cast back). */
 struct fl_wl_conn {
@@ -155,4 +155,4 @@ enum fl_op_outcome fl_wl_serve_write(struct fl_wl_conn *c, uint64_t id, const vo
 				     size_t len, int timeout_ms, int *ret_err);
 void fl_wl_serve_disconnect(struct fl_wl_conn *c);
 
-#endif /* FL_RPO_WORKLOAD_PRIV_H */
+#endif /* FL_WORKLOAD_PRIV_H */

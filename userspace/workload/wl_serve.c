@@ -366,13 +366,13 @@ int fl_wl_serve_reset(struct fl_workload *w, char *errbuf, size_t errlen)
 /* The writer's first line: "0 ready" or "-errno reason". */
 static int wait_ready(struct fl_workload *w, pid_t pid, int fd, char *errbuf, size_t errlen)
 {
-	uint64_t deadline = fl_rpo_now_ns() + START_TIMEOUT_MS * 1000000ull;
+	uint64_t deadline = fl_now_ns() + START_TIMEOUT_MS * 1000000ull;
 	char line[512];
 	size_t n = 0;
 	int err;
 
 	for (;;) {
-		uint64_t now = fl_rpo_now_ns();
+		uint64_t now = fl_now_ns();
 		struct pollfd p = { .fd = fd, .events = POLLIN };
 		ssize_t k;
 

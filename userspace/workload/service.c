@@ -16,7 +16,8 @@
 #include <unistd.h>
 
 #include <faultline/cgroup.h>
-#include "rpo_priv.h"
+#include "core/clock.h"
+#include "service.h"
 
 #define HEALTH_PAUSE_MS 5
 #define PING_TIMEOUT_MS 500
@@ -57,7 +58,7 @@ static bool on_path(const char *name)
 	return false;
 }
 
-bool fl_rpo_shell_can_exec(const char *cmd)
+bool fl_wl_shell_can_exec(const char *cmd)
 {
 	char word[256];
 	size_t n;
@@ -125,7 +126,7 @@ static size_t cgroup_pids(const char *dir, pid_t *pids, size_t max)
 	return n;
 }
 
-static bool cgroup_empty(const struct fl_rpo_service *s)
+static bool cgroup_empty(const struct fl_wl_service *s)
 {
 	pid_t pid;
 
@@ -133,7 +134,7 @@ static bool cgroup_empty(const struct fl_rpo_service *s)
 }
 
 /* SIGKILL everything in the service's cgroup, setsid()ed daemons included. */
-static void kill_cgroup(const struct fl_rpo_service *s)
+static void kill_cgroup(const struct fl_wl_service *s)
 {
 	char path[4200];
 	pid_t pids[256];
@@ -157,7 +158,7 @@ static void kill_cgroup(const struct fl_rpo_service *s)
 		kill(pids[i], SIGKILL);
 }
 
-static int make_cgroup(struct fl_rpo_service *s, struct fl_state *st)
+static int make_cgroup(struct fl_wl_service *s, struct fl_state *st)
 {
 	static unsigned seq;
 	char name[64], path[4096];
@@ -186,7 +187,7 @@ static int make_cgroup(struct fl_rpo_service *s, struct fl_state *st)
 	return err;
 }
 
-int fl_rpo_service_start(struct fl_rpo_service *s, struct fl_state *st, struct fl_workload *w,
+int fl_wl_service_start(struct fl_wl_service *s, struct fl_state *st, struct fl_workload *w,
 			 const char *cmd, const char *log, const char *cgroup_procs,
 			 char *errbuf, size_t errlen)
 {
@@ -217,9 +218,9 @@ int fl_rpo_service_start(struct fl_rpo_service *s, struct fl_state *st, struct f
 		return 0;
 	}
 	/*
-	 * A v2 process sits in one group only: the OOM fault's group, when it
-	 * is on v2, is the one to kill in. Without cgroup v2 the process group
-	 * is all there is.
+	 * A v2 process sits in one group only: the caller's group (rpo's OOM
+	 * fault has one), when it is on v2, is the one to kill in. Without
+	 * cgroup v2 the process group is all there is.
 	 */
 	if (cgroup_procs && fl_cgroup2_root(own_procs, sizeof(own_procs)) == 0 &&
 	    !strncmp(cgroup_procs, own_procs, strlen(own_procs))) {
@@ -238,7 +239,7 @@ int fl_rpo_service_start(struct fl_rpo_service *s, struct fl_state *st, struct f
 	 * and not a child of a shell. Built before the fork: the child of a
 	 * threaded controller must not allocate.
 	 */
-	if (fl_rpo_shell_can_exec(cmd) && asprintf(&line, "exec %s", cmd) < 0)
+	if (fl_wl_shell_can_exec(cmd) && asprintf(&line, "exec %s", cmd) < 0)
 		line = NULL;
 	fflush(NULL);
 	pid = fork();
@@ -246,7 +247,7 @@ int fl_rpo_service_start(struct fl_rpo_service *s, struct fl_state *st, struct f
 		err = -errno;
 		snprintf(errbuf, errlen, "fork: %s", strerror(errno));
 		free(line);
-		fl_rpo_service_release(s);
+		fl_wl_service_release(s);
 		return err;
 	}
 	if (pid == 0)
@@ -258,7 +259,7 @@ int fl_rpo_service_start(struct fl_rpo_service *s, struct fl_state *st, struct f
 	return 0;
 }
 
-bool fl_rpo_service_gone(struct fl_rpo_service *s)
+bool fl_wl_service_gone(struct fl_wl_service *s)
 {
 	if (!s->pid)
 		return true;
@@ -266,11 +267,11 @@ bool fl_rpo_service_gone(struct fl_rpo_service *s)
 		s->reaped = true;
 	/* Gone means every process of it: a daemon's children can outlive the leader. */
 	if (s->reaped && !s->exited_ns && cgroup_empty(s))
-		s->exited_ns = fl_rpo_now_ns();
+		s->exited_ns = fl_now_ns();
 	return s->exited_ns != 0;
 }
 
-void fl_rpo_service_release(struct fl_rpo_service *s)
+void fl_wl_service_release(struct fl_wl_service *s)
 {
 	if (!s->cgroup[0])
 		return;
@@ -291,7 +292,7 @@ void fl_rpo_service_release(struct fl_rpo_service *s)
 	s->cgroup_record = 0;
 }
 
-int fl_rpo_service_signal(struct fl_rpo_service *s, int sig)
+int fl_wl_service_signal(struct fl_wl_service *s, int sig)
 {
 	if (!s->pid)
 		return -ESRCH;
@@ -303,33 +304,33 @@ int fl_rpo_service_signal(struct fl_rpo_service *s, int sig)
 	return 0;
 }
 
-int fl_rpo_service_wait_gone(struct fl_rpo_service *s, uint64_t timeout_ns)
+int fl_wl_service_wait_gone(struct fl_wl_service *s, uint64_t timeout_ns)
 {
-	uint64_t deadline = fl_rpo_now_ns() + timeout_ns;
+	uint64_t deadline = fl_now_ns() + timeout_ns;
 
-	while (!fl_rpo_service_gone(s)) {
-		if (fl_rpo_now_ns() >= deadline)
+	while (!fl_wl_service_gone(s)) {
+		if (fl_now_ns() >= deadline)
 			return -ETIMEDOUT;
-		fl_rpo_sleep_ms(1);
+		fl_sleep_ms(1);
 	}
 	return 0;
 }
 
-void fl_rpo_service_stop(struct fl_rpo_service *s, uint64_t timeout_ns)
+void fl_wl_service_stop(struct fl_wl_service *s, uint64_t timeout_ns)
 {
 	if (!s->pid)
 		return;
-	if (!fl_rpo_service_gone(s)) {
-		fl_rpo_service_signal(s, SIGTERM);
-		if (fl_rpo_service_wait_gone(s, timeout_ns)) {
-			fl_rpo_service_signal(s, SIGKILL);
-			fl_rpo_service_wait_gone(s, 5000000000ull);
+	if (!fl_wl_service_gone(s)) {
+		fl_wl_service_signal(s, SIGTERM);
+		if (fl_wl_service_wait_gone(s, timeout_ns)) {
+			fl_wl_service_signal(s, SIGKILL);
+			fl_wl_service_wait_gone(s, 5000000000ull);
 		}
 	}
 	/* Whatever the shell left in its group or its cgroup goes too. */
 	if (!s->builtin)
 		kill(-s->pid, SIGKILL);
-	fl_rpo_service_release(s);
+	fl_wl_service_release(s);
 }
 
 static int run_health(const char *cmd)
@@ -356,11 +357,11 @@ static int run_health(const char *cmd)
 	return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -EAGAIN;
 }
 
-int fl_rpo_service_wait_healthy(struct fl_rpo_service *s, struct fl_workload *w,
+int fl_wl_service_wait_healthy(struct fl_wl_service *s, struct fl_workload *w,
 				const char *health_cmd, uint64_t timeout_ns,
 				volatile int *interrupted)
 {
-	uint64_t deadline = fl_rpo_now_ns() + timeout_ns;
+	uint64_t deadline = fl_now_ns() + timeout_ns;
 
 	for (;;) {
 		int err = health_cmd ? run_health(health_cmd) : fl_workload_ping(w, PING_TIMEOUT_MS);
@@ -368,13 +369,13 @@ int fl_rpo_service_wait_healthy(struct fl_rpo_service *s, struct fl_workload *w,
 		if (!err)
 			return 0;
 		/* A shell that exec'ed into a daemonizing server exits 0: not a death. */
-		if (fl_rpo_service_gone(s) && (s->builtin || !WIFEXITED(s->wstatus) ||
+		if (fl_wl_service_gone(s) && (s->builtin || !WIFEXITED(s->wstatus) ||
 					       WEXITSTATUS(s->wstatus) != 0))
 			return -ECHILD;
 		if (interrupted && *interrupted)
 			return -EINTR;
-		if (fl_rpo_now_ns() >= deadline)
+		if (fl_now_ns() >= deadline)
 			return -ETIMEDOUT;
-		fl_rpo_sleep_ms(HEALTH_PAUSE_MS);
+		fl_sleep_ms(HEALTH_PAUSE_MS);
 	}
 }

@@ -1,5 +1,9 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
-/* One trial in progress, shared by session.c, fault.c and timeline_glue.c. */
+/*
+ * One trial in progress, shared by session.c, fault.c, fault_storage.c and
+ * timeline_glue.c. trial.c holds what they all report to (failure,
+ * progress, the interrupt flag), below every one of them.
+ */
 #ifndef FL_RPO_TRIAL_H
 #define FL_RPO_TRIAL_H
 
@@ -26,7 +30,7 @@ struct rpo_trial {
 	fl_rpo_progress_cb progress;
 	void *ctx;
 	struct fl_workload *w;
-	struct fl_rpo_service svc;
+	struct fl_wl_service svc;
 	struct fl_rpo_driver *driver;
 	struct fl_rpo_faultfs *faultfs;   /* mounted over the data dir, or NULL */
 	struct fl_rpo_oom *oom;           /* the memory cgroup, or NULL */
@@ -42,6 +46,7 @@ struct rpo_trial {
 	uint64_t last_progress_ns, last_acked;
 };
 
+/* trial.c */
 __attribute__((format(printf, 4, 5)))
 void fl_rpo_trial_fail(struct rpo_trial *t, const char *phase, int err, const char *fmt, ...);
 void fl_rpo_trial_progress(struct rpo_trial *t, const char *phase);

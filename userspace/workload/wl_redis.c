@@ -286,7 +286,7 @@ static int roundtrip(redisContext *rc, redisReply **ret, size_t n, uint64_t dead
 	int done = 0, err;
 
 	while (!done) {
-		err = fl_rpo_wait_fd(rc->fd, POLLOUT, deadline);
+		err = fl_wait_fd(rc->fd, POLLOUT, deadline);
 		if (err)
 			goto fail;
 		if (buffer_write(rc, &done) != REDIS_OK) {
@@ -305,7 +305,7 @@ static int roundtrip(redisContext *rc, redisReply **ret, size_t n, uint64_t dead
 			ret[got++] = reply;
 			continue;
 		}
-		err = fl_rpo_wait_fd(rc->fd, POLLIN, deadline);
+		err = fl_wait_fd(rc->fd, POLLIN, deadline);
 		if (err)
 			goto fail;
 		if (redisBufferRead(rc) != REDIS_OK) {
@@ -378,7 +378,7 @@ static int open_ctx(struct fl_workload *w, int timeout_ms, redisContext **ret, c
 		    size_t errlen)
 {
 	const struct redis_cfg *cfg = w->cfg;
-	uint64_t deadline = fl_rpo_deadline(timeout_ms);
+	uint64_t deadline = fl_deadline(timeout_ms);
 	struct timeval tv = { .tv_sec = timeout_ms / 1000, .tv_usec = (timeout_ms % 1000) * 1000 };
 	redisContext *rc;
 	int err;
@@ -440,7 +440,7 @@ static int redis_ping(struct fl_workload *w, int timeout_ms)
 	if (err)
 		return err;
 	/* A server still loading its AOF answers PING with -LOADING: not healthy yet. */
-	err = simple(w, rc, fl_rpo_deadline(timeout_ms), &r, NULL, 0, 1, ping);
+	err = simple(w, rc, fl_deadline(timeout_ms), &r, NULL, 0, 1, ping);
 	if (!err) {
 		if (r->type != REDIS_REPLY_STATUS || strcmp(r->str, "PONG"))
 			err = -EPROTO;
@@ -513,7 +513,7 @@ static enum fl_op_outcome redis_write(struct fl_wl_conn *base, uint64_t id, cons
 		o = FL_OP_FAIL;
 		goto out;
 	}
-	err = roundtrip(c->rc, &r, 1, fl_rpo_deadline(timeout_ms));
+	err = roundtrip(c->rc, &r, 1, fl_deadline(timeout_ms));
 	if (err) {
 		/* Timed out or the connection broke: the SET may have run. */
 		*ret_err = err;
@@ -554,7 +554,7 @@ static int scan_prefix(struct fl_workload *w, redisContext *rc, batch_fn fn, voi
 		const char *argv[] = { "SCAN", cursor, "MATCH", cfg->match, "COUNT", count };
 		redisReply *r;
 
-		err = simple(w, rc, fl_rpo_deadline(ADMIN_TIMEOUT_MS), &r, errbuf, errlen, 6, argv);
+		err = simple(w, rc, fl_deadline(ADMIN_TIMEOUT_MS), &r, errbuf, errlen, 6, argv);
 		if (err)
 			return err;
 		if (r->type != REDIS_REPLY_ARRAY || r->elements != 2 ||
@@ -593,7 +593,7 @@ static int unlink_batch(struct fl_workload *w, redisContext *rc, redisReply *key
 again:
 	argv[0] = *use_del ? "DEL" : "UNLINK";
 	lens[0] = strlen(argv[0]);
-	err = command(rc, &r, fl_rpo_deadline(ADMIN_TIMEOUT_MS), (int)n, argv, lens);
+	err = command(rc, &r, fl_deadline(ADMIN_TIMEOUT_MS), (int)n, argv, lens);
 	if (err) {
 		fl_wl_err(w, err, errbuf, errlen, "%s: %s", argv[0],
 			  err == -ETIMEDOUT ? "timed out" : rc->errstr);
@@ -630,7 +630,7 @@ static int make_reset_durable(struct fl_workload *w, redisContext *rc, char *err
 	bool aof = false;
 	int err;
 
-	err = simple(w, rc, fl_rpo_deadline(ADMIN_TIMEOUT_MS), &r, NULL, 0, 2, info);
+	err = simple(w, rc, fl_deadline(ADMIN_TIMEOUT_MS), &r, NULL, 0, 2, info);
 	if (!err) {
 		aof = (r->type == REDIS_REPLY_STRING || r->type == REDIS_REPLY_STATUS) &&
 		      strstr(r->str, "aof_enabled:1");
@@ -638,7 +638,7 @@ static int make_reset_durable(struct fl_workload *w, redisContext *rc, char *err
 	}
 	if (aof)
 		return 0;
-	return simple(w, rc, fl_rpo_deadline(ADMIN_TIMEOUT_MS), NULL, errbuf, errlen, 1, save);
+	return simple(w, rc, fl_deadline(ADMIN_TIMEOUT_MS), NULL, errbuf, errlen, 1, save);
 }
 
 static int redis_reset(struct fl_workload *w, char *errbuf, size_t errlen)
@@ -755,7 +755,7 @@ static int get_batch(struct fl_workload *w, redisContext *rc, const struct key_l
 			err = context_err(rc);
 	}
 	if (!err)
-		err = roundtrip(rc, r, n, fl_rpo_deadline(ADMIN_TIMEOUT_MS));
+		err = roundtrip(rc, r, n, fl_deadline(ADMIN_TIMEOUT_MS));
 	if (err) {
 		fl_wl_err(w, err, errbuf, errlen, "GET: %s",
 			  err == -ETIMEDOUT ? "timed out" : rc->errstr);

@@ -147,7 +147,7 @@ static int open_pg(struct fl_workload *w, int timeout_ms, PGconn **ret, char *er
 {
 	const char *keys[] = { "dbname", "fallback_application_name", NULL };
 	const char *vals[] = { w->spec, "faultline-rpo", NULL };
-	uint64_t deadline = fl_rpo_deadline(timeout_ms);
+	uint64_t deadline = fl_deadline(timeout_ms);
 	PostgresPollingStatusType st = PGRES_POLLING_WRITING;
 	PGconn *pg;
 	int err;
@@ -160,7 +160,7 @@ static int open_pg(struct fl_workload *w, int timeout_ms, PGconn **ret, char *er
 	while (st != PGRES_POLLING_OK) {
 		if (st == PGRES_POLLING_FAILED)
 			goto bad;
-		err = fl_rpo_wait_fd(PQsocket(pg), st == PGRES_POLLING_READING ? POLLIN : POLLOUT,
+		err = fl_wait_fd(PQsocket(pg), st == PGRES_POLLING_READING ? POLLIN : POLLOUT,
 			      deadline);
 		if (err) {
 			fl_wl_err(w, err, errbuf, errlen, "connect: timed out after %d ms",
@@ -196,7 +196,7 @@ static int wait_result(PGconn *pg, uint64_t deadline)
 			return -ECONNRESET;
 		if (!f && !PQisBusy(pg))
 			return 0;
-		err = fl_rpo_wait_fd(PQsocket(pg), (short)(POLLIN | (f ? POLLOUT : 0)), deadline);
+		err = fl_wait_fd(PQsocket(pg), (short)(POLLIN | (f ? POLLOUT : 0)), deadline);
 		if (err)
 			return err;
 		if (!PQconsumeInput(pg))
@@ -263,7 +263,7 @@ static int run_sql(struct fl_workload *w, PGconn *pg, const char *sql, char *err
 	if (!PQsendQuery(pg, sql))
 		return fl_wl_err(w, -ECONNRESET, errbuf, errlen, "%s: %.*s", sql,
 				 LINE(PQerrorMessage(pg)));
-	err = finish(pg, fl_rpo_deadline(ADMIN_TIMEOUT_MS), state, msg, sizeof(msg), NULL, NULL);
+	err = finish(pg, fl_deadline(ADMIN_TIMEOUT_MS), state, msg, sizeof(msg), NULL, NULL);
 	if (ret_state)
 		snprintf(ret_state, 6, "%s", err ? "" : state);
 	if (err)
@@ -328,7 +328,7 @@ static int prepare_insert(PGconn *pg, char *state, char *msg, size_t msglen)
 	if (!PQsendPrepare(pg, INSERT_STMT,
 			   "INSERT INTO faultline_rpo(id, payload) VALUES($1, $2)", 2, types))
 		return -ECONNRESET;
-	return finish(pg, fl_rpo_deadline(CONNECT_TIMEOUT_MS), state, msg, msglen, NULL, NULL);
+	return finish(pg, fl_deadline(CONNECT_TIMEOUT_MS), state, msg, msglen, NULL, NULL);
 }
 
 static int pg_connect(struct fl_workload *w, struct fl_wl_conn **ret, char *errbuf,
@@ -419,7 +419,7 @@ static enum fl_op_outcome pg_write(struct fl_wl_conn *base, uint64_t id, const v
 		*ret_err = -ECONNRESET;
 		return FL_OP_FAIL;
 	}
-	err = finish(c->pg, fl_rpo_deadline(timeout_ms), state, msg, sizeof(msg), NULL, NULL);
+	err = finish(c->pg, fl_deadline(timeout_ms), state, msg, sizeof(msg), NULL, NULL);
 	if (err) {
 		*ret_err = err;
 		return FL_OP_UNKNOWN;
@@ -483,7 +483,7 @@ static int pg_read_all(struct fl_workload *w, fl_wl_record_cb cb, void *ctx, cha
 				LINE(PQerrorMessage(pg)));
 		goto out;
 	}
-	err = finish(pg, fl_rpo_deadline(ADMIN_TIMEOUT_MS), state, msg, sizeof(msg), on_row, &rctx);
+	err = finish(pg, fl_deadline(ADMIN_TIMEOUT_MS), state, msg, sizeof(msg), on_row, &rctx);
 	if (err == -ETIMEDOUT || err == -ECONNRESET)
 		fl_wl_err(w, err, errbuf, errlen, "SELECT: %s",
 			  err == -ETIMEDOUT ? "timed out" : "connection lost");

@@ -40,7 +40,7 @@ int fl_wl_send_all(int fd, const void *buf, size_t len, uint64_t deadline_ns, si
 			err = errno == EPIPE ? -ECONNRESET : -errno;
 			break;
 		}
-		err = fl_rpo_wait_fd(fd, POLLOUT, deadline_ns);
+		err = fl_wait_fd(fd, POLLOUT, deadline_ns);
 		if (err)
 			break;
 	}
@@ -104,7 +104,7 @@ int fl_wl_readline(int fd, char **rbuf, size_t *rlen, size_t *roff, size_t *rcap
 		}
 		if (errno != EAGAIN && errno != EWOULDBLOCK)
 			return -errno;
-		int err = fl_rpo_wait_fd(fd, POLLIN, deadline_ns);
+		int err = fl_wait_fd(fd, POLLIN, deadline_ns);
 
 		if (err)
 			return err;
@@ -231,7 +231,7 @@ static int pc_readline(struct fl_wl_pconn *pc, uint64_t deadline, char **line, s
 int fl_wl_pconn_simple(struct fl_wl_pconn *pc, const char *req, const char *want,
 		       int timeout_ms, char *errbuf, size_t errlen)
 {
-	uint64_t deadline = fl_rpo_deadline(timeout_ms);
+	uint64_t deadline = fl_deadline(timeout_ms);
 	char msg[64], *line;
 	size_t len;
 	int err;
@@ -265,7 +265,7 @@ static int answer_for(const char *line, const char *word, uint64_t id)
 enum fl_op_outcome fl_wl_pconn_write(struct fl_wl_pconn *pc, uint64_t id, const void *payload,
 				     size_t len, int timeout_ms, int *ret_err)
 {
-	uint64_t deadline = fl_rpo_deadline(timeout_ms);
+	uint64_t deadline = fl_deadline(timeout_ms);
 	size_t need = 2 + 21 + 2 * len + 1, n, sent = 0, llen;
 	char *line;
 	int err;
@@ -308,7 +308,7 @@ enum fl_op_outcome fl_wl_pconn_write(struct fl_wl_pconn *pc, uint64_t id, const 
 int fl_wl_pconn_read_all(struct fl_wl_pconn *pc, int timeout_ms, fl_wl_record_cb cb, void *ctx,
 			 char *errbuf, size_t errlen)
 {
-	uint64_t deadline = fl_rpo_deadline(timeout_ms);
+	uint64_t deadline = fl_deadline(timeout_ms);
 	char *line;
 	size_t len;
 	int err;
