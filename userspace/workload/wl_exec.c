@@ -18,7 +18,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "workload_priv.h"
+#include "adapter.h"
 
 #define CONNECT_TIMEOUT_MS 5000
 #define RESET_TIMEOUT_MS   30000

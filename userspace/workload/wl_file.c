@@ -21,7 +21,7 @@
 #include <unistd.h>
 
 #include "core/parse_values.h"
-#include "workload_priv.h"
+#include "adapter.h"
 
 enum fsync_mode { FSYNC_ALWAYS, FSYNC_INTERVAL, FSYNC_NEVER };
 

@@ -23,7 +23,7 @@
 
 #include <libpq-fe.h>
 
-#include "workload_priv.h"
+#include "adapter.h"
 
 #define CONNECT_TIMEOUT_MS 2000
 #define ADMIN_TIMEOUT_MS   30000

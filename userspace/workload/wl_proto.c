@@ -16,7 +16,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "workload_priv.h"
+#include "adapter.h"
 
 #define READ_CHUNK 65536
 

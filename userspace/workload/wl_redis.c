@@ -27,7 +27,7 @@
 
 #include <hiredis/hiredis.h>
 
-#include "workload_priv.h"
+#include "adapter.h"
 
 #define DEFAULT_PORT      6379
 #define DEFAULT_PREFIX    "faultline:rpo:"

@@ -24,7 +24,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
-#include "workload_priv.h"
+#include "adapter.h"
 
 #define START_TIMEOUT_MS 5000
 #define RESET_TIMEOUT_MS 30000

@@ -15,7 +15,7 @@
 
 #include <sqlite3.h>
 
-#include "workload_priv.h"
+#include "adapter.h"
 
 #define BUSY_TIMEOUT_MS 10000
 

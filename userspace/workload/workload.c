@@ -11,7 +11,7 @@
 #include <strings.h>
 #include <time.h>
 
-#include "workload_priv.h"
+#include "adapter.h"
 
 static const struct fl_wl_adapter *const adapters[] = {
 	&fl_wl_file_adapter,
@@ -22,72 +22,6 @@ static const struct fl_wl_adapter *const adapters[] = {
 };
 
 #define N_ADAPTERS (sizeof(adapters) / sizeof(adapters[0]))
-
-
-int fl_wl_err(const struct fl_workload *w, int err, char *errbuf, size_t errlen,
-	      const char *fmt, ...)
-{
-	va_list ap;
-	int n = 0;
-
-	if (!errbuf || !errlen)
-		return err;
-	if (w && w->ad)
-		n = snprintf(errbuf, errlen, "%s: ", w->ad->scheme);
-	if (n < 0 || (size_t)n >= errlen)
-		return err;
-	va_start(ap, fmt);
-	vsnprintf(errbuf + n, errlen - n, fmt, ap);
-	va_end(ap);
-	return err;
-}
-
-int fl_wl_set_desc(struct fl_workload *w, const char *fmt, ...)
-{
-	va_list ap;
-	char *s;
-	int n;
-
-	va_start(ap, fmt);
-	n = vasprintf(&s, fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		return -ENOMEM;
-	free(w->desc);
-	w->desc = s;
-	return 0;
-}
-
-bool fl_wl_query_next(char **cursor, char **key, char **val)
-{
-	char *s = *cursor, *amp, *eq;
-
-	while (s && *s == '&')
-		s++;
-	if (!s || !*s)
-		return false;
-	amp = strchr(s, '&');
-	if (amp)
-		*amp = '\0';
-	*cursor = amp ? amp + 1 : NULL;
-	*key = s;
-	eq = strchr(s, '=');
-	if (eq) {
-		*eq = '\0';
-		*val = eq + 1;
-	} else {
-		*val = s + strlen(s);
-	}
-	return true;
-}
-
-const char *fl_wl_pick(const char *val, const char *const *list)
-{
-	for (; *list; list++)
-		if (!strcasecmp(val, *list))
-			return *list;
-	return NULL;
-}
 
 static const struct fl_wl_adapter *find_adapter(const char *spec, size_t *ret_prefix)
 {

@@ -18,8 +18,8 @@
  * connection is left to be disconnected (the driver does, after any
  * outcome other than OK).
  */
-#ifndef FL_WORKLOAD_PRIV_H
-#define FL_WORKLOAD_PRIV_H
+#ifndef FL_WORKLOAD_ADAPTER_H
+#define FL_WORKLOAD_ADAPTER_H
 
 #include <stdatomic.h>
 #include <stdbool.h>
@@ -93,7 +93,7 @@ extern const struct fl_wl_adapter fl_wl_exec_adapter;
 extern const struct fl_wl_adapter fl_wl_redis_adapter;
 extern const struct fl_wl_adapter fl_wl_postgres_adapter;
 
-/* --- workload.c: helpers for adapters ------------------------------------ */
+/* --- adapter.c: helpers for adapters ------------------------------------- */
 /* Returns err; errbuf gets "scheme: " + the message. */
 int fl_wl_err(const struct fl_workload *w, int err, char *errbuf, size_t errlen,
 	      const char *fmt, ...) __attribute__((format(printf, 5, 6)));
@@ -155,4 +155,4 @@ enum fl_op_outcome fl_wl_serve_write(struct fl_wl_conn *c, uint64_t id, const vo
 				     size_t len, int timeout_ms, int *ret_err);
 void fl_wl_serve_disconnect(struct fl_wl_conn *c);
 
-#endif /* FL_WORKLOAD_PRIV_H */
+#endif /* FL_WORKLOAD_ADAPTER_H */
