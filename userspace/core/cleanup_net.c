@@ -26,63 +26,6 @@
 
 #include "state_priv.h"
 
-#ifndef TC_H_CLSACT
-#define TC_H_CLSACT TC_H_INGRESS
-#endif
-
-void fl_tc_handle_format(uint32_t handle, char *buf, size_t len)
-{
-	if (handle == TC_H_ROOT)
-		snprintf(buf, len, "root");
-	else if (handle == TC_H_CLSACT)
-		snprintf(buf, len, "clsact");
-	else if (handle == TC_H_UNSPEC)
-		snprintf(buf, len, "none");
-	else if (TC_H_MIN(handle) == 0)
-		snprintf(buf, len, "%x:", TC_H_MAJ(handle) >> 16);
-	else
-		snprintf(buf, len, "%x:%x", TC_H_MAJ(handle) >> 16, TC_H_MIN(handle));
-}
-
-int fl_tc_handle_parse(const char *s, uint32_t *ret)
-{
-	unsigned long maj, min = 0;
-	char *end;
-
-	if (!s || !*s)
-		return -EINVAL;
-	if (strcmp(s, "root") == 0) {
-		*ret = TC_H_ROOT;
-		return 0;
-	}
-	if (strcmp(s, "clsact") == 0 || strcmp(s, "ingress") == 0) {
-		*ret = TC_H_CLSACT;
-		return 0;
-	}
-	if (strcmp(s, "none") == 0) {
-		*ret = TC_H_UNSPEC;
-		return 0;
-	}
-	if (strncmp(s, "0x", 2) == 0) {
-		unsigned long v = strtoul(s + 2, &end, 16);
-
-		if (*end || v > UINT32_MAX)
-			return -EINVAL;
-		*ret = (uint32_t)v;
-		return 0;
-	}
-	maj = strtoul(s, &end, 16);
-	if (*end != ':' || maj > 0xffff)
-		return -EINVAL;
-	if (end[1]) {
-		min = strtoul(end + 1, &end, 16);
-		if (*end || min > 0xffff)
-			return -EINVAL;
-	}
-	*ret = TC_H_MAKE(maj << 16, min);
-	return 0;
-}
-
 int fl_netns_enter(const char *name, int *ret_saved)
 {
 	char path[PATH_MAX];

@@ -17,7 +17,7 @@
  * containers.
  *
  * Undoers: fl_state_close() (the controller), the watchdog (the controller
- * died, state_watchdog.c) and fl_state_cleanup_all() (`faultline cleanup`).
+ * died: state_watchdog.c runs undo_on_death() below) and fl_state_cleanup_all() (`faultline cleanup`).
  * They serialise on flock(2) of the session directory; every undo treats
  * "already gone" as success, so running them twice is harmless. A record
  * whose undo failed stays on disk, and so does its directory, so that the
@@ -36,41 +36,13 @@
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/wait.h>
+#include <syslog.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "state_priv.h"
 
 #define LOCK_TIMEOUT_MS 10000
-
-int fl_proc_starttime(pid_t pid, uint64_t *ret)
-{
-	char path[64], buf[1024], *p;
-	unsigned long long start;
-	ssize_t n;
-	int fd, field;
-
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return errno == ENOENT ? -ENOENT : -errno;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return n < 0 ? -errno : -ENOENT;
-	buf[n] = '\0';
-	/* comm may contain spaces and ')': fields restart after the last ')'. */
-	p = strrchr(buf, ')');
-	if (!p)
-		return -EBADMSG;
-	/* p + 1 is " S ppid ...": the state is field 3. */
-	for (field = 2; field < 22 && p; field++)
-		p = strchr(p + 1, ' ');
-	if (!p || sscanf(p + 1, "%llu", &start) != 1)
-		return -EBADMSG;
-	*ret = start;
-	return 0;
-}
 
 static const char *resolve_root(const char *root)
 {
@@ -118,7 +90,7 @@ int fl_state_open(const char *root, struct fl_state **ret)
 	st = calloc(1, sizeof(*st));
 	if (!st)
 		return -ENOMEM;
-	st->wd_fd = -1;
+	st->wd.fd = -1;
 	st->next_id = 1;
 	err = mkdir_p(r, 0700);
 	if (err)
@@ -464,7 +436,7 @@ int fl_state_close_report(struct fl_state *st, struct fl_cleanup_report *ret)
 	if (!st)
 		return 0;
 	err = fl_state_undo_session(st->dir, st->name, &rep);
-	fl_state_watchdog_stop(st);
+	fl_watchdog_stop(&st->wd);
 	free(st);
 	if (ret)
 		*ret = rep;
@@ -538,4 +510,45 @@ done:
 	else
 		fl_cleanup_report_free(&rep);
 	return err;
+}
+
+/* Runs in the watchdog once the controller died: undo its session. */
+static int undo_on_death(void *arg)
+{
+	const struct fl_state *st = arg;
+	struct fl_cleanup_report rep = { 0 };
+	int err;
+
+	err = fl_state_undo_session(st->dir, st->name, &rep);
+	/*
+	 * Nobody reads the watchdog's output: what was killed (a service
+	 * faultline started) or could not be removed goes to the system log.
+	 */
+	if (rep.n_items)
+		openlog("faultline-watchdog", LOG_PID, LOG_DAEMON);
+	for (size_t i = 0; i < rep.n_items; i++) {
+		const struct fl_cleanup_item *it = &rep.items[i];
+
+		if (it->err)
+			syslog(LOG_WARNING, "session %s: cannot remove %s: %s", st->name, it->what,
+			       it->message[0] ? it->message : strerror(-it->err));
+		else if (it->message[0])
+			syslog(LOG_NOTICE, "session %s: %s", st->name, it->message);
+	}
+	return err;
+}
+
+int fl_state_watchdog_start(struct fl_state *st)
+{
+	return fl_watchdog_start(&st->wd, undo_on_death, st);
+}
+
+pid_t fl_state_watchdog_pid(const struct fl_state *st)
+{
+	return st->wd.pid;
+}
+
+void fl_state_watchdog_detach_child(struct fl_state *st)
+{
+	fl_watchdog_detach_child(&st->wd);
 }

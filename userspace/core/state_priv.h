@@ -12,19 +12,19 @@
 
 #include <faultline/state.h>
 
+#include "state_ids.h"
+#include "state_watchdog.h"
+
 struct fl_state {
 	char name[64];          /* <pid>-<starttime>[-N] */
 	char dir[4096 - 128];  /* leaves room for a record name in PATH_MAX */
 	uint64_t next_id;
-	pid_t wd_pid;           /* watchdog, or 0 */
-	int wd_fd;              /* write end of the watchdog pipe, or -1 */
+	struct fl_watchdog wd;  /* undoes the session if the controller dies */
 };
 
 /* Write rec (a JSON object, reference taken) as the next record of kind. */
 int fl_state_write_record(struct fl_state *st, const char *kind, json_t *rec,
 			  uint64_t *ret_id);
-/* Tell the watchdog to exit without undoing, and reap it. */
-void fl_state_watchdog_stop(struct fl_state *st);
 
 #ifndef STATX_MNT_ID_UNIQUE
 #define STATX_MNT_ID_UNIQUE 0x00004000U
@@ -33,11 +33,6 @@ void fl_state_watchdog_stop(struct fl_state *st);
 /* Where `ip netns add` binds named network namespaces. */
 #define FL_NETNS_RUN_DIR "/run/netns"
 
-/* Field 22 of /proc/PID/stat (clock ticks since boot). -ENOENT if gone. */
-int fl_proc_starttime(pid_t pid, uint64_t *ret);
-
-/* A netns name usable as a file name under /run/netns. */
-int fl_netns_name_valid(const char *name);
 /*
  * Move the calling thread into netns name ("" or NULL = stay). *ret_saved
  * gets an fd to restore with fl_netns_leave(), or -1 when nothing changed.
@@ -61,10 +56,6 @@ int fl_undo_stopped_map(json_t *rec, char *what, size_t what_len, char *msg, siz
 int fl_undo_qdisc(json_t *rec, char *what, size_t what_len, char *msg, size_t msg_len);
 int fl_undo_tc_filter(json_t *rec, char *what, size_t what_len, char *msg, size_t msg_len);
 int fl_undo_iptables(json_t *rec, char *what, size_t what_len, char *msg, size_t msg_len);
-
-/* tc-style handles: "root", "clsact", "none", "1:", "1:10". */
-void fl_tc_handle_format(uint32_t handle, char *buf, size_t len);
-int fl_tc_handle_parse(const char *s, uint32_t *ret);
 
 /* Undo one session directory, newest record first; items go to report (may be NULL). */
 int fl_state_undo_session(const char *dir, const char *session,

@@ -115,14 +115,6 @@ int fl_state_record_file(struct fl_state *st, const char *path, uint64_t *ret_id
 			  "dev", (json_int_t)sb.st_dev), ret_id);
 }
 
-int fl_netns_name_valid(const char *name)
-{
-	if (!name || !*name || strlen(name) >= NAME_MAX || strchr(name, '/') ||
-	    strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
-		return -EINVAL;
-	return 0;
-}
-
 static int optional_netns(const char *netns)
 {
 	return netns && *netns ? fl_netns_name_valid(netns) : 0;
@@ -230,4 +222,12 @@ int fl_state_record_sigcont(struct fl_state *st, pid_t pid, uint64_t *ret_id)
 	return fl_state_write_record(st, "sigcont",
 		json_pack("{s:i, s:I}", "pid", (int)pid, "starttime", (json_int_t)start),
 		ret_id);
+}
+
+int fl_state_record_stopped_map(struct fl_state *st, const char *pin, uint64_t *ret_id)
+{
+	if (!pin || pin[0] != '/' || strlen(pin) >= PATH_MAX || strstr(pin, "/../") ||
+	    strstr(pin, "/./"))
+		return -EINVAL;
+	return fl_state_write_record(st, "stopped-map", json_pack("{s:s}", "pin", pin), ret_id);
 }

@@ -1,12 +1,13 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * The "stopped-map" record: a BPF hash map, pinned in bpffs, of the
- * processes a BPF program may have stopped with SIGSTOP. The program
- * writes an entry before it sends the signal, so the map knows about a
- * stop before anything in userspace could; the record of the map itself is
- * written before the program is attached. Together they let the watchdog
- * and `faultline cleanup` continue every process that may still be
- * stopped, even when the controller was killed the moment after the stop.
+ * Undo of the "stopped-map" record (state_record.c writes it): a BPF hash
+ * map, pinned in bpffs, of the processes a BPF program may have stopped
+ * with SIGSTOP. The program writes an entry before it sends the signal,
+ * so the map knows about a stop before anything in userspace could; the
+ * record of the map itself is written before the program is attached.
+ * Together they let the watchdog and `faultline cleanup` continue every
+ * process that may still be stopped, even when the controller was killed
+ * the moment after the stop.
  *
  * Only processes in the map are continued, and only if their start time
  * still matches: a process stopped by someone else, or a recycled pid,
@@ -31,14 +32,6 @@
 #define KEY_MAX 64
 /* A program that was mid-stop when its controller died ends within this. */
 #define SECOND_PASS_MS 20
-
-int fl_state_record_stopped_map(struct fl_state *st, const char *pin, uint64_t *ret_id)
-{
-	if (!pin || pin[0] != '/' || strlen(pin) >= PATH_MAX || strstr(pin, "/../") ||
-	    strstr(pin, "/./"))
-		return -EINVAL;
-	return fl_state_write_record(st, "stopped-map", json_pack("{s:s}", "pin", pin), ret_id);
-}
 
 /* Continue tgid if it is still the process that started at start_ns. */
 static int continue_same(uint32_t tgid, uint64_t start_ns, long tick_ns)

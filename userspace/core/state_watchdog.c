@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
  * The watchdog: a forked child that outlives a SIGKILLed controller and
- * undoes its session.
+ * runs the function it was given (state.c gives it the session's undo).
  *
  * PR_SET_PDEATHSIG fires when the *thread* that forked exits, not the
  * process, so it is useless in a threaded controller. Instead the child
@@ -9,21 +9,20 @@
  * controller (EOF = every copy of the write end closed) and a pidfd of
  * the controller (readable = the process exited; this also covers a child
  * the controller forked that still holds a copy of the write end). A clean
- * fl_state_close() writes one byte first: "exit, do not undo".
+ * fl_watchdog_stop() writes one byte first: "exit, do nothing".
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdlib.h>
-#include <string.h>
 #include <sys/pidfd.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
-#include <syslog.h>
 #include <unistd.h>
 
-#include "state_priv.h"
+#include "state_watchdog.h"
 
 #define WD_PIPE_FD  3
 #define WD_PIDFD_FD 4
@@ -108,39 +107,20 @@ static bool wd_wait(pid_t controller)
 }
 
 static void __attribute__((noreturn))
-wd_main(int pipe_fd, pid_t controller, const char *dir, const char *name)
+wd_main(int pipe_fd, pid_t controller, fl_watchdog_fn on_death, void *arg)
 {
 	wd_setup_process(pipe_fd, controller);
-	struct fl_cleanup_report rep = { 0 };
-	int err;
-
 	if (!wd_wait(controller))
 		_exit(0);
-	err = fl_state_undo_session(dir, name, &rep);
-	/*
-	 * Nobody reads our output: what was killed (a service faultline
-	 * started) or could not be removed goes to the system log.
-	 */
-	if (rep.n_items)
-		openlog("faultline-watchdog", LOG_PID, LOG_DAEMON);
-	for (size_t i = 0; i < rep.n_items; i++) {
-		const struct fl_cleanup_item *it = &rep.items[i];
-
-		if (it->err)
-			syslog(LOG_WARNING, "session %s: cannot remove %s: %s", name, it->what,
-			       it->message[0] ? it->message : strerror(-it->err));
-		else if (it->message[0])
-			syslog(LOG_NOTICE, "session %s: %s", name, it->message);
-	}
-	_exit(err ? 1 : 0);
+	_exit(on_death(arg) ? 1 : 0);
 }
 
-int fl_state_watchdog_start(struct fl_state *st)
+int fl_watchdog_start(struct fl_watchdog *wd, fl_watchdog_fn on_death, void *arg)
 {
 	pid_t controller = getpid(), pid;
 	int p[2];
 
-	if (st->wd_pid)
+	if (wd->pid)
 		return -EALREADY;
 	if (pipe2(p, O_CLOEXEC) < 0)
 		return -errno;
@@ -154,38 +134,33 @@ int fl_state_watchdog_start(struct fl_state *st)
 	}
 	if (pid == 0) {
 		close(p[1]);
-		wd_main(p[0], controller, st->dir, st->name);
+		wd_main(p[0], controller, on_death, arg);
 	}
 	close(p[0]);
-	st->wd_fd = p[1];
-	st->wd_pid = pid;
+	wd->fd = p[1];
+	wd->pid = pid;
 	return 0;
 }
 
-pid_t fl_state_watchdog_pid(const struct fl_state *st)
+void fl_watchdog_detach_child(struct fl_watchdog *wd)
 {
-	return st->wd_pid;
+	if (wd->fd >= 0)
+		close(wd->fd);
+	wd->fd = -1;
+	wd->pid = 0;
 }
 
-void fl_state_watchdog_detach_child(struct fl_state *st)
-{
-	if (st->wd_fd >= 0)
-		close(st->wd_fd);
-	st->wd_fd = -1;
-	st->wd_pid = 0;
-}
-
-void fl_state_watchdog_stop(struct fl_state *st)
+void fl_watchdog_stop(struct fl_watchdog *wd)
 {
 	char c = WD_QUIT;
 
-	if (st->wd_fd < 0)
+	if (wd->fd < 0)
 		return;
-	while (write(st->wd_fd, &c, 1) < 0 && errno == EINTR)
+	while (write(wd->fd, &c, 1) < 0 && errno == EINTR)
 		;
-	close(st->wd_fd);
-	st->wd_fd = -1;
-	while (waitpid(st->wd_pid, NULL, 0) < 0 && errno == EINTR)
+	close(wd->fd);
+	wd->fd = -1;
+	while (waitpid(wd->pid, NULL, 0) < 0 && errno == EINTR)
 		;
-	st->wd_pid = 0;
+	wd->pid = 0;
 }
