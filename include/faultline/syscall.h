@@ -22,6 +22,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <signal.h>
 #include <sys/types.h>
 
 #include <faultline/event.h>
@@ -151,5 +152,113 @@ int fl_syscall_session_stats(const struct fl_syscall_session *s, size_t rule,
  * events are delivered first. NULL is fine.
  */
 void fl_syscall_session_close(struct fl_syscall_session *s);
+
+/*
+ * A whole syscall fault run, what `faultline syscall` does: arm rules on a
+ * command it launches or on running targets, deliver the events, stop
+ * injecting at the end of for_ns or on a stop signal, and collect the
+ * counters. The BPF mechanisms are driven through a session (above); a
+ * plan whose first rule is SECCOMP_NOTIFY runs on the seccomp supervisor
+ * (<faultline/seccomp.h>) instead.
+ *
+ * A launched command counts from its execve on. The run ends when it has
+ * exited and been reaped (and, on seccomp, when every descendant still
+ * under the filter is gone) or, for running targets, at the end of for_ns,
+ * on a stop signal, or once every pid target has exited (when the targets
+ * are pids only). Nothing the run installed survives it.
+ */
+struct fl_syscall_run_cfg {
+	const struct fl_rule *rules;
+	size_t n_rules;                     /* 1 .. FL_SC_MAX_RULES */
+	/* From fl_syscall_plan(), or NULL: planned here, nothing forced. */
+	const struct fl_syscall_plan *plan;
+	/* The command to launch (PATH is searched), or NULL: targets. */
+	char *const *argv;
+	struct fl_syscall_targets targets;  /* running targets, when argv is NULL */
+	/*
+	 * The signal mask a command launched on a BPF mechanism execs with
+	 * (NULL: none blocked); a seccomp-launched one always starts with none
+	 * blocked. The caller's mask from before it blocked stop_signals.
+	 */
+	const sigset_t *child_mask;
+	uint64_t for_ns;                    /* stop injecting after this; 0 = never */
+	/*
+	 * Signals that stop the run (NULL: none), read through a signalfd:
+	 * block them in every thread of the process, from as early as
+	 * possible (the run blocks them in its own thread and restores that
+	 * thread's mask at the end). The first one stops injecting and is
+	 * passed on to the command (not when a terminal sent it to the
+	 * command's process group as well); a second one stops waiting for
+	 * the command.
+	 */
+	const sigset_t *stop_signals;
+};
+
+/* Where a run stands, for ops->on_phase. */
+enum fl_syscall_run_phase {
+	FL_SC_RUN_ARMED,     /* the rules are armed; a command is started */
+	FL_SC_RUN_DISARMED,  /* injecting stopped: for_ns ran out, a stop
+				signal came or every pid target exited */
+	FL_SC_RUN_GAVE_UP,   /* a second stop signal: the command is no
+				longer waited for */
+};
+
+struct fl_syscall_run_result {
+	struct fl_syscall_plan plan;       /* the mechanism of each rule */
+	struct fl_syscall_stats stats[FL_SC_MAX_RULES]; /* filled at the end */
+	pid_t pid;                         /* the launched command, or 0 */
+	bool exited;                       /* it was reaped: wstatus is its status */
+	int wstatus;
+	int stop_signal;                   /* the first stop signal, or 0 */
+	bool gave_up;                      /* a second one ended the wait */
+	/*
+	 * The first error after the start that did not end the run early
+	 * (poll, the supervisor thread), or 0; the counters still stand.
+	 */
+	int err;
+};
+
+struct fl_syscall_run_ops {
+	/*
+	 * Every injection event (or failed injection), rule_id = the rule's
+	 * index. On seccomp it runs on the supervisor's thread, one event at
+	 * a time. May be NULL.
+	 */
+	fl_event_cb on_event;
+	/* Progress; now is the result so far (pid, stop_signal). May be NULL. */
+	void (*on_phase)(void *ctx, enum fl_syscall_run_phase phase,
+			 const struct fl_syscall_run_result *now);
+};
+
+/* What a failed fl_syscall_run was doing. */
+enum fl_syscall_run_step {
+	FL_SC_RUN_STEP_SETUP,   /* arguments, signals, descriptors, threads */
+	FL_SC_RUN_STEP_PLAN,    /* cfg->plan was NULL and planning failed */
+	FL_SC_RUN_STEP_ARM,     /* loading the programs / opening the supervisor */
+	FL_SC_RUN_STEP_LAUNCH,  /* starting the command */
+};
+
+struct fl_syscall_run_error {
+	enum fl_syscall_run_step step;
+	int rule;                      /* PLAN: the rule at fault, or -1 */
+	struct fl_rule_error plan;     /* PLAN: what is missing, what would work */
+};
+
+/*
+ * Run rules until the end described above; ret gets the counters and the
+ * command's status. ops and err may be NULL. Returns 0, or -errno with err
+ * (if not NULL) saying at which step:
+ *   SETUP   -EINVAL (no rules, no target, a pid target that is the caller
+ *           itself), or what failed;
+ *   PLAN    as fl_syscall_plan();
+ *   ARM     as fl_syscall_session_open() or fl_seccomp_sup_open() (-ESRCH:
+ *           a pid target is gone; -ENOENT, -ENOTDIR: a cgroup is not a
+ *           cgroup v2 directory);
+ *   LAUNCH  -ENOENT (not found), -EACCES or -ENOEXEC (not executable), or
+ *           what failed; no command was left running.
+ */
+int fl_syscall_run(const struct fl_syscall_run_cfg *cfg, const struct fl_syscall_run_ops *ops,
+		   void *ctx, struct fl_syscall_run_result *ret,
+		   struct fl_syscall_run_error *err);
 
 #endif /* FAULTLINE_SYSCALL_H */

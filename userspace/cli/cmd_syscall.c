@@ -2,8 +2,9 @@
 /*
  * faultline syscall: make chosen syscalls of chosen processes fail, stall
  * or crash. Parses the command line, plans a mechanism per rule
- * (fl_syscall_plan), hands over to the BPF or the seccomp runner, and
- * prints the per-rule summary.
+ * (fl_syscall_plan, so that a refusal names the rule as it was typed),
+ * runs the rules through fl_syscall_run, and prints: the injections as
+ * they happen (-v, --log), the armed targets, the per-rule summary.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -13,18 +14,50 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/signalfd.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <bpf/libbpf.h>
 #include <jansson.h>
 #include <faultline/event.h>
 #include <faultline/rule.h>
+#include <faultline/syscall.h>
 
 #include "cli/cli.h"
-#include "cli/syscall_cli.h"
+
+#define SC_EXIT_USAGE    2
+#define SC_EXIT_INTERNAL 125 /* faultline itself failed, like timeout(1) */
+#define SC_EXIT_NOEXEC   126
+#define SC_EXIT_NOTFOUND 127
+#define SC_MAX_PIDS      64
+
+struct sc_opts {
+	bool json;
+	int verbose;
+	const char *log_path;
+	uint64_t for_ns;          /* 0 = until stopped */
+	char **rule_text;         /* points into argv */
+	size_t n_rules;
+	char **cmd;               /* argv after "--", NULL for running targets */
+	pid_t pids[SC_MAX_PIDS];
+	size_t n_pids;
+	bool follow;
+	const char *cgroups[FL_SC_MAX_CGROUPS];
+	size_t n_cgroups;
+	const char *comm;
+	int mechanism;            /* forced, or -1 */
+	bool have_seed;
+	uint64_t seed;
+	sigset_t orig_mask;       /* the mask faultline started with, for CMD */
+};
+
+/* What the run's callbacks print to. */
+struct sc_out {
+	const struct sc_opts *o;
+	const struct fl_syscall_plan *plan;
+	struct fl_event_log *log;
+	int log_err;              /* first write error, reported once */
+};
 
 static void usage(FILE *out)
 {
@@ -325,19 +358,19 @@ static const char *describe(const struct fl_event *ev, char *buf, size_t len)
 	return buf;
 }
 
-int sc_on_event(void *ctx, const struct fl_event *ev)
+static int on_event(void *ctx, const struct fl_event *ev)
 {
-	struct sc_events *r = ctx;
+	struct sc_out *out = ctx;
 	const char *op = fl_syscall_name(ev->op);
 	char what[64];
 	int err;
 
-	if (r->log && !r->log_err) {
-		err = fl_event_log_write(r->log, ev);
+	if (out->log && !out->log_err) {
+		err = fl_event_log_write(out->log, ev);
 		if (err)
-			r->log_err = err;
+			out->log_err = err;
 	}
-	if (!r->o->verbose)
+	if (!out->o->verbose)
 		return 0;
 	if (ev->result != FL_RESULT_INJECTED) {
 		fprintf(stderr, "faultline: rule %u: %s FAILED on pid %u (%s) at %s #%llu: %s\n",
@@ -353,66 +386,40 @@ int sc_on_event(void *ctx, const struct fl_event *ev)
 	return 0;
 }
 
-uint64_t sc_now_ns(void)
+static void describe_targets(const struct sc_opts *o, const struct fl_syscall_plan *plan)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+	fprintf(stderr, "faultline: %zu rule%s armed on", o->n_rules, o->n_rules == 1 ? "" : "s");
+	for (size_t i = 0; i < o->n_pids; i++)
+		fprintf(stderr, " pid %d%s", o->pids[i], o->follow ? " (and children)" : "");
+	for (size_t i = 0; i < o->n_cgroups; i++)
+		fprintf(stderr, " cgroup %s", o->cgroups[i]);
+	if (o->comm)
+		fprintf(stderr, " threads named '%s'", o->comm);
+	fprintf(stderr, " (mechanism%s", o->n_rules == 1 ? "" : "s");
+	for (size_t i = 0; i < plan->n_rules; i++)
+		fprintf(stderr, "%s%s", i ? ", " : " ", fl_mechanism_name(plan->mech[i]));
+	fprintf(stderr, "); Ctrl-C to stop\n");
 }
 
+static void on_phase(void *ctx, enum fl_syscall_run_phase phase,
+		     const struct fl_syscall_run_result *now)
+{
+	struct sc_out *out = ctx;
+	const struct sc_opts *o = out->o;
+
+	if (phase == FL_SC_RUN_ARMED && !o->cmd && (!o->json || o->verbose))
+		describe_targets(o, out->plan);
+	else if (phase == FL_SC_RUN_GAVE_UP)
+		fl_cli_error("not waiting for pid %d any longer", now->pid);
+}
+
+/* SIGINT, SIGTERM, SIGHUP: each stops the run (and is passed on to CMD). */
 static void stop_signals(sigset_t *mask)
 {
 	sigemptyset(mask);
-	sigaddset(mask, SIGCHLD);
 	sigaddset(mask, SIGINT);
 	sigaddset(mask, SIGTERM);
 	sigaddset(mask, SIGHUP);
-}
-
-int sc_signals_block(sigset_t *oldmask)
-{
-	sigset_t mask;
-
-	stop_signals(&mask);
-	return sigprocmask(SIG_BLOCK, &mask, oldmask) ? -errno : 0;
-}
-
-int sc_signals_open(sigset_t *oldmask)
-{
-	sigset_t mask;
-	int fd;
-
-	stop_signals(&mask);
-	if (sigprocmask(SIG_BLOCK, &mask, oldmask))
-		return -errno;
-	fd = signalfd(-1, &mask, SFD_CLOEXEC);
-	if (fd < 0) {
-		fd = -errno;
-		sigprocmask(SIG_SETMASK, oldmask, NULL);
-	}
-	return fd;
-}
-
-enum sc_signal sc_signal_read(int sfd, struct sc_result *res, bool *ret_from_tty)
-{
-	struct signalfd_siginfo si;
-
-	if (read(sfd, &si, sizeof(si)) != sizeof(si))
-		return SC_SIG_NONE;
-	if (si.ssi_signo == SIGCHLD) {
-		if (res->pid && !res->exited &&
-		    waitpid(res->pid, &res->wstatus, WNOHANG) == res->pid)
-			res->exited = true;
-		return SC_SIG_NONE;
-	}
-	if (res->interrupted) {
-		fl_cli_error("not waiting for pid %d any longer", res->pid);
-		return SC_SIG_GIVE_UP;
-	}
-	res->interrupted = (int)si.ssi_signo;
-	*ret_from_tty = si.ssi_code == SI_KERNEL;
-	return SC_SIG_STOP;
 }
 
 static int exit_status(int wstatus)
@@ -432,7 +439,7 @@ static void rule_text(const struct sc_opts *o, const struct fl_rule *rules, size
 }
 
 static void print_summary(const struct sc_opts *o, const struct fl_rule *rules,
-			  const struct fl_syscall_plan *plan, const struct sc_result *res)
+			  const struct fl_syscall_run_result *res)
 {
 	char text[512];
 	json_t *root, *arr;
@@ -443,7 +450,7 @@ static void print_summary(const struct sc_opts *o, const struct fl_rule *rules,
 
 			rule_text(o, rules, i, text, sizeof(text));
 			fprintf(stderr, "rule %zu %s  [%s]  matched %llu  injected %llu", i, text,
-				fl_mechanism_name(plan->mech[i]),
+				fl_mechanism_name(res->plan.mech[i]),
 				(unsigned long long)st->matched, (unsigned long long)st->injected);
 			if (st->failed)
 				fprintf(stderr, "  failed %llu", (unsigned long long)st->failed);
@@ -462,7 +469,7 @@ static void print_summary(const struct sc_opts *o, const struct fl_rule *rules,
 		rule_text(o, rules, i, text, sizeof(text));
 		json_array_append_new(arr, json_pack("{s:I, s:s, s:s, s:I, s:I, s:I, s:I}",
 			"rule", (json_int_t)i, "text", text,
-			"mechanism", fl_mechanism_name(plan->mech[i]),
+			"mechanism", fl_mechanism_name(res->plan.mech[i]),
 			"matched", (json_int_t)st->matched,
 			"injected", (json_int_t)st->injected,
 			"failed", (json_int_t)st->failed,
@@ -483,14 +490,19 @@ static void print_summary(const struct sc_opts *o, const struct fl_rule *rules,
 	json_decref(root);
 }
 
-static int plan_rules(const struct sc_opts *o, const struct fl_rule *rules,
-		      struct fl_syscall_plan *plan)
+static struct fl_syscall_targets targets(const struct sc_opts *o)
 {
-	struct fl_syscall_targets t = {
+	return (struct fl_syscall_targets){
 		.pids = o->pids, .n_pids = o->n_pids, .follow = o->follow,
 		.cgroups = o->cgroups, .n_cgroups = o->n_cgroups, .comm = o->comm,
 		.launched = o->cmd != NULL,
 	};
+}
+
+static int plan_rules(const struct sc_opts *o, const struct fl_rule *rules,
+		      struct fl_syscall_plan *plan)
+{
+	struct fl_syscall_targets t = targets(o);
 	struct fl_rule_error err = { 0 };
 	char excerpt[SC_EXCERPT_LEN];
 	int bad_rule, e;
@@ -507,24 +519,92 @@ static int plan_rules(const struct sc_opts *o, const struct fl_rule *rules,
 	return e;
 }
 
+static int launch_error(const char *cmd, int err)
+{
+	fl_cli_error("cannot run '%s': %s", cmd, strerror(-err));
+	if (err == -ENOENT)
+		return SC_EXIT_NOTFOUND;
+	if (err == -EACCES || err == -ENOEXEC)
+		return SC_EXIT_NOEXEC;
+	return SC_EXIT_INTERNAL;
+}
+
+/* Loading the BPF programs failed: say why in the words of the options. */
+static int arm_error(const struct sc_opts *o, int err)
+{
+	if (err == -ESRCH)
+		fl_cli_error("--pid: no such process (a target exited before the rules were armed)");
+	else if (err == -ENOMEDIUM)
+		fl_cli_error("pause= and delay= over %llums record the processes they stop in a pinned BPF map, and bpffs is not mounted at %s (mount -t bpf bpf %s)",
+			     FL_SC_SPIN_MAX_NS / 1000000, FL_SC_BPFFS, FL_SC_BPFFS);
+	else if (err == -ENOTDIR || err == -ENOENT)
+		fl_cli_error("--cgroup: %s is not a directory of the cgroup v2 hierarchy",
+			     o->n_cgroups ? o->cgroups[0] : "?");
+	else
+		fl_cli_error("cannot load the syscall fault programs: %s", strerror(-err));
+	return err == -EINVAL || err == -ESRCH || err == -ENOTDIR || err == -ENOENT ?
+	       SC_EXIT_USAGE : SC_EXIT_INTERNAL;
+}
+
+/* Run the planned rules; 0, or the exit status to use when faultline failed. */
+static int run(const struct sc_opts *o, const struct fl_rule *rules,
+	       const struct fl_syscall_plan *plan, struct sc_out *out,
+	       struct fl_syscall_run_result *res)
+{
+	static const struct fl_syscall_run_ops ops = { .on_event = on_event, .on_phase = on_phase };
+	struct fl_syscall_run_cfg cfg = {
+		.rules = rules, .n_rules = o->n_rules, .plan = plan, .argv = o->cmd,
+		.targets = targets(o), .child_mask = &o->orig_mask, .for_ns = o->for_ns,
+	};
+	bool seccomp = plan->mech[0] == FL_MECH_SECCOMP_NOTIFY;
+	struct fl_syscall_run_error why;
+	sigset_t stop;
+	int err;
+
+	for (size_t i = 0; i < o->n_pids; i++) {
+		if (o->pids[i] == getpid()) {
+			fl_cli_error("--pid %d is faultline itself", o->pids[i]);
+			return SC_EXIT_USAGE;
+		}
+	}
+	stop_signals(&stop);
+	cfg.stop_signals = &stop;
+	err = fl_syscall_run(&cfg, &ops, out, res, &why);
+	if (!err) {
+		if (res->err)
+			fl_cli_error("while the rules ran: %s", strerror(-res->err));
+		return 0;
+	}
+	if (why.step == FL_SC_RUN_STEP_LAUNCH)
+		return launch_error(o->cmd[0], err);
+	if (why.step == FL_SC_RUN_STEP_ARM && !seccomp)
+		return arm_error(o, err);
+	if (why.step == FL_SC_RUN_STEP_ARM)
+		fl_cli_error("cannot set up the seccomp supervisor: %s", strerror(-err));
+	else
+		fl_cli_error("cannot set up the run: %s", strerror(-err));
+	return SC_EXIT_INTERNAL;
+}
+
 int cmd_syscall(int argc, char **argv, const struct fl_cli *cli)
 {
 	struct fl_rule rules[FL_SC_MAX_RULES];
 	struct fl_syscall_plan plan;
 	struct sc_opts o = { 0 };
-	struct sc_events ev = { .o = &o };
-	struct sc_result res = { 0 };
+	struct sc_out out = { .o = &o, .plan = &plan };
+	struct fl_syscall_run_result res = { 0 };
+	sigset_t stop;
 	int ret, err;
 
 	/*
 	 * First of all: a SIGTERM while the rules are probed and loaded used to
 	 * kill faultline by its default action (exit 143, no summary). Blocked,
-	 * it waits on the runner's signalfd. Not unblocked on return either: a
+	 * it waits for the run's signalfd. Not unblocked on return either: a
 	 * second signal still pending then would kill us before the summary.
 	 */
-	err = sc_signals_block(&o.orig_mask);
-	if (err) {
-		fl_cli_error("cannot set up signal handling: %s", strerror(-err));
+	stop_signals(&stop);
+	if (sigprocmask(SIG_BLOCK, &stop, &o.orig_mask)) {
+		fl_cli_error("cannot set up signal handling: %s", strerror(errno));
 		return SC_EXIT_INTERNAL;
 	}
 	err = parse_args(argc, argv, cli, &o);
@@ -547,32 +627,27 @@ int cmd_syscall(int argc, char **argv, const struct fl_cli *cli)
 
 	ret = SC_EXIT_INTERNAL;
 	if (o.log_path) {
-		err = fl_event_log_open(o.log_path, &ev.log);
+		err = fl_event_log_open(o.log_path, &out.log);
 		if (err) {
 			fl_cli_error("cannot open event log '%s': %s", o.log_path, strerror(-err));
 			goto out;
 		}
 	}
-	if (plan.mech[0] == FL_MECH_SECCOMP_NOTIFY)
-		err = sc_run_seccomp(&o, rules, &ev, &res);
-	else
-		err = sc_run_bpf(&o, rules, &plan, &ev, &res);
-	if (err) {
-		ret = err;
+	ret = run(&o, rules, &plan, &out, &res);
+	if (ret)
 		goto out;
-	}
-	print_summary(&o, rules, &plan, &res);
-	if (ev.log_err)
+	print_summary(&o, rules, &res);
+	if (out.log_err)
 		fl_cli_error("event log '%s': %s (events were lost)", o.log_path,
-			     strerror(-ev.log_err));
+			     strerror(-out.log_err));
 	if (!o.cmd)
 		ret = 0;
 	else if (res.exited)
 		ret = exit_status(res.wstatus);
 	else
-		ret = res.interrupted ? 128 + res.interrupted : SC_EXIT_INTERNAL;
+		ret = res.stop_signal ? 128 + res.stop_signal : SC_EXIT_INTERNAL;
 out:
-	fl_event_log_close(ev.log);
+	fl_event_log_close(out.log);
 	free(o.rule_text);
 	return ret;
 }
