@@ -5,6 +5,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
@@ -92,6 +93,39 @@ out:
 	if (pidfd >= 0)
 		close(pidfd);
 	return err;
+}
+
+int fl_child_which(const char *name, char *buf, size_t len)
+{
+	const char *path = getenv("PATH");
+
+	if (!path)
+		path = "/usr/local/bin:/usr/bin:/bin";
+	while (*path) {
+		const char *end = strchrnul(path, ':');
+		int dl = (int)(end - path);
+
+		if (dl > 0 && (size_t)snprintf(buf, len, "%.*s/%s", dl, path, name) < len &&
+		    access(buf, X_OK) == 0)
+			return 0;
+		path = *end ? end + 1 : end;
+	}
+	return -ENOENT;
+}
+
+int fl_pid_wait_exit(pid_t pid, int timeout_ms)
+{
+	int pfd = pid > 0 ? (int)syscall(SYS_pidfd_open, pid, 0) : -1;
+	struct pollfd p = { .fd = pfd, .events = POLLIN };
+	int r;
+
+	if (pfd < 0)
+		return 0; /* gone already (or no pid to wait for) */
+	do
+		r = poll(&p, 1, timeout_ms);
+	while (r < 0 && errno == EINTR);
+	close(pfd);
+	return r > 0 ? 0 : -ETIMEDOUT;
 }
 
 int fl_child_run(int (*fn)(void *shared, void *arg), void *arg, unsigned flags,

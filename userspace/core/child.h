@@ -31,6 +31,19 @@ int fl_child_run(int (*fn)(void *shared, void *arg), void *arg, unsigned flags,
  */
 int fl_child_wait(pid_t pid, int timeout_ms, int *ret_wstatus);
 
+/*
+ * The program a child would exec: the first name on $PATH (unset:
+ * /usr/local/bin:/usr/bin:/bin) that may be executed, into buf. -ENOENT.
+ */
+int fl_child_which(const char *name, char *buf, size_t len);
+
+/*
+ * Wait up to timeout_ms for pid to exit: any process, not only our child
+ * (a daemon that left us), through a pidfd. 0 when it is gone (or was),
+ * -ETIMEDOUT.
+ */
+int fl_pid_wait_exit(pid_t pid, int timeout_ms);
+
 /* Bring an interface up in the current netns. */
 int fl_link_up(const char *ifname);
 

@@ -46,6 +46,7 @@
 
 #include <faultline/fs.h>
 #include <faultline/state.h>
+#include "core/child.h"
 #include "rpo_faults.h"
 #include "rpo_priv.h"
 
@@ -71,7 +72,6 @@ struct fl_rpo_faultfs {
 static int find_faultfs(char *buf, size_t len)
 {
 	char exe[PATH_MAX], *slash;
-	const char *path = getenv("PATH");
 	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
 
 	if (n > 0) {
@@ -84,16 +84,7 @@ static int find_faultfs(char *buf, size_t len)
 				return 0;
 		}
 	}
-	while (path && *path) {
-		const char *end = strchrnul(path, ':');
-		int dl = (int)(end - path);
-
-		if (dl > 0 && (size_t)snprintf(buf, len, "%.*s/faultfs", dl, path) < len &&
-		    access(buf, X_OK) == 0)
-			return 0;
-		path = *end ? end + 1 : end;
-	}
-	return -ENOENT;
+	return fl_child_which("faultfs", buf, len);
 }
 
 /* Does the comma-separated -o list opts set key= ? */
@@ -117,7 +108,6 @@ static int run_faultfs(struct fl_rpo_faultfs *ff, const char *bin, const char *o
 {
 	char *full = NULL, out[512] = "";
 	int pfd[2], st, err = 0;
-	uint64_t deadline;
 	ssize_t n;
 	pid_t pid;
 
@@ -161,26 +151,13 @@ static int run_faultfs(struct fl_rpo_faultfs *ff, const char *bin, const char *o
 	}
 	close(pfd[1]);
 	pfd[1] = -1;
-	deadline = fl_now_ns() + PING_TOTAL_MS * 1000000ull;
-	for (;;) {
-		pid_t r = waitpid(pid, &st, WNOHANG);
-
-		if (r == pid)
-			break;
-		if (r < 0 && errno != EINTR) {
-			err = -errno;
-			goto out;
-		}
-		if (fl_now_ns() > deadline) {
-			kill(pid, SIGKILL);
-			waitpid(pid, &st, 0);
-			fl_rpo_errf(errbuf, errlen, "faultfs did not mount %s within %d s", ff->dir,
-				PING_TOTAL_MS / 1000);
-			err = -ETIMEDOUT;
-			goto out;
-		}
-		fl_sleep_ms(5);
-	}
+	/* SIGKILLed and reaped if it takes longer. */
+	err = fl_child_wait(pid, PING_TOTAL_MS, &st);
+	if (err == -ETIMEDOUT)
+		fl_rpo_errf(errbuf, errlen, "faultfs did not mount %s within %d s", ff->dir,
+			PING_TOTAL_MS / 1000);
+	if (err)
+		goto out;
 	if (WIFEXITED(st) && WEXITSTATUS(st) == 0)
 		goto out;
 	/* The daemon has /dev/null as stderr by now: what is in the pipe is all. */
@@ -787,21 +764,6 @@ void fl_rpo_volatility_free(struct fl_rpo_volatility *v)
 
 /* --- unmount ---------------------------------------------------------------- */
 
-static int wait_exit(pid_t pid, int timeout_ms)
-{
-	int pfd = pid > 0 ? (int)syscall(SYS_pidfd_open, pid, 0) : -1;
-	struct pollfd p = { .fd = pfd, .events = POLLIN };
-	int r;
-
-	if (pfd < 0)
-		return 0; /* gone already (or no pid to wait for) */
-	do
-		r = poll(&p, 1, timeout_ms);
-	while (r < 0 && errno == EINTR);
-	close(pfd);
-	return r > 0 ? 0 : -ETIMEDOUT;
-}
-
 int fl_rpo_faultfs_unmount(struct fl_rpo_faultfs *ff)
 {
 	uint64_t deadline = fl_now_ns() + UNMOUNT_BUSY_MS * 1000000ull;
@@ -822,7 +784,7 @@ int fl_rpo_faultfs_unmount(struct fl_rpo_faultfs *ff)
 		}
 		fl_sleep_ms(20);
 	}
-	if (!err && wait_exit(ff->pid, EXIT_WAIT_MS))
+	if (!err && fl_pid_wait_exit(ff->pid, EXIT_WAIT_MS))
 		err = -ETIMEDOUT; /* still unmounted: the record can go, the log may be partial */
 	if (fl_fs_check_mount(ff->dir) == 0) {
 		free(ff);

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include <faultline/cgroup.h>
+#include "core/child.h"
 #include "core/clock.h"
 #include "service.h"
 
@@ -39,28 +40,9 @@ static int write_pid(const char *procs, pid_t pid)
 	return err;
 }
 
-static bool on_path(const char *name)
-{
-	const char *path = getenv("PATH");
-	char buf[4200];
-
-	if (!path)
-		path = "/usr/local/bin:/usr/bin:/bin";
-	while (*path) {
-		const char *end = strchrnul(path, ':');
-		int dl = (int)(end - path);
-
-		if (dl > 0 && (size_t)snprintf(buf, sizeof(buf), "%.*s/%s", dl, path, name) <
-		    sizeof(buf) && access(buf, X_OK) == 0)
-			return true;
-		path = *end ? end + 1 : end;
-	}
-	return false;
-}
-
 bool fl_wl_shell_can_exec(const char *cmd)
 {
-	char word[256];
+	char word[256], path[4200];
 	size_t n;
 
 	if (!cmd)
@@ -78,7 +60,8 @@ bool fl_wl_shell_can_exec(const char *cmd)
 	if (!strcmp(word, "exec") || strpbrk(word, "=\"'$\\*?[~!#"))
 		return false;
 	/* A path, or a program on $PATH: not a builtin or function of sh only. */
-	return strchr(word, '/') ? access(word, X_OK) == 0 : on_path(word);
+	return strchr(word, '/') ? access(word, X_OK) == 0 :
+	       fl_child_which(word, path, sizeof(path)) == 0;
 }
 
 /* The forked child: own process group, output to log, into the cgroups, exec. */
