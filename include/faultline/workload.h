@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
- * Workloads for `faultline rpo`: adapters that write records with unique
- * ids and checksummed payloads into a store, and read back what the store
- * holds after recovery. One interface, one adapter per scheme:
+ * Workloads: adapters that write records with unique ids and checksummed
+ * payloads into a store, and read back what the store holds after
+ * recovery (`faultline rpo` drives them; so may any program). One
+ * interface, one adapter per scheme (the adapters' own table is private,
+ * userspace/workload/adapter.h):
  *
  *   file:PATH?fsync=always|interval=DUR|never   append-only log, built in
  *                                               (default fsync=always)
