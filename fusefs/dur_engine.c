@@ -47,6 +47,7 @@
  *   dur_powercut.c  the power cut: names undone, then every file replayed
  *   dur_names.c     the name journal, parked entries, bounds  (side by side:
  *   dur_data.c      write, truncate, fallocate, fsync, lost data  neither calls the other)
+ *   dur_parked.c    parked names per inode (st_nlink of attribute replies)
  *   dur_file.c      the file table: records, undo files, settle
  *   dur_tree.c      plain helpers: copy a range, empty or remove a tree
  *

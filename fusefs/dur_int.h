@@ -143,6 +143,12 @@ static inline uint64_t dur_next_seq(struct ffs_dur *d)
 	return __atomic_add_fetch(&d->seq, 1, __ATOMIC_RELAXED);
 }
 
+/* Bucket of an inode in the directory and parked tables (d->dirs, d->parked). */
+static inline size_t dur_name_bucket(dev_t dev, ino_t ino)
+{
+	return (size_t)(((uint64_t)ino * 0x9e3779b97f4a7c15ULL ^ dev) >> 22) % DUR_BUCKETS;
+}
+
 /*
  * The layers, bottom first: a file calls only the ones listed before it
  * (see the top of dur_engine.c).
@@ -179,6 +185,11 @@ void dur_file_settle(struct ffs_dur *d, struct dur_file *f);
 void dur_files_settle_all(struct ffs_dur *d);
 /* Close and forget every file struct (shutdown). */
 void dur_files_free_all(struct ffs_dur *d);
+
+/* dur_parked.c: parked names per inode, for ffs_dur_adjust_stat. */
+/* One more (delta 1) or one less (-1) name of (dev, ino) parked in trash/. */
+void dur_parked_add(struct ffs_dur *d, dev_t dev, ino_t ino, int delta);
+void dur_parked_clear(struct ffs_dur *d);
 
 /* dur_data.c: the ffs_dur_* data calls of durability.h; nothing internal. */
 

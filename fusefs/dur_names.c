@@ -26,11 +26,6 @@
 #define RENAME_EXCHANGE (1 << 1)
 #endif
 
-static size_t dir_bucket(dev_t dev, ino_t ino)
-{
-	return (size_t)(((uint64_t)ino * 0x9e3779b97f4a7c15ULL ^ dev) >> 22) % DUR_BUCKETS;
-}
-
 /* The shared O_PATH fd of the directory dirfd (names_lock held). */
 static int dir_get(struct ffs_dur *d, int dirfd, struct dur_dir **ret)
 {
@@ -40,7 +35,7 @@ static int dir_get(struct ffs_dur *d, int dirfd, struct dur_dir **ret)
 
 	if (fstat(dirfd, &st))
 		return -errno;
-	b = dir_bucket(st.st_dev, st.st_ino);
+	b = dur_name_bucket(st.st_dev, st.st_ino);
 	for (dir = d->dirs[b]; dir; dir = dir->next)
 		if (dir->dev == st.st_dev && dir->ino == st.st_ino)
 			break;
@@ -71,7 +66,7 @@ static void dir_put(struct ffs_dur *d, struct dur_dir *dir)
 
 	if (!dir || --dir->ref)
 		return;
-	pp = &d->dirs[dir_bucket(dir->dev, dir->ino)];
+	pp = &d->dirs[dur_name_bucket(dir->dev, dir->ino)];
 	while (*pp != dir)
 		pp = &(*pp)->next;
 	*pp = dir->next;
@@ -131,79 +126,6 @@ void ffs_dur_set_bounds(struct ffs_dur *d, uint64_t names_max, uint64_t trash_ma
 	d->notice = notice;
 	d->notice_ctx = ctx;
 	names_unlock(d);
-}
-
-static struct dur_parked **parked_slot(struct ffs_dur *d, dev_t dev, ino_t ino)
-{
-	struct dur_parked **pp = &d->parked[dir_bucket(dev, ino)];
-
-	while (*pp && ((*pp)->dev != dev || (*pp)->ino != ino))
-		pp = &(*pp)->next;
-	return pp;
-}
-
-/* One more (delta 1) or one less (-1) name of (dev, ino) parked in trash/. */
-static void parked_add(struct ffs_dur *d, dev_t dev, ino_t ino, int delta)
-{
-	struct dur_parked **pp, *p;
-
-	pthread_mutex_lock(&d->parked_lock);
-	pp = parked_slot(d, dev, ino);
-	p = *pp;
-	if (delta > 0) {
-		if (!p) {
-			p = calloc(1, sizeof(*p));
-			if (!p)
-				goto out; /* nlink shows one too many: cosmetic */
-			p->dev = dev;
-			p->ino = ino;
-			*pp = p;
-		}
-		p->count++;
-		__atomic_add_fetch(&d->nparked, 1, __ATOMIC_RELEASE);
-	} else if (p) {
-		__atomic_sub_fetch(&d->nparked, 1, __ATOMIC_RELEASE);
-		if (!--p->count) {
-			*pp = p->next;
-			free(p);
-		}
-	}
-out:
-	pthread_mutex_unlock(&d->parked_lock);
-}
-
-static void parked_clear(struct ffs_dur *d)
-{
-	pthread_mutex_lock(&d->parked_lock);
-	for (size_t b = 0; b < DUR_BUCKETS; b++) {
-		struct dur_parked *p = d->parked[b], *next;
-
-		for (; p; p = next) {
-			next = p->next;
-			free(p);
-		}
-		d->parked[b] = NULL;
-	}
-	__atomic_store_n(&d->nparked, 0, __ATOMIC_RELEASE);
-	pthread_mutex_unlock(&d->parked_lock);
-}
-
-void ffs_dur_adjust_stat(struct ffs_dur *d, struct stat *st)
-{
-	struct dur_parked *p;
-
-	if (!d || !__atomic_load_n(&d->nparked, __ATOMIC_ACQUIRE))
-		return;
-	pthread_mutex_lock(&d->parked_lock);
-	p = *parked_slot(d, st->st_dev, st->st_ino);
-	if (p) {
-		/* A removed directory has no links at all: its own "." goes with it. */
-		if (S_ISDIR(st->st_mode) || st->st_nlink <= p->count)
-			st->st_nlink = 0;
-		else
-			st->st_nlink -= p->count;
-	}
-	pthread_mutex_unlock(&d->parked_lock);
 }
 
 static void name_free(struct ffs_dur *d, struct dur_name *n)
@@ -406,7 +328,7 @@ static int park(struct ffs_dur *d, int dirfd, const char *name, const struct sta
 		free(n.trash);
 		return 0;
 	}
-	parked_add(d, n.tdev, n.tino, 1);
+	dur_parked_add(d, n.tdev, n.tino, 1);
 	return 0;
 }
 
@@ -541,7 +463,7 @@ static int do_rename(struct ffs_dur *d, int olddirfd, const char *oldname, int n
 			dur_rm_tree(d->trash_dir, tname);
 		free(n.trash);
 	} else if (parked) {
-		parked_add(d, n.tdev, n.tino, 1);
+		dur_parked_add(d, n.tdev, n.tino, 1);
 	}
 	return 0;
 }
@@ -596,7 +518,7 @@ static void sweep(struct ffs_dur *d, size_t force)
 		if (n->trash) {
 			dur_rm_tree(d->trash_dir, n->trash);
 			d->trash_bytes -= n->tbytes < d->trash_bytes ? n->tbytes : d->trash_bytes;
-			parked_add(d, n->tdev, n->tino, -1);
+			dur_parked_add(d, n->tdev, n->tino, -1);
 			if (!n->trash_is_dir)
 				dur_file_gone(d, n->tdev, n->tino);
 		}
@@ -649,7 +571,7 @@ void dur_names_free_all(struct ffs_dur *d)
 	d->names = NULL;
 	d->nnames = d->names_cap = 0;
 	d->trash_bytes = 0;
-	parked_clear(d);
+	dur_parked_clear(d);
 }
 
 size_t dur_names_memory(struct ffs_dur *d, uint64_t *ret_count)
