@@ -8,7 +8,7 @@
 #include <errno.h>
 #include <stdlib.h>
 
-#include "errno_priv.h"
+#include "errno_common.h"
 
 struct fl_sc_errno {
 	struct fl_sc_errno_lsm *lsm;

@@ -9,7 +9,7 @@
  */
 #include <sys/syscall.h>
 
-#include "errno_priv.h"
+#include "errno_common.h"
 
 #define END (-1)
 

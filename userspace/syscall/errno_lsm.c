@@ -15,7 +15,7 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
-#include "errno_priv.h"
+#include "errno_common.h"
 #include "syscall_errno_lsm.skel.h"
 
 struct fl_sc_errno_lsm {

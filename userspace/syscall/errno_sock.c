@@ -22,7 +22,7 @@
 #include <bpf/libbpf.h>
 
 #include <faultline/cgroup.h>
-#include "errno_priv.h"
+#include "errno_common.h"
 #include "syscall_errno_sock.skel.h"
 
 struct fl_sc_errno_sock {

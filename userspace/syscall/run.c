@@ -14,7 +14,7 @@
 #include <sys/signalfd.h>
 #include <unistd.h>
 
-#include "run_priv.h"
+#include "run_util.h"
 
 static int ignore_event(void *ctx, const struct fl_event *ev)
 {

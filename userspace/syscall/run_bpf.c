@@ -14,7 +14,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "run_priv.h"
+#include "run_util.h"
 
 /* How often a run on --pid targets checks whether they are all gone. */
 #define TARGETS_CHECK_MS 200

@@ -22,7 +22,7 @@
 
 #include <faultline/seccomp.h>
 
-#include "run_priv.h"
+#include "run_util.h"
 
 struct sup_thread {
 	struct fl_seccomp_sup *sup;

@@ -13,7 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "run_priv.h"
+#include "run_util.h"
 
 uint64_t fl_sc_run_now_ns(void)
 {

@@ -2,12 +2,12 @@
 /*
  * Inside fl_syscall_run: run.c checks the configuration, sets up the stop
  * signals and hands over to the loop of the mechanism family, run_bpf.c
- * or run_seccomp.c. What both loops need (the clock, stop signals, reaping
- * the command, progress) is in run_util.c, below all three, so that no
- * loop calls back into run.c.
+ * or run_seccomp.c. The state of a run, and what both loops need (the
+ * clock, stop signals, reaping the command, progress), live here and in
+ * run_util.c, below all three, so that no loop calls back into run.c.
  */
-#ifndef FL_SYSCALL_RUN_PRIV_H
-#define FL_SYSCALL_RUN_PRIV_H
+#ifndef FL_SYSCALL_RUN_UTIL_H
+#define FL_SYSCALL_RUN_UTIL_H
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -58,4 +58,4 @@ void fl_sc_run_phase(struct fl_sc_run *r, enum fl_syscall_run_phase phase);
 int fl_sc_run_bpf(struct fl_sc_run *r);
 int fl_sc_run_seccomp(struct fl_sc_run *r);
 
-#endif /* FL_SYSCALL_RUN_PRIV_H */
+#endif /* FL_SYSCALL_RUN_UTIL_H */

@@ -4,8 +4,8 @@
  * covers, and the two loaders (LSM/fmod_ret, cgroup socket hooks) that
  * errno.c drives for the session.
  */
-#ifndef FL_SYSCALL_ERRNO_PRIV_H
-#define FL_SYSCALL_ERRNO_PRIV_H
+#ifndef FL_SYSCALL_ERRNO_COMMON_H
+#define FL_SYSCALL_ERRNO_COMMON_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -56,4 +56,4 @@ int fl_sc_errno_sock_open(const struct fl_sc_maps *maps, const struct fl_sc_conf
 int fl_sc_errno_sock_attach(struct fl_sc_errno_sock *s);
 void fl_sc_errno_sock_close(struct fl_sc_errno_sock *s);
 
-#endif /* FL_SYSCALL_ERRNO_PRIV_H */
+#endif /* FL_SYSCALL_ERRNO_COMMON_H */
