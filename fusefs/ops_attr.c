@@ -16,6 +16,7 @@ static void proc_path(int fd, char *buf, size_t len)
 {
 	snprintf(buf, len, "/proc/self/fd/%d", fd);
 }
+
 void ffs_op_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
 	struct ffs_opctx o;
@@ -31,6 +32,7 @@ void ffs_op_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	else
 		fuse_reply_attr(req, &st, ffs_of(req)->timeout);
 }
+
 static int set_times(int fd, struct fuse_file_info *fi, const struct stat *attr, int to_set)
 {
 	struct timespec tv[2] = { { .tv_nsec = UTIME_OMIT }, { .tv_nsec = UTIME_OMIT } };
@@ -49,6 +51,7 @@ static int set_times(int fd, struct fuse_file_info *fi, const struct stat *attr,
 	proc_path(fd, path, sizeof(path));
 	return utimensat(AT_FDCWD, path, tv, 0) ? -errno : 0;
 }
+
 static int do_setattr(struct ffs_opctx *o, fuse_ino_t ino, struct stat *attr, int to_set,
 		      struct fuse_file_info *fi)
 {
@@ -77,6 +80,7 @@ static int do_setattr(struct ffs_opctx *o, fuse_ino_t ino, struct stat *attr, in
 		return set_times(fd, fi, attr, to_set);
 	return 0;
 }
+
 void ffs_op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr,
 		    int to_set, struct fuse_file_info *fi)
 {
@@ -99,6 +103,7 @@ void ffs_op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr,
 		fuse_reply_attr(req, &st, ffs_of(req)->timeout);
 	}
 }
+
 void ffs_op_readlink(fuse_req_t req, fuse_ino_t ino)
 {
 	char buf[PATH_MAX + 1];
@@ -120,6 +125,7 @@ void ffs_op_readlink(fuse_req_t req, fuse_ino_t ino)
 		fuse_reply_readlink(req, buf);
 	}
 }
+
 void ffs_op_statfs(fuse_req_t req, fuse_ino_t ino)
 {
 	struct ffs *fs = ffs_of(req);

@@ -18,6 +18,7 @@ static int stat_fd(int fd, struct stat *st)
 {
 	return fstatat(fd, "", st, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW) ? -errno : 0;
 }
+
 /*
  * The attributes the mount shows: the backing inode's, without the links
  * that are faultfs's own (names parked in .faultfs/trash, and .faultfs
@@ -35,6 +36,7 @@ int ffs_attr_of(struct ffs *fs, int fd, struct stat *st)
 		st->st_nlink--;
 	return 0;
 }
+
 int ffs_do_lookup(fuse_req_t req, fuse_ino_t parent, const char *name,
 		  struct fuse_entry_param *e)
 {
@@ -61,6 +63,7 @@ int ffs_do_lookup(fuse_req_t req, fuse_ino_t parent, const char *name,
 	e->entry_timeout = fs->timeout;
 	return 0;
 }
+
 void ffs_chown_new(fuse_req_t req, int dirfd, const char *name)
 {
 	const struct fuse_ctx *ctx = fuse_req_ctx(req);

@@ -28,6 +28,7 @@ static void finish_entry(struct ffs_opctx *o, int err, struct fuse_entry_param *
 		ffs_inode_forget(fs, ffs_inode(o->req, e->ino), 1);
 	}
 }
+
 void ffs_op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 {
 	struct fuse_entry_param e;
@@ -39,17 +40,20 @@ void ffs_op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 	err = ffs_do_lookup(req, parent, name, &e);
 	finish_entry(&o, err, &e);
 }
+
 void ffs_op_forget(fuse_req_t req, fuse_ino_t ino, uint64_t nlookup)
 {
 	ffs_inode_forget(ffs_of(req), ffs_inode(req, ino), nlookup);
 	fuse_reply_none(req);
 }
+
 void ffs_op_forget_multi(fuse_req_t req, size_t count, struct fuse_forget_data *forgets)
 {
 	for (size_t i = 0; i < count; i++)
 		ffs_inode_forget(ffs_of(req), ffs_inode(req, forgets[i].ino), forgets[i].nlookup);
 	fuse_reply_none(req);
 }
+
 /*
  * Refuse the hidden state directory's name with hidden_err (EPERM to make
  * it, ENOENT to remove it), then ffs_op_begin(). 1 when answered.
@@ -63,6 +67,7 @@ static int begin_visible(struct ffs_opctx *o, fuse_req_t req, int op, fuse_ino_t
 	}
 	return ffs_op_begin(o, req, op, parent, name);
 }
+
 /* After the step that made dfd/name (err): give it to the caller, log, answer its entry. */
 static void finish_new(struct ffs_opctx *o, fuse_ino_t parent, int dfd, const char *name,
 		       enum ffs_wlog_kind kind, const char *path2, int err)
@@ -76,6 +81,7 @@ static void finish_new(struct ffs_opctx *o, fuse_ino_t parent, int dfd, const ch
 	ffs_op_log(o, kind, path2, err ? 0 : e.attr.st_ino, 0, 0, 0, err);
 	finish_entry(o, err, &e);
 }
+
 void ffs_op_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode)
 {
 	struct ffs_opctx o;
@@ -86,6 +92,7 @@ void ffs_op_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mo
 	finish_new(&o, parent, dfd, name, FFS_WLOG_MKDIR, NULL,
 		   ffs_dur_mkdir(o.fs->dur, dfd, name, mode));
 }
+
 void ffs_op_mknod(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode,
 		  dev_t rdev)
 {
@@ -97,6 +104,7 @@ void ffs_op_mknod(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mo
 	finish_new(&o, parent, dfd, name, FFS_WLOG_MKNOD, NULL,
 		   ffs_dur_mknod(o.fs->dur, dfd, name, mode, rdev));
 }
+
 void ffs_op_symlink(fuse_req_t req, const char *link, fuse_ino_t parent, const char *name)
 {
 	struct ffs_opctx o;
@@ -107,6 +115,7 @@ void ffs_op_symlink(fuse_req_t req, const char *link, fuse_ino_t parent, const c
 	finish_new(&o, parent, dfd, name, FFS_WLOG_SYMLINK, link,
 		   ffs_dur_symlink(o.fs->dur, link, dfd, name));
 }
+
 void ffs_op_link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t newparent, const char *newname)
 {
 	char path2[PATH_MAX];
@@ -127,6 +136,7 @@ void ffs_op_link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t newparent, const cha
 	ffs_op_log(&o, FFS_WLOG_LINK, path2, ffs_inode(req, ino)->ino, 0, 0, 0, err);
 	finish_entry(&o, err, &e);
 }
+
 void ffs_op_unlink(fuse_req_t req, fuse_ino_t parent, const char *name)
 {
 	struct ffs_opctx o;
@@ -142,6 +152,7 @@ void ffs_op_unlink(fuse_req_t req, fuse_ino_t parent, const char *name)
 	ffs_op_log(&o, FFS_WLOG_UNLINK, NULL, 0, 0, 0, 0, err);
 	ffs_reply_err_or_cut(&o, -err);
 }
+
 void ffs_op_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name)
 {
 	struct ffs_opctx o;
@@ -153,6 +164,7 @@ void ffs_op_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name)
 	ffs_op_log(&o, FFS_WLOG_RMDIR, NULL, 0, 0, 0, 0, err);
 	ffs_reply_err_or_cut(&o, -err);
 }
+
 void ffs_op_rename(fuse_req_t req, fuse_ino_t parent, const char *name,
 		   fuse_ino_t newparent, const char *newname, unsigned int flags)
 {
