@@ -11,6 +11,8 @@
 #include <stdarg.h>
 #include <faultline/probe.h>
 
+#include "probe/probe_result.h"
+
 /* probe_bpf.c: programs from bpf/probe_trace.bpf.c and bpf/probe_attach.bpf.c */
 int fl_probe_tracepoint(struct fl_probe_result *r);
 int fl_probe_raw_tp(struct fl_probe_result *r);
@@ -38,16 +40,5 @@ int fl_probe_fq(struct fl_probe_result *r);
 int fl_probe_htb(struct fl_probe_result *r);
 int fl_probe_tbf(struct fl_probe_result *r);
 int fl_probe_nfqueue(struct fl_probe_result *r);
-
-/* Fill r with a status, errno and printf-style detail. */
-void fl_probe_set(struct fl_probe_result *r, enum fl_probe_status status, int err,
-		  const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-
-/*
- * Classify a failed load/attach errno into REFUSED or MISSING and write
- * the likely cause ("kernel lockdown=integrity", "CONFIG_... not set").
- * what names the step, e.g. "load fentry program".
- */
-void fl_probe_set_failure(struct fl_probe_result *r, int err, const char *what);
 
 #endif
