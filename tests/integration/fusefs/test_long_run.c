@@ -63,8 +63,10 @@ static int count_fds(pid_t pid, int *ret_deleted)
 
 /*
  * Deleted files the daemon still holds, once the kernel's FUSE_RELEASE for
- * the last close() came in: it is sent asynchronously, so a busy machine
- * may deliver it a moment after close() returned.
+ * the last close() and FUSE_FORGET for the unlinked inode came in (the
+ * daemon keeps an O_PATH descriptor of each inode the kernel knows, until
+ * its forget): both are sent asynchronously, so a busy machine may deliver
+ * them a moment after close() or unlink() returned.
  */
 static int settled_deleted(pid_t pid)
 {
