@@ -44,4 +44,11 @@ int fl_cgroup_kill(const char *path, uint64_t timeout_ns, unsigned *ret_killed);
  */
 int fl_cgroup_rmdir(const char *path, int timeout_ms);
 
+/*
+ * One control file of a cgroup (v1 or v2), dir/name: write val as is, or
+ * read at most len - 1 bytes into buf, NUL-terminated.
+ */
+int fl_cgroup_write(const char *dir, const char *name, const char *val);
+int fl_cgroup_read(const char *dir, const char *name, char *buf, size_t len);
+
 #endif

@@ -239,7 +239,7 @@ static int walk_procs(const char *dir, int sig, unsigned depth, unsigned *count)
 	return 0;
 }
 
-static int write_file(const char *dir, const char *name, const char *val)
+int fl_cgroup_write(const char *dir, const char *name, const char *val)
 {
 	char file[PATH_MAX];
 	ssize_t n;
@@ -257,6 +257,25 @@ static int write_file(const char *dir, const char *name, const char *val)
 	return err;
 }
 
+int fl_cgroup_read(const char *dir, const char *name, char *buf, size_t len)
+{
+	char file[PATH_MAX];
+	ssize_t n;
+	int fd;
+
+	if ((size_t)snprintf(file, sizeof(file), "%s/%s", dir, name) >= sizeof(file))
+		return -ENAMETOOLONG;
+	fd = open(file, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, len - 1);
+	close(fd);
+	if (n < 0)
+		return -errno;
+	buf[n] = '\0';
+	return 0;
+}
+
 int fl_cgroup_kill(const char *path, uint64_t timeout_ns, unsigned *ret_killed)
 {
 	uint64_t deadline = mono_ns() + timeout_ns;
@@ -270,9 +289,9 @@ int fl_cgroup_kill(const char *path, uint64_t timeout_ns, unsigned *ret_killed)
 	if (err)
 		return err;
 	/* A frozen task cannot exit: thaw (v2; a v1 group has no such file). */
-	write_file(path, "cgroup.freeze", "0");
+	fl_cgroup_write(path, "cgroup.freeze", "0");
 	/* 5.14+: one write, and a fork racing it cannot escape. */
-	has_kill = found && write_file(path, "cgroup.kill", "1") == 0;
+	has_kill = found && fl_cgroup_write(path, "cgroup.kill", "1") == 0;
 	for (;;) {
 		left = 0;
 		/* Before 5.14 (or on v1): pid by pid, again until no one is left. */

@@ -48,45 +48,10 @@ struct fl_rpo_oom {
 };
 
 
-static int write_file(const char *dir, const char *file, const char *s)
-{
-	char p[PATH_MAX + 64];
-	ssize_t n;
-	int fd, err = 0;
-
-	snprintf(p, sizeof(p), "%s/%s", dir, file);
-	fd = open(p, O_WRONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	n = write(fd, s, strlen(s));
-	if (n < 0)
-		err = -errno;
-	close(fd);
-	return err;
-}
-
-static int read_file(const char *dir, const char *file, char *buf, size_t len)
-{
-	char p[PATH_MAX + 64];
-	ssize_t n;
-	int fd;
-
-	snprintf(p, sizeof(p), "%s/%s", dir, file);
-	fd = open(p, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	n = read(fd, buf, len - 1);
-	close(fd);
-	if (n < 0)
-		return -errno;
-	buf[n] = '\0';
-	return 0;
-}
-
 static int read_u64(const char *dir, const char *file, uint64_t *ret)
 {
 	char buf[64];
-	int err = read_file(dir, file, buf, sizeof(buf));
+	int err = fl_cgroup_read(dir, file, buf, sizeof(buf));
 
 	if (err)
 		return err;
@@ -99,7 +64,7 @@ static int read_key(const char *dir, const char *file, const char *key, uint64_t
 {
 	char buf[1024], *p;
 	size_t kl = strlen(key);
-	int err = read_file(dir, file, buf, sizeof(buf));
+	int err = fl_cgroup_read(dir, file, buf, sizeof(buf));
 
 	if (err)
 		return err;
@@ -128,7 +93,7 @@ static bool v2_root(char *root, size_t len)
 	char ctl[512];
 
 	return fl_cgroup2_root(root, len) == 0 &&
-	       read_file(root, "cgroup.controllers", ctl, sizeof(ctl)) == 0 &&
+	       fl_cgroup_read(root, "cgroup.controllers", ctl, sizeof(ctl)) == 0 &&
 	       has_word(ctl, "memory");
 }
 
@@ -207,9 +172,9 @@ int fl_rpo_oom_create(struct fl_state *st, struct fl_rpo_oom **ret, char *errbuf
 	o->v2 = v2_root(parent, sizeof(parent));
 	if (o->v2) {
 		/* The root is exempt from "no internal processes": enabling is always allowed. */
-		if (read_file(parent, "cgroup.subtree_control", sub, sizeof(sub)) == 0 &&
+		if (fl_cgroup_read(parent, "cgroup.subtree_control", sub, sizeof(sub)) == 0 &&
 		    !has_word(sub, "memory") &&
-		    (err = write_file(parent, "cgroup.subtree_control", "+memory"))) {
+		    (err = fl_cgroup_write(parent, "cgroup.subtree_control", "+memory"))) {
 			fl_rpo_errf(errbuf, errlen, "cannot enable the memory controller in %s: %s",
 				parent, strerror(-err));
 			goto fail;
@@ -246,9 +211,9 @@ int fl_rpo_oom_create(struct fl_state *st, struct fl_rpo_oom **ret, char *errbuf
 	}
 	/* No swap to escape to; the v1 default of killing stays on. */
 	if (o->v2)
-		write_file(o->path, "memory.swap.max", "0");
+		fl_cgroup_write(o->path, "memory.swap.max", "0");
 	else
-		write_file(o->path, "memory.oom_control", "0");
+		fl_cgroup_write(o->path, "memory.oom_control", "0");
 	*ret = o;
 	return 0;
 fail_forget:
@@ -291,21 +256,21 @@ static int set_limit(struct fl_rpo_oom *o, uint64_t bytes)
 
 	snprintf(num, sizeof(num), "%llu", (unsigned long long)bytes);
 	if (o->v2)
-		return write_file(o->path, "memory.max", num);
-	err = write_file(o->path, "memory.limit_in_bytes", num);
+		return fl_cgroup_write(o->path, "memory.max", num);
+	err = fl_cgroup_write(o->path, "memory.limit_in_bytes", num);
 	/* memsw >= limit always; only where swap accounting exists. */
 	if (!err)
-		write_file(o->path, "memory.memsw.limit_in_bytes", num);
+		fl_cgroup_write(o->path, "memory.memsw.limit_in_bytes", num);
 	return err;
 }
 
 int fl_rpo_oom_release(struct fl_rpo_oom *o)
 {
 	if (o->v2)
-		return write_file(o->path, "memory.max", "max");
+		return fl_cgroup_write(o->path, "memory.max", "max");
 	/* Raise memsw first: it may never be below the limit. */
-	write_file(o->path, "memory.memsw.limit_in_bytes", "-1");
-	return write_file(o->path, "memory.limit_in_bytes", "-1");
+	fl_cgroup_write(o->path, "memory.memsw.limit_in_bytes", "-1");
+	return fl_cgroup_write(o->path, "memory.limit_in_bytes", "-1");
 }
 
 /* --- who was killed ----------------------------------------------------------- */
@@ -351,11 +316,15 @@ static bool dead(pid_t pid)
 static void comm_of(pid_t pid, char *buf, size_t len)
 {
 	char p[64];
+	FILE *f;
 
 	snprintf(p, sizeof(p), "/proc/%d/comm", (int)pid);
 	buf[0] = '\0';
-	if (read_file("/proc", p + 6, buf, len) == 0)
+	f = fopen(p, "re");
+	if (f && fgets(buf, (int)len, f))
 		buf[strcspn(buf, "\n")] = '\0';
+	if (f)
+		fclose(f);
 }
 
 /* The value of ",key=" (or "key=" at the start) in an oom-kill line, into buf. */
@@ -530,7 +499,7 @@ static void evacuate(const struct fl_rpo_oom *o)
 	snapshot(o, m);
 	for (size_t i = 0; i < m->n; i++) {
 		snprintf(num, sizeof(num), "%d", (int)m->pid[i]);
-		write_file(parent, "cgroup.procs", num); /* one that exits meanwhile is fine */
+		fl_cgroup_write(parent, "cgroup.procs", num); /* one that exits meanwhile is fine */
 	}
 	free(m);
 }
