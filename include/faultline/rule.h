@@ -52,6 +52,10 @@ enum fl_rule_key {
 	FL_KEY_BYTES = 1u << 6, FL_KEY_DPORT = 1u << 7, FL_KEY_SPORT = 1u << 8,
 	FL_KEY_HOST = 1u << 9, FL_KEY_READ = 1u << 10, FL_KEY_PERSIST = 1u << 11,
 };
+#define FL_RULE_N_KEYS 12
+
+/* The selector's name in the grammar ("when" for FL_KEY_WHEN), or NULL. */
+const char *fl_rule_key_name(unsigned bit);
 
 struct fl_rule {
 	char ops[FL_RULE_MAX_OPS][FL_RULE_OP_LEN];
@@ -93,7 +97,7 @@ struct fl_rule {
 	struct {
 		uint16_t ops[FL_RULE_MAX_OPS];
 		uint16_t action;
-		uint16_t key[12];
+		uint16_t key[FL_RULE_N_KEYS];
 	} col;
 };
 

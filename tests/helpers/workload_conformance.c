@@ -18,10 +18,14 @@
 
 #define MAX_IDS 2000000
 
-int fl_wlc_setup(struct fl_wlc *c)
+static struct fl_wlc *group;
+
+static int group_setup(void **state)
 {
+	struct fl_wlc *c = group;
 	char why[1024] = "";
 
+	(void)state;
 	if (!fl_service_available(c->kind, c->skip_why, sizeof(c->skip_why)))
 		return 0;
 	if (fl_service_create(&c->svc, c->kind, FL_SVC_SAFEST, why, sizeof(why)) ||
@@ -34,9 +38,17 @@ int fl_wlc_setup(struct fl_wlc *c)
 	return 0;
 }
 
-void fl_wlc_teardown(struct fl_wlc *c)
+static int group_teardown(void **state)
 {
-	fl_service_destroy(&c->svc);
+	(void)state;
+	fl_service_destroy(&group->svc);
+	return 0;
+}
+
+int fl_wlc_run(const char *name, const struct CMUnitTest *tests, size_t n, struct fl_wlc *c)
+{
+	group = c;
+	return _cmocka_run_group_tests(name, tests, n, group_setup, group_teardown);
 }
 
 bool fl_wlc_need(struct fl_wlc *c)

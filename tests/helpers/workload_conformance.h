@@ -6,9 +6,8 @@
  * keep only what is their own (redis's key prefix, postgres's locks).
  *
  *   static struct fl_wlc c = { .kind = FL_SVC_REDIS, .start_ms = 10000 };
- *   group setup:    fl_wlc_setup(&c)     (the server, or the reason to skip)
  *   each test:      if (!fl_wlc_need(&c)) skip();
- *   group teardown: fl_wlc_teardown(&c)
+ *   main:           return fl_wlc_run("redis workload", tests, n, &c);
  *
  * Every check here is a cmocka assertion: a failing one fails the calling test.
  */
@@ -34,9 +33,13 @@ struct fl_wlc {
 	char skip_why[512];
 };
 
-/* Start the server if this host has it (else have_svc stays false); -1 if it fails to start. */
-int fl_wlc_setup(struct fl_wlc *c);
-void fl_wlc_teardown(struct fl_wlc *c);
+struct CMUnitTest;
+/*
+ * Run the group: the server is started first if this host has it (else
+ * have_svc stays false and the tests skip), destroyed after. A server
+ * that fails to start fails the group.
+ */
+int fl_wlc_run(const char *name, const struct CMUnitTest *tests, size_t n, struct fl_wlc *c);
 /* true with a server; false after printing why the test skips. */
 bool fl_wlc_need(struct fl_wlc *c);
 

@@ -16,7 +16,6 @@
 #include <faultline/rule.h>
 
 #include "cli/cli.h"
-#include "core/rule_internal.h"   /* fl_rule_key_name(), FL_RULE_N_KEYS */
 
 #define SYSCALL_NR_MAX 1024
 #define ERRNO_MAX      4095

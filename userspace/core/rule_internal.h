@@ -26,12 +26,7 @@ unsigned fl_edit_distance(const char *a, size_t na, const char *b,
 /* How far a typo may be from a name we suggest: short names need closer. */
 #define FL_SUGGEST_CAP(len) ((len) < 4 ? 1u : 2u)
 
-/* Name of the selector with this enum fl_rule_key bit ("when"), or NULL. */
-const char *fl_rule_key_name(unsigned bit);
-
 /* Bit number (index into rule->col.key) of an enum fl_rule_key bit. */
 unsigned fl_rule_key_index(unsigned bit);
-
-#define FL_RULE_N_KEYS 12
 
 #endif

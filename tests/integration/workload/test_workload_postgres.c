@@ -34,19 +34,6 @@
 static struct fl_wlc wlc = { .kind = FL_SVC_POSTGRES, .start_ms = 30000 };
 static struct fl_service *const svc = &wlc.svc;
 
-static int group_setup(void **state)
-{
-	(void)state;
-	return fl_wlc_setup(&wlc);
-}
-
-static int group_teardown(void **state)
-{
-	(void)state;
-	fl_wlc_teardown(&wlc);
-	return 0;
-}
-
 static void test_round_trip(void **state)
 {
 	(void)state;
@@ -178,5 +165,5 @@ int main(void)
 		cmocka_unit_test(test_down_server),
 	};
 
-	return cmocka_run_group_tests(tests, group_setup, group_teardown);
+	return fl_wlc_run("postgres workload", tests, sizeof(tests) / sizeof(tests[0]), &wlc);
 }

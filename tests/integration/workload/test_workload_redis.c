@@ -34,19 +34,6 @@
 static struct fl_wlc wlc = { .kind = FL_SVC_REDIS, .start_ms = 10000 };
 static struct fl_service *const svc = &wlc.svc;
 
-static int group_setup(void **state)
-{
-	(void)state;
-	return fl_wlc_setup(&wlc);
-}
-
-static int group_teardown(void **state)
-{
-	(void)state;
-	fl_wlc_teardown(&wlc);
-	return 0;
-}
-
 static void test_round_trip(void **state)
 {
 	struct fl_workload *w, *other;
@@ -262,5 +249,5 @@ int main(void)
 		cmocka_unit_test(test_down_server),
 	};
 
-	return cmocka_run_group_tests(tests, group_setup, group_teardown);
+	return fl_wlc_run("redis workload", tests, sizeof(tests) / sizeof(tests[0]), &wlc);
 }
