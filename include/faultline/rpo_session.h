@@ -46,7 +46,9 @@ struct fl_rpo_config {
 	const char *restart_cmd; /* NULL: start_cmd again */
 	const char *health_cmd;  /* NULL: the workload's ping */
 	const char *data_dir;    /* NULL: the built-in store's directory */
+	const char *user;        /* run start/restart as this user (NULL: as the caller) */
 	bool faultfs;            /* mount faultfs over data_dir for the run */
+	const char *faultfs_opts; /* more faultfs -o options ("durability=data,size=1G"); NULL: none */
 	const char *service_log; /* service stdout/stderr; NULL = /dev/null */
 	enum fl_rpo_fault fault;
 	const char *crashpoint;  /* the rule, for FL_RPO_FAULT_CRASHPOINT */
@@ -59,6 +61,7 @@ struct fl_rpo_config {
 	struct fl_rpo_load load;
 	unsigned trials;
 	uint64_t rpo_max_ns, rto_max_ns;
+	uint64_t lost_max;       /* objective on lost acknowledged writes; UINT64_MAX: none */
 };
 
 /* Fill cfg with the documented defaults. */

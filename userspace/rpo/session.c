@@ -35,6 +35,7 @@ void fl_rpo_config_defaults(struct fl_rpo_config *cfg)
 	cfg->trials = 1;
 	cfg->rpo_max_ns = 60ull * 1000000000ull;
 	cfg->rto_max_ns = 300ull * 1000000000ull;
+	cfg->lost_max = UINT64_MAX;
 }
 
 static const char *const fault_names[FL_RPO_FAULT__COUNT] = {
