@@ -131,9 +131,17 @@ struct fl_rpo_result {
 	struct fl_rpo_trial *trials;
 	size_t n_trials;
 	struct fl_rpo_stats rpo, rto; /* over the trials that finished */
+	/*
+	 * The objectives are judged over the trials that measured (err == 0)
+	 * only: a trial that could not measure (a crash point that never
+	 * struck, a service never healthy) is reported with its cause and
+	 * is no violation. n_measured == 0: nothing judged, *_met false.
+	 */
 	size_t n_measured;
 	uint64_t mttr_ns;        /* mean RTO */
 	bool rpo_met, rto_met;
+	bool lost_met;           /* every measured trial's lost <= cfg.lost_max */
+	uint64_t lost_worst;     /* the most lost writes of a measured trial */
 	char data_dir[4096];     /* cfg.data_dir points here when it was defaulted */
 };
 
