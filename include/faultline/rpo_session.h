@@ -76,7 +76,17 @@ struct fl_rpo_timeline_summary {
 	bool barrier_seen;       /* some barrier completed before the fault */
 	uint64_t exposure_ns;    /* fault - last completed barrier */
 	uint64_t writes, barriers; /* calls recorded under the data directory */
-	uint64_t acked_uncovered; /* acknowledged before any barrier covered them */
+	/*
+	 * Acknowledged writes before the fault against the barriers
+	 * (fl_tl_acks_uncovered()): judged ones had a recorded write in their
+	 * invoke-ack window; uncovered ones were certainly acknowledged
+	 * before any barrier covered their data (a lower bound); ambiguous
+	 * ones cannot be attributed, as concurrent clients' writes overlap
+	 * (uncovered + ambiguous is the upper bound).
+	 */
+	uint64_t acked_judged;
+	uint64_t acked_uncovered;
+	uint64_t acked_ambiguous;
 	bool io_uring;           /* the service used io_uring: its I/O is not seen */
 	char note[256];
 };
@@ -95,7 +105,8 @@ struct fl_rpo_faultfs_check {
 	uint64_t volatile_acked;    /* acknowledged records in volatile ranges */
 	uint64_t lost_not_volatile; /* lost, yet durable by the log: a disagreement */
 	uint64_t volatile_not_lost; /* volatile, acknowledged, yet read back: a disagreement */
-	uint64_t last_barrier_ns;   /* the store's last fsync before the cut (0: none) */
+	uint64_t last_barrier_ns;   /* the last fsync/fdatasync/fsyncdir of any file of the
+				       data dir before the cut (0: none), as the kernel side counts */
 	/*
 	 * The kernel timeline against the write log: the last barrier the
 	 * kernel saw complete before the fault, and the last one faultfs got.

@@ -459,12 +459,16 @@ static void print_summary(const struct fl_rpo_result *r, const struct opts *o)
 		}
 		if (t->timeline.seen) {
 			ms(c, sizeof(c), t->timeline.exposure_ns);
-			fprintf(stderr, "  kernel: %llu writes, %llu barriers; exposure at the fault %s; %llu acknowledged before a barrier covered them%s%s\n",
+			fprintf(stderr, "  kernel: %llu writes, %llu barriers; exposure at the fault %s; %llu acknowledged before a barrier covered them",
 				(unsigned long long)t->timeline.writes,
 				(unsigned long long)t->timeline.barriers,
 				t->timeline.barrier_seen ? c : "(no barrier)",
-				(unsigned long long)t->timeline.acked_uncovered,
-				t->timeline.note[0] ? "; " : "", t->timeline.note);
+				(unsigned long long)t->timeline.acked_uncovered);
+			/* Not a finding: the clients' writes overlap, so these cannot be told apart. */
+			if (t->timeline.acked_ambiguous)
+				fprintf(stderr, " (for %llu more, concurrent clients' writes overlap and which one carried each cannot be told: neither counted nor suspect; the result's acked_uncovered_max includes them)",
+					(unsigned long long)t->timeline.acked_ambiguous);
+			fprintf(stderr, "%s%s\n", t->timeline.note[0] ? "; " : "", t->timeline.note);
 		}
 	}
 	if (r->n_measured) {

@@ -123,18 +123,23 @@ static json_t *trial_json(const struct fl_rpo_trial *t, size_t index)
 		"first_ok", span(r->healthy_ns, r->first_ok_ns),
 		"steady_ns", span(r->fault_ns, r->steady_ns)));
 	json_object_set_new(o, "timeline", !t->timeline.seen ? json_null() :
-		json_pack("{s:o, s:I, s:I, s:I, s:b, s:s}",
+		json_pack("{s:o, s:I, s:I, s:I, s:I, s:I, s:b, s:s}",
 			  "exposure_ns", t->timeline.barrier_seen ?
 				json_integer((json_int_t)t->timeline.exposure_ns) : json_null(),
 			  "writes", (json_int_t)t->timeline.writes,
 			  "barriers", (json_int_t)t->timeline.barriers,
+			  "acked_judged", (json_int_t)t->timeline.acked_judged,
 			  "acked_uncovered", (json_int_t)t->timeline.acked_uncovered,
+			  "acked_uncovered_max", (json_int_t)(t->timeline.acked_uncovered +
+							      t->timeline.acked_ambiguous),
 			  "io_uring", t->timeline.io_uring, "note", t->timeline.note));
 	json_object_set_new(o, "faultfs", !t->faultfs.done ? json_null() :
-		json_pack("{s:b, s:b, s:o, s:o, s:I, s:I, s:I, s:I, s:I, s:s}",
+		json_pack("{s:b, s:b, s:o, s:o, s:o, s:I, s:I, s:I, s:I, s:I, s:s}",
 			  "exact", t->faultfs.exact, "by_record", t->faultfs.by_record,
 			  "timeline_agrees", t->faultfs.timeline_checked ?
 				json_boolean(t->faultfs.timeline_agrees) : json_null(),
+			  "barrier_skew_ns", t->faultfs.timeline_checked ?
+				json_integer((json_int_t)t->faultfs.barrier_skew_ns) : json_null(),
 			  "exposure_ns", span(t->faultfs.last_barrier_ns, r->fault_ns),
 			  "volatile_writes", (json_int_t)t->faultfs.volatile_writes,
 			  "bytes_undone", (json_int_t)t->faultfs.bytes_undone,
