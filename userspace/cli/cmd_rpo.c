@@ -435,8 +435,10 @@ static void print_summary(const struct fl_rpo_result *r, const struct opts *o)
 			(unsigned long long)k->rpo_bytes, b);
 		if (k->lost_after_fault) {
 			ms(c, sizeof(c), k->after_fault_ns);
-			fprintf(stderr, "  %llu of the lost writes were acknowledged after the fault (up to %s after it): RPO is the window before the fault and does not include them\n",
-				(unsigned long long)k->lost_after_fault, c);
+			fprintf(stderr, "  %llu of the lost writes %s acknowledged after the fault (up to %s after it): RPO is the window before the fault and does not include %s\n",
+				(unsigned long long)k->lost_after_fault,
+				k->lost_after_fault == 1 ? "was" : "were", c,
+				k->lost_after_fault == 1 ? "it" : "them");
 		}
 		if (k->n_lost_sample) {
 			fprintf(stderr, "  lost ids:");
@@ -466,7 +468,7 @@ static void print_summary(const struct fl_rpo_result *r, const struct opts *o)
 				(unsigned long long)t->timeline.acked_uncovered);
 			/* Not a finding: the clients' writes overlap, so these cannot be told apart. */
 			if (t->timeline.acked_ambiguous)
-				fprintf(stderr, " (for %llu more, concurrent clients' writes overlap and which one carried each cannot be told: neither counted nor suspect; the result's acked_uncovered_max includes them)",
+				fprintf(stderr, " (for %llu more, concurrent clients' writes overlap and which one carried each cannot be told: not counted, not suspect; acked_uncovered_max in the result includes them)",
 					(unsigned long long)t->timeline.acked_ambiguous);
 			fprintf(stderr, "%s%s\n", t->timeline.note[0] ? "; " : "", t->timeline.note);
 		}
