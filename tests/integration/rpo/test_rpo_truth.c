@@ -292,6 +292,48 @@ static void test_a_trial_that_could_not_measure_is_no_violation(void **state)
 	json_decref(res);
 }
 
+/* Through the library, with a short fault timeout: a crash point on a call never made. */
+static void test_a_crash_point_that_never_struck_measures_nothing(void **state)
+{
+	struct fl_fixture *fx = *state;
+	struct fl_rpo_config cfg;
+	struct fl_rpo_result *r = NULL;
+	char w[PATH_MAX + 64];
+	json_t *doc, *t;
+
+	if (!ready())
+		skip();
+	snprintf(w, sizeof(w), "file:%s/log?fsync=never", fx->path);
+	fl_rpo_config_defaults(&cfg);
+	cfg.workload = w;
+	cfg.fault = FL_RPO_FAULT_CRASHPOINT;
+	cfg.crashpoint = "fsync:signal=SIGKILL:when=1";
+	cfg.fault_at_ns = 200 * 1000000ull;
+	cfg.after_ns = 200 * 1000000ull;
+	cfg.fault_timeout_ns = 1000 * 1000000ull;
+	cfg.trials = 2;
+	cfg.rpo_max_ns = 0;
+	assert_int_equal(fl_rpo_run(&cfg, NULL, NULL, &r), 0);
+	assert_int_equal(r->n_trials, 2);
+	assert_int_equal(r->n_measured, 0);
+	for (size_t i = 0; i < r->n_trials; i++) {
+		print_message("trial %zu: %s: %s\n", i + 1, r->trials[i].phase, r->trials[i].error);
+		assert_string_equal(r->trials[i].phase, "fault");
+		assert_non_null(strstr(r->trials[i].error, "did not strike"));
+	}
+	doc = fl_rpo_result_json(r);
+	t = json_array_get(json_object_get(doc, "trials"), 1);
+	assert_true(json_is_false(json_object_get(t, "measured")));
+	assert_non_null(strstr(json_string_value(json_object_get(json_object_get(t, "error"),
+								   "message")), "did not strike"));
+	assert_true(json_is_false(json_object_get(objectives(doc), "judged")));
+	assert_int_equal(get(objectives(doc), "unmeasured_trials"), 2);
+	assert_true(json_is_null(json_object_get(objectives(doc), "met")));
+	assert_int_equal(get(json_object_get(doc, "summary"), "measured"), 0);
+	json_decref(doc);
+	fl_rpo_result_free(r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -304,6 +346,8 @@ int main(void)
 						fl_setup_tmpdir, fl_teardown_tmpdir),
 		cmocka_unit_test(test_redis_always_is_not_reported_as_acked_uncovered),
 		cmocka_unit_test_setup_teardown(test_a_trial_that_could_not_measure_is_no_violation,
+						fl_setup_tmpdir, fl_teardown_tmpdir),
+		cmocka_unit_test_setup_teardown(test_a_crash_point_that_never_struck_measures_nothing,
 						fl_setup_tmpdir, fl_teardown_tmpdir),
 	};
 
