@@ -235,29 +235,43 @@ static void test_fsync_always_with_clients_has_nothing_acked_uncovered(void **st
 	json_decref(res);
 }
 
-static void test_redis_always_is_not_reported_as_acked_uncovered(void **state)
+/* A server that makes every acknowledged write durable, 4 clients, killed once. */
+static void durable_server_not_acked_uncovered(enum fl_svc_kind kind, const char *label)
 {
 	char why[1024] = "", slog[FL_SVC_PATH], *err;
 	struct fl_service s;
 	json_t *res;
 
-	(void)state;
 	if (!ready())
 		skip();
-	if (!fl_service_available(FL_SVC_REDIS, why, sizeof(why))) {
+	if (!fl_service_available(kind, why, sizeof(why))) {
 		print_message("skip: %s\n", why);
 		skip();
 	}
-	if (fl_service_create(&s, FL_SVC_REDIS, FL_SVC_SAFEST, why, sizeof(why)))
-		fail_msg("redis fixture: %s", why);
+	if (fl_service_create(&s, kind, FL_SVC_SAFEST, why, sizeof(why)))
+		fail_msg("%s fixture: %s", fl_service_name(kind), why);
 	snprintf(slog, sizeof(slog), "%s/service.log", s.root);
 	assert_int_equal(rpo(s.root, &res, &err, "-w", s.url, "--start", s.start_cmd, "-d", s.data,
 			     "--service-log", slog, "--fault", "kill", "-c", "4",
 			     "--fault-at", "1s", "--after", "500ms", NULL), 0);
-	assert_none_uncovered(res, "redis appendfsync=always, 4 clients");
+	assert_none_uncovered(res, label);
+	assert_int_equal(get(json_object_get(trial0(res), "counts"), "lost"), 0);
 	free(err);
 	json_decref(res);
 	fl_service_destroy(&s);
+}
+
+static void test_redis_always_is_not_reported_as_acked_uncovered(void **state)
+{
+	(void)state;
+	durable_server_not_acked_uncovered(FL_SVC_REDIS, "redis appendfsync=always, 4 clients");
+}
+
+static void test_postgres_sync_commit_is_not_reported_as_acked_uncovered(void **state)
+{
+	(void)state;
+	durable_server_not_acked_uncovered(FL_SVC_POSTGRES,
+					   "postgres synchronous_commit=on, 4 clients");
 }
 
 /*
@@ -345,6 +359,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_fsync_always_with_clients_has_nothing_acked_uncovered,
 						fl_setup_tmpdir, fl_teardown_tmpdir),
 		cmocka_unit_test(test_redis_always_is_not_reported_as_acked_uncovered),
+		cmocka_unit_test(test_postgres_sync_commit_is_not_reported_as_acked_uncovered),
 		cmocka_unit_test_setup_teardown(test_a_trial_that_could_not_measure_is_no_violation,
 						fl_setup_tmpdir, fl_teardown_tmpdir),
 		cmocka_unit_test_setup_teardown(test_a_crash_point_that_never_struck_measures_nothing,
