@@ -49,14 +49,25 @@ struct fl_check {
 	size_t n_lost_sample;
 
 	/*
-	 * RPO = fault time - acknowledgement time of the oldest lost write;
-	 * 0 when nothing was lost. Also in writes and bytes: the lost
-	 * acknowledged writes and their payload bytes.
+	 * RPO = max(0, fault time - acknowledgement time of the oldest lost
+	 * write); 0 when nothing was lost. Also in writes and bytes: every
+	 * lost acknowledged write and their payload bytes.
+	 *
+	 * Losses that straddle the fault: a lost write acknowledged at or
+	 * after the fault (by the dying service in its last instant, or by
+	 * the restarted one) lies outside the window that ends at the fault,
+	 * so it adds nothing to rpo_ns; it is counted in rpo_writes and
+	 * lost, and on its own in lost_after_fault, with after_fault_ns =
+	 * its newest acknowledgement - fault. When every lost write is such
+	 * a one, rpo_ns is 0 yet lost is not: fl_rpo_rpo_met() then refuses
+	 * an objective of 0.
 	 */
 	uint64_t rpo_ns;
 	uint64_t rpo_writes;
 	uint64_t rpo_bytes;
 	uint64_t oldest_lost_id;  /* 0 when nothing was lost */
+	uint64_t lost_after_fault; /* lost, acknowledged at or after the fault */
+	uint64_t after_fault_ns;  /* newest such acknowledgement - fault; 0 when none */
 };
 
 /*
@@ -67,6 +78,15 @@ struct fl_check {
 int fl_rpo_check(const struct fl_op *ops, size_t n_ops,
 		 const struct fl_readback *back, size_t n_back,
 		 uint64_t fault_ns, struct fl_check *ret);
+
+/*
+ * The objectives on one measured trial. RPO: rpo_ns <= rpo_max_ns, and an
+ * objective of 0 also needs lost == 0 (a write lost after the fault has
+ * an RPO of 0 but is still a lost write). Lost: lost <= lost_max
+ * (UINT64_MAX: no objective, always met).
+ */
+bool fl_rpo_rpo_met(const struct fl_check *c, uint64_t rpo_max_ns);
+bool fl_rpo_lost_met(const struct fl_check *c, uint64_t lost_max);
 
 /* The recovery, phase by phase; 0 = did not happen. */
 struct fl_rto {

@@ -76,7 +76,17 @@ struct fl_rpo_timeline_summary {
 	bool barrier_seen;       /* some barrier completed before the fault */
 	uint64_t exposure_ns;    /* fault - last completed barrier */
 	uint64_t writes, barriers; /* calls recorded under the data directory */
-	uint64_t acked_uncovered; /* acknowledged before any barrier covered them */
+	/*
+	 * Acknowledged writes before the fault against the barriers
+	 * (fl_tl_acks_uncovered()): judged ones had a recorded write in their
+	 * invoke-ack window; uncovered ones were certainly acknowledged
+	 * before any barrier covered their data (a lower bound); ambiguous
+	 * ones cannot be attributed, as concurrent clients' writes overlap
+	 * (uncovered + ambiguous is the upper bound).
+	 */
+	uint64_t acked_judged;
+	uint64_t acked_uncovered;
+	uint64_t acked_ambiguous;
 	bool io_uring;           /* the service used io_uring: its I/O is not seen */
 	char note[256];
 };
@@ -95,7 +105,8 @@ struct fl_rpo_faultfs_check {
 	uint64_t volatile_acked;    /* acknowledged records in volatile ranges */
 	uint64_t lost_not_volatile; /* lost, yet durable by the log: a disagreement */
 	uint64_t volatile_not_lost; /* volatile, acknowledged, yet read back: a disagreement */
-	uint64_t last_barrier_ns;   /* the store's last fsync before the cut (0: none) */
+	uint64_t last_barrier_ns;   /* the last fsync/fdatasync/fsyncdir of any file of the
+				       data dir before the cut (0: none), as the kernel side counts */
 	/*
 	 * The kernel timeline against the write log: the last barrier the
 	 * kernel saw complete before the fault, and the last one faultfs got.
@@ -131,9 +142,17 @@ struct fl_rpo_result {
 	struct fl_rpo_trial *trials;
 	size_t n_trials;
 	struct fl_rpo_stats rpo, rto; /* over the trials that finished */
+	/*
+	 * The objectives are judged over the trials that measured (err == 0)
+	 * only: a trial that could not measure (a crash point that never
+	 * struck, a service never healthy) is reported with its cause and
+	 * is no violation. n_measured == 0: nothing judged, *_met false.
+	 */
 	size_t n_measured;
 	uint64_t mttr_ns;        /* mean RTO */
 	bool rpo_met, rto_met;
+	bool lost_met;           /* every measured trial's lost <= cfg.lost_max */
+	uint64_t lost_worst;     /* the most lost writes of a measured trial */
 	char data_dir[4096];     /* cfg.data_dir points here when it was defaulted */
 };
 

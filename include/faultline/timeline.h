@@ -243,6 +243,36 @@ size_t fl_tl_uncovered_writes(const struct fl_tl_event *ev, size_t n, uint64_t t
 int fl_tl_op_write(const struct fl_tl_event *ev, size_t n, pid_t pid,
 		   uint64_t start_ns, uint64_t end_ns, size_t *ret_idx);
 
+/*
+ * Acknowledged operations against the barriers: was each one's data
+ * durable when it was acknowledged? An operation's data is in one of its
+ * candidate writes: the recorded writes that returned within its
+ * [start_ns, end_ns] (it cannot be written before it was invoked). Which
+ * one is not known from outside the service: the writing thread is the
+ * server's (a writer thread per connection, redis's event loop, a
+ * PostgreSQL backend or its WAL writer, which flushes for others), so a
+ * thread id does not name the client. What is exact:
+ *   uncovered  every candidate was still unprotected at the ack (no
+ *              barrier covering it had completed): certainly acknowledged
+ *              before durable. A lower bound: data written only after the
+ *              ack (a lazy WAL writer) has no candidate of its own.
+ *   ambiguous  some candidates were protected, some not: concurrent
+ *              writers overlap the window and it cannot be told which
+ *              carried it. uncovered + ambiguous is the upper bound.
+ * With one writer and one write per operation both are exact and
+ * ambiguous is 0. Operations with no candidate are not judged.
+ */
+struct fl_tl_ack {
+	uint64_t start_ns, end_ns;
+};
+struct fl_tl_ack_cover {
+	size_t judged;            /* acks with at least one candidate write */
+	size_t uncovered;         /* certain */
+	size_t ambiguous;         /* could not be attributed */
+};
+int fl_tl_acks_uncovered(const struct fl_tl_event *ev, size_t n, const struct fl_tl_ack *acks,
+			 size_t n_acks, struct fl_tl_ack_cover *ret);
+
 /* Counts over [0, t], for a result summary. */
 struct fl_tl_summary {
 	size_t writes, barriers, meta, io_uring_calls;

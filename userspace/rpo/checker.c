@@ -38,12 +38,18 @@ static void count_stray(struct fl_check *c, const struct fl_readback *rb, size_t
 
 /* A lost write: count it, and keep the oldest acknowledgements as a sample. */
 static void note_lost(struct fl_check *c, const struct fl_op *op, bool corrupt,
-		      uint64_t *oldest_ack)
+		      uint64_t fault_ns, uint64_t *oldest_ack)
 {
 	c->lost++;
 	c->lost_corrupt += corrupt;
 	c->rpo_writes++;
 	c->rpo_bytes += op->len;
+	/* Outside the window that ends at the fault: counted apart, never hidden. */
+	if (op->complete_ns >= fault_ns) {
+		c->lost_after_fault++;
+		if (op->complete_ns - fault_ns > c->after_fault_ns)
+			c->after_fault_ns = op->complete_ns - fault_ns;
+	}
 	if (op->complete_ns < *oldest_ack) {
 		*oldest_ack = op->complete_ns;
 		c->oldest_lost_id = op->id;
@@ -111,7 +117,7 @@ int fl_rpo_check(const struct fl_op *ops, size_t n_ops,
 		case FL_OP_OK:
 			c.acknowledged++;
 			if (!intact) {
-				note_lost(&c, op, present, &oldest_ack);
+				note_lost(&c, op, present, fault_ns, &oldest_ack);
 				lost[n_lost++] = op;
 			}
 			break;
@@ -142,4 +148,17 @@ out:
 	free(lost);
 	free(rb);
 	return err;
+}
+
+bool fl_rpo_rpo_met(const struct fl_check *c, uint64_t rpo_max_ns)
+{
+	/* A zero-loss gate: RPO 0 from losses after the fault is still loss. */
+	if (rpo_max_ns == 0)
+		return c->lost == 0;
+	return c->rpo_ns <= rpo_max_ns;
+}
+
+bool fl_rpo_lost_met(const struct fl_check *c, uint64_t lost_max)
+{
+	return lost_max == UINT64_MAX || c->lost <= lost_max;
 }

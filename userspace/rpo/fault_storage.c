@@ -150,7 +150,8 @@ static void account_cut(struct rpo_trial *t, const struct line *lines, size_t n_
 	fc->exact = v.exact;
 	fc->volatile_writes = v.n_writes;
 	fc->bytes_undone = v.report.bytes_undone;
-	fc->last_barrier_ns = v.last_barrier_ts_ns;
+	/* Every file of the data dir, as the kernel timeline counts them (a WAL's fdatasyncs too). */
+	fc->last_barrier_ns = v.last_any_barrier_ts_ns;
 	if (v.note[0])
 		snprintf(fc->note, sizeof(fc->note), "%s", v.note);
 	if (lines) {

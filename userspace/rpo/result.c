@@ -105,11 +105,15 @@ static json_t *trial_json(const struct fl_rpo_trial *t, size_t index)
 	for (size_t i = 0; i < c->n_lost_sample; i++)
 		json_array_append_new(sample, json_integer((json_int_t)c->lost_sample[i]));
 	json_object_set_new(o, "lost_sample", sample);
-	json_object_set_new(o, "rpo", json_pack("{s:I, s:I, s:I, s:o}",
+	/* A trial that could not measure has no numbers: null, never zeros that read as "none lost". */
+	json_object_set_new(o, "measured", json_boolean(!t->err));
+	json_object_set_new(o, "rpo", t->err ? json_null() : json_pack("{s:I, s:I, s:I, s:o, s:I, s:I}",
 		"ns", (json_int_t)c->rpo_ns, "writes", (json_int_t)c->rpo_writes,
 		"bytes", (json_int_t)c->rpo_bytes,
 		"oldest_lost_id", c->oldest_lost_id ? json_integer((json_int_t)c->oldest_lost_id)
-						    : json_null()));
+						    : json_null(),
+		"lost_after_fault", (json_int_t)c->lost_after_fault,
+		"after_fault_ns", (json_int_t)c->after_fault_ns));
 	json_object_set_new(o, "rto", json_pack("{s:o, s:{s:o, s:o, s:o, s:o}, s:o}",
 		"ns", rto == UINT64_MAX ? json_null() : json_integer((json_int_t)rto),
 		"phases_ns",
@@ -119,18 +123,23 @@ static json_t *trial_json(const struct fl_rpo_trial *t, size_t index)
 		"first_ok", span(r->healthy_ns, r->first_ok_ns),
 		"steady_ns", span(r->fault_ns, r->steady_ns)));
 	json_object_set_new(o, "timeline", !t->timeline.seen ? json_null() :
-		json_pack("{s:o, s:I, s:I, s:I, s:b, s:s}",
+		json_pack("{s:o, s:I, s:I, s:I, s:I, s:I, s:b, s:s}",
 			  "exposure_ns", t->timeline.barrier_seen ?
 				json_integer((json_int_t)t->timeline.exposure_ns) : json_null(),
 			  "writes", (json_int_t)t->timeline.writes,
 			  "barriers", (json_int_t)t->timeline.barriers,
+			  "acked_judged", (json_int_t)t->timeline.acked_judged,
 			  "acked_uncovered", (json_int_t)t->timeline.acked_uncovered,
+			  "acked_uncovered_max", (json_int_t)(t->timeline.acked_uncovered +
+							      t->timeline.acked_ambiguous),
 			  "io_uring", t->timeline.io_uring, "note", t->timeline.note));
 	json_object_set_new(o, "faultfs", !t->faultfs.done ? json_null() :
-		json_pack("{s:b, s:b, s:o, s:o, s:I, s:I, s:I, s:I, s:I, s:s}",
+		json_pack("{s:b, s:b, s:o, s:o, s:o, s:I, s:I, s:I, s:I, s:I, s:s}",
 			  "exact", t->faultfs.exact, "by_record", t->faultfs.by_record,
 			  "timeline_agrees", t->faultfs.timeline_checked ?
 				json_boolean(t->faultfs.timeline_agrees) : json_null(),
+			  "barrier_skew_ns", t->faultfs.timeline_checked ?
+				json_integer((json_int_t)t->faultfs.barrier_skew_ns) : json_null(),
 			  "exposure_ns", span(t->faultfs.last_barrier_ns, r->fault_ns),
 			  "volatile_writes", (json_int_t)t->faultfs.volatile_writes,
 			  "bytes_undone", (json_int_t)t->faultfs.bytes_undone,
@@ -152,6 +161,29 @@ static json_t *stats_json(const struct fl_rpo_stats *s, size_t n)
 			 "max", (json_int_t)s->max, "mean", (json_int_t)s->mean);
 }
 
+/* Verdicts over the trials that measured; null when none did (nothing was judged). */
+static json_t *verdict(bool judged, bool met)
+{
+	return judged ? json_boolean(met) : json_null();
+}
+
+static json_t *objectives_json(const struct fl_rpo_result *r)
+{
+	bool judged = r->n_measured > 0;
+
+	return json_pack("{s:I, s:I, s:o, s:b, s:I, s:I, s:o, s:o, s:o, s:o}",
+		"rpo_max_ns", (json_int_t)r->cfg.rpo_max_ns,
+		"rto_max_ns", (json_int_t)r->cfg.rto_max_ns,
+		"lost_max", r->cfg.lost_max == UINT64_MAX ? json_null()
+							  : json_integer((json_int_t)r->cfg.lost_max),
+		"judged", judged,
+		"judged_trials", (json_int_t)r->n_measured,
+		"unmeasured_trials", (json_int_t)(r->n_trials - r->n_measured),
+		"rpo_met", verdict(judged, r->rpo_met), "rto_met", verdict(judged, r->rto_met),
+		"lost_met", verdict(judged, r->lost_met),
+		"met", verdict(judged, r->rpo_met && r->rto_met && r->lost_met));
+}
+
 json_t *fl_rpo_result_json(const struct fl_rpo_result *r)
 {
 	json_t *root = json_object(), *trials = json_array();
@@ -161,13 +193,12 @@ json_t *fl_rpo_result_json(const struct fl_rpo_result *r)
 	for (size_t i = 0; i < r->n_trials; i++)
 		json_array_append_new(trials, trial_json(&r->trials[i], i));
 	json_object_set_new(root, "trials", trials);
-	json_object_set_new(root, "summary", json_pack("{s:I, s:I, s:o, s:o, s:o}",
+	json_object_set_new(root, "summary", json_pack("{s:I, s:I, s:I, s:o, s:o, s:o}",
 		"trials", (json_int_t)r->n_trials, "measured", (json_int_t)r->n_measured,
+		"lost_worst", (json_int_t)r->lost_worst,
 		"rpo_ns", stats_json(&r->rpo, r->n_measured),
 		"rto_ns", stats_json(&r->rto, r->n_measured),
 		"mttr_ns", r->n_measured ? json_integer((json_int_t)r->mttr_ns) : json_null()));
-	json_object_set_new(root, "objectives", json_pack("{s:I, s:I, s:b, s:b, s:b}",
-		"rpo_max_ns", (json_int_t)r->cfg.rpo_max_ns, "rto_max_ns", (json_int_t)r->cfg.rto_max_ns,
-		"rpo_met", r->rpo_met, "rto_met", r->rto_met, "met", r->rpo_met && r->rto_met));
+	json_object_set_new(root, "objectives", objectives_json(r));
 	return root;
 }

@@ -640,6 +640,11 @@ static int analyse(json_t *lines, size_t from, size_t cut, const char *want,
 		bool ours = !want || set_has(&mine, ino);
 		struct fl_rpo_wlog_write *w;
 
+		if (!v->last_any_barrier_seq && result_ok(l) &&
+		    (is_barrier(l) || !strcmp(op_of(l), "fsyncdir"))) {
+			v->last_any_barrier_seq = get_u64(l, "seq");
+			v->last_any_barrier_ts_ns = get_u64(l, "ts_ns");
+		}
 		if (is_barrier(l)) {
 			err = set_add(&synced, ino);
 			if (ours && !v->last_barrier_seq) {

@@ -116,6 +116,8 @@ struct fl_rpo_volatility {
 	size_t n_writes;
 	/* the newest successful fsync/fdatasync of the file(s) asked about before the cut */
 	uint64_t last_barrier_seq, last_barrier_ts_ns;
+	/* the newest successful fsync/fdatasync/fsyncdir of any file under the mount */
+	uint64_t last_any_barrier_seq, last_any_barrier_ts_ns;
 	uint64_t all_volatile_writes; /* volatile writes of every file (vs. the report) */
 	struct fl_rpo_powercut report; /* the cut's own report, from its log line */
 	bool exact;              /* no fault rule, keep_ppm or torn write muddies the picture */

@@ -235,21 +235,24 @@ static void summarize(struct fl_rpo_result *r)
 {
 	uint64_t *rpo = calloc(r->n_trials + 1, sizeof(*rpo));
 	uint64_t *rto = calloc(r->n_trials + 1, sizeof(*rto));
+	bool rpo_met = true, lost_met = true;
 	size_t n = 0;
 
-	r->rpo_met = r->rto_met = true;
+	r->rpo_met = r->rto_met = r->lost_met = false;
 	if (!rpo || !rto)
 		goto out;
 	for (size_t i = 0; i < r->n_trials; i++) {
 		const struct fl_rpo_trial *t = &r->trials[i];
 
-		if (t->err) {
-			/* A trial that did not finish meets no objective. */
-			r->rpo_met = r->rto_met = false;
+		/* Could not measure: reported with its cause, no verdict either way. */
+		if (t->err)
 			continue;
-		}
 		rpo[n] = t->check.rpo_ns;
 		rto[n] = fl_rpo_rto_ns(&t->rto);
+		rpo_met &= fl_rpo_rpo_met(&t->check, r->cfg.rpo_max_ns);
+		lost_met &= fl_rpo_lost_met(&t->check, r->cfg.lost_max);
+		if (t->check.lost > r->lost_worst)
+			r->lost_worst = t->check.lost;
 		n++;
 	}
 	r->n_measured = n;
@@ -257,10 +260,9 @@ static void summarize(struct fl_rpo_result *r)
 		fl_rpo_stats(rpo, n, &r->rpo);
 		fl_rpo_stats(rto, n, &r->rto);
 		r->mttr_ns = r->rto.mean;
-		if (r->rpo.max > r->cfg.rpo_max_ns)
-			r->rpo_met = false;
-		if (r->rto.max > r->cfg.rto_max_ns)
-			r->rto_met = false;
+		r->rpo_met = rpo_met;
+		r->lost_met = lost_met;
+		r->rto_met = r->rto.max <= r->cfg.rto_max_ns;
 	}
 out:
 	free(rpo);

@@ -278,6 +278,99 @@ int fl_tl_op_write(const struct fl_tl_event *ev, size_t n, pid_t pid,
 	return 0;
 }
 
+/* A write with when a barrier first made it durable (UINT64_MAX: never). */
+struct cand {
+	uint64_t exit_ns, durable_ns;
+};
+
+static int by_exit(const void *a, const void *b)
+{
+	const struct cand *x = a, *y = b;
+
+	return x->exit_ns < y->exit_ns ? -1 : x->exit_ns > y->exit_ns;
+}
+
+/* Candidates sorted by exit_ns, each with the completion of its first covering barrier. */
+static int candidates(const struct fl_tl_event *ev, size_t n, struct cand **ret, size_t *ret_n)
+{
+	struct cand *c = malloc((n ? n : 1) * sizeof(*c));
+	struct order o;
+	size_t nc = 0;
+
+	if (!c || order_barriers(ev, n, UINT64_MAX, &o) < 0) {
+		free(c);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < n; i++) {
+		const struct fl_tl_event *w = &ev[i];
+		struct fl_tl_write_ref r;
+
+		if (w->kind != FL_TL_WRITE || w->ret <= 0)
+			continue;
+		c[nc].exit_ns = w->exit_ns;
+		if (fl_tl_is_barrier(w)) {
+			c[nc++].durable_ns = w->exit_ns; /* a sync write is durable when it returns */
+			continue;
+		}
+		memset(&r, 0, sizeof(r));
+		r.end_ns = w->exit_ns;
+		r.dev = w->dev;
+		r.ino = w->ino;
+		r.offset = w->offset;
+		r.len = w->bytes;
+		cover_one(&o, &r);
+		c[nc++].durable_ns = r.covered_ns ? r.covered_ns : UINT64_MAX;
+	}
+	free(o.idx);
+	qsort(c, nc, sizeof(*c), by_exit);
+	*ret = c;
+	*ret_n = nc;
+	return 0;
+}
+
+int fl_tl_acks_uncovered(const struct fl_tl_event *ev, size_t n, const struct fl_tl_ack *acks,
+			 size_t n_acks, struct fl_tl_ack_cover *ret)
+{
+	struct fl_tl_ack_cover x = { 0 };
+	struct cand *c;
+	size_t nc;
+	int err;
+
+	err = candidates(ev, n, &c, &nc);
+	if (err)
+		return err;
+	for (size_t i = 0; i < n_acks; i++) {
+		const struct fl_tl_ack *a = &acks[i];
+		size_t lo = 0, hi = nc, protected = 0, exposed = 0;
+
+		while (lo < hi) {
+			size_t mid = lo + (hi - lo) / 2;
+
+			if (c[mid].exit_ns < a->start_ns)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		/* Both kinds seen: ambiguous already, the rest of the window changes nothing. */
+		for (size_t k = lo; k < nc && c[k].exit_ns <= a->end_ns && !(protected && exposed); k++) {
+			if (c[k].durable_ns <= a->end_ns)
+				protected++;
+			else
+				exposed++;
+		}
+		if (!protected && !exposed)
+			continue;
+		x.judged++;
+		if (!protected)
+			x.uncovered++;
+		else if (exposed)
+			x.ambiguous++;
+	}
+	free(c);
+	*ret = x;
+	return 0;
+}
+
 void fl_tl_summarize(const struct fl_tl_event *ev, size_t n, uint64_t t,
 		     struct fl_tl_summary *ret)
 {

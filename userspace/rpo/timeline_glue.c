@@ -47,89 +47,34 @@ void fl_rpo_timeline_start(struct rpo_trial *t)
 	}
 }
 
-static int cmp_exit(const void *a, const void *b)
-{
-	const struct fl_tl_event *x = *(const struct fl_tl_event *const *)a;
-	const struct fl_tl_event *y = *(const struct fl_tl_event *const *)b;
-
-	return x->exit_ns < y->exit_ns ? -1 : x->exit_ns > y->exit_ns;
-}
-
-static int cmp_enter(const void *a, const void *b)
-{
-	const struct fl_tl_event *x = *(const struct fl_tl_event *const *)a;
-	const struct fl_tl_event *y = *(const struct fl_tl_event *const *)b;
-
-	return x->enter_ns < y->enter_ns ? -1 : x->enter_ns > y->enter_ns;
-}
-
-/* First index of v (sorted by key) whose key >= t. */
-static size_t lower_bound(const struct fl_tl_event *const *v, size_t n, uint64_t t, bool by_exit)
-{
-	size_t lo = 0, hi = n;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		uint64_t k = by_exit ? v[mid]->exit_ns : v[mid]->enter_ns;
-
-		if (k < t)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo;
-}
-
 /*
- * Acknowledged operations whose write no barrier had covered when the ack
- * came. The write that carried an op is the last one returning within its
- * [invoke, ack] window: exact with one client, a close guess with several.
+ * Acknowledged operations before the fault whose data no barrier had
+ * covered when the ack came: certain ones, and those that concurrent
+ * writes make impossible to attribute (fl_tl_acks_uncovered()).
  */
-static uint64_t acked_uncovered(const struct fl_rpo_trial *o, const struct fl_tl_event *ev,
-				size_t n)
+static void acked_uncovered(const struct fl_rpo_trial *o, const struct fl_tl_event *ev,
+			    size_t n, struct fl_rpo_timeline_summary *s)
 {
-	const struct fl_tl_event **writes = calloc(n ? n : 1, sizeof(*writes));
-	const struct fl_tl_event **barriers = calloc(n ? n : 1, sizeof(*barriers));
-	size_t nw = 0, nb = 0;
-	uint64_t count = 0;
+	struct fl_tl_ack *acks = calloc(o->n_ops ? o->n_ops : 1, sizeof(*acks));
+	struct fl_tl_ack_cover x;
+	size_t n_acks = 0;
 
-	if (!writes || !barriers)
-		goto out;
-	for (size_t i = 0; i < n; i++) {
-		if (ev[i].kind == FL_TL_WRITE && ev[i].ret > 0)
-			writes[nw++] = &ev[i];
-		if (fl_tl_is_barrier(&ev[i]))
-			barriers[nb++] = &ev[i];
-	}
-	qsort(writes, nw, sizeof(*writes), cmp_exit);
-	qsort(barriers, nb, sizeof(*barriers), cmp_enter);
+	if (!acks)
+		return;
 	for (size_t i = 0; i < o->n_ops; i++) {
 		const struct fl_op *op = &o->ops[i];
-		const struct fl_tl_event *w;
-		bool covered = false;
-		size_t k;
 
 		if (op->outcome != FL_OP_OK || op->complete_ns > o->rto.fault_ns)
 			continue;
-		k = lower_bound(writes, nw, op->complete_ns + 1, true);
-		if (!k || writes[k - 1]->exit_ns < op->invoke_ns)
-			continue; /* no write seen for it: not judged */
-		w = writes[k - 1];
-		if (fl_tl_is_barrier(w))
-			continue; /* an O_SYNC write covers itself */
-		for (size_t b = lower_bound(barriers, nb, w->exit_ns, false);
-		     b < nb && barriers[b]->enter_ns <= op->complete_ns; b++) {
-			if (barriers[b]->exit_ns <= op->complete_ns && fl_tl_covers(barriers[b], w)) {
-				covered = true;
-				break;
-			}
-		}
-		count += !covered;
+		acks[n_acks].start_ns = op->invoke_ns;
+		acks[n_acks++].end_ns = op->complete_ns;
 	}
-out:
-	free(writes);
-	free(barriers);
-	return count;
+	if (fl_tl_acks_uncovered(ev, n, acks, n_acks, &x) == 0) {
+		s->acked_judged = x.judged;
+		s->acked_uncovered = x.uncovered;
+		s->acked_ambiguous = x.ambiguous;
+	}
+	free(acks);
 }
 
 void fl_rpo_timeline_stop(struct rpo_trial *t)
@@ -167,8 +112,7 @@ void fl_rpo_timeline_stop(struct rpo_trial *t)
 void fl_rpo_timeline_judge(struct rpo_trial *t)
 {
 	if (t->tl_stopped)
-		t->out->timeline.acked_uncovered = acked_uncovered(t->out, t->tl_events,
-								   t->n_tl_events);
+		acked_uncovered(t->out, t->tl_events, t->n_tl_events, &t->out->timeline);
 }
 
 void fl_rpo_timeline_free(struct rpo_trial *t)

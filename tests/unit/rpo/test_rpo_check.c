@@ -65,6 +65,69 @@ static void test_nothing_lost_gives_rpo_zero(void **state)
 	assert_int_equal(c.recovered, 0);
 }
 
+/* Issue 12: a zero-loss gate passed with "1 lost" when the loss came after the fault. */
+static void test_a_write_lost_after_the_fault_fails_a_zero_rpo_objective(void **state)
+{
+	/* Fault at 25 ms; 3 is acknowledged at 30 ms (after it) and lost. */
+	struct fl_op ops[] = { op(1, 10, FL_OP_OK), op(2, 20, FL_OP_OK), op(3, 30, FL_OP_OK) };
+	struct fl_readback back[] = { { 1, true }, { 2, true } };
+	struct fl_check c;
+
+	(void)state;
+	assert_int_equal(fl_rpo_check(ops, 3, back, 2, 25 * MS, &c), 0);
+	assert_int_equal(c.lost, 1);
+	/* The window ends at the fault: nothing before it was lost. */
+	assert_int_equal(c.rpo_ns, 0);
+	assert_int_equal(c.rpo_writes, 1);
+	/* The loss after the fault is counted apart, with how far after it. */
+	assert_int_equal(c.lost_after_fault, 1);
+	assert_int_equal(c.after_fault_ns, 5 * MS);
+	/* --rpo-max 0s: met only when nothing acknowledged was lost. */
+	assert_false(fl_rpo_rpo_met(&c, 0));
+	/* A non-zero objective is on the window, which is 0. */
+	assert_true(fl_rpo_rpo_met(&c, 1 * MS));
+	/* --lost-max is on the count. */
+	assert_false(fl_rpo_lost_met(&c, 0));
+	assert_true(fl_rpo_lost_met(&c, 1));
+	assert_true(fl_rpo_lost_met(&c, UINT64_MAX));
+}
+
+static void test_losses_straddling_the_fault_split_window_and_count(void **state)
+{
+	/* Fault at 35 ms: 2 (20 ms) lost before it, 4 (40) and 5 (50) after it. */
+	struct fl_op ops[] = {
+		op(1, 10, FL_OP_OK), op(2, 20, FL_OP_OK), op(3, 30, FL_OP_OK),
+		op(4, 40, FL_OP_OK), op(5, 50, FL_OP_OK),
+	};
+	struct fl_readback back[] = { { 1, true }, { 3, true } };
+	struct fl_check c;
+
+	(void)state;
+	assert_int_equal(fl_rpo_check(ops, 5, back, 2, 35 * MS, &c), 0);
+	assert_int_equal(c.lost, 3);
+	assert_int_equal(c.rpo_ns, 15 * MS);
+	assert_int_equal(c.oldest_lost_id, 2);
+	assert_int_equal(c.lost_after_fault, 2);
+	assert_int_equal(c.after_fault_ns, 15 * MS);
+	assert_false(fl_rpo_rpo_met(&c, 0));
+	assert_false(fl_rpo_rpo_met(&c, 10 * MS));
+	assert_true(fl_rpo_rpo_met(&c, 15 * MS));
+}
+
+static void test_nothing_lost_meets_zero_objectives(void **state)
+{
+	struct fl_op ops[] = { op(1, 10, FL_OP_OK), op(2, 30, FL_OP_OK) };
+	struct fl_readback back[] = { { 1, true }, { 2, true } };
+	struct fl_check c;
+
+	(void)state;
+	assert_int_equal(fl_rpo_check(ops, 2, back, 2, 20 * MS, &c), 0);
+	assert_int_equal(c.lost_after_fault, 0);
+	assert_int_equal(c.after_fault_ns, 0);
+	assert_true(fl_rpo_rpo_met(&c, 0));
+	assert_true(fl_rpo_lost_met(&c, 0));
+}
+
 static void test_unknown_or_failed_but_present_are_recovered(void **state)
 {
 	struct fl_op ops[] = {
@@ -147,6 +210,9 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_acknowledged_writes_absent_or_corrupt_are_lost),
 		cmocka_unit_test(test_nothing_lost_gives_rpo_zero),
+		cmocka_unit_test(test_a_write_lost_after_the_fault_fails_a_zero_rpo_objective),
+		cmocka_unit_test(test_losses_straddling_the_fault_split_window_and_count),
+		cmocka_unit_test(test_nothing_lost_meets_zero_objectives),
 		cmocka_unit_test(test_unknown_or_failed_but_present_are_recovered),
 		cmocka_unit_test(test_rto_and_steady_state_from_buckets),
 		cmocka_unit_test(test_no_write_after_the_fault_has_no_rto),

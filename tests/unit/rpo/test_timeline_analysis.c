@@ -48,6 +48,58 @@ static struct fl_tl_event range(uint64_t ino, int64_t off, uint64_t len, uint64_
 	return e;
 }
 
+/*
+ * Issue 12: with several clients, "acknowledged before a barrier covered
+ * them" guessed the last write in each operation's window, which was often
+ * another client's write, not yet synced: a durable setup looked unsafe.
+ */
+static void test_acks_are_judged_against_every_write_that_could_carry_them(void **state)
+{
+	struct fl_tl_event ev[] = {
+		wr(LOG, 0, 100, 1, 2),             /* A's write */
+		bar(FL_TL_SCOPE_FILE, LOG, 3, 6),  /* A's fsync: covers it */
+		wr(LOG, 100, 100, 6, 7),           /* B's write, inside A's window */
+		bar(FL_TL_SCOPE_FILE, LOG, 8, 12), /* B's fsync: after A's ack */
+		wr(LOG, 200, 100, 21, 23),         /* C's write: never synced */
+		wr(LOG, 300, 100, 41, 42),         /* E's write, O_DSYNC */
+	};
+	struct fl_tl_ack acks[] = {
+		{ 0 * MS, 10 * MS },   /* A: its write was durable at 6: at most ambiguous */
+		{ 5 * MS, 13 * MS },   /* B: durable at 12 */
+		{ 20 * MS, 25 * MS },  /* C: certainly acknowledged before durable */
+		{ 30 * MS, 31 * MS },  /* D: no write seen, not judged */
+		{ 40 * MS, 45 * MS },  /* E: a sync write is durable when it returns */
+	};
+	struct fl_tl_ack_cover x;
+
+	(void)state;
+	ev[5].scope = FL_TL_SCOPE_DATA;
+	ev[3].tid = ev[2].tid = 11;
+	assert_int_equal(fl_tl_acks_uncovered(ev, 6, acks, 5, &x), 0);
+	assert_int_equal(x.judged, 4);
+	assert_int_equal(x.uncovered, 1);
+	/* A: its window holds a protected write and an exposed one: cannot tell. */
+	assert_int_equal(x.ambiguous, 1);
+}
+
+static void test_one_client_durable_writes_are_never_uncovered(void **state)
+{
+	struct fl_tl_event ev[] = {
+		wr(LOG, 0, 100, 1, 2), bar(FL_TL_SCOPE_DATA, LOG, 2, 4),
+		wr(LOG, 100, 100, 6, 7), bar(FL_TL_SCOPE_DATA, LOG, 7, 9),
+		wr(LOG, 200, 100, 11, 12), bar(FL_TL_SCOPE_DATA, LOG, 12, 20),
+	};
+	struct fl_tl_ack acks[] = { { 0, 5 * MS }, { 5 * MS, 10 * MS }, { 10 * MS, 15 * MS } };
+	struct fl_tl_ack_cover x;
+
+	(void)state;
+	assert_int_equal(fl_tl_acks_uncovered(ev, 6, acks, 3, &x), 0);
+	assert_int_equal(x.judged, 3);
+	/* The third was acknowledged at 15, its fdatasync returned at 20. */
+	assert_int_equal(x.uncovered, 1);
+	assert_int_equal(x.ambiguous, 0);
+}
+
 static void test_a_barrier_covers_only_writes_that_returned_before_it_began(void **state)
 {
 	struct fl_tl_event w = wr(LOG, 0, 100, 1, 2);
@@ -309,6 +361,8 @@ int main(void)
 		cmocka_unit_test(test_exposure_is_time_since_the_last_completed_barrier),
 		cmocka_unit_test(test_exposure_without_any_barrier_says_so),
 		cmocka_unit_test(test_last_barrier_for_a_file_skips_other_files_and_ranges),
+		cmocka_unit_test(test_acks_are_judged_against_every_write_that_could_carry_them),
+		cmocka_unit_test(test_one_client_durable_writes_are_never_uncovered),
 		cmocka_unit_test(test_refs_get_the_first_barrier_that_covered_them),
 		cmocka_unit_test(test_uncovered_writes_at_t_and_acknowledged_before_covered),
 		cmocka_unit_test(test_summary_counts_and_io_uring_note),
