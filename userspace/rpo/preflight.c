@@ -54,7 +54,7 @@ static void explain(const struct fl_rpo_config *cfg, const char *step, int err, 
 	else
 		snprintf(how, sizeof(how), "was refused (%s)", strerror(-err));
 	snprintf(errbuf, errlen,
-		 "faultline rpo needs root: %s %s. It records what it must undo under %s, runs "
+		 "needs root: %s %s. faultline rpo records what it must undo in %s, runs "
 		 "the service in a cgroup of its own%s%s, watches its writes and barriers with "
 		 "BPF%s%s%s; run it as root (sudo)",
 		 step, how, run_dir(), cfg->user ? " as user " : "", cfg->user ? cfg->user : "",
