@@ -123,8 +123,8 @@ static int start_client(struct fl_workload *w, int timeout_ms, struct fl_wl_pcon
 	err = fl_wl_pconn_simple(pc, "PING", "PONG", timeout_ms, errbuf, errlen);
 	/* A slow interpreter is the usual cause: name the client and the budget. */
 	if (err == -ETIMEDOUT)
-		fl_wl_err(w, err, errbuf, errlen, "the client 'sh -c %s' did not answer PING "
-			  "within %d ms", ((const struct exec_cfg *)w->cfg)->cmd, timeout_ms);
+		fl_wl_err(w, err, errbuf, errlen, "the client did not answer PING within %d ms: "
+			  "sh -c '%s'", timeout_ms, ((const struct exec_cfg *)w->cfg)->cmd);
 	if (err) {
 		fl_wl_pconn_close(pc);
 		return err;
