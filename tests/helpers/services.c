@@ -208,7 +208,6 @@ static int create_redis(struct fl_service *s, char *why, size_t len)
 	}
 	snprintf(s->url, sizeof(s->url), "redis://127.0.0.1:%d/0", s->port);
 	snprintf(s->start_cmd, sizeof(s->start_cmd), "exec %s%s %s", user, REDIS_SERVER, s->conf);
-	snprintf(s->start_plain, sizeof(s->start_plain), "%s %s", REDIS_SERVER, s->conf);
 	snprintf(s->stop_cmd, sizeof(s->stop_cmd),
 		 "test -s %s && kill -KILL \"$(cat %s)\" 2>/dev/null; true", s->pidfile, s->pidfile);
 	return 0;
@@ -266,15 +265,14 @@ static int create_postgres(struct fl_service *s, char *why, size_t len)
 	 * postmaster.pid (line 7: key, id), then execs the postmaster, which
 	 * stays the process faultline signals.
 	 */
-	for (int plain = 0; plain < 2; plain++)
-		snprintf(plain ? s->start_plain : s->start_cmd, sizeof(s->start_cmd),
-			 "i=0; while [ $i -lt 100 ] && "
-			 "id=$(sed -n 7p %s/postmaster.pid 2>/dev/null | awk '{ print $2 }') && "
-			 "[ -n \"$id\" ] && awk -v id=\"$id\" "
-			 "'$2 == id && $7 > 0 { f = 1 } END { exit !f }' /proc/sysvipc/shm; "
-			 "do i=$((i + 1)); sleep 0.05; done; "
-			 "exec %s%s/postgres -D %s -p %d -k %s -c listen_addresses=127.0.0.1",
-			 s->data, plain ? "" : user, bin, s->data, s->port, s->sockdir);
+	snprintf(s->start_cmd, sizeof(s->start_cmd),
+		 "i=0; while [ $i -lt 100 ] && "
+		 "id=$(sed -n 7p %s/postmaster.pid 2>/dev/null | awk '{ print $2 }') && "
+		 "[ -n \"$id\" ] && awk -v id=\"$id\" "
+		 "'$2 == id && $7 > 0 { f = 1 } END { exit !f }' /proc/sysvipc/shm; "
+		 "do i=$((i + 1)); sleep 0.05; done; "
+		 "exec %s%s/postgres -D %s -p %d -k %s -c listen_addresses=127.0.0.1",
+		 s->data, user, bin, s->data, s->port, s->sockdir);
 	snprintf(s->stop_cmd, sizeof(s->stop_cmd),
 		 "%s%s/pg_ctl -D %s stop -m immediate -w -t 10 >/dev/null 2>&1; true",
 		 user, bin, s->data);

@@ -52,7 +52,6 @@ struct fl_service {
 	int port;
 	char url[256];              /* the workload spec */
 	char start_cmd[2048];       /* the server in the foreground (`--start`), for sh -c */
-	char start_plain[2048];     /* the same, not switching user: for `--user` to do it */
 	char stop_cmd[2048];        /* stops the server however it was started, immediately */
 	pid_t pid;                  /* fl_service_start: its process (group), else 0 */
 	pid_t watcher;              /* kills it if the test dies without stopping it */

@@ -84,12 +84,25 @@ static json_int_t count(json_t *trial, const char *key)
 }
 
 /*
+ * The fixture's start command switches to the server's user with
+ * "setpriv ... -- "; without that, --user is what switches.
+ */
+static void without_setpriv(const char *cmd, char *buf, size_t len)
+{
+	const char *sp = strstr(cmd, "setpriv "), *end = sp ? strstr(sp, " -- ") : NULL;
+
+	if (!end)
+		fail_msg("the fixture's start command has no setpriv: %s", cmd);
+	snprintf(buf, len, "%.*s%s", (int)(sp - cmd), cmd, end + 4);
+}
+
+/*
  * The server started by `faultline rpo --user USER --start CMD --faultfs`,
  * killed and restarted the same way: one finished trial that lost nothing.
  */
 static void run_as_user(enum fl_svc_kind kind, const char *user)
 {
-	char why[512] = "", out[FL_SVC_PATH], slog[FL_SVC_PATH];
+	char why[512] = "", out[FL_SVC_PATH], slog[FL_SVC_PATH], start[2048];
 	struct fl_service s;
 	json_error_t jerr;
 	json_t *res, *t;
@@ -99,6 +112,7 @@ static void run_as_user(enum fl_svc_kind kind, const char *user)
 
 	if (fl_service_create(&s, kind, FL_SVC_SAFEST, why, sizeof(why)))
 		fail_msg("%s fixture: %s", fl_service_name(kind), why);
+	without_setpriv(s.start_cmd, start, sizeof(start));
 	snprintf(out, sizeof(out), "%s/result.json", s.root);
 	snprintf(slog, sizeof(slog), "%s/service.log", s.root);
 	argv[n++] = faultline;
@@ -111,7 +125,7 @@ static void run_as_user(enum fl_svc_kind kind, const char *user)
 	argv[n++] = "--user";
 	argv[n++] = (char *)user;
 	argv[n++] = "--start";
-	argv[n++] = s.start_plain;
+	argv[n++] = start;
 	argv[n++] = "-d";
 	argv[n++] = s.data;
 	argv[n++] = "--faultfs";
