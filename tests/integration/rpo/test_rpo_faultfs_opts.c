@@ -154,6 +154,8 @@ static void test_faultfs_refusing_an_option_says_so_in_its_words(void **state)
 	assert_non_null(res);
 	assert_string_equal(json_string_value(json_object_get(json_object_get(trial0(res), "error"),
 							      "phase")), "setup");
+	assert_string_equal(json_string_value(json_object_get(json_object_get(res, "config"),
+							      "faultfs_opts")), "no_such_option_fl12=1");
 	assert_false(fl_faultfs_is_mounted(fx->path));
 	json_decref(res);
 	free(err);

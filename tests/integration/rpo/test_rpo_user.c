@@ -149,6 +149,8 @@ static void run_as_user(enum fl_svc_kind kind, const char *user)
 	print_message("%s as %s on faultfs: %lld acknowledged, %lld lost\n", fl_service_name(kind),
 		      user, (long long)count(t, "acknowledged"), (long long)count(t, "lost"));
 	assert_int_equal(code, 0);
+	assert_string_equal(json_string_value(json_object_get(json_object_get(res, "config"), "user")),
+			    user);
 	assert_true(count(t, "acknowledged") > 0);
 	assert_int_equal(count(t, "lost"), 0);
 	/* What the server created through faultfs is its user's. */
