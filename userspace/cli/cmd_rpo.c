@@ -89,9 +89,10 @@ static void usage(FILE *out)
 		"The JSON result holds every operation (id, client, invoke and completion time,\n"
 		"outcome) and every record read back, so another checker can judge it again.\n"
 		"Exit status: 0 objectives met, 1 an objective was violated, 2 bad usage,\n"
-		"3 a trial could not finish (the result says where and why), 125 faultline\n"
-		"failed. Needs root: it records what it must undo under /run/faultline, runs\n"
-		"the service in a cgroup, watches it with BPF and mounts faultfs.\n"
+		"3 a trial could not finish (the result says where and why), 125 the run\n"
+		"could not start (the message says why) or faultline failed. Needs root: it\n"
+		"records what it must undo under /run/faultline, runs the service in a cgroup,\n"
+		"watches it with BPF and mounts faultfs.\n"
 		"Example:\n"
 		"  faultline rpo -w 'sqlite:/var/tmp/db/x.db?synchronous=OFF' -d /var/tmp/db \\\n"
 		"      --fault powercut --trials 3 -o result.json\n");

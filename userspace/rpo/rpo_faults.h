@@ -38,7 +38,10 @@ struct fl_rpo_faultfs;
  */
 int fl_rpo_faultfs_mount(const char *dir, const char *opts, struct fl_state *st,
 			 struct fl_rpo_faultfs **ret, char *errbuf, size_t errlen);
-/* The canonical mount point, the write log file, faultfs's daemon pid. */
+/*
+ * The canonical mount point, the write log file ("" for a mount that was
+ * there already: read its log with fl_rpo_faultfs_log), faultfs's pid.
+ */
 const char *fl_rpo_faultfs_dir(const struct fl_rpo_faultfs *ff);
 const char *fl_rpo_faultfs_log_path(const struct fl_rpo_faultfs *ff);
 pid_t fl_rpo_faultfs_pid(const struct fl_rpo_faultfs *ff);
