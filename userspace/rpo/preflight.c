@@ -103,8 +103,8 @@ static int check_faultfs_opts(const char *opts, char *errbuf, size_t errlen)
 			if (!strcmp(key, valued[i]) && (k == n || k + 1 == n))
 				return snprintf(errbuf, errlen, "--faultfs-opt: %s needs a value "
 						"(%s=...)", key, key), -EINVAL;
-		if (!strcmp(key, "durability") && strncmp(p + k, "=strict", n - k) &&
-		    strncmp(p + k, "=data", n - k))
+		if (!strcmp(key, "durability") && !(n - k == 7 && !strncmp(p + k, "=strict", 7)) &&
+		    !(n - k == 5 && !strncmp(p + k, "=data", 5)))
 			return snprintf(errbuf, errlen, "--faultfs-opt: durability is strict or data, "
 					"not '%.*s'", (int)(n - k - 1), p + k + 1), -EINVAL;
 		if (!p[n])

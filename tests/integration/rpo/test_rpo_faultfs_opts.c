@@ -168,6 +168,7 @@ static void test_obvious_mistakes_in_faultfs_options_are_refused_before_anything
 	} cases[] = {
 		{ "-o durability=data", "without -o" },
 		{ "durability=fast", "durability is strict or data, not 'fast'" },
+		{ "size=1G,durability=str", "durability is strict or data, not 'str'" },
 		{ "size=", "size needs a value" },
 		{ "durability=data,,size=1G", "an empty option" },
 		{ "durability=data size=1G", "without spaces" },
