@@ -55,6 +55,7 @@ struct fl_rpo_config {
 	uint64_t fault_at_ns;    /* after the load starts */
 	uint64_t after_ns;       /* load kept on after the restart is healthy */
 	uint64_t health_timeout_ns;
+	uint64_t ping_timeout_ns; /* each health ping (exec: a client's start and PONG); 500 ms */
 	uint64_t term_timeout_ns;
 	int term_signal;         /* the graceful stop: SIGTERM, or SIGINT for PostgreSQL's fast one */
 	uint64_t fault_timeout_ns; /* a crash point or OOM must strike within this */
@@ -163,6 +164,18 @@ struct fl_rpo_result {
  */
 int fl_rpo_run(const struct fl_rpo_config *cfg, fl_rpo_progress_cb progress, void *ctx,
 	       struct fl_rpo_result **ret);
+/*
+ * fl_rpo_run, saying in errbuf why a run could not start: a bad setting
+ * (fl_rpo_config_check), or the step that needs root and was refused.
+ */
+int fl_rpo_run_why(const struct fl_rpo_config *cfg, fl_rpo_progress_cb progress, void *ctx,
+		   struct fl_rpo_result **ret, char *errbuf, size_t errlen);
+/*
+ * Check what can be checked before anything starts: --user exists and
+ * applies (a --start service), the faultfs options are well-formed and
+ * can apply. -EINVAL or -ENOENT with the reason in errbuf.
+ */
+int fl_rpo_config_check(const struct fl_rpo_config *cfg, char *errbuf, size_t errlen);
 /* Make a running fl_rpo_run stop soon (async-signal-safe). */
 void fl_rpo_interrupt(void);
 json_t *fl_rpo_result_json(const struct fl_rpo_result *r);

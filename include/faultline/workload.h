@@ -65,6 +65,8 @@ void fl_workload_stopped(struct fl_workload *w);
 
 /* Is the service up and answering? -ECONNREFUSED, -ETIMEDOUT, ... */
 int fl_workload_ping(struct fl_workload *w, int timeout_ms);
+/* The same, with why not in errbuf ("exec: the client ... did not answer PING within 500 ms"). */
+int fl_workload_ping_why(struct fl_workload *w, int timeout_ms, char *errbuf, size_t errlen);
 
 /* Empty the store (before a trial): truncate, DELETE, FLUSHDB, ... */
 int fl_workload_reset(struct fl_workload *w, char *errbuf, size_t errlen);

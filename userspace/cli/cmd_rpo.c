@@ -53,8 +53,17 @@ static void usage(FILE *out)
 		"      --start CMD          start the service (sh -c, own process group)\n"
 		"      --restart CMD        restart it after the fault (default: --start)\n"
 		"      --health CMD         healthy when CMD exits 0 (default: the workload's ping)\n"
+		"      --ping-timeout DUR   each health ping must answer within DUR (default 500ms;\n"
+		"                           exec: a new client must start and answer PING in it)\n"
+		"  -u, --user USER          run --start and --restart as USER (uid, gid, groups,\n"
+		"                           HOME), still in the service's cgroup; a missing\n"
+		"                           --data-dir is created for USER\n"
 		"  -d, --data-dir DIR       the service's data directory (default: the store's)\n"
-		"      --faultfs            mount faultfs over --data-dir for the run\n"
+		"      --faultfs            mount faultfs over --data-dir for the run (with\n"
+		"                           allow_other); a faultfs mount there already is used\n"
+		"                           as it is and left mounted\n"
+		"      --faultfs-opt OPTS   more faultfs -o options, e.g. durability=data,size=1G\n"
+		"                           (implies --faultfs)\n"
 		"      --service-log FILE   append the service's output to FILE\n"
 		"Load and timing:\n"
 		"  -c, --clients N          concurrent clients (default 4)\n"
@@ -87,8 +96,10 @@ static void usage(FILE *out)
 		"outcome) and every record read back, so another checker can judge it again.\n"
 		"Exit status: 0 objectives met, 1 an objective was violated by a trial that\n"
 		"measured, 2 bad usage, 3 otherwise when a trial could not finish (the result\n"
-		"says where and why; none measured: nothing judged), 125 faultline failed.\n"
-		"Needs root for faultfs, crash points and oom.\n"
+		"says where and why; none measured: nothing judged), 125 the run could not\n"
+		"start (the message says why) or faultline failed. Needs root: it records what\n"
+		"it must undo under /run/faultline, runs the service in a cgroup, watches it\n"
+		"with BPF and mounts faultfs.\n"
 		"Example:\n"
 		"  faultline rpo -w 'sqlite:/var/tmp/db/x.db?synchronous=OFF' -d /var/tmp/db \\\n"
 		"      --fault powercut --trials 3 -o result.json\n");
@@ -159,7 +170,7 @@ static int set_fault(struct fl_rpo_config *cfg, const char *val)
 enum {
 	O_START = 256, O_RESTART, O_HEALTH, O_FAULTFS, O_SERVICE_LOG, O_PAYLOAD, O_FAULT_AT,
 	O_AFTER, O_HEALTH_TIMEOUT, O_TERM_TIMEOUT, O_TERM_SIGNAL, O_RPO_MAX, O_RTO_MAX,
-	O_LOST_MAX = 400, /* apart from the list above, which other options extend */
+	O_FAULTFS_OPT, O_PING_TIMEOUT, O_LOST_MAX,
 };
 
 /* The options, also read by 'faultline completion'. */
@@ -168,8 +179,11 @@ const struct option fl_rpo_options[] = {
 	{ "start", required_argument, NULL, O_START },
 	{ "restart", required_argument, NULL, O_RESTART },
 	{ "health", required_argument, NULL, O_HEALTH },
+	{ "ping-timeout", required_argument, NULL, O_PING_TIMEOUT },
+	{ "user", required_argument, NULL, 'u' },
 	{ "data-dir", required_argument, NULL, 'd' },
 	{ "faultfs", no_argument, NULL, O_FAULTFS },
+	{ "faultfs-opt", required_argument, NULL, O_FAULTFS_OPT },
 	{ "service-log", required_argument, NULL, O_SERVICE_LOG },
 	{ "fault", required_argument, NULL, 'F' },
 	{ "clients", required_argument, NULL, 'c' },
@@ -207,7 +221,7 @@ static int parse_args(int argc, char **argv, const struct fl_cli *cli, struct op
 	fl_rpo_config_defaults(cfg);
 	o->json = cli->json;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "w:d:F:c:r:n:s:o:jqh", fl_rpo_options, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "w:u:d:F:c:r:n:s:o:jqh", fl_rpo_options, NULL)) != -1) {
 		switch (c) {
 		case 'w': cfg->workload = optarg; break;
 		case O_START: cfg->start_cmd = optarg; break;
@@ -215,6 +229,15 @@ static int parse_args(int argc, char **argv, const struct fl_cli *cli, struct op
 		case O_HEALTH: cfg->health_cmd = optarg; break;
 		case 'd': cfg->data_dir = optarg; break;
 		case O_FAULTFS: cfg->faultfs = true; break;
+		case 'u': cfg->user = optarg; break;
+		case O_FAULTFS_OPT:
+			cfg->faultfs_opts = optarg;
+			cfg->faultfs = true;
+			break;
+		case O_PING_TIMEOUT:
+			if (duration("--ping-timeout", optarg, &cfg->ping_timeout_ns))
+				return -EINVAL;
+			break;
 		case O_SERVICE_LOG: cfg->service_log = optarg; break;
 		case 'F':
 			if (set_fault(cfg, optarg))
@@ -349,6 +372,16 @@ static int parse_args(int argc, char **argv, const struct fl_cli *cli, struct op
 	if (cfg->faultfs && !cfg->data_dir && !builtin) {
 		fl_cli_error("rpo: --fault %s and --faultfs need --data-dir (the directory faultfs mounts over)",
 			     fl_rpo_fault_name(cfg->fault));
+		return -EINVAL;
+	}
+	/* An unknown --user, malformed faultfs options: refused before anything starts. */
+	if (cfg->user && builtin) {
+		fl_cli_error("rpo: --user: %s is a built-in workload, whose writer faultline runs itself; --user applies to --start and --restart",
+			     cfg->workload);
+		return -EINVAL;
+	}
+	if (fl_rpo_config_check(cfg, why, sizeof(why))) {
+		fl_cli_error("rpo: %s", why);
 		return -EINVAL;
 	}
 	return 0;
@@ -497,6 +530,7 @@ int cmd_rpo(int argc, char **argv, const struct fl_cli *cli)
 	struct fl_rpo_result *r = NULL;
 	struct sigaction sa = { .sa_handler = on_signal };
 	struct opts o = { 0 };
+	char why[1024] = "";
 	bool trial_failed = false;
 	json_t *doc = NULL;
 	int err, ret;
@@ -509,9 +543,12 @@ int cmd_rpo(int argc, char **argv, const struct fl_cli *cli)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 
-	err = fl_rpo_run(&o.cfg, on_progress, &o, &r);
+	err = fl_rpo_run_why(&o.cfg, on_progress, &o, &r, why, sizeof(why));
 	if (err) {
-		fl_cli_error("rpo: cannot run: %s", strerror(-err));
+		if (why[0])
+			fl_cli_error("rpo: %s", why);
+		else
+			fl_cli_error("rpo: cannot run: %s", strerror(-err));
 		return EXIT_INTERNAL;
 	}
 	doc = fl_rpo_result_json(r);

@@ -29,7 +29,7 @@ static bool wants_faultfs(const struct fl_rpo_config *cfg)
 int fl_rpo_fault_setup(struct rpo_trial *t)
 {
 	const struct fl_rpo_config *cfg = t->cfg;
-	char why[256] = "";
+	char why[512] = "", opts[1024];
 	int err;
 
 	if (wants_faultfs(cfg)) {
@@ -40,9 +40,15 @@ int fl_rpo_fault_setup(struct rpo_trial *t)
 		/*
 		 * A service may run as its own user (redis, postgres): let it in,
 		 * checked by the kernel against the files' modes (faultfs always
-		 * mounts with default_permissions).
+		 * mounts with default_permissions). The user's --faultfs-opt come after.
 		 */
-		err = fl_rpo_faultfs_mount(cfg->data_dir, "allow_other", t->st, &t->faultfs, why,
+		if ((size_t)snprintf(opts, sizeof(opts), "allow_other%s%s",
+				     cfg->faultfs_opts ? "," : "",
+				     cfg->faultfs_opts ? cfg->faultfs_opts : "") >= sizeof(opts)) {
+			fl_rpo_trial_fail(t, "setup", -E2BIG, "the faultfs options are too long");
+			return -E2BIG;
+		}
+		err = fl_rpo_faultfs_mount(cfg->data_dir, opts, t->st, &t->faultfs, why,
 					   sizeof(why));
 		if (err) {
 			fl_rpo_trial_fail(t, "setup", err, "cannot mount faultfs over %s: %s",

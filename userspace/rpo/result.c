@@ -34,6 +34,9 @@ static json_t *config_json(const struct fl_rpo_config *c)
 	json_object_set_new(o, "health", c->health_cmd ? json_string(c->health_cmd) : json_null());
 	json_object_set_new(o, "data_dir", c->data_dir ? json_string(c->data_dir) : json_null());
 	json_object_set_new(o, "faultfs", json_boolean(c->faultfs));
+	json_object_set_new(o, "faultfs_opts", c->faultfs_opts ? json_string(c->faultfs_opts) : json_null());
+	json_object_set_new(o, "user", c->user ? json_string(c->user) : json_null());
+	json_object_set_new(o, "ping_timeout_ns", json_integer((json_int_t)c->ping_timeout_ns));
 	json_object_set_new(o, "fault", json_string(fl_rpo_fault_name(c->fault)));
 	json_object_set_new(o, "crashpoint", c->crashpoint ? json_string(c->crashpoint) : json_null());
 	json_object_set_new(o, "term_signal", json_string(fl_signal_name(c->term_signal) ?: "?"));

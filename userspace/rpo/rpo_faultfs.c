@@ -65,6 +65,8 @@ struct fl_rpo_faultfs {
 	struct fl_state *st;
 	uint64_t rec_id;
 	uint64_t log_rec_id;     /* the temporary log's record, or 0 */
+	bool adopted;            /* the user's own mount: used, never unmounted */
+	int disk_rule;           /* the disk-fail rule's id + 1, or 0 */
 };
 
 
@@ -348,9 +350,13 @@ int fl_rpo_faultfs_mount(const char *dir, const char *opts, struct fl_state *st,
 		goto fail;
 	}
 	if (fl_fs_check_mount(ff->dir) == 0) {
-		fl_rpo_errf(errbuf, errlen, "%s is a faultfs mount already", ff->dir);
-		err = -EBUSY;
-		goto fail;
+		/* The user's own faultfs, with the user's options: driven, left mounted. */
+		ff->adopted = true;
+		err = wait_ping(ff, errbuf, errlen);
+		if (err)
+			goto fail;
+		*ret = ff;
+		return 0;
 	}
 	err = find_faultfs(bin, sizeof(bin));
 	if (err) {
@@ -471,15 +477,18 @@ int fl_rpo_faultfs_resume(struct fl_rpo_faultfs *ff)
 
 int fl_rpo_faultfs_disk_fail(struct fl_rpo_faultfs *ff, int *ret_id)
 {
-	json_t *reply = NULL;
+	json_t *reply = NULL, *id;
 	int err;
 
 	err = simple(ff, json_pack("{s:s,s:[s]}", "cmd", "fault", "rules", "*:error=EIO"),
 		     REQUEST_MS, &reply, NULL, 0);
 	if (err)
 		return err;
+	id = json_array_get(json_object_get(reply, "ids"), 0);
+	if (json_is_integer(id) && json_integer_value(id) >= 0 && json_integer_value(id) < INT_MAX)
+		ff->disk_rule = (int)json_integer_value(id) + 1;
 	if (ret_id)
-		*ret_id = (int)json_integer_value(json_array_get(json_object_get(reply, "ids"), 0));
+		*ret_id = (int)json_integer_value(id);
 	json_decref(reply);
 	return 0;
 }
@@ -489,7 +498,14 @@ int fl_rpo_faultfs_clear(struct fl_rpo_faultfs *ff, unsigned *ret_cleared)
 	json_t *reply = NULL;
 	int err;
 
-	err = simple(ff, json_pack("{s:s}", "cmd", "clear"), REQUEST_MS, &reply, NULL, 0);
+	/* Only our rule when we know it: a mount of the user's may hold rules of theirs. */
+	if (ff->disk_rule)
+		err = simple(ff, json_pack("{s:s,s:i}", "cmd", "clear", "id", ff->disk_rule - 1),
+			     REQUEST_MS, &reply, NULL, 0);
+	else
+		err = simple(ff, json_pack("{s:s}", "cmd", "clear"), REQUEST_MS, &reply, NULL, 0);
+	if (!err)
+		ff->disk_rule = 0;
 	if (err)
 		return err;
 	if (ret_cleared)
@@ -776,6 +792,13 @@ int fl_rpo_faultfs_unmount(struct fl_rpo_faultfs *ff)
 
 	if (!ff)
 		return 0;
+	if (ff->adopted) {
+		/* Not ours to unmount; a disk-fail rule of ours must not stay behind. */
+		if (ff->disk_rule)
+			fl_rpo_faultfs_clear(ff, NULL);
+		free_ff(ff);
+		return 0;
+	}
 	while (fl_fs_check_mount(ff->dir) == 0) {
 		if (umount2(ff->dir, UMOUNT_NOFOLLOW) == 0)
 			break;

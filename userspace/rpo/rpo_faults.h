@@ -32,11 +32,16 @@ struct fl_rpo_faultfs;
  * opts has log=FILE, the write log goes to a temporary file outside DIR
  * (removed at unmount; recorded in st too, so a killed run's undo removes it), so the service's directory gains nothing but the
  * .faultfs state directory faultfs needs, which unmount removes again when
- * it was not there before. -EBUSY if DIR is a faultfs mount already.
+ * it was not there before. A DIR that is a faultfs mount already (the
+ * user's) is used as it is: opts do not apply, nothing is recorded, and
+ * unmount leaves it mounted.
  */
 int fl_rpo_faultfs_mount(const char *dir, const char *opts, struct fl_state *st,
 			 struct fl_rpo_faultfs **ret, char *errbuf, size_t errlen);
-/* The canonical mount point, the write log file, faultfs's daemon pid. */
+/*
+ * The canonical mount point, the write log file ("" for a mount that was
+ * there already: read its log with fl_rpo_faultfs_log), faultfs's pid.
+ */
 const char *fl_rpo_faultfs_dir(const struct fl_rpo_faultfs *ff);
 const char *fl_rpo_faultfs_log_path(const struct fl_rpo_faultfs *ff);
 pid_t fl_rpo_faultfs_pid(const struct fl_rpo_faultfs *ff);

@@ -23,4 +23,18 @@ uint64_t fl_rpo_driver_acked(const struct fl_rpo_driver *d);
 /* Stop, join, and hand over every client's history merged (may be NULL). */
 int fl_rpo_driver_stop(struct fl_rpo_driver *d, struct fl_op **ret_ops, size_t *ret_n);
 
+/*
+ * preflight.c: what must hold before a run starts. The step that needs
+ * root and was refused, worded for the user ("faultline rpo needs root:
+ * creating its state directory /run/faultline was refused ..."); then the
+ * privileged steps the run will take, tried or checked before any; then
+ * the data directory for --user (created for it when missing, else it
+ * must be able to use it).
+ */
+void fl_rpo_explain_refusal(const struct fl_rpo_config *cfg, const char *step, int err,
+			    char *errbuf, size_t errlen);
+int fl_rpo_preflight(const struct fl_rpo_config *cfg, char *errbuf, size_t errlen);
+/* Does the run put faultfs over the data directory? */
+bool fl_rpo_wants_faultfs(const struct fl_rpo_config *cfg);
+
 #endif /* FL_RPO_PRIV_H */

@@ -25,6 +25,7 @@ void fl_rpo_config_defaults(struct fl_rpo_config *cfg)
 	cfg->fault_at_ns = 2000000000ull;
 	cfg->after_ns = 2000000000ull;
 	cfg->health_timeout_ns = 30000000000ull;
+	cfg->ping_timeout_ns = FL_WL_PING_TIMEOUT_MS * 1000000ull;
 	cfg->term_timeout_ns = 10000000000ull;
 	cfg->term_signal = SIGTERM;
 	cfg->fault_timeout_ns = 30000000000ull;
@@ -134,8 +135,9 @@ static int bring_up(struct rpo_trial *t, const char *cmd, bool restart)
 	fl_wl_service_release(&t->svc);
 	/* After the old group is removed: that wait is faultline's, not the service's. */
 	spawn_ns = fl_now_ns();
-	err = fl_wl_service_start(&t->svc, t->st, t->w, cmd, t->cfg->service_log,
-				   t->cgroup_procs[0] ? t->cgroup_procs : NULL, why, sizeof(why));
+	err = fl_wl_service_start_as(&t->svc, t->st, t->w, cmd, t->cfg->service_log,
+				      t->cgroup_procs[0] ? t->cgroup_procs : NULL,
+				      cmd ? t->cfg->user : NULL, why, sizeof(why));
 	if (err) {
 		fl_rpo_trial_fail(t, phase, err, "the service did not start: %s",
 				  why[0] ? why : strerror(-err));
@@ -145,8 +147,11 @@ static int bring_up(struct rpo_trial *t, const char *cmd, bool restart)
 	if (restart)
 		t->out->rto.restarted_ns = spawn_ns;
 	fl_rpo_trial_progress(t, phase);
-	err = fl_wl_service_wait_healthy(&t->svc, t->w, t->cfg->health_cmd,
-					  t->cfg->health_timeout_ns, fl_rpo_interrupted());
+	why[0] = '\0';
+	err = fl_wl_service_wait_healthy_why(&t->svc, t->w, t->cfg->health_cmd,
+					      (int)(t->cfg->ping_timeout_ns / 1000000),
+					      t->cfg->health_timeout_ns, fl_rpo_interrupted(),
+					      why, sizeof(why));
 	if (err == -ECHILD)
 		fl_rpo_trial_fail(t, phase, err, "the service %s %d before it was healthy%s%s",
 				  WIFSIGNALED(t->svc.wstatus) ? "was killed by signal" : "exited with status",
@@ -155,8 +160,9 @@ static int bring_up(struct rpo_trial *t, const char *cmd, bool restart)
 				  t->cfg->service_log ? "; see " : "",
 				  t->cfg->service_log ? t->cfg->service_log : "");
 	else if (err == -ETIMEDOUT)
-		fl_rpo_trial_fail(t, phase, err, "the service was not healthy within %.1f s",
-				  t->cfg->health_timeout_ns / 1e9);
+		fl_rpo_trial_fail(t, phase, err, "the service was not healthy within %.1f s%s%s",
+				  t->cfg->health_timeout_ns / 1e9, why[0] ? "; last ping: " : "",
+				  why);
 	else if (err)
 		fl_rpo_trial_fail(t, phase, err, "interrupted");
 	return err;
@@ -296,12 +302,21 @@ static void default_data_dir(struct fl_rpo_result *r)
 int fl_rpo_run(const struct fl_rpo_config *cfg, fl_rpo_progress_cb progress, void *ctx,
 	       struct fl_rpo_result **ret)
 {
+	return fl_rpo_run_why(cfg, progress, ctx, ret, NULL, 0);
+}
+
+int fl_rpo_run_why(const struct fl_rpo_config *cfg, fl_rpo_progress_cb progress, void *ctx,
+		   struct fl_rpo_result **ret, char *errbuf, size_t errlen)
+{
 	struct fl_rpo_result *r;
 	struct fl_state *st = NULL;
 	int err;
 
 	if (!cfg->workload || !cfg->trials || !cfg->load.clients)
 		return -EINVAL;
+	err = fl_rpo_config_check(cfg, errbuf, errlen);
+	if (err)
+		return err;
 	r = calloc(1, sizeof(*r));
 	if (!r)
 		return -ENOMEM;
@@ -314,8 +329,13 @@ int fl_rpo_run(const struct fl_rpo_config *cfg, fl_rpo_progress_cb progress, voi
 	}
 	/* Mounts, cgroups and stopped processes are recorded: nothing outlives a killed run. */
 	err = fl_state_open(NULL, &st);
+	if (err)
+		fl_rpo_explain_refusal(&r->cfg, "creating its state directory", err, errbuf, errlen);
 	if (!err)
 		err = fl_state_watchdog_start(st);
+	/* What else needs root, before anything starts; then the service's user gets its directory. */
+	if (!err)
+		err = fl_rpo_preflight(&r->cfg, errbuf, errlen);
 	if (err) {
 		if (st)
 			fl_state_close(st);

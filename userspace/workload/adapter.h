@@ -76,6 +76,8 @@ struct fl_wl_adapter {
 			char *errbuf, size_t errlen);
 	/* Built-in stores: the file the records live in. NULL otherwise. */
 	const char *(*store_path)(const struct fl_workload *w);
+	/* Optional: ping, saying why it failed (else fl_workload_ping_why words it). */
+	int (*ping_why)(struct fl_workload *w, int timeout_ms, char *errbuf, size_t errlen);
 };
 
 struct fl_workload {

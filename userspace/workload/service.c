@@ -18,10 +18,10 @@
 #include <faultline/cgroup.h>
 #include "core/child.h"
 #include "core/clock.h"
+#include "run_as.h"
 #include "service.h"
 
 #define HEALTH_PAUSE_MS 5
-#define PING_TIMEOUT_MS 500
 #define RELEASE_KILL_NS  (5000ull * 1000 * 1000)
 #define RELEASE_RMDIR_MS 2000
 
@@ -64,10 +64,22 @@ bool fl_wl_shell_can_exec(const char *cmd)
 	       fl_child_which(word, path, sizeof(path)) == 0;
 }
 
-/* The forked child: own process group, output to log, into the cgroups, exec. */
-static void __attribute__((noreturn)) exec_service(const char *cmd, const char *log,
-						   const char *cgroup_procs, const char *own_procs)
+static void say(const char *s)
 {
+	(void)!write(STDERR_FILENO, s, strlen(s));
+}
+
+/*
+ * The forked child: own process group, output to log, into the cgroups
+ * (as root still), then the service's user, exec.
+ */
+static void __attribute__((noreturn)) exec_service(const char *cmd, const char *log,
+						   const char *cgroup_procs, const char *own_procs,
+						   const struct fl_wl_user *user)
+{
+	char *const argv[] = { "sh", "-c", (char *)cmd, NULL };
+	extern char **environ;
+	const char *step = "";
 	int fd;
 
 	setpgid(0, 0);
@@ -83,11 +95,19 @@ static void __attribute__((noreturn)) exec_service(const char *cmd, const char *
 	fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	if (fd >= 0)
 		dup2(fd, STDIN_FILENO);
+	if (user && fl_wl_user_become(user, &step)) {
+		say("faultline: cannot run the service as ");
+		say(user->name);
+		say(": ");
+		say(step);
+		say(" failed\n");
+		_exit(126);
+	}
 	/* faultline blocks signals for its own loop; the service must not inherit that. */
 	sigset_t none;
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
-	execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
+	execve("/bin/sh", argv, user ? user->envp : environ);
 	_exit(127);
 }
 
@@ -174,12 +194,26 @@ int fl_wl_service_start(struct fl_wl_service *s, struct fl_state *st, struct fl_
 			 const char *cmd, const char *log, const char *cgroup_procs,
 			 char *errbuf, size_t errlen)
 {
+	return fl_wl_service_start_as(s, st, w, cmd, log, cgroup_procs, NULL, errbuf, errlen);
+}
+
+int fl_wl_service_start_as(struct fl_wl_service *s, struct fl_state *st, struct fl_workload *w,
+			    const char *cmd, const char *log, const char *cgroup_procs,
+			    const char *user, char *errbuf, size_t errlen)
+{
 	char own_procs[4200], *line = NULL;
+	struct fl_wl_user u = { 0 };
 	pid_t pid;
 	int err;
 
 	memset(s, 0, sizeof(*s));
 	s->st = st;
+	if (user && !cmd) {
+		snprintf(errbuf, errlen, "the built-in writer runs as faultline: it takes no user");
+		return -EINVAL;
+	}
+	if (user && (err = fl_wl_user_lookup(user, &u, errbuf, errlen)))
+		return err;
 	if (!cmd) {
 		err = fl_workload_start(w, &pid, errbuf, errlen);
 		if (err)
@@ -230,13 +264,16 @@ int fl_wl_service_start(struct fl_wl_service *s, struct fl_state *st, struct fl_
 		err = -errno;
 		snprintf(errbuf, errlen, "fork: %s", strerror(errno));
 		free(line);
+		fl_wl_user_free(&u);
 		fl_wl_service_release(s);
 		return err;
 	}
 	if (pid == 0)
 		exec_service(line ? line : cmd, log, cgroup_procs,
-			     s->cgroup[0] && !s->cgroup_borrowed ? own_procs : NULL);
+			     s->cgroup[0] && !s->cgroup_borrowed ? own_procs : NULL,
+			     user ? &u : NULL);
 	free(line);
+	fl_wl_user_free(&u);
 	setpgid(pid, pid); /* both sides: kill(-pid) works at once */
 	s->pid = pid;
 	return 0;
@@ -344,10 +381,20 @@ int fl_wl_service_wait_healthy(struct fl_wl_service *s, struct fl_workload *w,
 				const char *health_cmd, uint64_t timeout_ns,
 				volatile int *interrupted)
 {
+	return fl_wl_service_wait_healthy_why(s, w, health_cmd, FL_WL_PING_TIMEOUT_MS, timeout_ns,
+					      interrupted, NULL, 0);
+}
+
+int fl_wl_service_wait_healthy_why(struct fl_wl_service *s, struct fl_workload *w,
+				    const char *health_cmd, int ping_timeout_ms,
+				    uint64_t timeout_ns, volatile int *interrupted,
+				    char *errbuf, size_t errlen)
+{
 	uint64_t deadline = fl_now_ns() + timeout_ns;
 
 	for (;;) {
-		int err = health_cmd ? run_health(health_cmd) : fl_workload_ping(w, PING_TIMEOUT_MS);
+		int err = health_cmd ? run_health(health_cmd) :
+			  fl_workload_ping_why(w, ping_timeout_ms, errbuf, errlen);
 
 		if (!err)
 			return 0;

@@ -41,6 +41,16 @@ int fl_wl_service_start(struct fl_wl_service *s, struct fl_state *st, struct fl_
 			 const char *cmd, const char *log, const char *cgroup_procs,
 			 char *errbuf, size_t errlen);
 /*
+ * The same, cmd (and nothing else faultline runs) as user (a name or a
+ * uid; NULL: as the caller): its uid, gid, supplementary groups, HOME,
+ * USER and LOGNAME, in the directory faultline runs in when the user may
+ * enter it, else in its home. The process group, the cgroup and the log
+ * are set up as root first. -ENOENT for an unknown user (errbuf says so).
+ */
+int fl_wl_service_start_as(struct fl_wl_service *s, struct fl_state *st, struct fl_workload *w,
+			    const char *cmd, const char *log, const char *cgroup_procs,
+			    const char *user, char *errbuf, size_t errlen);
+/*
  * Can sh -c run cmd as "exec cmd"? One simple command whose name is a path
  * or a program on $PATH (no list, pipeline, group, substitution, leading
  * assignment, keyword or builtin-only name).
@@ -66,5 +76,15 @@ void fl_wl_service_stop(struct fl_wl_service *s, uint64_t timeout_ns);
 int fl_wl_service_wait_healthy(struct fl_wl_service *s, struct fl_workload *w,
 				const char *health_cmd, uint64_t timeout_ns,
 				volatile int *interrupted);
+/* The workload's ping gets this long to answer (exec: a new client to start, too). */
+#define FL_WL_PING_TIMEOUT_MS 500
+/*
+ * The same, each ping given ping_timeout_ms, and the last ping's failure
+ * in errbuf (when health_cmd is NULL): what to tell the user on a timeout.
+ */
+int fl_wl_service_wait_healthy_why(struct fl_wl_service *s, struct fl_workload *w,
+				    const char *health_cmd, int ping_timeout_ms,
+				    uint64_t timeout_ns, volatile int *interrupted,
+				    char *errbuf, size_t errlen);
 
 #endif /* FL_WORKLOAD_SERVICE_H */

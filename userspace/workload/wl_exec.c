@@ -10,6 +10,7 @@
  */
 #include <errno.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdlib.h>
@@ -30,6 +31,7 @@ struct exec_cfg {
 	char *cmd;
 	pthread_mutex_t lock;
 	struct fl_wl_pconn *pinger;  /* reused by ping */
+	_Atomic int start_ms;        /* the longest ping timeout seen: a client's start budget */
 };
 
 static int exec_parse(struct fl_workload *w, const char *rest, char *errbuf, size_t errlen)
@@ -119,6 +121,10 @@ static int start_client(struct fl_workload *w, int timeout_ms, struct fl_wl_pcon
 	if (err)
 		return err;
 	err = fl_wl_pconn_simple(pc, "PING", "PONG", timeout_ms, errbuf, errlen);
+	/* A slow interpreter is the usual cause: name the client and the budget. */
+	if (err == -ETIMEDOUT)
+		fl_wl_err(w, err, errbuf, errlen, "the client did not answer PING within %d ms: "
+			  "sh -c '%s'", timeout_ms, ((const struct exec_cfg *)w->cfg)->cmd);
 	if (err) {
 		fl_wl_pconn_close(pc);
 		return err;
@@ -127,24 +133,39 @@ static int start_client(struct fl_workload *w, int timeout_ms, struct fl_wl_pcon
 	return 0;
 }
 
-static int exec_ping(struct fl_workload *w, int timeout_ms)
+/* A connection's client gets CONNECT_TIMEOUT_MS to start, or the health ping's, if longer. */
+static int start_budget_ms(struct fl_workload *w)
+{
+	int ms = atomic_load(&((struct exec_cfg *)w->cfg)->start_ms);
+
+	return ms > CONNECT_TIMEOUT_MS ? ms : CONNECT_TIMEOUT_MS;
+}
+
+static int exec_ping_why(struct fl_workload *w, int timeout_ms, char *errbuf, size_t errlen)
 {
 	struct exec_cfg *cfg = w->cfg;
 	int err;
 
+	if (timeout_ms > atomic_load(&cfg->start_ms))
+		atomic_store(&cfg->start_ms, timeout_ms);
 	pthread_mutex_lock(&cfg->lock);
 	if (cfg->pinger) {
-		err = fl_wl_pconn_simple(cfg->pinger, "PING", "PONG", timeout_ms, NULL, 0);
+		err = fl_wl_pconn_simple(cfg->pinger, "PING", "PONG", timeout_ms, errbuf, errlen);
 		if (err) {
 			/* Out of step or dead: the next ping starts a fresh client. */
 			fl_wl_pconn_close(cfg->pinger);
 			cfg->pinger = NULL;
 		}
 	} else {
-		err = start_client(w, timeout_ms, &cfg->pinger, NULL, 0);
+		err = start_client(w, timeout_ms, &cfg->pinger, errbuf, errlen);
 	}
 	pthread_mutex_unlock(&cfg->lock);
 	return err;
+}
+
+static int exec_ping(struct fl_workload *w, int timeout_ms)
+{
+	return exec_ping_why(w, timeout_ms, NULL, 0);
 }
 
 static int exec_connect(struct fl_workload *w, struct fl_wl_conn **ret, char *errbuf,
@@ -153,7 +174,7 @@ static int exec_connect(struct fl_workload *w, struct fl_wl_conn **ret, char *er
 	struct fl_wl_pconn *pc;
 	int err;
 
-	err = start_client(w, CONNECT_TIMEOUT_MS, &pc, errbuf, errlen);
+	err = start_client(w, start_budget_ms(w), &pc, errbuf, errlen);
 	if (err)
 		return err;
 	*ret = &pc->base;
@@ -176,7 +197,7 @@ static int exec_reset(struct fl_workload *w, char *errbuf, size_t errlen)
 	struct fl_wl_pconn *pc;
 	int err;
 
-	err = start_client(w, CONNECT_TIMEOUT_MS, &pc, errbuf, errlen);
+	err = start_client(w, start_budget_ms(w), &pc, errbuf, errlen);
 	if (err)
 		return err;
 	err = fl_wl_pconn_simple(pc, "RESET", "OK", RESET_TIMEOUT_MS, errbuf, errlen);
@@ -210,4 +231,5 @@ const struct fl_wl_adapter fl_wl_exec_adapter = {
 	.write      = exec_write,
 	.disconnect = exec_disconnect,
 	.read_all   = exec_read_all,
+	.ping_why   = exec_ping_why,
 };

@@ -118,6 +118,20 @@ int fl_workload_ping(struct fl_workload *w, int timeout_ms)
 	return w->ad->ping(w, timeout_ms);
 }
 
+int fl_workload_ping_why(struct fl_workload *w, int timeout_ms, char *errbuf, size_t errlen)
+{
+	int err;
+
+	if (w->ad->ping_why)
+		return w->ad->ping_why(w, timeout_ms, errbuf, errlen);
+	err = w->ad->ping(w, timeout_ms);
+	if (err == -ETIMEDOUT)
+		fl_wl_err(w, err, errbuf, errlen, "no answer to a ping within %d ms", timeout_ms);
+	else if (err)
+		fl_wl_err(w, err, errbuf, errlen, "ping: %s", strerror(-err));
+	return err;
+}
+
 int fl_workload_reset(struct fl_workload *w, char *errbuf, size_t errlen)
 {
 	return w->ad->reset(w, errbuf, errlen);
