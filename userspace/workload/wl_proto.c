@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "adapter.h"
+#include "core/errno_names.h"
 
 #define READ_CHUNK 65536
 
@@ -262,6 +263,26 @@ static int answer_for(const char *line, const char *word, uint64_t id)
 	return !strncmp(line, num, k) && (line[k] == '\0' || line[k] == ' ');
 }
 
+/*
+ * "FAIL <id> EEXIST: ...": a reason that begins with an errno name and a
+ * colon names the errno recorded; any other reason is EIO.
+ */
+static int reason_errno(const char *line)
+{
+	const char *r = strchr(line, ' '), *colon;
+	char name[24];
+	int e;
+
+	r = r ? strchr(r + 1, ' ') : NULL;
+	if (!r || r[1] != 'E' || !(colon = strchr(r + 1, ':')) ||
+	    (size_t)(colon - r - 1) >= sizeof(name))
+		return -EIO;
+	memcpy(name, r + 1, colon - r - 1);
+	name[colon - r - 1] = '\0';
+	e = fl_errno_lookup(name);
+	return e > 0 ? -e : -EIO;
+}
+
 enum fl_op_outcome fl_wl_pconn_write(struct fl_wl_pconn *pc, uint64_t id, const void *payload,
 				     size_t len, int timeout_ms, int *ret_err)
 {
@@ -298,10 +319,10 @@ enum fl_op_outcome fl_wl_pconn_write(struct fl_wl_pconn *pc, uint64_t id, const 
 	if (answer_for(line, "OK", id))
 		return FL_OP_OK;
 	if (answer_for(line, "FAIL", id)) {
-		*ret_err = -EIO;
+		*ret_err = reason_errno(line);
 		return FL_OP_FAIL;
 	}
-	*ret_err = answer_for(line, "UNKNOWN", id) ? -EIO : -EPROTO;
+	*ret_err = answer_for(line, "UNKNOWN", id) ? reason_errno(line) : -EPROTO;
 	return FL_OP_UNKNOWN;
 }
 
