@@ -402,6 +402,16 @@ static void print_summary(const struct fl_rpo_result *r, const struct opts *o)
 					t->faultfs.lost_not_volatile + t->faultfs.volatile_not_lost ?
 					" (see the result)" : "");
 			fprintf(stderr, "%s%s\n", t->faultfs.note[0] ? "; " : "", t->faultfs.note);
+			/* Why acknowledged writes were lost, from the write log. */
+			for (size_t j = 0; k->lost && j < t->faultfs.n_causes; j++) {
+				char why[640];
+
+				fl_rpo_loss_cause_text(&t->faultfs.causes[j], why, sizeof(why));
+				fprintf(stderr, "  %s %s\n", j ? "   " : "why:", why);
+			}
+			if (k->lost && t->faultfs.causes_unlisted)
+				fprintf(stderr, "       and %llu more (faultline fs log)\n",
+					(unsigned long long)t->faultfs.causes_unlisted);
 		}
 		if (t->timeline.seen) {
 			ms(c, sizeof(c), t->timeline.exposure_ns);
