@@ -279,9 +279,10 @@ static bool in_dropped_dir(json_t *names, const char *p)
 }
 
 /*
- * Part of a dropped directory's loss, not a cause of its own: a name under
- * it, and a file made elsewhere and renamed into it (Redis's rewritten AOF
- * base goes temp-rewriteaof-N.aof -> appendonlydir/...).
+ * Part of another cause, not one of its own: a name under a dropped
+ * directory; a file made and then renamed (its content is what the undone
+ * rename lost: Redis's rewritten AOF base goes temp-rewriteaof-N.aof ->
+ * appendonlydir/..., a save-by-rename goes x.tmp -> x).
  */
 static bool folded(json_t *names, json_t *e)
 {
@@ -291,10 +292,12 @@ static bool folded(json_t *names, json_t *e)
 
 	if (in_dropped_dir(names, p))
 		return true;
+	/* A file made and renamed away: its loss is the rename's. */
+	if (strcmp(json_string_value(json_object_get(e, "op")) ?: "", "create"))
+		return false;
 	json_array_foreach(names, i, r) {
 		if (!strcmp(json_string_value(json_object_get(r, "op")) ?: "", "rename") &&
-		    !strcmp(json_string_value(json_object_get(r, "from")) ?: "", p) &&
-		    in_dropped_dir(names, json_string_value(json_object_get(r, "path")) ?: ""))
+		    !strcmp(json_string_value(json_object_get(r, "from")) ?: "", p))
 			return true;
 	}
 	return false;
@@ -324,9 +327,19 @@ static int name_causes(json_t *lines, size_t from, size_t cut, json_t *detail,
 		c->is_dir = json_is_true(json_object_get(e, "dir"));
 		c->count = u64(e, "count");
 		c->never = !strchr(dir, ' ') && !ever_synced(lines, from, cut, dir, true);
-		/* Only a name that was made takes data with it. */
-		if (!strcmp(c->what, "create"))
+		/* A name that was made takes its data with it; a rename, the data it brought. */
+		if (!strcmp(c->what, "create")) {
 			err = name_content(lines, from, cut, c);
+		} else if (!strcmp(c->what, "rename") && c->from[0]) {
+			struct fl_rpo_loss_cause src = *c;
+
+			snprintf(src.path, sizeof(src.path), "%s", c->from);
+			err = name_content(lines, from, cut, &src);
+			c->files = src.files;
+			c->writes = src.writes;
+			c->bytes = src.bytes;
+			c->synced_writes = src.synced_writes;
+		}
 		if (err)
 			return err;
 	}
@@ -488,9 +501,11 @@ void fl_rpo_loss_cause_text(const struct fl_rpo_loss_cause *c, char *buf, size_t
 			 c->acked == 1 ? "" : "s");
 	if (!strcmp(c->what, "data")) {
 		snprintf(buf, len, "`%s`: %" PRIu64 " write%s (%s%s) with no fsync of the file "
-			 "after them (it %s): the power cut undid them", c->path, c->writes,
+			 "after %s (it %s): the power cut undid %s", c->path, c->writes,
 			 c->writes == 1 ? "" : "s", size_str(c->bytes, sz, sizeof(sz)), held,
-			 c->never ? "was never fsynced" : "was fsynced before, not after");
+			 c->writes == 1 ? "it" : "them",
+			 c->never ? "was never fsynced" : "was fsynced before, not after",
+			 c->writes == 1 ? "it" : "them");
 		return;
 	}
 	if (!strcmp(c->what, "create")) {
@@ -512,8 +527,10 @@ void fl_rpo_loss_cause_text(const struct fl_rpo_loss_cause *c, char *buf, size_t
 	}
 	if (!strcmp(c->what, "rename")) {
 		snprintf(buf, len, "`%s` was renamed from `%s` but directory `%s` %s: the power "
-			 "cut undid the rename (what `%s` held before is back)", c->path, c->from,
-			 dir, when, c->path);
+			 "cut undid the rename: `%s` holds what it held before, the new content "
+			 "(%" PRIu64 " write%s, %s) is gone", c->path, c->from, dir, when,
+			 c->path, c->writes, c->writes == 1 ? "" : "s",
+			 size_str(c->bytes, sz, sizeof(sz)));
 		return;
 	}
 	if (!strcmp(c->what, "exchange")) {
