@@ -58,6 +58,7 @@ struct fl_rpo_config {
 	uint64_t term_timeout_ns;
 	int term_signal;         /* the graceful stop: SIGTERM, or SIGINT for PostgreSQL's fast one */
 	uint64_t fault_timeout_ns; /* a crash point or OOM must strike within this */
+	uint64_t readback_timeout_ns; /* exec: silence allowed within a READ answer */
 	struct fl_rpo_load load;
 	unsigned trials;
 	uint64_t rpo_max_ns, rto_max_ns;

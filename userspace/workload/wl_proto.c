@@ -326,21 +326,22 @@ enum fl_op_outcome fl_wl_pconn_write(struct fl_wl_pconn *pc, uint64_t id, const 
 	return FL_OP_UNKNOWN;
 }
 
-int fl_wl_pconn_read_all(struct fl_wl_pconn *pc, int timeout_ms, fl_wl_record_cb cb, void *ctx,
+int fl_wl_pconn_read_all(struct fl_wl_pconn *pc, int idle_ms, fl_wl_record_cb cb, void *ctx,
 			 char *errbuf, size_t errlen)
 {
-	uint64_t deadline = fl_deadline(timeout_ms);
+	uint64_t records = 0;
 	char *line;
 	size_t len;
 	int err;
 
-	err = fl_wl_send_all(pc->fd, "READ\n", 5, deadline, NULL);
+	err = fl_wl_send_all(pc->fd, "READ\n", 5, fl_deadline(idle_ms), NULL);
 	while (!err) {
 		uint64_t id = 0;
 		void *buf = NULL;
 		size_t blen = 0;
 
-		err = pc_readline(pc, deadline, &line, &len);
+		/* Each line gets its own deadline: a big answer is slow, a stuck one silent. */
+		err = pc_readline(pc, fl_deadline(idle_ms), &line, &len);
 		if (err)
 			break;
 		if (!strcmp(line, "END"))
@@ -355,6 +356,17 @@ int fl_wl_pconn_read_all(struct fl_wl_pconn *pc, int timeout_ms, fl_wl_record_cb
 		else if (!err)
 			err = cb(ctx, id, buf, blen);
 		free(buf);
+		records++;
 	}
+	if (err == -ETIMEDOUT)
+		return fl_wl_err(pc->base.w, err, errbuf, errlen,
+				 "READ: no END after %llu record(s): nothing more for %.1f s "
+				 "(the read-back timeout)", (unsigned long long)records,
+				 idle_ms / 1000.0);
+	if (err == -ECONNRESET)
+		return fl_wl_err(pc->base.w, err, errbuf, errlen,
+				 "READ: the answer ended without END after %llu record(s) "
+				 "(the client closed its output or exited)",
+				 (unsigned long long)records);
 	return fl_wl_err(pc->base.w, err, errbuf, errlen, "READ: %s", strerror(-err));
 }
