@@ -101,7 +101,7 @@ static int cmp_i64(const void *a, const void *b)
 static void assert_trials_independent(const char *label, json_t *result, size_t want)
 {
 	json_t *trials = json_object_get(result, "trials"), *t;
-	size_t i;
+	size_t i, read_back = 0;
 
 	assert_int_equal(json_array_size(trials), want);
 	json_array_foreach(trials, i, t) {
@@ -142,14 +142,15 @@ static void assert_trials_independent(const char *label, json_t *result, size_t 
 			      eexist);
 		free(ids);
 		assert_true(count(t, "acknowledged") > 0);
-		/* Not vacuous: this trial's writes were read back. */
-		assert_true(json_array_size(back) > 0);
+		read_back += json_array_size(back);
 		assert_int_equal(foreign, 0);
 		assert_int_equal(eexist, 0);
 		assert_int_equal(count(t, "unexpected"), 0);
 		assert_int_equal(count(t, "recovered_failed"), 0);
 		assert_true(count(t, "recovered") <= count(t, "unknown"));
 	}
+	/* Not vacuous: something came back to be judged. */
+	assert_true(read_back > 0);
 }
 
 /* A built-in workload, 3 trials with a power cut each: the cut must not bring a trial back. */
