@@ -231,7 +231,8 @@ static enum fl_op_outcome sqlite_append(void *store, void *th_, uint64_t id, con
 		break;
 	}
 	/* The id is already there: say so, the controller records EEXIST, not EIO. */
-	if (rc == SQLITE_CONSTRAINT_PRIMARYKEY)
+	if ((rc & 0xff) == SQLITE_CONSTRAINT &&
+	    sqlite3_extended_errcode(th->db) == SQLITE_CONSTRAINT_PRIMARYKEY)
 		snprintf(why, whylen, "EEXIST: %s", sqlite3_errmsg(th->db));
 	else if (o != FL_OP_OK)
 		snprintf(why, whylen, "%s", sqlite3_errmsg(th->db));
