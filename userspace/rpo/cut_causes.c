@@ -510,7 +510,7 @@ void fl_rpo_loss_cause_text(const struct fl_rpo_loss_cause *c, char *buf, size_t
 	}
 	if (!strcmp(c->what, "create")) {
 		n = (size_t)snprintf(buf, len, "`%s%s` was created but %s `%s` %s: the power cut "
-				     "dropped it", c->path, c->is_dir ? "/" : "",
+				     "(durability=strict) dropped it", c->path, c->is_dir ? "/" : "",
 				     c->is_dir ? "its parent directory" : "its directory", dir, when);
 		if (n >= len)
 			return;
@@ -527,19 +527,20 @@ void fl_rpo_loss_cause_text(const struct fl_rpo_loss_cause *c, char *buf, size_t
 	}
 	if (!strcmp(c->what, "rename")) {
 		snprintf(buf, len, "`%s` was renamed from `%s` but directory `%s` %s: the power "
-			 "cut undid the rename: `%s` holds what it held before, the new content "
-			 "(%" PRIu64 " write%s, %s) is gone", c->path, c->from, dir, when,
-			 c->path, c->writes, c->writes == 1 ? "" : "s",
+			 "cut (durability=strict) undid the rename: `%s` holds what it held "
+			 "before, the new content (%" PRIu64 " write%s, %s) is gone", c->path,
+			 c->from, dir, when, c->path, c->writes, c->writes == 1 ? "" : "s",
 			 size_str(c->bytes, sz, sizeof(sz)));
 		return;
 	}
 	if (!strcmp(c->what, "exchange")) {
 		snprintf(buf, len, "`%s` and `%s` were exchanged but directory `%s` %s: the power "
-			 "cut undid the exchange", c->path, c->from, dir, when);
+			 "cut (durability=strict) undid the exchange", c->path, c->from, dir, when);
 		return;
 	}
-	snprintf(buf, len, "`%s%s` was %sd but directory `%s` %s: the power cut brought it back",
-		 c->path, c->is_dir ? "/" : "", c->what, dir, when);
+	snprintf(buf, len, "`%s%s` was %s but directory `%s` %s: the power cut "
+		 "(durability=strict) brought it back", c->path, c->is_dir ? "/" : "",
+		 !strcmp(c->what, "unlink") ? "removed" : c->what, dir, when);
 }
 
 void fl_rpo_loss_why(struct fl_rpo_faultfs_check *fc)
