@@ -131,7 +131,7 @@ struct fl_rpo_faultfs_check {
 	bool timeline_agrees;
 	int64_t barrier_skew_ns;    /* kernel's last barrier - faultfs's */
 	char note[256];
-	/* Why data was lost, biggest first (names, then files' data); the rest counted. */
+	/* Why data was lost, biggest first; the rest counted. */
 	struct fl_rpo_loss_cause causes[FL_RPO_CAUSES_MAX];
 	size_t n_causes;
 	uint64_t causes_unlisted;

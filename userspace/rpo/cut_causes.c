@@ -11,7 +11,7 @@
  * - a file's writes that no fsync/fdatasync of that inode followed before
  *   the cut (the same rule as rpo_faultfs.c's analyse()).
  *
- * Names come first, then data, each biggest first.
+ * Biggest loss first.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -433,18 +433,18 @@ static int data_causes(json_t *lines, size_t from, size_t cut, struct causes *ou
 	return err;
 }
 
-/* Names first (the striking ones), then data; each by bytes, then writes. */
+/* Biggest loss first (bytes, then writes); at a tie a name before data. */
 static int cmp_cause(const void *a, const void *b)
 {
 	const struct fl_rpo_loss_cause *x = a, *y = b;
 	bool dx = !strcmp(x->what, "data"), dy = !strcmp(y->what, "data");
 
-	if (dx != dy)
-		return dx - dy;
 	if (x->bytes != y->bytes)
 		return x->bytes > y->bytes ? -1 : 1;
 	if (x->writes != y->writes)
 		return x->writes > y->writes ? -1 : 1;
+	if (dx != dy)
+		return dx - dy;
 	return strcmp(x->path, y->path);
 }
 
