@@ -489,7 +489,20 @@ static const char *size_str(uint64_t b, char *buf, size_t len)
 	return buf;
 }
 
+static void one_text(const struct fl_rpo_loss_cause *c, char *buf, size_t len);
+
 void fl_rpo_loss_cause_text(const struct fl_rpo_loss_cause *c, char *buf, size_t len)
+{
+	size_t n;
+
+	one_text(c, buf, len);
+	n = strlen(buf);
+	/* A journal made and removed per transaction: one line, counted. */
+	if (strcmp(c->what, "data") && c->count > 1 && n < len)
+		snprintf(buf + n, len - n, " (%" PRIu64 " times)", c->count);
+}
+
+static void one_text(const struct fl_rpo_loss_cause *c, char *buf, size_t len)
 {
 	const char *dir = c->missing_fsync, *when = c->never ? "was never fsynced" :
 		"was not fsynced after that";
