@@ -144,7 +144,8 @@ static json_t *trial_json(const struct fl_rpo_trial *t, size_t index)
 
 		json_object_set_new(ff, "why", json_string(t->faultfs.why));
 		json_object_set_new(ff, "causes", fl_rpo_loss_causes_json(&t->faultfs));
-		json_object_set_new(ff, "causes_unlisted", json_integer((json_int_t)t->faultfs.causes_unlisted));
+		json_object_set_new(ff, "causes_unlisted",
+				    json_integer((json_int_t)t->faultfs.causes_unlisted));
 	}
 	json_object_set_new(o, "history", history_json(t));
 	json_object_set_new(o, "readback", readback_json(t));
