@@ -653,6 +653,20 @@ static bool undo_name(struct ffs_dur *d, struct dur_name *n, const struct ffs_in
 	}
 	if (!done)
 		return false;
+	if (inval && inval->name) {
+		static const char *const ops[] = {
+			[DUR_N_CREATE] = "create", [DUR_N_UNLINK] = "unlink",
+			[DUR_N_RENAME] = "rename", [DUR_N_EXCHANGE] = "exchange",
+		};
+		struct ffs_name_undone u = {
+			.op = ops[n->kind], .dir1_fd = n->dir1->fd, .name1 = n->name1,
+			.dir2_fd = n->dir2 ? n->dir2->fd : -1, .name2 = n->name2,
+			.is_dir = n->is_dir,
+			.dir1_synced = n->durable1, .dir2_synced = n->durable2,
+		};
+
+		inval->name(inval->ctx, &u);
+	}
 	inval_entry(inval, n->dir1, n->name1);
 	if (n->name2)
 		inval_entry(inval, n->dir2, n->name2);

@@ -109,10 +109,27 @@ struct ffs_powercut_report {
 	uint64_t duration_ns;
 };
 
+/*
+ * A name operation a power cut undid, for the report: which name, and
+ * which directory fsync was missing. dir1_fd/dir2_fd are O_PATH fds of
+ * the directories (valid during the call only).
+ */
+struct ffs_name_undone {
+	const char *op;          /* "create", "unlink", "rename", "exchange" */
+	int dir1_fd;
+	const char *name1;
+	int dir2_fd;             /* rename/exchange; else -1 */
+	const char *name2;
+	bool is_dir;             /* the entry created or parked is a directory */
+	bool dir1_synced, dir2_synced; /* each directory fsynced since (a rename needs both) */
+};
+
 /* Called for every backing inode whose data, size or entry changed. */
 struct ffs_inval_ops {
 	void (*inode)(void *ctx, dev_t dev, ino_t ino);
 	void (*entry)(void *ctx, dev_t dir_dev, ino_t dir_ino, const char *name);
+	/* Each name operation undone, after it was (may be NULL). */
+	void (*name)(void *ctx, const struct ffs_name_undone *u);
 	void *ctx;
 };
 

@@ -15,6 +15,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
+
+#include <jansson.h>
 
 #include "durability.h"
 #include "faultfs.h"
@@ -25,10 +28,29 @@ struct inval_entry {
 	char *name;       /* NULL: the inode itself */
 };
 
+/*
+ * The names the cut undid, for the log's powercut line: one entry per
+ * (op, path, from), counted, at most NAMES_LISTED of them (a journal that
+ * is created and deleted per transaction would repeat itself thousands of
+ * times); the rest are only counted.
+ */
+#define NAMES_LISTED 64
+
+struct name_entry {
+	const char *op;
+	char *path, *from;       /* from: a rename's source */
+	char *unsynced;          /* the directories whose fsync was missing, "/a /b" */
+	bool is_dir;
+	uint64_t count;
+};
+
 struct inval_list {
 	struct ffs *fs;
 	struct inval_entry *v;
 	size_t n, cap;
+	struct name_entry names[NAMES_LISTED];
+	size_t n_names;
+	uint64_t names_unlisted;
 	int err;
 };
 
@@ -72,6 +94,82 @@ static void inval_entry(void *ctx, dev_t dir_dev, ino_t dir_ino, const char *nam
 	add(l, ffs_inode_find(l->fs, dir_dev, dir_ino), name);
 }
 
+/* The path inside the mount of the backing directory fd, "/" for the root; "" if unknown. */
+static void dir_path(struct ffs *fs, int fd, char *buf, size_t len)
+{
+	char proc[64], tmp[PATH_MAX];
+	ssize_t n;
+
+	buf[0] = '\0';
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+	n = readlink(proc, tmp, sizeof(tmp) - 1);
+	if (n <= 0)
+		return;
+	tmp[n] = '\0';
+	if (strncmp(tmp, fs->backing, fs->backing_len) ||
+	    (tmp[fs->backing_len] != '/' && tmp[fs->backing_len] != '\0'))
+		return;
+	snprintf(buf, len, "%s", tmp[fs->backing_len] ? tmp + fs->backing_len : "/");
+}
+
+static char *join(const char *dir, const char *name)
+{
+	char *s = NULL;
+
+	if (asprintf(&s, "%s%s%s", dir, strcmp(dir, "/") ? "/" : "", name) < 0)
+		return NULL;
+	return s;
+}
+
+static void name_undone(void *ctx, const struct ffs_name_undone *u)
+{
+	struct inval_list *l = ctx;
+	char d1[PATH_MAX], d2[PATH_MAX] = "";
+	char *path, *from = NULL, *unsynced = NULL;
+	bool two = u->dir2_fd >= 0 && u->name2;
+	struct name_entry *e;
+
+	dir_path(l->fs, u->dir1_fd, d1, sizeof(d1));
+	if (two)
+		dir_path(l->fs, u->dir2_fd, d2, sizeof(d2));
+	/* A rename is named by where it went, an exchange by its first name. */
+	if (two && !strcmp(u->op, "rename")) {
+		path = join(d2, u->name2);
+		from = join(d1, u->name1);
+	} else {
+		path = join(d1, u->name1);
+		if (two)
+			from = join(d2, u->name2);
+	}
+	if (asprintf(&unsynced, "%s%s%s", !u->dir1_synced ? d1 : "",
+		     two && !u->dir2_synced && strcmp(d1, d2) && !u->dir1_synced ? " " : "",
+		     two && !u->dir2_synced && (strcmp(d1, d2) || u->dir1_synced) ? d2 : "") < 0)
+		unsynced = NULL;
+	if (!path || (two && !from) || !unsynced)
+		goto drop;
+	for (size_t i = 0; i < l->n_names; i++) {
+		e = &l->names[i];
+		if (e->op == u->op && !strcmp(e->path, path) &&
+		    !strcmp(e->from ? e->from : "", from ? from : "")) {
+			e->count++;
+			goto drop;
+		}
+	}
+	if (l->n_names == NAMES_LISTED) {
+		l->names_unlisted++;
+		goto drop;
+	}
+	l->names[l->n_names++] = (struct name_entry){
+		.op = u->op, .path = path, .from = from, .unsynced = unsynced,
+		.is_dir = u->is_dir, .count = 1,
+	};
+	return;
+drop:
+	free(path);
+	free(from);
+	free(unsynced);
+}
+
 static void send_all(struct ffs *fs, struct inval_list *l)
 {
 	for (size_t i = 0; i < l->n; i++) {
@@ -90,24 +188,62 @@ static void send_all(struct ffs *fs, struct inval_list *l)
 	free(l->v);
 }
 
+static json_t *names_json(const struct inval_list *l)
+{
+	json_t *a = json_array();
+
+	for (size_t i = 0; a && i < l->n_names; i++) {
+		const struct name_entry *e = &l->names[i];
+		json_t *o = json_pack("{s:s, s:s, s:b, s:s, s:I}", "op", e->op, "path", e->path,
+				      "dir", e->is_dir, "unsynced_dir", e->unsynced,
+				      "count", (json_int_t)e->count);
+
+		if (o && e->from)
+			json_object_set_new(o, "from", json_string(e->from));
+		json_array_append_new(a, o);
+	}
+	return a;
+}
+
+static void free_names(struct inval_list *l)
+{
+	for (size_t i = 0; i < l->n_names; i++) {
+		free(l->names[i].path);
+		free(l->names[i].from);
+		free(l->names[i].unsynced);
+	}
+	l->n_names = 0;
+}
+
+/*
+ * The powercut line's detail: the report, and which names were undone and
+ * the directory fsync each one missed (what a reader of the log needs to
+ * say why a file is gone).
+ */
 static void log_cut(struct ffs *fs, const struct ffs_powercut_report *r, int err,
-		    bool offline)
+		    bool offline, const struct inval_list *l)
 {
 	struct ffs_wlog_entry e = { .kind = FFS_WLOG_POWERCUT, .path = "/", .result = err };
-	char detail[512];
+	json_t *o;
+	char *detail;
 
 	if (!fs->wlog)
 		return;
-	snprintf(detail, sizeof(detail),
-		 "{\"writes_undone\":%" PRIu64 ",\"writes_kept\":%" PRIu64
-		 ",\"bytes_undone\":%" PRIu64 ",\"names_undone\":%" PRIu64
-		 ",\"files_touched\":%" PRIu64 ",\"duration_ns\":%" PRIu64
-		 ",\"offline\":%s}",
-		 r->writes_undone, r->writes_kept, r->bytes_undone, r->names_undone,
-		 r->files_touched, r->duration_ns, offline ? "true" : "false");
-	e.detail = detail;
+	o = json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:b, s:o, s:I}",
+		      "writes_undone", (json_int_t)r->writes_undone,
+		      "writes_kept", (json_int_t)r->writes_kept,
+		      "bytes_undone", (json_int_t)r->bytes_undone,
+		      "names_undone", (json_int_t)r->names_undone,
+		      "files_touched", (json_int_t)r->files_touched,
+		      "duration_ns", (json_int_t)r->duration_ns,
+		      "offline", offline, "names", names_json(l),
+		      "names_unlisted", (json_int_t)l->names_unlisted);
+	detail = o ? json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+	json_decref(o);
+	e.detail = detail ? detail : "{}";
 	ffs_wlog_append(fs->wlog, &e);
 	ffs_wlog_sync(fs->wlog);
+	free(detail);
 }
 
 int ffs_powercut(struct ffs *fs, const struct ffs_powercut_opts *opts, bool stay_offline,
@@ -115,7 +251,8 @@ int ffs_powercut(struct ffs *fs, const struct ffs_powercut_opts *opts, bool stay
 {
 	static const struct ffs_powercut_opts none;
 	struct inval_list l = { .fs = fs };
-	struct ffs_inval_ops ops = { .inode = inval_inode, .entry = inval_entry, .ctx = &l };
+	struct ffs_inval_ops ops = { .inode = inval_inode, .entry = inval_entry,
+				     .name = name_undone, .ctx = &l };
 	struct ffs_powercut_report rep = { 0 };
 	int err;
 
@@ -131,7 +268,8 @@ int ffs_powercut(struct ffs *fs, const struct ffs_powercut_opts *opts, bool stay
 	/* Names and attributes the kernel learnt before the cut are stale too. */
 	if (fs->se)
 		fuse_lowlevel_notify_inval_inode(fs->se, FUSE_ROOT_ID, 0, 0);
-	log_cut(fs, &rep, err, stay_offline);
+	log_cut(fs, &rep, err, stay_offline, &l);
+	free_names(&l);
 	if (!err && l.err)
 		err = l.err;
 	if (!err && ret)

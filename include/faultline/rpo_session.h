@@ -59,6 +59,7 @@ struct fl_rpo_config {
 	uint64_t term_timeout_ns;
 	int term_signal;         /* the graceful stop: SIGTERM, or SIGINT for PostgreSQL's fast one */
 	uint64_t fault_timeout_ns; /* a crash point or OOM must strike within this */
+	uint64_t readback_timeout_ns; /* exec: silence allowed within a READ answer */
 	struct fl_rpo_load load;
 	unsigned trials;
 	uint64_t rpo_max_ns, rto_max_ns;
@@ -97,6 +98,30 @@ struct fl_rpo_timeline_summary {
  * file workload each record is matched by its byte range to the writes
  * the write log shows as volatile at the cut.
  */
+/*
+ * Why a power cut lost data, read from faultfs's write log and its powercut
+ * line: a name the cut undid (created, renamed, ... after its directory's
+ * last fsync) or a file's writes no fsync of it followed. Exact: only what
+ * the log shows.
+ */
+#define FL_RPO_CAUSES_MAX 8
+struct fl_rpo_loss_cause {
+	char what[12];           /* "create", "rename", "exchange", "unlink" (a name); "data" */
+	bool is_dir;             /* the name is a directory */
+	char path[256];          /* inside the mount, "/appendonlydir" */
+	char from[256];          /* rename/exchange: the other name */
+	char missing_fsync[256]; /* what needed an fsync: the directory ("/") or the file */
+	bool never;              /* no fsync of it at all since the mount */
+	uint64_t count;          /* name operations like this one undone */
+	uint64_t files;          /* files that went with a name (itself, or under a directory) */
+	uint64_t writes, bytes;  /* write calls (and bytes) that went with it / were undone */
+	uint64_t synced_writes;  /* of those, fsynced ones: lost only because the name went */
+	int64_t acked;           /* acknowledged records it held; -1: records do not map to files */
+};
+
+/* One cause in words: "`/appendonlydir/` was created but its parent directory `/` ...". */
+void fl_rpo_loss_cause_text(const struct fl_rpo_loss_cause *c, char *buf, size_t len);
+
 struct fl_rpo_faultfs_check {
 	bool done;               /* a power cut was cut and its log read */
 	bool by_record;          /* records matched by byte range (file workload) */
@@ -118,6 +143,11 @@ struct fl_rpo_faultfs_check {
 	bool timeline_agrees;
 	int64_t barrier_skew_ns;    /* kernel's last barrier - faultfs's */
 	char note[256];
+	/* Why data was lost, biggest first; the rest counted. */
+	struct fl_rpo_loss_cause causes[FL_RPO_CAUSES_MAX];
+	size_t n_causes;
+	uint64_t causes_unlisted;
+	char why[768];              /* the causes in words, for the summary */
 };
 
 #define FL_RPO_BARRIER_SKEW_NS (50ll * 1000 * 1000)

@@ -96,6 +96,16 @@ int fl_workload_read_all(struct fl_workload *w, fl_wl_record_cb cb, void *ctx,
 void fl_workload_close(struct fl_workload *w);
 
 /*
+ * The read-back timeout of exec: clients: how long faultline waits for
+ * the next line of a READ answer (a record or END) before it gives up,
+ * kills the client and names it in the error. It bounds silence, not the
+ * whole read-back, so a big store still reads back. timeout_ms <= 0: the
+ * default, FL_WL_READBACK_TIMEOUT_MS.
+ */
+#define FL_WL_READBACK_TIMEOUT_MS 10000
+void fl_workload_set_readback_timeout(struct fl_workload *w, int timeout_ms);
+
+/*
  * Payloads: FL_PAYLOAD_MIN..FL_PAYLOAD_MAX bytes that carry their record
  * id and a CRC-32C, the rest derived from (seed, id), so a record read
  * back can be checked on its own.

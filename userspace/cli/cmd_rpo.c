@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -72,6 +73,8 @@ static void usage(FILE *out)
 		"      --fault-at DUR       fault after DUR of load (default 2s)\n"
 		"      --after DUR          load kept on after the restart is healthy (default 2s)\n"
 		"      --health-timeout DUR (default 30s)   --term-timeout DUR (default 10s)\n"
+		"      --readback-timeout DUR  an exec: client's READ answer may pause this long\n"
+		"                           between lines before it fails (default 10s)\n"
 		"      --term-signal SIG    the graceful stop of --fault term (default SIGTERM;\n"
 		"                           PostgreSQL's fast shutdown is SIGINT)\n"
 		"Trials and objectives:\n"
@@ -170,7 +173,7 @@ static int set_fault(struct fl_rpo_config *cfg, const char *val)
 enum {
 	O_START = 256, O_RESTART, O_HEALTH, O_FAULTFS, O_SERVICE_LOG, O_PAYLOAD, O_FAULT_AT,
 	O_AFTER, O_HEALTH_TIMEOUT, O_TERM_TIMEOUT, O_TERM_SIGNAL, O_RPO_MAX, O_RTO_MAX,
-	O_FAULTFS_OPT, O_PING_TIMEOUT, O_LOST_MAX,
+	O_FAULTFS_OPT, O_PING_TIMEOUT, O_LOST_MAX, O_READBACK_TIMEOUT,
 };
 
 /* The options, also read by 'faultline completion'. */
@@ -193,6 +196,7 @@ const struct option fl_rpo_options[] = {
 	{ "after", required_argument, NULL, O_AFTER },
 	{ "health-timeout", required_argument, NULL, O_HEALTH_TIMEOUT },
 	{ "term-timeout", required_argument, NULL, O_TERM_TIMEOUT },
+	{ "readback-timeout", required_argument, NULL, O_READBACK_TIMEOUT },
 	{ "term-signal", required_argument, NULL, O_TERM_SIGNAL },
 	{ "trials", required_argument, NULL, 'n' },
 	{ "seed", required_argument, NULL, 's' },
@@ -280,6 +284,14 @@ static int parse_args(int argc, char **argv, const struct fl_cli *cli, struct op
 		case O_TERM_TIMEOUT:
 			if (duration("--term-timeout", optarg, &cfg->term_timeout_ns))
 				return -EINVAL;
+			break;
+		case O_READBACK_TIMEOUT:
+			if (duration("--readback-timeout", optarg, &cfg->readback_timeout_ns))
+				return -EINVAL;
+			if (!cfg->readback_timeout_ns || cfg->readback_timeout_ns > INT_MAX * 1000000ull) {
+				fl_cli_error("rpo: --readback-timeout %s: expected 1ms to 24d", optarg);
+				return -EINVAL;
+			}
 			break;
 		case O_TERM_SIGNAL:
 			if (fl_parse_signal(optarg, &cfg->term_signal)) {
@@ -491,6 +503,16 @@ static void print_summary(const struct fl_rpo_result *r, const struct opts *o)
 					t->faultfs.lost_not_volatile + t->faultfs.volatile_not_lost ?
 					" (see the result)" : "");
 			fprintf(stderr, "%s%s\n", t->faultfs.note[0] ? "; " : "", t->faultfs.note);
+			/* Why acknowledged writes were lost, from the write log. */
+			for (size_t j = 0; k->lost && j < t->faultfs.n_causes; j++) {
+				char why[640];
+
+				fl_rpo_loss_cause_text(&t->faultfs.causes[j], why, sizeof(why));
+				fprintf(stderr, "  %s %s\n", j ? "   " : "why:", why);
+			}
+			if (k->lost && t->faultfs.causes_unlisted)
+				fprintf(stderr, "       and %llu more (faultline fs log)\n",
+					(unsigned long long)t->faultfs.causes_unlisted);
 		}
 		if (t->timeline.seen) {
 			ms(c, sizeof(c), t->timeline.exposure_ns);

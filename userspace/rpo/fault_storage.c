@@ -140,19 +140,23 @@ static void account_cut(struct rpo_trial *t, const struct line *lines, size_t n_
 	struct fl_rpo_faultfs_check *fc = &t->out->faultfs;
 	const char *store = fl_workload_store_path(t->w);
 	struct fl_rpo_volatility v = { 0 };
-	char rel[PATH_MAX];
+	char rel[PATH_MAX] = "";
+	bool in_mount = store && !relative(store, fl_rpo_faultfs_dir(t->faultfs), rel, sizeof(rel));
 	int err;
 
-	if (!store || relative(store, fl_rpo_faultfs_dir(t->faultfs), rel, sizeof(rel))) {
-		snprintf(fc->note, sizeof(fc->note), "the store is not a file under the data directory");
-		return;
-	}
-	err = fl_rpo_faultfs_volatile_at_cut(t->faultfs, rel, t->wlog_mark, &v);
+	/* A service's own files (or a store outside the mount): every file counts. */
+	if (!in_mount)
+		lines = NULL;
+	err = fl_rpo_faultfs_volatile_at_cut(t->faultfs, in_mount ? rel : NULL, t->wlog_mark, &v);
 	if (err) {
 		snprintf(fc->note, sizeof(fc->note), "write log: %s", strerror(-err));
 		return;
 	}
 	fc->done = true;
+	fc->n_causes = v.n_causes < FL_RPO_CAUSES_MAX ? v.n_causes : FL_RPO_CAUSES_MAX;
+	memcpy(fc->causes, v.causes, fc->n_causes * sizeof(*fc->causes));
+	fc->causes_unlisted = v.causes_unlisted;
+	fl_rpo_loss_why(fc);
 	fc->exact = v.exact;
 	fc->volatile_writes = v.n_writes;
 	fc->bytes_undone = v.report.bytes_undone;
@@ -307,6 +311,37 @@ static void timeline_against_log(struct rpo_trial *t)
 	}
 }
 
+/*
+ * The file workload's records map to its log: a cause that is the log's
+ * unsynced data held the volatile acknowledged records; a dropped name
+ * that is the log (or a directory above it) held every record
+ * acknowledged before the cut.
+ */
+static void causes_acked(struct rpo_trial *t)
+{
+	struct fl_rpo_faultfs_check *fc = &t->out->faultfs;
+	const struct fl_rpo_trial *o = t->out;
+	const char *store = fl_workload_store_path(t->w);
+	char rel[PATH_MAX];
+	int64_t before = 0;
+
+	if (!store || relative(store, fl_rpo_faultfs_dir(t->faultfs), rel, sizeof(rel)))
+		return;
+	for (size_t i = 0; i < o->n_ops; i++)
+		before += o->ops[i].outcome == FL_OP_OK && o->ops[i].invoke_ns < o->rto.stopped_ns;
+	for (size_t i = 0; i < fc->n_causes; i++) {
+		struct fl_rpo_loss_cause *c = &fc->causes[i];
+		size_t n = strlen(c->path);
+
+		if (!strcmp(c->what, "data") && !strcmp(c->path, rel))
+			c->acked = (int64_t)fc->volatile_acked;
+		else if (!strcmp(c->what, "create") &&
+			 (!strcmp(c->path, rel) ||
+			  (c->is_dir && !strncmp(rel, c->path, n) && (n == 1 || rel[n] == '/'))))
+			c->acked = before;
+	}
+}
+
 void fl_rpo_fault_crosscheck(struct rpo_trial *t)
 {
 	struct fl_rpo_faultfs_check *fc = &t->out->faultfs;
@@ -316,10 +351,10 @@ void fl_rpo_fault_crosscheck(struct rpo_trial *t)
 
 	timeline_against_log(t);
 	if (!fc->by_record)
-		return;
+		goto why;
 	present = calloc(o->n_back ? o->n_back : 1, sizeof(*present));
 	if (!present)
-		return;
+		goto why;
 	for (size_t i = 0; i < o->n_back; i++)
 		if (o->back[i].intact)
 			present[n_present++] = o->back[i].id;
@@ -338,6 +373,9 @@ void fl_rpo_fault_crosscheck(struct rpo_trial *t)
 		fc->volatile_not_lost += vol && back;
 	}
 	free(present);
+	causes_acked(t);
+why:
+	fl_rpo_loss_why(fc);
 }
 
 void fl_rpo_fault_teardown(struct rpo_trial *t)

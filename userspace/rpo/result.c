@@ -10,6 +10,7 @@
 
 #include <faultline/rule.h>
 #include <faultline/rpo_session.h>
+#include "rpo_faults.h"
 
 static const char *const outcome_names[] = { "ok", "fail", "unknown" };
 
@@ -150,6 +151,14 @@ static json_t *trial_json(const struct fl_rpo_trial *t, size_t index)
 			  "lost_not_volatile", (json_int_t)t->faultfs.lost_not_volatile,
 			  "volatile_not_lost", (json_int_t)t->faultfs.volatile_not_lost,
 			  "note", t->faultfs.note));
+	if (t->faultfs.done) {
+		json_t *ff = json_object_get(o, "faultfs");
+
+		json_object_set_new(ff, "why", json_string(t->faultfs.why));
+		json_object_set_new(ff, "causes", fl_rpo_loss_causes_json(&t->faultfs));
+		json_object_set_new(ff, "causes_unlisted",
+				    json_integer((json_int_t)t->faultfs.causes_unlisted));
+	}
 	json_object_set_new(o, "history", history_json(t));
 	json_object_set_new(o, "readback", readback_json(t));
 	return o;

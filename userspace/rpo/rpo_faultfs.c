@@ -17,11 +17,11 @@
  * - Log order is faultfs's order, taken after each operation: a write and
  *   an fsync of the same file running at the same moment on two threads
  *   may be logged in the other order than the model applied them.
- * - Names are not covered: in durability=strict a file created after the
- *   last fsync of its directory disappears at the cut with all its writes,
- *   synced or not; its writes are still listed by the rule above only if
- *   unsynced. Use durability=data (names durable at once) to measure data
- *   loss only, or fsync the directory.
+ * - Names are not in the rule above: in durability=strict a file created
+ *   after the last fsync of its directory disappears at the cut with all
+ *   its writes, synced or not; its writes are listed by the rule above only
+ *   if unsynced. The powercut line lists the names the cut undid and the
+ *   directory fsync each missed: cut_causes.c turns both into the causes.
  * - keep_ppm > 0, torn= and drop=/fsyncgate rules make the outcome partly
  *   random or make synced writes lost: the result says it is not exact,
  *   and writes hit by such a rule are flagged lost_anyway.
@@ -750,9 +750,12 @@ int fl_rpo_faultfs_volatile_at_cut(struct fl_rpo_faultfs *ff, const char *path,
 	v.from_seq = from < n ? get_u64(json_array_get(lines, from), "seq") : v.cut_seq;
 	report_from(json_object_get(cutl, "detail"), &v.report);
 	err = analyse(lines, from, cut, path ? want : NULL, &v);
+	if (!err)
+		err = fl_rpo_cut_causes(lines, from, cut, &v);
 	json_decref(lines);
 	if (err) {
 		free(v.writes);
+		free(v.causes);
 		return err;
 	}
 	if (v.report.writes_kept) {
@@ -781,6 +784,9 @@ void fl_rpo_volatility_free(struct fl_rpo_volatility *v)
 	free(v->writes);
 	v->writes = NULL;
 	v->n_writes = 0;
+	free(v->causes);
+	v->causes = NULL;
+	v->n_causes = 0;
 }
 
 /* --- unmount ---------------------------------------------------------------- */

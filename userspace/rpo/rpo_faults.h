@@ -18,6 +18,9 @@
 
 #include <jansson.h>
 
+struct fl_rpo_faultfs_check;
+struct fl_rpo_loss_cause;
+
 struct fl_state;
 
 /* --- faultfs over a data directory ------------------------------------------ */
@@ -127,6 +130,10 @@ struct fl_rpo_volatility {
 	struct fl_rpo_powercut report; /* the cut's own report, from its log line */
 	bool exact;              /* no fault rule, keep_ppm or torn write muddies the picture */
 	char note[256];          /* why not exact, or disagreements found */
+	/* Why the cut lost data, every file of the mount: cut_causes.c. */
+	struct fl_rpo_loss_cause *causes;
+	size_t n_causes;
+	uint64_t causes_unlisted;
 };
 
 /*
@@ -141,6 +148,19 @@ struct fl_rpo_volatility {
 int fl_rpo_faultfs_volatile_at_cut(struct fl_rpo_faultfs *ff, const char *path,
 				   uint64_t since, struct fl_rpo_volatility *ret);
 void fl_rpo_volatility_free(struct fl_rpo_volatility *v);
+
+/*
+ * cut_causes.c: from the log lines [from, cut) and the powercut line's
+ * detail (faultfs lists the names it undid and the directory each one
+ * missed), what the cut took and the fsync that was missing: the names
+ * undone, with every write that went with them, and each file's writes no
+ * fsync of it followed. At most FL_RPO_CAUSES_MAX kept in v, biggest first.
+ */
+int fl_rpo_cut_causes(json_t *lines, size_t from, size_t cut, struct fl_rpo_volatility *v);
+/* The causes as a JSON array (result "faultfs.causes"). */
+json_t *fl_rpo_loss_causes_json(const struct fl_rpo_faultfs_check *fc);
+/* fc->why from fc->causes: the causes in words, "; "-separated. */
+void fl_rpo_loss_why(struct fl_rpo_faultfs_check *fc);
 
 /*
  * Unmount (the service must be dead: a busy mount is retried for 2 s, then

@@ -7,6 +7,7 @@
  * always written.
  */
 #include <errno.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,6 +30,7 @@ void fl_rpo_config_defaults(struct fl_rpo_config *cfg)
 	cfg->term_timeout_ns = 10000000000ull;
 	cfg->term_signal = SIGTERM;
 	cfg->fault_timeout_ns = 30000000000ull;
+	cfg->readback_timeout_ns = FL_WL_READBACK_TIMEOUT_MS * 1000000ull;
 	cfg->load.clients = 4;
 	cfg->load.payload_len = 128;
 	cfg->load.seed = 1;
@@ -186,6 +188,8 @@ static void run_trial(const struct fl_rpo_config *cfg, struct fl_state *st, unsi
 		fl_rpo_trial_fail(&t, "setup", err, "%s", why);
 		return;
 	}
+	fl_workload_set_readback_timeout(t.w, cfg->readback_timeout_ns / 1000000ull > INT_MAX ?
+					 INT_MAX : (int)(cfg->readback_timeout_ns / 1000000ull));
 	if (fl_rpo_fault_setup(&t))
 		goto out;
 	if (bring_up(&t, cfg->start_cmd, false))

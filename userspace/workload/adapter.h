@@ -86,6 +86,7 @@ struct fl_workload {
 	char *desc;                  /* normalised, no secrets */
 	void *cfg;                   /* the adapter's */
 	_Atomic pid_t writer;        /* built-in: the writer process, 0 when down */
+	int readback_timeout_ms;     /* exec: silence allowed within a READ answer; 0: default */
 };
 
 /* The adapters. redis and postgres: defined by their own files (slots in workload.c). */
@@ -129,7 +130,12 @@ int fl_wl_pconn_simple(struct fl_wl_pconn *pc, const char *req, const char *want
 		       int timeout_ms, char *errbuf, size_t errlen);
 enum fl_op_outcome fl_wl_pconn_write(struct fl_wl_pconn *pc, uint64_t id, const void *payload,
 				     size_t len, int timeout_ms, int *ret_err);
-int fl_wl_pconn_read_all(struct fl_wl_pconn *pc, int timeout_ms, fl_wl_record_cb cb, void *ctx,
+/*
+ * READ: every "R <id> <hex>" line to cb until END. idle_ms bounds the wait
+ * for each line, not the whole answer; past it -ETIMEDOUT, and errbuf
+ * says how many records came and that END did not.
+ */
+int fl_wl_pconn_read_all(struct fl_wl_pconn *pc, int idle_ms, fl_wl_record_cb cb, void *ctx,
 			 char *errbuf, size_t errlen);
 
 /* Reads one line ('\n' stripped, NUL-terminated in place); deadline 0: wait forever. */

@@ -23,7 +23,6 @@
 
 #define CONNECT_TIMEOUT_MS 5000
 #define RESET_TIMEOUT_MS   30000
-#define READ_TIMEOUT_MS    120000
 
 extern char **environ;
 
@@ -208,15 +207,24 @@ static int exec_reset(struct fl_workload *w, char *errbuf, size_t errlen)
 static int exec_read_all(struct fl_workload *w, fl_wl_record_cb cb, void *ctx, char *errbuf,
 			 size_t errlen)
 {
+	const struct exec_cfg *cfg = w->cfg;
+	char why[512] = "";
+	int idle_ms = w->readback_timeout_ms ? w->readback_timeout_ms : FL_WL_READBACK_TIMEOUT_MS;
 	struct fl_wl_pconn *pc;
 	int err;
 
 	err = start_client(w, CONNECT_TIMEOUT_MS, &pc, errbuf, errlen);
 	if (err)
 		return err;
-	err = fl_wl_pconn_read_all(pc, READ_TIMEOUT_MS, cb, ctx, errbuf, errlen);
+	/* NULL w: no "exec: " twice; the client is named, it is the one to fix. */
+	pc->base.w = NULL;
+	err = fl_wl_pconn_read_all(pc, idle_ms, cb, ctx, why, sizeof(why));
+	pc->base.w = w;
 	fl_wl_pconn_close(pc);
-	return err;
+	if (err)
+		return fl_wl_err(w, err, errbuf, errlen, "the client `%s`: %s", cfg->cmd,
+				 why[0] ? why : strerror(-err));
+	return 0;
 }
 
 const struct fl_wl_adapter fl_wl_exec_adapter = {

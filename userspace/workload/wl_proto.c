@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "adapter.h"
+#include "core/errno_names.h"
 
 #define READ_CHUNK 65536
 
@@ -262,6 +263,26 @@ static int answer_for(const char *line, const char *word, uint64_t id)
 	return !strncmp(line, num, k) && (line[k] == '\0' || line[k] == ' ');
 }
 
+/*
+ * "FAIL <id> EEXIST: ...": a reason that begins with an errno name and a
+ * colon names the errno recorded; any other reason is EIO.
+ */
+static int reason_errno(const char *line)
+{
+	const char *r = strchr(line, ' '), *colon;
+	char name[24];
+	int e;
+
+	r = r ? strchr(r + 1, ' ') : NULL;
+	if (!r || r[1] != 'E' || !(colon = strchr(r + 1, ':')) ||
+	    (size_t)(colon - r - 1) >= sizeof(name))
+		return -EIO;
+	memcpy(name, r + 1, colon - r - 1);
+	name[colon - r - 1] = '\0';
+	e = fl_errno_lookup(name);
+	return e > 0 ? -e : -EIO;
+}
+
 enum fl_op_outcome fl_wl_pconn_write(struct fl_wl_pconn *pc, uint64_t id, const void *payload,
 				     size_t len, int timeout_ms, int *ret_err)
 {
@@ -298,28 +319,29 @@ enum fl_op_outcome fl_wl_pconn_write(struct fl_wl_pconn *pc, uint64_t id, const 
 	if (answer_for(line, "OK", id))
 		return FL_OP_OK;
 	if (answer_for(line, "FAIL", id)) {
-		*ret_err = -EIO;
+		*ret_err = reason_errno(line);
 		return FL_OP_FAIL;
 	}
-	*ret_err = answer_for(line, "UNKNOWN", id) ? -EIO : -EPROTO;
+	*ret_err = answer_for(line, "UNKNOWN", id) ? reason_errno(line) : -EPROTO;
 	return FL_OP_UNKNOWN;
 }
 
-int fl_wl_pconn_read_all(struct fl_wl_pconn *pc, int timeout_ms, fl_wl_record_cb cb, void *ctx,
+int fl_wl_pconn_read_all(struct fl_wl_pconn *pc, int idle_ms, fl_wl_record_cb cb, void *ctx,
 			 char *errbuf, size_t errlen)
 {
-	uint64_t deadline = fl_deadline(timeout_ms);
+	uint64_t records = 0;
 	char *line;
 	size_t len;
 	int err;
 
-	err = fl_wl_send_all(pc->fd, "READ\n", 5, deadline, NULL);
+	err = fl_wl_send_all(pc->fd, "READ\n", 5, fl_deadline(idle_ms), NULL);
 	while (!err) {
 		uint64_t id = 0;
 		void *buf = NULL;
 		size_t blen = 0;
 
-		err = pc_readline(pc, deadline, &line, &len);
+		/* Each line gets its own deadline: a big answer is slow, a stuck one silent. */
+		err = pc_readline(pc, fl_deadline(idle_ms), &line, &len);
 		if (err)
 			break;
 		if (!strcmp(line, "END"))
@@ -334,6 +356,17 @@ int fl_wl_pconn_read_all(struct fl_wl_pconn *pc, int timeout_ms, fl_wl_record_cb
 		else if (!err)
 			err = cb(ctx, id, buf, blen);
 		free(buf);
+		records++;
 	}
+	if (err == -ETIMEDOUT)
+		return fl_wl_err(pc->base.w, err, errbuf, errlen,
+				 "READ: no END after %llu record(s): nothing more for %.1f s "
+				 "(the read-back timeout)", (unsigned long long)records,
+				 idle_ms / 1000.0);
+	if (err == -ECONNRESET)
+		return fl_wl_err(pc->base.w, err, errbuf, errlen,
+				 "READ: the answer ended without END after %llu record(s) "
+				 "(the client closed its output or exited)",
+				 (unsigned long long)records);
 	return fl_wl_err(pc->base.w, err, errbuf, errlen, "READ: %s", strerror(-err));
 }

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <sqlite3.h>
@@ -229,11 +230,37 @@ static enum fl_op_outcome sqlite_append(void *store, void *th_, uint64_t id, con
 		o = FL_OP_UNKNOWN;
 		break;
 	}
-	if (o != FL_OP_OK)
+	/* The id is already there: say so, the controller records EEXIST, not EIO. */
+	if ((rc & 0xff) == SQLITE_CONSTRAINT &&
+	    sqlite3_extended_errcode(th->db) == SQLITE_CONSTRAINT_PRIMARYKEY)
+		snprintf(why, whylen, "EEXIST: %s", sqlite3_errmsg(th->db));
+	else if (o != FL_OP_OK)
 		snprintf(why, whylen, "%s", sqlite3_errmsg(th->db));
 	sqlite3_reset(th->insert);
 	sqlite3_clear_bindings(th->insert);
 	return o;
+}
+
+/* fsync the directory the database is in: its entries (the file itself, a journal's unlink). */
+static int sync_dir(const char *path)
+{
+	char *copy = strdup(path), *slash;
+	int fd, err = 0;
+
+	if (!copy)
+		return -ENOMEM;
+	slash = strrchr(copy, '/');
+	if (slash == copy)
+		slash[1] = '\0';
+	else if (slash)
+		*slash = '\0';
+	fd = open(slash ? copy : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0 || fsync(fd))
+		err = -errno;
+	if (fd >= 0)
+		close(fd);
+	free(copy);
+	return err;
 }
 
 static int sqlite_reset(void *store, void *th_, char *errbuf, size_t errlen)
@@ -242,11 +269,24 @@ static int sqlite_reset(void *store, void *th_, char *errbuf, size_t errlen)
 	char sql[64];
 	int err;
 
-	/* Durable whatever synchronous says: old records must not come back. */
-	err = exec_sql(th->db, "PRAGMA synchronous=FULL; DELETE FROM faultline_rpo;",
+	/*
+	 * Durable whatever synchronous says: old records must not come back.
+	 * FULL is not enough in DELETE mode: the commit point is the
+	 * journal's unlink, which only EXTRA syncs; on a power cut the
+	 * journal would come back hot and roll the DELETE back, and the
+	 * last trial's rows with it. The directory sync also keeps the
+	 * database file itself, if it was just created.
+	 */
+	err = exec_sql(th->db, "PRAGMA synchronous=EXTRA; DELETE FROM faultline_rpo;",
 		       errbuf, errlen);
 	snprintf(sql, sizeof(sql), "PRAGMA synchronous=%s;", th->cfg->synchronous);
 	exec_sql(th->db, sql, NULL, 0);
+	if (!err) {
+		err = sync_dir(th->cfg->path);
+		if (err)
+			fl_wl_err(NULL, err, errbuf, errlen, "sqlite: %s: syncing its directory: %s",
+				  th->cfg->path, strerror(-err));
+	}
 	return err;
 }
 

@@ -167,6 +167,11 @@ int fl_workload_read_all(struct fl_workload *w, fl_wl_record_cb cb, void *ctx,
 	return w->ad->read_all(w, cb, ctx, errbuf, errlen);
 }
 
+void fl_workload_set_readback_timeout(struct fl_workload *w, int timeout_ms)
+{
+	w->readback_timeout_ms = timeout_ms > 0 ? timeout_ms : 0;
+}
+
 void fl_workload_close(struct fl_workload *w)
 {
 	if (!w)

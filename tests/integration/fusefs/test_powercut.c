@@ -22,6 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <cmocka.h>
+#include <jansson.h>
 
 #include "helpers/faultfs_mount.h"
 #include "helpers/fixtures.h"
@@ -308,6 +309,85 @@ static void test_powercut_timing_through_the_mount(void **state)
 	free(buf);
 }
 
+/* The detail of the last powercut line of `faultline fs log MNT` (a new reference). */
+static json_t *last_cut_detail(struct fl_faultfs_mount *c)
+{
+	static char out[1 << 20];
+	json_t *found = NULL;
+	char *line, *save = NULL;
+
+	assert_int_equal(fl_faultline_fs(out, sizeof(out), "log", c->mnt, NULL), 0);
+	for (line = strtok_r(out, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		json_t *l = json_loads(line, 0, NULL);
+
+		if (l && !strcmp(json_string_value(json_object_get(l, "op")) ?: "", "powercut")) {
+			json_decref(found);
+			found = json_incref(json_object_get(l, "detail"));
+		}
+		json_decref(l);
+	}
+	assert_non_null(found);
+	return found;
+}
+
+/* The entry of names[] with this op and path, or NULL. */
+static json_t *undone(json_t *detail, const char *op, const char *path)
+{
+	json_t *e;
+	size_t i;
+
+	json_array_foreach(json_object_get(detail, "names"), i, e)
+		if (!strcmp(json_string_value(json_object_get(e, "op")), op) &&
+		    !strcmp(json_string_value(json_object_get(e, "path")), path))
+			return e;
+	return NULL;
+}
+
+/*
+ * Redis 7.0 on a fresh data dir: appendonlydir/ is created, its files
+ * written and fsynced, the directory itself fsynced, its parent never.
+ * The cut takes the whole directory, and the log says which name went
+ * and which directory's fsync was missing; so for a rename-over whose
+ * directory was never fsynced.
+ */
+static void test_powercut_log_names_each_undone_name_and_the_missing_dir_fsync(void **state)
+{
+	struct fl_faultfs_mount *c = *state;
+	char from[PATH_MAX], to[PATH_MAX];
+	json_t *d, *e;
+
+	if (!require_all())
+		skip();
+	put(c->backing, "x", "old", 3, true);
+	assert_int_equal(fl_faultfs_start(c, NULL), 0);
+	assert_int_equal(mkdir(fl_test_path(c->mnt, "appendonlydir"), 0755), 0);
+	put(c->mnt, "appendonlydir/aof.1.incr.aof", "*3\r\n", 5, true);
+	sync_dir(fl_test_path(c->mnt, "appendonlydir"));
+	put(c->mnt, "x.tmp", "new", 3, true);
+	path2(from, sizeof(from), c->mnt, "x.tmp");
+	path2(to, sizeof(to), c->mnt, "x");
+	assert_int_equal(rename(from, to), 0);
+	powercut(c, NULL, NULL);
+	assert_false(exists(c->mnt, "appendonlydir"));
+	assert_content(c->mnt, "x", "old", 3);
+
+	d = last_cut_detail(c);
+	e = undone(d, "create", "/appendonlydir");
+	assert_non_null(e);
+	assert_true(json_is_true(json_object_get(e, "dir")));
+	assert_string_equal(json_string_value(json_object_get(e, "unsynced_dir")), "/");
+	/* Its file's own name was durable in appendonlydir/: not undone itself. */
+	assert_null(undone(d, "create", "/appendonlydir/aof.1.incr.aof"));
+	e = undone(d, "rename", "/x");
+	assert_non_null(e);
+	assert_string_equal(json_string_value(json_object_get(e, "from")), "/x.tmp");
+	assert_string_equal(json_string_value(json_object_get(e, "unsynced_dir")), "/");
+	assert_non_null(undone(d, "create", "/x.tmp"));
+	assert_int_equal(json_integer_value(json_object_get(d, "names_undone")), 3);
+	assert_int_equal(json_integer_value(json_object_get(d, "names_unlisted")), 0);
+	json_decref(d);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -320,6 +400,7 @@ int main(void)
 		T(test_torn_powercut_keeps_whole_sectors),
 		T(test_keep_powercut_keeps_whole_writes),
 		T(test_powercut_timing_through_the_mount),
+		T(test_powercut_log_names_each_undone_name_and_the_missing_dir_fsync),
 #undef T
 	};
 
