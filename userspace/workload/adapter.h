@@ -54,7 +54,7 @@ struct fl_wl_store_ops {
 
 struct fl_wl_adapter {
 	const char *scheme;          /* "file": fl_workload_scheme() */
-	const char *prefixes[3];     /* what a spec starts with: "file:"; NULL-terminated */
+	const char *prefixes[4];     /* what a spec starts with: "file:"; NULL-terminated */
 	/* Built-in stores: served by the forked writer; NULL for external services. */
 	const struct fl_wl_store_ops *store;
 	/*
@@ -92,6 +92,9 @@ extern const struct fl_wl_adapter fl_wl_sqlite_adapter;
 extern const struct fl_wl_adapter fl_wl_exec_adapter;
 extern const struct fl_wl_adapter fl_wl_redis_adapter;
 extern const struct fl_wl_adapter fl_wl_postgres_adapter;
+extern const struct fl_wl_adapter fl_wl_mysql_adapter;
+/* local.c: "postgres:local?..." and its kind, checked but unusable until resolved. */
+extern const struct fl_wl_adapter fl_wl_local_adapter;
 
 /* --- adapter.c: helpers for adapters ------------------------------------- */
 /* Returns err; errbuf gets "scheme: " + the message. */

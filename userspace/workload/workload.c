@@ -19,6 +19,8 @@ static const struct fl_wl_adapter *const adapters[] = {
 	&fl_wl_exec_adapter,
 	&fl_wl_redis_adapter,
 	&fl_wl_postgres_adapter,
+	&fl_wl_mysql_adapter,
+	&fl_wl_local_adapter,
 };
 
 #define N_ADAPTERS (sizeof(adapters) / sizeof(adapters[0]))
