@@ -18,6 +18,8 @@
 
 #define FL_RPO_SCHEMA "faultline-rpo/1"
 
+struct fl_wl_managed;
+
 enum fl_rpo_fault {
 	FL_RPO_FAULT_KILL = 0,   /* SIGKILL the service's process group */
 	FL_RPO_FAULT_TERM,       /* term_signal, SIGKILL after term_timeout */
@@ -135,6 +137,8 @@ struct fl_rpo_result {
 	uint64_t mttr_ns;        /* mean RTO */
 	bool rpo_met, rto_met;
 	char data_dir[4096];     /* cfg.data_dir points here when it was defaulted */
+	/* A managed service (postgres:local, ...): cfg points into it; NULL otherwise. */
+	struct fl_wl_managed *managed;
 };
 
 /*

@@ -114,6 +114,7 @@ void fl_workload_close(struct fl_workload *w);
 bool fl_workload_managed(const struct fl_workload *w);
 
 struct fl_wl_managed {
+	const char *given;       /* the spec as given: "postgres:local?..." */
 	const char *kind;        /* "postgres", "redis", "mysql" */
 	const char *spec;        /* the client's workload spec: postgres://...:PORT/... */
 	const char *start_cmd;   /* for sh -c; execs the server, which stays the process */

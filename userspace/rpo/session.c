@@ -15,6 +15,7 @@
 #include <sys/wait.h>
 
 #include <faultline/state.h>
+#include "managed.h"
 #include "rpo_priv.h"
 #include "trial.h"
 
@@ -310,6 +311,16 @@ int fl_rpo_run(const struct fl_rpo_config *cfg, fl_rpo_progress_cb progress, voi
 		free(r);
 		return -ENOMEM;
 	}
+	/* A managed server that cannot be made is the first trial's failure, with its reason. */
+	err = fl_rpo_managed_resolve(r, r->trials[0].error, sizeof(r->trials[0].error));
+	if (err) {
+		r->trials[0].err = err;
+		snprintf(r->trials[0].phase, sizeof(r->trials[0].phase), "setup");
+		r->n_trials = 1;
+		summarize(r);
+		*ret = r;
+		return 0;
+	}
 	/* Mounts, cgroups and stopped processes are recorded: nothing outlives a killed run. */
 	err = fl_state_open(NULL, &st);
 	if (!err)
@@ -317,7 +328,7 @@ int fl_rpo_run(const struct fl_rpo_config *cfg, fl_rpo_progress_cb progress, voi
 	if (err) {
 		if (st)
 			fl_state_close(st);
-		fl_rpo_result_free(r);
+		fl_rpo_result_free(r);  /* a managed server goes with it */
 		return err;
 	}
 	*fl_rpo_interrupted() = 0;
@@ -328,6 +339,7 @@ int fl_rpo_run(const struct fl_rpo_config *cfg, fl_rpo_progress_cb progress, voi
 			break;
 	}
 	fl_state_close(st);
+	fl_rpo_managed_discard(r);
 	summarize(r);
 	*ret = r;
 	return 0;
@@ -342,5 +354,6 @@ void fl_rpo_result_free(struct fl_rpo_result *r)
 		free(r->trials[i].back);
 	}
 	free(r->trials);
+	fl_wl_managed_free(r->managed);
 	free(r);
 }

@@ -337,7 +337,7 @@ int fl_wl_managed_create(const char *spec, const char *data_dir, struct fl_wl_ma
 		err = check_query(l->k, query, errbuf, errlen);
 	if (!err)
 		err = l->k->available(errbuf, errlen);
-	if (!err && !(l->query = strdup(query)))
+	if (!err && (!(l->query = strdup(query)) || !(l->given = strdup(spec))))
 		err = -ENOMEM;
 	if (!err)
 		err = pick_user(l, errbuf, errlen);
@@ -370,6 +370,7 @@ int fl_wl_managed_create(const char *spec, const char *data_dir, struct fl_wl_ma
 	err = l->k->create(l, errbuf, errlen);
 	if (err)
 		goto fail;
+	l->pub.given = l->given;
 	l->pub.kind = l->k->name;
 	l->pub.spec = l->spec;
 	l->pub.start_cmd = l->start_cmd;
@@ -562,5 +563,6 @@ void fl_wl_managed_free(struct fl_wl_managed *m)
 		return;
 	fl_wl_managed_discard(m);
 	free(l->query);
+	free(l->given);
 	free(l);
 }

@@ -46,6 +46,7 @@ struct fl_wl_local {
 	char as_user[192];           /* "setpriv ... -- " in front of a command, or "" */
 	uid_t uid;
 	gid_t gid;
+	char *given;                 /* the spec */
 	char *query;                 /* the settings as given: "k=v&k2=v2", or "" */
 	bool own_data;               /* create made the data directory: removed, not emptied */
 	bool discarded;
