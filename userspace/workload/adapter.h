@@ -96,6 +96,15 @@ extern const struct fl_wl_adapter fl_wl_mysql_adapter;
 /* local.c: "postgres:local?..." and its kind, checked but unusable until resolved. */
 extern const struct fl_wl_adapter fl_wl_local_adapter;
 
+/*
+ * wl_mysql.c's table, also made by mysql:local at install time, before
+ * faultfs is over the data directory: InnoDB does not fsync a directory
+ * after creating a table's file, so a table made under faultfs's strict
+ * model does not survive a power cut.
+ */
+#define FL_WL_MYSQL_CREATE_TABLE "CREATE TABLE IF NOT EXISTS faultline_rpo" \
+	"(id BIGINT PRIMARY KEY, payload LONGBLOB NOT NULL) ENGINE=InnoDB"
+
 /* --- adapter.c: helpers for adapters ------------------------------------- */
 /* Returns err; errbuf gets "scheme: " + the message. */
 int fl_wl_err(const struct fl_workload *w, int err, char *errbuf, size_t errlen,

@@ -425,16 +425,14 @@ int fl_wl_local_sh(struct fl_wl_local *l, const char *fmt, ...)
 
 const char *fl_wl_local_setup_log(const struct fl_wl_local *l)
 {
-	static __thread char buf[512];
-	char path[PATH_MAX + 16];
+	static __thread char buf[8192];
+	char path[PATH_MAX + 16], *line = NULL, *p, *next;
 	ssize_t n;
 	off_t end;
-	char *p;
 	int fd;
 
 	snprintf(path, sizeof(path), "%s/setup.log", l->root);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
-	buf[0] = '\0';
 	if (fd < 0)
 		return "(no output)";
 	end = lseek(fd, 0, SEEK_END);
@@ -442,10 +440,17 @@ const char *fl_wl_local_setup_log(const struct fl_wl_local *l)
 	n = read(fd, buf, sizeof(buf) - 1);
 	close(fd);
 	buf[n > 0 ? n : 0] = '\0';
-	/* One line for a reason: the last lines, joined. */
-	while ((p = strchr(buf, '\n')))
-		*p = p[1] ? ' ' : '\0';
-	return buf;
+	/* The tools end with advice; the reason is the last line that says ERROR or FATAL. */
+	for (p = buf; *p; p = next) {
+		next = p + strcspn(p, "\n");
+		if (*next)
+			*next++ = '\0';
+		if (strstr(p, "ERROR") || strstr(p, "FATAL") || strstr(p, "error:"))
+			line = p;
+		else if (*p && !line)
+			line = p; /* else the first line said */
+	}
+	return line ? line : "(no output)";
 }
 
 int fl_wl_local_write(const char *path, const char *text, const char *mode)

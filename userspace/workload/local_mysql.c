@@ -6,7 +6,8 @@
  * system's /etc/mysql plays a part; each setting becomes a line
  * "KEY=VALUE" of its [mysqld] section, after ours, so it wins. The client
  * connects as user faultline (no password, 127.0.0.1 only) to database
- * faultline, both made at every start by the init file.
+ * faultline; both, and the adapter's table, are made at install time,
+ * before faultfs goes over the data directory (see adapter.h).
  */
 #include <errno.h>
 #include <signal.h>
@@ -14,6 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "adapter.h"
 #include "local.h"
 
 #define MARIADBD   "/usr/sbin/mariadbd"
@@ -44,11 +46,14 @@ static int write_files(struct fl_wl_local *l, const char *cnf)
 	FILE *f;
 	int err;
 
-	snprintf(init, sizeof(init), "%s/init.sql", l->root);
+	snprintf(init, sizeof(init), "%s/install.sql", l->root);
 	err = fl_wl_local_write(init,
 				"CREATE DATABASE IF NOT EXISTS faultline;\n"
-				"CREATE USER IF NOT EXISTS 'faultline'@'127.0.0.1';\n"
-				"GRANT ALL ON *.* TO 'faultline'@'127.0.0.1';\n", "w");
+				/* No CREATE USER while bootstrapping: the grant row itself. */
+				"INSERT INTO mysql.global_priv(Host, User, Priv) VALUES "
+				"('127.0.0.1', 'faultline', '{\"access\":18446744073709551615}');\n"
+				"USE faultline;\n"
+				FL_WL_MYSQL_CREATE_TABLE ";\n", "w");
 	if (err)
 		return err;
 	f = fopen(cnf, "w");
@@ -62,9 +67,8 @@ static int write_files(struct fl_wl_local *l, const char *cnf)
 		   "socket=%s/sock/mysqld.sock\n"
 		   "pid-file=%s/sock/mysqld.pid\n"
 		   "skip-name-resolve\n"
-		   "init-file=%s\n"
 		   "innodb_buffer_pool_size=64M\n"
-		   "# the spec's settings\n", l->data, l->pub.port, l->root, l->root, init);
+		   "# the spec's settings\n", l->data, l->pub.port, l->root, l->root);
 	err = fl_wl_local_each(l, add_setting, f);
 	if (fclose(f) && !err)
 		err = -errno;
@@ -84,8 +88,8 @@ static int my_create(struct fl_wl_local *l, char *errbuf, size_t errlen)
 	if (err)
 		return fl_wl_local_err(errbuf, errlen, err, "mysql:local: %s: %s", l->root,
 				       strerror(-err));
-	status = fl_wl_local_sh(l, "%s%s --defaults-file=%s --skip-test-db", l->as_user,
-				INSTALL_DB, cnf);
+	status = fl_wl_local_sh(l, "%s%s --defaults-file=%s --skip-test-db --extra-file=%s/install.sql",
+				l->as_user, INSTALL_DB, cnf, l->root);
 	if (status)
 		return fl_wl_local_err(errbuf, errlen, -EIO,
 				       "mysql:local: mariadb-install-db failed (status %d): %s",

@@ -29,8 +29,7 @@
 
 #define CONNECT_TIMEOUT_MS 2000
 #define ADMIN_TIMEOUT_MS   30000
-#define CREATE_TABLE "CREATE TABLE IF NOT EXISTS faultline_rpo" \
-		     "(id BIGINT PRIMARY KEY, payload LONGBLOB NOT NULL) ENGINE=InnoDB"
+#define CREATE_TABLE       FL_WL_MYSQL_CREATE_TABLE
 
 struct my_cfg {
 	char *user, *password, *host, *db, *socket;
@@ -391,11 +390,12 @@ static enum fl_op_outcome my_write(struct fl_wl_conn *base, uint64_t id, const v
 
 /*
  * The store emptied durably, whatever the server's
- * innodb_flush_log_at_trx_commit: a TRUNCATE lost in a power cut would
- * bring back an earlier trial's records. The setting is global only, so
- * for the moment of the reset (no client writes then) it is 1, and put
- * back after; without the privilege to set it, the reset is as durable as
- * the server makes it.
+ * innodb_flush_log_at_trx_commit: a reset lost in a power cut would bring
+ * back an earlier trial's records. The setting is global only, so for the
+ * moment of the reset (no client writes then) it is 1, and put back
+ * after; without the privilege to set it, the reset is as durable as the
+ * server makes it. DELETE, not TRUNCATE: TRUNCATE makes the table's file
+ * anew, and InnoDB never fsyncs the directory it is in.
  */
 static int my_reset(struct fl_workload *w, char *errbuf, size_t errlen)
 {
@@ -419,7 +419,7 @@ static int my_reset(struct fl_workload *w, char *errbuf, size_t errlen)
 	}
 	err = run_sql(w, m, CREATE_TABLE, errbuf, errlen);
 	if (!err)
-		err = run_sql(w, m, "TRUNCATE TABLE faultline_rpo", errbuf, errlen);
+		err = run_sql(w, m, "DELETE FROM faultline_rpo", errbuf, errlen);
 	if (restore[0] && run_sql(w, m, restore, err ? NULL : errbuf, errlen) && !err)
 		err = -EIO;
 	close_my(m);
