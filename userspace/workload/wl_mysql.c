@@ -134,8 +134,8 @@ static int my_parse(struct fl_workload *w, const char *rest, char *errbuf, size_
 	}
 	/* The password is never shown. */
 	if (c->password)
-		return fl_wl_set_desc(w, "%.*s%s:***@%s", (int)(rest - w->spec), w->spec, c->user,
-				      host);
+		return fl_wl_set_desc(w, "%.*s%s:***@%s", (int)(strstr(w->spec, "://") + 3 - w->spec),
+				      w->spec, c->user, host);
 	return 0;
 }
 
