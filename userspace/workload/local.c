@@ -289,32 +289,41 @@ int fl_wl_local_mkdir(const struct fl_wl_local *l, const char *path, mode_t mode
 	return 0;
 }
 
+/*
+ * l->data is set only once the directory is known to be ours to throw
+ * away: discard empties or removes l->data, and a user's directory that
+ * was refused must stay as it was.
+ */
 static int set_data_dir(struct fl_wl_local *l, const char *data_dir, char *errbuf, size_t errlen)
 {
+	char path[sizeof(l->data)];
+	bool own = false;
 	int err;
 
 	if (!data_dir) {
-		snprintf(l->data, sizeof(l->data), "%s/data", l->root);
-		l->own_data = true;
+		snprintf(path, sizeof(path), "%s/data", l->root);
+		own = true;
 	} else {
-		if (!plain_path(data_dir) || strlen(data_dir) >= sizeof(l->data) - 64)
+		if (!plain_path(data_dir) || strlen(data_dir) >= sizeof(path) - 64)
 			return fl_wl_local_err(errbuf, errlen, -EINVAL,
 				   "%s:local: data directory '%s': give an absolute path of letters, digits and /._+-,:@",
 				   l->k->name, data_dir);
-		snprintf(l->data, sizeof(l->data), "%s", data_dir);
-		err = empty_dir(l->data);
+		snprintf(path, sizeof(path), "%s", data_dir);
+		err = empty_dir(path);
 		if (err == -ENOENT)
-			l->own_data = true;
+			own = true;
 		else if (err)
 			return fl_wl_local_err(errbuf, errlen, err,
 				   "%s:local: data directory %s: %s (a managed server starts from an empty one, and throws it away)",
-				   l->k->name, l->data,
+				   l->k->name, path,
 				   err == -ENOTEMPTY ? "not empty" : strerror(-err));
 	}
-	err = fl_wl_local_mkdir(l, l->data, 0700);
+	err = fl_wl_local_mkdir(l, path, 0700);
 	if (err)
-		return fl_wl_local_err(errbuf, errlen, err, "%s:local: %s: %s", l->k->name, l->data,
+		return fl_wl_local_err(errbuf, errlen, err, "%s:local: %s: %s", l->k->name, path,
 			   strerror(-err));
+	snprintf(l->data, sizeof(l->data), "%s", path);
+	l->own_data = own;
 	return 0;
 }
 
@@ -547,14 +556,18 @@ int fl_wl_managed_discard(struct fl_wl_managed *m)
 
 	if (!l || l->discarded)
 		return 0;
-	for (int i = 0; i < 250 && (by_cwd(l->data, SIGKILL) | by_cwd(l->root, SIGKILL)); i++)
+	for (int i = 0; i < 250 && ((l->data[0] && by_cwd(l->data, SIGKILL)) |
+				    by_cwd(l->root, SIGKILL)); i++)
 		nap_ms(20);
-	if (by_cwd(l->data, 0) || by_cwd(l->root, 0))
+	if ((l->data[0] && by_cwd(l->data, 0)) || by_cwd(l->root, 0))
 		err = -EBUSY;
-	if (l->k->discard)
-		l->k->discard(l);
-	if (!l->own_data || strncmp(l->data, l->root, strlen(l->root)))
-		rm_rf(l->data, !l->own_data);
+	if (l->data[0]) {
+		if (l->k->discard)
+			l->k->discard(l);
+		/* A user's directory is emptied; one faultline made goes (with the root, if in it). */
+		if (!l->own_data || strncmp(l->data, l->root, strlen(l->root)))
+			rm_rf(l->data, !l->own_data);
+	}
 	rm_rf(l->root, false);
 	l->discarded = true;
 	return err;

@@ -323,10 +323,38 @@ static void test_managed_spec_errors(void **state)
 	fl_cli_result_free(&res);
 }
 
+/* A data directory with something in it is refused, and what is in it stays. */
+static void test_managed_keeps_a_full_data_dir(void **state)
+{
+	char tmp[PATH_MAX], keep[PATH_MAX + 8];
+	struct fl_cli_result res;
+	FILE *f;
+
+	(void)state;
+	if (!ready("/usr/bin/redis-server", "redis", "redis-server"))
+		skip();
+	assert_int_equal(fl_fixture_tmpdir_create(tmp, sizeof(tmp)), 0);
+	snprintf(keep, sizeof(keep), "%s/keep", tmp);
+	f = fopen(keep, "w");
+	assert_non_null(f);
+	fputs("precious\n", f);
+	fclose(f);
+	char *argv[] = { faultline, "rpo", "-w", "redis:local", "-d", tmp, "--fault", "kill",
+			 "-q", "-j", NULL };
+
+	assert_int_equal(fl_cli_run(argv, 30000, &res), 0);
+	assert_int_equal(res.code, 3);
+	assert_non_null(strstr(res.out, "not empty"));
+	assert_int_equal(access(keep, F_OK), 0);
+	fl_cli_result_free(&res);
+	fl_fixture_tmpdir_destroy(tmp);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_managed_spec_errors),
+		cmocka_unit_test(test_managed_keeps_a_full_data_dir),
 		cmocka_unit_test(test_postgres_local_kill),
 		cmocka_unit_test(test_redis_local_kill),
 		cmocka_unit_test(test_mysql_local_kill),
