@@ -223,8 +223,11 @@ static int open_my(struct fl_workload *w, int timeout_ms, MYSQL **ret, char *err
 	m = mysql_init(NULL);
 	if (!m)
 		return -ENOMEM;
-	mysql_options(m, MYSQL_OPT_NONBLOCK, 0);
-	mysql_options(m, MYSQL_READ_DEFAULT_GROUP, NULL);
+	/* No option file is read (no [client] group): the spec says everything. */
+	if (mysql_options(m, MYSQL_OPT_NONBLOCK, 0)) {
+		close_my(m);
+		return fl_wl_err(w, -ENOMEM, errbuf, errlen, "cannot use the non-blocking API");
+	}
 	status = mysql_real_connect_start(&r, m, c->host, c->user, c->password, c->db, c->port,
 					  c->socket, 0);
 	while (status) {
