@@ -3,6 +3,7 @@
 #   make            BPF skeletons, libfaultline (.a and .so), faultline, faultfs
 #   make check      unit + integration suites (integration needs root)
 #   make demo       probe this kernel, then measure what a power cut costs SQLite (FULL vs OFF)
+#                   and a managed PostgreSQL
 #   make fuzz       libFuzzer target for the rule parser (clang)
 #   make install    PREFIX=/usr/local DESTDIR= (LIBDIR=$(PREFIX)/lib)
 #   make deb        build/faultline_VERSION_ARCH.deb (dpkg-deb, offline)
@@ -20,7 +21,7 @@ CC        = gcc
 endif
 CLANG    ?= clang
 BPFTOOL  ?= bpftool
-PKGS      = libbpf fuse3 libnl-3.0 libnl-route-3.0 libnl-nf-3.0 jansson sqlite3 hiredis libpq
+PKGS      = libbpf fuse3 libnl-3.0 libnl-route-3.0 libnl-nf-3.0 jansson sqlite3 hiredis libpq libmariadb
 
 ifeq ($(V),1)
 Q =

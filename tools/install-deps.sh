@@ -10,12 +10,12 @@ PACKAGES="
 	libfuse3-dev fuse3
 	libnl-3-dev libnl-route-3-dev libnl-nf-3-dev
 	libcmocka-dev libyaml-dev libjansson-dev
-	libsqlite3-dev libhiredis-dev libpq-dev
+	libsqlite3-dev libhiredis-dev libpq-dev libmariadb-dev
 	libclang-rt-14-dev
 	iproute2 iptables strace fiu-utils sudo fio
 	gnuplot-nox
 	qemu-system-x86 busybox-static cpio
-	redis-server postgresql python3
+	redis-server postgresql mariadb-server mariadb-client python3
 "
 
 missing=""
@@ -40,8 +40,9 @@ fi
 
 echo "install-deps: installing:$missing"
 export DEBIAN_FRONTEND=noninteractive
-# The rpo tests start their own redis and PostgreSQL servers: keep the
-# packages from starting system-wide ones (policy-rc.d 101 = do not start).
+# The rpo tests and managed services start their own redis, PostgreSQL and
+# MariaDB servers: keep the packages from starting system-wide ones
+# (policy-rc.d 101 = do not start).
 policy=/usr/sbin/policy-rc.d
 own_policy=""
 if [ ! -e "$policy" ]; then

@@ -18,6 +18,8 @@
 
 #define FL_RPO_SCHEMA "faultline-rpo/1"
 
+struct fl_wl_managed;
+
 enum fl_rpo_fault {
 	FL_RPO_FAULT_KILL = 0,   /* SIGKILL the service's process group */
 	FL_RPO_FAULT_TERM,       /* term_signal, SIGKILL after term_timeout */
@@ -185,6 +187,8 @@ struct fl_rpo_result {
 	bool lost_met;           /* every measured trial's lost <= cfg.lost_max */
 	uint64_t lost_worst;     /* the most lost writes of a measured trial */
 	char data_dir[4096];     /* cfg.data_dir points here when it was defaulted */
+	/* A managed service (postgres:local, ...): cfg points into it; NULL otherwise. */
+	struct fl_wl_managed *managed;
 };
 
 /*

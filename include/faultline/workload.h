@@ -12,7 +12,10 @@
  *                                               (default FULL, DELETE)
  *   redis://HOST:PORT[/DB]                      hiredis
  *   postgres://...  (a libpq conninfo URI)      libpq
+ *   mysql://USER[:PASS]@HOST[:PORT]/DB          libmariadb (MariaDB, MySQL)
  *   exec:CMD                                    any client, line protocol
+ *   postgres:local?K=V, redis:local?K=V,        a managed server: see
+ *   mysql:local?K=V                             fl_wl_managed_create below
  *
  * Built-in stores (file, sqlite) have no server: faultline forks a writer
  * process that is "the service" (it can be killed, its data dir can be on
@@ -104,6 +107,50 @@ void fl_workload_close(struct fl_workload *w);
  */
 #define FL_WL_READBACK_TIMEOUT_MS 10000
 void fl_workload_set_readback_timeout(struct fl_workload *w, int timeout_ms);
+
+/*
+ * Managed services: "postgres:local?synchronous_commit=off",
+ * "redis:local?appendfsync=everysec", "mysql:local?innodb_flush_log_at_trx_commit=2".
+ * faultline makes a throwaway server from the Debian package: its data
+ * directory initialised as the package's user (initdb, mariadb-install-db;
+ * redis starts empty), the query's settings written into its config, a
+ * free port on 127.0.0.1. The result is what a user would otherwise have
+ * given `faultline rpo`: a start command that runs the server in the
+ * foreground as its own user (it drops privileges itself), the data
+ * directory, the client's spec, and the graceful stop signal.
+ *
+ * fl_workload_open() accepts such a spec (so it can be checked early)
+ * and fl_workload_managed() says so, but such a workload does nothing
+ * until resolved: every call on it is -EOPNOTSUPP.
+ */
+bool fl_workload_managed(const struct fl_workload *w);
+
+struct fl_wl_managed {
+	const char *given;       /* the spec as given: "postgres:local?..." */
+	const char *kind;        /* "postgres", "redis", "mysql" */
+	const char *spec;        /* the client's workload spec: postgres://...:PORT/... */
+	const char *start_cmd;   /* for sh -c; execs the server, which stays the process */
+	const char *user;        /* who the server runs as (the caller when not root) */
+	const char *data_dir;
+	int stop_signal;         /* the graceful stop: SIGINT (PostgreSQL's fast), SIGTERM */
+	int port;
+};
+
+/*
+ * Make the server's files: data_dir (NULL: a new directory under
+ * /var/tmp) must be empty or absent; nothing is started. The caller runs
+ * start_cmd (and restarts it the same way on the same data directory).
+ */
+int fl_wl_managed_create(const char *spec, const char *data_dir, struct fl_wl_managed **ret,
+			 char *errbuf, size_t errlen);
+/*
+ * Throw the server away: kill what still runs from its data directory,
+ * remove what create made (PostgreSQL's shared memory too). The strings
+ * stay readable until free. 0, or -EBUSY when a process would not die.
+ */
+int fl_wl_managed_discard(struct fl_wl_managed *m);
+/* Discard (if not yet) and free. NULL is fine. */
+void fl_wl_managed_free(struct fl_wl_managed *m);
 
 /*
  * Payloads: FL_PAYLOAD_MIN..FL_PAYLOAD_MAX bytes that carry their record

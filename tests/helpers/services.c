@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * Real redis-server and PostgreSQL servers for the rpo tests. Each lives
- * in its own /tmp directory (ext4 here, so fsync costs what it costs), is
- * configured by a file written here, listens on 127.0.0.1 and a port the
- * kernel just handed out, and runs as the package's user under setpriv
- * (no PAM, no extra process: the server is the process that gets killed).
+ * Real redis-server, PostgreSQL and MariaDB servers for the tests: the
+ * library's managed services (postgres:local, ... in <faultline/workload.h>:
+ * config, initdb, a free port on 127.0.0.1, the package's user under
+ * setpriv), with their data directory in a /tmp directory of the test's
+ * own (ext4 here, so fsync costs what it costs). What is the fixture's:
+ * starting one in the background until it answers, a watcher for a test
+ * that dies, stopping it immediately.
  * Servers chdir into their data directory (both do), which is how every
  * process left from one is found at the end, however it was started.
  */
@@ -27,10 +29,13 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <faultline/workload.h>
+
 #include "fixtures.h"
 #include "services.h"
 
 #define REDIS_SERVER "/usr/bin/redis-server"
+#define MARIADBD     "/usr/sbin/mariadbd"
 #define PG_BIN_GLOB  "/usr/lib/postgresql/*/bin/postgres"
 #define MAX_SVC      16
 
@@ -39,6 +44,7 @@ static struct {
 	bool used;
 	char root[FL_SVC_PATH];
 	char data[FL_SVC_PATH];
+	struct fl_wl_managed *managed;
 } registry[MAX_SVC];
 static pid_t owner;
 
@@ -53,6 +59,7 @@ static void destroy_all(void)
 		if (!registry[i].used)
 			continue;
 		kill_leftovers(registry[i].data);
+		fl_wl_managed_free(registry[i].managed);
 		char *argv[] = { "rm", "-rf", registry[i].root, NULL };
 		fl_fixture_cmd(argv);
 		registry[i].used = false;
@@ -70,9 +77,18 @@ static void reg(const struct fl_service *s)
 			registry[i].used = true;
 			snprintf(registry[i].root, sizeof(registry[i].root), "%s", s->root);
 			snprintf(registry[i].data, sizeof(registry[i].data), "%s", s->data);
+			registry[i].managed = NULL;
 			return;
 		}
 	}
+}
+
+/* The server's files, once the library has made them: thrown away at exit too. */
+static void reg_managed(const struct fl_service *s)
+{
+	for (int i = 0; i < MAX_SVC; i++)
+		if (registry[i].used && !strcmp(registry[i].root, s->root))
+			registry[i].managed = s->managed;
 }
 
 static void unreg(const struct fl_service *s)
@@ -84,7 +100,11 @@ static void unreg(const struct fl_service *s)
 
 const char *fl_service_name(enum fl_svc_kind kind)
 {
-	return kind == FL_SVC_REDIS ? "redis" : "postgres";
+	static const char *const names[] = {
+		[FL_SVC_REDIS] = "redis", [FL_SVC_POSTGRES] = "postgres", [FL_SVC_MYSQL] = "mysql",
+	};
+
+	return names[kind];
 }
 
 /* The newest installed PostgreSQL's bin directory. */
@@ -116,38 +136,16 @@ bool fl_service_available(enum fl_svc_kind kind, char *why, size_t len)
 			 REDIS_SERVER);
 		return false;
 	}
+	if (kind == FL_SVC_MYSQL) {
+		if (access(MARIADBD, X_OK) == 0)
+			return true;
+		snprintf(why, len, "%s is not installed (Debian package mariadb-server)", MARIADBD);
+		return false;
+	}
 	if (pg_bindir(bin, sizeof(bin)))
 		return true;
 	snprintf(why, len, "no %s (Debian package postgresql)", PG_BIN_GLOB);
 	return false;
-}
-
-static int free_port(void)
-{
-	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-	socklen_t alen = sizeof(a);
-	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), port = -EADDRNOTAVAIL;
-
-	if (fd < 0)
-		return -errno;
-	if (!bind(fd, (struct sockaddr *)&a, sizeof(a)) &&
-	    !getsockname(fd, (struct sockaddr *)&a, &alen))
-		port = ntohs(a.sin_port);
-	close(fd);
-	return port;
-}
-
-/* "setpriv ... -- " to run as user when root and the user exists; "" otherwise. */
-static void as_user(const char *user, char *buf, size_t len, uid_t *uid, gid_t *gid)
-{
-	struct passwd *pw = geteuid() == 0 ? getpwnam(user) : NULL;
-
-	*uid = pw ? pw->pw_uid : geteuid();
-	*gid = pw ? pw->pw_gid : getegid();
-	if (pw)
-		snprintf(buf, len, "setpriv --reuid=%s --regid=%s --init-groups -- ", user, user);
-	else
-		buf[0] = '\0';
 }
 
 static int run_sh(const char *cmd)
@@ -157,125 +155,60 @@ static int run_sh(const char *cmd)
 	return fl_fixture_cmd(argv);
 }
 
-static int write_file(const char *path, const char *text, const char *mode)
+/*
+ * The server itself is the library's managed service (fl_wl_managed_*):
+ * the settings of each durability, as a user would write the spec.
+ */
+static const char *spec_of(enum fl_svc_kind kind, enum fl_svc_durability d)
 {
-	FILE *f = fopen(path, mode);
-	int err = 0;
+	static const char *const specs[][3] = {
+		[FL_SVC_REDIS] = {
+			[FL_SVC_SAFEST]  = "redis:local?appendonly=yes&appendfsync=always",
+			[FL_SVC_RELAXED] = "redis:local?appendonly=yes&appendfsync=everysec",
+			[FL_SVC_NONE]    = "redis:local?appendonly=no",
+		},
+		/* Small: the machine is shared. */
+		[FL_SVC_POSTGRES] = {
+			[FL_SVC_SAFEST]  = "postgres:local?fsync=on&synchronous_commit=on"
+					   "&full_page_writes=on&max_connections=40&shared_buffers=32MB",
+			[FL_SVC_RELAXED] = "postgres:local?fsync=on&synchronous_commit=off"
+					   "&max_connections=40&shared_buffers=32MB",
+			[FL_SVC_NONE]    = "postgres:local?fsync=off&synchronous_commit=off"
+					   "&max_connections=40&shared_buffers=32MB",
+		},
+		[FL_SVC_MYSQL] = {
+			[FL_SVC_SAFEST]  = "mysql:local?innodb_flush_log_at_trx_commit=1&sync_binlog=1",
+			[FL_SVC_RELAXED] = "mysql:local?innodb_flush_log_at_trx_commit=2",
+			[FL_SVC_NONE]    = "mysql:local?innodb_flush_log_at_trx_commit=0",
+		},
+	};
 
-	if (!f)
-		return -errno;
-	if (fputs(text, f) < 0)
-		err = -EIO;
-	if (fclose(f) && !err)
-		err = -errno;
-	return err;
+	return specs[kind][d];
 }
 
-static int create_redis(struct fl_service *s, char *why, size_t len)
+static int create_managed(struct fl_service *s, char *why, size_t len)
 {
-	static const char *const persist[] = {
-		[FL_SVC_SAFEST]  = "appendonly yes\nappendfsync always\n",
-		[FL_SVC_RELAXED] = "appendonly yes\nappendfsync everysec\n",
-		[FL_SVC_NONE]    = "appendonly no\n",
-	};
-	char conf[4096], user[128];
-	uid_t uid;
-	gid_t gid;
+	struct fl_wl_managed *m;
 	int err;
 
-	as_user("redis", user, sizeof(user), &uid, &gid);
-	if (chown(s->data, uid, gid))
-		return -errno;
-	snprintf(s->conf, sizeof(s->conf), "%s/redis.conf", s->root);
-	snprintf(s->pidfile, sizeof(s->pidfile), "%s/data/redis.pid", s->root);
-	snprintf(conf, sizeof(conf),
-		 "# written by the faultline tests\n"
-		 "bind 127.0.0.1\n"
-		 "protected-mode yes\n"
-		 "port %d\n"
-		 "daemonize no\n"
-		 "supervised no\n"
-		 "dir %s\n"
-		 "pidfile %s\n"
-		 "logfile \"\"\n"
-		 "save \"\"\n"
-		 "%s",
-		 s->port, s->data, s->pidfile, persist[s->durability]);
-	err = write_file(s->conf, conf, "w");
-	if (err) {
-		snprintf(why, len, "%s: %s", s->conf, strerror(-err));
+	err = fl_wl_managed_create(spec_of(s->kind, s->durability), s->data, &m, why, len);
+	if (err)
 		return err;
-	}
-	snprintf(s->url, sizeof(s->url), "redis://127.0.0.1:%d/0", s->port);
-	snprintf(s->start_cmd, sizeof(s->start_cmd), "exec %s%s %s", user, REDIS_SERVER, s->conf);
-	snprintf(s->stop_cmd, sizeof(s->stop_cmd),
-		 "test -s %s && kill -KILL \"$(cat %s)\" 2>/dev/null; true", s->pidfile, s->pidfile);
-	return 0;
-}
+	s->managed = m;
+	reg_managed(s);
+	s->port = m->port;
+	snprintf(s->url, sizeof(s->url), "%s", m->spec);
+	snprintf(s->start_cmd, sizeof(s->start_cmd), "%s", m->start_cmd);
+	if (s->kind == FL_SVC_POSTGRES) {
+		char bin[96];
 
-static int create_postgres(struct fl_service *s, char *why, size_t len)
-{
-	static const char *const persist[] = {
-		[FL_SVC_SAFEST]  = "fsync = on\nsynchronous_commit = on\nfull_page_writes = on\n",
-		[FL_SVC_RELAXED] = "fsync = on\nsynchronous_commit = off\n",
-		[FL_SVC_NONE]    = "fsync = off\nsynchronous_commit = off\n",
-	};
-	char bin[96], user[128], cmd[1024], conf[FL_SVC_PATH + 32], extra[512];
-	uid_t uid;
-	gid_t gid;
-	int err;
-
-	if (!pg_bindir(bin, sizeof(bin))) {
-		snprintf(why, len, "no PostgreSQL server installed");
-		return -ENOENT;
+		snprintf(s->pidfile, sizeof(s->pidfile), "%s/data/postmaster.pid", s->root);
+		if (pg_bindir(bin, sizeof(bin)))
+			snprintf(s->stop_cmd, sizeof(s->stop_cmd),
+				 "%s%s/pg_ctl -D %s stop -m immediate -w -t 10 >/dev/null 2>&1; true",
+				 geteuid() == 0 ? "setpriv --reuid=postgres --regid=postgres --init-groups -- " : "",
+				 bin, s->data);
 	}
-	as_user("postgres", user, sizeof(user), &uid, &gid);
-	snprintf(s->sockdir, sizeof(s->sockdir), "%s/sock", s->root);
-	if (mkdir(s->sockdir, 0755) || chown(s->sockdir, uid, gid) || chown(s->data, uid, gid) ||
-	    chmod(s->data, 0700))
-		return -errno;
-	snprintf(cmd, sizeof(cmd), "%s%s/initdb -D %s -U postgres --auth=trust -E UTF8 "
-		 "--no-instructions >>%s 2>&1", user, bin, s->data, s->log);
-	err = run_sh(cmd);
-	if (err) {
-		snprintf(why, len, "initdb failed (status %d): %s", err, fl_service_log_tail(s));
-		return -EIO;
-	}
-	snprintf(conf, sizeof(conf), "%s/postgresql.conf", s->data);
-	snprintf(extra, sizeof(extra),
-		 "\n# faultline tests\n"
-		 "%s"
-		 "max_connections = 40\n"
-		 "shared_buffers = 32MB\n"
-		 "logging_collector = off\n",
-		 persist[s->durability]);
-	err = write_file(conf, extra, "a");
-	if (err) {
-		snprintf(why, len, "%s: %s", conf, strerror(-err));
-		return err;
-	}
-	snprintf(s->pidfile, sizeof(s->pidfile), "%s/data/postmaster.pid", s->root);
-	snprintf(s->url, sizeof(s->url), "postgres://postgres@127.0.0.1:%d/postgres", s->port);
-	/*
-	 * Backends call setsid(): a kill of the postmaster's process group
-	 * leaves them alive for a while, attached to the old shared memory,
-	 * and a postmaster started meanwhile refuses to run ("pre-existing
-	 * shared memory block is still in use"). So the command first waits
-	 * (at most 5 s) until nothing is attached to the segment named in
-	 * postmaster.pid (line 7: key, id), then execs the postmaster, which
-	 * stays the process faultline signals.
-	 */
-	snprintf(s->start_cmd, sizeof(s->start_cmd),
-		 "i=0; while [ $i -lt 100 ] && "
-		 "id=$(sed -n 7p %s/postmaster.pid 2>/dev/null | awk '{ print $2 }') && "
-		 "[ -n \"$id\" ] && awk -v id=\"$id\" "
-		 "'$2 == id && $7 > 0 { f = 1 } END { exit !f }' /proc/sysvipc/shm; "
-		 "do i=$((i + 1)); sleep 0.05; done; "
-		 "exec %s%s/postgres -D %s -p %d -k %s -c listen_addresses=127.0.0.1",
-		 s->data, user, bin, s->data, s->port, s->sockdir);
-	snprintf(s->stop_cmd, sizeof(s->stop_cmd),
-		 "%s%s/pg_ctl -D %s stop -m immediate -w -t 10 >/dev/null 2>&1; true",
-		 user, bin, s->data);
 	return 0;
 }
 
@@ -283,7 +216,7 @@ int fl_service_create(struct fl_service *s, enum fl_svc_kind kind, enum fl_svc_d
 		      char *why, size_t len)
 {
 	char tmpl[] = "/tmp/faultline-svc-XXXXXX";
-	int err, port;
+	int err;
 
 	memset(s, 0, sizeof(*s));
 	s->watch_fd = -1;
@@ -307,14 +240,7 @@ int fl_service_create(struct fl_service *s, enum fl_svc_kind kind, enum fl_svc_d
 		snprintf(why, len, "%s: %s", s->root, strerror(errno));
 		goto fail;
 	}
-	port = free_port();
-	if (port < 0) {
-		err = port;
-		snprintf(why, len, "no free port: %s", strerror(-port));
-		goto fail;
-	}
-	s->port = port;
-	err = kind == FL_SVC_REDIS ? create_redis(s, why, len) : create_postgres(s, why, len);
+	err = create_managed(s, why, len);
 	if (err) {
 		if (!why[0])
 			snprintf(why, len, "%s: %s", fl_service_name(kind), strerror(-err));
@@ -348,12 +274,27 @@ static bool redis_up(const struct fl_service *s)
 	return n >= 5 && !strncmp(buf, "+PONG", 5);
 }
 
+/* Through the library's own ping: a connection the server accepts. */
+static bool workload_up(const struct fl_service *s)
+{
+	struct fl_workload *w;
+	bool up;
+
+	if (fl_workload_open(s->url, &w, NULL, 0))
+		return false;
+	up = fl_workload_ping(w, 1000) == 0;
+	fl_workload_close(w);
+	return up;
+}
+
 bool fl_service_up(const struct fl_service *s)
 {
 	char bin[96], cmd[256];
 
 	if (s->kind == FL_SVC_REDIS)
 		return redis_up(s);
+	if (s->kind == FL_SVC_MYSQL)
+		return workload_up(s);
 	if (!pg_bindir(bin, sizeof(bin)))
 		return false;
 	snprintf(cmd, sizeof(cmd), "%s/pg_isready -q -h 127.0.0.1 -p %d -t 1", bin, s->port);
@@ -419,8 +360,8 @@ static pid_t start_watcher(const struct fl_service *s, int *ret_fd)
 		if (s->pid > 0)
 			kill(-s->pid, SIGKILL);
 		kill_leftovers(s->data);
-		if (s->kind == FL_SVC_POSTGRES)
-			remove_pg_segment(s);
+		/* The copy of the parent's: its files go (and PostgreSQL's shared memory). */
+		fl_wl_managed_discard(s->managed);
 		execlp("rm", "rm", "-rf", s->root, (char *)NULL);
 		_exit(0);
 	}
@@ -573,6 +514,8 @@ void fl_service_destroy(struct fl_service *s)
 	if (!s->created)
 		return;
 	fl_service_stop(s);
+	fl_wl_managed_free(s->managed);
+	s->managed = NULL;
 	char *argv[] = { "rm", "-rf", s->root, NULL };
 	fl_fixture_cmd(argv);
 	unreg(s);

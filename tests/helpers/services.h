@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * Test fixture: a real redis-server or PostgreSQL 15 from the Debian
- * packages, in a temporary directory, listening on 127.0.0.1 only, on a
- * free port, running as the package's own user (redis, postgres) when the
+ * Test fixture: a real redis-server, PostgreSQL 15 or MariaDB from the Debian
+ * packages (the library's managed services, fl_wl_managed_create), in a temporary directory, listening on 127.0.0.1 only, on a
+ * free port, running as the package's own user (redis, postgres, mysql) when the
  * test is root. Nothing is installed, nothing of the system's is touched.
  *
  *   struct fl_service s;
@@ -25,15 +25,19 @@
 enum fl_svc_kind {
 	FL_SVC_REDIS,
 	FL_SVC_POSTGRES,
+	FL_SVC_MYSQL,
 };
 
 /* How hard the server makes an acknowledged write durable. */
 enum fl_svc_durability {
-	/* redis: appendonly yes, appendfsync always; postgres: fsync on, synchronous_commit on */
+	/*
+	 * redis: appendonly yes, appendfsync always; postgres: fsync on, synchronous_commit on;
+	 * mysql: innodb_flush_log_at_trx_commit=1
+	 */
 	FL_SVC_SAFEST,
-	/* redis: appendfsync everysec; postgres: synchronous_commit off */
+	/* redis: appendfsync everysec; postgres: synchronous_commit off; mysql: =2 */
 	FL_SVC_RELAXED,
-	/* redis: appendonly no, no snapshots (memory only); postgres: fsync off too */
+	/* redis: appendonly no, no snapshots (memory only); postgres: fsync off too; mysql: =0 */
 	FL_SVC_NONE,
 };
 
@@ -46,9 +50,7 @@ struct fl_service {
 	char root[64];               /* the temporary directory, removed by destroy */
 	char data[FL_SVC_PATH];        /* the data directory (`faultline rpo -d`) */
 	char log[FL_SVC_PATH];         /* the server's output, from fl_service_start */
-	char conf[FL_SVC_PATH];        /* redis: its config file */
-	char sockdir[FL_SVC_PATH];     /* postgres: unix socket directory */
-	char pidfile[FL_SVC_PATH];     /* redis: its pid file; postgres: postmaster.pid */
+	char pidfile[FL_SVC_PATH];     /* postgres: postmaster.pid */
 	int port;
 	char url[256];              /* the workload spec */
 	char start_cmd[2048];       /* the server in the foreground (`--start`), for sh -c */
@@ -57,6 +59,7 @@ struct fl_service {
 	pid_t watcher;              /* kills it if the test dies without stopping it */
 	int watch_fd;               /* the watcher's pipe; -1 */
 	bool created;
+	struct fl_wl_managed *managed; /* the library's server: config, port, start command */
 };
 
 const char *fl_service_name(enum fl_svc_kind kind);

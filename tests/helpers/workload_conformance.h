@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * What every workload adapter for a real server must do, written once:
- * the redis and postgres tests (tests/integration/workload/) call these
- * with their adapter's bits (the fixture kind, what its errors say) and
- * keep only what is their own (redis's key prefix, postgres's locks).
+ * the redis, postgres and mysql tests (tests/integration/workload/) call
+ * these with their adapter's bits (the fixture kind, what its errors say)
+ * and keep only what is their own (redis's key prefix, postgres's and
+ * mysql's locks).
  *
  *   static struct fl_wlc c = { .kind = FL_SVC_REDIS, .start_ms = 10000 };
  *   each test:      if (!fl_wlc_need(&c)) skip();

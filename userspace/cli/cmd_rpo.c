@@ -38,9 +38,15 @@ static void usage(FILE *out)
 		"  file:PATH?fsync=always|interval=DUR|never   built-in append-only log\n"
 		"  sqlite:PATH?synchronous=OFF|NORMAL|FULL|EXTRA&journal_mode=MODE   built-in\n"
 		"  redis://HOST:PORT[/DB]        postgres://USER@HOST:PORT/DB (libpq URI)\n"
+		"  mysql://USER@HOST:PORT/DB     MariaDB or MySQL (libmariadb)\n"
 		"  exec:CMD                      a client speaking the line protocol\n"
 		"Built-in workloads run their own writer process (the service); the others\n"
-		"need --start.\n"
+		"need --start, except managed services, which faultline runs itself:\n"
+		"  postgres:local?KEY=VALUE&...  a throwaway PostgreSQL cluster (initdb)\n"
+		"  redis:local?KEY=VALUE&...     a throwaway redis-server (appendonly yes)\n"
+		"  mysql:local?KEY=VALUE&...     a throwaway MariaDB (mariadb-install-db)\n"
+		"  each as its package's user, on 127.0.0.1 and a free port, its settings\n"
+		"  written into its config; removed at the end.\n"
 		"\n"
 		"Faults (--fault):\n"
 		"  kill             SIGKILL the service's process group\n"
@@ -59,7 +65,8 @@ static void usage(FILE *out)
 		"  -u, --user USER          run --start and --restart as USER (uid, gid, groups,\n"
 		"                           HOME), still in the service's cgroup; a missing\n"
 		"                           --data-dir is created for USER\n"
-		"  -d, --data-dir DIR       the service's data directory (default: the store's)\n"
+		"  -d, --data-dir DIR       the service's data directory (default: the store's;\n"
+		"                           a managed server's: new, under /var/tmp)\n"
 		"      --faultfs            mount faultfs over --data-dir for the run (with\n"
 		"                           allow_other); a faultfs mount there already is used\n"
 		"                           as it is and left mounted\n"
@@ -215,7 +222,7 @@ static int parse_args(int argc, char **argv, const struct fl_cli *cli, struct op
 	struct fl_rpo_config *cfg = &o->cfg;
 	struct fl_workload *w;
 	char why[256] = "";
-	bool builtin;
+	bool builtin, managed;
 	unsigned long n;
 	int err;
 	bool have_fault = false;
@@ -370,7 +377,13 @@ static int parse_args(int argc, char **argv, const struct fl_cli *cli, struct op
 		return -EINVAL;
 	}
 	builtin = fl_workload_builtin(w);
+	managed = fl_workload_managed(w);
 	fl_workload_close(w);
+	if (managed && (cfg->start_cmd || cfg->restart_cmd || cfg->user)) {
+		fl_cli_error("rpo: %s is a managed service: faultline starts it itself, as its package's user, so --start, --restart and --user do not apply",
+			     cfg->workload);
+		return -EINVAL;
+	}
 	if ((cfg->start_cmd || cfg->restart_cmd) && builtin) {
 		fl_cli_error("rpo: %s is a built-in workload: faultline runs its writer itself, so --start and --restart do not apply",
 			     cfg->workload);
@@ -381,7 +394,7 @@ static int parse_args(int argc, char **argv, const struct fl_cli *cli, struct op
 		return -EINVAL;
 	}
 	/* Built-in stores default to their own directory (fl_rpo_run). */
-	if (cfg->faultfs && !cfg->data_dir && !builtin) {
+	if (cfg->faultfs && !cfg->data_dir && !builtin && !managed) {
 		fl_cli_error("rpo: --fault %s and --faultfs need --data-dir (the directory faultfs mounts over)",
 			     fl_rpo_fault_name(cfg->fault));
 		return -EINVAL;

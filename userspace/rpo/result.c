@@ -10,6 +10,8 @@
 
 #include <faultline/rule.h>
 #include <faultline/rpo_session.h>
+#include <faultline/workload.h>
+
 #include "rpo_faults.h"
 
 static const char *const outcome_names[] = { "ok", "fail", "unknown" };
@@ -49,6 +51,15 @@ static json_t *config_json(const struct fl_rpo_config *c)
 	json_object_set_new(o, "seed", json_integer((json_int_t)c->load.seed));
 	json_object_set_new(o, "trials", json_integer(c->trials));
 	return o;
+}
+
+/* A managed service: what the spec was resolved into (the config shows the client's side). */
+static json_t *managed_json(const struct fl_wl_managed *m)
+{
+	if (!m)
+		return json_null();
+	return json_pack("{s:s, s:s, s:s, s:s, s:i}", "spec", m->given, "kind", m->kind, "user",
+			 m->user, "data_dir", m->data_dir, "port", m->port);
 }
 
 static json_t *history_json(const struct fl_rpo_trial *t)
@@ -202,6 +213,7 @@ json_t *fl_rpo_result_json(const struct fl_rpo_result *r)
 
 	json_object_set_new(root, "schema", json_string(FL_RPO_SCHEMA));
 	json_object_set_new(root, "config", config_json(&r->cfg));
+	json_object_set_new(root, "managed", managed_json(r->managed));
 	for (size_t i = 0; i < r->n_trials; i++)
 		json_array_append_new(trials, trial_json(&r->trials[i], i));
 	json_object_set_new(root, "trials", trials);

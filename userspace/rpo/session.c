@@ -16,6 +16,7 @@
 #include <sys/wait.h>
 
 #include <faultline/state.h>
+#include "managed.h"
 #include "rpo_priv.h"
 #include "trial.h"
 
@@ -331,6 +332,16 @@ int fl_rpo_run_why(const struct fl_rpo_config *cfg, fl_rpo_progress_cb progress,
 		free(r);
 		return -ENOMEM;
 	}
+	/* A managed server that cannot be made is the first trial's failure, with its reason. */
+	err = fl_rpo_managed_resolve(r, r->trials[0].error, sizeof(r->trials[0].error));
+	if (err) {
+		r->trials[0].err = err;
+		snprintf(r->trials[0].phase, sizeof(r->trials[0].phase), "setup");
+		r->n_trials = 1;
+		summarize(r);
+		*ret = r;
+		return 0;
+	}
 	/* Mounts, cgroups and stopped processes are recorded: nothing outlives a killed run. */
 	err = fl_state_open(NULL, &st);
 	if (err)
@@ -343,7 +354,7 @@ int fl_rpo_run_why(const struct fl_rpo_config *cfg, fl_rpo_progress_cb progress,
 	if (err) {
 		if (st)
 			fl_state_close(st);
-		fl_rpo_result_free(r);
+		fl_rpo_result_free(r);  /* a managed server goes with it */
 		return err;
 	}
 	*fl_rpo_interrupted() = 0;
@@ -354,6 +365,7 @@ int fl_rpo_run_why(const struct fl_rpo_config *cfg, fl_rpo_progress_cb progress,
 			break;
 	}
 	fl_state_close(st);
+	fl_rpo_managed_discard(r);
 	summarize(r);
 	*ret = r;
 	return 0;
@@ -368,5 +380,6 @@ void fl_rpo_result_free(struct fl_rpo_result *r)
 		free(r->trials[i].back);
 	}
 	free(r->trials);
+	fl_wl_managed_free(r->managed);
 	free(r);
 }

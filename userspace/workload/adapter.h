@@ -54,7 +54,7 @@ struct fl_wl_store_ops {
 
 struct fl_wl_adapter {
 	const char *scheme;          /* "file": fl_workload_scheme() */
-	const char *prefixes[3];     /* what a spec starts with: "file:"; NULL-terminated */
+	const char *prefixes[4];     /* what a spec starts with: "file:"; NULL-terminated */
 	/* Built-in stores: served by the forked writer; NULL for external services. */
 	const struct fl_wl_store_ops *store;
 	/*
@@ -95,6 +95,18 @@ extern const struct fl_wl_adapter fl_wl_sqlite_adapter;
 extern const struct fl_wl_adapter fl_wl_exec_adapter;
 extern const struct fl_wl_adapter fl_wl_redis_adapter;
 extern const struct fl_wl_adapter fl_wl_postgres_adapter;
+extern const struct fl_wl_adapter fl_wl_mysql_adapter;
+/* local.c: "postgres:local?..." and its kind, checked but unusable until resolved. */
+extern const struct fl_wl_adapter fl_wl_local_adapter;
+
+/*
+ * wl_mysql.c's table, also made by mysql:local at install time, before
+ * faultfs is over the data directory: InnoDB does not fsync a directory
+ * after creating a table's file, so a table made under faultfs's strict
+ * model does not survive a power cut.
+ */
+#define FL_WL_MYSQL_CREATE_TABLE "CREATE TABLE IF NOT EXISTS faultline_rpo" \
+	"(id BIGINT PRIMARY KEY, payload LONGBLOB NOT NULL) ENGINE=InnoDB"
 
 /* --- adapter.c: helpers for adapters ------------------------------------- */
 /* Returns err; errbuf gets "scheme: " + the message. */

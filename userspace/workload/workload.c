@@ -19,6 +19,8 @@ static const struct fl_wl_adapter *const adapters[] = {
 	&fl_wl_exec_adapter,
 	&fl_wl_redis_adapter,
 	&fl_wl_postgres_adapter,
+	&fl_wl_mysql_adapter,
+	&fl_wl_local_adapter,
 };
 
 #define N_ADAPTERS (sizeof(adapters) / sizeof(adapters[0]))
@@ -49,11 +51,14 @@ int fl_workload_open(const char *spec, struct fl_workload **ret, char *errbuf, s
 		return fl_wl_err(NULL, -EINVAL, errbuf, errlen, "empty workload spec");
 	ad = find_adapter(spec, &prefix);
 	if (!ad) {
-		char known[128] = "";
+		char known[256] = "";
 
+		/* One prefix per scheme (no aliases), but every kind of managed service. */
 		for (size_t i = 0; i < N_ADAPTERS; i++)
-			snprintf(known + strlen(known), sizeof(known) - strlen(known), "%s%s",
-				 i ? ", " : "", adapters[i]->prefixes[0]);
+			for (size_t j = 0; adapters[i]->prefixes[j]; j++)
+				if (!j || adapters[i] == &fl_wl_local_adapter)
+					snprintf(known + strlen(known), sizeof(known) - strlen(known),
+						 "%s%s", known[0] ? ", " : "", adapters[i]->prefixes[j]);
 		return fl_wl_err(NULL, -EINVAL, errbuf, errlen,
 				 "workload '%s': unknown scheme (expected %s)", spec, known);
 	}

@@ -111,11 +111,53 @@ static void test_unknown_schemes(void **state)
 {
 	(void)state;
 	refuses("", "empty workload spec");
-	refuses("mysql://localhost", "workload 'mysql://localhost': unknown scheme "
-		"(expected file:, sqlite:, exec:, redis://, postgres://)");
+	refuses("mongodb://localhost", "workload 'mongodb://localhost': unknown scheme "
+		"(expected file:, sqlite:, exec:, redis://, postgres://, mysql://, postgres:local, redis:local, mysql:local)");
 	refuses("/var/tmp/log", "workload '/var/tmp/log': unknown scheme "
-		"(expected file:, sqlite:, exec:, redis://, postgres://)");
-	refuses("FILE:/x", "workload 'FILE:/x': unknown scheme (expected file:, sqlite:, exec:, redis://, postgres://)");
+		"(expected file:, sqlite:, exec:, redis://, postgres://, mysql://, postgres:local, redis:local, mysql:local)");
+	refuses("FILE:/x", "workload 'FILE:/x': unknown scheme "
+		"(expected file:, sqlite:, exec:, redis://, postgres://, mysql://, postgres:local, redis:local, mysql:local)");
+}
+
+static void test_mysql_specs(void **state)
+{
+	(void)state;
+	accepts("mysql://app:pw@db:3307/shop", "mysql", "mysql://app:***@db:3307/shop", false);
+	accepts("mariadb://db/shop?socket=/run/mysqld/mysqld.sock", "mysql",
+		"mariadb://db/shop?socket=/run/mysqld/mysqld.sock", false);
+	refuses("mysql://localhost", "mysql: missing database (mysql://USER@HOST:PORT/DB)");
+	refuses("mysql://@db/shop", "mysql: missing user (mysql://USER@HOST:PORT/DB)");
+	refuses("mysql://db:0/shop", "mysql: port '0': expected 1 to 65535");
+	refuses("mysql://db/shop?ssl=1", "mysql: unknown option 'ssl' (known: socket=PATH)");
+}
+
+/* Managed services are checked when opened, and do nothing until resolved. */
+static void test_managed_specs(void **state)
+{
+	struct fl_workload *w;
+	char why[256] = "";
+
+	(void)state;
+	accepts("postgres:local?synchronous_commit=off", "local",
+		"postgres:local?synchronous_commit=off", false);
+	accepts("redis:local", "local", "redis:local", false);
+	accepts("mysql:local?innodb_flush_log_at_trx_commit=2", "local",
+		"mysql:local?innodb_flush_log_at_trx_commit=2", false);
+	refuses("redis:local?appendfsync",
+		"redis:local: setting 'appendfsync' has no value (appendfsync=VALUE)");
+	refuses("postgres:local?work_mem=4MB'; DROP",
+		"postgres:local: the value of work_mem holds a newline, quote, backslash or '#'");
+	refuses("mysql:local?a b=1", "mysql:local: 'a b' is not a setting name");
+	refuses("postgres:localhost",
+		"postgres:localhost: expected postgres:local or postgres:local?KEY=VALUE&...");
+	assert_int_equal(fl_workload_open("redis:local?appendfsync=always", &w, NULL, 0), 0);
+	assert_true(fl_workload_managed(w));
+	assert_int_equal(fl_workload_reset(w, why, sizeof(why)), -EOPNOTSUPP);
+	assert_non_null(strstr(why, "is a managed service"));
+	fl_workload_close(w);
+	assert_int_equal(fl_workload_open("redis://127.0.0.1:6379", &w, NULL, 0), 0);
+	assert_false(fl_workload_managed(w));
+	fl_workload_close(w);
 }
 
 static void test_builtin_not_started_refuses_connections(void **state)
@@ -140,6 +182,8 @@ int main(void)
 		cmocka_unit_test(test_sqlite_errors),
 		cmocka_unit_test(test_exec_specs),
 		cmocka_unit_test(test_unknown_schemes),
+		cmocka_unit_test(test_mysql_specs),
+		cmocka_unit_test(test_managed_specs),
 		cmocka_unit_test(test_builtin_not_started_refuses_connections),
 	};
 
