@@ -21,100 +21,7 @@
 
 #include <faultline/rpo_session.h>
 #include "rpo_faults.h"
-
-/* --- a set of u64 (inodes), open addressing ------------------------------- */
-
-struct u64set {
-	uint64_t *v;             /* 0: empty slot; inode 0 is never stored */
-	size_t n, cap;
-};
-
-static size_t slot(uint64_t x, size_t cap)
-{
-	x ^= x >> 33;
-	x *= 0xff51afd7ed558ccdULL;
-	x ^= x >> 33;
-	return (size_t)x & (cap - 1);
-}
-
-static bool set_has(const struct u64set *s, uint64_t x)
-{
-	if (!s->cap || !x)
-		return false;
-	for (size_t i = slot(x, s->cap);; i = (i + 1) & (s->cap - 1)) {
-		if (s->v[i] == x)
-			return true;
-		if (!s->v[i])
-			return false;
-	}
-}
-
-static int set_add(struct u64set *s, uint64_t x)
-{
-	if (!x || set_has(s, x))
-		return 0;
-	if (2 * (s->n + 1) > s->cap) {
-		size_t cap = s->cap ? 2 * s->cap : 64;
-		uint64_t *v = calloc(cap, sizeof(*v));
-
-		if (!v)
-			return -ENOMEM;
-		for (size_t i = 0; i < s->cap; i++) {
-			if (!s->v[i])
-				continue;
-			size_t j = slot(s->v[i], cap);
-
-			while (v[j])
-				j = (j + 1) & (cap - 1);
-			v[j] = s->v[i];
-		}
-		free(s->v);
-		s->v = v;
-		s->cap = cap;
-	}
-	for (size_t i = slot(x, s->cap);; i = (i + 1) & (s->cap - 1)) {
-		if (!s->v[i]) {
-			s->v[i] = x;
-			s->n++;
-			return 0;
-		}
-	}
-}
-
-/* --- log lines ----------------------------------------------------------------- */
-
-static const char *str(json_t *l, const char *key)
-{
-	const char *s = json_string_value(json_object_get(l, key));
-
-	return s ? s : "";
-}
-
-static uint64_t u64(json_t *l, const char *key)
-{
-	json_int_t v = json_integer_value(json_object_get(l, key));
-
-	return v > 0 ? (uint64_t)v : 0;
-}
-
-static bool ok(json_t *l)
-{
-	json_t *r = json_object_get(l, "result");
-
-	return json_is_integer(r) && json_integer_value(r) == 0;
-}
-
-static bool is_barrier(json_t *l)
-{
-	const char *op = str(l, "op");
-
-	return (!strcmp(op, "fsync") || !strcmp(op, "fdatasync")) && ok(l);
-}
-
-static bool is_write(json_t *l)
-{
-	return !strcmp(str(l, "op"), "write") && ok(l);
-}
+#include "wlog_lines.h"
 
 /* p is want itself, or (want a directory) under it. */
 static bool covers(const char *want, bool dir, const char *p)
@@ -129,15 +36,15 @@ static bool covers(const char *want, bool dir, const char *p)
 /* The line made the name p (a create, mkdir, ... or a rename onto it). */
 static const char *made_name(json_t *l)
 {
-	const char *op = str(l, "op");
+	const char *op = fl_wlog_str(l, "op");
 
-	if (!ok(l))
+	if (!fl_wlog_ok(l))
 		return NULL;
 	if (!strcmp(op, "rename") || !strcmp(op, "link"))
-		return str(l, "path2");
+		return fl_wlog_str(l, "path2");
 	if (!strcmp(op, "create") || !strcmp(op, "mkdir") || !strcmp(op, "mknod") ||
 	    !strcmp(op, "symlink"))
-		return str(l, "path");
+		return fl_wlog_str(l, "path");
 	return NULL;
 }
 
@@ -212,7 +119,7 @@ static struct fl_rpo_loss_cause *cause_new(struct causes *c)
  */
 static int name_content(json_t *lines, size_t from, size_t cut, struct fl_rpo_loss_cause *c)
 {
-	struct u64set synced = { 0 };
+	struct fl_u64set synced = { 0 };
 	struct strs made = { 0 }, files = { 0 };
 	int err = 0;
 
@@ -220,18 +127,18 @@ static int name_content(json_t *lines, size_t from, size_t cut, struct fl_rpo_lo
 		json_t *l = json_array_get(lines, i);
 		const char *p = made_name(l);
 
-		if (is_barrier(l)) {
-			err = set_add(&synced, u64(l, "ino"));
+		if (fl_wlog_is_barrier(l)) {
+			err = fl_u64set_add(&synced, fl_wlog_u64(l, "ino"));
 		} else if (p && covers(c->path, c->is_dir, p)) {
 			err = strs_add(&made, p);
 			if (!err && !c->is_dir)
 				break; /* the file itself was made here: older writes were another's */
-		} else if (is_write(l) && covers(c->path, c->is_dir, str(l, "path")) &&
-			   !strs_has(&made, str(l, "path"))) {
+		} else if (fl_wlog_is_write(l) && covers(c->path, c->is_dir, fl_wlog_str(l, "path")) &&
+			   !strs_has(&made, fl_wlog_str(l, "path"))) {
 			c->writes++;
-			c->bytes += u64(l, "len");
-			c->synced_writes += set_has(&synced, u64(l, "ino"));
-			err = strs_add(&files, str(l, "path"));
+			c->bytes += fl_wlog_u64(l, "len");
+			c->synced_writes += fl_u64set_has(&synced, fl_wlog_u64(l, "ino"));
+			err = strs_add(&files, fl_wlog_str(l, "path"));
 		}
 	}
 	/* The files: those written, and those made empty. */
@@ -242,7 +149,7 @@ static int name_content(json_t *lines, size_t from, size_t cut, struct fl_rpo_lo
 		c->files--; /* the directory itself is no file */
 	strs_free(&made);
 	strs_free(&files);
-	free(synced.v);
+	fl_u64set_free(&synced);
 	return err;
 }
 
@@ -251,11 +158,11 @@ static bool ever_synced(json_t *lines, size_t from, size_t cut, const char *path
 {
 	for (size_t i = from; i < cut; i++) {
 		json_t *l = json_array_get(lines, i);
-		const char *op = str(l, "op");
+		const char *op = fl_wlog_str(l, "op");
 
-		if (!ok(l) || strcmp(str(l, "path"), path))
+		if (!fl_wlog_ok(l) || strcmp(fl_wlog_str(l, "path"), path))
 			continue;
-		if (dir ? !strcmp(op, "fsyncdir") : is_barrier(l))
+		if (dir ? !strcmp(op, "fsyncdir") : fl_wlog_is_barrier(l))
 			return true;
 	}
 	return false;
@@ -310,22 +217,22 @@ static int name_causes(json_t *lines, size_t from, size_t cut, json_t *detail,
 	size_t i;
 	int err = 0;
 
-	*unlisted += u64(detail, "names_unlisted");
+	*unlisted += fl_wlog_u64(detail, "names_unlisted");
 	json_array_foreach(names, i, e) {
 		struct fl_rpo_loss_cause *c;
-		const char *dir = str(e, "unsynced_dir");
+		const char *dir = fl_wlog_str(e, "unsynced_dir");
 
 		if (folded(names, e))
 			continue;
 		c = cause_new(out);
 		if (!c)
 			return -ENOMEM;
-		snprintf(c->what, sizeof(c->what), "%s", str(e, "op"));
-		snprintf(c->path, sizeof(c->path), "%s", str(e, "path"));
-		snprintf(c->from, sizeof(c->from), "%s", str(e, "from"));
+		snprintf(c->what, sizeof(c->what), "%s", fl_wlog_str(e, "op"));
+		snprintf(c->path, sizeof(c->path), "%s", fl_wlog_str(e, "path"));
+		snprintf(c->from, sizeof(c->from), "%s", fl_wlog_str(e, "from"));
 		snprintf(c->missing_fsync, sizeof(c->missing_fsync), "%s", dir);
 		c->is_dir = json_is_true(json_object_get(e, "dir"));
-		c->count = u64(e, "count");
+		c->count = fl_wlog_u64(e, "count");
 		c->never = !strchr(dir, ' ') && !ever_synced(lines, from, cut, dir, true);
 		/* A name that was made takes its data with it; a rename, the data it brought. */
 		if (!strcmp(c->what, "create")) {
@@ -362,22 +269,21 @@ static int cmp_vol(const void *a, const void *b)
 static int data_causes(json_t *lines, size_t from, size_t cut, struct causes *out,
 		       size_t n_names)
 {
-	struct u64set synced = { 0 }, ever = { 0 };
+	struct fl_u64set ever = { 0 };
 	struct vol *v = NULL;
+	bool *undone = NULL, sure;
 	size_t n = 0, cap = 0;
-	int err = 0;
+	int err;
 
+	err = fl_wlog_undone(lines, from, cut, &undone, &sure);
 	for (size_t i = from; !err && i < cut; i++)
-		if (is_barrier(json_array_get(lines, i)))
-			err = set_add(&ever, u64(json_array_get(lines, i), "ino"));
+		if (fl_wlog_is_barrier(json_array_get(lines, i)))
+			err = fl_u64set_add(&ever, fl_wlog_u64(json_array_get(lines, i), "ino"));
+	/* Newest first, so that each inode's first entry has its newest path. */
 	for (size_t i = cut; !err && i-- > from;) {
 		json_t *l = json_array_get(lines, i);
 
-		if (is_barrier(l)) {
-			err = set_add(&synced, u64(l, "ino"));
-			continue;
-		}
-		if (!is_write(l) || set_has(&synced, u64(l, "ino")))
+		if (!undone[i - from])
 			continue;
 		if (n == cap) {
 			struct vol *nv = realloc(v, (cap = cap ? 2 * cap : 256) * sizeof(*v));
@@ -388,8 +294,10 @@ static int data_causes(json_t *lines, size_t from, size_t cut, struct causes *ou
 			}
 			v = nv;
 		}
-		v[n++] = (struct vol){ u64(l, "ino"), 1, u64(l, "len"), str(l, "path") };
+		v[n++] = (struct vol){ fl_wlog_u64(l, "ino"), 1, fl_wlog_u64(l, "len"),
+				       fl_wlog_str(l, "path") };
 	}
+	free(undone);
 	/* Stable enough: the first of an inode (backwards) keeps the newest path. */
 	for (size_t i = 0; !err && i < n; i++)
 		v[i].writes = i; /* remember the order for the path */
@@ -420,7 +328,7 @@ static int data_causes(json_t *lines, size_t from, size_t cut, struct causes *ou
 			snprintf(c->what, sizeof(c->what), "data");
 			snprintf(c->path, sizeof(c->path), "%s", v[newest].path);
 			snprintf(c->missing_fsync, sizeof(c->missing_fsync), "%s", v[newest].path);
-			c->never = !set_has(&ever, v[i].ino);
+			c->never = !fl_u64set_has(&ever, v[i].ino);
 			c->files = 1;
 			c->writes = writes;
 			c->bytes = bytes;
@@ -428,8 +336,7 @@ static int data_causes(json_t *lines, size_t from, size_t cut, struct causes *ou
 		i = j;
 	}
 	free(v);
-	free(synced.v);
-	free(ever.v);
+	fl_u64set_free(&ever);
 	return err;
 }
 

@@ -2,31 +2,6 @@
 /*
  * faultfs in place over a service's data directory, for `faultline rpo`:
  * mount, power cut, disk failure, the write log, unmount.
- *
- * What the write log can say about a power cut (fl_rpo_faultfs_volatile_at_cut):
- * - It has one line per write call faultfs executed (path, backing inode,
- *   offset, length, crc32 of the bytes, result) and one per fsync and
- *   fdatasync (with its result), in the order faultfs logged them, then a
- *   "powercut" line with the report. In the durability model a file's
- *   writes become durable at the next successful fsync/fdatasync of that
- *   file; so a write with no such barrier of its inode after it is exactly
- *   what the cut undid (report.writes_undone counts the same thing).
- * - It keeps no data: a lost write is identified by offset, length and
- *   crc32. For a store that writes one record per write(2) that is enough
- *   to name the record (crc32 of the line the store wrote).
- * - Log order is faultfs's order, taken after each operation: a write and
- *   an fsync of the same file running at the same moment on two threads
- *   may be logged in the other order than the model applied them.
- * - Names are not in the rule above: in durability=strict a file created
- *   after the last fsync of its directory disappears at the cut with all
- *   its writes, synced or not; its writes are listed by the rule above only
- *   if unsynced. The powercut line lists the names the cut undid and the
- *   directory fsync each missed: cut_causes.c turns both into the causes.
- * - keep_ppm > 0, torn= and drop=/fsyncgate rules make the outcome partly
- *   random or make synced writes lost: the result says it is not exact,
- *   and writes hit by such a rule are flagged lost_anyway.
- * - Only the cut's own effect is visible: writes that never reached faultfs
- *   (still in the service's memory when it was killed) are not in the log.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -434,7 +409,7 @@ static uint64_t get_u64(json_t *o, const char *key)
 	return v > 0 ? (uint64_t)v : 0;
 }
 
-static void report_from(json_t *rep, struct fl_rpo_powercut *pc)
+void fl_rpo_powercut_from_json(json_t *rep, struct fl_rpo_powercut *pc)
 {
 	pc->writes_undone = get_u64(rep, "writes_undone");
 	pc->writes_kept = get_u64(rep, "writes_kept");
@@ -461,7 +436,7 @@ int fl_rpo_faultfs_powercut(struct fl_rpo_faultfs *ff, uint32_t keep_ppm, uint64
 	if (err)
 		return err;
 	rep = json_object_get(reply, "report");
-	report_from(rep, &pc);
+	fl_rpo_powercut_from_json(rep, &pc);
 	if (ret)
 		*ret = pc;
 	if (ret_report)
@@ -559,234 +534,6 @@ out:
 	}
 	*ret = lines;
 	return 0;
-}
-
-/* --- volatility at a cut ------------------------------------------------------ */
-
-struct inode_set {
-	uint64_t *v;
-	size_t n, cap;
-};
-
-static bool set_has(const struct inode_set *s, uint64_t ino)
-{
-	for (size_t i = 0; i < s->n; i++)
-		if (s->v[i] == ino)
-			return true;
-	return false;
-}
-
-static int set_add(struct inode_set *s, uint64_t ino)
-{
-	if (set_has(s, ino))
-		return 0;
-	if (s->n == s->cap) {
-		size_t cap = s->cap ? s->cap * 2 : 8;
-		uint64_t *v = realloc(s->v, cap * sizeof(*v));
-
-		if (!v)
-			return -ENOMEM;
-		s->v = v;
-		s->cap = cap;
-	}
-	s->v[s->n++] = ino;
-	return 0;
-}
-
-static const char *op_of(json_t *l)
-{
-	const char *s = json_string_value(json_object_get(l, "op"));
-
-	return s ? s : "";
-}
-
-static bool result_ok(json_t *l)
-{
-	json_t *r = json_object_get(l, "result");
-
-	return json_is_integer(r) && json_integer_value(r) == 0;
-}
-
-static bool is_barrier(json_t *l)
-{
-	return (!strcmp(op_of(l), "fsync") || !strcmp(op_of(l), "fdatasync")) && result_ok(l);
-}
-
-/* A fault that makes acknowledged (even synced) data of the file lost. */
-static bool is_lossy_fault(json_t *l)
-{
-	const char *d = json_string_value(json_object_get(l, "detail"));
-
-	return !strcmp(op_of(l), "fault") && d &&
-	       (strstr(d, "torn write") || strstr(d, "dropped write") || strstr(d, "fsyncgate"));
-}
-
-static bool path_is(json_t *l, const char *want)
-{
-	const char *p = json_string_value(json_object_get(l, "path"));
-
-	return p && !strcmp(p, want);
-}
-
-/*
- * A write is volatile when no barrier of its inode follows it before the
- * cut: walk the window backwards, remembering which inodes have been
- * synced after the current line.
- */
-static int analyse(json_t *lines, size_t from, size_t cut, const char *want,
-		   struct fl_rpo_volatility *v)
-{
-	struct inode_set synced = { 0 }, lossy = { 0 }, mine = { 0 };
-	size_t cap = 0;
-	int err = 0;
-
-	/* The inodes the path named at any time in the window. */
-	for (size_t i = from; want && i < cut && !err; i++) {
-		json_t *l = json_array_get(lines, i);
-
-		if (path_is(l, want))
-			err = set_add(&mine, get_u64(l, "ino"));
-	}
-	for (size_t i = from; i < cut && !err; i++)
-		if (is_lossy_fault(json_array_get(lines, i)))
-			err = set_add(&lossy, get_u64(json_array_get(lines, i), "ino"));
-	for (size_t i = cut; !err && i-- > from;) {
-		json_t *l = json_array_get(lines, i);
-		uint64_t ino = get_u64(l, "ino");
-		bool ours = !want || set_has(&mine, ino);
-		struct fl_rpo_wlog_write *w;
-
-		if (!v->last_any_barrier_seq && result_ok(l) &&
-		    (is_barrier(l) || !strcmp(op_of(l), "fsyncdir"))) {
-			v->last_any_barrier_seq = get_u64(l, "seq");
-			v->last_any_barrier_ts_ns = get_u64(l, "ts_ns");
-		}
-		if (is_barrier(l)) {
-			err = set_add(&synced, ino);
-			if (ours && !v->last_barrier_seq) {
-				v->last_barrier_seq = get_u64(l, "seq");
-				v->last_barrier_ts_ns = get_u64(l, "ts_ns");
-			}
-			continue;
-		}
-		if (strcmp(op_of(l), "write") || !result_ok(l) || set_has(&synced, ino))
-			continue;
-		v->all_volatile_writes++;
-		if (!ours)
-			continue;
-		if (v->n_writes == cap) {
-			size_t ncap = cap ? cap * 2 : 64;
-			void *p = realloc(v->writes, ncap * sizeof(*v->writes));
-
-			if (!p) {
-				err = -ENOMEM;
-				break;
-			}
-			v->writes = p;
-			cap = ncap;
-		}
-		w = &v->writes[v->n_writes++];
-		memset(w, 0, sizeof(*w));
-		w->seq = get_u64(l, "seq");
-		w->ts_ns = get_u64(l, "ts_ns");
-		w->ino = ino;
-		w->off = json_integer_value(json_object_get(l, "off"));
-		w->len = get_u64(l, "len");
-		w->crc32 = (uint32_t)strtoul(json_string_value(json_object_get(l, "crc32")) ?: "0",
-					     NULL, 16);
-		w->lost_anyway = set_has(&lossy, ino);
-		snprintf(w->path, sizeof(w->path), "%s",
-			 json_string_value(json_object_get(l, "path")) ?: "");
-	}
-	/* Collected newest first: turn into seq order. */
-	for (size_t i = 0; !err && i < v->n_writes / 2; i++) {
-		struct fl_rpo_wlog_write t = v->writes[i];
-
-		v->writes[i] = v->writes[v->n_writes - 1 - i];
-		v->writes[v->n_writes - 1 - i] = t;
-	}
-	if (lossy.n) {
-		v->exact = false;
-		snprintf(v->note, sizeof(v->note), "a torn/drop/fsyncgate fault hit %zu file(s): "
-			 "their writes are lost even when synced", lossy.n);
-	}
-	free(synced.v);
-	free(lossy.v);
-	free(mine.v);
-	return err;
-}
-
-int fl_rpo_faultfs_volatile_at_cut(struct fl_rpo_faultfs *ff, const char *path,
-				   uint64_t since, struct fl_rpo_volatility *ret)
-{
-	struct fl_rpo_volatility v = { .exact = true };
-	char want[PATH_MAX];
-	json_t *lines = NULL, *cutl;
-	size_t n, from = 0, cut;
-	int err;
-
-	if (!ff || !ret)
-		return -EINVAL;
-	if (path)
-		snprintf(want, sizeof(want), "%s%s", path[0] == '/' ? "" : "/", path);
-	err = fl_rpo_faultfs_log(ff, since, &lines);
-	if (err)
-		return err;
-	n = json_array_size(lines);
-	for (cut = 0; cut < n; cut++)
-		if (!strcmp(op_of(json_array_get(lines, cut)), "powercut"))
-			break;
-	if (cut == n) {
-		json_decref(lines);
-		return -ENOENT;
-	}
-	/* A cut before ours (when since reaches back that far) settled everything before it. */
-	for (size_t i = 0; i < cut; i++)
-		if (!strcmp(op_of(json_array_get(lines, i)), "powercut"))
-			from = i + 1;
-	cutl = json_array_get(lines, cut);
-	v.cut_seq = get_u64(cutl, "seq");
-	v.cut_ts_ns = get_u64(cutl, "ts_ns");
-	v.from_seq = from < n ? get_u64(json_array_get(lines, from), "seq") : v.cut_seq;
-	report_from(json_object_get(cutl, "detail"), &v.report);
-	err = analyse(lines, from, cut, path ? want : NULL, &v);
-	if (!err)
-		err = fl_rpo_cut_causes(lines, from, cut, &v);
-	json_decref(lines);
-	if (err) {
-		free(v.writes);
-		free(v.causes);
-		return err;
-	}
-	if (v.report.writes_kept) {
-		v.exact = false;
-		snprintf(v.note, sizeof(v.note), "the cut kept %llu volatile write(s) (keep_ppm "
-			 "or torn): the log cannot tell which",
-			 (unsigned long long)v.report.writes_kept);
-	} else if (v.exact && v.all_volatile_writes != v.report.writes_undone) {
-		snprintf(v.note, sizeof(v.note), "disagreement: the log shows %llu volatile "
-			 "write(s), the cut undid %llu",
-			 (unsigned long long)v.all_volatile_writes,
-			 (unsigned long long)v.report.writes_undone);
-	} else if (v.exact && v.report.names_undone) {
-		snprintf(v.note, sizeof(v.note), "the cut also undid %llu name operation(s): a "
-			 "file created after its directory's last fsync is gone with all its "
-			 "writes, synced or not", (unsigned long long)v.report.names_undone);
-	}
-	*ret = v;
-	return 0;
-}
-
-void fl_rpo_volatility_free(struct fl_rpo_volatility *v)
-{
-	if (!v)
-		return;
-	free(v->writes);
-	v->writes = NULL;
-	v->n_writes = 0;
-	free(v->causes);
-	v->causes = NULL;
-	v->n_causes = 0;
 }
 
 /* --- unmount ---------------------------------------------------------------- */

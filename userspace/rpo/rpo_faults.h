@@ -99,6 +99,8 @@ int fl_rpo_faultfs_clear(struct fl_rpo_faultfs *ff, unsigned *ret_cleared);
  * result, detail). *ret is a JSON array; json_decref it.
  */
 int fl_rpo_faultfs_log(struct fl_rpo_faultfs *ff, uint64_t since, json_t **ret);
+/* A powercut report (the control reply, or the detail of its log line). */
+void fl_rpo_powercut_from_json(json_t *rep, struct fl_rpo_powercut *pc);
 
 /*
  * A write the log shows as not durable at a power cut. The log keeps no
@@ -137,13 +139,14 @@ struct fl_rpo_volatility {
 };
 
 /*
- * Which writes the write log shows as volatile at the first power cut
- * after seq since: a successful write to a file with no successful fsync
- * or fdatasync of the same inode after it (in log order) and before the
- * cut, and none of the lines after a previous cut. path: a file relative
- * to the mount root ("/log" or "log"), or NULL for every file. The cut is
- * the first "powercut" line with seq >= since. What the log can and cannot
- * say is in the top comment of rpo_faultfs.c. -ENOENT: no cut after since.
+ * wlog_volatile.c: which writes the write log shows as volatile at the
+ * first power cut after seq since: a successful write to a file with no
+ * successful fsync or fdatasync of the same file after it (in log order)
+ * and before the cut, the file not removed for good before the cut, and
+ * none of the lines after a previous cut. path: a file relative to the
+ * mount root ("/log" or "log"), or NULL for every file. The cut is the
+ * first "powercut" line with seq >= since. What the log can and cannot say
+ * is in the top comment of wlog_volatile.c. -ENOENT: no cut after since.
  */
 int fl_rpo_faultfs_volatile_at_cut(struct fl_rpo_faultfs *ff, const char *path,
 				   uint64_t since, struct fl_rpo_volatility *ret);
