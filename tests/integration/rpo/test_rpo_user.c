@@ -93,6 +93,9 @@ static void without_setpriv(const char *cmd, char *buf, size_t len)
 
 	if (!end)
 		fail_msg("the fixture's start command has no setpriv: %s", cmd);
+	/* The whole word: "/usr/bin/setpriv ... -- " goes, path and all. */
+	while (sp > cmd && sp[-1] != ' ')
+		sp--;
 	snprintf(buf, len, "%.*s%s", (int)(sp - cmd), cmd, end + 4);
 }
 
