@@ -40,6 +40,7 @@ static json_t *config_json(const struct fl_rpo_config *c)
 	json_object_set_new(o, "faultfs_opts", c->faultfs_opts ? json_string(c->faultfs_opts) : json_null());
 	json_object_set_new(o, "user", c->user ? json_string(c->user) : json_null());
 	json_object_set_new(o, "ping_timeout_ns", json_integer((json_int_t)c->ping_timeout_ns));
+	json_object_set_new(o, "readback_timeout_ns", json_integer((json_int_t)c->readback_timeout_ns));
 	json_object_set_new(o, "fault", json_string(fl_rpo_fault_name(c->fault)));
 	json_object_set_new(o, "crashpoint", c->crashpoint ? json_string(c->crashpoint) : json_null());
 	json_object_set_new(o, "term_signal", json_string(fl_signal_name(c->term_signal) ?: "?"));
