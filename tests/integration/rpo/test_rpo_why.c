@@ -141,9 +141,14 @@ static void test_redis_fresh_data_dir_power_cut_says_appendonlydir_parent_was_ne
 	assert_string_equal(text(c, "missing"), "fsync of the directory");
 	assert_string_equal(text(c, "unsynced"), "/");
 	assert_true(json_is_true(json_object_get(c, "never")));
-	/* Redis fsyncs its AOF: what went, went only with the name. */
+	/*
+	 * Redis fsyncs its AOF: what went, went only with the name; at most
+	 * the one write the cut caught between redis's write and its fdatasync
+	 * was not synced yet.
+	 */
 	assert_true(num(c, "writes") > 0);
-	assert_int_equal(num(c, "synced_writes"), num(c, "writes"));
+	assert_true(num(c, "synced_writes") <= num(c, "writes"));
+	assert_true(num(c, "writes") - num(c, "synced_writes") <= 1);
 	assert_true(num(c, "files") >= 2);
 	assert_non_null(strstr(text(ff, "why"), want));
 	/* The summary says it too. */
