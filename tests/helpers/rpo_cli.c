@@ -35,6 +35,19 @@ bool fl_rpo_cli_require(void)
 	return true;
 }
 
+bool fl_rpo_cli_require_service(enum fl_svc_kind kind)
+{
+	char why[1024];
+
+	if (!fl_rpo_cli_require())
+		return false;
+	if (!fl_service_available(kind, why, sizeof(why))) {
+		print_message("skip: %s\n", why);
+		return false;
+	}
+	return true;
+}
+
 char *fl_rpo_cli_bin(void)
 {
 	return faultline;

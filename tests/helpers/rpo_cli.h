@@ -24,6 +24,8 @@
 #include <stdint.h>
 #include <jansson.h>
 
+#include "services.h"
+
 /* How long one `faultline rpo` may run before the test gives up on it. */
 #define FL_RPO_CLI_TIMEOUT_MS 120000
 
@@ -32,6 +34,11 @@
  * and returns false, for skip().
  */
 bool fl_rpo_cli_require(void);
+/*
+ * fl_rpo_cli_require, and this host has the server kind runs (its Debian
+ * package: fl_service_available); else prints why and returns false.
+ */
+bool fl_rpo_cli_require_service(enum fl_svc_kind kind);
 /* build/faultline, found by fl_rpo_cli_require(); char * to sit in argv arrays. */
 char *fl_rpo_cli_bin(void);
 

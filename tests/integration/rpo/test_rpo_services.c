@@ -32,19 +32,6 @@
 #include "helpers/rpo_cli.h"
 #include "helpers/services.h"
 
-static bool ready(enum fl_svc_kind kind)
-{
-	char why[256];
-
-	if (!fl_rpo_cli_require())
-		return false;
-	if (!fl_service_available(kind, why, sizeof(why))) {
-		print_message("skip: %s\n", why);
-		return false;
-	}
-	return true;
-}
-
 /* Acknowledged writes per second before the fault, from the history. */
 static double rate_before_fault(json_t *trial)
 {
@@ -188,7 +175,7 @@ static void test_redis_always_kill(void **state)
 			       "redis appendfsync=always, kill", NULL };
 
 	(void)state;
-	if (!ready(FL_SVC_REDIS))
+	if (!fl_rpo_cli_require_service(FL_SVC_REDIS))
 		skip();
 	run_rpo(&r, true);
 }
@@ -199,7 +186,7 @@ static void test_redis_always_term(void **state)
 			       "redis appendfsync=always, term", NULL };
 
 	(void)state;
-	if (!ready(FL_SVC_REDIS))
+	if (!fl_rpo_cli_require_service(FL_SVC_REDIS))
 		skip();
 	run_rpo(&r, true);
 }
@@ -211,7 +198,7 @@ static void test_redis_no_aof_kill(void **state)
 			       "redis appendonly=no, kill", NULL };
 
 	(void)state;
-	if (!ready(FL_SVC_REDIS))
+	if (!fl_rpo_cli_require_service(FL_SVC_REDIS))
 		skip();
 	run_rpo(&r, false);
 }
@@ -222,7 +209,7 @@ static void test_postgres_sync_kill(void **state)
 			       "postgres synchronous_commit=on, kill", NULL };
 
 	(void)state;
-	if (!ready(FL_SVC_POSTGRES))
+	if (!fl_rpo_cli_require_service(FL_SVC_POSTGRES))
 		skip();
 	run_rpo(&r, true);
 }
@@ -237,7 +224,7 @@ static void test_postgres_sync_term(void **state)
 			       "postgres synchronous_commit=on, term", NULL };
 
 	(void)state;
-	if (!ready(FL_SVC_POSTGRES))
+	if (!fl_rpo_cli_require_service(FL_SVC_POSTGRES))
 		skip();
 	run_rpo(&r, true);
 }
@@ -249,7 +236,7 @@ static void test_postgres_sync_fast_shutdown(void **state)
 			       "postgres synchronous_commit=on, term with SIGINT", "SIGINT" };
 
 	(void)state;
-	if (!ready(FL_SVC_POSTGRES))
+	if (!fl_rpo_cli_require_service(FL_SVC_POSTGRES))
 		skip();
 	run_rpo(&r, true);
 }
@@ -261,7 +248,7 @@ static void test_postgres_async_commit_kill(void **state)
 			       "postgres synchronous_commit=off, kill", NULL };
 
 	(void)state;
-	if (!ready(FL_SVC_POSTGRES))
+	if (!fl_rpo_cli_require_service(FL_SVC_POSTGRES))
 		skip();
 	run_rpo(&r, false);
 }
@@ -327,7 +314,7 @@ static void test_a_sigkilled_rpo_leaves_no_service_cgroup_or_write_log(void **st
 	struct fl_service s;
 
 	(void)state;
-	if (!ready(FL_SVC_REDIS))
+	if (!fl_rpo_cli_require_service(FL_SVC_REDIS))
 		skip();
 	if (fl_service_create(&s, FL_SVC_REDIS, FL_SVC_SAFEST, why, sizeof(why)))
 		fail_msg("redis fixture: %s", why);
@@ -395,7 +382,7 @@ static void test_a_finished_rpo_leaves_no_service_cgroups(void **state)
 	pid_t pid;
 
 	(void)state;
-	if (!ready(FL_SVC_REDIS))
+	if (!fl_rpo_cli_require_service(FL_SVC_REDIS))
 		skip();
 	if (fl_service_create(&s, FL_SVC_REDIS, FL_SVC_SAFEST, why, sizeof(why)))
 		fail_msg("redis fixture: %s", why);
@@ -437,7 +424,7 @@ static void test_redis_crashpoint_reaches_a_server_the_shell_forked(void **state
 	int code;
 
 	(void)state;
-	if (!ready(FL_SVC_REDIS))
+	if (!fl_rpo_cli_require_service(FL_SVC_REDIS))
 		skip();
 	if (fl_service_create(&s, FL_SVC_REDIS, FL_SVC_SAFEST, why, sizeof(why)))
 		fail_msg("redis fixture: %s", why);
@@ -466,7 +453,7 @@ static void test_a_crashpoint_that_never_strikes_says_why(void **state)
 	const char *msg;
 
 	(void)state;
-	if (!ready(FL_SVC_REDIS))
+	if (!fl_rpo_cli_require_service(FL_SVC_REDIS))
 		skip();
 	if (fl_service_create(&s, FL_SVC_REDIS, FL_SVC_SAFEST, why, sizeof(why)))
 		fail_msg("redis fixture: %s", why);

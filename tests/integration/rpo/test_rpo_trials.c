@@ -148,12 +148,8 @@ static void service_trials(enum fl_svc_kind kind)
 	struct fl_service s;
 	struct fl_rpo_cli_result r;
 
-	if (!fl_rpo_cli_require())
+	if (!fl_rpo_cli_require_service(kind))
 		skip();
-	if (!fl_service_available(kind, why, sizeof(why))) {
-		print_message("skip: %s\n", why);
-		skip();
-	}
 	if (fl_service_create(&s, kind, FL_SVC_SAFEST, why, sizeof(why)))
 		fail_msg("%s fixture: %s", fl_service_name(kind), why);
 	snprintf(label, sizeof(label), "%s", fl_service_name(kind));

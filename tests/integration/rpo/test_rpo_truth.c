@@ -184,12 +184,8 @@ static void durable_server_not_acked_uncovered(enum fl_svc_kind kind, const char
 	struct fl_service s;
 	json_t *res;
 
-	if (!fl_rpo_cli_require())
+	if (!fl_rpo_cli_require_service(kind))
 		skip();
-	if (!fl_service_available(kind, why, sizeof(why))) {
-		print_message("skip: %s\n", why);
-		skip();
-	}
 	if (fl_service_create(&s, kind, FL_SVC_SAFEST, why, sizeof(why)))
 		fail_msg("%s fixture: %s", fl_service_name(kind), why);
 	snprintf(slog, sizeof(slog), "%s/service.log", s.root);

@@ -31,14 +31,8 @@
 
 static bool service_ready(enum fl_svc_kind kind, const char *user)
 {
-	char why[256];
-
-	if (!fl_rpo_cli_require() || !fl_faultfs_require())
+	if (!fl_rpo_cli_require_service(kind) || !fl_faultfs_require())
 		return false;
-	if (!fl_service_available(kind, why, sizeof(why))) {
-		print_message("skip: %s\n", why);
-		return false;
-	}
 	if (!getpwnam(user)) {
 		print_message("skip: no user %s (the package creates it)\n", user);
 		return false;

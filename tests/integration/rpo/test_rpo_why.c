@@ -38,12 +38,8 @@ static void test_redis_fresh_data_dir_power_cut_says_appendonlydir_parent_was_ne
 	json_t *res, *t, *ff, *c;
 
 	(void)state;
-	if (!fl_faultfs_require() || !fl_rpo_cli_require())
+	if (!fl_faultfs_require() || !fl_rpo_cli_require_service(FL_SVC_REDIS))
 		skip();
-	if (!fl_service_available(FL_SVC_REDIS, why, sizeof(why))) {
-		print_message("skip: %s\n", why);
-		skip();
-	}
 	/* appendonly yes, appendfsync always; as user redis; a data dir never used. */
 	if (fl_service_create(&s, FL_SVC_REDIS, FL_SVC_SAFEST, why, sizeof(why)))
 		fail_msg("redis fixture: %s", why);
