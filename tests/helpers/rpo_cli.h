@@ -18,7 +18,6 @@
 #ifndef FL_TEST_RPO_CLI_H
 #define FL_TEST_RPO_CLI_H
 
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
