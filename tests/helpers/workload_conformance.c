@@ -229,6 +229,63 @@ void fl_wlc_write_times_out(struct fl_wl_conn *conn)
 	assert_true(took >= 0.29 && took < 1.0);
 }
 
+/* --- what the SQL servers share: a refused INSERT, a missing table, a lock --- */
+
+void fl_wlc_refused_write(struct fl_wlc *c)
+{
+	struct fl_workload *w = fl_wlc_open("%s", c->svc.url);
+	unsigned char p[FL_WLC_PAYLOAD_LEN];
+	struct fl_wl_conn *conn;
+	int err = 0;
+
+	assert_int_equal(fl_workload_reset(w, NULL, 0), 0);
+	assert_int_equal(fl_workload_connect(w, &conn, NULL, 0), 0);
+	fl_payload_make(1, 7, p, sizeof(p));
+	assert_int_equal(fl_workload_write(conn, 1, p, sizeof(p), 2000, &err), FL_OP_OK);
+	assert_int_equal(fl_workload_write(conn, 1, p, sizeof(p), 2000, &err), FL_OP_FAIL);
+	assert_int_equal(err, -EEXIST);
+	fl_payload_make(2, 7, p, sizeof(p));
+	assert_int_equal(fl_workload_write(conn, 2, p, sizeof(p), 2000, &err), FL_OP_OK);
+	fl_workload_disconnect(conn);
+	fl_workload_close(w);
+}
+
+void fl_wlc_connect_creates_table(struct fl_wlc *c)
+{
+	struct fl_workload *w = fl_wlc_open("%s", c->svc.url);
+	unsigned char p[FL_WLC_PAYLOAD_LEN];
+	struct fl_wlc_back b = { 0 };
+	struct fl_wl_conn *conn;
+	char why[256] = "";
+
+	fl_wlc_read_back(w, 1, &b);   /* no table: nothing survived, not an error */
+	assert_int_equal(b.records, 0);
+	free(b.seen);
+	if (fl_workload_connect(w, &conn, why, sizeof(why)))
+		fail_msg("connect: %s", why);
+	fl_payload_make(1, 7, p, sizeof(p));
+	assert_int_equal(fl_workload_write(conn, 1, p, sizeof(p), 2000, NULL), FL_OP_OK);
+	fl_workload_disconnect(conn);
+	fl_workload_close(w);
+}
+
+void fl_wlc_write_behind_lock(struct fl_wlc *c, int (*hold_lock)(struct fl_wlc *c))
+{
+	struct fl_workload *w = fl_wlc_open("%s", c->svc.url);
+	struct fl_wl_conn *conn;
+
+	assert_int_equal(fl_workload_reset(w, NULL, 0), 0);
+	assert_int_equal(fl_workload_connect(w, &conn, NULL, 0), 0);
+	assert_int_equal(hold_lock(c), 0);
+	/* Let the other session take the lock before the write comes. */
+	usleep(500 * 1000);
+	fl_wlc_write_times_out(conn);
+	fl_workload_disconnect(conn);
+	fl_workload_close(w);
+	/* The lock is gone before the next test resets the table. */
+	usleep(2000 * 1000);
+}
+
 static bool one_of(int err, const int *errs)
 {
 	for (; *errs; errs++)

@@ -2,9 +2,9 @@
 /*
  * What every workload adapter for a real server must do, written once:
  * the redis, postgres and mysql tests (tests/integration/workload/) call
- * these with their adapter's bits (the fixture kind, what its errors say)
- * and keep only what is their own (redis's key prefix, postgres's and
- * mysql's locks).
+ * these with their adapter's bits (the fixture kind, what its errors say,
+ * how to lock or drop its table) and keep only what is their own (redis's
+ * key prefix and error replies, the SQL clients' commands).
  *
  *   static struct fl_wlc c = { .kind = FL_SVC_REDIS, .start_ms = 10000 };
  *   each test:      if (!fl_wlc_need(&c)) skip();
@@ -70,6 +70,24 @@ void fl_wlc_round_trip(struct fl_wlc *c, const char *scheme, int ping_ms, const 
 
 /* A write on c that the server does not answer: UNKNOWN, -ETIMEDOUT, at its 300 ms timeout. */
 void fl_wlc_write_times_out(struct fl_wl_conn *conn);
+
+/*
+ * An INSERT the server refuses (the id is taken) and rolls back: FAIL with
+ * -EEXIST, and the connection goes on to write the next id.
+ */
+void fl_wlc_refused_write(struct fl_wlc *c);
+/*
+ * The store's table is gone (the caller dropped it: a store never reset,
+ * or one lost): read back is empty, not an error, and the first
+ * connection creates the table again.
+ */
+void fl_wlc_connect_creates_table(struct fl_wlc *c);
+/*
+ * A write stuck behind a table lock is UNKNOWN at its timeout (it may
+ * still commit later). hold_lock starts another session, in the
+ * background, that holds the store's table for 2 s; 0 when it started.
+ */
+void fl_wlc_write_behind_lock(struct fl_wlc *c, int (*hold_lock)(struct fl_wlc *c));
 
 /*
  * The server goes down under an open connection: the write is UNKNOWN at

@@ -26,69 +26,7 @@
 #include "helpers/cli_run.h"
 #include "helpers/faultfs_mount.h"
 #include "helpers/fixtures.h"
-
-static char faultline[PATH_MAX];
-
-static bool ready(void)
-{
-	if (!fl_test_require_root() || !fl_faultfs_require())
-		return false;
-	if (!fl_test_binary("faultline", faultline, sizeof(faultline)) ||
-	    access(faultline, X_OK)) {
-		print_message("skip: build/faultline is not built (run make)\n");
-		return false;
-	}
-	return true;
-}
-
-/* faultline rpo --quiet -o DIR/result.json ARGS...: argv in v (NULL-terminated). */
-static void rpo_argv(char **v, const char *dir, va_list ap)
-{
-	static char out[PATH_MAX];
-	const char *a;
-	int n = 0;
-
-	snprintf(out, sizeof(out), "%s/result.json", dir);
-	unlink(out);
-	v[n++] = faultline;
-	v[n++] = "rpo";
-	v[n++] = "--quiet";
-	v[n++] = "-o";
-	v[n++] = out;
-	while ((a = va_arg(ap, const char *)) && n < 38)
-		v[n++] = (char *)a;
-	v[n] = NULL;
-}
-
-/* Run it; the exit code, stderr in *ret_err (free it), the result in *ret_res (may be NULL). */
-static int rpo(const char *dir, char **ret_err, json_t **ret_res, ...)
-{
-	struct fl_cli_result r;
-	char *argv[40];
-	va_list ap;
-	int code;
-
-	va_start(ap, ret_res);
-	rpo_argv(argv, dir, ap);
-	va_end(ap);
-	assert_int_equal(fl_cli_run(argv, 120000, &r), 0);
-	print_message("  exit %d: %s", r.code, r.err);
-	code = r.code;
-	if (ret_err)
-		*ret_err = strdup(r.err);
-	if (ret_res)
-		*ret_res = json_load_file(fl_test_path(dir, "result.json"), 0, NULL);
-	fl_cli_result_free(&r);
-	return code;
-}
-
-static json_t *trial0(json_t *res)
-{
-	json_t *t = json_array_get(json_object_get(res, "trials"), 0);
-
-	assert_non_null(t);
-	return t;
-}
+#include "helpers/rpo_cli.h"
 
 static void test_faultfs_options_reach_faultfs(void **state)
 {
@@ -101,7 +39,7 @@ static void test_faultfs_options_reach_faultfs(void **state)
 	bool cut = false;
 	FILE *f;
 
-	if (!ready())
+	if (!fl_faultfs_require() || !fl_rpo_cli_require())
 		skip();
 	snprintf(data, sizeof(data), "%s/data", fx->path);
 	snprintf(wlog, sizeof(wlog), "%s/wlog.jsonl", fx->path);
@@ -109,7 +47,7 @@ static void test_faultfs_options_reach_faultfs(void **state)
 	snprintf(w, sizeof(w), "file:%s/log?fsync=always", data);
 	snprintf(opts, sizeof(opts), "durability=data,log=%s", wlog);
 	{
-		char *a[] = { faultline, "rpo", "--quiet", "-o",
+		char *a[] = { fl_rpo_cli_bin(), "rpo", "--quiet", "-o",
 			      (char *)fl_test_path(fx->path, "result.json"), "-w", w, "-d", data,
 			      "--faultfs-opt", opts, "--fault", "powercut", "--fault-at", "1500ms",
 			      "--after", "300ms", NULL };
@@ -144,16 +82,15 @@ static void test_faultfs_refusing_an_option_says_so_in_its_words(void **state)
 	char w[PATH_MAX + 64], *err = NULL;
 	json_t *res = NULL;
 
-	if (!ready())
+	if (!fl_faultfs_require() || !fl_rpo_cli_require())
 		skip();
 	snprintf(w, sizeof(w), "file:%s/log?fsync=always", fx->path);
-	assert_int_equal(rpo(fx->path, &err, &res, "-w", w, "--faultfs-opt", "no_such_option_fl12=1",
-			     "--fault", "kill", NULL), 3);
+	assert_int_equal(fl_rpo_cli(fx->path, &res, &err, "-w", w, "--faultfs-opt",
+			     "no_such_option_fl12=1", "--fault", "kill", NULL), 3);
 	assert_non_null(strstr(err, "unknown option"));
 	assert_non_null(strstr(err, "no_such_option_fl12"));
 	assert_non_null(res);
-	assert_string_equal(json_string_value(json_object_get(json_object_get(trial0(res), "error"),
-							      "phase")), "setup");
+	assert_string_equal(fl_json_str(fl_rpo_trial(res, 0), "error.phase"), "setup");
 	assert_string_equal(json_string_value(json_object_get(json_object_get(res, "config"),
 							      "faultfs_opts")), "no_such_option_fl12=1");
 	assert_false(fl_faultfs_is_mounted(fx->path));
@@ -177,12 +114,12 @@ static void test_obvious_mistakes_in_faultfs_options_are_refused_before_anything
 	struct fl_fixture *fx = *state;
 	char w[PATH_MAX + 64], *err = NULL;
 
-	if (!ready())
+	if (!fl_faultfs_require() || !fl_rpo_cli_require())
 		skip();
 	snprintf(w, sizeof(w), "file:%s/log?fsync=always", fx->path);
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		assert_int_equal(rpo(fx->path, &err, NULL, "-w", w, "--faultfs-opt", cases[i].opts,
-				     "--fault", "kill", NULL), 2);
+		assert_int_equal(fl_rpo_cli(fx->path, NULL, &err, "-w", w, "--faultfs-opt",
+				     cases[i].opts, "--fault", "kill", NULL), 2);
 		if (!strstr(err, cases[i].says))
 			fail_msg("--faultfs-opt '%s': expected '%s' in: %s", cases[i].opts,
 				 cases[i].says, err);
@@ -206,17 +143,17 @@ static void test_an_existing_faultfs_mount_is_used_and_left_mounted(void **state
 	char w[PATH_MAX + 64], out[1024], *err = NULL;
 	json_t *res = NULL, *t, *ff;
 
-	if (!ready())
+	if (!fl_faultfs_require() || !fl_rpo_cli_require())
 		skip();
 	assert_int_equal(fl_faultfs_start(m, "allow_other"), 0);
 	/* A rule of the user's own, which faultline must leave alone. */
 	assert_int_equal(fl_faultline_fs(out, sizeof(out), "fault", m->mnt, "rmdir:error=EIO", NULL),
 			 0);
 	snprintf(w, sizeof(w), "file:%s/log?fsync=never", m->mnt);
-	assert_int_equal(rpo(m->dir, &err, &res, "-w", w, "-d", m->mnt, "--fault", "powercut",
-			     "--fault-at", "1s", "--after", "300ms", NULL), 0);
+	assert_int_equal(fl_rpo_cli(m->dir, &res, &err, "-w", w, "-d", m->mnt, "--fault",
+			     "powercut", "--fault-at", "1s", "--after", "300ms", NULL), 0);
 	free(err);
-	t = trial0(res);
+	t = fl_rpo_trial(res, 0);
 	assert_true(json_is_null(json_object_get(t, "error")));
 	/* The cut was the user's mount's: its account is in the result. */
 	ff = json_object_get(t, "faultfs");
@@ -232,8 +169,8 @@ static void test_an_existing_faultfs_mount_is_used_and_left_mounted(void **state
 	assert_int_equal(status_lines(m->mnt, "rmdir:error=EIO"), 1);
 
 	/* A disk failure on it: the EIO rule goes afterwards, the user's stays. */
-	assert_int_equal(rpo(m->dir, &err, &res, "-w", w, "-d", m->mnt, "--fault", "disk-fail",
-			     "--fault-at", "500ms", "--after", "300ms", NULL), 0);
+	assert_int_equal(fl_rpo_cli(m->dir, &res, &err, "-w", w, "-d", m->mnt, "--fault",
+			     "disk-fail", "--fault-at", "500ms", "--after", "300ms", NULL), 0);
 	free(err);
 	json_decref(res);
 	assert_true(fl_faultfs_is_mounted(m->mnt));
@@ -242,7 +179,7 @@ static void test_an_existing_faultfs_mount_is_used_and_left_mounted(void **state
 	assert_int_equal(status_lines(m->mnt, "rmdir:error=EIO"), 1);
 
 	/* Its options are the user's: --faultfs-opt cannot change them. */
-	assert_int_equal(rpo(m->dir, &err, NULL, "-w", w, "-d", m->mnt, "--faultfs-opt",
+	assert_int_equal(fl_rpo_cli(m->dir, NULL, &err, "-w", w, "-d", m->mnt, "--faultfs-opt",
 			     "durability=data", "--fault", "powercut", NULL), 2);
 	assert_non_null(strstr(err, "is a faultfs mount already"));
 	free(err);

@@ -32,19 +32,13 @@
 #include "helpers/cli_run.h"
 #include "helpers/faultfs_mount.h"
 #include "helpers/fixtures.h"
-
-static char faultline[PATH_MAX];
+#include "helpers/rpo_cli.h"
 
 /* Is the server's package here? Its binary, and its user. */
 static bool ready(const char *bin, const char *user, const char *pkg)
 {
-	if (!fl_test_require_root())
+	if (!fl_rpo_cli_require())
 		return false;
-	if (!fl_test_binary("faultline", faultline, sizeof(faultline)) ||
-	    access(faultline, X_OK)) {
-		print_message("skip: build/faultline is not built (run make)\n");
-		return false;
-	}
 	glob_t g;
 	bool have = glob(bin, 0, NULL, &g) == 0 && g.gl_pathc > 0;
 
@@ -55,15 +49,6 @@ static bool ready(const char *bin, const char *user, const char *pkg)
 		return false;
 	}
 	return true;
-}
-
-static json_int_t get(json_t *obj, const char *key)
-{
-	json_t *v = json_object_get(obj, key);
-
-	if (!json_is_integer(v))
-		fail_msg("%s is not an integer", key);
-	return json_integer_value(v);
 }
 
 /* uids of the processes whose working directory is under dir (servers chdir there). */
@@ -159,8 +144,7 @@ static void run_managed(struct managed_run *m)
 	struct fl_cli *cli;
 	uid_t uids[64];
 	size_t seen = 0, wrong = 0;
-	json_error_t jerr;
-	json_t *result, *trial, *c, *err;
+	json_t *result, *trial, *c;
 	pid_t pid;
 
 	assert_non_null(pw);
@@ -170,7 +154,7 @@ static void run_managed(struct managed_run *m)
 	snprintf(data, sizeof(data), "%s/data", tmp);
 	snprintf(out, sizeof(out), "%s/result.json", tmp);
 	snprintf(slog, sizeof(slog), "%s/service.log", tmp);
-	char *argv[] = { faultline, "rpo", "--quiet", "-o", out, "-w", (char *)m->spec,
+	char *argv[] = { fl_rpo_cli_bin(), "rpo", "--quiet", "-o", out, "-w", (char *)m->spec,
 			 "-d", data, "--faultfs", "--service-log", slog,
 			 "--fault", (char *)m->fault, "--fault-at", (char *)m->fault_at,
 			 "--after", "1s", "-c", "2", NULL };
@@ -196,23 +180,18 @@ static void run_managed(struct managed_run *m)
 	fl_cli_free(cli);
 	if (res.code != 0)
 		print_message("%s: exit %d\nstderr: %s\n", m->spec, res.code, res.err);
-	result = json_load_file(out, 0, &jerr);
-	if (!result)
-		fail_msg("%s: no result file %s: %s", m->spec, out, jerr.text);
-	trial = json_array_get(json_object_get(result, "trials"), 0);
-	err = json_object_get(trial, "error");
-	if (!json_is_null(err))
-		fail_msg("%s: %s: %s", m->spec, json_string_value(json_object_get(err, "phase")),
-			 json_string_value(json_object_get(err, "message")));
+	result = fl_rpo_load_result(out, m->spec);
+	trial = fl_rpo_trial(result, 0);
+	fl_rpo_assert_no_error(trial, m->spec);
 	c = json_object_get(trial, "counts");
-	m->acked = get(c, "acknowledged");
-	m->lost = get(c, "lost");
-	m->rpo_ms = get(json_object_get(trial, "rpo"), "ns") / 1e6;
+	m->acked = fl_json_int(c, "acknowledged");
+	m->lost = fl_json_int(c, "lost");
+	m->rpo_ms = fl_json_int(trial, "rpo.ns") / 1e6;
 	print_message("%s, %s: %lld acknowledged, %lld lost, RPO %.1f ms; server uid %u (%s), "
 		      "%zu samples\n", m->spec, m->fault, (long long)m->acked,
 		      (long long)m->lost, m->rpo_ms, seen ? uids[0] : 0, m->user, seen);
 	assert_true(m->acked > 0);
-	assert_int_equal(get(c, "unexpected"), 0);
+	assert_int_equal(fl_json_int(c, "unexpected"), 0);
 	assert_string_equal(json_string_value(json_object_get(json_object_get(result, "managed"),
 								 "user")), m->user);
 	/* The server ran as its own user, never as root. */
@@ -305,10 +284,10 @@ static void test_mysql_local_powercut_2_reports(void **state)
 static void test_managed_spec_errors(void **state)
 {
 	struct fl_cli_result res;
-	char *bad_key[] = { faultline, "rpo", "-w", "redis:local?appendfsync", "--fault", "kill",
-			    "-j", NULL };
-	char *bad_start[] = { faultline, "rpo", "-w", "redis:local", "--start", "true", "--fault",
-			      "kill", "-j", NULL };
+	char *bad_key[] = { fl_rpo_cli_bin(), "rpo", "-w", "redis:local?appendfsync", "--fault",
+			    "kill", "-j", NULL };
+	char *bad_start[] = { fl_rpo_cli_bin(), "rpo", "-w", "redis:local", "--start", "true",
+			      "--fault", "kill", "-j", NULL };
 
 	(void)state;
 	if (!ready("/usr/bin/redis-server", "redis", "redis-server"))
@@ -339,7 +318,7 @@ static void test_managed_keeps_a_full_data_dir(void **state)
 	assert_non_null(f);
 	fputs("precious\n", f);
 	fclose(f);
-	char *argv[] = { faultline, "rpo", "-w", "redis:local", "-d", tmp, "--fault", "kill",
+	char *argv[] = { fl_rpo_cli_bin(), "rpo", "-w", "redis:local", "-d", tmp, "--fault", "kill",
 			 "-q", "-j", NULL };
 
 	assert_int_equal(fl_cli_run(argv, 30000, &res), 0);

@@ -23,23 +23,17 @@
 #include "helpers/cli_run.h"
 #include "helpers/faultfs_mount.h"
 #include "helpers/fixtures.h"
+#include "helpers/rpo_cli.h"
 
 #define EXEC_CLIENT "tests/targets/rpo_exec_client.py"
-
-static char faultline[PATH_MAX];
 
 /* The example client, behind a second of start-up: a slow interpreter. */
 static bool slow_client(const struct fl_fixture *fx, char *buf, size_t len)
 {
 	char client[PATH_MAX];
 
-	if (!fl_test_require_root())
+	if (!fl_rpo_cli_require())
 		return false;
-	if (!fl_test_binary("faultline", faultline, sizeof(faultline)) ||
-	    access(faultline, X_OK)) {
-		print_message("skip: build/faultline is not built (run make)\n");
-		return false;
-	}
 	if (!realpath(EXEC_CLIENT, client) || system("python3 -c pass") != 0) {
 		print_message("skip: needs python3 and %s (run from the source tree)\n", EXEC_CLIENT);
 		return false;
@@ -48,25 +42,18 @@ static bool slow_client(const struct fl_fixture *fx, char *buf, size_t len)
 	return true;
 }
 
+/* A trial of the client w, --ping-timeout ping when not NULL; the result is NULL when refused. */
 static int rpo(const struct fl_fixture *fx, const char *w, const char *ping, char **ret_err,
 	       json_t **ret_res)
 {
-	char *argv[] = { faultline, "rpo", "--quiet", "-o",
-			 (char *)fl_test_path(fx->path, "result.json"), "-w", (char *)w,
-			 "--start", "exec sleep 30", "--health-timeout", "3s", "--fault", "kill",
-			 "--fault-at", "500ms", "--after", "300ms", "-c", "2",
-			 ping ? "--ping-timeout" : NULL, (char *)ping, NULL };
-	struct fl_cli_result r;
-	int code;
+	struct fl_rpo_cli_result r;
 
-	unlink(argv[4]);
-	assert_int_equal(fl_cli_run(argv, 120000, &r), 0);
-	print_message("  exit %d: %s", r.code, r.err);
-	code = r.code;
-	*ret_err = strdup(r.err);
-	*ret_res = json_load_file(argv[4], 0, NULL);
-	fl_cli_result_free(&r);
-	return code;
+	fl_rpo_cli_run(fx->path, FL_RPO_CLI_TIMEOUT_MS, &r, "-w", w, "--start", "exec sleep 30",
+		       "--health-timeout", "3s", "--fault", "kill", "--fault-at", "500ms",
+		       "--after", "300ms", "-c", "2", ping ? "--ping-timeout" : NULL, ping, NULL);
+	*ret_err = r.err;
+	*ret_res = r.result;
+	return r.code;
 }
 
 static void test_a_slow_client_fails_the_default_ping_timeout_and_says_so(void **state)

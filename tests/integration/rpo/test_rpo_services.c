@@ -29,41 +29,13 @@
 #include "helpers/cli_run.h"
 #include "helpers/faultfs_mount.h"
 #include "helpers/fixtures.h"
+#include "helpers/rpo_cli.h"
 #include "helpers/services.h"
-
-static char faultline[PATH_MAX];
-
-static bool ready(enum fl_svc_kind kind)
-{
-	char why[256];
-
-	if (!fl_test_require_root())
-		return false;
-	if (!fl_test_binary("faultline", faultline, sizeof(faultline)) ||
-	    access(faultline, X_OK)) {
-		print_message("skip: build/faultline is not built (run make)\n");
-		return false;
-	}
-	if (!fl_service_available(kind, why, sizeof(why))) {
-		print_message("skip: %s\n", why);
-		return false;
-	}
-	return true;
-}
-
-static json_int_t get(json_t *obj, const char *key)
-{
-	json_t *v = json_object_get(obj, key);
-
-	if (!json_is_integer(v))
-		fail_msg("%s is not an integer", key);
-	return json_integer_value(v);
-}
 
 /* Acknowledged writes per second before the fault, from the history. */
 static double rate_before_fault(json_t *trial)
 {
-	json_int_t fault = get(json_object_get(trial, "times_ns"), "fault"), n = 0;
+	json_int_t fault = fl_json_int(trial, "times_ns.fault"), n = 0;
 	json_t *ops = json_object_get(json_object_get(trial, "history"), "ops"), *op;
 	size_t i;
 
@@ -129,94 +101,71 @@ struct run {
 /* One `faultline rpo` run against a fresh server; checks every trial of its result. */
 static void run_rpo(const struct run *r, bool expect_no_loss)
 {
-	char why[1024] = "", out[FL_SVC_PATH], slog[FL_SVC_PATH];
+	char why[1024] = "", slog[FL_SVC_PATH];
+	const char *opt[5] = { NULL };
 	struct fl_service s;
-	struct fl_cli_result res;
-	json_error_t jerr;
+	struct fl_rpo_cli_result res;
 	json_t *result, *trial;
-	size_t i;
-	char *argv[40];
-	int n = 0;
+	size_t i, k = 0;
 
 	if (fl_service_create(&s, r->kind, r->durability, why, sizeof(why)))
 		fail_msg("%s fixture: %s", fl_service_name(r->kind), why);
-	snprintf(out, sizeof(out), "%s/result.json", s.root);
 	snprintf(slog, sizeof(slog), "%s/service.log", s.root);
-	argv[n++] = faultline;
-	argv[n++] = "rpo";
-	argv[n++] = "--quiet";
-	argv[n++] = "-o";
-	argv[n++] = out;
-	argv[n++] = "-w";
-	argv[n++] = s.url;
-	argv[n++] = "--start";
-	argv[n++] = s.start_cmd;
-	argv[n++] = "-d";
-	argv[n++] = s.data;
-	argv[n++] = "--service-log";
-	argv[n++] = slog;
-	argv[n++] = "--fault";
-	argv[n++] = (char *)r->fault;
-	argv[n++] = "--fault-at";
-	argv[n++] = "1s";
-	argv[n++] = "--after";
-	argv[n++] = "1s";
-	argv[n++] = "--trials";
-	argv[n++] = (char *)(r->trials ? r->trials : "1");
+	/* The options a run may set, packed first: the NULL after them ends the arguments. */
 	if (r->term_timeout) {
-		argv[n++] = "--term-timeout";
-		argv[n++] = (char *)r->term_timeout;
+		opt[k++] = "--term-timeout";
+		opt[k++] = r->term_timeout;
 	}
 	if (r->term_signal) {
-		argv[n++] = "--term-signal";
-		argv[n++] = (char *)r->term_signal;
+		opt[k++] = "--term-signal";
+		opt[k++] = r->term_signal;
 	}
-	argv[n] = NULL;
-
-	assert_int_equal(fl_cli_run(argv, 120000, &res), 0);
+	fl_rpo_cli_run(s.root, FL_RPO_CLI_TIMEOUT_MS, &res, "-w", s.url, "--start", s.start_cmd,
+		       "-d", s.data, "--service-log", slog, "--fault", r->fault, "--fault-at", "1s",
+		       "--after", "1s", "--trials", r->trials ? r->trials : "1",
+		       opt[0], opt[1], opt[2], opt[3], NULL);
 	if (res.code != 0) {
 		print_message("%s: exit %d\nstderr: %s\n", r->label, res.code, res.err);
 		print_log(slog);
 	}
-	result = json_load_file(out, 0, &jerr);
-	if (!result)
-		fail_msg("%s: no result file %s: %s", r->label, out, jerr.text);
+	if (!res.result)
+		fail_msg("%s: no result file %s/result.json", r->label, s.root);
+	result = res.result;
 	/* faultline stopped what it started. */
 	assert_false(fl_service_up(&s));
 
 	json_array_foreach(json_object_get(result, "trials"), i, trial) {
 		json_t *c = json_object_get(trial, "counts");
 		json_t *times = json_object_get(trial, "times_ns");
-		json_t *err = json_object_get(trial, "error");
-		char ph[160];
+		char ph[160], label[128];
 
-		if (!json_is_null(err))
-			fail_msg("%s trial %zu: %s: %s", r->label, i,
-				 json_string_value(json_object_get(err, "phase")),
-				 json_string_value(json_object_get(err, "message")));
+		snprintf(label, sizeof(label), "%s trial %zu", r->label, i);
+		fl_rpo_assert_no_error(trial, label);
 		print_message("%s trial %zu: %lld acknowledged (%.0f writes/s before the fault), "
 			      "%lld lost, %lld unknown, %lld failed, %lld recovered; "
 			      "RPO %.1f ms, RTO %.1f ms (%s)\n", r->label, i,
-			      (long long)get(c, "acknowledged"), rate_before_fault(trial),
-			      (long long)get(c, "lost"), (long long)get(c, "unknown"),
-			      (long long)get(c, "failed"), (long long)get(c, "recovered"),
-			      get(json_object_get(trial, "rpo"), "ns") / 1e6,
-			      get(json_object_get(trial, "rto"), "ns") / 1e6, phases(trial, ph, sizeof(ph)));
-		assert_true(get(c, "acknowledged") > 0);
+			      (long long)fl_json_int(c, "acknowledged"), rate_before_fault(trial),
+			      (long long)fl_json_int(c, "lost"),
+			      (long long)fl_json_int(c, "unknown"),
+			      (long long)fl_json_int(c, "failed"),
+			      (long long)fl_json_int(c, "recovered"),
+			      fl_json_int(trial, "rpo.ns") / 1e6,
+			      fl_json_int(trial, "rto.ns") / 1e6,
+			      phases(trial, ph, sizeof(ph)));
+		assert_true(fl_json_int(c, "acknowledged") > 0);
 		/* Restarted through --start, and writes went through again. */
-		assert_true(get(times, "restarted") > get(times, "fault"));
-		assert_true(get(times, "first_ok") > get(times, "fault"));
-		assert_int_equal(get(c, "unexpected"), 0);
-		assert_int_equal(get(c, "duplicates"), 0);
+		assert_true(fl_json_int(times, "restarted") > fl_json_int(times, "fault"));
+		assert_true(fl_json_int(times, "first_ok") > fl_json_int(times, "fault"));
+		assert_int_equal(fl_json_int(c, "unexpected"), 0);
+		assert_int_equal(fl_json_int(c, "duplicates"), 0);
 		if (expect_no_loss) {
-			assert_int_equal(get(c, "lost"), 0);
-			assert_int_equal(get(c, "lost_corrupt"), 0);
+			assert_int_equal(fl_json_int(c, "lost"), 0);
+			assert_int_equal(fl_json_int(c, "lost_corrupt"), 0);
 		}
 	}
 	if (expect_no_loss)
 		assert_int_equal(res.code, 0);
-	fl_cli_result_free(&res);
-	json_decref(result);
+	fl_rpo_cli_result_free(&res);
 	fl_service_destroy(&s);
 }
 
@@ -226,7 +175,7 @@ static void test_redis_always_kill(void **state)
 			       "redis appendfsync=always, kill", NULL };
 
 	(void)state;
-	if (!ready(FL_SVC_REDIS))
+	if (!fl_rpo_cli_require_service(FL_SVC_REDIS))
 		skip();
 	run_rpo(&r, true);
 }
@@ -237,7 +186,7 @@ static void test_redis_always_term(void **state)
 			       "redis appendfsync=always, term", NULL };
 
 	(void)state;
-	if (!ready(FL_SVC_REDIS))
+	if (!fl_rpo_cli_require_service(FL_SVC_REDIS))
 		skip();
 	run_rpo(&r, true);
 }
@@ -249,7 +198,7 @@ static void test_redis_no_aof_kill(void **state)
 			       "redis appendonly=no, kill", NULL };
 
 	(void)state;
-	if (!ready(FL_SVC_REDIS))
+	if (!fl_rpo_cli_require_service(FL_SVC_REDIS))
 		skip();
 	run_rpo(&r, false);
 }
@@ -260,7 +209,7 @@ static void test_postgres_sync_kill(void **state)
 			       "postgres synchronous_commit=on, kill", NULL };
 
 	(void)state;
-	if (!ready(FL_SVC_POSTGRES))
+	if (!fl_rpo_cli_require_service(FL_SVC_POSTGRES))
 		skip();
 	run_rpo(&r, true);
 }
@@ -275,7 +224,7 @@ static void test_postgres_sync_term(void **state)
 			       "postgres synchronous_commit=on, term", NULL };
 
 	(void)state;
-	if (!ready(FL_SVC_POSTGRES))
+	if (!fl_rpo_cli_require_service(FL_SVC_POSTGRES))
 		skip();
 	run_rpo(&r, true);
 }
@@ -287,7 +236,7 @@ static void test_postgres_sync_fast_shutdown(void **state)
 			       "postgres synchronous_commit=on, term with SIGINT", "SIGINT" };
 
 	(void)state;
-	if (!ready(FL_SVC_POSTGRES))
+	if (!fl_rpo_cli_require_service(FL_SVC_POSTGRES))
 		skip();
 	run_rpo(&r, true);
 }
@@ -299,7 +248,7 @@ static void test_postgres_async_commit_kill(void **state)
 			       "postgres synchronous_commit=off, kill", NULL };
 
 	(void)state;
-	if (!ready(FL_SVC_POSTGRES))
+	if (!fl_rpo_cli_require_service(FL_SVC_POSTGRES))
 		skip();
 	run_rpo(&r, false);
 }
@@ -365,7 +314,7 @@ static void test_a_sigkilled_rpo_leaves_no_service_cgroup_or_write_log(void **st
 	struct fl_service s;
 
 	(void)state;
-	if (!ready(FL_SVC_REDIS))
+	if (!fl_rpo_cli_require_service(FL_SVC_REDIS))
 		skip();
 	if (fl_service_create(&s, FL_SVC_REDIS, FL_SVC_SAFEST, why, sizeof(why)))
 		fail_msg("redis fixture: %s", why);
@@ -375,7 +324,7 @@ static void test_a_sigkilled_rpo_leaves_no_service_cgroup_or_write_log(void **st
 	/* The write log goes to $TMPDIR: this test's own directory. */
 	setenv("TMPDIR", tmp, 1);
 	for (size_t k = 0; k < sizeof(kill_ms) / sizeof(kill_ms[0]); k++) {
-		char *argv[] = { faultline, "rpo", "--quiet", "-o", "/dev/null", "-w", s.url,
+		char *argv[] = { fl_rpo_cli_bin(), "rpo", "--quiet", "-o", "/dev/null", "-w", s.url,
 				 "--start", s.start_cmd, "-d", s.data, "--faultfs",
 				 "--service-log", slog,
 				 "--fault", "kill", "--fault-at", "1s", "--after", "2s", NULL };
@@ -433,7 +382,7 @@ static void test_a_finished_rpo_leaves_no_service_cgroups(void **state)
 	pid_t pid;
 
 	(void)state;
-	if (!ready(FL_SVC_REDIS))
+	if (!fl_rpo_cli_require_service(FL_SVC_REDIS))
 		skip();
 	if (fl_service_create(&s, FL_SVC_REDIS, FL_SVC_SAFEST, why, sizeof(why)))
 		fail_msg("redis fixture: %s", why);
@@ -441,7 +390,7 @@ static void test_a_finished_rpo_leaves_no_service_cgroups(void **state)
 	snprintf(cmd, sizeof(cmd), "true && %s",
 		 !strncmp(s.start_cmd, "exec ", 5) ? s.start_cmd + 5 : s.start_cmd);
 	{
-		char *argv[] = { faultline, "rpo", "--quiet", "-o", "/dev/null", "-w", s.url,
+		char *argv[] = { fl_rpo_cli_bin(), "rpo", "--quiet", "-o", "/dev/null", "-w", s.url,
 				 "--start", cmd, "-d", s.data, "--faultfs",
 				 "--fault", "kill", "--fault-at", "500ms",
 				 "--after", "300ms", "--trials", "4", NULL };
@@ -468,40 +417,29 @@ static void test_a_finished_rpo_leaves_no_service_cgroups(void **state)
  */
 static void test_redis_crashpoint_reaches_a_server_the_shell_forked(void **state)
 {
-	char why[1024] = "", out[FL_SVC_PATH], cmd[4200];
+	char why[1024] = "", cmd[4200];
 	const char *server;
 	struct fl_service s;
-	struct fl_cli_result res;
 	json_t *result, *trial;
+	int code;
 
 	(void)state;
-	if (!ready(FL_SVC_REDIS))
+	if (!fl_rpo_cli_require_service(FL_SVC_REDIS))
 		skip();
 	if (fl_service_create(&s, FL_SVC_REDIS, FL_SVC_SAFEST, why, sizeof(why)))
 		fail_msg("redis fixture: %s", why);
 	server = !strncmp(s.start_cmd, "exec ", 5) ? s.start_cmd + 5 : s.start_cmd;
 	/* Two commands: sh stays the leader, the server is its child. */
 	snprintf(cmd, sizeof(cmd), "true && %s", server);
-	snprintf(out, sizeof(out), "%s/result.json", s.root);
-	{
-		char *argv[] = { faultline, "rpo", "--quiet", "-o", out, "-w", s.url,
-				 "--start", cmd, "-d", s.data,
-				 "--fault", "crashpoint=fdatasync:signal=SIGKILL:when=50",
-				 "--fault-at", "1s", "--after", "1s", NULL };
-
-		assert_int_equal(fl_cli_run(argv, 120000, &res), 0);
-	}
-	result = json_load_file(out, 0, NULL);
-	assert_non_null(result);
-	trial = json_array_get(json_object_get(result, "trials"), 0);
-	if (!json_is_null(json_object_get(trial, "error")))
-		fail_msg("crashpoint: %s", json_string_value(json_object_get(
-			 json_object_get(trial, "error"), "message")));
-	assert_int_equal(res.code, 0);
-	assert_int_equal(get(json_object_get(trial, "counts"), "lost"), 0);
+	code = fl_rpo_cli(s.root, &result, NULL, "-w", s.url, "--start", cmd, "-d", s.data,
+			  "--fault", "crashpoint=fdatasync:signal=SIGKILL:when=50",
+			  "--fault-at", "1s", "--after", "1s", NULL);
+	trial = fl_rpo_trial(result, 0);
+	fl_rpo_assert_no_error(trial, "crashpoint");
+	assert_int_equal(code, 0);
+	assert_int_equal(fl_rpo_count(trial, "lost"), 0);
 	assert_false(fl_service_up(&s));
 	json_decref(result);
-	fl_cli_result_free(&res);
 	fl_service_destroy(&s);
 }
 
@@ -515,7 +453,7 @@ static void test_a_crashpoint_that_never_strikes_says_why(void **state)
 	const char *msg;
 
 	(void)state;
-	if (!ready(FL_SVC_REDIS))
+	if (!fl_rpo_cli_require_service(FL_SVC_REDIS))
 		skip();
 	if (fl_service_create(&s, FL_SVC_REDIS, FL_SVC_SAFEST, why, sizeof(why)))
 		fail_msg("redis fixture: %s", why);

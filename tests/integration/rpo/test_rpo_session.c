@@ -21,73 +21,9 @@
 #include "helpers/cli_run.h"
 #include "helpers/faultfs_mount.h"
 #include "helpers/fixtures.h"
+#include "helpers/rpo_cli.h"
 
 #define MS 1000000ll
-
-static char faultline[PATH_MAX];
-
-static bool ready(void)
-{
-	if (!fl_test_require_root())
-		return false;
-	if (!fl_test_binary("faultline", faultline, sizeof(faultline)) ||
-	    access(faultline, X_OK)) {
-		print_message("skip: build/faultline is not built (run make)\n");
-		return false;
-	}
-	return true;
-}
-
-/* Run faultline rpo ARGS... -o DIR/result.json; returns the exit code and the result. */
-static int rpo(const char *dir, json_t **ret_result, ...)
-{
-	char *argv[40], out[PATH_MAX];
-	struct fl_cli_result r;
-	json_error_t jerr;
-	const char *a;
-	va_list ap;
-	int n = 0, code;
-
-	snprintf(out, sizeof(out), "%s/result.json", dir);
-	unlink(out);
-	argv[n++] = faultline;
-	argv[n++] = "rpo";
-	argv[n++] = "--quiet";
-	argv[n++] = "-o";
-	argv[n++] = out;
-	va_start(ap, ret_result);
-	while ((a = va_arg(ap, const char *)) && n < 38)
-		argv[n++] = (char *)a;
-	va_end(ap);
-	argv[n] = NULL;
-	assert_int_equal(fl_cli_run(argv, 120000, &r), 0);
-	print_message("  %s", r.err);
-	code = r.code;
-	fl_cli_result_free(&r);
-	if (ret_result) {
-		*ret_result = json_load_file(out, 0, &jerr);
-		if (!*ret_result)
-			print_message("  no result file %s: %s\n", out, jerr.text);
-	}
-	return code;
-}
-
-static json_int_t get(json_t *trial, const char *obj, const char *key)
-{
-	json_t *v = json_object_get(json_object_get(trial, obj), key);
-
-	if (!json_is_integer(v))
-		fail_msg("%s.%s is not an integer", obj, key);
-	return json_integer_value(v);
-}
-
-static json_t *trial0(json_t *result)
-{
-	json_t *t = json_array_get(json_object_get(result, "trials"), 0);
-
-	assert_non_null(t);
-	return t;
-}
 
 /* "SCHEME:" + the fixture's directory + rest: "file:" "/log?fsync=always". */
 static const char *spec(const struct fl_fixture *fx, const char *scheme, const char *rest,
@@ -104,15 +40,16 @@ static void test_powercut_on_interval_fsync_loses_exactly_the_volatile_records(v
 	json_t *res, *t, *ff;
 	json_int_t rpo_ns, exposure, lost;
 
-	if (!ready())
+	if (!fl_rpo_cli_require())
 		skip();
-	assert_int_equal(rpo(fx->path, &res, "-w", spec(fx, "file:", "/log?fsync=interval=100ms", w, sizeof(w)),
+	assert_int_equal(fl_rpo_cli(fx->path, &res, NULL,
+			     "-w", spec(fx, "file:", "/log?fsync=interval=100ms", w, sizeof(w)),
 			     "--fault", "powercut", "--fault-at", "1500ms", "--after", "1s",
 			     "-c", "2", NULL), 0);
-	t = trial0(res);
+	t = fl_rpo_trial(res, 0);
 	assert_true(json_is_null(json_object_get(t, "error")));
-	lost = get(t, "counts", "lost");
-	rpo_ns = get(t, "rpo", "ns");
+	lost = fl_rpo_count(t, "lost");
+	rpo_ns = fl_json_int(t, "rpo.ns");
 	ff = json_object_get(t, "faultfs");
 	assert_true(json_is_object(ff));
 	exposure = json_integer_value(json_object_get(ff, "exposure_ns"));
@@ -141,15 +78,16 @@ static void test_fsync_always_loses_nothing_at_a_power_cut(void **state)
 	char w[PATH_MAX + 64];
 	json_t *res, *t;
 
-	if (!ready())
+	if (!fl_rpo_cli_require())
 		skip();
-	assert_int_equal(rpo(fx->path, &res, "-w", spec(fx, "file:", "/log?fsync=always", w, sizeof(w)),
+	assert_int_equal(fl_rpo_cli(fx->path, &res, NULL,
+			     "-w", spec(fx, "file:", "/log?fsync=always", w, sizeof(w)),
 			     "--fault", "powercut", "--fault-at", "1s", "--after", "500ms", NULL), 0);
-	t = trial0(res);
-	assert_true(get(t, "counts", "acknowledged") > 0);
-	assert_int_equal(get(t, "counts", "lost"), 0);
-	assert_int_equal(get(t, "rpo", "ns"), 0);
-	assert_true(get(t, "rto", "ns") > 0);
+	t = fl_rpo_trial(res, 0);
+	assert_true(fl_rpo_count(t, "acknowledged") > 0);
+	assert_int_equal(fl_rpo_count(t, "lost"), 0);
+	assert_int_equal(fl_json_int(t, "rpo.ns"), 0);
+	assert_true(fl_json_int(t, "rto.ns") > 0);
 	json_decref(res);
 }
 
@@ -159,17 +97,19 @@ static void test_sqlite_extra_loses_nothing_and_off_loses_at_a_power_cut(void **
 	char w[PATH_MAX + 64];
 	json_t *res;
 
-	if (!ready())
+	if (!fl_rpo_cli_require())
 		skip();
-	assert_int_equal(rpo(fx->path, &res, "-w", spec(fx, "sqlite:", "/x.db?synchronous=EXTRA", w, sizeof(w)),
+	assert_int_equal(fl_rpo_cli(fx->path, &res, NULL,
+			     "-w", spec(fx, "sqlite:", "/x.db?synchronous=EXTRA", w, sizeof(w)),
 			     "--fault", "powercut", "--fault-at", "1s", "--after", "500ms", NULL), 0);
-	assert_int_equal(get(trial0(res), "counts", "lost"), 0);
+	assert_int_equal(fl_rpo_count(fl_rpo_trial(res, 0), "lost"), 0);
 	json_decref(res);
 	/* OFF never fsyncs: the cut takes acknowledged inserts, and the objective catches it. */
-	assert_int_equal(rpo(fx->path, &res, "-w", spec(fx, "sqlite:", "/y.db?synchronous=OFF", w, sizeof(w)),
+	assert_int_equal(fl_rpo_cli(fx->path, &res, NULL,
+			     "-w", spec(fx, "sqlite:", "/y.db?synchronous=OFF", w, sizeof(w)),
 			     "--fault", "powercut", "--fault-at", "1s", "--after", "500ms",
 			     "--rpo-max", "10ms", NULL), 1);
-	assert_true(get(trial0(res), "counts", "lost") > 0);
+	assert_true(fl_rpo_count(fl_rpo_trial(res, 0), "lost") > 0);
 	assert_true(json_is_false(json_object_get(json_object_get(res, "objectives"), "rpo_met")));
 	json_decref(res);
 }
@@ -181,19 +121,24 @@ static void test_kill_and_term_lose_nothing_the_page_cache_holds(void **state)
 	char w[PATH_MAX + 64];
 	json_t *res, *t;
 
-	if (!ready())
+	if (!fl_rpo_cli_require())
 		skip();
 	for (size_t i = 0; i < 2; i++) {
-		assert_int_equal(rpo(fx->path, &res, "-w", spec(fx, "file:", "/log?fsync=never", w, sizeof(w)),
+		assert_int_equal(fl_rpo_cli(fx->path, &res, NULL,
+				     "-w", spec(fx, "file:", "/log?fsync=never", w, sizeof(w)),
 				     "--fault", faults[i], "--fault-at", "800ms", "--after", "500ms",
 				     NULL), 0);
-		t = trial0(res);
-		assert_int_equal(get(t, "counts", "lost"), 0);
+		t = fl_rpo_trial(res, 0);
+		assert_int_equal(fl_rpo_count(t, "lost"), 0);
 		/* Every phase happened, in order. */
-		assert_true(get(t, "times_ns", "fault") <= get(t, "times_ns", "stopped"));
-		assert_true(get(t, "times_ns", "stopped") <= get(t, "times_ns", "restarted"));
-		assert_true(get(t, "times_ns", "restarted") <= get(t, "times_ns", "healthy"));
-		assert_true(get(t, "times_ns", "healthy") <= get(t, "times_ns", "first_ok"));
+		assert_true(fl_json_int(t, "times_ns.fault") <=
+			    fl_json_int(t, "times_ns.stopped"));
+		assert_true(fl_json_int(t, "times_ns.stopped") <=
+			    fl_json_int(t, "times_ns.restarted"));
+		assert_true(fl_json_int(t, "times_ns.restarted") <=
+			    fl_json_int(t, "times_ns.healthy"));
+		assert_true(fl_json_int(t, "times_ns.healthy") <=
+			    fl_json_int(t, "times_ns.first_ok"));
 		json_decref(res);
 	}
 }
@@ -204,16 +149,17 @@ static void test_crashpoint_kills_the_writer_at_its_chosen_fsync(void **state)
 	char w[PATH_MAX + 64];
 	json_t *res, *t;
 
-	if (!ready())
+	if (!fl_rpo_cli_require())
 		skip();
-	assert_int_equal(rpo(fx->path, &res, "-w", spec(fx, "file:", "/log?fsync=always", w, sizeof(w)),
+	assert_int_equal(fl_rpo_cli(fx->path, &res, NULL,
+			     "-w", spec(fx, "file:", "/log?fsync=always", w, sizeof(w)),
 			     "--fault", "crashpoint=fsync:signal=SIGKILL:when=200",
 			     "--fault-at", "200ms", "--after", "500ms", "-c", "1", NULL), 0);
-	t = trial0(res);
+	t = fl_rpo_trial(res, 0);
 	assert_true(json_is_null(json_object_get(t, "error")));
 	/* One client, one fsync per write: the 200th fsync never returned, so 199 were acked first. */
-	assert_true(get(t, "counts", "acknowledged") >= 199);
-	assert_int_equal(get(t, "counts", "lost"), 0);
+	assert_true(fl_rpo_count(t, "acknowledged") >= 199);
+	assert_int_equal(fl_rpo_count(t, "lost"), 0);
 	json_decref(res);
 }
 
@@ -223,23 +169,25 @@ static void test_oom_and_disk_fail_are_survived_and_measured(void **state)
 	char w[PATH_MAX + 64];
 	json_t *res, *t;
 
-	if (!ready())
+	if (!fl_rpo_cli_require())
 		skip();
 	/* The writer's page cache is charged to its memory cgroup: the squeeze kills it. */
-	assert_int_equal(rpo(fx->path, &res, "-w", spec(fx, "file:", "/log?fsync=never", w, sizeof(w)),
+	assert_int_equal(fl_rpo_cli(fx->path, &res, NULL,
+			     "-w", spec(fx, "file:", "/log?fsync=never", w, sizeof(w)),
 			     "--fault", "oom", "--fault-at", "500ms", "--after", "500ms", NULL), 0);
-	t = trial0(res);
+	t = fl_rpo_trial(res, 0);
 	assert_true(json_is_null(json_object_get(t, "error")));
-	assert_int_equal(get(t, "counts", "lost"), 0);
-	assert_true(get(t, "rto", "ns") > 0);
+	assert_int_equal(fl_rpo_count(t, "lost"), 0);
+	assert_true(fl_json_int(t, "rto.ns") > 0);
 	json_decref(res);
 	/* A failing disk: writes fail with EIO, the service is killed, the restart works. */
-	assert_int_equal(rpo(fx->path, &res, "-w", spec(fx, "file:", "/log?fsync=always", w, sizeof(w)),
+	assert_int_equal(fl_rpo_cli(fx->path, &res, NULL,
+			     "-w", spec(fx, "file:", "/log?fsync=always", w, sizeof(w)),
 			     "--fault", "disk-fail", "--fault-at", "500ms", "--after", "500ms", NULL), 0);
-	t = trial0(res);
+	t = fl_rpo_trial(res, 0);
 	assert_true(json_is_null(json_object_get(t, "error")));
-	assert_int_equal(get(t, "counts", "lost"), 0);
-	assert_true(get(t, "counts", "failed") + get(t, "counts", "unknown") > 0);
+	assert_int_equal(fl_rpo_count(t, "lost"), 0);
+	assert_true(fl_rpo_count(t, "failed") + fl_rpo_count(t, "unknown") > 0);
 	json_decref(res);
 }
 
@@ -249,9 +197,10 @@ static void test_trials_report_statistics_and_mttr(void **state)
 	char w[PATH_MAX + 64];
 	json_t *res, *sum;
 
-	if (!ready())
+	if (!fl_rpo_cli_require())
 		skip();
-	assert_int_equal(rpo(fx->path, &res, "-w", spec(fx, "file:", "/log?fsync=always", w, sizeof(w)),
+	assert_int_equal(fl_rpo_cli(fx->path, &res, NULL,
+			     "-w", spec(fx, "file:", "/log?fsync=always", w, sizeof(w)),
 			     "--fault", "kill", "--fault-at", "300ms", "--after", "300ms",
 			     "--trials", "3", "--seed", "7", NULL), 0);
 	assert_string_equal(json_string_value(json_object_get(res, "schema")), "faultline-rpo/1");
@@ -260,9 +209,9 @@ static void test_trials_report_statistics_and_mttr(void **state)
 		json_object_get(res, "trials"), 2), "seed")), 9);
 	sum = json_object_get(res, "summary");
 	assert_int_equal(json_integer_value(json_object_get(sum, "measured")), 3);
-	assert_true(get(sum, "rto_ns", "min") <= get(sum, "rto_ns", "median"));
-	assert_true(get(sum, "rto_ns", "median") <= get(sum, "rto_ns", "p95"));
-	assert_true(get(sum, "rto_ns", "p95") <= get(sum, "rto_ns", "max"));
+	assert_true(fl_json_int(sum, "rto_ns.min") <= fl_json_int(sum, "rto_ns.median"));
+	assert_true(fl_json_int(sum, "rto_ns.median") <= fl_json_int(sum, "rto_ns.p95"));
+	assert_true(fl_json_int(sum, "rto_ns.p95") <= fl_json_int(sum, "rto_ns.max"));
 	assert_true(json_integer_value(json_object_get(sum, "mttr_ns")) > 0);
 	json_decref(res);
 }
@@ -276,26 +225,27 @@ static void test_history_is_complete_enough_to_judge_again(void **state)
 	size_t i;
 	json_t *op;
 
-	if (!ready())
+	if (!fl_rpo_cli_require())
 		skip();
-	assert_int_equal(rpo(fx->path, &res, "-w", spec(fx, "file:", "/log?fsync=never", w, sizeof(w)),
+	assert_int_equal(fl_rpo_cli(fx->path, &res, NULL,
+			     "-w", spec(fx, "file:", "/log?fsync=never", w, sizeof(w)),
 			     "--fault", "kill", "--fault-at", "300ms", "--after", "300ms", NULL), 0);
-	t = trial0(res);
+	t = fl_rpo_trial(res, 0);
 	ops = json_object_get(json_object_get(t, "history"), "ops");
 	json_array_foreach(ops, i, op) {
 		assert_true(json_integer_value(json_array_get(op, 2)) <=
 			    json_integer_value(json_array_get(op, 3)));
 		ok += !strcmp(json_string_value(json_array_get(op, 4)), "ok");
 	}
-	assert_int_equal((json_int_t)json_array_size(ops), get(t, "counts", "attempted"));
-	assert_int_equal(ok, get(t, "counts", "acknowledged"));
+	assert_int_equal((json_int_t)json_array_size(ops), fl_rpo_count(t, "attempted"));
+	assert_int_equal(ok, fl_rpo_count(t, "acknowledged"));
 	/*
 	 * Nothing lost under kill: everything acked came back. So may a write
 	 * that landed while its ack was cut off by the kill (recovered_failed).
 	 */
-	assert_int_equal(get(t, "counts", "lost"), 0);
+	assert_int_equal(fl_rpo_count(t, "lost"), 0);
 	assert_int_equal((json_int_t)json_array_size(json_object_get(json_object_get(t, "readback"), "records")),
-			 ok + get(t, "counts", "recovered_failed"));
+			 ok + fl_rpo_count(t, "recovered_failed"));
 	json_decref(res);
 }
 
@@ -315,10 +265,10 @@ static void test_bad_arguments_exit_2_with_a_clear_message(void **state)
 				 "built-in", "--data-dir" };
 
 	(void)fx;
-	if (!ready())
+	if (!fl_rpo_cli_require())
 		skip();
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		char *argv[10] = { faultline };
+		char *argv[10] = { fl_rpo_cli_bin() };
 		struct fl_cli_result r;
 
 		for (int j = 0; cases[i][j]; j++)
@@ -337,13 +287,14 @@ static void test_a_workload_that_cannot_start_still_writes_a_result(void **state
 	char w[PATH_MAX + 64];
 	json_t *res, *err;
 
-	if (!ready())
+	if (!fl_rpo_cli_require())
 		skip();
 	/* The writer cannot create its log in a directory that does not exist. */
-	assert_int_equal(rpo(fx->path, &res, "-w", spec(fx, "file:", "/missing/dir/log", w, sizeof(w)),
+	assert_int_equal(fl_rpo_cli(fx->path, &res, NULL,
+			     "-w", spec(fx, "file:", "/missing/dir/log", w, sizeof(w)),
 			     "--fault", "kill", NULL), 3);
 	assert_non_null(res);
-	err = json_object_get(trial0(res), "error");
+	err = json_object_get(fl_rpo_trial(res, 0), "error");
 	assert_true(json_is_object(err));
 	assert_string_equal(json_string_value(json_object_get(err, "phase")), "start");
 	assert_non_null(strstr(json_string_value(json_object_get(err, "message")), "did not start"));
@@ -371,12 +322,13 @@ static void test_a_service_that_never_becomes_healthy_is_reported(void **state)
 	char w[2 * PATH_MAX + 64];
 	json_t *res, *err;
 
-	if (!ready() || !exec_workload(fx, w, sizeof(w)))
+	if (!fl_rpo_cli_require() || !exec_workload(fx, w, sizeof(w)))
 		skip();
-	assert_int_equal(rpo(fx->path, &res, "-w", w, "--start", "exec sleep 30", "--health", "false",
+	assert_int_equal(fl_rpo_cli(fx->path, &res, NULL, "-w", w, "--start", "exec sleep 30",
+			     "--health", "false",
 			     "--health-timeout", "1s", "--fault", "kill", NULL), 3);
 	assert_non_null(res);
-	err = json_object_get(trial0(res), "error");
+	err = json_object_get(fl_rpo_trial(res, 0), "error");
 	assert_string_equal(json_string_value(json_object_get(err, "phase")), "start");
 	assert_non_null(strstr(json_string_value(json_object_get(err, "message")),
 			       "not healthy within 1.0 s"));
@@ -389,21 +341,22 @@ static void test_a_restart_that_fails_is_reported_with_its_status(void **state)
 	char w[2 * PATH_MAX + 64], start[PATH_MAX + 64], restart[PATH_MAX + 64], health[PATH_MAX + 64];
 	json_t *res, *t, *err;
 
-	if (!ready() || !exec_workload(fx, w, sizeof(w)))
+	if (!fl_rpo_cli_require() || !exec_workload(fx, w, sizeof(w)))
 		skip();
 	/* Healthy while the process that started last is alive; the restart dies at once. */
 	snprintf(start, sizeof(start), "echo $$ > %s/pid && exec sleep 30", fx->path);
 	snprintf(restart, sizeof(restart), "exit 7");
 	snprintf(health, sizeof(health), "kill -0 $(cat %s/pid)", fx->path);
-	assert_int_equal(rpo(fx->path, &res, "-w", w, "--start", start, "--restart", restart,
+	assert_int_equal(fl_rpo_cli(fx->path, &res, NULL, "-w", w, "--start", start, "--restart",
+			     restart,
 			     "--health", health, "--fault", "kill", "--fault-at", "300ms", NULL), 3);
-	t = trial0(res);
+	t = fl_rpo_trial(res, 0);
 	err = json_object_get(t, "error");
 	assert_string_equal(json_string_value(json_object_get(err, "phase")), "restart");
 	assert_non_null(strstr(json_string_value(json_object_get(err, "message")),
 			       "exited with status 7"));
 	/* What happened before the failure is kept: the load and the fault. */
-	assert_true(get(t, "counts", "attempted") == 0 ||
+	assert_true(fl_rpo_count(t, "attempted") == 0 ||
 		    json_array_size(json_object_get(json_object_get(t, "history"), "ops")) > 0);
 	assert_true(json_is_integer(json_object_get(json_object_get(t, "times_ns"), "fault")));
 	json_decref(res);
@@ -415,16 +368,17 @@ static void test_exec_client_fsyncing_each_write_loses_nothing(void **state)
 	char w[2 * PATH_MAX + 64];
 	json_t *res, *t;
 
-	if (!ready() || !exec_workload(fx, w, sizeof(w)))
+	if (!fl_rpo_cli_require() || !exec_workload(fx, w, sizeof(w)))
 		skip();
 	/* The client is the store here: the "service" killed is a stand-in process. */
-	assert_int_equal(rpo(fx->path, &res, "-w", w, "--start", "exec sleep 30", "--health", "true",
+	assert_int_equal(fl_rpo_cli(fx->path, &res, NULL, "-w", w, "--start", "exec sleep 30",
+			     "--health", "true",
 			     "--fault", "kill", "--fault-at", "500ms", "--after", "300ms", "-c", "2",
 			     NULL), 0);
-	t = trial0(res);
+	t = fl_rpo_trial(res, 0);
 	assert_true(json_is_null(json_object_get(t, "error")));
-	assert_true(get(t, "counts", "acknowledged") > 0);
-	assert_int_equal(get(t, "counts", "lost"), 0);
+	assert_true(fl_rpo_count(t, "acknowledged") > 0);
+	assert_int_equal(fl_rpo_count(t, "lost"), 0);
 	json_decref(res);
 }
 
@@ -437,12 +391,13 @@ static void test_rate_paces_the_clients(void **state)
 	json_t *ops, *op;
 	size_t i;
 
-	if (!ready())
+	if (!fl_rpo_cli_require())
 		skip();
-	assert_int_equal(rpo(fx->path, &res, "-w", spec(fx, "file:", "/log?fsync=never", w, sizeof(w)),
+	assert_int_equal(fl_rpo_cli(fx->path, &res, NULL,
+			     "-w", spec(fx, "file:", "/log?fsync=never", w, sizeof(w)),
 			     "--fault", "kill", "--fault-at", "1s", "--after", "200ms",
 			     "--rate", "200", "-c", "4", NULL), 0);
-	t = trial0(res);
+	t = fl_rpo_trial(res, 0);
 	ops = json_object_get(json_object_get(t, "history"), "ops");
 	json_array_foreach(ops, i, op)
 		before += json_integer_value(json_array_get(op, 2)) < 1000 * MS;

@@ -24,66 +24,11 @@
 #include "helpers/cli_run.h"
 #include "helpers/faultfs_mount.h"
 #include "helpers/fixtures.h"
+#include "helpers/rpo_cli.h"
 #include "helpers/services.h"
 
-static char faultline[PATH_MAX];
-
-static bool ready(void)
-{
-	if (!fl_test_require_root())
-		return false;
-	if (!fl_test_binary("faultline", faultline, sizeof(faultline)) ||
-	    access(faultline, X_OK)) {
-		print_message("skip: build/faultline is not built (run make)\n");
-		return false;
-	}
-	return true;
-}
-
-/* faultline rpo --quiet -o DIR/result.json ARGS...: exit code, result, stderr, wall time. */
-static int rpo(const char *dir, json_t **ret_result, char **ret_err, uint64_t *ret_ms, ...)
-{
-	char *argv[48], out[PATH_MAX];
-	struct fl_cli_result r;
-	json_error_t jerr;
-	const char *a;
-	va_list ap;
-	int n = 0, code;
-
-	snprintf(out, sizeof(out), "%s/result.json", dir);
-	unlink(out);
-	argv[n++] = faultline;
-	argv[n++] = "rpo";
-	argv[n++] = "--quiet";
-	argv[n++] = "-o";
-	argv[n++] = out;
-	va_start(ap, ret_ms);
-	while ((a = va_arg(ap, const char *)) && n < 46)
-		argv[n++] = (char *)a;
-	va_end(ap);
-	argv[n] = NULL;
-	assert_int_equal(fl_cli_run(argv, 240000, &r), 0);
-	print_message("%s", r.err);
-	code = r.code;
-	if (ret_ms)
-		*ret_ms = r.ms;
-	if (ret_err)
-		*ret_err = strdup(r.err);
-	fl_cli_result_free(&r);
-	*ret_result = json_load_file(out, 0, &jerr);
-	if (!*ret_result)
-		fail_msg("no result file %s: %s", out, jerr.text);
-	return code;
-}
-
-static json_int_t count(json_t *trial, const char *key)
-{
-	json_t *v = json_object_get(json_object_get(trial, "counts"), key);
-
-	if (!json_is_integer(v))
-		fail_msg("counts.%s is not an integer", key);
-	return json_integer_value(v);
-}
+/* Three trials, on a real server too, take longer than the usual single one. */
+#define TRIALS_TIMEOUT_MS (2 * FL_RPO_CLI_TIMEOUT_MS)
 
 static int cmp_i64(const void *a, const void *b)
 {
@@ -135,19 +80,22 @@ static void assert_trials_independent(const char *label, json_t *result, size_t 
 			      "%lld lost, %lld recovered (%lld of them failed writes), "
 			      "%lld unexpected; %zu read back, %zu not written by this trial, "
 			      "%zu key clashes\n", label, i,
-			      (long long)count(t, "acknowledged"), (long long)count(t, "failed"),
-			      (long long)count(t, "unknown"), (long long)count(t, "lost"),
-			      (long long)count(t, "recovered"), (long long)count(t, "recovered_failed"),
-			      (long long)count(t, "unexpected"), json_array_size(back), foreign,
-			      eexist);
+			      (long long)fl_rpo_count(t, "acknowledged"),
+			      (long long)fl_rpo_count(t, "failed"),
+			      (long long)fl_rpo_count(t, "unknown"),
+			      (long long)fl_rpo_count(t, "lost"),
+			      (long long)fl_rpo_count(t, "recovered"),
+			      (long long)fl_rpo_count(t, "recovered_failed"),
+			      (long long)fl_rpo_count(t, "unexpected"), json_array_size(back),
+			      foreign, eexist);
 		free(ids);
-		assert_true(count(t, "acknowledged") > 0);
+		assert_true(fl_rpo_count(t, "acknowledged") > 0);
 		read_back += json_array_size(back);
 		assert_int_equal(foreign, 0);
 		assert_int_equal(eexist, 0);
-		assert_int_equal(count(t, "unexpected"), 0);
-		assert_int_equal(count(t, "recovered_failed"), 0);
-		assert_true(count(t, "recovered") <= count(t, "unknown"));
+		assert_int_equal(fl_rpo_count(t, "unexpected"), 0);
+		assert_int_equal(fl_rpo_count(t, "recovered_failed"), 0);
+		assert_true(fl_rpo_count(t, "recovered") <= fl_rpo_count(t, "unknown"));
 	}
 	/* Not vacuous: something came back to be judged. */
 	assert_true(read_back > 0);
@@ -158,15 +106,17 @@ static void builtin_trials(const struct fl_fixture *fx, const char *label, const
 			   const char *rest)
 {
 	char w[PATH_MAX + 128];
-	json_t *res;
+	struct fl_rpo_cli_result r;
 
-	if (!ready())
+	if (!fl_rpo_cli_require())
 		skip();
 	snprintf(w, sizeof(w), "%s%s%s", scheme, fx->path, rest);
-	rpo(fx->path, &res, NULL, NULL, "-w", w, "-d", fx->path, "--fault", "powercut",
-	    "--trials", "3", "--fault-at", "800ms", "--after", "300ms", "-c", "2", NULL);
-	assert_trials_independent(label, res, 3);
-	json_decref(res);
+	fl_rpo_cli_run(fx->path, TRIALS_TIMEOUT_MS, &r, "-w", w, "-d", fx->path, "--fault",
+		       "powercut", "--trials", "3", "--fault-at", "800ms", "--after", "300ms",
+		       "-c", "2", NULL);
+	assert_non_null(r.result);
+	assert_trials_independent(label, r.result, 3);
+	fl_rpo_cli_result_free(&r);
 }
 
 static void test_file_trials_are_independent(void **state)
@@ -196,23 +146,20 @@ static void service_trials(enum fl_svc_kind kind)
 {
 	char why[1024] = "", label[64];
 	struct fl_service s;
-	json_t *res;
+	struct fl_rpo_cli_result r;
 
-	if (!ready())
+	if (!fl_rpo_cli_require_service(kind))
 		skip();
-	if (!fl_service_available(kind, why, sizeof(why))) {
-		print_message("skip: %s\n", why);
-		skip();
-	}
 	if (fl_service_create(&s, kind, FL_SVC_SAFEST, why, sizeof(why)))
 		fail_msg("%s fixture: %s", fl_service_name(kind), why);
 	snprintf(label, sizeof(label), "%s", fl_service_name(kind));
-	rpo(s.root, &res, NULL, NULL, "-w", s.url, "--start", s.start_cmd, "-d", s.data,
-	    "--fault", "kill", "--trials", "3", "--fault-at", "800ms", "--after", "500ms",
-	    NULL);
+	fl_rpo_cli_run(s.root, TRIALS_TIMEOUT_MS, &r, "-w", s.url, "--start", s.start_cmd,
+		       "-d", s.data, "--fault", "kill", "--trials", "3", "--fault-at", "800ms",
+		       "--after", "500ms", NULL);
+	assert_non_null(r.result);
 	assert_false(fl_service_up(&s));
-	assert_trials_independent(label, res, 3);
-	json_decref(res);
+	assert_trials_independent(label, r.result, 3);
+	fl_rpo_cli_result_free(&r);
 	fl_service_destroy(&s);
 }
 
@@ -262,29 +209,30 @@ static bool write_client(const struct fl_fixture *fx, char *w, size_t len)
 static void no_end(const struct fl_fixture *fx, const char *timeout, const char *want_s,
 		   uint64_t max_ms)
 {
-	char w[PATH_MAX + 64], *err = NULL;
+	char w[PATH_MAX + 64];
+	struct fl_rpo_cli_result r;
 	const char *msg;
-	json_t *res, *e;
-	uint64_t ms;
+	json_t *e;
 
-	if (!ready() || !write_client(fx, w, sizeof(w)))
+	if (!fl_rpo_cli_require() || !write_client(fx, w, sizeof(w)))
 		skip();
-	assert_int_equal(rpo(fx->path, &res, &err, &ms, "-w", w, "--start", "exec sleep 60",
-			     "--health", "true", "--fault", "kill", "--fault-at", "300ms",
-			     "--after", "200ms", "-c", "1",
-			     timeout ? "--readback-timeout" : NULL, timeout, NULL), 3);
-	print_message("a READ without END: gave up after %.1f s in all\n", ms / 1e3);
-	e = json_object_get(json_array_get(json_object_get(res, "trials"), 0), "error");
+	fl_rpo_cli_run(fx->path, TRIALS_TIMEOUT_MS, &r, "-w", w, "--start", "exec sleep 60",
+		       "--health", "true", "--fault", "kill", "--fault-at", "300ms",
+		       "--after", "200ms", "-c", "1",
+		       timeout ? "--readback-timeout" : NULL, timeout, NULL);
+	assert_int_equal(r.code, 3);
+	assert_non_null(r.result);
+	print_message("a READ without END: gave up after %.1f s in all\n", r.ms / 1e3);
+	e = json_object_get(json_array_get(json_object_get(r.result, "trials"), 0), "error");
 	assert_string_equal(json_string_value(json_object_get(e, "phase")), "check");
 	msg = json_string_value(json_object_get(e, "message"));
 	/* The client is named, and what it failed to do. */
 	assert_non_null(strstr(msg, w + strlen("exec:")));
 	assert_non_null(strstr(msg, "no END after 1 record(s)"));
 	assert_non_null(strstr(msg, want_s));
-	assert_non_null(strstr(err, w + strlen("exec:")));
-	assert_true(ms < max_ms);
-	free(err);
-	json_decref(res);
+	assert_non_null(strstr(r.err, w + strlen("exec:")));
+	assert_true(r.ms < max_ms);
+	fl_rpo_cli_result_free(&r);
 }
 
 static void test_exec_read_back_without_end_times_out_and_names_the_client(void **state)

@@ -26,74 +26,8 @@
 #include "helpers/cli_run.h"
 #include "helpers/faultfs_mount.h"
 #include "helpers/fixtures.h"
+#include "helpers/rpo_cli.h"
 #include "helpers/services.h"
-
-static char faultline[PATH_MAX];
-
-static bool ready(void)
-{
-	if (!fl_test_require_root())
-		return false;
-	if (!fl_test_binary("faultline", faultline, sizeof(faultline)) ||
-	    access(faultline, X_OK)) {
-		print_message("skip: build/faultline is not built (run make)\n");
-		return false;
-	}
-	return true;
-}
-
-/*
- * Run faultline rpo ARGS... -o DIR/result.json: the exit code, the result
- * and stderr (the summary, caller frees).
- */
-static int rpo(const char *dir, json_t **ret_result, char **ret_err, ...)
-{
-	char *argv[40], out[PATH_MAX];
-	struct fl_cli_result r;
-	json_error_t jerr;
-	const char *a;
-	va_list ap;
-	int n = 0, code;
-
-	snprintf(out, sizeof(out), "%s/result.json", dir);
-	unlink(out);
-	argv[n++] = faultline;
-	argv[n++] = "rpo";
-	argv[n++] = "--quiet";
-	argv[n++] = "-o";
-	argv[n++] = out;
-	va_start(ap, ret_err);
-	while ((a = va_arg(ap, const char *)) && n < 38)
-		argv[n++] = (char *)a;
-	va_end(ap);
-	argv[n] = NULL;
-	assert_int_equal(fl_cli_run(argv, 120000, &r), 0);
-	print_message("  %s", r.err);
-	code = r.code;
-	*ret_err = strdup(r.err ? r.err : "");
-	fl_cli_result_free(&r);
-	*ret_result = json_load_file(out, 0, &jerr);
-	if (!*ret_result)
-		fail_msg("no result file %s: %s", out, jerr.text);
-	return code;
-}
-
-static json_t *trial0(json_t *result)
-{
-	json_t *t = json_array_get(json_object_get(result, "trials"), 0);
-
-	assert_non_null(t);
-	return t;
-}
-
-static json_int_t get(json_t *obj, const char *key)
-{
-	json_t *v = json_object_get(obj, key);
-
-	if (!json_is_integer(v))
-		fail_msg("%s is not an integer", key);
-	return json_integer_value(v);
-}
 
 static json_t *objectives(json_t *res)
 {
@@ -107,32 +41,32 @@ static void test_zero_loss_gates_fail_when_writes_were_lost(void **state)
 	char w[PATH_MAX + 64], *err;
 	json_t *res, *t;
 
-	if (!ready())
+	if (!fl_rpo_cli_require())
 		skip();
 	snprintf(w, sizeof(w), "file:%s/log?fsync=never", fx->path);
-	assert_int_equal(rpo(fx->path, &res, &err, "-w", w, "--fault", "powercut",
+	assert_int_equal(fl_rpo_cli(fx->path, &res, &err, "-w", w, "--fault", "powercut",
 			     "--fault-at", "500ms", "--after", "300ms", "-c", "2",
 			     "--rpo-max", "0s", "--lost-max", "0", NULL), 1);
-	t = trial0(res);
-	assert_true(get(json_object_get(t, "counts"), "lost") > 0);
+	t = fl_rpo_trial(res, 0);
+	assert_true(fl_rpo_count(t, "lost") > 0);
 	assert_true(json_is_true(json_object_get(t, "measured")));
 	assert_true(json_is_integer(json_object_get(json_object_get(t, "rpo"), "lost_after_fault")));
 	assert_true(json_is_false(json_object_get(objectives(res), "rpo_met")));
 	assert_true(json_is_false(json_object_get(objectives(res), "lost_met")));
 	assert_true(json_is_false(json_object_get(objectives(res), "met")));
-	assert_int_equal(get(objectives(res), "lost_max"), 0);
+	assert_int_equal(fl_json_int(objectives(res), "lost_max"), 0);
 	assert_non_null(strstr(err, "lost <= 0 VIOLATED"));
 	free(err);
 	json_decref(res);
 
 	/* Generous objectives on the same loss are met; no --lost-max: none, shown as null. */
-	assert_int_equal(rpo(fx->path, &res, &err, "-w", w, "--fault", "powercut",
+	assert_int_equal(fl_rpo_cli(fx->path, &res, &err, "-w", w, "--fault", "powercut",
 			     "--fault-at", "500ms", "--after", "300ms", "--lost-max", "100000000",
 			     NULL), 0);
 	assert_true(json_is_true(json_object_get(objectives(res), "lost_met")));
 	free(err);
 	json_decref(res);
-	assert_int_equal(rpo(fx->path, &res, &err, "-w", w, "--fault", "kill",
+	assert_int_equal(fl_rpo_cli(fx->path, &res, &err, "-w", w, "--fault", "kill",
 			     "--fault-at", "300ms", "--after", "200ms", NULL), 0);
 	assert_true(json_is_null(json_object_get(objectives(res), "lost_max")));
 	assert_null(strstr(err, "lost <="));
@@ -146,11 +80,11 @@ static void test_lost_max_refuses_what_is_not_a_count(void **state)
 	char w[PATH_MAX + 64];
 
 	(void)state;
-	if (!ready())
+	if (!fl_rpo_cli_require())
 		skip();
 	snprintf(w, sizeof(w), "file:/nonexistent-faultline/log");
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		char *argv[] = { faultline, "rpo", "-w", w, "--fault", "kill", "--lost-max",
+		char *argv[] = { fl_rpo_cli_bin(), "rpo", "-w", w, "--fault", "kill", "--lost-max",
 				 (char *)bad[i], NULL };
 		struct fl_cli_result r;
 
@@ -173,15 +107,16 @@ static void test_sqlite_wal_full_raises_no_false_barrier_alarm(void **state)
 	json_t *res, *ff;
 	json_int_t skew;
 
-	if (!ready())
+	if (!fl_rpo_cli_require())
 		skip();
 	snprintf(w, sizeof(w), "sqlite:%s/x.db?journal_mode=WAL&synchronous=FULL", fx->path);
-	assert_int_equal(rpo(fx->path, &res, &err, "-w", w, "--faultfs", "--fault", "powercut",
-			     "--fault-at", "1s", "--after", "500ms", NULL), 0);
-	ff = json_object_get(trial0(res), "faultfs");
+	assert_int_equal(fl_rpo_cli(fx->path, &res, &err, "-w", w, "--faultfs",
+			     "--fault", "powercut", "--fault-at", "1s", "--after", "500ms", NULL),
+			 0);
+	ff = json_object_get(fl_rpo_trial(res, 0), "faultfs");
 	assert_true(json_is_object(ff));
 	assert_true(json_is_true(json_object_get(ff, "timeline_agrees")));
-	skew = get(ff, "barrier_skew_ns");
+	skew = fl_json_int(ff, "barrier_skew_ns");
 	print_message("kernel's last barrier - faultfs's: %.3f ms\n", skew / 1e6);
 	assert_true(skew > -FL_RPO_BARRIER_SKEW_NS && skew < FL_RPO_BARRIER_SKEW_NS);
 	assert_null(strstr(err, "disagree on the last barrier"));
@@ -191,23 +126,23 @@ static void test_sqlite_wal_full_raises_no_false_barrier_alarm(void **state)
 	 */
 	assert_null(strstr(err, "disagreement"));
 	assert_null(strstr(json_string_value(json_object_get(ff, "note")) ?: "", "disagreement"));
-	assert_int_equal(get(json_object_get(trial0(res), "counts"), "lost"), 0);
+	assert_int_equal(fl_rpo_count(fl_rpo_trial(res, 0), "lost"), 0);
 	free(err);
 	json_decref(res);
 }
 
 static void assert_none_uncovered(json_t *res, const char *label)
 {
-	json_t *tl = json_object_get(trial0(res), "timeline");
+	json_t *tl = json_object_get(fl_rpo_trial(res, 0), "timeline");
 
 	assert_true(json_is_object(tl));
 	print_message("%s: %lld acknowledged judged, %lld certainly before a barrier, "
-		      "upper bound %lld\n", label, (long long)get(tl, "acked_judged"),
-		      (long long)get(tl, "acked_uncovered"),
-		      (long long)get(tl, "acked_uncovered_max"));
-	assert_true(get(tl, "acked_judged") > 0);
-	assert_int_equal(get(tl, "acked_uncovered"), 0);
-	assert_true(get(tl, "acked_uncovered_max") >= get(tl, "acked_uncovered"));
+		      "upper bound %lld\n", label, (long long)fl_json_int(tl, "acked_judged"),
+		      (long long)fl_json_int(tl, "acked_uncovered"),
+		      (long long)fl_json_int(tl, "acked_uncovered_max"));
+	assert_true(fl_json_int(tl, "acked_judged") > 0);
+	assert_int_equal(fl_json_int(tl, "acked_uncovered"), 0);
+	assert_true(fl_json_int(tl, "acked_uncovered_max") >= fl_json_int(tl, "acked_uncovered"));
 }
 
 /* Issue 12: 4 clients on fsync=always showed thousands "acknowledged before a barrier". */
@@ -217,10 +152,10 @@ static void test_fsync_always_with_clients_has_nothing_acked_uncovered(void **st
 	char w[PATH_MAX + 64], *err;
 	json_t *res;
 
-	if (!ready())
+	if (!fl_rpo_cli_require())
 		skip();
 	snprintf(w, sizeof(w), "file:%s/log?fsync=always", fx->path);
-	assert_int_equal(rpo(fx->path, &res, &err, "-w", w, "--fault", "kill", "-c", "4",
+	assert_int_equal(fl_rpo_cli(fx->path, &res, &err, "-w", w, "--fault", "kill", "-c", "4",
 			     "--fault-at", "1s", "--after", "300ms", NULL), 0);
 	assert_none_uncovered(res, "file fsync=always, 4 clients");
 	assert_non_null(strstr(err, " 0 acknowledged before a barrier covered them"));
@@ -229,13 +164,14 @@ static void test_fsync_always_with_clients_has_nothing_acked_uncovered(void **st
 
 	/* Never synced: every acknowledgement is certainly before a barrier. */
 	snprintf(w, sizeof(w), "file:%s/log?fsync=never", fx->path);
-	assert_int_equal(rpo(fx->path, &res, &err, "-w", w, "--fault", "kill", "-c", "4",
+	assert_int_equal(fl_rpo_cli(fx->path, &res, &err, "-w", w, "--fault", "kill", "-c", "4",
 			     "--fault-at", "500ms", "--after", "300ms", NULL), 0);
 	{
-		json_t *tl = json_object_get(trial0(res), "timeline");
+		json_t *tl = json_object_get(fl_rpo_trial(res, 0), "timeline");
 
-		assert_true(get(tl, "acked_judged") > 0);
-		assert_int_equal(get(tl, "acked_uncovered"), get(tl, "acked_judged"));
+		assert_true(fl_json_int(tl, "acked_judged") > 0);
+		assert_int_equal(fl_json_int(tl, "acked_uncovered"),
+				 fl_json_int(tl, "acked_judged"));
 	}
 	free(err);
 	json_decref(res);
@@ -248,20 +184,16 @@ static void durable_server_not_acked_uncovered(enum fl_svc_kind kind, const char
 	struct fl_service s;
 	json_t *res;
 
-	if (!ready())
+	if (!fl_rpo_cli_require_service(kind))
 		skip();
-	if (!fl_service_available(kind, why, sizeof(why))) {
-		print_message("skip: %s\n", why);
-		skip();
-	}
 	if (fl_service_create(&s, kind, FL_SVC_SAFEST, why, sizeof(why)))
 		fail_msg("%s fixture: %s", fl_service_name(kind), why);
 	snprintf(slog, sizeof(slog), "%s/service.log", s.root);
-	assert_int_equal(rpo(s.root, &res, &err, "-w", s.url, "--start", s.start_cmd, "-d", s.data,
-			     "--service-log", slog, "--fault", "kill", "-c", "4",
+	assert_int_equal(fl_rpo_cli(s.root, &res, &err, "-w", s.url, "--start", s.start_cmd,
+			     "-d", s.data, "--service-log", slog, "--fault", "kill", "-c", "4",
 			     "--fault-at", "1s", "--after", "500ms", NULL), 0);
 	assert_none_uncovered(res, label);
-	assert_int_equal(get(json_object_get(trial0(res), "counts"), "lost"), 0);
+	assert_int_equal(fl_rpo_count(fl_rpo_trial(res, 0), "lost"), 0);
 	free(err);
 	json_decref(res);
 	fl_service_destroy(&s);
@@ -291,21 +223,21 @@ static void test_a_trial_that_could_not_measure_is_no_violation(void **state)
 	json_t *res, *t;
 	char *err;
 
-	if (!ready())
+	if (!fl_rpo_cli_require())
 		skip();
-	assert_int_equal(rpo(fx->path, &res, &err, "-w", "redis://127.0.0.1:1", "--start",
+	assert_int_equal(fl_rpo_cli(fx->path, &res, &err, "-w", "redis://127.0.0.1:1", "--start",
 			     "exec sleep 30", "--health", "false", "--health-timeout", "1s",
 			     "--fault", "kill", "--rpo-max", "0s", "--lost-max", "0", NULL), 3);
 	assert_null(strstr(err, "VIOLATED"));
 	assert_non_null(strstr(err, "could not measure"));
 	assert_non_null(strstr(err, "not healthy within 1.0 s"));
 	assert_non_null(strstr(err, "objectives: not judged"));
-	t = trial0(res);
+	t = fl_rpo_trial(res, 0);
 	assert_true(json_is_false(json_object_get(t, "measured")));
 	assert_true(json_is_null(json_object_get(t, "rpo")));
 	assert_true(json_is_false(json_object_get(objectives(res), "judged")));
-	assert_int_equal(get(objectives(res), "judged_trials"), 0);
-	assert_int_equal(get(objectives(res), "unmeasured_trials"), 1);
+	assert_int_equal(fl_json_int(objectives(res), "judged_trials"), 0);
+	assert_int_equal(fl_json_int(objectives(res), "unmeasured_trials"), 1);
 	assert_true(json_is_null(json_object_get(objectives(res), "met")));
 	assert_true(json_is_null(json_object_get(objectives(res), "rpo_met")));
 	free(err);
@@ -321,7 +253,7 @@ static void test_a_crash_point_that_never_struck_measures_nothing(void **state)
 	char w[PATH_MAX + 64];
 	json_t *doc, *t;
 
-	if (!ready())
+	if (!fl_rpo_cli_require())
 		skip();
 	snprintf(w, sizeof(w), "file:%s/log?fsync=never", fx->path);
 	fl_rpo_config_defaults(&cfg);
@@ -347,9 +279,9 @@ static void test_a_crash_point_that_never_struck_measures_nothing(void **state)
 	assert_non_null(strstr(json_string_value(json_object_get(json_object_get(t, "error"),
 								   "message")), "did not strike"));
 	assert_true(json_is_false(json_object_get(objectives(doc), "judged")));
-	assert_int_equal(get(objectives(doc), "unmeasured_trials"), 2);
+	assert_int_equal(fl_json_int(objectives(doc), "unmeasured_trials"), 2);
 	assert_true(json_is_null(json_object_get(objectives(doc), "met")));
-	assert_int_equal(get(json_object_get(doc, "summary"), "measured"), 0);
+	assert_int_equal(fl_json_int(doc, "summary.measured"), 0);
 	json_decref(doc);
 	fl_rpo_result_free(r);
 }

@@ -26,32 +26,13 @@
 #include "helpers/cli_run.h"
 #include "helpers/faultfs_mount.h"
 #include "helpers/fixtures.h"
+#include "helpers/rpo_cli.h"
 #include "helpers/services.h"
-
-static char faultline[PATH_MAX];
-
-static bool ready(void)
-{
-	if (!fl_test_require_root())
-		return false;
-	if (!fl_test_binary("faultline", faultline, sizeof(faultline)) ||
-	    access(faultline, X_OK)) {
-		print_message("skip: build/faultline is not built (run make)\n");
-		return false;
-	}
-	return true;
-}
 
 static bool service_ready(enum fl_svc_kind kind, const char *user)
 {
-	char why[256];
-
-	if (!ready() || !fl_faultfs_require())
+	if (!fl_rpo_cli_require_service(kind) || !fl_faultfs_require())
 		return false;
-	if (!fl_service_available(kind, why, sizeof(why))) {
-		print_message("skip: %s\n", why);
-		return false;
-	}
 	if (!getpwnam(user)) {
 		print_message("skip: no user %s (the package creates it)\n", user);
 		return false;
@@ -72,15 +53,6 @@ static int run(char **argv, char **ret_err)
 		*ret_err = strdup(r.err);
 	fl_cli_result_free(&r);
 	return code;
-}
-
-static json_int_t count(json_t *trial, const char *key)
-{
-	json_t *v = json_object_get(json_object_get(trial, "counts"), key);
-
-	if (!json_is_integer(v))
-		fail_msg("counts.%s is not an integer", key);
-	return json_integer_value(v);
 }
 
 /*
@@ -105,57 +77,30 @@ static void without_setpriv(const char *cmd, char *buf, size_t len)
  */
 static void run_as_user(enum fl_svc_kind kind, const char *user)
 {
-	char why[512] = "", out[FL_SVC_PATH], slog[FL_SVC_PATH], start[2048];
+	char why[512] = "", slog[FL_SVC_PATH], start[2048], label[128];
 	struct fl_service s;
-	json_error_t jerr;
 	json_t *res, *t;
 	struct stat sb;
-	char *argv[40];
-	int n = 0, code;
+	int code;
 
 	if (fl_service_create(&s, kind, FL_SVC_SAFEST, why, sizeof(why)))
 		fail_msg("%s fixture: %s", fl_service_name(kind), why);
 	without_setpriv(s.start_cmd, start, sizeof(start));
-	snprintf(out, sizeof(out), "%s/result.json", s.root);
 	snprintf(slog, sizeof(slog), "%s/service.log", s.root);
-	argv[n++] = faultline;
-	argv[n++] = "rpo";
-	argv[n++] = "--quiet";
-	argv[n++] = "-o";
-	argv[n++] = out;
-	argv[n++] = "-w";
-	argv[n++] = s.url;
-	argv[n++] = "--user";
-	argv[n++] = (char *)user;
-	argv[n++] = "--start";
-	argv[n++] = start;
-	argv[n++] = "-d";
-	argv[n++] = s.data;
-	argv[n++] = "--faultfs";
-	argv[n++] = "--service-log";
-	argv[n++] = slog;
-	argv[n++] = "--fault";
-	argv[n++] = "kill";
-	argv[n++] = "--fault-at";
-	argv[n++] = "1s";
-	argv[n++] = "--after";
-	argv[n++] = "1s";
-	argv[n] = NULL;
-	code = run(argv, NULL);
-	res = json_load_file(out, 0, &jerr);
-	if (!res)
-		fail_msg("no result file %s: %s", out, jerr.text);
-	t = json_array_get(json_object_get(res, "trials"), 0);
-	if (!json_is_null(json_object_get(t, "error")))
-		fail_msg("%s as %s: %s", fl_service_name(kind), user,
-			 json_string_value(json_object_get(json_object_get(t, "error"), "message")));
+	code = fl_rpo_cli(s.root, &res, NULL, "-w", s.url, "--user", user, "--start", start,
+			  "-d", s.data, "--faultfs", "--service-log", slog, "--fault", "kill",
+			  "--fault-at", "1s", "--after", "1s", NULL);
+	t = fl_rpo_trial(res, 0);
+	snprintf(label, sizeof(label), "%s as %s", fl_service_name(kind), user);
+	fl_rpo_assert_no_error(t, label);
 	print_message("%s as %s on faultfs: %lld acknowledged, %lld lost\n", fl_service_name(kind),
-		      user, (long long)count(t, "acknowledged"), (long long)count(t, "lost"));
+		      user, (long long)fl_rpo_count(t, "acknowledged"),
+		      (long long)fl_rpo_count(t, "lost"));
 	assert_int_equal(code, 0);
 	assert_string_equal(json_string_value(json_object_get(json_object_get(res, "config"), "user")),
 			    user);
-	assert_true(count(t, "acknowledged") > 0);
-	assert_int_equal(count(t, "lost"), 0);
+	assert_true(fl_rpo_count(t, "acknowledged") > 0);
+	assert_int_equal(fl_rpo_count(t, "lost"), 0);
 	/* What the server created through faultfs is its user's. */
 	assert_int_equal(stat(kind == FL_SVC_REDIS ? fl_test_path(s.data, "appendonlydir") :
 			      fl_test_path(s.data, "pg_wal"), &sb), 0);
@@ -192,10 +137,8 @@ static void test_the_service_gets_the_users_identity_and_a_data_dir_of_its_own(v
 	struct passwd *pw;
 	struct stat sb;
 	FILE *f;
-	char *argv[32];
-	int n = 0;
 
-	if (!ready())
+	if (!fl_rpo_cli_require())
 		skip();
 	pw = getpwnam("nobody");
 	if (!pw) {
@@ -214,29 +157,10 @@ static void test_the_service_gets_the_users_identity_and_a_data_dir_of_its_own(v
 	/* One line of identity into the data dir rpo created for the user, then stay. */
 	snprintf(start, sizeof(start), "echo \"$(id -u) $(id -g) $HOME $USER\" > %s; exec sleep 30",
 		 idf);
-	argv[n++] = faultline;
-	argv[n++] = "rpo";
-	argv[n++] = "--quiet";
-	argv[n++] = "-o";
-	argv[n++] = (char *)fl_test_path(fx->path, "result.json");
-	argv[n++] = "-w";
-	argv[n++] = w;
-	argv[n++] = "--user";
-	argv[n++] = "nobody";
-	argv[n++] = "--start";
-	argv[n++] = start;
-	argv[n++] = "--health";
-	argv[n++] = "true";
-	argv[n++] = "-d";
-	argv[n++] = data;
-	argv[n++] = "--fault";
-	argv[n++] = "kill";
-	argv[n++] = "--fault-at";
-	argv[n++] = "200ms";
-	argv[n++] = "--after";
-	argv[n++] = "200ms";
-	argv[n] = NULL;
-	assert_int_equal(run(argv, NULL), 0);
+	assert_int_equal(fl_rpo_cli(fx->path, NULL, NULL, "-w", w, "--user", "nobody",
+				    "--start", start, "--health", "true", "-d", data,
+				    "--fault", "kill", "--fault-at", "200ms", "--after", "200ms",
+				    NULL), 0);
 	assert_int_equal(stat(data, &sb), 0);
 	assert_int_equal(sb.st_uid, pw->pw_uid);
 	assert_int_equal(sb.st_gid, pw->pw_gid);
@@ -253,11 +177,11 @@ static void test_an_unknown_user_is_refused_before_anything_starts(void **state)
 {
 	struct fl_fixture *fx = *state;
 	char start[PATH_MAX + 64], *err = NULL;
-	char *argv[] = { faultline, "rpo", "--quiet", "-o", NULL, "-w", "exec:cat", "--user",
+	char *argv[] = { fl_rpo_cli_bin(), "rpo", "--quiet", "-o", NULL, "-w", "exec:cat", "--user",
 			 "no-such-user-fl12", "--start", start, "-d", fx->path, "--fault", "kill",
 			 NULL };
 
-	if (!ready())
+	if (!fl_rpo_cli_require())
 		skip();
 	argv[4] = (char *)fl_test_path(fx->path, "result.json");
 	snprintf(start, sizeof(start), "touch %s/started; exec sleep 30", fx->path);
@@ -271,10 +195,10 @@ static void test_user_applies_only_to_a_started_service(void **state)
 {
 	struct fl_fixture *fx = *state;
 	char w[PATH_MAX + 64], *err = NULL;
-	char *argv[] = { faultline, "rpo", "--quiet", "-o", NULL, "-w", w, "--user", "nobody",
-			 "--fault", "kill", NULL };
+	char *argv[] = { fl_rpo_cli_bin(), "rpo", "--quiet", "-o", NULL, "-w", w, "--user",
+			 "nobody", "--fault", "kill", NULL };
 
-	if (!ready())
+	if (!fl_rpo_cli_require())
 		skip();
 	argv[4] = (char *)fl_test_path(fx->path, "result.json");
 	snprintf(w, sizeof(w), "file:%s/log?fsync=always", fx->path);
@@ -292,11 +216,11 @@ static void test_a_run_without_root_says_what_needs_root(void **state)
 {
 	struct fl_fixture *fx = *state;
 	char w[PATH_MAX + 64], setpriv[PATH_MAX], rundir[PATH_MAX + 16], saved[PATH_MAX], *err = NULL;
-	char *argv[] = { setpriv, "--reuid=nobody", "--regid=nogroup", "--clear-groups", faultline,
-			 "rpo", "--quiet", "-o", NULL, "-w", w, "--fault", "kill", NULL, NULL,
-			 NULL };
+	char *argv[] = { setpriv, "--reuid=nobody", "--regid=nogroup", "--clear-groups",
+			 fl_rpo_cli_bin(), "rpo", "--quiet", "-o", NULL, "-w", w, "--fault", "kill",
+			 NULL, NULL, NULL };
 
-	if (!ready())
+	if (!fl_rpo_cli_require())
 		skip();
 	if (!getpwnam("nobody") || access("/usr/bin/setpriv", X_OK)) {
 		print_message("skip: needs user nobody and setpriv (util-linux)\n");

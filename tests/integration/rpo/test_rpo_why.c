@@ -24,86 +24,10 @@
 #include "helpers/cli_run.h"
 #include "helpers/faultfs_mount.h"
 #include "helpers/fixtures.h"
+#include "helpers/rpo_cli.h"
 #include "helpers/services.h"
 
 #define EXEC_CLIENT "tests/targets/rpo_exec_client.py"
-
-static char faultline[PATH_MAX];
-
-static bool ready(void)
-{
-	if (!fl_faultfs_require())
-		return false;
-	if (!fl_test_binary("faultline", faultline, sizeof(faultline)) ||
-	    access(faultline, X_OK)) {
-		print_message("skip: build/faultline is not built (run make)\n");
-		return false;
-	}
-	return true;
-}
-
-/* faultline rpo --quiet -o DIR/result.json ARGS...: exit code, result, stderr. */
-static int rpo(const char *dir, json_t **ret_result, char **ret_err, ...)
-{
-	char *argv[48], out[PATH_MAX];
-	struct fl_cli_result r;
-	json_error_t jerr;
-	const char *a;
-	va_list ap;
-	int n = 0, code;
-
-	snprintf(out, sizeof(out), "%s/result.json", dir);
-	unlink(out);
-	argv[n++] = faultline;
-	argv[n++] = "rpo";
-	argv[n++] = "--quiet";
-	argv[n++] = "-o";
-	argv[n++] = out;
-	va_start(ap, ret_err);
-	while ((a = va_arg(ap, const char *)) && n < 46)
-		argv[n++] = (char *)a;
-	va_end(ap);
-	argv[n] = NULL;
-	assert_int_equal(fl_cli_run(argv, 120000, &r), 0);
-	print_message("%s", r.err);
-	code = r.code;
-	*ret_err = strdup(r.err);
-	fl_cli_result_free(&r);
-	*ret_result = json_load_file(out, 0, &jerr);
-	if (!*ret_result)
-		fail_msg("no result file %s: %s", out, jerr.text);
-	return code;
-}
-
-static json_t *trial0(json_t *res)
-{
-	json_t *t = json_array_get(json_object_get(res, "trials"), 0), *err;
-
-	assert_non_null(t);
-	err = json_object_get(t, "error");
-	if (!json_is_null(err))
-		fail_msg("%s: %s", json_string_value(json_object_get(err, "phase")),
-			 json_string_value(json_object_get(err, "message")));
-	return t;
-}
-
-static json_int_t num(json_t *o, const char *key)
-{
-	json_t *v = json_object_get(o, key);
-
-	if (!json_is_integer(v))
-		fail_msg("%s is not an integer", key);
-	return json_integer_value(v);
-}
-
-static const char *text(json_t *o, const char *key)
-{
-	const char *s = json_string_value(json_object_get(o, key));
-
-	if (!s)
-		fail_msg("%s is not a string", key);
-	return s;
-}
 
 static void test_redis_fresh_data_dir_power_cut_says_appendonlydir_parent_was_never_fsynced(void **state)
 {
@@ -114,43 +38,40 @@ static void test_redis_fresh_data_dir_power_cut_says_appendonlydir_parent_was_ne
 	json_t *res, *t, *ff, *c;
 
 	(void)state;
-	if (!ready())
+	if (!fl_faultfs_require() || !fl_rpo_cli_require_service(FL_SVC_REDIS))
 		skip();
-	if (!fl_service_available(FL_SVC_REDIS, why, sizeof(why))) {
-		print_message("skip: %s\n", why);
-		skip();
-	}
 	/* appendonly yes, appendfsync always; as user redis; a data dir never used. */
 	if (fl_service_create(&s, FL_SVC_REDIS, FL_SVC_SAFEST, why, sizeof(why)))
 		fail_msg("redis fixture: %s", why);
-	rpo(s.root, &res, &err, "-w", s.url, "--start", s.start_cmd, "-d", s.data,
-	    "--fault", "powercut", "--fault-at", "1s", "--after", "500ms", NULL);
-	t = trial0(res);
+	fl_rpo_cli(s.root, &res, &err, "-w", s.url, "--start", s.start_cmd, "-d", s.data,
+		   "--fault", "powercut", "--fault-at", "1s", "--after", "500ms", NULL);
+	t = fl_rpo_trial(res, 0);
+	fl_rpo_assert_no_error(t, NULL);
 	ff = json_object_get(t, "faultfs");
 	assert_true(json_is_object(ff));
 	print_message("lost %lld of %lld acknowledged; why: %s\n",
-		      (long long)num(json_object_get(t, "counts"), "lost"),
-		      (long long)num(json_object_get(t, "counts"), "acknowledged"), text(ff, "why"));
+		      (long long)fl_rpo_count(t, "lost"),
+		      (long long)fl_rpo_count(t, "acknowledged"), fl_json_str(ff, "why"));
 	/* Strict mode takes the whole AOF: everything acknowledged before the cut. */
-	assert_true(num(json_object_get(t, "counts"), "lost") > 0);
+	assert_true(fl_rpo_count(t, "lost") > 0);
 	c = json_array_get(json_object_get(ff, "causes"), 0);
 	assert_non_null(c);
-	assert_string_equal(text(c, "what"), "create");
-	assert_string_equal(text(c, "path"), "/appendonlydir");
+	assert_string_equal(fl_json_str(c, "what"), "create");
+	assert_string_equal(fl_json_str(c, "path"), "/appendonlydir");
 	assert_true(json_is_true(json_object_get(c, "dir")));
-	assert_string_equal(text(c, "missing"), "fsync of the directory");
-	assert_string_equal(text(c, "unsynced"), "/");
+	assert_string_equal(fl_json_str(c, "missing"), "fsync of the directory");
+	assert_string_equal(fl_json_str(c, "unsynced"), "/");
 	assert_true(json_is_true(json_object_get(c, "never")));
 	/*
 	 * Redis fsyncs its AOF: what went, went only with the name; at most
 	 * the one write the cut caught between redis's write and its fdatasync
 	 * was not synced yet.
 	 */
-	assert_true(num(c, "writes") > 0);
-	assert_true(num(c, "synced_writes") <= num(c, "writes"));
-	assert_true(num(c, "writes") - num(c, "synced_writes") <= 1);
-	assert_true(num(c, "files") >= 2);
-	assert_non_null(strstr(text(ff, "why"), want));
+	assert_true(fl_json_int(c, "writes") > 0);
+	assert_true(fl_json_int(c, "synced_writes") <= fl_json_int(c, "writes"));
+	assert_true(fl_json_int(c, "writes") - fl_json_int(c, "synced_writes") <= 1);
+	assert_true(fl_json_int(c, "files") >= 2);
+	assert_non_null(strstr(fl_json_str(ff, "why"), want));
 	/* The summary says it too. */
 	assert_non_null(strstr(err, "why: "));
 	assert_non_null(strstr(err, want));
@@ -165,29 +86,30 @@ static void test_file_workload_names_its_log_and_the_acknowledged_records_it_hel
 	char w[PATH_MAX + 64], *err = NULL;
 	json_t *res, *t, *ff, *c;
 
-	if (!ready())
+	if (!fl_faultfs_require() || !fl_rpo_cli_require())
 		skip();
 	snprintf(w, sizeof(w), "file:%s/log?fsync=interval=200ms", fx->path);
-	rpo(fx->path, &res, &err, "-w", w, "--fault", "powercut", "--fault-at", "1s",
-	    "--after", "300ms", "-c", "2", NULL);
-	t = trial0(res);
+	fl_rpo_cli(fx->path, &res, &err, "-w", w, "--fault", "powercut", "--fault-at", "1s",
+		   "--after", "300ms", "-c", "2", NULL);
+	t = fl_rpo_trial(res, 0);
+	fl_rpo_assert_no_error(t, NULL);
 	ff = json_object_get(t, "faultfs");
 	assert_true(json_is_object(ff));
-	print_message("why: %s\n", text(ff, "why"));
-	if (!num(json_object_get(t, "counts"), "lost")) {
+	print_message("why: %s\n", fl_json_str(ff, "why"));
+	if (!fl_rpo_count(t, "lost")) {
 		/* The cut fell right after an fsync: nothing to explain. */
 		print_message("nothing lost this time\n");
 	} else {
 		c = json_array_get(json_object_get(ff, "causes"), 0);
 		assert_non_null(c);
-		assert_string_equal(text(c, "what"), "data");
-		assert_string_equal(text(c, "path"), "/log");
-		assert_string_equal(text(c, "missing"), "fsync of the file");
+		assert_string_equal(fl_json_str(c, "what"), "data");
+		assert_string_equal(fl_json_str(c, "path"), "/log");
+		assert_string_equal(fl_json_str(c, "missing"), "fsync of the file");
 		assert_false(json_is_true(json_object_get(c, "never")));
 		/* Records map to the log: the acknowledged ones in its undone writes. */
-		assert_int_equal(num(c, "acked"), num(ff, "volatile_acked"));
-		assert_int_equal(num(c, "acked"), num(json_object_get(t, "counts"), "lost"));
-		assert_non_null(strstr(text(ff, "why"), "`/log`: "));
+		assert_int_equal(fl_json_int(c, "acked"), fl_json_int(ff, "volatile_acked"));
+		assert_int_equal(fl_json_int(c, "acked"), fl_rpo_count(t, "lost"));
+		assert_non_null(strstr(fl_json_str(ff, "why"), "`/log`: "));
 		assert_non_null(strstr(err, "why: `/log`: "));
 	}
 	free(err);
@@ -200,26 +122,28 @@ static void test_exec_workload_on_faultfs_gets_the_account(void **state)
 	char client[PATH_MAX], w[2 * PATH_MAX + 64], *err = NULL;
 	json_t *res, *t, *ff;
 
-	if (!ready())
+	if (!fl_faultfs_require() || !fl_rpo_cli_require())
 		skip();
 	if (!realpath(EXEC_CLIENT, client) || system("python3 -c pass") != 0) {
 		print_message("skip: needs python3 and %s (run from the source tree)\n", EXEC_CLIENT);
 		skip();
 	}
 	snprintf(w, sizeof(w), "exec:python3 %s %s/store", client, fx->path);
-	rpo(fx->path, &res, &err, "-w", w, "--start", "exec sleep 30", "--health", "true",
-	    "-d", fx->path, "--fault", "powercut", "--fault-at", "500ms", "--after", "300ms",
-	    "-c", "2", NULL);
-	t = trial0(res);
+	fl_rpo_cli(fx->path, &res, &err, "-w", w, "--start", "exec sleep 30", "--health", "true",
+		   "-d", fx->path, "--fault", "powercut", "--fault-at", "500ms", "--after", "300ms",
+		   "-c", "2", NULL);
+	t = fl_rpo_trial(res, 0);
+	fl_rpo_assert_no_error(t, NULL);
 	ff = json_object_get(t, "faultfs");
 	/* It was null for every workload without a store file of faultline's own. */
 	assert_true(json_is_object(ff));
 	assert_true(json_is_array(json_object_get(ff, "causes")));
-	print_message("lost %lld; why: %s\n", (long long)num(json_object_get(t, "counts"), "lost"),
-		      text(ff, "why"));
+	print_message("lost %lld; why: %s\n", (long long)fl_rpo_count(t, "lost"),
+		      fl_json_str(ff, "why"));
 	/* The client fsyncs each write but never its directory: a fresh store goes whole. */
-	if (num(json_object_get(t, "counts"), "lost"))
-		assert_non_null(strstr(text(ff, "why"), "`/store` was created but its directory `/`"));
+	if (fl_rpo_count(t, "lost"))
+		assert_non_null(strstr(fl_json_str(ff, "why"),
+				"`/store` was created but its directory `/`"));
 	free(err);
 	json_decref(res);
 }

@@ -26,7 +26,6 @@
 #include "helpers/services.h"
 #include "helpers/workload_conformance.h"
 
-#define PAYLOAD_LEN FL_WLC_PAYLOAD_LEN
 #define MARIADB     "/usr/bin/mariadb"
 
 static struct fl_wlc wlc = { .kind = FL_SVC_MYSQL, .start_ms = 30000 };
@@ -57,72 +56,36 @@ static int sql(const char *q, bool background)
 /* An INSERT the server refuses (the id is taken) rolled back: FAIL, and the connection goes on. */
 static void test_refused_insert_is_fail(void **state)
 {
-	struct fl_workload *w;
-	struct fl_wl_conn *c;
-	unsigned char p[PAYLOAD_LEN];
-	int err = 0;
-
 	(void)state;
 	if (!fl_wlc_need(&wlc))
 		skip();
-	w = fl_wlc_open("%s", svc->url);
-	assert_int_equal(fl_workload_reset(w, NULL, 0), 0);
-	assert_int_equal(fl_workload_connect(w, &c, NULL, 0), 0);
-	fl_payload_make(1, 7, p, sizeof(p));
-	assert_int_equal(fl_workload_write(c, 1, p, sizeof(p), 2000, &err), FL_OP_OK);
-	assert_int_equal(fl_workload_write(c, 1, p, sizeof(p), 2000, &err), FL_OP_FAIL);
-	assert_int_equal(err, -EEXIST);
-	fl_payload_make(2, 7, p, sizeof(p));
-	assert_int_equal(fl_workload_write(c, 2, p, sizeof(p), 2000, &err), FL_OP_OK);
-	fl_workload_disconnect(c);
-	fl_workload_close(w);
+	fl_wlc_refused_write(&wlc);
 }
 
 /* No table (a store never reset, or one lost): read back is empty, the first connection creates it. */
 static void test_connect_creates_table(void **state)
 {
-	struct fl_workload *w;
-	struct fl_wl_conn *c;
-	unsigned char p[PAYLOAD_LEN];
-	struct fl_wlc_back b = { 0 };
-	char why[256] = "";
-
 	(void)state;
 	if (!fl_wlc_need(&wlc) || !have_client())
 		skip();
 	assert_int_equal(sql("DROP TABLE IF EXISTS faultline_rpo", false), 0);
-	w = fl_wlc_open("%s", svc->url);
-	fl_wlc_read_back(w, 1, &b);
-	assert_int_equal(b.records, 0);
-	free(b.seen);
-	if (fl_workload_connect(w, &c, why, sizeof(why)))
-		fail_msg("connect: %s", why);
-	fl_payload_make(1, 7, p, sizeof(p));
-	assert_int_equal(fl_workload_write(c, 1, p, sizeof(p), 2000, NULL), FL_OP_OK);
-	fl_workload_disconnect(c);
-	fl_workload_close(w);
+	fl_wlc_connect_creates_table(&wlc);
+}
+
+/* Another session holds the table for 2 s. */
+static int lock_table(struct fl_wlc *c)
+{
+	(void)c;
+	return sql("LOCK TABLES faultline_rpo WRITE; SELECT SLEEP(2); UNLOCK TABLES;", true);
 }
 
 /* A write stuck behind a table lock: UNKNOWN at its timeout (it may still commit later). */
 static void test_blocked_write_is_unknown(void **state)
 {
-	struct fl_workload *w;
-	struct fl_wl_conn *c;
-
 	(void)state;
 	if (!fl_wlc_need(&wlc) || !have_client())
 		skip();
-	w = fl_wlc_open("%s", svc->url);
-	assert_int_equal(fl_workload_reset(w, NULL, 0), 0);
-	assert_int_equal(fl_workload_connect(w, &c, NULL, 0), 0);
-	/* Another session holds the table for 2 s. */
-	assert_int_equal(sql("LOCK TABLES faultline_rpo WRITE; SELECT SLEEP(2); UNLOCK TABLES;",
-			     true), 0);
-	usleep(500 * 1000);
-	fl_wlc_write_times_out(c);
-	fl_workload_disconnect(c);
-	fl_workload_close(w);
-	usleep(2000 * 1000);
+	fl_wlc_write_behind_lock(&wlc, lock_table);
 }
 
 static void test_down_server(void **state)

@@ -19,66 +19,15 @@
 #include <faultline/rpo_session.h>
 #include "rpo/rpo_faults.h"
 
-static json_t *lines;
-static json_int_t seq;
+#include "helpers/wlog_make.h"
 
-static void add(json_t *l)
-{
-	assert_non_null(l);
-	json_object_set_new(l, "seq", json_integer(++seq));
-	json_object_set_new(l, "result", json_integer(0));
-	json_array_append_new(lines, l);
-}
-
-static void op(const char *what, const char *path, json_int_t ino)
-{
-	add(json_pack("{s:s, s:s, s:I}", "op", what, "path", path, "ino", ino));
-}
-
-static void wr(const char *path, json_int_t ino, json_int_t len)
-{
-	add(json_pack("{s:s, s:s, s:I, s:I, s:I}", "op", "write", "path", path, "ino", ino,
-		      "off", (json_int_t)0, "len", len));
-}
-
-static void rename_(const char *from, const char *to, json_int_t ino)
-{
-	add(json_pack("{s:s, s:s, s:s, s:I}", "op", "rename", "path", from, "path2", to,
-		      "ino", ino));
-}
-
-/* The cut's line: names as faultfs lists them (newest first), then the analysis. */
+/* The cut's line (no unlisted names), then the analysis of what it lost. */
 static void cut(json_t *names, struct fl_rpo_volatility *v)
 {
-	add(json_pack("{s:s, s:s, s:{s:o, s:I}}", "op", "powercut", "path", "/", "detail",
-		      "names", names, "names_unlisted", (json_int_t)0));
+	size_t c = fl_wlm_cut(names, 0);
+
 	memset(v, 0, sizeof(*v));
-	assert_int_equal(fl_rpo_cut_causes(lines, 0, json_array_size(lines) - 1, v), 0);
-}
-
-static json_t *name(const char *what, const char *path, bool dir, const char *from)
-{
-	json_t *o = json_pack("{s:s, s:s, s:b, s:s, s:I}", "op", what, "path", path, "dir", dir,
-			      "unsynced_dir", "/", "count", (json_int_t)1);
-
-	if (from)
-		json_object_set_new(o, "from", json_string(from));
-	return o;
-}
-
-static int setup(void **state)
-{
-	(void)state;
-	lines = json_array();
-	seq = 0;
-	return lines ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	json_decref(lines);
-	return 0;
+	assert_int_equal(fl_rpo_cut_causes(fl_wlm_lines(), 0, c, v), 0);
 }
 
 static void test_redis_fresh_appendonlydir_names_the_directory_and_the_missing_parent_fsync(void **state)
@@ -87,22 +36,23 @@ static void test_redis_fresh_appendonlydir_names_the_directory_and_the_missing_p
 	char text[640];
 
 	(void)state;
-	op("mkdir", "/appendonlydir", 100);
-	op("create", "/temp-rewriteaof-7.aof", 101);
-	wr("/temp-rewriteaof-7.aof", 101, 89);
-	op("fsync", "/temp-rewriteaof-7.aof", 101);
-	rename_("/temp-rewriteaof-7.aof", "/appendonlydir/appendonly.aof.1.base.rdb", 101);
-	op("create", "/appendonlydir/appendonly.aof.1.incr.aof", 102);
-	op("fsyncdir", "/appendonlydir", 100);
+	fl_wlm_op("mkdir", "/appendonlydir", 100);
+	fl_wlm_op("create", "/temp-rewriteaof-7.aof", 101);
+	fl_wlm_write("/temp-rewriteaof-7.aof", 101, 89);
+	fl_wlm_op("fsync", "/temp-rewriteaof-7.aof", 101);
+	fl_wlm_op2("rename", "/temp-rewriteaof-7.aof", "/appendonlydir/appendonly.aof.1.base.rdb",
+		   101);
+	fl_wlm_op("create", "/appendonlydir/appendonly.aof.1.incr.aof", 102);
+	fl_wlm_op("fsyncdir", "/appendonlydir", 100);
 	for (int i = 0; i < 1983; i++) {
-		wr("/appendonlydir/appendonly.aof.1.incr.aof", 102, 100);
-		op("fdatasync", "/appendonlydir/appendonly.aof.1.incr.aof", 102);
+		fl_wlm_write("/appendonlydir/appendonly.aof.1.incr.aof", 102, 100);
+		fl_wlm_op("fdatasync", "/appendonlydir/appendonly.aof.1.incr.aof", 102);
 	}
 	cut(json_pack("[o, o, o]",
-		      name("rename", "/appendonlydir/appendonly.aof.1.base.rdb", false,
-			   "/temp-rewriteaof-7.aof"),
-		      name("create", "/temp-rewriteaof-7.aof", false, NULL),
-		      name("create", "/appendonlydir", true, NULL)), &v);
+		      fl_wlm_name("rename", "/appendonlydir/appendonly.aof.1.base.rdb", false, 1,
+				  "/temp-rewriteaof-7.aof"),
+		      fl_wlm_name("create", "/temp-rewriteaof-7.aof", false, 1, NULL),
+		      fl_wlm_name("create", "/appendonlydir", true, 1, NULL)), &v);
 
 	/* One cause: the directory; the rename into it and its temp file are part of it. */
 	assert_int_equal(v.n_causes, 1);
@@ -128,13 +78,13 @@ static void test_a_rename_over_without_a_directory_fsync_is_named_with_its_sourc
 	char text[640];
 
 	(void)state;
-	op("fsyncdir", "/", 2);
-	op("create", "/x.tmp", 10);
-	wr("/x.tmp", 10, 3);
-	op("fsync", "/x.tmp", 10);
-	rename_("/x.tmp", "/x", 10);
-	cut(json_pack("[o, o]", name("rename", "/x", false, "/x.tmp"),
-		      name("create", "/x.tmp", false, NULL)), &v);
+	fl_wlm_op("fsyncdir", "/", 2);
+	fl_wlm_op("create", "/x.tmp", 10);
+	fl_wlm_write("/x.tmp", 10, 3);
+	fl_wlm_op("fsync", "/x.tmp", 10);
+	fl_wlm_op2("rename", "/x.tmp", "/x", 10);
+	cut(json_pack("[o, o]", fl_wlm_name("rename", "/x", false, 1, "/x.tmp"),
+		      fl_wlm_name("create", "/x.tmp", false, 1, NULL)), &v);
 	assert_true(v.n_causes >= 1);
 	assert_string_equal(v.causes[0].what, "rename");
 	assert_string_equal(v.causes[0].from, "/x.tmp");
@@ -153,12 +103,12 @@ static void test_unsynced_writes_name_the_file_and_count_only_what_no_fsync_foll
 	char text[640];
 
 	(void)state;
-	wr("/pg_wal/000000010000000000000001", 7, 8192);
-	op("fdatasync", "/pg_wal/000000010000000000000001", 7);
-	wr("/pg_wal/000000010000000000000001", 7, 8192);
-	wr("/pg_wal/000000010000000000000001", 7, 4096);
-	wr("/base/5/1259", 8, 8192);      /* never synced */
-	op("fsync", "/global/pg_control", 9);
+	fl_wlm_write("/pg_wal/000000010000000000000001", 7, 8192);
+	fl_wlm_op("fdatasync", "/pg_wal/000000010000000000000001", 7);
+	fl_wlm_write("/pg_wal/000000010000000000000001", 7, 8192);
+	fl_wlm_write("/pg_wal/000000010000000000000001", 7, 4096);
+	fl_wlm_write("/base/5/1259", 8, 8192);      /* never synced */
+	fl_wlm_op("fsync", "/global/pg_control", 9);
 	cut(json_array(), &v);
 	assert_int_equal(v.n_causes, 2);
 	/* Biggest first: the WAL's two writes after its last fdatasync. */
@@ -181,14 +131,14 @@ static void test_a_dropped_file_counts_only_its_own_incarnation(void **state)
 
 	(void)state;
 	/* An older log of the same name, removed; the new one made after it. */
-	op("create", "/log", 20);
-	wr("/log", 20, 1000);
-	op("unlink", "/log", 20);
-	op("create", "/log", 21);
-	wr("/log", 21, 10);
-	op("fsync", "/log", 21);
-	wr("/log", 21, 10);
-	cut(json_pack("[o]", name("create", "/log", false, NULL)), &v);
+	fl_wlm_op("create", "/log", 20);
+	fl_wlm_write("/log", 20, 1000);
+	fl_wlm_op("unlink", "/log", 20);
+	fl_wlm_op("create", "/log", 21);
+	fl_wlm_write("/log", 21, 10);
+	fl_wlm_op("fsync", "/log", 21);
+	fl_wlm_write("/log", 21, 10);
+	cut(json_pack("[o]", fl_wlm_name("create", "/log", false, 1, NULL)), &v);
 	assert_int_equal(v.n_causes, 1);
 	assert_int_equal(v.causes[0].writes, 2);
 	assert_int_equal(v.causes[0].synced_writes, 1);
@@ -200,7 +150,7 @@ static void test_a_dropped_file_counts_only_its_own_incarnation(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+#define T(f) cmocka_unit_test_setup_teardown(f, fl_wlm_setup, fl_wlm_teardown)
 		T(test_redis_fresh_appendonlydir_names_the_directory_and_the_missing_parent_fsync),
 		T(test_a_rename_over_without_a_directory_fsync_is_named_with_its_source),
 		T(test_unsynced_writes_name_the_file_and_count_only_what_no_fsync_followed),

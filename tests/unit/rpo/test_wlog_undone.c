@@ -17,65 +17,16 @@
 
 #include "rpo/wlog_lines.h"
 
-static json_t *lines;
-static json_int_t seq;
-
-static size_t add(json_t *l)
-{
-	assert_non_null(l);
-	json_object_set_new(l, "seq", json_integer(++seq));
-	json_object_set_new(l, "result", json_integer(0));
-	json_array_append_new(lines, l);
-	return json_array_size(lines) - 1;
-}
-
-static size_t op(const char *what, const char *path, json_int_t ino)
-{
-	return add(json_pack("{s:s, s:s, s:I}", "op", what, "path", path, "ino", ino));
-}
-
-static size_t wr(const char *path, json_int_t ino)
-{
-	return add(json_pack("{s:s, s:s, s:I, s:I, s:I}", "op", "write", "path", path, "ino", ino,
-			     "off", (json_int_t)0, "len", (json_int_t)4096));
-}
-
-static size_t op2(const char *what, const char *path, const char *path2, json_int_t ino)
-{
-	return add(json_pack("{s:s, s:s, s:s, s:I}", "op", what, "path", path, "path2", path2,
-			     "ino", ino));
-}
-
-static json_t *name(const char *what, const char *path, json_int_t count)
-{
-	return json_pack("{s:s, s:s, s:b, s:s, s:I}", "op", what, "path", path, "dir", 0,
-			 "unsynced_dir", "/", "count", count);
-}
+#include "helpers/wlog_make.h"
 
 /* Cut with the names faultfs lists; marks[i] for every line before it. */
 static bool *cut(json_t *names, json_int_t unlisted, bool *sure)
 {
 	bool *marks = NULL;
-	size_t c = add(json_pack("{s:s, s:s, s:{s:o, s:I}}", "op", "powercut", "path", "/",
-				 "detail", "names", names, "names_unlisted", unlisted));
+	size_t c = fl_wlm_cut(names, unlisted);
 
-	assert_int_equal(fl_wlog_undone(lines, 0, c, &marks, sure), 0);
+	assert_int_equal(fl_wlog_undone(fl_wlm_lines(), 0, c, &marks, sure), 0);
 	return marks;
-}
-
-static int setup(void **state)
-{
-	(void)state;
-	lines = json_array();
-	seq = 0;
-	return lines ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	json_decref(lines);
-	return 0;
 }
 
 /* The false "disagreement" of every SQLite WAL power cut. */
@@ -85,13 +36,13 @@ static void test_a_file_removed_for_good_took_its_writes_along(void **state)
 	bool *m, sure;
 
 	(void)state;
-	op("create", "/x.db-shm", 5);
-	old = wr("/x.db-shm", 5);
-	op("unlink", "/x.db-shm", 0);
-	trash = wr("/.faultfs/trash/27", 5);   /* still open: the unlinked file */
-	op("fsyncdir", "/", 2);                /* the unlink is durable */
-	op("create", "/x.db-shm", 5);          /* the number, reused */
-	now = wr("/x.db-shm", 5);
+	fl_wlm_op("create", "/x.db-shm", 5);
+	old = fl_wlm_write("/x.db-shm", 5, 4096);
+	fl_wlm_op("unlink", "/x.db-shm", 0);
+	trash = fl_wlm_write("/.faultfs/trash/27", 5, 4096);   /* still open: the unlinked file */
+	fl_wlm_op("fsyncdir", "/", 2);                /* the unlink is durable */
+	fl_wlm_op("create", "/x.db-shm", 5);          /* the number, reused */
+	now = fl_wlm_write("/x.db-shm", 5, 4096);
 	m = cut(json_array(), 0, &sure);
 	assert_true(sure);
 	assert_false(m[old]);
@@ -106,11 +57,11 @@ static void test_a_removal_the_cut_undid_brings_the_writes_back_to_undo(void **s
 	bool *m, sure;
 
 	(void)state;
-	op("create", "/f", 7);
-	op("fsyncdir", "/", 2);
-	w = wr("/f", 7);
-	op("unlink", "/f", 0);
-	m = cut(json_pack("[o]", name("unlink", "/f", 1)), 0, &sure);
+	fl_wlm_op("create", "/f", 7);
+	fl_wlm_op("fsyncdir", "/", 2);
+	w = fl_wlm_write("/f", 7, 4096);
+	fl_wlm_op("unlink", "/f", 0);
+	m = cut(json_pack("[o]", fl_wlm_name("unlink", "/f", false, 1, NULL)), 0, &sure);
 	assert_true(m[w]);
 	free(m);
 }
@@ -122,14 +73,14 @@ static void test_only_the_newest_removals_of_a_name_are_undone(void **state)
 	bool *m, sure;
 
 	(void)state;
-	op("create", "/s", 8);
-	first = wr("/s", 8);
-	op("unlink", "/s", 0);
-	op("fsyncdir", "/", 2);
-	op("create", "/s", 9);
-	second = wr("/s", 9);
-	op("unlink", "/s", 0);
-	m = cut(json_pack("[o]", name("unlink", "/s", 1)), 0, &sure);
+	fl_wlm_op("create", "/s", 8);
+	first = fl_wlm_write("/s", 8, 4096);
+	fl_wlm_op("unlink", "/s", 0);
+	fl_wlm_op("fsyncdir", "/", 2);
+	fl_wlm_op("create", "/s", 9);
+	second = fl_wlm_write("/s", 9, 4096);
+	fl_wlm_op("unlink", "/s", 0);
+	m = cut(json_pack("[o]", fl_wlm_name("unlink", "/s", false, 1, NULL)), 0, &sure);
 	assert_false(m[first]);
 	assert_true(m[second]);
 	free(m);
@@ -141,25 +92,25 @@ static void test_a_rename_over_a_file_removes_it(void **state)
 	bool *m, sure;
 
 	(void)state;
-	op("create", "/x", 10);
-	old = wr("/x", 10);
-	op("create", "/x.tmp", 11);
-	tmp = wr("/x.tmp", 11);
-	op("fsync", "/x.tmp", 11);
-	op2("rename", "/x.tmp", "/x", 11);
-	op("fsyncdir", "/", 2);
+	fl_wlm_op("create", "/x", 10);
+	old = fl_wlm_write("/x", 10, 4096);
+	fl_wlm_op("create", "/x.tmp", 11);
+	tmp = fl_wlm_write("/x.tmp", 11, 4096);
+	fl_wlm_op("fsync", "/x.tmp", 11);
+	fl_wlm_op2("rename", "/x.tmp", "/x", 11);
+	fl_wlm_op("fsyncdir", "/", 2);
 	m = cut(json_array(), 0, &sure);
 	assert_false(m[old]);   /* replaced for good */
 	assert_false(m[tmp]);   /* synced */
 	free(m);
 
 	/* The same rename, undone by the cut: the old /x is back, its write undone. */
-	json_array_clear(lines);
-	op("create", "/x", 10);
-	old = wr("/x", 10);
-	op("create", "/x.tmp", 11);
-	op2("rename", "/x.tmp", "/x", 11);
-	m = cut(json_pack("[o]", name("rename", "/x", 1)), 0, &sure);
+	json_array_clear(fl_wlm_lines());
+	fl_wlm_op("create", "/x", 10);
+	old = fl_wlm_write("/x", 10, 4096);
+	fl_wlm_op("create", "/x.tmp", 11);
+	fl_wlm_op2("rename", "/x.tmp", "/x", 11);
+	m = cut(json_pack("[o]", fl_wlm_name("rename", "/x", false, 1, NULL)), 0, &sure);
 	assert_true(m[old]);
 	free(m);
 }
@@ -170,11 +121,11 @@ static void test_a_second_name_keeps_the_file(void **state)
 	bool *m, sure;
 
 	(void)state;
-	op("create", "/a", 12);
-	op2("link", "/a", "/b", 12);
-	w = wr("/a", 12);
-	op("unlink", "/a", 0);
-	op("fsyncdir", "/", 2);
+	fl_wlm_op("create", "/a", 12);
+	fl_wlm_op2("link", "/a", "/b", 12);
+	w = fl_wlm_write("/a", 12, 4096);
+	fl_wlm_op("unlink", "/a", 0);
+	fl_wlm_op("fsyncdir", "/", 2);
 	m = cut(json_array(), 0, &sure);
 	assert_true(m[w]);
 	free(m);
@@ -187,10 +138,10 @@ static void test_unlisted_names_make_every_removal_count_as_undone(void **state)
 	bool *m, sure;
 
 	(void)state;
-	op("create", "/t", 13);
-	w = wr("/t", 13);
-	op("unlink", "/t", 0);
-	op("fsyncdir", "/", 2);
+	fl_wlm_op("create", "/t", 13);
+	w = fl_wlm_write("/t", 13, 4096);
+	fl_wlm_op("unlink", "/t", 0);
+	fl_wlm_op("fsyncdir", "/", 2);
 	m = cut(json_array(), 3, &sure);
 	assert_false(sure);
 	assert_true(m[w]);
@@ -200,7 +151,7 @@ static void test_unlisted_names_make_every_removal_count_as_undone(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+#define T(f) cmocka_unit_test_setup_teardown(f, fl_wlm_setup, fl_wlm_teardown)
 		T(test_a_file_removed_for_good_took_its_writes_along),
 		T(test_a_removal_the_cut_undid_brings_the_writes_back_to_undo),
 		T(test_only_the_newest_removals_of_a_name_are_undone),
