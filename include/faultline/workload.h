@@ -149,6 +149,12 @@ int fl_wl_managed_create(const char *spec, const char *data_dir, struct fl_wl_ma
  * stay readable until free. 0, or -EBUSY when a process would not die.
  */
 int fl_wl_managed_discard(struct fl_wl_managed *m);
+/*
+ * Stop the server for good but keep its files: kill what still runs from
+ * its data directory, and what a killed server leaves behind (a SIGKILLed
+ * PostgreSQL's shared memory). 0, or -EBUSY when a process would not die.
+ */
+int fl_wl_managed_kill(struct fl_wl_managed *m);
 /* Discard (if not yet) and free. NULL is fine. */
 void fl_wl_managed_free(struct fl_wl_managed *m);
 

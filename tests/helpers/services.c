@@ -11,7 +11,6 @@
  * process left from one is found at the end, however it was started.
  */
 #include <arpa/inet.h>
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <glob.h>
@@ -22,7 +21,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/shm.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -48,8 +46,6 @@ static struct {
 } registry[MAX_SVC];
 static pid_t owner;
 
-static void kill_leftovers(const char *data);
-static void remove_pg_segment(const struct fl_service *s);
 
 static void destroy_all(void)
 {
@@ -58,7 +54,6 @@ static void destroy_all(void)
 	for (int i = 0; i < MAX_SVC; i++) {
 		if (!registry[i].used)
 			continue;
-		kill_leftovers(registry[i].data);
 		fl_wl_managed_free(registry[i].managed);
 		char *argv[] = { "rm", "-rf", registry[i].root, NULL };
 		fl_fixture_cmd(argv);
@@ -359,8 +354,7 @@ static pid_t start_watcher(const struct fl_service *s, int *ret_fd)
 			;
 		if (s->pid > 0)
 			kill(-s->pid, SIGKILL);
-		kill_leftovers(s->data);
-		/* The copy of the parent's: its files go (and PostgreSQL's shared memory). */
+		/* The copy of the parent's: its processes and files go (PostgreSQL's shared memory too). */
 		fl_wl_managed_discard(s->managed);
 		execlp("rm", "rm", "-rf", s->root, (char *)NULL);
 		_exit(0);
@@ -417,68 +411,6 @@ int fl_service_start(struct fl_service *s, int timeout_ms, char *why, size_t len
 }
 
 /* Processes whose working directory is data (servers chdir there): killed, waited for. */
-static int kill_by_cwd(const char *data, int sig)
-{
-	char want[PATH_MAX], link[64], cwd[PATH_MAX];
-	struct dirent *e;
-	int found = 0;
-	DIR *d;
-
-	if (!realpath(data, want))
-		return 0;
-	d = opendir("/proc");
-	if (!d)
-		return 0;
-	while ((e = readdir(d))) {
-		char *end;
-		long pid = strtol(e->d_name, &end, 10);
-		ssize_t n;
-
-		if (*end || pid <= 1 || pid == getpid())
-			continue;
-		snprintf(link, sizeof(link), "/proc/%ld/cwd", pid);
-		n = readlink(link, cwd, sizeof(cwd) - 1);
-		if (n <= 0)
-			continue;
-		cwd[n] = '\0';
-		if (strcmp(cwd, want))
-			continue;
-		if (sig)
-			kill((pid_t)pid, sig);
-		found++;
-	}
-	closedir(d);
-	return found;
-}
-
-static void kill_leftovers(const char *data)
-{
-	for (int i = 0; i < 250 && kill_by_cwd(data, SIGKILL); i++)
-		nap_ms(20);
-}
-
-/*
- * A postmaster that was SIGKILLed leaves its small SysV interlock segment
- * behind (the next start in the same directory would remove it; there
- * is none): removed once nothing is attached.
- */
-static void remove_pg_segment(const struct fl_service *s)
-{
-	char line[256];
-	struct shmid_ds ds;
-	long key, id = -1;
-	FILE *f = fopen(s->pidfile, "r");
-
-	if (!f)
-		return;
-	for (int i = 0; i < 7 && fgets(line, sizeof(line), f); i++)
-		if (i == 6 && sscanf(line, "%ld %ld", &key, &id) != 2)
-			id = -1;
-	fclose(f);
-	if (id >= 0 && !shmctl((int)id, IPC_STAT, &ds) && ds.shm_nattch == 0)
-		shmctl((int)id, IPC_RMID, NULL);
-}
-
 int fl_service_stop(struct fl_service *s)
 {
 	int status;
@@ -503,10 +435,7 @@ int fl_service_stop(struct fl_service *s)
 		close(s->watch_fd);
 		s->watch_fd = -1;
 	}
-	kill_leftovers(s->data);
-	if (s->kind == FL_SVC_POSTGRES)
-		remove_pg_segment(s);
-	return kill_by_cwd(s->data, 0) ? -EBUSY : 0;
+	return fl_wl_managed_kill(s->managed);
 }
 
 void fl_service_destroy(struct fl_service *s)

@@ -549,10 +549,9 @@ static int rm_rf(const char *path, bool keep_top)
 	return WIFEXITED(status) && !WEXITSTATUS(status) ? 0 : -EIO;
 }
 
-int fl_wl_managed_discard(struct fl_wl_managed *m)
+int fl_wl_managed_kill(struct fl_wl_managed *m)
 {
 	struct fl_wl_local *l = (struct fl_wl_local *)m;
-	int err = 0;
 
 	if (!l || l->discarded)
 		return 0;
@@ -560,14 +559,24 @@ int fl_wl_managed_discard(struct fl_wl_managed *m)
 				    by_cwd(l->root, SIGKILL)); i++)
 		nap_ms(20);
 	if ((l->data[0] && by_cwd(l->data, 0)) || by_cwd(l->root, 0))
-		err = -EBUSY;
-	if (l->data[0]) {
-		if (l->k->discard)
-			l->k->discard(l);
-		/* A user's directory is emptied; one faultline made goes (with the root, if in it). */
-		if (!l->own_data || strncmp(l->data, l->root, strlen(l->root)))
-			rm_rf(l->data, !l->own_data);
-	}
+		return -EBUSY;
+	/* Nothing runs from it any more: what a killed server leaves (shared memory) goes. */
+	if (l->data[0] && l->k->discard)
+		l->k->discard(l);
+	return 0;
+}
+
+int fl_wl_managed_discard(struct fl_wl_managed *m)
+{
+	struct fl_wl_local *l = (struct fl_wl_local *)m;
+	int err;
+
+	if (!l || l->discarded)
+		return 0;
+	err = fl_wl_managed_kill(m);
+	/* A user's directory is emptied; one faultline made goes (with the root, if in it). */
+	if (l->data[0] && (!l->own_data || strncmp(l->data, l->root, strlen(l->root))))
+		rm_rf(l->data, !l->own_data);
 	rm_rf(l->root, false);
 	l->discarded = true;
 	return err;
