@@ -516,7 +516,12 @@ static void print_summary(const struct fl_rpo_result *r, const struct opts *o)
 					t->faultfs.lost_not_volatile + t->faultfs.volatile_not_lost ?
 					" (see the result)" : "");
 			fprintf(stderr, "%s%s\n", t->faultfs.note[0] ? "; " : "", t->faultfs.note);
-			/* Why acknowledged writes were lost, from the write log. */
+			/*
+			 * Why acknowledged writes were lost, from the write log. Where
+			 * records map to files the causes count them; elsewhere (a
+			 * database) the log says exactly what the cut undid, but which
+			 * of it held the lost writes is the store's recovery's doing.
+			 */
 			for (size_t j = 0; k->lost && j < t->faultfs.n_causes; j++) {
 				char why[640];
 
@@ -526,6 +531,10 @@ static void print_summary(const struct fl_rpo_result *r, const struct opts *o)
 			if (k->lost && t->faultfs.causes_unlisted)
 				fprintf(stderr, "       and %llu more (faultline fs log)\n",
 					(unsigned long long)t->faultfs.causes_unlisted);
+			if (k->lost && t->faultfs.n_causes && !t->faultfs.by_record)
+				fprintf(stderr, "       (what the cut undid, biggest first, exact from the "
+					"write log; which of it held the lost writes is up to how the "
+					"store recovers)\n");
 		}
 		if (t->timeline.seen) {
 			ms(c, sizeof(c), t->timeline.exposure_ns);
