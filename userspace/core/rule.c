@@ -567,6 +567,24 @@ static int parse_port(struct parser *p, const struct key_def *k,
 	return 0;
 }
 
+/*
+ * Was raw ("fd00::1:drop") an IPv6 address that the rule syntax cut at its
+ * first colon into value v ("fd00")? Then v is 1 to 4 hex digits and the
+ * next part is empty or hex too (no key is spelt in hex digits alone).
+ */
+static bool cut_ipv6(const char *raw, const char *v)
+{
+	const char *hex = "0123456789abcdefABCDEF", *next;
+	size_t n = strlen(v);
+
+	if (n == 0 || n > 4 || strspn(v, hex) != n || raw[n] != ':')
+		return false;
+	next = raw + n + 1;
+	return *next == ':' || (strspn(next, hex) > 0 &&
+				(next[strspn(next, hex)] == ':' ||
+				 next[strspn(next, hex)] == '\0'));
+}
+
 static int parse_prefix(struct parser *p, const struct key_def *k,
 			const char *v, unsigned col)
 {
@@ -576,6 +594,12 @@ static int parse_prefix(struct parser *p, const struct key_def *k,
 
 	snprintf(what, sizeof(what), "invalid %s=", k->name);
 	if (fl_net_parse_prefix(v, &prefix, &reason, fix, sizeof(fix))) {
+		if (cut_ipv6(p->text + col - 1, v)) {
+			snprintf(why, sizeof(why),
+				 "%s (an IPv6 address goes inside [...], as %s=[fd00::1])",
+				 reason, k->name);
+			return fail_token(p, what, v, col, why);
+		}
 		if (!fix[0])
 			return fail_token(p, what, v, col, reason);
 		snprintf(why, sizeof(why), "%s (did you mean %s=%s?)", reason,
@@ -857,6 +881,11 @@ static int parse_part(struct parser *p, const char *key, size_t key_len,
 		return fl_rule_fail(p->err, col,
 				    "missing value for '%s' at column %u (%s)",
 				    k->name, col, k->usage);
+	if (value && !*value && (k->bit == FL_KEY_SRC || k->bit == FL_KEY_DST) &&
+	    p->text[vcol - 1] == ':' && p->text[vcol] == ':')
+		return fl_rule_fail(p->err, vcol,
+				    "missing value for '%s=' at column %u (an IPv6 address goes inside [...], as %s=[::1])",
+				    k->name, vcol, k->name);
 	if (value && !*value)
 		return fl_rule_fail(p->err, vcol,
 				    "missing value for '%s=' at column %u (%s)",
