@@ -214,7 +214,11 @@ const char *fl_rule_excerpt(const char *text, char *buf, size_t len);
 
 /*
  * Check that a parsed rule makes sense in a domain: known op names (syscall
- * names for FL_DOMAIN_SYSCALL), allowed actions and selectors. Same error
+ * names for FL_DOMAIN_SYSCALL), allowed actions and selectors, corrupt=
+ * modes of that domain, and for FL_DOMAIN_NET the combinations: address
+ * family against ip/ip6, ports only on tcp/udp, error= only (and only
+ * error=) on connect/sendmsg/bind, no dir= on partition, reset or socket
+ * calls, reset only on tcp (README, "The net grammar"). Same error
  * reporting as fl_rule_parse.
  */
 int fl_rule_check_domain(const struct fl_rule *rule, enum fl_domain domain,

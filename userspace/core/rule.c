@@ -541,22 +541,17 @@ static int parse_bytes(struct parser *p, const struct key_def *k,
 	return 0;
 }
 
-static bool range_order_why(const char *why)
-{
-	return !strcmp(why, "the first port is larger than the last");
-}
-
 /* dport=N[-M], sport=N[-M]: one port or an inclusive range. */
 static int parse_port(struct parser *p, const struct key_def *k,
 		      const char *v, unsigned col)
 {
 	struct fl_port_range range;
 	const char *why;
+	int e = fl_parse_port_range_why(v, &range, &why);
 
-	if (fl_parse_port_range_why(v, &range, &why))
-		return fail_token(p, strchr(v, '-') && range_order_why(why) ?
-				  "invalid port range" : "invalid port",
-				  v, col, why);
+	if (e)
+		return fail_token(p, e == -ERANGE ? "invalid port range"
+						  : "invalid port", v, col, why);
 	if (k->bit == FL_KEY_DPORT) {
 		p->rule.dport = range.first;
 		p->rule.net.dport = range;

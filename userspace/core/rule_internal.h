@@ -39,7 +39,10 @@ int fl_net_parse_prefix(const char *s, struct fl_net_prefix *ret,
 			const char **why, char *fix, size_t fix_len);
 /* Canonical text fl_net_parse_prefix() reads back: IPv6 in brackets. */
 int fl_net_format_prefix(const struct fl_net_prefix *p, char *buf, size_t len);
-/* "5432" or "5000-5100"; *why as the other value parsers. */
+/*
+ * "5432" or "5000-5100"; *why as the other value parsers. -ERANGE when
+ * both ports are valid but the first is larger, else -EINVAL.
+ */
 int fl_parse_port_range_why(const char *s, struct fl_port_range *ret,
 			    const char **why);
 

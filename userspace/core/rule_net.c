@@ -172,7 +172,7 @@ int fl_parse_port_range_why(const char *s, struct fl_port_range *ret,
 	}
 	if (a > b) {
 		*why = "the first port is larger than the last";
-		return -EINVAL;
+		return -ERANGE;
 	}
 	ret->first = (uint16_t)a;
 	ret->last = (uint16_t)b;
