@@ -829,7 +829,6 @@ static int unknown_key(struct parser *p, const char *name, size_t n,
 					    p->quote, col);
 	for (i = 0; i < N_KEYS; i++) {
 		d = fl_edit_distance(name, n, keys[i].name, FL_SUGGEST_CAP(n));
-		/* strictly better only: a name listed twice is suggested once */
 		if (d < best_d) {
 			best_d = d;
 			best = keys[i].name;
