@@ -38,9 +38,12 @@ enum fl_action {
 	FL_ACTION_TORN      = 8,  /* torn=SECTOR */
 	FL_ACTION_POWERCUT  = 9,  /* powercut=before|after */
 	FL_ACTION_FSYNCGATE = 10, /* fsync fails once, dirty data dropped */
-	FL_ACTION_DUPLICATE = 11,
-	FL_ACTION_REORDER   = 12,
-	FL_ACTION_RATE      = 13,
+	FL_ACTION_DUPLICATE = 11, /* packet sent twice */
+	FL_ACTION_REORDER   = 12, /* bare 'reorder': parsed, refused by the net domain (reorder=P% goes with delay=) */
+	FL_ACTION_RATE      = 13, /* rate=BITS_PER_SECOND */
+	FL_ACTION_REJECT    = 14, /* packet dropped, peer told at once (TCP RST / ICMP unreachable) */
+	FL_ACTION_PARTITION = 15, /* matching traffic dropped in both directions */
+	FL_ACTION_RESET     = 16, /* established matching TCP connections torn down */
 	FL_ACTION__COUNT,
 };
 

@@ -99,7 +99,15 @@ static bool domain_accepts(enum fl_domain dom, const char *op, enum fl_action ac
 	r.n_ops = 1;
 	r.action = action;
 	r.keys = key;
-	return fl_rule_check_domain(&r, dom, NULL) == 0;
+	if (action != FL_ACTION_CORRUPT)
+		return fl_rule_check_domain(&r, dom, NULL) == 0;
+	/* corrupt's modes differ by domain: does it take any of them? */
+	for (int m = FL_CORRUPT_DEFAULT; m <= FL_CORRUPT_PAYLOAD; m++) {
+		r.arg.corrupt = m;
+		if (fl_rule_check_domain(&r, dom, NULL) == 0)
+			return true;
+	}
+	return false;
 }
 
 /* Does "HEAD:NAME" parse, i.e. is NAME a flag after HEAD? */
@@ -110,6 +118,20 @@ static bool parses(const char *head, const char *name)
 
 	snprintf(text, sizeof(text), "%s:%s", head, name);
 	return fl_rule_parse(text, &r, NULL) == 0;
+}
+
+/*
+ * Is action NAME complete without a value in the domain? A bare 'corrupt'
+ * parses (the net domain's default mode) but the fs domain wants one.
+ */
+static bool bare_action(enum fl_domain dom, const char *op, const char *name)
+{
+	char text[128];
+	struct fl_rule r;
+
+	snprintf(text, sizeof(text), "%s:%s", op, name);
+	return fl_rule_parse(text, &r, NULL) == 0 &&
+	       fl_rule_check_domain(&r, dom, NULL) == 0;
 }
 
 /* The value of KEY in a formatted rule: "write:corrupt=zero" -> "zero". */
@@ -167,7 +189,7 @@ static void put_grammar(FILE *out, enum fl_domain dom, const char *prefix)
 
 		if (!name || !domain_accepts(dom, op, a, 0))
 			continue;
-		fprintf(out, "%s%s%s", first ? "" : " ", name, parses("fsync", name) ? "" : "=");
+		fprintf(out, "%s%s%s", first ? "" : " ", name, bare_action(dom, op, name) ? "" : "=");
 		first = 0;
 	}
 	fprintf(out, "'\n_faultline_%s_keys='", prefix);

@@ -136,6 +136,7 @@ unsigned fl_edit_distance(const char *a, size_t na, const char *b,
 static const char *const key_names[FL_RULE_N_KEYS] = {
 	"when", "prob", "count", "for", "path", "seed",
 	"bytes", "dport", "sport", "host", "read", "persist",
+	"src", "dst", "dir", "reorder",
 };
 
 unsigned fl_rule_key_index(unsigned bit)
@@ -271,19 +272,71 @@ static int parse_pause(struct parser *p, const struct key_def *k,
 	return parse_positive_duration(p, v, col, false, &p->rule.arg.pause_ns);
 }
 
+/* Are all ops net protocol names? Then hints speak of the net domain. */
+static bool net_ops(const struct fl_rule *r)
+{
+	unsigned i;
+
+	for (i = 0; i < r->n_ops; i++)
+		if (!fl_net_proto_bit(r->ops[i]))
+			return false;
+	return r->n_ops > 0;
+}
+
+/* A near-miss value among names[] for "did you mean", or NULL. */
+static const char *nearest_word(const char *v, const char *const *names)
+{
+	size_t n = strlen(v);
+	unsigned cap = FL_SUGGEST_CAP(n), best_d = cap + 1, d;
+	const char *best = NULL;
+
+	for (; *names; names++) {
+		d = fl_edit_distance(v, n, *names, cap);
+		if (d < best_d) {
+			best_d = d;
+			best = *names;
+		}
+	}
+	return best;
+}
+
+/* The mode a word names; the domain check keeps each to its domain. */
+static const struct {
+	const char *name;
+	enum fl_corrupt_mode mode;
+} corrupt_modes[] = {
+	{ "bitflip", FL_CORRUPT_BITFLIP }, { "zero", FL_CORRUPT_ZERO },
+	{ "random", FL_CORRUPT_RANDOM }, { "wire", FL_CORRUPT_WIRE },
+	{ "payload", FL_CORRUPT_PAYLOAD },
+};
+
 static int parse_corrupt(struct parser *p, const struct key_def *k,
 			 const char *v, unsigned col)
 {
-	if (!strcmp(v, "bitflip"))
-		p->rule.arg.corrupt = FL_CORRUPT_BITFLIP;
-	else if (!strcmp(v, "zero"))
-		p->rule.arg.corrupt = FL_CORRUPT_ZERO;
-	else if (!strcmp(v, "random"))
-		p->rule.arg.corrupt = FL_CORRUPT_RANDOM;
-	else
-		return fail_token(p, "unknown corrupt mode", v, col,
-				  "use bitflip, zero or random");
-	return 0;
+	static const char *const fs_modes[] = { "bitflip", "zero", "random", NULL };
+	static const char *const net_modes[] = { "wire", "payload", NULL };
+	bool net = net_ops(&p->rule);
+	const char *near, *hint = net ? "use wire or payload"
+				      : "use bitflip, zero or random";
+	char why[96];
+	size_t i;
+
+	/* a bare 'corrupt' is the domain's default (wire for net) */
+	if (!v) {
+		p->rule.arg.corrupt = FL_CORRUPT_DEFAULT;
+		return 0;
+	}
+	for (i = 0; i < sizeof(corrupt_modes) / sizeof(corrupt_modes[0]); i++) {
+		if (!strcmp(v, corrupt_modes[i].name)) {
+			p->rule.arg.corrupt = corrupt_modes[i].mode;
+			return 0;
+		}
+	}
+	near = nearest_word(v, net ? net_modes : fs_modes);
+	if (!near)
+		return fail_token(p, "unknown corrupt mode", v, col, hint);
+	snprintf(why, sizeof(why), "did you mean '%s'? (%s)", near, hint);
+	return fail_token(p, "unknown corrupt mode", v, col, why);
 }
 
 static int parse_torn(struct parser *p, const struct key_def *k,
@@ -488,20 +541,108 @@ static int parse_bytes(struct parser *p, const struct key_def *k,
 	return 0;
 }
 
+/* dport=N[-M], sport=N[-M]: one port or an inclusive range. */
 static int parse_port(struct parser *p, const struct key_def *k,
 		      const char *v, unsigned col)
 {
+	struct fl_port_range range;
 	const char *why;
-	uint64_t port;
+	int e = fl_parse_port_range_why(v, &range, &why);
 
-	if (fl_parse_u64_why(v, &port, &why))
-		return fail_token(p, "invalid port", v, col, why);
-	if (port == 0 || port > 65535)
-		return fail_token(p, "invalid port", v, col, "from 1 to 65535");
-	if (k->bit == FL_KEY_DPORT)
-		p->rule.dport = (uint16_t)port;
+	if (e)
+		return fail_token(p, e == -ERANGE ? "invalid port range"
+						  : "invalid port", v, col, why);
+	if (k->bit == FL_KEY_DPORT) {
+		p->rule.dport = range.first;
+		p->rule.net.dport = range;
+	} else {
+		p->rule.sport = range.first;
+		p->rule.net.sport = range;
+	}
+	return 0;
+}
+
+/*
+ * Was raw ("fd00::1:drop") an IPv6 address that the rule syntax cut at its
+ * first colon into value v ("fd00")? Then v is 1 to 4 hex digits and the
+ * next part is empty or hex too (no key is spelt in hex digits alone).
+ */
+static bool cut_ipv6(const char *raw, const char *v)
+{
+	const char *hex = "0123456789abcdefABCDEF", *next;
+	size_t n = strlen(v);
+
+	if (n == 0 || n > 4 || strspn(v, hex) != n || raw[n] != ':')
+		return false;
+	next = raw + n + 1;
+	return *next == ':' || (strspn(next, hex) > 0 &&
+				(next[strspn(next, hex)] == ':' ||
+				 next[strspn(next, hex)] == '\0'));
+}
+
+static int parse_prefix(struct parser *p, const struct key_def *k,
+			const char *v, unsigned col)
+{
+	struct fl_net_prefix prefix;
+	char fix[64], why[128], what[16];
+	const char *reason;
+
+	snprintf(what, sizeof(what), "invalid %s=", k->name);
+	if (fl_net_parse_prefix(v, &prefix, &reason, fix, sizeof(fix))) {
+		if (cut_ipv6(p->text + col - 1, v)) {
+			snprintf(why, sizeof(why),
+				 "%s (an IPv6 address goes inside [...], as %s=[fd00::1])",
+				 reason, k->name);
+			return fail_token(p, what, v, col, why);
+		}
+		if (!fix[0])
+			return fail_token(p, what, v, col, reason);
+		snprintf(why, sizeof(why), "%s (did you mean %s=%s?)", reason,
+			 k->name, fix);
+		return fail_token(p, what, v, col, why);
+	}
+	if (k->bit == FL_KEY_SRC)
+		p->rule.net.src = prefix;
 	else
-		p->rule.sport = (uint16_t)port;
+		p->rule.net.dst = prefix;
+	return 0;
+}
+
+static int parse_dir(struct parser *p, const struct key_def *k,
+		     const char *v, unsigned col)
+{
+	static const char *const names[] = { "both", "egress", "ingress", NULL };
+	const char *near;
+	char why[96];
+	unsigned i;
+
+	for (i = 0; names[i]; i++) {
+		if (!strcmp(v, names[i])) {
+			p->rule.net.dir = (enum fl_net_dir)i;
+			return 0;
+		}
+	}
+	near = nearest_word(v, names);
+	if (!near)
+		return fail_token(p, "unknown dir", v, col,
+				  "use egress, ingress or both");
+	snprintf(why, sizeof(why), "did you mean '%s'? (use egress, ingress or both)",
+		 near);
+	return fail_token(p, "unknown dir", v, col, why);
+}
+
+static int parse_reorder(struct parser *p, const struct key_def *k,
+			 const char *v, unsigned col)
+{
+	const char *why;
+	uint32_t ppm;
+
+	if (fl_parse_percent_why(v, &ppm, &why))
+		return fail_token(p, "invalid reorder=", v, col, why);
+	if (ppm == 0)
+		return fail_token(p, "reorder= must be more than 0%, got", v,
+				  col, NULL);
+	p->rule.net.reorder_ppm = ppm;
 	return 0;
 }
 
@@ -549,12 +690,15 @@ static const struct key_def keys[] = {
 	{ "signal", FL_ACTION_SIGNAL, 0, "signal=SIG", parse_signal_value },
 	{ "pause", FL_ACTION_PAUSE, 0, "pause=DURATION", parse_pause },
 	{ "drop", FL_ACTION_DROP, 0, NULL, parse_flag },
-	{ "corrupt", FL_ACTION_CORRUPT, 0, "corrupt=bitflip|zero|random", parse_corrupt },
+	{ "corrupt", FL_ACTION_CORRUPT, 0, "corrupt[=wire|payload|bitflip|zero|random]", parse_corrupt },
 	{ "torn", FL_ACTION_TORN, 0, "torn=SECTOR", parse_torn },
 	{ "powercut", FL_ACTION_POWERCUT, 0, "powercut=before|after", parse_powercut },
 	{ "fsyncgate", FL_ACTION_FSYNCGATE, 0, NULL, parse_flag },
 	{ "duplicate", FL_ACTION_DUPLICATE, 0, NULL, parse_flag },
 	{ "reorder", FL_ACTION_REORDER, 0, NULL, parse_flag },
+	{ "reject", FL_ACTION_REJECT, 0, NULL, parse_flag },
+	{ "partition", FL_ACTION_PARTITION, 0, NULL, parse_flag },
+	{ "reset", FL_ACTION_RESET, 0, NULL, parse_flag },
 	{ "rate", FL_ACTION_RATE, 0, "rate=BITS_PER_SECOND", parse_rate },
 	{ "when", FL_ACTION_NONE, FL_KEY_WHEN, "when=FIRST[..LAST][+STEP]", parse_when },
 	{ "prob", FL_ACTION_NONE, FL_KEY_PROB, "prob=PERCENT%", parse_prob },
@@ -565,9 +709,14 @@ static const struct key_def keys[] = {
 	{ "bytes", FL_ACTION_NONE, FL_KEY_BYTES, "bytes=N", parse_bytes },
 	{ "read", FL_ACTION_NONE, FL_KEY_READ, NULL, parse_flag },
 	{ "persist", FL_ACTION_NONE, FL_KEY_PERSIST, NULL, parse_flag },
-	{ "dport", FL_ACTION_NONE, FL_KEY_DPORT, "dport=PORT", parse_port },
-	{ "sport", FL_ACTION_NONE, FL_KEY_SPORT, "sport=PORT", parse_port },
+	{ "dport", FL_ACTION_NONE, FL_KEY_DPORT, "dport=PORT[-PORT]", parse_port },
+	{ "sport", FL_ACTION_NONE, FL_KEY_SPORT, "sport=PORT[-PORT]", parse_port },
 	{ "host", FL_ACTION_NONE, FL_KEY_HOST, "host=NAME|ADDRESS", parse_host },
+	{ "src", FL_ACTION_NONE, FL_KEY_SRC, "src=CIDR", parse_prefix },
+	{ "dst", FL_ACTION_NONE, FL_KEY_DST, "dst=CIDR", parse_prefix },
+	{ "dir", FL_ACTION_NONE, FL_KEY_DIR, "dir=egress|ingress|both", parse_dir },
+	/* with a value, reorder is delay='s companion; bare, the old action */
+	{ "reorder", FL_ACTION_NONE, FL_KEY_REORDER, "reorder=PERCENT%", parse_reorder },
 };
 
 #define N_KEYS (sizeof(keys) / sizeof(keys[0]))
@@ -637,14 +786,31 @@ static int parse_ops(struct parser *p, const char *s, size_t n)
 	return 0;
 }
 
-static const struct key_def *find_key(const char *name, size_t n)
+/*
+ * A name may have two entries, one flag and one with a value ("reorder"
+ * and "reorder=25%"): prefer the one that fits whether a value was given.
+ */
+static const struct key_def *find_key(const char *name, size_t n,
+				      bool has_value)
 {
+	const struct key_def *found = NULL;
 	size_t i;
 
-	for (i = 0; i < N_KEYS; i++)
-		if (strlen(keys[i].name) == n && !memcmp(keys[i].name, name, n))
+	for (i = 0; i < N_KEYS; i++) {
+		if (strlen(keys[i].name) != n || memcmp(keys[i].name, name, n))
+			continue;
+		if (!!keys[i].usage == has_value)
 			return &keys[i];
-	return NULL;
+		if (!found)
+			found = &keys[i];
+	}
+	return found;
+}
+
+/* corrupt's mode may be left out: the net domain's default is wire. */
+static bool value_optional(const struct key_def *k)
+{
+	return k->action == FL_ACTION_CORRUPT;
 }
 
 static int unknown_key(struct parser *p, const char *name, size_t n,
@@ -680,7 +846,7 @@ static int unknown_key(struct parser *p, const char *name, size_t n,
 static int parse_part(struct parser *p, const char *key, size_t key_len,
 		      const char *value, unsigned col)
 {
-	const struct key_def *k = find_key(key, key_len);
+	const struct key_def *k = find_key(key, key_len, value != NULL);
 	unsigned vcol = col + (unsigned)key_len + 1, idx;
 	struct fl_rule *r = &p->rule;
 	int err;
@@ -705,10 +871,15 @@ static int parse_part(struct parser *p, const char *key, size_t key_len,
 				    "'%s' takes no value, got '%s' at column %u",
 				    k->name, p->quote, vcol);
 	}
-	if (k->usage && !value)
+	if (k->usage && !value && !value_optional(k))
 		return fl_rule_fail(p->err, col,
 				    "missing value for '%s' at column %u (%s)",
 				    k->name, col, k->usage);
+	if (value && !*value && (k->bit == FL_KEY_SRC || k->bit == FL_KEY_DST) &&
+	    p->text[vcol - 1] == ':' && p->text[vcol] == ':')
+		return fl_rule_fail(p->err, vcol,
+				    "missing value for '%s=' at column %u (an IPv6 address goes inside [...], as %s=[::1])",
+				    k->name, vcol, k->name);
 	if (value && !*value)
 		return fl_rule_fail(p->err, vcol,
 				    "missing value for '%s=' at column %u (%s)",
@@ -809,6 +980,13 @@ static int check_rule(struct parser *p)
 					    "'%s' only applies to corrupt=, at column %u",
 					    fl_rule_key_name(bit), col);
 	}
+	if ((r->keys & FL_KEY_REORDER) && r->action != FL_ACTION_DELAY) {
+		unsigned col = r->col.key[fl_rule_key_index(FL_KEY_REORDER)];
+
+		return fl_rule_fail(p->err, col,
+				    "'reorder' only applies to delay=, at column %u (netem reorders by sending some packets undelayed)",
+				    col);
+	}
 	if ((r->keys & FL_KEY_READ) && (r->keys & FL_KEY_PERSIST)) {
 		unsigned a = r->col.key[fl_rule_key_index(FL_KEY_READ)];
 		unsigned b = r->col.key[fl_rule_key_index(FL_KEY_PERSIST)];
@@ -819,6 +997,24 @@ static int check_rule(struct parser *p)
 				    col);
 	}
 	return 0;
+}
+
+/* The parts of the net match that follow from ops and addresses. */
+static void derive_net(struct fl_rule *r)
+{
+	struct fl_net_match *m = &r->net;
+	unsigned i;
+
+	for (i = 0; i < r->n_ops; i++)
+		m->protos |= fl_net_proto_bit(r->ops[i]);
+	if (m->dst.family)
+		m->family = m->dst.family;
+	else if (m->src.family)
+		m->family = m->src.family;
+	else if (m->protos == FL_NET_PROTO_IP)
+		m->family = FL_NET_IPV4;
+	else if (m->protos == FL_NET_PROTO_IP6)
+		m->family = FL_NET_IPV6;
 }
 
 int fl_rule_parse(const char *text, struct fl_rule *ret,
@@ -859,6 +1055,7 @@ int fl_rule_parse(const char *text, struct fl_rule *ret,
 	e = check_rule(&p);
 	if (e)
 		return e;
+	derive_net(&p.rule);
 	*ret = p.rule;
 	return 0;
 }
@@ -885,6 +1082,9 @@ static bool arg_equal(const struct fl_rule *a, const struct fl_rule *b)
 	case FL_ACTION_FSYNCGATE:
 	case FL_ACTION_DUPLICATE:
 	case FL_ACTION_REORDER:
+	case FL_ACTION_REJECT:
+	case FL_ACTION_PARTITION:
+	case FL_ACTION_RESET:
 		return true;
 	case FL_ACTION_ERROR:
 		return a->arg.error == b->arg.error;
@@ -910,6 +1110,25 @@ static bool arg_equal(const struct fl_rule *a, const struct fl_rule *b)
 	}
 }
 
+static bool prefix_equal(const struct fl_net_prefix *a,
+			 const struct fl_net_prefix *b)
+{
+	return a->family == b->family && a->prefix_len == b->prefix_len &&
+	       !memcmp(a->addr, b->addr, sizeof(a->addr));
+}
+
+static bool net_equal(const struct fl_net_match *a, const struct fl_net_match *b)
+{
+	return a->protos == b->protos && a->family == b->family &&
+	       a->dir == b->dir && prefix_equal(&a->src, &b->src) &&
+	       prefix_equal(&a->dst, &b->dst) &&
+	       a->sport.first == b->sport.first &&
+	       a->sport.last == b->sport.last &&
+	       a->dport.first == b->dport.first &&
+	       a->dport.last == b->dport.last &&
+	       a->reorder_ppm == b->reorder_ppm;
+}
+
 bool fl_rule_equal(const struct fl_rule *a, const struct fl_rule *b)
 {
 	unsigned i;
@@ -929,7 +1148,8 @@ bool fl_rule_equal(const struct fl_rule *a, const struct fl_rule *b)
 	       a->seed == b->seed && a->bytes == b->bytes &&
 	       a->corrupt_on_read == b->corrupt_on_read &&
 	       a->dport == b->dport && a->sport == b->sport &&
-	       !strncmp(a->host, b->host, sizeof(a->host));
+	       !strncmp(a->host, b->host, sizeof(a->host)) &&
+	       net_equal(&a->net, &b->net);
 }
 
 const char *fl_action_name(enum fl_action action)
@@ -949,6 +1169,9 @@ const char *fl_action_name(enum fl_action action)
 		[FL_ACTION_DUPLICATE] = "duplicate",
 		[FL_ACTION_REORDER] = "reorder",
 		[FL_ACTION_RATE] = "rate",
+		[FL_ACTION_REJECT] = "reject",
+		[FL_ACTION_PARTITION] = "partition",
+		[FL_ACTION_RESET] = "reset",
 	};
 
 	if ((unsigned)action >= FL_ACTION__COUNT || !names[action])

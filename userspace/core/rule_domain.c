@@ -20,7 +20,10 @@ static const char *const fs_ops[] = {
 	"rename", "unlink", "mkdir", "rmdir", "truncate", "fallocate",
 	"setxattr", "readdir", NULL,
 };
-static const char *const net_ops[] = { "tcp", "udp", "icmp", "ip", NULL };
+static const char *const net_ops[] = {
+	"tcp", "udp", "icmp", "ip", "ip6", "any", "connect", "sendmsg", "bind",
+	NULL,
+};
 static const char *const proc_ops[] = { "kill", "pause", "oom", NULL };
 
 struct domain_def {
@@ -46,14 +49,16 @@ static const struct domain_def domains[FL_DOMAIN__COUNT] = {
 	},
 	[FL_DOMAIN_NET] = {
 		.ops = net_ops,
-		.ops_hint = "tcp, udp, icmp, ip or *",
-		.actions = ACT(FL_ACTION_DROP) | ACT(FL_ACTION_DELAY) |
+		.ops_hint = "tcp, udp, icmp, ip, ip6, any, connect, sendmsg, bind or *",
+		.actions = ACT(FL_ACTION_DROP) | ACT(FL_ACTION_REJECT) |
+			   ACT(FL_ACTION_PARTITION) | ACT(FL_ACTION_DELAY) |
 			   ACT(FL_ACTION_CORRUPT) | ACT(FL_ACTION_DUPLICATE) |
-			   ACT(FL_ACTION_REORDER) | ACT(FL_ACTION_RATE) |
+			   ACT(FL_ACTION_RATE) | ACT(FL_ACTION_RESET) |
 			   ACT(FL_ACTION_ERROR),
-		.actions_hint = "drop, delay, corrupt, duplicate, reorder, rate or error",
+		.actions_hint = "drop, reject, partition, delay, corrupt, duplicate, rate, reset or error",
 		.keys = COMMON_KEYS | FL_KEY_BYTES | FL_KEY_DPORT |
-			FL_KEY_SPORT | FL_KEY_HOST,
+			FL_KEY_SPORT | FL_KEY_HOST | FL_KEY_SRC | FL_KEY_DST |
+			FL_KEY_DIR | FL_KEY_REORDER,
 	},
 	[FL_DOMAIN_FS] = {
 		.ops = fs_ops,
@@ -196,6 +201,11 @@ int fl_rule_check_domain(const struct fl_rule *rule, enum fl_domain domain,
 	    (unsigned)rule->action >= FL_ACTION__COUNT)
 		return fl_rule_fail(err, col, "missing action at column %u",
 				    col);
+	/* reorder=P% replaced the bare action: say how to write it now */
+	if (domain == FL_DOMAIN_NET && rule->action == FL_ACTION_REORDER)
+		return fl_rule_fail(err, col,
+				    "a bare 'reorder' is not a net action, at column %u (write delay=DURATION:reorder=PERCENT%%)",
+				    col);
 	if (!(d->actions & ACT(rule->action)))
 		return fl_rule_fail(err, col,
 				    "'%s' is not a %s action, at column %u (use %s)",
@@ -217,5 +227,12 @@ int fl_rule_check_domain(const struct fl_rule *rule, enum fl_domain domain,
 				    "'%s' does not apply to the %s domain, at column %u",
 				    fl_rule_key_name(bit), dname, col);
 	}
+	if (rule->action == FL_ACTION_CORRUPT) {
+		e = fl_rule_check_corrupt(rule, domain, err);
+		if (e)
+			return e;
+	}
+	if (domain == FL_DOMAIN_NET)
+		return fl_rule_check_net(rule, err);
 	return 0;
 }

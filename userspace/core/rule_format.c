@@ -69,6 +69,46 @@ static void put_escaped(struct out *o, const char *s)
 	}
 }
 
+/* "=zero"; "" for the bare form, which the net domain reads as wire. */
+static const char *corrupt_suffix(enum fl_corrupt_mode mode)
+{
+	switch (mode) {
+	case FL_CORRUPT_DEFAULT:
+		return "";
+	case FL_CORRUPT_ZERO:
+		return "=zero";
+	case FL_CORRUPT_RANDOM:
+		return "=random";
+	case FL_CORRUPT_WIRE:
+		return "=wire";
+	case FL_CORRUPT_PAYLOAD:
+		return "=payload";
+	default:
+		return "=bitflip";
+	}
+}
+
+static void put_ports(struct out *o, const char *key,
+		      const struct fl_port_range *range, uint16_t first)
+{
+	/* a hand-built rule may only have set the old single port */
+	if (!range->first)
+		put(o, ":%s=%u", key, first);
+	else if (range->last > range->first)
+		put(o, ":%s=%u-%u", key, range->first, range->last);
+	else
+		put(o, ":%s=%u", key, range->first);
+}
+
+static void put_prefix(struct out *o, const char *key,
+		       const struct fl_net_prefix *p)
+{
+	char tmp[64];
+
+	fl_net_format_prefix(p, tmp, sizeof(tmp));
+	put(o, ":%s=%s", key, tmp);
+}
+
 static void put_action(struct out *o, const struct fl_rule *r)
 {
 	const char *name;
@@ -105,9 +145,7 @@ static void put_action(struct out *o, const struct fl_rule *r)
 		put_duration(o, r->arg.pause_ns);
 		break;
 	case FL_ACTION_CORRUPT:
-		put(o, ":corrupt=%s",
-		    r->arg.corrupt == FL_CORRUPT_ZERO ? "zero" :
-		    r->arg.corrupt == FL_CORRUPT_RANDOM ? "random" : "bitflip");
+		put(o, ":corrupt%s", corrupt_suffix(r->arg.corrupt));
 		break;
 	case FL_ACTION_TORN:
 		put(o, ":torn=%" PRIu32, r->arg.torn_sector);
@@ -124,6 +162,9 @@ static void put_action(struct out *o, const struct fl_rule *r)
 	case FL_ACTION_FSYNCGATE:
 	case FL_ACTION_DUPLICATE:
 	case FL_ACTION_REORDER:
+	case FL_ACTION_REJECT:
+	case FL_ACTION_PARTITION:
+	case FL_ACTION_RESET:
 		put(o, ":%s", fl_action_name(r->action));
 		break;
 	default:
@@ -158,6 +199,11 @@ int fl_rule_format(const struct fl_rule *r, char *buf, size_t len)
 	for (i = 0; i < r->n_ops && i < FL_RULE_MAX_OPS; i++)
 		put(&o, "%s%.*s", i ? "," : "", FL_RULE_OP_LEN, r->ops[i]);
 	put_action(&o, r);
+	/* reorder= reads as part of delay=, so it follows it */
+	if (r->keys & FL_KEY_REORDER) {
+		fl_format_percent(r->net.reorder_ppm, tmp, sizeof(tmp));
+		put(&o, ":reorder=%s", tmp);
+	}
 	if (r->keys & FL_KEY_WHEN)
 		put_when(&o, &r->when);
 	if (r->keys & FL_KEY_PROB) {
@@ -183,9 +229,9 @@ int fl_rule_format(const struct fl_rule *r, char *buf, size_t len)
 	if (r->keys & FL_KEY_PERSIST)
 		put(&o, ":persist");
 	if (r->keys & FL_KEY_DPORT)
-		put(&o, ":dport=%u", r->dport);
+		put_ports(&o, "dport", &r->net.dport, r->dport);
 	if (r->keys & FL_KEY_SPORT)
-		put(&o, ":sport=%u", r->sport);
+		put_ports(&o, "sport", &r->net.sport, r->sport);
 	if (r->keys & FL_KEY_HOST) {
 		/* brackets keep an IPv6 address's colons inside the value */
 		if (strchr(r->host, ':'))
@@ -193,5 +239,12 @@ int fl_rule_format(const struct fl_rule *r, char *buf, size_t len)
 		else
 			put(&o, ":host=%.*s", (int)sizeof(r->host), r->host);
 	}
+	if (r->keys & FL_KEY_SRC)
+		put_prefix(&o, "src", &r->net.src);
+	if (r->keys & FL_KEY_DST)
+		put_prefix(&o, "dst", &r->net.dst);
+	if (r->keys & FL_KEY_DIR)
+		put(&o, ":dir=%s", r->net.dir == FL_NET_DIR_EGRESS ? "egress" :
+		    r->net.dir == FL_NET_DIR_INGRESS ? "ingress" : "both");
 	return o.pos > INT_MAX ? INT_MAX : (int)o.pos;
 }

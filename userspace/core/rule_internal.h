@@ -29,4 +29,27 @@ unsigned fl_edit_distance(const char *a, size_t na, const char *b,
 /* Bit number (index into rule->col.key) of an enum fl_rule_key bit. */
 unsigned fl_rule_key_index(unsigned bit);
 
+/*
+ * src=/dst= value: "10.0.0.0/8", "fd00::/64" (as "[fd00::/64]",
+ * "[fd00::]/64" or "fd00\:\:/64" in a rule), a bare address. On error *why
+ * says why and, when only host bits were wrong, fix holds the prefix that
+ * was probably meant ("10.0.0.0/8"); "" otherwise.
+ */
+int fl_net_parse_prefix(const char *s, struct fl_net_prefix *ret,
+			const char **why, char *fix, size_t fix_len);
+/* Canonical text fl_net_parse_prefix() reads back: IPv6 in brackets. */
+int fl_net_format_prefix(const struct fl_net_prefix *p, char *buf, size_t len);
+/*
+ * "5432" or "5000-5100"; *why as the other value parsers. -ERANGE when
+ * both ports are valid but the first is larger, else -EINVAL.
+ */
+int fl_parse_port_range_why(const char *s, struct fl_port_range *ret,
+			    const char **why);
+
+/* The net domain's combined checks (protocols against keys and action). */
+int fl_rule_check_net(const struct fl_rule *rule, struct fl_rule_error *err);
+/* corrupt=MODE belongs to the domain (fs: bitflip/zero/random, net: wire/payload). */
+int fl_rule_check_corrupt(const struct fl_rule *rule, enum fl_domain domain,
+			  struct fl_rule_error *err);
+
 #endif

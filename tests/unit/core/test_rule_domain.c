@@ -125,10 +125,29 @@ static void test_net_domain_accepts_packet_faults(void **state)
 	assert_domain_ok("tcp:dport=5432:drop:prob=30%", FL_DOMAIN_NET);
 	assert_domain_ok("udp:delay=50ms~10ms:sport=53", FL_DOMAIN_NET);
 	assert_domain_ok("tcp,udp:rate=1mbit:host=[::1]", FL_DOMAIN_NET);
-	assert_domain_ok("ip:corrupt=bitflip:bytes=1", FL_DOMAIN_NET);
+	/*
+	 * Issue 13 gave the net domain its own grammar: corrupt=wire|payload
+	 * (not the fs modes), reorder=P% beside delay= (not a bare action),
+	 * error= on the socket calls only. The three old forms that said
+	 * otherwise are refused in test_net_grammar_replaced_old_forms.
+	 */
+	assert_domain_ok("ip:corrupt=wire:bytes=1", FL_DOMAIN_NET);
 	assert_domain_ok("icmp:duplicate", FL_DOMAIN_NET);
-	assert_domain_ok("*:reorder", FL_DOMAIN_NET);
-	assert_domain_ok("tcp:error=ECONNRESET", FL_DOMAIN_NET);
+	assert_domain_ok("*:delay=10ms:reorder=25%", FL_DOMAIN_NET);
+	assert_domain_ok("connect:error=ECONNRESET", FL_DOMAIN_NET);
+}
+
+static void test_net_grammar_replaced_old_forms(void **state)
+{
+	assert_domain_refused("ip:corrupt=bitflip:bytes=1", FL_DOMAIN_NET,
+			      "corrupt=bitflip is a fs mode, at column 12 (the net domain takes wire or payload)",
+			      12);
+	assert_domain_refused("*:reorder", FL_DOMAIN_NET,
+			      "a bare 'reorder' is not a net action, at column 3 (write delay=DURATION:reorder=PERCENT%)",
+			      3);
+	assert_domain_refused("tcp:error=ECONNRESET", FL_DOMAIN_NET,
+			      "error= only applies to the socket calls connect, sendmsg and bind, not to the packet protocol 'tcp', at column 5",
+			      5);
 }
 
 static void test_net_domain_refuses_paths_and_unknown_protocols(void **state)
@@ -140,7 +159,7 @@ static void test_net_domain_refuses_paths_and_unknown_protocols(void **state)
 			      "unknown net op 'sctp' at column 1 (did you mean 'tcp'?)",
 			      1);
 	assert_domain_refused("tcp:torn=512", FL_DOMAIN_NET,
-			      "'torn' is not a net action, at column 5 (use drop, delay, corrupt, duplicate, reorder, rate or error)",
+			      "'torn' is not a net action, at column 5 (use drop, reject, partition, delay, corrupt, duplicate, rate, reset or error)",
 			      5);
 }
 
@@ -185,6 +204,7 @@ int main(void)
 		cmocka_unit_test(test_fsyncgate_needs_fsync_or_fdatasync),
 		cmocka_unit_test(test_fs_domain_refuses_signals_and_network_keys),
 		cmocka_unit_test(test_net_domain_accepts_packet_faults),
+		cmocka_unit_test(test_net_grammar_replaced_old_forms),
 		cmocka_unit_test(test_net_domain_refuses_paths_and_unknown_protocols),
 		cmocka_unit_test(test_proc_domain_is_permissive_about_actions),
 		cmocka_unit_test(test_unknown_domain_and_hand_built_rule_without_action),
