@@ -27,6 +27,13 @@
 #define TC_ACT_SHOT   2
 #define SKB_PASS      1
 #define SKB_DROP      0
+/*
+ * cgroup_skb/egress: "drop, and congestion notification". A plain 0 makes
+ * the sender's call fail with EPERM, which is no blackhole; with 2 the
+ * stack sees NET_XMIT_DROP, which UDP's sendmsg swallows (no IP_RECVERR)
+ * and TCP takes as a local drop to retransmit, as a lossy path would.
+ */
+#define SKB_DROP_CN   2
 /* How far into the payload a corruption may land (keeps the offset small). */
 #define CORRUPT_SPAN  256
 /*
@@ -359,7 +366,9 @@ static __always_inline int skb_verdict(struct __sk_buff *skb, __u8 dir)
 {
 	int act = fl_net_walk(skb, 0, dir, false, dir == FL_NET_DIR_INGRESS);
 
-	return act == FL_NET_ACT_DROP || act == FL_NET_ACT_PARTITION ? SKB_DROP : SKB_PASS;
+	if (act != FL_NET_ACT_DROP && act != FL_NET_ACT_PARTITION)
+		return SKB_PASS;
+	return dir == FL_NET_DIR_EGRESS ? SKB_DROP_CN : SKB_DROP;
 }
 
 SEC("cgroup_skb/ingress")
