@@ -27,6 +27,11 @@
 #include "net/net_priv.h"
 #include "net.skel.h"
 
+static int quiet_print(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	return 0;
+}
+
 static const char *in_ns(const struct fl_net_session *s, char *buf, size_t len)
 {
 	if (*s->netns)
@@ -167,6 +172,7 @@ static int attach_filter(struct fl_net_session *s, struct net_dev *d, int egress
 		.prio = FL_NET_TC_PRIO, .protocol = ETH_P_ALL, .handle = FL_NET_TC_HANDLE,
 		.kind = "bpf",
 	};
+	libbpf_print_fn_t old;
 	uint64_t rec;
 	int err;
 
@@ -175,14 +181,19 @@ static int attach_filter(struct fl_net_session *s, struct net_dev *d, int egress
 		fl_net_err(errbuf, len, "record the tc filter of %s: %s", d->name, strerror(-err));
 		return err;
 	}
+	/* libbpf would print the kernel's "Filter already exists": errbuf says it. */
+	old = libbpf_set_print(quiet_print);
 	err = bpf_tc_attach(&hook, &opts);
+	libbpf_set_print(old);
 	if (err) {
 		fl_state_forget(s->st, rec);
-		fl_net_err(errbuf, len, "attach the %s tc filter to %s%s", egress ? "egress" : "ingress",
-			   d->name, err == -EEXIST ? ": its prio 1 handle 0xfa17 is taken" : "");
-		if (err != -EEXIST && len && strlen(errbuf) + 2 < len)
-			snprintf(errbuf + strlen(errbuf), len - strlen(errbuf), ": %s",
-				 strerror(-err));
+		if (err == -EEXIST)
+			fl_net_err(errbuf, len, "attach the %s tc filter to %s: prio %d handle %#x is taken",
+				   egress ? "egress" : "ingress", d->name, FL_NET_TC_PRIO,
+				   FL_NET_TC_HANDLE);
+		else
+			fl_net_err(errbuf, len, "attach the %s tc filter to %s: %s",
+				   egress ? "egress" : "ingress", d->name, strerror(-err));
 		return err;
 	}
 	d->filter_rec[egress] = rec;

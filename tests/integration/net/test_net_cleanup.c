@@ -188,6 +188,34 @@ static void test_netns_target_covers_every_device_but_lo(void **state)
 	assert_int_equal(fl_state_close(st), 0);
 }
 
+static void test_a_second_session_on_a_taken_device_fails_and_changes_nothing(void **state)
+{
+	struct ctx *c = *state;
+	struct fl_net_rule r = drop_rule();
+	struct fl_net_target t = {
+		.kind = FL_NET_TARGET_DEV, .netns = c->pair.ns[0], .dev = c->pair.dev[0],
+	};
+	struct fl_net_session *first, *second = NULL;
+	struct fl_state *st;
+	char err[256] = "";
+
+	SKIP_UNLESS_ROOT();
+	assert_int_equal(fl_state_open(c->run_dir, &st), 0);
+	first = arm(c, st, FL_NET_TARGET_DEV);
+	assert_non_null(first);
+	assert_int_equal(fl_net_session_open(&r, 1, &t, st, &second, err, sizeof(err)), 0);
+	assert_int_equal(fl_net_session_attach(second, err, sizeof(err)), -EEXIST);
+	assert_non_null(strstr(err, "is taken"));
+	fl_net_session_close(second);
+	/* The first session's filters and qdisc are still there, and still its own. */
+	assert_true(has_our_filter(c, c->pair.dev[0]));
+	assert_true(has_clsact(c, c->pair.dev[0]));
+	fl_net_session_close(first);
+	assert_false(has_our_filter(c, c->pair.dev[0]));
+	assert_false(has_clsact(c, c->pair.dev[0]));
+	assert_int_equal(fl_state_close(st), 0);
+}
+
 /* The controller: arm, say so through fd, then wait to be killed. */
 static void controller(struct ctx *c, int fd)
 {
@@ -245,6 +273,9 @@ int main(void)
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_netns_target_covers_every_device_but_lo,
 						setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_a_second_session_on_a_taken_device_fails_and_changes_nothing, setup,
+			teardown),
 		cmocka_unit_test_setup_teardown(test_sigkill_then_core_cleanup_leaves_nothing,
 						setup, teardown),
 	};
