@@ -241,6 +241,49 @@ static __always_inline __u64 fires(const struct fl_net_rule *r, struct fl_net_co
 	return draw | 1;
 }
 
+static __always_inline __u32 fold16(__s64 sum)
+{
+	__u32 x = (__u32)sum;
+
+	x = (x & 0xffff) + (x >> 16);
+	x = (x & 0xffff) + (x >> 16);
+	return x;
+}
+
+/*
+ * Is the L4 checksum field still the pseudo-header seed of a checksum the
+ * device (or validate_xmit_skb) will complete later, CHECKSUM_PARTIAL?
+ * TCP always leaves it so, UDP when the device offloads checksums. The
+ * seed is the folded pseudo-header sum, so compare with that (a full
+ * checksum equal to it by chance is one in 65535, and its corruption is
+ * still caught, only with a checksum off by twice the change).
+ */
+static __always_inline bool csum_is_seed(struct __sk_buff *skb, const struct pkt *p)
+{
+	__u32 l4len = skb->len - p->l4off;
+	__u32 buf[10] = {};
+	__u16 field;
+	__s64 sum;
+
+	if (p->l4 != IPPROTO_TCP && p->l4 != IPPROTO_UDP)
+		return false;
+	if (bpf_skb_load_bytes(skb, p->csum_off, &field, sizeof(field)) < 0)
+		return false;
+	if (p->family == FL_NET_FAMILY_IP4) {
+		buf[0] = p->src[0];
+		buf[1] = p->dst[0];
+		buf[2] = bpf_htonl(((__u32)p->l4 << 16) | (l4len & 0xffff));
+		sum = bpf_csum_diff(NULL, 0, buf, 12, 0);
+	} else {
+		__builtin_memcpy(buf, p->src, 16);
+		__builtin_memcpy(buf + 4, p->dst, 16);
+		buf[8] = bpf_htonl(l4len);
+		buf[9] = bpf_htonl(p->l4);
+		sum = bpf_csum_diff(NULL, 0, buf, 40, 0);
+	}
+	return sum >= 0 && fold16(sum) == field;
+}
+
 /* Flip one payload bit, chosen by the draw. wire: leave the checksum wrong. */
 static __always_inline bool corrupt(struct __sk_buff *skb, const struct pkt *p, __u64 draw,
 				    bool wire)
@@ -250,6 +293,7 @@ static __always_inline bool corrupt(struct __sk_buff *skb, const struct pkt *p, 
 	__u8 old, new;
 	__u16 old16, new16;
 	__u64 flags;
+	bool seed;
 
 	if (!span || !p->csum_off)
 		return false;
@@ -257,6 +301,7 @@ static __always_inline bool corrupt(struct __sk_buff *skb, const struct pkt *p, 
 	if (bpf_skb_load_bytes(skb, off, &old, 1) < 0)
 		return false;
 	new = old ^ (__u8)(1u << ((draw >> 3) & 7));
+	seed = wire && csum_is_seed(skb, p);
 	/*
 	 * wire: skb->csum follows the new byte (BPF_F_RECOMPUTE_CSUM), so a
 	 * CHECKSUM_COMPLETE receive path sees the data and the checksum
@@ -265,7 +310,7 @@ static __always_inline bool corrupt(struct __sk_buff *skb, const struct pkt *p, 
 	 */
 	if (bpf_skb_store_bytes(skb, off, &new, 1, wire ? BPF_F_RECOMPUTE_CSUM : 0) < 0)
 		return false;
-	if (wire)
+	if (wire && !seed)
 		return true;
 	/* The checksum sums 16-bit words: place the byte in its word. */
 	if ((off - p->l4off) & 1) {
@@ -276,6 +321,16 @@ static __always_inline bool corrupt(struct __sk_buff *skb, const struct pkt *p, 
 		new16 = bpf_htons((__u16)new << 8);
 	}
 	flags = 2 | (p->l4 == IPPROTO_UDP ? BPF_F_MARK_MANGLED_0 : 0);
+	/*
+	 * wire on a seed: the checksum is completed after this hook, over the
+	 * flipped bit, and would come out right. Take the change back out of
+	 * the seed (as if a pseudo-header word had moved new -> old), so the
+	 * completed checksum is the one of the original data, as when a bit
+	 * flips on the wire after the NIC computed it.
+	 */
+	if (seed)
+		return bpf_l4_csum_replace(skb, p->csum_off, new16, old16,
+					   flags | BPF_F_PSEUDO_HDR) == 0;
 	/* ICMPv6 checksums cover a pseudo header too, but a payload change does not touch it. */
 	return bpf_l4_csum_replace(skb, p->csum_off, old16, new16, flags) == 0;
 }
