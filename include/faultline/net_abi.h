@@ -41,7 +41,11 @@ enum fl_net_action {
 	 * swapped, on ingress and egress whatever dir says.
 	 */
 	FL_NET_ACT_PARTITION,
-	/* Flip one payload bit and leave the L4 checksum: the receiver's check drops it. */
+	/*
+	 * Flip one payload bit and leave the L4 checksum that of the original
+	 * data (also when the device completes it later): the receiver's check
+	 * drops it. Packets without payload are left alone.
+	 */
 	FL_NET_ACT_CORRUPT_WIRE,
 	/* Flip one payload bit and fix the L4 checksum: only the application can tell. */
 	FL_NET_ACT_CORRUPT_PAYLOAD,
