@@ -229,9 +229,10 @@ static __always_inline __u64 fires(const struct fl_net_rule *r, struct fl_net_co
 
 	if (r->until_ns && bpf_ktime_get_ns() >= r->until_ns)
 		return 0;
-	if (r->when_first) {
-		if (n < r->when_first || (r->when_last && n > r->when_last) ||
-		    (n - r->when_first) % step)
+	if (r->when_first || r->when_last || step > 1) {
+		__u64 first = r->when_first ? r->when_first : 1;
+
+		if (n < first || (r->when_last && n > r->when_last) || (n - first) % step)
 			return 0;
 	}
 	if (r->prob_ppm && r->prob_ppm < FL_NET_PPM && draw % FL_NET_PPM >= r->prob_ppm)

@@ -85,8 +85,8 @@ struct fl_net_rule {
 	/*
 	 * when=: the rule's matching packets are numbered from 1 in the order
 	 * the programs see them; only numbers first, first+step, ... up to last
-	 * are candidates. first = 0 means every match; last = 0 means no end;
-	 * step 0 is taken as 1.
+	 * are candidates. first 0 is taken as 1, last 0 as no end, step 0 as
+	 * 1 (all three 0: every match).
 	 */
 	__u64 when_first, when_last, when_step;
 	__u64 count;         /* at most this many injections; 0 = no limit */

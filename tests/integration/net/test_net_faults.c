@@ -327,6 +327,15 @@ static void test_count_and_when_select_which_matches_are_hit(void **state)
 	assert_int_equal(counters(s, 0).injected, 3);
 	fl_net_session_close(s);
 	assert_int_equal(u.distinct, 97);
+
+	/* when=..5 (no first): matches 1 to 5. */
+	r = udp_rule(FL_NET_ACT_DROP, FL_NET_DIR_EGRESS, PORT);
+	r.when_last = 5;
+	s = arm(c, &r, 1);
+	u = udp(c, 0, AF_INET, PORT, 20, 64);
+	assert_int_equal(counters(s, 0).injected, 5);
+	fl_net_session_close(s);
+	assert_int_equal(u.distinct, 15);
 }
 
 int main(void)
