@@ -136,8 +136,12 @@ static int copy_target(struct fl_net_session *s, const struct fl_net_target *t,
 
 	s->kind = t->kind;
 	if (t->netns && *t->netns) {
-		if (t->kind == FL_NET_TARGET_CGROUP || fl_netns_name_valid(t->netns) ||
-		    strlen(t->netns) >= sizeof(s->netns)) {
+		if (t->kind == FL_NET_TARGET_CGROUP) {
+			/* cgroup_skb sees the cgroup's sockets in every netns. */
+			fl_net_err(errbuf, len, "a cgroup target takes no netns");
+			return -EINVAL;
+		}
+		if (fl_netns_name_valid(t->netns) || strlen(t->netns) >= sizeof(s->netns)) {
 			fl_net_err(errbuf, len, "bad netns name '%s'", t->netns);
 			return -EINVAL;
 		}
