@@ -27,6 +27,8 @@
 #include <faultline/probe.h>
 #include <faultline/syscall_abi.h>
 #include <faultline/syscall.h>
+#include <faultline/net_abi.h>
+#include <faultline/net.h>
 #include <faultline/seccomp.h>
 #include <faultline/fs.h>
 #include <faultline/workload.h>

@@ -1,0 +1,442 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Network faults in the kernel: one rule walk (fl_net_walk) shared by the
+ * tc clsact programs of a device (ingress and egress) and the cgroup_skb
+ * programs of a cgroup v2 directory. Rules and counters are the maps
+ * below, laid out by include/faultline/net_abi.h; userspace fills rules
+ * between load and attach.
+ *
+ * Headers are read with bpf_skb_load_bytes, which both program types
+ * have, so the same parser serves a tc skb (at the Ethernet header) and a
+ * cgroup skb (at the IP header). cgroup_skb cannot write packets, so
+ * corrupt and duplicate are tc only: the loader refuses them on a cgroup.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_endian.h>
+#include <faultline/net_abi.h>
+
+#define ETH_HLEN      14
+#define ETH_P_IP      0x0800
+#define ETH_P_IPV6    0x86DD
+#define IPPROTO_ICMP  1
+#define IPPROTO_TCP   6
+#define IPPROTO_UDP   17
+#define IPPROTO_ICMPV6 58
+#define TC_ACT_OK     0
+#define TC_ACT_SHOT   2
+#define SKB_PASS      1
+#define SKB_DROP      0
+/*
+ * cgroup_skb/egress: "drop, and congestion notification". A plain 0 makes
+ * the sender's call fail with EPERM, which is no blackhole; with 2 the
+ * stack sees NET_XMIT_DROP, which UDP's sendmsg swallows (no IP_RECVERR)
+ * and TCP takes as a local drop to retransmit, as a lossy path would.
+ */
+#define SKB_DROP_CN   2
+/* How far into the payload a corruption may land (keeps the offset small). */
+#define CORRUPT_SPAN  256
+/*
+ * The mark a duplicate carries while it passes our own hook again: the
+ * clone re-enters the same program, which must let it through. Cleared
+ * there, so a clone leaves with mark 0 (a marked original keeps its mark).
+ */
+#define DUP_MARK      0xfa17d0b1u
+
+const volatile __u32 nr_rules;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, FL_NET_MAX_RULES);
+	__type(key, __u32);
+	__type(value, struct fl_net_rule);
+} rules SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, FL_NET_MAX_RULES);
+	__type(key, __u32);
+	__type(value, struct fl_net_counters);
+} counters SEC(".maps");
+
+struct pkt {
+	__u32 l4off;         /* offset of the L4 header in the skb */
+	__u32 payoff;        /* offset of the payload (TCP/UDP/ICMP) */
+	__u32 paylen;
+	__u32 csum_off;      /* offset of the L4 checksum, 0 = none */
+	__u8 family;         /* FL_NET_FAMILY_IP4/IP6 */
+	__u8 l4;             /* IPPROTO_* of the L4 header (no IPv6 extension headers) */
+	__u8 has_ports;
+	__u32 src[4], dst[4];
+	__u16 sport, dport;  /* host order */
+};
+
+static __always_inline int parse(struct __sk_buff *skb, __u32 l3off, struct pkt *p)
+{
+	__u32 tot, l3len;
+
+	if (skb->protocol == bpf_htons(ETH_P_IP)) {
+		struct iphdr ip;
+
+		if (bpf_skb_load_bytes(skb, l3off, &ip, sizeof(ip)) < 0 || ip.version != 4 ||
+		    ip.ihl < 5)
+			return -1;
+		p->family = FL_NET_FAMILY_IP4;
+		p->l4 = ip.protocol;
+		p->src[0] = ip.saddr;
+		p->dst[0] = ip.daddr;
+		l3len = ip.ihl * 4;
+		tot = bpf_ntohs(ip.tot_len);
+		/* A fragment after the first has no L4 header. */
+		if (ip.frag_off & bpf_htons(0x1fff))
+			p->l4 = 0;
+	} else if (skb->protocol == bpf_htons(ETH_P_IPV6)) {
+		struct ipv6hdr ip6;
+
+		if (bpf_skb_load_bytes(skb, l3off, &ip6, sizeof(ip6)) < 0 || ip6.version != 6)
+			return -1;
+		p->family = FL_NET_FAMILY_IP6;
+		p->l4 = ip6.nexthdr;
+		__builtin_memcpy(p->src, &ip6.saddr, 16);
+		__builtin_memcpy(p->dst, &ip6.daddr, 16);
+		l3len = sizeof(ip6);
+		tot = sizeof(ip6) + bpf_ntohs(ip6.payload_len);
+	} else {
+		return -1;
+	}
+	p->l4off = l3off + l3len;
+	if (tot > skb->len - l3off)
+		tot = skb->len - l3off;
+	if (p->l4 == IPPROTO_UDP) {
+		struct udphdr udp;
+
+		if (bpf_skb_load_bytes(skb, p->l4off, &udp, sizeof(udp)) < 0)
+			return 0;
+		p->has_ports = 1;
+		p->sport = bpf_ntohs(udp.source);
+		p->dport = bpf_ntohs(udp.dest);
+		p->payoff = p->l4off + sizeof(udp);
+		p->csum_off = p->l4off + __builtin_offsetof(struct udphdr, check);
+	} else if (p->l4 == IPPROTO_TCP) {
+		struct tcphdr tcp;
+
+		if (bpf_skb_load_bytes(skb, p->l4off, &tcp, sizeof(tcp)) < 0)
+			return 0;
+		p->has_ports = 1;
+		p->sport = bpf_ntohs(tcp.source);
+		p->dport = bpf_ntohs(tcp.dest);
+		p->payoff = p->l4off + tcp.doff * 4;
+		p->csum_off = p->l4off + __builtin_offsetof(struct tcphdr, check);
+	} else if (p->l4 == IPPROTO_ICMP || p->l4 == IPPROTO_ICMPV6) {
+		p->payoff = p->l4off + 8;
+		p->csum_off = p->l4off + 2;
+	} else {
+		return 0;
+	}
+	if (l3off + tot > p->payoff)
+		p->paylen = l3off + tot - p->payoff;
+	return 0;
+}
+
+/* Does address a (4 network-order words) fall in prefix/plen? */
+static __always_inline bool in_prefix(const __u32 *a, const __u8 *prefix, __u8 plen)
+{
+	__u32 w[4];
+
+	__builtin_memcpy(w, prefix, 16);
+	for (int i = 0; i < 4; i++) {
+		int bits = (int)plen - 32 * i;
+		__u32 mask;
+
+		if (bits <= 0)
+			break;
+		mask = bits >= 32 ? ~0u : bpf_htonl(~0u << (32 - bits));
+		if ((a[i] ^ w[i]) & mask)
+			return false;
+	}
+	return true;
+}
+
+static __always_inline bool proto_ok(const struct fl_net_rule *r, const struct pkt *p)
+{
+	switch (r->proto) {
+	case FL_NET_PROTO_ANY:
+		return true;
+	case FL_NET_PROTO_IP:
+		return p->family == FL_NET_FAMILY_IP4;
+	case FL_NET_PROTO_IP6:
+		return p->family == FL_NET_FAMILY_IP6;
+	case FL_NET_PROTO_TCP:
+		return p->l4 == IPPROTO_TCP && p->has_ports;
+	case FL_NET_PROTO_UDP:
+		return p->l4 == IPPROTO_UDP && p->has_ports;
+	case FL_NET_PROTO_ICMP:
+		return p->l4 == (p->family == FL_NET_FAMILY_IP4 ? IPPROTO_ICMP : IPPROTO_ICMPV6);
+	}
+	return false;
+}
+
+static __always_inline bool port_ok(__u16 port, __u16 lo, __u16 hi, bool has_ports)
+{
+	if (!lo && !hi)
+		return true;
+	return has_ports && port >= lo && port <= hi;
+}
+
+/* Addresses and ports, src->dst as the rule says, or swapped when reverse. */
+static __always_inline bool ends_ok(const struct fl_net_rule *r, const struct pkt *p,
+				    bool reverse)
+{
+	const __u32 *src = reverse ? p->dst : p->src;
+	const __u32 *dst = reverse ? p->src : p->dst;
+	__u16 sport = reverse ? p->dport : p->sport;
+	__u16 dport = reverse ? p->sport : p->dport;
+
+	if (r->family && r->family != p->family)
+		return false;
+	if (r->src_plen && !in_prefix(src, r->src, r->src_plen))
+		return false;
+	if (r->dst_plen && !in_prefix(dst, r->dst, r->dst_plen))
+		return false;
+	return port_ok(sport, r->sport_lo, r->sport_hi, p->has_ports) &&
+	       port_ok(dport, r->dport_lo, r->dport_hi, p->has_ports);
+}
+
+static __always_inline bool rule_matches(const struct fl_net_rule *r, const struct pkt *p,
+					 __u8 dir)
+{
+	if (!proto_ok(r, p))
+		return false;
+	if (r->action == FL_NET_ACT_PARTITION)
+		return ends_ok(r, p, false) || ends_ok(r, p, true);
+	return (r->dir & dir) && ends_ok(r, p, false);
+}
+
+static __always_inline __u64 splitmix64(__u64 x)
+{
+	x += 0x9e3779b97f4a7c15ull;
+	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
+	x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
+	return x ^ (x >> 31);
+}
+
+/* The selectors of a matching rule: 0 = not this time, else the draw. */
+static __always_inline __u64 fires(const struct fl_net_rule *r, struct fl_net_counters *c)
+{
+	__u64 n = __sync_fetch_and_add(&c->matched, 1) + 1;
+	__u64 draw = splitmix64(r->seed + n * 0x9e3779b97f4a7c15ull);
+	__u64 step = r->when_step ? r->when_step : 1;
+
+	if (r->until_ns && bpf_ktime_get_ns() >= r->until_ns)
+		return 0;
+	if (r->when_first || r->when_last || step > 1) {
+		__u64 first = r->when_first ? r->when_first : 1;
+
+		if (n < first || (r->when_last && n > r->when_last) || (n - first) % step)
+			return 0;
+	}
+	if (r->prob_ppm && r->prob_ppm < FL_NET_PPM && draw % FL_NET_PPM >= r->prob_ppm)
+		return 0;
+	if (r->count && __sync_fetch_and_add(&c->claimed, 1) >= r->count)
+		return 0;
+	return draw | 1;
+}
+
+static __always_inline __u32 fold16(__s64 sum)
+{
+	__u32 x = (__u32)sum;
+
+	x = (x & 0xffff) + (x >> 16);
+	x = (x & 0xffff) + (x >> 16);
+	return x;
+}
+
+/*
+ * Is the L4 checksum field still the pseudo-header seed of a checksum the
+ * device (or validate_xmit_skb) will complete later, CHECKSUM_PARTIAL?
+ * TCP always leaves it so, UDP when the device offloads checksums. The
+ * seed is the folded pseudo-header sum, so compare with that (a full
+ * checksum equal to it by chance is one in 65535, and its corruption is
+ * still caught, only with a checksum off by twice the change).
+ */
+static __always_inline bool csum_is_seed(struct __sk_buff *skb, const struct pkt *p)
+{
+	__u32 l4len = skb->len - p->l4off;
+	__u32 buf[10] = {};
+	__u16 field;
+	__s64 sum;
+
+	if (p->l4 != IPPROTO_TCP && p->l4 != IPPROTO_UDP)
+		return false;
+	if (bpf_skb_load_bytes(skb, p->csum_off, &field, sizeof(field)) < 0)
+		return false;
+	if (p->family == FL_NET_FAMILY_IP4) {
+		buf[0] = p->src[0];
+		buf[1] = p->dst[0];
+		buf[2] = bpf_htonl(((__u32)p->l4 << 16) | (l4len & 0xffff));
+		sum = bpf_csum_diff(NULL, 0, buf, 12, 0);
+	} else {
+		__builtin_memcpy(buf, p->src, 16);
+		__builtin_memcpy(buf + 4, p->dst, 16);
+		buf[8] = bpf_htonl(l4len);
+		buf[9] = bpf_htonl(p->l4);
+		sum = bpf_csum_diff(NULL, 0, buf, 40, 0);
+	}
+	return sum >= 0 && fold16(sum) == field;
+}
+
+/* Flip one payload bit, chosen by the draw. wire: leave the checksum wrong. */
+static __always_inline bool corrupt(struct __sk_buff *skb, const struct pkt *p, __u64 draw,
+				    bool wire)
+{
+	__u32 span = p->paylen < CORRUPT_SPAN ? p->paylen : CORRUPT_SPAN;
+	__u32 off;
+	__u8 old, new;
+	__u16 old16, new16;
+	__u64 flags;
+	bool seed;
+
+	if (!span || !p->csum_off)
+		return false;
+	off = p->payoff + (__u32)((draw >> 8) % span);
+	if (bpf_skb_load_bytes(skb, off, &old, 1) < 0)
+		return false;
+	new = old ^ (__u8)(1u << ((draw >> 3) & 7));
+	seed = wire && csum_is_seed(skb, p);
+	/*
+	 * wire: skb->csum follows the new byte (BPF_F_RECOMPUTE_CSUM), so a
+	 * CHECKSUM_COMPLETE receive path sees the data and the checksum
+	 * field disagree, as a software check does. payload: the field moves
+	 * by the same amount as the data, and skb->csum must stay as it was.
+	 */
+	if (bpf_skb_store_bytes(skb, off, &new, 1, wire ? BPF_F_RECOMPUTE_CSUM : 0) < 0)
+		return false;
+	if (wire && !seed)
+		return true;
+	/* The checksum sums 16-bit words: place the byte in its word. */
+	if ((off - p->l4off) & 1) {
+		old16 = bpf_htons(old);
+		new16 = bpf_htons(new);
+	} else {
+		old16 = bpf_htons((__u16)old << 8);
+		new16 = bpf_htons((__u16)new << 8);
+	}
+	flags = 2 | (p->l4 == IPPROTO_UDP ? BPF_F_MARK_MANGLED_0 : 0);
+	/*
+	 * wire on a seed: the checksum is completed after this hook, over the
+	 * flipped bit, and would come out right. Take the change back out of
+	 * the seed (as if a pseudo-header word had moved new -> old), so the
+	 * completed checksum is the one of the original data, as when a bit
+	 * flips on the wire after the NIC computed it.
+	 */
+	if (seed)
+		return bpf_l4_csum_replace(skb, p->csum_off, new16, old16,
+					   flags | BPF_F_PSEUDO_HDR) == 0;
+	/* ICMPv6 checksums cover a pseudo header too, but a payload change does not touch it. */
+	return bpf_l4_csum_replace(skb, p->csum_off, old16, new16, flags) == 0;
+}
+
+/*
+ * The rule walk: the first matching rule whose selectors fire decides.
+ * Returns the action taken (FL_NET_ACT_NONE: let the packet go), having
+ * already rewritten or cloned the packet for corrupt/duplicate.
+ */
+static __always_inline int fl_net_walk(struct __sk_buff *skb, __u32 l3off, __u8 dir,
+				       bool tc, bool ingress)
+{
+	struct pkt p = {};
+
+	if (parse(skb, l3off, &p) < 0)
+		return FL_NET_ACT_NONE;
+	for (__u32 i = 0; i < FL_NET_MAX_RULES; i++) {
+		struct fl_net_counters *c;
+		struct fl_net_rule *r;
+		__u32 key = i;
+		__u64 draw;
+
+		if (i >= nr_rules)
+			break;
+		r = bpf_map_lookup_elem(&rules, &key);
+		c = bpf_map_lookup_elem(&counters, &key);
+		if (!r || !c || !rule_matches(r, &p, dir))
+			continue;
+		draw = fires(r, c);
+		if (!draw)
+			continue;
+		switch (r->action) {
+		case FL_NET_ACT_DROP:
+		case FL_NET_ACT_PARTITION:
+			break;
+		case FL_NET_ACT_CORRUPT_WIRE:
+		case FL_NET_ACT_CORRUPT_PAYLOAD:
+			if (!tc || !corrupt(skb, &p, draw, r->action == FL_NET_ACT_CORRUPT_WIRE))
+				return FL_NET_ACT_NONE;
+			break;
+		case FL_NET_ACT_DUPLICATE: {
+			__u32 mark = skb->mark;
+
+			if (!tc)
+				return FL_NET_ACT_NONE;
+			skb->mark = DUP_MARK;
+			if (bpf_clone_redirect(skb, skb->ifindex, ingress ? BPF_F_INGRESS : 0) < 0) {
+				skb->mark = mark;
+				return FL_NET_ACT_NONE;
+			}
+			skb->mark = mark;
+			break;
+		}
+		default:
+			return FL_NET_ACT_NONE;
+		}
+		__sync_fetch_and_add(&c->injected, 1);
+		return r->action;
+	}
+	return FL_NET_ACT_NONE;
+}
+
+static __always_inline int tc_verdict(struct __sk_buff *skb, __u8 dir, bool ingress)
+{
+	int act;
+
+	if (skb->mark == DUP_MARK) {
+		skb->mark = 0;
+		return TC_ACT_OK;
+	}
+	act = fl_net_walk(skb, ETH_HLEN, dir, true, ingress);
+	return act == FL_NET_ACT_DROP || act == FL_NET_ACT_PARTITION ? TC_ACT_SHOT : TC_ACT_OK;
+}
+
+SEC("tc")
+int fl_net_tc_ingress(struct __sk_buff *skb)
+{
+	return tc_verdict(skb, FL_NET_DIR_INGRESS, true);
+}
+
+SEC("tc")
+int fl_net_tc_egress(struct __sk_buff *skb)
+{
+	return tc_verdict(skb, FL_NET_DIR_EGRESS, false);
+}
+
+static __always_inline int skb_verdict(struct __sk_buff *skb, __u8 dir)
+{
+	int act = fl_net_walk(skb, 0, dir, false, dir == FL_NET_DIR_INGRESS);
+
+	if (act != FL_NET_ACT_DROP && act != FL_NET_ACT_PARTITION)
+		return SKB_PASS;
+	return dir == FL_NET_DIR_EGRESS ? SKB_DROP_CN : SKB_DROP;
+}
+
+SEC("cgroup_skb/ingress")
+int fl_net_skb_ingress(struct __sk_buff *skb)
+{
+	return skb_verdict(skb, FL_NET_DIR_INGRESS);
+}
+
+SEC("cgroup_skb/egress")
+int fl_net_skb_egress(struct __sk_buff *skb)
+{
+	return skb_verdict(skb, FL_NET_DIR_EGRESS);
+}
+
+char LICENSE[] SEC("license") = "GPL";

@@ -1,0 +1,78 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * Network faults in the kernel (bpf/net.bpf.c): drop, partition, corrupt
+ * (wire or payload) and duplicate, on the packets of one device, of every
+ * device of a named netns, or of the sockets of a cgroup v2 directory.
+ * Rules come compiled (struct fl_net_rule, <faultline/net_abi.h>).
+ *
+ * Mechanisms: tc clsact BPF on devices, with the clsact qdisc created
+ * when missing (and only then removed); cgroup_skb on a cgroup, whose
+ * links die with their fds. cgroup_skb cannot rewrite or clone packets,
+ * so corrupt and duplicate are refused on a cgroup target.
+ *
+ * Every qdisc and tc filter is recorded in core state (<faultline/state.h>)
+ * before it is created, and forgotten once removed, so a SIGKILLed
+ * controller leaves nothing once its watchdog or `faultline cleanup` ran.
+ * Nothing but the named device, netns or cgroup is touched.
+ */
+#ifndef FAULTLINE_NET_H
+#define FAULTLINE_NET_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <faultline/net_abi.h>
+
+struct fl_state;
+struct fl_net_session;
+
+enum fl_net_target_kind {
+	FL_NET_TARGET_DEV = 1,  /* dev, in netns (NULL = the caller's netns) */
+	FL_NET_TARGET_NETNS,    /* every device of netns except lo, at attach time */
+	FL_NET_TARGET_CGROUP,   /* the sockets of processes in cgroup (v2 directory) */
+};
+
+struct fl_net_target {
+	enum fl_net_target_kind kind;
+	const char *netns;      /* a name in /run/netns (ip netns add); required for NETNS */
+	const char *dev;        /* DEV: interface name */
+	const char *cgroup;     /* CGROUP: cgroup v2 directory (fl_cgroup2_resolve forms) */
+};
+
+/*
+ * Is each rule well formed and doable on this kind of target? -EINVAL for a
+ * malformed rule, -EOPNOTSUPP for an action this path cannot do (corrupt or
+ * duplicate on a cgroup; reject, delay and rate, which other mechanisms
+ * serve); errbuf says which rule and why.
+ */
+int fl_net_rules_check(const struct fl_net_rule *rules, size_t n,
+		       enum fl_net_target_kind kind, char *errbuf, size_t errlen);
+
+/*
+ * Check the rules and the target, load the programs and fill the rules
+ * in; nothing is attached yet. st: the controller's state, where qdiscs
+ * and filters are recorded (the caller runs its watchdog); NULL opens one
+ * for this session (with its watchdog) and closes it with the session.
+ */
+int fl_net_session_open(const struct fl_net_rule *rules, size_t n,
+			const struct fl_net_target *target, struct fl_state *st,
+			struct fl_net_session **ret, char *errbuf, size_t errlen);
+/*
+ * Arm: attach to the target, ingress and/or egress as the rules' dir
+ * bits ask (partition: both). On failure whatever was attached is
+ * removed again.
+ */
+int fl_net_session_attach(struct fl_net_session *s, char *errbuf, size_t errlen);
+/* Rule i's counters so far. */
+int fl_net_session_counters(const struct fl_net_session *s, size_t i,
+			    struct fl_net_counters *ret);
+/* Disarm: remove filters, links and a clsact qdisc this session created. */
+int fl_net_session_detach(struct fl_net_session *s, char *errbuf, size_t errlen);
+/* Detach (if attached) and free. NULL is fine. */
+void fl_net_session_close(struct fl_net_session *s);
+
+/* The tc filters' priority and handle, for a reader of `tc filter show`. */
+#define FL_NET_TC_PRIO   1
+#define FL_NET_TC_HANDLE 0xfa17
+
+#endif /* FAULTLINE_NET_H */

@@ -1,0 +1,108 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * The network domain's ABI between its BPF programs (bpf/net.bpf.c) and
+ * userspace (userspace/net/): the compiled rule, one slot per rule, and
+ * its counters. The rule text (`udp:dport=5000:drop:prob=30%`) is parsed
+ * by core; this is what the parsed rule compiles to.
+ *
+ * Only fixed-width kernel types, so it compiles against vmlinux.h and
+ * <linux/types.h> alike. Append, never renumber.
+ */
+#ifndef FAULTLINE_NET_ABI_H
+#define FAULTLINE_NET_ABI_H
+
+#ifndef __VMLINUX_H__
+#include <linux/types.h>
+#endif
+
+#define FL_NET_MAX_RULES 16
+#define FL_NET_PPM       1000000u
+
+/* Which packets a rule looks at. Non-IP packets (ARP, ...) match no rule. */
+enum fl_net_proto {
+	FL_NET_PROTO_ANY = 0,  /* any IPv4 or IPv6 packet */
+	FL_NET_PROTO_IP,       /* any IPv4 packet */
+	FL_NET_PROTO_IP6,      /* any IPv6 packet */
+	FL_NET_PROTO_TCP,
+	FL_NET_PROTO_UDP,
+	FL_NET_PROTO_ICMP,     /* ICMP over IPv4, ICMPv6 over IPv6 */
+};
+
+/* dir bits; a rule with neither matches nothing (the loader refuses it). */
+#define FL_NET_DIR_EGRESS  1u
+#define FL_NET_DIR_INGRESS 2u
+#define FL_NET_DIR_BOTH    (FL_NET_DIR_EGRESS | FL_NET_DIR_INGRESS)
+
+enum fl_net_action {
+	FL_NET_ACT_NONE = 0,
+	FL_NET_ACT_DROP,            /* blackhole: the peer times out */
+	/*
+	 * Drop both ways: the rule also matches with src/dst and sport/dport
+	 * swapped, on ingress and egress whatever dir says.
+	 */
+	FL_NET_ACT_PARTITION,
+	/*
+	 * Flip one payload bit and leave the L4 checksum that of the original
+	 * data (also when the device completes it later): the receiver's check
+	 * drops it. Packets without payload are left alone.
+	 */
+	FL_NET_ACT_CORRUPT_WIRE,
+	/* Flip one payload bit and fix the L4 checksum: only the application can tell. */
+	FL_NET_ACT_CORRUPT_PAYLOAD,
+	/* Send the packet twice (bpf_clone_redirect): tc targets only. */
+	FL_NET_ACT_DUPLICATE,
+	/* Not done by bpf/net.bpf.c (RST/ICMP, netem or NFQUEUE, htb/tbf): reserved. */
+	FL_NET_ACT_REJECT = 16,
+	FL_NET_ACT_DELAY,
+	FL_NET_ACT_RATE,
+};
+
+/* AF_INET / AF_INET6 values, for family below without <sys/socket.h>. */
+#define FL_NET_FAMILY_ANY 0
+#define FL_NET_FAMILY_IP4 2
+#define FL_NET_FAMILY_IP6 10
+
+struct fl_net_rule {
+	__u8 proto;          /* enum fl_net_proto */
+	__u8 dir;            /* FL_NET_DIR_* bits */
+	__u8 action;         /* enum fl_net_action */
+	/*
+	 * Address family of src/dst: FL_NET_FAMILY_ANY when neither is set
+	 * (then src_plen = dst_plen = 0). An IPv4 address sits in the first 4
+	 * bytes, network order.
+	 */
+	__u8 family;
+	__u8 src_plen;       /* prefix lengths; 0 = any address */
+	__u8 dst_plen;
+	__u8 _pad[2];
+	__u8 src[16];
+	__u8 dst[16];
+	/* Port ranges, host order, inclusive; 0..0 = any. Only TCP/UDP have ports. */
+	__u16 sport_lo, sport_hi;
+	__u16 dport_lo, dport_hi;
+	__u32 prob_ppm;      /* chance per matching packet; 0 or >= FL_NET_PPM = always */
+	__u32 _pad2;
+	/*
+	 * when=: the rule's matching packets are numbered from 1 in the order
+	 * the programs see them; only numbers first, first+step, ... up to last
+	 * are candidates. first 0 is taken as 1, last 0 as no end, step 0 as
+	 * 1 (all three 0: every match).
+	 */
+	__u64 when_first, when_last, when_step;
+	__u64 count;         /* at most this many injections; 0 = no limit */
+	__u64 until_ns;      /* bpf_ktime_get_ns (CLOCK_MONOTONIC) end; 0 = no end */
+	/*
+	 * prob= draws splitmix64(seed + n * golden) for match number n, so a
+	 * seed gives the same choices for the same sequence of matches.
+	 */
+	__u64 seed;
+};
+
+/* Per-rule counters (an array map, updated with atomic adds). */
+struct fl_net_counters {
+	__u64 matched;       /* packets that matched the rule's protocol/addresses/ports/dir */
+	__u64 injected;      /* packets the action was applied to */
+	__u64 claimed;       /* internal: count= budget taken (>= injected) */
+};
+
+#endif /* FAULTLINE_NET_ABI_H */

@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* The network session's insides, shared by its attach files. */
+#ifndef FL_NET_PRIV_H
+#define FL_NET_PRIV_H
+
+#include <limits.h>
+#include <net/if.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <faultline/net.h>
+
+struct net_bpf;
+struct bpf_link;
+
+/* One device with our filters on it. */
+struct net_dev {
+	char name[IF_NAMESIZE];
+	int ifindex;
+	bool qdisc_created;     /* we made its clsact qdisc, so we remove it */
+	uint64_t qdisc_rec;     /* its state record, 0 = none */
+	uint64_t filter_rec[2]; /* [0] ingress, [1] egress; 0 = not attached */
+};
+
+struct fl_net_session {
+	struct net_bpf *skel;
+	enum fl_net_target_kind kind;
+	char netns[NAME_MAX + 1];   /* "" = the caller's netns */
+	char dev[IF_NAMESIZE];
+	char cgroup[PATH_MAX];
+	uint8_t dirs;               /* FL_NET_DIR_* the rules need */
+	size_t n_rules;
+	struct fl_state *st;
+	bool own_state;
+	bool attached;
+	struct net_dev *devs;
+	size_t n_devs;
+	struct bpf_link *links[2];  /* cgroup: [0] ingress, [1] egress */
+};
+
+void fl_net_err(char *errbuf, size_t len, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+int fl_net_tc_attach(struct fl_net_session *s, char *errbuf, size_t len);
+int fl_net_tc_detach(struct fl_net_session *s, char *errbuf, size_t len);
+int fl_net_cgroup_attach(struct fl_net_session *s, char *errbuf, size_t len);
+void fl_net_cgroup_detach(struct fl_net_session *s);
+
+#endif /* FL_NET_PRIV_H */

@@ -1,0 +1,306 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * A network fault session: check the compiled rules against the target,
+ * load bpf/net.bpf.c with them, and hand attach/detach to the tc or
+ * cgroup file. The programs are loaded once; a netns target attaches the
+ * same programs to each of its devices.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include <faultline/cgroup.h>
+#include <faultline/state.h>
+
+#include "core/state_ids.h"
+#include "net/net_priv.h"
+#include "net.skel.h"
+
+void fl_net_err(char *errbuf, size_t len, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!errbuf || !len)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(errbuf, len, fmt, ap);
+	va_end(ap);
+}
+
+static const char *action_name(unsigned a)
+{
+	switch (a) {
+	case FL_NET_ACT_DROP: return "drop";
+	case FL_NET_ACT_PARTITION: return "partition";
+	case FL_NET_ACT_CORRUPT_WIRE: return "corrupt=wire";
+	case FL_NET_ACT_CORRUPT_PAYLOAD: return "corrupt=payload";
+	case FL_NET_ACT_DUPLICATE: return "duplicate";
+	case FL_NET_ACT_REJECT: return "reject";
+	case FL_NET_ACT_DELAY: return "delay";
+	case FL_NET_ACT_RATE: return "rate";
+	}
+	return "?";
+}
+
+static int check_one(const struct fl_net_rule *r, size_t i, enum fl_net_target_kind kind,
+		     char *errbuf, size_t len)
+{
+	unsigned maxlen = r->family == FL_NET_FAMILY_IP6 ? 128 : 32;
+
+	if (r->proto > FL_NET_PROTO_ICMP) {
+		fl_net_err(errbuf, len, "rule %zu: unknown protocol %u", i + 1, r->proto);
+		return -EINVAL;
+	}
+	if (!(r->dir & FL_NET_DIR_BOTH) || (r->dir & ~FL_NET_DIR_BOTH)) {
+		fl_net_err(errbuf, len, "rule %zu: dir must be egress, ingress or both", i + 1);
+		return -EINVAL;
+	}
+	if (r->family != FL_NET_FAMILY_ANY && r->family != FL_NET_FAMILY_IP4 &&
+	    r->family != FL_NET_FAMILY_IP6) {
+		fl_net_err(errbuf, len, "rule %zu: unknown address family %u", i + 1, r->family);
+		return -EINVAL;
+	}
+	if ((r->family == FL_NET_FAMILY_ANY && (r->src_plen || r->dst_plen)) ||
+	    r->src_plen > maxlen || r->dst_plen > maxlen) {
+		fl_net_err(errbuf, len, "rule %zu: bad address prefix length", i + 1);
+		return -EINVAL;
+	}
+	if ((r->family == FL_NET_FAMILY_IP4 && r->proto == FL_NET_PROTO_IP6) ||
+	    (r->family == FL_NET_FAMILY_IP6 && r->proto == FL_NET_PROTO_IP)) {
+		fl_net_err(errbuf, len, "rule %zu: addresses of the other IP version", i + 1);
+		return -EINVAL;
+	}
+	if (r->sport_lo > r->sport_hi || r->dport_lo > r->dport_hi) {
+		fl_net_err(errbuf, len, "rule %zu: port range runs backwards", i + 1);
+		return -EINVAL;
+	}
+	if ((r->sport_hi || r->dport_hi) && r->proto != FL_NET_PROTO_TCP &&
+	    r->proto != FL_NET_PROTO_UDP) {
+		fl_net_err(errbuf, len, "rule %zu: ports need tcp or udp", i + 1);
+		return -EINVAL;
+	}
+	if (r->when_last && r->when_last < r->when_first) {
+		fl_net_err(errbuf, len, "rule %zu: when= ends before it starts", i + 1);
+		return -EINVAL;
+	}
+	switch (r->action) {
+	case FL_NET_ACT_DROP:
+	case FL_NET_ACT_PARTITION:
+		return 0;
+	case FL_NET_ACT_CORRUPT_WIRE:
+	case FL_NET_ACT_CORRUPT_PAYLOAD:
+	case FL_NET_ACT_DUPLICATE:
+		if (kind != FL_NET_TARGET_CGROUP)
+			return 0;
+		fl_net_err(errbuf, len,
+			   "rule %zu: %s is not possible on a cgroup (cgroup_skb programs cannot rewrite or clone packets): target a device or a netns (tc clsact)",
+			   i + 1, action_name(r->action));
+		return -EOPNOTSUPP;
+	case FL_NET_ACT_REJECT:
+	case FL_NET_ACT_DELAY:
+	case FL_NET_ACT_RATE:
+		fl_net_err(errbuf, len, "rule %zu: %s is not done by the in-kernel BPF path",
+			   i + 1, action_name(r->action));
+		return -EOPNOTSUPP;
+	}
+	fl_net_err(errbuf, len, "rule %zu: unknown action %u", i + 1, r->action);
+	return -EINVAL;
+}
+
+int fl_net_rules_check(const struct fl_net_rule *rules, size_t n,
+		       enum fl_net_target_kind kind, char *errbuf, size_t errlen)
+{
+	int err;
+
+	if (!rules || n == 0 || n > FL_NET_MAX_RULES) {
+		fl_net_err(errbuf, errlen, "between 1 and %d network rules, not %zu",
+			   FL_NET_MAX_RULES, n);
+		return -EINVAL;
+	}
+	for (size_t i = 0; i < n; i++) {
+		err = check_one(&rules[i], i, kind, errbuf, errlen);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+static int copy_target(struct fl_net_session *s, const struct fl_net_target *t,
+		       char *errbuf, size_t len)
+{
+	int err;
+
+	s->kind = t->kind;
+	if (t->netns && *t->netns) {
+		if (t->kind == FL_NET_TARGET_CGROUP) {
+			/* cgroup_skb sees the cgroup's sockets in every netns. */
+			fl_net_err(errbuf, len, "a cgroup target takes no netns");
+			return -EINVAL;
+		}
+		if (fl_netns_name_valid(t->netns) || strlen(t->netns) >= sizeof(s->netns)) {
+			fl_net_err(errbuf, len, "bad netns name '%s'", t->netns);
+			return -EINVAL;
+		}
+		strcpy(s->netns, t->netns);
+	}
+	switch (t->kind) {
+	case FL_NET_TARGET_DEV:
+		if (!t->dev || !*t->dev || strlen(t->dev) >= sizeof(s->dev) ||
+		    strchr(t->dev, '/')) {
+			fl_net_err(errbuf, len, "bad device name '%s'", t->dev ? t->dev : "");
+			return -EINVAL;
+		}
+		strcpy(s->dev, t->dev);
+		return 0;
+	case FL_NET_TARGET_NETNS:
+		if (!*s->netns) {
+			fl_net_err(errbuf, len, "a netns target needs a netns name");
+			return -EINVAL;
+		}
+		return 0;
+	case FL_NET_TARGET_CGROUP:
+		err = t->cgroup ? fl_cgroup2_resolve(t->cgroup, s->cgroup, sizeof(s->cgroup))
+				: -EINVAL;
+		if (err)
+			fl_net_err(errbuf, len, "cgroup %s: %s", t->cgroup ? t->cgroup : "(none)",
+				   strerror(-err));
+		return err;
+	}
+	fl_net_err(errbuf, len, "unknown target kind %d", (int)t->kind);
+	return -EINVAL;
+}
+
+int fl_net_session_open(const struct fl_net_rule *rules, size_t n,
+			const struct fl_net_target *target, struct fl_state *st,
+			struct fl_net_session **ret, char *errbuf, size_t errlen)
+{
+	struct fl_net_session *s;
+	int err;
+
+	if (!target) {
+		fl_net_err(errbuf, errlen, "no target");
+		return -EINVAL;
+	}
+	err = fl_net_rules_check(rules, n, target->kind, errbuf, errlen);
+	if (err)
+		return err;
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return -ENOMEM;
+	err = copy_target(s, target, errbuf, errlen);
+	if (err)
+		goto fail;
+	s->n_rules = n;
+	for (size_t i = 0; i < n; i++)
+		s->dirs |= rules[i].action == FL_NET_ACT_PARTITION ? FL_NET_DIR_BOTH : rules[i].dir;
+
+	s->skel = net_bpf__open();
+	if (!s->skel) {
+		err = -errno;
+		fl_net_err(errbuf, errlen, "open the network BPF object: %s", strerror(-err));
+		goto fail;
+	}
+	s->skel->rodata->nr_rules = (__u32)n;
+	/* Load only what this target attaches: the other type needs no verifying. */
+	bpf_program__set_autoload(s->skel->progs.fl_net_tc_ingress, target->kind != FL_NET_TARGET_CGROUP);
+	bpf_program__set_autoload(s->skel->progs.fl_net_tc_egress, target->kind != FL_NET_TARGET_CGROUP);
+	bpf_program__set_autoload(s->skel->progs.fl_net_skb_ingress, target->kind == FL_NET_TARGET_CGROUP);
+	bpf_program__set_autoload(s->skel->progs.fl_net_skb_egress, target->kind == FL_NET_TARGET_CGROUP);
+	err = net_bpf__load(s->skel);
+	if (err) {
+		fl_net_err(errbuf, errlen, "load the network BPF programs: %s", strerror(-err));
+		goto fail;
+	}
+	for (__u32 i = 0; i < n; i++) {
+		if (bpf_map_update_elem(bpf_map__fd(s->skel->maps.rules), &i, &rules[i], BPF_ANY)) {
+			err = -errno;
+			fl_net_err(errbuf, errlen, "fill rule %u: %s", i + 1, strerror(-err));
+			goto fail;
+		}
+	}
+	if (st) {
+		s->st = st;
+	} else {
+		err = fl_state_open(NULL, &s->st);
+		if (err) {
+			fl_net_err(errbuf, errlen, "open the state directory: %s", strerror(-err));
+			goto fail;
+		}
+		s->own_state = true;
+		err = fl_state_watchdog_start(s->st);
+		if (err) {
+			fl_net_err(errbuf, errlen, "start the watchdog: %s", strerror(-err));
+			goto fail;
+		}
+	}
+	*ret = s;
+	return 0;
+fail:
+	fl_net_session_close(s);
+	return err;
+}
+
+int fl_net_session_attach(struct fl_net_session *s, char *errbuf, size_t errlen)
+{
+	int err;
+
+	if (s->attached) {
+		fl_net_err(errbuf, errlen, "already attached");
+		return -EALREADY;
+	}
+	if (s->kind == FL_NET_TARGET_CGROUP)
+		err = fl_net_cgroup_attach(s, errbuf, errlen);
+	else
+		err = fl_net_tc_attach(s, errbuf, errlen);
+	if (!err)
+		s->attached = true;
+	return err;
+}
+
+int fl_net_session_counters(const struct fl_net_session *s, size_t i,
+			    struct fl_net_counters *ret)
+{
+	struct fl_net_counters c;
+	__u32 key = (__u32)i;
+
+	if (i >= s->n_rules)
+		return -ERANGE;
+	if (bpf_map_lookup_elem(bpf_map__fd(s->skel->maps.counters), &key, &c))
+		return -errno;
+	*ret = c;
+	return 0;
+}
+
+int fl_net_session_detach(struct fl_net_session *s, char *errbuf, size_t errlen)
+{
+	int err = 0;
+
+	if (!s->attached)
+		return 0;
+	if (s->kind == FL_NET_TARGET_CGROUP)
+		fl_net_cgroup_detach(s);
+	else
+		err = fl_net_tc_detach(s, errbuf, errlen);
+	s->attached = false;
+	return err;
+}
+
+void fl_net_session_close(struct fl_net_session *s)
+{
+	if (!s)
+		return;
+	if (s->attached)
+		fl_net_session_detach(s, NULL, 0);
+	/* A failed attach may leave devices half done: tc_detach sweeps them. */
+	if (s->devs && s->kind != FL_NET_TARGET_CGROUP)
+		fl_net_tc_detach(s, NULL, 0);
+	net_bpf__destroy(s->skel);
+	if (s->own_state)
+		fl_state_close(s->st);
+	free(s->devs);
+	free(s);
+}
