@@ -64,7 +64,7 @@ struct pkt {
 	__u32 payoff;        /* offset of the payload (TCP/UDP/ICMP) */
 	__u32 paylen;
 	__u32 csum_off;      /* offset of the L4 checksum, 0 = none */
-	__u8 family;         /* FL_NET_FAMILY_IP4/IP6 */
+	__u8 family;         /* FL_NET_ABI_FAMILY_IP4/IP6 */
 	__u8 l4;             /* IPPROTO_* of the L4 header (no IPv6 extension headers) */
 	__u8 has_ports;
 	__u32 src[4], dst[4];
@@ -81,7 +81,7 @@ static __always_inline int parse(struct __sk_buff *skb, __u32 l3off, struct pkt 
 		if (bpf_skb_load_bytes(skb, l3off, &ip, sizeof(ip)) < 0 || ip.version != 4 ||
 		    ip.ihl < 5)
 			return -1;
-		p->family = FL_NET_FAMILY_IP4;
+		p->family = FL_NET_ABI_FAMILY_IP4;
 		p->l4 = ip.protocol;
 		p->src[0] = ip.saddr;
 		p->dst[0] = ip.daddr;
@@ -95,7 +95,7 @@ static __always_inline int parse(struct __sk_buff *skb, __u32 l3off, struct pkt 
 
 		if (bpf_skb_load_bytes(skb, l3off, &ip6, sizeof(ip6)) < 0 || ip6.version != 6)
 			return -1;
-		p->family = FL_NET_FAMILY_IP6;
+		p->family = FL_NET_ABI_FAMILY_IP6;
 		p->l4 = ip6.nexthdr;
 		__builtin_memcpy(p->src, &ip6.saddr, 16);
 		__builtin_memcpy(p->dst, &ip6.daddr, 16);
@@ -160,18 +160,18 @@ static __always_inline bool in_prefix(const __u32 *a, const __u8 *prefix, __u8 p
 static __always_inline bool proto_ok(const struct fl_net_rule *r, const struct pkt *p)
 {
 	switch (r->proto) {
-	case FL_NET_PROTO_ANY:
+	case FL_NET_ABI_ANY:
 		return true;
-	case FL_NET_PROTO_IP:
-		return p->family == FL_NET_FAMILY_IP4;
-	case FL_NET_PROTO_IP6:
-		return p->family == FL_NET_FAMILY_IP6;
-	case FL_NET_PROTO_TCP:
+	case FL_NET_ABI_IP:
+		return p->family == FL_NET_ABI_FAMILY_IP4;
+	case FL_NET_ABI_IP6:
+		return p->family == FL_NET_ABI_FAMILY_IP6;
+	case FL_NET_ABI_TCP:
 		return p->l4 == IPPROTO_TCP && p->has_ports;
-	case FL_NET_PROTO_UDP:
+	case FL_NET_ABI_UDP:
 		return p->l4 == IPPROTO_UDP && p->has_ports;
-	case FL_NET_PROTO_ICMP:
-		return p->l4 == (p->family == FL_NET_FAMILY_IP4 ? IPPROTO_ICMP : IPPROTO_ICMPV6);
+	case FL_NET_ABI_ICMP:
+		return p->l4 == (p->family == FL_NET_ABI_FAMILY_IP4 ? IPPROTO_ICMP : IPPROTO_ICMPV6);
 	}
 	return false;
 }
@@ -270,7 +270,7 @@ static __always_inline bool csum_is_seed(struct __sk_buff *skb, const struct pkt
 		return false;
 	if (bpf_skb_load_bytes(skb, p->csum_off, &field, sizeof(field)) < 0)
 		return false;
-	if (p->family == FL_NET_FAMILY_IP4) {
+	if (p->family == FL_NET_ABI_FAMILY_IP4) {
 		buf[0] = p->src[0];
 		buf[1] = p->dst[0];
 		buf[2] = bpf_htonl(((__u32)p->l4 << 16) | (l4len & 0xffff));
@@ -409,34 +409,34 @@ static __always_inline int tc_verdict(struct __sk_buff *skb, __u8 dir, bool ingr
 SEC("tc")
 int fl_net_tc_ingress(struct __sk_buff *skb)
 {
-	return tc_verdict(skb, FL_NET_DIR_INGRESS, true);
+	return tc_verdict(skb, FL_NET_ABI_INGRESS, true);
 }
 
 SEC("tc")
 int fl_net_tc_egress(struct __sk_buff *skb)
 {
-	return tc_verdict(skb, FL_NET_DIR_EGRESS, false);
+	return tc_verdict(skb, FL_NET_ABI_EGRESS, false);
 }
 
 static __always_inline int skb_verdict(struct __sk_buff *skb, __u8 dir)
 {
-	int act = fl_net_walk(skb, 0, dir, false, dir == FL_NET_DIR_INGRESS);
+	int act = fl_net_walk(skb, 0, dir, false, dir == FL_NET_ABI_INGRESS);
 
 	if (act != FL_NET_ACT_DROP && act != FL_NET_ACT_PARTITION)
 		return SKB_PASS;
-	return dir == FL_NET_DIR_EGRESS ? SKB_DROP_CN : SKB_DROP;
+	return dir == FL_NET_ABI_EGRESS ? SKB_DROP_CN : SKB_DROP;
 }
 
 SEC("cgroup_skb/ingress")
 int fl_net_skb_ingress(struct __sk_buff *skb)
 {
-	return skb_verdict(skb, FL_NET_DIR_INGRESS);
+	return skb_verdict(skb, FL_NET_ABI_INGRESS);
 }
 
 SEC("cgroup_skb/egress")
 int fl_net_skb_egress(struct __sk_buff *skb)
 {
-	return skb_verdict(skb, FL_NET_DIR_EGRESS);
+	return skb_verdict(skb, FL_NET_ABI_EGRESS);
 }
 
 char LICENSE[] SEC("license") = "GPL";

@@ -19,19 +19,19 @@
 #define FL_NET_PPM       1000000u
 
 /* Which packets a rule looks at. Non-IP packets (ARP, ...) match no rule. */
-enum fl_net_proto {
-	FL_NET_PROTO_ANY = 0,  /* any IPv4 or IPv6 packet */
-	FL_NET_PROTO_IP,       /* any IPv4 packet */
-	FL_NET_PROTO_IP6,      /* any IPv6 packet */
-	FL_NET_PROTO_TCP,
-	FL_NET_PROTO_UDP,
-	FL_NET_PROTO_ICMP,     /* ICMP over IPv4, ICMPv6 over IPv6 */
+enum fl_net_abi_proto {
+	FL_NET_ABI_ANY = 0,  /* any IPv4 or IPv6 packet */
+	FL_NET_ABI_IP,       /* any IPv4 packet */
+	FL_NET_ABI_IP6,      /* any IPv6 packet */
+	FL_NET_ABI_TCP,
+	FL_NET_ABI_UDP,
+	FL_NET_ABI_ICMP,     /* ICMP over IPv4, ICMPv6 over IPv6 */
 };
 
 /* dir bits; a rule with neither matches nothing (the loader refuses it). */
-#define FL_NET_DIR_EGRESS  1u
-#define FL_NET_DIR_INGRESS 2u
-#define FL_NET_DIR_BOTH    (FL_NET_DIR_EGRESS | FL_NET_DIR_INGRESS)
+#define FL_NET_ABI_EGRESS  1u
+#define FL_NET_ABI_INGRESS 2u
+#define FL_NET_ABI_BOTH    (FL_NET_ABI_EGRESS | FL_NET_ABI_INGRESS)
 
 enum fl_net_action {
 	FL_NET_ACT_NONE = 0,
@@ -58,16 +58,16 @@ enum fl_net_action {
 };
 
 /* AF_INET / AF_INET6 values, for family below without <sys/socket.h>. */
-#define FL_NET_FAMILY_ANY 0
-#define FL_NET_FAMILY_IP4 2
-#define FL_NET_FAMILY_IP6 10
+#define FL_NET_ABI_FAMILY_ANY 0
+#define FL_NET_ABI_FAMILY_IP4 2
+#define FL_NET_ABI_FAMILY_IP6 10
 
 struct fl_net_rule {
-	__u8 proto;          /* enum fl_net_proto */
+	__u8 proto;          /* enum fl_net_abi_proto */
 	__u8 dir;            /* FL_NET_DIR_* bits */
 	__u8 action;         /* enum fl_net_action */
 	/*
-	 * Address family of src/dst: FL_NET_FAMILY_ANY when neither is set
+	 * Address family of src/dst: FL_NET_ABI_FAMILY_ANY when neither is set
 	 * (then src_plen = dst_plen = 0). An IPv4 address sits in the first 4
 	 * bytes, network order.
 	 */

@@ -30,7 +30,7 @@ int fl_net_cgroup_attach(struct fl_net_session *s, char *errbuf, size_t len)
 		return err;
 	}
 	for (int egress = 0; egress < 2; egress++) {
-		if (!(s->dirs & (egress ? FL_NET_DIR_EGRESS : FL_NET_DIR_INGRESS)))
+		if (!(s->dirs & (egress ? FL_NET_ABI_EGRESS : FL_NET_ABI_INGRESS)))
 			continue;
 		s->links[egress] = bpf_program__attach_cgroup(progs[egress], fd);
 		if (!s->links[egress]) {

@@ -272,9 +272,9 @@ int fl_net_tc_attach(struct fl_net_session *s, char *errbuf, size_t len)
 		struct net_dev *d = &s->devs[i];
 
 		err = ensure_qdisc(s, d, errbuf, len);
-		if (!err && (s->dirs & FL_NET_DIR_INGRESS))
+		if (!err && (s->dirs & FL_NET_ABI_INGRESS))
 			err = attach_filter(s, d, 0, errbuf, len);
-		if (!err && (s->dirs & FL_NET_DIR_EGRESS))
+		if (!err && (s->dirs & FL_NET_ABI_EGRESS))
 			err = attach_filter(s, d, 1, errbuf, len);
 	}
 	if (err)

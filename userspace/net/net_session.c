@@ -49,28 +49,28 @@ static const char *action_name(unsigned a)
 static int check_one(const struct fl_net_rule *r, size_t i, enum fl_net_target_kind kind,
 		     char *errbuf, size_t len)
 {
-	unsigned maxlen = r->family == FL_NET_FAMILY_IP6 ? 128 : 32;
+	unsigned maxlen = r->family == FL_NET_ABI_FAMILY_IP6 ? 128 : 32;
 
-	if (r->proto > FL_NET_PROTO_ICMP) {
+	if (r->proto > FL_NET_ABI_ICMP) {
 		fl_net_err(errbuf, len, "rule %zu: unknown protocol %u", i + 1, r->proto);
 		return -EINVAL;
 	}
-	if (!(r->dir & FL_NET_DIR_BOTH) || (r->dir & ~FL_NET_DIR_BOTH)) {
+	if (!(r->dir & FL_NET_ABI_BOTH) || (r->dir & ~FL_NET_ABI_BOTH)) {
 		fl_net_err(errbuf, len, "rule %zu: dir must be egress, ingress or both", i + 1);
 		return -EINVAL;
 	}
-	if (r->family != FL_NET_FAMILY_ANY && r->family != FL_NET_FAMILY_IP4 &&
-	    r->family != FL_NET_FAMILY_IP6) {
+	if (r->family != FL_NET_ABI_FAMILY_ANY && r->family != FL_NET_ABI_FAMILY_IP4 &&
+	    r->family != FL_NET_ABI_FAMILY_IP6) {
 		fl_net_err(errbuf, len, "rule %zu: unknown address family %u", i + 1, r->family);
 		return -EINVAL;
 	}
-	if ((r->family == FL_NET_FAMILY_ANY && (r->src_plen || r->dst_plen)) ||
+	if ((r->family == FL_NET_ABI_FAMILY_ANY && (r->src_plen || r->dst_plen)) ||
 	    r->src_plen > maxlen || r->dst_plen > maxlen) {
 		fl_net_err(errbuf, len, "rule %zu: bad address prefix length", i + 1);
 		return -EINVAL;
 	}
-	if ((r->family == FL_NET_FAMILY_IP4 && r->proto == FL_NET_PROTO_IP6) ||
-	    (r->family == FL_NET_FAMILY_IP6 && r->proto == FL_NET_PROTO_IP)) {
+	if ((r->family == FL_NET_ABI_FAMILY_IP4 && r->proto == FL_NET_ABI_IP6) ||
+	    (r->family == FL_NET_ABI_FAMILY_IP6 && r->proto == FL_NET_ABI_IP)) {
 		fl_net_err(errbuf, len, "rule %zu: addresses of the other IP version", i + 1);
 		return -EINVAL;
 	}
@@ -78,8 +78,8 @@ static int check_one(const struct fl_net_rule *r, size_t i, enum fl_net_target_k
 		fl_net_err(errbuf, len, "rule %zu: port range runs backwards", i + 1);
 		return -EINVAL;
 	}
-	if ((r->sport_hi || r->dport_hi) && r->proto != FL_NET_PROTO_TCP &&
-	    r->proto != FL_NET_PROTO_UDP) {
+	if ((r->sport_hi || r->dport_hi) && r->proto != FL_NET_ABI_TCP &&
+	    r->proto != FL_NET_ABI_UDP) {
 		fl_net_err(errbuf, len, "rule %zu: ports need tcp or udp", i + 1);
 		return -EINVAL;
 	}
@@ -196,7 +196,7 @@ int fl_net_session_open(const struct fl_net_rule *rules, size_t n,
 		goto fail;
 	s->n_rules = n;
 	for (size_t i = 0; i < n; i++)
-		s->dirs |= rules[i].action == FL_NET_ACT_PARTITION ? FL_NET_DIR_BOTH : rules[i].dir;
+		s->dirs |= rules[i].action == FL_NET_ACT_PARTITION ? FL_NET_ABI_BOTH : rules[i].dir;
 
 	s->skel = net_bpf__open();
 	if (!s->skel) {

@@ -108,7 +108,7 @@ static void test_process_in_cgroup_loses_datagrams_and_bystander_does_not(void *
 {
 	struct ctx *c = *state;
 	struct fl_net_rule r = {
-		.proto = FL_NET_PROTO_UDP, .dir = FL_NET_DIR_BOTH, .action = FL_NET_ACT_DROP,
+		.proto = FL_NET_ABI_UDP, .dir = FL_NET_ABI_BOTH, .action = FL_NET_ACT_DROP,
 		.dport_lo = PORT, .dport_hi = PORT,
 	};
 	struct fl_net_target t = { .kind = FL_NET_TARGET_CGROUP, .cgroup = c->cgroup };
@@ -165,7 +165,7 @@ static void test_cgroup_refuses_duplicate_and_corrupt_with_the_reason(void **sta
 	SKIP_UNLESS_ROOT();
 	for (size_t i = 0; i < sizeof(refused); i++) {
 		struct fl_net_rule r = {
-			.proto = FL_NET_PROTO_UDP, .dir = FL_NET_DIR_EGRESS, .action = refused[i],
+			.proto = FL_NET_ABI_UDP, .dir = FL_NET_ABI_EGRESS, .action = refused[i],
 		};
 		struct fl_net_session *s = NULL;
 		char err[256] = "";

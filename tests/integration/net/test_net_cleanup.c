@@ -97,7 +97,7 @@ static bool has_our_filter(struct ctx *c, const char *dev)
 static struct fl_net_rule drop_rule(void)
 {
 	struct fl_net_rule r = {
-		.proto = FL_NET_PROTO_UDP, .dir = FL_NET_DIR_BOTH, .action = FL_NET_ACT_DROP,
+		.proto = FL_NET_ABI_UDP, .dir = FL_NET_ABI_BOTH, .action = FL_NET_ACT_DROP,
 		.dport_lo = PORT, .dport_hi = PORT,
 	};
 

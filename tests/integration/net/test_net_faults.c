@@ -69,7 +69,7 @@ static int teardown(void **state)
 static struct fl_net_rule udp_rule(uint8_t action, uint8_t dir, uint16_t dport)
 {
 	struct fl_net_rule r = {
-		.proto = FL_NET_PROTO_UDP, .dir = dir, .action = action,
+		.proto = FL_NET_ABI_UDP, .dir = dir, .action = action,
 		.dport_lo = dport, .dport_hi = dport,
 	};
 
@@ -128,7 +128,7 @@ static uint64_t now_us(void)
 
 static unsigned lossy_run(struct ctx *c, uint64_t seed, struct fl_net_counters *ret)
 {
-	struct fl_net_rule r = udp_rule(FL_NET_ACT_DROP, FL_NET_DIR_EGRESS, PORT);
+	struct fl_net_rule r = udp_rule(FL_NET_ACT_DROP, FL_NET_ABI_EGRESS, PORT);
 	struct fl_net_session *s;
 	struct fl_udp_result u;
 
@@ -168,7 +168,7 @@ static void test_drop_prob_30pct_measures_30_within_2_and_repeats_with_seed(void
 static void test_nonmatching_rule_lets_every_datagram_through(void **state)
 {
 	struct ctx *c = *state;
-	struct fl_net_rule r = udp_rule(FL_NET_ACT_DROP, FL_NET_DIR_BOTH, OTHER_PORT);
+	struct fl_net_rule r = udp_rule(FL_NET_ACT_DROP, FL_NET_ABI_BOTH, OTHER_PORT);
 	struct fl_net_session *s;
 	struct fl_udp_result u4, u6;
 
@@ -188,8 +188,8 @@ static void test_partition_drops_both_ways_and_heals_on_detach(void **state)
 {
 	struct ctx *c = *state;
 	struct fl_net_rule r = {
-		.proto = FL_NET_PROTO_ANY, .dir = FL_NET_DIR_EGRESS, .action = FL_NET_ACT_PARTITION,
-		.family = FL_NET_FAMILY_IP4, .dst_plen = 32,
+		.proto = FL_NET_ABI_ANY, .dir = FL_NET_ABI_EGRESS, .action = FL_NET_ACT_PARTITION,
+		.family = FL_NET_ABI_FAMILY_IP4, .dst_plen = 32,
 	};
 	struct fl_net_session *s;
 	char err[256] = "";
@@ -226,7 +226,7 @@ static void test_partition_drops_both_ways_and_heals_on_detach(void **state)
 static void test_corrupt_wire_is_dropped_by_the_receivers_udp_checksum(void **state)
 {
 	struct ctx *c = *state;
-	struct fl_net_rule r = udp_rule(FL_NET_ACT_CORRUPT_WIRE, FL_NET_DIR_EGRESS, PORT);
+	struct fl_net_rule r = udp_rule(FL_NET_ACT_CORRUPT_WIRE, FL_NET_ABI_EGRESS, PORT);
 	struct fl_net_session *s;
 	struct fl_udp_result u;
 
@@ -261,15 +261,15 @@ static void test_corrupt_payload_arrives_with_one_bit_flipped(void **state)
 	SKIP_UNLESS_ROOT();
 	/* Software checksums: the receiver really checks the fixed one. */
 	assert_int_equal(fl_netns_pair_sw_csum(&c->pair), 0);
-	corrupt_payload(c, AF_INET, 0, FL_NET_DIR_EGRESS);
-	corrupt_payload(c, AF_INET6, 0, FL_NET_DIR_EGRESS);
-	corrupt_payload(c, AF_INET, 1, FL_NET_DIR_INGRESS);
+	corrupt_payload(c, AF_INET, 0, FL_NET_ABI_EGRESS);
+	corrupt_payload(c, AF_INET6, 0, FL_NET_ABI_EGRESS);
+	corrupt_payload(c, AF_INET, 1, FL_NET_ABI_INGRESS);
 }
 
 static void test_duplicate_delivers_every_datagram_twice(void **state)
 {
 	struct ctx *c = *state;
-	struct fl_net_rule r = udp_rule(FL_NET_ACT_DUPLICATE, FL_NET_DIR_EGRESS, PORT);
+	struct fl_net_rule r = udp_rule(FL_NET_ACT_DUPLICATE, FL_NET_ABI_EGRESS, PORT);
 	struct fl_net_session *s;
 	struct fl_udp_result u;
 
@@ -281,7 +281,7 @@ static void test_duplicate_delivers_every_datagram_twice(void **state)
 	assert_int_equal(u.distinct, 300);
 	assert_int_equal(u.received, 600);
 
-	r.dir = FL_NET_DIR_INGRESS;
+	r.dir = FL_NET_ABI_INGRESS;
 	s = arm(c, &r, 1);
 	u = udp(c, 1, AF_INET6, PORT, 300, 64);
 	assert_int_equal(counters(s, 0).injected, 300);
@@ -293,7 +293,7 @@ static void test_duplicate_delivers_every_datagram_twice(void **state)
 static void test_dir_ingress_only_and_egress_only(void **state)
 {
 	struct ctx *c = *state;
-	struct fl_net_rule r = udp_rule(FL_NET_ACT_DROP, FL_NET_DIR_INGRESS, PORT);
+	struct fl_net_rule r = udp_rule(FL_NET_ACT_DROP, FL_NET_ABI_INGRESS, PORT);
 	struct fl_net_session *s;
 
 	SKIP_UNLESS_ROOT();
@@ -302,7 +302,7 @@ static void test_dir_ingress_only_and_egress_only(void **state)
 	assert_int_equal(udp(c, 1, AF_INET, PORT, 200, 64).received, 0);   /* into ns0 */
 	fl_net_session_close(s);
 
-	r.dir = FL_NET_DIR_EGRESS;
+	r.dir = FL_NET_ABI_EGRESS;
 	s = arm(c, &r, 1);
 	assert_int_equal(udp(c, 0, AF_INET, PORT, 200, 64).received, 0);
 	assert_int_equal(udp(c, 1, AF_INET, PORT, 200, 64).distinct, 200);
@@ -312,7 +312,7 @@ static void test_dir_ingress_only_and_egress_only(void **state)
 static void test_count_and_when_select_which_matches_are_hit(void **state)
 {
 	struct ctx *c = *state;
-	struct fl_net_rule r = udp_rule(FL_NET_ACT_DROP, FL_NET_DIR_EGRESS, PORT);
+	struct fl_net_rule r = udp_rule(FL_NET_ACT_DROP, FL_NET_ABI_EGRESS, PORT);
 	struct fl_net_session *s;
 	struct fl_udp_result u;
 
@@ -329,7 +329,7 @@ static void test_count_and_when_select_which_matches_are_hit(void **state)
 	assert_int_equal(u.distinct, 97);
 
 	/* when=..5 (no first): matches 1 to 5. */
-	r = udp_rule(FL_NET_ACT_DROP, FL_NET_DIR_EGRESS, PORT);
+	r = udp_rule(FL_NET_ACT_DROP, FL_NET_ABI_EGRESS, PORT);
 	r.when_last = 5;
 	s = arm(c, &r, 1);
 	u = udp(c, 0, AF_INET, PORT, 20, 64);

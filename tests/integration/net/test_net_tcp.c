@@ -140,7 +140,7 @@ static void test_dropped_syn_leaves_connect_pending_and_other_ports_connect(void
 {
 	struct ctx *c = *state;
 	struct fl_net_rule r = {
-		.proto = FL_NET_PROTO_TCP, .dir = FL_NET_DIR_EGRESS, .action = FL_NET_ACT_DROP,
+		.proto = FL_NET_ABI_TCP, .dir = FL_NET_ABI_EGRESS, .action = FL_NET_ACT_DROP,
 		.dport_lo = PORT, .dport_hi = PORT,
 	};
 	struct fl_net_session *s;
@@ -203,7 +203,7 @@ static void test_tcp_corrupt_payload_reaches_the_application(void **state)
 {
 	struct ctx *c = *state;
 	struct fl_net_rule r = {
-		.proto = FL_NET_PROTO_TCP, .dir = FL_NET_DIR_EGRESS,
+		.proto = FL_NET_ABI_TCP, .dir = FL_NET_ABI_EGRESS,
 		.action = FL_NET_ACT_CORRUPT_PAYLOAD, .dport_lo = PORT, .dport_hi = PORT,
 		.count = 1,
 	};
@@ -219,7 +219,7 @@ static void test_tcp_corrupt_wire_is_caught_and_retransmitted(void **state)
 {
 	struct ctx *c = *state;
 	struct fl_net_rule r = {
-		.proto = FL_NET_PROTO_TCP, .dir = FL_NET_DIR_EGRESS,
+		.proto = FL_NET_ABI_TCP, .dir = FL_NET_ABI_EGRESS,
 		.action = FL_NET_ACT_CORRUPT_WIRE, .dport_lo = PORT, .dport_hi = PORT,
 		.count = 1,
 	};
@@ -237,8 +237,8 @@ static void test_ipv6_source_prefix_drops_ipv6_only(void **state)
 {
 	struct ctx *c = *state;
 	struct fl_net_rule r = {
-		.proto = FL_NET_PROTO_UDP, .dir = FL_NET_DIR_EGRESS, .action = FL_NET_ACT_DROP,
-		.family = FL_NET_FAMILY_IP6, .src_plen = 64,
+		.proto = FL_NET_ABI_UDP, .dir = FL_NET_ABI_EGRESS, .action = FL_NET_ACT_DROP,
+		.family = FL_NET_ABI_FAMILY_IP6, .src_plen = 64,
 	};
 	struct fl_udp_result u4, u6;
 	struct fl_net_session *s;

@@ -17,7 +17,7 @@
 static struct fl_net_rule good(void)
 {
 	struct fl_net_rule r = {
-		.proto = FL_NET_PROTO_UDP, .dir = FL_NET_DIR_EGRESS, .action = FL_NET_ACT_DROP,
+		.proto = FL_NET_ABI_UDP, .dir = FL_NET_ABI_EGRESS, .action = FL_NET_ACT_DROP,
 		.dport_lo = 5000, .dport_hi = 5010,
 	};
 
@@ -40,7 +40,7 @@ static void test_good_rules_pass_on_every_target(void **state)
 	r.action = FL_NET_ACT_DUPLICATE;
 	assert_int_equal(check(&r, FL_NET_TARGET_DEV, err), 0);
 	r = good();
-	r.family = FL_NET_FAMILY_IP6;
+	r.family = FL_NET_ABI_FAMILY_IP6;
 	r.dst_plen = 128;
 	assert_int_equal(check(&r, FL_NET_TARGET_DEV, err), 0);
 }
@@ -55,15 +55,15 @@ static void test_malformed_rules_are_refused_with_einval(void **state)
 	assert_non_null(strstr(err, "rule 1: dir"));
 	r = good(); r.dport_lo = 6000;
 	assert_int_equal(check(&r, FL_NET_TARGET_DEV, err), -EINVAL);
-	r = good(); r.proto = FL_NET_PROTO_ICMP;
+	r = good(); r.proto = FL_NET_ABI_ICMP;
 	assert_int_equal(check(&r, FL_NET_TARGET_DEV, err), -EINVAL);
 	assert_non_null(strstr(err, "ports"));
-	r = good(); r.family = FL_NET_FAMILY_IP4; r.src_plen = 33;
+	r = good(); r.family = FL_NET_ABI_FAMILY_IP4; r.src_plen = 33;
 	assert_int_equal(check(&r, FL_NET_TARGET_DEV, err), -EINVAL);
 	r = good(); r.src_plen = 8; /* a prefix without a family */
 	assert_int_equal(check(&r, FL_NET_TARGET_DEV, err), -EINVAL);
-	r = good(); r.proto = FL_NET_PROTO_IP6; r.dport_hi = r.dport_lo = 0;
-	r.family = FL_NET_FAMILY_IP4;
+	r = good(); r.proto = FL_NET_ABI_IP6; r.dport_hi = r.dport_lo = 0;
+	r.family = FL_NET_ABI_FAMILY_IP4;
 	assert_int_equal(check(&r, FL_NET_TARGET_DEV, err), -EINVAL);
 	r = good(); r.when_first = 10; r.when_last = 5;
 	assert_int_equal(check(&r, FL_NET_TARGET_DEV, err), -EINVAL);
