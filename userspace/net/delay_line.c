@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -223,6 +224,8 @@ static void *line_thread(void *arg)
 	};
 	struct timespec ts;
 
+	/* The default 50 us slack would be added to every release. */
+	prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0);
 	for (;;) {
 		const struct delay_pkt *top;
 		uint64_t now = now_ns(), v;
