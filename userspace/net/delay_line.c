@@ -145,21 +145,31 @@ static void release_due(struct fl_net_delay *d, uint64_t now, bool all)
 	}
 }
 
+/* The packet id and family, read in place: no object allocated per packet. */
+static int packet_of(struct nlmsghdr *h, struct delay_pkt *pkt)
+{
+	struct nlattr *tb[NFQA_MAX + 1];
+	const struct nfqnl_msg_packet_hdr *ph;
+	const struct nfgenmsg *g;
+
+	if (nlmsg_parse(h, sizeof(*g), tb, NFQA_MAX, NULL) < 0 || !tb[NFQA_PACKET_HDR] ||
+	    nla_len(tb[NFQA_PACKET_HDR]) < (int)sizeof(*ph))
+		return -EBADMSG;
+	g = nlmsg_data(h);
+	ph = nla_data(tb[NFQA_PACKET_HDR]);
+	pkt->id = ntohl(ph->packet_id);
+	pkt->family = g->nfgen_family;
+	return 0;
+}
+
 static void on_packet(struct fl_net_delay *d, struct nlmsghdr *h, uint64_t now)
 {
-	struct nfnl_queue_msg *m = NULL;
 	struct delay_pkt pkt;
 	bool reorder;
 	uint64_t wait;
 
-	if (nfnlmsg_queue_msg_parse(h, &m) < 0 || !nfnl_queue_msg_test_packetid(m)) {
-		if (m)
-			nfnl_queue_msg_put(m);
+	if (packet_of(h, &pkt) < 0)
 		return;
-	}
-	pkt.id = nfnl_queue_msg_get_packetid(m);
-	pkt.family = nfnl_queue_msg_get_family(m);
-	nfnl_queue_msg_put(m);
 	atomic_fetch_add(&d->queued, 1);
 
 	if (atomic_load(&d->passthrough)) {
@@ -332,6 +342,9 @@ static int queue_open(struct fl_net_delay *d, char *errbuf, size_t errlen)
 	nfnl_queue_msg_set_group(d->verdict, d->p.queue_num);
 	nfnl_queue_msg_set_verdict(d->verdict, NF_ACCEPT);
 	nl_socket_disable_auto_ack(d->sk);
+	/* One read takes a whole batch, without a peek first. */
+	nl_socket_disable_msg_peek(d->sk);
+	nl_socket_set_msg_buf_size(d->sk, 64 * 1024);
 	nl_socket_set_nonblocking(d->sk);
 	return 0;
 }

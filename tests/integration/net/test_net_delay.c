@@ -603,14 +603,14 @@ static void test_a_match_it_cannot_queue_is_refused_and_installs_nothing(void **
 }
 
 /* The holder: start a line, say so, wait to be killed. */
-static void holder(struct ctx *c, int fd)
+static void holder(struct ctx *c, int fd, bool watchdog)
 {
 	struct fl_net_match m = match_of(c, FL_NET_PROTO_UDP, PORT);
 	struct fl_net_delay_params p = { .delay_ns = 5000 * MS };
 	struct fl_net_delay *d;
 	struct fl_state *st;
 
-	if (fl_state_open(c->run_dir, &st) ||
+	if (fl_state_open(c->run_dir, &st) || (watchdog && fl_state_watchdog_start(st)) ||
 	    fl_net_delay_start(&m, c->pair.ns[0], &p, st, &d, NULL, 0))
 		_exit(1);
 	if (write(fd, "a", 1) != 1)
@@ -636,7 +636,7 @@ static void test_sigkill_of_the_holder_then_cleanup_removes_the_rule(void **stat
 	assert_true(pid >= 0);
 	if (pid == 0) {
 		close(fds[0]);
-		holder(c, fds[1]);
+		holder(c, fds[1], false);
 	}
 	close(fds[1]);
 	assert_int_equal(read(fds[0], &ok, 1), 1);
@@ -662,6 +662,37 @@ static void test_sigkill_of_the_holder_then_cleanup_removes_the_rule(void **stat
 	close(rx);
 }
 
+static void test_sigkill_of_the_holder_then_its_watchdog_removes_the_rule(void **state)
+{
+	struct ctx *c = *state;
+	int fds[2], status;
+	uint64_t t0, took;
+	char ok = 0;
+	pid_t pid;
+
+	SKIP_UNLESS_ROOT();
+	assert_int_equal(pipe(fds), 0);
+	fflush(NULL);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		close(fds[0]);
+		holder(c, fds[1], true);
+	}
+	close(fds[1]);
+	assert_int_equal(read(fds[0], &ok, 1), 1);
+	close(fds[0]);
+	assert_true(has_queue_rule(c));
+	t0 = now_ns();
+	assert_int_equal(kill(pid, SIGKILL), 0);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	while (has_queue_rule(c) && now_ns() - t0 < 10000 * MS)
+		usleep(10000);
+	took = now_ns() - t0;
+	print_message("watchdog removed the queue rule %.0f ms after the SIGKILL\n", took / 1e6);
+	assert_false(has_queue_rule(c));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -682,6 +713,9 @@ int main(void)
 			setup, teardown),
 		cmocka_unit_test_setup_teardown(
 			test_sigkill_of_the_holder_then_cleanup_removes_the_rule,
+			setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_sigkill_of_the_holder_then_its_watchdog_removes_the_rule,
 			setup, teardown),
 	};
 
