@@ -14,7 +14,7 @@ static bool before(const struct delay_pkt *a, const struct delay_pkt *b)
 	return a->at_ns < b->at_ns || (a->at_ns == b->at_ns && a->seq < b->seq);
 }
 
-int delay_heap_init(struct delay_heap *h, size_t cap)
+int fl_delay_heap_init(struct delay_heap *h, size_t cap)
 {
 	struct delay_pkt *v = calloc(cap ? cap : 1, sizeof(*v));
 
@@ -26,14 +26,14 @@ int delay_heap_init(struct delay_heap *h, size_t cap)
 	return 0;
 }
 
-void delay_heap_free(struct delay_heap *h)
+void fl_delay_heap_free(struct delay_heap *h)
 {
 	free(h->v);
 	h->v = NULL;
 	h->n = h->cap = 0;
 }
 
-int delay_heap_push(struct delay_heap *h, const struct delay_pkt *p)
+int fl_delay_heap_push(struct delay_heap *h, const struct delay_pkt *p)
 {
 	size_t i;
 
@@ -52,12 +52,12 @@ int delay_heap_push(struct delay_heap *h, const struct delay_pkt *p)
 	return 0;
 }
 
-const struct delay_pkt *delay_heap_top(const struct delay_heap *h)
+const struct delay_pkt *fl_delay_heap_top(const struct delay_heap *h)
 {
 	return h->n ? &h->v[0] : NULL;
 }
 
-void delay_heap_pop(struct delay_heap *h)
+void fl_delay_heap_pop(struct delay_heap *h)
 {
 	struct delay_pkt last;
 	size_t i = 0;

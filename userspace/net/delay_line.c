@@ -76,6 +76,12 @@ struct fl_net_delay {
 
 static atomic_uint next_num;
 
+/* 32768..65535, from the pid and a per-process count: distinct lines, distinct queues. */
+static uint16_t pick_num(void)
+{
+	return (uint16_t)(0x8000 | (((unsigned)getpid() * 16 + atomic_fetch_add(&next_num, 1)) & 0x7fff));
+}
+
 static void say(char *errbuf, size_t len, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
@@ -137,9 +143,9 @@ static void release_due(struct fl_net_delay *d, uint64_t now, bool all)
 {
 	const struct delay_pkt *top;
 
-	while ((top = delay_heap_top(&d->heap)) && (all || top->at_ns <= now)) {
+	while ((top = fl_delay_heap_top(&d->heap)) && (all || top->at_ns <= now)) {
 		verdict(d, top->id, top->family);
-		delay_heap_pop(&d->heap);
+		fl_delay_heap_pop(&d->heap);
 		atomic_fetch_add(&d->delayed, 1);
 		atomic_fetch_sub(&d->held, 1);
 	}
@@ -186,7 +192,7 @@ static void on_packet(struct fl_net_delay *d, struct nlmsghdr *h, uint64_t now)
 	}
 	pkt.at_ns = now + wait;
 	pkt.seq = d->seq++;
-	if (delay_heap_push(&d->heap, &pkt) < 0) {
+	if (fl_delay_heap_push(&d->heap, &pkt) < 0) {
 		verdict(d, pkt.id, pkt.family); /* fail open */
 		atomic_fetch_add(&d->overflowed, 1);
 		return;
@@ -194,7 +200,10 @@ static void on_packet(struct fl_net_delay *d, struct nlmsghdr *h, uint64_t now)
 	atomic_fetch_add(&d->held, 1);
 }
 
-/* Read up to max queue messages; 0, or -EAGAIN when the socket is empty. */
+/*
+ * Read up to max queue messages: 0 when there may be more, -EAGAIN when
+ * the socket is empty, another -errno on a read error.
+ */
 static int receive(struct fl_net_delay *d, int max)
 {
 	for (int round = 0; round < max; round++) {
@@ -208,7 +217,7 @@ static int receive(struct fl_net_delay *d, int max)
 		if (n == -NLE_AGAIN || n == 0)
 			return -EAGAIN;
 		if (n < 0)
-			return 0; /* a transient error (ENOBUFS is off): try again later */
+			return fl_nl_errno(n);
 		now = now_ns();
 		for (h = (struct nlmsghdr *)buf; nlmsg_ok(h, n); h = nlmsg_next(h, &n)) {
 			if (h->nlmsg_type == ((NFNL_SUBSYS_QUEUE << 8) | NFQNL_MSG_PACKET)) {
@@ -249,15 +258,17 @@ static void *line_thread(void *arg)
 			release_due(d, now, true);
 			break;
 		}
-		top = delay_heap_top(&d->heap);
+		top = fl_delay_heap_top(&d->heap);
 		if (top) {
 			uint64_t left = top->at_ns > now ? top->at_ns - now : 0;
 
 			ts.tv_sec = (time_t)(left / 1000000000ull);
 			ts.tv_nsec = (long)(left % 1000000000ull);
 		}
-		if (ppoll(pfd, 2, top ? &ts : NULL, NULL) < 0 && errno != EINTR)
+		if (ppoll(pfd, 2, top ? &ts : NULL, NULL) < 0 && errno != EINTR) {
+			release_due(d, now, true); /* we cannot wait: never strand a packet */
 			break;
+		}
 		if (pfd[1].revents & POLLIN) {
 			ssize_t k = read(d->wake_fd, &v, sizeof(v));
 
@@ -294,13 +305,13 @@ static int queue_open(struct fl_net_delay *d, char *errbuf, size_t errlen)
 	char kmsg[160];
 	struct nl_msg *msg;
 
-	err = delay_netns_enter(d->netns, &saved);
+	err = fl_delay_netns_enter(d->netns, &saved);
 	if (err) {
 		say(errbuf, errlen, "enter netns %s: %s", d->netns, strerror(-err));
 		return err;
 	}
 	err = fl_nl_open(NETLINK_NETFILTER, &d->sk);
-	if (delay_netns_leave(saved) < 0)
+	if (fl_delay_netns_leave(saved) < 0)
 		abort(); /* this thread is stranded in the target netns: nothing is safe */
 	if (err) {
 		say(errbuf, errlen, "open a netfilter netlink socket: %s", strerror(-err));
@@ -372,7 +383,7 @@ static void free_line(struct fl_net_delay *d)
 	queue_close(d);
 	if (d->wake_fd >= 0)
 		close(d->wake_fd);
-	delay_heap_free(&d->heap);
+	fl_delay_heap_free(&d->heap);
 	if (d->own_state)
 		fl_state_close(d->st);
 	free(d);
@@ -415,14 +426,14 @@ int fl_net_delay_start(const struct fl_net_match *m, const char *netns,
 	if (!d->p.max_held)
 		d->p.max_held = FL_NET_DELAY_MAX_HELD;
 	if (!d->p.queue_num)
-		d->p.queue_num = (uint16_t)(0x8000 | ((getpid() * 16 + atomic_fetch_add(&next_num, 1)) & 0x7fff));
+		d->p.queue_num = pick_num();
 	d->rng = params->seed;
 	snprintf(d->netns, sizeof(d->netns), "%s", netns ? netns : "");
 
-	err = delay_rules_build(m, d->p.queue_num, d->rules, &d->n_rules, errbuf, errlen);
+	err = fl_delay_rules_build(m, d->p.queue_num, d->rules, &d->n_rules, errbuf, errlen);
 	if (err)
 		goto fail;
-	err = delay_heap_init(&d->heap, d->p.max_held);
+	err = fl_delay_heap_init(&d->heap, d->p.max_held);
 	if (err)
 		goto fail;
 	d->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
@@ -444,8 +455,21 @@ int fl_net_delay_start(const struct fl_net_match *m, const char *netns,
 			goto fail;
 		}
 	}
-	/* The reader first: a queued packet must find someone (--queue-bypass aside). */
-	err = queue_open(d, errbuf, errlen);
+	/*
+	 * The reader first: a queued packet must find someone (--queue-bypass
+	 * aside). A number we picked may be another reader's: try the next.
+	 */
+	for (int tries = 0;; tries++) {
+		err = queue_open(d, errbuf, errlen);
+		if (err != -EBUSY || params->queue_num || tries == 8)
+			break;
+		queue_close(d);
+		d->p.queue_num = pick_num();
+	}
+	if (err)
+		goto fail;
+	/* The rules name the queue: build them again for the number we got. */
+	err = fl_delay_rules_build(m, d->p.queue_num, d->rules, &d->n_rules, errbuf, errlen);
 	if (err)
 		goto fail;
 	err = -pthread_create(&d->thread, NULL, line_thread, d);
@@ -456,7 +480,7 @@ int fl_net_delay_start(const struct fl_net_match *m, const char *netns,
 	d->thread_started = true;
 	if (pthread_getcpuclockid(d->thread, &d->cpu_clock))
 		d->cpu_clock = (clockid_t)-1;
-	err = delay_rules_install(d->rules, d->n_rules, d->netns, d->st, errbuf, errlen);
+	err = fl_delay_rules_install(d->rules, d->n_rules, d->netns, d->st, errbuf, errlen);
 	if (err)
 		goto fail;
 	*ret = d;
@@ -497,7 +521,7 @@ int fl_net_delay_stop(struct fl_net_delay *d, struct fl_net_delay_counters *ret,
 	/* Release what is held now, then take the rules away, then drain. */
 	atomic_store(&d->passthrough, true);
 	wake(d);
-	err = delay_rules_remove(d->rules, d->n_rules, d->netns, d->st, errbuf, errlen);
+	err = fl_delay_rules_remove(d->rules, d->n_rules, d->netns, d->st, errbuf, errlen);
 	stop_thread(d);
 	if (ret)
 		fl_net_delay_read(d, ret);

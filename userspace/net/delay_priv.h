@@ -23,13 +23,13 @@ struct delay_heap {
 	size_t n, cap;
 };
 
-int delay_heap_init(struct delay_heap *h, size_t cap);
-void delay_heap_free(struct delay_heap *h);
+int fl_delay_heap_init(struct delay_heap *h, size_t cap);
+void fl_delay_heap_free(struct delay_heap *h);
 /* -ENOSPC when full. */
-int delay_heap_push(struct delay_heap *h, const struct delay_pkt *p);
+int fl_delay_heap_push(struct delay_heap *h, const struct delay_pkt *p);
 /* The earliest, or NULL when empty. */
-const struct delay_pkt *delay_heap_top(const struct delay_heap *h);
-void delay_heap_pop(struct delay_heap *h);
+const struct delay_pkt *fl_delay_heap_top(const struct delay_heap *h);
+void fl_delay_heap_pop(struct delay_heap *h);
 
 /* ---- delay_rule.c: the iptables-nft NFQUEUE rules ----------------------- */
 
@@ -45,17 +45,17 @@ struct delay_rule {
 };
 
 /* The rules for m, queue num, into r[0..*ret_n). -EINVAL (with a reason) for a match they cannot say. */
-int delay_rules_build(const struct fl_net_match *m, uint16_t num, struct delay_rule *r,
+int fl_delay_rules_build(const struct fl_net_match *m, uint16_t num, struct delay_rule *r,
 		      size_t *ret_n, char *errbuf, size_t errlen);
 /* Record, then install, each rule; on failure remove the ones installed. */
-int delay_rules_install(struct delay_rule *r, size_t n, const char *netns,
+int fl_delay_rules_install(struct delay_rule *r, size_t n, const char *netns,
 			struct fl_state *st, char *errbuf, size_t errlen);
 /* Remove the installed ones and forget their records; the first error. */
-int delay_rules_remove(struct delay_rule *r, size_t n, const char *netns,
+int fl_delay_rules_remove(struct delay_rule *r, size_t n, const char *netns,
 		       struct fl_state *st, char *errbuf, size_t errlen);
 
 /* Enter netns with this thread only (ret_saved: -1 when name is empty). */
-int delay_netns_enter(const char *name, int *ret_saved);
-int delay_netns_leave(int saved);
+int fl_delay_netns_enter(const char *name, int *ret_saved);
+int fl_delay_netns_leave(int saved);
 
 #endif /* FL_NET_DELAY_PRIV_H */

@@ -41,7 +41,7 @@ static void say(char *errbuf, size_t len, const char *fmt, ...)
 	va_end(ap);
 }
 
-int delay_netns_enter(const char *name, int *ret_saved)
+int fl_delay_netns_enter(const char *name, int *ret_saved)
 {
 	char path[PATH_MAX];
 	int saved, target, err = 0;
@@ -72,7 +72,7 @@ out:
 	return err;
 }
 
-int delay_netns_leave(int saved)
+int fl_delay_netns_leave(int saved)
 {
 	int err = 0;
 
@@ -170,7 +170,7 @@ static int build_one(const struct fl_net_match *m, int family, const char *chain
 	return a.full ? -E2BIG : 0;
 }
 
-int delay_rules_build(const struct fl_net_match *m, uint16_t num, struct delay_rule *r,
+int fl_delay_rules_build(const struct fl_net_match *m, uint16_t num, struct delay_rule *r,
 		      size_t *ret_n, char *errbuf, size_t errlen)
 {
 	static const char *const l4[] = { "tcp", "udp", NULL };
@@ -283,7 +283,7 @@ static int run_iptables(const struct delay_rule *r, const char *op, const char *
 			dup2(nul, STDOUT_FILENO);
 		}
 		dup2(pfd[1], STDERR_FILENO);
-		if (delay_netns_enter(netns, &saved))
+		if (fl_delay_netns_enter(netns, &saved))
 			_exit(126);
 		for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
 			snprintf(path, sizeof(path), "%s/%s", dirs[i], r->binary);
@@ -327,7 +327,7 @@ static void describe(const struct delay_rule *r, char *buf, size_t len)
 		off += (size_t)snprintf(buf + off, len - off, " %s", r->argv[i]);
 }
 
-int delay_rules_install(struct delay_rule *r, size_t n, const char *netns,
+int fl_delay_rules_install(struct delay_rule *r, size_t n, const char *netns,
 			struct fl_state *st, char *errbuf, size_t errlen)
 {
 	char msg[256], what[512];
@@ -354,11 +354,11 @@ int delay_rules_install(struct delay_rule *r, size_t n, const char *netns,
 	}
 	return 0;
 fail:
-	delay_rules_remove(r, n, netns, st, NULL, 0);
+	fl_delay_rules_remove(r, n, netns, st, NULL, 0);
 	return err;
 }
 
-int delay_rules_remove(struct delay_rule *r, size_t n, const char *netns,
+int fl_delay_rules_remove(struct delay_rule *r, size_t n, const char *netns,
 		       struct fl_state *st, char *errbuf, size_t errlen)
 {
 	char msg[256], what[512];
