@@ -518,9 +518,17 @@ int fl_net_delay_stop(struct fl_net_delay *d, struct fl_net_delay_counters *ret,
 
 	if (!d)
 		return 0;
-	/* Release what is held now, then take the rules away, then drain. */
+	/*
+	 * Release what is held now, then take the rules away, then drain. The
+	 * wait keeps the fork of iptables from delaying the release.
+	 */
 	atomic_store(&d->passthrough, true);
 	wake(d);
+	for (int i = 0; i < 200 && d->thread_started && atomic_load(&d->held); i++) {
+		struct timespec ms = { 0, 1000000 };
+
+		nanosleep(&ms, NULL);
+	}
 	err = fl_delay_rules_remove(d->rules, d->n_rules, d->netns, d->st, errbuf, errlen);
 	stop_thread(d);
 	if (ret)
