@@ -13,6 +13,7 @@
 #include <stdarg.h>
 #include <poll.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -265,6 +266,7 @@ static void *line_thread(void *arg)
 			ts.tv_sec = (time_t)(left / 1000000000ull);
 			ts.tv_nsec = (long)(left % 1000000000ull);
 		}
+		pfd[0].revents = pfd[1].revents = 0;
 		if (ppoll(pfd, 2, top ? &ts : NULL, NULL) < 0 && errno != EINTR) {
 			release_due(d, now, true); /* we cannot wait: never strand a packet */
 			break;
@@ -404,6 +406,7 @@ int fl_net_delay_start(const struct fl_net_match *m, const char *netns,
 		       const struct fl_net_delay_params *params, struct fl_state *st,
 		       struct fl_net_delay **ret, char *errbuf, size_t errlen)
 {
+	sigset_t all, old_mask;
 	struct fl_net_delay *d;
 	int err;
 
@@ -472,7 +475,11 @@ int fl_net_delay_start(const struct fl_net_match *m, const char *netns,
 	err = fl_delay_rules_build(m, d->p.queue_num, d->rules, &d->n_rules, errbuf, errlen);
 	if (err)
 		goto fail;
+	/* The caller's signals go to the caller's threads, not to the line. */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old_mask);
 	err = -pthread_create(&d->thread, NULL, line_thread, d);
+	pthread_sigmask(SIG_SETMASK, &old_mask, NULL);
 	if (err) {
 		say(errbuf, errlen, "start the delay thread: %s", strerror(-err));
 		goto fail;
