@@ -3,8 +3,9 @@
  * The NFQUEUE delay line (see <faultline/net_delay.h>). One thread reads
  * the queue through libnl-nf (copy mode META: only the packet id comes up,
  * the payload stays in the kernel), holds each packet in a min-heap keyed
- * by its release time and sleeps in ppoll() until the earliest is due or
- * the queue has more: one wake-up per batch, never a sleep per packet.
+ * by its release time, and sleeps in poll() until the queue has more or
+ * one timerfd says the earliest is due: one wake-up per batch, never a
+ * sleep per packet.
  * Verdicts go without an ack request, so a verdict costs one send.
  */
 #include <arpa/inet.h>
@@ -19,7 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
-#include <sys/prctl.h>
+#include <sys/timerfd.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -61,6 +62,8 @@ struct fl_net_delay {
 	struct nfnl_queue *queue;
 	struct nfnl_queue_msg *verdict;  /* reused: id and family set per packet */
 	int wake_fd;                     /* eventfd: stop steps */
+	int timer_fd;                    /* timerfd: the earliest release */
+	uint64_t armed_ns;               /* what timer_fd is set to, 0 = disarmed */
 	pthread_t thread;
 	bool thread_started;
 	clockid_t cpu_clock;
@@ -235,21 +238,37 @@ static int receive(struct fl_net_delay *d, int max)
 	return 0;
 }
 
+/*
+ * Arm the timerfd for the earliest release (0 = disarm), if it changed.
+ * A timerfd, not a poll timeout: poll pads its timeouts by 0.1 % (0.5 %
+ * for a niced thread), which is 250 us on a 50 ms delay.
+ */
+static void arm(struct fl_net_delay *d, uint64_t at_ns)
+{
+	struct itimerspec its = { 0 };
+
+	if (at_ns == d->armed_ns)
+		return;
+	its.it_value.tv_sec = (time_t)(at_ns / 1000000000ull);
+	its.it_value.tv_nsec = (long)(at_ns % 1000000000ull);
+	if (timerfd_settime(d->timer_fd, TFD_TIMER_ABSTIME, &its, NULL) == 0)
+		d->armed_ns = at_ns;
+}
+
 static void *line_thread(void *arg)
 {
 	struct fl_net_delay *d = arg;
-	struct pollfd pfd[2] = {
+	struct pollfd pfd[3] = {
 		{ .fd = nl_socket_get_fd(d->sk), .events = POLLIN },
 		{ .fd = d->wake_fd, .events = POLLIN },
+		{ .fd = d->timer_fd, .events = POLLIN },
 	};
-	struct timespec ts;
 
-	/* The default 50 us slack would be added to every release. */
-	prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0);
 	for (;;) {
 		const struct delay_pkt *top;
 		uint64_t now = now_ns(), v;
 		bool pass = atomic_load(&d->passthrough);
+		ssize_t k;
 
 		release_due(d, now, pass);
 		if (atomic_load(&d->quit)) {
@@ -260,22 +279,20 @@ static void *line_thread(void *arg)
 			break;
 		}
 		top = fl_delay_heap_top(&d->heap);
-		if (top) {
-			uint64_t left = top->at_ns > now ? top->at_ns - now : 0;
-
-			ts.tv_sec = (time_t)(left / 1000000000ull);
-			ts.tv_nsec = (long)(left % 1000000000ull);
-		}
-		pfd[0].revents = pfd[1].revents = 0;
-		if (ppoll(pfd, 2, top ? &ts : NULL, NULL) < 0 && errno != EINTR) {
+		/* at_ns is never 0 (it is monotonic time plus a wait): 0 means none. */
+		arm(d, top ? (top->at_ns ? top->at_ns : 1) : 0);
+		pfd[0].revents = pfd[1].revents = pfd[2].revents = 0;
+		if (poll(pfd, 3, -1) < 0 && errno != EINTR) {
 			release_due(d, now, true); /* we cannot wait: never strand a packet */
 			break;
 		}
-		if (pfd[1].revents & POLLIN) {
-			ssize_t k = read(d->wake_fd, &v, sizeof(v));
-
-			(void)k;
+		if (pfd[1].revents & POLLIN)
+			k = read(d->wake_fd, &v, sizeof(v));
+		if (pfd[2].revents & POLLIN) {
+			k = read(d->timer_fd, &v, sizeof(v));
+			d->armed_ns = 0; /* fired: a one-shot timer is disarmed */
 		}
+		(void)k;
 		if (pfd[0].revents & POLLIN)
 			receive(d, RECV_BATCH);
 	}
@@ -385,6 +402,8 @@ static void free_line(struct fl_net_delay *d)
 	queue_close(d);
 	if (d->wake_fd >= 0)
 		close(d->wake_fd);
+	if (d->timer_fd >= 0)
+		close(d->timer_fd);
 	fl_delay_heap_free(&d->heap);
 	if (d->own_state)
 		fl_state_close(d->st);
@@ -424,7 +443,7 @@ int fl_net_delay_start(const struct fl_net_match *m, const char *netns,
 	d = calloc(1, sizeof(*d));
 	if (!d)
 		return -ENOMEM;
-	d->wake_fd = -1;
+	d->wake_fd = d->timer_fd = -1;
 	d->p = *params;
 	if (!d->p.max_held)
 		d->p.max_held = FL_NET_DELAY_MAX_HELD;
@@ -441,6 +460,11 @@ int fl_net_delay_start(const struct fl_net_match *m, const char *netns,
 		goto fail;
 	d->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (d->wake_fd < 0) {
+		err = -errno;
+		goto fail;
+	}
+	d->timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+	if (d->timer_fd < 0) {
 		err = -errno;
 		goto fail;
 	}
