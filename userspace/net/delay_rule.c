@@ -345,6 +345,11 @@ int fl_delay_rules_install(struct delay_rule *r, size_t n, const char *netns,
 			describe(&r[i], what, sizeof(what));
 			if (rc < 0)
 				say(errbuf, errlen, "%s: %s", what, strerror(-rc));
+			else if (rc == 127)
+				say(errbuf, errlen, "%s not found in /usr/sbin, /sbin, /usr/bin or /bin "
+				    "(it comes with iptables 1.8+)", r[i].binary);
+			else if (rc == 126)
+				say(errbuf, errlen, "%s: cannot enter netns %s", what, netns);
 			else
 				say(errbuf, errlen, "%s: exit %d: %s", what, rc, msg);
 			err = rc < 0 ? rc : -EPROTO;

@@ -104,10 +104,22 @@ static int teardown(void **state)
 	return 0;
 }
 
-#define SKIP_UNLESS_ROOT()                   \
-	do {                                 \
-		if (!fl_test_require_root()) \
-			skip();              \
+/* Root, and the iptables the line installs its rules with. */
+static bool ready(void)
+{
+	if (!fl_test_require_root())
+		return false;
+	if (access("/usr/sbin/iptables-nft", X_OK) && access("/sbin/iptables-nft", X_OK)) {
+		print_message("skip: iptables-nft is not installed\n");
+		return false;
+	}
+	return true;
+}
+
+#define SKIP_UNLESS_ROOT()   \
+	do {                 \
+		if (!ready()) \
+			skip();      \
 	} while (0)
 
 static struct sockaddr_in addr_of(struct ctx *c, int side, uint16_t port)
@@ -758,6 +770,29 @@ static void test_sigkill_of_the_holder_then_its_watchdog_removes_the_rule(void *
 	assert_false(has_queue_rule(c));
 }
 
+static void test_a_line_without_a_state_opens_and_closes_its_own(void **state)
+{
+	struct ctx *c = *state;
+	struct fl_net_match m = match_of(c, FL_NET_PROTO_UDP, PORT);
+	struct fl_net_delay_params p = { .delay_ns = 10 * MS };
+	struct fl_net_delay *d = NULL;
+	char err[512] = "", cmd[PATH_MAX + 64], out[256] = "";
+
+	SKIP_UNLESS_ROOT();
+	assert_int_equal(setenv(FL_STATE_RUN_DIR_ENV, c->run_dir, 1), 0);
+	assert_int_equal(fl_net_delay_start(&m, c->pair.ns[0], &p, NULL, &d, err, sizeof(err)), 0);
+	unsetenv(FL_STATE_RUN_DIR_ENV);
+	assert_true(has_queue_rule(c));
+	/* its own session (and the one setup opened) */
+	snprintf(cmd, sizeof(cmd), "ls %s | wc -l", c->run_dir);
+	fl_netns_pair_capture(&c->pair, 0, cmd, out, sizeof(out));
+	assert_int_equal(atoi(out), 2);
+	assert_int_equal(fl_net_delay_stop(d, NULL, err, sizeof(err)), 0);
+	assert_false(has_queue_rule(c));
+	fl_netns_pair_capture(&c->pair, 0, cmd, out, sizeof(out));
+	assert_int_equal(atoi(out), 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -784,6 +819,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(
 			test_sigkill_of_the_holder_then_its_watchdog_removes_the_rule,
 			setup, teardown),
+		cmocka_unit_test_setup_teardown(test_a_line_without_a_state_opens_and_closes_its_own,
+						setup, teardown),
 	};
 
 	return cmocka_run_group_tests_name("net delay line", tests, NULL, NULL);
