@@ -1,0 +1,82 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * The NFQUEUE delay line: packet delay, jitter and reorder where netem is
+ * missing. An iptables-nft rule (xtables NFQUEUE target, through
+ * nft_compat) inside a named netns queues the matching packets to
+ * userspace; one thread holds each in a min-heap keyed by its release
+ * time and gives it an NF_ACCEPT verdict at that time.
+ *
+ * - delay: each packet waits delay + a uniform draw in [-jitter, +jitter]
+ *   (clamped at 0) from a PRNG seeded with seed: the same seed gives the
+ *   same sequence of waits.
+ * - reorder: that share of packets (ppm) is accepted at once and so
+ *   overtakes the packets held before it.
+ * - bounded: at most max_held packets are held; past that a packet is
+ *   accepted at once and counted as overflowed (fail open). The kernel's
+ *   own queue fails open too (NFQA_CFG_F_FAIL_OPEN), and the rule carries
+ *   --queue-bypass, so a dead reader never blackholes the traffic.
+ * - the rules are recorded in the core state before they are installed,
+ *   so the watchdog or `faultline cleanup` removes them after a SIGKILL.
+ */
+#ifndef FAULTLINE_NET_DELAY_H
+#define FAULTLINE_NET_DELAY_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <faultline/rule.h>
+
+struct fl_state;
+struct fl_net_delay;
+
+struct fl_net_delay_params {
+	uint64_t delay_ns;
+	uint64_t jitter_ns;       /* uniform in [-jitter, +jitter], clamped at 0 */
+	uint32_t reorder_ppm;     /* share accepted at once, 0..1000000 */
+	uint64_t seed;
+	uint16_t queue_num;       /* the NFQUEUE number; 0 = pick one from the pid */
+	uint32_t max_held;        /* 0 = FL_NET_DELAY_MAX_HELD */
+};
+
+#define FL_NET_DELAY_MAX_HELD 8192
+
+struct fl_net_delay_counters {
+	uint64_t queued;          /* packets read from the queue */
+	uint64_t delayed;         /* held, then accepted at their time (or at stop) */
+	uint64_t reordered;       /* accepted at once by reorder= */
+	uint64_t overflowed;      /* accepted at once because max_held were held */
+	uint64_t held;            /* held right now */
+	uint64_t verdict_errors;  /* verdicts the kernel refused or we could not send */
+	uint64_t cpu_ns;          /* CPU time of the delay thread so far */
+};
+
+/*
+ * Start a delay line for the packets that match m (protos among ip, ip6,
+ * tcp, udp, icmp, any; src, dst, sport, dport, dir; m->reorder_ppm is
+ * ignored: params has its own) inside the named netns (NULL or "" = the
+ * caller's). dir: egress = OUTPUT, ingress = INPUT, both = both chains.
+ * st: the core state to record the rules in; NULL opens one with its own
+ * watchdog and closes it at stop. On failure nothing is left installed and
+ * errbuf says why.
+ */
+int fl_net_delay_start(const struct fl_net_match *m, const char *netns,
+		       const struct fl_net_delay_params *params, struct fl_state *st,
+		       struct fl_net_delay **ret, char *errbuf, size_t errlen);
+
+/*
+ * Stop: accept every held packet at once (and every packet that still
+ * arrives), remove the rules, drain the queue, free d. Returns 0 or the
+ * first error of the rule removal (d is freed either way); NULL is a no-op.
+ * ret (may be NULL) gets the final counters.
+ */
+int fl_net_delay_stop(struct fl_net_delay *d, struct fl_net_delay_counters *ret,
+		      char *errbuf, size_t errlen);
+
+/* The counters so far (safe while the line runs). */
+void fl_net_delay_read(const struct fl_net_delay *d, struct fl_net_delay_counters *ret);
+
+/* The queue number in use, and how many iptables rules carry it. */
+uint16_t fl_net_delay_queue_num(const struct fl_net_delay *d);
+size_t fl_net_delay_n_rules(const struct fl_net_delay *d);
+
+#endif /* FAULTLINE_NET_DELAY_H */

@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* The NFQUEUE delay line's insides: its heap and its iptables rules. */
+#ifndef FL_NET_DELAY_PRIV_H
+#define FL_NET_DELAY_PRIV_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <faultline/net_delay.h>
+
+/* ---- delay_heap.c: held packets, earliest release first ---------------- */
+
+struct delay_pkt {
+	uint64_t at_ns;     /* CLOCK_MONOTONIC release time */
+	uint64_t seq;       /* arrival order: equal times leave in order */
+	uint32_t id;        /* the kernel's packet id */
+	uint8_t family;     /* the queue message's family (NFPROTO_*) */
+};
+
+struct delay_heap {
+	struct delay_pkt *v;
+	size_t n, cap;
+};
+
+int fl_delay_heap_init(struct delay_heap *h, size_t cap);
+void fl_delay_heap_free(struct delay_heap *h);
+/* -ENOSPC when full. */
+int fl_delay_heap_push(struct delay_heap *h, const struct delay_pkt *p);
+/* The earliest, or NULL when empty. */
+const struct delay_pkt *fl_delay_heap_top(const struct delay_heap *h);
+void fl_delay_heap_pop(struct delay_heap *h);
+
+/* ---- delay_rule.c: the iptables-nft NFQUEUE rules ----------------------- */
+
+#define DELAY_MAX_RULES 24
+#define DELAY_MAX_ARGS  32
+
+struct delay_rule {
+	const char *binary;            /* "iptables-nft" or "ip6tables-nft" */
+	char *argv[DELAY_MAX_ARGS];    /* after -A: chain first, NULL-terminated */
+	char buf[512];                 /* the strings argv points into */
+	uint64_t rec;                  /* its state record, 0 = none */
+	bool installed;
+};
+
+/* The rules for m, queue num, into r[0..*ret_n). -EINVAL (with a reason) for a match they cannot say. */
+int fl_delay_rules_build(const struct fl_net_match *m, uint16_t num, struct delay_rule *r,
+		      size_t *ret_n, char *errbuf, size_t errlen);
+/* Record, then install, each rule; on failure remove the ones installed. */
+int fl_delay_rules_install(struct delay_rule *r, size_t n, const char *netns,
+			struct fl_state *st, char *errbuf, size_t errlen);
+/* Remove the installed ones and forget their records; the first error. */
+int fl_delay_rules_remove(struct delay_rule *r, size_t n, const char *netns,
+		       struct fl_state *st, char *errbuf, size_t errlen);
+
+/* Enter netns with this thread only (ret_saved: -1 when name is empty). */
+int fl_delay_netns_enter(const char *name, int *ret_saved);
+int fl_delay_netns_leave(int saved);
+
+#endif /* FL_NET_DELAY_PRIV_H */
