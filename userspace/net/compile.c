@@ -93,10 +93,6 @@ static int refuse_action(const struct fl_rule *r, enum fl_net_target_kind kind,
 		return 0;
 	case FL_ACTION_CORRUPT:
 	case FL_ACTION_DUPLICATE:
-		if (r->action == FL_ACTION_CORRUPT && (r->keys & FL_KEY_BYTES))
-			return fail(err, key_col(r, FL_KEY_BYTES),
-				    "bytes= on corrupt: the datapath flips exactly one bit per packet, a larger corruption is not built yet: issue 13 (drop bytes=), at column %u",
-				    key_col(r, FL_KEY_BYTES));
 		if (kind == FL_NET_TARGET_CGROUP)
 			return fail(err, col,
 				    "%s is not possible on a cgroup or a launched command (cgroup_skb programs cannot rewrite or clone packets): target --dev or --netns (tc clsact), at column %u",
@@ -217,6 +213,14 @@ static int compile_one(const struct fl_rule *r, const struct fl_net_compile_opts
 	e = refuse_action(r, o->kind, err);
 	if (e)
 		return e;
+	if (r->keys & FL_KEY_BYTES)
+		return fail(err, key_col(r, FL_KEY_BYTES),
+			    "bytes= on corrupt: the datapath flips exactly one bit per packet, a larger corruption is not built yet: issue 13 (leave bytes= out), at column %u",
+			    key_col(r, FL_KEY_BYTES));
+	if (r->keys & FL_KEY_REORDER)
+		return fail(err, key_col(r, FL_KEY_REORDER),
+			    "reorder= goes with delay=, which is not built yet: issue 13, at column %u",
+			    key_col(r, FL_KEY_REORDER));
 	if (r->keys & FL_KEY_HOST)
 		return fail(err, key_col(r, FL_KEY_HOST),
 			    "host= is not compiled (nothing resolves names): use src= or dst= with an address or CIDR, at column %u",
