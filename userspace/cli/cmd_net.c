@@ -586,7 +586,7 @@ static void print_summary(const struct net_opts *o, struct net_run *r)
 		json_object_set_new(root, "exit_status", json_null());
 	}
 	json_object_set_new(root, "rules", arr);
-	json_dumpf(root, stdout, JSON_COMPACT);
+	json_dumpf(root, stdout, JSON_COMPACT | JSON_REAL_PRECISION(6));
 	fputc('\n', stdout);
 	fflush(stdout);
 	json_decref(root);
@@ -692,10 +692,12 @@ static int wait_armed(const struct net_opts *o, struct net_run *r, int sfd)
 		n = poll(&pfd, 1, timeout);
 		if (n < 0 && errno != EINTR)
 			return -errno;
-		if (!r->disarmed_ns && !log_err && r->log)
-			log_err = log_counts(o, r, false, &last);
-		if (n <= 0)
+		if (n <= 0) {
+			/* A quiet second: log the counts if they moved. */
+			if (!r->disarmed_ns && !log_err && r->log)
+				log_err = log_counts(o, r, false, &last);
 			continue;
+		}
 		if (read(sfd, &si, sizeof(si)) != (ssize_t)sizeof(si))
 			continue;
 		if (si.ssi_signo == SIGCHLD) {
