@@ -63,6 +63,13 @@ int fl_net_session_open(const struct fl_net_rule *rules, size_t n,
  * removed again.
  */
 int fl_net_session_attach(struct fl_net_session *s, char *errbuf, size_t errlen);
+/*
+ * Replace the rules of an open session (before or after attach), n equal
+ * to the session's and in no direction its rules did not need. Each rule
+ * is replaced whole, one after the other; counters are kept.
+ */
+int fl_net_session_set_rules(struct fl_net_session *s, const struct fl_net_rule *rules,
+			     size_t n, char *errbuf, size_t errlen);
 /* Rule i's counters so far. */
 int fl_net_session_counters(const struct fl_net_session *s, size_t i,
 			    struct fl_net_counters *ret);
@@ -89,9 +96,10 @@ struct fl_net_compile_opts {
 	enum fl_net_target_kind kind;
 	/*
 	 * CLOCK_MONOTONIC ns from which for= runs (until_ns = start + for);
-	 * 0 = now. The rules go into the kernel at fl_net_session_open, so
-	 * compile right before it: for= then also counts the load and
-	 * attach time (tens of ms).
+	 * 0 = now. The rules go into the kernel at fl_net_session_open, before
+	 * the programs are attached: compile again right before
+	 * fl_net_session_attach and fl_net_session_set_rules, so for= does
+	 * not count the load time.
 	 */
 	uint64_t start_ns;
 	uint64_t seed;          /* for the rules without seed= */

@@ -731,12 +731,15 @@ static int arm(const struct net_opts *o, struct net_run *r)
 	r->target.dev = o->dev;
 	r->target.cgroup = r->target.kind == FL_NET_TARGET_CGROUP ? r->cgroup : NULL;
 	t0 = now_ns();
-	/* Compiled again now: for= runs from here, not from the command line's parse. */
-	if (compile_rules(o, r, t0))
-		return -EINVAL;
 	err = fl_net_session_open(r->krules, r->n_krules, &r->target, r->st, &r->sess, errbuf,
 				  sizeof(errbuf));
 	t1 = now_ns();
+	/* Compiled again now: for= runs from the attach, not from before the load. */
+	if (!err && compile_rules(o, r, now_ns()))
+		return -EINVAL;
+	if (!err)
+		err = fl_net_session_set_rules(r->sess, r->krules, r->n_krules, errbuf,
+					       sizeof(errbuf));
 	if (!err)
 		err = fl_net_session_attach(r->sess, errbuf, sizeof(errbuf));
 	t2 = now_ns();

@@ -361,6 +361,36 @@ static void test_sigint_ends_it_with_the_summary(void **state)
 	fl_cli_result_free(&r);
 }
 
+/* for= of a rule: hit from the start, clean once it ran out, while still armed. */
+static void test_rule_for_ends_the_rule_while_armed(void **state)
+{
+	struct ctx *c = *state;
+	char rule[64], *argv[] = { bin_fl, "net", rule, "--dev", c->pair.dev[0], "--netns",
+				   c->pair.ns[0], NULL };
+	struct fl_udp_result early, late;
+	struct fl_cli_result r;
+	struct fl_cli *fl;
+	char want[128];
+
+	REQUIRE();
+	snprintf(rule, sizeof(rule), "udp:dport=%d:drop:for=700ms", PORT);
+	fl = start(argv);
+	wait_armed(fl);
+	early = udp(c, PORT, 100);
+	usleep(900 * 1000);
+	late = udp(c, PORT, 100);
+	assert_int_equal(fl_cli_signal(fl, SIGINT), 0);
+	finish(fl, 5000, &r);
+	assert_int_equal(r.code, 0);
+	print_message("for=700ms: %u of 100 through at once, %u of 100 after 900 ms\n",
+		      early.received, late.received);
+	assert_int_equal(early.received, 0);
+	assert_int_equal(late.received, 100);
+	snprintf(want, sizeof(want), "matched 200  injected 100");
+	assert_non_null(strstr(r.err, want));
+	fl_cli_result_free(&r);
+}
+
 static void test_sigkill_then_cleanup_leaves_no_qdisc_or_filter(void **state)
 {
 	struct ctx *c = *state;
@@ -443,6 +473,7 @@ int main(void)
 		cmocka_unit_test(test_netns_partition_until_for_then_healed),
 		cmocka_unit_test(test_command_in_a_fresh_cgroup_alone_is_hit_and_the_cgroup_goes),
 		cmocka_unit_test(test_sigint_ends_it_with_the_summary),
+		cmocka_unit_test(test_rule_for_ends_the_rule_while_armed),
 		cmocka_unit_test(test_sigkill_then_cleanup_leaves_no_qdisc_or_filter),
 		cmocka_unit_test(test_refused_rules_exit_2_naming_rule_and_column),
 		cmocka_unit_test(test_pid_targets_its_cgroup_and_says_so),
