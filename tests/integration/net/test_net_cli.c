@@ -416,6 +416,40 @@ static void test_sigkill_then_cleanup_leaves_no_qdisc_or_filter(void **state)
 	assert_int_equal(udp(c, PORT, 100).received, 100);
 }
 
+/* SIGKILL while a command runs: after cleanup, neither the command nor its cgroup is left. */
+static void test_sigkill_with_a_command_leaves_no_command_or_cgroup(void **state)
+{
+	char *argv[] = { bin_fl, "net", "udp:drop", "-v", "--", "sleep", "30", NULL };
+	char *cleanup[] = { bin_fl, "cleanup", NULL };
+	char cgroup[PATH_MAX] = "", *err, *at;
+	struct fl_cli_result r;
+	struct fl_cli *fl;
+	struct stat sb;
+	pid_t sleeper;
+
+	REQUIRE();
+	fl = start(argv);
+	wait_armed(fl);
+	sleeper = fl_proc_find_child(fl->pid, "sleep", 3000);
+	assert_true(sleeper > 0);
+	err = fl_cli_stderr(fl);
+	at = strstr(err, "armed on cgroup ");
+	assert_non_null(at);
+	assert_int_equal(sscanf(at, "armed on cgroup %4095s", cgroup), 1);
+	free(err);
+	assert_int_equal(stat(cgroup, &sb), 0);
+	assert_int_equal(fl_cli_signal(fl, SIGKILL), 0);
+	fl_cli_wait(fl, 5000, &r);
+	fl_cli_free(fl);
+	fl_cli_result_free(&r);
+	assert_int_equal(fl_cli_run(cleanup, 10000, &r), 0);
+	assert_int_equal(r.code, 0);
+	fl_cli_result_free(&r);
+	assert_true(fl_proc_wait_state(sleeper, "", 3000));
+	assert_int_equal(stat(cgroup, &sb), -1);
+	assert_int_equal(errno, ENOENT);
+}
+
 static void test_refused_rules_exit_2_naming_rule_and_column(void **state)
 {
 	static const struct {
@@ -475,6 +509,7 @@ int main(void)
 		cmocka_unit_test(test_sigint_ends_it_with_the_summary),
 		cmocka_unit_test(test_rule_for_ends_the_rule_while_armed),
 		cmocka_unit_test(test_sigkill_then_cleanup_leaves_no_qdisc_or_filter),
+		cmocka_unit_test(test_sigkill_with_a_command_leaves_no_command_or_cgroup),
 		cmocka_unit_test(test_refused_rules_exit_2_naming_rule_and_column),
 		cmocka_unit_test(test_pid_targets_its_cgroup_and_says_so),
 	};
