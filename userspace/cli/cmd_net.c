@@ -14,6 +14,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -574,7 +575,15 @@ static void print_summary(const struct net_opts *o, struct net_run *r)
 			"matched", (json_int_t)m, "injected", (json_int_t)inj));
 	}
 	json_object_set_new(root, "target", json_string(where));
-	json_object_set_new(root, "seed", json_integer((json_int_t)o->seed));
+	if (o->seed <= INT64_MAX) {
+		json_object_set_new(root, "seed", json_integer((json_int_t)o->seed));
+	} else {
+		/* past JSON's signed 64 bits: as a decimal string */
+		char num[24];
+
+		snprintf(num, sizeof(num), "%llu", (unsigned long long)o->seed);
+		json_object_set_new(root, "seed", json_string(num));
+	}
 	json_object_set_new(root, "armed_s", json_real(armed_s(r)));
 	json_object_set_new(root, "stopped_by", json_string(
 		r->stop_signal ? "signal" : r->for_ended ? "for" : r->child_exited ? "exit" : "error"));
@@ -776,7 +785,8 @@ static int random_seed(uint64_t *ret)
 
 	if (getrandom(&s, sizeof(s), 0) != (ssize_t)sizeof(s))
 		return -errno;
-	*ret = s;
+	/* Below 2^53: exact as a JSON number for every reader (JavaScript's too). */
+	*ret = s & ((1ull << 53) - 1);
 	return 0;
 }
 
