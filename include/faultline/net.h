@@ -63,6 +63,13 @@ int fl_net_session_open(const struct fl_net_rule *rules, size_t n,
  * removed again.
  */
 int fl_net_session_attach(struct fl_net_session *s, char *errbuf, size_t errlen);
+/*
+ * Replace the rules of an open session (before or after attach), n equal
+ * to the session's and in no direction its rules did not need. Each rule
+ * is replaced whole, one after the other; counters are kept.
+ */
+int fl_net_session_set_rules(struct fl_net_session *s, const struct fl_net_rule *rules,
+			     size_t n, char *errbuf, size_t errlen);
 /* Rule i's counters so far. */
 int fl_net_session_counters(const struct fl_net_session *s, size_t i,
 			    struct fl_net_counters *ret);
@@ -70,6 +77,36 @@ int fl_net_session_counters(const struct fl_net_session *s, size_t i,
 int fl_net_session_detach(struct fl_net_session *s, char *errbuf, size_t errlen);
 /* Detach (if attached) and free. NULL is fine. */
 void fl_net_session_close(struct fl_net_session *s);
+
+/*
+ * Compile parsed rules (fl_rule_parse, checked by fl_rule_check_domain for
+ * FL_DOMAIN_NET) for a target kind. A rule with several disjoint
+ * protocols ("tcp,udp") becomes one kernel rule per protocol, unless it
+ * has when= or count= (each kernel rule counts its own matches: refused).
+ * What the datapath cannot do is refused with -EOPNOTSUPP, *bad_rule (the
+ * index in rules, or -1) and err (the column and why: reject, delay,
+ * rate, reset, error= on socket calls, bytes= on corrupt, host=,
+ * corrupt/duplicate on a cgroup). out gets at most max (and at most
+ * FL_NET_MAX_RULES) kernel rules, origin[j] (may be NULL) the index of the
+ * rule that kernel rule j came from; both untouched on failure.
+ */
+struct fl_rule;
+struct fl_rule_error;
+struct fl_net_compile_opts {
+	enum fl_net_target_kind kind;
+	/*
+	 * CLOCK_MONOTONIC ns from which for= runs (until_ns = start + for);
+	 * 0 = now. The rules go into the kernel at fl_net_session_open, before
+	 * the programs are attached: compile again right before
+	 * fl_net_session_attach and fl_net_session_set_rules, so for= does
+	 * not count the load time.
+	 */
+	uint64_t start_ns;
+	uint64_t seed;          /* for the rules without seed= */
+};
+int fl_net_compile(const struct fl_rule *rules, size_t n, const struct fl_net_compile_opts *o,
+		   struct fl_net_rule *out, size_t *origin, size_t max, size_t *ret_n,
+		   int *bad_rule, struct fl_rule_error *err);
 
 /* The tc filters' priority and handle, for a reader of `tc filter show`. */
 #define FL_NET_TC_PRIO   1

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <faultline/net.h>
 #include <faultline/probe.h>
 #include <faultline/rpo_session.h>
 #include <faultline/rule.h>
@@ -49,7 +50,7 @@ static const struct {
 	{ "run-dir", "dir" }, { "data-dir", "dir" }, { "cgroup", "cgroup" },
 	{ "mechanism", "mechanism" }, { "fault", "fault" }, { "term-signal", "signal" },
 	{ "start", "command" }, { "restart", "command" }, { "health", "command" },
-	{ "pid", "pid" }, { "comm", "comm" },
+	{ "pid", "pid" }, { "comm", "comm" }, { "netns", "netns" }, { "dev", "dev" },
 };
 
 /*
@@ -206,6 +207,74 @@ static void put_grammar(FILE *out, enum fl_domain dom, const char *prefix)
 	fputs("'\n", out);
 }
 
+/*
+ * The net domain as 'faultline net' takes it: the packet protocols, and
+ * only the actions and selectors fl_net_compile accepts (the grammar
+ * parses more than the datapath does yet).
+ */
+static bool net_builds(enum fl_action action, unsigned key)
+{
+	struct fl_net_compile_opts co = { .kind = FL_NET_TARGET_DEV, .start_ns = 1 };
+	struct fl_net_rule k[FL_NET_MAX_RULES];
+	struct fl_rule r;
+	size_t n;
+
+	memset(&r, 0, sizeof(r));
+	snprintf(r.ops[0], sizeof(r.ops[0]), "udp");
+	r.n_ops = 1;
+	r.action = action;
+	r.keys = key;
+	r.prob_ppm = 1000000;
+	r.when = (struct fl_when){ 1, FL_WHEN_INF, 1 };
+	return fl_rule_check_domain(&r, FL_DOMAIN_NET, NULL) == 0 &&
+	       fl_net_compile(&r, 1, &co, k, NULL, FL_NET_MAX_RULES, &n, NULL, NULL) == 0;
+}
+
+static void put_net_grammar(FILE *out)
+{
+	static const char *const protos[] = { "tcp", "udp", "icmp", "ip", "ip6", "any" };
+	struct fl_rule r;
+	bool first = true;
+
+	put_words_begin(out, "net_ops");
+	for (size_t i = 0; i < sizeof(protos) / sizeof(protos[0]); i++)
+		if (fl_net_proto_bit(protos[i]) & FL_NET_PROTO_PACKET)
+			fprintf(out, "%s%s", i ? " " : "", protos[i]);
+	fputs("'\n_faultline_net_actions='", out);
+	for (unsigned a = FL_ACTION_NONE + 1; a < FL_ACTION__COUNT; a++) {
+		const char *name = fl_action_name(a);
+
+		if (!name || !net_builds(a, 0))
+			continue;
+		fprintf(out, "%s%s%s", first ? "" : " ", name,
+			bare_action(FL_DOMAIN_NET, "udp", name) ? "" : "=");
+		first = false;
+	}
+	fputs("'\n_faultline_net_keys='", out);
+	first = true;
+	for (unsigned i = 0; i < FL_RULE_N_KEYS; i++) {
+		const char *name = fl_rule_key_name(1u << i);
+
+		if (!name || !net_builds(FL_ACTION_DROP, 1u << i))
+			continue;
+		fprintf(out, "%s%s%s", first ? "" : " ", name, parses("udp:drop", name) ? "" : "=");
+		first = false;
+	}
+	fputs("'\n_faultline_net_corrupt='", out);
+	first = true;
+	memset(&r, 0, sizeof(r));
+	snprintf(r.ops[0], sizeof(r.ops[0]), "udp");
+	r.n_ops = 1;
+	r.when = (struct fl_when){ 1, FL_WHEN_INF, 1 };
+	r.prob_ppm = 1000000;
+	r.action = FL_ACTION_CORRUPT;
+	for (int m = FL_CORRUPT_WIRE; m <= FL_CORRUPT_PAYLOAD; m++) {
+		r.arg.corrupt = m;
+		put_formatted_value(out, &r, "corrupt", &first);
+	}
+	fputs("'\n", out);
+}
+
 static void put_option_names(FILE *out, const struct option *opts, bool with_value)
 {
 	bool first = true;
@@ -318,6 +387,7 @@ static void put_tables(FILE *out)
 	put_grammar(out, FL_DOMAIN_SYSCALL, "sc");
 	put_ops(out, FL_DOMAIN_FS);
 	put_grammar(out, FL_DOMAIN_FS, "fs");
+	put_net_grammar(out);
 
 	fputs("_faultline_errnos='", out);
 	first = true;
@@ -417,7 +487,7 @@ static const char script_logic[] =
 "\t\tcase $key in\n"
 "\t\terror) w=$_faultline_errnos ;;\n"
 "\t\tsignal) w=$_faultline_signals ;;\n"
-"\t\tcorrupt) w=$_faultline_corrupt ;;\n"
+"\t\tcorrupt) [[ $dom == net ]] && w=$_faultline_net_corrupt || w=$_faultline_corrupt ;;\n"
 "\t\tpowercut) w=$_faultline_powercut ;;\n"
 "\t\t*) return ;;\n"
 "\t\tesac\n"
@@ -461,6 +531,10 @@ static const char script_logic[] =
 "\t\tfor p in /proc/[0-9]*; do\n"
 "\t\t\t[[ ${p#/proc/} == \"$cur\"* ]] && COMPREPLY+=(\"$pre${p#/proc/}\")\n"
 "\t\tdone ;;\n"
+"\tnetns)\n"
+"\t\t_faultline_words \"$(ls /run/netns 2>/dev/null)\" \"$cur\" \"$pre\" ;;\n"
+"\tdev)\n"
+"\t\t_faultline_words \"$(ls /sys/class/net 2>/dev/null)\" \"$cur\" \"$pre\" ;;\n"
 "\tcomm)\n"
 "\t\t_faultline_words \"$(cat /proc/[0-9]*/comm 2>/dev/null | sort -u)\" \"$cur\" \"$pre\" ;;\n"
 "\tesac\n"
@@ -503,7 +577,7 @@ static const char script_logic[] =
 "\t\tctx=$cmd${verb:+ $verb}\n"
 "\t\tif [[ -n $dashdash ]]; then\n"
 "\t\t\tpos=$((pos + 1))\n"
-"\t\telif [[ $w == -- && $cmd == syscall ]]; then\n"
+"\t\telif [[ $w == -- && ($cmd == syscall || $cmd == net) ]]; then\n"
 "\t\t\tdashdash=$i\n"
 "\t\telif [[ $w == -* ]]; then\n"
 "\t\t\t[[ $w != *=* && \" $(_faultline_argopts \"$ctx\") \" == *\" $w \"* ]] && i=$((i + 1))\n"
@@ -531,13 +605,15 @@ static const char script_logic[] =
 "\t\t_faultline_value \"$ctx\" \"${cur%%=*}\" \"${cur#*=}\" \"${cur%%=*}=\"\n"
 "\telif [[ $cur == -* ]]; then\n"
 "\t\t_faultline_words \"$(_faultline_opts \"$ctx\")\" \"$cur\" ''\n"
-"\t\t[[ $cmd == syscall ]] && _faultline_words '--' \"$cur\" ''\n"
+"\t\t[[ $cmd == syscall || $cmd == net ]] && _faultline_words '--' \"$cur\" ''\n"
 "\telif [[ -z $cmd ]]; then\n"
 "\t\t_faultline_words \"$_faultline_commands\" \"$cur\" ''\n"
 "\telif [[ -z $verb && -n $(_faultline_verbs \"$cmd\") ]]; then\n"
 "\t\t_faultline_words \"$(_faultline_verbs \"$cmd\")\" \"$cur\" ''\n"
 "\telif [[ $cmd == syscall ]]; then\n"
 "\t\t_faultline_rule sc \"$cur\" ''\n"
+"\telif [[ $cmd == net ]]; then\n"
+"\t\t_faultline_rule net \"$cur\" ''\n"
 "\telif [[ $cmd == fs ]]; then\n"
 "\t\tif ((pos == 0)); then\n"
 "\t\t\t_faultline_mounts \"$cur\"\n"

@@ -20,6 +20,8 @@ const struct fl_cli_command fl_cli_commands[] = {
 	  .kernfs = true, .opts = fl_probe_options },
 	{ "syscall", cmd_syscall, "make chosen syscalls of chosen processes fail, stall or crash",
 	  .kernfs = true, .opts = fl_syscall_options },
+	{ "net", cmd_net, "drop, partition, corrupt or duplicate chosen packets",
+	  .kernfs = true, .opts = fl_net_options },
 	{ "cleanup", cmd_cleanup, "remove everything a dead faultline session left installed",
 	  .kernfs = true, .opts = fl_cleanup_options },
 	{ "fs", cmd_fs, "control a faultfs mount: faults, power cut, status, write log",

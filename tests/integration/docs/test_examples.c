@@ -22,6 +22,10 @@
  *     own, "/sys/fs/cgroup/db";
  *   - /var/lib/db, /var/lib/app, /var/tmp/db and /var/lib/redis-test are
  *     scratch directories, and redis.conf a loopback redis on port 6390;
+ *   - "--netns blue" is the first of a netns pair the test creates
+ *     (tests/helpers/netns_pair), "--dev veth0" its veth end there, and
+ *     ./load-test a script that sends 50 UDP datagrams to the discard port
+ *     on loopback;
  *   - "--for 1m" and "--for 30s" last 3 s; a command that watches running
  *     processes until Ctrl-C gets SIGINT after 4 s, and must then exit 0.
  */
@@ -44,6 +48,7 @@
 #include "helpers/cli_run.h"
 #include "helpers/faultfs_mount.h"
 #include "helpers/fixtures.h"
+#include "helpers/netns_pair.h"
 
 #define MAX_EXAMPLES 128
 #define CTRL_C_AFTER_MS 4000
@@ -78,8 +83,11 @@ static const struct {
 
 static const struct {
 	const char *from;
-	const char *to;      /* %S scene dir, %P target pid, %C target cgroup name */
+	const char *to;      /* %S scene dir, %P target pid, %C target cgroup name,
+				%N the scene's netns, %D its veth end */
 } scene_words[] = {
+	{ "--netns blue", "--netns %N" },
+	{ "--dev veth0", "--dev %D" },
 	{ "--pid 4242", "--pid %P" },
 	{ "--comm postgres", "--comm fl-doc-pg" },
 	{ "/sys/fs/cgroup/db", "/sys/fs/cgroup/%C" },
@@ -105,6 +113,7 @@ static struct scene {
 	const char *cgroup_name;
 	char cwd[PATH_MAX];
 	pid_t target;
+	struct fl_netns_pair pair;
 	bool ready;
 } scene;
 
@@ -288,7 +297,8 @@ static char *in_scene(const char *cmd)
 		for (const char *t = scene_words[i].to; *t && w < sizeof(to) - PATH_MAX; t++) {
 			if (t[0] == '%' && t[1]) {
 				const char *v = t[1] == 'S' ? scene.dir : t[1] == 'P' ? pid :
-						scene.cgroup_name;
+						t[1] == 'N' ? scene.pair.ns[0] :
+						t[1] == 'D' ? scene.pair.dev[0] : scene.cgroup_name;
 
 				w += snprintf(to + w, sizeof(to) - w, "%s", v);
 				t++;
@@ -374,6 +384,12 @@ static int make_scene(void)
 		 "appendfsync always\nsave \"\"\ndaemonize no\n", scene.dir);
 	if (write_file(scene.dir, "redis.conf", conf, 0644) < 0)
 		return -EIO;
+	if (write_file(scene.dir, "load-test",
+		       "#!/bin/bash\nfor i in $(seq 50); do echo x > /dev/udp/127.0.0.1/9; done\n",
+		       0755) < 0)
+		return -EIO;
+	if (fl_netns_pair_create(&scene.pair) < 0)
+		return -EIO;
 	snprintf(conf, sizeof(conf), "cp %s/targets/fl-doc-target %s/fl-doc-pg", build, scene.dir);
 	if (system(conf) != 0)
 		return -EIO;
@@ -424,6 +440,8 @@ static int teardown(void **state)
 		if (chdir(scene.cwd) == 0)
 			fl_fixture_tmpdir_destroy(scene.dir);
 	}
+	if (scene.pair.ns[0][0])
+		fl_netns_pair_destroy(&scene.pair);
 	if (scene.cgroup[0]) {
 		/* Examples may have left children of the target in it. */
 		fl_cgroup_kill(scene.cgroup, 2000000000ull, NULL);

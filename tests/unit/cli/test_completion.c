@@ -251,6 +251,18 @@ static void test_fs_rules(void **state)
 	expect_exactly("faultline fs fault /mnt fsync:powercut=a", "after");
 }
 
+/* Only what 'faultline net' builds: the refused actions and keys are not offered. */
+static void test_net_rules(void **state)
+{
+	NEED_SCRIPT();
+	expect_some("faultline net t", "tcp:", "udp: fsync:");
+	expect_some("faultline net tcp,u", "tcp,udp:", NULL);
+	expect_some("faultline net udp:", "drop partition corrupt duplicate dport= src= dir= prob= seed=",
+		    "delay= reject rate= reset error= bytes= reorder= host=");
+	expect_exactly("faultline net udp:corrupt=p", "payload");
+	expect_some("faultline net udp:drop --for 1s -", "--dev --netns --cgroup --pid --seed --json --", NULL);
+}
+
 static void test_words_without_comp_line(void **state)
 {
 	char *out;
@@ -426,6 +438,7 @@ int main(void)
 		cmocka_unit_test(test_syscall_rules),
 		cmocka_unit_test(test_fault_kinds_and_values),
 		cmocka_unit_test(test_fs_rules),
+		cmocka_unit_test(test_net_rules),
 		cmocka_unit_test(test_words_without_comp_line),
 		cmocka_unit_test(test_tables_match_help),
 		cmocka_unit_test(test_usage_errors),

@@ -1,0 +1,912 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * faultline net: drop, partition, corrupt or duplicate chosen packets of
+ * a device, a netns, a cgroup or a launched command, through the in-kernel
+ * datapath (<faultline/net.h>). Parses and compiles the rules (a refusal
+ * names the rule and its column), arms them, waits for --for, a signal or
+ * the command's exit, disarms, and prints per rule what matched and what
+ * was hit. The datapath keeps counters, not per-packet events: --log gets
+ * the counts as JSON lines (once a second while they change, and at the end).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/signalfd.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <bpf/libbpf.h>
+#include <jansson.h>
+#include <faultline/cgroup.h>
+#include <faultline/mechanism.h>
+#include <faultline/net.h>
+#include <faultline/rule.h>
+#include <faultline/state.h>
+
+#include "cli/cli.h"
+
+#define NET_EXIT_USAGE    2
+#define NET_EXIT_INTERNAL 125
+#define NET_EXIT_NOEXEC   126
+#define NET_EXIT_NOTFOUND 127
+#define NET_EXCERPT_LEN   96
+/* Leftovers of a launched command, killed so its cgroup can go. */
+#define NET_KILL_NS       (2000ull * 1000000ull)
+#define NET_RMDIR_MS      2000
+
+struct net_opts {
+	bool json;
+	int verbose;
+	const char *log_path;
+	uint64_t for_ns;
+	bool have_seed;
+	uint64_t seed;
+	char **rule_text;
+	size_t n_rules;
+	char **cmd;
+	const char *netns, *dev, *cgroup;
+	pid_t pid;
+	sigset_t orig_mask;
+};
+
+/* What the run holds; released in one place. */
+struct net_run {
+	struct fl_rule rules[FL_NET_MAX_RULES];
+	struct fl_net_rule krules[FL_NET_MAX_RULES];
+	size_t origin[FL_NET_MAX_RULES];
+	size_t n_krules;
+	struct fl_net_target target;
+	char cgroup[PATH_MAX];       /* the target cgroup, resolved (cgroup, pid, CMD) */
+	bool made_cgroup;            /* CMD's own group, removed at the end */
+	uint64_t cgroup_rec;
+	struct fl_state *st;
+	struct fl_net_session *sess;
+	FILE *log;
+	uint64_t armed_ns;
+	pid_t child;
+	bool child_exited;
+	int wstatus;
+	int stop_signal;
+	bool for_ended;
+	uint64_t disarmed_ns;
+};
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"Usage: faultline net [OPTIONS] RULE... TARGET\n"
+		"TARGET: --netns NAME | --dev IFACE [--netns NAME] | --cgroup DIR | --pid PID | -- CMD [ARGS...]\n"
+		"\n"
+		"Drop, partition, corrupt or duplicate chosen packets, in the kernel (eBPF), until\n"
+		"--for runs out, Ctrl-C (SIGINT, SIGTERM, SIGHUP), or the launched command exits.\n"
+		"Then nothing of faultline is left in the kernel, and the summary says per rule how\n"
+		"many packets matched and how many were hit.\n"
+		"\n"
+		"RULE is PROTO[:MATCH...]:ACTION[:SELECTOR...]\n"
+		"  PROTO        tcp, udp, icmp, ip, ip6, any (or *); a set like tcp,udp\n"
+		"  MATCH        src=CIDR dst=CIDR sport=N[-M] dport=N[-M] dir=egress|ingress|both\n"
+		"  drop         the packet is lost (the peer times out)\n"
+		"  partition    drop both ways: also the packets coming back (src/dst swapped)\n"
+		"  corrupt[=wire|payload]  flip one payload bit; wire (default) leaves the checksum\n"
+		"               to catch it, payload fixes it so only the application can\n"
+		"  duplicate    send the packet twice\n"
+		"  SELECTOR     prob=P%% when=FIRST[..LAST][+STEP] count=N for=DUR seed=N\n"
+		"Not built yet (refused, with the rule's column): reject, delay=, rate=, reset,\n"
+		"error= on connect/sendmsg/bind, bytes= on corrupt, host= (see issue 13).\n"
+		"At most %d rules in the kernel (tcp,udp counts two). The first rule that fires\n"
+		"on a packet wins.\n"
+		"\n"
+		"Targets:\n"
+		"  -n, --netns NAME  every device of the named netns (/run/netns) but lo, both\n"
+		"                    ways (tc clsact); with --dev, the netns of that device\n"
+		"  -d, --dev IFACE   one interface, ingress and egress (tc clsact)\n"
+		"  -c, --cgroup DIR  the sockets of the processes in a cgroup v2 directory\n"
+		"                    (cgroup_skb: drop and partition only)\n"
+		"  -p, --pid PID     the cgroup PID is in, as --cgroup: EVERY process of that\n"
+		"                    cgroup is hit, not PID alone, and PID is not moved; refused\n"
+		"                    for the root cgroup\n"
+		"  -- CMD [ARGS]     CMD runs in a fresh cgroup v2 group (cgroup_skb), removed\n"
+		"                    when CMD exits (what CMD left running in it is killed)\n"
+		"Options:\n"
+		"  -f, --for DUR     disarm after DUR (e.g. 10s); a launched CMD runs on\n"
+		"  -s, --seed N      seed= for every rule that has none: prob= is repeatable;\n"
+		"                    without it a random seed is drawn (the summary shows it)\n"
+		"  -l, --log FILE    append the per-rule counts as JSON lines to FILE ('-' =\n"
+		"                    stdout): once a second while they change, and at the end.\n"
+		"                    The datapath counts packets; it logs no per-packet events\n"
+		"  -j, --json        print the summary as JSON on stdout\n"
+		"  -v, --verbose     say what is armed, and the load/attach times\n"
+		"  -h, --help        this help\n"
+		"\n"
+		"Exit status: CMD's status (128+N if killed by signal N); without CMD 0; 2 bad\n"
+		"usage or refused rule, 125 faultline failed, 126/127 CMD not executable/found.\n"
+		"If faultline is killed, its watchdog or 'faultline cleanup' removes its qdiscs,\n"
+		"filters and cgroup (killing a launched CMD). Needs root. Examples:\n"
+		"  faultline net 'tcp:dport=5432:drop:prob=30%%' --dev eth0 --for 30s\n"
+		"  faultline net 'ip:partition' --netns blue --for 10s\n"
+		"  faultline net 'udp:dport=53:drop' -- ./client\n",
+		FL_NET_MAX_RULES);
+}
+
+__attribute__((format(printf, 1, 2)))
+static int bad(const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	fl_cli_error("%s", msg);
+	return -EINVAL;
+}
+
+const struct option fl_net_options[] = {
+	{ "netns",   required_argument, NULL, 'n' },
+	{ "dev",     required_argument, NULL, 'd' },
+	{ "cgroup",  required_argument, NULL, 'c' },
+	{ "pid",     required_argument, NULL, 'p' },
+	{ "seed",    required_argument, NULL, 's' },
+	{ "for",     required_argument, NULL, 'f' },
+	{ "log",     required_argument, NULL, 'l' },
+	{ "json",    no_argument,       NULL, 'j' },
+	{ "verbose", no_argument,       NULL, 'v' },
+	{ "help",    no_argument,       NULL, 'h' },
+	{ 0 },
+};
+
+/* An option that takes a value: its long name; *val set for "--opt=value". */
+static const char *valued_name(const char *a, const char **val)
+{
+	for (const struct option *o = fl_net_options; o->name; o++) {
+		size_t n = strlen(o->name);
+
+		if (o->has_arg != required_argument)
+			continue;
+		if (a[0] == '-' && a[1] == o->val && o->val && !a[2])
+			return o->name;
+		if (a[0] != '-' || a[1] != '-' || strncmp(a + 2, o->name, n))
+			continue;
+		if (!a[2 + n])
+			return o->name;
+		if (a[2 + n] == '=') {
+			*val = a + 2 + n + 1;
+			return o->name;
+		}
+	}
+	return NULL;
+}
+
+static int set_value(struct net_opts *o, const char *name, const char *val)
+{
+	char excerpt[40], *end;
+	long n;
+
+	if (!strcmp(name, "log")) {
+		o->log_path = val;
+	} else if (!strcmp(name, "for")) {
+		if (fl_parse_duration(val, &o->for_ns) || o->for_ns == 0)
+			return bad("net: --for: invalid duration '%s' (e.g. 500ms, 30s, 5m)",
+				   fl_rule_excerpt(val, excerpt, sizeof(excerpt)));
+	} else if (!strcmp(name, "seed")) {
+		bool digit = *val >= '0' && *val <= '9';
+
+		errno = 0;
+		if (digit)
+			o->seed = strtoull(val, &end, 0);
+		if (!digit || errno || *end)
+			return bad("net: --seed: '%s' is not a number from 0 to 2^64-1",
+				   fl_rule_excerpt(val, excerpt, sizeof(excerpt)));
+		o->have_seed = true;
+	} else if (!strcmp(name, "pid")) {
+		errno = 0;
+		n = strtol(val, &end, 10);
+		if (errno || *end || n <= 0 || n > INT_MAX)
+			return bad("net: --pid: '%s' is not a process id",
+				   fl_rule_excerpt(val, excerpt, sizeof(excerpt)));
+		o->pid = (pid_t)n;
+	} else {
+		const char **slot = !strcmp(name, "netns") ? &o->netns :
+				    !strcmp(name, "dev") ? &o->dev : &o->cgroup;
+
+		if (*slot)
+			return bad("net: --%s given twice", name);
+		if (!*val)
+			return bad("net: --%s needs a value", name);
+		*slot = val;
+	}
+	return 0;
+}
+
+static int check_target(const struct net_opts *o)
+{
+	int kinds = !!o->cmd + !!o->pid + !!o->cgroup + !!(o->dev || o->netns);
+
+	if (kinds == 0)
+		return bad("net: no target: give --netns, --dev, --cgroup, --pid, or a command after '--'");
+	if (kinds > 1)
+		return bad("net: give one target: --netns, --dev [--netns], --cgroup, --pid or '-- CMD'");
+	return 0;
+}
+
+/* Options may come before, between or after the rules, up to "--". */
+static int parse_args(int argc, char **argv, const struct fl_cli *cli, struct net_opts *o)
+{
+	bool dashdash = false;
+	int i, err;
+
+	o->json = cli->json;
+	o->verbose = cli->verbose;
+	o->log_path = cli->log_path;
+	o->rule_text = calloc((size_t)argc, sizeof(*o->rule_text));
+	if (!o->rule_text)
+		return -ENOMEM;
+	for (i = 1; i < argc; i++) {
+		const char *a = argv[i], *val = NULL, *name;
+
+		if (!strcmp(a, "--")) {
+			dashdash = true;
+			i++;
+			break;
+		}
+		if (a[0] != '-' || !a[1]) {
+			o->rule_text[o->n_rules++] = argv[i];
+			continue;
+		}
+		if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+			usage(stdout);
+			return 1;
+		} else if (!strcmp(a, "-j") || !strcmp(a, "--json")) {
+			o->json = true;
+		} else if (!strcmp(a, "-v") || !strcmp(a, "--verbose")) {
+			o->verbose++;
+		} else if ((name = valued_name(a, &val))) {
+			if (!val) {
+				if (i + 1 >= argc)
+					return bad("net: %s needs a value", a);
+				val = argv[++i];
+			}
+			err = set_value(o, name, val);
+			if (err)
+				return err;
+		} else {
+			char excerpt[40];
+
+			return bad("net: unknown option '%s' (see 'faultline net --help')",
+				   fl_rule_excerpt(a, excerpt, sizeof(excerpt)));
+		}
+	}
+	if (o->n_rules == 0)
+		return bad("net: no rule given (e.g. 'tcp:dport=5432:drop:prob=30%%')");
+	if (o->n_rules > FL_NET_MAX_RULES)
+		return bad("net: too many rules (at most %d)", FL_NET_MAX_RULES);
+	if (dashdash && i < argc)
+		o->cmd = &argv[i];
+	if (dashdash && !o->cmd)
+		return bad("net: no command after '--'");
+	return check_target(o);
+}
+
+static enum fl_net_target_kind target_kind(const struct net_opts *o)
+{
+	if (o->dev)
+		return FL_NET_TARGET_DEV;
+	if (o->netns)
+		return FL_NET_TARGET_NETNS;
+	return FL_NET_TARGET_CGROUP;
+}
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/* Parse, check for the net domain, and compile (which refuses what is not built). */
+static int compile_rules(const struct net_opts *o, struct net_run *r, uint64_t start_ns)
+{
+	struct fl_net_compile_opts co = {
+		.kind = target_kind(o), .start_ns = start_ns, .seed = o->seed,
+	};
+	char excerpt[NET_EXCERPT_LEN];
+	struct fl_rule_error err;
+	int bad_rule = -1, e;
+
+	for (size_t i = 0; i < o->n_rules; i++) {
+		memset(&err, 0, sizeof(err));
+		if (fl_rule_parse(o->rule_text[i], &r->rules[i], &err) ||
+		    fl_rule_check_domain(&r->rules[i], FL_DOMAIN_NET, &err)) {
+			fl_cli_error("%s: %s",
+				     fl_rule_excerpt(o->rule_text[i], excerpt, sizeof(excerpt)),
+				     err.message);
+			return -EINVAL;
+		}
+	}
+	memset(&err, 0, sizeof(err));
+	e = fl_net_compile(r->rules, o->n_rules, &co, r->krules, r->origin, FL_NET_MAX_RULES,
+			   &r->n_krules, &bad_rule, &err);
+	if (!e)
+		return 0;
+	if (bad_rule >= 0)
+		fl_cli_error("%s: %s",
+			     fl_rule_excerpt(o->rule_text[bad_rule], excerpt, sizeof(excerpt)),
+			     err.message);
+	else
+		fl_cli_error("net: %s", err.message);
+	return e;
+}
+
+/* The cgroup v2 directory of pid, from /proc/PID/cgroup ("0::/path"). */
+static int pid_cgroup(pid_t pid, char *buf, size_t len)
+{
+	char path[64], line[PATH_MAX + 16], rel[PATH_MAX + 16] = "";
+	FILE *f;
+	int err;
+
+	snprintf(path, sizeof(path), "/proc/%d/cgroup", (int)pid);
+	f = fopen(path, "re");
+	if (!f)
+		return errno == ENOENT ? -ESRCH : -errno;
+	while (fgets(line, sizeof(line), f)) {
+		if (!strncmp(line, "0::", 3)) {
+			line[strcspn(line, "\n")] = '\0';
+			snprintf(rel, sizeof(rel), "%s", line + 3);
+		}
+	}
+	fclose(f);
+	if (!rel[0])
+		return -ENOENT;     /* no cgroup v2 membership line */
+	if (!strcmp(rel, "/"))
+		return -EPERM;      /* the root: the whole host */
+	err = fl_cgroup2_resolve(rel, buf, len);
+	return err;
+}
+
+static size_t count_procs(const char *dir)
+{
+	char buf[65536];
+	size_t n = 0;
+
+	if (fl_cgroup_read(dir, "cgroup.procs", buf, sizeof(buf)))
+		return 0;
+	for (char *p = buf; *p; p++)
+		n += *p == '\n';
+	return n;
+}
+
+/* --pid: the pid's own cgroup, said loudly since every process of it is hit. */
+static int resolve_pid(const struct net_opts *o, struct net_run *r)
+{
+	int err = pid_cgroup(o->pid, r->cgroup, sizeof(r->cgroup));
+
+	if (err == -ESRCH)
+		return bad("net: --pid %d: no such process", (int)o->pid);
+	if (err == -EPERM)
+		return bad("net: --pid %d is in the root cgroup: that would hit the whole host; run it under its own cgroup, or use '-- CMD'",
+			   (int)o->pid);
+	if (err)
+		return bad("net: --pid %d: cannot find its cgroup v2 directory: %s", (int)o->pid,
+			   strerror(-err));
+	fprintf(stderr,
+		"faultline: --pid %d: the rules apply to every process of its cgroup %s (%zu now), through cgroup_skb; the process is not moved\n",
+		(int)o->pid, r->cgroup, count_procs(r->cgroup));
+	return 0;
+}
+
+/* CMD's own group, recorded (as a service: the undo kills CMD) before it exists. */
+static int make_cgroup(struct net_run *r)
+{
+	char root[PATH_MAX], name[64], full[PATH_MAX + 64];
+	int err;
+
+	snprintf(name, sizeof(name), "faultline-net-%d", (int)getpid());
+	err = fl_cgroup2_root(root, sizeof(root));
+	if (err) {
+		fl_cli_error("net: no cgroup v2 hierarchy for the command: %s", strerror(-err));
+		return err;
+	}
+	snprintf(full, sizeof(full), "%s/%s", root, name);
+	err = fl_state_record_service_cgroup(r->st, full, &r->cgroup_rec);
+	if (err) {
+		fl_cli_error("net: cannot record the command's cgroup: %s", strerror(-err));
+		return err;
+	}
+	err = fl_cgroup_create(name, r->cgroup, sizeof(r->cgroup));
+	if (err) {
+		fl_state_forget(r->st, r->cgroup_rec);
+		r->cgroup_rec = 0;
+		fl_cli_error("net: cannot create cgroup %s: %s", full, strerror(-err));
+		return err;
+	}
+	r->made_cgroup = true;
+	return 0;
+}
+
+static void remove_cgroup(struct net_run *r)
+{
+	unsigned killed = 0;
+	int err;
+
+	if (!r->made_cgroup)
+		return;
+	err = fl_cgroup_kill(r->cgroup, NET_KILL_NS, &killed);
+	if (!err)
+		err = fl_cgroup_rmdir(r->cgroup, NET_RMDIR_MS);
+	if (err) {
+		/* The record stays: fl_state_close or 'faultline cleanup' retries. */
+		fl_cli_error("net: cannot remove the command's cgroup %s: %s", r->cgroup,
+			     strerror(-err));
+		return;
+	}
+	if (killed)
+		fprintf(stderr, "faultline: killed %u process%s the command left in its cgroup\n",
+			killed, killed == 1 ? "" : "es");
+	fl_state_forget(r->st, r->cgroup_rec);
+	r->made_cgroup = false;
+}
+
+static void describe_target(const struct net_opts *o, const struct net_run *r, char *buf,
+			    size_t len)
+{
+	if (o->dev)
+		snprintf(buf, len, "dev %s%s%s", o->dev, o->netns ? " in netns " : "",
+			 o->netns ? o->netns : "");
+	else if (o->netns)
+		snprintf(buf, len, "netns %s", o->netns);
+	else if (o->pid)
+		snprintf(buf, len, "cgroup %s (of pid %d)", r->cgroup, (int)o->pid);
+	else if (o->cmd)
+		snprintf(buf, len, "cgroup %s (of the command)", r->cgroup);
+	else
+		snprintf(buf, len, "cgroup %s", r->cgroup);
+}
+
+static const char *mechanism(const struct net_opts *o)
+{
+	return fl_mechanism_name(target_kind(o) == FL_NET_TARGET_CGROUP ? FL_MECH_CGROUP_SKB :
+									 FL_MECH_TC);
+}
+
+/* Per typed rule: the sums over the kernel rules it became. */
+static void rule_counts(const struct net_run *r, size_t i, uint64_t *matched,
+			uint64_t *injected)
+{
+	struct fl_net_counters c;
+
+	*matched = *injected = 0;
+	for (size_t k = 0; k < r->n_krules; k++) {
+		if (r->origin[k] != i || fl_net_session_counters(r->sess, k, &c))
+			continue;
+		*matched += c.matched;
+		*injected += c.injected;
+	}
+}
+
+static void rule_text(const struct net_opts *o, const struct net_run *r, size_t i,
+		      char *buf, size_t len)
+{
+	if (fl_rule_format(&r->rules[i], buf, len) < 0)
+		fl_rule_excerpt(o->rule_text[i], buf, len);
+}
+
+/* One JSON line per rule; final at the end. Returns -errno on a write error. */
+static int log_counts(const struct net_opts *o, struct net_run *r, bool final,
+		      uint64_t *last_total)
+{
+	uint64_t t = (r->disarmed_ns ? r->disarmed_ns : now_ns()) - r->armed_ns, total = 0, m, inj;
+	char text[512];
+	int err = 0;
+
+	if (!r->log)
+		return 0;
+	for (size_t i = 0; i < o->n_rules; i++) {
+		rule_counts(r, i, &m, &inj);
+		total += m + inj;
+	}
+	if (!final && last_total && total == *last_total)
+		return 0;
+	if (last_total)
+		*last_total = total;
+	for (size_t i = 0; i < o->n_rules; i++) {
+		json_t *j;
+
+		rule_counts(r, i, &m, &inj);
+		rule_text(o, r, i, text, sizeof(text));
+		j = json_pack("{s:s, s:I, s:I, s:s, s:s, s:I, s:I, s:b}",
+			      "event", "net_counts", "t_ns", (json_int_t)t,
+			      "rule", (json_int_t)i, "text", text, "mechanism", mechanism(o),
+			      "matched", (json_int_t)m, "injected", (json_int_t)inj,
+			      "final", final);
+		if (!j || json_dumpf(j, r->log, JSON_COMPACT) || fputc('\n', r->log) == EOF)
+			err = -EIO;
+		json_decref(j);
+	}
+	if (fflush(r->log))
+		err = -errno;
+	return err;
+}
+
+static double armed_s(const struct net_run *r)
+{
+	return ((r->disarmed_ns ? r->disarmed_ns : now_ns()) - r->armed_ns) / 1e9;
+}
+
+static void print_summary(const struct net_opts *o, struct net_run *r)
+{
+	char text[512], where[PATH_MAX + 64];
+	uint64_t m, inj;
+	json_t *root, *arr;
+
+	describe_target(o, r, where, sizeof(where));
+	if (!o->json) {
+		for (size_t i = 0; i < o->n_rules; i++) {
+			rule_counts(r, i, &m, &inj);
+			rule_text(o, r, i, text, sizeof(text));
+			fprintf(stderr, "rule %zu %s  [%s]  matched %llu  injected %llu\n", i, text,
+				mechanism(o), (unsigned long long)m, (unsigned long long)inj);
+		}
+		fprintf(stderr, "faultline: disarmed on %s after %.3fs (seed %llu)\n", where,
+			armed_s(r), (unsigned long long)o->seed);
+		return;
+	}
+	root = json_object();
+	arr = json_array();
+	for (size_t i = 0; i < o->n_rules; i++) {
+		size_t kernel = 0;
+
+		for (size_t k = 0; k < r->n_krules; k++)
+			kernel += r->origin[k] == i;
+		rule_counts(r, i, &m, &inj);
+		rule_text(o, r, i, text, sizeof(text));
+		json_array_append_new(arr, json_pack("{s:I, s:s, s:s, s:I, s:I, s:I}",
+			"rule", (json_int_t)i, "text", text, "mechanism", mechanism(o),
+			"kernel_rules", (json_int_t)kernel,
+			"matched", (json_int_t)m, "injected", (json_int_t)inj));
+	}
+	json_object_set_new(root, "target", json_string(where));
+	if (o->seed <= INT64_MAX) {
+		json_object_set_new(root, "seed", json_integer((json_int_t)o->seed));
+	} else {
+		/* past JSON's signed 64 bits: as a decimal string */
+		char num[24];
+
+		snprintf(num, sizeof(num), "%llu", (unsigned long long)o->seed);
+		json_object_set_new(root, "seed", json_string(num));
+	}
+	json_object_set_new(root, "armed_s", json_real(armed_s(r)));
+	json_object_set_new(root, "stopped_by", json_string(
+		r->stop_signal ? "signal" : r->for_ended ? "for" : r->child_exited ? "exit" : "error"));
+	json_object_set_new(root, "pid", r->child ? json_integer(r->child) : json_null());
+	if (r->child && r->child_exited) {
+		json_object_set_new(root, "exit_status", json_integer(
+			WIFEXITED(r->wstatus) ? WEXITSTATUS(r->wstatus) : 128 + WTERMSIG(r->wstatus)));
+	} else {
+		json_object_set_new(root, "exit_status", json_null());
+	}
+	json_object_set_new(root, "rules", arr);
+	json_dumpf(root, stdout, JSON_COMPACT | JSON_REAL_PRECISION(6));
+	fputc('\n', stdout);
+	fflush(stdout);
+	json_decref(root);
+}
+
+/*
+ * Fork CMD into its cgroup. The child moves itself before exec, so its
+ * first packet is already in the group; an exec failure comes back
+ * through a CLOEXEC pipe as an errno.
+ */
+static int launch(const struct net_opts *o, struct net_run *r)
+{
+	int fds[2], e = 0;
+	ssize_t n;
+	pid_t pid;
+
+	if (pipe2(fds, O_CLOEXEC))
+		return -errno;
+	pid = fork();
+	if (pid < 0) {
+		e = -errno;
+		close(fds[0]);
+		close(fds[1]);
+		return e;
+	}
+	if (pid == 0) {
+		close(fds[0]);
+		fl_state_watchdog_detach_child(r->st);
+		e = fl_cgroup_add_pid(r->cgroup, getpid());
+		if (!e) {
+			sigprocmask(SIG_SETMASK, &o->orig_mask, NULL);
+			execvp(o->cmd[0], o->cmd);
+			e = -errno;
+		}
+		if (write(fds[1], &e, sizeof(e)) < 0)
+			_exit(NET_EXIT_INTERNAL);
+		_exit(e == -ENOENT ? NET_EXIT_NOTFOUND : NET_EXIT_NOEXEC);
+	}
+	close(fds[1]);
+	do
+		n = read(fds[0], &e, sizeof(e));
+	while (n < 0 && errno == EINTR);
+	close(fds[0]);
+	r->child = pid;
+	if (n == (ssize_t)sizeof(e) && e) {
+		waitpid(pid, &r->wstatus, 0);
+		r->child_exited = true;
+		return e;
+	}
+	return 0;
+}
+
+static int launch_error(const char *cmd, int err)
+{
+	fl_cli_error("cannot run '%s': %s", cmd, strerror(-err));
+	if (err == -ENOENT)
+		return NET_EXIT_NOTFOUND;
+	if (err == -EACCES || err == -ENOEXEC)
+		return NET_EXIT_NOEXEC;
+	return NET_EXIT_INTERNAL;
+}
+
+static void disarm(const struct net_opts *o, struct net_run *r)
+{
+	char errbuf[256] = "";
+
+	r->disarmed_ns = now_ns();
+	if (fl_net_session_detach(r->sess, errbuf, sizeof(errbuf)))
+		fl_cli_error("net: disarm: %s (the watchdog or 'faultline cleanup' removes the rest)",
+			     errbuf);
+	else if (o->verbose)
+		fprintf(stderr, "faultline: disarmed\n");
+}
+
+/*
+ * Armed: wait for --for, a stop signal, or CMD's exit. With CMD, a signal
+ * is passed on and CMD is waited for (a second one kills its cgroup);
+ * --for disarms and CMD runs on. The counters outlive the disarm (they
+ * sit in the session's map until it is closed).
+ */
+static int wait_armed(const struct net_opts *o, struct net_run *r, int sfd)
+{
+	uint64_t deadline = o->for_ns ? r->armed_ns + o->for_ns : 0, last = UINT64_MAX;
+	int signals = 0, log_err = 0;
+
+	for (;;) {
+		struct pollfd pfd = { .fd = sfd, .events = POLLIN };
+		struct signalfd_siginfo si;
+		int timeout = 1000, n;
+		uint64_t t = now_ns();
+
+		if (!r->disarmed_ns && deadline) {
+			if (t >= deadline) {
+				r->for_ended = true;
+				disarm(o, r);
+				if (!r->child)
+					break;
+				continue;
+			}
+			if ((deadline - t) / 1000000 < (uint64_t)timeout)
+				timeout = (int)((deadline - t) / 1000000) + 1;
+		}
+		n = poll(&pfd, 1, timeout);
+		if (n < 0 && errno != EINTR)
+			return -errno;
+		if (n <= 0) {
+			/* A quiet second: log the counts if they moved. */
+			if (!r->disarmed_ns && !log_err && r->log)
+				log_err = log_counts(o, r, false, &last);
+			continue;
+		}
+		if (read(sfd, &si, sizeof(si)) != (ssize_t)sizeof(si))
+			continue;
+		if (si.ssi_signo == SIGCHLD) {
+			if (r->child && waitpid(r->child, &r->wstatus, WNOHANG) == r->child) {
+				r->child_exited = true;
+				break;
+			}
+			continue;
+		}
+		r->stop_signal = (int)si.ssi_signo;
+		if (!r->child)
+			break;
+		if (++signals == 1)
+			kill(r->child, (int)si.ssi_signo);
+		else
+			fl_cgroup_kill(r->cgroup, NET_KILL_NS, NULL);
+	}
+	if (log_err)
+		fl_cli_error("net: log '%s': %s (counts were lost)", o->log_path, strerror(-log_err));
+	return 0;
+}
+
+static int arm(const struct net_opts *o, struct net_run *r)
+{
+	char errbuf[512] = "", where[PATH_MAX + 64];
+	uint64_t t0, t1, t2;
+	int err;
+
+	r->target.kind = target_kind(o);
+	r->target.netns = o->netns;
+	r->target.dev = o->dev;
+	r->target.cgroup = r->target.kind == FL_NET_TARGET_CGROUP ? r->cgroup : NULL;
+	t0 = now_ns();
+	err = fl_net_session_open(r->krules, r->n_krules, &r->target, r->st, &r->sess, errbuf,
+				  sizeof(errbuf));
+	t1 = now_ns();
+	/* Compiled again now: for= runs from the attach, not from before the load. */
+	if (!err && compile_rules(o, r, now_ns()))
+		return -EINVAL;
+	if (!err)
+		err = fl_net_session_set_rules(r->sess, r->krules, r->n_krules, errbuf,
+					       sizeof(errbuf));
+	if (!err)
+		err = fl_net_session_attach(r->sess, errbuf, sizeof(errbuf));
+	t2 = now_ns();
+	describe_target(o, r, where, sizeof(where));
+	if (err) {
+		fl_cli_error("net: cannot arm on %s: %s", where, errbuf[0] ? errbuf : strerror(-err));
+		return err;
+	}
+	r->armed_ns = t2;
+	if (o->verbose || (!o->json && !o->cmd))
+		fprintf(stderr, "faultline: %zu rule%s armed on %s (%s)%s\n", o->n_rules,
+			o->n_rules == 1 ? "" : "s", where, mechanism(o),
+			o->cmd ? "" : "; Ctrl-C to stop");
+	if (o->verbose)
+		fprintf(stderr, "faultline: load %.1fms, attach %.1fms\n", (t1 - t0) / 1e6,
+			(t2 - t1) / 1e6);
+	return 0;
+}
+
+static int exit_code(const struct net_opts *o, const struct net_run *r)
+{
+	if (!o->cmd)
+		return 0;
+	if (!r->child_exited)
+		return NET_EXIT_INTERNAL;
+	if (WIFEXITED(r->wstatus))
+		return WEXITSTATUS(r->wstatus);
+	return 128 + WTERMSIG(r->wstatus);
+}
+
+static int random_seed(uint64_t *ret)
+{
+	uint64_t s;
+
+	if (getrandom(&s, sizeof(s), 0) != (ssize_t)sizeof(s))
+		return -errno;
+	/* Below 2^53: exact as a JSON number for every reader (JavaScript's too). */
+	*ret = s & ((1ull << 53) - 1);
+	return 0;
+}
+
+int cmd_net(int argc, char **argv, const struct fl_cli *cli)
+{
+	struct net_opts o = { 0 };
+	struct net_run *r;
+	sigset_t mask;
+	int ret = NET_EXIT_USAGE, err, sfd = -1;
+
+	r = calloc(1, sizeof(*r));
+	if (!r) {
+		fl_cli_error("net: out of memory");
+		return NET_EXIT_INTERNAL;
+	}
+	/* Blocked before anything is armed: they are read from the signalfd. */
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGHUP);
+	sigaddset(&mask, SIGCHLD);
+	if (sigprocmask(SIG_BLOCK, &mask, &o.orig_mask)) {
+		fl_cli_error("net: cannot set up signal handling: %s", strerror(errno));
+		free(r);
+		return NET_EXIT_INTERNAL;
+	}
+	err = parse_args(argc, argv, cli, &o);
+	if (err) {
+		ret = err > 0 ? 0 : NET_EXIT_USAGE;
+		goto out;
+	}
+	if (!o.have_seed && random_seed(&o.seed)) {
+		fl_cli_error("net: no random seed: %s (give --seed)", strerror(errno));
+		goto out;
+	}
+	/* A refused rule is refused before anything else, root or not. */
+	if (compile_rules(&o, r, 0))
+		goto out;
+	if (!o.verbose)
+		libbpf_set_print(NULL);
+	if (geteuid() != 0) {
+		fl_cli_error("net: needs root (CAP_BPF, CAP_NET_ADMIN, CAP_SYS_ADMIN)");
+		goto out;
+	}
+	if (o.cgroup) {
+		err = fl_cgroup2_resolve(o.cgroup, r->cgroup, sizeof(r->cgroup));
+		if (err) {
+			fl_cli_error("net: --cgroup %s: not a directory of the cgroup v2 hierarchy",
+				     o.cgroup);
+			goto out;
+		}
+	}
+	if (o.pid && resolve_pid(&o, r))
+		goto out;
+	ret = NET_EXIT_INTERNAL;
+	sfd = signalfd(-1, &mask, SFD_CLOEXEC);
+	if (sfd < 0) {
+		fl_cli_error("net: signalfd: %s", strerror(errno));
+		goto out;
+	}
+	err = fl_state_open(NULL, &r->st);
+	if (!err)
+		err = fl_state_watchdog_start(r->st);
+	if (err) {
+		fl_cli_error("net: cannot open the state directory: %s", strerror(-err));
+		goto out;
+	}
+	if (o.log_path) {
+		r->log = strcmp(o.log_path, "-") ? fopen(o.log_path, "ae") : stdout;
+		if (!r->log) {
+			fl_cli_error("net: cannot open log '%s': %s", o.log_path, strerror(errno));
+			goto out;
+		}
+	}
+	if (o.cmd && make_cgroup(r))
+		goto out;
+	err = arm(&o, r);
+	if (err) {
+		ret = err == -EINVAL || err == -EOPNOTSUPP || err == -ENODEV || err == -ENOENT ||
+		      err == -EBUSY ? NET_EXIT_USAGE : NET_EXIT_INTERNAL;
+		goto out;
+	}
+	if (o.cmd) {
+		err = launch(&o, r);
+		if (err) {
+			ret = launch_error(o.cmd[0], err);
+			goto out;
+		}
+	}
+	err = wait_armed(&o, r, sfd);
+	if (err < 0) {
+		fl_cli_error("net: while armed: %s", strerror(-err));
+		goto out;
+	}
+	if (!r->disarmed_ns)
+		disarm(&o, r);
+	{
+		if (r->log) {
+			err = log_counts(&o, r, true, NULL);
+			if (err)
+				fl_cli_error("net: log '%s': %s", o.log_path, strerror(-err));
+		}
+		print_summary(&o, r);
+	}
+	ret = exit_code(&o, r);
+out:
+	if (r->child && !r->child_exited) {
+		/* faultline failed with CMD still running: it does not run on unwatched. */
+		fl_cgroup_kill(r->cgroup, NET_KILL_NS, NULL);
+		waitpid(r->child, NULL, 0);
+	}
+	fl_net_session_close(r->sess);
+	remove_cgroup(r);
+	if (r->st && fl_state_close(r->st))
+		fl_cli_error("net: some of what was installed could not be removed: run 'faultline cleanup'");
+	if (r->log && r->log != stdout)
+		fclose(r->log);
+	if (sfd >= 0)
+		close(sfd);
+	free(o.rule_text);
+	free(r);
+	return ret;
+}

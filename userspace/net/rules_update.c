@@ -1,0 +1,47 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * Replace a loaded session's rules in place: the CLI compiles them again
+ * right before attaching, so that for= runs from the moment they are
+ * armed rather than from before the programs were loaded.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "net/net_priv.h"
+#include "net.skel.h"
+
+int fl_net_session_set_rules(struct fl_net_session *s, const struct fl_net_rule *rules,
+			     size_t n, char *errbuf, size_t errlen)
+{
+	int err;
+
+	if (n != s->n_rules) {
+		fl_net_err(errbuf, errlen, "%zu rules given, the session has %zu", n, s->n_rules);
+		return -EINVAL;
+	}
+	err = fl_net_rules_check(rules, n, s->kind, errbuf, errlen);
+	if (err)
+		return err;
+	for (size_t i = 0; i < n; i++) {
+		uint8_t dirs = rules[i].action == FL_NET_ACT_PARTITION ? FL_NET_ABI_BOTH :
+									  rules[i].dir;
+
+		/* The programs are attached for the directions the first rules asked. */
+		if (dirs & ~s->dirs) {
+			fl_net_err(errbuf, errlen, "rule %zu: needs a direction the session lacks",
+				   i + 1);
+			return -EINVAL;
+		}
+	}
+	for (__u32 i = 0; i < n; i++) {
+		if (bpf_map_update_elem(bpf_map__fd(s->skel->maps.rules), &i, &rules[i], BPF_ANY)) {
+			err = -errno;
+			fl_net_err(errbuf, errlen, "fill rule %u: %s", i + 1, strerror(-err));
+			return err;
+		}
+	}
+	return 0;
+}
