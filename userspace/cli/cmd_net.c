@@ -845,9 +845,22 @@ static int wait_armed(const struct net_opts *o, struct net_run *r, int sfd)
 	return 0;
 }
 
+/* "tc", "nfqueue" or both: what the run armed. */
+static const char *armed_mechanisms(const struct net_opts *o, const struct net_run *r,
+				    char *buf, size_t len)
+{
+	bool delay = false;
+
+	for (size_t i = 0; i < o->n_rules; i++)
+		delay |= is_delay(r, i);
+	snprintf(buf, len, "%s%s%s", r->sess ? mechanism(o) : "", r->sess && delay ? ", " : "",
+		 delay ? fl_mechanism_name(FL_MECH_NFQUEUE) : "");
+	return buf;
+}
+
 static int arm(const struct net_opts *o, struct net_run *r)
 {
-	char errbuf[512] = "", where[PATH_MAX + 64];
+	char errbuf[512] = "", where[PATH_MAX + 64], mech[64];
 	uint64_t t0, t1, t2;
 	int err;
 
@@ -881,7 +894,7 @@ static int arm(const struct net_opts *o, struct net_run *r)
 	if (o->verbose || (!o->json && !o->cmd))
 		fprintf(stderr, "faultline: %zu rule%s armed on %s (%s)%s\n", o->n_rules,
 			o->n_rules == 1 ? "" : "s", where,
-			!r->sess ? fl_mechanism_name(FL_MECH_NFQUEUE) : mechanism(o),
+			armed_mechanisms(o, r, mech, sizeof(mech)),
 			o->cmd ? "" : "; Ctrl-C to stop");
 	if (o->verbose)
 		fprintf(stderr, "faultline: load %.1fms, attach %.1fms\n", (t1 - t0) / 1e6,
