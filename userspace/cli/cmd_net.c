@@ -7,6 +7,8 @@
  * the command's exit, disarms, and prints per rule what matched and what
  * was hit. The datapath keeps counters, not per-packet events: --log gets
  * the counts as JSON lines (once a second while they change, and at the end).
+ * delay= rules on a netns go to one NFQUEUE delay line each
+ * (<faultline/net_delay.h>), beside the datapath's rules.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -90,7 +92,7 @@ static void usage(FILE *out)
 		"Usage: faultline net [OPTIONS] RULE... TARGET\n"
 		"TARGET: --netns NAME | --dev IFACE [--netns NAME] | --cgroup DIR | --pid PID | -- CMD [ARGS...]\n"
 		"\n"
-		"Drop, partition, corrupt or duplicate chosen packets, in the kernel (eBPF), until\n"
+		"Drop, partition, corrupt, duplicate (in the kernel, eBPF) or delay chosen packets, until\n"
 		"--for runs out, Ctrl-C (SIGINT, SIGTERM, SIGHUP), or the launched command exits.\n"
 		"Then nothing of faultline is left in the kernel, and the summary says per rule how\n"
 		"many packets matched and how many were hit.\n"
@@ -141,7 +143,8 @@ static void usage(FILE *out)
 		"filters and cgroup (killing a launched CMD). Needs root. Examples:\n"
 		"  faultline net 'tcp:dport=5432:drop:prob=30%%' --dev eth0 --for 30s\n"
 		"  faultline net 'ip:partition' --netns blue --for 10s\n"
-		"  faultline net 'udp:dport=53:drop' -- ./client\n",
+		"  faultline net 'udp:dport=53:drop' -- ./client\n"
+		"  faultline net 'udp:dport=5001:delay=30ms~5ms:reorder=10%%' --netns blue --for 30s\n",
 		FL_NET_MAX_RULES);
 }
 
