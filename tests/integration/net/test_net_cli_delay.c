@@ -2,8 +2,9 @@
 /*
  * faultline net with delay= rules, through the CLI, in a netns pair: the
  * NFQUEUE delay line adds the delay one way to the matching UDP and none to
- * another port; delay on a cgroup is refused with the reason; after a
- * SIGKILL, 'faultline cleanup' leaves no NFQUEUE rule in the netns.
+ * another port; it mixes with a datapath rule and logs its counters; a
+ * SIGTERM releases the held packets; delay on a cgroup is refused with the
+ * reason; after a SIGKILL, 'faultline cleanup' leaves no NFQUEUE rule.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -259,10 +260,99 @@ static void test_sigkill_then_cleanup_leaves_no_nfqueue_rule(void **state)
 	assert_false(nfqueue_left(c));
 }
 
+/* A drop rule (datapath) beside a delay rule (delay line); --log carries the line's counters. */
+static void test_mixed_with_drop_and_log(void **state)
+{
+	struct ctx *c = *state;
+	char log[] = "/tmp/fl-net-delay-log.XXXXXX", drop[64], delay[64], buf[8192] = "";
+	char *argv[] = { bin_fl, "net", drop, delay, "--netns", c->pair.ns[0], "--for", "2s",
+			 "--log", log, NULL };
+	uint64_t d[N_DGRAMS], dropped[N_DGRAMS];
+	struct fl_cli_result r;
+	struct fl_cli *fl;
+	size_t n, n_drop;
+	FILE *f;
+	int fd;
+
+	REQUIRE();
+	fd = mkstemp(log);
+	assert_true(fd >= 0);
+	close(fd);
+	snprintf(drop, sizeof(drop), "udp:dport=%d:drop", PORT_FREE);
+	snprintf(delay, sizeof(delay), "udp:dport=%d:delay=20ms", PORT);
+	assert_int_equal(fl_cli_start(argv, &fl), 0);
+	wait_armed(fl);
+	n = one_way(c, PORT, d);
+	n_drop = one_way(c, PORT_FREE, dropped);
+	assert_int_equal(fl_cli_wait(fl, 10000, &r), 0);
+	fl_cli_free(fl);
+	assert_int_equal(r.code, 0);
+	assert_non_null(strstr(r.err, "(tc, nfqueue)"));
+	assert_non_null(strstr(r.err, "[nfqueue]  queued 100  delayed 100  reordered 0  overflowed 0"));
+	fl_cli_result_free(&r);
+	assert_int_equal(n, N_DGRAMS);
+	assert_int_equal(n_drop, 0);
+	assert_true(d[n / 2] >= 18000000ull && d[n / 2] <= 23000000ull);
+	f = fopen(log, "r");
+	assert_non_null(f);
+	buf[fread(buf, 1, sizeof(buf) - 1, f)] = '\0';
+	fclose(f);
+	unlink(log);
+	assert_non_null(strstr(buf, "\"mechanism\":\"nfqueue\",\"matched\":100,\"injected\":100,\"final\":true,\"queued\":100,\"delayed\":100,\"reordered\":0,\"overflowed\":0"));
+	assert_false(nfqueue_left(c));
+}
+
+/* SIGTERM with packets held for 2 s: they arrive at once, and the rules go. */
+static void test_sigterm_releases_held_packets(void **state)
+{
+	struct ctx *c = *state;
+	char rule[64];
+	char *argv[] = { bin_fl, "net", rule, "--netns", c->pair.ns[0], NULL };
+	struct sockaddr_in to = { .sin_family = AF_INET, .sin_port = htons(PORT) };
+	struct fl_cli_result r;
+	struct fl_cli *fl;
+	uint64_t t0, x = 1;
+	int tx, rx, got = 0;
+
+	REQUIRE();
+	snprintf(rule, sizeof(rule), "udp:dport=%d:delay=2s", PORT);
+	assert_int_equal(fl_cli_start(argv, &fl), 0);
+	wait_armed(fl);
+	tx = fl_netns_pair_socket(&c->pair, 0, AF_INET, SOCK_DGRAM);
+	rx = fl_netns_pair_socket(&c->pair, 1, AF_INET, SOCK_DGRAM);
+	assert_true(tx >= 0 && rx >= 0);
+	to.sin_addr = c->pair.ip4[1];
+	assert_int_equal(bind(rx, (struct sockaddr *)&to, sizeof(to)), 0);
+	for (int i = 0; i < 5; i++)
+		assert_int_equal(sendto(tx, &x, sizeof(x), 0, (struct sockaddr *)&to, sizeof(to)),
+				 (ssize_t)sizeof(x));
+	usleep(100000);
+	t0 = now_ns();
+	assert_int_equal(fl_cli_signal(fl, SIGTERM), 0);
+	while (got < 5 && now_ns() - t0 < 1500000000ull) {
+		struct pollfd p = { .fd = rx, .events = POLLIN };
+
+		if (poll(&p, 1, 100) == 1 && recv(rx, &x, sizeof(x), 0) == (ssize_t)sizeof(x))
+			got++;
+	}
+	print_message("%d held datagrams arrived %.1f ms after SIGTERM\n", got,
+		      (now_ns() - t0) / 1e6);
+	close(tx);
+	close(rx);
+	assert_int_equal(got, 5);
+	assert_int_equal(fl_cli_wait(fl, 5000, &r), 0);
+	fl_cli_free(fl);
+	assert_int_equal(r.code, 0);
+	fl_cli_result_free(&r);
+	assert_false(nfqueue_left(c));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_delay_30ms_on_the_matching_port_only),
+		cmocka_unit_test(test_mixed_with_drop_and_log),
+		cmocka_unit_test(test_sigterm_releases_held_packets),
 		cmocka_unit_test(test_delay_on_a_cgroup_is_refused),
 		cmocka_unit_test(test_sigkill_then_cleanup_leaves_no_nfqueue_rule),
 	};
