@@ -19,6 +19,7 @@
 #define FAULTLINE_NET_H
 
 #include <stddef.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include <faultline/net_abi.h>
@@ -94,6 +95,12 @@ struct fl_rule;
 struct fl_rule_error;
 struct fl_net_compile_opts {
 	enum fl_net_target_kind kind;
+	/*
+	 * The caller runs delay= rules through the NFQUEUE delay line
+	 * (<faultline/net_delay.h>): they are checked for what the delay line
+	 * honours and skipped (no kernel rule). false: delay= is refused.
+	 */
+	bool delay_line;
 	/*
 	 * CLOCK_MONOTONIC ns from which for= runs (until_ns = start + for);
 	 * 0 = now. The rules go into the kernel at fl_net_session_open, before

@@ -7,6 +7,8 @@
  * the command's exit, disarms, and prints per rule what matched and what
  * was hit. The datapath keeps counters, not per-packet events: --log gets
  * the counts as JSON lines (once a second while they change, and at the end).
+ * delay= rules on a netns go to one NFQUEUE delay line each
+ * (<faultline/net_delay.h>), beside the datapath's rules.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -29,6 +31,7 @@
 #include <faultline/cgroup.h>
 #include <faultline/mechanism.h>
 #include <faultline/net.h>
+#include <faultline/net_delay.h>
 #include <faultline/rule.h>
 #include <faultline/state.h>
 
@@ -70,6 +73,9 @@ struct net_run {
 	uint64_t cgroup_rec;
 	struct fl_state *st;
 	struct fl_net_session *sess;
+	/* delay= rules: one NFQUEUE delay line each, by typed rule index. */
+	struct fl_net_delay *delay[FL_NET_MAX_RULES];
+	struct fl_net_delay_counters delay_final[FL_NET_MAX_RULES];
 	FILE *log;
 	uint64_t armed_ns;
 	pid_t child;
@@ -86,7 +92,7 @@ static void usage(FILE *out)
 		"Usage: faultline net [OPTIONS] RULE... TARGET\n"
 		"TARGET: --netns NAME | --dev IFACE [--netns NAME] | --cgroup DIR | --pid PID | -- CMD [ARGS...]\n"
 		"\n"
-		"Drop, partition, corrupt or duplicate chosen packets, in the kernel (eBPF), until\n"
+		"Drop, partition, corrupt, duplicate (in the kernel, eBPF) or delay chosen packets, until\n"
 		"--for runs out, Ctrl-C (SIGINT, SIGTERM, SIGHUP), or the launched command exits.\n"
 		"Then nothing of faultline is left in the kernel, and the summary says per rule how\n"
 		"many packets matched and how many were hit.\n"
@@ -99,8 +105,12 @@ static void usage(FILE *out)
 		"  corrupt[=wire|payload]  flip one payload bit; wire (default) leaves the checksum\n"
 		"               to catch it, payload fixes it so only the application can\n"
 		"  duplicate    send the packet twice\n"
+		"  delay=DUR[~JITTER][:reorder=P%%]  hold each packet DUR (+- a uniform\n"
+		"               JITTER), reorder= lets that share through at once; --netns\n"
+		"               alone only (an iptables NFQUEUE rule in the netns's OUTPUT/INPUT\n"
+		"               chains, lo included; seed= only, no prob=/when=/count=/for=)\n"
 		"  SELECTOR     prob=P%% when=FIRST[..LAST][+STEP] count=N for=DUR seed=N\n"
-		"Not built yet (refused, with the rule's column): reject, delay=, rate=, reset,\n"
+		"Not built yet (refused, with the rule's column): reject, rate=, reset,\n"
 		"error= on connect/sendmsg/bind, bytes= on corrupt, host= (see issue 13).\n"
 		"At most %d rules in the kernel (tcp,udp counts two). The first rule that fires\n"
 		"on a packet wins.\n"
@@ -133,7 +143,8 @@ static void usage(FILE *out)
 		"filters and cgroup (killing a launched CMD). Needs root. Examples:\n"
 		"  faultline net 'tcp:dport=5432:drop:prob=30%%' --dev eth0 --for 30s\n"
 		"  faultline net 'ip:partition' --netns blue --for 10s\n"
-		"  faultline net 'udp:dport=53:drop' -- ./client\n",
+		"  faultline net 'udp:dport=53:drop' -- ./client\n"
+		"  faultline net 'udp:dport=5001:delay=30ms~5ms:reorder=10%%' --netns blue --for 30s\n",
 		FL_NET_MAX_RULES);
 }
 
@@ -318,6 +329,7 @@ static int compile_rules(const struct net_opts *o, struct net_run *r, uint64_t s
 {
 	struct fl_net_compile_opts co = {
 		.kind = target_kind(o), .start_ns = start_ns, .seed = o->seed,
+		.delay_line = target_kind(o) == FL_NET_TARGET_NETNS,
 	};
 	char excerpt[NET_EXCERPT_LEN];
 	struct fl_rule_error err;
@@ -472,6 +484,28 @@ static void describe_target(const struct net_opts *o, const struct net_run *r, c
 		snprintf(buf, len, "cgroup %s", r->cgroup);
 }
 
+static bool is_delay(const struct net_run *r, size_t i)
+{
+	return r->rules[i].action == FL_ACTION_DELAY;
+}
+
+/* The delay line's counters: final after the disarm, else live. */
+static void delay_counts(const struct net_run *r, size_t i, struct fl_net_delay_counters *c)
+{
+	if (r->delay[i])
+		fl_net_delay_read(r->delay[i], c);
+	else
+		*c = r->delay_final[i];
+}
+
+static const char *rule_mechanism(const struct net_opts *o, const struct net_run *r, size_t i)
+{
+	if (is_delay(r, i))
+		return fl_mechanism_name(FL_MECH_NFQUEUE);
+	return fl_mechanism_name(target_kind(o) == FL_NET_TARGET_CGROUP ? FL_MECH_CGROUP_SKB :
+									 FL_MECH_TC);
+}
+
 static const char *mechanism(const struct net_opts *o)
 {
 	return fl_mechanism_name(target_kind(o) == FL_NET_TARGET_CGROUP ? FL_MECH_CGROUP_SKB :
@@ -485,6 +519,15 @@ static void rule_counts(const struct net_run *r, size_t i, uint64_t *matched,
 	struct fl_net_counters c;
 
 	*matched = *injected = 0;
+	if (is_delay(r, i)) {
+		struct fl_net_delay_counters dc;
+
+		/* queued: it matched; delayed: it was held (reordered ones were not). */
+		delay_counts(r, i, &dc);
+		*matched = dc.queued;
+		*injected = dc.delayed;
+		return;
+	}
 	for (size_t k = 0; k < r->n_krules; k++) {
 		if (r->origin[k] != i || fl_net_session_counters(r->sess, k, &c))
 			continue;
@@ -498,6 +541,17 @@ static void rule_text(const struct net_opts *o, const struct net_run *r, size_t 
 {
 	if (fl_rule_format(&r->rules[i], buf, len) < 0)
 		fl_rule_excerpt(o->rule_text[i], buf, len);
+}
+
+static void add_delay_counts(const struct net_run *r, size_t i, json_t *j)
+{
+	struct fl_net_delay_counters c;
+
+	delay_counts(r, i, &c);
+	json_object_set_new(j, "queued", json_integer((json_int_t)c.queued));
+	json_object_set_new(j, "delayed", json_integer((json_int_t)c.delayed));
+	json_object_set_new(j, "reordered", json_integer((json_int_t)c.reordered));
+	json_object_set_new(j, "overflowed", json_integer((json_int_t)c.overflowed));
 }
 
 /* One JSON line per rule; final at the end. Returns -errno on a write error. */
@@ -525,9 +579,12 @@ static int log_counts(const struct net_opts *o, struct net_run *r, bool final,
 		rule_text(o, r, i, text, sizeof(text));
 		j = json_pack("{s:s, s:I, s:I, s:s, s:s, s:I, s:I, s:b}",
 			      "event", "net_counts", "t_ns", (json_int_t)t,
-			      "rule", (json_int_t)i, "text", text, "mechanism", mechanism(o),
+			      "rule", (json_int_t)i, "text", text,
+			      "mechanism", rule_mechanism(o, r, i),
 			      "matched", (json_int_t)m, "injected", (json_int_t)inj,
 			      "final", final);
+		if (j && is_delay(r, i))
+			add_delay_counts(r, i, j);
 		if (!j || json_dumpf(j, r->log, JSON_COMPACT) || fputc('\n', r->log) == EOF)
 			err = -EIO;
 		json_decref(j);
@@ -551,10 +608,23 @@ static void print_summary(const struct net_opts *o, struct net_run *r)
 	describe_target(o, r, where, sizeof(where));
 	if (!o->json) {
 		for (size_t i = 0; i < o->n_rules; i++) {
-			rule_counts(r, i, &m, &inj);
+			struct fl_net_delay_counters c;
+
 			rule_text(o, r, i, text, sizeof(text));
+			if (is_delay(r, i)) {
+				delay_counts(r, i, &c);
+				fprintf(stderr,
+					"rule %zu %s  [%s]  queued %llu  delayed %llu  reordered %llu  overflowed %llu\n",
+					i, text, rule_mechanism(o, r, i),
+					(unsigned long long)c.queued, (unsigned long long)c.delayed,
+					(unsigned long long)c.reordered,
+					(unsigned long long)c.overflowed);
+				continue;
+			}
+			rule_counts(r, i, &m, &inj);
 			fprintf(stderr, "rule %zu %s  [%s]  matched %llu  injected %llu\n", i, text,
-				mechanism(o), (unsigned long long)m, (unsigned long long)inj);
+				rule_mechanism(o, r, i), (unsigned long long)m,
+				(unsigned long long)inj);
 		}
 		fprintf(stderr, "faultline: disarmed on %s after %.3fs (seed %llu)\n", where,
 			armed_s(r), (unsigned long long)o->seed);
@@ -564,15 +634,19 @@ static void print_summary(const struct net_opts *o, struct net_run *r)
 	arr = json_array();
 	for (size_t i = 0; i < o->n_rules; i++) {
 		size_t kernel = 0;
+		json_t *j;
 
 		for (size_t k = 0; k < r->n_krules; k++)
 			kernel += r->origin[k] == i;
 		rule_counts(r, i, &m, &inj);
 		rule_text(o, r, i, text, sizeof(text));
-		json_array_append_new(arr, json_pack("{s:I, s:s, s:s, s:I, s:I, s:I}",
-			"rule", (json_int_t)i, "text", text, "mechanism", mechanism(o),
+		j = json_pack("{s:I, s:s, s:s, s:I, s:I, s:I}",
+			"rule", (json_int_t)i, "text", text, "mechanism", rule_mechanism(o, r, i),
 			"kernel_rules", (json_int_t)kernel,
-			"matched", (json_int_t)m, "injected", (json_int_t)inj));
+			"matched", (json_int_t)m, "injected", (json_int_t)inj);
+		if (j && is_delay(r, i))
+			add_delay_counts(r, i, j);
+		json_array_append_new(arr, j);
 	}
 	json_object_set_new(root, "target", json_string(where));
 	if (o->seed <= INT64_MAX) {
@@ -658,12 +732,57 @@ static int launch_error(const char *cmd, int err)
 	return NET_EXIT_INTERNAL;
 }
 
+/* Held packets go at once, the queue rules go; the counters stay. */
+static void stop_delay_lines(struct net_run *r)
+{
+	char errbuf[256];
+
+	for (size_t i = 0; i < FL_NET_MAX_RULES; i++) {
+		if (!r->delay[i])
+			continue;
+		errbuf[0] = '\0';
+		if (fl_net_delay_stop(r->delay[i], &r->delay_final[i], errbuf, sizeof(errbuf)))
+			fl_cli_error("net: rule %zu: stopping its delay line: %s (the watchdog or 'faultline cleanup' removes the rest)",
+				     i, errbuf[0] ? errbuf : "failed");
+		r->delay[i] = NULL;
+	}
+}
+
+/* One delay line per delay= rule, recorded in the run's state. */
+static int start_delay_lines(const struct net_opts *o, struct net_run *r, char *errbuf,
+			     size_t errlen)
+{
+	for (size_t i = 0; i < o->n_rules; i++) {
+		const struct fl_rule *rule = &r->rules[i];
+		struct fl_net_delay_params p = {
+			.delay_ns = rule->arg.delay.ns,
+			.jitter_ns = rule->arg.delay.jitter_ns,
+			.reorder_ppm = rule->net.reorder_ppm,
+			.seed = (rule->keys & FL_KEY_SEED) ? rule->seed : o->seed,
+		};
+		char why[384] = "";
+		int err;
+
+		if (!is_delay(r, i))
+			continue;
+		err = fl_net_delay_start(&rule->net, o->netns, &p, r->st, &r->delay[i], why,
+					 sizeof(why));
+		if (err) {
+			snprintf(errbuf, errlen, "rule %zu: delay line: %s", i,
+				 why[0] ? why : strerror(-err));
+			return err;
+		}
+	}
+	return 0;
+}
+
 static void disarm(const struct net_opts *o, struct net_run *r)
 {
 	char errbuf[256] = "";
 
 	r->disarmed_ns = now_ns();
-	if (fl_net_session_detach(r->sess, errbuf, sizeof(errbuf)))
+	stop_delay_lines(r);
+	if (r->sess && fl_net_session_detach(r->sess, errbuf, sizeof(errbuf)))
 		fl_cli_error("net: disarm: %s (the watchdog or 'faultline cleanup' removes the rest)",
 			     errbuf);
 	else if (o->verbose)
@@ -729,9 +848,22 @@ static int wait_armed(const struct net_opts *o, struct net_run *r, int sfd)
 	return 0;
 }
 
+/* "tc", "nfqueue" or both: what the run armed. */
+static const char *armed_mechanisms(const struct net_opts *o, const struct net_run *r,
+				    char *buf, size_t len)
+{
+	bool delay = false;
+
+	for (size_t i = 0; i < o->n_rules; i++)
+		delay |= is_delay(r, i);
+	snprintf(buf, len, "%s%s%s", r->sess ? mechanism(o) : "", r->sess && delay ? ", " : "",
+		 delay ? fl_mechanism_name(FL_MECH_NFQUEUE) : "");
+	return buf;
+}
+
 static int arm(const struct net_opts *o, struct net_run *r)
 {
-	char errbuf[512] = "", where[PATH_MAX + 64];
+	char errbuf[512] = "", where[PATH_MAX + 64], mech[64];
 	uint64_t t0, t1, t2;
 	int err;
 
@@ -740,17 +872,21 @@ static int arm(const struct net_opts *o, struct net_run *r)
 	r->target.dev = o->dev;
 	r->target.cgroup = r->target.kind == FL_NET_TARGET_CGROUP ? r->cgroup : NULL;
 	t0 = now_ns();
-	err = fl_net_session_open(r->krules, r->n_krules, &r->target, r->st, &r->sess, errbuf,
-				  sizeof(errbuf));
+	err = 0;
+	if (r->n_krules)
+		err = fl_net_session_open(r->krules, r->n_krules, &r->target, r->st, &r->sess,
+					  errbuf, sizeof(errbuf));
 	t1 = now_ns();
 	/* Compiled again now: for= runs from the attach, not from before the load. */
 	if (!err && compile_rules(o, r, now_ns()))
 		return -EINVAL;
-	if (!err)
+	if (!err && r->sess)
 		err = fl_net_session_set_rules(r->sess, r->krules, r->n_krules, errbuf,
 					       sizeof(errbuf));
-	if (!err)
+	if (!err && r->sess)
 		err = fl_net_session_attach(r->sess, errbuf, sizeof(errbuf));
+	if (!err)
+		err = start_delay_lines(o, r, errbuf, sizeof(errbuf));
 	t2 = now_ns();
 	describe_target(o, r, where, sizeof(where));
 	if (err) {
@@ -760,7 +896,8 @@ static int arm(const struct net_opts *o, struct net_run *r)
 	r->armed_ns = t2;
 	if (o->verbose || (!o->json && !o->cmd))
 		fprintf(stderr, "faultline: %zu rule%s armed on %s (%s)%s\n", o->n_rules,
-			o->n_rules == 1 ? "" : "s", where, mechanism(o),
+			o->n_rules == 1 ? "" : "s", where,
+			armed_mechanisms(o, r, mech, sizeof(mech)),
 			o->cmd ? "" : "; Ctrl-C to stop");
 	if (o->verbose)
 		fprintf(stderr, "faultline: load %.1fms, attach %.1fms\n", (t1 - t0) / 1e6,
@@ -898,6 +1035,7 @@ out:
 		fl_cgroup_kill(r->cgroup, NET_KILL_NS, NULL);
 		waitpid(r->child, NULL, 0);
 	}
+	stop_delay_lines(r);
 	fl_net_session_close(r->sess);
 	remove_cgroup(r);
 	if (r->st && fl_state_close(r->st))

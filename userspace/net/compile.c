@@ -83,7 +83,7 @@ static unsigned fold_protos(unsigned p, unsigned family)
 
 /* What this datapath does not do, with the column and the nearest thing that works. */
 static int refuse_action(const struct fl_rule *r, enum fl_net_target_kind kind,
-			 struct fl_rule_error *err)
+			 bool delay_line, struct fl_rule_error *err)
 {
 	unsigned col = act_col(r);
 
@@ -103,10 +103,12 @@ static int refuse_action(const struct fl_rule *r, enum fl_net_target_kind kind,
 			    "reject needs a TCP RST or ICMP unreachable sent back, which the datapath does not build yet: issue 13; drop works (the peer times out instead of failing fast), at column %u",
 			    col);
 	case FL_ACTION_DELAY:
-		if (r->keys & FL_KEY_REORDER)
-			col = key_col(r, FL_KEY_REORDER) < col ? key_col(r, FL_KEY_REORDER) : col;
+		if (delay_line)
+			return 0;
 		return fail(err, col,
-			    "delay needs netem or the NFQUEUE delay line, not built yet: issue 13 ('faultline syscall' delays socket calls of a process today), at column %u",
+			    kind == FL_NET_TARGET_CGROUP ?
+			    "delay needs the NFQUEUE delay line (iptables chains of a netns), which cannot match the packets of one cgroup both ways: target --netns NAME ('faultline syscall' delays socket calls of a process), at column %u" :
+			    "delay needs the NFQUEUE delay line, which matches by the iptables chains of a whole netns and not by one device: target --netns NAME without --dev, at column %u",
 			    col);
 	case FL_ACTION_RATE:
 		return fail(err, col,
@@ -197,6 +199,31 @@ static void fill(const struct fl_rule *r, const struct fl_net_compile_opts *o,
 	k->seed = (r->keys & FL_KEY_SEED) ? r->seed : o->seed;
 }
 
+/*
+ * A delay= rule for the delay line: no kernel rule (*ret_n stays 0 for the
+ * caller), but the selectors the delay line cannot honour are refused.
+ */
+static int check_delay(const struct fl_rule *r, struct fl_rule_error *err)
+{
+	static const unsigned unsupported[] = { FL_KEY_WHEN, FL_KEY_PROB, FL_KEY_COUNT,
+						FL_KEY_FOR, FL_KEY_BYTES, FL_KEY_HOST };
+
+	for (size_t i = 0; i < sizeof(unsupported) / sizeof(unsupported[0]); i++) {
+		unsigned bit = unsupported[i], col = key_col(r, bit);
+
+		if (!(r->keys & bit))
+			continue;
+		if (bit == FL_KEY_HOST)
+			return fail(err, col,
+				    "host= is not compiled (nothing resolves names): use src= or dst= with an address or CIDR, at column %u",
+				    col);
+		return fail(err, col,
+			    "%s= on delay: the delay line delays every matching packet for the whole run (it has no %s= selector): leave it out, or use reorder=P%% to let a share through at once, at column %u",
+			    fl_rule_key_name(bit), fl_rule_key_name(bit), col);
+	}
+	return 0;
+}
+
 static int compile_one(const struct fl_rule *r, const struct fl_net_compile_opts *o,
 		       struct fl_net_rule *out, size_t room, size_t *ret_n,
 		       struct fl_rule_error *err)
@@ -207,12 +234,18 @@ static int compile_one(const struct fl_rule *r, const struct fl_net_compile_opts
 	int e;
 
 	if (protos & FL_NET_PROTO_SOCKET) {
-		e = refuse_action(r, o->kind, err);
+		e = refuse_action(r, o->kind, o->delay_line, err);
 		return e ? e : fail(err, 1, "socket calls take error= only");
 	}
-	e = refuse_action(r, o->kind, err);
+	e = refuse_action(r, o->kind, o->delay_line, err);
 	if (e)
 		return e;
+	if (r->action == FL_ACTION_DELAY) {
+		e = check_delay(r, err);
+		if (!e)
+			*ret_n = 0;
+		return e;
+	}
 	if (r->keys & FL_KEY_BYTES)
 		return fail(err, key_col(r, FL_KEY_BYTES),
 			    "bytes= on corrupt: the datapath flips exactly one bit per packet, a larger corruption is not built yet: issue 13 (leave bytes= out), at column %u",

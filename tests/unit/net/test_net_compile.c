@@ -162,7 +162,7 @@ static void test_what_the_datapath_cannot_do_is_refused_at_its_column(void **sta
 		const char *says;
 	} cases[] = {
 		{ "tcp:dport=5432:reject", FL_NET_TARGET_DEV, 16, "reject needs" },
-		{ "udp:delay=50ms~10ms", FL_NET_TARGET_DEV, 5, "delay needs netem or the NFQUEUE delay line, not built yet: issue 13" },
+		{ "udp:delay=50ms~10ms", FL_NET_TARGET_DEV, 5, "delay needs the NFQUEUE delay line, which matches by the iptables chains of a whole netns and not by one device" },
 		{ "udp:delay=50ms:reorder=25%", FL_NET_TARGET_DEV, 5, "delay needs" },
 		{ "tcp:rate=1mbit", FL_NET_TARGET_NETNS, 5, "rate needs htb/tbf" },
 		{ "tcp:reset", FL_NET_TARGET_DEV, 5, "reset needs" },
@@ -215,6 +215,52 @@ static void test_origin_and_the_rule_limit(void **state)
 	assert_non_null(strstr(err.message, "too many"));
 }
 
+/* With the delay line: delay= rules become no kernel rule; their unsupported selectors are refused. */
+static void test_delay_rules_go_to_the_delay_line(void **state)
+{
+	static const struct {
+		const char *text;
+		unsigned column;
+		const char *says;
+	} refused[] = {
+		{ "udp:delay=30ms:when=3", 16, "when= on delay" },
+		{ "udp:delay=30ms:prob=50%", 16, "prob= on delay" },
+		{ "udp:delay=30ms:count=2", 16, "count= on delay" },
+		{ "udp:delay=30ms:for=1s", 16, "for= on delay" },
+	};
+	struct fl_net_compile_opts o = { .kind = FL_NET_TARGET_NETNS, .seed = 1, .delay_line = true };
+	struct fl_rule r[3];
+	struct fl_rule_error err;
+	struct fl_net_rule k[FL_NET_MAX_RULES];
+	size_t origin[FL_NET_MAX_RULES], n = 99;
+	int bad;
+
+	(void)state;
+	assert_int_equal(fl_rule_parse("udp:dport=1:delay=30ms~5ms:reorder=10%:seed=3", &r[0], &err), 0);
+	assert_int_equal(fl_rule_parse("tcp:drop", &r[1], &err), 0);
+	assert_int_equal(fl_rule_parse("udp:dport=2:delay=5ms", &r[2], &err), 0);
+	assert_int_equal(fl_net_compile(r, 3, &o, k, origin, FL_NET_MAX_RULES, &n, &bad, &err), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(origin[0], 1);
+	assert_int_equal(k[0].proto, FL_NET_ABI_TCP);
+	for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+		n = 99;
+		assert_int_equal(fl_rule_parse(refused[i].text, &r[0], &err), 0);
+		assert_int_equal(fl_net_compile(r, 1, &o, k, origin, FL_NET_MAX_RULES, &n, &bad, &err),
+				 -EOPNOTSUPP);
+		if (!strstr(err.message, refused[i].says) || err.column != refused[i].column)
+			fail_msg("%s: column %u: %s", refused[i].text, err.column, err.message);
+		assert_int_equal(n, 99);
+	}
+	/* Without the delay line (a cgroup): refused with the reason. */
+	o.kind = FL_NET_TARGET_CGROUP;
+	o.delay_line = false;
+	assert_int_equal(fl_rule_parse("udp:delay=30ms", &r[0], &err), 0);
+	assert_int_equal(fl_net_compile(r, 1, &o, k, origin, FL_NET_MAX_RULES, &n, &bad, &err),
+			 -EOPNOTSUPP);
+	assert_non_null(strstr(err.message, "cannot match the packets of one cgroup"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -224,6 +270,7 @@ int main(void)
 		cmocka_unit_test(test_protocol_sets_split_or_fold),
 		cmocka_unit_test(test_what_the_datapath_cannot_do_is_refused_at_its_column),
 		cmocka_unit_test(test_origin_and_the_rule_limit),
+		cmocka_unit_test(test_delay_rules_go_to_the_delay_line),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
