@@ -30,6 +30,7 @@
 #define POWERCUT_MS     120000
 #define UNMOUNT_BUSY_MS 2000
 #define EXIT_WAIT_MS    10000
+#define UNMOUNTED_EXIT_MS 2000  /* a faultfs unmounted everywhere exits in milliseconds */
 
 struct fl_rpo_faultfs {
 	char dir[PATH_MAX];
@@ -538,6 +539,17 @@ out:
 
 /* --- unmount ---------------------------------------------------------------- */
 
+/* SIGTERM through a pidfd, so a pid reused meanwhile is never hit. */
+static void stop_daemon(pid_t pid)
+{
+	int pfd = pid > 0 ? (int)syscall(SYS_pidfd_open, pid, 0) : -1;
+
+	if (pfd < 0)
+		return;
+	syscall(SYS_pidfd_send_signal, pfd, SIGTERM, NULL, 0);
+	close(pfd);
+}
+
 int fl_rpo_faultfs_unmount(struct fl_rpo_faultfs *ff)
 {
 	uint64_t deadline = fl_now_ns() + UNMOUNT_BUSY_MS * 1000000ull;
@@ -565,8 +577,18 @@ int fl_rpo_faultfs_unmount(struct fl_rpo_faultfs *ff)
 		}
 		fl_sleep_ms(20);
 	}
-	if (!err && fl_pid_wait_exit(ff->pid, EXIT_WAIT_MS))
-		err = -ETIMEDOUT; /* still unmounted: the record can go, the log may be partial */
+	if (!err && fl_pid_wait_exit(ff->pid, UNMOUNTED_EXIT_MS)) {
+		/*
+		 * Unmounted here, yet faultfs lives on: a mount namespace made
+		 * while it stood (ip netns exec, unshare -m) holds a copy of the
+		 * mount and so the connection. It serves nothing of ours any
+		 * more, and the next faultfs on this directory could not start
+		 * beside it: ask it to stop.
+		 */
+		stop_daemon(ff->pid);
+		if (fl_pid_wait_exit(ff->pid, EXIT_WAIT_MS))
+			err = -ETIMEDOUT; /* still unmounted: the record can go, the log may be partial */
+	}
 	if (fl_fs_check_mount(ff->dir) == 0) {
 		free(ff);
 		return err ? err : -EBUSY;
