@@ -12,6 +12,9 @@
 #       for FL_BENCH_NET_REPS rounds (default 3) of FL_BENCH_NET_SECS
 #       seconds (default 2); each armed run is divided by the mean of the
 #       native runs around it, the median is printed. Goal (issue 13): >= 0.97.
+#       Each round also runs with an empty clsact qdisc on the veth (what
+#       faultline adds, without its filters), to tell the hook's cost from
+#       the program's.
 #   (2) delay accuracy: 'udp:dport=5300:delay=50ms~10ms' on --netns A (the
 #       NFQUEUE delay line); 200 UDP round trips A -> B -> A, added latency =
 #       RTT - the median native RTT; p50 and p95. Goal: p50 within 50 +- 2 ms.
@@ -97,6 +100,22 @@ forget() { # pid: no longer ours to end
 	pids=(${keep[@]+"${keep[@]}"})
 }
 
+# Not for '&': a backgrounded function is a subshell, and \$! would be its pid
+# rather than the command's (ip netns exec execs the command itself).
+# Run CMD (bounded by SECONDS) in the background and wait for it: the wait
+# builtin returns at once on a Ctrl-C and the trap runs. A foreground child
+# that catches SIGINT and exits normally would make bash carry on instead.
+bounded() { # SECONDS OUTFILE CMD...
+	local s=$1 out=$2 p rc
+	shift 2
+	timeout -k 2 "$s" "$@" >"$out" 2>>"$tmp/stderr" &
+	p=$!
+	pids+=("$p")
+	wait "$p"
+	rc=$?
+	forget "$p"
+	return "$rc"
+}
 in_a() { ip netns exec "$ns_a" "$@"; }
 in_b() { ip netns exec "$ns_b" "$@"; }
 
@@ -148,28 +167,44 @@ bench_start=$(date +%s%N)
 
 # --- (1) TCP throughput --------------------------------------------------------
 iperf_port=5201
-in_b iperf3 -s -p "$iperf_port" >/dev/null 2>&1 &
+ip netns exec "$ns_b" iperf3 -s -p "$iperf_port" >/dev/null 2>&1 &
 iperf_pid=$!
 pids+=("$iperf_pid")
 sleep 0.3
-iperf_run() { # -> Gbit/s received
-	timeout -k 2 "$((secs + 10))" ip netns exec "$ns_a" iperf3 -c "$ip_b" -p "$iperf_port" \
-		-t "$secs" -J 2>/dev/null |
-		python3 -c 'import json, sys; print("%.3f" % (json.load(sys.stdin)["end"]["sum_received"]["bits_per_second"] / 1e9))'
+iperf_run() { # -> gbps: Gbit/s received
+	bounded "$((secs + 10))" "$tmp/iperf.json" ip netns exec "$ns_a" iperf3 -c "$ip_b" \
+		-p "$iperf_port" -t "$secs" -J || return 1
+	gbps=$(python3 -c 'import json, sys; print("%.3f" % (json.load(sys.stdin)["end"]["sum_received"]["bits_per_second"] / 1e9))' \
+		<"$tmp/iperf.json" 2>/dev/null)
 }
 tput_rule='tcp:dport=9:drop'
 note "bench-net (1): iperf3 ${secs} s runs, $reps rounds"
-prev=$(iperf_run) || { note "bench-net: iperf3 failed"; exit 1; }
-nat=("$prev") armed=() ratios=() tput_check=ok
+iperf_run || { note "bench-net: iperf3 failed"; exit 1; }
+prev=$gbps
+nat=("$prev") armed=() ratios=() qdisc=() q_ratios=() tput_check=ok
+paired() { awk -v a="$1" -v p="$2" -v n="$3" 'BEGIN { printf "%.4f", 2 * a / (p + n) }'; }
 for ((r = 0; r < reps; r++)); do
 	fl_start "$tput_rule" --dev "$dev_a" --netns "$ns_a" || exit 1
-	a=$(iperf_run) || { note "bench-net: iperf3 failed"; exit 1; }
+	iperf_run || { note "bench-net: iperf3 failed"; exit 1; }
+	a=$gbps
 	fl_stop
 	m=$(fl_field matched)
 	[[ $m == 0 ]] || tput_check="the rule matched $m packets (want 0)"
-	n=$(iperf_run) || { note "bench-net: iperf3 failed"; exit 1; }
+	iperf_run || { note "bench-net: iperf3 failed"; exit 1; }
+	n=$gbps
 	armed+=("$a") nat+=("$n")
-	ratios+=("$(awk -v a="$a" -v p="$prev" -v n="$n" 'BEGIN { printf "%.4f", 2 * a / (p + n) }')")
+	ratios+=("$(paired "$a" "$prev" "$n")")
+	prev=$n
+	# The qdisc faultline adds, without its filters: what the hook costs
+	# before any program runs.
+	in_a tc qdisc add dev "$dev_a" clsact || { note "bench-net: tc qdisc add failed"; exit 1; }
+	iperf_run || { note "bench-net: iperf3 failed"; exit 1; }
+	q=$gbps
+	in_a tc qdisc del dev "$dev_a" clsact
+	iperf_run || { note "bench-net: iperf3 failed"; exit 1; }
+	n=$gbps
+	qdisc+=("$q") nat+=("$n")
+	q_ratios+=("$(paired "$q" "$prev" "$n")")
 	prev=$n
 done
 kill -TERM "$iperf_pid" 2>/dev/null
@@ -178,19 +213,19 @@ forget "$iperf_pid"
 t_nat=$(printf '%s\n' "${nat[@]}" | median)
 t_armed=$(printf '%s\n' "${armed[@]}" | median)
 t_ratio=$(printf '%s\n' "${ratios[@]}" | median)
+t_qdisc=$(printf '%s\n' "${qdisc[@]}" | median)
+t_qratio=$(printf '%s\n' "${q_ratios[@]}" | median)
 
 # --- (2) delay accuracy --------------------------------------------------------
 d_port=5300 d_req=50 d_jit=10 d_n=200
 note "bench-net (2): $d_n UDP round trips, native then delay=${d_req}ms~${d_jit}ms"
-in_b python3 "$peer" echo "$d_port" 30 &
+ip netns exec "$ns_b" python3 "$peer" echo "$d_port" 30 &
 echo_pid=$!
 pids+=("$echo_pid")
 sleep 0.3
-timeout 20 ip netns exec "$ns_a" python3 "$peer" pingpong "$ip_b" "$d_port" "$d_n" \
-	>"$tmp/rtt.native"
+bounded 20 "$tmp/rtt.native" ip netns exec "$ns_a" python3 "$peer" pingpong "$ip_b" "$d_port" "$d_n"
 fl_start "udp:dport=$d_port:delay=${d_req}ms~${d_jit}ms" --netns "$ns_a" --seed 42 || exit 1
-timeout 60 ip netns exec "$ns_a" python3 "$peer" pingpong "$ip_b" "$d_port" "$d_n" \
-	>"$tmp/rtt.delay"
+bounded 60 "$tmp/rtt.delay" ip netns exec "$ns_a" python3 "$peer" pingpong "$ip_b" "$d_port" "$d_n"
 fl_stop
 kill -TERM "$echo_pid" 2>/dev/null
 wait "$echo_pid" 2>/dev/null
@@ -212,11 +247,11 @@ loss_run() { # seed -> sets rcv, inj
 	local cpid
 	fl_start "udp:dport=$l_port:drop:prob=30%" --dev "$dev_a" --netns "$ns_a" --seed "$1" ||
 		return 1
-	in_b python3 "$peer" count "$l_port" 1 20 >"$tmp/count" &
+	ip netns exec "$ns_b" python3 "$peer" count "$l_port" 1 20 >"$tmp/count" &
 	cpid=$!
 	pids+=("$cpid")
 	sleep 0.3
-	in_a python3 "$peer" blast "$ip_b" "$l_port" "$l_n" >/dev/null
+	bounded 30 /dev/null ip netns exec "$ns_a" python3 "$peer" blast "$ip_b" "$l_port" "$l_n"
 	wait "$cpid"
 	forget "$cpid"
 	fl_stop
@@ -236,13 +271,13 @@ done
 # --- (4) fault on -> effective, off -> clean ----------------------------------
 o_port=5500 o_reps=3
 note "bench-net (4): on/off latency, a datagram every ms, $o_reps runs"
-onoff_run() { # -> $tmp/onoff: "on_ms off_after_term_ms off_after_exit_ms"
+onoff_run() { # -> $tmp/onoff: "on_ms off_after_term_ms off_after_exit_ms stray_losses"
 	local rpid spid t0 t1 t2
-	in_b python3 "$peer" seqrecv "$o_port" 1 10 >"$tmp/seq.recv" &
+	ip netns exec "$ns_b" python3 "$peer" seqrecv "$o_port" 1 10 >"$tmp/seq.recv" &
 	rpid=$!
 	pids+=("$rpid")
 	sleep 0.3
-	in_a python3 "$peer" seqsend "$ip_b" "$o_port" 2.5 >"$tmp/seq.sent" &
+	ip netns exec "$ns_a" python3 "$peer" seqsend "$ip_b" "$o_port" 2.5 >"$tmp/seq.sent" &
 	spid=$!
 	pids+=("$spid")
 	sleep 0.5
@@ -261,21 +296,31 @@ onoff_run() { # -> $tmp/onoff: "on_ms off_after_term_ms off_after_exit_ms"
 	sent = [tuple(map(int, l.split())) for l in open(sys.argv[1])]
 	got = {int(l) for l in open(sys.argv[2])}
 	t0, t1, t2 = map(int, sys.argv[3:6])
-	# The first datagram lost after faultline started, and the first one
-	# through after that loss.
-	first_lost = next((t for q, t in sent if t >= t0 and q not in got), None)
-	back = next((t for q, t in sent if first_lost and t > first_lost and q in got), None)
-	if first_lost is None or back is None:
-	    print("- - -")
+	# The drop window is the longest run of lost datagrams: its first one
+	# is "on", the first one through after it is "off". Losses outside it
+	# are counted as strays.
+	best, cur = (0, 0), None
+	for i, (q, t) in enumerate(sent):
+	    if q in got:
+	        cur = None
+	        continue
+	    cur = i if cur is None else cur
+	    if i + 1 - cur > best[1] - best[0]:
+	        best = (cur, i + 1)
+	lost = sum(q not in got for q, t in sent)
+	if best[1] == best[0] or best[1] >= len(sent):
+	    print("- - - %d" % lost)
 	else:
-	    print("%.1f %.1f %.1f" % ((first_lost - t0) / 1e6, (back - t1) / 1e6, (back - t2) / 1e6))
+	    on, back = sent[best[0]][1], sent[best[1]][1]
+	    print("%.1f %.1f %.1f %d" % ((on - t0) / 1e6, (back - t1) / 1e6, (back - t2) / 1e6,
+	                                 lost - (best[1] - best[0])))
 	EOF
 }
-on_ms=() off_term_ms=() off_exit_ms=()
+on_ms=() off_term_ms=() off_exit_ms=() stray=()
 for ((r = 0; r < o_reps; r++)); do
 	onoff_run || exit 1
-	read -r a b c <"$tmp/onoff"
-	on_ms+=("$a") off_term_ms+=("$b") off_exit_ms+=("$c")
+	read -r a b c d <"$tmp/onoff"
+	on_ms+=("$a") off_term_ms+=("$b") off_exit_ms+=("$c") stray+=("$d")
 done
 
 bench_s=$(awk -v a="$bench_start" -v b="$(date +%s%N)" 'BEGIN { printf "%.1f", (b - a) / 1e9 }')
@@ -290,15 +335,17 @@ if ((json)); then
 	qlist() { local s='' x; for x in "$@"; do s+="${s:+,}\"$x\""; done; printf '[%s]' "$s"; }
 	printf '{"benchmark":"net","kernel":"%s","nproc":%s,"loadavg_start":"%s","loadavg_end":"%s","seconds":%s,\n' \
 		"$(uname -r)" "$(nproc)" "$load_start" "$load_end" "$bench_s"
-	printf ' "throughput":{"rule":"%s","unit":"Gbit/s","native":%s,"armed":%s,"ratio":%s,"target":0.97,"verdict":"%s","native_runs":%s,"armed_runs":%s,"paired_ratios":%s,"check":"%s"},\n' \
+	printf ' "throughput":{"rule":"%s","unit":"Gbit/s","native":%s,"armed":%s,"ratio":%s,"target":0.97,"verdict":"%s","native_runs":%s,"armed_runs":%s,"paired_ratios":%s,"check":"%s",\n  "clsact_only":%s,"clsact_only_ratio":%s,"clsact_only_runs":%s,"clsact_only_paired_ratios":%s},\n' \
 		"$tput_rule" "$t_nat" "$t_armed" "$t_ratio" "$v_tput" "$(list "${nat[@]}")" \
-		"$(list "${armed[@]}")" "$(list "${ratios[@]}")" "$tput_check"
+		"$(list "${armed[@]}")" "$(list "${ratios[@]}")" "$tput_check" "$t_qdisc" "$t_qratio" \
+		"$(list "${qdisc[@]}")" "$(list "${q_ratios[@]}")"
 	printf ' "delay":{"requested_ms":%s,"jitter_ms":%s,"round_trips":%s,"lost":%s,"native_rtt_ms":%s,"added_p50_ms":%s,"added_p95_ms":%s,"verdict":"%s"},\n' \
 		"$d_req" "$d_jit" "$d_cnt" "$d_lost" "$rtt_nat_ms" "$d_p50" "$d_p95" "$v_delay"
 	printf ' "loss":{"prob_pct":30,"datagrams":%s,"seeds":%s,"lost_pct":%s,"injected":%s,"verdict":"%s"},\n' \
 		"$l_n" "$(list "${loss_seed[@]}")" "$(list "${loss_pct[@]}")" "$(qlist "${loss_inj[@]}")" "$v_loss"
-	printf ' "on_off":{"on_ms":%s,"off_after_sigterm_ms":%s,"off_after_exit_ms":%s}}\n' \
-		"$(qlist "${on_ms[@]}")" "$(qlist "${off_term_ms[@]}")" "$(qlist "${off_exit_ms[@]}")"
+	printf ' "on_off":{"on_ms":%s,"off_after_sigterm_ms":%s,"off_after_exit_ms":%s,"stray_losses":%s}}\n' \
+		"$(qlist "${on_ms[@]}")" "$(qlist "${off_term_ms[@]}")" "$(qlist "${off_exit_ms[@]}")" \
+		"$(list "${stray[@]}")"
 	exit 0
 fi
 
@@ -307,6 +354,8 @@ echo "faultline net vs the bare network: veth between two netns ($(uname -r), $(
 printf '  (1) TCP throughput, iperf3 %s s x %s rounds: native %s Gbit/s, %s armed %s Gbit/s: %sx native (goal >= 0.97: %s)\n' \
 	"$secs" "$reps" "$t_nat" "'$tput_rule'" "$t_armed" "$t_ratio" "$v_tput"
 printf '      paired ratios %s\n' "${ratios[*]}"
+printf '      an empty clsact qdisc alone (no filter): %s Gbit/s, %sx native (paired %s)\n' \
+	"$t_qdisc" "$t_qratio" "${q_ratios[*]}"
 [[ $tput_check != ok ]] && printf '      WARNING: %s\n' "$tput_check"
 printf '  (2) delay, requested %s ms ~ %s ms (NFQUEUE line), %s UDP round trips: added p50 %s ms, p95 %s ms (native RTT %s ms, %s lost) (goal p50 within +-2 ms: %s)\n' \
 	"$d_req" "$d_jit" "$d_cnt" "$d_p50" "$d_p95" "$rtt_nat_ms" "$d_lost" "$v_delay"
@@ -315,5 +364,6 @@ printf '  (3) loss, prob=30%% on %s datagrams: seed 42 %s%%, seed 42 again %s%%,
 printf '  (4) on -> first datagram lost, ms after faultline started: %s\n' "${on_ms[*]}"
 printf '      off -> first datagram through, ms after SIGTERM: %s; after faultline exited: %s\n' \
 	"${off_term_ms[*]}" "${off_exit_ms[*]}"
+printf '      datagrams lost outside the drop window: %s\n' "${stray[*]}"
 printf '  %s s in all\n' "$bench_s"
 exit 0
