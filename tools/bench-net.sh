@@ -309,18 +309,29 @@ onoff_run() { # -> $tmp/onoff: "on_ms off_after_term_ms off_after_exit_ms stray_
 	        best = (cur, i + 1)
 	lost = sum(q not in got for q, t in sent)
 	if best[1] == best[0] or best[1] >= len(sent):
-	    print("- - - %d" % lost)
+	    print("- - - %d -" % lost)
 	else:
 	    on, back = sent[best[0]][1], sent[best[1]][1]
-	    print("%.1f %.1f %.1f %d" % ((on - t0) / 1e6, (back - t1) / 1e6, (back - t2) / 1e6,
-	                                 lost - (best[1] - best[0])))
+	    # Where the strays were, as COUNT@MS after faultline started.
+	    runs, i = [], 0
+	    while i < len(sent):
+	        if sent[i][0] in got or best[0] <= i < best[1]:
+	            i += 1
+	            continue
+	        j = i
+	        while j < len(sent) and sent[j][0] not in got and not best[0] <= j < best[1]:
+	            j += 1
+	        runs.append("%d@%.0f" % (j - i, (sent[i][1] - t0) / 1e6))
+	        i = j
+	    print("%.1f %.1f %.1f %d %s" % ((on - t0) / 1e6, (back - t1) / 1e6, (back - t2) / 1e6,
+	                                    lost - (best[1] - best[0]), ",".join(runs) or "-"))
 	EOF
 }
-on_ms=() off_term_ms=() off_exit_ms=() stray=()
+on_ms=() off_term_ms=() off_exit_ms=() stray=() stray_at=()
 for ((r = 0; r < o_reps; r++)); do
 	onoff_run || exit 1
-	read -r a b c d <"$tmp/onoff"
-	on_ms+=("$a") off_term_ms+=("$b") off_exit_ms+=("$c") stray+=("$d")
+	read -r a b c d e <"$tmp/onoff"
+	on_ms+=("$a") off_term_ms+=("$b") off_exit_ms+=("$c") stray+=("$d") stray_at+=("$e")
 done
 
 bench_s=$(awk -v a="$bench_start" -v b="$(date +%s%N)" 'BEGIN { printf "%.1f", (b - a) / 1e9 }')
@@ -343,9 +354,9 @@ if ((json)); then
 		"$d_req" "$d_jit" "$d_cnt" "$d_lost" "$rtt_nat_ms" "$d_p50" "$d_p95" "$v_delay"
 	printf ' "loss":{"prob_pct":30,"datagrams":%s,"seeds":%s,"lost_pct":%s,"injected":%s,"verdict":"%s"},\n' \
 		"$l_n" "$(list "${loss_seed[@]}")" "$(list "${loss_pct[@]}")" "$(qlist "${loss_inj[@]}")" "$v_loss"
-	printf ' "on_off":{"on_ms":%s,"off_after_sigterm_ms":%s,"off_after_exit_ms":%s,"stray_losses":%s}}\n' \
+	printf ' "on_off":{"on_ms":%s,"off_after_sigterm_ms":%s,"off_after_exit_ms":%s,"stray_losses":%s,"stray_at":%s}}\n' \
 		"$(qlist "${on_ms[@]}")" "$(qlist "${off_term_ms[@]}")" "$(qlist "${off_exit_ms[@]}")" \
-		"$(list "${stray[@]}")"
+		"$(list "${stray[@]}")" "$(qlist "${stray_at[@]}")"
 	exit 0
 fi
 
@@ -364,6 +375,7 @@ printf '  (3) loss, prob=30%% on %s datagrams: seed 42 %s%%, seed 42 again %s%%,
 printf '  (4) on -> first datagram lost, ms after faultline started: %s\n' "${on_ms[*]}"
 printf '      off -> first datagram through, ms after SIGTERM: %s; after faultline exited: %s\n' \
 	"${off_term_ms[*]}" "${off_exit_ms[*]}"
-printf '      datagrams lost outside the drop window: %s\n' "${stray[*]}"
+printf '      datagrams lost outside the drop window: %s (COUNT@MS after start: %s)\n' \
+	"${stray[*]}" "${stray_at[*]}"
 printf '  %s s in all\n' "$bench_s"
 exit 0
