@@ -24,7 +24,9 @@
 #   (4) on/off: a datagram every ms from A to B; 'udp:dport=5500:drop' on
 #       A's veth is started, then stopped (SIGTERM). Printed: start of
 #       faultline -> first datagram lost, and SIGTERM / exit -> first
-#       datagram through again (negative: clean before faultline exited).
+#       datagram through again (negative: clean before faultline exited);
+#       also faultline's own load time (--verbose) and the datagrams lost
+#       outside the drop window, with when they were sent.
 # Environment: FL_BENCH_NET_REPS, FL_BENCH_NET_SECS.
 set -u
 
@@ -287,6 +289,7 @@ onoff_run() { # -> $tmp/onoff: "on_ms off_after_term_ms off_after_exit_ms stray_
 	t1=$(date +%s%N)
 	fl_stop
 	t2=$(date +%s%N)
+	load_ms+=("$(sed -n 's/.*: load \([0-9.]*\)ms.*/\1/p' "$tmp/fl.err" | head -n 1)")
 	wait "$spid"
 	forget "$spid"
 	wait "$rpid"
@@ -327,7 +330,7 @@ onoff_run() { # -> $tmp/onoff: "on_ms off_after_term_ms off_after_exit_ms stray_
 	                                    lost - (best[1] - best[0]), ",".join(runs) or "-"))
 	EOF
 }
-on_ms=() off_term_ms=() off_exit_ms=() stray=() stray_at=()
+on_ms=() off_term_ms=() off_exit_ms=() stray=() stray_at=() load_ms=()
 for ((r = 0; r < o_reps; r++)); do
 	onoff_run || exit 1
 	read -r a b c d e <"$tmp/onoff"
@@ -354,9 +357,9 @@ if ((json)); then
 		"$d_req" "$d_jit" "$d_cnt" "$d_lost" "$rtt_nat_ms" "$d_p50" "$d_p95" "$v_delay"
 	printf ' "loss":{"prob_pct":30,"datagrams":%s,"seeds":%s,"lost_pct":%s,"injected":%s,"verdict":"%s"},\n' \
 		"$l_n" "$(list "${loss_seed[@]}")" "$(list "${loss_pct[@]}")" "$(qlist "${loss_inj[@]}")" "$v_loss"
-	printf ' "on_off":{"on_ms":%s,"off_after_sigterm_ms":%s,"off_after_exit_ms":%s,"stray_losses":%s,"stray_at":%s}}\n' \
+	printf ' "on_off":{"on_ms":%s,"off_after_sigterm_ms":%s,"off_after_exit_ms":%s,"stray_losses":%s,"stray_at":%s,"load_ms":%s}}\n' \
 		"$(qlist "${on_ms[@]}")" "$(qlist "${off_term_ms[@]}")" "$(qlist "${off_exit_ms[@]}")" \
-		"$(list "${stray[@]}")" "$(qlist "${stray_at[@]}")"
+		"$(list "${stray[@]}")" "$(qlist "${stray_at[@]}")" "$(qlist "${load_ms[@]}")"
 	exit 0
 fi
 
@@ -372,7 +375,8 @@ printf '  (2) delay, requested %s ms ~ %s ms (NFQUEUE line), %s UDP round trips:
 	"$d_req" "$d_jit" "$d_cnt" "$d_p50" "$d_p95" "$rtt_nat_ms" "$d_lost" "$v_delay"
 printf '  (3) loss, prob=30%% on %s datagrams: seed 42 %s%%, seed 42 again %s%%, seed 43 %s%% (faultline injected %s) (goal 30 +- 2 %%, repeatable: %s)\n' \
 	"$l_n" "${loss_pct[0]}" "${loss_pct[1]}" "${loss_pct[2]}" "${loss_inj[*]}" "$v_loss"
-printf '  (4) on -> first datagram lost, ms after faultline started: %s\n' "${on_ms[*]}"
+printf '  (4) on -> first datagram lost, ms after faultline started: %s (of which loading the programs: %s)\n' \
+	"${on_ms[*]}" "${load_ms[*]}"
 printf '      off -> first datagram through, ms after SIGTERM: %s; after faultline exited: %s\n' \
 	"${off_term_ms[*]}" "${off_exit_ms[*]}"
 printf '      datagrams lost outside the drop window: %s (COUNT@MS after start: %s)\n' \
