@@ -216,6 +216,7 @@ soak: all $(BUILD)/tests/integration/fusefs/test_soak
 bench: deps all
 	$(Q)./tools/bench.sh $(BUILD)
 	$(Q)./tools/bench-faultfs.sh $(BUILD)
+	$(Q)./tools/bench-net.sh $(BUILD)
 endif
 
 # --- install -----------------------------------------------------------------

@@ -12,7 +12,7 @@ PACKAGES="
 	libcmocka-dev libyaml-dev libjansson-dev
 	libsqlite3-dev libhiredis-dev libpq-dev libmariadb-dev
 	libclang-rt-14-dev
-	iproute2 iptables strace fiu-utils sudo fio
+	iproute2 iptables strace fiu-utils sudo fio iperf3
 	gnuplot-nox
 	qemu-system-x86 busybox-static cpio
 	redis-server postgresql mariadb-server mariadb-client python3
@@ -41,7 +41,8 @@ fi
 echo "install-deps: installing:$missing"
 export DEBIAN_FRONTEND=noninteractive
 # The rpo tests and managed services start their own redis, PostgreSQL and
-# MariaDB servers: keep the packages from starting system-wide ones
+# MariaDB servers, and the net bench its own iperf3 server: keep the
+# packages from starting system-wide ones
 # (policy-rc.d 101 = do not start).
 policy=/usr/sbin/policy-rc.d
 own_policy=""
