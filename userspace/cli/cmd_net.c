@@ -110,8 +110,12 @@ static void usage(FILE *out)
 		"               alone only (an iptables NFQUEUE rule in the netns's OUTPUT/INPUT\n"
 		"               chains, lo included; seed= only, no prob=/when=/count=/for=)\n"
 		"  SELECTOR     prob=P%% when=FIRST[..LAST][+STEP] count=N for=DUR seed=N\n"
+		"  connect|sendmsg|bind[:MATCH]:error=ERRNO  the socket call fails with ERRNO\n"
+		"               before the kernel does it (cgroup sock_addr hooks: --cgroup, --pid,\n"
+		"               -- CMD only). connect and sendmsg (UDP sendto/sendmsg with an\n"
+		"               address) match dst= dport=, bind src= sport=\n"
 		"Not built yet (refused, with the rule's column): reject, rate=, reset,\n"
-		"error= on connect/sendmsg/bind, bytes= on corrupt, host= (see issue 13).\n"
+		"bytes= on corrupt, host= (see issue 13).\n"
 		"At most %d rules in the kernel (tcp,udp counts two). The first rule that fires\n"
 		"on a packet wins.\n"
 		"\n"
@@ -120,7 +124,7 @@ static void usage(FILE *out)
 		"                    ways (tc clsact); with --dev, the netns of that device\n"
 		"  -d, --dev IFACE   one interface, ingress and egress (tc clsact)\n"
 		"  -c, --cgroup DIR  the sockets of the processes in a cgroup v2 directory\n"
-		"                    (cgroup_skb: drop and partition only)\n"
+		"                    (cgroup_skb: drop and partition; cgroup sock_addr: error=)\n"
 		"  -p, --pid PID     the cgroup PID is in, as --cgroup: EVERY process of that\n"
 		"                    cgroup is hit, not PID alone, and PID is not moved; refused\n"
 		"                    for the root cgroup\n"
@@ -144,6 +148,7 @@ static void usage(FILE *out)
 		"  faultline net 'tcp:dport=5432:drop:prob=30%%' --dev eth0 --for 30s\n"
 		"  faultline net 'ip:partition' --netns blue --for 10s\n"
 		"  faultline net 'udp:dport=53:drop' -- ./client\n"
+		"  faultline net 'connect:dport=5432:error=ECONNREFUSED' -- ./client\n"
 		"  faultline net 'udp:dport=5001:delay=30ms~5ms:reorder=10%%' --netns blue --for 30s\n",
 		FL_NET_MAX_RULES);
 }
@@ -498,10 +503,17 @@ static void delay_counts(const struct net_run *r, size_t i, struct fl_net_delay_
 		*c = r->delay_final[i];
 }
 
+static bool is_sock(const struct net_run *r, size_t i)
+{
+	return r->rules[i].action == FL_ACTION_ERROR;
+}
+
 static const char *rule_mechanism(const struct net_opts *o, const struct net_run *r, size_t i)
 {
 	if (is_delay(r, i))
 		return fl_mechanism_name(FL_MECH_NFQUEUE);
+	if (is_sock(r, i))
+		return fl_mechanism_name(FL_MECH_CGROUP_SOCK);
 	return fl_mechanism_name(target_kind(o) == FL_NET_TARGET_CGROUP ? FL_MECH_CGROUP_SKB :
 									 FL_MECH_TC);
 }
@@ -848,16 +860,27 @@ static int wait_armed(const struct net_opts *o, struct net_run *r, int sfd)
 	return 0;
 }
 
-/* "tc", "nfqueue" or both: what the run armed. */
+/* "tc", "nfqueue", "cgroup-skb", "cgroup-sock" as the rules use them: what the run armed. */
 static const char *armed_mechanisms(const struct net_opts *o, const struct net_run *r,
 				    char *buf, size_t len)
 {
-	bool delay = false;
+	bool delay = false, sock = false, pkt = false;
+	size_t at = 0;
 
-	for (size_t i = 0; i < o->n_rules; i++)
+	for (size_t i = 0; i < o->n_rules; i++) {
 		delay |= is_delay(r, i);
-	snprintf(buf, len, "%s%s%s", r->sess ? mechanism(o) : "", r->sess && delay ? ", " : "",
-		 delay ? fl_mechanism_name(FL_MECH_NFQUEUE) : "");
+		sock |= is_sock(r, i);
+		pkt |= !is_delay(r, i) && !is_sock(r, i);
+	}
+	buf[0] = '\0';
+	if (pkt)
+		at += (size_t)snprintf(buf + at, len - at, "%s", mechanism(o));
+	if (sock && at < len)
+		at += (size_t)snprintf(buf + at, len - at, "%s%s", at ? ", " : "",
+				       fl_mechanism_name(FL_MECH_CGROUP_SOCK));
+	if (delay && at < len)
+		snprintf(buf + at, len - at, "%s%s", at ? ", " : "",
+			 fl_mechanism_name(FL_MECH_NFQUEUE));
 	return buf;
 }
 
