@@ -2,7 +2,8 @@
 /*
  * faultline net: drop, partition, corrupt or duplicate chosen packets of
  * a device, a netns, a cgroup or a launched command, through the in-kernel
- * datapath (<faultline/net.h>). Parses and compiles the rules (a refusal
+ * datapath (<faultline/net.h>), and fail the connect/sendmsg/bind calls of
+ * a cgroup or a launched command (error=, cgroup sock_addr programs). Parses and compiles the rules (a refusal
  * names the rule and its column), arms them, waits for --for, a signal or
  * the command's exit, disarms, and prints per rule what matched and what
  * was hit. The datapath keeps counters, not per-packet events: --log gets
@@ -92,10 +93,11 @@ static void usage(FILE *out)
 		"Usage: faultline net [OPTIONS] RULE... TARGET\n"
 		"TARGET: --netns NAME | --dev IFACE [--netns NAME] | --cgroup DIR | --pid PID | -- CMD [ARGS...]\n"
 		"\n"
-		"Drop, partition, corrupt, duplicate (in the kernel, eBPF) or delay chosen packets, until\n"
-		"--for runs out, Ctrl-C (SIGINT, SIGTERM, SIGHUP), or the launched command exits.\n"
-		"Then nothing of faultline is left in the kernel, and the summary says per rule how\n"
-		"many packets matched and how many were hit.\n"
+		"Drop, partition, corrupt, duplicate (in the kernel, eBPF) or delay chosen packets, or\n"
+		"fail chosen connect/sendmsg/bind calls, until --for runs out, Ctrl-C (SIGINT,\n"
+		"SIGTERM, SIGHUP), or the launched command exits. Then nothing of faultline is left\n"
+		"in the kernel, and the summary says per rule how many packets (calls) matched and\n"
+		"how many were hit.\n"
 		"\n"
 		"RULE is PROTO[:MATCH...]:ACTION[:SELECTOR...]\n"
 		"  PROTO        tcp, udp, icmp, ip, ip6, any (or *); a set like tcp,udp\n"
