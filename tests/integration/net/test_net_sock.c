@@ -7,13 +7,14 @@
  * command's connect to P (which listens: the kernel alone would accept)
  * while this test, outside the command's cgroup, connects to P fine and
  * another port is untouched; IPv6 too; bind:sport=, sendmsg (UDP sendto),
- * prob= with a seed twice the same, count=, and the refusal on a netns
- * target. Bounded: a few connects per run, deadlines of seconds. Root;
+ * prob= with a seed twice the same, count=, a --cgroup target with a
+ * running process in it, and the refusal on a netns target. Bounded: a few connects per run, deadlines of seconds. Root;
  * bind and sendmsg need socat (skipped without it).
  */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -27,6 +28,7 @@
 #include <cmocka.h>
 
 #include <jansson.h>
+#include <faultline/cgroup.h>
 
 #include "helpers/cli_run.h"
 #include "helpers/faultfs_mount.h"
@@ -352,6 +354,62 @@ static void test_prob_with_a_seed_repeats_and_count_limits(void **state)
 	assert_string_equal(cnt, "RRRooooooooooooooooooooo");
 }
 
+/* Wait for " armed on " on faultline's stderr (-v). */
+static void wait_armed(struct fl_cli *fl)
+{
+	bool armed = false;
+
+	for (int i = 0; i < 500 && !armed; i++) {
+		char *err = fl_cli_stderr(fl);
+
+		armed = strstr(err, " armed on ") != NULL;
+		free(err);
+		if (!armed)
+			usleep(10000);
+	}
+	assert_true(armed);
+}
+
+/* --cgroup DIR: a running process moved there is hit; SIGINT disarms. */
+static void test_cgroup_target_hits_its_running_process(void **state)
+{
+	struct ctx *c = *state;
+	char cg[PATH_MAX], flag[PATH_MAX], script[PATH_MAX + 1024], rule[64];
+	char *victim[] = { "ip", "netns", "exec", c->pair.ns[0], "bash", "-c", script, NULL };
+	char *argv[] = { bin_fl, "net", rule, "--cgroup", cg, "-v", "--json", NULL };
+	struct fl_cli_result r, vr;
+	struct fl_cli *fl = NULL, *v = NULL;
+
+	REQUIRE();
+	assert_int_equal(fl_fixture_cgroup_create(cg, sizeof(cg)), 0);
+	snprintf(flag, sizeof(flag), "%s/sock-cg-go", getenv("FAULTLINE_RUN_DIR"));
+	unlink(flag);
+	snprintf(rule, sizeof(rule), "connect:dport=%d:error=ECONNREFUSED", PORT_HIT);
+	snprintf(script, sizeof(script),
+		 TRY_SH "for i in $(seq 100); do [ -e %s ] && break; sleep 0.05; done; "
+		 "try %s %d hit4; try %s %d other4",
+		 flag, c->ip1, PORT_HIT, c->ip1, PORT_OTHER);
+	assert_int_equal(fl_cli_start(victim, &v), 0);
+	assert_int_equal(fl_cgroup_add_pid(cg, v->pid), 0);
+	assert_int_equal(fl_cli_start(argv, &fl), 0);
+	wait_armed(fl);
+	fclose(fopen(flag, "w"));
+	assert_int_equal(fl_cli_wait(v, 10000, &vr), 0);
+	fl_cli_free(v);
+	assert_int_equal(fl_cli_signal(fl, SIGINT), 0);
+	assert_int_equal(fl_cli_wait(fl, 10000, &r), 0);
+	fl_cli_free(fl);
+	unlink(flag);
+	print_message("process in the cgroup: %s", vr.out);
+	assert_non_null(strstr(vr.out, "hit4 refused"));
+	assert_non_null(strstr(vr.out, "other4 ok"));
+	assert_int_equal(r.code, 0);
+	expect_counts(&r, 0, 1, 1);
+	fl_cli_result_free(&vr);
+	fl_cli_result_free(&r);
+	fl_fixture_cgroup_destroy(cg);
+}
+
 static void test_refused_on_a_netns_target(void **state)
 {
 	struct ctx *c = *state;
@@ -374,6 +432,7 @@ int main(void)
 		cmocka_unit_test(test_connect_ipv6_by_address_and_port),
 		cmocka_unit_test(test_bind_and_sendmsg),
 		cmocka_unit_test(test_prob_with_a_seed_repeats_and_count_limits),
+		cmocka_unit_test(test_cgroup_target_hits_its_running_process),
 		cmocka_unit_test(test_refused_on_a_netns_target),
 	};
 
