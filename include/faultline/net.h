@@ -93,8 +93,8 @@ void fl_net_session_close(struct fl_net_session *s);
  * What the datapath cannot do is refused with -EOPNOTSUPP, *bad_rule (the
  * index in rules, or -1) and err (the column and why: reject, delay,
  * rate, reset, bytes= on corrupt, host=, corrupt/duplicate on a cgroup,
- * error= on connect/sendmsg/bind anywhere but a cgroup). out gets at most max (and at most
- * FL_NET_MAX_RULES) kernel rules, origin[j] (may be NULL) the index of the
+ * error= on connect/sendmsg/bind anywhere but a cgroup). out gets at most
+ * max (and at most FL_NET_MAX_RULES) kernel rules, origin[j] (may be NULL) the index of the
  * rule that kernel rule j came from; both untouched on failure.
  */
 struct fl_rule;

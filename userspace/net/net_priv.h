@@ -52,7 +52,7 @@ int fl_net_tc_attach(struct fl_net_session *s, char *errbuf, size_t len);
 int fl_net_tc_detach(struct fl_net_session *s, char *errbuf, size_t len);
 int fl_net_cgroup_attach(struct fl_net_session *s, char *errbuf, size_t len);
 void fl_net_cgroup_detach(struct fl_net_session *s);
-/* The six sock_addr programs, and the 1 << FL_NET_ABI_* call each serves. */
+/* The six sock_addr programs, and the FL_NET_SOCK_BIT of the call each serves. */
 size_t fl_net_sock_progs(struct fl_net_session *s, struct bpf_program **progs,
 			 uint8_t *calls);
 /* What the rules need: FL_NET_ABI_* direction bits, FL_NET_SOCK_BIT bits. */
