@@ -10,6 +10,10 @@
  * have, so the same parser serves a tc skb (at the Ethernet header) and a
  * cgroup skb (at the IP header). cgroup_skb cannot write packets, so
  * corrupt and duplicate are tc only: the loader refuses them on a cgroup.
+ *
+ * The cgroup sock_addr programs (connect, sendmsg, bind; at the end) walk
+ * the same rules and counters for the socket-call rules (error=), which no
+ * packet matches: one map pair, one rule numbering for the summary.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -437,6 +441,93 @@ SEC("cgroup_skb/egress")
 int fl_net_skb_egress(struct __sk_buff *skb)
 {
 	return skb_verdict(skb, FL_NET_ABI_EGRESS);
+}
+
+/*
+ * Socket calls: the cgroup sock_addr programs. The first rule of the
+ * call's kind whose address, port and selectors fit decides: the call
+ * fails with its errno (bpf_set_retval, return 0 = refuse) before the
+ * kernel does anything; else it goes on (return 1). The address is the
+ * one the call names: the destination of connect and sendmsg, the local
+ * one of bind. user_ip4/user_ip6/user_port are in network order.
+ */
+static __always_inline int sock_verdict(struct bpf_sock_addr *ctx, __u8 proto, bool ip6)
+{
+	struct pkt p = {};
+
+	p.family = ip6 ? FL_NET_ABI_FAMILY_IP6 : FL_NET_ABI_FAMILY_IP4;
+	p.has_ports = 1;
+	if (ip6) {
+		p.src[0] = ctx->user_ip6[0];
+		p.src[1] = ctx->user_ip6[1];
+		p.src[2] = ctx->user_ip6[2];
+		p.src[3] = ctx->user_ip6[3];
+	} else {
+		p.src[0] = ctx->user_ip4;
+	}
+	p.sport = bpf_ntohs((__u16)ctx->user_port);
+	/* bind names the local end (src/sport), connect and sendmsg the remote one. */
+	if (proto != FL_NET_ABI_BIND) {
+		__builtin_memcpy(p.dst, p.src, sizeof(p.dst));
+		__builtin_memset(p.src, 0, sizeof(p.src));
+		p.dport = p.sport;
+		p.sport = 0;
+	}
+	for (__u32 i = 0; i < FL_NET_MAX_RULES; i++) {
+		struct fl_net_counters *c;
+		struct fl_net_rule *r;
+		__u32 key = i;
+
+		if (i >= nr_rules)
+			break;
+		r = bpf_map_lookup_elem(&rules, &key);
+		c = bpf_map_lookup_elem(&counters, &key);
+		if (!r || !c || r->proto != proto || r->action != FL_NET_ACT_ERROR)
+			continue;
+		/* bind's rule has no dst, connect's no src: the zeroed end matches "any". */
+		if (!ends_ok(r, &p, false) || !fires(r, c))
+			continue;
+		__sync_fetch_and_add(&c->injected, 1);
+		bpf_set_retval(-(int)r->error);
+		return 0;
+	}
+	return 1;
+}
+
+SEC("cgroup/connect4")
+int fl_net_connect4(struct bpf_sock_addr *ctx)
+{
+	return sock_verdict(ctx, FL_NET_ABI_CONNECT, false);
+}
+
+SEC("cgroup/connect6")
+int fl_net_connect6(struct bpf_sock_addr *ctx)
+{
+	return sock_verdict(ctx, FL_NET_ABI_CONNECT, true);
+}
+
+SEC("cgroup/sendmsg4")
+int fl_net_sendmsg4(struct bpf_sock_addr *ctx)
+{
+	return sock_verdict(ctx, FL_NET_ABI_SENDMSG, false);
+}
+
+SEC("cgroup/sendmsg6")
+int fl_net_sendmsg6(struct bpf_sock_addr *ctx)
+{
+	return sock_verdict(ctx, FL_NET_ABI_SENDMSG, true);
+}
+
+SEC("cgroup/bind4")
+int fl_net_bind4(struct bpf_sock_addr *ctx)
+{
+	return sock_verdict(ctx, FL_NET_ABI_BIND, false);
+}
+
+SEC("cgroup/bind6")
+int fl_net_bind6(struct bpf_sock_addr *ctx)
+{
+	return sock_verdict(ctx, FL_NET_ABI_BIND, true);
 }
 
 char LICENSE[] SEC("license") = "GPL";

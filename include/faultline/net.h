@@ -8,7 +8,12 @@
  * Mechanisms: tc clsact BPF on devices, with the clsact qdisc created
  * when missing (and only then removed); cgroup_skb on a cgroup, whose
  * links die with their fds. cgroup_skb cannot rewrite or clone packets,
- * so corrupt and duplicate are refused on a cgroup target.
+ * so corrupt and duplicate are refused on a cgroup target. On a cgroup,
+ * the socket-call rules (FL_NET_ABI_CONNECT/SENDMSG/BIND, action
+ * FL_NET_ACT_ERROR) go to cgroup sock_addr programs (connect4/6,
+ * sendmsg4/6, bind4/6; bpf_set_retval), attached only for the calls the
+ * rules name, whose links die with their fds too; a device or netns
+ * target refuses them (the hooks are per cgroup).
  *
  * Every qdisc and tc filter is recorded in core state (<faultline/state.h>)
  * before it is created, and forgotten once removed, so a SIGKILLed
@@ -43,8 +48,8 @@ struct fl_net_target {
 /*
  * Is each rule well formed and doable on this kind of target? -EINVAL for a
  * malformed rule, -EOPNOTSUPP for an action this path cannot do (corrupt or
- * duplicate on a cgroup; reject, delay and rate, which other mechanisms
- * serve); errbuf says which rule and why.
+ * duplicate on a cgroup, error on a device or netns; reject, delay and
+ * rate, which other mechanisms serve); errbuf says which rule and why.
  */
 int fl_net_rules_check(const struct fl_net_rule *rules, size_t n,
 		       enum fl_net_target_kind kind, char *errbuf, size_t errlen);
@@ -60,7 +65,8 @@ int fl_net_session_open(const struct fl_net_rule *rules, size_t n,
 			struct fl_net_session **ret, char *errbuf, size_t errlen);
 /*
  * Arm: attach to the target, ingress and/or egress as the rules' dir
- * bits ask (partition: both). On failure whatever was attached is
+ * bits ask (partition: both), and on a cgroup the sock_addr programs of
+ * the socket calls the rules name. On failure whatever was attached is
  * removed again.
  */
 int fl_net_session_attach(struct fl_net_session *s, char *errbuf, size_t errlen);
@@ -86,9 +92,9 @@ void fl_net_session_close(struct fl_net_session *s);
  * has when= or count= (each kernel rule counts its own matches: refused).
  * What the datapath cannot do is refused with -EOPNOTSUPP, *bad_rule (the
  * index in rules, or -1) and err (the column and why: reject, delay,
- * rate, reset, error= on socket calls, bytes= on corrupt, host=,
- * corrupt/duplicate on a cgroup). out gets at most max (and at most
- * FL_NET_MAX_RULES) kernel rules, origin[j] (may be NULL) the index of the
+ * rate, reset, bytes= on corrupt, host=, corrupt/duplicate on a cgroup,
+ * error= on connect/sendmsg/bind anywhere but a cgroup). out gets at most
+ * max (and at most FL_NET_MAX_RULES) kernel rules, origin[j] (may be NULL) the index of the
  * rule that kernel rule j came from; both untouched on failure.
  */
 struct fl_rule;

@@ -26,6 +26,16 @@ enum fl_net_abi_proto {
 	FL_NET_ABI_TCP,
 	FL_NET_ABI_UDP,
 	FL_NET_ABI_ICMP,     /* ICMP over IPv4, ICMPv6 over IPv6 */
+	/*
+	 * Socket calls, seen by the cgroup sock_addr programs (connect4/6,
+	 * sendmsg4/6, bind4/6) and by no packet program. connect and sendmsg
+	 * match dst/dport (the address asked for), bind src/sport. sendmsg
+	 * is a UDP (or raw) send with an address: sendto/sendmsg. Action:
+	 * FL_NET_ACT_ERROR only.
+	 */
+	FL_NET_ABI_CONNECT,
+	FL_NET_ABI_SENDMSG,
+	FL_NET_ABI_BIND,
 };
 
 /* dir bits; a rule with neither matches nothing (the loader refuses it). */
@@ -51,6 +61,11 @@ enum fl_net_action {
 	FL_NET_ACT_CORRUPT_PAYLOAD,
 	/* Send the packet twice (bpf_clone_redirect): tc targets only. */
 	FL_NET_ACT_DUPLICATE,
+	/*
+	 * The socket call fails with -error (bpf_set_retval) before the
+	 * kernel does it: socket-call protocols only, cgroup targets only.
+	 */
+	FL_NET_ACT_ERROR,
 	/* Not done by bpf/net.bpf.c (RST/ICMP, netem or NFQUEUE, htb/tbf): reserved. */
 	FL_NET_ACT_REJECT = 16,
 	FL_NET_ACT_DELAY,
@@ -81,7 +96,7 @@ struct fl_net_rule {
 	__u16 sport_lo, sport_hi;
 	__u16 dport_lo, dport_hi;
 	__u32 prob_ppm;      /* chance per matching packet; 0 or >= FL_NET_PPM = always */
-	__u32 _pad2;
+	__u32 error;         /* FL_NET_ACT_ERROR: the errno, positive; else 0 */
 	/*
 	 * when=: the rule's matching packets are numbered from 1 in the order
 	 * the programs see them; only numbers first, first+step, ... up to last

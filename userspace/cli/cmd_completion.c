@@ -232,16 +232,76 @@ static bool net_builds(enum fl_action action, unsigned key)
 	       fl_net_compile(&r, 1, &co, k, NULL, FL_NET_MAX_RULES, &n, NULL, NULL) == 0;
 }
 
+/* A socket call with error= and key, as 'faultline net' takes it on a cgroup. */
+static bool net_sock_builds(const char *op, unsigned key)
+{
+	struct fl_net_compile_opts co = { .kind = FL_NET_TARGET_CGROUP, .start_ns = 1 };
+	struct fl_net_rule k[FL_NET_MAX_RULES];
+	struct fl_rule r;
+	size_t n;
+
+	memset(&r, 0, sizeof(r));
+	snprintf(r.ops[0], sizeof(r.ops[0]), "%s", op);
+	r.n_ops = 1;
+	r.action = FL_ACTION_ERROR;
+	r.arg.error = 1;
+	r.keys = key;
+	r.prob_ppm = 1000000;
+	r.when = (struct fl_when){ 1, FL_WHEN_INF, 1 };
+	/* the address keys need an address of a family */
+	r.net.src.family = r.net.dst.family = (key & (FL_KEY_SRC | FL_KEY_DST)) ? FL_NET_IPV4 : 0;
+	r.net.src.prefix_len = r.net.dst.prefix_len = (key & (FL_KEY_SRC | FL_KEY_DST)) ? 32 : 0;
+	r.net.sport = r.net.dport = (struct fl_port_range){ 1, 1 };
+	return fl_rule_check_domain(&r, FL_DOMAIN_NET, NULL) == 0 &&
+	       fl_net_compile(&r, 1, &co, k, NULL, FL_NET_MAX_RULES, &n, NULL, NULL) == 0;
+}
+
+/*
+ * connect, sendmsg and bind: their own action (error=) and keys, per call
+ * (bind takes src/sport, the others dst/dport), for the ops that compile.
+ */
+static void put_net_sock_grammar(FILE *out, const char *const *calls, size_t n)
+{
+	bool first = true;
+
+	fputs("_faultline_net_sock_ops='", out);
+	for (size_t i = 0; i < n; i++) {
+		if (!net_sock_builds(calls[i], 0))
+			continue;
+		fprintf(out, "%s%s", first ? "" : " ", calls[i]);
+		first = false;
+	}
+	fputs("'\n_faultline_net_sock_actions='error='\n", out);
+	for (size_t i = 0; i < n; i++) {
+		first = true;
+		fprintf(out, "_faultline_net_%s_keys='", calls[i]);
+		for (unsigned b = 0; b < FL_RULE_N_KEYS; b++) {
+			const char *name = fl_rule_key_name(1u << b);
+
+			if (!name || !net_sock_builds(calls[i], 1u << b))
+				continue;
+			fprintf(out, "%s%s=", first ? "" : " ", name);
+			first = false;
+		}
+		fputs("'\n", out);
+	}
+}
+
 static void put_net_grammar(FILE *out)
 {
 	static const char *const protos[] = { "tcp", "udp", "icmp", "ip", "ip6", "any" };
+	static const char *const calls[] = { "connect", "sendmsg", "bind" };
 	struct fl_rule r;
 	bool first = true;
 
+	put_net_sock_grammar(out, calls, sizeof(calls) / sizeof(calls[0]));
 	put_words_begin(out, "net_ops");
 	for (size_t i = 0; i < sizeof(protos) / sizeof(protos[0]); i++)
 		if (fl_net_proto_bit(protos[i]) & FL_NET_PROTO_PACKET)
 			fprintf(out, "%s%s", i ? " " : "", protos[i]);
+	for (size_t i = 0; i < sizeof(calls) / sizeof(calls[0]); i++)
+		if (net_sock_builds(calls[i], 0))
+			fprintf(out, " %s", calls[i]);
 	fputs("'\n_faultline_net_actions='", out);
 	for (unsigned a = FL_ACTION_NONE + 1; a < FL_ACTION__COUNT; a++) {
 		const char *name = fl_action_name(a);
@@ -472,6 +532,12 @@ static const char script_logic[] =
 "\tlocal dom=$1 cur=$2 pre=$3 ops actions keys head tok key w list\n"
 "\teval \"ops=\\$_faultline_${dom}_ops actions=\\$_faultline_${dom}_actions\"\n"
 "\teval \"keys=\\$_faultline_${dom}_keys\"\n"
+"\t# a socket call of 'faultline net': error= and its own keys\n"
+"\tw=${cur%%[,:]*}\n"
+"\tif [[ $dom == net && $cur == *:* && \" $_faultline_net_sock_ops \" == *\" $w \"* ]]; then\n"
+"\t\tactions=$_faultline_net_sock_actions\n"
+"\t\teval \"keys=\\$_faultline_net_${w}_keys\"\n"
+"\tfi\n"
 "\tif [[ $cur != *:* ]]; then\n"
 "\t\t# a comma-separated set of ops: complete the last one\n"
 "\t\thead=\n"

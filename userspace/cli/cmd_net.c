@@ -2,7 +2,8 @@
 /*
  * faultline net: drop, partition, corrupt or duplicate chosen packets of
  * a device, a netns, a cgroup or a launched command, through the in-kernel
- * datapath (<faultline/net.h>). Parses and compiles the rules (a refusal
+ * datapath (<faultline/net.h>), and fail the connect/sendmsg/bind calls of
+ * a cgroup or a launched command (error=, cgroup sock_addr programs). Parses and compiles the rules (a refusal
  * names the rule and its column), arms them, waits for --for, a signal or
  * the command's exit, disarms, and prints per rule what matched and what
  * was hit. The datapath keeps counters, not per-packet events: --log gets
@@ -92,10 +93,11 @@ static void usage(FILE *out)
 		"Usage: faultline net [OPTIONS] RULE... TARGET\n"
 		"TARGET: --netns NAME | --dev IFACE [--netns NAME] | --cgroup DIR | --pid PID | -- CMD [ARGS...]\n"
 		"\n"
-		"Drop, partition, corrupt, duplicate (in the kernel, eBPF) or delay chosen packets, until\n"
-		"--for runs out, Ctrl-C (SIGINT, SIGTERM, SIGHUP), or the launched command exits.\n"
-		"Then nothing of faultline is left in the kernel, and the summary says per rule how\n"
-		"many packets matched and how many were hit.\n"
+		"Drop, partition, corrupt, duplicate (in the kernel, eBPF) or delay chosen packets, or\n"
+		"fail chosen connect/sendmsg/bind calls, until --for runs out, Ctrl-C (SIGINT,\n"
+		"SIGTERM, SIGHUP), or the launched command exits. Then nothing of faultline is left\n"
+		"in the kernel, and the summary says per rule how many packets (calls) matched and\n"
+		"how many were hit.\n"
 		"\n"
 		"RULE is PROTO[:MATCH...]:ACTION[:SELECTOR...]\n"
 		"  PROTO        tcp, udp, icmp, ip, ip6, any (or *); a set like tcp,udp\n"
@@ -110,8 +112,12 @@ static void usage(FILE *out)
 		"               alone only (an iptables NFQUEUE rule in the netns's OUTPUT/INPUT\n"
 		"               chains, lo included; seed= only, no prob=/when=/count=/for=)\n"
 		"  SELECTOR     prob=P%% when=FIRST[..LAST][+STEP] count=N for=DUR seed=N\n"
+		"  connect|sendmsg|bind[:MATCH]:error=ERRNO  the socket call fails with ERRNO\n"
+		"               before the kernel does it (cgroup sock_addr hooks: --cgroup, --pid,\n"
+		"               -- CMD only). connect and sendmsg (UDP sendto/sendmsg with an\n"
+		"               address) match dst= dport=, bind src= sport=\n"
 		"Not built yet (refused, with the rule's column): reject, rate=, reset,\n"
-		"error= on connect/sendmsg/bind, bytes= on corrupt, host= (see issue 13).\n"
+		"bytes= on corrupt, host= (see issue 13).\n"
 		"At most %d rules in the kernel (tcp,udp counts two). The first rule that fires\n"
 		"on a packet wins.\n"
 		"\n"
@@ -120,7 +126,7 @@ static void usage(FILE *out)
 		"                    ways (tc clsact); with --dev, the netns of that device\n"
 		"  -d, --dev IFACE   one interface, ingress and egress (tc clsact)\n"
 		"  -c, --cgroup DIR  the sockets of the processes in a cgroup v2 directory\n"
-		"                    (cgroup_skb: drop and partition only)\n"
+		"                    (cgroup_skb: drop and partition; cgroup sock_addr: error=)\n"
 		"  -p, --pid PID     the cgroup PID is in, as --cgroup: EVERY process of that\n"
 		"                    cgroup is hit, not PID alone, and PID is not moved; refused\n"
 		"                    for the root cgroup\n"
@@ -144,6 +150,7 @@ static void usage(FILE *out)
 		"  faultline net 'tcp:dport=5432:drop:prob=30%%' --dev eth0 --for 30s\n"
 		"  faultline net 'ip:partition' --netns blue --for 10s\n"
 		"  faultline net 'udp:dport=53:drop' -- ./client\n"
+		"  faultline net 'connect:dport=5432:error=ECONNREFUSED' -- ./client\n"
 		"  faultline net 'udp:dport=5001:delay=30ms~5ms:reorder=10%%' --netns blue --for 30s\n",
 		FL_NET_MAX_RULES);
 }
@@ -498,10 +505,17 @@ static void delay_counts(const struct net_run *r, size_t i, struct fl_net_delay_
 		*c = r->delay_final[i];
 }
 
+static bool is_sock(const struct net_run *r, size_t i)
+{
+	return r->rules[i].action == FL_ACTION_ERROR;
+}
+
 static const char *rule_mechanism(const struct net_opts *o, const struct net_run *r, size_t i)
 {
 	if (is_delay(r, i))
 		return fl_mechanism_name(FL_MECH_NFQUEUE);
+	if (is_sock(r, i))
+		return fl_mechanism_name(FL_MECH_CGROUP_SOCK);
 	return fl_mechanism_name(target_kind(o) == FL_NET_TARGET_CGROUP ? FL_MECH_CGROUP_SKB :
 									 FL_MECH_TC);
 }
@@ -848,16 +862,27 @@ static int wait_armed(const struct net_opts *o, struct net_run *r, int sfd)
 	return 0;
 }
 
-/* "tc", "nfqueue" or both: what the run armed. */
+/* "tc", "nfqueue", "cgroup-skb", "cgroup-sock" as the rules use them: what the run armed. */
 static const char *armed_mechanisms(const struct net_opts *o, const struct net_run *r,
 				    char *buf, size_t len)
 {
-	bool delay = false;
+	bool delay = false, sock = false, pkt = false;
+	size_t at = 0;
 
-	for (size_t i = 0; i < o->n_rules; i++)
+	for (size_t i = 0; i < o->n_rules; i++) {
 		delay |= is_delay(r, i);
-	snprintf(buf, len, "%s%s%s", r->sess ? mechanism(o) : "", r->sess && delay ? ", " : "",
-		 delay ? fl_mechanism_name(FL_MECH_NFQUEUE) : "");
+		sock |= is_sock(r, i);
+		pkt |= !is_delay(r, i) && !is_sock(r, i);
+	}
+	buf[0] = '\0';
+	if (pkt)
+		at += (size_t)snprintf(buf + at, len - at, "%s", mechanism(o));
+	if (sock && at < len)
+		at += (size_t)snprintf(buf + at, len - at, "%s%s", at ? ", " : "",
+				       fl_mechanism_name(FL_MECH_CGROUP_SOCK));
+	if (delay && at < len)
+		snprintf(buf + at, len - at, "%s%s", at ? ", " : "",
+			 fl_mechanism_name(FL_MECH_NFQUEUE));
 	return buf;
 }
 

@@ -26,6 +26,9 @@ static const struct {
 	{ FL_NET_PROTO_TCP, FL_NET_ABI_TCP },
 	{ FL_NET_PROTO_UDP, FL_NET_ABI_UDP },
 	{ FL_NET_PROTO_ICMP, FL_NET_ABI_ICMP },
+	{ FL_NET_PROTO_CONNECT, FL_NET_ABI_CONNECT },
+	{ FL_NET_PROTO_SENDMSG, FL_NET_ABI_SENDMSG },
+	{ FL_NET_PROTO_BIND, FL_NET_ABI_BIND },
 };
 
 __attribute__((format(printf, 3, 4)))
@@ -119,8 +122,10 @@ static int refuse_action(const struct fl_rule *r, enum fl_net_target_kind kind,
 			    "reset needs sock_diag destroy or bpf_sock_destroy, not built yet: issue 13; partition works (the connection then times out), at column %u",
 			    col);
 	case FL_ACTION_ERROR:
+		if (kind == FL_NET_TARGET_CGROUP)
+			return 0;
 		return fail(err, col,
-			    "error= on connect, sendmsg and bind needs cgroup sock_addr hooks in 'faultline net', not built yet: issue 13; 'faultline syscall connect:error=ECONNREFUSED -- CMD' does it today, at column %u",
+			    "error= on connect, sendmsg and bind needs the cgroup sock_addr hooks, which attach to a cgroup and not to a device or netns: target --cgroup DIR, --pid PID or -- CMD ('faultline syscall connect:error=ECONNREFUSED --pid PID' hits one process), at column %u",
 			    col);
 	default:
 		break;
@@ -146,6 +151,7 @@ static __u8 abi_action(const struct fl_rule *r)
 	case FL_ACTION_DROP: return FL_NET_ACT_DROP;
 	case FL_ACTION_PARTITION: return FL_NET_ACT_PARTITION;
 	case FL_ACTION_DUPLICATE: return FL_NET_ACT_DUPLICATE;
+	case FL_ACTION_ERROR: return FL_NET_ACT_ERROR;
 	case FL_ACTION_CORRUPT:
 		return r->arg.corrupt == FL_CORRUPT_PAYLOAD ? FL_NET_ACT_CORRUPT_PAYLOAD :
 							      FL_NET_ACT_CORRUPT_WIRE;
@@ -197,6 +203,8 @@ static void fill(const struct fl_rule *r, const struct fl_net_compile_opts *o,
 	if (r->for_ns)
 		k->until_ns = o->start_ns + r->for_ns;
 	k->seed = (r->keys & FL_KEY_SEED) ? r->seed : o->seed;
+	if (r->action == FL_ACTION_ERROR)
+		k->error = (__u32)r->arg.error;
 }
 
 /*
@@ -233,11 +241,9 @@ static int compile_one(const struct fl_rule *r, const struct fl_net_compile_opts
 	size_t n = 0;
 	int e;
 
-	if (protos & FL_NET_PROTO_SOCKET) {
-		e = refuse_action(r, o->kind, o->delay_line, err);
-		return e ? e : fail(err, 1, "socket calls take error= only");
-	}
 	e = refuse_action(r, o->kind, o->delay_line, err);
+	if (!e && (protos & FL_NET_PROTO_SOCKET) && r->action != FL_ACTION_ERROR)
+		return fail(err, 1, "socket calls take error= only");
 	if (e)
 		return e;
 	if (r->action == FL_ACTION_DELAY) {

@@ -11,6 +11,9 @@
 
 #include <faultline/net.h>
 
+/* A socket-call protocol (FL_NET_ABI_CONNECT, _SENDMSG, _BIND) as a bit. */
+#define FL_NET_SOCK_BIT(proto) (1u << ((proto) - FL_NET_ABI_CONNECT))
+
 struct net_bpf;
 struct bpf_link;
 
@@ -29,7 +32,8 @@ struct fl_net_session {
 	char netns[NAME_MAX + 1];   /* "" = the caller's netns */
 	char dev[IF_NAMESIZE];
 	char cgroup[PATH_MAX];
-	uint8_t dirs;               /* FL_NET_DIR_* the rules need */
+	uint8_t dirs;               /* FL_NET_DIR_* the packet rules need */
+	uint8_t sock_calls;         /* FL_NET_SOCK_BIT of the calls the socket rules need */
 	size_t n_rules;
 	struct fl_state *st;
 	bool own_state;
@@ -37,6 +41,8 @@ struct fl_net_session {
 	struct net_dev *devs;
 	size_t n_devs;
 	struct bpf_link *links[2];  /* cgroup: [0] ingress, [1] egress */
+	/* cgroup sock_addr: connect4/6, sendmsg4/6, bind4/6 (fl_net_sock_progs order) */
+	struct bpf_link *sock_links[6];
 };
 
 void fl_net_err(char *errbuf, size_t len, const char *fmt, ...)
@@ -46,5 +52,11 @@ int fl_net_tc_attach(struct fl_net_session *s, char *errbuf, size_t len);
 int fl_net_tc_detach(struct fl_net_session *s, char *errbuf, size_t len);
 int fl_net_cgroup_attach(struct fl_net_session *s, char *errbuf, size_t len);
 void fl_net_cgroup_detach(struct fl_net_session *s);
+/* The six sock_addr programs, and the FL_NET_SOCK_BIT of the call each serves. */
+size_t fl_net_sock_progs(struct fl_net_session *s, struct bpf_program **progs,
+			 uint8_t *calls);
+/* What the rules need: FL_NET_ABI_* direction bits, FL_NET_SOCK_BIT bits. */
+void fl_net_rules_needs(const struct fl_net_rule *rules, size_t n, uint8_t *dirs,
+			uint8_t *sock_calls);
 
 #endif /* FL_NET_PRIV_H */

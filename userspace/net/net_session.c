@@ -39,6 +39,7 @@ static const char *action_name(unsigned a)
 	case FL_NET_ACT_CORRUPT_WIRE: return "corrupt=wire";
 	case FL_NET_ACT_CORRUPT_PAYLOAD: return "corrupt=payload";
 	case FL_NET_ACT_DUPLICATE: return "duplicate";
+	case FL_NET_ACT_ERROR: return "error";
 	case FL_NET_ACT_REJECT: return "reject";
 	case FL_NET_ACT_DELAY: return "delay";
 	case FL_NET_ACT_RATE: return "rate";
@@ -51,8 +52,15 @@ static int check_one(const struct fl_net_rule *r, size_t i, enum fl_net_target_k
 {
 	unsigned maxlen = r->family == FL_NET_ABI_FAMILY_IP6 ? 128 : 32;
 
-	if (r->proto > FL_NET_ABI_ICMP) {
+	bool sock = r->proto >= FL_NET_ABI_CONNECT;
+
+	if (r->proto > FL_NET_ABI_BIND) {
 		fl_net_err(errbuf, len, "rule %zu: unknown protocol %u", i + 1, r->proto);
+		return -EINVAL;
+	}
+	if (sock != (r->action == FL_NET_ACT_ERROR)) {
+		fl_net_err(errbuf, len, "rule %zu: error is the action of connect, sendmsg and bind, and theirs only",
+			   i + 1);
 		return -EINVAL;
 	}
 	if (!(r->dir & FL_NET_ABI_BOTH) || (r->dir & ~FL_NET_ABI_BOTH)) {
@@ -79,7 +87,7 @@ static int check_one(const struct fl_net_rule *r, size_t i, enum fl_net_target_k
 		return -EINVAL;
 	}
 	if ((r->sport_hi || r->dport_hi) && r->proto != FL_NET_ABI_TCP &&
-	    r->proto != FL_NET_ABI_UDP) {
+	    r->proto != FL_NET_ABI_UDP && !sock) {
 		fl_net_err(errbuf, len, "rule %zu: ports need tcp or udp", i + 1);
 		return -EINVAL;
 	}
@@ -91,6 +99,17 @@ static int check_one(const struct fl_net_rule *r, size_t i, enum fl_net_target_k
 	case FL_NET_ACT_DROP:
 	case FL_NET_ACT_PARTITION:
 		return 0;
+	case FL_NET_ACT_ERROR:
+		if (r->error == 0 || r->error > 4095) {
+			fl_net_err(errbuf, len, "rule %zu: errno %u out of range", i + 1, r->error);
+			return -EINVAL;
+		}
+		if (kind == FL_NET_TARGET_CGROUP)
+			return 0;
+		fl_net_err(errbuf, len,
+			   "rule %zu: error= on socket calls needs the cgroup sock_addr hooks, which attach to a cgroup: target --cgroup, --pid or -- CMD",
+			   i + 1);
+		return -EOPNOTSUPP;
 	case FL_NET_ACT_CORRUPT_WIRE:
 	case FL_NET_ACT_CORRUPT_PAYLOAD:
 	case FL_NET_ACT_DUPLICATE:
@@ -109,6 +128,19 @@ static int check_one(const struct fl_net_rule *r, size_t i, enum fl_net_target_k
 	}
 	fl_net_err(errbuf, len, "rule %zu: unknown action %u", i + 1, r->action);
 	return -EINVAL;
+}
+
+void fl_net_rules_needs(const struct fl_net_rule *rules, size_t n, uint8_t *dirs,
+			uint8_t *sock_calls)
+{
+	*dirs = *sock_calls = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (rules[i].proto >= FL_NET_ABI_CONNECT)
+			*sock_calls |= (uint8_t)FL_NET_SOCK_BIT(rules[i].proto);
+		else
+			*dirs |= rules[i].action == FL_NET_ACT_PARTITION ? FL_NET_ABI_BOTH :
+									   rules[i].dir;
+	}
 }
 
 int fl_net_rules_check(const struct fl_net_rule *rules, size_t n,
@@ -195,8 +227,7 @@ int fl_net_session_open(const struct fl_net_rule *rules, size_t n,
 	if (err)
 		goto fail;
 	s->n_rules = n;
-	for (size_t i = 0; i < n; i++)
-		s->dirs |= rules[i].action == FL_NET_ACT_PARTITION ? FL_NET_ABI_BOTH : rules[i].dir;
+	fl_net_rules_needs(rules, n, &s->dirs, &s->sock_calls);
 
 	s->skel = net_bpf__open();
 	if (!s->skel) {
@@ -210,6 +241,15 @@ int fl_net_session_open(const struct fl_net_rule *rules, size_t n,
 	bpf_program__set_autoload(s->skel->progs.fl_net_tc_egress, target->kind != FL_NET_TARGET_CGROUP);
 	bpf_program__set_autoload(s->skel->progs.fl_net_skb_ingress, target->kind == FL_NET_TARGET_CGROUP);
 	bpf_program__set_autoload(s->skel->progs.fl_net_skb_egress, target->kind == FL_NET_TARGET_CGROUP);
+	{
+		struct bpf_program *progs[6];
+		uint8_t calls[6];
+		size_t np = fl_net_sock_progs(s, progs, calls);
+
+		/* Only the socket calls the rules name (check_one kept them to a cgroup). */
+		for (size_t i = 0; i < np; i++)
+			bpf_program__set_autoload(progs[i], (s->sock_calls & calls[i]) != 0);
+	}
 	err = net_bpf__load(s->skel);
 	if (err) {
 		fl_net_err(errbuf, errlen, "load the network BPF programs: %s", strerror(-err));

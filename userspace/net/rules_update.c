@@ -25,14 +25,14 @@ int fl_net_session_set_rules(struct fl_net_session *s, const struct fl_net_rule 
 	err = fl_net_rules_check(rules, n, s->kind, errbuf, errlen);
 	if (err)
 		return err;
-	for (size_t i = 0; i < n; i++) {
-		uint8_t dirs = rules[i].action == FL_NET_ACT_PARTITION ? FL_NET_ABI_BOTH :
-									  rules[i].dir;
+	{
+		uint8_t dirs, calls;
 
-		/* The programs are attached for the directions the first rules asked. */
-		if (dirs & ~s->dirs) {
-			fl_net_err(errbuf, errlen, "rule %zu: needs a direction the session lacks",
-				   i + 1);
+		/* The programs are attached for what the first rules asked. */
+		fl_net_rules_needs(rules, n, &dirs, &calls);
+		if ((dirs & ~s->dirs) || (calls & ~s->sock_calls)) {
+			fl_net_err(errbuf, errlen,
+				   "the rules need a direction or socket call the session lacks");
 			return -EINVAL;
 		}
 	}

@@ -25,7 +25,8 @@
  *   - "--netns blue" is the first of a netns pair the test creates
  *     (tests/helpers/netns_pair), "--dev veth0" its veth end there, and
  *     ./load-test a script that sends 50 UDP datagrams to the discard port
- *     on loopback;
+ *     on loopback; ./client a script that connects once to 127.0.0.1:5432
+ *     and exits 1 when that fails;
  *   - "--for 1m" and "--for 30s" last 3 s; a command that watches running
  *     processes until Ctrl-C gets SIGINT after 4 s, and must then exit 0.
  */
@@ -71,6 +72,8 @@ static const struct {
 	{ "'fsync:error=EIO:when=2'", 1 },
 	/* with --seed 7 the one open of db.wal draws the 50%: ENOSPC, and the writer exits 1 */
 	{ "'openat:error=ENOSPC:path=*.wal:prob=50%' --seed 7", 1 },
+	/* ./client's connect is refused by the rule: bash's /dev/tcp fails, exit 1 */
+	{ "'connect:dport=5432:error=ECONNREFUSED' -- ./client", 1 },
 };
 
 static const struct {
@@ -386,6 +389,9 @@ static int make_scene(void)
 		return -EIO;
 	if (write_file(scene.dir, "load-test",
 		       "#!/bin/bash\nfor i in $(seq 50); do echo x > /dev/udp/127.0.0.1/9; done\n",
+		       0755) < 0)
+		return -EIO;
+	if (write_file(scene.dir, "client", "#!/bin/bash\nexec 3<>/dev/tcp/127.0.0.1/5432\n",
 		       0755) < 0)
 		return -EIO;
 	if (fl_netns_pair_create(&scene.pair) < 0)

@@ -260,6 +260,12 @@ static void test_net_rules(void **state)
 	expect_some("faultline net udp:", "drop partition corrupt duplicate delay= dport= src= dir= prob= seed=",
 		    "reject rate= reset error= bytes= reorder= host=");
 	expect_exactly("faultline net udp:corrupt=p", "payload");
+	/* socket calls: error= and their own end's keys only */
+	expect_some("faultline net c", "connect:", "tcp:");
+	expect_some("faultline net connect:", "error= dport= dst= prob= count= seed=",
+		    "drop partition sport= src= dir=");
+	expect_some("faultline net bind:", "error= sport= src=", "drop dport= dst=");
+	expect_some("faultline net connect:error=ECONNR", "ECONNREFUSED", NULL);
 	expect_some("faultline net udp:drop --for 1s -", "--dev --netns --cgroup --pid --seed --json --", NULL);
 }
 

@@ -166,7 +166,8 @@ static void test_what_the_datapath_cannot_do_is_refused_at_its_column(void **sta
 		{ "udp:delay=50ms:reorder=25%", FL_NET_TARGET_DEV, 5, "delay needs" },
 		{ "tcp:rate=1mbit", FL_NET_TARGET_NETNS, 5, "rate needs htb/tbf" },
 		{ "tcp:reset", FL_NET_TARGET_DEV, 5, "reset needs" },
-		{ "connect:dport=5432:error=ECONNREFUSED", FL_NET_TARGET_CGROUP, 20, "cgroup sock_addr" },
+		{ "connect:dport=5432:error=ECONNREFUSED", FL_NET_TARGET_NETNS, 20, "cgroup sock_addr hooks, which attach to a cgroup" },
+		{ "bind:sport=80:error=EADDRINUSE", FL_NET_TARGET_DEV, 15, "--cgroup" },
 		{ "udp:corrupt:bytes=4", FL_NET_TARGET_DEV, 13, "bytes=" },
 		{ "udp:corrupt", FL_NET_TARGET_CGROUP, 5, "cgroup" },
 		{ "udp:duplicate", FL_NET_TARGET_CGROUP, 5, "cgroup" },
@@ -187,6 +188,57 @@ static void test_what_the_datapath_cannot_do_is_refused_at_its_column(void **sta
 		assert_int_equal(n, 99);
 		assert_int_equal(k[0].proto, 0xee);
 	}
+}
+
+static void test_socket_calls_compile_on_a_cgroup(void **state)
+{
+	struct fl_net_rule k[FL_NET_MAX_RULES];
+	struct fl_rule_error err;
+	size_t n = 0;
+
+	assert_int_equal(compile("connect:dst=10.0.0.0/8:dport=5432:error=ECONNREFUSED:count=2",
+				 FL_NET_TARGET_CGROUP, k, &n, &err), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(k[0].proto, FL_NET_ABI_CONNECT);
+	assert_int_equal(k[0].action, FL_NET_ACT_ERROR);
+	assert_int_equal(k[0].error, ECONNREFUSED);
+	assert_int_equal(k[0].family, FL_NET_ABI_FAMILY_IP4);
+	assert_int_equal(k[0].dst_plen, 8);
+	assert_int_equal(k[0].dport_lo, 5432);
+	assert_int_equal(k[0].dport_hi, 5432);
+	assert_int_equal(k[0].count, 2);
+	assert_int_equal(k[0].seed, 77);
+	assert_int_equal(compile("bind:sport=80-81:error=EADDRINUSE:prob=50%", FL_NET_TARGET_CGROUP,
+				 k, &n, &err), 0);
+	assert_int_equal(k[0].proto, FL_NET_ABI_BIND);
+	assert_int_equal(k[0].error, EADDRINUSE);
+	assert_int_equal(k[0].sport_hi, 81);
+	assert_int_equal(k[0].prob_ppm, 500000);
+	/* one kernel rule per call, each the same errno */
+	assert_int_equal(compile("connect,sendmsg:dport=53:error=EHOSTUNREACH", FL_NET_TARGET_CGROUP,
+				 k, &n, &err), 0);
+	assert_int_equal(n, 2);
+	assert_int_equal(k[0].proto, FL_NET_ABI_CONNECT);
+	assert_int_equal(k[1].proto, FL_NET_ABI_SENDMSG);
+	assert_int_equal(k[1].error, EHOSTUNREACH);
+	/* the loader takes them on a cgroup, and on nothing else */
+	assert_int_equal(fl_net_rules_check(k, n, FL_NET_TARGET_CGROUP, err.message,
+					    sizeof(err.message)), 0);
+	assert_int_equal(fl_net_rules_check(k, n, FL_NET_TARGET_NETNS, err.message,
+					    sizeof(err.message)), -EOPNOTSUPP);
+	assert_non_null(strstr(err.message, "sock_addr"));
+	/* error is theirs only, and they take no other action */
+	k[0].action = FL_NET_ACT_DROP;
+	assert_int_equal(fl_net_rules_check(k, 1, FL_NET_TARGET_CGROUP, err.message,
+					    sizeof(err.message)), -EINVAL);
+	k[0].action = FL_NET_ACT_ERROR;
+	k[0].proto = FL_NET_ABI_TCP;
+	assert_int_equal(fl_net_rules_check(k, 1, FL_NET_TARGET_CGROUP, err.message,
+					    sizeof(err.message)), -EINVAL);
+	k[0].proto = FL_NET_ABI_CONNECT;
+	k[0].error = 0;
+	assert_int_equal(fl_net_rules_check(k, 1, FL_NET_TARGET_CGROUP, err.message,
+					    sizeof(err.message)), -EINVAL);
 }
 
 static void test_origin_and_the_rule_limit(void **state)
@@ -269,6 +321,7 @@ int main(void)
 		cmocka_unit_test(test_actions_and_addresses),
 		cmocka_unit_test(test_protocol_sets_split_or_fold),
 		cmocka_unit_test(test_what_the_datapath_cannot_do_is_refused_at_its_column),
+		cmocka_unit_test(test_socket_calls_compile_on_a_cgroup),
 		cmocka_unit_test(test_origin_and_the_rule_limit),
 		cmocka_unit_test(test_delay_rules_go_to_the_delay_line),
 	};
