@@ -8,6 +8,8 @@
  *             cgroup.h, kernfs.h (tracefs, bpffs, cgroup2 mounted on demand)
  *   probe     probe.h: which kernel mechanism works here, per fault type
  *   syscall   syscall.h, seccomp.h, syscall_abi.h: syscall faults
+ *   net       net.h, net_abi.h: packet and socket-call faults (tc, cgroup
+ *             BPF); net_delay.h: the NFQUEUE delay line
  *   fs        fs.h: the faultfs control socket
  *   workload  workload.h: drive writes into a service and read them back
  *   rpo       rpo.h, rpo_session.h, timeline.h: RPO/RTO trials
@@ -29,6 +31,7 @@
 #include <faultline/syscall.h>
 #include <faultline/net_abi.h>
 #include <faultline/net.h>
+#include <faultline/net_delay.h>
 #include <faultline/seccomp.h>
 #include <faultline/fs.h>
 #include <faultline/workload.h>
