@@ -14,6 +14,7 @@
 
 #include "state_ids.h"
 #include "state_watchdog.h"
+#include "core/netns.h"
 
 struct fl_state {
 	char name[64];          /* <pid>-<starttime>[-N] */
@@ -30,15 +31,6 @@ int fl_state_write_record(struct fl_state *st, const char *kind, json_t *rec,
 #define STATX_MNT_ID_UNIQUE 0x00004000U
 #endif
 
-/* Where `ip netns add` binds named network namespaces. */
-#define FL_NETNS_RUN_DIR "/run/netns"
-
-/*
- * Move the calling thread into netns name ("" or NULL = stay). *ret_saved
- * gets an fd to restore with fl_netns_leave(), or -1 when nothing changed.
- */
-int fl_netns_enter(const char *name, int *ret_saved);
-int fl_netns_leave(int saved);
 
 /*
  * Undo one parsed record. Always fills what (description of the object);

@@ -48,7 +48,7 @@ static int sock_attach(struct fl_net_session *s, int fd, char *errbuf, size_t le
 		s->sock_links[i] = bpf_program__attach_cgroup(progs[i], fd);
 		if (!s->sock_links[i]) {
 			err = -errno;
-			fl_net_err(errbuf, len, "attach %s to %s: %s",
+			fl_errf(errbuf, len, "attach %s to %s: %s",
 				   bpf_program__section_name(progs[i]), s->cgroup, strerror(-err));
 			return err;
 		}
@@ -65,7 +65,7 @@ int fl_net_cgroup_attach(struct fl_net_session *s, char *errbuf, size_t len)
 	fd = open(s->cgroup, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0) {
 		err = -errno;
-		fl_net_err(errbuf, len, "open cgroup %s: %s", s->cgroup, strerror(-err));
+		fl_errf(errbuf, len, "open cgroup %s: %s", s->cgroup, strerror(-err));
 		return err;
 	}
 	for (int egress = 0; egress < 2; egress++) {
@@ -74,7 +74,7 @@ int fl_net_cgroup_attach(struct fl_net_session *s, char *errbuf, size_t len)
 		s->links[egress] = bpf_program__attach_cgroup(progs[egress], fd);
 		if (!s->links[egress]) {
 			err = -errno;
-			fl_net_err(errbuf, len, "attach cgroup_skb/%s to %s: %s",
+			fl_errf(errbuf, len, "attach cgroup_skb/%s to %s: %s",
 				   egress ? "egress" : "ingress", s->cgroup, strerror(-err));
 			break;
 		}

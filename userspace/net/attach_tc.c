@@ -23,7 +23,7 @@
 
 #include <faultline/state.h>
 
-#include "core/state_priv.h"
+#include "core/netns.h"
 #include "net/net_priv.h"
 #include "net.skel.h"
 
@@ -79,7 +79,7 @@ static int list_devices(struct fl_net_session *s, char *errbuf, size_t len)
 		int ifindex = (int)if_nametoindex(s->dev);
 
 		if (!ifindex) {
-			fl_net_err(errbuf, len, "no device %s%s", s->dev,
+			fl_errf(errbuf, len, "no device %s%s", s->dev,
 				   in_ns(s, where, sizeof(where)));
 			return -ENODEV;
 		}
@@ -109,7 +109,7 @@ static int list_devices(struct fl_net_session *s, char *errbuf, size_t len)
 	}
 	if_freenameindex(all);
 	if (!s->n_devs) {
-		fl_net_err(errbuf, len, "netns %s has no device but lo", s->netns);
+		fl_errf(errbuf, len, "netns %s has no device but lo", s->netns);
 		return -ENODEV;
 	}
 	return 0;
@@ -128,14 +128,14 @@ static int ensure_qdisc(struct fl_net_session *s, struct net_dev *d, char *errbu
 
 	err = clsact_present(d->ifindex, &present);
 	if (err) {
-		fl_net_err(errbuf, len, "list the qdiscs of %s: %s", d->name, strerror(-err));
+		fl_errf(errbuf, len, "list the qdiscs of %s: %s", d->name, strerror(-err));
 		return err;
 	}
 	if (present)
 		return 0;
 	err = fl_state_record_qdisc(s->st, &q, &d->qdisc_rec);
 	if (err) {
-		fl_net_err(errbuf, len, "record the clsact qdisc of %s: %s", d->name,
+		fl_errf(errbuf, len, "record the clsact qdisc of %s: %s", d->name,
 			   strerror(-err));
 		return err;
 	}
@@ -149,7 +149,7 @@ static int ensure_qdisc(struct fl_net_session *s, struct net_dev *d, char *errbu
 	if (err) {
 		fl_state_forget(s->st, d->qdisc_rec);
 		d->qdisc_rec = 0;
-		fl_net_err(errbuf, len, "create a clsact qdisc on %s: %s", d->name,
+		fl_errf(errbuf, len, "create a clsact qdisc on %s: %s", d->name,
 			   strerror(-err));
 		return err;
 	}
@@ -178,7 +178,7 @@ static int attach_filter(struct fl_net_session *s, struct net_dev *d, int egress
 
 	err = fl_state_record_tc_filter(s->st, &f, &rec);
 	if (err) {
-		fl_net_err(errbuf, len, "record the tc filter of %s: %s", d->name, strerror(-err));
+		fl_errf(errbuf, len, "record the tc filter of %s: %s", d->name, strerror(-err));
 		return err;
 	}
 	/* libbpf would print the kernel's "Filter already exists": errbuf says it. */
@@ -188,11 +188,11 @@ static int attach_filter(struct fl_net_session *s, struct net_dev *d, int egress
 	if (err) {
 		fl_state_forget(s->st, rec);
 		if (err == -EEXIST)
-			fl_net_err(errbuf, len, "attach the %s tc filter to %s: prio %d handle %#x is taken",
+			fl_errf(errbuf, len, "attach the %s tc filter to %s: prio %d handle %#x is taken",
 				   egress ? "egress" : "ingress", d->name, FL_NET_TC_PRIO,
 				   FL_NET_TC_HANDLE);
 		else
-			fl_net_err(errbuf, len, "attach the %s tc filter to %s: %s",
+			fl_errf(errbuf, len, "attach the %s tc filter to %s: %s",
 				   egress ? "egress" : "ingress", d->name, strerror(-err));
 		return err;
 	}
@@ -264,7 +264,7 @@ int fl_net_tc_attach(struct fl_net_session *s, char *errbuf, size_t len)
 
 	err = fl_netns_enter(s->netns, &saved);
 	if (err) {
-		fl_net_err(errbuf, len, "enter netns %s: %s", s->netns, strerror(-err));
+		fl_errf(errbuf, len, "enter netns %s: %s", s->netns, strerror(-err));
 		return err;
 	}
 	err = list_devices(s, errbuf, len);
@@ -281,7 +281,7 @@ int fl_net_tc_attach(struct fl_net_session *s, char *errbuf, size_t len)
 		detach_all(s);
 	lerr = fl_netns_leave(saved);
 	if (lerr && !err) {
-		fl_net_err(errbuf, len, "return from netns %s: %s", s->netns, strerror(-lerr));
+		fl_errf(errbuf, len, "return from netns %s: %s", s->netns, strerror(-lerr));
 		err = lerr;
 	}
 	return err;
@@ -310,16 +310,16 @@ int fl_net_tc_detach(struct fl_net_session *s, char *errbuf, size_t len)
 		return 0;
 	}
 	if (err) {
-		fl_net_err(errbuf, len, "enter netns %s: %s", s->netns, strerror(-err));
+		fl_errf(errbuf, len, "enter netns %s: %s", s->netns, strerror(-err));
 		return err;
 	}
 	err = detach_all(s);
 	if (err)
-		fl_net_err(errbuf, len, "remove the tc filters%s: %s",
+		fl_errf(errbuf, len, "remove the tc filters%s: %s",
 			   in_ns(s, where, sizeof(where)), strerror(-err));
 	lerr = fl_netns_leave(saved);
 	if (lerr && !err) {
-		fl_net_err(errbuf, len, "return from netns %s: %s", s->netns, strerror(-lerr));
+		fl_errf(errbuf, len, "return from netns %s: %s", s->netns, strerror(-lerr));
 		err = lerr;
 	}
 	return err;

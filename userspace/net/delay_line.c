@@ -39,6 +39,8 @@
 #include <faultline/net_delay.h>
 #include <faultline/state.h>
 
+#include "core/errbuf.h"
+#include "core/netns.h"
 #include "net/delay_priv.h"
 #include "probe/probe_nl.h"
 
@@ -86,19 +88,6 @@ static uint16_t pick_num(void)
 	return (uint16_t)(0x8000 | (((unsigned)getpid() * 16 + atomic_fetch_add(&next_num, 1)) & 0x7fff));
 }
 
-static void say(char *errbuf, size_t len, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void say(char *errbuf, size_t len, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!errbuf || !len)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(errbuf, len, fmt, ap);
-	va_end(ap);
-}
 
 static uint64_t now_ns(void)
 {
@@ -324,16 +313,16 @@ static int queue_open(struct fl_net_delay *d, char *errbuf, size_t errlen)
 	char kmsg[160];
 	struct nl_msg *msg;
 
-	err = fl_delay_netns_enter(d->netns, &saved);
+	err = fl_netns_enter(d->netns, &saved);
 	if (err) {
-		say(errbuf, errlen, "enter netns %s: %s", d->netns, strerror(-err));
+		fl_errf(errbuf, errlen, "enter netns %s: %s", d->netns, strerror(-err));
 		return err;
 	}
 	err = fl_nl_open(NETLINK_NETFILTER, &d->sk);
-	if (fl_delay_netns_leave(saved) < 0)
+	if (fl_netns_leave(saved) < 0)
 		abort(); /* this thread is stranded in the target netns: nothing is safe */
 	if (err) {
-		say(errbuf, errlen, "open a netfilter netlink socket: %s", strerror(-err));
+		fl_errf(errbuf, errlen, "open a netfilter netlink socket: %s", strerror(-err));
 		return err;
 	}
 	fd = nl_socket_get_fd(d->sk);
@@ -360,10 +349,10 @@ static int queue_open(struct fl_net_delay *d, char *errbuf, size_t errlen)
 	}
 	err = fl_nl_request(d->sk, msg, NL_STEP_MS, kmsg, sizeof(kmsg));
 	if (err) {
-		say(errbuf, errlen, "bind NFQUEUE %u: %s%s%s", d->p.queue_num, strerror(-err),
+		fl_errf(errbuf, errlen, "bind NFQUEUE %u: %s%s%s", d->p.queue_num, strerror(-err),
 		    kmsg[0] ? ": " : "", kmsg);
 		if (err == -EBUSY)
-			say(errbuf, errlen, "NFQUEUE %u is taken by another reader in this netns",
+			fl_errf(errbuf, errlen, "NFQUEUE %u is taken by another reader in this netns",
 			    d->p.queue_num);
 		nfnl_queue_put(d->queue);
 		d->queue = NULL;
@@ -433,11 +422,11 @@ int fl_net_delay_start(const struct fl_net_match *m, const char *netns,
 		return -EINVAL;
 	if (params->reorder_ppm > 1000000 || params->jitter_ns > 3600ull * 1000000000ull ||
 	    params->delay_ns > 3600ull * 1000000000ull) {
-		say(errbuf, errlen, "delay and jitter must be under an hour, reorder at most 100%%");
+		fl_errf(errbuf, errlen, "delay and jitter must be under an hour, reorder at most 100%%");
 		return -EINVAL;
 	}
 	if (netns && strlen(netns) >= sizeof(d->netns)) {
-		say(errbuf, errlen, "netns name too long");
+		fl_errf(errbuf, errlen, "netns name too long");
 		return -EINVAL;
 	}
 	d = calloc(1, sizeof(*d));
@@ -472,13 +461,13 @@ int fl_net_delay_start(const struct fl_net_match *m, const char *netns,
 	if (!st) {
 		err = fl_state_open(NULL, &d->st);
 		if (err) {
-			say(errbuf, errlen, "open the state directory: %s", strerror(-err));
+			fl_errf(errbuf, errlen, "open the state directory: %s", strerror(-err));
 			goto fail;
 		}
 		d->own_state = true;
 		err = fl_state_watchdog_start(d->st);
 		if (err) {
-			say(errbuf, errlen, "start the cleanup watchdog: %s", strerror(-err));
+			fl_errf(errbuf, errlen, "start the cleanup watchdog: %s", strerror(-err));
 			goto fail;
 		}
 	}
@@ -505,7 +494,7 @@ int fl_net_delay_start(const struct fl_net_match *m, const char *netns,
 	err = -pthread_create(&d->thread, NULL, line_thread, d);
 	pthread_sigmask(SIG_SETMASK, &old_mask, NULL);
 	if (err) {
-		say(errbuf, errlen, "start the delay thread: %s", strerror(-err));
+		fl_errf(errbuf, errlen, "start the delay thread: %s", strerror(-err));
 		goto fail;
 	}
 	d->thread_started = true;

@@ -54,8 +54,4 @@ int fl_delay_rules_install(struct delay_rule *r, size_t n, const char *netns,
 int fl_delay_rules_remove(struct delay_rule *r, size_t n, const char *netns,
 		       struct fl_state *st, char *errbuf, size_t errlen);
 
-/* Enter netns with this thread only (ret_saved: -1 when name is empty). */
-int fl_delay_netns_enter(const char *name, int *ret_saved);
-int fl_delay_netns_leave(int saved);
-
 #endif /* FL_NET_DELAY_PRIV_H */

@@ -22,67 +22,13 @@
 
 #include <faultline/state.h>
 
+#include "core/errbuf.h"
+#include "core/netns.h"
 #include "net/delay_priv.h"
 
 #define DELAY_TABLE   "mangle"
 #define DELAY_COMMENT "faultline-delay"
 
-static void say(char *errbuf, size_t len, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void say(char *errbuf, size_t len, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!errbuf || !len)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(errbuf, len, fmt, ap);
-	va_end(ap);
-}
-
-int fl_delay_netns_enter(const char *name, int *ret_saved)
-{
-	char path[PATH_MAX];
-	int saved, target, err = 0;
-
-	if (!name || !*name) {
-		*ret_saved = -1;
-		return 0;
-	}
-	if (strchr(name, '/') || !strcmp(name, ".") || !strcmp(name, ".."))
-		return -EINVAL;
-	snprintf(path, sizeof(path), "/run/netns/%s", name);
-	target = open(path, O_RDONLY | O_CLOEXEC);
-	if (target < 0)
-		return -errno;
-	saved = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
-	if (saved < 0) {
-		err = -errno;
-		goto out;
-	}
-	if (setns(target, CLONE_NEWNET) < 0) {
-		err = -errno;
-		close(saved);
-		goto out;
-	}
-	*ret_saved = saved;
-out:
-	close(target);
-	return err;
-}
-
-int fl_delay_netns_leave(int saved)
-{
-	int err = 0;
-
-	if (saved < 0)
-		return 0;
-	if (setns(saved, CLONE_NEWNET) < 0)
-		err = -errno;
-	close(saved);
-	return err;
-}
 
 /* ---- building -------------------------------------------------------- */
 
@@ -181,7 +127,7 @@ int fl_delay_rules_build(const struct fl_net_match *m, uint16_t num, struct dela
 	int err;
 
 	if (m->protos & ~FL_NET_PROTO_PACKET || !(m->protos & FL_NET_PROTO_PACKET)) {
-		say(errbuf, errlen, "the delay line queues packets: tcp, udp, icmp, ip, ip6 or any");
+		fl_errf(errbuf, errlen, "the delay line queues packets: tcp, udp, icmp, ip, ip6 or any");
 		return -EINVAL;
 	}
 	if (m->dir != FL_NET_DIR_INGRESS)
@@ -200,7 +146,7 @@ int fl_delay_rules_build(const struct fl_net_match *m, uint16_t num, struct dela
 			continue;
 		if (m->protos & all) {
 			if (has_ports) {
-				say(errbuf, errlen, "sport=/dport= need tcp or udp");
+				fl_errf(errbuf, errlen, "sport=/dport= need tcp or udp");
 				return -EINVAL;
 			}
 			protos[n_protos++] = NULL;
@@ -209,7 +155,7 @@ int fl_delay_rules_build(const struct fl_net_match *m, uint16_t num, struct dela
 				if (!(m->protos & l4_bit[i]))
 					continue;
 				if (i == 2 && has_ports) {
-					say(errbuf, errlen, "sport=/dport= need tcp or udp, not icmp");
+					fl_errf(errbuf, errlen, "sport=/dport= need tcp or udp, not icmp");
 					return -EINVAL;
 				}
 				protos[n_protos++] = i < 2 ? l4[i]
@@ -222,7 +168,7 @@ int fl_delay_rules_build(const struct fl_net_match *m, uint16_t num, struct dela
 					return -E2BIG;
 				err = build_one(m, family, chains[c], protos[p], num, &r[n]);
 				if (err) {
-					say(errbuf, errlen, "the queue rule is too long");
+					fl_errf(errbuf, errlen, "the queue rule is too long");
 					return err;
 				}
 				n++;
@@ -230,7 +176,7 @@ int fl_delay_rules_build(const struct fl_net_match *m, uint16_t num, struct dela
 		}
 	}
 	if (!n) {
-		say(errbuf, errlen, "the match selects no IPv4 or IPv6 packet");
+		fl_errf(errbuf, errlen, "the match selects no IPv4 or IPv6 packet");
 		return -EINVAL;
 	}
 	*ret_n = n;
@@ -283,7 +229,7 @@ static int run_iptables(const struct delay_rule *r, const char *op, const char *
 			dup2(nul, STDOUT_FILENO);
 		}
 		dup2(pfd[1], STDERR_FILENO);
-		if (fl_delay_netns_enter(netns, &saved))
+		if (fl_netns_enter(netns, &saved))
 			_exit(126);
 		for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
 			snprintf(path, sizeof(path), "%s/%s", dirs[i], r->binary);
@@ -337,21 +283,21 @@ int fl_delay_rules_install(struct delay_rule *r, size_t n, const char *netns,
 		err = fl_state_record_iptables(st, netns, r[i].binary, DELAY_TABLE,
 					       (const char *const *)r[i].argv, &r[i].rec);
 		if (err) {
-			say(errbuf, errlen, "record the queue rule: %s", strerror(-err));
+			fl_errf(errbuf, errlen, "record the queue rule: %s", strerror(-err));
 			goto fail;
 		}
 		rc = run_iptables(&r[i], "-A", netns, msg, sizeof(msg));
 		if (rc != 0) {
 			describe(&r[i], what, sizeof(what));
 			if (rc < 0)
-				say(errbuf, errlen, "%s: %s", what, strerror(-rc));
+				fl_errf(errbuf, errlen, "%s: %s", what, strerror(-rc));
 			else if (rc == 127)
-				say(errbuf, errlen, "%s not found in /usr/sbin, /sbin, /usr/bin or /bin "
+				fl_errf(errbuf, errlen, "%s not found in /usr/sbin, /sbin, /usr/bin or /bin "
 				    "(it comes with iptables 1.8+)", r[i].binary);
 			else if (rc == 126)
-				say(errbuf, errlen, "%s: cannot enter netns %s", what, netns);
+				fl_errf(errbuf, errlen, "%s: cannot enter netns %s", what, netns);
 			else
-				say(errbuf, errlen, "%s: exit %d: %s", what, rc, msg);
+				fl_errf(errbuf, errlen, "%s: exit %d: %s", what, rc, msg);
 			err = rc < 0 ? rc : -EPROTO;
 			goto fail;
 		}
@@ -378,7 +324,7 @@ int fl_delay_rules_remove(struct delay_rule *r, size_t n, const char *netns,
 			if (rc != 0 && rc != 1) {
 				describe(&r[i], what, sizeof(what));
 				if (!first) {
-					say(errbuf, errlen, "remove %s: %s", what,
+					fl_errf(errbuf, errlen, "remove %s: %s", what,
 					    rc < 0 ? strerror(-rc) : msg);
 					first = rc < 0 ? rc : -EIO;
 				}

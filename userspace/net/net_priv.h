@@ -11,6 +11,8 @@
 
 #include <faultline/net.h>
 
+#include "core/errbuf.h"
+
 /* A socket-call protocol (FL_NET_ABI_CONNECT, _SENDMSG, _BIND) as a bit. */
 #define FL_NET_SOCK_BIT(proto) (1u << ((proto) - FL_NET_ABI_CONNECT))
 
@@ -44,9 +46,6 @@ struct fl_net_session {
 	/* cgroup sock_addr: connect4/6, sendmsg4/6, bind4/6 (fl_net_sock_progs order) */
 	struct bpf_link *sock_links[6];
 };
-
-void fl_net_err(char *errbuf, size_t len, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
 
 int fl_net_tc_attach(struct fl_net_session *s, char *errbuf, size_t len);
 int fl_net_tc_detach(struct fl_net_session *s, char *errbuf, size_t len);

@@ -20,17 +20,6 @@
 #include "net/net_priv.h"
 #include "net.skel.h"
 
-void fl_net_err(char *errbuf, size_t len, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!errbuf || !len)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(errbuf, len, fmt, ap);
-	va_end(ap);
-}
-
 static const char *action_name(unsigned a)
 {
 	switch (a) {
@@ -55,44 +44,44 @@ static int check_one(const struct fl_net_rule *r, size_t i, enum fl_net_target_k
 	bool sock = r->proto >= FL_NET_ABI_CONNECT;
 
 	if (r->proto > FL_NET_ABI_BIND) {
-		fl_net_err(errbuf, len, "rule %zu: unknown protocol %u", i + 1, r->proto);
+		fl_errf(errbuf, len, "rule %zu: unknown protocol %u", i + 1, r->proto);
 		return -EINVAL;
 	}
 	if (sock != (r->action == FL_NET_ACT_ERROR)) {
-		fl_net_err(errbuf, len, "rule %zu: error is the action of connect, sendmsg and bind, and theirs only",
+		fl_errf(errbuf, len, "rule %zu: error is the action of connect, sendmsg and bind, and theirs only",
 			   i + 1);
 		return -EINVAL;
 	}
 	if (!(r->dir & FL_NET_ABI_BOTH) || (r->dir & ~FL_NET_ABI_BOTH)) {
-		fl_net_err(errbuf, len, "rule %zu: dir must be egress, ingress or both", i + 1);
+		fl_errf(errbuf, len, "rule %zu: dir must be egress, ingress or both", i + 1);
 		return -EINVAL;
 	}
 	if (r->family != FL_NET_ABI_FAMILY_ANY && r->family != FL_NET_ABI_FAMILY_IP4 &&
 	    r->family != FL_NET_ABI_FAMILY_IP6) {
-		fl_net_err(errbuf, len, "rule %zu: unknown address family %u", i + 1, r->family);
+		fl_errf(errbuf, len, "rule %zu: unknown address family %u", i + 1, r->family);
 		return -EINVAL;
 	}
 	if ((r->family == FL_NET_ABI_FAMILY_ANY && (r->src_plen || r->dst_plen)) ||
 	    r->src_plen > maxlen || r->dst_plen > maxlen) {
-		fl_net_err(errbuf, len, "rule %zu: bad address prefix length", i + 1);
+		fl_errf(errbuf, len, "rule %zu: bad address prefix length", i + 1);
 		return -EINVAL;
 	}
 	if ((r->family == FL_NET_ABI_FAMILY_IP4 && r->proto == FL_NET_ABI_IP6) ||
 	    (r->family == FL_NET_ABI_FAMILY_IP6 && r->proto == FL_NET_ABI_IP)) {
-		fl_net_err(errbuf, len, "rule %zu: addresses of the other IP version", i + 1);
+		fl_errf(errbuf, len, "rule %zu: addresses of the other IP version", i + 1);
 		return -EINVAL;
 	}
 	if (r->sport_lo > r->sport_hi || r->dport_lo > r->dport_hi) {
-		fl_net_err(errbuf, len, "rule %zu: port range runs backwards", i + 1);
+		fl_errf(errbuf, len, "rule %zu: port range runs backwards", i + 1);
 		return -EINVAL;
 	}
 	if ((r->sport_hi || r->dport_hi) && r->proto != FL_NET_ABI_TCP &&
 	    r->proto != FL_NET_ABI_UDP && !sock) {
-		fl_net_err(errbuf, len, "rule %zu: ports need tcp or udp", i + 1);
+		fl_errf(errbuf, len, "rule %zu: ports need tcp or udp", i + 1);
 		return -EINVAL;
 	}
 	if (r->when_last && r->when_last < r->when_first) {
-		fl_net_err(errbuf, len, "rule %zu: when= ends before it starts", i + 1);
+		fl_errf(errbuf, len, "rule %zu: when= ends before it starts", i + 1);
 		return -EINVAL;
 	}
 	switch (r->action) {
@@ -101,12 +90,12 @@ static int check_one(const struct fl_net_rule *r, size_t i, enum fl_net_target_k
 		return 0;
 	case FL_NET_ACT_ERROR:
 		if (r->error == 0 || r->error > 4095) {
-			fl_net_err(errbuf, len, "rule %zu: errno %u out of range", i + 1, r->error);
+			fl_errf(errbuf, len, "rule %zu: errno %u out of range", i + 1, r->error);
 			return -EINVAL;
 		}
 		if (kind == FL_NET_TARGET_CGROUP)
 			return 0;
-		fl_net_err(errbuf, len,
+		fl_errf(errbuf, len,
 			   "rule %zu: error= on socket calls needs the cgroup sock_addr hooks, which attach to a cgroup: target --cgroup, --pid or -- CMD",
 			   i + 1);
 		return -EOPNOTSUPP;
@@ -115,18 +104,18 @@ static int check_one(const struct fl_net_rule *r, size_t i, enum fl_net_target_k
 	case FL_NET_ACT_DUPLICATE:
 		if (kind != FL_NET_TARGET_CGROUP)
 			return 0;
-		fl_net_err(errbuf, len,
+		fl_errf(errbuf, len,
 			   "rule %zu: %s is not possible on a cgroup (cgroup_skb programs cannot rewrite or clone packets): target a device or a netns (tc clsact)",
 			   i + 1, action_name(r->action));
 		return -EOPNOTSUPP;
 	case FL_NET_ACT_REJECT:
 	case FL_NET_ACT_DELAY:
 	case FL_NET_ACT_RATE:
-		fl_net_err(errbuf, len, "rule %zu: %s is not done by the in-kernel BPF path",
+		fl_errf(errbuf, len, "rule %zu: %s is not done by the in-kernel BPF path",
 			   i + 1, action_name(r->action));
 		return -EOPNOTSUPP;
 	}
-	fl_net_err(errbuf, len, "rule %zu: unknown action %u", i + 1, r->action);
+	fl_errf(errbuf, len, "rule %zu: unknown action %u", i + 1, r->action);
 	return -EINVAL;
 }
 
@@ -149,7 +138,7 @@ int fl_net_rules_check(const struct fl_net_rule *rules, size_t n,
 	int err;
 
 	if (!rules || n == 0 || n > FL_NET_MAX_RULES) {
-		fl_net_err(errbuf, errlen, "between 1 and %d network rules, not %zu",
+		fl_errf(errbuf, errlen, "between 1 and %d network rules, not %zu",
 			   FL_NET_MAX_RULES, n);
 		return -EINVAL;
 	}
@@ -170,11 +159,11 @@ static int copy_target(struct fl_net_session *s, const struct fl_net_target *t,
 	if (t->netns && *t->netns) {
 		if (t->kind == FL_NET_TARGET_CGROUP) {
 			/* cgroup_skb sees the cgroup's sockets in every netns. */
-			fl_net_err(errbuf, len, "a cgroup target takes no netns");
+			fl_errf(errbuf, len, "a cgroup target takes no netns");
 			return -EINVAL;
 		}
 		if (fl_netns_name_valid(t->netns) || strlen(t->netns) >= sizeof(s->netns)) {
-			fl_net_err(errbuf, len, "bad netns name '%s'", t->netns);
+			fl_errf(errbuf, len, "bad netns name '%s'", t->netns);
 			return -EINVAL;
 		}
 		strcpy(s->netns, t->netns);
@@ -183,14 +172,14 @@ static int copy_target(struct fl_net_session *s, const struct fl_net_target *t,
 	case FL_NET_TARGET_DEV:
 		if (!t->dev || !*t->dev || strlen(t->dev) >= sizeof(s->dev) ||
 		    strchr(t->dev, '/')) {
-			fl_net_err(errbuf, len, "bad device name '%s'", t->dev ? t->dev : "");
+			fl_errf(errbuf, len, "bad device name '%s'", t->dev ? t->dev : "");
 			return -EINVAL;
 		}
 		strcpy(s->dev, t->dev);
 		return 0;
 	case FL_NET_TARGET_NETNS:
 		if (!*s->netns) {
-			fl_net_err(errbuf, len, "a netns target needs a netns name");
+			fl_errf(errbuf, len, "a netns target needs a netns name");
 			return -EINVAL;
 		}
 		return 0;
@@ -198,11 +187,11 @@ static int copy_target(struct fl_net_session *s, const struct fl_net_target *t,
 		err = t->cgroup ? fl_cgroup2_resolve(t->cgroup, s->cgroup, sizeof(s->cgroup))
 				: -EINVAL;
 		if (err)
-			fl_net_err(errbuf, len, "cgroup %s: %s", t->cgroup ? t->cgroup : "(none)",
+			fl_errf(errbuf, len, "cgroup %s: %s", t->cgroup ? t->cgroup : "(none)",
 				   strerror(-err));
 		return err;
 	}
-	fl_net_err(errbuf, len, "unknown target kind %d", (int)t->kind);
+	fl_errf(errbuf, len, "unknown target kind %d", (int)t->kind);
 	return -EINVAL;
 }
 
@@ -214,7 +203,7 @@ int fl_net_session_open(const struct fl_net_rule *rules, size_t n,
 	int err;
 
 	if (!target) {
-		fl_net_err(errbuf, errlen, "no target");
+		fl_errf(errbuf, errlen, "no target");
 		return -EINVAL;
 	}
 	err = fl_net_rules_check(rules, n, target->kind, errbuf, errlen);
@@ -232,7 +221,7 @@ int fl_net_session_open(const struct fl_net_rule *rules, size_t n,
 	s->skel = net_bpf__open();
 	if (!s->skel) {
 		err = -errno;
-		fl_net_err(errbuf, errlen, "open the network BPF object: %s", strerror(-err));
+		fl_errf(errbuf, errlen, "open the network BPF object: %s", strerror(-err));
 		goto fail;
 	}
 	s->skel->rodata->nr_rules = (__u32)n;
@@ -252,13 +241,13 @@ int fl_net_session_open(const struct fl_net_rule *rules, size_t n,
 	}
 	err = net_bpf__load(s->skel);
 	if (err) {
-		fl_net_err(errbuf, errlen, "load the network BPF programs: %s", strerror(-err));
+		fl_errf(errbuf, errlen, "load the network BPF programs: %s", strerror(-err));
 		goto fail;
 	}
 	for (__u32 i = 0; i < n; i++) {
 		if (bpf_map_update_elem(bpf_map__fd(s->skel->maps.rules), &i, &rules[i], BPF_ANY)) {
 			err = -errno;
-			fl_net_err(errbuf, errlen, "fill rule %u: %s", i + 1, strerror(-err));
+			fl_errf(errbuf, errlen, "fill rule %u: %s", i + 1, strerror(-err));
 			goto fail;
 		}
 	}
@@ -267,13 +256,13 @@ int fl_net_session_open(const struct fl_net_rule *rules, size_t n,
 	} else {
 		err = fl_state_open(NULL, &s->st);
 		if (err) {
-			fl_net_err(errbuf, errlen, "open the state directory: %s", strerror(-err));
+			fl_errf(errbuf, errlen, "open the state directory: %s", strerror(-err));
 			goto fail;
 		}
 		s->own_state = true;
 		err = fl_state_watchdog_start(s->st);
 		if (err) {
-			fl_net_err(errbuf, errlen, "start the watchdog: %s", strerror(-err));
+			fl_errf(errbuf, errlen, "start the watchdog: %s", strerror(-err));
 			goto fail;
 		}
 	}
@@ -289,7 +278,7 @@ int fl_net_session_attach(struct fl_net_session *s, char *errbuf, size_t errlen)
 	int err;
 
 	if (s->attached) {
-		fl_net_err(errbuf, errlen, "already attached");
+		fl_errf(errbuf, errlen, "already attached");
 		return -EALREADY;
 	}
 	if (s->kind == FL_NET_TARGET_CGROUP)

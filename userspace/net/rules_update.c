@@ -19,7 +19,7 @@ int fl_net_session_set_rules(struct fl_net_session *s, const struct fl_net_rule 
 	int err;
 
 	if (n != s->n_rules) {
-		fl_net_err(errbuf, errlen, "%zu rules given, the session has %zu", n, s->n_rules);
+		fl_errf(errbuf, errlen, "%zu rules given, the session has %zu", n, s->n_rules);
 		return -EINVAL;
 	}
 	err = fl_net_rules_check(rules, n, s->kind, errbuf, errlen);
@@ -31,7 +31,7 @@ int fl_net_session_set_rules(struct fl_net_session *s, const struct fl_net_rule 
 		/* The programs are attached for what the first rules asked. */
 		fl_net_rules_needs(rules, n, &dirs, &calls);
 		if ((dirs & ~s->dirs) || (calls & ~s->sock_calls)) {
-			fl_net_err(errbuf, errlen,
+			fl_errf(errbuf, errlen,
 				   "the rules need a direction or socket call the session lacks");
 			return -EINVAL;
 		}
@@ -39,7 +39,7 @@ int fl_net_session_set_rules(struct fl_net_session *s, const struct fl_net_rule 
 	for (__u32 i = 0; i < n; i++) {
 		if (bpf_map_update_elem(bpf_map__fd(s->skel->maps.rules), &i, &rules[i], BPF_ANY)) {
 			err = -errno;
-			fl_net_err(errbuf, errlen, "fill rule %u: %s", i + 1, strerror(-err));
+			fl_errf(errbuf, errlen, "fill rule %u: %s", i + 1, strerror(-err));
 			return err;
 		}
 	}

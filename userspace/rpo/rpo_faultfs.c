@@ -132,7 +132,7 @@ static int run_faultfs(struct fl_rpo_faultfs *ff, const char *bin, const char *o
 	/* SIGKILLed and reaped if it takes longer. */
 	err = fl_child_wait(pid, PING_TOTAL_MS, &st);
 	if (err == -ETIMEDOUT)
-		fl_rpo_errf(errbuf, errlen, "faultfs did not mount %s within %d s", ff->dir,
+		fl_errf(errbuf, errlen, "faultfs did not mount %s within %d s", ff->dir,
 			PING_TOTAL_MS / 1000);
 	if (err)
 		goto out;
@@ -144,9 +144,9 @@ static int run_faultfs(struct fl_rpo_faultfs *ff, const char *bin, const char *o
 	out[n > 0 ? n : 0] = '\0';
 	out[strcspn(out, "\n")] = '\0';
 	if (WIFEXITED(st) && WEXITSTATUS(st) == 127)
-		fl_rpo_errf(errbuf, errlen, "cannot run %s", bin);
+		fl_errf(errbuf, errlen, "cannot run %s", bin);
 	else
-		fl_rpo_errf(errbuf, errlen, "faultfs failed to mount %s%s%s", ff->dir,
+		fl_errf(errbuf, errlen, "faultfs failed to mount %s%s%s", ff->dir,
 			out[0] ? ": " : "", out);
 	err = -EIO;
 out:
@@ -179,13 +179,13 @@ int fl_rpo_faultfs_request(struct fl_rpo_faultfs *ff, json_t *req, int timeout_m
 		return -EINVAL;
 	err = request(ff, req, timeout_ms, &reply);
 	if (err) {
-		fl_rpo_errf(errbuf, errlen, "faultfs on %s: %s", ff->dir, fl_fs_strerror(err));
+		fl_errf(errbuf, errlen, "faultfs on %s: %s", ff->dir, fl_fs_strerror(err));
 		return err;
 	}
 	if (!json_is_true(json_object_get(reply, "ok"))) {
 		const char *msg = json_string_value(json_object_get(reply, "error"));
 
-		fl_rpo_errf(errbuf, errlen, "faultfs on %s: %s", ff->dir, msg ? msg : "request refused");
+		fl_errf(errbuf, errlen, "faultfs on %s: %s", ff->dir, msg ? msg : "request refused");
 		json_decref(reply);
 		return -EIO;
 	}
@@ -220,7 +220,7 @@ static int wait_ping(struct fl_rpo_faultfs *ff, char *errbuf, size_t errlen)
 		if (!err)
 			break;
 		if (fl_now_ns() > deadline) {
-			fl_rpo_errf(errbuf, errlen, "faultfs on %s does not answer on its control "
+			fl_errf(errbuf, errlen, "faultfs on %s does not answer on its control "
 				"socket: %s", ff->dir, fl_fs_strerror(err));
 			return err;
 		}
@@ -322,7 +322,7 @@ int fl_rpo_faultfs_mount(const char *dir, const char *opts, struct fl_state *st,
 	else if (!S_ISDIR(sb.st_mode))
 		err = -ENOTDIR;
 	if (err) {
-		fl_rpo_errf(errbuf, errlen, "data directory %s: %s", dir, strerror(-err));
+		fl_errf(errbuf, errlen, "data directory %s: %s", dir, strerror(-err));
 		goto fail;
 	}
 	if (fl_fs_check_mount(ff->dir) == 0) {
@@ -336,7 +336,7 @@ int fl_rpo_faultfs_mount(const char *dir, const char *opts, struct fl_state *st,
 	}
 	err = find_faultfs(bin, sizeof(bin));
 	if (err) {
-		fl_rpo_errf(errbuf, errlen, "faultfs not found next to this program nor on $PATH");
+		fl_errf(errbuf, errlen, "faultfs not found next to this program nor on $PATH");
 		goto fail;
 	}
 	snprintf(sdir, sizeof(sdir), "%s/.faultfs", ff->dir);
@@ -344,7 +344,7 @@ int fl_rpo_faultfs_mount(const char *dir, const char *opts, struct fl_state *st,
 	if (has_opt(opts, "log"))
 		given_log(ff, opts);
 	else if ((err = make_temp_log(ff))) {
-		fl_rpo_errf(errbuf, errlen, "cannot create a temporary write log: %s", strerror(-err));
+		fl_errf(errbuf, errlen, "cannot create a temporary write log: %s", strerror(-err));
 		goto fail;
 	}
 	err = run_faultfs(ff, bin, opts, errbuf, errlen);
@@ -357,7 +357,7 @@ int fl_rpo_faultfs_mount(const char *dir, const char *opts, struct fl_state *st,
 	if (st) {
 		err = fl_state_record_mount(st, ff->dir, &ff->rec_id);
 		if (err) {
-			fl_rpo_errf(errbuf, errlen, "cannot record the mount of %s: %s", ff->dir,
+			fl_errf(errbuf, errlen, "cannot record the mount of %s: %s", ff->dir,
 				strerror(-err));
 			umount2(ff->dir, MNT_DETACH);
 			goto fail;

@@ -175,12 +175,12 @@ int fl_rpo_oom_create(struct fl_state *st, struct fl_rpo_oom **ret, char *errbuf
 		if (fl_cgroup_read(parent, "cgroup.subtree_control", sub, sizeof(sub)) == 0 &&
 		    !has_word(sub, "memory") &&
 		    (err = fl_cgroup_write(parent, "cgroup.subtree_control", "+memory"))) {
-			fl_rpo_errf(errbuf, errlen, "cannot enable the memory controller in %s: %s",
+			fl_errf(errbuf, errlen, "cannot enable the memory controller in %s: %s",
 				parent, strerror(-err));
 			goto fail;
 		}
 	} else if ((err = v1_parent(parent, sizeof(parent)))) {
-		fl_rpo_errf(errbuf, errlen, "no memory cgroup controller: neither cgroup v2 with "
+		fl_errf(errbuf, errlen, "no memory cgroup controller: neither cgroup v2 with "
 			"memory nor a v1 memory hierarchy is mounted");
 		goto fail;
 	}
@@ -198,7 +198,7 @@ int fl_rpo_oom_create(struct fl_state *st, struct fl_rpo_oom **ret, char *errbuf
 		 * unrecorded; it is empty and harmless once the service is dead.
 		 */
 		if (err && !(err == -EINVAL && !o->v2)) {
-			fl_rpo_errf(errbuf, errlen, "cannot record cgroup %s: %s", o->path,
+			fl_errf(errbuf, errlen, "cannot record cgroup %s: %s", o->path,
 				strerror(-err));
 			goto fail;
 		}
@@ -206,7 +206,7 @@ int fl_rpo_oom_create(struct fl_state *st, struct fl_rpo_oom **ret, char *errbuf
 	}
 	if (mkdir(o->path, 0755)) {
 		err = -errno;
-		fl_rpo_errf(errbuf, errlen, "cannot create cgroup %s: %s", o->path, strerror(-err));
+		fl_errf(errbuf, errlen, "cannot create cgroup %s: %s", o->path, strerror(-err));
 		goto fail_forget;
 	}
 	/* No swap to escape to; the v1 default of killing stays on. */

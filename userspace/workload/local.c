@@ -25,6 +25,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/errbuf.h"
 #include "adapter.h"
 #include "local.h"
 
@@ -42,11 +43,9 @@ int fl_wl_local_err(char *errbuf, size_t errlen, int err, const char *fmt, ...)
 {
 	va_list ap;
 
-	if (errbuf && errlen) {
-		va_start(ap, fmt);
-		vsnprintf(errbuf, errlen, fmt, ap);
-		va_end(ap);
-	}
+	va_start(ap, fmt);
+	fl_verrf(errbuf, errlen, fmt, ap);
+	va_end(ap);
 	return err;
 }
 
