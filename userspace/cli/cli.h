@@ -19,6 +19,22 @@ struct fl_cli {
 /* Print "faultline: MESSAGE" to stderr. The only error printer. */
 void fl_cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* Exit codes of a command that runs a target, as a shell and timeout(1) give them. */
+#define FL_CLI_EXIT_USAGE    2
+#define FL_CLI_EXIT_INTERNAL 125 /* faultline itself failed */
+#define FL_CLI_EXIT_NOEXEC   126
+#define FL_CLI_EXIT_NOTFOUND 127
+
+/* args.c: print the usage error, return -EINVAL. */
+int fl_cli_bad(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/*
+ * Is a (one argv word) an option of opts that takes a value? Its long
+ * name, and *val set for "--opt=value"; NULL if not.
+ */
+const char *fl_cli_valued_option(const struct option *opts, const char *a, const char **val);
+/* A command that could not run: say so; 127 not found, 126 not executable, else 125. */
+int fl_cli_launch_error(const char *cmd, int err);
+
 /* Each subcommand: argv[0] is the subcommand name. Returns the exit status. */
 int cmd_probe(int argc, char **argv, const struct fl_cli *cli);
 int cmd_cleanup(int argc, char **argv, const struct fl_cli *cli);

@@ -38,10 +38,6 @@
 
 #include "cli/cli.h"
 
-#define NET_EXIT_USAGE    2
-#define NET_EXIT_INTERNAL 125
-#define NET_EXIT_NOEXEC   126
-#define NET_EXIT_NOTFOUND 127
 #define NET_EXCERPT_LEN   96
 /* Leftovers of a launched command, killed so its cgroup can go. */
 #define NET_KILL_NS       (2000ull * 1000000ull)
@@ -155,19 +151,6 @@ static void usage(FILE *out)
 		FL_NET_MAX_RULES);
 }
 
-__attribute__((format(printf, 1, 2)))
-static int bad(const char *fmt, ...)
-{
-	char msg[512];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	fl_cli_error("%s", msg);
-	return -EINVAL;
-}
-
 const struct option fl_net_options[] = {
 	{ "netns",   required_argument, NULL, 'n' },
 	{ "dev",     required_argument, NULL, 'd' },
@@ -182,28 +165,6 @@ const struct option fl_net_options[] = {
 	{ 0 },
 };
 
-/* An option that takes a value: its long name; *val set for "--opt=value". */
-static const char *valued_name(const char *a, const char **val)
-{
-	for (const struct option *o = fl_net_options; o->name; o++) {
-		size_t n = strlen(o->name);
-
-		if (o->has_arg != required_argument)
-			continue;
-		if (a[0] == '-' && a[1] == o->val && o->val && !a[2])
-			return o->name;
-		if (a[0] != '-' || a[1] != '-' || strncmp(a + 2, o->name, n))
-			continue;
-		if (!a[2 + n])
-			return o->name;
-		if (a[2 + n] == '=') {
-			*val = a + 2 + n + 1;
-			return o->name;
-		}
-	}
-	return NULL;
-}
-
 static int set_value(struct net_opts *o, const char *name, const char *val)
 {
 	char excerpt[40], *end;
@@ -213,7 +174,7 @@ static int set_value(struct net_opts *o, const char *name, const char *val)
 		o->log_path = val;
 	} else if (!strcmp(name, "for")) {
 		if (fl_parse_duration(val, &o->for_ns) || o->for_ns == 0)
-			return bad("net: --for: invalid duration '%s' (e.g. 500ms, 30s, 5m)",
+			return fl_cli_bad("net: --for: invalid duration '%s' (e.g. 500ms, 30s, 5m)",
 				   fl_rule_excerpt(val, excerpt, sizeof(excerpt)));
 	} else if (!strcmp(name, "seed")) {
 		bool digit = *val >= '0' && *val <= '9';
@@ -222,14 +183,14 @@ static int set_value(struct net_opts *o, const char *name, const char *val)
 		if (digit)
 			o->seed = strtoull(val, &end, 0);
 		if (!digit || errno || *end)
-			return bad("net: --seed: '%s' is not a number from 0 to 2^64-1",
+			return fl_cli_bad("net: --seed: '%s' is not a number from 0 to 2^64-1",
 				   fl_rule_excerpt(val, excerpt, sizeof(excerpt)));
 		o->have_seed = true;
 	} else if (!strcmp(name, "pid")) {
 		errno = 0;
 		n = strtol(val, &end, 10);
 		if (errno || *end || n <= 0 || n > INT_MAX)
-			return bad("net: --pid: '%s' is not a process id",
+			return fl_cli_bad("net: --pid: '%s' is not a process id",
 				   fl_rule_excerpt(val, excerpt, sizeof(excerpt)));
 		o->pid = (pid_t)n;
 	} else {
@@ -237,9 +198,9 @@ static int set_value(struct net_opts *o, const char *name, const char *val)
 				    !strcmp(name, "dev") ? &o->dev : &o->cgroup;
 
 		if (*slot)
-			return bad("net: --%s given twice", name);
+			return fl_cli_bad("net: --%s given twice", name);
 		if (!*val)
-			return bad("net: --%s needs a value", name);
+			return fl_cli_bad("net: --%s needs a value", name);
 		*slot = val;
 	}
 	return 0;
@@ -250,9 +211,9 @@ static int check_target(const struct net_opts *o)
 	int kinds = !!o->cmd + !!o->pid + !!o->cgroup + !!(o->dev || o->netns);
 
 	if (kinds == 0)
-		return bad("net: no target: give --netns, --dev, --cgroup, --pid, or a command after '--'");
+		return fl_cli_bad("net: no target: give --netns, --dev, --cgroup, --pid, or a command after '--'");
 	if (kinds > 1)
-		return bad("net: give one target: --netns, --dev [--netns], --cgroup, --pid or '-- CMD'");
+		return fl_cli_bad("net: give one target: --netns, --dev [--netns], --cgroup, --pid or '-- CMD'");
 	return 0;
 }
 
@@ -287,10 +248,10 @@ static int parse_args(int argc, char **argv, const struct fl_cli *cli, struct ne
 			o->json = true;
 		} else if (!strcmp(a, "-v") || !strcmp(a, "--verbose")) {
 			o->verbose++;
-		} else if ((name = valued_name(a, &val))) {
+		} else if ((name = fl_cli_valued_option(fl_net_options, a, &val))) {
 			if (!val) {
 				if (i + 1 >= argc)
-					return bad("net: %s needs a value", a);
+					return fl_cli_bad("net: %s needs a value", a);
 				val = argv[++i];
 			}
 			err = set_value(o, name, val);
@@ -299,18 +260,18 @@ static int parse_args(int argc, char **argv, const struct fl_cli *cli, struct ne
 		} else {
 			char excerpt[40];
 
-			return bad("net: unknown option '%s' (see 'faultline net --help')",
+			return fl_cli_bad("net: unknown option '%s' (see 'faultline net --help')",
 				   fl_rule_excerpt(a, excerpt, sizeof(excerpt)));
 		}
 	}
 	if (o->n_rules == 0)
-		return bad("net: no rule given (e.g. 'tcp:dport=5432:drop:prob=30%%')");
+		return fl_cli_bad("net: no rule given (e.g. 'tcp:dport=5432:drop:prob=30%%')");
 	if (o->n_rules > FL_NET_MAX_RULES)
-		return bad("net: too many rules (at most %d)", FL_NET_MAX_RULES);
+		return fl_cli_bad("net: too many rules (at most %d)", FL_NET_MAX_RULES);
 	if (dashdash && i < argc)
 		o->cmd = &argv[i];
 	if (dashdash && !o->cmd)
-		return bad("net: no command after '--'");
+		return fl_cli_bad("net: no command after '--'");
 	return check_target(o);
 }
 
@@ -410,12 +371,12 @@ static int resolve_pid(const struct net_opts *o, struct net_run *r)
 	int err = pid_cgroup(o->pid, r->cgroup, sizeof(r->cgroup));
 
 	if (err == -ESRCH)
-		return bad("net: --pid %d: no such process", (int)o->pid);
+		return fl_cli_bad("net: --pid %d: no such process", (int)o->pid);
 	if (err == -EPERM)
-		return bad("net: --pid %d is in the root cgroup: that would hit the whole host; run it under its own cgroup, or use '-- CMD'",
+		return fl_cli_bad("net: --pid %d is in the root cgroup: that would hit the whole host; run it under its own cgroup, or use '-- CMD'",
 			   (int)o->pid);
 	if (err)
-		return bad("net: --pid %d: cannot find its cgroup v2 directory: %s", (int)o->pid,
+		return fl_cli_bad("net: --pid %d: cannot find its cgroup v2 directory: %s", (int)o->pid,
 			   strerror(-err));
 	fprintf(stderr,
 		"faultline: --pid %d: the rules apply to every process of its cgroup %s (%zu now), through cgroup_skb; the process is not moved\n",
@@ -719,8 +680,8 @@ static int launch(const struct net_opts *o, struct net_run *r)
 			e = -errno;
 		}
 		if (write(fds[1], &e, sizeof(e)) < 0)
-			_exit(NET_EXIT_INTERNAL);
-		_exit(e == -ENOENT ? NET_EXIT_NOTFOUND : NET_EXIT_NOEXEC);
+			_exit(FL_CLI_EXIT_INTERNAL);
+		_exit(e == -ENOENT ? FL_CLI_EXIT_NOTFOUND : FL_CLI_EXIT_NOEXEC);
 	}
 	close(fds[1]);
 	do
@@ -734,16 +695,6 @@ static int launch(const struct net_opts *o, struct net_run *r)
 		return e;
 	}
 	return 0;
-}
-
-static int launch_error(const char *cmd, int err)
-{
-	fl_cli_error("cannot run '%s': %s", cmd, strerror(-err));
-	if (err == -ENOENT)
-		return NET_EXIT_NOTFOUND;
-	if (err == -EACCES || err == -ENOEXEC)
-		return NET_EXIT_NOEXEC;
-	return NET_EXIT_INTERNAL;
 }
 
 /* Held packets go at once, the queue rules go; the counters stay. */
@@ -935,7 +886,7 @@ static int exit_code(const struct net_opts *o, const struct net_run *r)
 	if (!o->cmd)
 		return 0;
 	if (!r->child_exited)
-		return NET_EXIT_INTERNAL;
+		return FL_CLI_EXIT_INTERNAL;
 	if (WIFEXITED(r->wstatus))
 		return WEXITSTATUS(r->wstatus);
 	return 128 + WTERMSIG(r->wstatus);
@@ -957,12 +908,12 @@ int cmd_net(int argc, char **argv, const struct fl_cli *cli)
 	struct net_opts o = { 0 };
 	struct net_run *r;
 	sigset_t mask;
-	int ret = NET_EXIT_USAGE, err, sfd = -1;
+	int ret = FL_CLI_EXIT_USAGE, err, sfd = -1;
 
 	r = calloc(1, sizeof(*r));
 	if (!r) {
 		fl_cli_error("net: out of memory");
-		return NET_EXIT_INTERNAL;
+		return FL_CLI_EXIT_INTERNAL;
 	}
 	/* Blocked before anything is armed: they are read from the signalfd. */
 	sigemptyset(&mask);
@@ -973,11 +924,11 @@ int cmd_net(int argc, char **argv, const struct fl_cli *cli)
 	if (sigprocmask(SIG_BLOCK, &mask, &o.orig_mask)) {
 		fl_cli_error("net: cannot set up signal handling: %s", strerror(errno));
 		free(r);
-		return NET_EXIT_INTERNAL;
+		return FL_CLI_EXIT_INTERNAL;
 	}
 	err = parse_args(argc, argv, cli, &o);
 	if (err) {
-		ret = err > 0 ? 0 : NET_EXIT_USAGE;
+		ret = err > 0 ? 0 : FL_CLI_EXIT_USAGE;
 		goto out;
 	}
 	if (!o.have_seed && random_seed(&o.seed)) {
@@ -1003,7 +954,7 @@ int cmd_net(int argc, char **argv, const struct fl_cli *cli)
 	}
 	if (o.pid && resolve_pid(&o, r))
 		goto out;
-	ret = NET_EXIT_INTERNAL;
+	ret = FL_CLI_EXIT_INTERNAL;
 	sfd = signalfd(-1, &mask, SFD_CLOEXEC);
 	if (sfd < 0) {
 		fl_cli_error("net: signalfd: %s", strerror(errno));
@@ -1028,13 +979,13 @@ int cmd_net(int argc, char **argv, const struct fl_cli *cli)
 	err = arm(&o, r);
 	if (err) {
 		ret = err == -EINVAL || err == -EOPNOTSUPP || err == -ENODEV || err == -ENOENT ||
-		      err == -EBUSY ? NET_EXIT_USAGE : NET_EXIT_INTERNAL;
+		      err == -EBUSY ? FL_CLI_EXIT_USAGE : FL_CLI_EXIT_INTERNAL;
 		goto out;
 	}
 	if (o.cmd) {
 		err = launch(&o, r);
 		if (err) {
-			ret = launch_error(o.cmd[0], err);
+			ret = fl_cli_launch_error(o.cmd[0], err);
 			goto out;
 		}
 	}

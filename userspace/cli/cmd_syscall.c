@@ -25,10 +25,6 @@
 
 #include "cli/cli.h"
 
-#define SC_EXIT_USAGE    2
-#define SC_EXIT_INTERNAL 125 /* faultline itself failed, like timeout(1) */
-#define SC_EXIT_NOEXEC   126
-#define SC_EXIT_NOTFOUND 127
 #define SC_MAX_PIDS      64
 
 struct sc_opts {
@@ -133,22 +129,9 @@ static void usage(FILE *out)
 		FL_SC_MAX_RULES, FL_SC_SPIN_MAX_NS / 1000000, FL_SC_SPIN_MAX_NS / 1000000);
 }
 
-__attribute__((format(printf, 1, 2)))
-static int bad(const char *fmt, ...)
-{
-	char msg[512];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	fl_cli_error("%s", msg);
-	return -EINVAL;
-}
-
 /*
  * The options (also read by 'faultline completion'); val is the short form,
- * 0 for none. Those taking a value are parsed through valued_name().
+ * 0 for none. Those taking a value are parsed through fl_cli_valued_option().
  */
 const struct option fl_syscall_options[] = {
 	{ "pid",       required_argument, NULL, 'p' },
@@ -165,31 +148,6 @@ const struct option fl_syscall_options[] = {
 	{ 0 },
 };
 
-/*
- * Is a an option that takes a value? Returns its long name without the
- * dashes ("log"); sets *val for "--opt=value".
- */
-static const char *valued_name(const char *a, const char **val)
-{
-	for (const struct option *o = fl_syscall_options; o->name; o++) {
-		size_t n = strlen(o->name);
-
-		if (o->has_arg != required_argument)
-			continue;
-		if (a[0] == '-' && a[1] == o->val && o->val && !a[2])
-			return o->name;
-		if (a[0] != '-' || a[1] != '-' || strncmp(a + 2, o->name, n))
-			continue;
-		if (!a[2 + n])
-			return o->name;
-		if (a[2 + n] == '=') {
-			*val = a + 2 + n + 1;
-			return o->name;
-		}
-	}
-	return NULL;
-}
-
 static int set_value(struct sc_opts *o, const char *name, const char *val)
 {
 	char *end;
@@ -199,29 +157,29 @@ static int set_value(struct sc_opts *o, const char *name, const char *val)
 		o->log_path = val;
 	} else if (!strcmp(name, "for")) {
 		if (fl_parse_duration(val, &o->for_ns) || o->for_ns == 0)
-			return bad("syscall: --for: invalid duration '%s' (e.g. 500ms, 30s, 5m)",
+			return fl_cli_bad("syscall: --for: invalid duration '%s' (e.g. 500ms, 30s, 5m)",
 				   val);
 	} else if (!strcmp(name, "pid")) {
 		errno = 0;
 		n = strtol(val, &end, 10);
 		if (errno || *end || n <= 0 || n > INT_MAX)
-			return bad("syscall: --pid: '%s' is not a process id", val);
+			return fl_cli_bad("syscall: --pid: '%s' is not a process id", val);
 		if (o->n_pids == SC_MAX_PIDS)
-			return bad("syscall: --pid: at most %d pids", SC_MAX_PIDS);
+			return fl_cli_bad("syscall: --pid: at most %d pids", SC_MAX_PIDS);
 		o->pids[o->n_pids++] = (pid_t)n;
 	} else if (!strcmp(name, "cgroup")) {
 		if (o->n_cgroups == FL_SC_MAX_CGROUPS)
-			return bad("syscall: --cgroup: at most %d cgroups", FL_SC_MAX_CGROUPS);
+			return fl_cli_bad("syscall: --cgroup: at most %d cgroups", FL_SC_MAX_CGROUPS);
 		o->cgroups[o->n_cgroups++] = val;
 	} else if (!strcmp(name, "comm")) {
 		if (!*val || strlen(val) >= FL_COMM_LEN)
-			return bad("syscall: --comm: '%s' is not a thread name (1 to 15 bytes)", val);
+			return fl_cli_bad("syscall: --comm: '%s' is not a thread name (1 to 15 bytes)", val);
 		o->comm = val;
 	} else if (!strcmp(name, "mechanism")) {
 		enum fl_mechanism m;
 
 		if (fl_mechanism_from_name(val, &m))
-			return bad("syscall: --mechanism: unknown mechanism '%s' (see 'faultline probe')",
+			return fl_cli_bad("syscall: --mechanism: unknown mechanism '%s' (see 'faultline probe')",
 				   val);
 		o->mechanism = (int)m;
 	} else if (!strcmp(name, "seed")) {
@@ -233,7 +191,7 @@ static int set_value(struct sc_opts *o, const char *name, const char *val)
 		if (digit)
 			o->seed = strtoull(val, &end, 0);
 		if (!digit || errno || *end)
-			return bad("syscall: --seed: '%s' is not a number from 0 to 2^64-1",
+			return fl_cli_bad("syscall: --seed: '%s' is not a number from 0 to 2^64-1",
 				   fl_rule_excerpt(val, excerpt, sizeof(excerpt)));
 		o->have_seed = true;
 	}
@@ -275,34 +233,34 @@ static int parse_args(int argc, char **argv, const struct fl_cli *cli, struct sc
 			o->verbose++;
 		} else if (!strcmp(a, "-F") || !strcmp(a, "--follow")) {
 			o->follow = true;
-		} else if ((name = valued_name(a, &val))) {
+		} else if ((name = fl_cli_valued_option(fl_syscall_options, a, &val))) {
 			if (!val) {
 				if (i + 1 >= argc)
-					return bad("syscall: %s needs a value", a);
+					return fl_cli_bad("syscall: %s needs a value", a);
 				val = argv[++i];
 			}
 			err = set_value(o, name, val);
 			if (err)
 				return err;
 		} else {
-			return bad("syscall: unknown option '%s' (see 'faultline syscall --help')",
+			return fl_cli_bad("syscall: unknown option '%s' (see 'faultline syscall --help')",
 				   a);
 		}
 	}
 	if (o->n_rules == 0)
-		return bad("syscall: no rule given (e.g. 'fsync:error=EIO:when=3')");
+		return fl_cli_bad("syscall: no rule given (e.g. 'fsync:error=EIO:when=3')");
 	if (o->n_rules > FL_SC_MAX_RULES)
-		return bad("syscall: too many rules (at most %d)", FL_SC_MAX_RULES);
+		return fl_cli_bad("syscall: too many rules (at most %d)", FL_SC_MAX_RULES);
 	if (dashdash && i < argc)
 		o->cmd = &argv[i];
 	if (dashdash && !o->cmd)
-		return bad("syscall: no command after '--'");
+		return fl_cli_bad("syscall: no command after '--'");
 	if (o->cmd && (o->n_pids || o->n_cgroups || o->comm))
-		return bad("syscall: give either a command after '--' or running targets (--pid, --cgroup, --comm), not both");
+		return fl_cli_bad("syscall: give either a command after '--' or running targets (--pid, --cgroup, --comm), not both");
 	if (!o->cmd && !o->n_pids && !o->n_cgroups && !o->comm)
-		return bad("syscall: no target: put a command after '--', or give --pid, --cgroup or --comm");
+		return fl_cli_bad("syscall: no target: put a command after '--', or give --pid, --cgroup or --comm");
 	if (o->follow && !o->n_pids)
-		return bad("syscall: --follow applies to --pid targets");
+		return fl_cli_bad("syscall: --follow applies to --pid targets");
 	return 0;
 }
 
@@ -428,7 +386,7 @@ static int exit_status(int wstatus)
 		return WEXITSTATUS(wstatus);
 	if (WIFSIGNALED(wstatus))
 		return 128 + WTERMSIG(wstatus);
-	return SC_EXIT_INTERNAL;
+	return FL_CLI_EXIT_INTERNAL;
 }
 
 static void rule_text(const struct sc_opts *o, const struct fl_rule *rules, size_t i,
@@ -519,16 +477,6 @@ static int plan_rules(const struct sc_opts *o, const struct fl_rule *rules,
 	return e;
 }
 
-static int launch_error(const char *cmd, int err)
-{
-	fl_cli_error("cannot run '%s': %s", cmd, strerror(-err));
-	if (err == -ENOENT)
-		return SC_EXIT_NOTFOUND;
-	if (err == -EACCES || err == -ENOEXEC)
-		return SC_EXIT_NOEXEC;
-	return SC_EXIT_INTERNAL;
-}
-
 /* Loading the BPF programs failed: say why in the words of the options. */
 static int arm_error(const struct sc_opts *o, int err)
 {
@@ -543,7 +491,7 @@ static int arm_error(const struct sc_opts *o, int err)
 	else
 		fl_cli_error("cannot load the syscall fault programs: %s", strerror(-err));
 	return err == -EINVAL || err == -ESRCH || err == -ENOTDIR || err == -ENOENT ?
-	       SC_EXIT_USAGE : SC_EXIT_INTERNAL;
+	       FL_CLI_EXIT_USAGE : FL_CLI_EXIT_INTERNAL;
 }
 
 /* Run the planned rules; 0, or the exit status to use when faultline failed. */
@@ -564,7 +512,7 @@ static int run(const struct sc_opts *o, const struct fl_rule *rules,
 	for (size_t i = 0; i < o->n_pids; i++) {
 		if (o->pids[i] == getpid()) {
 			fl_cli_error("--pid %d is faultline itself", o->pids[i]);
-			return SC_EXIT_USAGE;
+			return FL_CLI_EXIT_USAGE;
 		}
 	}
 	stop_signals(&stop);
@@ -576,14 +524,14 @@ static int run(const struct sc_opts *o, const struct fl_rule *rules,
 		return 0;
 	}
 	if (why.step == FL_SC_RUN_STEP_LAUNCH)
-		return launch_error(o->cmd[0], err);
+		return fl_cli_launch_error(o->cmd[0], err);
 	if (why.step == FL_SC_RUN_STEP_ARM && !seccomp)
 		return arm_error(o, err);
 	if (why.step == FL_SC_RUN_STEP_ARM)
 		fl_cli_error("cannot set up the seccomp supervisor: %s", strerror(-err));
 	else
 		fl_cli_error("cannot set up the run: %s", strerror(-err));
-	return SC_EXIT_INTERNAL;
+	return FL_CLI_EXIT_INTERNAL;
 }
 
 int cmd_syscall(int argc, char **argv, const struct fl_cli *cli)
@@ -605,14 +553,14 @@ int cmd_syscall(int argc, char **argv, const struct fl_cli *cli)
 	stop_signals(&stop);
 	if (sigprocmask(SIG_BLOCK, &stop, &o.orig_mask)) {
 		fl_cli_error("cannot set up signal handling: %s", strerror(errno));
-		return SC_EXIT_INTERNAL;
+		return FL_CLI_EXIT_INTERNAL;
 	}
 	err = parse_args(argc, argv, cli, &o);
 	if (err) {
-		ret = err > 0 ? 0 : SC_EXIT_USAGE;
+		ret = err > 0 ? 0 : FL_CLI_EXIT_USAGE;
 		goto out;
 	}
-	ret = SC_EXIT_USAGE;
+	ret = FL_CLI_EXIT_USAGE;
 	if (parse_rules(&o, rules))
 		goto out;
 	/* libbpf's load logs are for -v; errors are reported once, below. */
@@ -625,7 +573,7 @@ int cmd_syscall(int argc, char **argv, const struct fl_cli *cli)
 	if (plan_rules(&o, rules, &plan))
 		goto out;
 
-	ret = SC_EXIT_INTERNAL;
+	ret = FL_CLI_EXIT_INTERNAL;
 	if (o.log_path) {
 		err = fl_event_log_open(o.log_path, &out.log);
 		if (err) {
@@ -645,7 +593,7 @@ int cmd_syscall(int argc, char **argv, const struct fl_cli *cli)
 	else if (res.exited)
 		ret = exit_status(res.wstatus);
 	else
-		ret = res.stop_signal ? 128 + res.stop_signal : SC_EXIT_INTERNAL;
+		ret = res.stop_signal ? 128 + res.stop_signal : FL_CLI_EXIT_INTERNAL;
 out:
 	fl_event_log_close(out.log);
 	free(o.rule_text);
