@@ -267,15 +267,13 @@ static int cmp_vol(const void *a, const void *b)
 }
 
 static int data_causes(json_t *lines, size_t from, size_t cut, struct causes *out,
-		       size_t n_names)
+		       size_t n_names, const bool *undone)
 {
 	struct fl_u64set ever = { 0 };
 	struct vol *v = NULL;
-	bool *undone = NULL, sure;
 	size_t n = 0, cap = 0;
-	int err;
+	int err = 0;
 
-	err = fl_wlog_undone(lines, from, cut, &undone, &sure);
 	for (size_t i = from; !err && i < cut; i++)
 		if (fl_wlog_is_barrier(json_array_get(lines, i)))
 			err = fl_u64set_add(&ever, fl_wlog_u64(json_array_get(lines, i), "ino"));
@@ -297,7 +295,6 @@ static int data_causes(json_t *lines, size_t from, size_t cut, struct causes *ou
 		v[n++] = (struct vol){ fl_wlog_u64(l, "ino"), 1, fl_wlog_u64(l, "len"),
 				       fl_wlog_str(l, "path") };
 	}
-	free(undone);
 	/* Stable enough: the first of an inode (backwards) keeps the newest path. */
 	for (size_t i = 0; !err && i < n; i++)
 		v[i].writes = i; /* remember the order for the path */
@@ -355,7 +352,8 @@ static int cmp_cause(const void *a, const void *b)
 	return strcmp(x->path, y->path);
 }
 
-int fl_rpo_cut_causes(json_t *lines, size_t from, size_t cut, struct fl_rpo_volatility *v)
+int fl_rpo_cut_causes(json_t *lines, size_t from, size_t cut, const bool *undone,
+		      struct fl_rpo_volatility *v)
 {
 	json_t *detail = json_object_get(json_array_get(lines, cut), "detail");
 	struct causes c = { 0 };
@@ -366,7 +364,7 @@ int fl_rpo_cut_causes(json_t *lines, size_t from, size_t cut, struct fl_rpo_vola
 	err = name_causes(lines, from, cut, detail, &c, &unlisted);
 	n_names = c.n;
 	if (!err)
-		err = data_causes(lines, from, cut, &c, n_names);
+		err = data_causes(lines, from, cut, &c, n_names, undone);
 	if (err) {
 		free(c.v);
 		return err;

@@ -159,7 +159,8 @@ void fl_rpo_volatility_free(struct fl_rpo_volatility *v);
  * undone, with every write that went with them, and each file's writes no
  * fsync of it followed. At most FL_RPO_CAUSES_MAX kept in v, biggest first.
  */
-int fl_rpo_cut_causes(json_t *lines, size_t from, size_t cut, struct fl_rpo_volatility *v);
+int fl_rpo_cut_causes(json_t *lines, size_t from, size_t cut, const bool *undone,
+		      struct fl_rpo_volatility *v);
 /* The causes as a JSON array (result "faultfs.causes"). */
 json_t *fl_rpo_loss_causes_json(const struct fl_rpo_faultfs_check *fc);
 /* fc->why from fc->causes: the causes in words, "; "-separated. */

@@ -86,15 +86,13 @@ static int add_write(struct fl_rpo_volatility *v, size_t *cap, json_t *l, bool l
  * The writes the cut undid (fl_wlog_undone), those of want's file kept
  * in v in seq order, and the last barriers before the cut.
  */
-static int analyse(json_t *lines, size_t from, size_t cut, const char *want,
-		   struct fl_rpo_volatility *v)
+static int analyse(json_t *lines, size_t from, size_t cut, const bool *undone, bool sure,
+		   const char *want, struct fl_rpo_volatility *v)
 {
 	struct fl_u64set lossy = { 0 }, mine = { 0 };
-	bool *undone = NULL, sure = true;
 	size_t cap = 0;
-	int err;
+	int err = 0;
 
-	err = fl_wlog_undone(lines, from, cut, &undone, &sure);
 	/* The inodes the path named at any time in the window; the files a lossy rule hit. */
 	for (size_t i = from; !err && i < cut; i++) {
 		json_t *l = json_array_get(lines, i);
@@ -134,7 +132,6 @@ static int analyse(json_t *lines, size_t from, size_t cut, const char *want,
 		snprintf(v->note, sizeof(v->note), "a torn/drop/fsyncgate fault hit %zu file(s): "
 			 "their writes are lost even when synced", lossy.n);
 	}
-	free(undone);
 	fl_u64set_free(&lossy);
 	fl_u64set_free(&mine);
 	return err;
@@ -146,6 +143,7 @@ int fl_rpo_faultfs_volatile_at_cut(struct fl_rpo_faultfs *ff, const char *path,
 	struct fl_rpo_volatility v = { .exact = true };
 	char want[PATH_MAX];
 	json_t *lines = NULL, *cutl;
+	bool *undone = NULL, sure = true;
 	size_t n, from = 0, cut;
 	int err;
 
@@ -173,9 +171,13 @@ int fl_rpo_faultfs_volatile_at_cut(struct fl_rpo_faultfs *ff, const char *path,
 	v.cut_ts_ns = fl_wlog_u64(cutl, "ts_ns");
 	v.from_seq = from < n ? fl_wlog_u64(json_array_get(lines, from), "seq") : v.cut_seq;
 	fl_rpo_powercut_from_json(json_object_get(cutl, "detail"), &v.report);
-	err = analyse(lines, from, cut, path ? want : NULL, &v);
+	/* Which writes the cut undid: one walk, read by the check and by the causes. */
+	err = fl_wlog_undone(lines, from, cut, &undone, &sure);
 	if (!err)
-		err = fl_rpo_cut_causes(lines, from, cut, &v);
+		err = analyse(lines, from, cut, undone, sure, path ? want : NULL, &v);
+	if (!err)
+		err = fl_rpo_cut_causes(lines, from, cut, undone, &v);
+	free(undone);
 	json_decref(lines);
 	if (err) {
 		free(v.writes);

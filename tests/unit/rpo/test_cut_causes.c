@@ -12,12 +12,14 @@
 #include <setjmp.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
 #include <jansson.h>
 
 #include <faultline/rpo_session.h>
 #include "rpo/rpo_faults.h"
+#include "rpo/wlog_lines.h"
 
 #include "helpers/wlog_make.h"
 
@@ -25,9 +27,12 @@
 static void cut(json_t *names, struct fl_rpo_volatility *v)
 {
 	size_t c = fl_wlm_cut(names, 0);
+	bool *undone = NULL, sure;
 
 	memset(v, 0, sizeof(*v));
-	assert_int_equal(fl_rpo_cut_causes(fl_wlm_lines(), 0, c, v), 0);
+	assert_int_equal(fl_wlog_undone(fl_wlm_lines(), 0, c, &undone, &sure), 0);
+	assert_int_equal(fl_rpo_cut_causes(fl_wlm_lines(), 0, c, undone, v), 0);
+	free(undone);
 }
 
 static void test_redis_fresh_appendonlydir_names_the_directory_and_the_missing_parent_fsync(void **state)
