@@ -444,3 +444,27 @@ bool fl_cli_session_left(pid_t controller)
 		closedir(d);
 	return found;
 }
+
+int fl_cli_wait_stderr(struct fl_cli *c, const char *needle, int timeout_ms)
+{
+	uint64_t deadline = fl_cli_now_ms() + (uint64_t)timeout_ms;
+
+	for (;;) {
+		char *err = fl_cli_stderr(c);
+		char state = fl_proc_state(c->pid);
+		bool found = err && strstr(err, needle);
+
+		if (!found && (state == 0 || state == 'Z')) {
+			fprintf(stderr, "faultline ended before printing '%s': %s\n", needle,
+				err ? err : "");
+			free(err);
+			return -ECHILD;
+		}
+		free(err);
+		if (found)
+			return 0;
+		if (fl_cli_now_ms() > deadline)
+			return -ETIMEDOUT;
+		usleep(10000);
+	}
+}

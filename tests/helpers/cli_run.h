@@ -47,6 +47,11 @@ int fl_cli_wait(struct fl_cli *c, int timeout_ms, struct fl_cli_result *ret);
 /* What it printed so far (malloc'ed, NUL-terminated). */
 char *fl_cli_stdout(const struct fl_cli *c);
 char *fl_cli_stderr(const struct fl_cli *c);
+/*
+ * Poll its stderr until it holds needle (" armed on "): 0; -ECHILD when it
+ * ended first (what it said is printed), -ETIMEDOUT after timeout_ms.
+ */
+int fl_cli_wait_stderr(struct fl_cli *c, const char *needle, int timeout_ms);
 /* Send sig while it runs (not after it was reaped). */
 int fl_cli_signal(struct fl_cli *c, int sig);
 /* SIGKILL if still running, reap, close, free. NULL is fine. */

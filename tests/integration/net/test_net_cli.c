@@ -92,28 +92,6 @@ static struct fl_cli *start(char *const argv[])
 	return fl;
 }
 
-/* Wait for the "armed on" line on stderr (with -v, or without --json). */
-static void wait_armed(struct fl_cli *fl)
-{
-	for (int i = 0; i < 500; i++) {
-		char *err = fl_cli_stderr(fl);
-		bool armed = strstr(err, " armed on ") != NULL;
-
-		if (armed) {
-			free(err);
-			return;
-		}
-		if (fl_proc_state(fl->pid) == 0 || fl_proc_state(fl->pid) == 'Z') {
-			print_message("faultline ended before arming: %s\n", err);
-			free(err);
-			fail();
-		}
-		free(err);
-		usleep(10000);
-	}
-	fail_msg("faultline did not arm within 5 s");
-}
-
 static void finish(struct fl_cli *fl, int timeout_ms, struct fl_cli_result *r)
 {
 	assert_int_equal(fl_cli_wait(fl, timeout_ms, r), 0);
@@ -165,7 +143,7 @@ static unsigned lossy_run(struct ctx *c, const char *seed)
 
 	snprintf(rule, sizeof(rule), "udp:dport=%d:drop:prob=30%%", PORT);
 	fl = start(argv);
-	wait_armed(fl);
+	assert_int_equal(fl_cli_wait_stderr(fl, " armed on ", 5000), 0);
 	u = udp(c, PORT, 10000);
 	assert_int_equal(fl_cli_signal(fl, SIGINT), 0);
 	finish(fl, 5000, &r);
@@ -228,7 +206,7 @@ static void test_netns_partition_until_for_then_healed(void **state)
 	REQUIRE();
 	t0 = fl_cli_now_ms();
 	fl = start(argv);
-	wait_armed(fl);
+	assert_int_equal(fl_cli_wait_stderr(fl, " armed on ", 5000), 0);
 	cut = udp(c, PORT, 200);
 	finish(fl, 6000, &r);
 	print_message("--for 1500ms: faultline ran %llu ms\n",
@@ -288,7 +266,7 @@ static void test_command_in_a_fresh_cgroup_alone_is_hit_and_the_cgroup_goes(void
 	tx = fl_netns_pair_socket(&c->pair, 0, AF_INET, SOCK_DGRAM);
 	assert_true(tx >= 0);
 	fl = start(argv);
-	wait_armed(fl);
+	assert_int_equal(fl_cli_wait_stderr(fl, " armed on ", 5000), 0);
 	/* The bystander: this test's own socket in the same netns, same port. */
 	for (int i = 0; i < 100; i++)
 		assert_int_equal(sendto(tx, "b\n", 2, 0, (struct sockaddr *)&to, sizeof(to)), 2);
@@ -348,7 +326,7 @@ static void test_sigint_ends_it_with_the_summary(void **state)
 	REQUIRE();
 	snprintf(rule, sizeof(rule), "udp:dport=%d:drop:count=5", PORT);
 	fl = start(argv);
-	wait_armed(fl);
+	assert_int_equal(fl_cli_wait_stderr(fl, " armed on ", 5000), 0);
 	udp(c, PORT, 20);
 	assert_int_equal(fl_cli_signal(fl, SIGINT), 0);
 	finish(fl, 5000, &r);
@@ -375,7 +353,7 @@ static void test_rule_for_ends_the_rule_while_armed(void **state)
 	REQUIRE();
 	snprintf(rule, sizeof(rule), "udp:dport=%d:drop:for=700ms", PORT);
 	fl = start(argv);
-	wait_armed(fl);
+	assert_int_equal(fl_cli_wait_stderr(fl, " armed on ", 5000), 0);
 	early = udp(c, PORT, 100);
 	usleep(900 * 1000);
 	late = udp(c, PORT, 100);
@@ -402,7 +380,7 @@ static void test_sigkill_then_cleanup_leaves_no_qdisc_or_filter(void **state)
 
 	REQUIRE();
 	fl = start(argv);
-	wait_armed(fl);
+	assert_int_equal(fl_cli_wait_stderr(fl, " armed on ", 5000), 0);
 	assert_true(tc_left(c));
 	assert_int_equal(fl_cli_signal(fl, SIGKILL), 0);
 	fl_cli_wait(fl, 5000, &r);
@@ -429,7 +407,7 @@ static void test_sigkill_with_a_command_leaves_no_command_or_cgroup(void **state
 
 	REQUIRE();
 	fl = start(argv);
-	wait_armed(fl);
+	assert_int_equal(fl_cli_wait_stderr(fl, " armed on ", 5000), 0);
 	sleeper = fl_proc_find_child(fl->pid, "sleep", 3000);
 	assert_true(sleeper > 0);
 	err = fl_cli_stderr(fl);

@@ -99,27 +99,6 @@ static uint64_t now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
-static void wait_armed(struct fl_cli *fl)
-{
-	for (int i = 0; i < 500; i++) {
-		char *err = fl_cli_stderr(fl);
-		bool armed = strstr(err, " armed on ") != NULL;
-
-		if (armed) {
-			free(err);
-			return;
-		}
-		if (fl_proc_state(fl->pid) == 0 || fl_proc_state(fl->pid) == 'Z') {
-			print_message("faultline ended before arming: %s\n", err);
-			free(err);
-			fail();
-		}
-		free(err);
-		usleep(10000);
-	}
-	fail_msg("faultline did not arm within 5 s");
-}
-
 static int cmp_u64(const void *a, const void *b)
 {
 	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
@@ -193,7 +172,7 @@ static void test_delay_30ms_on_the_matching_port_only(void **state)
 	REQUIRE();
 	snprintf(rule, sizeof(rule), "udp:dport=%d:delay=30ms", PORT);
 	assert_int_equal(fl_cli_start(argv, &fl), 0);
-	wait_armed(fl);
+	assert_int_equal(fl_cli_wait_stderr(fl, " armed on ", 5000), 0);
 	assert_true(nfqueue_left(c));
 	n = one_way(c, PORT, d);
 	n_free = one_way(c, PORT_FREE, free_d);
@@ -247,7 +226,7 @@ static void test_sigkill_then_cleanup_leaves_no_nfqueue_rule(void **state)
 
 	REQUIRE();
 	assert_int_equal(fl_cli_start(argv, &fl), 0);
-	wait_armed(fl);
+	assert_int_equal(fl_cli_wait_stderr(fl, " armed on ", 5000), 0);
 	assert_true(nfqueue_left(c));
 	assert_int_equal(fl_cli_signal(fl, SIGKILL), 0);
 	fl_cli_wait(fl, 5000, &r);
@@ -281,7 +260,7 @@ static void test_mixed_with_drop_and_log(void **state)
 	snprintf(drop, sizeof(drop), "udp:dport=%d:drop", PORT_FREE);
 	snprintf(delay, sizeof(delay), "udp:dport=%d:delay=20ms", PORT);
 	assert_int_equal(fl_cli_start(argv, &fl), 0);
-	wait_armed(fl);
+	assert_int_equal(fl_cli_wait_stderr(fl, " armed on ", 5000), 0);
 	n = one_way(c, PORT, d);
 	n_drop = one_way(c, PORT_FREE, dropped);
 	assert_int_equal(fl_cli_wait(fl, 10000, &r), 0);
@@ -317,7 +296,7 @@ static void test_sigterm_releases_held_packets(void **state)
 	REQUIRE();
 	snprintf(rule, sizeof(rule), "udp:dport=%d:delay=2s", PORT);
 	assert_int_equal(fl_cli_start(argv, &fl), 0);
-	wait_armed(fl);
+	assert_int_equal(fl_cli_wait_stderr(fl, " armed on ", 5000), 0);
 	tx = fl_netns_pair_socket(&c->pair, 0, AF_INET, SOCK_DGRAM);
 	rx = fl_netns_pair_socket(&c->pair, 1, AF_INET, SOCK_DGRAM);
 	assert_true(tx >= 0 && rx >= 0);

@@ -219,7 +219,6 @@ static void test_connect_refused_for_the_command_alone(void **state)
 			 c->pair.ns[0], "bash", "-c", script, NULL };
 	struct fl_cli_result r;
 	struct fl_cli *fl = NULL;
-	bool armed = false;
 
 	REQUIRE();
 	snprintf(flag, sizeof(flag), "%s/sock-go", getenv("FAULTLINE_RUN_DIR"));
@@ -231,15 +230,7 @@ static void test_connect_refused_for_the_command_alone(void **state)
 		 "try %s %d hit4; try %s %d other4",
 		 flag, c->ip1, PORT_HIT, c->ip1, PORT_OTHER);
 	assert_int_equal(fl_cli_start(argv, &fl), 0);
-	for (int i = 0; i < 500 && !armed; i++) {
-		char *err = fl_cli_stderr(fl);
-
-		armed = strstr(err, " armed on ") != NULL;
-		free(err);
-		if (!armed)
-			usleep(10000);
-	}
-	assert_true(armed);
+	assert_int_equal(fl_cli_wait_stderr(fl, " armed on ", 5000), 0);
 	/* Outside the cgroup: the same port connects. */
 	assert_int_equal(outside_connect(c, PORT_HIT), 0);
 	fclose(fopen(flag, "w"));
@@ -354,22 +345,6 @@ static void test_prob_with_a_seed_repeats_and_count_limits(void **state)
 	assert_string_equal(cnt, "RRRooooooooooooooooooooo");
 }
 
-/* Wait for " armed on " on faultline's stderr (-v). */
-static void wait_armed(struct fl_cli *fl)
-{
-	bool armed = false;
-
-	for (int i = 0; i < 500 && !armed; i++) {
-		char *err = fl_cli_stderr(fl);
-
-		armed = strstr(err, " armed on ") != NULL;
-		free(err);
-		if (!armed)
-			usleep(10000);
-	}
-	assert_true(armed);
-}
-
 /* --cgroup DIR: a running process moved there is hit; SIGINT disarms. */
 static void test_cgroup_target_hits_its_running_process(void **state)
 {
@@ -392,7 +367,7 @@ static void test_cgroup_target_hits_its_running_process(void **state)
 	assert_int_equal(fl_cli_start(victim, &v), 0);
 	assert_int_equal(fl_cgroup_add_pid(cg, v->pid), 0);
 	assert_int_equal(fl_cli_start(argv, &fl), 0);
-	wait_armed(fl);
+	assert_int_equal(fl_cli_wait_stderr(fl, " armed on ", 5000), 0);
 	fclose(fopen(flag, "w"));
 	assert_int_equal(fl_cli_wait(v, 10000, &vr), 0);
 	fl_cli_free(v);
