@@ -55,6 +55,12 @@ static void usage(FILE *out)
 		"  crashpoint=RULE  a syscall rule, e.g. crashpoint=fsync:signal=SIGKILL:when=50\n"
 		"  disk-fail        faultfs fails every operation with EIO (implies --faultfs)\n"
 		"  oom              the service's memory limit is squeezed until an OOM kill\n"
+		"  partition        the service is cut off from its clients (every packet of\n"
+		"                   its cgroup dropped, both ways) for --fault-for, then healed;\n"
+		"                   not restarted. RTO: fault -> first write acknowledged\n"
+		"                   after the heal (the clients' unavailability window)\n"
+		"  net=RULE         a 'faultline net' rule on the service's cgroup for\n"
+		"                   --fault-for, e.g. net='tcp:dport=6379:drop:prob=50%%'\n"
 		"\n"
 		"Service:\n"
 		"      --start CMD          start the service (sh -c, own process group)\n"
@@ -78,6 +84,7 @@ static void usage(FILE *out)
 		"  -r, --rate N             total writes per second (default: as fast as it goes)\n"
 		"      --payload BYTES      bytes per write (default 128)\n"
 		"      --fault-at DUR       fault after DUR of load (default 2s)\n"
+		"      --fault-for DUR      how long partition or net=RULE lasts (default 5s)\n"
 		"      --after DUR          load kept on after the restart is healthy (default 2s)\n"
 		"      --health-timeout DUR (default 30s)   --term-timeout DUR (default 10s)\n"
 		"      --readback-timeout DUR  an exec: client's READ answer may pause this long\n"
@@ -151,7 +158,7 @@ static int set_fault(struct fl_rpo_config *cfg, const char *val)
 
 	snprintf(name, sizeof(name), "%.*s", eq ? (int)(eq - val) : (int)strlen(val), val);
 	if (fl_rpo_fault_from_name(name, &cfg->fault)) {
-		fl_cli_error("rpo: --fault: unknown fault '%s' (kill, term, powercut, crashpoint=RULE, disk-fail, oom)",
+		fl_cli_error("rpo: --fault: unknown fault '%s' (kill, term, powercut, crashpoint=RULE, disk-fail, oom, partition, net=RULE)",
 			     name);
 		return -EINVAL;
 	}
@@ -168,6 +175,13 @@ static int set_fault(struct fl_rpo_config *cfg, const char *val)
 			return -EINVAL;
 		}
 		cfg->crashpoint = eq + 1;
+	} else if (cfg->fault == FL_RPO_FAULT_NET) {
+		/* The rule itself is checked with the run's other settings (fl_rpo_config_check). */
+		if (!eq || !eq[1]) {
+			fl_cli_error("rpo: --fault net needs a rule: net='tcp:dport=6379:drop:prob=50%%'");
+			return -EINVAL;
+		}
+		cfg->net_rule = eq + 1;
 	} else if (eq) {
 		fl_cli_error("rpo: --fault %s takes no value", name);
 		return -EINVAL;
@@ -180,7 +194,7 @@ static int set_fault(struct fl_rpo_config *cfg, const char *val)
 enum {
 	O_START = 256, O_RESTART, O_HEALTH, O_FAULTFS, O_SERVICE_LOG, O_PAYLOAD, O_FAULT_AT,
 	O_AFTER, O_HEALTH_TIMEOUT, O_TERM_TIMEOUT, O_TERM_SIGNAL, O_RPO_MAX, O_RTO_MAX,
-	O_FAULTFS_OPT, O_PING_TIMEOUT, O_LOST_MAX, O_READBACK_TIMEOUT,
+	O_FAULTFS_OPT, O_PING_TIMEOUT, O_LOST_MAX, O_READBACK_TIMEOUT, O_FAULT_FOR,
 };
 
 /* The options, also read by 'faultline completion'. */
@@ -200,6 +214,7 @@ const struct option fl_rpo_options[] = {
 	{ "rate", required_argument, NULL, 'r' },
 	{ "payload", required_argument, NULL, O_PAYLOAD },
 	{ "fault-at", required_argument, NULL, O_FAULT_AT },
+	{ "fault-for", required_argument, NULL, O_FAULT_FOR },
 	{ "after", required_argument, NULL, O_AFTER },
 	{ "health-timeout", required_argument, NULL, O_HEALTH_TIMEOUT },
 	{ "term-timeout", required_argument, NULL, O_TERM_TIMEOUT },
@@ -225,7 +240,7 @@ static int parse_args(int argc, char **argv, const struct fl_cli *cli, struct op
 	bool builtin, managed;
 	unsigned long n;
 	int err;
-	bool have_fault = false;
+	bool have_fault = false, have_fault_for = false;
 	char *end;
 	int c;
 
@@ -279,6 +294,11 @@ static int parse_args(int argc, char **argv, const struct fl_cli *cli, struct op
 		case O_FAULT_AT:
 			if (duration("--fault-at", optarg, &cfg->fault_at_ns))
 				return -EINVAL;
+			break;
+		case O_FAULT_FOR:
+			if (duration("--fault-for", optarg, &cfg->fault_for_ns))
+				return -EINVAL;
+			have_fault_for = true;
 			break;
 		case O_AFTER:
 			if (duration("--after", optarg, &cfg->after_ns))
@@ -367,7 +387,12 @@ static int parse_args(int argc, char **argv, const struct fl_cli *cli, struct op
 		o->output = o->default_output;
 	}
 	if (!have_fault) {
-		fl_cli_error("rpo: no fault: give --fault kill|term|powercut|crashpoint=RULE|disk-fail|oom");
+		fl_cli_error("rpo: no fault: give --fault kill|term|powercut|crashpoint=RULE|disk-fail|oom|partition|net=RULE");
+		return -EINVAL;
+	}
+	if (have_fault_for && !fl_rpo_fault_is_network(cfg->fault)) {
+		fl_cli_error("rpo: --fault-for is how long a network fault lasts (partition, net=RULE); --fault %s is over when the service is dead",
+			     fl_rpo_fault_name(cfg->fault));
 		return -EINVAL;
 	}
 	/* The spec is checked now, so a typo is a usage error, not a failed trial. */
@@ -470,6 +495,28 @@ static void print_objectives(const struct fl_rpo_result *r)
 			unmeasured, unmeasured == 1 ? "" : "s", unmeasured == 1 ? "is" : "are");
 }
 
+/* A network fault: how long it was on, and how long the clients could not write. */
+static void print_network(const struct fl_rpo_trial *t)
+{
+	const struct fl_rpo_net_fault *n = &t->net;
+	const struct fl_rto *r = &t->rto;
+	char a[32], b[32], c[32], d[32];
+
+	ms(a, sizeof(a), n->fault_for_ns);
+	ms(b, sizeof(b), r->healed_ns - r->fault_ns);
+	ms(c, sizeof(c), fl_rpo_rto_ns(r));
+	ms(d, sizeof(d), r->first_ok_ns ? r->first_ok_ns - r->healed_ns : UINT64_MAX);
+	fprintf(stderr, "  network: %s on %s for %s (armed %s), %llu packets matched, %llu hit; "
+		"not restarted\n", n->rule, n->target, a, b, (unsigned long long)n->matched,
+		(unsigned long long)n->injected);
+	ms(a, sizeof(a), n->longest_gap_ns);
+	fprintf(stderr, "  clients: unavailable %s (fault -> first write acknowledged after the "
+		"heal, %s after it); longest stretch without an acknowledgement %s; during it %llu "
+		"acknowledged while armed, %llu failed, %llu unknown (timed out or cut)\n", c, d, a,
+		(unsigned long long)n->acked_during, (unsigned long long)n->failed_during,
+		(unsigned long long)n->unknown_during);
+}
+
 static void print_summary(const struct fl_rpo_result *r, const struct opts *o)
 {
 	char a[32], b[32], c[32], d[32];
@@ -504,6 +551,8 @@ static void print_summary(const struct fl_rpo_result *r, const struct opts *o)
 				fprintf(stderr, " %llu", (unsigned long long)k->lost_sample[j]);
 			fprintf(stderr, "%s\n", k->lost > k->n_lost_sample ? " ..." : "");
 		}
+		if (t->net.done)
+			print_network(t);
 		if (t->faultfs.done) {
 			fprintf(stderr, "  faultfs: %llu writes of the store volatile at the cut, %llu bytes undone",
 				(unsigned long long)t->faultfs.volatile_writes,
