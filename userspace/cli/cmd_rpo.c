@@ -236,7 +236,7 @@ static int parse_args(int argc, char **argv, const struct fl_cli *cli, struct op
 {
 	struct fl_rpo_config *cfg = &o->cfg;
 	struct fl_workload *w;
-	char why[256] = "";
+	char why[1024] = "";
 	bool builtin, managed;
 	unsigned long n;
 	int err;

@@ -58,7 +58,7 @@ static int compile(const struct fl_rpo_config *cfg, uint64_t start_ns, uint64_t 
 	}
 	err = fl_net_compile(&rule, 1, &co, out, NULL, FL_NET_MAX_RULES, ret_n, &bad, &rerr);
 	if (err)
-		fl_errf(errbuf, errlen, "net=%s: %s (the target is the service's cgroup)", excerpt,
+		fl_errf(errbuf, errlen, "net=%s: on the service's cgroup: %s", excerpt,
 			rerr.message);
 	return err;
 }
@@ -181,11 +181,11 @@ int fl_rpo_fault_inject_net(struct rpo_trial *t)
 	 * elsewhere) or the clients reach it over a unix socket.
 	 */
 	if (cfg->fault == FL_RPO_FAULT_PARTITION && !nf->matched) {
-		fl_rpo_trial_fail(t, "fault", -ENOTCONN, "the partition of %s saw no packet in "
-				  "%.1f s, so it cut no client off: the server is not in the "
-				  "service's cgroup (started elsewhere, not by --start) or the "
-				  "clients reach it over a unix socket, which packet rules do not see",
-				  nf->target, cfg->fault_for_ns / 1e9);
+		fl_rpo_trial_fail(t, "fault", -ENOTCONN, "the partition saw no packet in %.1f s, "
+				  "so it cut no client off: the server is not in the service's "
+				  "cgroup (started elsewhere, not by --start) or its clients reach "
+				  "it over a unix socket, which packet rules do not see",
+				  cfg->fault_for_ns / 1e9);
 		return -ENOTCONN;
 	}
 	return 0;
