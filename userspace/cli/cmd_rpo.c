@@ -60,7 +60,10 @@ static void usage(FILE *out)
 		"                   not restarted. RTO: fault -> first write acknowledged\n"
 		"                   after the heal (the clients' unavailability window)\n"
 		"  net=RULE         a 'faultline net' rule on the service's cgroup for\n"
-		"                   --fault-for, e.g. net='tcp:dport=6379:drop:prob=50%%'\n"
+		"                   --fault-for, e.g. net='tcp:drop:prob=50%%' (cgroup_skb:\n"
+		"                   drop, partition, error=; corrupt, duplicate, delay refused)\n"
+		"  Network faults need the server in the service's cgroup (--start, or a\n"
+		"  managed service) and reached over TCP/UDP, not a unix socket.\n"
 		"\n"
 		"Service:\n"
 		"      --start CMD          start the service (sh -c, own process group)\n"
@@ -117,9 +120,10 @@ static void usage(FILE *out)
 		"start (the message says why) or faultline failed. Needs root: it records what\n"
 		"it must undo under /run/faultline, runs the service in a cgroup, watches it\n"
 		"with BPF and mounts faultfs.\n"
-		"Example:\n"
+		"Examples:\n"
 		"  faultline rpo -w 'sqlite:/var/tmp/db/x.db?synchronous=OFF' -d /var/tmp/db \\\n"
-		"      --fault powercut --trials 3 -o result.json\n");
+		"      --fault powercut --trials 3 -o result.json\n"
+		"  faultline rpo -w 'redis:local?appendfsync=always' --fault partition --fault-for 10s\n");
 }
 
 struct opts {
@@ -510,11 +514,16 @@ static void print_network(const struct fl_rpo_trial *t)
 		"not restarted\n", n->rule, n->target, a, b, (unsigned long long)n->matched,
 		(unsigned long long)n->injected);
 	ms(a, sizeof(a), n->longest_gap_ns);
-	fprintf(stderr, "  clients: unavailable %s (fault -> first write acknowledged after the "
-		"heal, %s after it); longest stretch without an acknowledgement %s; during it %llu "
-		"acknowledged while armed, %llu failed, %llu unknown (timed out or cut)\n", c, d, a,
-		(unsigned long long)n->acked_during, (unsigned long long)n->failed_during,
-		(unsigned long long)n->unknown_during);
+	/* Writes that got through while armed: the clients were slowed, not cut off, all along. */
+	if (n->acked_during)
+		fprintf(stderr, "  clients: %llu writes acknowledged while armed, the longest stretch "
+			"without one %s; the first after the heal came %s after the fault (%s after "
+			"the heal)", (unsigned long long)n->acked_during, a, c, d);
+	else
+		fprintf(stderr, "  clients: unavailable %s (from the fault to the first write "
+			"acknowledged after the heal, %s after it)", c, d);
+	fprintf(stderr, "; meanwhile %llu writes failed and %llu timed out or were cut (unknown)\n",
+		(unsigned long long)n->failed_during, (unsigned long long)n->unknown_during);
 }
 
 static void print_summary(const struct fl_rpo_result *r, const struct opts *o)
