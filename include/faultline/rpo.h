@@ -98,6 +98,14 @@ struct fl_rto {
 	uint64_t first_ok_ns;    /* the first write acknowledged that was invoked after
 				    the restart (restarted_ns; else stopped_ns, else fault_ns) */
 	uint64_t steady_ns;      /* throughput back to 90% of the pre-fault level */
+	/*
+	 * A network fault's heal (its rules removed; 0: not a network fault).
+	 * When set, first_ok_ns is the first write acknowledged at or after
+	 * it, whenever it was invoked: the service never went away, so a
+	 * write held up by the fault and let through by the heal is the
+	 * clients' first sight of the service again.
+	 */
+	uint64_t healed_ns;
 };
 
 #define FL_RPO_BUCKET_NS (100ull * 1000 * 1000)

@@ -27,11 +27,20 @@ enum fl_rpo_fault {
 	FL_RPO_FAULT_CRASHPOINT, /* a syscall rule, e.g. fsync:signal=SIGKILL:when=50 */
 	FL_RPO_FAULT_DISK_FAIL,  /* faultfs fails everything with EIO, then SIGKILL */
 	FL_RPO_FAULT_OOM,        /* the memory limit squeezed until an OOM kill */
+	/*
+	 * Network faults (fault_net.c): rules on the service's cgroup
+	 * (cgroup_skb) for fault_for_ns, then healed; the service is not
+	 * restarted, and RTO is the clients' unavailability window.
+	 */
+	FL_RPO_FAULT_PARTITION,  /* every packet of the service dropped, both ways */
+	FL_RPO_FAULT_NET,        /* net_rule, a `faultline net` rule */
 	FL_RPO_FAULT__COUNT,
 };
 
 const char *fl_rpo_fault_name(enum fl_rpo_fault f);
 int fl_rpo_fault_from_name(const char *name, enum fl_rpo_fault *ret);
+/* partition or net=RULE: the service is cut off for a while, not killed. */
+bool fl_rpo_fault_is_network(enum fl_rpo_fault f);
 
 /* The load the clients put on the service. */
 struct fl_rpo_load {
@@ -54,6 +63,8 @@ struct fl_rpo_config {
 	const char *service_log; /* service stdout/stderr; NULL = /dev/null */
 	enum fl_rpo_fault fault;
 	const char *crashpoint;  /* the rule, for FL_RPO_FAULT_CRASHPOINT */
+	const char *net_rule;    /* the rule, for FL_RPO_FAULT_NET ("tcp:dport=6379:drop:prob=50%") */
+	uint64_t fault_for_ns;   /* how long a network fault lasts before it heals; 5 s */
 	uint64_t fault_at_ns;    /* after the load starts */
 	uint64_t after_ns;       /* load kept on after the restart is healthy */
 	uint64_t health_timeout_ns;
@@ -154,6 +165,24 @@ struct fl_rpo_faultfs_check {
 
 #define FL_RPO_BARRIER_SKEW_NS (50ll * 1000 * 1000)
 
+/*
+ * A network fault as it ran (partition, net=RULE) and what the clients saw
+ * of it. The window (RTO) runs from the fault (the rules armed) to the
+ * first write acknowledged at or after the heal (the rules removed).
+ */
+struct fl_rpo_net_fault {
+	bool done;               /* the rules were armed and removed again */
+	char rule[256];          /* the rule armed ("any:partition" for a partition) */
+	char target[4200];       /* "cgroup /sys/fs/cgroup/faultline-svc-..." */
+	uint64_t fault_for_ns;   /* asked for */
+	uint64_t matched, injected; /* packets, over the kernel rules */
+	/* Over [fault, first acknowledgement after the heal]: */
+	uint64_t acked_during;   /* writes acknowledged while the rules were armed */
+	uint64_t failed_during, unknown_during; /* writes that completed fail / unknown */
+	uint64_t longest_gap_ns; /* the longest stretch without an acknowledgement */
+	bool restarted;          /* always false: the service is not restarted */
+};
+
 struct fl_rpo_trial {
 	uint64_t seed;
 	uint64_t start_ns;       /* the load started */
@@ -161,6 +190,7 @@ struct fl_rpo_trial {
 	struct fl_check check;
 	struct fl_rpo_timeline_summary timeline;
 	struct fl_rpo_faultfs_check faultfs;
+	struct fl_rpo_net_fault net; /* network faults only */
 	struct fl_op *ops;       /* the whole history */
 	size_t n_ops;
 	struct fl_readback *back; /* what was read back */

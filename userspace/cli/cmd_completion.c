@@ -487,11 +487,11 @@ static void put_tables(FILE *out)
 	fputs("'\n_faultline_mechanisms='", out);
 	for (unsigned m = 0; m < FL_MECH__COUNT; m++)
 		fprintf(out, "%s%s", m ? " " : "", fl_mechanism_name(m));
-	/* crashpoint takes a syscall rule: "crashpoint=" and then the rule. */
+	/* crashpoint takes a syscall rule, net a net rule: "crashpoint=" and then the rule. */
 	fputs("'\n_faultline_faults='", out);
 	for (unsigned f = 0; f < FL_RPO_FAULT__COUNT; f++)
 		fprintf(out, "%s%s%s", f ? " " : "", fl_rpo_fault_name(f),
-			f == FL_RPO_FAULT_CRASHPOINT ? "=" : "");
+			f == FL_RPO_FAULT_CRASHPOINT || f == FL_RPO_FAULT_NET ? "=" : "");
 	fputs("'\n\n", out);
 }
 
@@ -591,6 +591,8 @@ static const char script_logic[] =
 "\tfault)\n"
 "\t\tif [[ $cur == crashpoint=* ]]; then\n"
 "\t\t\t_faultline_rule sc \"${cur#crashpoint=}\" \"${pre}crashpoint=\"\n"
+"\t\telif [[ $cur == net=* ]]; then\n"
+"\t\t\t_faultline_rule net \"${cur#net=}\" \"${pre}net=\"\n"
 "\t\telse\n"
 "\t\t\t_faultline_words \"$_faultline_faults\" \"$cur\" \"$pre\"\n"
 "\t\tfi ;;\n"

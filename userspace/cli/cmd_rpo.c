@@ -55,6 +55,15 @@ static void usage(FILE *out)
 		"  crashpoint=RULE  a syscall rule, e.g. crashpoint=fsync:signal=SIGKILL:when=50\n"
 		"  disk-fail        faultfs fails every operation with EIO (implies --faultfs)\n"
 		"  oom              the service's memory limit is squeezed until an OOM kill\n"
+		"  partition        the service is cut off from its clients (every packet of\n"
+		"                   its cgroup dropped, both ways) for --fault-for, then healed;\n"
+		"                   not restarted. RTO: fault -> first write acknowledged\n"
+		"                   after the heal (the clients' unavailability window)\n"
+		"  net=RULE         a 'faultline net' rule on the service's cgroup for\n"
+		"                   --fault-for, e.g. net='tcp:drop:prob=50%%' (cgroup_skb:\n"
+		"                   drop, partition, error=; corrupt, duplicate, delay refused)\n"
+		"  Network faults need the server in the service's cgroup (--start, or a\n"
+		"  managed service) and reached over TCP/UDP, not a unix socket.\n"
 		"\n"
 		"Service:\n"
 		"      --start CMD          start the service (sh -c, own process group)\n"
@@ -78,6 +87,7 @@ static void usage(FILE *out)
 		"  -r, --rate N             total writes per second (default: as fast as it goes)\n"
 		"      --payload BYTES      bytes per write (default 128)\n"
 		"      --fault-at DUR       fault after DUR of load (default 2s)\n"
+		"      --fault-for DUR      how long partition or net=RULE lasts (default 5s)\n"
 		"      --after DUR          load kept on after the restart is healthy (default 2s)\n"
 		"      --health-timeout DUR (default 30s)   --term-timeout DUR (default 10s)\n"
 		"      --readback-timeout DUR  an exec: client's READ answer may pause this long\n"
@@ -110,9 +120,10 @@ static void usage(FILE *out)
 		"start (the message says why) or faultline failed. Needs root: it records what\n"
 		"it must undo under /run/faultline, runs the service in a cgroup, watches it\n"
 		"with BPF and mounts faultfs.\n"
-		"Example:\n"
+		"Examples:\n"
 		"  faultline rpo -w 'sqlite:/var/tmp/db/x.db?synchronous=OFF' -d /var/tmp/db \\\n"
-		"      --fault powercut --trials 3 -o result.json\n");
+		"      --fault powercut --trials 3 -o result.json\n"
+		"  faultline rpo -w 'redis:local?appendfsync=always' --fault partition --fault-for 10s\n");
 }
 
 struct opts {
@@ -151,7 +162,7 @@ static int set_fault(struct fl_rpo_config *cfg, const char *val)
 
 	snprintf(name, sizeof(name), "%.*s", eq ? (int)(eq - val) : (int)strlen(val), val);
 	if (fl_rpo_fault_from_name(name, &cfg->fault)) {
-		fl_cli_error("rpo: --fault: unknown fault '%s' (kill, term, powercut, crashpoint=RULE, disk-fail, oom)",
+		fl_cli_error("rpo: --fault: unknown fault '%s' (kill, term, powercut, crashpoint=RULE, disk-fail, oom, partition, net=RULE)",
 			     name);
 		return -EINVAL;
 	}
@@ -168,6 +179,13 @@ static int set_fault(struct fl_rpo_config *cfg, const char *val)
 			return -EINVAL;
 		}
 		cfg->crashpoint = eq + 1;
+	} else if (cfg->fault == FL_RPO_FAULT_NET) {
+		/* The rule itself is checked with the run's other settings (fl_rpo_config_check). */
+		if (!eq || !eq[1]) {
+			fl_cli_error("rpo: --fault net needs a rule: net='tcp:dport=6379:drop:prob=50%%'");
+			return -EINVAL;
+		}
+		cfg->net_rule = eq + 1;
 	} else if (eq) {
 		fl_cli_error("rpo: --fault %s takes no value", name);
 		return -EINVAL;
@@ -180,7 +198,7 @@ static int set_fault(struct fl_rpo_config *cfg, const char *val)
 enum {
 	O_START = 256, O_RESTART, O_HEALTH, O_FAULTFS, O_SERVICE_LOG, O_PAYLOAD, O_FAULT_AT,
 	O_AFTER, O_HEALTH_TIMEOUT, O_TERM_TIMEOUT, O_TERM_SIGNAL, O_RPO_MAX, O_RTO_MAX,
-	O_FAULTFS_OPT, O_PING_TIMEOUT, O_LOST_MAX, O_READBACK_TIMEOUT,
+	O_FAULTFS_OPT, O_PING_TIMEOUT, O_LOST_MAX, O_READBACK_TIMEOUT, O_FAULT_FOR,
 };
 
 /* The options, also read by 'faultline completion'. */
@@ -200,6 +218,7 @@ const struct option fl_rpo_options[] = {
 	{ "rate", required_argument, NULL, 'r' },
 	{ "payload", required_argument, NULL, O_PAYLOAD },
 	{ "fault-at", required_argument, NULL, O_FAULT_AT },
+	{ "fault-for", required_argument, NULL, O_FAULT_FOR },
 	{ "after", required_argument, NULL, O_AFTER },
 	{ "health-timeout", required_argument, NULL, O_HEALTH_TIMEOUT },
 	{ "term-timeout", required_argument, NULL, O_TERM_TIMEOUT },
@@ -221,11 +240,11 @@ static int parse_args(int argc, char **argv, const struct fl_cli *cli, struct op
 {
 	struct fl_rpo_config *cfg = &o->cfg;
 	struct fl_workload *w;
-	char why[256] = "";
+	char why[1024] = "";
 	bool builtin, managed;
 	unsigned long n;
 	int err;
-	bool have_fault = false;
+	bool have_fault = false, have_fault_for = false;
 	char *end;
 	int c;
 
@@ -279,6 +298,11 @@ static int parse_args(int argc, char **argv, const struct fl_cli *cli, struct op
 		case O_FAULT_AT:
 			if (duration("--fault-at", optarg, &cfg->fault_at_ns))
 				return -EINVAL;
+			break;
+		case O_FAULT_FOR:
+			if (duration("--fault-for", optarg, &cfg->fault_for_ns))
+				return -EINVAL;
+			have_fault_for = true;
 			break;
 		case O_AFTER:
 			if (duration("--after", optarg, &cfg->after_ns))
@@ -367,7 +391,12 @@ static int parse_args(int argc, char **argv, const struct fl_cli *cli, struct op
 		o->output = o->default_output;
 	}
 	if (!have_fault) {
-		fl_cli_error("rpo: no fault: give --fault kill|term|powercut|crashpoint=RULE|disk-fail|oom");
+		fl_cli_error("rpo: no fault: give --fault kill|term|powercut|crashpoint=RULE|disk-fail|oom|partition|net=RULE");
+		return -EINVAL;
+	}
+	if (have_fault_for && !fl_rpo_fault_is_network(cfg->fault)) {
+		fl_cli_error("rpo: --fault-for is how long a network fault lasts (partition, net=RULE); --fault %s is over when the service is dead",
+			     fl_rpo_fault_name(cfg->fault));
 		return -EINVAL;
 	}
 	/* The spec is checked now, so a typo is a usage error, not a failed trial. */
@@ -470,6 +499,33 @@ static void print_objectives(const struct fl_rpo_result *r)
 			unmeasured, unmeasured == 1 ? "" : "s", unmeasured == 1 ? "is" : "are");
 }
 
+/* A network fault: how long it was on, and how long the clients could not write. */
+static void print_network(const struct fl_rpo_trial *t)
+{
+	const struct fl_rpo_net_fault *n = &t->net;
+	const struct fl_rto *r = &t->rto;
+	char a[32], b[32], c[32], d[32];
+
+	ms(a, sizeof(a), n->fault_for_ns);
+	ms(b, sizeof(b), r->healed_ns - r->fault_ns);
+	ms(c, sizeof(c), fl_rpo_rto_ns(r));
+	ms(d, sizeof(d), r->first_ok_ns ? r->first_ok_ns - r->healed_ns : UINT64_MAX);
+	fprintf(stderr, "  network: %s on %s for %s (armed %s), %llu packets matched, %llu hit; "
+		"not restarted\n", n->rule, n->target, a, b, (unsigned long long)n->matched,
+		(unsigned long long)n->injected);
+	ms(a, sizeof(a), n->longest_gap_ns);
+	/* Writes that got through while armed: the clients were slowed, not cut off, all along. */
+	if (n->acked_during)
+		fprintf(stderr, "  clients: %llu writes acknowledged while armed, the longest stretch "
+			"without one %s; the first after the heal came %s after the fault (%s after "
+			"the heal)", (unsigned long long)n->acked_during, a, c, d);
+	else
+		fprintf(stderr, "  clients: unavailable %s (from the fault to the first write "
+			"acknowledged after the heal, %s after it)", c, d);
+	fprintf(stderr, "; meanwhile %llu writes failed and %llu timed out or were cut (unknown)\n",
+		(unsigned long long)n->failed_during, (unsigned long long)n->unknown_during);
+}
+
 static void print_summary(const struct fl_rpo_result *r, const struct opts *o)
 {
 	char a[32], b[32], c[32], d[32];
@@ -504,6 +560,8 @@ static void print_summary(const struct fl_rpo_result *r, const struct opts *o)
 				fprintf(stderr, " %llu", (unsigned long long)k->lost_sample[j]);
 			fprintf(stderr, "%s\n", k->lost > k->n_lost_sample ? " ..." : "");
 		}
+		if (t->net.done)
+			print_network(t);
 		if (t->faultfs.done) {
 			fprintf(stderr, "  faultfs: %llu writes of the store volatile at the cut, %llu bytes undone",
 				(unsigned long long)t->faultfs.volatile_writes,

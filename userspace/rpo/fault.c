@@ -167,6 +167,9 @@ int fl_rpo_fault_inject(struct rpo_trial *t)
 		return terminate(t);
 	case FL_RPO_FAULT_CRASHPOINT:
 		return crashpoint(t);
+	case FL_RPO_FAULT_PARTITION:
+	case FL_RPO_FAULT_NET:
+		return fl_rpo_fault_inject_net(t);
 	default:
 		return fl_rpo_fault_inject_storage(t);
 	}

@@ -146,6 +146,9 @@ int fl_rpo_config_check(const struct fl_rpo_config *cfg, char *errbuf, size_t er
 					"rpo uses as it is: --faultfs-opt cannot change its options "
 					"(mount it with them instead)", cfg->data_dir), -EINVAL;
 	}
+	err = fl_rpo_net_config_check(cfg, errbuf, errlen);
+	if (err)
+		return err;
 	if (!cfg->ping_timeout_ns || cfg->ping_timeout_ns / 1000000 > INT_MAX ||
 	    cfg->ping_timeout_ns < 1000000)
 		return snprintf(errbuf, errlen, "the ping timeout must be from 1 ms to %d s",
@@ -233,6 +236,18 @@ int fl_rpo_preflight(const struct fl_rpo_config *cfg, char *errbuf, size_t errle
 				errbuf, errlen);
 			return -EPERM;
 		}
+		if (fl_rpo_fault_is_network(cfg->fault)) {
+			explain(cfg, "attaching the network fault's BPF programs to the service's "
+				"cgroup", -EPERM, false, errbuf, errlen);
+			return -EPERM;
+		}
+	}
+	/* A network fault cuts the service's own cgroup off: without cgroup v2 there is none. */
+	if (fl_rpo_fault_is_network(cfg->fault) && fl_cgroup2_root(where, sizeof(where))) {
+		snprintf(errbuf, errlen, "--fault %s cuts off the sockets of the service's own "
+			 "cgroup (cgroup_skb programs), and this host has no cgroup v2 hierarchy "
+			 "to run the service in one", fl_rpo_fault_name(cfg->fault));
+		return -EOPNOTSUPP;
 	}
 	if (cfg->user && cfg->data_dir)
 		return prepare_data_dir(cfg, errbuf, errlen);

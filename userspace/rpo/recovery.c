@@ -32,7 +32,9 @@ void fl_rpo_recovery(const struct fl_op *ops, size_t n_ops, uint64_t warmup_ns,
 
 		if (op->outcome != FL_OP_OK)
 			continue;
-		if (op->invoke_ns >= after && op->complete_ns < first_ok)
+		/* A network fault: the first acknowledgement the heal let through. */
+		if ((rto->healed_ns ? op->complete_ns >= rto->healed_ns : op->invoke_ns >= after) &&
+		    op->complete_ns < first_ok)
 			first_ok = op->complete_ns;
 		if (op->complete_ns > last)
 			last = op->complete_ns;

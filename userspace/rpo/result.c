@@ -43,6 +43,9 @@ static json_t *config_json(const struct fl_rpo_config *c)
 	json_object_set_new(o, "readback_timeout_ns", json_integer((json_int_t)c->readback_timeout_ns));
 	json_object_set_new(o, "fault", json_string(fl_rpo_fault_name(c->fault)));
 	json_object_set_new(o, "crashpoint", c->crashpoint ? json_string(c->crashpoint) : json_null());
+	json_object_set_new(o, "net_rule", c->net_rule ? json_string(c->net_rule) : json_null());
+	json_object_set_new(o, "fault_for_ns", fl_rpo_fault_is_network(c->fault) ?
+			    json_integer((json_int_t)c->fault_for_ns) : json_null());
 	json_object_set_new(o, "term_signal", json_string(fl_signal_name(c->term_signal) ?: "?"));
 	json_object_set_new(o, "fault_at_ns", json_integer((json_int_t)c->fault_at_ns));
 	json_object_set_new(o, "after_ns", json_integer((json_int_t)c->after_ns));
@@ -94,6 +97,28 @@ static json_t *readback_json(const struct fl_rpo_trial *t)
 	return json_pack("{s:[s, s], s:o}", "fields", "id", "intact", "records", recs);
 }
 
+/* A network fault: what was armed, for how long, and what the clients saw of it. */
+static json_t *network_json(const struct fl_rpo_trial *t)
+{
+	const struct fl_rpo_net_fault *n = &t->net;
+	const struct fl_rto *r = &t->rto;
+
+	if (!n->done)
+		return json_null();
+	return json_pack("{s:s, s:s, s:I, s:o, s:o, s:o, s:I, s:I, s:I, s:I, s:I, s:I, s:b}",
+		"rule", n->rule, "target", n->target,
+		"fault_for_ns", (json_int_t)n->fault_for_ns,
+		"armed_ns", span(r->fault_ns, r->healed_ns),
+		"window_ns", span(r->fault_ns, r->first_ok_ns),
+		"reconnect_ns", span(r->healed_ns, r->first_ok_ns),
+		"longest_gap_ns", (json_int_t)n->longest_gap_ns,
+		"acked_during", (json_int_t)n->acked_during,
+		"failed_during", (json_int_t)n->failed_during,
+		"unknown_during", (json_int_t)n->unknown_during,
+		"matched", (json_int_t)n->matched, "injected", (json_int_t)n->injected,
+		"restarted", n->restarted);
+}
+
 static json_t *trial_json(const struct fl_rpo_trial *t, size_t index)
 {
 	const struct fl_check *c = &t->check;
@@ -111,6 +136,7 @@ static json_t *trial_json(const struct fl_rpo_trial *t, size_t index)
 		"fault", offset(r->fault_ns, base), "stopped", offset(r->stopped_ns, base),
 		"restarted", offset(r->restarted_ns, base), "healthy", offset(r->healthy_ns, base),
 		"first_ok", offset(r->first_ok_ns, base), "steady", offset(r->steady_ns, base)));
+	json_object_set_new(json_object_get(o, "times_ns"), "healed", offset(r->healed_ns, base));
 	json_object_set_new(o, "counts", json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
 		"attempted", (json_int_t)c->attempted, "acknowledged", (json_int_t)c->acknowledged,
 		"failed", (json_int_t)c->failed, "unknown", (json_int_t)c->unknown,
@@ -138,6 +164,12 @@ static json_t *trial_json(const struct fl_rpo_trial *t, size_t index)
 		"recovery", span(r->restarted_ns, r->healthy_ns),
 		"first_ok", span(r->healthy_ns, r->first_ok_ns),
 		"steady_ns", span(r->fault_ns, r->steady_ns)));
+	/* A network fault's two phases: the fault itself, and the clients' way back after it. */
+	json_object_set_new(json_object_get(json_object_get(o, "rto"), "phases_ns"), "heal",
+			    span(r->fault_ns, r->healed_ns));
+	json_object_set_new(json_object_get(json_object_get(o, "rto"), "phases_ns"), "reconnect",
+			    span(r->healed_ns, r->first_ok_ns));
+	json_object_set_new(o, "network", network_json(t));
 	json_object_set_new(o, "timeline", !t->timeline.seen ? json_null() :
 		json_pack("{s:o, s:I, s:I, s:I, s:I, s:I, s:b, s:s}",
 			  "exposure_ns", t->timeline.barrier_seen ?

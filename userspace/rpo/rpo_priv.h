@@ -34,6 +34,12 @@ int fl_rpo_driver_stop(struct fl_rpo_driver *d, struct fl_op **ret_ops, size_t *
 void fl_rpo_explain_refusal(const struct fl_rpo_config *cfg, const char *step, int err,
 			    char *errbuf, size_t errlen);
 int fl_rpo_preflight(const struct fl_rpo_config *cfg, char *errbuf, size_t errlen);
+/*
+ * fault_net.c: is a network fault's rule doable on the service's cgroup
+ * (parsed, checked, compiled as it will be armed)? -EINVAL or -EOPNOTSUPP
+ * with the net library's words, the rule's column included, in errbuf.
+ */
+int fl_rpo_net_config_check(const struct fl_rpo_config *cfg, char *errbuf, size_t errlen);
 /* Does the run put faultfs over the data directory? */
 bool fl_rpo_wants_faultfs(const struct fl_rpo_config *cfg);
 

@@ -31,6 +31,7 @@ void fl_rpo_config_defaults(struct fl_rpo_config *cfg)
 	cfg->term_timeout_ns = 10000000000ull;
 	cfg->term_signal = SIGTERM;
 	cfg->fault_timeout_ns = 30000000000ull;
+	cfg->fault_for_ns = 5000000000ull;
 	cfg->readback_timeout_ns = FL_WL_READBACK_TIMEOUT_MS * 1000000ull;
 	cfg->load.clients = 4;
 	cfg->load.payload_len = 128;
@@ -49,7 +50,14 @@ static const char *const fault_names[FL_RPO_FAULT__COUNT] = {
 	[FL_RPO_FAULT_CRASHPOINT] = "crashpoint",
 	[FL_RPO_FAULT_DISK_FAIL] = "disk-fail",
 	[FL_RPO_FAULT_OOM] = "oom",
+	[FL_RPO_FAULT_PARTITION] = "partition",
+	[FL_RPO_FAULT_NET] = "net",
 };
+
+bool fl_rpo_fault_is_network(enum fl_rpo_fault f)
+{
+	return f == FL_RPO_FAULT_PARTITION || f == FL_RPO_FAULT_NET;
+}
 
 const char *fl_rpo_fault_name(enum fl_rpo_fault f)
 {
@@ -119,10 +127,13 @@ static void judge(struct rpo_trial *t)
 		fl_rpo_fault_crosscheck(t);
 	fl_rpo_timeline_judge(t);
 	fl_rpo_recovery(o->ops, o->n_ops, o->start_ns + FL_RPO_WARMUP_NS, &o->rto);
+	fl_rpo_net_judge(t);
 	/* A client can get through before the next health poll does: that is health too. */
 	if (o->rto.first_ok_ns && o->rto.first_ok_ns < o->rto.healthy_ns)
 		o->rto.healthy_ns = o->rto.first_ok_ns;
 }
+
+static int await_healthy(struct rpo_trial *t, const char *phase);
 
 /* Start the service and wait for it to answer. */
 static int bring_up(struct rpo_trial *t, const char *cmd, bool restart)
@@ -149,8 +160,16 @@ static int bring_up(struct rpo_trial *t, const char *cmd, bool restart)
 	/* Spawned: a built-in writer answers before start returns, clients with it. */
 	if (restart)
 		t->out->rto.restarted_ns = spawn_ns;
+	return await_healthy(t, phase);
+}
+
+/* Wait for the service to answer its health check; the trial fails with why not. */
+static int await_healthy(struct rpo_trial *t, const char *phase)
+{
+	char why[256] = "";
+	int err;
+
 	fl_rpo_trial_progress(t, phase);
-	why[0] = '\0';
 	err = fl_wl_service_wait_healthy_why(&t->svc, t->w, t->cfg->health_cmd,
 					      (int)(t->cfg->ping_timeout_ns / 1000000),
 					      t->cfg->health_timeout_ns, fl_rpo_interrupted(),
@@ -216,7 +235,9 @@ static void run_trial(const struct fl_rpo_config *cfg, struct fl_state *st, unsi
 	if (fl_rpo_fault_inject(&t))
 		goto out;
 	fl_rpo_timeline_stop(&t);
-	if (bring_up(&t, cfg->start_cmd && cfg->restart_cmd ? cfg->restart_cmd : cfg->start_cmd,
+	/* A network fault healed: the service never went away, so it is not restarted. */
+	if (fl_rpo_fault_is_network(cfg->fault) ? await_healthy(&t, "heal") :
+	    bring_up(&t, cfg->start_cmd && cfg->restart_cmd ? cfg->restart_cmd : cfg->start_cmd,
 		     true))
 		goto out;
 	out->rto.healthy_ns = fl_now_ns();

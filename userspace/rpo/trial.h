@@ -66,6 +66,14 @@ void fl_rpo_fault_teardown(struct rpo_trial *t);
 /* After the check: compare the lost writes with faultfs's volatile ones. */
 void fl_rpo_fault_crosscheck(struct rpo_trial *t);
 
+/*
+ * fault_net.c: a network fault (partition, net=RULE) on the service's
+ * cgroup, armed for fault_for and healed before it returns, on every path;
+ * and, with the whole history, what the clients saw of it.
+ */
+int fl_rpo_fault_inject_net(struct rpo_trial *t);
+void fl_rpo_net_judge(struct rpo_trial *t);
+
 /* timeline_glue.c: the kernel durability timeline around the fault. */
 void fl_rpo_timeline_start(struct rpo_trial *t);
 /* Detach at the fault; the events stay for judging. */

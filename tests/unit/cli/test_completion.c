@@ -222,6 +222,10 @@ static void test_fault_kinds_and_values(void **state)
 	expect_exactly("faultline rpo --fault=po", "powercut");
 	expect_exactly("faultline rpo -F di", "disk-fail");
 	expect_exactly("faultline rpo --fault crashpoint=fsync:sig", "signal=");
+	expect_exactly("faultline rpo --fault pa", "partition");
+	expect_exactly("faultline rpo --fault n", "net=");
+	expect_exactly("faultline rpo --fault net=tcp:dport=6379:dr", "drop");
+	expect_exactly("faultline rpo --fault-f", "--fault-for");
 	expect_exactly("faultline rpo --term-signal SIGTE", "SIGTERM");
 	expect_exactly("faultline probe --mechanism seccomp", "seccomp-notify");
 	expect_exactly("faultline syscall -m bpf-l", "bpf-loop-delay bpf-lsm");

@@ -174,6 +174,34 @@ static void test_rto_and_steady_state_from_buckets(void **state)
 	assert_int_equal(rto.steady_ns, 1400 * MS);
 }
 
+/*
+ * A network fault (healed_ns set): the service never went away, so the
+ * first write acknowledged at or after the heal ends the window, even one
+ * invoked during the fault and let through by the heal; without the heal
+ * it would count only from a write invoked after the fault.
+ */
+static void test_a_network_fault_ends_at_the_first_ack_after_the_heal(void **state)
+{
+	struct fl_op ops[] = {
+		op(1, 90, FL_OP_OK),
+		/* invoked at 120 ms (during the fault), held, acknowledged at 1250 ms */
+		{ .id = 2, .invoke_ns = 120 * MS, .complete_ns = 1250 * MS, .len = 100,
+		  .outcome = FL_OP_OK },
+		/* acknowledged during the fault: before the heal, not the way back */
+		op(3, 500, FL_OP_OK),
+		op(4, 1300, FL_OP_OK),
+	};
+	struct fl_rto rto = { .fault_ns = 100 * MS, .healed_ns = 1100 * MS };
+
+	(void)state;
+	fl_rpo_recovery(ops, 4, 0, &rto);
+	assert_int_equal(rto.first_ok_ns, 1250 * MS);
+	assert_int_equal(fl_rpo_rto_ns(&rto), 1150 * MS);
+	rto = (struct fl_rto){ .fault_ns = 100 * MS };
+	fl_rpo_recovery(ops, 4, 0, &rto);
+	assert_int_equal(rto.first_ok_ns, 500 * MS);
+}
+
 static void test_no_write_after_the_fault_has_no_rto(void **state)
 {
 	struct fl_op ops[] = { op(1, 10, FL_OP_OK), op(2, 60, FL_OP_FAIL) };
@@ -216,6 +244,7 @@ int main(void)
 		cmocka_unit_test(test_unknown_or_failed_but_present_are_recovered),
 		cmocka_unit_test(test_rto_and_steady_state_from_buckets),
 		cmocka_unit_test(test_no_write_after_the_fault_has_no_rto),
+		cmocka_unit_test(test_a_network_fault_ends_at_the_first_ack_after_the_heal),
 		cmocka_unit_test(test_trial_statistics_use_nearest_rank),
 	};
 
