@@ -340,6 +340,8 @@ static __always_inline bool corrupt(struct __sk_buff *skb, const struct pkt *p, 
 	return bpf_l4_csum_replace(skb, p->csum_off, old16, new16, flags) == 0;
 }
 
+#include "net_events.bpf.h"
+
 /*
  * The rule walk: the first matching rule whose selectors fire decides.
  * Returns the action taken (FL_NET_ACT_NONE: let the packet go), having
@@ -392,7 +394,7 @@ static __always_inline int fl_net_walk(struct __sk_buff *skb, __u32 l3off, __u8 
 		default:
 			return FL_NET_ACT_NONE;
 		}
-		__sync_fetch_and_add(&c->injected, 1);
+		fl_net_injected(c, i, r, &p, skb, dir, tc ? FL_NET_HOOK_TC : FL_NET_HOOK_CGROUP_SKB);
 		return r->action;
 	}
 	return FL_NET_ACT_NONE;
@@ -487,7 +489,7 @@ static __always_inline int sock_verdict(struct bpf_sock_addr *ctx, __u8 proto, b
 		/* bind's rule has no dst, connect's no src: the zeroed end matches "any". */
 		if (!ends_ok(r, &p, false) || !fires(r, c))
 			continue;
-		__sync_fetch_and_add(&c->injected, 1);
+		fl_net_injected(c, i, r, &p, NULL, FL_NET_ABI_EGRESS, FL_NET_HOOK_CGROUP_SOCK);
 		bpf_set_retval(-(int)r->error);
 		return 0;
 	}
