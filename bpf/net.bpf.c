@@ -489,7 +489,7 @@ static __always_inline int sock_verdict(struct bpf_sock_addr *ctx, __u8 proto, b
 		/* bind's rule has no dst, connect's no src: the zeroed end matches "any". */
 		if (!ends_ok(r, &p, false) || !fires(r, c))
 			continue;
-		fl_net_injected(c, i, r, &p, NULL, FL_NET_ABI_EGRESS, FL_NET_HOOK_CGROUP_SOCK);
+		fl_net_injected_call(c, i, r, &p);
 		bpf_set_retval(-(int)r->error);
 		return 0;
 	}

@@ -274,11 +274,57 @@ static void test_ingress_and_duplicate_rules_each_log_their_own(void **state)
 	free_parsed(&p);
 }
 
+/* A socket call refused by error=: the caller's pid and comm, the address it asked for. */
+static void test_refused_connects_log_the_caller(void **state)
+{
+	struct ctx *c = *state;
+	char log[PATH_MAX + 16], rule[80], script[256];
+	char *argv[] = { bin_fl, "net", rule, "--log", log, "--", "ip", "netns", "exec",
+			 c->pair.ns[0], "bash", "-c", script, NULL };
+	struct fl_cli_result r;
+	struct parsed p;
+
+	REQUIRE();
+	snprintf(log, sizeof(log), "%s/sock.log", c->dir);
+	snprintf(rule, sizeof(rule), "connect:dport=%d:error=ECONNREFUSED:count=3", PORT_DROP);
+	/* nothing listens: the 2 connects past count= fail by themselves, and log nothing */
+	snprintf(script, sizeof(script),
+		 "for i in 1 2 3 4 5; do (exec 3<>/dev/tcp/%s/%d) 2>/dev/null; done; exit 0",
+		 c->ip[1], PORT_DROP);
+	assert_int_equal(fl_cli_run(argv, 20000, &r), 0);
+	if (r.code)
+		print_message("faultline: exit %d\nstderr: %s\n", r.code, r.err);
+	assert_int_equal(r.code, 0);
+	fl_cli_result_free(&r);
+	parse_log(log, &p);
+	assert_non_null(p.final[0]);
+	assert_int_equal(p.n_ev, 3);
+	for (size_t i = 0; i < p.n_ev; i++) {
+		json_t *e = p.ev[i];
+
+		assert_string_equal(jstr(e, "action"), "error");
+		assert_string_equal(jstr(e, "mechanism"), "cgroup-sock");
+		assert_string_equal(jstr(e, "value_name"), "ECONNREFUSED");
+		assert_int_equal(jint(e, "value"), ECONNREFUSED);
+		assert_string_equal(jstr(e, "proto"), "connect");
+		assert_string_equal(jstr(e, "dst"), c->ip[1]);
+		assert_true(json_is_null(json_object_get(e, "src")));
+		assert_int_equal(jint(e, "dport"), PORT_DROP);
+		assert_true(jint(e, "pid") > 0);
+		assert_string_equal(jstr(e, "comm"), "bash");
+		assert_int_equal(jint(e, "seq"), (json_int_t)i + 1);
+	}
+	assert_int_equal(jint(p.final[0], "injected"), 3);
+	assert_int_equal(jint(p.final[0], "events_lost"), 0);
+	free_parsed(&p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_dev_drop_logs_one_line_per_dropped_datagram),
 		cmocka_unit_test(test_ingress_and_duplicate_rules_each_log_their_own),
+		cmocka_unit_test(test_refused_connects_log_the_caller),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
