@@ -412,16 +412,26 @@ static __always_inline int tc_verdict(struct __sk_buff *skb, __u8 dir, bool ingr
 	return act == FL_NET_ACT_DROP || act == FL_NET_ACT_PARTITION ? TC_ACT_SHOT : TC_ACT_OK;
 }
 
+/*
+ * A packet we let go goes on to the device's other programs (tcx's
+ * TCX_NEXT, a clsact filter's "continue"), not past them: TC_ACT_OK would
+ * end the walk there (TCX_PASS) and skip every program after ours.
+ */
+static __always_inline int tc_next(int verdict)
+{
+	return verdict == TC_ACT_OK ? -1 /* TC_ACT_UNSPEC */ : verdict;
+}
+
 SEC("tc")
 int fl_net_tc_ingress(struct __sk_buff *skb)
 {
-	return tc_verdict(skb, FL_NET_ABI_INGRESS, true);
+	return tc_next(tc_verdict(skb, FL_NET_ABI_INGRESS, true));
 }
 
 SEC("tc")
 int fl_net_tc_egress(struct __sk_buff *skb)
 {
-	return tc_verdict(skb, FL_NET_ABI_EGRESS, false);
+	return tc_next(tc_verdict(skb, FL_NET_ABI_EGRESS, false));
 }
 
 static __always_inline int skb_verdict(struct __sk_buff *skb, __u8 dir)

@@ -212,6 +212,29 @@ static void test_a_clsact_qdisc_that_was_there_stays(void **state)
 	assert_true(has_clsact(c, c->pair.dev[0]));
 }
 
+/*
+ * Another program on the device keeps its say: a filter of the user's that
+ * drops all egress still drops while a rule of ours that matches nothing
+ * is armed (ours lets go with "next", not "ok", which would skip it).
+ */
+static void test_another_filter_on_the_device_still_runs(void **state)
+{
+	struct ctx *c = *state;
+	struct fl_udp_result u;
+	struct fl_net_session *s;
+
+	SKIP_UNLESS_ROOT();
+	assert_int_equal(fl_netns_pair_sh(&c->pair, 0, "tc qdisc add dev flv0 clsact && "
+					  "tc filter add dev flv0 egress prio 5 bpf da bytecode '1,6 0 0 2,'"),
+			 0);
+	s = arm(c, NULL, FL_NET_TARGET_DEV);
+	assert_non_null(s);
+	assert_int_equal(fl_netns_pair_udp(&c->pair, 0, AF_INET, 0, PORT + 2, 20, 32, 0, &u), 0);
+	fl_net_session_close(s);
+	print_message("armed beside a drop-all filter: %u of 20 arrived\n", u.received);
+	assert_int_equal(u.received, 0);
+}
+
 static void test_netns_target_covers_every_device_but_lo(void **state)
 {
 	struct ctx *c = *state;
@@ -404,6 +427,8 @@ int main(void)
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_detach_leaves_no_qdisc_and_no_filter,
 						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_another_filter_on_the_device_still_runs, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_a_clsact_qdisc_that_was_there_stays,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_netns_target_covers_every_device_but_lo,
