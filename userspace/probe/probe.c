@@ -106,7 +106,7 @@ static const struct ladder ladders[FL_FAULT__COUNT] = {
 	 * gets the cgroup targets' mechanism added (net_drop_why).
 	 */
 	[FL_FAULT_PACKET_DROP] = { .n = 2, .rungs = {
-		{ FL_MECH_TC, "faultline net: tc clsact BPF on --dev/--netns (drop, partition, corrupt, duplicate)" },
+		{ FL_MECH_TC, "faultline net: tc BPF on --dev/--netns (tcx links, else clsact): drop, partition, corrupt, duplicate" },
 		{ FL_MECH_CGROUP_SKB, "faultline net: cgroup_skb on --cgroup/--pid/-- CMD (drop, partition); no tc, so --dev/--netns cannot be served" },
 	}, .none = "neither tc clsact nor cgroup_skb works: faultline net cannot drop packets" },
 	[FL_FAULT_PACKET_DELAY] = { .n = 2, .rungs = {

@@ -91,7 +91,7 @@ static void test_packet_drop_names_tc_and_the_cgroup_mechanism(void **state)
 	set_works(&rep, FL_MECH_CGROUP_SKB);
 	fl_probe_pick_all(&rep);
 	assert_int_equal(rep.pick[FL_FAULT_PACKET_DROP].mech, FL_MECH_TC);
-	assert_non_null(strstr(rep.pick[FL_FAULT_PACKET_DROP].why, "tc clsact BPF on --dev/--netns"));
+	assert_non_null(strstr(rep.pick[FL_FAULT_PACKET_DROP].why, "tc BPF on --dev/--netns"));
 	assert_non_null(strstr(rep.pick[FL_FAULT_PACKET_DROP].why,
 			       "; cgroup_skb on --cgroup/--pid/-- CMD"));
 
