@@ -6,8 +6,9 @@
  * a cgroup or a launched command (error=, cgroup sock_addr programs). Parses and compiles the rules (a refusal
  * names the rule and its column), arms them, waits for --for, a signal or
  * the command's exit, disarms, and prints per rule what matched and what
- * was hit. The datapath keeps counters, not per-packet events: --log gets
- * the counts as JSON lines (once a second while they change, and at the end).
+ * was hit. --log gets a JSON line per injection (the datapath's event ring,
+ * cli/net_event_log.c) and the counts (once a second while they change, and
+ * at the end).
  * delay= rules on a netns go to one NFQUEUE delay line each
  * (<faultline/net_delay.h>), beside the datapath's rules.
  */
@@ -122,8 +123,8 @@ static void usage(FILE *out)
 		"\n"
 		"Targets:\n"
 		"  -n, --netns NAME  every device of the named netns (/run/netns) but lo, both\n"
-		"                    ways (tc clsact); with --dev, the netns of that device\n"
-		"  -d, --dev IFACE   one interface, ingress and egress (tc clsact)\n"
+		"                    ways (tc: tcx, else clsact); with --dev, that device's netns\n"
+		"  -d, --dev IFACE   one interface, ingress and egress (tc: tcx, else clsact)\n"
 		"  -c, --cgroup DIR  the sockets of the processes in a cgroup v2 directory\n"
 		"                    (cgroup_skb: drop and partition; cgroup sock_addr: error=)\n"
 		"  -p, --pid PID     the cgroup PID is in, as --cgroup: EVERY process of that\n"
@@ -135,9 +136,12 @@ static void usage(FILE *out)
 		"  -f, --for DUR     disarm after DUR (e.g. 10s); a launched CMD runs on\n"
 		"  -s, --seed N      seed= for every rule that has none: prob= is repeatable;\n"
 		"                    without it a random seed is drawn (the summary shows it)\n"
-		"  -l, --log FILE    append the per-rule counts as JSON lines to FILE ('-' =\n"
-		"                    stdout): once a second while they change, and at the end.\n"
-		"                    The datapath counts packets; it logs no per-packet events\n"
+		"  -l, --log FILE    append JSON lines to FILE ('-' = stdout): one per injected\n"
+		"                    fault (packet dropped/corrupted/duplicated, call failed:\n"
+		"                    rule, action, dir, proto, addresses, ports, time), and the\n"
+		"                    per-rule counts once a second while they change and at the\n"
+		"                    end; events a full ring gave up are counted (events_lost),\n"
+		"                    never waited for. Delay rules log their counts only\n"
 		"  -j, --json        print the summary as JSON on stdout\n"
 		"  -v, --verbose     say what is armed, and the load/attach times\n"
 		"  -h, --help        this help\n"

@@ -58,6 +58,10 @@ int fl_net_tc_detach(struct fl_net_session *s, char *errbuf, size_t len);
  */
 int fl_net_tcx_attach(struct fl_net_session *s, struct net_dev *d, char *errbuf, size_t len);
 void fl_net_tcx_detach(struct net_dev *d);
+/* Every rule inert now (saved, ok[i]: rule i was), and back as they were (rules_update.c). */
+void fl_net_rules_off(struct fl_net_session *s, struct fl_net_rule *saved, bool *ok);
+void fl_net_rules_restore(struct fl_net_session *s, const struct fl_net_rule *saved,
+			  const bool *ok);
 int fl_net_cgroup_attach(struct fl_net_session *s, char *errbuf, size_t len);
 void fl_net_cgroup_detach(struct fl_net_session *s);
 /* The six sock_addr programs, and the FL_NET_SOCK_BIT of the call each serves. */
