@@ -619,9 +619,14 @@ static void print_summary(const struct net_opts *o, struct net_run *r)
 				continue;
 			}
 			rule_counts(r, i, &m, &inj);
-			fprintf(stderr, "rule %zu %s  [%s]  matched %llu  injected %llu\n", i, text,
+			fprintf(stderr, "rule %zu %s  [%s]  matched %llu  injected %llu", i, text,
 				rule_mechanism(o, r, i), (unsigned long long)m,
 				(unsigned long long)inj);
+			/* --log misses these: the event ring was full */
+			if (r->events && rule_events_lost(r, i))
+				fprintf(stderr, "  (%llu not in the log: event ring full)",
+					(unsigned long long)rule_events_lost(r, i));
+			fputc('\n', stderr);
 		}
 		fprintf(stderr, "faultline: disarmed on %s after %.3fs (seed %llu)\n", where,
 			armed_s(r), (unsigned long long)o->seed);

@@ -23,6 +23,8 @@
 #include <cmocka.h>
 
 #include <jansson.h>
+#include <faultline/net.h>
+#include <faultline/net_events.h>
 
 #include "helpers/cli_run.h"
 #include "helpers/faultfs_mount.h"
@@ -319,12 +321,62 @@ static void test_refused_connects_log_the_caller(void **state)
 	free_parsed(&p);
 }
 
+static int count_event(void *ctx, const struct fl_net_event *ev)
+{
+	(*(uint64_t *)ctx)++;
+	return 0;
+}
+
+/*
+ * Nobody reads the ring while 12,000 datagrams are dropped: it fills (1 MiB,
+ * about 10,000 events), the rest are counted lost, every datagram is still
+ * dropped, and what the ring kept plus what it lost is the counter.
+ */
+static void test_a_full_ring_counts_its_losses_and_never_holds_a_packet(void **state)
+{
+	struct ctx *c = *state;
+	struct fl_net_rule r = {
+		.proto = FL_NET_ABI_UDP, .dir = FL_NET_ABI_EGRESS, .action = FL_NET_ACT_DROP,
+		.dport_lo = PORT_DUP, .dport_hi = PORT_DUP,
+	};
+	struct fl_net_target t = { .kind = FL_NET_TARGET_DEV, .netns = c->pair.ns[0],
+				   .dev = c->pair.dev[0] };
+	struct fl_net_session *s = NULL;
+	struct fl_net_events *ev = NULL;
+	struct fl_net_counters cnt;
+	struct fl_udp_result u;
+	uint64_t read = 0;
+	char err[256] = "";
+
+	REQUIRE();
+	if (fl_net_session_open(&r, 1, &t, NULL, &s, err, sizeof(err)) ||
+	    fl_net_session_attach(s, err, sizeof(err)))
+		fail_msg("arm: %s", err);
+	assert_int_equal(fl_netns_pair_udp(&c->pair, 0, AF_INET, 0, PORT_DUP, 12000, 16, 0, &u), 0);
+	assert_int_equal(u.sent, 12000);
+	assert_int_equal(u.received, 0);
+	assert_int_equal(fl_net_events_open(s, count_event, &read, &ev), 0);
+	while (fl_net_events_consume(ev) > 0)
+		;
+	assert_int_equal(fl_net_session_counters(s, 0, &cnt), 0);
+	print_message("ring full: %llu events read, %llu lost, %llu injected\n",
+		      (unsigned long long)read, (unsigned long long)cnt.events_lost,
+		      (unsigned long long)cnt.injected);
+	assert_int_equal(cnt.injected, 12000);
+	assert_true(cnt.events_lost > 0);
+	assert_int_equal(read + cnt.events_lost, cnt.injected);
+	assert_int_equal(fl_net_events_malformed(ev), 0);
+	fl_net_events_free(ev);
+	fl_net_session_close(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_dev_drop_logs_one_line_per_dropped_datagram),
 		cmocka_unit_test(test_ingress_and_duplicate_rules_each_log_their_own),
 		cmocka_unit_test(test_refused_connects_log_the_caller),
+		cmocka_unit_test(test_a_full_ring_counts_its_losses_and_never_holds_a_packet),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
