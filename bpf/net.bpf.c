@@ -340,6 +340,8 @@ static __always_inline bool corrupt(struct __sk_buff *skb, const struct pkt *p, 
 	return bpf_l4_csum_replace(skb, p->csum_off, old16, new16, flags) == 0;
 }
 
+#include "net_events.bpf.h"
+
 /*
  * The rule walk: the first matching rule whose selectors fire decides.
  * Returns the action taken (FL_NET_ACT_NONE: let the packet go), having
@@ -392,7 +394,7 @@ static __always_inline int fl_net_walk(struct __sk_buff *skb, __u32 l3off, __u8 
 		default:
 			return FL_NET_ACT_NONE;
 		}
-		__sync_fetch_and_add(&c->injected, 1);
+		fl_net_injected(c, i, r, &p, skb, dir, tc ? FL_NET_HOOK_TC : FL_NET_HOOK_CGROUP_SKB);
 		return r->action;
 	}
 	return FL_NET_ACT_NONE;
@@ -410,16 +412,26 @@ static __always_inline int tc_verdict(struct __sk_buff *skb, __u8 dir, bool ingr
 	return act == FL_NET_ACT_DROP || act == FL_NET_ACT_PARTITION ? TC_ACT_SHOT : TC_ACT_OK;
 }
 
+/*
+ * A packet we let go goes on to the device's other programs (tcx's
+ * TCX_NEXT, a clsact filter's "continue"), not past them: TC_ACT_OK would
+ * end the walk there (TCX_PASS) and skip every program after ours.
+ */
+static __always_inline int tc_next(int verdict)
+{
+	return verdict == TC_ACT_OK ? -1 /* TC_ACT_UNSPEC */ : verdict;
+}
+
 SEC("tc")
 int fl_net_tc_ingress(struct __sk_buff *skb)
 {
-	return tc_verdict(skb, FL_NET_ABI_INGRESS, true);
+	return tc_next(tc_verdict(skb, FL_NET_ABI_INGRESS, true));
 }
 
 SEC("tc")
 int fl_net_tc_egress(struct __sk_buff *skb)
 {
-	return tc_verdict(skb, FL_NET_ABI_EGRESS, false);
+	return tc_next(tc_verdict(skb, FL_NET_ABI_EGRESS, false));
 }
 
 static __always_inline int skb_verdict(struct __sk_buff *skb, __u8 dir)
@@ -487,7 +499,7 @@ static __always_inline int sock_verdict(struct bpf_sock_addr *ctx, __u8 proto, b
 		/* bind's rule has no dst, connect's no src: the zeroed end matches "any". */
 		if (!ends_ok(r, &p, false) || !fires(r, c))
 			continue;
-		__sync_fetch_and_add(&c->injected, 1);
+		fl_net_injected_call(c, i, r, &p);
 		bpf_set_retval(-(int)r->error);
 		return 0;
 	}

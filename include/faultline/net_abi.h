@@ -118,6 +118,43 @@ struct fl_net_counters {
 	__u64 matched;       /* packets that matched the rule's protocol/addresses/ports/dir */
 	__u64 injected;      /* packets the action was applied to */
 	__u64 claimed;       /* internal: count= budget taken (>= injected) */
+	/* injections whose event found the ring buffer full (not logged, still counted above) */
+	__u64 events_lost;
+};
+
+/*
+ * One injection, as the programs write it into their ring buffer map
+ * `events` (FL_NET_EVENTS_RING bytes). A full ring never holds a packet
+ * up: the record is given up and counted in events_lost instead.
+ */
+#define FL_NET_EVENTS_RING (1u << 20)
+
+/* Which program injected. */
+enum fl_net_hook {
+	FL_NET_HOOK_TC = 1,          /* tc clsact (device, netns) */
+	FL_NET_HOOK_CGROUP_SKB,      /* cgroup_skb (cgroup) */
+	FL_NET_HOOK_CGROUP_SOCK,     /* cgroup sock_addr (connect, sendmsg, bind) */
+};
+
+struct fl_net_event {
+	__u64 ts_ns;         /* bpf_ktime_get_ns (CLOCK_MONOTONIC) */
+	__u64 seq;           /* the nth injection of this kernel rule, from 1 (a gap = a lost event) */
+	__u32 rule;          /* kernel rule index (the slot in `rules`) */
+	__u32 pid;           /* tgid of the caller for socket calls; 0 for packets (no process known) */
+	__u8 action;         /* enum fl_net_action */
+	__u8 dir;            /* FL_NET_ABI_EGRESS or FL_NET_ABI_INGRESS */
+	__u8 family;         /* FL_NET_ABI_FAMILY_IP4/IP6 */
+	__u8 l4;             /* IPPROTO_* of the packet (no IPv6 extension headers), 0 if none */
+	__u8 hook;           /* enum fl_net_hook */
+	__u8 call;           /* socket calls: FL_NET_ABI_CONNECT/SENDMSG/BIND; else 0 */
+	__u16 _pad;
+	__u32 ifindex;       /* the packet's device; 0 for socket calls */
+	__u32 len;           /* skb->len; 0 for socket calls */
+	__s32 error;         /* FL_NET_ACT_ERROR: the errno (positive); else 0 */
+	__u8 src[16];        /* network order; IPv4 in the first 4 bytes */
+	__u8 dst[16];
+	__u16 sport, dport;  /* host order; 0 without ports */
+	char comm[16];       /* socket calls: the caller's comm; else "" */
 };
 
 #endif /* FAULTLINE_NET_ABI_H */

@@ -6,8 +6,9 @@
  * a cgroup or a launched command (error=, cgroup sock_addr programs). Parses and compiles the rules (a refusal
  * names the rule and its column), arms them, waits for --for, a signal or
  * the command's exit, disarms, and prints per rule what matched and what
- * was hit. The datapath keeps counters, not per-packet events: --log gets
- * the counts as JSON lines (once a second while they change, and at the end).
+ * was hit. --log gets a JSON line per injection (the datapath's event ring,
+ * cli/net_event_log.c) and the counts (once a second while they change, and
+ * at the end).
  * delay= rules on a netns go to one NFQUEUE delay line each
  * (<faultline/net_delay.h>), beside the datapath's rules.
  */
@@ -37,6 +38,7 @@
 #include <faultline/state.h>
 
 #include "cli/cli.h"
+#include "cli/net_event_log.h"
 
 #define NET_EXCERPT_LEN   96
 /* Leftovers of a launched command, killed so its cgroup can go. */
@@ -74,6 +76,8 @@ struct net_run {
 	struct fl_net_delay *delay[FL_NET_MAX_RULES];
 	struct fl_net_delay_counters delay_final[FL_NET_MAX_RULES];
 	FILE *log;
+	struct net_event_log *events;  /* --log: one line per injection */
+	bool log_failed;               /* and it was said */
 	uint64_t armed_ns;
 	pid_t child;
 	bool child_exited;
@@ -119,8 +123,8 @@ static void usage(FILE *out)
 		"\n"
 		"Targets:\n"
 		"  -n, --netns NAME  every device of the named netns (/run/netns) but lo, both\n"
-		"                    ways (tc clsact); with --dev, the netns of that device\n"
-		"  -d, --dev IFACE   one interface, ingress and egress (tc clsact)\n"
+		"                    ways (tc: tcx, else clsact); with --dev, that device's netns\n"
+		"  -d, --dev IFACE   one interface, ingress and egress (tc: tcx, else clsact)\n"
 		"  -c, --cgroup DIR  the sockets of the processes in a cgroup v2 directory\n"
 		"                    (cgroup_skb: drop and partition; cgroup sock_addr: error=)\n"
 		"  -p, --pid PID     the cgroup PID is in, as --cgroup: EVERY process of that\n"
@@ -132,9 +136,12 @@ static void usage(FILE *out)
 		"  -f, --for DUR     disarm after DUR (e.g. 10s); a launched CMD runs on\n"
 		"  -s, --seed N      seed= for every rule that has none: prob= is repeatable;\n"
 		"                    without it a random seed is drawn (the summary shows it)\n"
-		"  -l, --log FILE    append the per-rule counts as JSON lines to FILE ('-' =\n"
-		"                    stdout): once a second while they change, and at the end.\n"
-		"                    The datapath counts packets; it logs no per-packet events\n"
+		"  -l, --log FILE    append JSON lines to FILE ('-' = stdout): one per injected\n"
+		"                    fault (packet dropped/corrupted/duplicated, call failed:\n"
+		"                    rule, action, dir, proto, addresses, ports, time), and the\n"
+		"                    per-rule counts once a second while they change and at the\n"
+		"                    end; events a full ring gave up are counted (events_lost),\n"
+		"                    never waited for. Delay rules log their counts only\n"
 		"  -j, --json        print the summary as JSON on stdout\n"
 		"  -v, --verbose     say what is armed, and the load/attach times\n"
 		"  -h, --help        this help\n"
@@ -511,6 +518,18 @@ static void rule_counts(const struct net_run *r, size_t i, uint64_t *matched,
 	}
 }
 
+/* Per typed rule: injections whose event the full ring gave up (not in the log). */
+static uint64_t rule_events_lost(const struct net_run *r, size_t i)
+{
+	struct fl_net_counters c;
+	uint64_t lost = 0;
+
+	for (size_t k = 0; k < r->n_krules && !is_delay(r, i); k++)
+		if (r->origin[k] == i && !fl_net_session_counters(r->sess, k, &c))
+			lost += c.events_lost;
+	return lost;
+}
+
 static void rule_text(const struct net_opts *o, const struct net_run *r, size_t i,
 		      char *buf, size_t len)
 {
@@ -560,6 +579,9 @@ static int log_counts(const struct net_opts *o, struct net_run *r, bool final,
 			      "final", final);
 		if (j && is_delay(r, i))
 			add_delay_counts(r, i, j);
+		else if (j && r->events)
+			json_object_set_new(j, "events_lost",
+					    json_integer((json_int_t)rule_events_lost(r, i)));
 		if (!j || json_dumpf(j, r->log, JSON_COMPACT) || fputc('\n', r->log) == EOF)
 			err = -EIO;
 		json_decref(j);
@@ -597,9 +619,14 @@ static void print_summary(const struct net_opts *o, struct net_run *r)
 				continue;
 			}
 			rule_counts(r, i, &m, &inj);
-			fprintf(stderr, "rule %zu %s  [%s]  matched %llu  injected %llu\n", i, text,
+			fprintf(stderr, "rule %zu %s  [%s]  matched %llu  injected %llu", i, text,
 				rule_mechanism(o, r, i), (unsigned long long)m,
 				(unsigned long long)inj);
+			/* --log misses these: the event ring was full */
+			if (r->events && rule_events_lost(r, i))
+				fprintf(stderr, "  (%llu not in the log: event ring full)",
+					(unsigned long long)rule_events_lost(r, i));
+			fputc('\n', stderr);
 		}
 		fprintf(stderr, "faultline: disarmed on %s after %.3fs (seed %llu)\n", where,
 			armed_s(r), (unsigned long long)o->seed);
@@ -621,6 +648,9 @@ static void print_summary(const struct net_opts *o, struct net_run *r)
 			"matched", (json_int_t)m, "injected", (json_int_t)inj);
 		if (j && is_delay(r, i))
 			add_delay_counts(r, i, j);
+		else if (j && r->events)
+			json_object_set_new(j, "events_lost",
+					    json_integer((json_int_t)rule_events_lost(r, i)));
 		json_array_append_new(arr, j);
 	}
 	json_object_set_new(root, "target", json_string(where));
@@ -763,10 +793,13 @@ static void disarm(const struct net_opts *o, struct net_run *r)
 static int wait_armed(const struct net_opts *o, struct net_run *r, int sfd)
 {
 	uint64_t deadline = o->for_ns ? r->armed_ns + o->for_ns : 0, last = UINT64_MAX;
+	uint64_t counts_at = r->armed_ns + 1000000000ull;
 	int signals = 0, log_err = 0;
 
 	for (;;) {
-		struct pollfd pfd = { .fd = sfd, .events = POLLIN };
+		struct pollfd pfd[2] = { { .fd = sfd, .events = POLLIN },
+					 { .fd = r->events && !log_err ? net_event_log_fd(r->events) : -1,
+					   .events = POLLIN } };
 		struct signalfd_siginfo si;
 		int timeout = 1000, n;
 		uint64_t t = now_ns();
@@ -782,15 +815,19 @@ static int wait_armed(const struct net_opts *o, struct net_run *r, int sfd)
 			if ((deadline - t) / 1000000 < (uint64_t)timeout)
 				timeout = (int)((deadline - t) / 1000000) + 1;
 		}
-		n = poll(&pfd, 1, timeout);
+		n = poll(pfd, 2, timeout);
 		if (n < 0 && errno != EINTR)
 			return -errno;
-		if (n <= 0) {
-			/* A quiet second: log the counts if they moved. */
+		if (n > 0 && (pfd[1].revents & POLLIN) && !log_err)
+			log_err = net_event_log_drain(r->events);
+		/* Once a second: log the counts if they moved. */
+		if (now_ns() >= counts_at) {
+			counts_at = now_ns() + 1000000000ull;
 			if (!r->disarmed_ns && !log_err && r->log)
 				log_err = log_counts(o, r, false, &last);
-			continue;
 		}
+		if (n <= 0 || !(pfd[0].revents & POLLIN))
+			continue;
 		if (read(sfd, &si, sizeof(si)) != (ssize_t)sizeof(si))
 			continue;
 		if (si.ssi_signo == SIGCHLD) {
@@ -808,8 +845,11 @@ static int wait_armed(const struct net_opts *o, struct net_run *r, int sfd)
 		else
 			fl_cgroup_kill(r->cgroup, NET_KILL_NS, NULL);
 	}
-	if (log_err)
-		fl_cli_error("net: log '%s': %s (counts were lost)", o->log_path, strerror(-log_err));
+	if (log_err) {
+		r->log_failed = true;
+		fl_cli_error("net: log '%s': %s (counts or events were lost)", o->log_path,
+			     strerror(-log_err));
+	}
 	return 0;
 }
 
@@ -982,6 +1022,14 @@ int cmd_net(int argc, char **argv, const struct fl_cli *cli)
 		      err == -EBUSY ? FL_CLI_EXIT_USAGE : FL_CLI_EXIT_INTERNAL;
 		goto out;
 	}
+	/* The ring keeps what came before this: no event of the attach is missed. */
+	if (r->log && r->sess) {
+		err = net_event_log_open(r->sess, r->log, r->origin, r->n_krules, &r->events);
+		if (err) {
+			fl_cli_error("net: cannot read the injection events: %s", strerror(-err));
+			goto out;
+		}
+	}
 	if (o.cmd) {
 		err = launch(&o, r);
 		if (err) {
@@ -997,6 +1045,13 @@ int cmd_net(int argc, char **argv, const struct fl_cli *cli)
 	if (!r->disarmed_ns)
 		disarm(&o, r);
 	{
+		/* What the ring still holds: the events of the last moments. */
+		if (r->events) {
+			err = net_event_log_drain(r->events);
+			if (err && !r->log_failed)
+				fl_cli_error("net: log '%s': %s (events were lost)", o.log_path,
+					     strerror(-err));
+		}
 		if (r->log) {
 			err = log_counts(&o, r, true, NULL);
 			if (err)
@@ -1012,6 +1067,7 @@ out:
 		waitpid(r->child, NULL, 0);
 	}
 	stop_delay_lines(r);
+	net_event_log_close(r->events);
 	fl_net_session_close(r->sess);
 	remove_cgroup(r);
 	if (r->st && fl_state_close(r->st))

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * tc clsact attachment of the network programs: per device, the clsact
+ * tc attachment of the network programs: tcx links where the kernel has
+ * them (attach_tcx.c: no qdisc grafted, nothing to record), else per
+ * device the clsact
  * qdisc (created only when missing, and then ours to remove) and one BPF
  * filter per direction the rules need. Each is recorded in core state
  * before it is created, so no moment exists at which a SIGKILL leaves an
@@ -205,6 +207,7 @@ static int detach_dev(struct fl_net_session *s, struct net_dev *d)
 {
 	int first = 0;
 
+	fl_net_tcx_detach(d);
 	for (int egress = 0; egress < 2; egress++) {
 		DECLARE_LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = d->ifindex,
 				    .attach_point = egress ? BPF_TC_EGRESS : BPF_TC_INGRESS);
@@ -271,6 +274,9 @@ int fl_net_tc_attach(struct fl_net_session *s, char *errbuf, size_t len)
 	for (size_t i = 0; !err && i < s->n_devs; i++) {
 		struct net_dev *d = &s->devs[i];
 
+		err = fl_net_tcx_attach(s, d, errbuf, len);
+		if (err != -EOPNOTSUPP)
+			continue;
 		err = ensure_qdisc(s, d, errbuf, len);
 		if (!err && (s->dirs & FL_NET_ABI_INGRESS))
 			err = attach_filter(s, d, 0, errbuf, len);
@@ -298,6 +304,7 @@ int fl_net_tc_detach(struct fl_net_session *s, char *errbuf, size_t len)
 		for (size_t i = 0; i < s->n_devs; i++) {
 			struct net_dev *d = &s->devs[i];
 
+			fl_net_tcx_detach(d);
 			for (int k = 0; k < 2; k++)
 				if (d->filter_rec[k])
 					fl_state_forget(s->st, d->filter_rec[k]);

@@ -26,6 +26,8 @@ struct net_dev {
 	bool qdisc_created;     /* we made its clsact qdisc, so we remove it */
 	uint64_t qdisc_rec;     /* its state record, 0 = none */
 	uint64_t filter_rec[2]; /* [0] ingress, [1] egress; 0 = not attached */
+	int tcx_fd[2];          /* tcx links (attach_tcx.c), valid when tcx_on */
+	bool tcx_on[2];
 };
 
 struct fl_net_session {
@@ -49,6 +51,17 @@ struct fl_net_session {
 
 int fl_net_tc_attach(struct fl_net_session *s, char *errbuf, size_t len);
 int fl_net_tc_detach(struct fl_net_session *s, char *errbuf, size_t len);
+/*
+ * tcx links on d for the directions s needs: 0, -EOPNOTSUPP when the
+ * kernel has no tcx (nothing attached: use clsact), -EEXIST when another
+ * session's program is there, or another -errno (errbuf says).
+ */
+int fl_net_tcx_attach(struct fl_net_session *s, struct net_dev *d, char *errbuf, size_t len);
+void fl_net_tcx_detach(struct net_dev *d);
+/* Every rule inert now (saved, ok[i]: rule i was), and back as they were (rules_update.c). */
+void fl_net_rules_off(struct fl_net_session *s, struct fl_net_rule *saved, bool *ok);
+void fl_net_rules_restore(struct fl_net_session *s, const struct fl_net_rule *saved,
+			  const bool *ok);
 int fl_net_cgroup_attach(struct fl_net_session *s, char *errbuf, size_t len);
 void fl_net_cgroup_detach(struct fl_net_session *s);
 /* The six sock_addr programs, and the FL_NET_SOCK_BIT of the call each serves. */

@@ -306,14 +306,20 @@ int fl_net_session_counters(const struct fl_net_session *s, size_t i,
 
 int fl_net_session_detach(struct fl_net_session *s, char *errbuf, size_t errlen)
 {
+	struct fl_net_rule saved[FL_NET_MAX_RULES];
+	bool ok[FL_NET_MAX_RULES];
 	int err = 0;
 
 	if (!s->attached)
 		return 0;
+	fl_net_rules_off(s, saved, ok);
 	if (s->kind == FL_NET_TARGET_CGROUP)
 		fl_net_cgroup_detach(s);
 	else
 		err = fl_net_tc_detach(s, errbuf, errlen);
+	/* What could not be taken away stays inert. */
+	if (!err)
+		fl_net_rules_restore(s, saved, ok);
 	s->attached = false;
 	return err;
 }

@@ -45,3 +45,30 @@ int fl_net_session_set_rules(struct fl_net_session *s, const struct fl_net_rule 
 	}
 	return 0;
 }
+
+/*
+ * A disarm is off from its first moment: each rule is made inert (a
+ * protocol no packet or call has) before the hooks go, since taking them
+ * away can wait an RCU grace period per tcx link (milliseconds on a busy
+ * machine, during which a drop rule kept dropping). The rules are put
+ * back once the hooks are gone, so a later attach finds them as they were.
+ */
+void fl_net_rules_off(struct fl_net_session *s, struct fl_net_rule *saved, bool *ok)
+{
+	struct fl_net_rule off = { .proto = 0xff };
+	int fd = bpf_map__fd(s->skel->maps.rules);
+
+	for (__u32 i = 0; i < s->n_rules; i++)
+		ok[i] = !bpf_map_lookup_elem(fd, &i, &saved[i]) &&
+			!bpf_map_update_elem(fd, &i, &off, BPF_ANY);
+}
+
+void fl_net_rules_restore(struct fl_net_session *s, const struct fl_net_rule *saved,
+			  const bool *ok)
+{
+	int fd = bpf_map__fd(s->skel->maps.rules);
+
+	for (__u32 i = 0; i < s->n_rules; i++)
+		if (ok[i])
+			bpf_map_update_elem(fd, &i, &saved[i], BPF_ANY);
+}

@@ -100,20 +100,23 @@ static const struct ladder ladders[FL_FAULT__COUNT] = {
 		{ FL_MECH_FMOD_RET_SECURITY, "fmod_ret on security_socket_* hooks" },
 		{ FL_MECH_CGROUP_SOCK, "cgroup sock_create/connect/sendmsg hooks with bpf_set_retval (target must be in a cgroup)" },
 	}, .none = "no socket errno mechanism for running processes" },
-	[FL_FAULT_PACKET_DROP] = { .n = 3, .rungs = {
-		{ FL_MECH_TC, "tc clsact BPF classifier: drop, corrupt, duplicate, partition per flow" },
-		{ FL_MECH_CGROUP_SKB, "cgroup_skb: drop per cgroup" },
-		{ FL_MECH_XDP, "XDP: ingress drop only" },
-	}, .none = "no packet filter mechanism" },
+	/*
+	 * The packet rows name what `faultline net` uses (XDP is not one: it
+	 * sees ingress only, and net never attaches it). The drop row's why
+	 * gets the cgroup targets' mechanism added (net_drop_why).
+	 */
+	[FL_FAULT_PACKET_DROP] = { .n = 2, .rungs = {
+		{ FL_MECH_TC, "faultline net: tc BPF on --dev/--netns (tcx links, else clsact): drop, partition, corrupt, duplicate" },
+		{ FL_MECH_CGROUP_SKB, "faultline net: cgroup_skb on --cgroup/--pid/-- CMD (drop, partition); no tc, so --dev/--netns cannot be served" },
+	}, .none = "neither tc clsact nor cgroup_skb works: faultline net cannot drop packets" },
 	[FL_FAULT_PACKET_DELAY] = { .n = 2, .rungs = {
-		{ FL_MECH_NETEM, "netem scoped by a tc BPF classifier" },
-		{ FL_MECH_NFQUEUE, "NFQUEUE delay line in userspace (netem is missing)" },
-	}, .none = "neither netem nor NFQUEUE: packet delay is unavailable" },
-	[FL_FAULT_PACKET_RATE] = { .n = 3, .rungs = {
-		{ FL_MECH_NETEM, "netem rate" },
-		{ FL_MECH_HTB, "HTB class scoped by a tc BPF classifier" },
-		{ FL_MECH_TBF, "TBF qdisc" },
-	}, .none = "no rate-limiting qdisc" },
+		{ FL_MECH_NETEM, "faultline net delay=: netem qdisc through libnl-route" },
+		{ FL_MECH_NFQUEUE, "faultline net delay=: NFQUEUE delay line in userspace, iptables-nft rules of a --netns (netem is missing)" },
+	}, .none = "neither netem nor NFQUEUE: faultline net cannot delay packets" },
+	[FL_FAULT_PACKET_RATE] = { .n = 2, .rungs = {
+		{ FL_MECH_HTB, "faultline net rate=: htb class through libnl-route" },
+		{ FL_MECH_TBF, "faultline net rate=: tbf qdisc through libnl-route (no htb)" },
+	}, .none = "neither htb nor tbf: faultline net cannot limit the rate" },
 	[FL_FAULT_STORAGE] = { .n = 1, .rungs = {
 		{ FL_MECH_FUSE, "faultfs FUSE overlay" },
 	}, .none = "FUSE is unavailable: load the fuse module (modprobe fuse) and install fuse3" },
@@ -142,6 +145,23 @@ int fl_probe_mechanism(enum fl_mechanism mech, struct fl_probe_result *ret)
 	return 0;
 }
 
+/* tc serves devices; what serves cgroup targets is cgroup_skb, if it works. */
+static void net_drop_why(const struct fl_probe_report *report, struct fl_probe_pick *p)
+{
+	const struct fl_probe_result *skb = &report->mech[FL_MECH_CGROUP_SKB];
+	size_t at = strlen(p->why);
+
+	if (!p->found || p->mech != FL_MECH_TC || at >= sizeof(p->why))
+		return;
+	if (skb->status == FL_PROBE_WORKS)
+		snprintf(p->why + at, sizeof(p->why) - at,
+			 "; cgroup_skb on --cgroup/--pid/-- CMD (drop, partition)");
+	else
+		snprintf(p->why + at, sizeof(p->why) - at,
+			 "; --cgroup/--pid/-- CMD cannot be served (cgroup-skb %s)",
+			 fl_probe_status_name(skb->status));
+}
+
 void fl_probe_pick_all(struct fl_probe_report *report)
 {
 	for (unsigned k = 0; k < FL_FAULT__COUNT; k++) {
@@ -160,6 +180,7 @@ void fl_probe_pick_all(struct fl_probe_report *report)
 		if (!p->found)
 			snprintf(p->why, sizeof(p->why), "%s", l->none);
 	}
+	net_drop_why(report, &report->pick[FL_FAULT_PACKET_DROP]);
 }
 
 void fl_probe_identify(struct fl_probe_report *report)

@@ -243,7 +243,9 @@ static void test_sigkill_then_cleanup_leaves_no_nfqueue_rule(void **state)
 static void test_mixed_with_drop_and_log(void **state)
 {
 	struct ctx *c = *state;
-	char log[] = "/tmp/fl-net-delay-log.XXXXXX", drop[64], delay[64], buf[8192] = "";
+	/* the log holds a line per dropped datagram too (about 400 bytes each) */
+	static char buf[1 << 17];
+	char log[] = "/tmp/fl-net-delay-log.XXXXXX", drop[64], delay[64];
 	char *argv[] = { bin_fl, "net", drop, delay, "--netns", c->pair.ns[0], "--for", "2s",
 			 "--log", log, NULL };
 	uint64_t d[N_DGRAMS], dropped[N_DGRAMS];
@@ -278,6 +280,9 @@ static void test_mixed_with_drop_and_log(void **state)
 	fclose(f);
 	unlink(log);
 	assert_non_null(strstr(buf, "\"mechanism\":\"nfqueue\",\"matched\":100,\"injected\":100,\"final\":true,\"queued\":100,\"delayed\":100,\"reordered\":0,\"overflowed\":0"));
+	/* and one event per datagram the drop rule took */
+	assert_int_equal(fl_count_lines(buf, "\"domain\":\"net\",\"rule\":0,\"action\":\"drop\""),
+			 N_DGRAMS);
 	assert_false(nfqueue_left(c));
 }
 

@@ -284,6 +284,7 @@ static void check_reference_table(void)
 	assert_int_equal(report.pick[FL_FAULT_ERRNO_LAUNCHED].mech, FL_MECH_SECCOMP_NOTIFY);
 	assert_int_equal(report.pick[FL_FAULT_CRASH_POINT].mech, FL_MECH_SEND_SIGNAL);
 	assert_int_equal(report.pick[FL_FAULT_SOCKET_ERRNO].mech, FL_MECH_CGROUP_SOCK);
+	assert_int_equal(report.pick[FL_FAULT_PACKET_DROP].mech, FL_MECH_TC);
 	assert_int_equal(report.pick[FL_FAULT_PACKET_DELAY].mech, FL_MECH_NFQUEUE);
 	assert_int_equal(report.pick[FL_FAULT_PACKET_RATE].mech, FL_MECH_HTB);
 	assert_int_equal(report.pick[FL_FAULT_STORAGE].mech, FL_MECH_FUSE);
@@ -314,7 +315,8 @@ static void check_debian_table(void)
 	assert_int_equal(report.pick[FL_FAULT_ERRNO_RUNNING].mech, FL_MECH_BPF_LSM);
 	assert_int_equal(report.pick[FL_FAULT_SOCKET_ERRNO].mech, FL_MECH_BPF_LSM);
 	assert_int_equal(report.pick[FL_FAULT_PACKET_DELAY].mech, FL_MECH_NETEM);
-	assert_int_equal(report.pick[FL_FAULT_PACKET_RATE].mech, FL_MECH_NETEM);
+	/* faultline net's rate= is htb (tbf without it), never netem's rate */
+	assert_int_equal(report.pick[FL_FAULT_PACKET_RATE].mech, FL_MECH_HTB);
 }
 
 

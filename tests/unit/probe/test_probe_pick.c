@@ -65,7 +65,40 @@ static void test_packet_delay_uses_nfqueue_without_netem(void **state)
 	set_works(&rep, FL_MECH_NETEM);
 	fl_probe_pick_all(&rep);
 	assert_int_equal(rep.pick[FL_FAULT_PACKET_DELAY].mech, FL_MECH_NETEM);
-	assert_int_equal(rep.pick[FL_FAULT_PACKET_RATE].mech, FL_MECH_NETEM);
+	/* faultline net limits the rate with htb (or tbf), never netem's rate */
+	assert_int_equal(rep.pick[FL_FAULT_PACKET_RATE].mech, FL_MECH_HTB);
+}
+
+/* The packet rows name what faultline net uses, for devices and for cgroups. */
+static void test_packet_drop_names_tc_and_the_cgroup_mechanism(void **state)
+{
+	struct fl_probe_report rep = { 0 };
+
+	/* XDP alone serves nothing: net never attaches it */
+	set_works(&rep, FL_MECH_XDP);
+	set_works(&rep, FL_MECH_TBF);
+	fl_probe_pick_all(&rep);
+	assert_false(rep.pick[FL_FAULT_PACKET_DROP].found);
+	assert_int_equal(rep.pick[FL_FAULT_PACKET_RATE].mech, FL_MECH_TBF);
+
+	set_works(&rep, FL_MECH_TC);
+	rep.mech[FL_MECH_CGROUP_SKB].status = FL_PROBE_REFUSED;
+	fl_probe_pick_all(&rep);
+	assert_int_equal(rep.pick[FL_FAULT_PACKET_DROP].mech, FL_MECH_TC);
+	assert_non_null(strstr(rep.pick[FL_FAULT_PACKET_DROP].why,
+			       "--cgroup/--pid/-- CMD cannot be served (cgroup-skb refused)"));
+
+	set_works(&rep, FL_MECH_CGROUP_SKB);
+	fl_probe_pick_all(&rep);
+	assert_int_equal(rep.pick[FL_FAULT_PACKET_DROP].mech, FL_MECH_TC);
+	assert_non_null(strstr(rep.pick[FL_FAULT_PACKET_DROP].why, "tc BPF on --dev/--netns"));
+	assert_non_null(strstr(rep.pick[FL_FAULT_PACKET_DROP].why,
+			       "; cgroup_skb on --cgroup/--pid/-- CMD"));
+
+	rep.mech[FL_MECH_TC].status = FL_PROBE_MISSING;
+	fl_probe_pick_all(&rep);
+	assert_int_equal(rep.pick[FL_FAULT_PACKET_DROP].mech, FL_MECH_CGROUP_SKB);
+	assert_non_null(strstr(rep.pick[FL_FAULT_PACKET_DROP].why, "--dev/--netns cannot be served"));
 }
 
 static void test_launched_delay_prefers_seccomp_sleep_over_spin(void **state)
@@ -112,6 +145,7 @@ int main(void)
 		cmocka_unit_test(test_errno_on_running_target_prefers_fmod_ret_over_lsm),
 		cmocka_unit_test(test_socket_errno_falls_back_to_cgroup_hooks),
 		cmocka_unit_test(test_packet_delay_uses_nfqueue_without_netem),
+		cmocka_unit_test(test_packet_drop_names_tc_and_the_cgroup_mechanism),
 		cmocka_unit_test(test_launched_delay_prefers_seccomp_sleep_over_spin),
 		cmocka_unit_test(test_refused_is_never_picked),
 		cmocka_unit_test(test_every_mechanism_name_round_trips),
