@@ -88,13 +88,17 @@ static void ports(struct argbuf *a, const char *opt, const struct fl_port_range 
 }
 
 static int build_one(const struct fl_net_match *m, int family, const char *chain,
-		     const char *proto, uint16_t num, struct delay_rule *r)
+		     const char *proto, uint16_t num, const char *dev, struct delay_rule *r)
 {
 	struct argbuf a = { .r = r };
 
 	memset(r, 0, sizeof(*r));
 	r->binary = family == FL_NET_IPV4 ? "iptables-nft" : "ip6tables-nft";
 	arg(&a, "%s", chain);
+	if (dev && *dev) {
+		arg(&a, "%s", strcmp(chain, "OUTPUT") ? "-i" : "-o");
+		arg(&a, "%s", dev);
+	}
 	if (proto) {
 		arg(&a, "-p");
 		arg(&a, "%s", proto);
@@ -116,7 +120,8 @@ static int build_one(const struct fl_net_match *m, int family, const char *chain
 	return a.full ? -E2BIG : 0;
 }
 
-int fl_delay_rules_build(const struct fl_net_match *m, uint16_t num, struct delay_rule *r,
+int fl_delay_rules_build(const struct fl_net_match *m, uint16_t num, const char *dev,
+			 struct delay_rule *r,
 		      size_t *ret_n, char *errbuf, size_t errlen)
 {
 	static const char *const l4[] = { "tcp", "udp", NULL };
@@ -166,7 +171,7 @@ int fl_delay_rules_build(const struct fl_net_match *m, uint16_t num, struct dela
 			for (size_t p = 0; p < n_protos; p++) {
 				if (n >= DELAY_MAX_RULES)
 					return -E2BIG;
-				err = build_one(m, family, chains[c], protos[p], num, &r[n]);
+				err = build_one(m, family, chains[c], protos[p], num, dev, &r[n]);
 				if (err) {
 					fl_errf(errbuf, errlen, "the queue rule is too long");
 					return err;
