@@ -33,6 +33,7 @@
 #include <faultline/mechanism.h>
 #include <faultline/net.h>
 #include <faultline/net_delay.h>
+#include <faultline/net_shape.h>
 #include <faultline/rule.h>
 #include <faultline/state.h>
 
@@ -73,6 +74,10 @@ struct net_run {
 	/* delay= rules: one NFQUEUE delay line each, by typed rule index. */
 	struct fl_net_delay *delay[FL_NET_MAX_RULES];
 	struct fl_net_delay_counters delay_final[FL_NET_MAX_RULES];
+	/* delay= and rate=: the mechanism each gets (net_shape.h), the netem/HTB run. */
+	enum fl_net_shape_mech shape_mech[FL_NET_MAX_RULES];
+	bool shape_picked;
+	struct fl_net_shape *shape;
 	FILE *log;
 	uint64_t armed_ns;
 	pid_t child;
@@ -292,12 +297,46 @@ static uint64_t now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
+/*
+ * delay= and rate=: netem or the NFQUEUE delay line for delay (the probe
+ * says whether netem is there; asked once, and only for a delay rule),
+ * HTB for rate. A rule that none can honour is refused here.
+ */
+static int pick_shaping(const struct net_opts *o, struct net_run *r)
+{
+	char excerpt[NET_EXCERPT_LEN];
+	bool netem = false, asked = false;
+
+	for (size_t i = 0; i < o->n_rules; i++) {
+		struct fl_rule_error err = { 0 };
+
+		if (r->rules[i].action == FL_ACTION_DELAY && !asked &&
+		    target_kind(o) != FL_NET_TARGET_CGROUP) {
+			char why[192] = "";
+
+			netem = fl_net_shape_netem_works(why, sizeof(why));
+			asked = true;
+			if (!netem && o->verbose)
+				fprintf(stderr, "faultline: no netem (%s): delay= takes the NFQUEUE delay line\n",
+					why);
+		}
+		if (fl_net_shape_pick(&r->rules[i], target_kind(o), netem, &r->shape_mech[i], &err)) {
+			fl_cli_error("%s: %s",
+				     fl_rule_excerpt(o->rule_text[i], excerpt, sizeof(excerpt)),
+				     err.message);
+			return -EOPNOTSUPP;
+		}
+	}
+	r->shape_picked = true;
+	return 0;
+}
+
 /* Parse, check for the net domain, and compile (which refuses what is not built). */
 static int compile_rules(const struct net_opts *o, struct net_run *r, uint64_t start_ns)
 {
 	struct fl_net_compile_opts co = {
 		.kind = target_kind(o), .start_ns = start_ns, .seed = o->seed,
-		.delay_line = target_kind(o) == FL_NET_TARGET_NETNS,
+		.shape = true,
 	};
 	char excerpt[NET_EXCERPT_LEN];
 	struct fl_rule_error err;
@@ -313,6 +352,8 @@ static int compile_rules(const struct net_opts *o, struct net_run *r, uint64_t s
 			return -EINVAL;
 		}
 	}
+	if (!r->shape_picked && pick_shaping(o, r))
+		return -EOPNOTSUPP;
 	memset(&err, 0, sizeof(err));
 	e = fl_net_compile(r->rules, o->n_rules, &co, r->krules, r->origin, FL_NET_MAX_RULES,
 			   &r->n_krules, &bad_rule, &err);
@@ -452,9 +493,17 @@ static void describe_target(const struct net_opts *o, const struct net_run *r, c
 		snprintf(buf, len, "cgroup %s", r->cgroup);
 }
 
+/* A delay= rule on the NFQUEUE delay line. */
 static bool is_delay(const struct net_run *r, size_t i)
 {
-	return r->rules[i].action == FL_ACTION_DELAY;
+	return r->rules[i].action == FL_ACTION_DELAY &&
+	       r->shape_mech[i] == FL_NET_SHAPE_NFQUEUE;
+}
+
+/* A delay= or rate= rule shaped by netem or HTB. */
+static bool is_shaped(const struct net_run *r, size_t i)
+{
+	return r->shape_mech[i] == FL_NET_SHAPE_NETEM || r->shape_mech[i] == FL_NET_SHAPE_HTB;
 }
 
 /* The delay line's counters: final after the disarm, else live. */
@@ -475,6 +524,8 @@ static const char *rule_mechanism(const struct net_opts *o, const struct net_run
 {
 	if (is_delay(r, i))
 		return fl_mechanism_name(FL_MECH_NFQUEUE);
+	if (is_shaped(r, i))
+		return fl_net_shape_mech_name(r->shape_mech[i], fl_net_shape_uses_ifb(r->shape, i));
 	if (is_sock(r, i))
 		return fl_mechanism_name(FL_MECH_CGROUP_SOCK);
 	return fl_mechanism_name(target_kind(o) == FL_NET_TARGET_CGROUP ? FL_MECH_CGROUP_SKB :
@@ -503,6 +554,15 @@ static void rule_counts(const struct net_run *r, size_t i, uint64_t *matched,
 		*injected = dc.delayed;
 		return;
 	}
+	if (is_shaped(r, i)) {
+		struct fl_net_shape_counters sc = { 0 };
+
+		/* Every packet the classifier put into the rule's class was shaped. */
+		if (r->shape)
+			fl_net_shape_counters(r->shape, i, &sc);
+		*matched = *injected = sc.packets;
+		return;
+	}
 	for (size_t k = 0; k < r->n_krules; k++) {
 		if (r->origin[k] != i || fl_net_session_counters(r->sess, k, &c))
 			continue;
@@ -527,6 +587,16 @@ static void add_delay_counts(const struct net_run *r, size_t i, json_t *j)
 	json_object_set_new(j, "delayed", json_integer((json_int_t)c.delayed));
 	json_object_set_new(j, "reordered", json_integer((json_int_t)c.reordered));
 	json_object_set_new(j, "overflowed", json_integer((json_int_t)c.overflowed));
+}
+
+static void add_shape_counts(const struct net_run *r, size_t i, json_t *j)
+{
+	struct fl_net_shape_counters c = { 0 };
+
+	if (r->shape)
+		fl_net_shape_counters(r->shape, i, &c);
+	json_object_set_new(j, "shaped_bytes", json_integer((json_int_t)c.bytes));
+	json_object_set_new(j, "ifb", json_boolean(fl_net_shape_uses_ifb(r->shape, i)));
 }
 
 /* One JSON line per rule; final at the end. Returns -errno on a write error. */
@@ -621,6 +691,8 @@ static void print_summary(const struct net_opts *o, struct net_run *r)
 			"matched", (json_int_t)m, "injected", (json_int_t)inj);
 		if (j && is_delay(r, i))
 			add_delay_counts(r, i, j);
+		if (j && is_shaped(r, i))
+			add_shape_counts(r, i, j);
 		json_array_append_new(arr, j);
 	}
 	json_object_set_new(root, "target", json_string(where));
@@ -730,6 +802,8 @@ static int start_delay_lines(const struct net_opts *o, struct net_run *r, char *
 
 		if (!is_delay(r, i))
 			continue;
+		if (o->dev)
+			snprintf(p.dev, sizeof(p.dev), "%s", o->dev);
 		err = fl_net_delay_start(&rule->net, o->netns, &p, r->st, &r->delay[i], why,
 					 sizeof(why));
 		if (err) {
@@ -741,12 +815,34 @@ static int start_delay_lines(const struct net_opts *o, struct net_run *r, char *
 	return 0;
 }
 
+/* netem and HTB rules, recorded in the run's state; after the datapath's filters. */
+static int start_shaping(const struct net_opts *o, struct net_run *r, char *errbuf,
+			 size_t errlen)
+{
+	bool any = false, ingress = false;
+
+	for (size_t i = 0; i < o->n_rules; i++)
+		any |= is_shaped(r, i);
+	if (!any)
+		return 0;
+	for (size_t k = 0; k < r->n_krules; k++)
+		ingress |= r->krules[k].proto < FL_NET_ABI_CONNECT &&
+			   ((r->krules[k].dir & FL_NET_ABI_INGRESS) ||
+			    r->krules[k].action == FL_NET_ACT_PARTITION);
+	return fl_net_shape_start(r->rules, r->shape_mech, o->n_rules, &r->target, ingress,
+				  r->st, &r->shape, errbuf, errlen);
+}
+
 static void disarm(const struct net_opts *o, struct net_run *r)
 {
 	char errbuf[256] = "";
 
 	r->disarmed_ns = now_ns();
 	stop_delay_lines(r);
+	/* Before the session: its clsact may hold the ingress redirect to the IFB. */
+	if (r->shape && fl_net_shape_stop(r->shape, errbuf, sizeof(errbuf)))
+		fl_cli_error("net: disarm: %s (the watchdog or 'faultline cleanup' removes the rest)",
+			     errbuf);
 	if (r->sess && fl_net_session_detach(r->sess, errbuf, sizeof(errbuf)))
 		fl_cli_error("net: disarm: %s (the watchdog or 'faultline cleanup' removes the rest)",
 			     errbuf);
@@ -823,7 +919,7 @@ static const char *armed_mechanisms(const struct net_opts *o, const struct net_r
 	for (size_t i = 0; i < o->n_rules; i++) {
 		delay |= is_delay(r, i);
 		sock |= is_sock(r, i);
-		pkt |= !is_delay(r, i) && !is_sock(r, i);
+		pkt |= !is_delay(r, i) && !is_sock(r, i) && !is_shaped(r, i);
 	}
 	buf[0] = '\0';
 	if (pkt)
@@ -832,8 +928,14 @@ static const char *armed_mechanisms(const struct net_opts *o, const struct net_r
 		at += (size_t)snprintf(buf + at, len - at, "%s%s", at ? ", " : "",
 				       fl_mechanism_name(FL_MECH_CGROUP_SOCK));
 	if (delay && at < len)
-		snprintf(buf + at, len - at, "%s%s", at ? ", " : "",
-			 fl_mechanism_name(FL_MECH_NFQUEUE));
+		at += (size_t)snprintf(buf + at, len - at, "%s%s", at ? ", " : "",
+				       fl_mechanism_name(FL_MECH_NFQUEUE));
+	for (size_t i = 0; i < o->n_rules && at < len; i++) {
+		const char *m = is_shaped(r, i) ? rule_mechanism(o, r, i) : NULL;
+
+		if (m && !strstr(buf, m))
+			at += (size_t)snprintf(buf + at, len - at, "%s%s", at ? ", " : "", m);
+	}
 	return buf;
 }
 
@@ -863,6 +965,8 @@ static int arm(const struct net_opts *o, struct net_run *r)
 		err = fl_net_session_attach(r->sess, errbuf, sizeof(errbuf));
 	if (!err)
 		err = start_delay_lines(o, r, errbuf, sizeof(errbuf));
+	if (!err)
+		err = start_shaping(o, r, errbuf, sizeof(errbuf));
 	t2 = now_ns();
 	describe_target(o, r, where, sizeof(where));
 	if (err) {
@@ -1012,6 +1116,7 @@ out:
 		waitpid(r->child, NULL, 0);
 	}
 	stop_delay_lines(r);
+	fl_net_shape_free(r->shape);
 	fl_net_session_close(r->sess);
 	remove_cgroup(r);
 	if (r->st && fl_state_close(r->st))
