@@ -117,7 +117,7 @@ static int refuse_action(const struct fl_rule *r, enum fl_net_target_kind kind,
 		if (shape)
 			return 0;
 		return fail(err, col,
-			    "rate needs an HTB class on a device (<faultline/net_shape.h>), which this caller does not set up: 'faultline net' does it on --dev or --netns, at column %u",
+			    "rate needs htb/tbf on a device (<faultline/net_shape.h>), which this caller does not set up: 'faultline net' does it on --dev or --netns, at column %u",
 			    col);
 	case FL_ACTION_RESET:
 		return fail(err, col,

@@ -118,8 +118,8 @@ int fl_net_shape_pick(const struct fl_rule *r, enum fl_net_target_kind kind, boo
 	if (kind == FL_NET_TARGET_CGROUP)
 		return refuse(err, col,
 			      delay ?
-			      "delay on a cgroup or a launched command: netem shapes a device and the NFQUEUE delay line matches a netns's chains, and neither picks out one cgroup's packets both ways here: target --dev IFACE or --netns NAME ('faultline syscall' delays a process's socket calls), at column %u" :
-			      "rate on a cgroup or a launched command: HTB shapes a device, and nothing here classifies one cgroup's packets both ways: target --dev IFACE or --netns NAME, at column %u",
+			      "delay needs the NFQUEUE delay line (the iptables chains of a netns) or netem (the qdisc of a device), which cannot match the packets of one cgroup both ways: target --dev IFACE or --netns NAME ('faultline syscall' delays the socket calls of a process), at column %u" :
+			      "rate needs an HTB class on a device, which cannot pick out the packets of one cgroup both ways: target --dev IFACE or --netns NAME, at column %u",
 			      col);
 	if (!delay) {
 		if (r->arg.rate_bps < 8)
