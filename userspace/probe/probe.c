@@ -109,11 +109,10 @@ static const struct ladder ladders[FL_FAULT__COUNT] = {
 		{ FL_MECH_NETEM, "netem scoped by a tc BPF classifier" },
 		{ FL_MECH_NFQUEUE, "NFQUEUE delay line in userspace (netem is missing)" },
 	}, .none = "neither netem nor NFQUEUE: packet delay is unavailable" },
-	[FL_FAULT_PACKET_RATE] = { .n = 3, .rungs = {
-		{ FL_MECH_NETEM, "netem rate" },
-		{ FL_MECH_HTB, "HTB class scoped by a tc BPF classifier" },
-		{ FL_MECH_TBF, "TBF qdisc" },
-	}, .none = "no rate-limiting qdisc" },
+	/* What 'faultline net' rate= uses (<faultline/net_shape.h>): HTB only. */
+	[FL_FAULT_PACKET_RATE] = { .n = 1, .rungs = {
+		{ FL_MECH_HTB, "HTB class fed by a tc BPF classifier (ingress through an IFB)" },
+	}, .none = "no HTB (sch_htb, CONFIG_NET_SCH_HTB): rate= is unavailable" },
 	[FL_FAULT_STORAGE] = { .n = 1, .rungs = {
 		{ FL_MECH_FUSE, "faultfs FUSE overlay" },
 	}, .none = "FUSE is unavailable: load the fuse module (modprobe fuse) and install fuse3" },

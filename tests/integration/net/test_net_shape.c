@@ -40,6 +40,12 @@
 #define PORT_FREE  5212   /* never matched */
 #define N_PINGS    60
 #define GAP_MS     10
+/*
+ * netem's 50ms~10ms: the median of n uniform draws over 20 ms wanders by
+ * about 10/sqrt(n) ms, 1.3 ms at 60: 400 keep it to about 0.5 ms.
+ */
+#define N_NETEM    400
+#define GAP_NETEM  5
 /* The transfer: 4 s, measured over its last 3 (past slow start and the bucket). */
 #define XFER_MS    4000
 #define SKIP_MS    1000
@@ -186,10 +192,11 @@ static double tcp_goodput(struct ctx *c, uint16_t port)
 }
 
 /*
- * N_PINGS UDP ping-pongs from ns[0] to ns[1]:port and back, GAP_MS apart;
- * the round trips (ns) sorted into ret. Returns how many came back.
+ * n UDP ping-pongs from ns[0] to ns[1]:port and back, gap_ms apart; the
+ * round trips (ns) sorted into ret. Returns how many came back.
  */
-static size_t ping_pong(struct ctx *c, uint16_t port, uint64_t *ret)
+static size_t ping_pong_n(struct ctx *c, uint16_t port, uint64_t *ret, size_t n_pings,
+			  unsigned gap_ms)
 {
 	struct sockaddr_in srv = { .sin_family = AF_INET, .sin_port = htons(port) };
 	struct sockaddr_in back;
@@ -201,18 +208,18 @@ static size_t ping_pong(struct ctx *c, uint16_t port, uint64_t *ret)
 	assert_true(cl >= 0 && sv >= 0);
 	srv.sin_addr = c->pair.ip4[1];
 	assert_int_equal(bind(sv, (struct sockaddr *)&srv, sizeof(srv)), 0);
-	end = next + (uint64_t)N_PINGS * GAP_MS * 1000000ull + 1000000000ull;
-	while (got < N_PINGS && now_ns() < end) {
+	end = next + (uint64_t)n_pings * gap_ms * 1000000ull + 1000000000ull;
+	while (got < n_pings && now_ns() < end) {
 		struct pollfd p[2] = { { .fd = sv, .events = POLLIN }, { .fd = cl, .events = POLLIN } };
 		uint64_t t = now_ns(), stamp;
-		int ms = sent < N_PINGS ? (t >= next ? 0 : (int)((next - t) / 1000000)) : 50;
+		int ms = sent < n_pings ? (t >= next ? 0 : (int)((next - t) / 1000000)) : 50;
 		socklen_t blen = sizeof(back);
 
-		if (sent < N_PINGS && t >= next) {
+		if (sent < n_pings && t >= next) {
 			assert_int_equal(sendto(cl, &t, sizeof(t), 0, (struct sockaddr *)&srv,
 						sizeof(srv)), (ssize_t)sizeof(t));
 			sent++;
-			next += GAP_MS * 1000000ull;
+			next += gap_ms * 1000000ull;
 			continue;
 		}
 		if (poll(p, 2, ms) <= 0)
@@ -228,6 +235,11 @@ static size_t ping_pong(struct ctx *c, uint16_t port, uint64_t *ret)
 	close(sv);
 	qsort(ret, got, sizeof(*ret), cmp_u64);
 	return got;
+}
+
+static size_t ping_pong(struct ctx *c, uint16_t port, uint64_t *ret)
+{
+	return ping_pong_n(c, port, ret, N_PINGS, GAP_MS);
 }
 
 /* Is anything of faultline's shaping left in ns[side]: an IFB, a fa17: qdisc? */
@@ -366,7 +378,7 @@ static void test_netem_delay_50ms_jitter_10ms(void **state)
 	char rule[64], mech[32];
 	char *argv[] = { bin_fl, "net", rule, "--netns", c->pair.ns[0], "--for", "8s", "--json", "-v",
 			 NULL };
-	uint64_t rtt[N_PINGS], base[N_PINGS];
+	static uint64_t rtt[N_NETEM], base[N_PINGS];
 	struct fl_cli_result r;
 	struct fl_cli *fl;
 	size_t n, n_base;
@@ -383,7 +395,7 @@ static void test_netem_delay_50ms_jitter_10ms(void **state)
 	snprintf(rule, sizeof(rule), "udp:dport=%d:delay=50ms~10ms:dir=egress", PORT);
 	assert_int_equal(fl_cli_start(argv, &fl), 0);
 	assert_int_equal(fl_cli_wait_stderr(fl, " armed on ", 8000), 0);
-	n = ping_pong(c, PORT, rtt);
+	n = ping_pong_n(c, PORT, rtt, N_NETEM, GAP_NETEM);
 	assert_int_equal(fl_cli_signal(fl, SIGINT), 0);
 	assert_int_equal(fl_cli_wait(fl, 10000, &r), 0);
 	fl_cli_free(fl);
@@ -395,7 +407,7 @@ static void test_netem_delay_50ms_jitter_10ms(void **state)
 		      rtt[n / 2] / 1e6, base[n_base / 2] / 1e6, rtt[n * 5 / 100] / 1e6,
 		      rtt[(n - 1) * 95 / 100] / 1e6);
 	assert_string_equal(mech, "netem");
-	assert_int_equal(n, N_PINGS);
+	assert_int_equal(n, N_NETEM);
 	{
 		double added = (double)rtt[n / 2] / 1e6 - (double)base[n_base / 2] / 1e6;
 

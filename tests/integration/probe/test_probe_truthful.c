@@ -314,7 +314,7 @@ static void check_debian_table(void)
 	assert_int_equal(report.pick[FL_FAULT_ERRNO_RUNNING].mech, FL_MECH_BPF_LSM);
 	assert_int_equal(report.pick[FL_FAULT_SOCKET_ERRNO].mech, FL_MECH_BPF_LSM);
 	assert_int_equal(report.pick[FL_FAULT_PACKET_DELAY].mech, FL_MECH_NETEM);
-	assert_int_equal(report.pick[FL_FAULT_PACKET_RATE].mech, FL_MECH_NETEM);
+	assert_int_equal(report.pick[FL_FAULT_PACKET_RATE].mech, FL_MECH_HTB);
 }
 
 
