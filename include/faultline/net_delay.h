@@ -38,6 +38,12 @@ struct fl_net_delay_params {
 	uint32_t max_held;        /* 0 = FL_NET_DELAY_MAX_HELD */
 	/* "" = every device of the netns; else only DEV's packets (-o DEV, -i DEV) */
 	char dev[16];
+	/*
+	 * "" = any socket; else only the packets the sockets of this cgroup v2
+	 * directory send (path relative to the cgroup2 root, "/db"; -m cgroup
+	 * --path, OUTPUT only: egress rules alone, an ingress dir is refused).
+	 */
+	char cgroup[512];
 };
 
 #define FL_NET_DELAY_MAX_HELD 8192

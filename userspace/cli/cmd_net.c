@@ -808,6 +808,23 @@ static int start_delay_lines(const struct net_opts *o, struct net_run *r, char *
 			continue;
 		if (o->dev)
 			snprintf(p.dev, sizeof(p.dev), "%s", o->dev);
+		if (target_kind(o) == FL_NET_TARGET_CGROUP) {
+			/* iptables' -m cgroup --path is relative to the cgroup2 root. */
+			char root[PATH_MAX];
+			size_t k;
+
+			if (fl_cgroup2_root(root, sizeof(root)) ||
+			    strncmp(r->cgroup, root, (k = strlen(root))) || r->cgroup[k] != '/') {
+				snprintf(errbuf, errlen, "rule %zu: the cgroup is not under the cgroup2 root",
+					 i);
+				return -EINVAL;
+			}
+			if (strlen(r->cgroup + k) >= sizeof(p.cgroup)) {
+				snprintf(errbuf, errlen, "rule %zu: cgroup path too long for iptables", i);
+				return -ENAMETOOLONG;
+			}
+			memcpy(p.cgroup, r->cgroup + k, strlen(r->cgroup + k) + 1);
+		}
 		err = fl_net_delay_start(&rule->net, o->netns, &p, r->st, &r->delay[i], why,
 					 sizeof(why));
 		if (err) {

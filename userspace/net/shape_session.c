@@ -115,10 +115,15 @@ int fl_net_shape_pick(const struct fl_rule *r, enum fl_net_target_kind kind, boo
 		return refuse(err, key_col(r, FL_KEY_REORDER),
 			      "reorder= goes with delay=, not rate=, at column %u",
 			      key_col(r, FL_KEY_REORDER));
+	/* A cgroup's own packets on egress: the delay line's OUTPUT rule with -m cgroup. */
+	if (kind == FL_NET_TARGET_CGROUP && delay && r->net.dir == FL_NET_DIR_EGRESS) {
+		*ret = FL_NET_SHAPE_NFQUEUE;
+		return 0;
+	}
 	if (kind == FL_NET_TARGET_CGROUP)
 		return refuse(err, col,
 			      delay ?
-			      "delay needs the NFQUEUE delay line (the iptables chains of a netns) or netem (the qdisc of a device), which cannot match the packets of one cgroup both ways: target --dev IFACE or --netns NAME ('faultline syscall' delays the socket calls of a process), at column %u" :
+			      "delay needs the NFQUEUE delay line (the iptables chains of a netns) or netem (the qdisc of a device), which cannot match the packets of one cgroup both ways: on a cgroup give dir=egress (OUTPUT -m cgroup: what its sockets send), or target --dev IFACE or --netns NAME ('faultline syscall' delays the socket calls of a process), at column %u" :
 			      "rate needs an HTB class on a device, which cannot pick out the packets of one cgroup both ways: target --dev IFACE or --netns NAME, at column %u",
 			      col);
 	if (!delay) {

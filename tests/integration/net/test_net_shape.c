@@ -23,12 +23,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 #include <cmocka.h>
 
 #include <jansson.h>
 
+#include <faultline/cgroup.h>
 #include <faultline/net_shape.h>
 
 #include "helpers/cli_run.h"
@@ -416,6 +418,89 @@ static void test_netem_delay_50ms_jitter_10ms(void **state)
 	assert_false(shaping_left(c, 0));
 }
 
+/*
+ * delay=30ms:dir=egress on a cgroup: the datagrams a process of the cgroup
+ * sends to a loopback port wait 30 ms (the delay line's OUTPUT rule with
+ * -m cgroup --path); the same port from this process, outside the
+ * cgroup, does not.
+ */
+static void test_egress_delay_on_a_cgroup_loopback(void **state)
+{
+	struct sockaddr_in to = { .sin_family = AF_INET, .sin_port = htons(PORT),
+				  .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	char cg[PATH_MAX], rule[64], mech[32];
+	char *argv[] = { bin_fl, "net", rule, "--cgroup", cg, "--for", "8s", "--json", "-v", NULL };
+	uint64_t d[N_PINGS], free_d[N_PINGS];
+	size_t n = 0, n_free = 0;
+	struct fl_cli_result r;
+	struct fl_cli *fl;
+	int rx, tx, status;
+	pid_t child;
+
+	(void)state;
+	REQUIRE();
+	if (access("/usr/sbin/iptables-nft", X_OK) && access("/sbin/iptables-nft", X_OK)) {
+		print_message("skip: iptables-nft is not installed (the delay line's rules)\n");
+		skip();
+	}
+	assert_int_equal(fl_fixture_cgroup_create(cg, sizeof(cg)), 0);
+	snprintf(rule, sizeof(rule), "udp:dport=%d:delay=30ms:dir=egress", PORT);
+	rx = socket(AF_INET, SOCK_DGRAM, 0);
+	assert_true(rx >= 0);
+	assert_int_equal(bind(rx, (struct sockaddr *)&to, sizeof(to)), 0);
+	assert_int_equal(fl_cli_start(argv, &fl), 0);
+	assert_int_equal(fl_cli_wait_stderr(fl, " armed on ", 8000), 0);
+	for (int pass = 0; pass < 2; pass++) {
+		uint64_t *out = pass ? free_d : d, end;
+		size_t *got = pass ? &n_free : &n;
+
+		child = fork();
+		assert_true(child >= 0);
+		if (child == 0) {
+			/* In the cgroup (first pass) before the socket is made: its cgroup is the socket's. */
+			if (!pass && fl_cgroup_add_pid(cg, getpid()))
+				_exit(3);
+			tx = socket(AF_INET, SOCK_DGRAM, 0);
+			for (int i = 0; i < N_PINGS; i++) {
+				uint64_t t = now_ns();
+
+				if (sendto(tx, &t, sizeof(t), 0, (struct sockaddr *)&to, sizeof(to)) < 0)
+					_exit(4);
+				usleep(GAP_MS * 1000);
+			}
+			_exit(0);
+		}
+		end = now_ns() + (uint64_t)N_PINGS * GAP_MS * 1000000ull + 2000000000ull;
+		while (*got < N_PINGS && now_ns() < end) {
+			struct pollfd p = { .fd = rx, .events = POLLIN };
+			uint64_t sent_at;
+
+			if (poll(&p, 1, 50) == 1 &&
+			    recv(rx, &sent_at, sizeof(sent_at), 0) == (ssize_t)sizeof(sent_at))
+				out[(*got)++] = now_ns() - sent_at;
+		}
+		assert_int_equal(waitpid(child, &status, 0), child);
+		assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+		qsort(out, *got, sizeof(*out), cmp_u64);
+	}
+	close(rx);
+	assert_int_equal(fl_cli_signal(fl, SIGINT), 0);
+	assert_int_equal(fl_cli_wait(fl, 10000, &r), 0);
+	fl_cli_free(fl);
+	fl_fixture_cgroup_destroy(cg);
+	if (r.code)
+		fail_msg("exit %d: %s", r.code, r.err);
+	mechanism_of(r.out, mech, sizeof(mech));
+	fl_cli_result_free(&r);
+	print_message("cgroup egress delay=30ms [%s]: %zu arrived, p50 %.3f ms; outside the cgroup p50 %.3f ms\n",
+		      mech, n, d[n / 2] / 1e6, free_d[n_free / 2] / 1e6);
+	assert_string_equal(mech, "nfqueue");
+	assert_int_equal(n, N_PINGS);
+	assert_int_equal(n_free, N_PINGS);
+	assert_true(d[n / 2] >= 28000000ull && d[n / 2] <= 34000000ull);
+	assert_true(free_d[n_free / 2] < 3000000ull);
+}
+
 /* A root qdisc someone set up is kept: the run is refused and says so. */
 static void test_an_existing_root_qdisc_is_kept(void **state)
 {
@@ -509,6 +594,7 @@ int main(void)
 		cmocka_unit_test(test_rate_1mbit_ingress_through_ifb),
 		cmocka_unit_test(test_ingress_delay_on_a_device_ping_pong),
 		cmocka_unit_test(test_netem_delay_50ms_jitter_10ms),
+		cmocka_unit_test(test_egress_delay_on_a_cgroup_loopback),
 		cmocka_unit_test(test_an_existing_root_qdisc_is_kept),
 		cmocka_unit_test(test_rate_on_a_cgroup_and_rate_with_prob_are_refused),
 		cmocka_unit_test(test_ingress_shaping_beside_ingress_rules_is_refused),
