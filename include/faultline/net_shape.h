@@ -76,9 +76,8 @@ const char *fl_net_shape_mech_name(enum fl_net_shape_mech m, bool ifb);
 
 /*
  * Start shaping: rules[i] with mech[i] NETEM or HTB are set up on the
- * target (a DEV or a NETNS: every device but lo); the others are skipped.
- * seed: for rules without seed= (unused by netem today; kept for the
- * record). ingress_busy: the caller has tc rules on clsact ingress of the
+ * target (a DEV or a NETNS: every device but lo and faultline's IFBs); the
+ * others are skipped. ingress_busy: the caller has tc rules on clsact ingress of the
  * same devices, which a redirect to the IFB would hide the shaped packets
  * from: ingress shaping is then refused. st: where to record. On failure
  * nothing is left and errbuf says why.

@@ -29,13 +29,13 @@ struct fl_net_shape {
 	char netns[NAME_MAX + 1];
 	struct fl_state *st;
 	struct net_shape_bpf *skel[2];              /* [0] egress, [1] ingress */
+	struct fl_net_shape_slot slots[2][FL_NET_MAX_RULES];
 	size_t slot_rule[2][FL_NET_MAX_RULES];
 	size_t n_slots[2];
 	struct shape_class cls[2][FL_NET_MAX_RULES]; /* [dir][typed rule] */
 	size_t n_rules;
 	struct shape_dev *devs;
 	size_t n_devs;
-	bool running;
 };
 
 bool fl_net_shape_netem_works(char *why, size_t len)
@@ -175,32 +175,29 @@ static int add_slots(struct fl_net_shape *s, const struct fl_rule *r, size_t i,
 	}
 	for (size_t j = 0; j < nk; j++) {
 		for (int d = 0; d < 2; d++) {
-			struct fl_net_shape_slot slot = { .match = k[j] };
-			__u32 key;
+			size_t at = s->n_slots[d];
 
 			if (!(k[j].dir & (d ? FL_NET_ABI_INGRESS : FL_NET_ABI_EGRESS)))
 				continue;
-			if (s->n_slots[d] == FL_NET_MAX_RULES) {
+			if (at == FL_NET_MAX_RULES) {
 				fl_errf(errbuf, errlen, "too many shaping matches (at most %d per direction)",
 					FL_NET_MAX_RULES);
 				return -E2BIG;
 			}
-			slot.classid = TC_H_MAKE(FL_NET_SHAPE_MAJOR << 16, (uint32_t)i + 1);
-			key = (__u32)s->n_slots[d];
-			s->slot_rule[d][key] = i;
+			s->slots[d][at] = (struct fl_net_shape_slot){
+				.match = k[j],
+				.classid = TC_H_MAKE(FL_NET_SHAPE_MAJOR << 16, (uint32_t)i + 1),
+			};
+			s->slot_rule[d][at] = i;
 			s->n_slots[d]++;
-			/* Filled after load; kept here meanwhile. */
-			(void)slot;
 		}
 	}
 	return 0;
 }
 
-static int load_dir(struct fl_net_shape *s, int d, const struct fl_rule *rules,
-		    char *errbuf, size_t errlen)
+static int load_dir(struct fl_net_shape *s, int d, char *errbuf, size_t errlen)
 {
 	struct net_shape_bpf *skel;
-	size_t filled = 0;
 	int err;
 
 	skel = net_shape_bpf__open();
@@ -217,38 +214,14 @@ static int load_dir(struct fl_net_shape *s, int d, const struct fl_rule *rules,
 		fl_errf(errbuf, errlen, "load the shaping classifier: %s", strerror(-err));
 		return err;
 	}
-	/* Slot j again, in the same order add_slots numbered them. */
-	for (size_t i = 0; i < s->n_rules && filled < s->n_slots[d]; i++) {
-		struct fl_net_compile_opts co = { .kind = FL_NET_TARGET_DEV, .start_ns = 1 };
-		struct fl_net_rule k[FL_NET_MAX_RULES];
-		struct fl_rule plain;
-		struct fl_rule_error e = { 0 };
-		size_t nk = 0;
-		int bad;
+	for (size_t j = 0; j < s->n_slots[d]; j++) {
+		__u32 key = (__u32)j;
 
-		if (!s->cls[0][i].used && !s->cls[1][i].used)
-			continue;
-		plain = rules[i];
-		plain.action = FL_ACTION_DROP;
-		plain.keys &= ~(unsigned)(FL_KEY_REORDER | FL_KEY_SEED);
-		if (fl_net_compile(&plain, 1, &co, k, NULL, FL_NET_MAX_RULES, &nk, &bad, &e))
-			return -EINVAL;
-		for (size_t j = 0; j < nk; j++) {
-			struct fl_net_shape_slot slot = {
-				.match = k[j],
-				.classid = TC_H_MAKE(FL_NET_SHAPE_MAJOR << 16, (uint32_t)i + 1),
-			};
-			__u32 key = (__u32)filled;
-
-			if (!(k[j].dir & (d ? FL_NET_ABI_INGRESS : FL_NET_ABI_EGRESS)))
-				continue;
-			if (bpf_map_update_elem(bpf_map__fd(skel->maps.slots), &key, &slot, BPF_ANY)) {
-				err = -errno;
-				fl_errf(errbuf, errlen, "fill the shaping classifier: %s",
-					strerror(-err));
-				return err;
-			}
-			filled++;
+		if (bpf_map_update_elem(bpf_map__fd(skel->maps.slots), &key, &s->slots[d][j],
+					BPF_ANY)) {
+			err = -errno;
+			fl_errf(errbuf, errlen, "fill the shaping classifier: %s", strerror(-err));
+			return err;
 		}
 	}
 	return 0;
@@ -350,7 +323,6 @@ int fl_net_shape_start(const struct fl_rule *rules, const enum fl_net_shape_mech
 	struct fl_net_shape *s;
 	struct nl_sock *sk = NULL;
 	int saved = -1, err, lerr;
-	bool entered = false;
 
 	if (!t || (t->kind != FL_NET_TARGET_DEV && t->kind != FL_NET_TARGET_NETNS) || !st ||
 	    n > FL_NET_MAX_RULES) {
@@ -385,7 +357,7 @@ int fl_net_shape_start(const struct fl_rule *rules, const enum fl_net_shape_mech
 	for (int d = 0; d < 2; d++) {
 		if (!s->n_slots[d])
 			continue;
-		err = load_dir(s, d, rules, errbuf, errlen);
+		err = load_dir(s, d, errbuf, errlen);
 		if (err)
 			goto fail;
 	}
@@ -398,7 +370,6 @@ int fl_net_shape_start(const struct fl_rule *rules, const enum fl_net_shape_mech
 		fl_errf(errbuf, errlen, "enter netns %s: %s", s->netns, strerror(-err));
 		goto fail;
 	}
-	entered = true;
 	err = list_devices(s, t, errbuf, errlen);
 	if (!err)
 		err = fl_nl_open(NETLINK_ROUTE, &sk);
@@ -414,12 +385,9 @@ int fl_net_shape_start(const struct fl_rule *rules, const enum fl_net_shape_mech
 	}
 	if (err)
 		goto fail;
-	s->running = true;
 	*ret = s;
 	return 0;
 fail:
-	(void)entered;
-	s->running = false;
 	fl_net_shape_free(s);
 	return err;
 }
@@ -501,7 +469,6 @@ done:
 	free(s->devs);
 	s->devs = NULL;
 	s->n_devs = 0;
-	s->running = false;
 	return 0;
 }
 
