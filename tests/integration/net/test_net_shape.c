@@ -439,8 +439,9 @@ static void test_egress_delay_on_a_cgroup_loopback(void **state)
 
 	(void)state;
 	REQUIRE();
-	if (access("/usr/sbin/iptables-nft", X_OK) && access("/sbin/iptables-nft", X_OK)) {
-		print_message("skip: iptables-nft is not installed (the delay line's rules)\n");
+	if ((access("/usr/sbin/iptables-nft", X_OK) && access("/sbin/iptables-nft", X_OK)) ||
+	    (access("/usr/sbin/ip6tables-nft", X_OK) && access("/sbin/ip6tables-nft", X_OK))) {
+		print_message("skip: iptables-nft or ip6tables-nft is not installed (the delay line's rules)\n");
 		skip();
 	}
 	assert_int_equal(fl_fixture_cgroup_create(cg, sizeof(cg)), 0);
