@@ -38,6 +38,7 @@
 #include <faultline/state.h>
 
 #include "cli/cli.h"
+#include "cli/net_shape_cli.h"
 
 #define NET_EXCERPT_LEN   96
 /* Leftovers of a launched command, killed so its cgroup can go. */
@@ -303,40 +304,6 @@ static uint64_t now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
-/*
- * delay= and rate=: netem or the NFQUEUE delay line for delay (the probe
- * says whether netem is there; asked once, and only for a delay rule),
- * HTB for rate. A rule that none can honour is refused here.
- */
-static int pick_shaping(const struct net_opts *o, struct net_run *r)
-{
-	char excerpt[NET_EXCERPT_LEN];
-	bool netem = false, asked = false;
-
-	for (size_t i = 0; i < o->n_rules; i++) {
-		struct fl_rule_error err = { 0 };
-
-		if (r->rules[i].action == FL_ACTION_DELAY && !asked &&
-		    target_kind(o) != FL_NET_TARGET_CGROUP) {
-			char why[192] = "";
-
-			netem = fl_net_shape_netem_works(why, sizeof(why));
-			asked = true;
-			if (!netem && o->verbose)
-				fprintf(stderr, "faultline: no netem (%s): delay= takes the NFQUEUE delay line\n",
-					why);
-		}
-		if (fl_net_shape_pick(&r->rules[i], target_kind(o), netem, &r->shape_mech[i], &err)) {
-			fl_cli_error("%s: %s",
-				     fl_rule_excerpt(o->rule_text[i], excerpt, sizeof(excerpt)),
-				     err.message);
-			return -EOPNOTSUPP;
-		}
-	}
-	r->shape_picked = true;
-	return 0;
-}
-
 /* Parse, check for the net domain, and compile (which refuses what is not built). */
 static int compile_rules(const struct net_opts *o, struct net_run *r, uint64_t start_ns)
 {
@@ -358,8 +325,11 @@ static int compile_rules(const struct net_opts *o, struct net_run *r, uint64_t s
 			return -EINVAL;
 		}
 	}
-	if (!r->shape_picked && pick_shaping(o, r))
+	if (!r->shape_picked &&
+	    fl_cli_net_pick_shaping(r->rules, o->rule_text, o->n_rules, target_kind(o), o->verbose,
+				    r->shape_mech))
 		return -EOPNOTSUPP;
+	r->shape_picked = true;
 	memset(&err, 0, sizeof(err));
 	e = fl_net_compile(r->rules, o->n_rules, &co, r->krules, r->origin, FL_NET_MAX_RULES,
 			   &r->n_krules, &bad_rule, &err);
@@ -595,16 +565,6 @@ static void add_delay_counts(const struct net_run *r, size_t i, json_t *j)
 	json_object_set_new(j, "overflowed", json_integer((json_int_t)c.overflowed));
 }
 
-static void add_shape_counts(const struct net_run *r, size_t i, json_t *j)
-{
-	struct fl_net_shape_counters c = { 0 };
-
-	if (r->shape)
-		fl_net_shape_counters(r->shape, i, &c);
-	json_object_set_new(j, "shaped_bytes", json_integer((json_int_t)c.bytes));
-	json_object_set_new(j, "ifb", json_boolean(fl_net_shape_uses_ifb(r->shape, i)));
-}
-
 /* One JSON line per rule; final at the end. Returns -errno on a write error. */
 static int log_counts(const struct net_opts *o, struct net_run *r, bool final,
 		      uint64_t *last_total)
@@ -698,7 +658,7 @@ static void print_summary(const struct net_opts *o, struct net_run *r)
 		if (j && is_delay(r, i))
 			add_delay_counts(r, i, j);
 		if (j && is_shaped(r, i))
-			add_shape_counts(r, i, j);
+			fl_cli_net_shape_json(r->shape, i, j);
 		json_array_append_new(arr, j);
 	}
 	json_object_set_new(root, "target", json_string(where));
@@ -810,22 +770,11 @@ static int start_delay_lines(const struct net_opts *o, struct net_run *r, char *
 			continue;
 		if (o->dev)
 			snprintf(p.dev, sizeof(p.dev), "%s", o->dev);
-		if (target_kind(o) == FL_NET_TARGET_CGROUP) {
-			/* iptables' -m cgroup --path is relative to the cgroup2 root. */
-			char root[PATH_MAX];
-			size_t k;
-
-			if (fl_cgroup2_root(root, sizeof(root)) ||
-			    strncmp(r->cgroup, root, (k = strlen(root))) || r->cgroup[k] != '/') {
-				snprintf(errbuf, errlen, "rule %zu: the cgroup is not under the cgroup2 root",
-					 i);
-				return -EINVAL;
-			}
-			if (strlen(r->cgroup + k) >= sizeof(p.cgroup)) {
-				snprintf(errbuf, errlen, "rule %zu: cgroup path too long for iptables", i);
-				return -ENAMETOOLONG;
-			}
-			memcpy(p.cgroup, r->cgroup + k, strlen(r->cgroup + k) + 1);
+		if (target_kind(o) == FL_NET_TARGET_CGROUP &&
+		    (err = fl_cli_cgroup_rel(r->cgroup, p.cgroup, sizeof(p.cgroup)))) {
+			snprintf(errbuf, errlen, "rule %zu: the cgroup's path under the cgroup2 root: %s",
+				 i, strerror(-err));
+			return err;
 		}
 		err = fl_net_delay_start(&rule->net, o->netns, &p, r->st, &r->delay[i], why,
 					 sizeof(why));
@@ -842,18 +791,15 @@ static int start_delay_lines(const struct net_opts *o, struct net_run *r, char *
 static int start_shaping(const struct net_opts *o, struct net_run *r, char *errbuf,
 			 size_t errlen)
 {
-	bool any = false, ingress = false;
+	bool any = false;
 
 	for (size_t i = 0; i < o->n_rules; i++)
 		any |= is_shaped(r, i);
 	if (!any)
 		return 0;
-	for (size_t k = 0; k < r->n_krules; k++)
-		ingress |= r->krules[k].proto < FL_NET_ABI_CONNECT &&
-			   ((r->krules[k].dir & FL_NET_ABI_INGRESS) ||
-			    r->krules[k].action == FL_NET_ACT_PARTITION);
-	return fl_net_shape_start(r->rules, r->shape_mech, o->n_rules, &r->target, ingress,
-				  r->st, &r->shape, errbuf, errlen);
+	return fl_net_shape_start(r->rules, r->shape_mech, o->n_rules, &r->target,
+				  fl_cli_net_ingress_busy(r->krules, r->n_krules), r->st,
+				  &r->shape, errbuf, errlen);
 }
 
 static void disarm(const struct net_opts *o, struct net_run *r)
@@ -955,8 +901,11 @@ static const char *armed_mechanisms(const struct net_opts *o, const struct net_r
 				       fl_mechanism_name(FL_MECH_NFQUEUE));
 	for (size_t i = 0; i < o->n_rules && at < len; i++) {
 		const char *m = is_shaped(r, i) ? rule_mechanism(o, r, i) : NULL;
+		bool seen = false;
 
-		if (m && !strstr(buf, m))
+		for (size_t k = 0; m && k < i; k++)
+			seen |= is_shaped(r, k) && !strcmp(rule_mechanism(o, r, k), m);
+		if (m && !seen)
 			at += (size_t)snprintf(buf + at, len - at, "%s%s", at ? ", " : "", m);
 	}
 	return buf;
