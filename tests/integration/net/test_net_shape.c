@@ -418,6 +418,45 @@ static void test_netem_delay_50ms_jitter_10ms(void **state)
 	assert_false(shaping_left(c, 0));
 }
 
+/* netem's reorder=: that share of the ping-pongs skips the 20 ms, the rest wait. */
+static void test_netem_reorder_lets_a_share_through(void **state)
+{
+	struct ctx *c = *state;
+	char rule[80], mech[32];
+	char *argv[] = { bin_fl, "net", rule, "--netns", c->pair.ns[0], "--for", "8s", "--json", "-v",
+			 NULL };
+	static uint64_t rtt[N_NETEM];
+	struct fl_cli_result r;
+	struct fl_cli *fl;
+	size_t n, fast = 0;
+
+	REQUIRE();
+	if (!c->netem) {
+		print_message("skip: no netem on this kernel (%s); the delay line's reorder= is tested in test_net_delay\n",
+			      c->netem_why);
+		skip();
+	}
+	snprintf(rule, sizeof(rule), "udp:dport=%d:delay=20ms:reorder=50%%:dir=egress", PORT);
+	assert_int_equal(fl_cli_start(argv, &fl), 0);
+	assert_int_equal(fl_cli_wait_stderr(fl, " armed on ", 8000), 0);
+	n = ping_pong_n(c, PORT, rtt, N_NETEM, GAP_NETEM);
+	assert_int_equal(fl_cli_signal(fl, SIGINT), 0);
+	assert_int_equal(fl_cli_wait(fl, 10000, &r), 0);
+	fl_cli_free(fl);
+	if (r.code)
+		fail_msg("exit %d: %s", r.code, r.err);
+	mechanism_of(r.out, mech, sizeof(mech));
+	fl_cli_result_free(&r);
+	for (size_t i = 0; i < n; i++)
+		fast += rtt[i] < 10000000ull;
+	print_message("netem reorder=50%%: %zu of %zu ping-pongs skipped the 20 ms\n", fast, n);
+	assert_string_equal(mech, "netem");
+	assert_int_equal(n, N_NETEM);
+	/* 400 draws at 50 %: 200 +- 10; 0.35-0.65 is far outside chance. */
+	assert_true(fast >= N_NETEM * 35 / 100 && fast <= N_NETEM * 65 / 100);
+	assert_true(rtt[n - 1] >= 19000000ull);
+}
+
 /*
  * delay=30ms:dir=egress on a cgroup: the datagrams a process of the cgroup
  * sends to a loopback port wait 30 ms (the delay line's OUTPUT rule with
@@ -595,6 +634,7 @@ int main(void)
 		cmocka_unit_test(test_rate_1mbit_ingress_through_ifb),
 		cmocka_unit_test(test_ingress_delay_on_a_device_ping_pong),
 		cmocka_unit_test(test_netem_delay_50ms_jitter_10ms),
+		cmocka_unit_test(test_netem_reorder_lets_a_share_through),
 		cmocka_unit_test(test_egress_delay_on_a_cgroup_loopback),
 		cmocka_unit_test(test_an_existing_root_qdisc_is_kept),
 		cmocka_unit_test(test_rate_on_a_cgroup_and_rate_with_prob_are_refused),
