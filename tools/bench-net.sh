@@ -31,6 +31,13 @@
 #       qdisc on an up device runs dev_deactivate, which drops whatever the
 #       device sends meanwhile: on kernels without tcx (before 6.6) a few
 #       strays at on and off are expected; with tcx none.
+#   (5) rate accuracy: 'tcp:dport=5202:rate=R:dir=egress' on A's veth (HTB,
+#       <faultline/net_shape.h>), R = 1mbit then 10mbit; iperf3 TCP A -> B for
+#       max(FL_BENCH_NET_SECS, 4) s, received goodput / R. With gso_max_segs 1 on
+#       the veth (a 64 KB GSO burst is half a second at 1 Mbit/s); the ideal
+#       goodput is 1448/1514 = 0.956 of R (TCP payload per wire byte).
+#       Row (2) names the delay mechanism the run took: netem where the
+#       kernel has it, else the NFQUEUE line (this host has no netem).
 # Environment: FL_BENCH_NET_REPS, FL_BENCH_NET_SECS.
 set -u
 
@@ -233,6 +240,7 @@ bounded 20 "$tmp/rtt.native" ip netns exec "$ns_a" python3 "$peer" pingpong "$ip
 fl_start "udp:dport=$d_port:delay=${d_req}ms~${d_jit}ms" --netns "$ns_a" --seed 42 || exit 1
 bounded 60 "$tmp/rtt.delay" ip netns exec "$ns_a" python3 "$peer" pingpong "$ip_b" "$d_port" "$d_n"
 fl_stop
+d_mech=$(grep '^{' "$tmp/fl.out" | tail -n 1 | grep -o '"mechanism":"[^"]*"' | head -n 1 | cut -d'"' -f4)
 kill -TERM "$echo_pid" 2>/dev/null
 wait "$echo_pid" 2>/dev/null
 forget "$echo_pid"
@@ -346,6 +354,31 @@ for ((r = 0; r < o_reps; r++)); do
 	on_ms+=("$a") off_term_ms+=("$b") off_exit_ms+=("$c") stray+=("$d") stray_at+=("$e")
 done
 
+# --- (5) rate accuracy ---------------------------------------------------------
+r_port=5202 r_secs=$((secs > 4 ? secs : 4)) r_req=() r_got=() r_ratio=() r_mech=()
+note "bench-net (5): iperf3 ${r_secs} s under rate=1mbit, then rate=10mbit"
+ip netns exec "$ns_b" iperf3 -s -p "$r_port" >/dev/null 2>&1 &
+iperf_pid=$!
+pids+=("$iperf_pid")
+sleep 0.3
+in_a ip link set dev "$dev_a" gso_max_segs 1 || { note "bench-net: cannot set gso_max_segs"; exit 1; }
+for rate in 1 10; do
+	fl_start "tcp:dport=$r_port:rate=${rate}mbit:dir=egress" --dev "$dev_a" --netns "$ns_a" || exit 1
+	bounded "$((r_secs + 10))" "$tmp/iperf.json" ip netns exec "$ns_a" iperf3 -c "$ip_b" \
+		-p "$r_port" -t "$r_secs" -J || { note "bench-net: iperf3 failed"; exit 1; }
+	got=$(python3 -c 'import json, sys; print("%.3f" % (json.load(sys.stdin)["end"]["sum_received"]["bits_per_second"] / 1e6))' \
+		<"$tmp/iperf.json" 2>/dev/null)
+	fl_stop
+	r_mech+=("$(grep '^{' "$tmp/fl.out" | tail -n 1 | grep -o '"mechanism":"[^"]*"' | head -n 1 | cut -d'"' -f4)")
+	r_req+=("$rate") r_got+=("$got")
+	r_ratio+=("$(awk -v g="$got" -v r="$rate" 'BEGIN { printf "%.3f", g / r }')")
+done
+in_a ip link set dev "$dev_a" gso_max_segs 65535
+kill -TERM "$iperf_pid" 2>/dev/null
+wait "$iperf_pid" 2>/dev/null
+forget "$iperf_pid"
+v_rate=$(printf '%s\n' "${r_ratio[@]}" | awk '{ if ($1 < 0.85 || $1 > 1.15) bad = 1 } END { print bad ? "MISSED" : "met" }')
+
 bench_s=$(awk -v a="$bench_start" -v b="$(date +%s%N)" 'BEGIN { printf "%.1f", (b - a) / 1e9 }')
 load_end=$(cut -d' ' -f1-3 /proc/loadavg)
 v_tput=$(awk -v r="$t_ratio" 'BEGIN { print (r >= 0.97) ? "met" : "MISSED" }')
@@ -362,8 +395,10 @@ if ((json)); then
 		"$tput_rule" "$t_nat" "$t_armed" "$t_ratio" "$v_tput" "$(list "${nat[@]}")" \
 		"$(list "${armed[@]}")" "$(list "${ratios[@]}")" "$tput_check" "$t_qdisc" "$t_qratio" \
 		"$(list "${qdisc[@]}")" "$(list "${q_ratios[@]}")"
-	printf ' "delay":{"requested_ms":%s,"jitter_ms":%s,"round_trips":%s,"lost":%s,"native_rtt_ms":%s,"added_p50_ms":%s,"added_p95_ms":%s,"verdict":"%s"},\n' \
-		"$d_req" "$d_jit" "$d_cnt" "$d_lost" "$rtt_nat_ms" "$d_p50" "$d_p95" "$v_delay"
+	printf ' "delay":{"mechanism":"%s","requested_ms":%s,"jitter_ms":%s,"round_trips":%s,"lost":%s,"native_rtt_ms":%s,"added_p50_ms":%s,"added_p95_ms":%s,"verdict":"%s"},\n' \
+		"$d_mech" "$d_req" "$d_jit" "$d_cnt" "$d_lost" "$rtt_nat_ms" "$d_p50" "$d_p95" "$v_delay"
+	printf ' "rate":{"mechanism":%s,"requested_mbit":%s,"goodput_mbit":%s,"ratio":%s,"ideal_ratio":0.956,"target":"0.85-1.15","verdict":"%s"},\n' \
+		"$(qlist "${r_mech[@]}")" "$(list "${r_req[@]}")" "$(list "${r_got[@]}")" "$(list "${r_ratio[@]}")" "$v_rate"
 	printf ' "loss":{"prob_pct":30,"datagrams":%s,"seeds":%s,"lost_pct":%s,"injected":%s,"verdict":"%s"},\n' \
 		"$l_n" "$(list "${loss_seed[@]}")" "$(list "${loss_pct[@]}")" "$(qlist "${loss_inj[@]}")" "$v_loss"
 	printf ' "on_off":{"on_ms":%s,"off_after_sigterm_ms":%s,"off_after_exit_ms":%s,"stray_losses":%s,"stray_at":%s,"load_ms":%s,"attached_by":%s}}\n' \
@@ -381,8 +416,8 @@ printf '      paired ratios %s\n' "${ratios[*]}"
 printf '      an empty clsact qdisc alone (no filter): %s Gbit/s, %sx native (paired %s)\n' \
 	"$t_qdisc" "$t_qratio" "${q_ratios[*]}"
 [[ $tput_check != ok ]] && printf '      WARNING: %s\n' "$tput_check"
-printf '  (2) delay, requested %s ms ~ %s ms (NFQUEUE line), %s UDP round trips: added p50 %s ms, p95 %s ms (native RTT %s ms, %s lost) (goal p50 within +-2 ms: %s)\n' \
-	"$d_req" "$d_jit" "$d_cnt" "$d_p50" "$d_p95" "$rtt_nat_ms" "$d_lost" "$v_delay"
+printf '  (2) delay, requested %s ms ~ %s ms (%s), %s UDP round trips: added p50 %s ms, p95 %s ms (native RTT %s ms, %s lost) (goal p50 within +-2 ms: %s)\n' \
+	"$d_req" "$d_jit" "$d_mech" "$d_cnt" "$d_p50" "$d_p95" "$rtt_nat_ms" "$d_lost" "$v_delay"
 printf '  (3) loss, prob=30%% on %s datagrams: seed 42 %s%%, seed 42 again %s%%, seed 43 %s%% (faultline injected %s) (goal 30 +- 2 %%, repeatable: %s)\n' \
 	"$l_n" "${loss_pct[0]}" "${loss_pct[1]}" "${loss_pct[2]}" "${loss_inj[*]}" "$v_loss"
 printf '  (4) on -> first datagram lost, ms after faultline started: %s (of which loading the programs: %s)\n' \
@@ -393,6 +428,7 @@ printf '      datagrams lost outside the drop window: %s (COUNT@MS after start: 
 	"${stray[*]}" "${stray_at[*]}" "${attach_by[*]}"
 [[ " ${attach_by[*]} " == *" clsact "* ]] &&
 	printf '      (clsact: making and removing the qdisc drops what the device sends meanwhile; kernels with tcx, 6.6+, do not)\n'
-
+printf '  (5) rate, iperf3 TCP %s s (%s): requested %s Mbit/s, goodput %s Mbit/s: %s of requested (ideal 0.956; goal 0.85-1.15: %s)\n' \
+	"$r_secs" "${r_mech[*]}" "${r_req[*]}" "${r_got[*]}" "${r_ratio[*]}" "$v_rate"
 printf '  %s s in all\n' "$bench_s"
 exit 0

@@ -9,7 +9,8 @@
  *   probe     probe.h: which kernel mechanism works here, per fault type
  *   syscall   syscall.h, seccomp.h, syscall_abi.h: syscall faults
  *   net       net.h, net_abi.h: packet and socket-call faults (tc, cgroup
- *             BPF); net_delay.h: the NFQUEUE delay line
+ *             BPF); net_delay.h: the NFQUEUE delay line; net_shape.h,
+ *             net_shape_abi.h: netem/HTB shaping, ingress through an IFB
  *   fs        fs.h: the faultfs control socket
  *   workload  workload.h: drive writes into a service and read them back
  *   rpo       rpo.h, rpo_session.h, timeline.h: RPO/RTO trials
@@ -32,6 +33,7 @@
 #include <faultline/net_abi.h>
 #include <faultline/net.h>
 #include <faultline/net_delay.h>
+#include <faultline/net_shape.h>
 #include <faultline/seccomp.h>
 #include <faultline/fs.h>
 #include <faultline/workload.h>

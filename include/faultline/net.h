@@ -108,6 +108,12 @@ struct fl_net_compile_opts {
 	 */
 	bool delay_line;
 	/*
+	 * The caller shapes delay= and rate= rules itself (<faultline/net_shape.h>:
+	 * netem, HTB, or the delay line, as fl_net_shape_pick says): they are
+	 * checked for what shaping honours and skipped (no kernel rule).
+	 */
+	bool shape;
+	/*
 	 * CLOCK_MONOTONIC ns from which for= runs (until_ns = start + for);
 	 * 0 = now. The rules go into the kernel at fl_net_session_open, before
 	 * the programs are attached: compile again right before

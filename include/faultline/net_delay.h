@@ -36,6 +36,14 @@ struct fl_net_delay_params {
 	uint64_t seed;
 	uint16_t queue_num;       /* the NFQUEUE number; 0 = pick one from the pid */
 	uint32_t max_held;        /* 0 = FL_NET_DELAY_MAX_HELD */
+	/* "" = every device of the netns; else only DEV's packets (-o DEV, -i DEV) */
+	char dev[16];
+	/*
+	 * "" = any socket; else only the packets the sockets of this cgroup v2
+	 * directory send (path relative to the cgroup2 root, "/db"; -m cgroup
+	 * --path, OUTPUT only: egress rules alone, an ingress dir is refused).
+	 */
+	char cgroup[512];
 };
 
 #define FL_NET_DELAY_MAX_HELD 8192
@@ -54,7 +62,8 @@ struct fl_net_delay_counters {
  * Start a delay line for the packets that match m (protos among ip, ip6,
  * tcp, udp, icmp, any; src, dst, sport, dport, dir; m->reorder_ppm is
  * ignored: params has its own) inside the named netns (NULL or "" = the
- * caller's). dir: egress = OUTPUT, ingress = INPUT, both = both chains.
+ * caller's). dir: egress = OUTPUT, ingress = INPUT, both = both chains;
+ * params->dev keeps them to one device.
  * st: the core state to record the rules in; NULL opens one with its own
  * watchdog and closes it at stop. On failure nothing is left installed and
  * errbuf says why.

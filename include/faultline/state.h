@@ -87,6 +87,19 @@ int fl_state_record_tc_filter(struct fl_state *st, const struct fl_state_tc_filt
 			      uint64_t *ret_id);
 
 /*
+ * A network device faultline creates (an IFB for ingress shaping): deleted
+ * on undo if a device of that name and kind is there; a device of that
+ * name but another kind is someone else's and is left alone (gone).
+ */
+struct fl_state_link {
+	const char *netns;   /* NULL or "" = the controller's netns */
+	const char *ifname;
+	const char *kind;    /* "ifb" (rtnl link type): required */
+};
+int fl_state_record_link(struct fl_state *st, const struct fl_state_link *l,
+			 uint64_t *ret_id);
+
+/*
  * An iptables rule, undone with `BINARY -w 5 -t TABLE -D RULE...` (after a
  * -C check, so a rule that no longer exists counts as removed). rule is the
  * NULL-terminated argv that followed -A, chain first:

@@ -214,9 +214,9 @@ static void put_grammar(FILE *out, enum fl_domain dom, const char *prefix)
  */
 static bool net_builds(enum fl_action action, unsigned key)
 {
-	/* --netns: the target that takes every action 'faultline net' builds (delay= too). */
+	/* --netns: the target that takes every action 'faultline net' builds (delay=, rate= too). */
 	struct fl_net_compile_opts co = { .kind = FL_NET_TARGET_NETNS, .start_ns = 1,
-					  .delay_line = true };
+					  .delay_line = true, .shape = true };
 	struct fl_net_rule k[FL_NET_MAX_RULES];
 	struct fl_rule r;
 	size_t n;

@@ -34,11 +34,13 @@
 #include <faultline/mechanism.h>
 #include <faultline/net.h>
 #include <faultline/net_delay.h>
+#include <faultline/net_shape.h>
 #include <faultline/rule.h>
 #include <faultline/state.h>
 
 #include "cli/cli.h"
 #include "cli/net_event_log.h"
+#include "cli/net_shape_cli.h"
 
 #define NET_EXCERPT_LEN   96
 /* Leftovers of a launched command, killed so its cgroup can go. */
@@ -75,6 +77,10 @@ struct net_run {
 	/* delay= rules: one NFQUEUE delay line each, by typed rule index. */
 	struct fl_net_delay *delay[FL_NET_MAX_RULES];
 	struct fl_net_delay_counters delay_final[FL_NET_MAX_RULES];
+	/* delay= and rate=: the mechanism each gets (net_shape.h), the netem/HTB run. */
+	enum fl_net_shape_mech shape_mech[FL_NET_MAX_RULES];
+	bool shape_picked;
+	struct fl_net_shape *shape;
 	FILE *log;
 	struct net_event_log *events;  /* --log: one line per injection */
 	bool log_failed;               /* and it was said */
@@ -93,8 +99,8 @@ static void usage(FILE *out)
 		"Usage: faultline net [OPTIONS] RULE... TARGET\n"
 		"TARGET: --netns NAME | --dev IFACE [--netns NAME] | --cgroup DIR | --pid PID | -- CMD [ARGS...]\n"
 		"\n"
-		"Drop, partition, corrupt, duplicate (in the kernel, eBPF) or delay chosen packets, or\n"
-		"fail chosen connect/sendmsg/bind calls, until --for runs out, Ctrl-C (SIGINT,\n"
+		"Drop, partition, corrupt, duplicate (in the kernel, eBPF), delay or rate-limit chosen\n"
+		"packets, or fail chosen connect/sendmsg/bind calls, until --for runs out, Ctrl-C (SIGINT,\n"
 		"SIGTERM, SIGHUP), or the launched command exits. Then nothing of faultline is left\n"
 		"in the kernel, and the summary says per rule how many packets (calls) matched and\n"
 		"how many were hit.\n"
@@ -108,15 +114,19 @@ static void usage(FILE *out)
 		"               to catch it, payload fixes it so only the application can\n"
 		"  duplicate    send the packet twice\n"
 		"  delay=DUR[~JITTER][:reorder=P%%]  hold each packet DUR (+- a uniform\n"
-		"               JITTER), reorder= lets that share through at once; --netns\n"
-		"               alone only (an iptables NFQUEUE rule in the netns's OUTPUT/INPUT\n"
-		"               chains, lo included; seed= only, no prob=/when=/count=/for=)\n"
+		"               JITTER), reorder= lets that share through at once: netem where\n"
+		"               the kernel has it, else an NFQUEUE delay line (iptables OUTPUT/\n"
+		"               INPUT rules; with --netns alone, lo included); --dev or --netns,\n"
+		"               or a cgroup target with dir=egress (OUTPUT -m cgroup)\n"
+		"  rate=BW      shape to BW bits/s (1mbit, 500kbit): an HTB class; --dev or --netns\n"
+		"               delay and rate: ingress goes through an IFB device (mirred); only\n"
+		"               matching packets are shaped; seed= only, no prob=/when=/count=/for=\n"
 		"  SELECTOR     prob=P%% when=FIRST[..LAST][+STEP] count=N for=DUR seed=N\n"
 		"  connect|sendmsg|bind[:MATCH]:error=ERRNO  the socket call fails with ERRNO\n"
 		"               before the kernel does it (cgroup sock_addr hooks: --cgroup, --pid,\n"
 		"               -- CMD only). connect and sendmsg (UDP sendto/sendmsg with an\n"
 		"               address) match dst= dport=, bind src= sport=\n"
-		"Not built yet (refused, with the rule's column): reject, rate=, reset,\n"
+		"Not built yet (refused, with the rule's column): reject, reset,\n"
 		"bytes= on corrupt, host= (see issue 13).\n"
 		"At most %d rules in the kernel (tcp,udp counts two). The first rule that fires\n"
 		"on a packet wins.\n"
@@ -126,7 +136,8 @@ static void usage(FILE *out)
 		"                    ways (tc: tcx, else clsact); with --dev, that device's netns\n"
 		"  -d, --dev IFACE   one interface, ingress and egress (tc: tcx, else clsact)\n"
 		"  -c, --cgroup DIR  the sockets of the processes in a cgroup v2 directory\n"
-		"                    (cgroup_skb: drop and partition; cgroup sock_addr: error=)\n"
+		"                    (cgroup_skb: drop and partition; cgroup sock_addr: error=;\n"
+		"                    delay= with dir=egress: the delay line, -m cgroup)\n"
 		"  -p, --pid PID     the cgroup PID is in, as --cgroup: EVERY process of that\n"
 		"                    cgroup is hit, not PID alone, and PID is not moved; refused\n"
 		"                    for the root cgroup\n"
@@ -149,12 +160,13 @@ static void usage(FILE *out)
 		"Exit status: CMD's status (128+N if killed by signal N); without CMD 0; 2 bad\n"
 		"usage or refused rule, 125 faultline failed, 126/127 CMD not executable/found.\n"
 		"If faultline is killed, its watchdog or 'faultline cleanup' removes its qdiscs,\n"
-		"filters and cgroup (killing a launched CMD). Needs root. Examples:\n"
+		"filters, IFB devices and cgroup (killing a launched CMD). Needs root. Examples:\n"
 		"  faultline net 'tcp:dport=5432:drop:prob=30%%' --dev eth0 --for 30s\n"
 		"  faultline net 'ip:partition' --netns blue --for 10s\n"
 		"  faultline net 'udp:dport=53:drop' -- ./client\n"
 		"  faultline net 'connect:dport=5432:error=ECONNREFUSED' -- ./client\n"
-		"  faultline net 'udp:dport=5001:delay=30ms~5ms:reorder=10%%' --netns blue --for 30s\n",
+		"  faultline net 'udp:dport=5001:delay=30ms~5ms:reorder=10%%' --netns blue --for 30s\n"
+		"  faultline net 'tcp:dport=5432:rate=1mbit' --dev eth0 --for 1m\n",
 		FL_NET_MAX_RULES);
 }
 
@@ -304,7 +316,7 @@ static int compile_rules(const struct net_opts *o, struct net_run *r, uint64_t s
 {
 	struct fl_net_compile_opts co = {
 		.kind = target_kind(o), .start_ns = start_ns, .seed = o->seed,
-		.delay_line = target_kind(o) == FL_NET_TARGET_NETNS,
+		.shape = true,
 	};
 	char excerpt[NET_EXCERPT_LEN];
 	struct fl_rule_error err;
@@ -320,6 +332,11 @@ static int compile_rules(const struct net_opts *o, struct net_run *r, uint64_t s
 			return -EINVAL;
 		}
 	}
+	if (!r->shape_picked &&
+	    fl_cli_net_pick_shaping(r->rules, o->rule_text, o->n_rules, target_kind(o), o->verbose,
+				    r->shape_mech))
+		return -EOPNOTSUPP;
+	r->shape_picked = true;
 	memset(&err, 0, sizeof(err));
 	e = fl_net_compile(r->rules, o->n_rules, &co, r->krules, r->origin, FL_NET_MAX_RULES,
 			   &r->n_krules, &bad_rule, &err);
@@ -459,9 +476,17 @@ static void describe_target(const struct net_opts *o, const struct net_run *r, c
 		snprintf(buf, len, "cgroup %s", r->cgroup);
 }
 
+/* A delay= rule on the NFQUEUE delay line. */
 static bool is_delay(const struct net_run *r, size_t i)
 {
-	return r->rules[i].action == FL_ACTION_DELAY;
+	return r->rules[i].action == FL_ACTION_DELAY &&
+	       r->shape_mech[i] == FL_NET_SHAPE_NFQUEUE;
+}
+
+/* A delay= or rate= rule shaped by netem or HTB. */
+static bool is_shaped(const struct net_run *r, size_t i)
+{
+	return r->shape_mech[i] == FL_NET_SHAPE_NETEM || r->shape_mech[i] == FL_NET_SHAPE_HTB;
 }
 
 /* The delay line's counters: final after the disarm, else live. */
@@ -482,6 +507,8 @@ static const char *rule_mechanism(const struct net_opts *o, const struct net_run
 {
 	if (is_delay(r, i))
 		return fl_mechanism_name(FL_MECH_NFQUEUE);
+	if (is_shaped(r, i))
+		return fl_net_shape_mech_name(r->shape_mech[i], fl_net_shape_uses_ifb(r->shape, i));
 	if (is_sock(r, i))
 		return fl_mechanism_name(FL_MECH_CGROUP_SOCK);
 	return fl_mechanism_name(target_kind(o) == FL_NET_TARGET_CGROUP ? FL_MECH_CGROUP_SKB :
@@ -508,6 +535,15 @@ static void rule_counts(const struct net_run *r, size_t i, uint64_t *matched,
 		delay_counts(r, i, &dc);
 		*matched = dc.queued;
 		*injected = dc.delayed;
+		return;
+	}
+	if (is_shaped(r, i)) {
+		struct fl_net_shape_counters sc = { 0 };
+
+		/* Every packet the classifier put into the rule's class was shaped. */
+		if (r->shape)
+			fl_net_shape_counters(r->shape, i, &sc);
+		*matched = *injected = sc.packets;
 		return;
 	}
 	for (size_t k = 0; k < r->n_krules; k++) {
@@ -651,6 +687,8 @@ static void print_summary(const struct net_opts *o, struct net_run *r)
 		else if (j && r->events)
 			json_object_set_new(j, "events_lost",
 					    json_integer((json_int_t)rule_events_lost(r, i)));
+		if (j && is_shaped(r, i))
+			fl_cli_net_shape_json(r->shape, i, j);
 		json_array_append_new(arr, j);
 	}
 	json_object_set_new(root, "target", json_string(where));
@@ -760,6 +798,14 @@ static int start_delay_lines(const struct net_opts *o, struct net_run *r, char *
 
 		if (!is_delay(r, i))
 			continue;
+		if (o->dev)
+			snprintf(p.dev, sizeof(p.dev), "%s", o->dev);
+		if (target_kind(o) == FL_NET_TARGET_CGROUP &&
+		    (err = fl_cli_cgroup_rel(r->cgroup, p.cgroup, sizeof(p.cgroup)))) {
+			snprintf(errbuf, errlen, "rule %zu: the cgroup's path under the cgroup2 root: %s",
+				 i, strerror(-err));
+			return err;
+		}
 		err = fl_net_delay_start(&rule->net, o->netns, &p, r->st, &r->delay[i], why,
 					 sizeof(why));
 		if (err) {
@@ -771,12 +817,31 @@ static int start_delay_lines(const struct net_opts *o, struct net_run *r, char *
 	return 0;
 }
 
+/* netem and HTB rules, recorded in the run's state; after the datapath's filters. */
+static int start_shaping(const struct net_opts *o, struct net_run *r, char *errbuf,
+			 size_t errlen)
+{
+	bool any = false;
+
+	for (size_t i = 0; i < o->n_rules; i++)
+		any |= is_shaped(r, i);
+	if (!any)
+		return 0;
+	return fl_net_shape_start(r->rules, r->shape_mech, o->n_rules, &r->target,
+				  fl_cli_net_ingress_busy(r->krules, r->n_krules), r->st,
+				  &r->shape, errbuf, errlen);
+}
+
 static void disarm(const struct net_opts *o, struct net_run *r)
 {
 	char errbuf[256] = "";
 
 	r->disarmed_ns = now_ns();
 	stop_delay_lines(r);
+	/* Before the session: its clsact may hold the ingress redirect to the IFB. */
+	if (r->shape && fl_net_shape_stop(r->shape, errbuf, sizeof(errbuf)))
+		fl_cli_error("net: disarm: %s (the watchdog or 'faultline cleanup' removes the rest)",
+			     errbuf);
 	if (r->sess && fl_net_session_detach(r->sess, errbuf, sizeof(errbuf)))
 		fl_cli_error("net: disarm: %s (the watchdog or 'faultline cleanup' removes the rest)",
 			     errbuf);
@@ -863,7 +928,7 @@ static const char *armed_mechanisms(const struct net_opts *o, const struct net_r
 	for (size_t i = 0; i < o->n_rules; i++) {
 		delay |= is_delay(r, i);
 		sock |= is_sock(r, i);
-		pkt |= !is_delay(r, i) && !is_sock(r, i);
+		pkt |= !is_delay(r, i) && !is_sock(r, i) && !is_shaped(r, i);
 	}
 	buf[0] = '\0';
 	if (pkt)
@@ -872,8 +937,17 @@ static const char *armed_mechanisms(const struct net_opts *o, const struct net_r
 		at += (size_t)snprintf(buf + at, len - at, "%s%s", at ? ", " : "",
 				       fl_mechanism_name(FL_MECH_CGROUP_SOCK));
 	if (delay && at < len)
-		snprintf(buf + at, len - at, "%s%s", at ? ", " : "",
-			 fl_mechanism_name(FL_MECH_NFQUEUE));
+		at += (size_t)snprintf(buf + at, len - at, "%s%s", at ? ", " : "",
+				       fl_mechanism_name(FL_MECH_NFQUEUE));
+	for (size_t i = 0; i < o->n_rules && at < len; i++) {
+		const char *m = is_shaped(r, i) ? rule_mechanism(o, r, i) : NULL;
+		bool seen = false;
+
+		for (size_t k = 0; m && k < i; k++)
+			seen |= is_shaped(r, k) && !strcmp(rule_mechanism(o, r, k), m);
+		if (m && !seen)
+			at += (size_t)snprintf(buf + at, len - at, "%s%s", at ? ", " : "", m);
+	}
 	return buf;
 }
 
@@ -903,6 +977,8 @@ static int arm(const struct net_opts *o, struct net_run *r)
 		err = fl_net_session_attach(r->sess, errbuf, sizeof(errbuf));
 	if (!err)
 		err = start_delay_lines(o, r, errbuf, sizeof(errbuf));
+	if (!err)
+		err = start_shaping(o, r, errbuf, sizeof(errbuf));
 	t2 = now_ns();
 	describe_target(o, r, where, sizeof(where));
 	if (err) {
@@ -1068,6 +1144,7 @@ out:
 	}
 	stop_delay_lines(r);
 	net_event_log_close(r->events);
+	fl_net_shape_free(r->shape);
 	fl_net_session_close(r->sess);
 	remove_cgroup(r);
 	if (r->st && fl_state_close(r->st))

@@ -331,6 +331,7 @@ static const struct {
 	{ "netns", fl_undo_netns },
 	{ "qdisc", fl_undo_qdisc },
 	{ "tc-filter", fl_undo_tc_filter },
+	{ "link", fl_undo_link },
 	{ "iptables", fl_undo_iptables },
 	{ "sigcont", fl_undo_sigcont },
 	{ "stopped-map", fl_undo_stopped_map },

@@ -48,6 +48,7 @@ int fl_undo_stopped_map(json_t *rec, char *what, size_t what_len, char *msg, siz
 int fl_undo_qdisc(json_t *rec, char *what, size_t what_len, char *msg, size_t msg_len);
 int fl_undo_tc_filter(json_t *rec, char *what, size_t what_len, char *msg, size_t msg_len);
 int fl_undo_iptables(json_t *rec, char *what, size_t what_len, char *msg, size_t msg_len);
+int fl_undo_link(json_t *rec, char *what, size_t what_len, char *msg, size_t msg_len);
 
 /* Undo one session directory, newest record first; items go to report (may be NULL). */
 int fl_state_undo_session(const char *dir, const char *session,

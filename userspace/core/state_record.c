@@ -172,6 +172,17 @@ int fl_state_record_tc_filter(struct fl_state *st, const struct fl_state_tc_filt
 			  "filter", f->kind ? f->kind : ""), ret_id);
 }
 
+int fl_state_record_link(struct fl_state *st, const struct fl_state_link *l,
+			 uint64_t *ret_id)
+{
+	if (!l || optional_netns(l->netns) || !ifname_valid(l->ifname) || !l->kind ||
+	    !*l->kind || strlen(l->kind) > 15)
+		return -EINVAL;
+	return fl_state_write_record(st, "link",
+		json_pack("{s:s, s:s, s:s}", "netns", l->netns ? l->netns : "",
+			  "ifname", l->ifname, "link", l->kind), ret_id);
+}
+
 static bool iptables_binary_valid(const char *b)
 {
 	static const char *const ok[] = {

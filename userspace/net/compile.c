@@ -86,7 +86,7 @@ static unsigned fold_protos(unsigned p, unsigned family)
 
 /* What this datapath does not do, with the column and the nearest thing that works. */
 static int refuse_action(const struct fl_rule *r, enum fl_net_target_kind kind,
-			 bool delay_line, struct fl_rule_error *err)
+			 bool delay_line, bool shape, struct fl_rule_error *err)
 {
 	unsigned col = act_col(r);
 
@@ -106,7 +106,7 @@ static int refuse_action(const struct fl_rule *r, enum fl_net_target_kind kind,
 			    "reject needs a TCP RST or ICMP unreachable sent back, which the datapath does not build yet: issue 13; drop works (the peer times out instead of failing fast), at column %u",
 			    col);
 	case FL_ACTION_DELAY:
-		if (delay_line)
+		if (delay_line || shape)
 			return 0;
 		return fail(err, col,
 			    kind == FL_NET_TARGET_CGROUP ?
@@ -114,8 +114,10 @@ static int refuse_action(const struct fl_rule *r, enum fl_net_target_kind kind,
 			    "delay needs the NFQUEUE delay line, which matches by the iptables chains of a whole netns and not by one device: target --netns NAME without --dev, at column %u",
 			    col);
 	case FL_ACTION_RATE:
+		if (shape)
+			return 0;
 		return fail(err, col,
-			    "rate needs htb/tbf through libnl-route, not built yet: issue 13, at column %u",
+			    "rate needs htb/tbf on a device (<faultline/net_shape.h>), which this caller does not set up: 'faultline net' does it on --dev or --netns, at column %u",
 			    col);
 	case FL_ACTION_RESET:
 		return fail(err, col,
@@ -241,12 +243,16 @@ static int compile_one(const struct fl_rule *r, const struct fl_net_compile_opts
 	size_t n = 0;
 	int e;
 
-	e = refuse_action(r, o->kind, o->delay_line, err);
+	e = refuse_action(r, o->kind, o->delay_line, o->shape, err);
 	if (!e && (protos & FL_NET_PROTO_SOCKET) && r->action != FL_ACTION_ERROR)
 		return fail(err, 1, "socket calls take error= only");
 	if (e)
 		return e;
-	if (r->action == FL_ACTION_DELAY) {
+	if (r->action == FL_ACTION_RATE && (r->keys & FL_KEY_REORDER))
+		return fail(err, key_col(r, FL_KEY_REORDER),
+			    "reorder= goes with delay=, not rate=, at column %u",
+			    key_col(r, FL_KEY_REORDER));
+	if (r->action == FL_ACTION_DELAY || r->action == FL_ACTION_RATE) {
 		e = check_delay(r, err);
 		if (!e)
 			*ret_n = 0;
@@ -258,7 +264,7 @@ static int compile_one(const struct fl_rule *r, const struct fl_net_compile_opts
 			    key_col(r, FL_KEY_BYTES));
 	if (r->keys & FL_KEY_REORDER)
 		return fail(err, key_col(r, FL_KEY_REORDER),
-			    "reorder= goes with delay=, which is not built yet: issue 13, at column %u",
+			    "reorder= goes with delay= only, at column %u",
 			    key_col(r, FL_KEY_REORDER));
 	if (r->keys & FL_KEY_HOST)
 		return fail(err, key_col(r, FL_KEY_HOST),

@@ -425,6 +425,16 @@ int fl_net_delay_start(const struct fl_net_match *m, const char *netns,
 		fl_errf(errbuf, errlen, "delay and jitter must be under an hour, reorder at most 100%%");
 		return -EINVAL;
 	}
+	if (strnlen(params->dev, sizeof(params->dev)) == sizeof(params->dev) ||
+	    params->dev[0] == '-' || strchr(params->dev, '/')) {
+		fl_errf(errbuf, errlen, "bad device name for the delay line");
+		return -EINVAL;
+	}
+	if (strnlen(params->cgroup, sizeof(params->cgroup)) == sizeof(params->cgroup) ||
+	    (params->cgroup[0] && params->cgroup[0] != '/')) {
+		fl_errf(errbuf, errlen, "bad cgroup path for the delay line (relative to the cgroup2 root, starting with /)");
+		return -EINVAL;
+	}
 	if (netns && strlen(netns) >= sizeof(d->netns)) {
 		fl_errf(errbuf, errlen, "netns name too long");
 		return -EINVAL;
@@ -441,7 +451,7 @@ int fl_net_delay_start(const struct fl_net_match *m, const char *netns,
 	d->rng = params->seed;
 	snprintf(d->netns, sizeof(d->netns), "%s", netns ? netns : "");
 
-	err = fl_delay_rules_build(m, d->p.queue_num, d->rules, &d->n_rules, errbuf, errlen);
+	err = fl_delay_rules_build(m, d->p.queue_num, d->p.dev, d->p.cgroup, d->rules, &d->n_rules, errbuf, errlen);
 	if (err)
 		goto fail;
 	err = fl_delay_heap_init(&d->heap, d->p.max_held);
@@ -485,7 +495,7 @@ int fl_net_delay_start(const struct fl_net_match *m, const char *netns,
 	if (err)
 		goto fail;
 	/* The rules name the queue: build them again for the number we got. */
-	err = fl_delay_rules_build(m, d->p.queue_num, d->rules, &d->n_rules, errbuf, errlen);
+	err = fl_delay_rules_build(m, d->p.queue_num, d->p.dev, d->p.cgroup, d->rules, &d->n_rules, errbuf, errlen);
 	if (err)
 		goto fail;
 	/* The caller's signals go to the caller's threads, not to the line. */

@@ -44,8 +44,9 @@ struct delay_rule {
 	bool installed;
 };
 
-/* The rules for m, queue num, into r[0..*ret_n). -EINVAL (with a reason) for a match they cannot say. */
-int fl_delay_rules_build(const struct fl_net_match *m, uint16_t num, struct delay_rule *r,
+/* The rules for m, queue num (dev, cgroup: "" = any), into r[0..*ret_n). -EINVAL (with a reason) for a match they cannot say. */
+int fl_delay_rules_build(const struct fl_net_match *m, uint16_t num, const char *dev,
+			 const char *cgroup, struct delay_rule *r,
 		      size_t *ret_n, char *errbuf, size_t errlen);
 /* Record, then install, each rule; on failure remove the ones installed. */
 int fl_delay_rules_install(struct delay_rule *r, size_t n, const char *netns,

@@ -88,16 +88,28 @@ static void ports(struct argbuf *a, const char *opt, const struct fl_port_range 
 }
 
 static int build_one(const struct fl_net_match *m, int family, const char *chain,
-		     const char *proto, uint16_t num, struct delay_rule *r)
+		     const char *proto, uint16_t num, const char *dev, const char *cgroup,
+		     struct delay_rule *r)
 {
 	struct argbuf a = { .r = r };
 
 	memset(r, 0, sizeof(*r));
 	r->binary = family == FL_NET_IPV4 ? "iptables-nft" : "ip6tables-nft";
 	arg(&a, "%s", chain);
+	if (dev && *dev) {
+		arg(&a, "%s", strcmp(chain, "OUTPUT") ? "-i" : "-o");
+		arg(&a, "%s", dev);
+	}
 	if (proto) {
 		arg(&a, "-p");
 		arg(&a, "%s", proto);
+	}
+	if (cgroup && *cgroup) {
+		/* The sending socket's cgroup (set when the socket was made). */
+		arg(&a, "-m");
+		arg(&a, "cgroup");
+		arg(&a, "--path");
+		arg(&a, "%s", cgroup);
 	}
 	cidr(&a, "-s", &m->src);
 	cidr(&a, "-d", &m->dst);
@@ -116,7 +128,8 @@ static int build_one(const struct fl_net_match *m, int family, const char *chain
 	return a.full ? -E2BIG : 0;
 }
 
-int fl_delay_rules_build(const struct fl_net_match *m, uint16_t num, struct delay_rule *r,
+int fl_delay_rules_build(const struct fl_net_match *m, uint16_t num, const char *dev,
+			 const char *cgroup, struct delay_rule *r,
 		      size_t *ret_n, char *errbuf, size_t errlen)
 {
 	static const char *const l4[] = { "tcp", "udp", NULL };
@@ -128,6 +141,11 @@ int fl_delay_rules_build(const struct fl_net_match *m, uint16_t num, struct dela
 
 	if (m->protos & ~FL_NET_PROTO_PACKET || !(m->protos & FL_NET_PROTO_PACKET)) {
 		fl_errf(errbuf, errlen, "the delay line queues packets: tcp, udp, icmp, ip, ip6 or any");
+		return -EINVAL;
+	}
+	if (cgroup && *cgroup && m->dir != FL_NET_DIR_EGRESS) {
+		/* INPUT sees a socket only after early demux: no honest cgroup match there. */
+		fl_errf(errbuf, errlen, "a cgroup's packets are matched on egress only (OUTPUT -m cgroup): give dir=egress");
 		return -EINVAL;
 	}
 	if (m->dir != FL_NET_DIR_INGRESS)
@@ -166,7 +184,7 @@ int fl_delay_rules_build(const struct fl_net_match *m, uint16_t num, struct dela
 			for (size_t p = 0; p < n_protos; p++) {
 				if (n >= DELAY_MAX_RULES)
 					return -E2BIG;
-				err = build_one(m, family, chains[c], protos[p], num, &r[n]);
+				err = build_one(m, family, chains[c], protos[p], num, dev, cgroup, &r[n]);
 				if (err) {
 					fl_errf(errbuf, errlen, "the queue rule is too long");
 					return err;

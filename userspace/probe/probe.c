@@ -110,13 +110,13 @@ static const struct ladder ladders[FL_FAULT__COUNT] = {
 		{ FL_MECH_CGROUP_SKB, "faultline net: cgroup_skb on --cgroup/--pid/-- CMD (drop, partition); no tc, so --dev/--netns cannot be served" },
 	}, .none = "neither tc clsact nor cgroup_skb works: faultline net cannot drop packets" },
 	[FL_FAULT_PACKET_DELAY] = { .n = 2, .rungs = {
-		{ FL_MECH_NETEM, "faultline net delay=: netem qdisc through libnl-route" },
-		{ FL_MECH_NFQUEUE, "faultline net delay=: NFQUEUE delay line in userspace, iptables-nft rules of a --netns (netem is missing)" },
+		{ FL_MECH_NETEM, "faultline net delay=: netem under an HTB class, scoped by a tc BPF classifier (ingress through an IFB)" },
+		{ FL_MECH_NFQUEUE, "faultline net delay=: NFQUEUE delay line in userspace, iptables-nft rules (netem is missing)" },
 	}, .none = "neither netem nor NFQUEUE: faultline net cannot delay packets" },
-	[FL_FAULT_PACKET_RATE] = { .n = 2, .rungs = {
-		{ FL_MECH_HTB, "faultline net rate=: htb class through libnl-route" },
-		{ FL_MECH_TBF, "faultline net rate=: tbf qdisc through libnl-route (no htb)" },
-	}, .none = "neither htb nor tbf: faultline net cannot limit the rate" },
+	/* What faultline net's rate= uses (<faultline/net_shape.h>): HTB only. */
+	[FL_FAULT_PACKET_RATE] = { .n = 1, .rungs = {
+		{ FL_MECH_HTB, "faultline net rate=: HTB class fed by a tc BPF classifier (ingress through an IFB)" },
+	}, .none = "no HTB (sch_htb, CONFIG_NET_SCH_HTB): faultline net cannot limit the rate" },
 	[FL_FAULT_STORAGE] = { .n = 1, .rungs = {
 		{ FL_MECH_FUSE, "faultfs FUSE overlay" },
 	}, .none = "FUSE is unavailable: load the fuse module (modprobe fuse) and install fuse3" },

@@ -434,7 +434,8 @@ static void test_refused_rules_exit_2_naming_rule_and_column(void **state)
 	static const struct {
 		const char *rule, *says;
 	} cases[] = {
-		{ "udp:delay=50ms", "udp:delay=50ms: delay needs the NFQUEUE delay line, which matches by the iptables chains of a whole netns and not by one device" },
+		/* delay= on a device is built (netem, or the delay line with -o/-i DEV): its selectors are not */
+		{ "udp:delay=50ms:prob=50%", "udp:delay=50ms:prob=50%: prob= on delay: shaping applies to every matching packet" },
 		{ "tcp:dport=5432:reject", "tcp:dport=5432:reject: reject needs" },
 		{ "udp:corrupt", "corrupt is not possible on a cgroup" },
 		{ "udp:drop:prob=300%", "at column" },

@@ -75,7 +75,7 @@ static void test_rules_cover_both_families_and_chains(void **state)
 	char s[512], err[128] = "";
 	size_t n = 0;
 
-	assert_int_equal(fl_delay_rules_build(&m, 4242, rules, &n, err, sizeof(err)), 0);
+	assert_int_equal(fl_delay_rules_build(&m, 4242, "", "", rules, &n, err, sizeof(err)), 0);
 	assert_int_equal(n, 8); /* 2 families x 2 chains x 2 protocols */
 	joined(&rules[0], s, sizeof(s));
 	assert_string_equal(s, "iptables-nft OUTPUT -p tcp --sport 5432 --dport 1000:2000 "
@@ -97,7 +97,7 @@ static void test_rules_for_an_address_keep_its_family(void **state)
 	size_t n = 0;
 
 	assert_int_equal(inet_pton(AF_INET6, "fd00:1::", m.src.addr), 1);
-	assert_int_equal(fl_delay_rules_build(&m, 7, rules, &n, err, sizeof(err)), 0);
+	assert_int_equal(fl_delay_rules_build(&m, 7, "", "", rules, &n, err, sizeof(err)), 0);
 	assert_int_equal(n, 1);
 	joined(&rules[0], s, sizeof(s));
 	assert_non_null(strstr(s, "ip6tables-nft INPUT -p ipv6-icmp -s fd00:1::/64 -m comment"));
@@ -106,10 +106,45 @@ static void test_rules_for_an_address_keep_its_family(void **state)
 		.protos = FL_NET_PROTO_ANY, .family = FL_NET_IPV4, .dir = FL_NET_DIR_EGRESS,
 		.dst = { .family = FL_NET_IPV4, .prefix_len = 24, .addr = { 10, 1, 2, 0 } },
 	};
-	assert_int_equal(fl_delay_rules_build(&m, 7, rules, &n, err, sizeof(err)), 0);
+	assert_int_equal(fl_delay_rules_build(&m, 7, "", "", rules, &n, err, sizeof(err)), 0);
 	assert_int_equal(n, 1);
 	joined(&rules[0], s, sizeof(s));
 	assert_non_null(strstr(s, "iptables-nft OUTPUT -d 10.1.2.0/24 -m comment"));
+}
+
+/* --dev: the device goes into each chain's rule, -o on OUTPUT and -i on INPUT. */
+static void test_rules_for_a_device_name_it_per_chain(void **state)
+{
+	struct fl_net_match m = { .protos = FL_NET_PROTO_UDP, .dir = FL_NET_DIR_BOTH,
+				  .family = FL_NET_IPV4 };
+	char s[512], err[128] = "";
+	size_t n = 0;
+
+	(void)state;
+	assert_int_equal(fl_delay_rules_build(&m, 9, "veth7", "", rules, &n, err, sizeof(err)), 0);
+	assert_int_equal(n, 2);
+	joined(&rules[0], s, sizeof(s));
+	assert_non_null(strstr(s, "iptables-nft OUTPUT -o veth7 -p udp"));
+	joined(&rules[1], s, sizeof(s));
+	assert_non_null(strstr(s, "iptables-nft INPUT -i veth7 -p udp"));
+}
+
+/* A cgroup: its sockets' packets on OUTPUT (-m cgroup --path); ingress has no honest match. */
+static void test_rules_for_a_cgroup_are_egress_only(void **state)
+{
+	struct fl_net_match m = { .protos = FL_NET_PROTO_UDP, .dir = FL_NET_DIR_EGRESS,
+				  .family = FL_NET_IPV4 };
+	char s[512], err[128] = "";
+	size_t n = 0;
+
+	(void)state;
+	assert_int_equal(fl_delay_rules_build(&m, 9, "", "/db", rules, &n, err, sizeof(err)), 0);
+	assert_int_equal(n, 1);
+	joined(&rules[0], s, sizeof(s));
+	assert_non_null(strstr(s, "iptables-nft OUTPUT -p udp -m cgroup --path /db -m comment"));
+	m.dir = FL_NET_DIR_BOTH;
+	assert_int_equal(fl_delay_rules_build(&m, 9, "", "/db", rules, &n, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "dir=egress"));
 }
 
 static void test_rules_refuse_what_iptables_cannot_say(void **state)
@@ -120,11 +155,11 @@ static void test_rules_refuse_what_iptables_cannot_say(void **state)
 	char err[128] = "";
 	size_t n = 99;
 
-	assert_int_equal(fl_delay_rules_build(&ports_any, 1, rules, &n, err, sizeof(err)), -EINVAL);
+	assert_int_equal(fl_delay_rules_build(&ports_any, 1, "", "", rules, &n, err, sizeof(err)), -EINVAL);
 	assert_non_null(strstr(err, "tcp or udp"));
-	assert_int_equal(fl_delay_rules_build(&sock, 1, rules, &n, err, sizeof(err)), -EINVAL);
+	assert_int_equal(fl_delay_rules_build(&sock, 1, "", "", rules, &n, err, sizeof(err)), -EINVAL);
 	assert_non_null(strstr(err, "queues packets"));
-	assert_int_equal(fl_delay_rules_build(&v6_only_ip, 1, rules, &n, err, sizeof(err)), -EINVAL);
+	assert_int_equal(fl_delay_rules_build(&v6_only_ip, 1, "", "", rules, &n, err, sizeof(err)), -EINVAL);
 	assert_int_equal(n, 99);
 }
 
@@ -134,6 +169,8 @@ int main(void)
 		cmocka_unit_test(test_heap_releases_in_time_then_arrival_order),
 		cmocka_unit_test(test_rules_cover_both_families_and_chains),
 		cmocka_unit_test(test_rules_for_an_address_keep_its_family),
+		cmocka_unit_test(test_rules_for_a_device_name_it_per_chain),
+		cmocka_unit_test(test_rules_for_a_cgroup_are_egress_only),
 		cmocka_unit_test(test_rules_refuse_what_iptables_cannot_say),
 	};
 

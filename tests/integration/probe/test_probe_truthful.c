@@ -315,7 +315,7 @@ static void check_debian_table(void)
 	assert_int_equal(report.pick[FL_FAULT_ERRNO_RUNNING].mech, FL_MECH_BPF_LSM);
 	assert_int_equal(report.pick[FL_FAULT_SOCKET_ERRNO].mech, FL_MECH_BPF_LSM);
 	assert_int_equal(report.pick[FL_FAULT_PACKET_DELAY].mech, FL_MECH_NETEM);
-	/* faultline net's rate= is htb (tbf without it), never netem's rate */
+	/* faultline net's rate= is HTB's, never netem's rate */
 	assert_int_equal(report.pick[FL_FAULT_PACKET_RATE].mech, FL_MECH_HTB);
 }
 
