@@ -245,7 +245,7 @@ static void test_rate_row_is_what_net_uses(void **state)
 	struct ctx *c = *state;
 	char rule[64], *err = NULL;
 	char *argv[] = { bin_fl, "net", rule, "--dev", c->pair.dev[0], "--netns", c->pair.ns[0],
-			 "--json", NULL };
+			 "--json", "-v", NULL };
 	const char *mech, *why;
 	json_t *r0;
 	int code;
