@@ -102,9 +102,11 @@ static int refuse_action(const struct fl_rule *r, enum fl_net_target_kind kind,
 				    fl_action_name(r->action), col);
 		return 0;
 	case FL_ACTION_REJECT:
-		return fail(err, col,
-			    "reject needs a TCP RST or ICMP unreachable sent back, which the datapath does not build yet: issue 13; drop works (the peer times out instead of failing fast), at column %u",
-			    col);
+		if (kind == FL_NET_TARGET_CGROUP)
+			return fail(err, col,
+				    "reject answers with a crafted TCP RST or ICMP unreachable, which cgroup_skb programs cannot send: target --dev or --netns (tc clsact); on a cgroup, 'connect:dport=N:error=ECONNREFUSED' fails the connect at once and 'tcp:dport=N:reset' aborts established connections, at column %u",
+				    col);
+		return 0;
 	case FL_ACTION_DELAY:
 		if (delay_line)
 			return 0;
@@ -150,6 +152,8 @@ static __u8 abi_action(const struct fl_rule *r)
 	switch (r->action) {
 	case FL_ACTION_DROP: return FL_NET_ACT_DROP;
 	case FL_ACTION_PARTITION: return FL_NET_ACT_PARTITION;
+	case FL_ACTION_REJECT: return FL_NET_ACT_REJECT;
+	case FL_ACTION_RESET: return FL_NET_ACT_RESET;
 	case FL_ACTION_DUPLICATE: return FL_NET_ACT_DUPLICATE;
 	case FL_ACTION_ERROR: return FL_NET_ACT_ERROR;
 	case FL_ACTION_CORRUPT:

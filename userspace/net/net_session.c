@@ -30,6 +30,7 @@ static const char *action_name(unsigned a)
 	case FL_NET_ACT_DUPLICATE: return "duplicate";
 	case FL_NET_ACT_ERROR: return "error";
 	case FL_NET_ACT_REJECT: return "reject";
+	case FL_NET_ACT_RESET: return "reset";
 	case FL_NET_ACT_DELAY: return "delay";
 	case FL_NET_ACT_RATE: return "rate";
 	}
@@ -109,6 +110,12 @@ static int check_one(const struct fl_net_rule *r, size_t i, enum fl_net_target_k
 			   i + 1, action_name(r->action));
 		return -EOPNOTSUPP;
 	case FL_NET_ACT_REJECT:
+		if (kind != FL_NET_TARGET_CGROUP)
+			return 0;
+		fl_errf(errbuf, len,
+			   "rule %zu: reject is not possible on a cgroup (cgroup_skb programs cannot send an answer): target a device or a netns (tc clsact)",
+			   i + 1);
+		return -EOPNOTSUPP;
 	case FL_NET_ACT_DELAY:
 	case FL_NET_ACT_RATE:
 		fl_errf(errbuf, len, "rule %zu: %s is not done by the in-kernel BPF path",
@@ -127,8 +134,10 @@ void fl_net_rules_needs(const struct fl_net_rule *rules, size_t n, uint8_t *dirs
 		if (rules[i].proto >= FL_NET_ABI_CONNECT)
 			*sock_calls |= (uint8_t)FL_NET_SOCK_BIT(rules[i].proto);
 		else
-			*dirs |= rules[i].action == FL_NET_ACT_PARTITION ? FL_NET_ABI_BOTH :
-									   rules[i].dir;
+			/* reject: the answer passes the other hook too, which clears its mark. */
+			*dirs |= rules[i].action == FL_NET_ACT_PARTITION ||
+				 rules[i].action == FL_NET_ACT_REJECT ? FL_NET_ABI_BOTH :
+									 rules[i].dir;
 	}
 }
 
