@@ -338,6 +338,26 @@ static void test_established_connection_reset_from_the_listeners_end(void **stat
 	established_gets_reset(*state, AF_INET, 1);
 }
 
+/*
+ * With checksums in software (no tx offload), the answers reach the
+ * receiving stack as CHECKSUM_NONE and are verified there: the RST's and
+ * the ICMP message's checksums must be right, not merely trusted.
+ */
+static void test_answers_carry_checksums_the_receiver_verifies(void **state)
+{
+	struct ctx *c = *state;
+
+	SKIP_UNLESS_ROOT();
+	assert_int_equal(fl_netns_pair_sw_csum(&c->pair), 0);
+	connect_is_refused_fast(c, AF_INET, 1);
+	connect_is_refused_fast(c, AF_INET6, 1);
+	udp_gets_econnrefused(c, AF_INET, 0);
+	udp_gets_econnrefused(c, AF_INET, 1);
+	udp_gets_econnrefused(c, AF_INET6, 0);
+	udp_gets_econnrefused(c, AF_INET6, 1);
+	established_gets_reset(c, AF_INET, 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -355,6 +375,8 @@ int main(void)
 			test_established_connection_data_is_answered_with_a_reset, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 			test_established_connection_reset_from_the_listeners_end, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_answers_carry_checksums_the_receiver_verifies,
+						setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
