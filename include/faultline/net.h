@@ -80,6 +80,12 @@ int fl_net_session_set_rules(struct fl_net_session *s, const struct fl_net_rule 
 /* Rule i's counters so far. */
 int fl_net_session_counters(const struct fl_net_session *s, size_t i,
 			    struct fl_net_counters *ret);
+/*
+ * The mechanism of the session's reset rules: "bpf-sock-destroy" (a TCP
+ * socket iterator calling bpf_sock_destroy, kernel 6.5+) or
+ * "sock-diag-destroy" (sock_diag SOCK_DESTROY); NULL without reset rules.
+ */
+const char *fl_net_session_reset_mechanism(const struct fl_net_session *s);
 /* Disarm: remove filters, links and a clsact qdisc this session created. */
 int fl_net_session_detach(struct fl_net_session *s, char *errbuf, size_t errlen);
 /* Detach (if attached) and free. NULL is fine. */

@@ -120,9 +120,11 @@ static int refuse_action(const struct fl_rule *r, enum fl_net_target_kind kind,
 			    "rate needs htb/tbf through libnl-route, not built yet: issue 13, at column %u",
 			    col);
 	case FL_ACTION_RESET:
-		return fail(err, col,
-			    "reset needs sock_diag destroy or bpf_sock_destroy, not built yet: issue 13; partition works (the connection then times out), at column %u",
-			    col);
+		if (protos_of(r) == FL_NET_PROTO_TCP)
+			return 0;
+		return fail(err, r->col.ops[0] ? r->col.ops[0] : 1,
+			    "reset tears down established TCP connections: its protocol is tcp alone ('reject' answers other packets), at column %u",
+			    r->col.ops[0] ? r->col.ops[0] : 1);
 	case FL_ACTION_ERROR:
 		if (kind == FL_NET_TARGET_CGROUP)
 			return 0;
