@@ -89,9 +89,10 @@ static void usage(FILE *out)
 		"Usage: faultline net [OPTIONS] RULE... TARGET\n"
 		"TARGET: --netns NAME | --dev IFACE [--netns NAME] | --cgroup DIR | --pid PID | -- CMD [ARGS...]\n"
 		"\n"
-		"Drop, partition, corrupt, duplicate (in the kernel, eBPF) or delay chosen packets, or\n"
-		"fail chosen connect/sendmsg/bind calls, until --for runs out, Ctrl-C (SIGINT,\n"
-		"SIGTERM, SIGHUP), or the launched command exits. Then nothing of faultline is left\n"
+		"Drop, partition, corrupt, duplicate, reject (in the kernel, eBPF) or delay chosen\n"
+		"packets, abort chosen TCP connections (reset), or fail chosen connect/sendmsg/bind\n"
+		"calls, until --for runs out, Ctrl-C (SIGINT, SIGTERM, SIGHUP), or the launched\n"
+		"command exits. Then nothing of faultline is left\n"
 		"in the kernel, and the summary says per rule how many packets (calls) matched and\n"
 		"how many were hit.\n"
 		"\n"
@@ -103,6 +104,17 @@ static void usage(FILE *out)
 		"  corrupt[=wire|payload]  flip one payload bit; wire (default) leaves the checksum\n"
 		"               to catch it, payload fixes it so only the application can\n"
 		"  duplicate    send the packet twice\n"
+		"  reject       drop it and answer: a TCP segment with a RST, anything else\n"
+		"               with an ICMP/ICMPv6 unreachable (port unreachable for UDP),\n"
+		"               so the peer fails fast (ECONNREFUSED, ECONNRESET); --dev and\n"
+		"               --netns only (tc). On a cgroup use connect:...:error=ECONNREFUSED\n"
+		"  tcp[:MATCH]:reset  abort the established TCP connections that fit, either\n"
+		"               end (dport=5432: a client's connection to 5432 and a server's\n"
+		"               accepted one): at arm, and every 100 ms while armed\n"
+		"               (a connection made meanwhile goes too; count=N caps the aborts).\n"
+		"               The socket on the target's side gets ECONNABORTED, its peer a\n"
+		"               RST. bpf_sock_destroy (6.5+) or sock_diag SOCK_DESTROY; --dev:\n"
+		"               sockets on the device's addresses; a cgroup: its processes' ones\n"
 		"  delay=DUR[~JITTER][:reorder=P%%]  hold each packet DUR (+- a uniform\n"
 		"               JITTER), reorder= lets that share through at once; --netns\n"
 		"               alone only (an iptables NFQUEUE rule in the netns's OUTPUT/INPUT\n"
@@ -112,8 +124,8 @@ static void usage(FILE *out)
 		"               before the kernel does it (cgroup sock_addr hooks: --cgroup, --pid,\n"
 		"               -- CMD only). connect and sendmsg (UDP sendto/sendmsg with an\n"
 		"               address) match dst= dport=, bind src= sport=\n"
-		"Not built yet (refused, with the rule's column): reject, rate=, reset,\n"
-		"bytes= on corrupt, host= (see issue 13).\n"
+		"Not built yet (refused, with the rule's column): rate=, bytes= on corrupt,\n"
+		"host= (see issue 13).\n"
 		"At most %d rules in the kernel (tcp,udp counts two). The first rule that fires\n"
 		"on a packet wins.\n"
 		"\n"
@@ -122,7 +134,8 @@ static void usage(FILE *out)
 		"                    ways (tc clsact); with --dev, the netns of that device\n"
 		"  -d, --dev IFACE   one interface, ingress and egress (tc clsact)\n"
 		"  -c, --cgroup DIR  the sockets of the processes in a cgroup v2 directory\n"
-		"                    (cgroup_skb: drop and partition; cgroup sock_addr: error=)\n"
+		"                    (cgroup_skb: drop and partition; cgroup sock_addr: error=;\n"
+		"                    reset)\n"
 		"  -p, --pid PID     the cgroup PID is in, as --cgroup: EVERY process of that\n"
 		"                    cgroup is hit, not PID alone, and PID is not moved; refused\n"
 		"                    for the root cgroup\n"
@@ -145,6 +158,8 @@ static void usage(FILE *out)
 		"filters and cgroup (killing a launched CMD). Needs root. Examples:\n"
 		"  faultline net 'tcp:dport=5432:drop:prob=30%%' --dev eth0 --for 30s\n"
 		"  faultline net 'ip:partition' --netns blue --for 10s\n"
+		"  faultline net 'tcp:dport=5432:reject' --netns blue --for 10s\n"
+		"  faultline net 'tcp:dport=5432:reset' --netns blue --for 1s\n"
 		"  faultline net 'udp:dport=53:drop' -- ./client\n"
 		"  faultline net 'connect:dport=5432:error=ECONNREFUSED' -- ./client\n"
 		"  faultline net 'udp:dport=5001:delay=30ms~5ms:reorder=10%%' --netns blue --for 30s\n",
@@ -471,8 +486,19 @@ static bool is_sock(const struct net_run *r, size_t i)
 	return r->rules[i].action == FL_ACTION_ERROR;
 }
 
+/* reset rules: counted in connections (matched: those that fit, injected: those aborted). */
+static bool is_reset(const struct net_run *r, size_t i)
+{
+	return r->rules[i].action == FL_ACTION_RESET;
+}
+
 static const char *rule_mechanism(const struct net_opts *o, const struct net_run *r, size_t i)
 {
+	if (is_reset(r, i)) {
+		const char *m = fl_net_session_reset_mechanism(r->sess);
+
+		return m ? m : "sock-destroy";
+	}
 	if (is_delay(r, i))
 		return fl_mechanism_name(FL_MECH_NFQUEUE);
 	if (is_sock(r, i))
@@ -597,7 +623,9 @@ static void print_summary(const struct net_opts *o, struct net_run *r)
 				continue;
 			}
 			rule_counts(r, i, &m, &inj);
-			fprintf(stderr, "rule %zu %s  [%s]  matched %llu  injected %llu\n", i, text,
+			fprintf(stderr, is_reset(r, i) ?
+				"rule %zu %s  [%s]  connections matched %llu  reset %llu\n" :
+				"rule %zu %s  [%s]  matched %llu  injected %llu\n", i, text,
 				rule_mechanism(o, r, i), (unsigned long long)m,
 				(unsigned long long)inj);
 		}
@@ -621,6 +649,8 @@ static void print_summary(const struct net_opts *o, struct net_run *r)
 			"matched", (json_int_t)m, "injected", (json_int_t)inj);
 		if (j && is_delay(r, i))
 			add_delay_counts(r, i, j);
+		if (j && is_reset(r, i))
+			json_object_set_new(j, "connections_reset", json_integer((json_int_t)inj));
 		json_array_append_new(arr, j);
 	}
 	json_object_set_new(root, "target", json_string(where));
@@ -820,10 +850,14 @@ static const char *armed_mechanisms(const struct net_opts *o, const struct net_r
 	bool delay = false, sock = false, pkt = false;
 	size_t at = 0;
 
+	const char *reset = NULL;
+
 	for (size_t i = 0; i < o->n_rules; i++) {
 		delay |= is_delay(r, i);
 		sock |= is_sock(r, i);
-		pkt |= !is_delay(r, i) && !is_sock(r, i);
+		if (is_reset(r, i))
+			reset = rule_mechanism(o, r, i);
+		pkt |= !is_delay(r, i) && !is_sock(r, i) && !is_reset(r, i);
 	}
 	buf[0] = '\0';
 	if (pkt)
@@ -832,8 +866,10 @@ static const char *armed_mechanisms(const struct net_opts *o, const struct net_r
 		at += (size_t)snprintf(buf + at, len - at, "%s%s", at ? ", " : "",
 				       fl_mechanism_name(FL_MECH_CGROUP_SOCK));
 	if (delay && at < len)
-		snprintf(buf + at, len - at, "%s%s", at ? ", " : "",
-			 fl_mechanism_name(FL_MECH_NFQUEUE));
+		at += (size_t)snprintf(buf + at, len - at, "%s%s", at ? ", " : "",
+				       fl_mechanism_name(FL_MECH_NFQUEUE));
+	if (reset && at < len)
+		snprintf(buf + at, len - at, "%s%s", at ? ", " : "", reset);
 	return buf;
 }
 

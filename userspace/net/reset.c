@@ -56,7 +56,7 @@
 #define TCP_ESTABLISHED  1
 #define MAX_CONNS        1024   /* per sweep and netns (the iterator map's size too) */
 #define SEEN_SLOTS       8192   /* connections already decided (open addressing) */
-#define MAX_CGROUPS      256
+#define MAX_CGROUPS      4096   /* the directory and those below it */
 #define MAX_NETNS        16
 #define MAX_ADDRS        64
 
