@@ -260,8 +260,28 @@ static int diag_socket(void)
 	return fd < 0 ? -errno : fd;
 }
 
-/* Append the established TCP sockets of one family to rs->conns. */
-static int dump_family(struct net_reset *rs, int fd, uint8_t family, size_t *n)
+static bool target_has(const struct net_reset *rs, const struct conn *c);
+static bool rule_fits(const struct fl_net_rule *r, const struct conn *c);
+
+/* Would an active reset rule (of rules, a copy) consider c? */
+static bool worth_keeping(const struct net_reset *rs, const struct fl_net_rule *rules,
+			  const struct conn *c, uint64_t now)
+{
+	if (!target_has(rs, c))
+		return false;
+	for (size_t r = 0; r < rs->n; r++)
+		if (rules[r].action == FL_NET_ACT_RESET &&
+		    !(rules[r].until_ns && now >= rules[r].until_ns) && rule_fits(&rules[r], c))
+			return true;
+	return false;
+}
+
+/*
+ * Append the established TCP sockets of one family that a rule may want to
+ * rs->conns (at most MAX_CONNS a sweep: the rest wait for the next one).
+ */
+static int dump_family(struct net_reset *rs, int fd, uint8_t family,
+		       const struct fl_net_rule *rules, uint64_t now, size_t *n)
 {
 	struct {
 		struct nlmsghdr nlh;
@@ -298,7 +318,7 @@ static int dump_family(struct net_reset *rs, int fd, uint8_t family, size_t *n)
 			}
 			if (h->nlmsg_type != SOCK_DIAG_BY_FAMILY || *n >= MAX_CONNS)
 				continue;
-			c = &rs->conns[(*n)++];
+			c = &rs->conns[*n];
 			memset(c, 0, sizeof(*c));
 			c->family = m->idiag_family;
 			c->id = m->id;
@@ -309,6 +329,8 @@ static int dump_family(struct net_reset *rs, int fd, uint8_t family, size_t *n)
 				if (a->rta_type == INET_DIAG_CGROUP_ID &&
 				    RTA_PAYLOAD(a) >= (int)sizeof(uint64_t))
 					memcpy(&c->cgroup, RTA_DATA(a), sizeof(uint64_t));
+			if (worth_keeping(rs, rules, c, now))
+				(*n)++;
 		}
 	}
 }
@@ -411,28 +433,34 @@ static int sweep_here(struct net_reset *rs, char *why, size_t len)
 	size_t rule_of[MAX_CONNS], n = 0, nd = 0;
 	bool done[MAX_CONNS];
 	uint64_t now = mono_ns();
+	struct fl_net_rule rules[FL_NET_MAX_RULES];
 	int fd, err;
+
+	pthread_mutex_lock(&rs->lock);
+	memcpy(rules, rs->rules, sizeof(rules));
+	pthread_mutex_unlock(&rs->lock);
+	if (rs->s->kind == FL_NET_TARGET_DEV)
+		dev_addresses(rs);
 
 	fd = diag_socket();
 	if (fd < 0) {
 		fl_errf(why, len, "sock_diag socket: %s", strerror(-fd));
 		return fd;
 	}
-	err = dump_family(rs, fd, AF_INET, &n);
+	err = dump_family(rs, fd, AF_INET, rules, now, &n);
 	if (!err)
-		err = dump_family(rs, fd, AF_INET6, &n);
+		err = dump_family(rs, fd, AF_INET6, rules, now, &n);
 	if (err) {
 		fl_errf(why, len, "list the TCP sockets (sock_diag): %s", strerror(-err));
 		close(fd);
 		return err;
 	}
-	if (rs->s->kind == FL_NET_TARGET_DEV)
-		dev_addresses(rs);
 	pthread_mutex_lock(&rs->lock);
 	for (size_t i = 0; i < n; i++) {
 		const struct conn *c = &rs->conns[i];
 
-		if (!target_has(rs, c) || seen_before(rs, c->cookie))
+		/* Only connections some rule fits are remembered, decided once. */
+		if (seen_before(rs, c->cookie))
 			continue;
 		for (size_t r = 0; r < rs->n; r++) {
 			const struct fl_net_rule *rule = &rs->rules[r];
