@@ -257,8 +257,9 @@ static void test_net_rules(void **state)
 	NEED_SCRIPT();
 	expect_some("faultline net t", "tcp:", "udp: fsync:");
 	expect_some("faultline net tcp,u", "tcp,udp:", NULL);
-	expect_some("faultline net udp:", "drop partition corrupt duplicate delay= dport= src= dir= prob= seed=",
-		    "reject rate= reset error= bytes= reorder= host=");
+	expect_some("faultline net udp:", "drop partition corrupt duplicate reject delay= dport= src= dir= prob= seed=",
+		    "rate= error= bytes= reorder= host=");
+	expect_some("faultline net tcp:", "reject reset", NULL);
 	expect_exactly("faultline net udp:corrupt=p", "payload");
 	/* socket calls: error= and their own end's keys only */
 	expect_some("faultline net c", "connect:", "tcp:");
