@@ -26,11 +26,14 @@
 #include <time.h>
 #include <unistd.h>
 #include <cmocka.h>
+#include <jansson.h>
 
 #include <faultline/cgroup.h>
 #include <faultline/net.h>
 #include <faultline/state.h>
 
+#include "helpers/cli_run.h"
+#include "helpers/faultfs_mount.h"
 #include "helpers/fixtures.h"
 #include "helpers/netns_pair.h"
 
@@ -350,6 +353,51 @@ static void test_cgroup_target_aborts_only_its_processes_connections(void **stat
 	close(l);
 }
 
+/* Through the CLI: the summary counts the connections it reset. */
+static void test_cli_json_says_how_many_connections_were_reset(void **state)
+{
+	struct ctx *c = *state;
+	char bin[PATH_MAX], rule[64];
+	char *argv[] = { bin, "net", rule, "--netns", c->pair.ns[0], "--for", "300ms", "--json",
+			 NULL };
+	struct fl_cli_result res;
+	void *session = NULL;
+	int l, tx1, rx1, tx2, rx2, e;
+	json_t *j, *r0;
+
+	fl_test_binary("faultline", bin, sizeof(bin));
+	if (!fl_cli_require(bin, bin))
+		skip();
+	assert_int_equal(fl_cli_setup_session(&session), 0);
+	snprintf(rule, sizeof(rule), "tcp:dport=%d:reset", PORT);
+	l = listener(c, PORT);
+	connect_pair(c, l, PORT, -1, &tx1, &rx1);
+	connect_pair(c, l, PORT, -1, &tx2, &rx2);
+	assert_int_equal(fl_cli_run(argv, 5000, &res), 0);
+	if (res.code)
+		print_message("faultline: exit %d: %s\n", res.code, res.err);
+	assert_int_equal(res.code, 0);
+	j = fl_cli_json_summary(res.out);
+	assert_non_null(j);
+	r0 = json_array_get(json_object_get(j, "rules"), 0);
+	assert_non_null(r0);
+	print_message("%s\n", res.out);
+	assert_int_equal(json_integer_value(json_object_get(r0, "connections_reset")), 2);
+	assert_int_equal(json_integer_value(json_object_get(r0, "matched")), 2);
+	assert_non_null(strstr(json_string_value(json_object_get(r0, "mechanism")), "destroy"));
+	e = sock_error(tx1, 0);
+	assert_int_equal(e, ECONNABORTED);
+	assert_int_equal(sock_error(tx2, 0), ECONNABORTED);
+	json_decref(j);
+	fl_cli_result_free(&res);
+	fl_cli_teardown_session(&session);
+	close(tx1);
+	close(rx1);
+	close(tx2);
+	close(rx2);
+	close(l);
+}
+
 /* The same on the fallback path, which kernels before 6.5 take. */
 static void test_sock_diag_path_aborts_the_same(void **state)
 {
@@ -374,6 +422,8 @@ int main(void)
 			test_cgroup_target_aborts_only_its_processes_connections, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_sock_diag_path_aborts_the_same, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_cli_json_says_how_many_connections_were_reset,
+						setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
