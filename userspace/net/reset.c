@@ -49,6 +49,8 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include <faultline/mechanism.h>
+
 #include "core/netns.h"
 #include "net/net_priv.h"
 #include "net_reset.skel.h"
@@ -685,7 +687,7 @@ int fl_net_reset_open(struct fl_net_session *s, const struct fl_net_rule *rules,
 
 const char *fl_net_reset_mechanism(const struct net_reset *rs)
 {
-	return rs->skel ? "bpf-sock-destroy" : "sock-diag-destroy";
+	return fl_mechanism_name(rs->skel ? FL_MECH_BPF_SOCK_DESTROY : FL_MECH_SOCK_DIAG_DESTROY);
 }
 
 int fl_net_reset_start(struct net_reset *rs, char *errbuf, size_t len)
