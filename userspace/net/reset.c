@@ -20,7 +20,8 @@
  * first reset rule that fits it, in the order the sweeps find them: its
  * number for when=, a draw for prob=, and count= caps the aborts.
  *
- * Which sockets: --netns, the sockets of that netns; --dev, those of the
+ * Which sockets: --netns, the sockets of that netns (over lo too: a
+ * client of a server on localhost is one); --dev, those of the
  * device's netns whose local address is one of the device's; a cgroup,
  * the sockets whose cgroup (sock_diag's INET_DIAG_CGROUP_ID: the cgroup of
  * the process that created them) is the directory or one below it, in the
@@ -233,7 +234,7 @@ static bool target_has(const struct net_reset *rs, const struct conn *c)
 }
 
 /* The selectors, as bpf/net.bpf.c's fires(): true = abort this one. Under lock. */
-static bool fires(const struct fl_net_rule *r, struct fl_net_counters *k, uint64_t now)
+static bool fires(const struct fl_net_rule *r, struct fl_net_counters *k)
 {
 	uint64_t n = ++k->matched, step = r->when_step ? r->when_step : 1;
 	uint64_t draw = splitmix64(r->seed + n * 0x9e3779b97f4a7c15ull);
@@ -249,7 +250,6 @@ static bool fires(const struct fl_net_rule *r, struct fl_net_counters *k, uint64
 	if (r->count && k->claimed >= r->count)
 		return false;
 	k->claimed++;
-	(void)now;
 	return true;
 }
 
@@ -294,7 +294,7 @@ static int dump_family(struct net_reset *rs, int fd, uint8_t family,
 		.r = { .sdiag_family = family, .sdiag_protocol = IPPROTO_TCP,
 		       .idiag_states = 1u << TCP_ESTABLISHED },
 	};
-	static char buf[32768] __attribute__((aligned(NLMSG_ALIGNTO)));
+	char buf[32768] __attribute__((aligned(NLMSG_ALIGNTO)));
 	struct sockaddr_nl nl = { .nl_family = AF_NETLINK };
 
 	if (sendto(fd, &req, sizeof(req), 0, (struct sockaddr *)&nl, sizeof(nl)) < 0)
@@ -470,7 +470,7 @@ static int sweep_here(struct net_reset *rs, char *why, size_t len)
 			if (rule->action != FL_NET_ACT_RESET ||
 			    (rule->until_ns && now >= rule->until_ns) || !rule_fits(rule, c))
 				continue;
-			if (fires(rule, &rs->counters[r], now)) {
+			if (fires(rule, &rs->counters[r])) {
 				rule_of[nd] = r;
 				doomed[nd++] = c;
 			}
