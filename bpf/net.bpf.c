@@ -394,13 +394,13 @@ static __always_inline int fl_net_walk(struct __sk_buff *skb, __u32 l3off, __u8 
 			break;
 		}
 		case FL_NET_ACT_REJECT:
+			if (!tc)
+				return FL_NET_ACT_NONE;
 			/* No answer to give (or it could not be built): the packet is only dropped. */
-			if (tc && fl_net_reject(skb, l3off, &p) != REJECT_SENT) {
+			if (fl_net_reject(skb, l3off, &p) != REJECT_SENT) {
 				__sync_fetch_and_add(&c->injected, 1);
 				return FL_NET_ACT_DROP;
 			}
-			if (!tc)
-				return FL_NET_ACT_NONE;
 			break;
 		default:
 			return FL_NET_ACT_NONE;
