@@ -213,6 +213,8 @@ static __always_inline bool rule_matches(const struct fl_net_rule *r, const stru
 		return false;
 	if (r->action == FL_NET_ACT_PARTITION)
 		return ends_ok(r, p, false) || ends_ok(r, p, true);
+	if (r->action == FL_NET_ACT_RESET)
+		return false;   /* no packet: userspace/net/reset.c tears connections down */
 	return (r->dir & dir) && ends_ok(r, p, false);
 }
 
@@ -341,6 +343,7 @@ static __always_inline bool corrupt(struct __sk_buff *skb, const struct pkt *p, 
 }
 
 #include "net_events.bpf.h"
+#include "net_reject.bpf.h"
 
 /*
  * The rule walk: the first matching rule whose selectors fire decides.
@@ -391,6 +394,15 @@ static __always_inline int fl_net_walk(struct __sk_buff *skb, __u32 l3off, __u8 
 			skb->mark = mark;
 			break;
 		}
+		case FL_NET_ACT_REJECT:
+			if (!tc)
+				return FL_NET_ACT_NONE;
+			/* No answer to give (or it could not be built): the packet is only dropped. */
+			if (fl_net_reject(skb, l3off, &p) != REJECT_SENT) {
+				__sync_fetch_and_add(&c->injected, 1);
+				return FL_NET_ACT_DROP;
+			}
+			break;
 		default:
 			return FL_NET_ACT_NONE;
 		}
@@ -404,11 +416,16 @@ static __always_inline int tc_verdict(struct __sk_buff *skb, __u8 dir, bool ingr
 {
 	int act;
 
-	if (skb->mark == DUP_MARK) {
+	if (skb->mark == DUP_MARK || skb->mark == REJECT_MARK) {
 		skb->mark = 0;
 		return TC_ACT_OK;
 	}
 	act = fl_net_walk(skb, ETH_HLEN, dir, true, ingress);
+	/* reject: the answer goes back the way the packet came. */
+	if (act == FL_NET_ACT_REJECT) {
+		skb->mark = REJECT_MARK;
+		return bpf_redirect(skb->ifindex, ingress ? 0 : BPF_F_INGRESS);
+	}
 	return act == FL_NET_ACT_DROP || act == FL_NET_ACT_PARTITION ? TC_ACT_SHOT : TC_ACT_OK;
 }
 

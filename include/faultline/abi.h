@@ -72,6 +72,8 @@ enum fl_mechanism {
 	FL_MECH_NFQUEUE          = 20,
 	FL_MECH_CGROUP2          = 21, /* a writable cgroup v2 hierarchy */
 	FL_MECH_SIGSTOP          = 22, /* userspace SIGSTOP/SIGCONT */
+	FL_MECH_BPF_SOCK_DESTROY = 23, /* TCP socket iterator + bpf_sock_destroy (6.5+) */
+	FL_MECH_SOCK_DIAG_DESTROY = 24, /* sock_diag SOCK_DESTROY (ss -K) */
 	FL_MECH__COUNT,
 };
 

@@ -1,14 +1,19 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
  * Network faults in the kernel (bpf/net.bpf.c): drop, partition, corrupt
- * (wire or payload) and duplicate, on the packets of one device, of every
- * device of a named netns, or of the sockets of a cgroup v2 directory.
+ * (wire or payload), duplicate and reject (the packet rewritten into a TCP
+ * RST or ICMP unreachable and redirected back), on the packets of one
+ * device, of every device of a named netns, or of the sockets of a cgroup
+ * v2 directory; and reset, which aborts established TCP connections
+ * (userspace/net/reset.c: bpf_sock_destroy from a TCP iterator, or
+ * sock_diag SOCK_DESTROY), on any of these targets.
  * Rules come compiled (struct fl_net_rule, <faultline/net_abi.h>).
  *
  * Mechanisms: tc clsact BPF on devices, with the clsact qdisc created
  * when missing (and only then removed); cgroup_skb on a cgroup, whose
- * links die with their fds. cgroup_skb cannot rewrite or clone packets,
- * so corrupt and duplicate are refused on a cgroup target. On a cgroup,
+ * links die with their fds. cgroup_skb cannot rewrite, clone or send
+ * packets, so corrupt, duplicate and reject are refused on a cgroup
+ * target. On a cgroup,
  * the socket-call rules (FL_NET_ABI_CONNECT/SENDMSG/BIND, action
  * FL_NET_ACT_ERROR) go to cgroup sock_addr programs (connect4/6,
  * sendmsg4/6, bind4/6; bpf_set_retval), attached only for the calls the
@@ -47,9 +52,10 @@ struct fl_net_target {
 
 /*
  * Is each rule well formed and doable on this kind of target? -EINVAL for a
- * malformed rule, -EOPNOTSUPP for an action this path cannot do (corrupt or
- * duplicate on a cgroup, error on a device or netns; reject, delay and
- * rate, which other mechanisms serve); errbuf says which rule and why.
+ * malformed rule (reset on anything but tcp too), -EOPNOTSUPP for an action
+ * this path cannot do (corrupt, duplicate or reject on a cgroup, error on a
+ * device or netns; delay and rate, which other mechanisms serve); errbuf
+ * says which rule and why.
  */
 int fl_net_rules_check(const struct fl_net_rule *rules, size_t n,
 		       enum fl_net_target_kind kind, char *errbuf, size_t errlen);
@@ -65,9 +71,11 @@ int fl_net_session_open(const struct fl_net_rule *rules, size_t n,
 			struct fl_net_session **ret, char *errbuf, size_t errlen);
 /*
  * Arm: attach to the target, ingress and/or egress as the rules' dir
- * bits ask (partition: both), and on a cgroup the sock_addr programs of
- * the socket calls the rules name. On failure whatever was attached is
- * removed again.
+ * bits ask (partition and reject: both), and on a cgroup the sock_addr
+ * programs of the socket calls the rules name. With reset rules, returns
+ * once the connections they fit are aborted, and keeps aborting new ones
+ * (a sweep every 100 ms, in a thread) until detach. On failure whatever
+ * was attached is removed again.
  */
 int fl_net_session_attach(struct fl_net_session *s, char *errbuf, size_t errlen);
 /*
@@ -80,6 +88,12 @@ int fl_net_session_set_rules(struct fl_net_session *s, const struct fl_net_rule 
 /* Rule i's counters so far. */
 int fl_net_session_counters(const struct fl_net_session *s, size_t i,
 			    struct fl_net_counters *ret);
+/*
+ * The mechanism of the session's reset rules: "bpf-sock-destroy" (a TCP
+ * socket iterator calling bpf_sock_destroy, kernel 6.5+) or
+ * "sock-diag-destroy" (sock_diag SOCK_DESTROY); NULL without reset rules.
+ */
+const char *fl_net_session_reset_mechanism(const struct fl_net_session *s);
 /* Disarm: remove filters, links and a clsact qdisc this session created. */
 int fl_net_session_detach(struct fl_net_session *s, char *errbuf, size_t errlen);
 /* Detach (if attached) and free. NULL is fine. */
@@ -91,9 +105,9 @@ void fl_net_session_close(struct fl_net_session *s);
  * protocols ("tcp,udp") becomes one kernel rule per protocol, unless it
  * has when= or count= (each kernel rule counts its own matches: refused).
  * What the datapath cannot do is refused with -EOPNOTSUPP, *bad_rule (the
- * index in rules, or -1) and err (the column and why: reject, delay,
- * rate, reset, bytes= on corrupt, host=, corrupt/duplicate on a cgroup,
- * error= on connect/sendmsg/bind anywhere but a cgroup). out gets at most
+ * index in rules, or -1) and err (the column and why: delay, rate,
+ * bytes= on corrupt, host=, corrupt/duplicate/reject on a cgroup, reset on
+ * anything but tcp, error= on connect/sendmsg/bind anywhere but a cgroup). out gets at most
  * max (and at most FL_NET_MAX_RULES) kernel rules, origin[j] (may be NULL) the index of the
  * rule that kernel rule j came from; both untouched on failure.
  */

@@ -66,10 +66,21 @@ enum fl_net_action {
 	 * kernel does it: socket-call protocols only, cgroup targets only.
 	 */
 	FL_NET_ACT_ERROR,
-	/* Not done by bpf/net.bpf.c (RST/ICMP, netem or NFQUEUE, htb/tbf): reserved. */
+	/*
+	 * The packet is dropped and answered (tc targets only): a TCP segment
+	 * with a RST, anything else with an ICMP/ICMPv6 destination
+	 * unreachable, redirected back the way the packet came.
+	 */
 	FL_NET_ACT_REJECT = 16,
+	/* Not done by bpf/net.bpf.c (netem or NFQUEUE, htb/tbf): reserved. */
 	FL_NET_ACT_DELAY,
 	FL_NET_ACT_RATE,
+	/*
+	 * Established TCP connections that fit the rule are torn down
+	 * (userspace/net/reset.c: sock_diag SOCK_DESTROY or bpf_sock_destroy);
+	 * the packet programs skip the rule. tcp only.
+	 */
+	FL_NET_ACT_RESET,
 };
 
 /* AF_INET / AF_INET6 values, for family below without <sys/socket.h>. */

@@ -38,6 +38,7 @@ enum fl_fault_kind {
 	FL_FAULT_PACKET_DELAY,      /* delay, loss, reorder */
 	FL_FAULT_PACKET_RATE,
 	FL_FAULT_STORAGE,           /* faultfs */
+	FL_FAULT_TCP_RESET,         /* abort established TCP connections (net reset) */
 	FL_FAULT__COUNT,
 };
 

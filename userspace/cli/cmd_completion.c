@@ -212,7 +212,16 @@ static void put_grammar(FILE *out, enum fl_domain dom, const char *prefix)
  * only the actions and selectors fl_net_compile accepts (the grammar
  * parses more than the datapath does yet).
  */
+static bool net_builds_on(const char *op, enum fl_action action, unsigned key);
+
+/* udp shows what the packet rules take; reset takes tcp alone, and is offered too. */
 static bool net_builds(enum fl_action action, unsigned key)
+{
+	return net_builds_on("udp", action, key) ||
+	       (action == FL_ACTION_RESET && net_builds_on("tcp", action, key));
+}
+
+static bool net_builds_on(const char *op, enum fl_action action, unsigned key)
 {
 	/* --netns: the target that takes every action 'faultline net' builds (delay=, rate= too). */
 	struct fl_net_compile_opts co = { .kind = FL_NET_TARGET_NETNS, .start_ns = 1,
@@ -222,7 +231,7 @@ static bool net_builds(enum fl_action action, unsigned key)
 	size_t n;
 
 	memset(&r, 0, sizeof(r));
-	snprintf(r.ops[0], sizeof(r.ops[0]), "udp");
+	snprintf(r.ops[0], sizeof(r.ops[0]), "%s", op);
 	r.n_ops = 1;
 	r.action = action;
 	r.keys = key;
@@ -309,7 +318,8 @@ static void put_net_grammar(FILE *out)
 		if (!name || !net_builds(a, 0))
 			continue;
 		fprintf(out, "%s%s%s", first ? "" : " ", name,
-			bare_action(FL_DOMAIN_NET, "udp", name) ? "" : "=");
+			bare_action(FL_DOMAIN_NET, a == FL_ACTION_RESET ? "tcp" : "udp", name) ?
+			"" : "=");
 		first = false;
 	}
 	fputs("'\n_faultline_net_keys='", out);

@@ -99,9 +99,10 @@ static void usage(FILE *out)
 		"Usage: faultline net [OPTIONS] RULE... TARGET\n"
 		"TARGET: --netns NAME | --dev IFACE [--netns NAME] | --cgroup DIR | --pid PID | -- CMD [ARGS...]\n"
 		"\n"
-		"Drop, partition, corrupt, duplicate (in the kernel, eBPF), delay or rate-limit chosen\n"
-		"packets, or fail chosen connect/sendmsg/bind calls, until --for runs out, Ctrl-C (SIGINT,\n"
-		"SIGTERM, SIGHUP), or the launched command exits. Then nothing of faultline is left\n"
+		"Drop, partition, corrupt, duplicate, reject (in the kernel, eBPF), delay or\n"
+		"rate-limit chosen packets, abort chosen TCP connections (reset), or fail chosen\n"
+		"connect/sendmsg/bind calls, until --for runs out, Ctrl-C (SIGINT, SIGTERM,\n"
+		"SIGHUP), or the launched command exits. Then nothing of faultline is left\n"
 		"in the kernel, and the summary says per rule how many packets (calls) matched and\n"
 		"how many were hit.\n"
 		"\n"
@@ -113,6 +114,17 @@ static void usage(FILE *out)
 		"  corrupt[=wire|payload]  flip one payload bit; wire (default) leaves the checksum\n"
 		"               to catch it, payload fixes it so only the application can\n"
 		"  duplicate    send the packet twice\n"
+		"  reject       drop it and answer: a TCP segment with a RST, anything else\n"
+		"               with an ICMP/ICMPv6 unreachable (port unreachable for UDP),\n"
+		"               so the peer fails fast (ECONNREFUSED, ECONNRESET); --dev and\n"
+		"               --netns only (tc). On a cgroup use connect:...:error=ECONNREFUSED\n"
+		"  tcp[:MATCH]:reset  abort the established TCP connections that fit, either\n"
+		"               end (dport=5432: a client's connection to 5432 and a server's\n"
+		"               accepted one): at arm, and every 100 ms while armed\n"
+		"               (a connection made meanwhile goes too; count=N caps the aborts).\n"
+		"               The socket on the target's side gets ECONNABORTED, its peer a\n"
+		"               RST. bpf_sock_destroy (6.5+) or sock_diag SOCK_DESTROY; --dev:\n"
+		"               sockets on the device's addresses; a cgroup: its processes' ones\n"
 		"  delay=DUR[~JITTER][:reorder=P%%]  hold each packet DUR (+- a uniform\n"
 		"               JITTER), reorder= lets that share through at once: netem where\n"
 		"               the kernel has it, else an NFQUEUE delay line (iptables OUTPUT/\n"
@@ -126,8 +138,8 @@ static void usage(FILE *out)
 		"               before the kernel does it (cgroup sock_addr hooks: --cgroup, --pid,\n"
 		"               -- CMD only). connect and sendmsg (UDP sendto/sendmsg with an\n"
 		"               address) match dst= dport=, bind src= sport=\n"
-		"Not built yet (refused, with the rule's column): reject, reset,\n"
-		"bytes= on corrupt, host= (see issue 13).\n"
+		"Not built yet (refused, with the rule's column): bytes= on corrupt,\n"
+		"host= (see issue 13).\n"
 		"At most %d rules in the kernel (tcp,udp counts two). The first rule that fires\n"
 		"on a packet wins.\n"
 		"\n"
@@ -137,7 +149,7 @@ static void usage(FILE *out)
 		"  -d, --dev IFACE   one interface, ingress and egress (tc: tcx, else clsact)\n"
 		"  -c, --cgroup DIR  the sockets of the processes in a cgroup v2 directory\n"
 		"                    (cgroup_skb: drop and partition; cgroup sock_addr: error=;\n"
-		"                    delay= with dir=egress: the delay line, -m cgroup)\n"
+		"                    reset; delay= with dir=egress: the delay line, -m cgroup)\n"
 		"  -p, --pid PID     the cgroup PID is in, as --cgroup: EVERY process of that\n"
 		"                    cgroup is hit, not PID alone, and PID is not moved; refused\n"
 		"                    for the root cgroup\n"
@@ -163,6 +175,8 @@ static void usage(FILE *out)
 		"filters, IFB devices and cgroup (killing a launched CMD). Needs root. Examples:\n"
 		"  faultline net 'tcp:dport=5432:drop:prob=30%%' --dev eth0 --for 30s\n"
 		"  faultline net 'ip:partition' --netns blue --for 10s\n"
+		"  faultline net 'tcp:dport=5432:reject' --netns blue --for 10s\n"
+		"  faultline net 'tcp:dport=5432:reset' --netns blue --for 1s\n"
 		"  faultline net 'udp:dport=53:drop' -- ./client\n"
 		"  faultline net 'connect:dport=5432:error=ECONNREFUSED' -- ./client\n"
 		"  faultline net 'udp:dport=5001:delay=30ms~5ms:reorder=10%%' --netns blue --for 30s\n"
@@ -503,8 +517,19 @@ static bool is_sock(const struct net_run *r, size_t i)
 	return r->rules[i].action == FL_ACTION_ERROR;
 }
 
+/* reset rules: counted in connections (matched: those that fit, injected: those aborted). */
+static bool is_reset(const struct net_run *r, size_t i)
+{
+	return r->rules[i].action == FL_ACTION_RESET;
+}
+
 static const char *rule_mechanism(const struct net_opts *o, const struct net_run *r, size_t i)
 {
+	if (is_reset(r, i)) {
+		const char *m = fl_net_session_reset_mechanism(r->sess);
+
+		return m ? m : "sock-destroy";
+	}
 	if (is_delay(r, i))
 		return fl_mechanism_name(FL_MECH_NFQUEUE);
 	if (is_shaped(r, i))
@@ -655,7 +680,9 @@ static void print_summary(const struct net_opts *o, struct net_run *r)
 				continue;
 			}
 			rule_counts(r, i, &m, &inj);
-			fprintf(stderr, "rule %zu %s  [%s]  matched %llu  injected %llu", i, text,
+			fprintf(stderr, is_reset(r, i) ?
+				"rule %zu %s  [%s]  connections matched %llu  reset %llu" :
+				"rule %zu %s  [%s]  matched %llu  injected %llu", i, text,
 				rule_mechanism(o, r, i), (unsigned long long)m,
 				(unsigned long long)inj);
 			/* --log misses these: the event ring was full */
@@ -689,6 +716,8 @@ static void print_summary(const struct net_opts *o, struct net_run *r)
 					    json_integer((json_int_t)rule_events_lost(r, i)));
 		if (j && is_shaped(r, i))
 			fl_cli_net_shape_json(r->shape, i, j);
+		if (j && is_reset(r, i))
+			json_object_set_new(j, "connections_reset", json_integer((json_int_t)inj));
 		json_array_append_new(arr, j);
 	}
 	json_object_set_new(root, "target", json_string(where));
@@ -925,10 +954,14 @@ static const char *armed_mechanisms(const struct net_opts *o, const struct net_r
 	bool delay = false, sock = false, pkt = false;
 	size_t at = 0;
 
+	const char *reset = NULL;
+
 	for (size_t i = 0; i < o->n_rules; i++) {
 		delay |= is_delay(r, i);
 		sock |= is_sock(r, i);
-		pkt |= !is_delay(r, i) && !is_sock(r, i) && !is_shaped(r, i);
+		if (is_reset(r, i))
+			reset = rule_mechanism(o, r, i);
+		pkt |= !is_delay(r, i) && !is_sock(r, i) && !is_shaped(r, i) && !is_reset(r, i);
 	}
 	buf[0] = '\0';
 	if (pkt)
@@ -948,6 +981,8 @@ static const char *armed_mechanisms(const struct net_opts *o, const struct net_r
 		if (m && !seen)
 			at += (size_t)snprintf(buf + at, len - at, "%s%s", at ? ", " : "", m);
 	}
+	if (reset && at < len)
+		snprintf(buf + at, len - at, "%s%s", at ? ", " : "", reset);
 	return buf;
 }
 

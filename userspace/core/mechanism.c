@@ -33,6 +33,8 @@ static const char *const names[FL_MECH__COUNT] = {
 	[FL_MECH_NFQUEUE]           = "nfqueue",
 	[FL_MECH_CGROUP2]           = "cgroup2",
 	[FL_MECH_SIGSTOP]           = "sigstop",
+	[FL_MECH_BPF_SOCK_DESTROY]  = "bpf-sock-destroy",
+	[FL_MECH_SOCK_DIAG_DESTROY] = "sock-diag-destroy",
 };
 
 const char *fl_mechanism_name(enum fl_mechanism mech)

@@ -102,9 +102,11 @@ static int refuse_action(const struct fl_rule *r, enum fl_net_target_kind kind,
 				    fl_action_name(r->action), col);
 		return 0;
 	case FL_ACTION_REJECT:
-		return fail(err, col,
-			    "reject needs a TCP RST or ICMP unreachable sent back, which the datapath does not build yet: issue 13; drop works (the peer times out instead of failing fast), at column %u",
-			    col);
+		if (kind == FL_NET_TARGET_CGROUP)
+			return fail(err, col,
+				    "reject answers with a crafted TCP RST or ICMP unreachable, which cgroup_skb programs cannot send: target --dev or --netns (tc clsact); on a cgroup, 'connect:dport=N:error=ECONNREFUSED' fails the connect at once and 'tcp:dport=N:reset' aborts established connections, at column %u",
+				    col);
+		return 0;
 	case FL_ACTION_DELAY:
 		if (delay_line || shape)
 			return 0;
@@ -120,9 +122,11 @@ static int refuse_action(const struct fl_rule *r, enum fl_net_target_kind kind,
 			    "rate needs htb/tbf on a device (<faultline/net_shape.h>), which this caller does not set up: 'faultline net' does it on --dev or --netns, at column %u",
 			    col);
 	case FL_ACTION_RESET:
-		return fail(err, col,
-			    "reset needs sock_diag destroy or bpf_sock_destroy, not built yet: issue 13; partition works (the connection then times out), at column %u",
-			    col);
+		if (protos_of(r) == FL_NET_PROTO_TCP)
+			return 0;
+		return fail(err, r->col.ops[0] ? r->col.ops[0] : 1,
+			    "reset tears down established TCP connections: its protocol is tcp alone ('reject' answers other packets), at column %u",
+			    r->col.ops[0] ? r->col.ops[0] : 1);
 	case FL_ACTION_ERROR:
 		if (kind == FL_NET_TARGET_CGROUP)
 			return 0;
@@ -152,6 +156,8 @@ static __u8 abi_action(const struct fl_rule *r)
 	switch (r->action) {
 	case FL_ACTION_DROP: return FL_NET_ACT_DROP;
 	case FL_ACTION_PARTITION: return FL_NET_ACT_PARTITION;
+	case FL_ACTION_REJECT: return FL_NET_ACT_REJECT;
+	case FL_ACTION_RESET: return FL_NET_ACT_RESET;
 	case FL_ACTION_DUPLICATE: return FL_NET_ACT_DUPLICATE;
 	case FL_ACTION_ERROR: return FL_NET_ACT_ERROR;
 	case FL_ACTION_CORRUPT:

@@ -18,6 +18,10 @@
 
 struct net_bpf;
 struct bpf_link;
+struct net_reset;
+
+/* reset= rules: how often connections are looked for again while armed. */
+#define FL_NET_RESET_SWEEP_MS 100
 
 /* One device with our filters on it. */
 struct net_dev {
@@ -47,6 +51,8 @@ struct fl_net_session {
 	struct bpf_link *links[2];  /* cgroup: [0] ingress, [1] egress */
 	/* cgroup sock_addr: connect4/6, sendmsg4/6, bind4/6 (fl_net_sock_progs order) */
 	struct bpf_link *sock_links[6];
+	struct net_reset *reset;    /* the reset rules' sweeper (reset.c), NULL = none */
+	uint8_t kind_of_rule[FL_NET_MAX_RULES];  /* each rule's action */
 };
 
 int fl_net_tc_attach(struct fl_net_session *s, char *errbuf, size_t len);
@@ -70,5 +76,20 @@ size_t fl_net_sock_progs(struct fl_net_session *s, struct bpf_program **progs,
 /* What the rules need: FL_NET_ABI_* direction bits, FL_NET_SOCK_BIT bits. */
 void fl_net_rules_needs(const struct fl_net_rule *rules, size_t n, uint8_t *dirs,
 			uint8_t *sock_calls);
+
+/*
+ * reset.c: the established TCP connections that reset rules fit are
+ * aborted at start and by a sweep every FL_NET_RESET_SWEEP_MS until stop.
+ * Counters per rule index, as the BPF map's.
+ */
+bool fl_net_rules_reset(const struct fl_net_rule *rules, size_t n);
+int fl_net_reset_open(struct fl_net_session *s, const struct fl_net_rule *rules, size_t n,
+		      struct net_reset **ret, char *errbuf, size_t len);
+int fl_net_reset_start(struct net_reset *rs, char *errbuf, size_t len);
+void fl_net_reset_stop(struct net_reset *rs);
+void fl_net_reset_set_rules(struct net_reset *rs, const struct fl_net_rule *rules, size_t n);
+void fl_net_reset_counters(struct net_reset *rs, size_t i, struct fl_net_counters *ret);
+const char *fl_net_reset_mechanism(const struct net_reset *rs);
+void fl_net_reset_close(struct net_reset *rs);
 
 #endif /* FL_NET_PRIV_H */

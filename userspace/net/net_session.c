@@ -30,6 +30,7 @@ static const char *action_name(unsigned a)
 	case FL_NET_ACT_DUPLICATE: return "duplicate";
 	case FL_NET_ACT_ERROR: return "error";
 	case FL_NET_ACT_REJECT: return "reject";
+	case FL_NET_ACT_RESET: return "reset";
 	case FL_NET_ACT_DELAY: return "delay";
 	case FL_NET_ACT_RATE: return "rate";
 	}
@@ -109,6 +110,18 @@ static int check_one(const struct fl_net_rule *r, size_t i, enum fl_net_target_k
 			   i + 1, action_name(r->action));
 		return -EOPNOTSUPP;
 	case FL_NET_ACT_REJECT:
+		if (kind != FL_NET_TARGET_CGROUP)
+			return 0;
+		fl_errf(errbuf, len,
+			   "rule %zu: reject is not possible on a cgroup (cgroup_skb programs cannot send an answer): target a device or a netns (tc clsact)",
+			   i + 1);
+		return -EOPNOTSUPP;
+	case FL_NET_ACT_RESET:
+		if (r->proto == FL_NET_ABI_TCP)
+			return 0;
+		fl_errf(errbuf, len, "rule %zu: reset tears down TCP connections: its protocol is tcp",
+			   i + 1);
+		return -EINVAL;
 	case FL_NET_ACT_DELAY:
 	case FL_NET_ACT_RATE:
 		fl_errf(errbuf, len, "rule %zu: %s is not done by the in-kernel BPF path",
@@ -126,9 +139,13 @@ void fl_net_rules_needs(const struct fl_net_rule *rules, size_t n, uint8_t *dirs
 	for (size_t i = 0; i < n; i++) {
 		if (rules[i].proto >= FL_NET_ABI_CONNECT)
 			*sock_calls |= (uint8_t)FL_NET_SOCK_BIT(rules[i].proto);
+		else if (rules[i].action == FL_NET_ACT_RESET)
+			continue;   /* no packet hook: reset.c */
 		else
-			*dirs |= rules[i].action == FL_NET_ACT_PARTITION ? FL_NET_ABI_BOTH :
-									   rules[i].dir;
+			/* reject: the answer passes the other hook too, which clears its mark. */
+			*dirs |= rules[i].action == FL_NET_ACT_PARTITION ||
+				 rules[i].action == FL_NET_ACT_REJECT ? FL_NET_ABI_BOTH :
+									 rules[i].dir;
 	}
 }
 
@@ -216,6 +233,8 @@ int fl_net_session_open(const struct fl_net_rule *rules, size_t n,
 	if (err)
 		goto fail;
 	s->n_rules = n;
+	for (size_t i = 0; i < n; i++)
+		s->kind_of_rule[i] = rules[i].action;
 	fl_net_rules_needs(rules, n, &s->dirs, &s->sock_calls);
 
 	s->skel = net_bpf__open();
@@ -251,6 +270,11 @@ int fl_net_session_open(const struct fl_net_rule *rules, size_t n,
 			goto fail;
 		}
 	}
+	if (fl_net_rules_reset(rules, n)) {
+		err = fl_net_reset_open(s, rules, n, &s->reset, errbuf, errlen);
+		if (err)
+			goto fail;
+	}
 	if (st) {
 		s->st = st;
 	} else {
@@ -281,12 +305,19 @@ int fl_net_session_attach(struct fl_net_session *s, char *errbuf, size_t errlen)
 		fl_errf(errbuf, errlen, "already attached");
 		return -EALREADY;
 	}
-	if (s->kind == FL_NET_TARGET_CGROUP)
+	if (!s->dirs && !s->sock_calls)
+		err = 0;    /* reset rules only: no packet hook */
+	else if (s->kind == FL_NET_TARGET_CGROUP)
 		err = fl_net_cgroup_attach(s, errbuf, errlen);
 	else
 		err = fl_net_tc_attach(s, errbuf, errlen);
 	if (!err)
 		s->attached = true;
+	if (!err && s->reset) {
+		err = fl_net_reset_start(s->reset, errbuf, errlen);
+		if (err)
+			fl_net_session_detach(s, NULL, 0);
+	}
 	return err;
 }
 
@@ -298,6 +329,10 @@ int fl_net_session_counters(const struct fl_net_session *s, size_t i,
 
 	if (i >= s->n_rules)
 		return -ERANGE;
+	if (s->reset && s->kind_of_rule[i] == FL_NET_ACT_RESET) {
+		fl_net_reset_counters(s->reset, i, ret);
+		return 0;
+	}
 	if (bpf_map_lookup_elem(bpf_map__fd(s->skel->maps.counters), &key, &c))
 		return -errno;
 	*ret = c;
@@ -312,8 +347,11 @@ int fl_net_session_detach(struct fl_net_session *s, char *errbuf, size_t errlen)
 
 	if (!s->attached)
 		return 0;
+	fl_net_reset_stop(s->reset);
 	fl_net_rules_off(s, saved, ok);
-	if (s->kind == FL_NET_TARGET_CGROUP)
+	if (!s->dirs && !s->sock_calls)
+		;   /* nothing hooked */
+	else if (s->kind == FL_NET_TARGET_CGROUP)
 		fl_net_cgroup_detach(s);
 	else
 		err = fl_net_tc_detach(s, errbuf, errlen);
@@ -322,6 +360,11 @@ int fl_net_session_detach(struct fl_net_session *s, char *errbuf, size_t errlen)
 		fl_net_rules_restore(s, saved, ok);
 	s->attached = false;
 	return err;
+}
+
+const char *fl_net_session_reset_mechanism(const struct fl_net_session *s)
+{
+	return s && s->reset ? fl_net_reset_mechanism(s->reset) : NULL;
 }
 
 void fl_net_session_close(struct fl_net_session *s)
@@ -333,6 +376,7 @@ void fl_net_session_close(struct fl_net_session *s)
 	/* A failed attach may leave devices half done: tc_detach sweeps them. */
 	if (s->devs && s->kind != FL_NET_TARGET_CGROUP)
 		fl_net_tc_detach(s, NULL, 0);
+	fl_net_reset_close(s->reset);
 	net_bpf__destroy(s->skel);
 	if (s->own_state)
 		fl_state_close(s->st);

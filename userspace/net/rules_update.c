@@ -36,6 +36,8 @@ int fl_net_session_set_rules(struct fl_net_session *s, const struct fl_net_rule 
 			return -EINVAL;
 		}
 	}
+	if (s->reset)
+		fl_net_reset_set_rules(s->reset, rules, n);
 	for (__u32 i = 0; i < n; i++) {
 		if (bpf_map_update_elem(bpf_map__fd(s->skel->maps.rules), &i, &rules[i], BPF_ANY)) {
 			err = -errno;

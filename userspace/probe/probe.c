@@ -37,6 +37,8 @@ static int (*const probes[FL_MECH__COUNT])(struct fl_probe_result *r) = {
 	[FL_MECH_NFQUEUE]           = fl_probe_nfqueue,
 	[FL_MECH_CGROUP2]           = fl_probe_cgroup2,
 	[FL_MECH_SIGSTOP]           = fl_probe_sigstop,
+	[FL_MECH_BPF_SOCK_DESTROY]  = fl_probe_bpf_sock_destroy,
+	[FL_MECH_SOCK_DIAG_DESTROY] = fl_probe_sock_diag_destroy,
 };
 
 static const char *const fault_names[FL_FAULT__COUNT] = {
@@ -51,6 +53,7 @@ static const char *const fault_names[FL_FAULT__COUNT] = {
 	[FL_FAULT_PACKET_DELAY]   = "packet-delay-loss-reorder",
 	[FL_FAULT_PACKET_RATE]    = "packet-rate",
 	[FL_FAULT_STORAGE]        = "storage",
+	[FL_FAULT_TCP_RESET]      = "tcp-reset",
 };
 
 /*
@@ -120,6 +123,10 @@ static const struct ladder ladders[FL_FAULT__COUNT] = {
 	[FL_FAULT_STORAGE] = { .n = 1, .rungs = {
 		{ FL_MECH_FUSE, "faultfs FUSE overlay" },
 	}, .none = "FUSE is unavailable: load the fuse module (modprobe fuse) and install fuse3" },
+	[FL_FAULT_TCP_RESET] = { .n = 2, .rungs = {
+		{ FL_MECH_BPF_SOCK_DESTROY, "bpf_sock_destroy from a TCP socket iterator, inside the target's netns" },
+		{ FL_MECH_SOCK_DIAG_DESTROY, "sock_diag SOCK_DESTROY per connection (as ss -K)" },
+	}, .none = "neither bpf_sock_destroy nor SOCK_DESTROY (CONFIG_INET_DIAG_DESTROY): partition works (the connections then time out)" },
 };
 
 const char *fl_fault_kind_name(enum fl_fault_kind kind)

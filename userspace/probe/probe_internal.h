@@ -34,6 +34,9 @@ int fl_probe_seccomp_notify(struct fl_probe_result *r);
 int fl_probe_fuse(struct fl_probe_result *r);
 int fl_probe_cgroup2(struct fl_probe_result *r);
 int fl_probe_sigstop(struct fl_probe_result *r);
+/* probe_sock_destroy.c: the two ways net reset aborts a connection */
+int fl_probe_bpf_sock_destroy(struct fl_probe_result *r);
+int fl_probe_sock_diag_destroy(struct fl_probe_result *r);
 /* probe_qdisc.c, probe_nfqueue.c */
 int fl_probe_netem(struct fl_probe_result *r);
 int fl_probe_fq(struct fl_probe_result *r);

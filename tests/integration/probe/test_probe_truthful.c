@@ -262,6 +262,8 @@ static void check_reference_table(void)
 		{ FL_MECH_NFQUEUE, FL_PROBE_WORKS },
 		{ FL_MECH_CGROUP2, FL_PROBE_WORKS },
 		{ FL_MECH_SIGSTOP, FL_PROBE_WORKS },
+		{ FL_MECH_BPF_SOCK_DESTROY, FL_PROBE_WORKS },
+		{ FL_MECH_SOCK_DIAG_DESTROY, FL_PROBE_WORKS },
 	};
 	int bad = 0;
 
@@ -288,6 +290,7 @@ static void check_reference_table(void)
 	assert_int_equal(report.pick[FL_FAULT_PACKET_DELAY].mech, FL_MECH_NFQUEUE);
 	assert_int_equal(report.pick[FL_FAULT_PACKET_RATE].mech, FL_MECH_HTB);
 	assert_int_equal(report.pick[FL_FAULT_STORAGE].mech, FL_MECH_FUSE);
+	assert_int_equal(report.pick[FL_FAULT_TCP_RESET].mech, FL_MECH_BPF_SOCK_DESTROY);
 }
 
 /*
@@ -302,7 +305,9 @@ static void check_debian_table(void)
 	for (unsigned m = 0; m < FL_MECH__COUNT; m++) {
 		enum fl_probe_status want = FL_PROBE_WORKS;
 
-		if (m == FL_MECH_FMOD_RET_SYSCALL || m == FL_MECH_KPROBE_OVERRIDE)
+		/* bpf_sock_destroy came with 6.5 */
+		if (m == FL_MECH_FMOD_RET_SYSCALL || m == FL_MECH_KPROBE_OVERRIDE ||
+		    m == FL_MECH_BPF_SOCK_DESTROY)
 			want = FL_PROBE_MISSING;
 		if (report.mech[m].status == want)
 			continue;
@@ -317,6 +322,7 @@ static void check_debian_table(void)
 	assert_int_equal(report.pick[FL_FAULT_PACKET_DELAY].mech, FL_MECH_NETEM);
 	/* faultline net's rate= is HTB's, never netem's rate */
 	assert_int_equal(report.pick[FL_FAULT_PACKET_RATE].mech, FL_MECH_HTB);
+	assert_int_equal(report.pick[FL_FAULT_TCP_RESET].mech, FL_MECH_SOCK_DIAG_DESTROY);
 }
 
 

@@ -261,8 +261,9 @@ static void test_net_rules(void **state)
 	NEED_SCRIPT();
 	expect_some("faultline net t", "tcp:", "udp: fsync:");
 	expect_some("faultline net tcp,u", "tcp,udp:", NULL);
-	expect_some("faultline net udp:", "drop partition corrupt duplicate delay= rate= dport= src= dir= prob= seed=",
-		    "reject reset error= bytes= reorder= host=");
+	expect_some("faultline net udp:", "drop partition corrupt duplicate reject delay= rate= dport= src= dir= prob= seed=",
+		    "error= bytes= reorder= host=");
+	expect_some("faultline net tcp:", "reject reset", NULL);
 	expect_exactly("faultline net udp:corrupt=p", "payload");
 	/* socket calls: error= and their own end's keys only */
 	expect_some("faultline net c", "connect:", "tcp:");

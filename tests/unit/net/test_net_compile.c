@@ -161,11 +161,10 @@ static void test_what_the_datapath_cannot_do_is_refused_at_its_column(void **sta
 		unsigned column;
 		const char *says;
 	} cases[] = {
-		{ "tcp:dport=5432:reject", FL_NET_TARGET_DEV, 16, "reject needs" },
+		{ "tcp:dport=5432:reject", FL_NET_TARGET_CGROUP, 16, "connect:dport=N:error=ECONNREFUSED" },
 		{ "udp:delay=50ms~10ms", FL_NET_TARGET_DEV, 5, "delay needs the NFQUEUE delay line, which matches by the iptables chains of a whole netns and not by one device" },
 		{ "udp:delay=50ms:reorder=25%", FL_NET_TARGET_DEV, 5, "delay needs" },
 		{ "tcp:rate=1mbit", FL_NET_TARGET_NETNS, 5, "rate needs htb/tbf" },
-		{ "tcp:reset", FL_NET_TARGET_DEV, 5, "reset needs" },
 		{ "connect:dport=5432:error=ECONNREFUSED", FL_NET_TARGET_NETNS, 20, "cgroup sock_addr hooks, which attach to a cgroup" },
 		{ "bind:sport=80:error=EADDRINUSE", FL_NET_TARGET_DEV, 15, "--cgroup" },
 		{ "udp:corrupt:bytes=4", FL_NET_TARGET_DEV, 13, "bytes=" },
@@ -188,6 +187,32 @@ static void test_what_the_datapath_cannot_do_is_refused_at_its_column(void **sta
 		assert_int_equal(n, 99);
 		assert_int_equal(k[0].proto, 0xee);
 	}
+}
+
+/* reject on a device or netns, reset (tcp) anywhere: one kernel rule each, selectors kept. */
+static void test_reject_and_reset_compile(void **state)
+{
+	struct fl_net_rule k[FL_NET_MAX_RULES];
+	struct fl_rule_error err;
+	size_t n = 0;
+
+	assert_int_equal(compile("tcp,udp:dport=53:reject:prob=50%", FL_NET_TARGET_DEV, k, &n, &err), 0);
+	assert_int_equal(n, 2);
+	assert_int_equal(k[0].action, FL_NET_ACT_REJECT);
+	assert_int_equal(k[1].action, FL_NET_ACT_REJECT);
+	assert_int_equal(k[1].proto, FL_NET_ABI_UDP);
+	assert_int_equal(k[0].prob_ppm, 500000);
+	assert_int_equal(compile("ip6:reject", FL_NET_TARGET_NETNS, k, &n, &err), 0);
+	assert_int_equal(k[0].proto, FL_NET_ABI_IP6);
+	assert_int_equal(compile("tcp:dport=5432:reset:count=3", FL_NET_TARGET_CGROUP, k, &n, &err), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(k[0].action, FL_NET_ACT_RESET);
+	assert_int_equal(k[0].count, 3);
+	assert_int_equal(k[0].dport_lo, 5432);
+	/* both ways: src= is either end of the connection */
+	assert_int_equal(compile("tcp:src=10.0.0.0/8:reset", FL_NET_TARGET_NETNS, k, &n, &err), 0);
+	assert_int_equal(k[0].dir, FL_NET_ABI_BOTH);
+	assert_int_equal(k[0].src_plen, 8);
 }
 
 static void test_socket_calls_compile_on_a_cgroup(void **state)
@@ -252,7 +277,7 @@ static void test_origin_and_the_rule_limit(void **state)
 
 	assert_int_equal(fl_rule_parse("udp:drop", &r[0], &err), 0);
 	assert_int_equal(fl_rule_parse("tcp,icmp:drop:for=1s", &r[1], &err), 0);
-	assert_int_equal(fl_rule_parse("tcp:reject", &r[2], &err), 0);
+	assert_int_equal(fl_rule_parse("tcp:host=db:drop", &r[2], &err), 0);
 	assert_int_equal(fl_net_compile(r, 2, &o, k, origin, FL_NET_MAX_RULES, &n, &bad, &err), 0);
 	assert_int_equal(n, 3);
 	assert_int_equal(origin[0], 0);
@@ -321,6 +346,7 @@ int main(void)
 		cmocka_unit_test(test_actions_and_addresses),
 		cmocka_unit_test(test_protocol_sets_split_or_fold),
 		cmocka_unit_test(test_what_the_datapath_cannot_do_is_refused_at_its_column),
+		cmocka_unit_test(test_reject_and_reset_compile),
 		cmocka_unit_test(test_socket_calls_compile_on_a_cgroup),
 		cmocka_unit_test(test_origin_and_the_rule_limit),
 		cmocka_unit_test(test_delay_rules_go_to_the_delay_line),

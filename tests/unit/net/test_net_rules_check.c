@@ -76,9 +76,9 @@ static void test_malformed_rules_are_refused_with_einval(void **state)
 
 static void test_actions_this_path_cannot_do_are_refused_with_eopnotsupp(void **state)
 {
-	static const uint8_t elsewhere[] = { FL_NET_ACT_REJECT, FL_NET_ACT_DELAY, FL_NET_ACT_RATE };
+	static const uint8_t elsewhere[] = { FL_NET_ACT_DELAY, FL_NET_ACT_RATE };
 	static const uint8_t tc_only[] = { FL_NET_ACT_CORRUPT_WIRE, FL_NET_ACT_CORRUPT_PAYLOAD,
-					   FL_NET_ACT_DUPLICATE };
+					   FL_NET_ACT_DUPLICATE, FL_NET_ACT_REJECT };
 	struct fl_net_rule r = good();
 	char err[256];
 
@@ -91,6 +91,26 @@ static void test_actions_this_path_cannot_do_are_refused_with_eopnotsupp(void **
 		assert_int_equal(check(&r, FL_NET_TARGET_CGROUP, err), -EOPNOTSUPP);
 		assert_non_null(strstr(err, "cgroup"));
 	}
+	/* reject: on devices (tc) */
+	r.action = FL_NET_ACT_REJECT;
+	assert_int_equal(check(&r, FL_NET_TARGET_DEV, err), 0);
+	assert_int_equal(check(&r, FL_NET_TARGET_NETNS, err), 0);
+}
+
+/* reset: tcp on every target (no packet hook: reset.c), and tcp only. */
+static void test_reset_takes_tcp_on_every_target(void **state)
+{
+	struct fl_net_rule r = good();
+	char err[256];
+
+	r.action = FL_NET_ACT_RESET;
+	r.proto = FL_NET_ABI_TCP;
+	assert_int_equal(check(&r, FL_NET_TARGET_DEV, err), 0);
+	assert_int_equal(check(&r, FL_NET_TARGET_NETNS, err), 0);
+	assert_int_equal(check(&r, FL_NET_TARGET_CGROUP, err), 0);
+	r.proto = FL_NET_ABI_UDP;
+	assert_int_equal(check(&r, FL_NET_TARGET_NETNS, err), -EINVAL);
+	assert_non_null(strstr(err, "tcp"));
 }
 
 int main(void)
@@ -99,6 +119,7 @@ int main(void)
 		cmocka_unit_test(test_good_rules_pass_on_every_target),
 		cmocka_unit_test(test_malformed_rules_are_refused_with_einval),
 		cmocka_unit_test(test_actions_this_path_cannot_do_are_refused_with_eopnotsupp),
+		cmocka_unit_test(test_reset_takes_tcp_on_every_target),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -127,6 +127,23 @@ static void test_refused_is_never_picked(void **state)
 	assert_false(rep.pick[FL_FAULT_STORAGE].found);
 }
 
+/* reset: the iterator where it works (6.5+), else sock_diag, else partition is the hint. */
+static void test_tcp_reset_prefers_the_iterator_then_sock_diag(void **state)
+{
+	struct fl_probe_report rep = { 0 };
+
+	fl_probe_pick_all(&rep);
+	assert_false(rep.pick[FL_FAULT_TCP_RESET].found);
+	assert_non_null(strstr(rep.pick[FL_FAULT_TCP_RESET].why, "partition"));
+	set_works(&rep, FL_MECH_SOCK_DIAG_DESTROY);
+	fl_probe_pick_all(&rep);
+	assert_int_equal(rep.pick[FL_FAULT_TCP_RESET].mech, FL_MECH_SOCK_DIAG_DESTROY);
+	set_works(&rep, FL_MECH_BPF_SOCK_DESTROY);
+	fl_probe_pick_all(&rep);
+	assert_int_equal(rep.pick[FL_FAULT_TCP_RESET].mech, FL_MECH_BPF_SOCK_DESTROY);
+	assert_string_equal(fl_fault_kind_name(FL_FAULT_TCP_RESET), "tcp-reset");
+}
+
 static void test_every_mechanism_name_round_trips(void **state)
 {
 	enum fl_mechanism m;
@@ -149,6 +166,7 @@ int main(void)
 		cmocka_unit_test(test_packet_drop_names_tc_and_the_cgroup_mechanism),
 		cmocka_unit_test(test_launched_delay_prefers_seccomp_sleep_over_spin),
 		cmocka_unit_test(test_refused_is_never_picked),
+		cmocka_unit_test(test_tcp_reset_prefers_the_iterator_then_sock_diag),
 		cmocka_unit_test(test_every_mechanism_name_round_trips),
 	};
 
