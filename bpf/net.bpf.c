@@ -399,7 +399,7 @@ static __always_inline int fl_net_walk(struct __sk_buff *skb, __u32 l3off, __u8 
 				return FL_NET_ACT_NONE;
 			/* No answer to give (or it could not be built): the packet is only dropped. */
 			if (fl_net_reject(skb, l3off, &p) != REJECT_SENT) {
-				__sync_fetch_and_add(&c->injected, 1);
+				fl_net_injected(c, i, r, &p, skb, dir, FL_NET_HOOK_TC);
 				return FL_NET_ACT_DROP;
 			}
 			break;
