@@ -112,8 +112,8 @@ static int refuse_action(const struct fl_rule *r, enum fl_net_target_kind kind,
 			return 0;
 		return fail(err, col,
 			    kind == FL_NET_TARGET_CGROUP ?
-			    "delay needs the NFQUEUE delay line (iptables chains of a netns), which cannot match the packets of one cgroup both ways: target --netns NAME ('faultline syscall' delays socket calls of a process), at column %u" :
-			    "delay needs the NFQUEUE delay line, which matches by the iptables chains of a whole netns and not by one device: target --netns NAME without --dev, at column %u",
+			    "delay needs the NFQUEUE delay line (iptables chains), which cannot match the packets of one cgroup both ways and which this caller does not set up: 'faultline net --cgroup' does, with dir=egress ('faultline syscall' delays socket calls of a process), at column %u" :
+			    "delay needs netem or the NFQUEUE delay line (<faultline/net_shape.h>), which this caller does not set up: 'faultline net' does it on --dev or --netns, at column %u",
 			    col);
 	case FL_ACTION_RATE:
 		if (shape)

@@ -162,7 +162,7 @@ static void test_what_the_datapath_cannot_do_is_refused_at_its_column(void **sta
 		const char *says;
 	} cases[] = {
 		{ "tcp:dport=5432:reject", FL_NET_TARGET_CGROUP, 16, "connect:dport=N:error=ECONNREFUSED" },
-		{ "udp:delay=50ms~10ms", FL_NET_TARGET_DEV, 5, "delay needs the NFQUEUE delay line, which matches by the iptables chains of a whole netns and not by one device" },
+		{ "udp:delay=50ms~10ms", FL_NET_TARGET_DEV, 5, "delay needs netem or the NFQUEUE delay line (<faultline/net_shape.h>), which this caller does not set up" },
 		{ "udp:delay=50ms:reorder=25%", FL_NET_TARGET_DEV, 5, "delay needs" },
 		{ "tcp:rate=1mbit", FL_NET_TARGET_NETNS, 5, "rate needs htb/tbf" },
 		{ "connect:dport=5432:error=ECONNREFUSED", FL_NET_TARGET_NETNS, 20, "cgroup sock_addr hooks, which attach to a cgroup" },
