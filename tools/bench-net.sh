@@ -355,7 +355,7 @@ for ((r = 0; r < o_reps; r++)); do
 done
 
 # --- (5) rate accuracy ---------------------------------------------------------
-r_port=5202 r_secs=$((secs > 4 ? secs : 4)) r_req=() r_got=() r_ratio=() r_mech=()
+r_port=5202 r_secs=$((secs > 4 ? secs : 4)) r_req=() r_got=() r_ratio=() r_mech=() r_wire=() r_rbytes=() r_rsecs=()
 note "bench-net (5): iperf3 ${r_secs} s under rate=1mbit, then rate=10mbit"
 ip netns exec "$ns_b" iperf3 -s -p "$r_port" >/dev/null 2>&1 &
 iperf_pid=$!
@@ -366,9 +366,19 @@ for rate in 1 10; do
 	fl_start "tcp:dport=$r_port:rate=${rate}mbit:dir=egress" --dev "$dev_a" --netns "$ns_a" || exit 1
 	bounded "$((r_secs + 10))" "$tmp/iperf.json" ip netns exec "$ns_a" iperf3 -c "$ip_b" \
 		-p "$r_port" -t "$r_secs" -J || { note "bench-net: iperf3 failed"; exit 1; }
-	got=$(python3 -c 'import json, sys; print("%.3f" % (json.load(sys.stdin)["end"]["sum_received"]["bits_per_second"] / 1e6))' \
+	# iperf3's goodput, and what it rests on: the bytes received and the
+	# receiver's seconds (a short receiver interval would inflate it).
+	read -r got r_b r_s < <(python3 -c 'import json, sys
+e = json.load(sys.stdin)["end"]["sum_received"]
+print("%.3f %d %.3f" % (e["bits_per_second"] / 1e6, e["bytes"], e["seconds"]))' \
 		<"$tmp/iperf.json" 2>/dev/null)
 	fl_stop
+	# Cross-check from the other end: what the HTB class let out over the
+	# time faultline was armed (armed a little longer than iperf3 ran).
+	r_wire+=("$(grep '^{' "$tmp/fl.out" | tail -n 1 | python3 -c 'import json, sys
+j = json.load(sys.stdin)
+print("%.3f" % (j["rules"][0].get("shaped_bytes", 0) * 8 / j["armed_s"] / 1e6))' 2>/dev/null || echo -)")
+	r_rbytes+=("$r_b") r_rsecs+=("$r_s")
 	r_mech+=("$(grep '^{' "$tmp/fl.out" | tail -n 1 | grep -o '"mechanism":"[^"]*"' | head -n 1 | cut -d'"' -f4)")
 	r_req+=("$rate") r_got+=("$got")
 	r_ratio+=("$(awk -v g="$got" -v r="$rate" 'BEGIN { printf "%.3f", g / r }')")
@@ -397,8 +407,9 @@ if ((json)); then
 		"$(list "${qdisc[@]}")" "$(list "${q_ratios[@]}")"
 	printf ' "delay":{"mechanism":"%s","requested_ms":%s,"jitter_ms":%s,"round_trips":%s,"lost":%s,"native_rtt_ms":%s,"added_p50_ms":%s,"added_p95_ms":%s,"verdict":"%s"},\n' \
 		"$d_mech" "$d_req" "$d_jit" "$d_cnt" "$d_lost" "$rtt_nat_ms" "$d_p50" "$d_p95" "$v_delay"
-	printf ' "rate":{"mechanism":%s,"requested_mbit":%s,"goodput_mbit":%s,"ratio":%s,"ideal_ratio":0.956,"target":"0.85-1.15","verdict":"%s"},\n' \
-		"$(qlist "${r_mech[@]}")" "$(list "${r_req[@]}")" "$(list "${r_got[@]}")" "$(list "${r_ratio[@]}")" "$v_rate"
+	printf ' "rate":{"mechanism":%s,"requested_mbit":%s,"goodput_mbit":%s,"ratio":%s,"received_bytes":%s,"receiver_s":%s,"htb_out_mbit":%s,"ideal_ratio":0.956,"target":"0.85-1.15","verdict":"%s"},\n' \
+		"$(qlist "${r_mech[@]}")" "$(list "${r_req[@]}")" "$(list "${r_got[@]}")" "$(list "${r_ratio[@]}")" \
+		"$(list "${r_rbytes[@]}")" "$(list "${r_rsecs[@]}")" "$(qlist "${r_wire[@]}")" "$v_rate"
 	printf ' "loss":{"prob_pct":30,"datagrams":%s,"seeds":%s,"lost_pct":%s,"injected":%s,"verdict":"%s"},\n' \
 		"$l_n" "$(list "${loss_seed[@]}")" "$(list "${loss_pct[@]}")" "$(qlist "${loss_inj[@]}")" "$v_loss"
 	printf ' "on_off":{"on_ms":%s,"off_after_sigterm_ms":%s,"off_after_exit_ms":%s,"stray_losses":%s,"stray_at":%s,"load_ms":%s,"attached_by":%s}}\n' \
@@ -430,5 +441,7 @@ printf '      datagrams lost outside the drop window: %s (COUNT@MS after start: 
 	printf '      (clsact: making and removing the qdisc drops what the device sends meanwhile; kernels with tcx, 6.6+, do not)\n'
 printf '  (5) rate, iperf3 TCP %s s (%s): requested %s Mbit/s, goodput %s Mbit/s: %s of requested (ideal 0.956; goal 0.85-1.15: %s)\n' \
 	"$r_secs" "${r_mech[*]}" "${r_req[*]}" "${r_got[*]}" "${r_ratio[*]}" "$v_rate"
+printf '      iperf3 received %s bytes in %s s (receiver); the HTB class let out %s Mbit/s over the armed time\n' \
+	"${r_rbytes[*]}" "${r_rsecs[*]}" "${r_wire[*]}"
 printf '  %s s in all\n' "$bench_s"
 exit 0
