@@ -403,10 +403,31 @@ static size_t count_procs(const char *dir)
 	return n;
 }
 
-/* --pid: the pid's own cgroup, said loudly since every process of it is hit. */
+/* The thread group of a task id (/proc/PID/status "Tgid:"), 0 if unknown. */
+static pid_t pid_tgid_of(pid_t pid)
+{
+	char path[64], line[128];
+	pid_t tgid = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	f = fopen(path, "re");
+	while (f && fgets(line, sizeof(line), f))
+		if (!strncmp(line, "Tgid:", 5))
+			tgid = (pid_t)atoi(line + 5);
+	if (f)
+		fclose(f);
+	return tgid;
+}
+
+/*
+ * --pid: the pid's own cgroup, where the programs go; they act on the
+ * process's sockets alone (<faultline/net.h>'s target pid).
+ */
 static int resolve_pid(const struct net_opts *o, struct net_run *r)
 {
 	int err = pid_cgroup(o->pid, r->cgroup, sizeof(r->cgroup));
+	pid_t tgid = err ? 0 : pid_tgid_of(o->pid);
 
 	if (err == -ESRCH)
 		return fl_cli_bad("net: --pid %d: no such process", (int)o->pid);
@@ -416,9 +437,58 @@ static int resolve_pid(const struct net_opts *o, struct net_run *r)
 	if (err)
 		return fl_cli_bad("net: --pid %d: cannot find its cgroup v2 directory: %s", (int)o->pid,
 			   strerror(-err));
-	fprintf(stderr,
-		"faultline: --pid %d: the rules apply to every process of its cgroup %s (%zu now), through cgroup_skb; the process is not moved\n",
-		(int)o->pid, r->cgroup, count_procs(r->cgroup));
+	if (tgid && tgid != o->pid)
+		return fl_cli_bad("net: --pid %d is a thread of process %d: give the process (all its threads are hit)",
+			   (int)o->pid, (int)tgid);
+	return 0;
+}
+
+static bool is_sock(const struct net_run *r, size_t i);
+
+/* --pid: what is hit, said once armed (the sockets were counted then). */
+static void say_pid(const struct net_opts *o, const struct net_run *r)
+{
+	size_t procs = count_procs(r->cgroup), socks = fl_net_session_pid_sockets(r->sess);
+	bool pkt = false, sock = false;
+
+	for (size_t i = 0; i < o->n_rules; i++) {
+		sock |= is_sock(r, i);
+		pkt |= !is_sock(r, i);
+	}
+	fprintf(stderr, "faultline: --pid %d: only its own ", (int)o->pid);
+	if (pkt)
+		fprintf(stderr,
+			"sockets' packets (the %zu IPv4/IPv6 socket%s it holds now, and those it creates or accepts while armed: cgroup_skb and cgroup/sock_create on its cgroup, filtered by socket)%s",
+			socks, socks == 1 ? "" : "s", sock ? " and " : "");
+	if (sock)
+		fprintf(stderr, "connect/sendmsg/bind calls (cgroup sock_addr, filtered by its tgid)");
+	fprintf(stderr, " are hit; not the %zu other process%s of its cgroup %s, nor the processes it forks (but the sockets they inherit from it); it is not moved\n",
+		procs ? procs - 1 : 0, procs == 2 ? "" : "es", r->cgroup);
+}
+
+/*
+ * delay=, rate= and reset pick their packets by device or by cgroup
+ * (iptables -m cgroup, HTB, a sock_diag sweep): on --pid they would hit
+ * every process of its cgroup. Refused, at the action's column.
+ */
+static int refuse_pid_only(const struct net_opts *o, const struct net_run *r)
+{
+	char excerpt[NET_EXCERPT_LEN];
+
+	for (size_t i = 0; o->pid && i < o->n_rules; i++) {
+		enum fl_action a = r->rules[i].action;
+		const char *key = a == FL_ACTION_DELAY ? "delay=" : a == FL_ACTION_RATE ? "rate=" :
+				  a == FL_ACTION_RESET ? "reset" : NULL;
+		const char *at = key ? strstr(o->rule_text[i], key) : NULL;
+
+		if (!key)
+			continue;
+		fl_cli_error("%s: %.*s on --pid is not built: it picks packets by cgroup or device, so every process of the pid's cgroup would be hit; use --cgroup on a cgroup of the process's own, or '-- CMD', at column %u",
+			     fl_rule_excerpt(o->rule_text[i], excerpt, sizeof(excerpt)),
+			     (int)strcspn(key, "="), key,
+			     at ? (unsigned)(at - o->rule_text[i]) + 1 : 1u);
+		return -EOPNOTSUPP;
+	}
 	return 0;
 }
 
@@ -483,7 +553,7 @@ static void describe_target(const struct net_opts *o, const struct net_run *r, c
 	else if (o->netns)
 		snprintf(buf, len, "netns %s", o->netns);
 	else if (o->pid)
-		snprintf(buf, len, "cgroup %s (of pid %d)", r->cgroup, (int)o->pid);
+		snprintf(buf, len, "pid %d's sockets (in cgroup %s)", (int)o->pid, r->cgroup);
 	else if (o->cmd)
 		snprintf(buf, len, "cgroup %s (of the command)", r->cgroup);
 	else
@@ -996,6 +1066,7 @@ static int arm(const struct net_opts *o, struct net_run *r)
 	r->target.netns = o->netns;
 	r->target.dev = o->dev;
 	r->target.cgroup = r->target.kind == FL_NET_TARGET_CGROUP ? r->cgroup : NULL;
+	r->target.pid = o->pid;
 	t0 = now_ns();
 	err = 0;
 	if (r->n_krules)
@@ -1021,6 +1092,8 @@ static int arm(const struct net_opts *o, struct net_run *r)
 		return err;
 	}
 	r->armed_ns = t2;
+	if (o->pid)
+		say_pid(o, r);
 	if (o->verbose || (!o->json && !o->cmd))
 		fprintf(stderr, "faultline: %zu rule%s armed on %s (%s)%s\n", o->n_rules,
 			o->n_rules == 1 ? "" : "s", where,
@@ -1087,7 +1160,7 @@ int cmd_net(int argc, char **argv, const struct fl_cli *cli)
 		goto out;
 	}
 	/* A refused rule is refused before anything else, root or not. */
-	if (compile_rules(&o, r, 0))
+	if (compile_rules(&o, r, 0) || refuse_pid_only(&o, r))
 		goto out;
 	if (!o.verbose)
 		libbpf_set_print(NULL);

@@ -68,7 +68,9 @@ int fl_net_cgroup_attach(struct fl_net_session *s, char *errbuf, size_t len)
 		fl_errf(errbuf, len, "open cgroup %s: %s", s->cgroup, strerror(-err));
 		return err;
 	}
-	for (int egress = 0; egress < 2; egress++) {
+	/* --pid: its sockets are marked before a packet of them is looked at. */
+	err = fl_net_pid_attach(s, fd, errbuf, len);
+	for (int egress = 0; !err && egress < 2; egress++) {
 		if (!(s->dirs & (egress ? FL_NET_ABI_EGRESS : FL_NET_ABI_INGRESS)))
 			continue;
 		s->links[egress] = bpf_program__attach_cgroup(progs[egress], fd);
@@ -89,6 +91,7 @@ int fl_net_cgroup_attach(struct fl_net_session *s, char *errbuf, size_t len)
 
 void fl_net_cgroup_detach(struct fl_net_session *s)
 {
+	fl_net_pid_detach(s);
 	for (int i = 0; i < 2; i++) {
 		bpf_link__destroy(s->links[i]);
 		s->links[i] = NULL;

@@ -8,6 +8,7 @@
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include <faultline/net.h>
 
@@ -52,6 +53,10 @@ struct fl_net_session {
 	/* cgroup sock_addr: connect4/6, sendmsg4/6, bind4/6 (fl_net_sock_progs order) */
 	struct bpf_link *sock_links[6];
 	struct net_reset *reset;    /* the reset rules' sweeper (reset.c), NULL = none */
+	/* --pid (attach_pid.c): the process, its sock_create link, sockets marked at arm */
+	pid_t pid;
+	struct bpf_link *pid_link;
+	uint64_t pid_marked;
 	uint8_t kind_of_rule[FL_NET_MAX_RULES];  /* each rule's action */
 };
 
@@ -70,6 +75,14 @@ void fl_net_rules_restore(struct fl_net_session *s, const struct fl_net_rule *sa
 			  const bool *ok);
 int fl_net_cgroup_attach(struct fl_net_session *s, char *errbuf, size_t len);
 void fl_net_cgroup_detach(struct fl_net_session *s);
+/*
+ * --pid (attach_pid.c): prepare sets the target tgid and the autoload of
+ * its programs before the load; attach (on the cgroup's fd, before the
+ * cgroup_skb programs) marks the process's sockets; detach unhooks.
+ */
+void fl_net_pid_prepare(struct fl_net_session *s);
+int fl_net_pid_attach(struct fl_net_session *s, int cgroup_fd, char *errbuf, size_t len);
+void fl_net_pid_detach(struct fl_net_session *s);
 /* The six sock_addr programs, and the FL_NET_SOCK_BIT of the call each serves. */
 size_t fl_net_sock_progs(struct fl_net_session *s, struct bpf_program **progs,
 			 uint8_t *calls);
