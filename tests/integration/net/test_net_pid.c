@@ -255,7 +255,7 @@ static struct fl_cli *arm(char **argv)
 	struct fl_cli *fl = NULL;
 
 	assert_int_equal(fl_cli_start(argv, &fl), 0);
-	if (fl_cli_wait_stderr(fl, "it is not moved", 8000)) {
+	if (fl_cli_wait_stderr(fl, "not moved", 8000)) {
 		char *err = fl_cli_stderr(fl);
 
 		fail_msg("not armed: %s", err ? err : "");
