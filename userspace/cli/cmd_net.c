@@ -129,7 +129,7 @@ static void usage(FILE *out)
 		"               JITTER), reorder= lets that share through at once: netem where\n"
 		"               the kernel has it, else an NFQUEUE delay line (iptables OUTPUT/\n"
 		"               INPUT rules; with --netns alone, lo included); --dev or --netns,\n"
-		"               or a cgroup target with dir=egress (OUTPUT -m cgroup)\n"
+		"               or --cgroup/-- CMD with dir=egress (OUTPUT -m cgroup)\n"
 		"  rate=BW      shape to BW bits/s (1mbit, 500kbit): an HTB class; --dev or --netns\n"
 		"               delay and rate: ingress goes through an IFB device (mirred); only\n"
 		"               matching packets are shaped; seed= only, no prob=/when=/count=/for=\n"
