@@ -24,6 +24,7 @@
 #include <string.h>
 #include <sys/random.h>
 #include <sys/signalfd.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -90,6 +91,8 @@ struct net_run {
 	int wstatus;
 	int stop_signal;
 	bool for_ended;
+	int pid_fd;                  /* --pid: a pidfd of the process, -1 = none */
+	bool pid_exited;             /* and it exited: the run ends (its pid may be reused) */
 	uint64_t disarmed_ns;
 };
 
@@ -446,6 +449,8 @@ static int resolve_pid(const struct net_opts *o, struct net_run *r)
 	if (tgid && tgid != o->pid)
 		return fl_cli_bad("net: --pid %d is a thread of process %d: give the process (all its threads are hit)",
 			   (int)o->pid, (int)tgid);
+	/* Watched: when it exits the run ends, before its pid can go to another process. */
+	r->pid_fd = (int)syscall(SYS_pidfd_open, o->pid, 0);
 	return 0;
 }
 
@@ -808,7 +813,8 @@ static void print_summary(const struct net_opts *o, struct net_run *r)
 	}
 	json_object_set_new(root, "armed_s", json_real(armed_s(r)));
 	json_object_set_new(root, "stopped_by", json_string(
-		r->stop_signal ? "signal" : r->for_ended ? "for" : r->child_exited ? "exit" : "error"));
+		r->stop_signal ? "signal" : r->for_ended ? "for" :
+		r->child_exited || r->pid_exited ? "exit" : "error"));
 	json_object_set_new(root, "pid", r->child ? json_integer(r->child) : json_null());
 	if (r->child && r->child_exited) {
 		json_object_set_new(root, "exit_status", json_integer(
@@ -967,9 +973,10 @@ static int wait_armed(const struct net_opts *o, struct net_run *r, int sfd)
 	int signals = 0, log_err = 0;
 
 	for (;;) {
-		struct pollfd pfd[2] = { { .fd = sfd, .events = POLLIN },
+		struct pollfd pfd[3] = { { .fd = sfd, .events = POLLIN },
 					 { .fd = r->events && !log_err ? net_event_log_fd(r->events) : -1,
-					   .events = POLLIN } };
+					   .events = POLLIN },
+					 { .fd = r->disarmed_ns ? -1 : r->pid_fd, .events = POLLIN } };
 		struct signalfd_siginfo si;
 		int timeout = 1000, n;
 		uint64_t t = now_ns();
@@ -985,9 +992,14 @@ static int wait_armed(const struct net_opts *o, struct net_run *r, int sfd)
 			if ((deadline - t) / 1000000 < (uint64_t)timeout)
 				timeout = (int)((deadline - t) / 1000000) + 1;
 		}
-		n = poll(pfd, 2, timeout);
+		n = poll(pfd, 3, timeout);
 		if (n < 0 && errno != EINTR)
 			return -errno;
+		if (n > 0 && (pfd[2].revents & POLLIN)) {
+			r->pid_exited = true;
+			fprintf(stderr, "faultline: --pid %d exited\n", (int)o->pid);
+			break;
+		}
 		if (n > 0 && (pfd[1].revents & POLLIN) && !log_err)
 			log_err = net_event_log_drain(r->events);
 		/* Once a second: log the counts if they moved. */
@@ -1145,6 +1157,7 @@ int cmd_net(int argc, char **argv, const struct fl_cli *cli)
 		fl_cli_error("net: out of memory");
 		return FL_CLI_EXIT_INTERNAL;
 	}
+	r->pid_fd = -1;
 	/* Blocked before anything is armed: they are read from the signalfd. */
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGINT);
@@ -1267,6 +1280,8 @@ out:
 		fclose(r->log);
 	if (sfd >= 0)
 		close(sfd);
+	if (r->pid_fd >= 0)
+		close(r->pid_fd);
 	free(o.rule_text);
 	free(r);
 	return ret;

@@ -7,7 +7,8 @@
  * armed), the other agent's all arrive to the same port; a connection it
  * accepts on a listener it held is hit; connect:error= fails its connect
  * alone; SIGKILL of faultline leaves no program on the cgroup; delay,
- * rate and reset (which pick packets by cgroup) are refused on --pid.
+ * rate and reset (which pick packets by cgroup) are refused on --pid;
+ * the run ends when the process exits.
  * Bounded: 200 datagrams a burst, deadlines of a few seconds. Root.
  */
 #include <arpa/inet.h>
@@ -454,6 +455,35 @@ static void test_pid_refuses_delay_rate_and_reset_naming_the_column(void **state
 	}
 }
 
+static void test_pid_run_ends_when_the_process_exits(void **state)
+{
+	struct ctx *c = *state;
+	char *sleeper[] = { "sleep", "0.7", NULL };
+	char pid[16], *argv[] = { bin_fl, "net", "udp:dport=5301:drop", "--pid", pid, "--json",
+				  NULL };
+	struct fl_cli_result r;
+	struct fl_cli *s;
+	json_t *j;
+
+	REQUIRE();
+	s = NULL;
+	assert_int_equal(fl_cli_start(sleeper, &s), 0);
+	assert_int_equal(fl_cgroup_add_pid(c->cgroup, s->pid), 0);
+	snprintf(pid, sizeof(pid), "%d", (int)s->pid);
+	assert_int_equal(fl_cli_run(argv, 5000, &r), 0);
+	fl_cli_free(s);
+	print_message("--pid on a process that exits: faultline ended after %llu ms, exit %d\n",
+		      (unsigned long long)r.ms, r.code);
+	assert_int_equal(r.code, 0);
+	assert_false(r.timed_out);
+	assert_non_null(strstr(r.err, "exited"));
+	j = fl_cli_json_summary(r.out);
+	assert_non_null(j);
+	assert_string_equal(json_string_value(json_object_get(j, "stopped_by")), "exit");
+	json_decref(j);
+	fl_cli_result_free(&r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -462,6 +492,7 @@ int main(void)
 		cmocka_unit_test(test_pid_connect_error_fails_its_connect_alone),
 		cmocka_unit_test(test_pid_sigkill_leaves_no_program_on_the_cgroup),
 		cmocka_unit_test(test_pid_refuses_delay_rate_and_reset_naming_the_column),
+		cmocka_unit_test(test_pid_run_ends_when_the_process_exits),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
