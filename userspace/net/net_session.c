@@ -270,7 +270,9 @@ int fl_net_session_open(const struct fl_net_rule *rules, size_t n,
 	fl_net_pid_prepare(s);
 	err = net_bpf__load(s->skel);
 	if (err) {
-		fl_errf(errbuf, errlen, "load the network BPF programs: %s", strerror(-err));
+		fl_errf(errbuf, errlen, "load the network BPF programs%s: %s",
+			s->pid && s->dirs ? " (a pid target needs cgroup/sock_create with socket storage, 5.2+)" : "",
+			strerror(-err));
 		goto fail;
 	}
 	for (__u32 i = 0; i < n; i++) {
