@@ -69,4 +69,41 @@ int fl_net_pid_sock_create(struct bpf_sock *ctx)
 	return 1;   /* never refuses a socket */
 }
 
+/*
+ * At arm, after the marking: the cgroup each of the process's IPv4/IPv6
+ * sockets was created in (its cgroup id, one u64 per socket, to the
+ * reader). cgroup_skb sees a socket through that cgroup, not through the
+ * process's present one: a socket made before the process was moved, or
+ * inherited from a parent elsewhere, needs the programs there too. Only
+ * reads: the socket behind a file is an untrusted pointer to the verifier,
+ * which allows loads from it but no helper call on it.
+ */
+SEC("iter/task_file")
+int fl_net_pid_cgroups(struct bpf_iter__task_file *ctx)
+{
+	struct task_struct *task = ctx->task;
+	struct file *file = ctx->file;
+	struct socket *sock;
+	struct sock *sk;
+	__u64 id;
+	__u16 family;
+
+	if (!task || !file || (__u32)task->tgid != pid_tgid)
+		return 0;
+	sock = bpf_sock_from_file(file);
+	if (!sock)
+		return 0;
+	sk = sock->sk;
+	if (!sk)
+		return 0;
+	family = sk->__sk_common.skc_family;
+	if (family != FL_AF_INET && family != FL_AF_INET6)
+		return 0;
+	if (!sk->sk_cgrp_data.cgroup)
+		return 0;
+	id = sk->sk_cgrp_data.cgroup->kn->id;
+	bpf_seq_write(ctx->meta->seq, &id, sizeof(id));
+	return 0;
+}
+
 #endif /* FL_NET_PID_BPF_H */

@@ -461,6 +461,8 @@ static bool is_sock(const struct net_run *r, size_t i);
 static void say_pid(const struct net_opts *o, const struct net_run *r)
 {
 	size_t procs = count_procs(r->cgroup), socks = fl_net_session_pid_sockets(r->sess);
+	size_t ncg, moved, unseen;
+	const char *first;
 	bool pkt = false, sock = false;
 
 	for (size_t i = 0; i < o->n_rules; i++) {
@@ -476,6 +478,16 @@ static void say_pid(const struct net_opts *o, const struct net_run *r)
 		fprintf(stderr, "connect/sendmsg/bind calls (cgroup sock_addr, filtered by its tgid)");
 	fprintf(stderr, " are hit; not the %zu other process%s of its cgroup %s, nor the processes it forks (but the sockets they inherit from it); it is not moved\n",
 		procs ? procs - 1 : 0, procs == 2 ? "" : "es", r->cgroup);
+	/* A socket is seen through the cgroup it was made in. */
+	ncg = fl_net_session_pid_cgroups(r->sess, &moved, &unseen, &first);
+	if (ncg)
+		fprintf(stderr,
+			"faultline: --pid %d: %zu of its sockets were made in another cgroup (%s%s): the packet programs went there too, with the same filter\n",
+			(int)o->pid, moved, first, ncg > 1 ? " and others" : "");
+	if (unseen)
+		fprintf(stderr,
+			"faultline: warning: --pid %d: %zu of its sockets were made in the root cgroup (or in one removed since): their packets are NOT seen (the programs would have to run for every packet of the host)\n",
+			(int)o->pid, unseen);
 }
 
 /*

@@ -3,8 +3,9 @@
  * `faultline net --pid`: one process's sockets, not its cgroup's. Two
  * agent processes share one cgroup and the loopback of a fresh netns
  * (tests/helpers/netns_pair); --pid names the first. Its datagrams are
- * dropped (on a socket it held before arming and on one it opens while
- * armed), the other agent's all arrive to the same port; a connection it
+ * dropped (on a socket it held before arming, on one it made in another
+ * cgroup before it moved, and on one it opens while armed), the other
+ * agent's all arrive to the same port; a connection it
  * accepts on a listener it held is hit; connect:error= fails its connect
  * alone; SIGKILL of faultline leaves no program on the cgroup; delay,
  * rate and reset (which pick packets by cgroup) are refused on --pid;
@@ -54,6 +55,7 @@ struct ctx {
 	void *session;
 	struct fl_netns_pair pair;
 	char cgroup[PATH_MAX];
+	char before[PATH_MAX];      /* where the target agent made one socket before it moved */
 	struct agent a[2];          /* [0] the --pid target, [1] its cgroup-mate */
 	int rx;                     /* UDP receiver on 127.0.0.1:UDP_PORT in ns[0], outside */
 	int tcp;                    /* TCP listener on 127.0.0.1:TCP_PORT in ns[0], outside */
@@ -89,9 +91,13 @@ static int send_burst(int fd, int id)
 static void agent_main(struct ctx *c, int id, int cmd, int res)
 {
 	struct sockaddr_in l = lo4(LISTEN_PORT), t = lo4(TCP_PORT);
-	int old, lst = -1, one = 1, v;
+	int old, pre = -1, lst = -1, one = 1, v;
 	char op;
 
+	/* The target makes one socket in another cgroup first, then moves. */
+	if (id == 0 && (fl_cgroup_add_pid(c->before, getpid()) ||
+			(pre = fl_netns_pair_socket(&c->pair, 0, AF_INET, SOCK_DGRAM)) < 0))
+		_exit(2);
 	if (fl_cgroup_add_pid(c->cgroup, getpid()))
 		_exit(2);
 	old = fl_netns_pair_socket(&c->pair, 0, AF_INET, SOCK_DGRAM);
@@ -112,6 +118,9 @@ static void agent_main(struct ctx *c, int id, int cmd, int res)
 		switch (op) {
 		case 'o':
 			v = send_burst(old, id);
+			break;
+		case 'p':
+			v = pre < 0 ? -1 : send_burst(pre, id);
 			break;
 		case 'n':
 			fd = fl_netns_pair_socket(&c->pair, 0, AF_INET, SOCK_DGRAM);
@@ -192,7 +201,8 @@ static int setup(void **state)
 	if (geteuid() != 0)
 		return 0;
 	if (fl_netns_pair_create(&c->pair) ||
-	    fl_fixture_cgroup_create(c->cgroup, sizeof(c->cgroup)))
+	    fl_fixture_cgroup_create(c->cgroup, sizeof(c->cgroup)) ||
+	    fl_fixture_cgroup_create(c->before, sizeof(c->before)))
 		return -1;
 	/* The agents first: they must not inherit the test's own sockets. */
 	if (agent_start(c, 0) || agent_start(c, 1))
@@ -227,6 +237,8 @@ static int teardown(void **state)
 	fl_cli_teardown_session(&c->session);
 	if (c->cgroup[0])
 		fl_fixture_cgroup_destroy(c->cgroup);
+	if (c->before[0])
+		fl_fixture_cgroup_destroy(c->before);
 	if (c->pair.ns[0][0])
 		fl_netns_pair_destroy(&c->pair);
 	free(c);
@@ -317,8 +329,33 @@ static void test_pid_drops_its_datagrams_alone_old_and_new_sockets(void **state)
 	assert_int_equal(got_mate[1], 2 * N);
 	assert_int_equal(m, 2 * N);
 	assert_int_equal(inj, 2 * N);
-	assert_non_null(strstr(err, "only its own sockets' packets (the 2 IPv4/IPv6 sockets it holds"));
+	assert_non_null(strstr(err, "only its own sockets' packets (the 3 IPv4/IPv6 sockets it holds"));
 	print_message("%s", err);
+	free(err);
+}
+
+/* cgroup_skb sees a socket through the cgroup it was made in: the programs go there too. */
+static void test_pid_hits_a_socket_it_made_in_another_cgroup(void **state)
+{
+	struct ctx *c = *state;
+	char pid[16], *err, *argv[] = { bin_fl, "net", "udp:dport=5301:drop", "--pid", pid,
+					"--json", NULL };
+	json_int_t m, inj;
+	struct fl_cli *fl;
+	int got[2];
+
+	REQUIRE();
+	snprintf(pid, sizeof(pid), "%d", (int)c->a[0].pid);
+	fl = arm(argv);
+	assert_int_equal(ask(c, 0, 'p'), N);
+	drain(c->rx, got);
+	stop(fl, 0, &m, &inj, &err);
+	print_message("socket made in %s before the move: %d of %d arrived; matched %lld injected %lld\n",
+		      c->before, got[0], N, (long long)m, (long long)inj);
+	assert_int_equal(got[0], 0);
+	assert_int_equal(inj, N);
+	assert_non_null(strstr(err, "1 of its sockets were made in another cgroup"));
+	assert_non_null(strstr(err, c->before));
 	free(err);
 }
 
@@ -413,6 +450,8 @@ static void test_pid_sigkill_leaves_no_program_on_the_cgroup(void **state)
 	REQUIRE();
 	snprintf(pid, sizeof(pid), "%d", (int)c->a[0].pid);
 	fl = arm(argv);
+	cgroup_progs(c->before, out, sizeof(out));
+	assert_non_null(strstr(out, "egress"));
 	cgroup_progs(c->cgroup, out, sizeof(out));
 	assert_non_null(strstr(out, "sock_create"));
 	assert_non_null(strstr(out, "ingress") ? out : NULL);
@@ -426,6 +465,8 @@ static void test_pid_sigkill_leaves_no_program_on_the_cgroup(void **state)
 	assert_null(strstr(out, "ingress"));
 	assert_null(strstr(out, "egress"));
 	assert_null(strstr(out, "connect4"));
+	cgroup_progs(c->before, out, sizeof(out));
+	assert_null(strstr(out, "egress"));
 	assert_int_equal(ask(c, 0, 'o'), N);
 	drain(c->rx, got);
 	assert_int_equal(got[0], N);
@@ -488,6 +529,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_pid_drops_its_datagrams_alone_old_and_new_sockets),
+		cmocka_unit_test(test_pid_hits_a_socket_it_made_in_another_cgroup),
 		cmocka_unit_test(test_pid_hits_a_connection_accepted_on_its_listener),
 		cmocka_unit_test(test_pid_connect_error_fails_its_connect_alone),
 		cmocka_unit_test(test_pid_sigkill_leaves_no_program_on_the_cgroup),
