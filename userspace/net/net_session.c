@@ -271,7 +271,7 @@ int fl_net_session_open(const struct fl_net_rule *rules, size_t n,
 	err = net_bpf__load(s->skel);
 	if (err) {
 		fl_errf(errbuf, errlen, "load the network BPF programs%s: %s",
-			s->pid && s->dirs ? " (a pid target needs cgroup/sock_create with socket storage, 5.2+)" : "",
+			s->pid && s->dirs ? " (a pid target needs cgroup/sock_create with socket storage and a task_file iterator)" : "",
 			strerror(-err));
 		goto fail;
 	}
