@@ -162,7 +162,8 @@ static void usage(FILE *out)
 		"                    children create, sockets it holds that were created in\n"
 		"                    the root cgroup (warned; those made in another cgroup are\n"
 		"                    seen: the programs go there too); a socket it shares is\n"
-		"                    hit whoever uses it. delay= and reset are refused here;\n"
+		"                    hit whoever uses it. reset: the connections in its file\n"
+		"                    table. delay= is refused here;\n"
 		"                    refused for the root cgroup\n"
 		"  -- CMD [ARGS]     CMD runs in a fresh cgroup v2 group (cgroup_skb), removed\n"
 		"                    when CMD exits (what CMD left running in it is killed)\n"
@@ -457,6 +458,7 @@ static int resolve_pid(const struct net_opts *o, struct net_run *r)
 }
 
 static bool is_sock(const struct net_run *r, size_t i);
+static bool is_reset(const struct net_run *r, size_t i);
 
 /* --pid: what is hit, said once armed (the sockets were counted then). */
 static void say_pid(const struct net_opts *o, const struct net_run *r)
@@ -464,19 +466,23 @@ static void say_pid(const struct net_opts *o, const struct net_run *r)
 	size_t procs = count_procs(r->cgroup), socks = fl_net_session_pid_sockets(r->sess);
 	size_t ncg, moved, unseen;
 	const char *first;
-	bool pkt = false, sock = false;
+	bool pkt = false, sock = false, reset = false;
 
 	for (size_t i = 0; i < o->n_rules; i++) {
 		sock |= is_sock(r, i);
-		pkt |= !is_sock(r, i);
+		pkt |= !is_sock(r, i) && !is_reset(r, i);
+		reset |= is_reset(r, i);
 	}
 	fprintf(stderr, "faultline: --pid %d: only its own ", (int)o->pid);
 	if (pkt)
 		fprintf(stderr,
 			"sockets' packets (the %zu IPv4/IPv6 socket%s it holds now, and those it creates or accepts while armed: cgroup_skb and cgroup/sock_create on its cgroup, filtered by socket)%s",
-			socks, socks == 1 ? "" : "s", sock ? " and " : "");
+			socks, socks == 1 ? "" : "s", sock || reset ? " and " : "");
 	if (sock)
-		fprintf(stderr, "connect/sendmsg/bind calls (cgroup sock_addr, filtered by its tgid)");
+		fprintf(stderr, "connect/sendmsg/bind calls (cgroup sock_addr, filtered by its tgid)%s",
+			reset ? " and " : "");
+	if (reset)
+		fprintf(stderr, "TCP connections (reset: those in its file table at each sweep)");
 	fprintf(stderr, " are hit; not the %zu other process%s of its cgroup %s, nor the processes it forks (but the sockets they inherit from it); it is not moved\n",
 		procs ? procs - 1 : 0, procs == 2 ? "" : "es", r->cgroup);
 	/* A socket is seen through the cgroup it was made in. */
@@ -492,9 +498,9 @@ static void say_pid(const struct net_opts *o, const struct net_run *r)
 }
 
 /*
- * delay=, rate= and reset pick their packets by device or by cgroup
- * (iptables -m cgroup, HTB, a sock_diag sweep): on --pid they would hit
- * every process of its cgroup. Refused, at the action's column.
+ * delay= and rate= pick their packets by device or by cgroup (iptables
+ * -m cgroup, HTB): on --pid they would hit every process of its cgroup.
+ * Refused, at the action's column.
  */
 static int refuse_pid_only(const struct net_opts *o, const struct net_run *r)
 {
@@ -503,7 +509,7 @@ static int refuse_pid_only(const struct net_opts *o, const struct net_run *r)
 	for (size_t i = 0; o->pid && i < o->n_rules; i++) {
 		enum fl_action a = r->rules[i].action;
 		const char *key = a == FL_ACTION_DELAY ? "delay=" : a == FL_ACTION_RATE ? "rate=" :
-				  a == FL_ACTION_RESET ? "reset" : NULL;
+				  NULL;
 		const char *at = key ? strstr(o->rule_text[i], key) : NULL;
 
 		if (!key)

@@ -282,14 +282,6 @@ int fl_net_session_open(const struct fl_net_rule *rules, size_t n,
 			goto fail;
 		}
 	}
-	if (fl_net_rules_reset(rules, n) && s->pid) {
-		/* Its sweep picks sockets by cgroup: it would abort the whole cgroup's. */
-		fl_errf(errbuf, errlen,
-			"reset on a pid is not built: the sweep picks connections by cgroup, and would abort those of every process of pid %d's cgroup; use --cgroup on a cgroup of its own, or -- CMD",
-			(int)s->pid);
-		err = -EOPNOTSUPP;
-		goto fail;
-	}
 	if (fl_net_rules_reset(rules, n)) {
 		err = fl_net_reset_open(s, rules, n, &s->reset, errbuf, errlen);
 		if (err)

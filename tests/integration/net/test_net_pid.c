@@ -7,8 +7,9 @@
  * cgroup before it moved, and on one it opens while armed), the other
  * agent's all arrive to the same port; a connection it
  * accepts on a listener it held is hit; connect:error= fails its connect
- * alone; SIGKILL of faultline leaves no program on the cgroup; delay,
- * rate and reset (which pick packets by cgroup) are refused on --pid;
+ * alone; reset aborts its connection alone; SIGKILL of faultline leaves
+ * no program on the cgroup; delay and rate (which pick packets by cgroup
+ * or device) are refused on --pid;
  * the run ends when the process exits.
  * Bounded: 200 datagrams a burst, deadlines of a few seconds. Root.
  */
@@ -91,7 +92,7 @@ static int send_burst(int fd, int id)
 static void agent_main(struct ctx *c, int id, int cmd, int res)
 {
 	struct sockaddr_in l = lo4(LISTEN_PORT), t = lo4(TCP_PORT);
-	int old, pre = -1, lst = -1, one = 1, v;
+	int old, pre = -1, lst = -1, kept = -1, one = 1, v;
 	char op;
 
 	/* The target makes one socket in another cgroup first, then moves. */
@@ -122,6 +123,18 @@ static void agent_main(struct ctx *c, int id, int cmd, int res)
 		case 'p':
 			v = pre < 0 ? -1 : send_burst(pre, id);
 			break;
+		case 'k':   /* a connection to TCP_PORT, kept open */
+			kept = fl_netns_pair_socket(&c->pair, 0, AF_INET, SOCK_STREAM);
+			v = kept < 0 ? -kept : connect(kept, (struct sockaddr *)&t, sizeof(t)) ? errno : 0;
+			break;
+		case 'r': { /* the kept connection's state: EAGAIN alive, else its error */
+			char b;
+
+			v = recv(kept, &b, 1, MSG_DONTWAIT) < 0 ? errno : 0;
+			close(kept);
+			kept = -1;
+			break;
+		}
 		case 'n':
 			fd = fl_netns_pair_socket(&c->pair, 0, AF_INET, SOCK_DGRAM);
 			v = fd < 0 ? fd : send_burst(fd, id);
@@ -474,10 +487,58 @@ static void test_pid_sigkill_leaves_no_program_on_the_cgroup(void **state)
 	close(accept(c->tcp, NULL, NULL));
 }
 
-static void test_pid_refuses_delay_rate_and_reset_naming_the_column(void **state)
+static void test_pid_reset_aborts_its_connection_alone(void **state)
+{
+	struct ctx *c = *state;
+	char pid[16], *err, *argv[] = { bin_fl, "net", "tcp:dport=5302:reset", "--pid", pid,
+					"--for", "300ms", "--json", NULL };
+	int e0, e1, peer[2];
+	json_int_t m, inj;
+	struct fl_cli *fl;
+
+	REQUIRE();
+	snprintf(pid, sizeof(pid), "%d", (int)c->a[0].pid);
+	assert_int_equal(ask(c, 0, 'k'), 0);
+	assert_int_equal(ask(c, 1, 'k'), 0);
+	peer[0] = accept(c->tcp, NULL, NULL);
+	peer[1] = accept(c->tcp, NULL, NULL);
+	assert_true(peer[0] >= 0 && peer[1] >= 0);
+	assert_int_equal(fl_cli_start(argv, &fl), 0);
+	{
+		struct fl_cli_result r;
+		json_t *s, *rule;
+
+		assert_int_equal(fl_cli_wait(fl, 5000, &r), 0);
+		fl_cli_free(fl);
+		if (r.code)
+			fail_msg("exit %d: %s", r.code, r.err);
+		s = fl_cli_json_summary(r.out);
+		assert_non_null(s);
+		rule = json_array_get(json_object_get(s, "rules"), 0);
+		m = json_integer_value(json_object_get(rule, "matched"));
+		inj = json_integer_value(json_object_get(rule, "injected"));
+		json_decref(s);
+		err = strdup(r.err);
+		fl_cli_result_free(&r);
+	}
+	e0 = ask(c, 0, 'r');
+	e1 = ask(c, 1, 'r');
+	close(peer[0]);
+	close(peer[1]);
+	print_message("reset on --pid: its connection %s, its cgroup-mate's %s; connections matched %lld reset %lld\n",
+		      strerror(e0), strerror(e1), (long long)m, (long long)inj);
+	assert_int_equal(e0, ECONNABORTED);
+	assert_int_equal(e1, EAGAIN);
+	assert_int_equal(m, 1);
+	assert_int_equal(inj, 1);
+	assert_non_null(strstr(err, "TCP connections (reset: those in its file table"));
+	free(err);
+}
+
+static void test_pid_refuses_delay_and_rate_naming_the_column(void **state)
 {
 	static const char *rules[] = { "udp:dport=5301:delay=10ms:dir=egress",
-				       "tcp:dport=5302:rate=1mbit", "tcp:dport=5302:reset" };
+				       "tcp:dport=5302:rate=1mbit" };
 	struct ctx *c = *state;
 	struct fl_cli_result r;
 	char pid[16];
@@ -533,7 +594,8 @@ int main(void)
 		cmocka_unit_test(test_pid_hits_a_connection_accepted_on_its_listener),
 		cmocka_unit_test(test_pid_connect_error_fails_its_connect_alone),
 		cmocka_unit_test(test_pid_sigkill_leaves_no_program_on_the_cgroup),
-		cmocka_unit_test(test_pid_refuses_delay_rate_and_reset_naming_the_column),
+		cmocka_unit_test(test_pid_reset_aborts_its_connection_alone),
+		cmocka_unit_test(test_pid_refuses_delay_and_rate_naming_the_column),
 		cmocka_unit_test(test_pid_run_ends_when_the_process_exits),
 	};
 
