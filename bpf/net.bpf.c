@@ -196,6 +196,7 @@ static __always_inline bool corrupt(struct __sk_buff *skb, const struct pkt *p, 
 
 #include "net_events.bpf.h"
 #include "net_reject.bpf.h"
+#include "net_pid.bpf.h"
 
 /*
  * The rule walk: the first matching rule whose selectors fire decides.
@@ -305,8 +306,11 @@ int fl_net_tc_egress(struct __sk_buff *skb)
 
 static __always_inline int skb_verdict(struct __sk_buff *skb, __u8 dir)
 {
-	int act = fl_net_walk(skb, 0, dir, false, dir == FL_NET_ABI_INGRESS);
+	int act;
 
+	if (!pid_owns_skb(skb))
+		return SKB_PASS;    /* --pid: another process's socket */
+	act = fl_net_walk(skb, 0, dir, false, dir == FL_NET_ABI_INGRESS);
 	if (act != FL_NET_ACT_DROP && act != FL_NET_ACT_PARTITION)
 		return SKB_PASS;
 	return dir == FL_NET_ABI_EGRESS ? SKB_DROP_CN : SKB_DROP;
@@ -336,6 +340,8 @@ static __always_inline int sock_verdict(struct bpf_sock_addr *ctx, __u8 proto, b
 {
 	struct pkt p = {};
 
+	if (!pid_owns_call())
+		return 1;   /* --pid: another process's call */
 	p.family = ip6 ? FL_NET_ABI_FAMILY_IP6 : FL_NET_ABI_FAMILY_IP4;
 	p.has_ports = 1;
 	if (ip6) {

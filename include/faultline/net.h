@@ -31,6 +31,7 @@
 #include <stddef.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include <faultline/net_abi.h>
 
@@ -48,6 +49,14 @@ struct fl_net_target {
 	const char *netns;      /* a name in /run/netns (ip netns add); required for NETNS */
 	const char *dev;        /* DEV: interface name */
 	const char *cgroup;     /* CGROUP: cgroup v2 directory (fl_cgroup2_resolve forms) */
+	/*
+	 * CGROUP: > 0 = only this process's sockets and calls (it must be in
+	 * cgroup; it is not moved): the packets of the IPv4/IPv6 sockets it
+	 * holds at attach or creates while attached, and of connections
+	 * accepted on those; the socket calls of its threads. 0 = every
+	 * process of the cgroup. Refused with reset rules.
+	 */
+	pid_t pid;
 };
 
 /*
@@ -94,6 +103,18 @@ int fl_net_session_counters(const struct fl_net_session *s, size_t i,
  * "sock-diag-destroy" (sock_diag SOCK_DESTROY); NULL without reset rules.
  */
 const char *fl_net_session_reset_mechanism(const struct fl_net_session *s);
+/* A pid target: the sockets it held when attached (0 before, or without a pid). */
+size_t fl_net_session_pid_sockets(const struct fl_net_session *s);
+/*
+ * A pid target: the cgroups besides its own where the packet programs went
+ * because some of its sockets were made there (a socket is seen through
+ * the cgroup it was created in); ret_moved the sockets made there,
+ * ret_unseen those made in the root cgroup (not taken: every packet of the
+ * host would run the programs) or in a cgroup gone since, whose packets
+ * are not seen; ret_first the first such cgroup (NULL = none). Each may be NULL.
+ */
+size_t fl_net_session_pid_cgroups(const struct fl_net_session *s, size_t *ret_moved,
+				  size_t *ret_unseen, const char **ret_first);
 /* Disarm: remove filters, links and a clsact qdisc this session created. */
 int fl_net_session_detach(struct fl_net_session *s, char *errbuf, size_t errlen);
 /* Detach (if attached) and free. NULL is fine. */

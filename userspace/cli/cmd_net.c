@@ -24,6 +24,7 @@
 #include <string.h>
 #include <sys/random.h>
 #include <sys/signalfd.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -90,6 +91,8 @@ struct net_run {
 	int wstatus;
 	int stop_signal;
 	bool for_ended;
+	int pid_fd;                  /* --pid: a pidfd of the process, -1 = none */
+	bool pid_exited;             /* and it exited: the run ends (its pid may be reused) */
 	uint64_t disarmed_ns;
 };
 
@@ -102,9 +105,9 @@ static void usage(FILE *out)
 		"Drop, partition, corrupt, duplicate, reject (in the kernel, eBPF), delay or\n"
 		"rate-limit chosen packets, abort chosen TCP connections (reset), or fail chosen\n"
 		"connect/sendmsg/bind calls, until --for runs out, Ctrl-C (SIGINT, SIGTERM,\n"
-		"SIGHUP), or the launched command exits. Then nothing of faultline is left\n"
-		"in the kernel, and the summary says per rule how many packets (calls) matched and\n"
-		"how many were hit.\n"
+		"SIGHUP), or the launched command (the --pid process) exits. Then nothing of\n"
+		"faultline is left in the kernel, and the summary says per rule how many packets\n"
+		"(calls) matched and how many were hit.\n"
 		"\n"
 		"RULE is PROTO[:MATCH...]:ACTION[:SELECTOR...]\n"
 		"  PROTO        tcp, udp, icmp, ip, ip6, any (or *); a set like tcp,udp\n"
@@ -129,7 +132,7 @@ static void usage(FILE *out)
 		"               JITTER), reorder= lets that share through at once: netem where\n"
 		"               the kernel has it, else an NFQUEUE delay line (iptables OUTPUT/\n"
 		"               INPUT rules; with --netns alone, lo included); --dev or --netns,\n"
-		"               or a cgroup target with dir=egress (OUTPUT -m cgroup)\n"
+		"               or --cgroup/-- CMD with dir=egress (OUTPUT -m cgroup)\n"
 		"  rate=BW      shape to BW bits/s (1mbit, 500kbit): an HTB class; --dev or --netns\n"
 		"               delay and rate: ingress goes through an IFB device (mirred); only\n"
 		"               matching packets are shaped; seed= only, no prob=/when=/count=/for=\n"
@@ -150,9 +153,18 @@ static void usage(FILE *out)
 		"  -c, --cgroup DIR  the sockets of the processes in a cgroup v2 directory\n"
 		"                    (cgroup_skb: drop and partition; cgroup sock_addr: error=;\n"
 		"                    reset; delay= with dir=egress: the delay line, -m cgroup)\n"
-		"  -p, --pid PID     the cgroup PID is in, as --cgroup: EVERY process of that\n"
-		"                    cgroup is hit, not PID alone, and PID is not moved; refused\n"
-		"                    for the root cgroup\n"
+		"  -p, --pid PID     PID's own sockets, not its cgroup's: the packets of the\n"
+		"                    IPv4/IPv6 sockets it holds at arm, creates or accepts\n"
+		"                    while armed (cgroup_skb on its cgroup, filtered by socket;\n"
+		"                    cgroup/sock_create marks new ones), and the connect/sendmsg/\n"
+		"                    bind calls of its threads. PID is not moved. Not seen:\n"
+		"                    sockets passed to it after arm (SCM_RIGHTS), sockets its\n"
+		"                    children create, sockets it holds that were created in\n"
+		"                    the root cgroup (warned; those made in another cgroup are\n"
+		"                    seen: the programs go there too); a socket it shares is\n"
+		"                    hit whoever uses it. reset: the connections in its file\n"
+		"                    table. delay= is refused here, and so is a PID in the\n"
+		"                    root cgroup. The run ends when PID exits\n"
 		"  -- CMD [ARGS]     CMD runs in a fresh cgroup v2 group (cgroup_skb), removed\n"
 		"                    when CMD exits (what CMD left running in it is killed)\n"
 		"Options:\n"
@@ -403,10 +415,31 @@ static size_t count_procs(const char *dir)
 	return n;
 }
 
-/* --pid: the pid's own cgroup, said loudly since every process of it is hit. */
+/* The thread group of a task id (/proc/PID/status "Tgid:"), 0 if unknown. */
+static pid_t pid_tgid_of(pid_t pid)
+{
+	char path[64], line[128];
+	pid_t tgid = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	f = fopen(path, "re");
+	while (f && fgets(line, sizeof(line), f))
+		if (!strncmp(line, "Tgid:", 5))
+			tgid = (pid_t)atoi(line + 5);
+	if (f)
+		fclose(f);
+	return tgid;
+}
+
+/*
+ * --pid: the pid's own cgroup, where the programs go; they act on the
+ * process's sockets alone (<faultline/net.h>'s target pid).
+ */
 static int resolve_pid(const struct net_opts *o, struct net_run *r)
 {
 	int err = pid_cgroup(o->pid, r->cgroup, sizeof(r->cgroup));
+	pid_t tgid = err ? 0 : pid_tgid_of(o->pid);
 
 	if (err == -ESRCH)
 		return fl_cli_bad("net: --pid %d: no such process", (int)o->pid);
@@ -416,9 +449,77 @@ static int resolve_pid(const struct net_opts *o, struct net_run *r)
 	if (err)
 		return fl_cli_bad("net: --pid %d: cannot find its cgroup v2 directory: %s", (int)o->pid,
 			   strerror(-err));
-	fprintf(stderr,
-		"faultline: --pid %d: the rules apply to every process of its cgroup %s (%zu now), through cgroup_skb; the process is not moved\n",
-		(int)o->pid, r->cgroup, count_procs(r->cgroup));
+	if (tgid && tgid != o->pid)
+		return fl_cli_bad("net: --pid %d is a thread of process %d: give the process (all its threads are hit)",
+			   (int)o->pid, (int)tgid);
+	/* Watched: when it exits the run ends, before its pid can go to another process. */
+	r->pid_fd = (int)syscall(SYS_pidfd_open, o->pid, 0);
+	return 0;
+}
+
+static bool is_sock(const struct net_run *r, size_t i);
+static bool is_reset(const struct net_run *r, size_t i);
+
+/* --pid: what is hit, said once armed (the sockets were counted then). */
+static void say_pid(const struct net_opts *o, const struct net_run *r)
+{
+	size_t procs = count_procs(r->cgroup), socks = fl_net_session_pid_sockets(r->sess);
+	size_t ncg, moved, unseen;
+	const char *first;
+	bool pkt = false, sock = false, reset = false;
+
+	for (size_t i = 0; i < o->n_rules; i++) {
+		sock |= is_sock(r, i);
+		pkt |= !is_sock(r, i) && !is_reset(r, i);
+		reset |= is_reset(r, i);
+	}
+	fprintf(stderr, "faultline: --pid %d: only its own ", (int)o->pid);
+	if (pkt)
+		fprintf(stderr,
+			"sockets' packets (the %zu IPv4/IPv6 socket%s it holds now, and those it creates or accepts while armed: cgroup_skb and cgroup/sock_create on its cgroup, filtered by socket)%s",
+			socks, socks == 1 ? "" : "s", sock || reset ? " and " : "");
+	if (sock)
+		fprintf(stderr, "connect/sendmsg/bind calls (cgroup sock_addr, filtered by its tgid)%s",
+			reset ? " and " : "");
+	if (reset)
+		fprintf(stderr, "TCP connections (reset: those in its file table at each sweep)");
+	fprintf(stderr, " are hit; not the %zu other process%s of its cgroup %s, nor the processes it forks (but the sockets they inherit from it); it is not moved\n",
+		procs ? procs - 1 : 0, procs == 2 ? "" : "es", r->cgroup);
+	/* A socket is seen through the cgroup it was made in. */
+	ncg = fl_net_session_pid_cgroups(r->sess, &moved, &unseen, &first);
+	if (ncg)
+		fprintf(stderr,
+			"faultline: --pid %d: %zu of its sockets were made in another cgroup (%s%s): the packet programs went there too, with the same filter\n",
+			(int)o->pid, moved, first, ncg > 1 ? " and others" : "");
+	if (unseen)
+		fprintf(stderr,
+			"faultline: warning: --pid %d: %zu of its sockets were made in the root cgroup (or in one removed since): their packets are NOT seen (the programs would have to run for every packet of the host)\n",
+			(int)o->pid, unseen);
+}
+
+/*
+ * delay= and rate= pick their packets by device or by cgroup (iptables
+ * -m cgroup, HTB): on --pid they would hit every process of its cgroup.
+ * Refused, at the action's column.
+ */
+static int refuse_pid_only(const struct net_opts *o, const struct net_run *r)
+{
+	char excerpt[NET_EXCERPT_LEN];
+
+	for (size_t i = 0; o->pid && i < o->n_rules; i++) {
+		enum fl_action a = r->rules[i].action;
+		const char *key = a == FL_ACTION_DELAY ? "delay=" : a == FL_ACTION_RATE ? "rate=" :
+				  NULL;
+		const char *at = key ? strstr(o->rule_text[i], key) : NULL;
+
+		if (!key)
+			continue;
+		fl_cli_error("%s: %.*s on --pid is not built: it picks packets by cgroup or device, so every process of the pid's cgroup would be hit; use --cgroup on a cgroup of the process's own, or '-- CMD', at column %u",
+			     fl_rule_excerpt(o->rule_text[i], excerpt, sizeof(excerpt)),
+			     (int)strcspn(key, "="), key,
+			     at ? (unsigned)(at - o->rule_text[i]) + 1 : 1u);
+		return -EOPNOTSUPP;
+	}
 	return 0;
 }
 
@@ -483,7 +584,7 @@ static void describe_target(const struct net_opts *o, const struct net_run *r, c
 	else if (o->netns)
 		snprintf(buf, len, "netns %s", o->netns);
 	else if (o->pid)
-		snprintf(buf, len, "cgroup %s (of pid %d)", r->cgroup, (int)o->pid);
+		snprintf(buf, len, "pid %d's sockets (in cgroup %s)", (int)o->pid, r->cgroup);
 	else if (o->cmd)
 		snprintf(buf, len, "cgroup %s (of the command)", r->cgroup);
 	else
@@ -732,7 +833,8 @@ static void print_summary(const struct net_opts *o, struct net_run *r)
 	}
 	json_object_set_new(root, "armed_s", json_real(armed_s(r)));
 	json_object_set_new(root, "stopped_by", json_string(
-		r->stop_signal ? "signal" : r->for_ended ? "for" : r->child_exited ? "exit" : "error"));
+		r->stop_signal ? "signal" : r->for_ended ? "for" :
+		r->child_exited || r->pid_exited ? "exit" : "error"));
 	json_object_set_new(root, "pid", r->child ? json_integer(r->child) : json_null());
 	if (r->child && r->child_exited) {
 		json_object_set_new(root, "exit_status", json_integer(
@@ -891,9 +993,10 @@ static int wait_armed(const struct net_opts *o, struct net_run *r, int sfd)
 	int signals = 0, log_err = 0;
 
 	for (;;) {
-		struct pollfd pfd[2] = { { .fd = sfd, .events = POLLIN },
+		struct pollfd pfd[3] = { { .fd = sfd, .events = POLLIN },
 					 { .fd = r->events && !log_err ? net_event_log_fd(r->events) : -1,
-					   .events = POLLIN } };
+					   .events = POLLIN },
+					 { .fd = r->disarmed_ns ? -1 : r->pid_fd, .events = POLLIN } };
 		struct signalfd_siginfo si;
 		int timeout = 1000, n;
 		uint64_t t = now_ns();
@@ -909,9 +1012,14 @@ static int wait_armed(const struct net_opts *o, struct net_run *r, int sfd)
 			if ((deadline - t) / 1000000 < (uint64_t)timeout)
 				timeout = (int)((deadline - t) / 1000000) + 1;
 		}
-		n = poll(pfd, 2, timeout);
+		n = poll(pfd, 3, timeout);
 		if (n < 0 && errno != EINTR)
 			return -errno;
+		if (n > 0 && (pfd[2].revents & POLLIN)) {
+			r->pid_exited = true;
+			fprintf(stderr, "faultline: --pid %d exited\n", (int)o->pid);
+			break;
+		}
 		if (n > 0 && (pfd[1].revents & POLLIN) && !log_err)
 			log_err = net_event_log_drain(r->events);
 		/* Once a second: log the counts if they moved. */
@@ -996,6 +1104,7 @@ static int arm(const struct net_opts *o, struct net_run *r)
 	r->target.netns = o->netns;
 	r->target.dev = o->dev;
 	r->target.cgroup = r->target.kind == FL_NET_TARGET_CGROUP ? r->cgroup : NULL;
+	r->target.pid = o->pid;
 	t0 = now_ns();
 	err = 0;
 	if (r->n_krules)
@@ -1021,6 +1130,8 @@ static int arm(const struct net_opts *o, struct net_run *r)
 		return err;
 	}
 	r->armed_ns = t2;
+	if (o->pid)
+		say_pid(o, r);
 	if (o->verbose || (!o->json && !o->cmd))
 		fprintf(stderr, "faultline: %zu rule%s armed on %s (%s)%s\n", o->n_rules,
 			o->n_rules == 1 ? "" : "s", where,
@@ -1066,6 +1177,7 @@ int cmd_net(int argc, char **argv, const struct fl_cli *cli)
 		fl_cli_error("net: out of memory");
 		return FL_CLI_EXIT_INTERNAL;
 	}
+	r->pid_fd = -1;
 	/* Blocked before anything is armed: they are read from the signalfd. */
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGINT);
@@ -1087,7 +1199,7 @@ int cmd_net(int argc, char **argv, const struct fl_cli *cli)
 		goto out;
 	}
 	/* A refused rule is refused before anything else, root or not. */
-	if (compile_rules(&o, r, 0))
+	if (compile_rules(&o, r, 0) || refuse_pid_only(&o, r))
 		goto out;
 	if (!o.verbose)
 		libbpf_set_print(NULL);
@@ -1188,6 +1300,8 @@ out:
 		fclose(r->log);
 	if (sfd >= 0)
 		close(sfd);
+	if (r->pid_fd >= 0)
+		close(r->pid_fd);
 	free(o.rule_text);
 	free(r);
 	return ret;

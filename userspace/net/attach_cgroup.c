@@ -60,7 +60,7 @@ int fl_net_cgroup_attach(struct fl_net_session *s, char *errbuf, size_t len)
 {
 	struct bpf_program *progs[2] = { s->skel->progs.fl_net_skb_ingress,
 					 s->skel->progs.fl_net_skb_egress };
-	int fd, err = 0;
+	int fd, skb_fd = -1, err = 0;
 
 	fd = open(s->cgroup, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0) {
@@ -68,10 +68,12 @@ int fl_net_cgroup_attach(struct fl_net_session *s, char *errbuf, size_t len)
 		fl_errf(errbuf, len, "open cgroup %s: %s", s->cgroup, strerror(-err));
 		return err;
 	}
-	for (int egress = 0; egress < 2; egress++) {
+	/* --pid: its sockets are marked before a packet of them is looked at. */
+	err = fl_net_pid_attach(s, fd, &skb_fd, errbuf, len);
+	for (int egress = 0; !err && egress < 2; egress++) {
 		if (!(s->dirs & (egress ? FL_NET_ABI_EGRESS : FL_NET_ABI_INGRESS)))
 			continue;
-		s->links[egress] = bpf_program__attach_cgroup(progs[egress], fd);
+		s->links[egress] = bpf_program__attach_cgroup(progs[egress], skb_fd);
 		if (!s->links[egress]) {
 			err = -errno;
 			fl_errf(errbuf, len, "attach cgroup_skb/%s to %s: %s",
@@ -83,12 +85,15 @@ int fl_net_cgroup_attach(struct fl_net_session *s, char *errbuf, size_t len)
 		err = sock_attach(s, fd, errbuf, len);
 	if (err)
 		fl_net_cgroup_detach(s);
+	if (skb_fd >= 0 && skb_fd != fd)
+		close(skb_fd);
 	close(fd);
 	return err;
 }
 
 void fl_net_cgroup_detach(struct fl_net_session *s)
 {
+	fl_net_pid_detach(s);
 	for (int i = 0; i < 2; i++) {
 		bpf_link__destroy(s->links[i]);
 		s->links[i] = NULL;

@@ -8,6 +8,7 @@
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include <faultline/net.h>
 
@@ -19,6 +20,10 @@
 struct net_bpf;
 struct bpf_link;
 struct net_reset;
+
+/* --pid: the sockets looked at when armed, and the other cgroups taken for them. */
+#define FL_NET_PID_MAX_SOCKS   65536
+#define FL_NET_PID_MAX_CGROUPS 8
 
 /* reset= rules: how often connections are looked for again while armed. */
 #define FL_NET_RESET_SWEEP_MS 100
@@ -52,6 +57,18 @@ struct fl_net_session {
 	/* cgroup sock_addr: connect4/6, sendmsg4/6, bind4/6 (fl_net_sock_progs order) */
 	struct bpf_link *sock_links[6];
 	struct net_reset *reset;    /* the reset rules' sweeper (reset.c), NULL = none */
+	/* --pid (attach_pid.c): the process, its sock_create link, sockets marked at arm */
+	pid_t pid;
+	struct bpf_link *pid_link;
+	uint64_t pid_marked;
+	/*
+	 * Cgroups where some of its sockets were made, with the skb programs
+	 * on them too ([last] may be the ancestor that replaces the pid's
+	 * cgroup, attached through links[]); sockets there, sockets not seen.
+	 */
+	char pid_cgroups[FL_NET_PID_MAX_CGROUPS][PATH_MAX];
+	struct bpf_link *pid_links[FL_NET_PID_MAX_CGROUPS][2];
+	size_t pid_n_cgroups, pid_moved, pid_unseen;
 	uint8_t kind_of_rule[FL_NET_MAX_RULES];  /* each rule's action */
 };
 
@@ -70,6 +87,18 @@ void fl_net_rules_restore(struct fl_net_session *s, const struct fl_net_rule *sa
 			  const bool *ok);
 int fl_net_cgroup_attach(struct fl_net_session *s, char *errbuf, size_t len);
 void fl_net_cgroup_detach(struct fl_net_session *s);
+/*
+ * --pid (attach_pid.c): prepare sets the target tgid and the autoload of
+ * its programs before the load; attach (on the cgroup's fd, before the
+ * cgroup_skb programs) marks the process's sockets, puts the skb programs
+ * on the other cgroups its sockets were made in, and gives the fd the
+ * skb programs go to (cgroup_fd, or an ancestor's fd the caller closes);
+ * detach unhooks.
+ */
+void fl_net_pid_prepare(struct fl_net_session *s);
+int fl_net_pid_attach(struct fl_net_session *s, int cgroup_fd, int *skb_fd, char *errbuf,
+		      size_t len);
+void fl_net_pid_detach(struct fl_net_session *s);
 /* The six sock_addr programs, and the FL_NET_SOCK_BIT of the call each serves. */
 size_t fl_net_sock_progs(struct fl_net_session *s, struct bpf_program **progs,
 			 uint8_t *calls);

@@ -185,6 +185,10 @@ static int copy_target(struct fl_net_session *s, const struct fl_net_target *t,
 		}
 		strcpy(s->netns, t->netns);
 	}
+	if (t->pid && t->kind != FL_NET_TARGET_CGROUP) {
+		fl_errf(errbuf, len, "a pid target is a cgroup target (the pid's cgroup)");
+		return -EINVAL;
+	}
 	switch (t->kind) {
 	case FL_NET_TARGET_DEV:
 		if (!t->dev || !*t->dev || strlen(t->dev) >= sizeof(s->dev) ||
@@ -201,6 +205,11 @@ static int copy_target(struct fl_net_session *s, const struct fl_net_target *t,
 		}
 		return 0;
 	case FL_NET_TARGET_CGROUP:
+		s->pid = t->pid;
+		if (t->pid < 0) {
+			fl_errf(errbuf, len, "bad pid %d", (int)t->pid);
+			return -EINVAL;
+		}
 		err = t->cgroup ? fl_cgroup2_resolve(t->cgroup, s->cgroup, sizeof(s->cgroup))
 				: -EINVAL;
 		if (err)
@@ -258,9 +267,12 @@ int fl_net_session_open(const struct fl_net_rule *rules, size_t n,
 		for (size_t i = 0; i < np; i++)
 			bpf_program__set_autoload(progs[i], (s->sock_calls & calls[i]) != 0);
 	}
+	fl_net_pid_prepare(s);
 	err = net_bpf__load(s->skel);
 	if (err) {
-		fl_errf(errbuf, errlen, "load the network BPF programs: %s", strerror(-err));
+		fl_errf(errbuf, errlen, "load the network BPF programs%s: %s",
+			s->pid && s->dirs ? " (a pid target needs cgroup/sock_create with socket storage and a task_file iterator)" : "",
+			strerror(-err));
 		goto fail;
 	}
 	for (__u32 i = 0; i < n; i++) {

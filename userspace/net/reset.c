@@ -25,7 +25,9 @@
  * device's netns whose local address is one of the device's; a cgroup,
  * the sockets whose cgroup (sock_diag's INET_DIAG_CGROUP_ID: the cgroup of
  * the process that created them) is the directory or one below it, in the
- * netns of each of those cgroups' processes.
+ * netns of each of those cgroups' processes; a pid (target .pid), the
+ * sockets in that process's file table at each sweep (their inodes, from
+ * /proc/PID/fd, against sock_diag's idiag_inode), accepted ones included.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -36,14 +38,17 @@
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
 #include <linux/sock_diag.h>
+#include <linux/sockios.h>
 #include <netinet/in.h>
 #include <pthread.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -55,6 +60,13 @@
 #include "core/netns.h"
 #include "net/net_priv.h"
 #include "net_reset.skel.h"
+
+#ifndef SYS_pidfd_open
+#define SYS_pidfd_open   434
+#endif
+#ifndef SYS_pidfd_getfd
+#define SYS_pidfd_getfd  438
+#endif
 
 #define TCP_ESTABLISHED  1
 #define MAX_CONNS        1024   /* per sweep and netns (the iterator map's size too) */
@@ -68,6 +80,7 @@ struct conn {
 	struct inet_diag_sockid id;
 	uint64_t cookie;
 	uint64_t cgroup;            /* 0 = not reported */
+	uint32_t inode;
 };
 
 struct addr {
@@ -94,6 +107,19 @@ struct net_reset {
 	/* cgroup target */
 	uint64_t cgroups[MAX_CGROUPS];
 	size_t n_cgroups;
+	/* pid target: the socket inodes in its file table, this sweep */
+	uint32_t *pid_inodes;
+	size_t n_pid_inodes, cap_pid_inodes;
+	/*
+	 * and the netns its sockets are in (a socket may live in another
+	 * netns than its process): found once per socket inode (examined),
+	 * each kept open until close
+	 */
+	int pid_ns_fd[MAX_NETNS];
+	ino_t pid_ns_ino[MAX_NETNS];
+	size_t n_pid_ns;
+	uint32_t examined[SEEN_SLOTS];
+	size_t n_examined;
 	int ns_fd[MAX_NETNS];
 	ino_t ns_ino[MAX_NETNS];
 	size_t n_ns;
@@ -217,6 +243,12 @@ static bool target_has(const struct net_reset *rs, const struct conn *c)
 {
 	uint8_t local[16], remote[16], family;
 
+	if (rs->s->kind == FL_NET_TARGET_CGROUP && rs->s->pid) {
+		for (size_t i = 0; i < rs->n_pid_inodes; i++)
+			if (c->inode && c->inode == rs->pid_inodes[i])
+				return true;
+		return false;
+	}
 	if (rs->s->kind == FL_NET_TARGET_CGROUP) {
 		for (size_t i = 0; i < rs->n_cgroups; i++)
 			if (c->cgroup && c->cgroup == rs->cgroups[i])
@@ -326,6 +358,7 @@ static int dump_family(struct net_reset *rs, int fd, uint8_t family,
 			c->id = m->id;
 			c->cookie = (uint64_t)m->id.idiag_cookie[0] |
 				    ((uint64_t)m->id.idiag_cookie[1] << 32);
+			c->inode = m->idiag_inode;
 			alen = (int)(h->nlmsg_len - NLMSG_LENGTH(sizeof(*m)));
 			for (a = (struct rtattr *)(m + 1); RTA_OK(a, alen); a = RTA_NEXT(a, alen))
 				if (a->rta_type == INET_DIAG_CGROUP_ID &&
@@ -550,6 +583,119 @@ static int add_cgroup(const char *path, const struct stat *st, int type, struct 
 	return 0;
 }
 
+/* Was this socket inode's netns looked up already? Marks it. A full table starts over. */
+static bool examined_before(struct net_reset *rs, uint32_t ino)
+{
+	size_t i = (size_t)(splitmix64(ino) % SEEN_SLOTS);
+
+	for (size_t k = 0; k < SEEN_SLOTS; k++, i = (i + 1) % SEEN_SLOTS) {
+		if (rs->examined[i] == ino)
+			return true;
+		if (!rs->examined[i])
+			break;
+	}
+	if (rs->n_examined >= SEEN_SLOTS / 2) {
+		memset(rs->examined, 0, sizeof(rs->examined));
+		rs->n_examined = 0;
+		i = (size_t)(splitmix64(ino) % SEEN_SLOTS);
+	}
+	while (rs->examined[i])
+		i = (i + 1) % SEEN_SLOTS;
+	rs->examined[i] = ino;
+	rs->n_examined++;
+	return false;
+}
+
+/*
+ * The netns of the process's socket at fd tfd (a copy through pidfd_getfd,
+ * then SIOCGSKNS), kept in pid_ns_fd if new.
+ */
+static void pid_socket_netns(struct net_reset *rs, int pidfd, int tfd)
+{
+	int fd = (int)syscall(SYS_pidfd_getfd, pidfd, tfd, 0), ns;
+	struct stat st;
+	bool dup = false;
+
+	if (fd < 0)
+		return;
+	ns = ioctl(fd, SIOCGSKNS);
+	close(fd);
+	if (ns < 0)
+		return;
+	if (fstat(ns, &st) == 0)
+		for (size_t i = 0; i < rs->n_pid_ns; i++)
+			dup |= rs->pid_ns_ino[i] == st.st_ino;
+	if (dup || rs->n_pid_ns >= MAX_NETNS) {
+		close(ns);
+		return;
+	}
+	rs->pid_ns_ino[rs->n_pid_ns] = st.st_ino;
+	rs->pid_ns_fd[rs->n_pid_ns++] = ns;
+}
+
+/* Add the pid's sockets' netns to this sweep's (copies: the sweep closes its fds). */
+static void pid_netns_to_sweep(struct net_reset *rs)
+{
+	for (size_t k = 0; k < rs->n_pid_ns && rs->n_ns < MAX_NETNS; k++) {
+		bool dup = false;
+		int fd;
+
+		for (size_t i = 0; i < rs->n_ns; i++)
+			dup |= rs->ns_ino[i] == rs->pid_ns_ino[k];
+		if (dup || (fd = fcntl(rs->pid_ns_fd[k], F_DUPFD_CLOEXEC, 0)) < 0)
+			continue;
+		rs->ns_ino[rs->n_ns] = rs->pid_ns_ino[k];
+		rs->ns_fd[rs->n_ns++] = fd;
+	}
+}
+
+/*
+ * A pid target: the inodes of the sockets in its file table, now, and the
+ * netns of each socket not seen before.
+ */
+static void pid_walk(struct net_reset *rs)
+{
+	int pidfd = (int)syscall(SYS_pidfd_open, rs->s->pid, 0);
+	char dir[64], path[320], link[64];
+	struct dirent *de;
+	DIR *d;
+
+	rs->n_pid_inodes = 0;
+	snprintf(dir, sizeof(dir), "/proc/%d/fd", (int)rs->s->pid);
+	d = opendir(dir);
+	while (d && (de = readdir(d))) {
+		ssize_t n;
+
+		if (de->d_name[0] < '0' || de->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+		n = readlink(path, link, sizeof(link) - 1);
+		if (n <= 8)
+			continue;
+		link[n] = '\0';
+		if (strncmp(link, "socket:[", 8))
+			continue;
+		if (rs->n_pid_inodes == rs->cap_pid_inodes) {
+			size_t cap = rs->cap_pid_inodes ? 2 * rs->cap_pid_inodes : 64;
+			uint32_t *p = realloc(rs->pid_inodes, cap * sizeof(*p));
+
+			if (!p)
+				break;  /* the rest wait for the next sweep */
+			rs->pid_inodes = p;
+			rs->cap_pid_inodes = cap;
+		}
+		rs->pid_inodes[rs->n_pid_inodes] = (uint32_t)strtoul(link + 8, NULL, 10);
+		if (pidfd >= 0 && !examined_before(rs, rs->pid_inodes[rs->n_pid_inodes]))
+			pid_socket_netns(rs, pidfd, atoi(de->d_name));
+		rs->n_pid_inodes++;
+	}
+	if (d)
+		closedir(d);
+	if (pidfd >= 0)
+		close(pidfd);
+	pid_netns_to_sweep(rs);
+}
+
 /* The cgroup's ids (it and below) and the netns its processes are in, now. */
 static void cgroup_walk(struct net_reset *rs)
 {
@@ -560,6 +706,8 @@ static void cgroup_walk(struct net_reset *rs)
 	nftw(rs->s->cgroup, add_cgroup, 16, FTW_PHYS);
 	walking = NULL;
 	pthread_mutex_unlock(&walk_lock);
+	if (rs->s->pid)
+		pid_walk(rs);
 }
 
 static int sweep(struct net_reset *rs, int home, char *why, size_t len)
@@ -750,5 +898,8 @@ void fl_net_reset_close(struct net_reset *rs)
 	net_reset_bpf__destroy(rs->skel);
 	pthread_cond_destroy(&rs->cond);
 	pthread_mutex_destroy(&rs->lock);
+	free(rs->pid_inodes);
+	for (size_t i = 0; i < rs->n_pid_ns; i++)
+		close(rs->pid_ns_fd[i]);
 	free(rs);
 }

@@ -459,7 +459,8 @@ static void test_refused_rules_exit_2_naming_rule_and_column(void **state)
 	assert_false(tc_left(c));
 }
 
-static void test_pid_targets_its_cgroup_and_says_so(void **state)
+/* --pid: the process's own sockets (test_net_pid proves it on traffic); said on stderr. */
+static void test_pid_targets_its_own_sockets_and_says_so(void **state)
 {
 	char cg[PATH_MAX], pid[16];
 	char *sleeper[] = { "sleep", "30", NULL };
@@ -474,7 +475,8 @@ static void test_pid_targets_its_cgroup_and_says_so(void **state)
 	snprintf(pid, sizeof(pid), "%d", (int)s->pid);
 	assert_int_equal(fl_cli_run(argv, 5000, &r), 0);
 	assert_int_equal(r.code, 0);
-	assert_non_null(strstr(r.err, "every process of its cgroup"));
+	assert_non_null(strstr(r.err, "only its own sockets' packets"));
+	assert_non_null(strstr(r.err, "it is not moved"));
 	assert_non_null(strstr(r.err, "[cgroup-skb]"));
 	fl_cli_result_free(&r);
 	fl_cli_free(s);
@@ -492,7 +494,7 @@ int main(void)
 		cmocka_unit_test(test_sigkill_then_cleanup_leaves_no_qdisc_or_filter),
 		cmocka_unit_test(test_sigkill_with_a_command_leaves_no_command_or_cgroup),
 		cmocka_unit_test(test_refused_rules_exit_2_naming_rule_and_column),
-		cmocka_unit_test(test_pid_targets_its_cgroup_and_says_so),
+		cmocka_unit_test(test_pid_targets_its_own_sockets_and_says_so),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
