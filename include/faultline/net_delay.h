@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
  * The NFQUEUE delay line: packet delay, jitter and reorder where netem is
- * missing. An iptables-nft rule (xtables NFQUEUE target, through
- * nft_compat) inside a named netns queues the matching packets to
- * userspace; one thread holds each in a min-heap keyed by its release
- * time and gives it an NF_ACCEPT verdict at that time.
+ * missing. Queue rules inside a named netns send the matching packets to
+ * userspace: nftables' native `queue` statement in a table of the line's
+ * own where the kernel has it (CONFIG_NFT_QUEUE, probe "nft-queue"), else
+ * iptables-nft rules (the xtables NFQUEUE target through nft_compat,
+ * probe "nfqueue"). One thread holds each packet in a min-heap keyed by
+ * its release time and gives it an NF_ACCEPT verdict at that time.
  *
  * - delay: each packet waits delay + a uniform draw in [-jitter, +jitter]
  *   (clamped at 0) from a PRNG seeded with seed: the same seed gives the
@@ -14,9 +16,10 @@
  * - bounded: at most max_held packets are held; past that a packet is
  *   accepted at once and counted as overflowed (fail open). The kernel's
  *   own queue fails open too (NFQA_CFG_F_FAIL_OPEN), and the rule carries
- *   --queue-bypass, so a dead reader never blackholes the traffic.
- * - the rules are recorded in the core state before they are installed,
- *   so the watchdog or `faultline cleanup` removes them after a SIGKILL.
+ *   bypass (--queue-bypass), so a dead reader never blackholes the traffic.
+ * - the rules (the nft table) are recorded in the core state before they
+ *   are installed, so the watchdog or `faultline cleanup` removes them
+ *   after a SIGKILL.
  */
 #ifndef FAULTLINE_NET_DELAY_H
 #define FAULTLINE_NET_DELAY_H
@@ -24,10 +27,23 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <faultline/abi.h>
 #include <faultline/rule.h>
 
 struct fl_state;
 struct fl_net_delay;
+
+/* How the queue rules are installed. */
+enum fl_net_delay_rules {
+	/*
+	 * nft's native queue if the probe says it works (nft-queue), else
+	 * iptables-nft. FAULTLINE_NET_DELAY=xtables or =nft in the environment
+	 * forces one (the tests prove both paths on one kernel).
+	 */
+	FL_NET_DELAY_RULES_AUTO = 0,
+	FL_NET_DELAY_RULES_NFT,       /* native only: an error where it is missing */
+	FL_NET_DELAY_RULES_XTABLES,   /* iptables-nft only */
+};
 
 struct fl_net_delay_params {
 	uint64_t delay_ns;
@@ -44,6 +60,13 @@ struct fl_net_delay_params {
 	 * --path, OUTPUT only: egress rules alone, an ingress dir is refused).
 	 */
 	char cgroup[512];
+	/*
+	 * enum fl_net_delay_rules. On AUTO, a cgroup match that nft cannot say
+	 * here (socket cgroupv2 refused, or the cgroup2 hierarchy not below
+	 * /sys/fs/cgroup) takes the iptables rules: fl_net_delay_mechanism()
+	 * says which the line got.
+	 */
+	uint8_t rules;
 };
 
 #define FL_NET_DELAY_MAX_HELD 8192
@@ -84,7 +107,10 @@ int fl_net_delay_stop(struct fl_net_delay *d, struct fl_net_delay_counters *ret,
 /* The counters so far (safe while the line runs). */
 void fl_net_delay_read(const struct fl_net_delay *d, struct fl_net_delay_counters *ret);
 
-/* The queue number in use, and how many iptables rules carry it. */
+/* FL_MECH_NFT_QUEUE or FL_MECH_NFQUEUE (iptables-nft): what installed its rules. */
+enum fl_mechanism fl_net_delay_mechanism(const struct fl_net_delay *d);
+
+/* The queue number in use, and how many rules (nft or iptables) carry it. */
 uint16_t fl_net_delay_queue_num(const struct fl_net_delay *d);
 size_t fl_net_delay_n_rules(const struct fl_net_delay *d);
 

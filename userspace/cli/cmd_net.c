@@ -77,6 +77,7 @@ struct net_run {
 	/* delay= rules: one NFQUEUE delay line each, by typed rule index. */
 	struct fl_net_delay *delay[FL_NET_MAX_RULES];
 	struct fl_net_delay_counters delay_final[FL_NET_MAX_RULES];
+	const char *delay_mech[FL_NET_MAX_RULES];  /* "nft-queue" or "nfqueue", once started */
 	/* delay= and rate=: the mechanism each gets (net_shape.h), the netem/HTB run. */
 	enum fl_net_shape_mech shape_mech[FL_NET_MAX_RULES];
 	bool shape_picked;
@@ -531,7 +532,7 @@ static const char *rule_mechanism(const struct net_opts *o, const struct net_run
 		return m ? m : "sock-destroy";
 	}
 	if (is_delay(r, i))
-		return fl_mechanism_name(FL_MECH_NFQUEUE);
+		return r->delay_mech[i] ? r->delay_mech[i] : fl_mechanism_name(FL_MECH_NFQUEUE);
 	if (is_shaped(r, i))
 		return fl_net_shape_mech_name(r->shape_mech[i], fl_net_shape_uses_ifb(r->shape, i));
 	if (is_sock(r, i))
@@ -842,6 +843,7 @@ static int start_delay_lines(const struct net_opts *o, struct net_run *r, char *
 				 why[0] ? why : strerror(-err));
 			return err;
 		}
+		r->delay_mech[i] = fl_mechanism_name(fl_net_delay_mechanism(r->delay[i]));
 	}
 	return 0;
 }
@@ -954,10 +956,12 @@ static const char *armed_mechanisms(const struct net_opts *o, const struct net_r
 	bool delay = false, sock = false, pkt = false;
 	size_t at = 0;
 
-	const char *reset = NULL;
+	const char *reset = NULL, *delay_mech = NULL;
 
 	for (size_t i = 0; i < o->n_rules; i++) {
 		delay |= is_delay(r, i);
+		if (is_delay(r, i) && !delay_mech)
+			delay_mech = rule_mechanism(o, r, i);
 		sock |= is_sock(r, i);
 		if (is_reset(r, i))
 			reset = rule_mechanism(o, r, i);
@@ -970,8 +974,7 @@ static const char *armed_mechanisms(const struct net_opts *o, const struct net_r
 		at += (size_t)snprintf(buf + at, len - at, "%s%s", at ? ", " : "",
 				       fl_mechanism_name(FL_MECH_CGROUP_SOCK));
 	if (delay && at < len)
-		at += (size_t)snprintf(buf + at, len - at, "%s%s", at ? ", " : "",
-				       fl_mechanism_name(FL_MECH_NFQUEUE));
+		at += (size_t)snprintf(buf + at, len - at, "%s%s", at ? ", " : "", delay_mech);
 	for (size_t i = 0; i < o->n_rules && at < len; i++) {
 		const char *m = is_shaped(r, i) ? rule_mechanism(o, r, i) : NULL;
 		bool seen = false;

@@ -36,7 +36,9 @@
 #include <netlink/netfilter/queue.h>
 #include <netlink/netfilter/queue_msg.h>
 
+#include <faultline/cgroup.h>
 #include <faultline/net_delay.h>
+#include <faultline/probe.h>
 #include <faultline/state.h>
 
 #include "core/errbuf.h"
@@ -59,6 +61,8 @@ struct fl_net_delay {
 	bool own_state;
 	struct delay_rule rules[DELAY_MAX_RULES];
 	size_t n_rules;
+	enum fl_mechanism mech;          /* FL_MECH_NFT_QUEUE: nft below; else the rules above */
+	struct delay_nft nft;
 
 	struct nl_sock *sk;
 	struct nfnl_queue *queue;
@@ -384,6 +388,82 @@ static void queue_close(struct fl_net_delay *d)
 	d->sk = NULL;
 }
 
+/* ---- the rules: nft's native queue, or iptables-nft ------------------ */
+
+/* The probe's answer, once a process: 1 works, 0 not, -1 not asked yet. */
+static atomic_int nft_queue_works = -1;
+
+static bool nft_queue_usable(void)
+{
+	int v = atomic_load(&nft_queue_works);
+
+	if (v < 0) {
+		struct fl_probe_result r = { 0 };
+
+		v = fl_probe_mechanism(FL_MECH_NFT_QUEUE, &r) == 0 && r.status == FL_PROBE_WORKS;
+		atomic_store(&nft_queue_works, v);
+	}
+	return v == 1;
+}
+
+static enum fl_net_delay_rules rules_wanted(const struct fl_net_delay_params *p)
+{
+	const char *env = getenv("FAULTLINE_NET_DELAY");
+
+	if (p->rules != FL_NET_DELAY_RULES_AUTO)
+		return p->rules;
+	if (env && !strcmp(env, "xtables"))
+		return FL_NET_DELAY_RULES_XTABLES;
+	if (env && !strcmp(env, "nft"))
+		return FL_NET_DELAY_RULES_NFT;
+	return FL_NET_DELAY_RULES_AUTO;
+}
+
+/* Build the rules for the queue number in d->p: nft's table or iptables' rules. */
+static int rules_build(struct fl_net_delay *d, const struct fl_net_match *m, bool native,
+		       char *errbuf, size_t errlen)
+{
+	char root[512] = "";
+
+	if (!native) {
+		d->mech = FL_MECH_NFQUEUE;
+		return fl_delay_rules_build(m, d->p.queue_num, d->p.dev, d->p.cgroup, d->rules,
+					    &d->n_rules, errbuf, errlen);
+	}
+	d->mech = FL_MECH_NFT_QUEUE;
+	if (d->p.cgroup[0])
+		fl_cgroup2_root(root, sizeof(root));
+	return fl_delay_nft_build(m, d->p.queue_num, d->p.dev, d->p.cgroup, root, &d->nft,
+				  errbuf, errlen);
+}
+
+/*
+ * Install what rules_build made. On AUTO, a cgroup match nft cannot say
+ * here takes iptables' -m cgroup instead (the rest is the same match).
+ */
+static int rules_install(struct fl_net_delay *d, const struct fl_net_match *m, bool forced,
+			 char *errbuf, size_t errlen)
+{
+	int err;
+
+	if (d->mech != FL_MECH_NFT_QUEUE)
+		return fl_delay_rules_install(d->rules, d->n_rules, d->netns, d->st, errbuf, errlen);
+	err = fl_delay_nft_install(&d->nft, d->netns, d->st, errbuf, errlen);
+	if (!err || forced || !d->p.cgroup[0])
+		return err;
+	err = rules_build(d, m, false, errbuf, errlen);
+	if (err)
+		return err;
+	return fl_delay_rules_install(d->rules, d->n_rules, d->netns, d->st, errbuf, errlen);
+}
+
+static int rules_remove(struct fl_net_delay *d, char *errbuf, size_t errlen)
+{
+	if (d->mech == FL_MECH_NFT_QUEUE)
+		return fl_delay_nft_remove(&d->nft, d->netns, d->st, errbuf, errlen);
+	return fl_delay_rules_remove(d->rules, d->n_rules, d->netns, d->st, errbuf, errlen);
+}
+
 /* ---- the API --------------------------------------------------------- */
 
 static void free_line(struct fl_net_delay *d)
@@ -415,10 +495,12 @@ int fl_net_delay_start(const struct fl_net_match *m, const char *netns,
 		       struct fl_net_delay **ret, char *errbuf, size_t errlen)
 {
 	sigset_t all, old_mask;
+	enum fl_net_delay_rules want;
 	struct fl_net_delay *d;
+	bool native;
 	int err;
 
-	if (!m || !params || !ret)
+	if (!m || !params || !ret || params->rules > FL_NET_DELAY_RULES_XTABLES)
 		return -EINVAL;
 	if (params->reorder_ppm > 1000000 || params->jitter_ns > 3600ull * 1000000000ull ||
 	    params->delay_ns > 3600ull * 1000000000ull) {
@@ -451,9 +533,13 @@ int fl_net_delay_start(const struct fl_net_match *m, const char *netns,
 	d->rng = params->seed;
 	snprintf(d->netns, sizeof(d->netns), "%s", netns ? netns : "");
 
+	/* A match the rules cannot say is refused before anything is probed. */
 	err = fl_delay_rules_build(m, d->p.queue_num, d->p.dev, d->p.cgroup, d->rules, &d->n_rules, errbuf, errlen);
 	if (err)
 		goto fail;
+	want = rules_wanted(params);
+	native = want == FL_NET_DELAY_RULES_NFT ||
+		 (want == FL_NET_DELAY_RULES_AUTO && nft_queue_usable());
 	err = fl_delay_heap_init(&d->heap, d->p.max_held);
 	if (err)
 		goto fail;
@@ -494,8 +580,10 @@ int fl_net_delay_start(const struct fl_net_match *m, const char *netns,
 	}
 	if (err)
 		goto fail;
-	/* The rules name the queue: build them again for the number we got. */
-	err = fl_delay_rules_build(m, d->p.queue_num, d->p.dev, d->p.cgroup, d->rules, &d->n_rules, errbuf, errlen);
+	/* The rules name the queue: build them for the number we got. */
+	err = rules_build(d, m, native, errbuf, errlen);
+	if (err && native && want == FL_NET_DELAY_RULES_AUTO && d->p.cgroup[0])
+		err = rules_build(d, m, false, errbuf, errlen); /* no cgroup match for nft here */
 	if (err)
 		goto fail;
 	/* The caller's signals go to the caller's threads, not to the line. */
@@ -510,7 +598,7 @@ int fl_net_delay_start(const struct fl_net_match *m, const char *netns,
 	d->thread_started = true;
 	if (pthread_getcpuclockid(d->thread, &d->cpu_clock))
 		d->cpu_clock = (clockid_t)-1;
-	err = fl_delay_rules_install(d->rules, d->n_rules, d->netns, d->st, errbuf, errlen);
+	err = rules_install(d, m, want != FL_NET_DELAY_RULES_AUTO, errbuf, errlen);
 	if (err)
 		goto fail;
 	*ret = d;
@@ -559,7 +647,7 @@ int fl_net_delay_stop(struct fl_net_delay *d, struct fl_net_delay_counters *ret,
 
 		nanosleep(&ms, NULL);
 	}
-	err = fl_delay_rules_remove(d->rules, d->n_rules, d->netns, d->st, errbuf, errlen);
+	err = rules_remove(d, errbuf, errlen);
 	stop_thread(d);
 	if (ret)
 		fl_net_delay_read(d, ret);
@@ -574,5 +662,10 @@ uint16_t fl_net_delay_queue_num(const struct fl_net_delay *d)
 
 size_t fl_net_delay_n_rules(const struct fl_net_delay *d)
 {
-	return d->n_rules;
+	return d->mech == FL_MECH_NFT_QUEUE ? d->nft.n_rules : d->n_rules;
+}
+
+enum fl_mechanism fl_net_delay_mechanism(const struct fl_net_delay *d)
+{
+	return d->mech;
 }

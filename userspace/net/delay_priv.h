@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
-/* The NFQUEUE delay line's insides: its heap and its iptables rules. */
+/* The NFQUEUE delay line's insides: its heap, its iptables rules, its nft table. */
 #ifndef FL_NET_DELAY_PRIV_H
 #define FL_NET_DELAY_PRIV_H
 
@@ -54,5 +54,30 @@ int fl_delay_rules_install(struct delay_rule *r, size_t n, const char *netns,
 /* Remove the installed ones and forget their records; the first error. */
 int fl_delay_rules_remove(struct delay_rule *r, size_t n, const char *netns,
 		       struct fl_state *st, char *errbuf, size_t errlen);
+
+/* ---- delay_nft.c: the native nft queue rules, in a table of the line's own ---- */
+
+struct delay_nft {
+	char table[64];                /* faultline_delay_<pid>_<queue>, family inet */
+	char script[8192];             /* add table, chains and rules: one transaction */
+	size_t n_rules;
+	uint64_t rec;                  /* its state record, 0 = none */
+	bool installed;
+};
+
+/*
+ * The table for m, queue num (dev, cgroup: "" = any; cg_root: the cgroup2
+ * mount, which nft must reach below /sys/fs/cgroup, else -EOPNOTSUPP).
+ * The same refusals as fl_delay_rules_build, with a reason.
+ */
+int fl_delay_nft_build(const struct fl_net_match *m, uint16_t num, const char *dev,
+		       const char *cgroup, const char *cg_root, struct delay_nft *t,
+		       char *errbuf, size_t errlen);
+/* Record, then add the table in one transaction (all of it, or nothing). */
+int fl_delay_nft_install(struct delay_nft *t, const char *netns, struct fl_state *st,
+			 char *errbuf, size_t errlen);
+/* Delete the table and forget its record (kept if the delete failed). */
+int fl_delay_nft_remove(struct delay_nft *t, const char *netns, struct fl_state *st,
+			char *errbuf, size_t errlen);
 
 #endif /* FL_NET_DELAY_PRIV_H */
