@@ -28,10 +28,12 @@
 #include <stdint.h>
 
 #include <faultline/abi.h>
+#include <faultline/net_abi.h>
 #include <faultline/rule.h>
 
 struct fl_state;
 struct fl_net_delay;
+struct fl_net_delay_ring;
 
 /* How the queue rules are installed. */
 enum fl_net_delay_rules {
@@ -67,9 +69,57 @@ struct fl_net_delay_params {
 	 * says which the line got.
 	 */
 	uint8_t rules;
+	/*
+	 * NULL = no per-packet events. Else one event per packet the line
+	 * holds (and per packet reorder= sends at once) goes into this ring
+	 * (fl_net_delay_ring_new), one line per ring; the ring must outlive
+	 * the line. rule: what the events carry as their rule.
+	 */
+	struct fl_net_delay_ring *events;
+	uint16_t rule;
 };
 
 #define FL_NET_DELAY_MAX_HELD 8192
+
+/*
+ * A delay line's per-packet event: the packet's headers as the queue
+ * handed them up (the line then asks for the first 80 bytes of each
+ * packet instead of its id alone), in the datapath's event layout:
+ * action FL_NET_ACT_DELAY, hook FL_NET_HOOK_NFT_QUEUE or _NFQUEUE, dir
+ * from the netfilter hook (output = egress, input = ingress), len the IP
+ * packet's length (no link header: netfilter sees none), ifindex the
+ * packet's device, seq the nth event of the line from 1, ts_ns the
+ * arrival (CLOCK_MONOTONIC).
+ */
+struct fl_net_delay_event {
+	struct fl_net_event pkt;
+	uint64_t delay_ns;        /* the hold drawn on arrival (a stop releases held packets early) */
+	uint8_t reordered;        /* 1: reorder= sent it at once (delay_ns 0), ahead of the held ones */
+};
+
+/*
+ * A lock-free single-producer, single-consumer ring of those events: the
+ * line's thread writes, one other thread reads. A full ring never holds a
+ * packet up: the event is given up and counted (lost). capacity: rounded
+ * up to a power of two; 0 = FL_NET_DELAY_RING_DEFAULT.
+ */
+#define FL_NET_DELAY_RING_DEFAULT 16384
+int fl_net_delay_ring_new(uint32_t capacity, struct fl_net_delay_ring **ret);
+/* An eventfd, readable once events wait (written at most once per batch of packets). */
+int fl_net_delay_ring_fd(const struct fl_net_delay_ring *r);
+typedef int (*fl_net_delay_event_fn)(void *ctx, const struct fl_net_delay_event *ev);
+/* Hand every waiting event to fn, without waiting: how many, or fn's -errno. */
+int fl_net_delay_ring_consume(struct fl_net_delay_ring *r, fl_net_delay_event_fn fn, void *ctx);
+/* Events given up because the ring was full. */
+uint64_t fl_net_delay_ring_lost(const struct fl_net_delay_ring *r);
+void fl_net_delay_ring_free(struct fl_net_delay_ring *r);
+/*
+ * ev as the JSON line of <faultline/net_events.h> (rule: the command-line
+ * rule), "value" and "delay_ns" the hold in ns, and "reordered":true for a
+ * packet sent at once. The length, or -ENOBUFS.
+ */
+int fl_net_delay_event_to_json(const struct fl_net_delay_event *ev, unsigned rule,
+			       int64_t clock_offset_ns, char *buf, size_t len);
 
 struct fl_net_delay_counters {
 	uint64_t queued;          /* packets read from the queue */

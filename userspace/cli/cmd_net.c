@@ -78,6 +78,7 @@ struct net_run {
 	struct fl_net_delay *delay[FL_NET_MAX_RULES];
 	struct fl_net_delay_counters delay_final[FL_NET_MAX_RULES];
 	const char *delay_mech[FL_NET_MAX_RULES];  /* "nft-queue" or "nfqueue", once started */
+	struct fl_net_delay_ring *delay_ring[FL_NET_MAX_RULES];  /* --log: a line's packet events */
 	/* delay= and rate=: the mechanism each gets (net_shape.h), the netem/HTB run. */
 	enum fl_net_shape_mech shape_mech[FL_NET_MAX_RULES];
 	bool shape_picked;
@@ -165,7 +166,9 @@ static void usage(FILE *out)
 		"                    rule, action, dir, proto, addresses, ports, time), and the\n"
 		"                    per-rule counts once a second while they change and at the\n"
 		"                    end; events a full ring gave up are counted (events_lost),\n"
-		"                    never waited for. Delay rules log their counts only\n"
+		"                    never waited for. Delay rules log one line per packet\n"
+		"                    held (action delay, delay_ns) or sent ahead by reorder=\n"
+		"                    (\"reordered\":true), from a ring the delay line fills\n"
 		"  -j, --json        print the summary as JSON on stdout\n"
 		"  -v, --verbose     say what is armed, and the load/attach times\n"
 		"  -h, --help        this help\n"
@@ -586,7 +589,9 @@ static uint64_t rule_events_lost(const struct net_run *r, size_t i)
 	struct fl_net_counters c;
 	uint64_t lost = 0;
 
-	for (size_t k = 0; k < r->n_krules && !is_delay(r, i); k++)
+	if (is_delay(r, i))
+		return r->delay_ring[i] ? fl_net_delay_ring_lost(r->delay_ring[i]) : 0;
+	for (size_t k = 0; k < r->n_krules; k++)
 		if (r->origin[k] == i && !fl_net_session_counters(r->sess, k, &c))
 			lost += c.events_lost;
 	return lost;
@@ -608,6 +613,8 @@ static void add_delay_counts(const struct net_run *r, size_t i, json_t *j)
 	json_object_set_new(j, "delayed", json_integer((json_int_t)c.delayed));
 	json_object_set_new(j, "reordered", json_integer((json_int_t)c.reordered));
 	json_object_set_new(j, "overflowed", json_integer((json_int_t)c.overflowed));
+	if (r->delay_ring[i])
+		json_object_set_new(j, "events_lost", json_integer((json_int_t)rule_events_lost(r, i)));
 }
 
 /* One JSON line per rule; final at the end. Returns -errno on a write error. */
@@ -811,6 +818,14 @@ static void stop_delay_lines(struct net_run *r)
 	}
 }
 
+static bool has_delay_rings(const struct net_run *r)
+{
+	for (size_t i = 0; i < FL_NET_MAX_RULES; i++)
+		if (r->delay_ring[i])
+			return true;
+	return false;
+}
+
 /* One delay line per delay= rule, recorded in the run's state. */
 static int start_delay_lines(const struct net_opts *o, struct net_run *r, char *errbuf,
 			     size_t errlen)
@@ -830,6 +845,14 @@ static int start_delay_lines(const struct net_opts *o, struct net_run *r, char *
 			continue;
 		if (o->dev)
 			snprintf(p.dev, sizeof(p.dev), "%s", o->dev);
+		/* --log: the line fills a ring with its packets' events; the main loop drains it. */
+		if (r->log && (err = fl_net_delay_ring_new(0, &r->delay_ring[i]))) {
+			snprintf(errbuf, errlen, "rule %zu: delay line's event ring: %s", i,
+				 strerror(-err));
+			return err;
+		}
+		p.events = r->delay_ring[i];
+		p.rule = (uint16_t)i;
 		if (target_kind(o) == FL_NET_TARGET_CGROUP &&
 		    (err = fl_cli_cgroup_rel(r->cgroup, p.cgroup, sizeof(p.cgroup)))) {
 			snprintf(errbuf, errlen, "rule %zu: the cgroup's path under the cgroup2 root: %s",
@@ -1137,8 +1160,11 @@ int cmd_net(int argc, char **argv, const struct fl_cli *cli)
 		goto out;
 	}
 	/* The ring keeps what came before this: no event of the attach is missed. */
-	if (r->log && r->sess) {
+	if (r->log && (r->sess || has_delay_rings(r))) {
 		err = net_event_log_open(r->sess, r->log, r->origin, r->n_krules, &r->events);
+		for (size_t i = 0; !err && i < FL_NET_MAX_RULES; i++)
+			if (r->delay_ring[i])
+				err = net_event_log_add_delay(r->events, (unsigned)i, r->delay_ring[i]);
 		if (err) {
 			fl_cli_error("net: cannot read the injection events: %s", strerror(-err));
 			goto out;
@@ -1182,6 +1208,8 @@ out:
 	}
 	stop_delay_lines(r);
 	net_event_log_close(r->events);
+	for (size_t i = 0; i < FL_NET_MAX_RULES; i++)
+		fl_net_delay_ring_free(r->delay_ring[i]);
 	fl_net_shape_free(r->shape);
 	fl_net_session_close(r->sess);
 	remove_cgroup(r);

@@ -53,6 +53,7 @@
 #define NL_STEP_MS     2000
 #define RECV_BATCH     64          /* queue messages read per wake-up before releasing */
 #define SOCK_RCVBUF    (4 << 20)
+#define EVENT_COPY     80          /* an IPv4 (up to 60) or IPv6 (40) header and the ports */
 
 struct fl_net_delay {
 	char netns[256];
@@ -148,10 +149,13 @@ static void release_due(struct fl_net_delay *d, uint64_t now, bool all)
 	}
 }
 
-/* The packet id and family, read in place: no object allocated per packet. */
-static int packet_of(struct nlmsghdr *h, struct delay_pkt *pkt)
+/*
+ * The packet id and family, read in place: no object allocated per packet.
+ * tb keeps the attributes (the payload's headers, the devices) for an event.
+ */
+static int packet_of(struct nlmsghdr *h, struct delay_pkt *pkt, struct nlattr **tb,
+		     uint8_t *hook)
 {
-	struct nlattr *tb[NFQA_MAX + 1];
 	const struct nfqnl_msg_packet_hdr *ph;
 	const struct nfgenmsg *g;
 
@@ -162,16 +166,27 @@ static int packet_of(struct nlmsghdr *h, struct delay_pkt *pkt)
 	ph = nla_data(tb[NFQA_PACKET_HDR]);
 	pkt->id = ntohl(ph->packet_id);
 	pkt->family = g->nfgen_family;
+	*hook = ph->hook;
 	return 0;
+}
+
+static void event(struct fl_net_delay *d, struct nlattr **tb, uint8_t hook, uint64_t now,
+		  uint64_t wait, bool reordered)
+{
+	if (d->p.events)
+		fl_delay_ring_push(d->p.events, tb, hook, d->mech == FL_MECH_NFT_QUEUE, d->p.rule,
+				   now, wait, reordered);
 }
 
 static void on_packet(struct fl_net_delay *d, struct nlmsghdr *h, uint64_t now)
 {
+	struct nlattr *tb[NFQA_MAX + 1];
 	struct delay_pkt pkt;
+	uint8_t hook = 0;
 	bool reorder;
 	uint64_t wait;
 
-	if (packet_of(h, &pkt) < 0)
+	if (packet_of(h, &pkt, tb, &hook) < 0)
 		return;
 	atomic_fetch_add(&d->queued, 1);
 
@@ -185,6 +200,7 @@ static void on_packet(struct fl_net_delay *d, struct nlmsghdr *h, uint64_t now)
 	if (reorder) {
 		verdict(d, pkt.id, pkt.family);
 		atomic_fetch_add(&d->reordered, 1);
+		event(d, tb, hook, now, 0, true);
 		return;
 	}
 	pkt.at_ns = now + wait;
@@ -195,6 +211,7 @@ static void on_packet(struct fl_net_delay *d, struct nlmsghdr *h, uint64_t now)
 		return;
 	}
 	atomic_fetch_add(&d->held, 1);
+	event(d, tb, hook, now, wait, false);
 }
 
 /*
@@ -288,6 +305,8 @@ static void *line_thread(void *arg)
 		(void)k;
 		if (pfd[0].revents & POLLIN)
 			receive(d, RECV_BATCH);
+		if (d->p.events)
+			fl_delay_ring_kick(d->p.events); /* once per batch, never per packet */
 	}
 	{
 		struct timespec cpu;
@@ -338,8 +357,9 @@ static int queue_open(struct fl_net_delay *d, char *errbuf, size_t errlen)
 	if (!d->queue || !d->verdict)
 		return -ENOMEM;
 	nfnl_queue_set_group(d->queue, d->p.queue_num);
-	nfnl_queue_set_copy_mode(d->queue, NFNL_QUEUE_COPY_META);
-	nfnl_queue_set_copy_range(d->queue, 0);
+	/* Events need the headers: the first EVENT_COPY bytes, else the id alone. */
+	nfnl_queue_set_copy_mode(d->queue, d->p.events ? NFNL_QUEUE_COPY_PACKET : NFNL_QUEUE_COPY_META);
+	nfnl_queue_set_copy_range(d->queue, d->p.events ? EVENT_COPY : 0);
 	/* The kernel holds them while we do: room for ours and a burst. */
 	nfnl_queue_set_maxlen(d->queue, d->p.max_held + 1024);
 	err = nfnl_queue_build_create_request(d->queue, &msg);
@@ -474,6 +494,10 @@ static void free_line(struct fl_net_delay *d)
 	if (d->timer_fd >= 0)
 		close(d->timer_fd);
 	fl_delay_heap_free(&d->heap);
+	if (d->p.events) {
+		fl_delay_ring_kick(d->p.events); /* what the last moments left */
+		fl_delay_ring_release(d->p.events);
+	}
 	if (d->own_state)
 		fl_state_close(d->st);
 	free(d);
@@ -521,9 +545,16 @@ int fl_net_delay_start(const struct fl_net_match *m, const char *netns,
 		fl_errf(errbuf, errlen, "netns name too long");
 		return -EINVAL;
 	}
+	if (params->events && fl_delay_ring_take(params->events)) {
+		fl_errf(errbuf, errlen, "the event ring is another delay line's");
+		return -EBUSY;
+	}
 	d = calloc(1, sizeof(*d));
-	if (!d)
+	if (!d) {
+		if (params->events)
+			fl_delay_ring_release(params->events);
 		return -ENOMEM;
+	}
 	d->wake_fd = d->timer_fd = -1;
 	d->p = *params;
 	if (!d->p.max_held)

@@ -80,4 +80,21 @@ int fl_delay_nft_install(struct delay_nft *t, const char *netns, struct fl_state
 int fl_delay_nft_remove(struct delay_nft *t, const char *netns, struct fl_state *st,
 			char *errbuf, size_t errlen);
 
+/* ---- delay_events.c: the producer's side of the event ring -------------- */
+
+struct nlattr;
+
+/* Make r this line's (one producer per ring): -EBUSY if another line has it. */
+int fl_delay_ring_take(struct fl_net_delay_ring *r);
+void fl_delay_ring_release(struct fl_net_delay_ring *r);
+/*
+ * One event from a queue message's attributes (tb: NFQA_*; hook: the
+ * NF_INET_* hook it was queued at); a full ring counts it lost.
+ */
+void fl_delay_ring_push(struct fl_net_delay_ring *r, struct nlattr *const *tb, uint8_t hook,
+			bool nft, uint16_t rule, uint64_t now_ns, uint64_t delay_ns,
+			bool reordered);
+/* Wake the reader if events came since the last kick: once per batch. */
+void fl_delay_ring_kick(struct fl_net_delay_ring *r);
+
 #endif /* FL_NET_DELAY_PRIV_H */
