@@ -338,7 +338,7 @@ static void test_log_has_an_event_per_delayed_and_reordered_packet(void **state)
 {
 	struct ctx *c = *state;
 	static char buf[1 << 17];
-	char log[] = "/tmp/fl-net-delay-events.XXXXXX", rule[80], dst[64], want[160];
+	char log[] = "/tmp/fl-net-delay-events.XXXXXX", rule[80], dst[64], want[160], mech[32];
 	char *argv[] = { bin_fl, "net", rule, "--netns", c->pair.ns[0], "--for", "2s",
 			 "--seed", "3", "--log", log, "--json", "-v", NULL };
 	uint64_t d[N_DGRAMS], other[N_DGRAMS];
@@ -370,8 +370,15 @@ static void test_log_has_an_event_per_delayed_and_reordered_packet(void **state)
 	r0 = json_array_get(json_object_get(sum, "rules"), 0);
 	delayed = json_integer_value(json_object_get(r0, "delayed"));
 	reordered = json_integer_value(json_object_get(r0, "reordered"));
+	snprintf(mech, sizeof(mech), "%s", json_string_value(json_object_get(r0, "mechanism")));
 	json_decref(sum);
 	fl_cli_result_free(&r);
+	if (strcmp(mech, "nfqueue") && strcmp(mech, "nft-queue")) {
+		unlink(log);
+		print_message("skip: delay took %s here, not the delay line (its per-packet events "
+			      "are the delay line's)\n", mech);
+		skip();
+	}
 
 	f = fopen(log, "r");
 	assert_non_null(f);
