@@ -2,7 +2,8 @@
 /*
  * The NFQUEUE delay line (see <faultline/net_delay.h>). One thread reads
  * the queue through libnl-nf (copy mode META: only the packet id comes up,
- * the payload stays in the kernel), holds each packet in a min-heap keyed
+ * the payload stays in the kernel; with an event ring, the first bytes of
+ * each packet too, for the headers of its event), holds each packet in a min-heap keyed
  * by its release time, and sleeps in poll() until the queue has more or
  * one timerfd says the earliest is due: one wake-up per batch, never a
  * sleep per packet.
