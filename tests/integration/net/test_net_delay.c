@@ -10,6 +10,7 @@
  *   lets traffic through) until core's cleanup removes it.
  * - with an event ring, one event per held or reordered packet, with its
  *   headers; and what the ring costs the line's thread per packet.
+ * All on the iptables-nft rules (FAULTLINE_NET_DELAY=xtables).
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -920,6 +921,12 @@ static void test_a_line_without_a_state_opens_and_closes_its_own(void **state)
 
 int main(void)
 {
+	/*
+	 * These cases read the rules back with iptables-nft: they prove the
+	 * xtables path on every kernel (where nft has its native queue too, the
+	 * line would take that; test_net_delay_nft proves that path).
+	 */
+	setenv("FAULTLINE_NET_DELAY", "xtables", 1);
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_tcp_ping_pong_50ms_jitter_10ms_p50_within_2ms,
 						setup, teardown),

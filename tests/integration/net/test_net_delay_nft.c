@@ -373,6 +373,46 @@ static void test_native_cgroup_egress_delays_only_the_cgroups_sockets(void **sta
 	assert_false(has_delay_table(c, 0));
 }
 
+static int native_event(void *ctx, const struct fl_net_delay_event *ev)
+{
+	size_t *n = ctx;
+
+	if (ev->pkt.hook == FL_NET_HOOK_NFT_QUEUE && ev->pkt.action == FL_NET_ACT_DELAY &&
+	    ev->pkt.dport == PORT && ev->delay_ns == 30 * MS && ev->pkt.rule == 3)
+		(*n)++;
+	return 0;
+}
+
+/* Per-packet events on the native path: one per packet, mechanism nft-queue. */
+static void test_native_line_fills_its_event_ring(void **state)
+{
+	struct ctx *c = *state;
+	struct fl_net_match m = udp_to(c, FL_NET_DIR_EGRESS);
+	struct fl_net_delay_params p = { .delay_ns = 30 * MS, .rule = 3 };
+	struct fl_net_delay_counters cnt;
+	struct fl_net_delay *d = NULL;
+	char err[512] = "", line[1024];
+	size_t n = 0;
+
+	NEED_NATIVE();
+	assert_int_equal(fl_net_delay_ring_new(0, &p.events), 0);
+	assert_int_equal(fl_net_delay_start(&m, c->pair.ns[0], &p, c->st, &d, err, sizeof(err)), 0);
+	assert_true(one_way(c, AF_INET) >= 30 * MS);
+	assert_true(one_way(c, AF_INET6) >= 30 * MS);
+	assert_int_equal(fl_net_delay_stop(d, &cnt, err, sizeof(err)), 0);
+	assert_int_equal(fl_net_delay_ring_consume(p.events, native_event, &n), 2);
+	assert_int_equal(n, 2);
+	assert_int_equal(cnt.delayed, 2);
+	{
+		struct fl_net_delay_event ev = { .pkt = { .hook = FL_NET_HOOK_NFT_QUEUE,
+							  .action = FL_NET_ACT_DELAY } };
+
+		assert_true(fl_net_delay_event_to_json(&ev, 3, 0, line, sizeof(line)) > 0);
+		assert_non_null(strstr(line, "\"mechanism\":\"nft-queue\""));
+	}
+	fl_net_delay_ring_free(p.events);
+}
+
 /* The holder: start a native line, say so, wait to be killed. */
 static void holder(struct ctx *c, int fd, bool watchdog, uint8_t rules)
 {
@@ -644,6 +684,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_native_ingress_on_a_device, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_native_cgroup_egress_delays_only_the_cgroups_sockets,
 						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_native_line_fills_its_event_ring, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_native_dead_reader_bypasses_then_cleanup_deletes_the_table,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_native_watchdog_deletes_the_table_after_a_sigkill,
