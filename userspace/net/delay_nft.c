@@ -236,7 +236,9 @@ int fl_delay_nft_remove(struct delay_nft *t, const char *netns, struct fl_state 
 	int err;
 
 	if (t->installed) {
-		snprintf(cmd, sizeof(cmd), "delete table inet %s\n", t->table);
+		/* add first, in the same transaction: a table someone deleted is gone, not an error */
+		snprintf(cmd, sizeof(cmd), "add table inet %s\ndelete table inet %s\n", t->table,
+			 t->table);
 		err = fl_nft_run(netns, cmd, NULL, 0, msg, sizeof(msg));
 		if (err) {
 			fl_errf(errbuf, errlen, "delete nft table inet %s: %s", t->table,
