@@ -8,7 +8,7 @@ PACKAGES="
 	make gcc clang llvm pkg-config
 	libbpf-dev bpftool libelf-dev zlib1g-dev
 	libfuse3-dev fuse3
-	libnl-3-dev libnl-route-3-dev libnl-nf-3-dev
+	libnl-3-dev libnl-route-3-dev libnl-nf-3-dev libnftables-dev
 	libcmocka-dev libyaml-dev libjansson-dev
 	libsqlite3-dev libhiredis-dev libpq-dev libmariadb-dev
 	libclang-rt-14-dev

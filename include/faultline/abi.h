@@ -74,6 +74,7 @@ enum fl_mechanism {
 	FL_MECH_SIGSTOP          = 22, /* userspace SIGSTOP/SIGCONT */
 	FL_MECH_BPF_SOCK_DESTROY = 23, /* TCP socket iterator + bpf_sock_destroy (6.5+) */
 	FL_MECH_SOCK_DIAG_DESTROY = 24, /* sock_diag SOCK_DESTROY (ss -K) */
+	FL_MECH_NFT_QUEUE        = 25, /* NFQUEUE through nftables' native queue statement */
 	FL_MECH__COUNT,
 };
 

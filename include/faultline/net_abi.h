@@ -145,6 +145,9 @@ enum fl_net_hook {
 	FL_NET_HOOK_TC = 1,          /* tc clsact (device, netns) */
 	FL_NET_HOOK_CGROUP_SKB,      /* cgroup_skb (cgroup) */
 	FL_NET_HOOK_CGROUP_SOCK,     /* cgroup sock_addr (connect, sendmsg, bind) */
+	/* Userspace only: the NFQUEUE delay line's events (<faultline/net_delay.h>). */
+	FL_NET_HOOK_NFQUEUE,         /* its rules are iptables-nft's NFQUEUE target */
+	FL_NET_HOOK_NFT_QUEUE,       /* its rules are nft's native queue */
 };
 
 struct fl_net_event {

@@ -2,7 +2,8 @@
 /*
  * The safety contract's bookkeeping: every kernel object faultline
  * installs that does not die with an fd (mounts, cgroups, named netns,
- * qdiscs, tc filters, iptables rules, stopped processes) is recorded in a
+ * qdiscs, tc filters, iptables rules, nft tables, stopped processes) is
+ * recorded in a
  * session directory under /run/faultline before or right after it is
  * created, and undone by fl_state_close(), by the watchdog when the
  * controller is killed, or by fl_state_cleanup_all() (`faultline cleanup`).
@@ -109,6 +110,16 @@ int fl_state_record_link(struct fl_state *st, const struct fl_state_link *l,
 int fl_state_record_iptables(struct fl_state *st, const char *netns,
 			     const char *binary, const char *table,
 			     const char *const *rule, uint64_t *ret_id);
+
+/*
+ * An nftables table of faultline's own (the delay line's native queue
+ * rules live in one), undone by deleting the whole table. family: "inet",
+ * "ip", "ip6", "netdev", "bridge" or "arp"; name: letters, digits and '_'
+ * (up to 63). Record it before creating it: the undo of an absent table
+ * succeeds.
+ */
+int fl_state_record_nft_table(struct fl_state *st, const char *netns,
+			      const char *family, const char *name, uint64_t *ret_id);
 
 /* A process faultline stopped: SIGCONT on undo, if it is still the same process. */
 int fl_state_record_sigcont(struct fl_state *st, pid_t pid, uint64_t *ret_id);

@@ -78,6 +78,8 @@ struct net_run {
 	/* delay= rules: one NFQUEUE delay line each, by typed rule index. */
 	struct fl_net_delay *delay[FL_NET_MAX_RULES];
 	struct fl_net_delay_counters delay_final[FL_NET_MAX_RULES];
+	const char *delay_mech[FL_NET_MAX_RULES];  /* "nft-queue" or "nfqueue", once started */
+	struct fl_net_delay_ring *delay_ring[FL_NET_MAX_RULES];  /* --log: a line's packet events */
 	/* delay= and rate=: the mechanism each gets (net_shape.h), the netem/HTB run. */
 	enum fl_net_shape_mech shape_mech[FL_NET_MAX_RULES];
 	bool shape_picked;
@@ -130,9 +132,13 @@ static void usage(FILE *out)
 		"               sockets on the device's addresses; a cgroup: its processes' ones\n"
 		"  delay=DUR[~JITTER][:reorder=P%%]  hold each packet DUR (+- a uniform\n"
 		"               JITTER), reorder= lets that share through at once: netem where\n"
-		"               the kernel has it, else an NFQUEUE delay line (iptables OUTPUT/\n"
-		"               INPUT rules; with --netns alone, lo included); --dev or --netns,\n"
-		"               or --cgroup/-- CMD with dir=egress (OUTPUT -m cgroup)\n"
+		"               the kernel has it, else an NFQUEUE delay line (output/input\n"
+		"               queue rules: nft's native queue in a table of the line's own\n"
+		"               where the probe finds nft-queue, else iptables-nft NFQUEUE;\n"
+		"               FAULTLINE_NET_DELAY=nfqueue takes the line where netem works,\n"
+		"               =xtables or =nft the line with those rules; with --netns\n"
+		"               alone, lo included); --dev or --netns, or --cgroup/-- CMD with\n"
+		"               dir=egress (socket cgroupv2, or OUTPUT -m cgroup)\n"
 		"  rate=BW      shape to BW bits/s (1mbit, 500kbit): an HTB class; --dev or --netns\n"
 		"               delay and rate: ingress goes through an IFB device (mirred); only\n"
 		"               matching packets are shaped; seed= only, no prob=/when=/count=/for=\n"
@@ -176,7 +182,9 @@ static void usage(FILE *out)
 		"                    rule, action, dir, proto, addresses, ports, time), and the\n"
 		"                    per-rule counts once a second while they change and at the\n"
 		"                    end; events a full ring gave up are counted (events_lost),\n"
-		"                    never waited for. Delay rules log their counts only\n"
+		"                    never waited for. Delay rules log one line per packet\n"
+		"                    held (action delay, delay_ns) or sent ahead by reorder=\n"
+		"                    (\"reordered\":true), from a ring the delay line fills\n"
 		"  -j, --json        print the summary as JSON on stdout\n"
 		"  -v, --verbose     say what is armed, and the load/attach times\n"
 		"  -h, --help        this help\n"
@@ -632,7 +640,7 @@ static const char *rule_mechanism(const struct net_opts *o, const struct net_run
 		return m ? m : "sock-destroy";
 	}
 	if (is_delay(r, i))
-		return fl_mechanism_name(FL_MECH_NFQUEUE);
+		return r->delay_mech[i] ? r->delay_mech[i] : fl_mechanism_name(FL_MECH_NFQUEUE);
 	if (is_shaped(r, i))
 		return fl_net_shape_mech_name(r->shape_mech[i], fl_net_shape_uses_ifb(r->shape, i));
 	if (is_sock(r, i))
@@ -686,7 +694,9 @@ static uint64_t rule_events_lost(const struct net_run *r, size_t i)
 	struct fl_net_counters c;
 	uint64_t lost = 0;
 
-	for (size_t k = 0; k < r->n_krules && !is_delay(r, i); k++)
+	if (is_delay(r, i))
+		return r->delay_ring[i] ? fl_net_delay_ring_lost(r->delay_ring[i]) : 0;
+	for (size_t k = 0; k < r->n_krules; k++)
 		if (r->origin[k] == i && !fl_net_session_counters(r->sess, k, &c))
 			lost += c.events_lost;
 	return lost;
@@ -708,6 +718,8 @@ static void add_delay_counts(const struct net_run *r, size_t i, json_t *j)
 	json_object_set_new(j, "delayed", json_integer((json_int_t)c.delayed));
 	json_object_set_new(j, "reordered", json_integer((json_int_t)c.reordered));
 	json_object_set_new(j, "overflowed", json_integer((json_int_t)c.overflowed));
+	if (r->delay_ring[i])
+		json_object_set_new(j, "events_lost", json_integer((json_int_t)rule_events_lost(r, i)));
 }
 
 /* One JSON line per rule; final at the end. Returns -errno on a write error. */
@@ -912,6 +924,14 @@ static void stop_delay_lines(struct net_run *r)
 	}
 }
 
+static bool has_delay_rings(const struct net_run *r)
+{
+	for (size_t i = 0; i < FL_NET_MAX_RULES; i++)
+		if (r->delay_ring[i])
+			return true;
+	return false;
+}
+
 /* One delay line per delay= rule, recorded in the run's state. */
 static int start_delay_lines(const struct net_opts *o, struct net_run *r, char *errbuf,
 			     size_t errlen)
@@ -931,6 +951,14 @@ static int start_delay_lines(const struct net_opts *o, struct net_run *r, char *
 			continue;
 		if (o->dev)
 			snprintf(p.dev, sizeof(p.dev), "%s", o->dev);
+		/* --log: the line fills a ring with its packets' events; the main loop drains it. */
+		if (r->log && (err = fl_net_delay_ring_new(0, &r->delay_ring[i]))) {
+			snprintf(errbuf, errlen, "rule %zu: delay line's event ring: %s", i,
+				 strerror(-err));
+			return err;
+		}
+		p.events = r->delay_ring[i];
+		p.rule = (uint16_t)i;
 		if (target_kind(o) == FL_NET_TARGET_CGROUP &&
 		    (err = fl_cli_cgroup_rel(r->cgroup, p.cgroup, sizeof(p.cgroup)))) {
 			snprintf(errbuf, errlen, "rule %zu: the cgroup's path under the cgroup2 root: %s",
@@ -944,6 +972,7 @@ static int start_delay_lines(const struct net_opts *o, struct net_run *r, char *
 				 why[0] ? why : strerror(-err));
 			return err;
 		}
+		r->delay_mech[i] = fl_mechanism_name(fl_net_delay_mechanism(r->delay[i]));
 	}
 	return 0;
 }
@@ -1062,10 +1091,12 @@ static const char *armed_mechanisms(const struct net_opts *o, const struct net_r
 	bool delay = false, sock = false, pkt = false;
 	size_t at = 0;
 
-	const char *reset = NULL;
+	const char *reset = NULL, *delay_mech = NULL;
 
 	for (size_t i = 0; i < o->n_rules; i++) {
 		delay |= is_delay(r, i);
+		if (is_delay(r, i) && !delay_mech)
+			delay_mech = rule_mechanism(o, r, i);
 		sock |= is_sock(r, i);
 		if (is_reset(r, i))
 			reset = rule_mechanism(o, r, i);
@@ -1078,8 +1109,7 @@ static const char *armed_mechanisms(const struct net_opts *o, const struct net_r
 		at += (size_t)snprintf(buf + at, len - at, "%s%s", at ? ", " : "",
 				       fl_mechanism_name(FL_MECH_CGROUP_SOCK));
 	if (delay && at < len)
-		at += (size_t)snprintf(buf + at, len - at, "%s%s", at ? ", " : "",
-				       fl_mechanism_name(FL_MECH_NFQUEUE));
+		at += (size_t)snprintf(buf + at, len - at, "%s%s", at ? ", " : "", delay_mech);
 	for (size_t i = 0; i < o->n_rules && at < len; i++) {
 		const char *m = is_shaped(r, i) ? rule_mechanism(o, r, i) : NULL;
 		bool seen = false;
@@ -1246,8 +1276,11 @@ int cmd_net(int argc, char **argv, const struct fl_cli *cli)
 		goto out;
 	}
 	/* The ring keeps what came before this: no event of the attach is missed. */
-	if (r->log && r->sess) {
+	if (r->log && (r->sess || has_delay_rings(r))) {
 		err = net_event_log_open(r->sess, r->log, r->origin, r->n_krules, &r->events);
+		for (size_t i = 0; !err && i < FL_NET_MAX_RULES; i++)
+			if (r->delay_ring[i])
+				err = net_event_log_add_delay(r->events, (unsigned)i, r->delay_ring[i]);
 		if (err) {
 			fl_cli_error("net: cannot read the injection events: %s", strerror(-err));
 			goto out;
@@ -1291,6 +1324,8 @@ out:
 	}
 	stop_delay_lines(r);
 	net_event_log_close(r->events);
+	for (size_t i = 0; i < FL_NET_MAX_RULES; i++)
+		fl_net_delay_ring_free(r->delay_ring[i]);
 	fl_net_shape_free(r->shape);
 	fl_net_session_close(r->sess);
 	remove_cgroup(r);

@@ -19,6 +19,13 @@
 
 #define EXCERPT_LEN 96
 
+static bool delay_line_forced(void)
+{
+	const char *v = getenv("FAULTLINE_NET_DELAY");
+
+	return v && (!strcmp(v, "nfqueue") || !strcmp(v, "nft") || !strcmp(v, "xtables"));
+}
+
 int fl_cli_net_pick_shaping(const struct fl_rule *rules, char *const *text, size_t n,
 			    enum fl_net_target_kind kind, int verbose,
 			    enum fl_net_shape_mech *mech)
@@ -33,11 +40,13 @@ int fl_cli_net_pick_shaping(const struct fl_rule *rules, char *const *text, size
 			char why[192] = "";
 
 			/*
-			 * FAULTLINE_NET_DELAY=nfqueue: the delay line even where
-			 * netem works (its counters, lo on a netns; and its tests).
+			 * FAULTLINE_NET_DELAY=nfqueue (or =nft, =xtables, which
+			 * also pick its rules): the delay line even where netem
+			 * works (its counters, lo on a netns; and its tests).
 			 */
-			if (getenv("FAULTLINE_NET_DELAY") && !strcmp(getenv("FAULTLINE_NET_DELAY"), "nfqueue"))
-				snprintf(why, sizeof(why), "FAULTLINE_NET_DELAY=nfqueue");
+			if (delay_line_forced())
+				snprintf(why, sizeof(why), "FAULTLINE_NET_DELAY=%s",
+					 getenv("FAULTLINE_NET_DELAY"));
 			else
 				netem = fl_net_shape_netem_works(why, sizeof(why));
 			asked = true;

@@ -35,6 +35,7 @@ static const char *const names[FL_MECH__COUNT] = {
 	[FL_MECH_SIGSTOP]           = "sigstop",
 	[FL_MECH_BPF_SOCK_DESTROY]  = "bpf-sock-destroy",
 	[FL_MECH_SOCK_DIAG_DESTROY] = "sock-diag-destroy",
+	[FL_MECH_NFT_QUEUE]         = "nft-queue",
 };
 
 const char *fl_mechanism_name(enum fl_mechanism mech)

@@ -333,6 +333,7 @@ static const struct {
 	{ "tc-filter", fl_undo_tc_filter },
 	{ "link", fl_undo_link },
 	{ "iptables", fl_undo_iptables },
+	{ "nft-table", fl_undo_nft_table },
 	{ "sigcont", fl_undo_sigcont },
 	{ "stopped-map", fl_undo_stopped_map },
 };

@@ -49,6 +49,9 @@ int fl_undo_qdisc(json_t *rec, char *what, size_t what_len, char *msg, size_t ms
 int fl_undo_tc_filter(json_t *rec, char *what, size_t what_len, char *msg, size_t msg_len);
 int fl_undo_iptables(json_t *rec, char *what, size_t what_len, char *msg, size_t msg_len);
 int fl_undo_link(json_t *rec, char *what, size_t what_len, char *msg, size_t msg_len);
+int fl_undo_nft_table(json_t *rec, char *what, size_t what_len, char *msg, size_t msg_len);
+/* A family and table name fit to go into an nft command. */
+bool fl_nft_table_valid(const char *family, const char *name);
 
 /* Undo one session directory, newest record first; items go to report (may be NULL). */
 int fl_state_undo_session(const char *dir, const char *session,

@@ -4,6 +4,7 @@
  * what the undo will need to verify identity (mount id, process
  * starttime), and write one JSON record.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -218,6 +219,33 @@ int fl_state_record_iptables(struct fl_state *st, const char *netns,
 	rec = json_pack("{s:s, s:s, s:s, s:o}", "netns", netns ? netns : "",
 			"binary", binary, "table", table, "rule", argv);
 	return fl_state_write_record(st, "iptables", rec, ret_id);
+}
+
+/* Both words go into an nft command: nothing there but what names a table. */
+bool fl_nft_table_valid(const char *family, const char *name)
+{
+	static const char *const families[] = { "inet", "ip", "ip6", "netdev", "bridge", "arp" };
+	bool fam = false;
+	size_t n;
+
+	for (size_t i = 0; family && i < sizeof(families) / sizeof(families[0]); i++)
+		fam |= strcmp(family, families[i]) == 0;
+	if (!fam || !name || !*name || (n = strlen(name)) > 63 || !isalpha((unsigned char)name[0]))
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!isalnum((unsigned char)name[i]) && name[i] != '_')
+			return false;
+	return true;
+}
+
+int fl_state_record_nft_table(struct fl_state *st, const char *netns,
+			      const char *family, const char *name, uint64_t *ret_id)
+{
+	if (optional_netns(netns) || !fl_nft_table_valid(family, name))
+		return -EINVAL;
+	return fl_state_write_record(st, "nft-table",
+		json_pack("{s:s, s:s, s:s}", "netns", netns ? netns : "",
+			  "family", family, "table", name), ret_id);
 }
 
 int fl_state_record_sigcont(struct fl_state *st, pid_t pid, uint64_t *ret_id)

@@ -2,7 +2,8 @@
 /*
  * The NFQUEUE delay line (see <faultline/net_delay.h>). One thread reads
  * the queue through libnl-nf (copy mode META: only the packet id comes up,
- * the payload stays in the kernel), holds each packet in a min-heap keyed
+ * the payload stays in the kernel; with an event ring, the first bytes of
+ * each packet too, for the headers of its event), holds each packet in a min-heap keyed
  * by its release time, and sleeps in poll() until the queue has more or
  * one timerfd says the earliest is due: one wake-up per batch, never a
  * sleep per packet.
@@ -36,7 +37,9 @@
 #include <netlink/netfilter/queue.h>
 #include <netlink/netfilter/queue_msg.h>
 
+#include <faultline/cgroup.h>
 #include <faultline/net_delay.h>
+#include <faultline/probe.h>
 #include <faultline/state.h>
 
 #include "core/errbuf.h"
@@ -51,6 +54,7 @@
 #define NL_STEP_MS     2000
 #define RECV_BATCH     64          /* queue messages read per wake-up before releasing */
 #define SOCK_RCVBUF    (4 << 20)
+#define EVENT_COPY     80          /* an IPv4 (up to 60) or IPv6 (40) header and the ports */
 
 struct fl_net_delay {
 	char netns[256];
@@ -59,6 +63,8 @@ struct fl_net_delay {
 	bool own_state;
 	struct delay_rule rules[DELAY_MAX_RULES];
 	size_t n_rules;
+	enum fl_mechanism mech;          /* FL_MECH_NFT_QUEUE: nft below; else the rules above */
+	struct delay_nft nft;
 
 	struct nl_sock *sk;
 	struct nfnl_queue *queue;
@@ -144,10 +150,13 @@ static void release_due(struct fl_net_delay *d, uint64_t now, bool all)
 	}
 }
 
-/* The packet id and family, read in place: no object allocated per packet. */
-static int packet_of(struct nlmsghdr *h, struct delay_pkt *pkt)
+/*
+ * The packet id and family, read in place: no object allocated per packet.
+ * tb keeps the attributes (the payload's headers, the devices) for an event.
+ */
+static int packet_of(struct nlmsghdr *h, struct delay_pkt *pkt, struct nlattr **tb,
+		     uint8_t *hook)
 {
-	struct nlattr *tb[NFQA_MAX + 1];
 	const struct nfqnl_msg_packet_hdr *ph;
 	const struct nfgenmsg *g;
 
@@ -158,16 +167,27 @@ static int packet_of(struct nlmsghdr *h, struct delay_pkt *pkt)
 	ph = nla_data(tb[NFQA_PACKET_HDR]);
 	pkt->id = ntohl(ph->packet_id);
 	pkt->family = g->nfgen_family;
+	*hook = ph->hook;
 	return 0;
+}
+
+static void event(struct fl_net_delay *d, struct nlattr **tb, uint8_t hook, uint64_t now,
+		  uint64_t wait, bool reordered)
+{
+	if (d->p.events)
+		fl_delay_ring_push(d->p.events, tb, hook, d->mech == FL_MECH_NFT_QUEUE, d->p.rule,
+				   now, wait, reordered);
 }
 
 static void on_packet(struct fl_net_delay *d, struct nlmsghdr *h, uint64_t now)
 {
+	struct nlattr *tb[NFQA_MAX + 1];
 	struct delay_pkt pkt;
+	uint8_t hook = 0;
 	bool reorder;
 	uint64_t wait;
 
-	if (packet_of(h, &pkt) < 0)
+	if (packet_of(h, &pkt, tb, &hook) < 0)
 		return;
 	atomic_fetch_add(&d->queued, 1);
 
@@ -181,6 +201,7 @@ static void on_packet(struct fl_net_delay *d, struct nlmsghdr *h, uint64_t now)
 	if (reorder) {
 		verdict(d, pkt.id, pkt.family);
 		atomic_fetch_add(&d->reordered, 1);
+		event(d, tb, hook, now, 0, true);
 		return;
 	}
 	pkt.at_ns = now + wait;
@@ -191,6 +212,7 @@ static void on_packet(struct fl_net_delay *d, struct nlmsghdr *h, uint64_t now)
 		return;
 	}
 	atomic_fetch_add(&d->held, 1);
+	event(d, tb, hook, now, wait, false);
 }
 
 /*
@@ -284,6 +306,8 @@ static void *line_thread(void *arg)
 		(void)k;
 		if (pfd[0].revents & POLLIN)
 			receive(d, RECV_BATCH);
+		if (d->p.events)
+			fl_delay_ring_kick(d->p.events); /* once per batch, never per packet */
 	}
 	{
 		struct timespec cpu;
@@ -334,8 +358,9 @@ static int queue_open(struct fl_net_delay *d, char *errbuf, size_t errlen)
 	if (!d->queue || !d->verdict)
 		return -ENOMEM;
 	nfnl_queue_set_group(d->queue, d->p.queue_num);
-	nfnl_queue_set_copy_mode(d->queue, NFNL_QUEUE_COPY_META);
-	nfnl_queue_set_copy_range(d->queue, 0);
+	/* Events need the headers: the first EVENT_COPY bytes, else the id alone. */
+	nfnl_queue_set_copy_mode(d->queue, d->p.events ? NFNL_QUEUE_COPY_PACKET : NFNL_QUEUE_COPY_META);
+	nfnl_queue_set_copy_range(d->queue, d->p.events ? EVENT_COPY : 0);
 	/* The kernel holds them while we do: room for ours and a burst. */
 	nfnl_queue_set_maxlen(d->queue, d->p.max_held + 1024);
 	err = nfnl_queue_build_create_request(d->queue, &msg);
@@ -384,6 +409,82 @@ static void queue_close(struct fl_net_delay *d)
 	d->sk = NULL;
 }
 
+/* ---- the rules: nft's native queue, or iptables-nft ------------------ */
+
+/* The probe's answer, once a process: 1 works, 0 not, -1 not asked yet. */
+static atomic_int nft_queue_works = -1;
+
+static bool nft_queue_usable(void)
+{
+	int v = atomic_load(&nft_queue_works);
+
+	if (v < 0) {
+		struct fl_probe_result r = { 0 };
+
+		v = fl_probe_mechanism(FL_MECH_NFT_QUEUE, &r) == 0 && r.status == FL_PROBE_WORKS;
+		atomic_store(&nft_queue_works, v);
+	}
+	return v == 1;
+}
+
+static enum fl_net_delay_rules rules_wanted(const struct fl_net_delay_params *p)
+{
+	const char *env = getenv("FAULTLINE_NET_DELAY");
+
+	if (p->rules != FL_NET_DELAY_RULES_AUTO)
+		return p->rules;
+	if (env && !strcmp(env, "xtables"))
+		return FL_NET_DELAY_RULES_XTABLES;
+	if (env && !strcmp(env, "nft"))
+		return FL_NET_DELAY_RULES_NFT;
+	return FL_NET_DELAY_RULES_AUTO;
+}
+
+/* Build the rules for the queue number in d->p: nft's table or iptables' rules. */
+static int rules_build(struct fl_net_delay *d, const struct fl_net_match *m, bool native,
+		       char *errbuf, size_t errlen)
+{
+	char root[512] = "";
+
+	if (!native) {
+		d->mech = FL_MECH_NFQUEUE;
+		return fl_delay_rules_build(m, d->p.queue_num, d->p.dev, d->p.cgroup, d->rules,
+					    &d->n_rules, errbuf, errlen);
+	}
+	d->mech = FL_MECH_NFT_QUEUE;
+	if (d->p.cgroup[0])
+		fl_cgroup2_root(root, sizeof(root));
+	return fl_delay_nft_build(m, d->p.queue_num, d->p.dev, d->p.cgroup, root, &d->nft,
+				  errbuf, errlen);
+}
+
+/*
+ * Install what rules_build made. On AUTO, a cgroup match nft cannot say
+ * here takes iptables' -m cgroup instead (the rest is the same match).
+ */
+static int rules_install(struct fl_net_delay *d, const struct fl_net_match *m, bool forced,
+			 char *errbuf, size_t errlen)
+{
+	int err;
+
+	if (d->mech != FL_MECH_NFT_QUEUE)
+		return fl_delay_rules_install(d->rules, d->n_rules, d->netns, d->st, errbuf, errlen);
+	err = fl_delay_nft_install(&d->nft, d->netns, d->st, errbuf, errlen);
+	if (!err || forced || !d->p.cgroup[0])
+		return err;
+	err = rules_build(d, m, false, errbuf, errlen);
+	if (err)
+		return err;
+	return fl_delay_rules_install(d->rules, d->n_rules, d->netns, d->st, errbuf, errlen);
+}
+
+static int rules_remove(struct fl_net_delay *d, char *errbuf, size_t errlen)
+{
+	if (d->mech == FL_MECH_NFT_QUEUE)
+		return fl_delay_nft_remove(&d->nft, d->netns, d->st, errbuf, errlen);
+	return fl_delay_rules_remove(d->rules, d->n_rules, d->netns, d->st, errbuf, errlen);
+}
+
 /* ---- the API --------------------------------------------------------- */
 
 static void free_line(struct fl_net_delay *d)
@@ -394,6 +495,10 @@ static void free_line(struct fl_net_delay *d)
 	if (d->timer_fd >= 0)
 		close(d->timer_fd);
 	fl_delay_heap_free(&d->heap);
+	if (d->p.events) {
+		fl_delay_ring_kick(d->p.events); /* what the last moments left */
+		fl_delay_ring_release(d->p.events);
+	}
 	if (d->own_state)
 		fl_state_close(d->st);
 	free(d);
@@ -415,10 +520,12 @@ int fl_net_delay_start(const struct fl_net_match *m, const char *netns,
 		       struct fl_net_delay **ret, char *errbuf, size_t errlen)
 {
 	sigset_t all, old_mask;
+	enum fl_net_delay_rules want;
 	struct fl_net_delay *d;
+	bool native;
 	int err;
 
-	if (!m || !params || !ret)
+	if (!m || !params || !ret || params->rules > FL_NET_DELAY_RULES_XTABLES)
 		return -EINVAL;
 	if (params->reorder_ppm > 1000000 || params->jitter_ns > 3600ull * 1000000000ull ||
 	    params->delay_ns > 3600ull * 1000000000ull) {
@@ -439,9 +546,16 @@ int fl_net_delay_start(const struct fl_net_match *m, const char *netns,
 		fl_errf(errbuf, errlen, "netns name too long");
 		return -EINVAL;
 	}
+	if (params->events && fl_delay_ring_take(params->events)) {
+		fl_errf(errbuf, errlen, "the event ring is another delay line's");
+		return -EBUSY;
+	}
 	d = calloc(1, sizeof(*d));
-	if (!d)
+	if (!d) {
+		if (params->events)
+			fl_delay_ring_release(params->events);
 		return -ENOMEM;
+	}
 	d->wake_fd = d->timer_fd = -1;
 	d->p = *params;
 	if (!d->p.max_held)
@@ -451,9 +565,13 @@ int fl_net_delay_start(const struct fl_net_match *m, const char *netns,
 	d->rng = params->seed;
 	snprintf(d->netns, sizeof(d->netns), "%s", netns ? netns : "");
 
+	/* A match the rules cannot say is refused before anything is probed. */
 	err = fl_delay_rules_build(m, d->p.queue_num, d->p.dev, d->p.cgroup, d->rules, &d->n_rules, errbuf, errlen);
 	if (err)
 		goto fail;
+	want = rules_wanted(params);
+	native = want == FL_NET_DELAY_RULES_NFT ||
+		 (want == FL_NET_DELAY_RULES_AUTO && nft_queue_usable());
 	err = fl_delay_heap_init(&d->heap, d->p.max_held);
 	if (err)
 		goto fail;
@@ -494,8 +612,10 @@ int fl_net_delay_start(const struct fl_net_match *m, const char *netns,
 	}
 	if (err)
 		goto fail;
-	/* The rules name the queue: build them again for the number we got. */
-	err = fl_delay_rules_build(m, d->p.queue_num, d->p.dev, d->p.cgroup, d->rules, &d->n_rules, errbuf, errlen);
+	/* The rules name the queue: build them for the number we got. */
+	err = rules_build(d, m, native, errbuf, errlen);
+	if (err && native && want == FL_NET_DELAY_RULES_AUTO && d->p.cgroup[0])
+		err = rules_build(d, m, false, errbuf, errlen); /* no cgroup match for nft here */
 	if (err)
 		goto fail;
 	/* The caller's signals go to the caller's threads, not to the line. */
@@ -510,7 +630,7 @@ int fl_net_delay_start(const struct fl_net_match *m, const char *netns,
 	d->thread_started = true;
 	if (pthread_getcpuclockid(d->thread, &d->cpu_clock))
 		d->cpu_clock = (clockid_t)-1;
-	err = fl_delay_rules_install(d->rules, d->n_rules, d->netns, d->st, errbuf, errlen);
+	err = rules_install(d, m, want != FL_NET_DELAY_RULES_AUTO, errbuf, errlen);
 	if (err)
 		goto fail;
 	*ret = d;
@@ -559,7 +679,7 @@ int fl_net_delay_stop(struct fl_net_delay *d, struct fl_net_delay_counters *ret,
 
 		nanosleep(&ms, NULL);
 	}
-	err = fl_delay_rules_remove(d->rules, d->n_rules, d->netns, d->st, errbuf, errlen);
+	err = rules_remove(d, errbuf, errlen);
 	stop_thread(d);
 	if (ret)
 		fl_net_delay_read(d, ret);
@@ -574,5 +694,10 @@ uint16_t fl_net_delay_queue_num(const struct fl_net_delay *d)
 
 size_t fl_net_delay_n_rules(const struct fl_net_delay *d)
 {
-	return d->n_rules;
+	return d->mech == FL_MECH_NFT_QUEUE ? d->nft.n_rules : d->n_rules;
+}
+
+enum fl_mechanism fl_net_delay_mechanism(const struct fl_net_delay *d)
+{
+	return d->mech;
 }

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
-/* The NFQUEUE delay line's insides: its heap and its iptables rules. */
+/* The NFQUEUE delay line's insides: its heap, its iptables rules, its nft table. */
 #ifndef FL_NET_DELAY_PRIV_H
 #define FL_NET_DELAY_PRIV_H
 
@@ -54,5 +54,47 @@ int fl_delay_rules_install(struct delay_rule *r, size_t n, const char *netns,
 /* Remove the installed ones and forget their records; the first error. */
 int fl_delay_rules_remove(struct delay_rule *r, size_t n, const char *netns,
 		       struct fl_state *st, char *errbuf, size_t errlen);
+
+/* ---- delay_nft.c: the native nft queue rules, in a table of the line's own ---- */
+
+struct delay_nft {
+	char table[64];                /* faultline_delay_<pid>_<queue>, family inet */
+	char script[8192];             /* add table, chains and rules: one transaction */
+	size_t n_rules;
+	uint64_t rec;                  /* its state record, 0 = none */
+	bool installed;
+};
+
+/*
+ * The table for m, queue num (dev, cgroup: "" = any; cg_root: the cgroup2
+ * mount, which nft must reach below /sys/fs/cgroup, else -EOPNOTSUPP).
+ * The same refusals as fl_delay_rules_build, with a reason.
+ */
+int fl_delay_nft_build(const struct fl_net_match *m, uint16_t num, const char *dev,
+		       const char *cgroup, const char *cg_root, struct delay_nft *t,
+		       char *errbuf, size_t errlen);
+/* Record, then add the table in one transaction (all of it, or nothing). */
+int fl_delay_nft_install(struct delay_nft *t, const char *netns, struct fl_state *st,
+			 char *errbuf, size_t errlen);
+/* Delete the table and forget its record (kept if the delete failed). */
+int fl_delay_nft_remove(struct delay_nft *t, const char *netns, struct fl_state *st,
+			char *errbuf, size_t errlen);
+
+/* ---- delay_events.c: the producer's side of the event ring -------------- */
+
+struct nlattr;
+
+/* Make r this line's (one producer per ring): -EBUSY if another line has it. */
+int fl_delay_ring_take(struct fl_net_delay_ring *r);
+void fl_delay_ring_release(struct fl_net_delay_ring *r);
+/*
+ * One event from a queue message's attributes (tb: NFQA_*; hook: the
+ * NF_INET_* hook it was queued at); a full ring counts it lost.
+ */
+void fl_delay_ring_push(struct fl_net_delay_ring *r, struct nlattr *const *tb, uint8_t hook,
+			bool nft, uint16_t rule, uint64_t now_ns, uint64_t delay_ns,
+			bool reordered);
+/* Wake the reader if events came since the last kick: once per batch. */
+void fl_delay_ring_kick(struct fl_net_delay_ring *r);
 
 #endif /* FL_NET_DELAY_PRIV_H */

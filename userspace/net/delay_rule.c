@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * The delay line's queue rules: the xtables NFQUEUE target through
- * iptables-nft (nft_compat), because this kernel lacks nft's native
- * `queue` (CONFIG_NFT_QUEUE). iptables owns the rule syntax, so it runs as
+ * The delay line's queue rules where the kernel lacks nft's native
+ * `queue` (CONFIG_NFT_QUEUE; delay_nft.c where it has it): the xtables
+ * NFQUEUE target through iptables-nft (nft_compat). iptables owns the rule syntax, so it runs as
  * a child inside the netns. Each rule is recorded in the core state
  * before it is installed: a SIGKILL between the two leaves a record whose
  * undo finds nothing, never a rule without a record.

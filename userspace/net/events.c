@@ -114,6 +114,8 @@ static enum fl_mechanism mechanism_of(unsigned hook)
 	switch (hook) {
 	case FL_NET_HOOK_CGROUP_SKB: return FL_MECH_CGROUP_SKB;
 	case FL_NET_HOOK_CGROUP_SOCK: return FL_MECH_CGROUP_SOCK;
+	case FL_NET_HOOK_NFQUEUE: return FL_MECH_NFQUEUE;
+	case FL_NET_HOOK_NFT_QUEUE: return FL_MECH_NFT_QUEUE;
 	}
 	return FL_MECH_TC;
 }
@@ -178,6 +180,13 @@ static void put_addr(struct out *o, const char *key, const struct fl_net_event *
 int fl_net_event_to_json(const struct fl_net_event *ev, unsigned rule, int64_t clock_offset_ns,
 			 char *buf, size_t len)
 {
+	return fl_net_event_to_json_ext(ev, rule, clock_offset_ns, ev->error, NULL, buf, len);
+}
+
+int fl_net_event_to_json_ext(const struct fl_net_event *ev, unsigned rule,
+			     int64_t clock_offset_ns, int64_t value, const char *extra,
+			     char *buf, size_t len)
+{
 	char line[FL_NET_EVENT_JSON_MAX + 1];
 	struct out o = { .buf = line, .len = sizeof(line) };
 	struct fl_event head = {
@@ -190,7 +199,7 @@ int fl_net_event_to_json(const struct fl_net_event *ev, unsigned rule, int64_t c
 		.mechanism = (uint16_t)mechanism_of(ev->hook),
 		.result = FL_RESULT_INJECTED,
 		.op = -1,
-		.value = ev->error,
+		.value = value,
 		.seq = ev->seq,
 	};
 	int n;
@@ -213,8 +222,8 @@ int fl_net_event_to_json(const struct fl_net_event *ev, unsigned rule, int64_t c
 	put(&o, ",\"proto\":\"%s\"", proto_of(ev));
 	put_addr(&o, "src", ev, ev->src);
 	put_addr(&o, "dst", ev, ev->dst);
-	put(&o, ",\"sport\":%u,\"dport\":%u,\"ifindex\":%" PRIu32 ",\"len\":%" PRIu32 "}",
-	    (unsigned)ev->sport, (unsigned)ev->dport, ev->ifindex, ev->len);
+	put(&o, ",\"sport\":%u,\"dport\":%u,\"ifindex\":%" PRIu32 ",\"len\":%" PRIu32 "%s}",
+	    (unsigned)ev->sport, (unsigned)ev->dport, ev->ifindex, ev->len, extra ? extra : "");
 	if (o.overflow || o.pos + 1 > len)
 		return -ENOBUFS;
 	memcpy(buf, line, o.pos + 1);

@@ -121,4 +121,12 @@ void fl_net_reset_counters(struct net_reset *rs, size_t i, struct fl_net_counter
 const char *fl_net_reset_mechanism(const struct net_reset *rs);
 void fl_net_reset_close(struct net_reset *rs);
 
+/*
+ * events.c: fl_net_event_to_json with the common "value" given, and extra
+ * (",\"key\":value..." or NULL) appended after the packet's fields.
+ */
+int fl_net_event_to_json_ext(const struct fl_net_event *ev, unsigned rule,
+			     int64_t clock_offset_ns, int64_t value, const char *extra,
+			     char *buf, size_t len);
+
 #endif /* FL_NET_PRIV_H */

@@ -39,6 +39,7 @@ static int (*const probes[FL_MECH__COUNT])(struct fl_probe_result *r) = {
 	[FL_MECH_SIGSTOP]           = fl_probe_sigstop,
 	[FL_MECH_BPF_SOCK_DESTROY]  = fl_probe_bpf_sock_destroy,
 	[FL_MECH_SOCK_DIAG_DESTROY] = fl_probe_sock_diag_destroy,
+	[FL_MECH_NFT_QUEUE]         = fl_probe_nft_queue,
 };
 
 static const char *const fault_names[FL_FAULT__COUNT] = {
@@ -112,9 +113,10 @@ static const struct ladder ladders[FL_FAULT__COUNT] = {
 		{ FL_MECH_TC, "faultline net: tc BPF on --dev/--netns (tcx links, else clsact): drop, partition, corrupt, duplicate" },
 		{ FL_MECH_CGROUP_SKB, "faultline net: cgroup_skb on --cgroup/--pid/-- CMD (drop, partition); no tc, so --dev/--netns cannot be served" },
 	}, .none = "neither tc clsact nor cgroup_skb works: faultline net cannot drop packets" },
-	[FL_FAULT_PACKET_DELAY] = { .n = 2, .rungs = {
+	[FL_FAULT_PACKET_DELAY] = { .n = 3, .rungs = {
 		{ FL_MECH_NETEM, "faultline net delay=: netem under an HTB class, scoped by a tc BPF classifier (ingress through an IFB)" },
-		{ FL_MECH_NFQUEUE, "faultline net delay=: NFQUEUE delay line in userspace, iptables-nft rules (netem is missing)" },
+		{ FL_MECH_NFT_QUEUE, "faultline net delay=: NFQUEUE delay line in userspace, nft native queue rules in a table of its own (netem is missing)" },
+		{ FL_MECH_NFQUEUE, "faultline net delay=: NFQUEUE delay line in userspace, iptables-nft rules (netem and nft's queue are missing)" },
 	}, .none = "neither netem nor NFQUEUE: faultline net cannot delay packets" },
 	/* What faultline net's rate= uses (<faultline/net_shape.h>): HTB only. */
 	[FL_FAULT_PACKET_RATE] = { .n = 1, .rungs = {

@@ -43,5 +43,6 @@ int fl_probe_fq(struct fl_probe_result *r);
 int fl_probe_htb(struct fl_probe_result *r);
 int fl_probe_tbf(struct fl_probe_result *r);
 int fl_probe_nfqueue(struct fl_probe_result *r);
+int fl_probe_nft_queue(struct fl_probe_result *r);
 
 #endif

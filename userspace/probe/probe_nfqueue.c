@@ -4,6 +4,10 @@
  * queues one UDP packet to userspace; we hold it, accept it and see it
  * arrive. That is exactly the delay line used where netem is missing.
  * The rule and the queue die with the namespace.
+ *
+ * nft-queue is the same proof with nftables' native `queue` statement
+ * (CONFIG_NFT_QUEUE) in a table of its own, added through libnftables:
+ * the delay line's rules where the kernel has it.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -31,6 +35,7 @@
 #include <netlink/netfilter/queue_msg.h>
 
 #include "core/child.h"
+#include "core/nft.h"
 #include "probe/probe_internal.h"
 #include "probe/probe_nl.h"
 
@@ -40,11 +45,13 @@
 #define NFQ_HOLD_MS      10
 #define NFQ_QUEUE_NUM    4242
 #define NFQ_MARKER       "faultline-nfqueue-probe"
+#define NFQ_NFT_TABLE    "faultline_probe"
 
 enum nfq_stage {
 	NQ_OK = 0,
 	NQ_IPTABLES_MISSING,
 	NQ_RULE,
+	NQ_NFT_RULE,
 	NQ_SOCKET,
 	NQ_NFNL,
 	NQ_QUEUE,
@@ -59,6 +66,7 @@ static const char *const stage_names[] = {
 	[NQ_OK]               = "ok",
 	[NQ_IPTABLES_MISSING] = "find iptables",
 	[NQ_RULE]             = "install an NFQUEUE rule",
+	[NQ_NFT_RULE]         = "add an nft queue rule",
 	[NQ_SOCKET]           = "open a UDP socket",
 	[NQ_NFNL]             = "open a netfilter netlink socket",
 	[NQ_QUEUE]            = "bind an nfnetlink queue",
@@ -221,6 +229,24 @@ static int install_rule(int port, struct nfq_shared *sh, char *tool, size_t tool
 	return rc < 0 ? rc : -EPROTO;
 }
 
+/* The native statement, in a table of our own: one transaction, all or nothing. */
+static int nft_queue_rule(int port, struct nfq_shared *sh)
+{
+	char cmd[512];
+	int err;
+
+	snprintf(cmd, sizeof(cmd),
+		 "add table inet " NFQ_NFT_TABLE "\n"
+		 "add chain inet " NFQ_NFT_TABLE " output { type filter hook output priority -150; }\n"
+		 "add rule inet " NFQ_NFT_TABLE " output ip daddr 127.0.0.1 udp dport %d queue num %d\n",
+		 port, NFQ_QUEUE_NUM);
+	err = fl_nft_run(NULL, cmd, NULL, 0, sh->msg, sizeof(sh->msg));
+	if (err)
+		return err;
+	snprintf(sh->tool, sizeof(sh->tool), "nft (libnftables)");
+	return 0;
+}
+
 /* ---- the queue -------------------------------------------------------- */
 
 static int queue_bind(struct nl_sock *sk, struct nfnl_queue **ret, struct nfq_shared *sh)
@@ -301,6 +327,7 @@ static int queue_receive(struct nl_sock *sk, struct nfnl_queue_msg **ret)
 
 static int nfq_child(void *shared, void *arg)
 {
+	bool native = *(const bool *)arg;
 	struct nfq_shared *sh = shared;
 	struct sockaddr_in addr = { .sin_family = AF_INET };
 	socklen_t alen = sizeof(addr);
@@ -334,8 +361,8 @@ static int nfq_child(void *shared, void *arg)
 	if (err < 0)
 		goto out;
 
-	sh->stage = NQ_RULE;
-	err = install_rule(port, sh, tool, sizeof(tool));
+	sh->stage = native ? NQ_NFT_RULE : NQ_RULE;
+	err = native ? nft_queue_rule(port, sh) : install_rule(port, sh, tool, sizeof(tool));
 	if (err < 0)
 		goto out;
 	sh->msg[0] = '\0';
@@ -387,7 +414,10 @@ static int nfq_child(void *shared, void *arg)
 	sh->stage = NQ_OK;
 
 	/* The netns takes all of this with it; undo it anyway, quietly. */
-	nfq_rule(tool, "-D", port, got, sizeof(got));
+	if (native)
+		fl_nft_run(NULL, "delete table inet " NFQ_NFT_TABLE, NULL, 0, NULL, 0);
+	else
+		nfq_rule(tool, "-D", port, got, sizeof(got));
 	if (nfnl_queue_build_delete_request(queue, &msg) == 0)
 		fl_nl_request(sk, msg, NFQ_STEP_MS, NULL, 0);
 	err = 0;
@@ -421,13 +451,13 @@ static bool says_missing(const char *msg)
 	return false;
 }
 
-int fl_probe_nfqueue(struct fl_probe_result *r)
+static int probe_queue(struct fl_probe_result *r, bool native)
 {
 	struct nfq_shared sh = { 0 };
 	char what[256];
 	int err, status = 0;
 
-	err = fl_child_run(nfq_child, NULL, FL_CHILD_NEWNET, NFQ_TIMEOUT_MS, &sh, sizeof(sh),
+	err = fl_child_run(nfq_child, &native, FL_CHILD_NEWNET, NFQ_TIMEOUT_MS, &sh, sizeof(sh),
 			   &status);
 	if (err == -ETIMEDOUT) {
 		fl_probe_set(r, FL_PROBE_REFUSED, ETIMEDOUT, "%s: no answer within %d ms",
@@ -444,8 +474,17 @@ int fl_probe_nfqueue(struct fl_probe_result *r)
 	switch (sh.stage) {
 	case NQ_OK:
 		fl_probe_set(r, FL_PROBE_WORKS, 0,
-			     "%s NFQUEUE rule queued a UDP packet; held %d ms in userspace, accepted, delivered after %.1f ms",
-			     sh.tool, NFQ_HOLD_MS, sh.held_ns / 1e6);
+			     "%s %s rule queued a UDP packet; held %d ms in userspace, accepted, delivered after %.1f ms",
+			     sh.tool, native ? "queue" : "NFQUEUE", NFQ_HOLD_MS, sh.held_ns / 1e6);
+		return 0;
+	case NQ_NFT_RULE:
+		/* ENOENT: the kernel has no "queue" expression (nft_queue not built or loadable). */
+		if (sh.err == EPROTO)
+			fl_probe_set(r, says_missing(sh.msg) ? FL_PROBE_MISSING : FL_PROBE_REFUSED,
+				     EPROTO, "nft queue statement refused (CONFIG_NFT_QUEUE, module nft_queue): %s",
+				     sh.msg);
+		else
+			fl_probe_set_failure(r, sh.err, "run libnftables");
 		return 0;
 	case NQ_IPTABLES_MISSING:
 		fl_probe_set(r, FL_PROBE_MISSING, ENOENT,
@@ -500,4 +539,14 @@ int fl_probe_nfqueue(struct fl_probe_result *r)
 		 sh.msg[0] ? ", kernel says: " : "", sh.msg);
 	fl_probe_set_failure(r, sh.err, what);
 	return 0;
+}
+
+int fl_probe_nfqueue(struct fl_probe_result *r)
+{
+	return probe_queue(r, false);
+}
+
+int fl_probe_nft_queue(struct fl_probe_result *r)
+{
+	return probe_queue(r, true);
 }

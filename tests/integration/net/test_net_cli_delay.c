@@ -4,7 +4,9 @@
  * NFQUEUE delay line adds the delay one way to the matching UDP and none to
  * another port; it mixes with a datapath rule and logs its counters; a
  * SIGTERM releases the held packets; delay on a cgroup is refused with the
- * reason; after a SIGKILL, 'faultline cleanup' leaves no NFQUEUE rule.
+ * reason; after a SIGKILL, 'faultline cleanup' leaves no NFQUEUE rule;
+ * --log has one event per packet the line held or sent ahead (reorder=),
+ * exactly as many as its counters say, with the packet's headers.
  * FAULTLINE_NET_DELAY=nfqueue keeps the delay line on a kernel with netem
  * too (Debian's 6.1 under make check-vm), which test_net_shape covers.
  */
@@ -334,6 +336,94 @@ static void test_sigterm_releases_held_packets(void **state)
 	assert_false(nfqueue_left(c));
 }
 
+/* --log: one line per delayed (and per reordered) packet, and no other. */
+static void test_log_has_an_event_per_delayed_and_reordered_packet(void **state)
+{
+	struct ctx *c = *state;
+	static char buf[1 << 17];
+	char log[] = "/tmp/fl-net-delay-events.XXXXXX", rule[80], dst[64], want[160], mech[32];
+	char *argv[] = { bin_fl, "net", rule, "--netns", c->pair.ns[0], "--for", "2s",
+			 "--seed", "3", "--log", log, "--json", "-v", NULL };
+	uint64_t d[N_DGRAMS], other[N_DGRAMS];
+	json_int_t delayed, reordered;
+	struct fl_cli_result r;
+	struct fl_cli *fl;
+	size_t n, events, n_reordered;
+	json_t *sum, *r0;
+	FILE *f;
+	int fd;
+
+	REQUIRE();
+	fd = mkstemp(log);
+	assert_true(fd >= 0);
+	close(fd);
+	snprintf(rule, sizeof(rule), "udp:dport=%d:delay=10ms:reorder=20%%", PORT);
+	assert_int_equal(fl_cli_start(argv, &fl), 0);
+	assert_int_equal(fl_cli_wait_stderr(fl, " armed on ", 5000), 0);
+	n = one_way(c, PORT, d);
+	one_way(c, PORT_FREE, other); /* not matched: no event */
+	assert_int_equal(fl_cli_wait(fl, 10000, &r), 0);
+	fl_cli_free(fl);
+	if (r.code)
+		print_message("faultline: exit %d\nstderr: %s\n", r.code, r.err);
+	assert_int_equal(r.code, 0);
+	assert_int_equal(n, N_DGRAMS);
+	sum = fl_cli_json_summary(r.out);
+	assert_non_null(sum);
+	r0 = json_array_get(json_object_get(sum, "rules"), 0);
+	delayed = json_integer_value(json_object_get(r0, "delayed"));
+	reordered = json_integer_value(json_object_get(r0, "reordered"));
+	snprintf(mech, sizeof(mech), "%s", json_string_value(json_object_get(r0, "mechanism")));
+	json_decref(sum);
+	fl_cli_result_free(&r);
+	if (strcmp(mech, "nfqueue") && strcmp(mech, "nft-queue")) {
+		unlink(log);
+		print_message("skip: delay took %s here, not the delay line (its per-packet events "
+			      "are the delay line's)\n", mech);
+		skip();
+	}
+
+	f = fopen(log, "r");
+	assert_non_null(f);
+	buf[fread(buf, 1, sizeof(buf) - 1, f)] = '\0';
+	fclose(f);
+	unlink(log);
+	events = fl_count_lines(buf, "\"domain\":\"net\",\"rule\":0,\"action\":\"delay\"");
+	n_reordered = fl_count_lines(buf, "\"reordered\":true");
+	print_message("delay 10ms reorder 20%%: %zu events (%zu reordered); line: delayed %lld, "
+		      "reordered %lld\n", events, n_reordered, (long long)delayed, (long long)reordered);
+	{
+		char *first = strstr(buf, "{\"ts_ns\"");
+
+		if (first)
+			print_message("first event: %.*s\n", (int)strcspn(first, "\n"), first);
+	}
+	assert_int_equal(delayed + reordered, N_DGRAMS);
+	assert_true(reordered > 0);
+	assert_int_equal(events, (size_t)(delayed + reordered));
+	assert_int_equal(n_reordered, (size_t)reordered);
+	/* the held ones carry their hold, and every one the packet's headers */
+	assert_int_equal(fl_count_lines(buf, "\"value\":10000000,"), (size_t)delayed);
+	assert_int_equal(fl_count_lines(buf, "\"delay_ns\":10000000}"), (size_t)delayed);
+	inet_ntop(AF_INET, &c->pair.ip4[1], dst, sizeof(dst));
+	snprintf(want, sizeof(want), "\"dir\":\"egress\",\"proto\":\"udp\",\"src\":\"");
+	assert_int_equal(fl_count_lines(buf, want), events);
+	snprintf(want, sizeof(want), "\"dst\":\"%s\",\"sport\":", dst);
+	assert_int_equal(fl_count_lines(buf, want), events);
+	snprintf(want, sizeof(want), "\"dport\":%d,\"ifindex\":", PORT);
+	assert_int_equal(fl_count_lines(buf, want), events);
+	/* 20 bytes of IPv4, 8 of UDP, the 8-byte send time */
+	assert_int_equal(fl_count_lines(buf, ",\"len\":36,"), events);
+	/* nfqueue here, nft-queue where nft has its queue */
+	assert_int_equal(fl_count_lines(buf, "\"action\":\"delay\",\"mechanism\":\"nf"), events);
+	/* the counts lines: nothing lost */
+	assert_int_equal(fl_count_lines(buf, "\"final\":true,\"queued\":100"), 1);
+	assert_true(fl_count_lines(buf, "\"events_lost\":") >= 1);
+	assert_int_equal(fl_count_lines(buf, "\"events_lost\":0"),
+			 fl_count_lines(buf, "\"events_lost\":"));
+	assert_false(nfqueue_left(c));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -342,6 +432,7 @@ int main(void)
 		cmocka_unit_test(test_sigterm_releases_held_packets),
 		cmocka_unit_test(test_delay_on_a_cgroup_is_refused),
 		cmocka_unit_test(test_sigkill_then_cleanup_leaves_no_nfqueue_rule),
+		cmocka_unit_test(test_log_has_an_event_per_delayed_and_reordered_packet),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -32,6 +32,7 @@
 
 #include <faultline/cgroup.h>
 #include <faultline/net_shape.h>
+#include <faultline/probe.h>
 
 #include "helpers/cli_run.h"
 #include "helpers/faultfs_mount.h"
@@ -459,16 +460,19 @@ static void test_netem_reorder_lets_a_share_through(void **state)
 
 /*
  * delay=30ms:dir=egress on a cgroup: the datagrams a process of the cgroup
- * sends to a loopback port wait 30 ms (the delay line's OUTPUT rule with
- * -m cgroup --path); the same port from this process, outside the
- * cgroup, does not.
+ * sends to a loopback port wait 30 ms (the delay line's output rule with
+ * socket cgroupv2 where nft has its queue, else OUTPUT -m cgroup --path);
+ * the same port from this process, outside the cgroup, does not.
  */
 static void test_egress_delay_on_a_cgroup_loopback(void **state)
 {
 	struct sockaddr_in to = { .sin_family = AF_INET, .sin_port = htons(PORT),
 				  .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-	char cg[PATH_MAX], rule[64], mech[32];
-	char *argv[] = { bin_fl, "net", rule, "--cgroup", cg, "--for", "8s", "--json", "-v", NULL };
+	char cg[PATH_MAX], rule[64], mech[32], log[] = "/tmp/fl-net-cgroup-delay.XXXXXX";
+	char *argv[] = { bin_fl, "net", rule, "--cgroup", cg, "--for", "8s", "--json", "-v",
+			 "--log", log, NULL };
+	static char logbuf[1 << 17];
+	FILE *lf;
 	uint64_t d[N_PINGS], free_d[N_PINGS];
 	size_t n = 0, n_free = 0;
 	struct fl_cli_result r;
@@ -485,6 +489,12 @@ static void test_egress_delay_on_a_cgroup_loopback(void **state)
 	}
 	assert_int_equal(fl_fixture_cgroup_create(cg, sizeof(cg)), 0);
 	snprintf(rule, sizeof(rule), "udp:dport=%d:delay=30ms:dir=egress", PORT);
+	{
+		int lfd = mkstemp(log);
+
+		assert_true(lfd >= 0);
+		close(lfd);
+	}
 	rx = socket(AF_INET, SOCK_DGRAM, 0);
 	assert_true(rx >= 0);
 	assert_int_equal(bind(rx, (struct sockaddr *)&to, sizeof(to)), 0);
@@ -534,10 +544,29 @@ static void test_egress_delay_on_a_cgroup_loopback(void **state)
 	fl_cli_result_free(&r);
 	print_message("cgroup egress delay=30ms [%s]: %zu arrived, p50 %.3f ms; outside the cgroup p50 %.3f ms\n",
 		      mech, n, d[n / 2] / 1e6, free_d[n_free / 2] / 1e6);
-	assert_string_equal(mech, "nfqueue");
+	/* The delay line: its rules with nft's native queue where the kernel has it, else iptables-nft. */
+	{
+		struct fl_probe_result nq = { 0 };
+
+		assert_int_equal(fl_probe_mechanism(FL_MECH_NFT_QUEUE, &nq), 0);
+		assert_string_equal(mech, nq.status == FL_PROBE_WORKS ? "nft-queue" : "nfqueue");
+	}
 	assert_int_equal(n, N_PINGS);
 	assert_int_equal(n_free, N_PINGS);
 	assert_true(d[n / 2] >= 28000000ull && d[n / 2] <= 34000000ull);
+	/* --log: one event per datagram of the cgroup, none for the others */
+	lf = fopen(log, "r");
+	assert_non_null(lf);
+	logbuf[fread(logbuf, 1, sizeof(logbuf) - 1, lf)] = '\0';
+	fclose(lf);
+	unlink(log);
+	{
+		char want[96];
+
+		snprintf(want, sizeof(want), "\"action\":\"delay\",\"mechanism\":\"%s\"", mech);
+		assert_int_equal(fl_count_lines(logbuf, want), N_PINGS);
+		assert_int_equal(fl_count_lines(logbuf, "\"delay_ns\":30000000}"), N_PINGS);
+	}
 	assert_true(free_d[n_free / 2] < 3000000ull);
 }
 

@@ -29,6 +29,7 @@
 static const enum fl_mechanism sys_mechs[] = {
 	FL_MECH_SECCOMP_NOTIFY, FL_MECH_FUSE, FL_MECH_CGROUP2, FL_MECH_SIGSTOP,
 	FL_MECH_NETEM, FL_MECH_FQ, FL_MECH_HTB, FL_MECH_TBF, FL_MECH_NFQUEUE,
+	FL_MECH_NFT_QUEUE,
 };
 #define N_MECHS (sizeof(sys_mechs) / sizeof(sys_mechs[0]))
 
@@ -201,6 +202,28 @@ static void test_nfqueue_holds_a_packet_then_delivers_it(void **state)
 		assert_non_null(strstr(r.detail, "iptables-"));
 }
 
+/*
+ * nft's native queue: absent from the hardened 6.18 (no nft_queue), where
+ * the probe says so and names the config; on Debian's 6.1 (the VM) it
+ * queues, holds and delivers like the iptables rule.
+ */
+static void test_nft_queue_is_missing_here_and_works_where_nft_queue_is(void **state)
+{
+	struct fl_probe_result r;
+
+	need_root();
+	r = probe(FL_MECH_NFT_QUEUE, NULL);
+	if (kernel_is_618()) {
+		assert_int_equal(r.status, FL_PROBE_MISSING);
+		assert_non_null(strstr(r.detail, "CONFIG_NFT_QUEUE"));
+		return;
+	}
+	if (r.status == FL_PROBE_WORKS)
+		assert_non_null(strstr(r.detail, "libnftables"));
+	else
+		assert_non_null(strstr(r.detail, "CONFIG_NFT_QUEUE"));
+}
+
 /* `tc qdisc show dev lo` in the host netns, or "" without iproute2. */
 static void host_lo_qdiscs(char *buf, size_t len)
 {
@@ -220,6 +243,7 @@ static void test_qdisc_and_nfqueue_probes_leave_the_host_lo_untouched(void **sta
 {
 	static const enum fl_mechanism net[] = {
 		FL_MECH_NETEM, FL_MECH_FQ, FL_MECH_HTB, FL_MECH_TBF, FL_MECH_NFQUEUE,
+		FL_MECH_NFT_QUEUE,
 	};
 	char before[4096], after[4096];
 
@@ -295,6 +319,7 @@ int main(void)
 		cmocka_unit_test(test_htb_qdisc_and_class_are_added_in_a_scratch_netns),
 		cmocka_unit_test(test_tbf_qdisc_is_added_in_a_scratch_netns),
 		cmocka_unit_test(test_nfqueue_holds_a_packet_then_delivers_it),
+		cmocka_unit_test(test_nft_queue_is_missing_here_and_works_where_nft_queue_is),
 		cmocka_unit_test(test_qdisc_and_nfqueue_probes_leave_the_host_lo_untouched),
 		cmocka_unit_test(test_unprivileged_caller_gets_refused_with_the_reason),
 		cmocka_unit_test(test_all_system_probes_finish_without_hanging),

@@ -9,6 +9,7 @@
 
 #include <cmocka.h>
 
+#include <faultline/net_delay.h>
 #include <faultline/net_events.h>
 
 static void test_a_dropped_packet(void **state)
@@ -71,12 +72,44 @@ static void test_a_refused_connect(void **state)
 	assert_int_equal(small[0], 'x');
 }
 
+/* The delay line's events: the same line, the hold in value and delay_ns. */
+static void test_a_delayed_and_a_reordered_packet(void **state)
+{
+	struct fl_net_delay_event ev = {
+		.pkt = { .ts_ns = 2000000000, .seq = 3, .rule = 1, .action = FL_NET_ACT_DELAY,
+			 .dir = FL_NET_ABI_EGRESS, .family = FL_NET_ABI_FAMILY_IP4, .l4 = 17,
+			 .hook = FL_NET_HOOK_NFQUEUE, .ifindex = 5, .len = 36, .sport = 40000,
+			 .dport = 5111 },
+		.delay_ns = 30000000,
+	};
+	char buf[FL_NET_EVENT_JSON_MAX + 1];
+
+	inet_pton(AF_INET, "10.251.3.1", ev.pkt.src);
+	inet_pton(AF_INET, "10.251.3.2", ev.pkt.dst);
+	assert_true(fl_net_delay_event_to_json(&ev, 1, 0, buf, sizeof(buf)) > 0);
+	assert_string_equal(buf,
+		"{\"ts_ns\":2000000000,\"time\":\"1970-01-01T00:00:02.000000Z\",\"pid\":0,\"tid\":0,"
+		"\"comm\":\"\",\"domain\":\"net\",\"rule\":1,\"action\":\"delay\","
+		"\"mechanism\":\"nfqueue\",\"result\":\"injected\",\"op\":null,\"op_nr\":-1,"
+		"\"value\":30000000,\"value_name\":\"30ms\",\"seq\":3,\"kernel_rule\":1,\"dir\":\"egress\",\"proto\":\"udp\","
+		"\"src\":\"10.251.3.1\",\"dst\":\"10.251.3.2\",\"sport\":40000,\"dport\":5111,"
+		"\"ifindex\":5,\"len\":36,\"delay_ns\":30000000}");
+	ev.pkt.hook = FL_NET_HOOK_NFT_QUEUE;
+	ev.delay_ns = 0;
+	ev.reordered = 1;
+	assert_true(fl_net_delay_event_to_json(&ev, 1, 0, buf, sizeof(buf)) > 0);
+	assert_non_null(strstr(buf, "\"action\":\"delay\",\"mechanism\":\"nft-queue\""));
+	assert_non_null(strstr(buf, "\"value\":0,"));
+	assert_non_null(strstr(buf, "\"len\":36,\"delay_ns\":0,\"reordered\":true}"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_a_dropped_packet),
 		cmocka_unit_test(test_a_corrupted_ipv6_packet_on_a_cgroup),
 		cmocka_unit_test(test_a_refused_connect),
+		cmocka_unit_test(test_a_delayed_and_a_reordered_packet),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -62,6 +62,11 @@ static void test_packet_delay_uses_nfqueue_without_netem(void **state)
 	assert_int_equal(rep.pick[FL_FAULT_PACKET_DELAY].mech, FL_MECH_NFQUEUE);
 	assert_int_equal(rep.pick[FL_FAULT_PACKET_RATE].mech, FL_MECH_HTB);
 
+	/* nft's native queue before the xtables target, when both work */
+	set_works(&rep, FL_MECH_NFT_QUEUE);
+	fl_probe_pick_all(&rep);
+	assert_int_equal(rep.pick[FL_FAULT_PACKET_DELAY].mech, FL_MECH_NFT_QUEUE);
+
 	set_works(&rep, FL_MECH_NETEM);
 	fl_probe_pick_all(&rep);
 	assert_int_equal(rep.pick[FL_FAULT_PACKET_DELAY].mech, FL_MECH_NETEM);
