@@ -224,6 +224,16 @@ const char *fl_rule_excerpt(const char *text, char *buf, size_t len);
 int fl_rule_check_domain(const struct fl_rule *rule, enum fl_domain domain,
 			 struct fl_rule_error *err);
 
+/*
+ * For checks past the parser (a domain's, a mechanism's), in the parser's
+ * style: the column where key bit (FL_KEY_*) was written in r, 1 when it
+ * was not; and err (may be NULL) filled with column col (1 if 0) and the
+ * message, returning code, so a refusal is one statement.
+ */
+unsigned fl_rule_key_col(const struct fl_rule *r, unsigned bit);
+__attribute__((format(printf, 4, 5)))
+int fl_rule_refuse(struct fl_rule_error *err, unsigned col, int code, const char *fmt, ...);
+
 /* Same ops, action, argument and selectors (columns are ignored)? */
 bool fl_rule_equal(const struct fl_rule *a, const struct fl_rule *b);
 

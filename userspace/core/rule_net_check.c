@@ -19,11 +19,6 @@ static unsigned col_or_1(unsigned col)
 	return col ? col : 1;
 }
 
-static unsigned key_col(const struct fl_rule *r, unsigned bit)
-{
-	return col_or_1(r->col.key[fl_rule_key_index(bit)]);
-}
-
 /* Index of the first op whose proto bit is in mask, or -1. */
 static int first_op(const struct fl_rule *r, unsigned mask)
 {
@@ -64,18 +59,18 @@ static int check_socket_calls(const struct fl_rule *r, unsigned protos,
 				    fl_action_name(r->action), op_quote(r, i, q),
 				    col);
 	if (r->keys & FL_KEY_DIR)
-		return fl_rule_fail(err, key_col(r, FL_KEY_DIR),
+		return fl_rule_fail(err, fl_rule_key_col(r, FL_KEY_DIR),
 				    "dir= applies to packets, not to the socket call '%s', at column %u",
-				    op_quote(r, i, q), key_col(r, FL_KEY_DIR));
+				    op_quote(r, i, q), fl_rule_key_col(r, FL_KEY_DIR));
 	/* bind names the local end; connect and sendmsg the remote one */
 	if (protos & FL_NET_PROTO_BIND) {
 		unsigned bit = (r->keys & FL_KEY_DST) ? FL_KEY_DST :
 			       (r->keys & FL_KEY_DPORT) ? FL_KEY_DPORT : 0;
 
 		if (bit)
-			return fl_rule_fail(err, key_col(r, bit),
+			return fl_rule_fail(err, fl_rule_key_col(r, bit),
 					    "bind has no destination: its address and port are src= and sport=, '%s' at column %u",
-					    fl_rule_key_name(bit), key_col(r, bit));
+					    fl_rule_key_name(bit), fl_rule_key_col(r, bit));
 	}
 	if (protos & (FL_NET_PROTO_CONNECT | FL_NET_PROTO_SENDMSG)) {
 		unsigned bit = (r->keys & FL_KEY_SRC) ? FL_KEY_SRC :
@@ -83,10 +78,10 @@ static int check_socket_calls(const struct fl_rule *r, unsigned protos,
 
 		i = first_op(r, FL_NET_PROTO_CONNECT | FL_NET_PROTO_SENDMSG);
 		if (bit)
-			return fl_rule_fail(err, key_col(r, bit),
+			return fl_rule_fail(err, fl_rule_key_col(r, bit),
 					    "'%s' is matched by where it goes: use dst= and dport=, not '%s' at column %u",
 					    op_quote(r, i, q), fl_rule_key_name(bit),
-					    key_col(r, bit));
+					    fl_rule_key_col(r, bit));
 	}
 	return 0;
 }
@@ -96,7 +91,7 @@ static int check_family(const struct fl_rule *r, unsigned bit,
 			const struct fl_net_prefix *p, struct fl_rule_error *err)
 {
 	char q[QUOTE_LEN];
-	unsigned col = key_col(r, bit);
+	unsigned col = fl_rule_key_col(r, bit);
 	int i;
 
 	if (!(r->keys & bit))
@@ -132,10 +127,10 @@ static int check_packets(const struct fl_rule *r, struct fl_rule_error *err)
 			     ~(FL_NET_PROTO_TCP | FL_NET_PROTO_UDP));
 		if (!(r->keys & bit) || i < 0)
 			continue;
-		return fl_rule_fail(err, key_col(r, bit),
+		return fl_rule_fail(err, fl_rule_key_col(r, bit),
 				    "'%s' needs tcp or udp, and '%s' at column %u has no ports, at column %u",
 				    fl_rule_key_name(bit), op_quote(r, i, q),
-				    col_or_1(r->col.ops[i]), key_col(r, bit));
+				    col_or_1(r->col.ops[i]), fl_rule_key_col(r, bit));
 	}
 	if (r->action == FL_ACTION_RESET) {
 		i = first_op(r, FL_NET_PROTO_PACKET & ~FL_NET_PROTO_TCP);
@@ -148,10 +143,10 @@ static int check_packets(const struct fl_rule *r, struct fl_rule_error *err)
 	/* a cut or a torn-down connection has no direction to choose */
 	if ((r->keys & FL_KEY_DIR) && (r->action == FL_ACTION_PARTITION ||
 				       r->action == FL_ACTION_RESET))
-		return fl_rule_fail(err, key_col(r, FL_KEY_DIR),
+		return fl_rule_fail(err, fl_rule_key_col(r, FL_KEY_DIR),
 				    "%s works both ways, so dir= does not apply, at column %u",
 				    fl_action_name(r->action),
-				    key_col(r, FL_KEY_DIR));
+				    fl_rule_key_col(r, FL_KEY_DIR));
 	e = check_family(r, FL_KEY_SRC, &r->net.src, err);
 	if (!e)
 		e = check_family(r, FL_KEY_DST, &r->net.dst, err);
@@ -159,7 +154,7 @@ static int check_packets(const struct fl_rule *r, struct fl_rule_error *err)
 		return e;
 	if ((r->keys & FL_KEY_SRC) && (r->keys & FL_KEY_DST) &&
 	    r->net.src.family != r->net.dst.family) {
-		unsigned a = key_col(r, FL_KEY_SRC), b = key_col(r, FL_KEY_DST);
+		unsigned a = fl_rule_key_col(r, FL_KEY_SRC), b = fl_rule_key_col(r, FL_KEY_DST);
 
 		return fl_rule_fail(err, a > b ? a : b,
 				    "src= is IPv%u and dst= IPv%u, but a packet has one family, at column %u",

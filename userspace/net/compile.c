@@ -7,7 +7,6 @@
  * says.
  */
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -30,29 +29,6 @@ static const struct {
 	{ FL_NET_PROTO_SENDMSG, FL_NET_ABI_SENDMSG },
 	{ FL_NET_PROTO_BIND, FL_NET_ABI_BIND },
 };
-
-__attribute__((format(printf, 3, 4)))
-static int fail(struct fl_rule_error *err, unsigned col, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err) {
-		err->column = col ? col : 1;
-		va_start(ap, fmt);
-		vsnprintf(err->message, sizeof(err->message), fmt, ap);
-		va_end(ap);
-	}
-	return -EOPNOTSUPP;
-}
-
-static unsigned key_col(const struct fl_rule *r, unsigned bit)
-{
-	unsigned i = 0;
-
-	while (i < FL_RULE_N_KEYS && !(bit & (1u << i)))
-		i++;
-	return i < FL_RULE_N_KEYS && r->col.key[i] ? r->col.key[i] : 1;
-}
 
 static unsigned act_col(const struct fl_rule *r)
 {
@@ -97,20 +73,20 @@ static int refuse_action(const struct fl_rule *r, enum fl_net_target_kind kind,
 	case FL_ACTION_CORRUPT:
 	case FL_ACTION_DUPLICATE:
 		if (kind == FL_NET_TARGET_CGROUP)
-			return fail(err, col,
+			return fl_rule_refuse(err, col, -EOPNOTSUPP,
 				    "%s is not possible on a cgroup or a launched command (cgroup_skb programs cannot rewrite or clone packets): target --dev or --netns (tc clsact), at column %u",
 				    fl_action_name(r->action), col);
 		return 0;
 	case FL_ACTION_REJECT:
 		if (kind == FL_NET_TARGET_CGROUP)
-			return fail(err, col,
+			return fl_rule_refuse(err, col, -EOPNOTSUPP,
 				    "reject answers with a crafted TCP RST or ICMP unreachable, which cgroup_skb programs cannot send: target --dev or --netns (tc clsact); on a cgroup, 'connect:dport=N:error=ECONNREFUSED' fails the connect at once and 'tcp:dport=N:reset' aborts established connections, at column %u",
 				    col);
 		return 0;
 	case FL_ACTION_DELAY:
 		if (delay_line || shape)
 			return 0;
-		return fail(err, col,
+		return fl_rule_refuse(err, col, -EOPNOTSUPP,
 			    kind == FL_NET_TARGET_CGROUP ?
 			    "delay needs the NFQUEUE delay line (iptables chains), which cannot match the packets of one cgroup both ways and which this caller does not set up: 'faultline net --cgroup' does, with dir=egress ('faultline syscall' delays socket calls of a process), at column %u" :
 			    "delay needs netem or the NFQUEUE delay line (<faultline/net_shape.h>), which this caller does not set up: 'faultline net' does it on --dev or --netns, at column %u",
@@ -118,25 +94,25 @@ static int refuse_action(const struct fl_rule *r, enum fl_net_target_kind kind,
 	case FL_ACTION_RATE:
 		if (shape)
 			return 0;
-		return fail(err, col,
+		return fl_rule_refuse(err, col, -EOPNOTSUPP,
 			    "rate needs htb/tbf on a device (<faultline/net_shape.h>), which this caller does not set up: 'faultline net' does it on --dev or --netns, at column %u",
 			    col);
 	case FL_ACTION_RESET:
 		if (protos_of(r) == FL_NET_PROTO_TCP)
 			return 0;
-		return fail(err, r->col.ops[0] ? r->col.ops[0] : 1,
+		return fl_rule_refuse(err, r->col.ops[0] ? r->col.ops[0] : 1, -EOPNOTSUPP,
 			    "reset tears down established TCP connections: its protocol is tcp alone ('reject' answers other packets), at column %u",
 			    r->col.ops[0] ? r->col.ops[0] : 1);
 	case FL_ACTION_ERROR:
 		if (kind == FL_NET_TARGET_CGROUP)
 			return 0;
-		return fail(err, col,
+		return fl_rule_refuse(err, col, -EOPNOTSUPP,
 			    "error= on connect, sendmsg and bind needs the cgroup sock_addr hooks, which attach to a cgroup and not to a device or netns: target --cgroup DIR, --pid PID or -- CMD ('faultline syscall connect:error=ECONNREFUSED --pid PID' hits one process), at column %u",
 			    col);
 	default:
 		break;
 	}
-	return fail(err, col, "'%s' is not a net action, at column %u",
+	return fl_rule_refuse(err, col, -EOPNOTSUPP, "'%s' is not a net action, at column %u",
 		    fl_action_name(r->action), col);
 }
 
@@ -225,15 +201,15 @@ static int check_delay(const struct fl_rule *r, struct fl_rule_error *err)
 						FL_KEY_FOR, FL_KEY_BYTES, FL_KEY_HOST };
 
 	for (size_t i = 0; i < sizeof(unsupported) / sizeof(unsupported[0]); i++) {
-		unsigned bit = unsupported[i], col = key_col(r, bit);
+		unsigned bit = unsupported[i], col = fl_rule_key_col(r, bit);
 
 		if (!(r->keys & bit))
 			continue;
 		if (bit == FL_KEY_HOST)
-			return fail(err, col,
+			return fl_rule_refuse(err, col, -EOPNOTSUPP,
 				    "host= is not compiled (nothing resolves names): use src= or dst= with an address or CIDR, at column %u",
 				    col);
-		return fail(err, col,
+		return fl_rule_refuse(err, col, -EOPNOTSUPP,
 			    "%s= on delay: the delay line delays every matching packet for the whole run (it has no %s= selector): leave it out, or use reorder=P%% to let a share through at once, at column %u",
 			    fl_rule_key_name(bit), fl_rule_key_name(bit), col);
 	}
@@ -251,13 +227,13 @@ static int compile_one(const struct fl_rule *r, const struct fl_net_compile_opts
 
 	e = refuse_action(r, o->kind, o->delay_line, o->shape, err);
 	if (!e && (protos & FL_NET_PROTO_SOCKET) && r->action != FL_ACTION_ERROR)
-		return fail(err, 1, "socket calls take error= only");
+		return fl_rule_refuse(err, 1, -EOPNOTSUPP, "socket calls take error= only");
 	if (e)
 		return e;
 	if (r->action == FL_ACTION_RATE && (r->keys & FL_KEY_REORDER))
-		return fail(err, key_col(r, FL_KEY_REORDER),
+		return fl_rule_refuse(err, fl_rule_key_col(r, FL_KEY_REORDER), -EOPNOTSUPP,
 			    "reorder= goes with delay=, not rate=, at column %u",
-			    key_col(r, FL_KEY_REORDER));
+			    fl_rule_key_col(r, FL_KEY_REORDER));
 	if (r->action == FL_ACTION_DELAY || r->action == FL_ACTION_RATE) {
 		e = check_delay(r, err);
 		if (!e)
@@ -265,27 +241,27 @@ static int compile_one(const struct fl_rule *r, const struct fl_net_compile_opts
 		return e;
 	}
 	if (r->keys & FL_KEY_BYTES)
-		return fail(err, key_col(r, FL_KEY_BYTES),
+		return fl_rule_refuse(err, fl_rule_key_col(r, FL_KEY_BYTES), -EOPNOTSUPP,
 			    "bytes= on corrupt: the datapath flips exactly one bit per packet, a larger corruption is not built yet: issue 13 (leave bytes= out), at column %u",
-			    key_col(r, FL_KEY_BYTES));
+			    fl_rule_key_col(r, FL_KEY_BYTES));
 	if (r->keys & FL_KEY_REORDER)
-		return fail(err, key_col(r, FL_KEY_REORDER),
+		return fl_rule_refuse(err, fl_rule_key_col(r, FL_KEY_REORDER), -EOPNOTSUPP,
 			    "reorder= goes with delay= only, at column %u",
-			    key_col(r, FL_KEY_REORDER));
+			    fl_rule_key_col(r, FL_KEY_REORDER));
 	if (r->keys & FL_KEY_HOST)
-		return fail(err, key_col(r, FL_KEY_HOST),
+		return fl_rule_refuse(err, fl_rule_key_col(r, FL_KEY_HOST), -EOPNOTSUPP,
 			    "host= is not compiled (nothing resolves names): use src= or dst= with an address or CIDR, at column %u",
-			    key_col(r, FL_KEY_HOST));
+			    fl_rule_key_col(r, FL_KEY_HOST));
 	if ((r->keys & FL_KEY_PROB) && r->prob_ppm == 0)
-		return fail(err, key_col(r, FL_KEY_PROB),
+		return fl_rule_refuse(err, fl_rule_key_col(r, FL_KEY_PROB), -EOPNOTSUPP,
 			    "prob=0%% never fires: leave the rule out, at column %u",
-			    key_col(r, FL_KEY_PROB));
+			    fl_rule_key_col(r, FL_KEY_PROB));
 	folded = fold_protos(protos, family);
 	if ((folded & (FL_NET_PROTO_IP | FL_NET_PROTO_IP6)) &&
 	    (folded & (FL_NET_PROTO_TCP | FL_NET_PROTO_UDP | FL_NET_PROTO_ICMP))) {
 		unsigned col = r->col.ops[r->n_ops > 1 ? 1 : 0];
 
-		return fail(err, col,
+		return fl_rule_refuse(err, col, -EOPNOTSUPP,
 			    "the protocols overlap ('ip' or 'ip6' holds part of tcp, udp and icmp), and the kernel takes one protocol per rule: write them as separate rules, at column %u",
 			    col ? col : 1);
 	}
@@ -293,7 +269,7 @@ static int compile_one(const struct fl_rule *r, const struct fl_net_compile_opts
 		if (!(folded & proto_map[i].bit))
 			continue;
 		if (n == room)
-			return fail(err, 1,
+			return fl_rule_refuse(err, 1, -EOPNOTSUPP,
 				    "too many kernel rules: at most %d in all (a rule with several protocols takes one per protocol)",
 				    FL_NET_MAX_RULES);
 		fill(r, o, &out[n]);
@@ -304,12 +280,12 @@ static int compile_one(const struct fl_rule *r, const struct fl_net_compile_opts
 	if (n > 1 && (r->keys & (FL_KEY_WHEN | FL_KEY_COUNT))) {
 		unsigned bit = (r->keys & FL_KEY_WHEN) ? FL_KEY_WHEN : FL_KEY_COUNT;
 
-		return fail(err, key_col(r, bit),
+		return fl_rule_refuse(err, fl_rule_key_col(r, bit), -EOPNOTSUPP,
 			    "%s= counts the rule's matches, but these %zu protocols become %zu kernel rules that would each count their own: give one protocol per rule, at column %u",
-			    fl_rule_key_name(bit), n, n, key_col(r, bit));
+			    fl_rule_key_name(bit), n, n, fl_rule_key_col(r, bit));
 	}
 	if (n == 0)
-		return fail(err, 1, "no packet protocol in the rule");
+		return fl_rule_refuse(err, 1, -EOPNOTSUPP, "no packet protocol in the rule");
 	*ret_n = n;
 	return 0;
 }

@@ -7,7 +7,6 @@
  */
 #include <errno.h>
 #include <linux/pkt_sched.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -61,29 +60,6 @@ const char *fl_net_shape_mech_name(enum fl_net_shape_mech m, bool ifb)
 	return "none";
 }
 
-__attribute__((format(printf, 3, 4)))
-static int refuse(struct fl_rule_error *err, unsigned col, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err) {
-		err->column = col ? col : 1;
-		va_start(ap, fmt);
-		vsnprintf(err->message, sizeof(err->message), fmt, ap);
-		va_end(ap);
-	}
-	return -EOPNOTSUPP;
-}
-
-static unsigned key_col(const struct fl_rule *r, unsigned bit)
-{
-	unsigned i = 0;
-
-	while (i < FL_RULE_N_KEYS && !(bit & (1u << i)))
-		i++;
-	return i < FL_RULE_N_KEYS && r->col.key[i] ? r->col.key[i] : 1;
-}
-
 int fl_net_shape_pick(const struct fl_rule *r, enum fl_net_target_kind kind, bool netem,
 		      enum fl_net_shape_mech *ret, struct fl_rule_error *err)
 {
@@ -102,33 +78,33 @@ int fl_net_shape_pick(const struct fl_rule *r, enum fl_net_target_kind kind, boo
 		if (!(r->keys & bit))
 			continue;
 		if (bit == FL_KEY_HOST)
-			return refuse(err, key_col(r, bit),
+			return fl_rule_refuse(err, fl_rule_key_col(r, bit), -EOPNOTSUPP,
 				      "host= is not compiled (nothing resolves names): use src= or dst= with an address or CIDR, at column %u",
-				      key_col(r, bit));
-		return refuse(err, key_col(r, bit),
+				      fl_rule_key_col(r, bit));
+		return fl_rule_refuse(err, fl_rule_key_col(r, bit), -EOPNOTSUPP,
 			      "%s= on %s: shaping applies to every matching packet for the whole run (netem, HTB and the delay line have no %s=): leave it out%s, at column %u",
 			      fl_rule_key_name(bit), delay ? "delay" : "rate", fl_rule_key_name(bit),
 			      delay ? ", or use reorder=P% to let a share through at once" : "",
-			      key_col(r, bit));
+			      fl_rule_key_col(r, bit));
 	}
 	if (!delay && (r->keys & FL_KEY_REORDER))
-		return refuse(err, key_col(r, FL_KEY_REORDER),
+		return fl_rule_refuse(err, fl_rule_key_col(r, FL_KEY_REORDER), -EOPNOTSUPP,
 			      "reorder= goes with delay=, not rate=, at column %u",
-			      key_col(r, FL_KEY_REORDER));
+			      fl_rule_key_col(r, FL_KEY_REORDER));
 	/* A cgroup's own packets on egress: the delay line's OUTPUT rule with -m cgroup. */
 	if (kind == FL_NET_TARGET_CGROUP && delay && r->net.dir == FL_NET_DIR_EGRESS) {
 		*ret = FL_NET_SHAPE_NFQUEUE;
 		return 0;
 	}
 	if (kind == FL_NET_TARGET_CGROUP)
-		return refuse(err, col,
+		return fl_rule_refuse(err, col, -EOPNOTSUPP,
 			      delay ?
 			      "delay needs the NFQUEUE delay line (the iptables chains of a netns) or netem (the qdisc of a device), which cannot match the packets of one cgroup both ways: on a cgroup give dir=egress (OUTPUT -m cgroup: what its sockets send), or target --dev IFACE or --netns NAME ('faultline syscall' delays the socket calls of a process), at column %u" :
 			      "rate needs an HTB class on a device, which cannot pick out the packets of one cgroup both ways: target --dev IFACE or --netns NAME, at column %u",
 			      col);
 	if (!delay) {
 		if (r->arg.rate_bps < 8)
-			return refuse(err, col, "rate below 8bit per second, at column %u", col);
+			return fl_rule_refuse(err, col, -EOPNOTSUPP, "rate below 8bit per second, at column %u", col);
 		*ret = FL_NET_SHAPE_HTB;
 		return 0;
 	}

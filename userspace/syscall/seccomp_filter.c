@@ -12,7 +12,6 @@
  *   NOTIF
  */
 #include <errno.h>
-#include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -83,20 +82,6 @@ int fl_seccomp_fd_arg(int nr)
 	return -1;
 }
 
-__attribute__((format(printf, 4, 5)))
-static int refuse(struct fl_rule_error *err, unsigned col, int ret, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err) {
-		err->column = col;
-		va_start(ap, fmt);
-		vsnprintf(err->message, sizeof(err->message), fmt, ap);
-		va_end(ap);
-	}
-	return ret;
-}
-
 int fl_seccomp_rule_check(const struct fl_rule *rule, struct fl_rule_error *err)
 {
 	int ret, nr;
@@ -106,15 +91,15 @@ int fl_seccomp_rule_check(const struct fl_rule *rule, struct fl_rule_error *err)
 		return ret;
 	for (unsigned i = 0; i < rule->n_ops; i++) {
 		if (!strcmp(rule->ops[i], "*"))
-			return refuse(err, rule->col.ops[i], -EOPNOTSUPP,
+			return fl_rule_refuse(err, rule->col.ops[i], -EOPNOTSUPP,
 				      "%s", "'*': seccomp notifies only named syscalls; name them");
 		nr = fl_syscall_nr(rule->ops[i]);
 		if (nr < 0)
-			return refuse(err, rule->col.ops[i], -EINVAL,
+			return fl_rule_refuse(err, rule->col.ops[i], -EINVAL,
 				      "unknown syscall '%s'", rule->ops[i]);
 		if ((rule->keys & FL_KEY_PATH) && fl_seccomp_path_arg(nr) < 0 &&
 		    fl_seccomp_fd_arg(nr) < 0)
-			return refuse(err, rule->col.key[4], -EOPNOTSUPP,
+			return fl_rule_refuse(err, fl_rule_key_col(rule, FL_KEY_PATH), -EOPNOTSUPP,
 				      "path=: '%s' takes neither a path nor an fd", rule->ops[i]);
 	}
 	return 0;
