@@ -104,8 +104,6 @@ int fl_delay_nft_build(const struct fl_net_match *m, uint16_t num, const char *d
 		       const char *cgroup, const char *cg_root, struct delay_nft *t,
 		       char *errbuf, size_t errlen)
 {
-	static const unsigned l4_bit[] = { FL_NET_PROTO_TCP, FL_NET_PROTO_UDP, FL_NET_PROTO_ICMP };
-	bool has_ports = m->sport.first || m->sport.last || m->dport.first || m->dport.last;
 	struct script s = { .buf = t->script, .len = sizeof(t->script) };
 	const char *chains[2];
 	char cg[512] = "";
@@ -114,10 +112,8 @@ int fl_delay_nft_build(const struct fl_net_match *m, uint16_t num, const char *d
 	int err;
 
 	memset(t, 0, sizeof(*t));
-	if (m->protos & ~FL_NET_PROTO_PACKET || !(m->protos & FL_NET_PROTO_PACKET)) {
-		fl_errf(errbuf, errlen, "the delay line queues packets: tcp, udp, icmp, ip, ip6 or any");
+	if (!fl_delay_queues(m, errbuf, errlen))
 		return -EINVAL;
-	}
 	if (cgroup && *cgroup) {
 		if (m->dir != FL_NET_DIR_EGRESS) {
 			fl_errf(errbuf, errlen, "a cgroup's packets are matched on egress only (socket cgroupv2 on output): give dir=egress");
@@ -144,31 +140,12 @@ int fl_delay_nft_build(const struct fl_net_match *m, uint16_t num, const char *d
 
 	for (int f = 0; f < 2; f++) {
 		int family = f == 0 ? FL_NET_IPV4 : FL_NET_IPV6;
-		unsigned all = FL_NET_PROTO_ANY | (family == FL_NET_IPV4 ? FL_NET_PROTO_IP
-									: FL_NET_PROTO_IP6);
-		const char *protos[4];
-		size_t n_protos = 0;
+		const char *protos[FL_DELAY_MAX_PROTOS];
+		size_t n_protos;
 
-		if (m->family && m->family != family)
-			continue;
-		if (m->protos & all) {
-			if (has_ports) {
-				fl_errf(errbuf, errlen, "sport=/dport= need tcp or udp");
-				return -EINVAL;
-			}
-			protos[n_protos++] = NULL;
-		} else {
-			for (size_t i = 0; i < 3; i++) {
-				if (!(m->protos & l4_bit[i]))
-					continue;
-				if (i == 2 && has_ports) {
-					fl_errf(errbuf, errlen, "sport=/dport= need tcp or udp, not icmp");
-					return -EINVAL;
-				}
-				protos[n_protos++] = i == 0 ? "tcp" : i == 1 ? "udp"
-					: family == FL_NET_IPV4 ? "icmp" : "ipv6-icmp";
-			}
-		}
+		err = fl_delay_family_protos(m, family, protos, &n_protos, errbuf, errlen);
+		if (err)
+			return err;
 		for (size_t c = 0; c < n_chains; c++) {
 			for (size_t p = 0; p < n_protos; p++) {
 				const char *l4 = protos[p];

@@ -44,6 +44,18 @@ struct delay_rule {
 	bool installed;
 };
 
+/* Does the delay line queue what m matches (packets, not socket calls)? errbuf says why not. */
+bool fl_delay_queues(const struct fl_net_match *m, char *errbuf, size_t errlen);
+/*
+ * The L4 protocols m takes in family (FL_NET_IPV4/6), for the queue rules
+ * of both kinds: "tcp", "udp", "icmp" or "ipv6-icmp", or one NULL for any;
+ * *ret_n = 0 when m is of the other family. -EINVAL (errbuf) for ports
+ * on a protocol that has none.
+ */
+#define FL_DELAY_MAX_PROTOS 3
+int fl_delay_family_protos(const struct fl_net_match *m, int family, const char **protos,
+			   size_t *ret_n, char *errbuf, size_t errlen);
+
 /* The rules for m, queue num (dev, cgroup: "" = any), into r[0..*ret_n). -EINVAL (with a reason) for a match they cannot say. */
 int fl_delay_rules_build(const struct fl_net_match *m, uint16_t num, const char *dev,
 			 const char *cgroup, struct delay_rule *r,

@@ -128,21 +128,59 @@ static int build_one(const struct fl_net_match *m, int family, const char *chain
 	return a.full ? -E2BIG : 0;
 }
 
+bool fl_delay_queues(const struct fl_net_match *m, char *errbuf, size_t errlen)
+{
+	if (m->protos & ~FL_NET_PROTO_PACKET || !(m->protos & FL_NET_PROTO_PACKET)) {
+		fl_errf(errbuf, errlen, "the delay line queues packets: tcp, udp, icmp, ip, ip6 or any");
+		return false;
+	}
+	return true;
+}
+
+int fl_delay_family_protos(const struct fl_net_match *m, int family, const char **protos,
+			   size_t *ret_n, char *errbuf, size_t errlen)
+{
+	static const unsigned l4_bit[] = { FL_NET_PROTO_TCP, FL_NET_PROTO_UDP, FL_NET_PROTO_ICMP };
+	unsigned all = FL_NET_PROTO_ANY | (family == FL_NET_IPV4 ? FL_NET_PROTO_IP : FL_NET_PROTO_IP6);
+	bool has_ports = m->sport.first || m->sport.last || m->dport.first || m->dport.last;
+	size_t n = 0;
+
+	if (m->family && m->family != family) {
+		*ret_n = 0;
+		return 0;
+	}
+	if (m->protos & all) {
+		if (has_ports) {
+			fl_errf(errbuf, errlen, "sport=/dport= need tcp or udp");
+			return -EINVAL;
+		}
+		protos[n++] = NULL;
+	} else {
+		for (size_t i = 0; i < 3; i++) {
+			if (!(m->protos & l4_bit[i]))
+				continue;
+			if (i == 2 && has_ports) {
+				fl_errf(errbuf, errlen, "sport=/dport= need tcp or udp, not icmp");
+				return -EINVAL;
+			}
+			protos[n++] = i == 0 ? "tcp" : i == 1 ? "udp"
+				: family == FL_NET_IPV4 ? "icmp" : "ipv6-icmp";
+		}
+	}
+	*ret_n = n;
+	return 0;
+}
+
 int fl_delay_rules_build(const struct fl_net_match *m, uint16_t num, const char *dev,
 			 const char *cgroup, struct delay_rule *r,
 		      size_t *ret_n, char *errbuf, size_t errlen)
 {
-	static const char *const l4[] = { "tcp", "udp", NULL };
-	static const unsigned l4_bit[] = { FL_NET_PROTO_TCP, FL_NET_PROTO_UDP, FL_NET_PROTO_ICMP };
-	bool has_ports = m->sport.first || m->sport.last || m->dport.first || m->dport.last;
 	const char *chains[2];
 	size_t n = 0, n_chains = 0;
 	int err;
 
-	if (m->protos & ~FL_NET_PROTO_PACKET || !(m->protos & FL_NET_PROTO_PACKET)) {
-		fl_errf(errbuf, errlen, "the delay line queues packets: tcp, udp, icmp, ip, ip6 or any");
+	if (!fl_delay_queues(m, errbuf, errlen))
 		return -EINVAL;
-	}
 	if (cgroup && *cgroup && m->dir != FL_NET_DIR_EGRESS) {
 		/* INPUT sees a socket only after early demux: no honest cgroup match there. */
 		fl_errf(errbuf, errlen, "a cgroup's packets are matched on egress only (OUTPUT -m cgroup): give dir=egress");
@@ -155,31 +193,12 @@ int fl_delay_rules_build(const struct fl_net_match *m, uint16_t num, const char 
 
 	for (int f = 0; f < 2; f++) {
 		int family = f == 0 ? FL_NET_IPV4 : FL_NET_IPV6;
-		unsigned all = FL_NET_PROTO_ANY | (family == FL_NET_IPV4 ? FL_NET_PROTO_IP
-									: FL_NET_PROTO_IP6);
-		const char *protos[4];
-		size_t n_protos = 0;
+		const char *protos[FL_DELAY_MAX_PROTOS];
+		size_t n_protos;
 
-		if (m->family && m->family != family)
-			continue;
-		if (m->protos & all) {
-			if (has_ports) {
-				fl_errf(errbuf, errlen, "sport=/dport= need tcp or udp");
-				return -EINVAL;
-			}
-			protos[n_protos++] = NULL;
-		} else {
-			for (size_t i = 0; i < 3; i++) {
-				if (!(m->protos & l4_bit[i]))
-					continue;
-				if (i == 2 && has_ports) {
-					fl_errf(errbuf, errlen, "sport=/dport= need tcp or udp, not icmp");
-					return -EINVAL;
-				}
-				protos[n_protos++] = i < 2 ? l4[i]
-					: family == FL_NET_IPV4 ? "icmp" : "ipv6-icmp";
-			}
-		}
+		err = fl_delay_family_protos(m, family, protos, &n_protos, errbuf, errlen);
+		if (err)
+			return err;
 		for (size_t c = 0; c < n_chains; c++) {
 			for (size_t p = 0; p < n_protos; p++) {
 				if (n >= DELAY_MAX_RULES)
