@@ -12,7 +12,6 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <pthread.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
@@ -21,6 +20,8 @@
 #include <faultline/event.h>
 #include <faultline/mechanism.h>
 #include <faultline/rule.h>
+
+#include "core/strbuf.h"
 
 static int64_t sampled_offset_ns;
 static pthread_once_t clock_offset_once = PTHREAD_ONCE_INIT;
@@ -69,58 +70,33 @@ const char *fl_result_name(enum fl_result result)
 	return NULL;
 }
 
-/* A bounded appender: overflow is remembered, not reported per call. */
-struct out {
-	char *buf;
-	size_t len, pos;
-	bool overflow;
-};
-
-__attribute__((format(printf, 2, 3)))
-static void put(struct out *o, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	if (o->overflow)
-		return;
-	va_start(ap, fmt);
-	n = vsnprintf(o->buf + o->pos, o->len - o->pos, fmt, ap);
-	va_end(ap);
-	if (n < 0 || (size_t)n >= o->len - o->pos) {
-		o->overflow = true;
-		return;
-	}
-	o->pos += n;
-}
-
 /* A JSON string from at most max bytes of s; anything not printable ASCII is \u-escaped. */
-static void put_str(struct out *o, const char *s, size_t max)
+static void put_str(struct fl_strbuf *o, const char *s, size_t max)
 {
-	put(o, "\"");
+	fl_strbuf_put(o, "\"");
 	for (size_t i = 0; i < max && s[i]; i++) {
 		unsigned char c = s[i];
 
 		if (c == '"' || c == '\\')
-			put(o, "\\%c", c);
+			fl_strbuf_put(o, "\\%c", c);
 		else if (c < 0x20 || c >= 0x7f)
-			put(o, "\\u%04x", c);
+			fl_strbuf_put(o, "\\u%04x", c);
 		else
-			put(o, "%c", c);
+			fl_strbuf_put(o, "%c", c);
 	}
-	put(o, "\"");
+	fl_strbuf_put(o, "\"");
 }
 
-static void put_name(struct out *o, const char *key, const char *name)
+static void put_name(struct fl_strbuf *o, const char *key, const char *name)
 {
-	put(o, ",\"%s\":", key);
+	fl_strbuf_put(o, ",\"%s\":", key);
 	if (name)
 		put_str(o, name, SIZE_MAX);
 	else
-		put(o, "null");
+		fl_strbuf_put(o, "null");
 }
 
-static void put_time(struct out *o, int64_t realtime_ns)
+static void put_time(struct fl_strbuf *o, int64_t realtime_ns)
 {
 	time_t sec = realtime_ns / 1000000000LL;
 	long usec = (realtime_ns % 1000000000LL) / 1000;
@@ -129,10 +105,10 @@ static void put_time(struct out *o, int64_t realtime_ns)
 
 	if (realtime_ns < 0 || !gmtime_r(&sec, &tm) ||
 	    !strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%S", &tm)) {
-		put(o, ",\"time\":null");
+		fl_strbuf_put(o, ",\"time\":null");
 		return;
 	}
-	put(o, ",\"time\":\"%s.%06ldZ\"", date, usec);
+	fl_strbuf_put(o, ",\"time\":\"%s.%06ldZ\"", date, usec);
 }
 
 /* "20ms", "1.5s", "250us", "7ns": the shortest exact-ish unit. */
@@ -180,29 +156,29 @@ int fl_event_to_json_offset(const struct fl_event *ev, int64_t clock_offset_ns,
 			    char *buf, size_t len)
 {
 	char line[FL_EVENT_JSON_MAX + 1], vbuf[32];
-	struct out o = { .buf = line, .len = sizeof(line) };
+	struct fl_strbuf o = { .buf = line, .len = sizeof(line) };
 	const char *op = NULL, *vname;
 
 	if (ev->domain == FL_DOMAIN_SYSCALL && ev->op >= 0)
 		op = fl_syscall_name(ev->op);
 	vname = value_name(ev, vbuf, sizeof(vbuf));
 
-	put(&o, "{\"ts_ns\":%" PRIu64, (uint64_t)ev->ts_ns);
+	fl_strbuf_put(&o, "{\"ts_ns\":%" PRIu64, (uint64_t)ev->ts_ns);
 	put_time(&o, (int64_t)ev->ts_ns + clock_offset_ns);
-	put(&o, ",\"pid\":%" PRIu32 ",\"tid\":%" PRIu32 ",\"comm\":",
+	fl_strbuf_put(&o, ",\"pid\":%" PRIu32 ",\"tid\":%" PRIu32 ",\"comm\":",
 	    (uint32_t)ev->pid, (uint32_t)ev->tid);
 	put_str(&o, ev->comm, FL_COMM_LEN);
 	put_name(&o, "domain", fl_domain_name(ev->domain));
-	put(&o, ",\"rule\":%u", (unsigned)ev->rule_id);
+	fl_strbuf_put(&o, ",\"rule\":%u", (unsigned)ev->rule_id);
 	put_name(&o, "action", fl_action_name(ev->action));
 	put_name(&o, "mechanism", fl_mechanism_name(ev->mechanism));
 	put_name(&o, "result", fl_result_name(ev->result));
 	put_name(&o, "op", op);
-	put(&o, ",\"op_nr\":%" PRId32 ",\"value\":%" PRId64,
+	fl_strbuf_put(&o, ",\"op_nr\":%" PRId32 ",\"value\":%" PRId64,
 	    (int32_t)ev->op, (int64_t)ev->value);
 	if (vname)
 		put_name(&o, "value_name", vname);
-	put(&o, ",\"seq\":%" PRIu64 "}", (uint64_t)ev->seq);
+	fl_strbuf_put(&o, ",\"seq\":%" PRIu64 "}", (uint64_t)ev->seq);
 
 	if (o.overflow || o.pos + 1 > len)
 		return -ENOBUFS;

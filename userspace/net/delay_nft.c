@@ -11,7 +11,6 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -19,57 +18,33 @@
 #include <faultline/state.h>
 
 #include "core/errbuf.h"
+#include "core/strbuf.h"
 #include "core/nft.h"
 #include "net/delay_priv.h"
 
 #define NFT_CGROUP_MOUNT "/sys/fs/cgroup" /* where nft resolves `socket cgroupv2` paths */
 
-struct script {
-	char *buf;
-	size_t len, used;
-	bool full;
-};
-
-static void put(struct script *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void put(struct script *s, const char *fmt, ...)
-{
-	va_list ap;
-	int k;
-
-	if (s->full)
-		return;
-	va_start(ap, fmt);
-	k = vsnprintf(s->buf + s->used, s->len - s->used, fmt, ap);
-	va_end(ap);
-	if (k < 0 || (size_t)k >= s->len - s->used) {
-		s->full = true;
-		return;
-	}
-	s->used += (size_t)k;
-}
-
-static void cidr(struct script *s, int family, const char *dir, const struct fl_net_prefix *p)
+static void cidr(struct fl_strbuf *s, int family, const char *dir, const struct fl_net_prefix *p)
 {
 	char a[INET6_ADDRSTRLEN];
 
 	if (!p->family)
 		return;
 	if (!inet_ntop(p->family == FL_NET_IPV4 ? AF_INET : AF_INET6, p->addr, a, sizeof(a))) {
-		s->full = true;
+		s->overflow = true;
 		return;
 	}
-	put(s, " %s %s %s/%u", family == FL_NET_IPV4 ? "ip" : "ip6", dir, a, p->prefix_len);
+	fl_strbuf_put(s, " %s %s %s/%u", family == FL_NET_IPV4 ? "ip" : "ip6", dir, a, p->prefix_len);
 }
 
-static void ports(struct script *s, const char *l4, const char *dir, const struct fl_port_range *p)
+static void ports(struct fl_strbuf *s, const char *l4, const char *dir, const struct fl_port_range *p)
 {
 	if (!p->first && !p->last)
 		return;
 	if (p->first == p->last)
-		put(s, " %s %s %u", l4, dir, p->first);
+		fl_strbuf_put(s, " %s %s %u", l4, dir, p->first);
 	else
-		put(s, " %s %s %u-%u", l4, dir, p->first, p->last);
+		fl_strbuf_put(s, " %s %s %u-%u", l4, dir, p->first, p->last);
 }
 
 /*
@@ -104,7 +79,7 @@ int fl_delay_nft_build(const struct fl_net_match *m, uint16_t num, const char *d
 		       const char *cgroup, const char *cg_root, struct delay_nft *t,
 		       char *errbuf, size_t errlen)
 {
-	struct script s = { .buf = t->script, .len = sizeof(t->script) };
+	struct fl_strbuf s = { .buf = t->script, .len = sizeof(t->script) };
 	const char *chains[2];
 	char cg[512] = "";
 	unsigned level = 0;
@@ -132,10 +107,10 @@ int fl_delay_nft_build(const struct fl_net_match *m, uint16_t num, const char *d
 		chains[n_chains++] = "output";
 	if (m->dir != FL_NET_DIR_EGRESS)
 		chains[n_chains++] = "input";
-	put(&s, "add table inet %s\n", t->table);
+	fl_strbuf_put(&s, "add table inet %s\n", t->table);
 	/* mangle's priority, as the iptables rules: before filter sees the packet */
 	for (size_t c = 0; c < n_chains; c++)
-		put(&s, "add chain inet %s %s { type filter hook %s priority -150; policy accept; }\n",
+		fl_strbuf_put(&s, "add chain inet %s %s { type filter hook %s priority -150; policy accept; }\n",
 		    t->table, chains[c], chains[c]);
 
 	for (int f = 0; f < 2; f++) {
@@ -150,22 +125,22 @@ int fl_delay_nft_build(const struct fl_net_match *m, uint16_t num, const char *d
 			for (size_t p = 0; p < n_protos; p++) {
 				const char *l4 = protos[p];
 
-				put(&s, "add rule inet %s %s", t->table, chains[c]);
+				fl_strbuf_put(&s, "add rule inet %s %s", t->table, chains[c]);
 				if (dev && *dev)
-					put(&s, " %s \"%s\"",
+					fl_strbuf_put(&s, " %s \"%s\"",
 					    strcmp(chains[c], "output") ? "iifname" : "oifname", dev);
-				put(&s, " meta nfproto %s", family == FL_NET_IPV4 ? "ipv4" : "ipv6");
+				fl_strbuf_put(&s, " meta nfproto %s", family == FL_NET_IPV4 ? "ipv4" : "ipv6");
 				if (l4)
-					put(&s, " meta l4proto %s", l4);
+					fl_strbuf_put(&s, " meta l4proto %s", l4);
 				if (*cg)
-					put(&s, " socket cgroupv2 level %u \"%s\"", level, cg);
+					fl_strbuf_put(&s, " socket cgroupv2 level %u \"%s\"", level, cg);
 				cidr(&s, family, "saddr", &m->src);
 				cidr(&s, family, "daddr", &m->dst);
 				if (l4 && (!strcmp(l4, "tcp") || !strcmp(l4, "udp"))) {
 					ports(&s, l4, "sport", &m->sport);
 					ports(&s, l4, "dport", &m->dport);
 				}
-				put(&s, " queue num %u bypass\n", num);
+				fl_strbuf_put(&s, " queue num %u bypass\n", num);
 				n++;
 			}
 		}
@@ -174,7 +149,7 @@ int fl_delay_nft_build(const struct fl_net_match *m, uint16_t num, const char *d
 		fl_errf(errbuf, errlen, "the match selects no IPv4 or IPv6 packet");
 		return -EINVAL;
 	}
-	if (s.full) {
+	if (s.overflow) {
 		fl_errf(errbuf, errlen, "the queue rules are too long");
 		return -E2BIG;
 	}

@@ -8,7 +8,6 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +18,7 @@
 #include <faultline/event.h>
 #include <faultline/net_events.h>
 
+#include "core/strbuf.h"
 #include "net/net_priv.h"
 #include "net.skel.h"
 
@@ -137,30 +137,7 @@ static const char *proto_of(const struct fl_net_event *ev)
 	return ev->family == FL_NET_ABI_FAMILY_IP6 ? "ip6" : "ip";
 }
 
-struct out {
-	char *buf;
-	size_t len, pos;
-	bool overflow;
-};
-
-__attribute__((format(printf, 2, 3)))
-static void put(struct out *o, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	if (o->overflow)
-		return;
-	va_start(ap, fmt);
-	n = vsnprintf(o->buf + o->pos, o->len - o->pos, fmt, ap);
-	va_end(ap);
-	if (n < 0 || (size_t)n >= o->len - o->pos)
-		o->overflow = true;
-	else
-		o->pos += (size_t)n;
-}
-
-static void put_addr(struct out *o, const char *key, const struct fl_net_event *ev,
+static void put_addr(struct fl_strbuf *o, const char *key, const struct fl_net_event *ev,
 		     const uint8_t *a)
 {
 	char s[INET6_ADDRSTRLEN];
@@ -169,12 +146,12 @@ static void put_addr(struct out *o, const char *key, const struct fl_net_event *
 
 	/* A socket call's other end is not known (bind: remote; connect: local). */
 	if (ev->call && !memcmp(a, zero, v6 ? 16 : 4)) {
-		put(o, ",\"%s\":null", key);
+		fl_strbuf_put(o, ",\"%s\":null", key);
 		return;
 	}
 	if (!inet_ntop(v6 ? AF_INET6 : AF_INET, a, s, sizeof(s)))
 		snprintf(s, sizeof(s), "?");
-	put(o, ",\"%s\":\"%s\"", key, s);
+	fl_strbuf_put(o, ",\"%s\":\"%s\"", key, s);
 }
 
 int fl_net_event_to_json(const struct fl_net_event *ev, unsigned rule, int64_t clock_offset_ns,
@@ -188,7 +165,7 @@ int fl_net_event_to_json_ext(const struct fl_net_event *ev, unsigned rule,
 			     char *buf, size_t len)
 {
 	char line[FL_NET_EVENT_JSON_MAX + 1];
-	struct out o = { .buf = line, .len = sizeof(line) };
+	struct fl_strbuf o = { .buf = line, .len = sizeof(line) };
 	struct fl_event head = {
 		.ts_ns = ev->ts_ns,
 		.pid = ev->pid,
@@ -211,18 +188,18 @@ int fl_net_event_to_json_ext(const struct fl_net_event *ev, unsigned rule,
 		return n < 0 ? n : -ENOBUFS;
 	/* Reopen the object: the packet's fields go after the common ones. */
 	o.pos = (size_t)n - 1;
-	put(&o, ",\"kernel_rule\":%" PRIu32, ev->rule);
+	fl_strbuf_put(&o, ",\"kernel_rule\":%" PRIu32, ev->rule);
 	if (ev->action == FL_NET_ACT_CORRUPT_WIRE || ev->action == FL_NET_ACT_CORRUPT_PAYLOAD)
-		put(&o, ",\"corrupt\":\"%s\"",
+		fl_strbuf_put(&o, ",\"corrupt\":\"%s\"",
 		    ev->action == FL_NET_ACT_CORRUPT_WIRE ? "wire" : "payload");
 	if (ev->call)
-		put(&o, ",\"dir\":null");
+		fl_strbuf_put(&o, ",\"dir\":null");
 	else
-		put(&o, ",\"dir\":\"%s\"", ev->dir == FL_NET_ABI_INGRESS ? "ingress" : "egress");
-	put(&o, ",\"proto\":\"%s\"", proto_of(ev));
+		fl_strbuf_put(&o, ",\"dir\":\"%s\"", ev->dir == FL_NET_ABI_INGRESS ? "ingress" : "egress");
+	fl_strbuf_put(&o, ",\"proto\":\"%s\"", proto_of(ev));
 	put_addr(&o, "src", ev, ev->src);
 	put_addr(&o, "dst", ev, ev->dst);
-	put(&o, ",\"sport\":%u,\"dport\":%u,\"ifindex\":%" PRIu32 ",\"len\":%" PRIu32 "%s}",
+	fl_strbuf_put(&o, ",\"sport\":%u,\"dport\":%u,\"ifindex\":%" PRIu32 ",\"len\":%" PRIu32 "%s}",
 	    (unsigned)ev->sport, (unsigned)ev->dport, ev->ifindex, ev->len, extra ? extra : "");
 	if (o.overflow || o.pos + 1 > len)
 		return -ENOBUFS;
