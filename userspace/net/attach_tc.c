@@ -73,47 +73,29 @@ static int clsact_present(int ifindex, bool *ret)
 /* The devices to attach to, resolved inside the target's netns. */
 static int list_devices(struct fl_net_session *s, char *errbuf, size_t len)
 {
-	struct if_nameindex *all, *it;
+	struct fl_net_ifname *v;
 	char where[NAME_MAX + 16];
-	size_t n = 0;
+	size_t n;
+	int err;
 
-	if (s->kind == FL_NET_TARGET_DEV) {
-		int ifindex = (int)if_nametoindex(s->dev);
-
-		if (!ifindex) {
-			fl_errf(errbuf, len, "no device %s%s", s->dev,
-				   in_ns(s, where, sizeof(where)));
-			return -ENODEV;
-		}
-		s->devs = calloc(1, sizeof(*s->devs));
-		if (!s->devs)
-			return -ENOMEM;
-		strcpy(s->devs[0].name, s->dev);
-		s->devs[0].ifindex = ifindex;
-		s->n_devs = 1;
-		return 0;
-	}
-	all = if_nameindex();
-	if (!all)
-		return -errno;
-	for (it = all; it->if_index; it++)
-		n++;
-	s->devs = calloc(n ? n : 1, sizeof(*s->devs));
+	err = fl_net_devices(s->kind == FL_NET_TARGET_DEV ? s->dev : NULL, &v, &n);
+	if (err == -ENODEV)
+		fl_errf(errbuf, len, "no device %s%s", s->dev, in_ns(s, where, sizeof(where)));
+	else if (err == -ENOENT)
+		fl_errf(errbuf, len, "netns %s has no device but lo", s->netns);
+	if (err)
+		return err == -ENOENT ? -ENODEV : err;
+	s->devs = calloc(n, sizeof(*s->devs));
 	if (!s->devs) {
-		if_freenameindex(all);
+		free(v);
 		return -ENOMEM;
 	}
-	for (it = all; it->if_index; it++) {
-		if (!strcmp(it->if_name, "lo"))
-			continue;
-		snprintf(s->devs[s->n_devs].name, sizeof(s->devs[0].name), "%s", it->if_name);
-		s->devs[s->n_devs++].ifindex = (int)it->if_index;
+	for (size_t i = 0; i < n; i++) {
+		memcpy(s->devs[i].name, v[i].name, sizeof(s->devs[i].name));
+		s->devs[i].ifindex = v[i].ifindex;
 	}
-	if_freenameindex(all);
-	if (!s->n_devs) {
-		fl_errf(errbuf, len, "netns %s has no device but lo", s->netns);
-		return -ENODEV;
-	}
+	s->n_devs = n;
+	free(v);
 	return 0;
 }
 

@@ -13,6 +13,7 @@
 #include <faultline/net.h>
 
 #include "core/errbuf.h"
+#include "net/devices.h"
 
 /* A socket-call protocol (FL_NET_ABI_CONNECT, _SENDMSG, _BIND) as a bit. */
 #define FL_NET_SOCK_BIT(proto) (1u << ((proto) - FL_NET_ABI_CONNECT))

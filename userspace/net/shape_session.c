@@ -20,6 +20,7 @@
 
 #include "core/errbuf.h"
 #include "core/netns.h"
+#include "net/devices.h"
 #include "net/shape_priv.h"
 #include "net_shape.skel.h"
 #include "probe/probe_nl.h"
@@ -206,48 +207,29 @@ static int load_dir(struct fl_net_shape *s, int d, char *errbuf, size_t errlen)
 static int list_devices(struct fl_net_shape *s, const struct fl_net_target *t, char *errbuf,
 			size_t errlen)
 {
-	struct if_nameindex *all, *it;
-	size_t n = 0;
+	struct fl_net_ifname *v;
+	size_t n;
+	int err;
 
-	if (t->kind == FL_NET_TARGET_DEV) {
-		int ifindex = (int)if_nametoindex(t->dev);
-
-		if (!ifindex) {
-			fl_errf(errbuf, errlen, "no device %s%s%s", t->dev,
-				*s->netns ? " in netns " : "", s->netns);
-			return -ENODEV;
-		}
-		s->devs = calloc(1, sizeof(*s->devs));
-		if (!s->devs)
-			return -ENOMEM;
-		snprintf(s->devs[0].name, sizeof(s->devs[0].name), "%s", t->dev);
-		s->devs[0].ifindex = ifindex;
-		s->n_devs = 1;
-		return 0;
-	}
-	all = if_nameindex();
-	if (!all)
-		return -errno;
-	for (it = all; it->if_index; it++)
-		n++;
-	s->devs = calloc(n ? n : 1, sizeof(*s->devs));
+	err = fl_net_devices(t->kind == FL_NET_TARGET_DEV ? t->dev : NULL, &v, &n);
+	if (err == -ENODEV)
+		fl_errf(errbuf, errlen, "no device %s%s%s", t->dev,
+			*s->netns ? " in netns " : "", s->netns);
+	else if (err == -ENOENT)
+		fl_errf(errbuf, errlen, "netns %s has no device but lo", s->netns);
+	if (err)
+		return err == -ENOENT ? -ENODEV : err;
+	s->devs = calloc(n, sizeof(*s->devs));
 	if (!s->devs) {
-		if_freenameindex(all);
+		free(v);
 		return -ENOMEM;
 	}
-	for (it = all; it->if_index; it++) {
-		/* lo is left alone, and so is any IFB of a faultline (ours or another run's). */
-		if (!strcmp(it->if_name, "lo") ||
-		    !strncmp(it->if_name, FL_NET_SHAPE_IFB_PREFIX, strlen(FL_NET_SHAPE_IFB_PREFIX)))
-			continue;
-		snprintf(s->devs[s->n_devs].name, sizeof(s->devs[0].name), "%s", it->if_name);
-		s->devs[s->n_devs++].ifindex = (int)it->if_index;
+	for (size_t i = 0; i < n; i++) {
+		memcpy(s->devs[i].name, v[i].name, sizeof(s->devs[i].name));
+		s->devs[i].ifindex = v[i].ifindex;
 	}
-	if_freenameindex(all);
-	if (!s->n_devs) {
-		fl_errf(errbuf, errlen, "netns %s has no device but lo", s->netns);
-		return -ENODEV;
-	}
+	s->n_devs = n;
+	free(v);
 	return 0;
 }
 
