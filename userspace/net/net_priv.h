@@ -20,6 +20,7 @@
 
 struct net_bpf;
 struct bpf_link;
+struct bpf_program;
 struct net_reset;
 
 /* --pid: the sockets looked at when armed, and the other cgroups taken for them. */

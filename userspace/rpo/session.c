@@ -43,38 +43,6 @@ void fl_rpo_config_defaults(struct fl_rpo_config *cfg)
 	cfg->lost_max = UINT64_MAX;
 }
 
-static const char *const fault_names[FL_RPO_FAULT__COUNT] = {
-	[FL_RPO_FAULT_KILL] = "kill",
-	[FL_RPO_FAULT_TERM] = "term",
-	[FL_RPO_FAULT_POWERCUT] = "powercut",
-	[FL_RPO_FAULT_CRASHPOINT] = "crashpoint",
-	[FL_RPO_FAULT_DISK_FAIL] = "disk-fail",
-	[FL_RPO_FAULT_OOM] = "oom",
-	[FL_RPO_FAULT_PARTITION] = "partition",
-	[FL_RPO_FAULT_NET] = "net",
-};
-
-bool fl_rpo_fault_is_network(enum fl_rpo_fault f)
-{
-	return f == FL_RPO_FAULT_PARTITION || f == FL_RPO_FAULT_NET;
-}
-
-const char *fl_rpo_fault_name(enum fl_rpo_fault f)
-{
-	return (unsigned)f < FL_RPO_FAULT__COUNT ? fault_names[f] : "unknown";
-}
-
-int fl_rpo_fault_from_name(const char *name, enum fl_rpo_fault *ret)
-{
-	for (unsigned i = 0; i < FL_RPO_FAULT__COUNT; i++) {
-		if (!strcmp(name, fault_names[i])) {
-			*ret = (enum fl_rpo_fault)i;
-			return 0;
-		}
-	}
-	return -ENOENT;
-}
-
 /* Read back everything and judge it against the history. */
 struct readback_ctx {
 	struct fl_readback *v;
