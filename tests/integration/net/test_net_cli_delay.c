@@ -7,8 +7,9 @@
  * reason; after a SIGKILL, 'faultline cleanup' leaves no NFQUEUE rule;
  * --log has one event per packet the line held or sent ahead (reorder=),
  * exactly as many as its counters say, with the packet's headers.
- * FAULTLINE_NET_DELAY=nfqueue keeps the delay line on a kernel with netem
- * too (Debian's 6.1 under make check-vm), which test_net_shape covers.
+ * FAULTLINE_NET_DELAY=xtables keeps the delay line with its iptables-nft
+ * rules on a kernel with netem and nft's queue too (Debian's 6.1 under make
+ * check-vm), where test_net_shape and test_net_delay_nft cover those.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -52,7 +53,7 @@ static int setup(void **state)
 	if (!c)
 		return -1;
 	*state = c;
-	setenv("FAULTLINE_NET_DELAY", "nfqueue", 1);
+	setenv("FAULTLINE_NET_DELAY", "xtables", 1);
 	fl_test_binary("faultline", bin_fl, sizeof(bin_fl));
 	if (fl_cli_setup_session(&c->session))
 		return -1;
