@@ -145,13 +145,19 @@ int fl_node_crash(struct fl_cluster *c, unsigned i, char *errbuf, size_t errlen)
 /* Freeze / thaw the node's cgroup (cgroup.freeze), waiting until it took effect. */
 int fl_node_pause(struct fl_cluster *c, unsigned i, char *errbuf, size_t errlen);
 int fl_node_resume(struct fl_cluster *c, unsigned i, char *errbuf, size_t errlen);
+/* What a node's power cut undid on its faultfs (its "powercut" report). */
+struct fl_node_powercut_report {
+	uint64_t writes_undone;  /* unsynced writes rolled back */
+	uint64_t bytes_undone;
+	uint64_t names_undone;   /* creates, renames, unlinks whose directory was never fsynced */
+};
 /*
  * Power cut: SIGKILL of the cgroup, then a faultfs power cut of the data
- * dir (what was not fsynced is gone), after which the disk is back (resume):
- * the node is down until fl_node_start. ret_undone (may be NULL) gets the
- * writes the cut undid.
+ * dir (what was not fsynced is gone, names included in durability=strict),
+ * after which the disk is back (resume): the node is down until
+ * fl_node_start. ret (may be NULL) gets what the cut undid.
  */
-int fl_node_powercut(struct fl_cluster *c, unsigned i, uint64_t *ret_undone,
+int fl_node_powercut(struct fl_cluster *c, unsigned i, struct fl_node_powercut_report *ret,
 		     char *errbuf, size_t errlen);
 /* Stop (timeout_ms, 0 = crash) and start. */
 int fl_node_restart(struct fl_cluster *c, unsigned i, int timeout_ms, char *errbuf,

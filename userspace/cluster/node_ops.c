@@ -212,7 +212,14 @@ static int fs_call(const struct fl_cluster_node *n, json_t *req, int timeout_ms,
 	return 0;
 }
 
-int fl_node_powercut(struct fl_cluster *c, unsigned i, uint64_t *ret_undone,
+static uint64_t u64(json_t *o, const char *key)
+{
+	json_int_t v = json_integer_value(json_object_get(o, key));
+
+	return v > 0 ? (uint64_t)v : 0;
+}
+
+int fl_node_powercut(struct fl_cluster *c, unsigned i, struct fl_node_powercut_report *ret,
 		     char *errbuf, size_t errlen)
 {
 	const struct fl_cluster_node *n;
@@ -236,9 +243,13 @@ int fl_node_powercut(struct fl_cluster *c, unsigned i, uint64_t *ret_undone,
 			n->data, fl_fs_strerror(err));
 		return err;
 	}
-	if (ret_undone)
-		*ret_undone = (uint64_t)json_integer_value(
-			json_object_get(json_object_get(reply, "report"), "writes_undone"));
+	if (ret) {
+		json_t *rep = json_object_get(reply, "report");
+
+		ret->writes_undone = u64(rep, "writes_undone");
+		ret->bytes_undone = u64(rep, "bytes_undone");
+		ret->names_undone = u64(rep, "names_undone");
+	}
 	json_decref(reply);
 	return 0;
 }
