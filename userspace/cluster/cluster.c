@@ -26,6 +26,7 @@
 #define UP_HEALTHY_MS   30000
 #define FAIL_STOP_MS    2000
 
+__attribute__((format(printf, 2, 3)))
 static void progress(const struct fl_cluster_config *cfg, const char *fmt, ...)
 {
 	char msg[512];
