@@ -29,28 +29,31 @@ struct cluster_opts {
 	bool json;
 };
 
+/* Long only: no short letter to collide with a global option. */
+enum { O_NAME = 256, O_NODES, O_SUBNET, O_RUN_DIR, O_FAULTFS_OPTS, O_TIMEOUT };
+
 static const struct option up_opts[] = {
-	{ "name", required_argument, NULL, 'n' },
-	{ "nodes", required_argument, NULL, 'N' },
-	{ "subnet", required_argument, NULL, 's' },
-	{ "run-dir", required_argument, NULL, 'r' },
-	{ "faultfs-opts", required_argument, NULL, 'o' },
-	{ "timeout", required_argument, NULL, 't' },
+	{ "name", required_argument, NULL, O_NAME },
+	{ "nodes", required_argument, NULL, O_NODES },
+	{ "subnet", required_argument, NULL, O_SUBNET },
+	{ "run-dir", required_argument, NULL, O_RUN_DIR },
+	{ "faultfs-opts", required_argument, NULL, O_FAULTFS_OPTS },
+	{ "timeout", required_argument, NULL, O_TIMEOUT },
 	{ "json", no_argument, NULL, 'j' },
 	{ "help", no_argument, NULL, 'h' },
 	{ 0 },
 };
 
 static const struct option status_opts[] = {
-	{ "run-dir", required_argument, NULL, 'r' },
+	{ "run-dir", required_argument, NULL, O_RUN_DIR },
 	{ "json", no_argument, NULL, 'j' },
 	{ "help", no_argument, NULL, 'h' },
 	{ 0 },
 };
 
 static const struct option down_opts[] = {
-	{ "run-dir", required_argument, NULL, 'r' },
-	{ "timeout", required_argument, NULL, 't' },
+	{ "run-dir", required_argument, NULL, O_RUN_DIR },
+	{ "timeout", required_argument, NULL, O_TIMEOUT },
 	{ "json", no_argument, NULL, 'j' },
 	{ "help", no_argument, NULL, 'h' },
 	{ 0 },
@@ -127,26 +130,26 @@ static int parse(int argc, char **argv, const struct option *opts, struct cluste
 		long v;
 
 		switch (c) {
-		case 'n':
+		case O_NAME:
 			o->name = optarg;
 			break;
-		case 'N':
+		case O_NODES:
 			v = strtol(optarg, &end, 10);
 			if (*end || v < 1 || v > FL_CLUSTER_MAX_NODES)
 				return fl_cli_bad("cluster: --nodes '%s': give 1 to %d", optarg,
 						  FL_CLUSTER_MAX_NODES);
 			o->nodes = (unsigned)v;
 			break;
-		case 's':
+		case O_SUBNET:
 			o->subnet = optarg;
 			break;
-		case 'r':
+		case O_RUN_DIR:
 			o->run_dir = optarg;
 			break;
-		case 'o':
+		case O_FAULTFS_OPTS:
 			o->faultfs_opts = optarg;
 			break;
-		case 't':
+		case O_TIMEOUT:
 			if (fl_parse_duration(optarg, &ns) || ns < 1000000ull || ns > 3600000000000ull)
 				return fl_cli_bad("cluster: --timeout '%s': give a duration (1ms to 1h)",
 						  optarg);
@@ -266,8 +269,10 @@ static int do_up(int argc, char **argv, struct cluster_opts *o)
 	uint64_t t0;
 	int err;
 
-	if (optind >= argc)
-		return fl_cli_bad("cluster up: which KIND? (etcd)") ? 2 : 2;
+	if (optind >= argc) {
+		fl_cli_bad("cluster up: which KIND? (etcd)");
+		return 2;
+	}
 	cfg.kind = fl_cluster_kind_find(argv[optind]);
 	if (!cfg.kind) {
 		fl_cli_bad("cluster up: unknown kind '%s' (built in: etcd)", argv[optind]);
@@ -287,7 +292,8 @@ static int do_up(int argc, char **argv, struct cluster_opts *o)
 	err = fl_cluster_up(&cfg, &c, why, sizeof(why));
 	if (err) {
 		fl_cli_error("cluster up: %s", why[0] ? why : strerror(-err));
-		return 1;
+		/* A bad name, node count or subnet is refused before anything is made. */
+		return err == -EINVAL ? 2 : 1;
 	}
 	if (o->json) {
 		json_t *arr = json_array();
@@ -354,9 +360,12 @@ static int do_down(int argc, char **argv, struct cluster_opts *o)
 		snprintf(name, sizeof(name), "%s", argv[optind]);
 	} else {
 		err = fl_cluster_list(o->run_dir, &names, &n);
-		if (!err && n != 1) {
-			fl_cli_bad("cluster down: %s: name one", n ? "several clusters are up" :
-				   "no cluster is up");
+		if (!err && n == 0) {
+			fl_cli_error("cluster down: no cluster is up under %s",
+				     o->run_dir ? o->run_dir : FL_CLUSTER_RUN_DIR);
+			err = -ENOENT;
+		} else if (!err && n > 1) {
+			fl_cli_bad("cluster down: several clusters are up: name one");
 			err = -EINVAL;
 		}
 		if (!err)
