@@ -59,13 +59,18 @@ static const struct option down_opts[] = {
 	{ 0 },
 };
 
+static void usage_up(FILE *out);
+static void usage_status(FILE *out);
+static void usage_down(FILE *out);
+
 static const struct {
 	const char *name;
 	const struct option *opts;
+	void (*usage)(FILE *out);
 } verbs[] = {
-	{ "up", up_opts },
-	{ "status", status_opts },
-	{ "down", down_opts },
+	{ "up", up_opts, usage_up },
+	{ "status", status_opts, usage_status },
+	{ "down", down_opts, usage_down },
 };
 
 const char *fl_cluster_verb(size_t i, const struct option **opts)
@@ -79,10 +84,9 @@ const char *fl_cluster_verb(size_t i, const struct option **opts)
 static void usage(FILE *out)
 {
 	fprintf(out,
-		"Usage: faultline cluster up KIND [--name NAME] [--nodes N] [--subnet A.B.C.0/24]\n"
-		"                           [--run-dir DIR] [--faultfs-opts OPTS] [--timeout DUR] [--json]\n"
-		"       faultline cluster status [NAME] [--run-dir DIR] [--json]\n"
-		"       faultline cluster down [NAME] [--run-dir DIR] [--timeout DUR] [--json]\n"
+		"Usage: faultline cluster up KIND [OPTIONS]\n"
+		"       faultline cluster status [NAME] [OPTIONS]\n"
+		"       faultline cluster down [NAME] [OPTIONS]\n"
 		"\n"
 		"A node is a network namespace fl-NAME-nI on a bridge (in the netns\n"
 		"fl-NAME-hub), with its own address, a cgroup, and a faultfs over its data\n"
@@ -92,24 +96,70 @@ static void usage(FILE *out)
 		"  up      build the cluster, start every node, wait until all are healthy,\n"
 		"          print the nodes, and leave it running ('down' or 'faultline\n"
 		"          cleanup' removes it). Kinds: etcd (3 nodes, etcd-server 3.4).\n"
-		"  status  each node's address, processes and health, and the leader; without\n"
-		"          NAME, every cluster under the run directory\n"
-		"  down    stop every node (SIGTERM, SIGKILL after --timeout), unmount, and\n"
-		"          remove every netns, veth, bridge, cgroup and the run directory\n"
+		"  status  each node's address, processes and health, and the leader\n"
+		"  down    stop every node and remove everything the cluster made\n"
+		"\n"
+		"'faultline cluster COMMAND --help' describes each.\n");
+}
+
+static void usage_up(FILE *out)
+{
+	fprintf(out,
+		"Usage: faultline cluster up KIND [--name NAME] [--nodes N] [--subnet A.B.C.0/24]\n"
+		"                           [--run-dir DIR] [--faultfs-opts OPTS] [--timeout DUR] [--json]\n"
+		"\n"
+		"Build the cluster (hub netns and bridge, a netns, veth, cgroup and faultfs\n"
+		"data dir per node), start every node, wait until all are healthy, print\n"
+		"the nodes with their addresses and pids, and exit leaving it running:\n"
+		"'faultline cluster down NAME' or 'faultline cleanup' removes it.\n"
+		"Kinds: etcd (3 nodes, etcd-server 3.4). A failed up removes what it made.\n"
 		"\n"
 		"  --name NAME         cluster name (default: the kind's), 1-%d of a-z 0-9 _\n"
 		"  --nodes N           node count (default: the kind's; at most %d)\n"
-		"  --subnet NET        the /24 of the nodes (default %s)\n"
+		"  --subnet NET        the nodes' /24 (default %s)\n"
 		"  --run-dir DIR       where data dirs and logs go (default %s)\n"
-		"  --faultfs-opts OPTS -o of each node's faultfs\n"
-		"  --timeout DUR       up: wait this long for health (default 30s); down: the\n"
-		"                      graceful stop of each node (default 10s)\n"
+		"  --faultfs-opts OPTS -o of each node's faultfs (e.g. durability=data)\n"
+		"  --timeout DUR       how long to wait for health (default 30s)\n"
 		"  -j, --json          machine-readable output\n"
 		"  -h, --help          show this help\n"
 		"\n"
-		"Exit status: 0 done (status: every node healthy), 1 failure or a node not\n"
-		"healthy, 2 bad usage.\n",
+		"Exit status: 0 up and healthy, 1 failure (nothing is left), 2 bad usage.\n",
 		FL_CLUSTER_NAME_MAX, FL_CLUSTER_MAX_NODES, FL_CLUSTER_SUBNET, FL_CLUSTER_RUN_DIR);
+}
+
+static void usage_status(FILE *out)
+{
+	fprintf(out,
+		"Usage: faultline cluster status [NAME] [--run-dir DIR] [--json]\n"
+		"\n"
+		"Each node's address, processes, health (healthy, unhealthy, not answering,\n"
+		"paused, down) and the leader; without NAME, every cluster under DIR.\n"
+		"\n"
+		"  --run-dir DIR  where 'up' put them (default %s)\n"
+		"  -j, --json     machine-readable output\n"
+		"  -h, --help     show this help\n"
+		"\n"
+		"Exit status: 0 every node healthy, 1 a node is not (or no such cluster),\n"
+		"2 bad usage.\n", FL_CLUSTER_RUN_DIR);
+}
+
+static void usage_down(FILE *out)
+{
+	fprintf(out,
+		"Usage: faultline cluster down [NAME] [--run-dir DIR] [--timeout DUR] [--json]\n"
+		"\n"
+		"Stop every node (its stop command, or SIGTERM; SIGKILL of its cgroup after\n"
+		"the timeout), unmount the data dirs, and remove every netns, veth, bridge\n"
+		"and cgroup of the cluster, and its run directory. NAME may be left out\n"
+		"when one cluster is up.\n"
+		"\n"
+		"  --run-dir DIR  where 'up' put it (default %s)\n"
+		"  --timeout DUR  graceful stop of each node (default 10s)\n"
+		"  -j, --json     machine-readable output\n"
+		"  -h, --help     show this help\n"
+		"\n"
+		"Exit status: 0 removed, 1 something could not be (it stays recorded for\n"
+		"'faultline cleanup'), 2 bad usage.\n", FL_CLUSTER_RUN_DIR);
 }
 
 static void on_progress(void *arg, const char *msg)
@@ -118,7 +168,8 @@ static void on_progress(void *arg, const char *msg)
 	fprintf(stderr, "cluster: %s\n", msg);
 }
 
-static int parse(int argc, char **argv, const struct option *opts, struct cluster_opts *o)
+static int parse(int argc, char **argv, const struct option *opts, void (*help)(FILE *),
+		 struct cluster_opts *o)
 {
 	int c;
 
@@ -159,7 +210,7 @@ static int parse(int argc, char **argv, const struct option *opts, struct cluste
 			o->json = true;
 			break;
 		case 'h':
-			usage(stdout);
+			help(stdout);
 			return 1;
 		case ':':
 			return fl_cli_bad("cluster: %s needs a value", argv[optind - 1]);
@@ -411,7 +462,7 @@ int cmd_cluster(int argc, char **argv, const struct fl_cli *cli)
 	for (size_t i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++) {
 		if (strcmp(verb, verbs[i].name))
 			continue;
-		r = parse(argc - 1, argv + 1, verbs[i].opts, &o);
+		r = parse(argc - 1, argv + 1, verbs[i].opts, verbs[i].usage, &o);
 		if (r > 0)
 			return 0;  /* --help */
 		if (r < 0)
