@@ -24,13 +24,15 @@
 
 struct cluster_opts {
 	const char *name, *subnet, *run_dir, *faultfs_opts;
+	const char *start, *stop, *health;  /* the exec kind's commands */
 	unsigned nodes;
 	int timeout_ms;
 	bool json;
 };
 
 /* Long only: no short letter to collide with a global option. */
-enum { O_NAME = 256, O_NODES, O_SUBNET, O_RUN_DIR, O_FAULTFS_OPTS, O_TIMEOUT };
+enum { O_NAME = 256, O_NODES, O_SUBNET, O_RUN_DIR, O_FAULTFS_OPTS, O_TIMEOUT, O_START,
+       O_STOP, O_HEALTH };
 
 static const struct option up_opts[] = {
 	{ "name", required_argument, NULL, O_NAME },
@@ -39,6 +41,9 @@ static const struct option up_opts[] = {
 	{ "run-dir", required_argument, NULL, O_RUN_DIR },
 	{ "faultfs-opts", required_argument, NULL, O_FAULTFS_OPTS },
 	{ "timeout", required_argument, NULL, O_TIMEOUT },
+	{ "start", required_argument, NULL, O_START },
+	{ "stop", required_argument, NULL, O_STOP },
+	{ "health", required_argument, NULL, O_HEALTH },
 	{ "json", no_argument, NULL, 'j' },
 	{ "help", no_argument, NULL, 'h' },
 	{ 0 },
@@ -107,12 +112,16 @@ static void usage_up(FILE *out)
 	fprintf(out,
 		"Usage: faultline cluster up KIND [--name NAME] [--nodes N] [--subnet A.B.C.0/24]\n"
 		"                           [--run-dir DIR] [--faultfs-opts OPTS] [--timeout DUR] [--json]\n"
+		"       faultline cluster up exec --start CMD [--stop CMD] [--health CMD] [OPTIONS]\n"
 		"\n"
 		"Build the cluster (hub netns and bridge, a netns, veth, cgroup and faultfs\n"
 		"data dir per node), start every node, wait until all are healthy, print\n"
 		"the nodes with their addresses and pids, and exit leaving it running:\n"
 		"'faultline cluster down NAME' or 'faultline cleanup' removes it.\n"
-		"Kinds: etcd (3 nodes, etcd-server 3.4). A failed up removes what it made.\n"
+		"Kinds: etcd (3 nodes, etcd-server 3.4), and exec: your own commands, run\n"
+		"with /bin/sh -c in each node after {name} {addr} {data} {cluster} {index}\n"
+		"and {peers} (every node as NAME=ADDR) are replaced. A failed up removes\n"
+		"what it made.\n"
 		"\n"
 		"  --name NAME         cluster name (default: the kind's), 1-%d of a-z 0-9 _\n"
 		"  --nodes N           node count (default: the kind's; at most %d)\n"
@@ -120,6 +129,9 @@ static void usage_up(FILE *out)
 		"  --run-dir DIR       where data dirs and logs go (default %s)\n"
 		"  --faultfs-opts OPTS -o of each node's faultfs (e.g. durability=data)\n"
 		"  --timeout DUR       how long to wait for health (default 30s)\n"
+		"  --start CMD         exec: the service, in the foreground (required)\n"
+		"  --stop CMD          exec: a graceful stop (default: SIGTERM to the node)\n"
+		"  --health CMD        exec: exit 0 when healthy (default: running = healthy)\n"
 		"  -j, --json          machine-readable output\n"
 		"  -h, --help          show this help\n"
 		"\n"
@@ -199,6 +211,15 @@ static int parse(int argc, char **argv, const struct option *opts, void (*help)(
 			break;
 		case O_FAULTFS_OPTS:
 			o->faultfs_opts = optarg;
+			break;
+		case O_START:
+			o->start = optarg;
+			break;
+		case O_STOP:
+			o->stop = optarg;
+			break;
+		case O_HEALTH:
+			o->health = optarg;
 			break;
 		case O_TIMEOUT:
 			if (fl_parse_duration(optarg, &ns) || ns < 1000000ull || ns > 3600000000000ull)
@@ -312,6 +333,9 @@ static int print_json(json_t *arr, bool one)
 	return err ? 1 : 0;
 }
 
+/* A kind made of the user's own commands (templates as a built-in kind's). */
+static struct fl_cluster_kind exec_kind = { .name = "exec", .nodes = 3, .min_nodes = 1 };
+
 static int do_up(int argc, char **argv, struct cluster_opts *o)
 {
 	struct fl_cluster_config cfg = { .progress = on_progress };
@@ -324,9 +348,23 @@ static int do_up(int argc, char **argv, struct cluster_opts *o)
 		fl_cli_bad("cluster up: which KIND? (etcd)");
 		return 2;
 	}
-	cfg.kind = fl_cluster_kind_find(argv[optind]);
+	if (!strcmp(argv[optind], "exec")) {
+		if (!o->start) {
+			fl_cli_bad("cluster up exec: --start CMD is required");
+			return 2;
+		}
+		exec_kind.start = o->start;
+		exec_kind.stop = o->stop;
+		exec_kind.health = o->health;
+		cfg.kind = &exec_kind;
+	} else if (o->start || o->stop || o->health) {
+		fl_cli_bad("cluster up: --start, --stop and --health are for the exec kind");
+		return 2;
+	} else {
+		cfg.kind = fl_cluster_kind_find(argv[optind]);
+	}
 	if (!cfg.kind) {
-		fl_cli_bad("cluster up: unknown kind '%s' (built in: etcd)", argv[optind]);
+		fl_cli_bad("cluster up: unknown kind '%s' (built in: etcd; or exec)", argv[optind]);
 		return 2;
 	}
 	if (optind + 1 < argc) {

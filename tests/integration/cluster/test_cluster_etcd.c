@@ -19,7 +19,11 @@
 #include <dirent.h>
 #include <errno.h>
 #include <inttypes.h>
+#include <arpa/inet.h>
 #include <libgen.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/time.h>
 #include <net/if.h>
 #include <signal.h>
 #include <stdio.h>
@@ -462,6 +466,97 @@ static void test_cli_up_status_down_then_cleanup(void **state)
 	}
 }
 
+/* connect() to addr:1 from here: refused = the node is reachable and answers. */
+static int probe_tcp(const char *addr)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(1) };
+	struct timeval tv = { .tv_sec = 2 };
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), err = 0;
+
+	assert_true(fd >= 0);
+	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	inet_pton(AF_INET, addr, &sa.sin_addr);
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+		err = -errno;
+	close(fd);
+	return err;
+}
+
+/*
+ * The exec kind (the user's own commands): each node's service runs in
+ * the node's netns and cgroup, with its template filled in; the host
+ * reaches each node's address; pause freezes it, stop ends it.
+ */
+static void test_exec_kind_runs_inside_each_node(void **state)
+{
+	struct fl_cli_result r;
+	struct fl_cluster *c = NULL;
+	char why[512] = "", dir[PATH_MAX + 16];
+	char *up[] = { faultline, "cluster", "up", "exec", "--name", "flt_exec", "--nodes", "2",
+		       "--start", "exec sleep 600 {index}", "--health", "test -d {data}",
+		       "--subnet", SUBNET2, "--run-dir", run_dir, NULL };
+	char *down[] = { faultline, "cluster", "down", "flt_exec", "--run-dir", run_dir,
+			 "--timeout", "2s", NULL };
+
+	(void)state;
+	if (!require())
+		skip();
+	snprintf(dir, sizeof(dir), "%s/flt_exec", run_dir);
+	assert_int_equal(fl_cli_run(up, 30000, &r), 0);
+	if (r.code)
+		fail_msg("cluster up exec: %s", r.err);
+	fl_cli_result_free(&r);
+	assert_int_equal(fl_cluster_open(run_dir, "flt_exec", &c, why, sizeof(why)), 0);
+	assert_int_equal(fl_cluster_n_nodes(c), 2);
+	for (unsigned i = 0; i < 2; i++) {
+		const struct fl_cluster_node *n = fl_cluster_node(c, i);
+		char path[PATH_MAX + 64], cmd[256] = "", want[64], cg[PATH_MAX];
+		struct stat ns, own;
+		pid_t pid = 0;
+		size_t np = 0;
+		FILE *f;
+
+		assert_int_equal(fl_node_pids(c, i, &pid, 1, &np), 0);
+		assert_int_equal(np, 1);
+		snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)pid);
+		assert_int_equal(stat(path, &own), 0);
+		snprintf(path, sizeof(path), "/run/netns/%s", n->netns);
+		assert_int_equal(stat(path, &ns), 0);
+		assert_true(own.st_ino == ns.st_ino && own.st_dev == ns.st_dev);
+		snprintf(path, sizeof(path), "/proc/%d/cgroup", (int)pid);
+		f = fopen(path, "r");
+		assert_non_null(f);
+		while (fgets(cg, sizeof(cg), f))
+			if (!strncmp(cg, "0::", 3))
+				break;
+		fclose(f);
+		snprintf(want, sizeof(want), "/faultline-cluster-flt_exec/%s\n", n->name);
+		assert_non_null(strstr(cg, want));
+		snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)pid);
+		f = fopen(path, "r");
+		assert_non_null(f);
+		assert_true(fread(cmd, 1, sizeof(cmd) - 1, f) > 0);
+		fclose(f);
+		assert_string_equal(cmd + strlen(cmd) + 1, "600");
+		assert_string_equal(cmd + strlen(cmd) + 5, i ? "2" : "1");
+		assert_int_equal(fl_cluster_node_faultfs_pid(n, &pid), 0);
+		assert_int_equal(probe_tcp(n->addr), -ECONNREFUSED);
+		assert_int_equal(fl_node_health(c, i, 2000), 0);
+	}
+	assert_int_equal(fl_node_pause(c, 0, why, sizeof(why)), 0);
+	assert_int_equal(fl_node_health(c, 0, 500), -ETIMEDOUT);
+	assert_int_equal(fl_node_resume(c, 0, why, sizeof(why)), 0);
+	assert_int_equal(fl_node_health(c, 0, 2000), 0);
+	assert_int_equal(fl_node_stop(c, 1, 2000, why, sizeof(why)), 0);
+	assert_int_equal(fl_node_health(c, 1, 2000), -EHOSTDOWN);
+	fl_cluster_free(c);
+	assert_int_equal(fl_cli_run(down, 30000, &r), 0);
+	if (r.code)
+		fail_msg("cluster down: %s", r.err);
+	fl_cli_result_free(&r);
+	assert_no_residue("flt_exec", dir);
+}
+
 static void test_sigkilled_up_is_removed_by_cleanup(void **state)
 {
 	struct fl_cli_result r;
@@ -508,6 +603,7 @@ int main(void)
 		cmocka_unit_test(test_etcd_node_faults),
 		cmocka_unit_test(test_etcd_powercut_strict),
 		cmocka_unit_test(test_cli_up_status_down_then_cleanup),
+		cmocka_unit_test(test_exec_kind_runs_inside_each_node),
 		cmocka_unit_test(test_sigkilled_up_is_removed_by_cleanup),
 	};
 
