@@ -233,19 +233,22 @@ int fl_cluster_up(const struct fl_cluster_config *cfg, struct fl_cluster **ret,
 {
 	char cg_root[PATH_MAX], run_root[PATH_MAX];
 	struct fl_cluster *c;
-	int err;
+	int err, cg_err;
 
 	if (!cfg || !cfg->kind || !cfg->kind->start || !ret)
 		return -EINVAL;
 	c = calloc(1, sizeof(*c));
 	if (!c)
 		return -ENOMEM;
-	err = fl_cgroup2_root(cg_root, sizeof(cg_root));
-	if (err) {
-		fl_errf(errbuf, errlen, "no cgroup v2 hierarchy: %s", strerror(-err));
-		goto fail_free;
-	}
+	/* Bad input is refused first, whatever this host has. */
+	cg_err = fl_cgroup2_root(cg_root, sizeof(cg_root));
+	if (cg_err)
+		snprintf(cg_root, sizeof(cg_root), "/sys/fs/cgroup");
 	err = plan(c, cfg, cg_root, errbuf, errlen);
+	if (!err && cg_err) {
+		err = cg_err;
+		fl_errf(errbuf, errlen, "no cgroup v2 hierarchy: %s", strerror(-err));
+	}
 	if (err)
 		goto fail_free;
 	snprintf(run_root, sizeof(run_root), "%s",
