@@ -470,7 +470,8 @@ static int do_down(int argc, char **argv, struct cluster_opts *o)
 		fl_cli_error("cluster down: %s", why);
 		return 1;
 	}
-	fprintf(stderr, "cluster: stopping %zu nodes of %s\n", fl_cluster_n_nodes(c), name);
+	fprintf(stderr, "cluster: stopping the %zu node%s of %s\n", fl_cluster_n_nodes(c),
+		fl_cluster_n_nodes(c) == 1 ? "" : "s", name);
 	t0 = fl_now_ns();
 	err = fl_cluster_down(c, o->timeout_ms > 0 ? o->timeout_ms : DOWN_STOP_MS, why, sizeof(why));
 	if (err) {

@@ -143,6 +143,10 @@ static int plan(struct fl_cluster *c, const struct fl_cluster_config *cfg, const
 			k->min_nodes ? k->min_nodes : 1, FL_CLUSTER_MAX_NODES);
 		return -EINVAL;
 	}
+	if (cfg->run_dir && cfg->run_dir[0] && cfg->run_dir[0] != '/') {
+		fl_errf(errbuf, errlen, "run directory '%s': give an absolute path", cfg->run_dir);
+		return -EINVAL;
+	}
 	if (subnet_prefix(cfg->subnet ? cfg->subnet : FL_CLUSTER_SUBNET, c->prefix,
 			  sizeof(c->prefix))) {
 		fl_errf(errbuf, errlen, "subnet '%s': give an IPv4 /24, as %s", cfg->subnet,
@@ -231,7 +235,7 @@ static int start_all(struct fl_cluster *c, const struct fl_cluster_config *cfg,
 int fl_cluster_up(const struct fl_cluster_config *cfg, struct fl_cluster **ret,
 		  char *errbuf, size_t errlen)
 {
-	char cg_root[PATH_MAX], run_root[PATH_MAX];
+	char cg_root[PATH_MAX], run_root[PATH_MAX], real_root[PATH_MAX];
 	struct fl_cluster *c;
 	int err, cg_err;
 
@@ -257,6 +261,17 @@ int fl_cluster_up(const struct fl_cluster_config *cfg, struct fl_cluster **ret,
 	if (err) {
 		fl_errf(errbuf, errlen, "cannot make %s: %s", run_root, strerror(-err));
 		goto fail_free;
+	}
+	/* faultfs and its control socket know a mount by its real path: plan with that. */
+	if (realpath(run_root, real_root) && strcmp(real_root, run_root)) {
+		struct fl_cluster_config real = *cfg;
+
+		real.run_dir = real_root;
+		free_nodes(c);
+		memset(c, 0, sizeof(*c));
+		err = plan(c, &real, cg_root, errbuf, errlen);
+		if (err)
+			goto fail_free;
 	}
 	err = check_existing(c->dir, c->name, errbuf, errlen);
 	if (err)
