@@ -6,7 +6,9 @@
  * from inside the hub with its far end created straight in the other
  * netns, so no device ever appears anywhere else, even for a moment.
  */
+#include <arpa/inet.h>
 #include <errno.h>
+#include <ifaddrs.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <sched.h>
@@ -180,6 +182,39 @@ static int setup_in(const char *ns, const char *ifname, const char *cidr)
 	return err ? err : e2;
 }
 
+/*
+ * Is the /24 already used on the host (an address of any device in it)?
+ * Then routing to the nodes would change what the host reaches: refuse.
+ */
+static int subnet_free(const struct fl_cluster *c, char *errbuf, size_t errlen)
+{
+	struct ifaddrs *ifa = NULL;
+	struct in_addr net;
+	char want[32];
+	int err = 0;
+
+	snprintf(want, sizeof(want), "%s0", c->prefix);
+	if (inet_pton(AF_INET, want, &net) != 1)
+		return -EINVAL;
+	if (getifaddrs(&ifa) < 0)
+		return 0;  /* cannot tell: the kernel refuses a true clash at address time anyway */
+	for (struct ifaddrs *i = ifa; i; i = i->ifa_next) {
+		const struct sockaddr_in *sin = (const struct sockaddr_in *)i->ifa_addr;
+		char a[INET_ADDRSTRLEN];
+
+		if (!sin || sin->sin_family != AF_INET ||
+		    (ntohl(sin->sin_addr.s_addr) & 0xffffff00u) != ntohl(net.s_addr))
+			continue;
+		inet_ntop(AF_INET, &sin->sin_addr, a, sizeof(a));
+		fl_errf(errbuf, errlen, "subnet %s/24 is in use on this host (%s has %s): "
+			"pick another with --subnet", want, i->ifa_name, a);
+		err = -EADDRINUSE;
+		break;
+	}
+	freeifaddrs(ifa);
+	return err;
+}
+
 int fl_cluster_hub_create(struct fl_cluster *c, char *errbuf, size_t errlen)
 {
 	struct fl_state_link br = { .netns = c->hub_ns, .ifname = FL_CLUSTER_BRIDGE,
@@ -189,6 +224,9 @@ int fl_cluster_hub_create(struct fl_cluster *c, char *errbuf, size_t errlen)
 	char cidr[32];
 	int saved = -1, host_ns = -1, err, br_idx;
 
+	err = subnet_free(c, errbuf, errlen);
+	if (err)
+		return err;
 	/* Recorded first: a SIGKILL between record and creation leaves nothing behind. */
 	err = fl_state_record_netns(c->st, c->hub_ns, NULL);
 	if (!err)

@@ -554,7 +554,26 @@ static void test_exec_kind_runs_inside_each_node(void **state)
 	assert_int_equal(fl_node_health(c, 0, 2000), 0);
 	assert_int_equal(fl_node_stop(c, 1, 2000, why, sizeof(why)), 0);
 	assert_int_equal(fl_node_health(c, 1, 2000), -EHOSTDOWN);
+	/* A service that cannot join its node is an error, not a silent start. */
+	assert_int_equal(rmdir(fl_cluster_node(c, 1)->cgroup), 0);
+	assert_int_equal(fl_node_start(c, 1, why, sizeof(why)), -ENOENT);
+	assert_non_null(strstr(why, "cannot start node n2"));
 	fl_cluster_free(c);
+	{
+		/* The host's side of flt_exec holds 10.231.92.1: a second cluster there is refused. */
+		char *clash[] = { faultline, "cluster", "up", "exec", "--name", "flt_clash",
+				  "--start", "exec sleep 600", "--subnet", SUBNET2, "--run-dir",
+				  run_dir, NULL };
+		char cdir[PATH_MAX + 16];
+
+		assert_int_equal(fl_cli_run(clash, 30000, &r), 0);
+		assert_int_equal(r.code, 1);
+		assert_non_null(strstr(r.err, "is in use on this host (flc-flt_exec has 10.231.92.1)"));
+		fl_cli_result_free(&r);
+		snprintf(cdir, sizeof(cdir), "%s/flt_clash", run_dir);
+		assert_no_residue("flt_clash", cdir);
+		assert_int_equal(access(cdir, F_OK), -1);
+	}
 	assert_int_equal(fl_cli_run(down, 30000, &r), 0);
 	if (r.code)
 		fail_msg("cluster down: %s", r.err);
