@@ -36,9 +36,11 @@
 #include <faultline/net_shape.h>
 #include <faultline/seccomp.h>
 #include <faultline/fs.h>
+#include <faultline/fs_daemon.h>
 #include <faultline/workload.h>
 #include <faultline/rpo.h>
 #include <faultline/rpo_session.h>
 #include <faultline/timeline.h>
+#include <faultline/cluster.h>
 
 #endif /* FAULTLINE_FAULTLINE_H */

@@ -197,4 +197,17 @@ pid_t fl_state_watchdog_pid(const struct fl_state *st);
 /* In a forked child: drop the inherited watchdog pipe. */
 void fl_state_watchdog_detach_child(struct fl_state *st);
 
+/*
+ * Leave the session's objects installed on purpose (a cluster left
+ * running): stop the watchdog without undoing and free st. The records
+ * stay, so fl_state_undo_dir() or `faultline cleanup` removes them later.
+ */
+int fl_state_release(struct fl_state *st);
+/*
+ * Undo the session directory dir (fl_state_dir() of a released session)
+ * now, whether or not its controller lives. Returns 0, or the first undo
+ * error (-EIO when some object could not be removed); ret may be NULL.
+ */
+int fl_state_undo_dir(const char *dir, struct fl_cleanup_report *ret);
+
 #endif /* FAULTLINE_STATE_H */

@@ -42,6 +42,7 @@ int cmd_syscall(int argc, char **argv, const struct fl_cli *cli);
 int cmd_net(int argc, char **argv, const struct fl_cli *cli);
 int cmd_fs(int argc, char **argv, const struct fl_cli *cli);
 int cmd_rpo(int argc, char **argv, const struct fl_cli *cli);
+int cmd_cluster(int argc, char **argv, const struct fl_cli *cli);
 int cmd_completion(int argc, char **argv, const struct fl_cli *cli);
 
 /*
@@ -71,6 +72,7 @@ extern const struct option fl_net_options[];
 extern const struct option fl_rpo_options[];
 extern const struct option fl_completion_options[];
 const char *fl_fs_verb(size_t i, const struct option **opts);
+const char *fl_cluster_verb(size_t i, const struct option **opts);
 const char *fl_completion_verb(size_t i, const struct option **opts);
 
 #endif /* FAULTLINE_CLI_H */

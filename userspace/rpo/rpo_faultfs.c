@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include <faultline/fs.h>
+#include <faultline/fs_daemon.h>
 #include <faultline/state.h>
 #include "core/child.h"
 #include "rpo_faults.h"
@@ -29,8 +30,6 @@
 #define REQUEST_MS      5000
 #define POWERCUT_MS     120000
 #define UNMOUNT_BUSY_MS 2000
-#define EXIT_WAIT_MS    10000
-#define UNMOUNTED_EXIT_MS 2000  /* a faultfs unmounted everywhere exits in milliseconds */
 
 struct fl_rpo_faultfs {
 	char dir[PATH_MAX];
@@ -45,25 +44,6 @@ struct fl_rpo_faultfs {
 	int disk_rule;           /* the disk-fail rule's id + 1, or 0 */
 };
 
-
-/* faultfs next to the running executable, else the first on $PATH. */
-static int find_faultfs(char *buf, size_t len)
-{
-	char exe[PATH_MAX], *slash;
-	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-
-	if (n > 0) {
-		exe[n] = '\0';
-		slash = strrchr(exe, '/');
-		if (slash) {
-			*slash = '\0';
-			if ((size_t)snprintf(buf, len, "%s/faultfs", exe) < len &&
-			    access(buf, X_OK) == 0)
-				return 0;
-		}
-	}
-	return fl_child_which("faultfs", buf, len);
-}
 
 /* Does the comma-separated -o list opts set key= ? */
 static bool has_opt(const char *opts, const char *key)
@@ -84,10 +64,8 @@ static bool has_opt(const char *opts, const char *key)
 static int run_faultfs(struct fl_rpo_faultfs *ff, const char *bin, const char *opts,
 		       char *errbuf, size_t errlen)
 {
-	char *full = NULL, out[512] = "";
-	int pfd[2], st, err = 0;
-	ssize_t n;
-	pid_t pid;
+	char *full = NULL;
+	int err;
 
 	if (asprintf(&full, "%s%s%s%s", opts && *opts ? opts : "",
 		     opts && *opts ? "," : "", ff->own_log ? "log=" : "",
@@ -95,64 +73,7 @@ static int run_faultfs(struct fl_rpo_faultfs *ff, const char *bin, const char *o
 		return -ENOMEM;
 	if (full[0] && full[strlen(full) - 1] == ',')
 		full[strlen(full) - 1] = '\0';
-	if (pipe2(pfd, O_CLOEXEC)) {
-		free(full);
-		return -errno;
-	}
-	fflush(NULL);
-	pid = fork();
-	if (pid < 0) {
-		err = -errno;
-		goto out;
-	}
-	if (pid == 0) {
-		int null = open("/dev/null", O_RDWR);
-		sigset_t none;
-
-		if (ff->st)
-			fl_state_watchdog_detach_child(ff->st);
-		/* Its own session: a ^C meant for faultline must not unmount it. */
-		setsid();
-		dup2(null, STDIN_FILENO);
-		dup2(null, STDOUT_FILENO);
-		dup2(pfd[1], STDERR_FILENO);
-		/* The daemon outlives this call: it must hold none of our descriptors... */
-		close_range(3, ~0u, 0);
-		/* ...nor our blocked signals, or SIGTERM would never stop it cleanly. */
-		sigemptyset(&none);
-		sigprocmask(SIG_SETMASK, &none, NULL);
-		if (full[0])
-			execl(bin, bin, ff->dir, ff->dir, "-o", full, (char *)NULL);
-		else
-			execl(bin, bin, ff->dir, ff->dir, (char *)NULL);
-		_exit(127);
-	}
-	close(pfd[1]);
-	pfd[1] = -1;
-	/* SIGKILLed and reaped if it takes longer. */
-	err = fl_child_wait(pid, PING_TOTAL_MS, &st);
-	if (err == -ETIMEDOUT)
-		fl_errf(errbuf, errlen, "faultfs did not mount %s within %d s", ff->dir,
-			PING_TOTAL_MS / 1000);
-	if (err)
-		goto out;
-	if (WIFEXITED(st) && WEXITSTATUS(st) == 0)
-		goto out;
-	/* The daemon has /dev/null as stderr by now: what is in the pipe is all. */
-	fcntl(pfd[0], F_SETFL, O_NONBLOCK);
-	n = read(pfd[0], out, sizeof(out) - 1);
-	out[n > 0 ? n : 0] = '\0';
-	out[strcspn(out, "\n")] = '\0';
-	if (WIFEXITED(st) && WEXITSTATUS(st) == 127)
-		fl_errf(errbuf, errlen, "cannot run %s", bin);
-	else
-		fl_errf(errbuf, errlen, "faultfs failed to mount %s%s%s", ff->dir,
-			out[0] ? ": " : "", out);
-	err = -EIO;
-out:
-	close(pfd[0]);
-	if (pfd[1] >= 0)
-		close(pfd[1]);
+	err = fl_fs_daemon_run(bin, ff->dir, full, ff->st, PING_TOTAL_MS, errbuf, errlen);
 	free(full);
 	return err;
 }
@@ -334,7 +255,7 @@ int fl_rpo_faultfs_mount(const char *dir, const char *opts, struct fl_state *st,
 		*ret = ff;
 		return 0;
 	}
-	err = find_faultfs(bin, sizeof(bin));
+	err = fl_fs_daemon_find(bin, sizeof(bin));
 	if (err) {
 		fl_errf(errbuf, errlen, "faultfs not found next to this program nor on $PATH");
 		goto fail;
@@ -539,20 +460,8 @@ out:
 
 /* --- unmount ---------------------------------------------------------------- */
 
-/* SIGTERM through a pidfd, so a pid reused meanwhile is never hit. */
-static void stop_daemon(pid_t pid)
-{
-	int pfd = pid > 0 ? (int)syscall(SYS_pidfd_open, pid, 0) : -1;
-
-	if (pfd < 0)
-		return;
-	syscall(SYS_pidfd_send_signal, pfd, SIGTERM, NULL, 0);
-	close(pfd);
-}
-
 int fl_rpo_faultfs_unmount(struct fl_rpo_faultfs *ff)
 {
-	uint64_t deadline = fl_now_ns() + UNMOUNT_BUSY_MS * 1000000ull;
 	int err = 0;
 
 	if (!ff)
@@ -564,31 +473,9 @@ int fl_rpo_faultfs_unmount(struct fl_rpo_faultfs *ff)
 		free_ff(ff);
 		return 0;
 	}
-	while (fl_fs_check_mount(ff->dir) == 0) {
-		if (umount2(ff->dir, UMOUNT_NOFOLLOW) == 0)
-			break;
-		if (errno == EINVAL || errno == ENOENT)
-			break;
-		if (errno != EBUSY || fl_now_ns() > deadline) {
-			/* Lazily: gone from the tree now, faultfs exits when the last user does. */
-			if (umount2(ff->dir, MNT_DETACH | UMOUNT_NOFOLLOW) && errno != EINVAL)
-				err = -errno;
-			break;
-		}
-		fl_sleep_ms(20);
-	}
-	if (!err && fl_pid_wait_exit(ff->pid, UNMOUNTED_EXIT_MS)) {
-		/*
-		 * Unmounted here, yet faultfs lives on: a mount namespace made
-		 * while it stood (ip netns exec, unshare -m) holds a copy of the
-		 * mount and so the connection. It serves nothing of ours any
-		 * more, and the next faultfs on this directory could not start
-		 * beside it: ask it to stop.
-		 */
-		stop_daemon(ff->pid);
-		if (fl_pid_wait_exit(ff->pid, EXIT_WAIT_MS))
-			err = -ETIMEDOUT; /* still unmounted: the record can go, the log may be partial */
-	}
+	err = fl_fs_daemon_unmount(ff->dir, ff->pid, UNMOUNT_BUSY_MS);
+	if (err == -EBUSY)
+		err = 0;  /* said below, by the mount still standing */
 	if (fl_fs_check_mount(ff->dir) == 0) {
 		free(ff);
 		return err ? err : -EBUSY;

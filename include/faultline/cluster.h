@@ -1,0 +1,188 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * Nodes and clusters on one machine (userspace/cluster/).
+ *
+ * A node is a network namespace fl-<cluster>-<node> attached through a
+ * veth to a bridge, with its own IPv4 address; a cgroup v2 directory for
+ * its processes; a faultfs mounted over its data directory; and the
+ * service's start, stop and health commands, run inside the netns and
+ * the cgroup. The bridge sits in a "hub" netns (fl-<cluster>-hub), which
+ * the host reaches through one veth (flc-<cluster>, the subnet's .1):
+ * nothing else on the host's network changes, and the controller and the
+ * workload clients reach every node by its address.
+ *
+ * Every object is recorded in a core state session of the cluster's own
+ * (<faultline/state.h>) before it is created, so the watchdog or
+ * `faultline cleanup` removes it all after a SIGKILL. A cluster left
+ * running (fl_cluster_release) keeps its records; fl_cluster_open() from
+ * another process finds it again by name, and fl_cluster_down() removes it.
+ *
+ * Every call returns 0 or a negative errno, prints nothing, and says why
+ * in errbuf.
+ */
+#ifndef FAULTLINE_CLUSTER_H
+#define FAULTLINE_CLUSTER_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#define FL_CLUSTER_RUN_DIR   "/var/tmp/faultline/cluster"
+#define FL_CLUSTER_SUBNET    "10.231.7.0/24"
+#define FL_CLUSTER_MAX_NODES 9
+#define FL_CLUSTER_NAME_MAX  11  /* flc-NAME must fit an interface name */
+
+struct fl_cluster;
+struct fl_state;
+
+/*
+ * A cluster kind. The command templates are run with /bin/sh -c after
+ * these are replaced: {name} the node's name (n1...), {addr} its address,
+ * {data} its data directory (on faultfs), {cluster} the cluster's name,
+ * {index} 1...N, and {peers}: the peer template expanded for every node,
+ * comma-separated.
+ */
+struct fl_cluster_kind {
+	const char *name;
+	unsigned nodes;          /* default node count */
+	unsigned min_nodes;
+	const char *start;       /* runs in the foreground: the process is the service */
+	const char *stop;        /* NULL: SIGTERM to every process of the node's cgroup */
+	const char *health;      /* exit status 0 = healthy; NULL: running = healthy */
+	const char *peer;        /* one node in {peers}; NULL = "{name}={addr}" */
+	/* The leader's node index; NULL when the kind has none. */
+	int (*leader)(const struct fl_cluster *c, int timeout_ms, unsigned *ret_node,
+		      char *errbuf, size_t errlen);
+};
+
+/* A built-in kind ("etcd"), or NULL. */
+const struct fl_cluster_kind *fl_cluster_kind_find(const char *name);
+/* Built-in kind i, NULL past the last. */
+const struct fl_cluster_kind *fl_cluster_kind_at(size_t i);
+
+struct fl_cluster_node {
+	char name[16];           /* n1, n2, ... */
+	char netns[64];          /* fl-<cluster>-<name> */
+	char addr[16];           /* IPv4, dotted */
+	char dir[PATH_MAX];      /* RUN/<cluster>/<name> */
+	char data[PATH_MAX];     /* DIR/data, faultfs mounted over it */
+	char log[PATH_MAX];      /* DIR/service.log: the start command's output */
+	char cgroup[PATH_MAX];   /* cgroup v2 directory */
+	char *start, *stop, *health;  /* expanded commands (stop, health may be NULL) */
+};
+
+struct fl_cluster_config {
+	const char *name;        /* default: the kind's name; [a-z0-9_], FL_CLUSTER_NAME_MAX */
+	const struct fl_cluster_kind *kind;
+	unsigned nodes;          /* 0 = the kind's */
+	const char *subnet;      /* an IPv4 /24, default FL_CLUSTER_SUBNET */
+	const char *run_dir;     /* default FL_CLUSTER_RUN_DIR */
+	const char *faultfs_opts;/* -o of each node's faultfs (NULL = none) */
+	int healthy_timeout_ms;  /* fl_cluster_up waits this long for health (0 = 30 s) */
+	/* Progress lines ("node n1 up at 10.231.7.11"), may be NULL. */
+	void (*progress)(void *arg, const char *msg);
+	void *progress_arg;
+};
+
+/*
+ * Build the cluster, start every node and wait until all are healthy. On
+ * failure everything made is removed again. The cluster owns a state
+ * session with its watchdog: if this process dies, the cluster goes.
+ */
+int fl_cluster_up(const struct fl_cluster_config *cfg, struct fl_cluster **ret,
+		  char *errbuf, size_t errlen);
+/*
+ * Leave it running after this process: the watchdog stops without
+ * undoing; `faultline cleanup` or fl_cluster_down() removes it later.
+ * Frees c.
+ */
+int fl_cluster_release(struct fl_cluster *c);
+/*
+ * The cluster name left running under run_dir (NULL = default).
+ * -ENOENT: none; -ESTALE: its records are gone (removed by cleanup).
+ */
+int fl_cluster_open(const char *run_dir, const char *name, struct fl_cluster **ret,
+		    char *errbuf, size_t errlen);
+/* The names of the clusters under run_dir (NULL = default); free each and the array. */
+int fl_cluster_list(const char *run_dir, char ***ret_names, size_t *ret_n);
+/*
+ * Stop every node (gracefully, stop_timeout_ms each, then SIGKILL),
+ * unmount, remove every recorded object and the run directory. Frees c,
+ * even on failure (what could not be removed stays recorded for
+ * `faultline cleanup`).
+ */
+int fl_cluster_down(struct fl_cluster *c, int stop_timeout_ms, char *errbuf, size_t errlen);
+/* Free without touching anything (the cluster stays as it is). */
+void fl_cluster_free(struct fl_cluster *c);
+
+const char *fl_cluster_name(const struct fl_cluster *c);
+const char *fl_cluster_kind_name(const struct fl_cluster *c);
+/* The host's address on the cluster's subnet (.1). */
+const char *fl_cluster_host_addr(const struct fl_cluster *c);
+/* The state session directory holding the cluster's records. */
+const char *fl_cluster_state_dir(const struct fl_cluster *c);
+size_t fl_cluster_n_nodes(const struct fl_cluster *c);
+const struct fl_cluster_node *fl_cluster_node(const struct fl_cluster *c, unsigned i);
+/* The node named name ("n2"), or -ENOENT. */
+int fl_cluster_node_index(const struct fl_cluster *c, const char *name, unsigned *ret);
+
+/* Wait until every node that runs is healthy. -ETIMEDOUT. */
+int fl_cluster_wait_healthy(struct fl_cluster *c, int timeout_ms, char *errbuf, size_t errlen);
+/* The leader's index (kinds with a leader), -ENOENT when no node leads, -EOPNOTSUPP. */
+int fl_cluster_leader(const struct fl_cluster *c, int timeout_ms, unsigned *ret_node,
+		      char *errbuf, size_t errlen);
+
+/* --- node operations (node_ops.c) ------------------------------------------ */
+
+/* Run the start command in the node's netns and cgroup, detached. -EALREADY if running. */
+int fl_node_start(struct fl_cluster *c, unsigned i, char *errbuf, size_t errlen);
+/* Graceful: the stop command, else SIGTERM; SIGKILL of the cgroup after timeout_ms. */
+int fl_node_stop(struct fl_cluster *c, unsigned i, int timeout_ms, char *errbuf, size_t errlen);
+/* SIGKILL of every process of the node (cgroup.kill). */
+int fl_node_crash(struct fl_cluster *c, unsigned i, char *errbuf, size_t errlen);
+/* Freeze / thaw the node's cgroup (cgroup.freeze), waiting until it took effect. */
+int fl_node_pause(struct fl_cluster *c, unsigned i, char *errbuf, size_t errlen);
+int fl_node_resume(struct fl_cluster *c, unsigned i, char *errbuf, size_t errlen);
+/* What a node's power cut undid on its faultfs (its "powercut" report). */
+struct fl_node_powercut_report {
+	uint64_t writes_undone;  /* unsynced writes rolled back */
+	uint64_t bytes_undone;
+	uint64_t names_undone;   /* creates, renames, unlinks whose directory was never fsynced */
+};
+/*
+ * Power cut: SIGKILL of the cgroup, then a faultfs power cut of the data
+ * dir (what was not fsynced is gone, names included in durability=strict),
+ * after which the disk is back (resume): the node is down until
+ * fl_node_start. ret (may be NULL) gets what the cut undid.
+ */
+int fl_node_powercut(struct fl_cluster *c, unsigned i, struct fl_node_powercut_report *ret,
+		     char *errbuf, size_t errlen);
+/* Stop (timeout_ms, 0 = crash) and start. */
+int fl_node_restart(struct fl_cluster *c, unsigned i, int timeout_ms, char *errbuf,
+		    size_t errlen);
+/* Run the health command in the node (timeout_ms): 0 healthy, -EHOSTDOWN not, -ETIMEDOUT. */
+int fl_node_health(const struct fl_cluster *c, unsigned i, int timeout_ms);
+/* The node's processes (cgroup.procs), at most max; ret_n gets how many. */
+int fl_node_pids(const struct fl_cluster *c, unsigned i, pid_t *pids, size_t max,
+		 size_t *ret_n);
+/* Frozen (cgroup.freeze 1)? */
+bool fl_node_paused(const struct fl_cluster *c, unsigned i);
+
+/* --- partitions (partition.c, through <faultline/net.h>) ------------------- */
+
+struct fl_cluster_partition;
+/*
+ * Cut nodes a[] off from nodes b[] (both ways: each node of a drops what
+ * it sends to or gets from b's addresses, on its own veth, in tc BPF).
+ * st: the caller's state (NULL: one of the partition's own, with its
+ * watchdog). It lasts until fl_cluster_heal (or this process's death).
+ */
+int fl_cluster_partition(struct fl_cluster *c, const unsigned *a, size_t na,
+			 const unsigned *b, size_t nb, struct fl_state *st,
+			 struct fl_cluster_partition **ret, char *errbuf, size_t errlen);
+/* Remove the partition and free it. NULL is fine. */
+int fl_cluster_heal(struct fl_cluster_partition *p, char *errbuf, size_t errlen);
+
+#endif /* FAULTLINE_CLUSTER_H */
