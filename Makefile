@@ -21,7 +21,7 @@ CC        = gcc
 endif
 CLANG    ?= clang
 BPFTOOL  ?= bpftool
-PKGS      = libbpf fuse3 libnl-3.0 libnl-route-3.0 libnl-nf-3.0 jansson sqlite3 hiredis libpq libmariadb
+PKGS      = libbpf fuse3 libnl-3.0 libnl-route-3.0 libnl-nf-3.0 jansson sqlite3 hiredis libpq libmariadb yaml-0.1
 
 ifeq ($(V),1)
 Q =

@@ -40,5 +40,6 @@
 #include <faultline/rpo.h>
 #include <faultline/rpo_session.h>
 #include <faultline/timeline.h>
+#include <faultline/scenario.h>
 
 #endif /* FAULTLINE_FAULTLINE_H */

@@ -28,6 +28,8 @@ const struct fl_cli_command fl_cli_commands[] = {
 	  .verb = fl_fs_verb },
 	{ "rpo", cmd_rpo, "measure the data-loss window (RPO) and recovery time (RTO) of a service",
 	  .kernfs = true, .opts = fl_rpo_options },
+	{ "scenario", cmd_scenario, "check a scenario file: cluster, steps, objectives (run: not built yet)",
+	  .verb = fl_scenario_verb },
 	{ "completion", cmd_completion, "print a bash completion script made from these tables",
 	  .opts = fl_completion_options, .verb = fl_completion_verb },
 };
