@@ -95,7 +95,11 @@ bool sc_node_ref(struct sc_ctx *c, const struct fl_scenario *s, const yaml_node_
 		off += (size_t)snprintf(expected + off, sizeof(expected) - off, "%s%s",
 					i ? (i + 1 < count ? ", " : " or ") : "", list[i]);
 	near = sc_nearest(name, list);
-	if (near)
+	if (s->cluster && name[0] == 'n' && name[1] >= '1' && name[1] <= '9' &&
+	    strspn(name + 1, "0123456789") == strlen(name + 1))
+		sc_err(c, n, "%s: unknown node \"%s\"; this %s cluster has n1 to n%u", path, name,
+		       fl_cluster_kind_name(s->cluster), s->n_nodes);
+	else if (near)
 		sc_err(c, n, "%s: unknown node \"%s\"; did you mean \"%s\"?", path, name, near);
 	else
 		sc_err(c, n, "%s: unknown node \"%s\"; expected %s", path, name, expected);

@@ -282,7 +282,7 @@ static void parse_workload(struct sc_ctx *c, const yaml_node_t *n, struct fl_sce
 	if (n && (v = sc_get(c, n, "kind"))) {
 		if (one_of(c, v, "workload.kind", workload_kinds, "a workload", &k)) {
 			if (s->cluster && strcmp(workload_kinds[k], kind_workload[s->cluster]))
-				sc_err(c, v, "workload.kind: a %s cluster serves the %s workload, got \"%s\"",
+				sc_err(c, v, "workload.kind: cluster %s serves the %s workload, got \"%s\"",
 				       kind_names[s->cluster], kind_workload[s->cluster], sc_str(v));
 			else
 				s->workload.kind = strdup(workload_kinds[k]);

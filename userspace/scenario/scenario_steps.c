@@ -189,9 +189,13 @@ static void parse_after(struct sc_ctx *c, const struct fl_scenario *s, const yam
 		snprintf(p, sizeof(p), "%.64s.step", path);
 		if (index == 1) {
 			sc_err(c, v, "%s: the first step has no earlier step to wait for", p);
-		} else if (sc_u64(c, v, p, 1, index - 1, &u)) {
+		} else if (v->type == YAML_SCALAR_NODE && !fl_parse_u64(sc_str(v), &u) &&
+			   u >= 1 && u < index) {
 			st->after = FL_AFTER_STEP;
 			st->after_step = (unsigned)u;
+		} else {
+			sc_err(c, v, "%s: expected the number of an earlier step (1 to %u), got %s",
+			       p, index - 1, sc_got(v, got, sizeof(got)));
 		}
 	}
 }
