@@ -1,0 +1,223 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * `faultline scenario check FILE [--json]` as a user runs it: the summary
+ * of a valid file on stdout and exit 0; every error as FILE:LINE:COL on
+ * stderr (or in the JSON on stdout) and exit 2; `scenario run` refuses,
+ * saying it is not built yet. No privileges.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <jansson.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "helpers/cli_run.h"
+#include "helpers/faultfs_mount.h"
+#include "helpers/fixtures.h"
+
+static char faultline[PATH_MAX];
+static char bad_file[PATH_MAX + 16];
+
+static const char bad_yaml[] =
+	"name: bad\n"
+	"cluster: etcd\n"
+	"steps:\n"
+	"  - {at: 5 seconds, fault: crash, node: n1}\n"
+	"  - {at: 6s, fault: \"disk=write:error=EIOX\", node: n9}\n";
+
+static int setup(void **state)
+{
+	FILE *f;
+
+	if (fl_setup_tmpdir(state))
+		return -1;
+	if (!fl_test_binary("faultline", faultline, sizeof(faultline)))
+		return 0;
+	snprintf(bad_file, sizeof(bad_file), "%s/bad.yaml", ((struct fl_fixture *)*state)->path);
+	f = fopen(bad_file, "w");
+	if (!f || fputs(bad_yaml, f) < 0 || fclose(f))
+		return -1;
+	return 0;
+}
+
+static void run(char *const argv[], struct fl_cli_result *r)
+{
+	assert_int_equal(fl_cli_run(argv, 10000, r), 0);
+}
+
+static bool ready(void)
+{
+	if (!faultline[0]) {
+		print_message("skip: build/faultline is not built\n");
+		return false;
+	}
+	if (access("examples/scenarios/cascade.yaml", R_OK)) {
+		print_message("skip: run from the source tree (examples/scenarios/)\n");
+		return false;
+	}
+	return true;
+}
+
+static void test_check_text(void **state)
+{
+	char *argv[] = { faultline, "scenario", "check", "examples/scenarios/cascade.yaml", NULL };
+	struct fl_cli_result r;
+
+	if (!ready())
+		skip();
+	run(argv, &r);
+	assert_int_equal(r.code, 0);
+	assert_string_equal(r.err, "");
+	assert_non_null(strstr(r.out, "examples/scenarios/cascade.yaml: scenario cascade is valid\n"));
+	assert_non_null(strstr(r.out, "cluster:    etcd, 3 nodes: n1, n2, n3 (roles leader, "
+				      "follower, old-leader are resolved at run time)\n"));
+	assert_non_null(strstr(r.out, "   1. at 3s                              fault  partition "
+				      "between [n1] | [n2, n3]\n"));
+	assert_non_null(strstr(r.out, "   3. after the previous step's effect   fault  "
+				      "disk=write:error=ENOSPC on n3 for 5s\n"));
+	assert_non_null(strstr(r.out, "objectives: rpo <= 0s\n"));
+	assert_non_null(strstr(r.out, "trials:     5, seed 7, 25s each\n"));
+	assert_non_null(strstr(r.out, "'faultline scenario run' is not built yet"));
+	fl_cli_result_free(&r);
+}
+
+static void test_check_json(void **state)
+{
+	char *argv[] = { faultline, "scenario", "check", "--json",
+			 "examples/scenarios/pg-async-failover.yaml", NULL };
+	char *global[] = { faultline, "--json", "scenario", "check",
+			   "examples/scenarios/pg-async-failover.yaml", NULL };
+	struct fl_cli_result r;
+	json_t *o, *steps;
+
+	if (!ready())
+		skip();
+	for (int k = 0; k < 2; k++) {
+		run(k ? global : argv, &r);
+		assert_int_equal(r.code, 0);
+		o = json_loads(r.out, 0, NULL);
+		assert_non_null(o);
+		assert_true(json_is_true(json_object_get(o, "valid")));
+		assert_string_equal(json_string_value(json_object_get(o, "cluster")),
+				    "postgres-replica");
+		assert_int_equal(json_array_size(json_object_get(o, "nodes")), 2);
+		steps = json_object_get(o, "steps");
+		assert_int_equal(json_array_size(steps), 3);
+		assert_string_equal(json_string_value(json_object_get(json_array_get(steps, 0), "op")),
+				    "powercut");
+		assert_true(json_is_true(json_object_get(json_object_get(json_array_get(steps, 1),
+							   "schedule"), "after_previous")));
+		assert_true(json_is_null(json_object_get(json_object_get(o, "objectives"), "rpo_ms")));
+		assert_true(json_real_value(json_object_get(json_object_get(o, "objectives"),
+							    "rto_ms")) == 30000.0);
+		assert_int_equal(json_integer_value(json_object_get(o, "trials")), 5);
+		json_decref(o);
+		fl_cli_result_free(&r);
+	}
+}
+
+static void test_errors_text(void **state)
+{
+	char *argv[] = { faultline, "scenario", "check", bad_file, NULL };
+	struct fl_cli_result r;
+	char want[4 * PATH_MAX];
+
+	if (!ready())
+		skip();
+	run(argv, &r);
+	assert_int_equal(r.code, 2);
+	assert_string_equal(r.out, "");
+	snprintf(want, sizeof(want),
+		 "%s:4:10: steps[1].at: expected a duration like 5s or 250ms, got \"5 seconds\"\n"
+		 "%s:5:39: steps[2].fault: disk rule \"write:error=EIOX\": unknown errno 'EIOX' at column 13\n"
+		 "%s:5:52: steps[2].node: unknown node \"n9\"; this etcd cluster has n1 to n3\n",
+		 bad_file, bad_file, bad_file);
+	assert_string_equal(r.err, want);
+	fl_cli_result_free(&r);
+}
+
+static void test_errors_json(void **state)
+{
+	char *argv[] = { faultline, "scenario", "check", "--json", bad_file, NULL };
+	struct fl_cli_result r;
+	json_t *o, *e;
+
+	if (!ready())
+		skip();
+	run(argv, &r);
+	assert_int_equal(r.code, 2);
+	assert_string_equal(r.err, "");
+	o = json_loads(r.out, 0, NULL);
+	assert_non_null(o);
+	assert_true(json_is_false(json_object_get(o, "valid")));
+	assert_int_equal(json_integer_value(json_object_get(o, "errors_total")), 3);
+	e = json_array_get(json_object_get(o, "errors"), 1);
+	assert_int_equal(json_integer_value(json_object_get(e, "line")), 5);
+	assert_int_equal(json_integer_value(json_object_get(e, "column")), 39);
+	assert_string_equal(json_string_value(json_object_get(e, "message")),
+			    "steps[2].fault: disk rule \"write:error=EIOX\": unknown errno 'EIOX' "
+			    "at column 13");
+	json_decref(o);
+	fl_cli_result_free(&r);
+}
+
+static void test_usage(void **state)
+{
+	char *missing[] = { faultline, "scenario", "check", "/nonexistent/s.yaml", NULL };
+	char *none[] = { faultline, "scenario", "check", NULL };
+	char *verb[] = { faultline, "scenario", "chek", "x.yaml", NULL };
+	char *bare[] = { faultline, "scenario", NULL };
+	char *runv[] = { faultline, "scenario", "run", "examples/scenarios/pg-sync.yaml", NULL };
+	char *help[] = { faultline, "scenario", "run", "--help", NULL };
+	struct fl_cli_result r;
+
+	if (!ready())
+		skip();
+	run(missing, &r);
+	assert_int_equal(r.code, 2);
+	assert_string_equal(r.err, "faultline: cannot read scenario /nonexistent/s.yaml: "
+			    "No such file or directory\n");
+	fl_cli_result_free(&r);
+	run(none, &r);
+	assert_int_equal(r.code, 2);
+	assert_non_null(strstr(r.err, "expected one FILE"));
+	fl_cli_result_free(&r);
+	run(verb, &r);
+	assert_int_equal(r.code, 2);
+	assert_non_null(strstr(r.err, "unknown verb 'chek'"));
+	fl_cli_result_free(&r);
+	run(bare, &r);
+	assert_int_equal(r.code, 2);
+	assert_non_null(strstr(r.err, "Usage: faultline scenario check FILE"));
+	fl_cli_result_free(&r);
+	/* run is not built: it says so and refuses, whatever the file */
+	run(runv, &r);
+	assert_int_equal(r.code, 2);
+	assert_string_equal(r.out, "");
+	assert_non_null(strstr(r.err, "faultline: scenario run: not built yet"));
+	fl_cli_result_free(&r);
+	run(help, &r);
+	assert_int_equal(r.code, 0);
+	assert_non_null(strstr(r.out, "run FILE       not built yet"));
+	fl_cli_result_free(&r);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_check_text),
+		cmocka_unit_test(test_check_json),
+		cmocka_unit_test(test_errors_text),
+		cmocka_unit_test(test_errors_json),
+		cmocka_unit_test(test_usage),
+	};
+
+	return cmocka_run_group_tests(tests, setup, fl_teardown_tmpdir);
+}
