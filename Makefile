@@ -194,12 +194,14 @@ $(BUILD)/fuzz/%: tests/fuzz/%.c $(LIB_SRCS) $(GENERATED)
 	$(call msg,FUZZ,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CLANG) $(filter-out -Werror,$(CFLAGS)) -fsanitize=fuzzer,address,undefined \
-		-o $@ $< $(filter userspace/core/rule%.c userspace/core/parse%.c userspace/core/errno%.c userspace/core/syscall_table.c,$(LIB_SRCS)) $(LDLIBS)
+		-o $@ $< $(filter userspace/core/rule%.c userspace/core/parse%.c userspace/core/errno%.c userspace/core/syscall_table.c userspace/scenario/%.c,$(LIB_SRCS)) $(LDLIBS)
 
+# fuzz_X takes its seeds from tests/fuzz/seeds_X when there is one.
 fuzz: $(FUZZ_BINS)
-	$(Q)mkdir -p $(BUILD)/fuzz/corpus
 	$(Q)for f in $(FUZZ_BINS); do \
-		$$f -max_total_time=$(FUZZ_TIME) -print_final_stats=1 $(BUILD)/fuzz/corpus tests/fuzz/seeds || exit 1; \
+		n=$${f##*/}; c=$(BUILD)/fuzz/corpus; s=tests/fuzz/seeds; \
+		[ $$n = fuzz_rule ] || c=$$c-$$n; [ -d $${s}_$$n ] && s=$${s}_$$n; \
+		mkdir -p $$c && $$f -max_total_time=$(FUZZ_TIME) -print_final_stats=1 $$c $$s || exit 1; \
 	done
 
 # --- demo, bench -------------------------------------------------------------

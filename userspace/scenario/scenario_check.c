@@ -119,8 +119,9 @@ static void check_step(struct sc_ctx *c, const struct fl_scenario *s, unsigned i
 	const struct fl_scenario_step *st = &s->steps[i];
 	char dur[32];
 
+	/* no node at all was already reported (missing, or unknown) */
 	if (st->what.op == FL_SOP_PROMOTE &&
-	    (st->n_nodes != 1 || !strcmp(st->nodes[0], "all")))
+	    (st->n_nodes > 1 || (st->n_nodes == 1 && !strcmp(st->nodes[0], "all"))))
 		sc_err_pos(c, st->pos, "steps[%u]: promote takes one node", i + 1);
 	for (unsigned a = 0; a < st->n_sides; a++)
 		for (unsigned k = 0; k < st->sides[a].n_nodes; k++)

@@ -17,6 +17,8 @@ struct sc_ctx {
 	yaml_document_t doc;
 	bool loaded;
 	const char *file;
+	const char *text;  /* the input, for positions past its end */
+	size_t len;
 	struct fl_scenario_errors *errs;
 };
 
@@ -31,6 +33,12 @@ void sc_err(struct sc_ctx *c, const yaml_node_t *n, const char *fmt, ...)
 void sc_err_pos(struct sc_ctx *c, struct fl_scenario_pos p, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 struct fl_scenario_pos sc_pos(const yaml_node_t *n);
+/*
+ * Does each byte of a scalar's value sit at its own column, on one line
+ * (no escapes, folding, block style or multibyte characters)? Only then
+ * may a column inside the value be added to the scalar's column.
+ */
+bool sc_exact_columns(const yaml_node_t *n);
 /* The column where a scalar's text starts (after an opening quote). */
 unsigned sc_text_column(const yaml_node_t *n);
 

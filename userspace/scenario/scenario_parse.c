@@ -363,6 +363,22 @@ static void parse_top(struct sc_ctx *c, const yaml_node_t *root, struct fl_scena
 		sc_err(c, v, "duration: expected more than 0s, got \"%s\"", sc_str(v));
 }
 
+/* In file order, as a compiler lists them (insertion sort: stable, at most 20). */
+static void sort_errors(struct fl_scenario_errors *e)
+{
+	struct fl_scenario_diag d;
+	unsigned j;
+
+	for (unsigned i = 1; i < e->n; i++) {
+		d = e->e[i];
+		for (j = i; j > 0 && (e->e[j - 1].line > d.line ||
+				      (e->e[j - 1].line == d.line && e->e[j - 1].column > d.column));
+		     j--)
+			e->e[j] = e->e[j - 1];
+		e->e[j] = d;
+	}
+}
+
 static void set_defaults(struct fl_scenario *s)
 {
 	s->trials = 1;
@@ -402,6 +418,7 @@ int fl_scenario_parse(const char *text, size_t len, const char *file,
 	if (sc_want_map(&c, root, "scenario"))
 		parse_top(&c, root, s);
 	sc_check(&c, s);
+	sort_errors(c.errs);
 	r = c.errs->total ? -EINVAL : 0;
 out:
 	sc_yaml_free(&c);

@@ -66,13 +66,14 @@ static bool parse_rule(struct sc_ctx *c, const yaml_node_t *n, const char *path,
 
 	fl_rule_quote(text, strlen(text), q, sizeof(q));
 	if (!*text) {
-		p.column = sc_text_column(n) + (unsigned)off;
+		if (sc_exact_columns(n))
+			p.column = sc_text_column(n) + (unsigned)off;
 		sc_err_pos(c, p, "%s: expected %s=RULE, got nothing after '='", path, ops[i].name);
 		return false;
 	}
 	if (fl_rule_parse(text, &rule, &e) || fl_rule_check_domain(&rule, ops[i].domain, &e)) {
-		/* A rule in a block scalar spans lines: then point at its start. */
-		if (!memchr(text, '\n', strlen(text)) && e.column)
+		/* else point at the scalar: its bytes are not columns */
+		if (sc_exact_columns(n) && e.column)
 			p.column = sc_text_column(n) + (unsigned)off + e.column - 1;
 		sc_err_pos(c, p, "%s: %s rule \"%s\": %s", path, ops[i].name, q, e.message);
 		return false;
@@ -132,7 +133,8 @@ bool sc_fault(struct sc_ctx *c, const yaml_node_t *n, const char *path, bool act
 	if (eq) {
 		struct fl_scenario_pos p = sc_pos(n);
 
-		p.column = sc_text_column(n) + (unsigned)len;
+		if (sc_exact_columns(n))
+			p.column = sc_text_column(n) + (unsigned)len;
 		sc_err_pos(c, p, "%s: %s takes no rule, got \"=%.40s\"", path, name, eq + 1);
 		return false;
 	}

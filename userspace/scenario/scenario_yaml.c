@@ -18,6 +18,7 @@
 
 #define MAX_DEPTH 32
 
+__attribute__((format(printf, 4, 0)))
 static void add_err(struct sc_ctx *c, unsigned line, unsigned col, const char *fmt,
 		    va_list ap)
 {
@@ -46,6 +47,26 @@ struct fl_scenario_pos sc_pos(const yaml_node_t *n)
 		p.column = (unsigned)n->start_mark.column + 1;
 	}
 	return p;
+}
+
+bool sc_exact_columns(const yaml_node_t *n)
+{
+	size_t quotes = 0;
+
+	if (n->type != YAML_SCALAR_NODE)
+		return false;
+	switch (n->data.scalar.style) {
+	case YAML_PLAIN_SCALAR_STYLE:
+		break;
+	case YAML_SINGLE_QUOTED_SCALAR_STYLE:
+	case YAML_DOUBLE_QUOTED_SCALAR_STYLE:
+		quotes = 2;
+		break;
+	default:
+		return false; /* a block scalar: its text starts on a later line */
+	}
+	return n->start_mark.line == n->end_mark.line &&
+	       n->end_mark.index - n->start_mark.index == n->data.scalar.length + quotes;
 }
 
 unsigned sc_text_column(const yaml_node_t *n)
@@ -78,10 +99,51 @@ void sc_err_pos(struct sc_ctx *c, struct fl_scenario_pos p, const char *fmt, ...
 	va_end(ap);
 }
 
+/*
+ * libyaml marks an error found at the end of the input one line past the
+ * last one when the text does not end in a newline: point at the end of
+ * the last line instead, which the user can find.
+ */
+static yaml_mark_t clamp_mark(const struct sc_ctx *c, yaml_mark_t m)
+{
+	const unsigned char *t = (const unsigned char *)c->text;
+	size_t line = 0, col = 0, i = 0, brk;
+
+	/* Line breaks as YAML counts them: \r\n, \r, \n, NEL, LS and PS. */
+	while (i < c->len) {
+		brk = 0;
+		if (t[i] == '\r')
+			brk = i + 1 < c->len && t[i + 1] == '\n' ? 2 : 1;
+		else if (t[i] == '\n')
+			brk = 1;
+		else if (t[i] == 0xc2 && i + 1 < c->len && t[i + 1] == 0x85)
+			brk = 2;
+		else if (t[i] == 0xe2 && i + 2 < c->len && t[i + 1] == 0x80 &&
+			 (t[i + 2] == 0xa8 || t[i + 2] == 0xa9))
+			brk = 3;
+		if (brk) {
+			line++;
+			col = 0;
+			i += brk;
+			continue;
+		}
+		if ((t[i] & 0xc0) != 0x80)
+			col++; /* libyaml counts characters, not UTF-8 continuation bytes */
+		i++;
+	}
+	if (m.line > line || (m.line == line && m.column > col)) {
+		m.line = line;
+		m.column = col;
+	}
+	return m;
+}
+
+__attribute__((format(printf, 3, 4)))
 static void err_mark(struct sc_ctx *c, yaml_mark_t m, const char *fmt, ...)
 {
 	va_list ap;
 
+	m = clamp_mark(c, m);
 	va_start(ap, fmt);
 	add_err(c, (unsigned)m.line + 1, (unsigned)m.column + 1, fmt, ap);
 	va_end(ap);
@@ -132,6 +194,8 @@ int sc_yaml_load(struct sc_ctx *c, const char *text, size_t len)
 	size_t n;
 	int r = -EINVAL;
 
+	c->text = text;
+	c->len = len;
 	if (!yaml_parser_initialize(&parser))
 		return -ENOMEM;
 	yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);

@@ -39,8 +39,8 @@ static const struct bad_case {
 		"steps:\n"
 		"  - {at: 1s, fault: crash, node: n1}\n"
 		"",
-		{ "t.yaml:2:1: scenario: unknown key \"clutser\"; did you mean \"cluster\"?",
-		  "t.yaml:1:1: expected cluster: (etcd, postgres-replica or redis-replica) or nodes: (a list of nodes with name, start, data_dir)", NULL } },
+		{ "t.yaml:1:1: expected cluster: (etcd, postgres-replica or redis-replica) or nodes: (a list of nodes with name, start, data_dir)",
+		  "t.yaml:2:1: scenario: unknown key \"clutser\"; did you mean \"cluster\"?", NULL } },
 	{ "unknown key far",
 		"name: x\n"
 		"cluster: etcd\n"
@@ -54,8 +54,8 @@ static const struct bad_case {
 		"steps:\n"
 		"  - {at: 1s, fualt: crash, node: n1}\n"
 		"",
-		{ "t.yaml:3:14: steps[1]: unknown key \"fualt\"; did you mean \"fault\"?",
-		  "t.yaml:3:5: steps[1]: expected fault: or action:", NULL } },
+		{ "t.yaml:3:5: steps[1]: expected fault: or action:",
+		  "t.yaml:3:14: steps[1]: unknown key \"fualt\"; did you mean \"fault\"?", NULL } },
 	{ "disk rule column",
 		"cluster: etcd\n"
 		"steps:\n"
@@ -132,9 +132,9 @@ static const struct bad_case {
 		"  - {at: 1s, fault: crash, node: n1}\n"
 		"objectives: {rpo: fast, rto: 10s, availability: 150%, mttr: 1s}\n"
 		"",
-		{ "t.yaml:4:55: objectives: unknown key \"mttr\"; expected rpo, rto or availability",
-		  "t.yaml:4:19: objectives.rpo: expected a duration like 5s or 250ms, got \"fast\"",
-		  "t.yaml:4:49: objectives.availability: expected a percentage like 99% or 99.9%, got \"150%\"", NULL } },
+		{ "t.yaml:4:19: objectives.rpo: expected a duration like 5s or 250ms, got \"fast\"",
+		  "t.yaml:4:49: objectives.availability: expected a percentage like 99% or 99.9%, got \"150%\"",
+		  "t.yaml:4:55: objectives: unknown key \"mttr\"; expected rpo, rto or availability", NULL } },
 	{ "unknown fault close",
 		"cluster: etcd\n"
 		"steps:\n"
@@ -254,9 +254,9 @@ static const struct bad_case {
 		"  - {at: 2s, fault: partition}\n"
 		"  - {at: 3s, fault: crash, node: n1, sides: [[n1], [n2]]}\n"
 		"",
-		{ "t.yaml:4:5: steps[2]: partition needs sides: [[A], [B, C]] or node:/nodes: to cut from the rest",
-		  "t.yaml:5:45: steps[3].sides: sides: is for partition only",
-		  "t.yaml:3:10: steps[1].sides: \"n1\" is on sides 1 and 2", NULL } },
+		{ "t.yaml:3:10: steps[1].sides: \"n1\" is on sides 1 and 2",
+		  "t.yaml:4:5: steps[2]: partition needs sides: [[A], [B, C]] or node:/nodes: to cut from the rest",
+		  "t.yaml:5:45: steps[3].sides: sides: is for partition only", NULL } },
 	{ "nemesis bad",
 		"cluster: etcd\n"
 		"nemesis: {faults: [partition, powercutt, \"net=tcp:drop:bogus=1\"], interval: 0s, seed: -1}\n"
@@ -306,6 +306,34 @@ static const struct bad_case {
 		"x: 1\n"
 		"",
 		{ "t.yaml:5:1: a second YAML document: a scenario file holds one", NULL } },
+	{ "promote unknown node",
+		"cluster: postgres-replica\n"
+		"steps:\n"
+		"  - {at: 7s, action: promote, node: replcia}\n"
+		"",
+		{ "t.yaml:3:37: steps[1].node: unknown node \"replcia\"; did you mean \"replica\"?", NULL } },
+	{ "stray text at the end",
+		"cluster: etcd\n"
+		"steps:\n"
+		"  - {every: 2s, for: 4s, fault: crash, node: n1}\n"
+		"(",
+		{ "t.yaml:4:2: YAML: could not find expected ':' while scanning a simple key", NULL } },
+	{ "crlf",
+		"cluster: etcd\r\n"
+		"steps:\r\n"
+		"  - {at: 1s, fault: crash, node: n1}\r\n"
+		"  - {at: 2x, fault: crash, node: n1}\r\n"
+		"",
+		{ "t.yaml:4:10: steps[2].at: expected a duration like 5s or 250ms, got \"2x\"", NULL } },
+	{ "block scalar rule",
+		"cluster: etcd\n"
+		"steps:\n"
+		"  - at: 1s\n"
+		"    node: n1\n"
+		"    fault: >-\n"
+		"      net=tcp:drop:prob=200%\n"
+		"",
+		{ "t.yaml:5:12: steps[1].fault: net rule \"tcp:drop:prob=200%\": invalid prob= '200%' at column 15: more than 100%", NULL } },
 };
 
 static void test_bad_inputs(void **state)
