@@ -209,6 +209,98 @@ static void test_usage(void **state)
 	fl_cli_result_free(&r);
 }
 
+/* The fenced blocks of README's scenario section, in order (malloc'ed texts). */
+static size_t readme_blocks(char **blocks, size_t max)
+{
+	FILE *f = fopen("README.md", "re");
+	char line[1024];
+	bool in_section = false, in_block = false;
+	size_t n = 0, len = 0;
+
+	assert_non_null(f);
+	while (fgets(line, sizeof(line), f)) {
+		if (!strncmp(line, "## ", 3)) {
+			in_section = strstr(line, "`faultline scenario`") != NULL;
+			continue;
+		}
+		if (!in_section)
+			continue;
+		if (!strncmp(line, "```", 3)) {
+			in_block = !in_block;
+			if (in_block) {
+				assert_true(n < max);
+				blocks[n++] = calloc(1, 16384);
+				len = 0;
+			}
+			continue;
+		}
+		if (in_block) {
+			assert_true(len + strlen(line) < 16384);
+			memcpy(blocks[n - 1] + len, line, strlen(line) + 1);
+			len += strlen(line);
+		}
+	}
+	fclose(f);
+	return n;
+}
+
+static char *write_file(void **state, const char *name, const char *text)
+{
+	static char path[PATH_MAX + 32];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", ((struct fl_fixture *)*state)->path, name);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	assert_true(fputs(text, f) >= 0);
+	assert_int_equal(fclose(f), 0);
+	return path;
+}
+
+/* What README's scenario section shows is what faultline does. */
+static void test_readme_examples(void **state)
+{
+	char *blocks[8] = { 0 }, *argv[] = { faultline, "scenario", "check", NULL, NULL };
+	char *path, prefix[PATH_MAX + 8], *err, *p;
+	struct fl_cli_result r;
+	size_t n;
+
+	if (!ready())
+		skip();
+	n = readme_blocks(blocks, 8);
+	assert_int_equal(n, 4);
+	/* 0: a valid file */
+	argv[3] = write_file(state, "first.yaml", blocks[0]);
+	run(argv, &r);
+	assert_int_equal(r.code, 0);
+	fl_cli_result_free(&r);
+	/* 1: the summary of examples/scenarios/cascade.yaml, exactly */
+	argv[3] = "examples/scenarios/cascade.yaml";
+	run(argv, &r);
+	assert_int_equal(r.code, 0);
+	assert_string_equal(r.out, blocks[1]);
+	fl_cli_result_free(&r);
+	/* 2, 3: pg.yaml and its errors, exactly (the path shown as pg.yaml) */
+	path = write_file(state, "pg.yaml", blocks[2]);
+	argv[3] = path;
+	run(argv, &r);
+	assert_int_equal(r.code, 2);
+	snprintf(prefix, sizeof(prefix), "%s/", ((struct fl_fixture *)*state)->path);
+	err = calloc(1, strlen(r.err) + 1);
+	assert_non_null(err);
+	for (p = r.err; *p; ) {
+		if (!strncmp(p, prefix, strlen(prefix)))
+			p += strlen(prefix);
+		else
+			strncat(err, p++, 1);
+	}
+	assert_string_equal(err, blocks[3]);
+	free(err);
+	fl_cli_result_free(&r);
+	for (size_t i = 0; i < n; i++)
+		free(blocks[i]);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -217,6 +309,7 @@ int main(void)
 		cmocka_unit_test(test_errors_text),
 		cmocka_unit_test(test_errors_json),
 		cmocka_unit_test(test_usage),
+		cmocka_unit_test(test_readme_examples),
 	};
 
 	return cmocka_run_group_tests(tests, setup, fl_teardown_tmpdir);
