@@ -304,7 +304,12 @@ static void parse_schedule(struct sc_ctx *c, const struct fl_scenario *s, const 
 			return;
 		}
 		snprintf(p, sizeof(p), "%.64s.for", path);
-		if (sc_duration(c, fr, p, &st->for_ns) && st->every_ns)
+		if (!sc_duration(c, fr, p, &st->for_ns) || !st->every_ns)
+			return;
+		if (st->for_ns < st->every_ns)
+			sc_err(c, fr, "%s: shorter than every: (%s), so the fault would never happen", p,
+			       sc_str(every));
+		else
 			st->sched = FL_SCHED_EVERY;
 	} else {
 		snprintf(p, sizeof(p), "%.64s.after", path);

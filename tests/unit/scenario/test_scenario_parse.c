@@ -334,6 +334,18 @@ static const struct bad_case {
 		"      net=tcp:drop:prob=200%\n"
 		"",
 		{ "t.yaml:5:12: steps[1].fault: net rule \"tcp:drop:prob=200%\": invalid prob= '200%' at column 15: more than 100%", NULL } },
+	{ "for shorter than every",
+		"cluster: etcd\n"
+		"steps:\n"
+		"  - {every: 5s, for: 2s, fault: pause, node: n1, duration: 1s}\n"
+		"",
+		{ "t.yaml:3:22: steps[1].for: shorter than every: (5s), so the fault would never happen", NULL } },
+	{ "duration on an action",
+		"cluster: etcd\n"
+		"steps:\n"
+		"  - {at: 1s, action: restart, node: n1, duration: 2s}\n"
+		"",
+		{ "t.yaml:3:51: steps[1].duration: only a fault that lasts takes duration:", NULL } },
 };
 
 static void test_bad_inputs(void **state)
