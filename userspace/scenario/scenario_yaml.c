@@ -18,16 +18,60 @@
 
 #define MAX_DEPTH 32
 
+/*
+ * libyaml marks an error found at the end of the input, and the empty
+ * root of a "---" alone, one line past the last one when the text does not
+ * end in a newline: point at the end of the last line instead, which the
+ * user can find.
+ */
+static yaml_mark_t clamp_mark(const struct sc_ctx *c, yaml_mark_t m)
+{
+	const unsigned char *t = (const unsigned char *)c->text;
+	size_t line = 0, col = 0, i = 0, brk;
+
+	/* Line breaks as YAML counts them: \r\n, \r, \n, NEL, LS and PS. */
+	while (i < c->len) {
+		brk = 0;
+		if (t[i] == '\r')
+			brk = i + 1 < c->len && t[i + 1] == '\n' ? 2 : 1;
+		else if (t[i] == '\n')
+			brk = 1;
+		else if (t[i] == 0xc2 && i + 1 < c->len && t[i + 1] == 0x85)
+			brk = 2;
+		else if (t[i] == 0xe2 && i + 2 < c->len && t[i + 1] == 0x80 &&
+			 (t[i + 2] == 0xa8 || t[i + 2] == 0xa9))
+			brk = 3;
+		if (brk) {
+			line++;
+			col = 0;
+			i += brk;
+			continue;
+		}
+		if ((t[i] & 0xc0) != 0x80)
+			col++; /* libyaml counts characters, not UTF-8 continuation bytes */
+		i++;
+	}
+	if (m.line > line || (m.line == line && m.column > col)) {
+		m.line = line;
+		m.column = col;
+	}
+	return m;
+}
+
 __attribute__((format(printf, 4, 0)))
 static void add_err(struct sc_ctx *c, unsigned line, unsigned col, const char *fmt,
 		    va_list ap)
 {
 	struct fl_scenario_diag *d;
+	yaml_mark_t m = { .line = line - 1, .column = col - 1 };
 	int n;
 
 	c->errs->total++;
 	if (c->errs->n >= FL_SCENARIO_MAX_ERRORS)
 		return;
+	m = clamp_mark(c, m); /* O(len): only for the errors kept */
+	line = (unsigned)m.line + 1;
+	col = (unsigned)m.column + 1;
 	d = &c->errs->e[c->errs->n++];
 	d->line = line;
 	d->column = col;
@@ -99,51 +143,11 @@ void sc_err_pos(struct sc_ctx *c, struct fl_scenario_pos p, const char *fmt, ...
 	va_end(ap);
 }
 
-/*
- * libyaml marks an error found at the end of the input one line past the
- * last one when the text does not end in a newline: point at the end of
- * the last line instead, which the user can find.
- */
-static yaml_mark_t clamp_mark(const struct sc_ctx *c, yaml_mark_t m)
-{
-	const unsigned char *t = (const unsigned char *)c->text;
-	size_t line = 0, col = 0, i = 0, brk;
-
-	/* Line breaks as YAML counts them: \r\n, \r, \n, NEL, LS and PS. */
-	while (i < c->len) {
-		brk = 0;
-		if (t[i] == '\r')
-			brk = i + 1 < c->len && t[i + 1] == '\n' ? 2 : 1;
-		else if (t[i] == '\n')
-			brk = 1;
-		else if (t[i] == 0xc2 && i + 1 < c->len && t[i + 1] == 0x85)
-			brk = 2;
-		else if (t[i] == 0xe2 && i + 2 < c->len && t[i + 1] == 0x80 &&
-			 (t[i + 2] == 0xa8 || t[i + 2] == 0xa9))
-			brk = 3;
-		if (brk) {
-			line++;
-			col = 0;
-			i += brk;
-			continue;
-		}
-		if ((t[i] & 0xc0) != 0x80)
-			col++; /* libyaml counts characters, not UTF-8 continuation bytes */
-		i++;
-	}
-	if (m.line > line || (m.line == line && m.column > col)) {
-		m.line = line;
-		m.column = col;
-	}
-	return m;
-}
-
 __attribute__((format(printf, 3, 4)))
 static void err_mark(struct sc_ctx *c, yaml_mark_t m, const char *fmt, ...)
 {
 	va_list ap;
 
-	m = clamp_mark(c, m);
 	va_start(ap, fmt);
 	add_err(c, (unsigned)m.line + 1, (unsigned)m.column + 1, fmt, ap);
 	va_end(ap);
