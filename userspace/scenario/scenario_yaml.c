@@ -17,6 +17,7 @@
 #include "scenario/scenario_internal.h"
 
 #define MAX_DEPTH 32
+#define SC_MAX_KEYS 64
 
 /*
  * libyaml marks an error found at the end of the input, and the empty
@@ -352,6 +353,11 @@ void sc_check_keys(struct sc_ctx *c, const yaml_node_t *map, const char *path,
 	const char *near, *k;
 	size_t i;
 
+	/* No scenario mapping has this many keys; and the duplicate check is quadratic. */
+	if (sc_len(map) > SC_MAX_KEYS) {
+		sc_err(c, map, "%s: more than %d keys (%zu)", path, SC_MAX_KEYS, sc_len(map));
+		return;
+	}
 	for (yaml_node_pair_t *p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top;
 	     p++) {
 		yaml_node_t *key = yaml_document_get_node(&c->doc, p->key);

@@ -399,6 +399,36 @@ static void test_error_cap(void **state)
 	assert_null(s);
 }
 
+/* A lone "---": the empty root sits one line past the end; the error may not. */
+static void test_lone_document_marker(void **state)
+{
+	struct fl_scenario_errors errs;
+	struct fl_scenario *s = NULL;
+
+	assert_int_equal(fl_scenario_parse("---", 3, "d.yaml", &s, &errs), -EINVAL);
+	assert_int_equal(errs.n, 1);
+	assert_string_equal(errs.e[0].text, "d.yaml:1:4: scenario: expected a mapping (key: "
+			    "value), got nothing");
+}
+
+/* A mapping of 100000 keys is refused at once (duplicate checks are quadratic). */
+static void test_many_keys(void **state)
+{
+	struct fl_scenario_errors errs;
+	struct fl_scenario *s = NULL;
+	size_t cap = 64 + 100000 * 8, off;
+	char *yaml = malloc(cap);
+
+	assert_non_null(yaml);
+	off = (size_t)snprintf(yaml, cap, "cluster: etcd\nsteps: [{at: 1s, fault: crash, node: n1}]\n");
+	for (int i = 0; i < 100000; i++)
+		off += (size_t)snprintf(yaml + off, cap - off, "name: x\n");
+	assert_int_equal(fl_scenario_parse(yaml, off, "k.yaml", &s, &errs), -EINVAL);
+	assert_int_equal(errs.n, 1);
+	assert_string_equal(errs.e[0].text, "k.yaml:1:1: scenario: more than 64 keys (100002)");
+	free(yaml);
+}
+
 static void test_too_big(void **state)
 {
 	struct fl_scenario_errors errs;
@@ -589,6 +619,8 @@ int main(void)
 		cmocka_unit_test(test_bad_inputs),
 		cmocka_unit_test(test_error_cap),
 		cmocka_unit_test(test_too_big),
+		cmocka_unit_test(test_lone_document_marker),
+		cmocka_unit_test(test_many_keys),
 		cmocka_unit_test(test_kind_scenario),
 		cmocka_unit_test(test_defaults_and_nodes),
 		cmocka_unit_test(test_examples),
