@@ -39,7 +39,7 @@ static void usage(FILE *out)
 		"A scenario file (YAML) names a cluster (etcd, postgres-replica, redis-replica)\n"
 		"or nodes with their own commands, a workload, steps (faults and actions at a\n"
 		"time, every interval, or after a condition), a nemesis and objectives. See the\n"
-		"README's 'faultline scenario' section for every key.\n"
+		"README's 'faultline scenario' section and faultline(8) for every key.\n"
 		"\n"
 		"  check FILE     validate FILE without running anything: every error as\n"
 		"                 FILE:LINE:COL: what was expected (at most %d), or a summary\n"
