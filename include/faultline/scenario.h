@@ -29,10 +29,14 @@
 #define FL_SCENARIO_NAME_LEN     32   /* node names, kind and alias names */
 #define FL_SCENARIO_MAX_FILE     (1u << 20)
 
-/* The built-in cluster kinds; NONE: the file lists its own nodes. */
-enum fl_cluster_kind {
-	FL_CLUSTER_NONE = 0, FL_CLUSTER_ETCD, FL_CLUSTER_POSTGRES_REPLICA,
-	FL_CLUSTER_REDIS_REPLICA,
+/*
+ * The built-in cluster kinds a file may name; NONE: it lists its own
+ * nodes. Named for this header: the cluster room, which brings the kinds
+ * up, keeps its own types.
+ */
+enum fl_scenario_kind {
+	FL_SCENARIO_KIND_NONE = 0, FL_SCENARIO_ETCD, FL_SCENARIO_POSTGRES_REPLICA,
+	FL_SCENARIO_REDIS_REPLICA,
 };
 
 /* What a step does: the faults, then the actions (promote is action only). */
@@ -103,7 +107,7 @@ struct fl_scenario_setting {
 
 struct fl_scenario {
 	char *name;
-	enum fl_cluster_kind cluster;
+	enum fl_scenario_kind cluster;
 	unsigned n_nodes;            /* the kind's node count, or the listed nodes */
 	struct fl_scenario_node nodes[FL_SCENARIO_MAX_NODES]; /* listed nodes (no kind) */
 	struct fl_scenario_setting settings[FL_SCENARIO_MAX_SETTINGS];
@@ -167,10 +171,10 @@ int fl_scenario_load(const char *path, struct fl_scenario **ret,
 		     struct fl_scenario_errors *errs);
 void fl_scenario_free(struct fl_scenario *s);
 
-const char *fl_cluster_kind_name(enum fl_cluster_kind kind); /* "etcd", NULL for NONE */
-unsigned fl_cluster_kind_default_nodes(enum fl_cluster_kind kind);
+const char *fl_scenario_kind_name(enum fl_scenario_kind kind); /* "etcd", NULL for NONE */
+unsigned fl_scenario_kind_default_nodes(enum fl_scenario_kind kind);
 /* The role aliases of a kind ("primary", "replica", ...), NULL-terminated. */
-const char *const *fl_cluster_kind_aliases(enum fl_cluster_kind kind);
+const char *const *fl_scenario_kind_roles(enum fl_scenario_kind kind);
 const char *fl_scenario_op_name(enum fl_scenario_op op);
 /* A duration as scenario files write it ("1.5s", "250ms"); snprintf-style. */
 int fl_scenario_format_duration(uint64_t ns, char *buf, size_t len);

@@ -120,10 +120,10 @@ json_t *fl_scenario_to_json(const char *file, const struct fl_scenario *s)
 	json_object_set_new(o, "valid", json_true());
 	json_object_set_new(o, "name", s->name ? json_string(s->name) : json_null());
 	json_object_set_new(o, "cluster", s->cluster ?
-			    json_string(fl_cluster_kind_name(s->cluster)) : json_null());
+			    json_string(fl_scenario_kind_name(s->cluster)) : json_null());
 	json_object_set_new(o, "nodes", nodes_json(s));
 	a = json_array();
-	for (al = fl_cluster_kind_aliases(s->cluster); *al; al++)
+	for (al = fl_scenario_kind_roles(s->cluster); *al; al++)
 		json_array_append_new(a, json_string(*al));
 	json_object_set_new(o, "roles", a);
 	set = json_object();

@@ -91,10 +91,10 @@ static void print_nodes(FILE *out, const struct fl_scenario *s)
 	const char *const *al;
 
 	if (s->cluster) {
-		fprintf(out, "cluster:    %s, %u nodes: ", fl_cluster_kind_name(s->cluster), s->n_nodes);
+		fprintf(out, "cluster:    %s, %u nodes: ", fl_scenario_kind_name(s->cluster), s->n_nodes);
 		for (unsigned i = 0; i < s->n_nodes; i++)
 			fprintf(out, "%sn%u", i ? ", " : "", i + 1);
-		al = fl_cluster_kind_aliases(s->cluster);
+		al = fl_scenario_kind_roles(s->cluster);
 		fputs(" (roles ", out);
 		for (size_t i = 0; al[i]; i++)
 			fprintf(out, "%s%s", i ? ", " : "", al[i]);

@@ -16,13 +16,13 @@ static const char *const etcd_aliases[] = { "leader", "follower", "old-leader", 
 static const char *const replica_aliases[] = { "primary", "replica", "old-primary", NULL };
 static const char *const no_aliases[] = { NULL };
 
-const char *const *fl_cluster_kind_aliases(enum fl_cluster_kind kind)
+const char *const *fl_scenario_kind_roles(enum fl_scenario_kind kind)
 {
 	switch (kind) {
-	case FL_CLUSTER_ETCD:
+	case FL_SCENARIO_ETCD:
 		return etcd_aliases;
-	case FL_CLUSTER_POSTGRES_REPLICA:
-	case FL_CLUSTER_REDIS_REPLICA:
+	case FL_SCENARIO_POSTGRES_REPLICA:
+	case FL_SCENARIO_REDIS_REPLICA:
 		return replica_aliases;
 	default:
 		return no_aliases;
@@ -51,7 +51,7 @@ bool sc_node_alias(const char *name)
 static size_t known_names(const struct fl_scenario *s, fl_scenario_name *buf,
 			  const char **list, size_t cap)
 {
-	const char *const *al = fl_cluster_kind_aliases(s->cluster);
+	const char *const *al = fl_scenario_kind_roles(s->cluster);
 	size_t n = 0;
 
 	for (unsigned i = 0; i < s->n_nodes && n + 1 < cap; i++) {
@@ -98,7 +98,7 @@ bool sc_node_ref(struct sc_ctx *c, const struct fl_scenario *s, const yaml_node_
 	if (s->cluster && name[0] == 'n' && name[1] >= '1' && name[1] <= '9' &&
 	    strspn(name + 1, "0123456789") == strlen(name + 1))
 		sc_err(c, n, "%s: unknown node \"%s\"; this %s cluster has n1 to n%u", path, name,
-		       fl_cluster_kind_name(s->cluster), s->n_nodes);
+		       fl_scenario_kind_name(s->cluster), s->n_nodes);
 	else if (near)
 		sc_err(c, n, "%s: unknown node \"%s\"; did you mean \"%s\"?", path, name, near);
 	else

@@ -24,30 +24,30 @@ static const char *const workload_keys[] = {
 };
 static const char *const objective_keys[] = { "rpo", "rto", "availability", NULL };
 static const char *const kind_names[] = {
-	[FL_CLUSTER_ETCD] = "etcd", [FL_CLUSTER_POSTGRES_REPLICA] = "postgres-replica",
-	[FL_CLUSTER_REDIS_REPLICA] = "redis-replica",
+	[FL_SCENARIO_ETCD] = "etcd", [FL_SCENARIO_POSTGRES_REPLICA] = "postgres-replica",
+	[FL_SCENARIO_REDIS_REPLICA] = "redis-replica",
 };
 static const char *const kind_list[] = { "etcd", "postgres-replica", "redis-replica", NULL };
 static const char *const workload_kinds[] = { "etcd", "postgres", "redis", "mysql", NULL };
 /* The workload each kind serves. */
 static const char *const kind_workload[] = {
-	[FL_CLUSTER_ETCD] = "etcd", [FL_CLUSTER_POSTGRES_REPLICA] = "postgres",
-	[FL_CLUSTER_REDIS_REPLICA] = "redis",
+	[FL_SCENARIO_ETCD] = "etcd", [FL_SCENARIO_POSTGRES_REPLICA] = "postgres",
+	[FL_SCENARIO_REDIS_REPLICA] = "redis",
 };
 
-const char *fl_cluster_kind_name(enum fl_cluster_kind kind)
+const char *fl_scenario_kind_name(enum fl_scenario_kind kind)
 {
-	if (kind <= FL_CLUSTER_NONE || kind > FL_CLUSTER_REDIS_REPLICA)
+	if (kind <= FL_SCENARIO_KIND_NONE || kind > FL_SCENARIO_REDIS_REPLICA)
 		return NULL;
 	return kind_names[kind];
 }
 
-unsigned fl_cluster_kind_default_nodes(enum fl_cluster_kind kind)
+unsigned fl_scenario_kind_default_nodes(enum fl_scenario_kind kind)
 {
 	switch (kind) {
-	case FL_CLUSTER_ETCD:             return 3;
-	case FL_CLUSTER_POSTGRES_REPLICA: return 2;
-	case FL_CLUSTER_REDIS_REPLICA:    return 3; /* a primary, two replicas */
+	case FL_SCENARIO_ETCD:             return 3;
+	case FL_SCENARIO_POSTGRES_REPLICA: return 2;
+	case FL_SCENARIO_REDIS_REPLICA:    return 3; /* a primary, two replicas */
 	default:                          return 0;
 	}
 }
@@ -198,10 +198,10 @@ static void parse_cluster(struct sc_ctx *c, const yaml_node_t *root, struct fl_s
 	size_t k;
 
 	if (kind && one_of(c, kind, "cluster", kind_list, "a cluster kind", &k))
-		s->cluster = (enum fl_cluster_kind)(k + 1);
+		s->cluster = (enum fl_scenario_kind)(k + 1);
 	if (kind) {
 		if (!nodes) {
-			s->n_nodes = fl_cluster_kind_default_nodes(s->cluster);
+			s->n_nodes = fl_scenario_kind_default_nodes(s->cluster);
 		} else if (nodes->type != YAML_SCALAR_NODE) {
 			sc_err(c, nodes, "nodes: with cluster:, expected a node count, got %s; "
 			       "a list of nodes is for scenarios without cluster:",
@@ -299,7 +299,7 @@ static void parse_workload(struct sc_ctx *c, const yaml_node_t *n, struct fl_sce
 			sc_err(c, v, "workload.target: expected one node, got \"all\"");
 	} else
 		snprintf(s->workload.target, sizeof(s->workload.target), "%s",
-			 s->cluster == FL_CLUSTER_ETCD ? "leader" :
+			 s->cluster == FL_SCENARIO_ETCD ? "leader" :
 			 s->cluster ? "primary" : s->nodes[0].name);
 	if (n && (v = sc_get(c, n, "clients")) && sc_u64(c, v, "workload.clients", 1, 256, &u))
 		s->workload.clients = (unsigned)u;

@@ -479,7 +479,7 @@ static void test_kind_scenario(void **state)
 		"seed: 42\n");
 
 	assert_string_equal(s->name, "pg-async-failover");
-	assert_int_equal(s->cluster, FL_CLUSTER_POSTGRES_REPLICA);
+	assert_int_equal(s->cluster, FL_SCENARIO_POSTGRES_REPLICA);
 	assert_int_equal(s->n_nodes, 2);
 	assert_int_equal(s->n_settings, 2);
 	assert_string_equal(s->settings[0].key, "synchronous_commit");
@@ -545,7 +545,7 @@ static void test_defaults_and_nodes(void **state)
 		"workload: {kind: redis}\n"
 		"nemesis: {faults: [partition, powercut, \"net=tcp:drop\"], interval: 10s, seed: 7}\n");
 
-	assert_int_equal(s->cluster, FL_CLUSTER_NONE);
+	assert_int_equal(s->cluster, FL_SCENARIO_KIND_NONE);
 	assert_int_equal(s->n_nodes, 3);
 	assert_string_equal(s->nodes[0].health, "redis-cli -p 7000 ping");
 	assert_null(s->nodes[0].host);
@@ -598,7 +598,7 @@ static void test_examples(void **state)
 			print_message("  %s\n", errs.e[k].text);
 		assert_int_equal(r, 0);
 		assert_non_null(s->name);
-		assert_true(s->cluster != FL_CLUSTER_NONE);
+		assert_true(s->cluster != FL_SCENARIO_KIND_NONE);
 		assert_true(s->n_steps > 0);
 		assert_true(s->duration_ns > 0 && s->duration_ns <= 30000000000ull);
 		fl_scenario_free(s);
