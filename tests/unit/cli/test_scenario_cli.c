@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <glob.h>
 #include <jansson.h>
 #include <limits.h>
 #include <stdio.h>
@@ -86,6 +87,28 @@ static void test_check_text(void **state)
 	assert_non_null(strstr(r.out, "trials:     5, seed 7, 25s each\n"));
 	assert_non_null(strstr(r.out, "'faultline scenario run' is not built yet"));
 	fl_cli_result_free(&r);
+}
+
+/* Every shipped example passes 'scenario check', through the CLI. */
+static void test_examples_check(void **state)
+{
+	char *argv[] = { faultline, "scenario", "check", NULL, NULL };
+	struct fl_cli_result r;
+	glob_t g;
+
+	if (!ready())
+		skip();
+	assert_int_equal(glob("examples/scenarios/*.yaml", 0, NULL, &g), 0);
+	assert_true(g.gl_pathc >= 6);
+	for (size_t i = 0; i < g.gl_pathc; i++) {
+		argv[3] = g.gl_pathv[i];
+		run(argv, &r);
+		if (r.code != 0)
+			fail_msg("%s: exit %d: %s", g.gl_pathv[i], r.code, r.err);
+		assert_non_null(strstr(r.out, " is valid\n"));
+		fl_cli_result_free(&r);
+	}
+	globfree(&g);
 }
 
 static void test_check_json(void **state)
@@ -305,6 +328,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_check_text),
+		cmocka_unit_test(test_examples_check),
 		cmocka_unit_test(test_check_json),
 		cmocka_unit_test(test_errors_text),
 		cmocka_unit_test(test_errors_json),
