@@ -176,6 +176,10 @@ static void test_commands_and_verbs(void **state)
 	expect_exactly("faultline completion ", "bash");
 	expect_exactly("faultline scenario ", "check run");
 	expect_exactly("faultline scenario ch", "check");
+	/* its FILE: YAML files and directories (run from the source tree) */
+	expect_exactly("faultline scenario check examples/scenarios/pg",
+		       "examples/scenarios/pg-async-failover.yaml examples/scenarios/pg-sync.yaml");
+	expect_exactly("faultline scenario check READ", "");
 }
 
 static void test_options(void **state)
