@@ -4,7 +4,7 @@
 #   make check      unit + integration suites (integration needs root)
 #   make demo       probe this kernel, then measure what a power cut costs SQLite (FULL vs OFF)
 #                   and a managed PostgreSQL
-#   make fuzz       libFuzzer target for the rule parser (clang)
+#   make fuzz       libFuzzer targets: the rule parser, scenario files (clang)
 #   make install    PREFIX=/usr/local DESTDIR= (LIBDIR=$(PREFIX)/lib)
 #   make deb        build/faultline_VERSION_ARCH.deb (dpkg-deb, offline)
 #   V=1 shows commands, SAN=1 builds with ASan+UBSan.
