@@ -139,7 +139,8 @@ struct fl_scenario {
 		uint32_t availability_ppm; /* 0: no objective */
 	} objectives;
 
-	uint64_t duration_ns;        /* duration: of a trial; 0 = the last step + 10s */
+	uint64_t duration_ns;        /* duration: of a trial; 0: the end of the last
+				       at: or every:/for: step + 10s */
 	unsigned trials;             /* default 1 */
 	uint64_t seed;
 	bool has_seed;

@@ -140,6 +140,8 @@ void fl_scenario_print_text(FILE *out, const char *file, const struct fl_scenari
 		print_step(out, i, &s->steps[i]);
 		if (s->steps[i].sched == FL_SCHED_AT && s->steps[i].at_ns > end)
 			end = s->steps[i].at_ns;
+		if (s->steps[i].sched == FL_SCHED_EVERY && s->steps[i].for_ns > end)
+			end = s->steps[i].for_ns;
 	}
 	if (s->nemesis.set) {
 		fputs("nemesis:    ", out);
@@ -169,7 +171,7 @@ void fl_scenario_print_text(FILE *out, const char *file, const struct fl_scenari
 	if (s->duration_ns)
 		fprintf(out, ", %s each\n", dur(s->duration_ns, b, sizeof(b)));
 	else
-		fprintf(out, ", %s each (the last at: step + 10s)\n", dur(end + 10000000000ull, b,
+		fprintf(out, ", %s each (the last timed step + 10s)\n", dur(end + 10000000000ull, b,
 									  sizeof(b)));
 	fputs("'faultline scenario run' is not built yet: it comes with the next part of "
 	      "issue 14.\n", out);
