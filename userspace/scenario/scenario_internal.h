@@ -57,6 +57,12 @@ const char *sc_str(const yaml_node_t *n); /* a scalar's text */
  */
 void sc_check_keys(struct sc_ctx *c, const yaml_node_t *map, const char *path,
 		   const char *const *known);
+/*
+ * Is an unknown key of map (one not in known) a typo of key? Then "missing
+ * key" would only repeat the "did you mean" already reported.
+ */
+bool sc_typo_of(struct sc_ctx *c, const yaml_node_t *map, const char *key,
+		const char *const *known);
 /* The value of key in map, or NULL. *key_node (may be NULL) gets the key. */
 yaml_node_t *sc_get(struct sc_ctx *c, const yaml_node_t *map, const char *key);
 yaml_node_t *sc_get_key(struct sc_ctx *c, const yaml_node_t *map, const char *key,

@@ -141,12 +141,12 @@ static void parse_node(struct sc_ctx *c, const yaml_node_t *n, const char *path,
 	snprintf(p, sizeof(p), "%.64s.name", path);
 	if ((v = sc_get(c, n, "name")))
 		sc_name(c, v, p, node->name);
-	else
+	else if (!sc_typo_of(c, n, "name", node_keys))
 		sc_err(c, n, "%s: missing name:", path);
 	snprintf(p, sizeof(p), "%.64s.start", path);
 	if ((v = sc_get(c, n, "start")))
 		sc_strdup(c, v, p, "a shell command", &node->start);
-	else
+	else if (!sc_typo_of(c, n, "start", node_keys))
 		sc_err(c, n, "%s: missing start: (the command that starts the service)", path);
 	snprintf(p, sizeof(p), "%.64s.stop", path);
 	if ((v = sc_get(c, n, "stop")))
@@ -157,7 +157,7 @@ static void parse_node(struct sc_ctx *c, const yaml_node_t *n, const char *path,
 	snprintf(p, sizeof(p), "%.64s.data_dir", path);
 	if ((v = sc_get(c, n, "data_dir")))
 		sc_strdup(c, v, p, "a directory", &node->data_dir);
-	else
+	else if (!sc_typo_of(c, n, "data_dir", node_keys))
 		sc_err(c, n, "%s: missing data_dir: (faultfs is mounted over it)", path);
 	snprintf(p, sizeof(p), "%.64s.host", path);
 	if ((v = sc_get(c, n, "host")))
@@ -212,6 +212,8 @@ static void parse_cluster(struct sc_ctx *c, const yaml_node_t *root, struct fl_s
 		return;
 	}
 	if (!nodes) {
+		if (sc_typo_of(c, root, "cluster", top_keys) || sc_typo_of(c, root, "nodes", top_keys))
+			return;
 		sc_err(c, root, "expected cluster: (%s) or nodes: (a list of nodes with name, "
 		       "start, data_dir)", "etcd, postgres-replica or redis-replica");
 		return;
@@ -350,7 +352,8 @@ static void parse_top(struct sc_ctx *c, const yaml_node_t *root, struct fl_scena
 		sc_parse_steps(c, steps, s);
 	if (nemesis)
 		sc_parse_nemesis(c, nemesis, s);
-	if (!steps && !nemesis)
+	if (!steps && !nemesis && !sc_typo_of(c, root, "steps", top_keys) &&
+	    !sc_typo_of(c, root, "nemesis", top_keys))
 		sc_err(c, root, "expected steps: (a list of faults and actions) or nemesis:");
 	if ((v = sc_get(c, root, "objectives")))
 		parse_objectives(c, v, s);

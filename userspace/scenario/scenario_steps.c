@@ -276,6 +276,9 @@ static void parse_schedule(struct sc_ctx *c, const struct fl_scenario *s, const 
 	char p[96];
 
 	if (n == 0) {
+		if (sc_typo_of(c, m, "at", step_keys) || sc_typo_of(c, m, "every", step_keys) ||
+		    sc_typo_of(c, m, "after", step_keys))
+			return;
 		sc_err(c, m, "%s: expected a schedule: at: DUR, every: DUR with for: DUR, or after: "
 		       "CONDITION", path);
 		return;
@@ -336,7 +339,8 @@ static void parse_step(struct sc_ctx *c, const struct fl_scenario *s, const yaml
 	if (fault && action) {
 		sc_err(c, action, "%s: expected fault: or action:, not both", path);
 	} else if (!fault && !action) {
-		sc_err(c, m, "%s: expected fault: or action:", path);
+		if (!sc_typo_of(c, m, "fault", step_keys) && !sc_typo_of(c, m, "action", step_keys))
+			sc_err(c, m, "%s: expected fault: or action:", path);
 	} else {
 		snprintf(p, sizeof(p), "%.64s.%s", path, fault ? "fault" : "action");
 		st->action = !fault;
@@ -379,7 +383,8 @@ void sc_parse_nemesis(struct sc_ctx *c, const yaml_node_t *map, struct fl_scenar
 	sc_check_keys(c, map, "nemesis", nemesis_keys);
 	faults = sc_get(c, map, "faults");
 	if (!faults) {
-		sc_err(c, map, "nemesis: missing faults: (e.g. [partition, powercut])");
+		if (!sc_typo_of(c, map, "faults", nemesis_keys))
+			sc_err(c, map, "nemesis: missing faults: (e.g. [partition, powercut])");
 	} else if (sc_want_seq(c, faults, "nemesis.faults")) {
 		len = sc_len(faults);
 		if (!len || len > FL_SCENARIO_MAX_NEMESIS)
@@ -393,9 +398,10 @@ void sc_parse_nemesis(struct sc_ctx *c, const yaml_node_t *map, struct fl_scenar
 				s->nemesis.n_faults++;
 		}
 	}
-	if (!(v = sc_get(c, map, "interval")))
-		sc_err(c, map, "nemesis: missing interval: (time between faults, e.g. 10s)");
-	else if (sc_duration(c, v, "nemesis.interval", &s->nemesis.interval_ns) &&
+	if (!(v = sc_get(c, map, "interval"))) {
+		if (!sc_typo_of(c, map, "interval", nemesis_keys))
+			sc_err(c, map, "nemesis: missing interval: (time between faults, e.g. 10s)");
+	} else if (sc_duration(c, v, "nemesis.interval", &s->nemesis.interval_ns) &&
 		 !s->nemesis.interval_ns)
 		sc_err(c, v, "nemesis.interval: expected more than 0s, got \"%s\"", sc_str(v));
 	if ((v = sc_get(c, map, "seed")) &&

@@ -393,6 +393,26 @@ void sc_check_keys(struct sc_ctx *c, const yaml_node_t *map, const char *path,
 	}
 }
 
+bool sc_typo_of(struct sc_ctx *c, const yaml_node_t *map, const char *key,
+		const char *const *known)
+{
+	const char *one[] = { key, NULL };
+
+	for (yaml_node_pair_t *p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top;
+	     p++) {
+		yaml_node_t *k = yaml_document_get_node(&c->doc, p->key);
+		size_t i;
+
+		if (k->type != YAML_SCALAR_NODE)
+			continue;
+		for (i = 0; known[i] && strcmp(known[i], sc_str(k)); i++)
+			;
+		if (!known[i] && sc_nearest(sc_str(k), one))
+			return true;
+	}
+	return false;
+}
+
 yaml_node_t *sc_get_key(struct sc_ctx *c, const yaml_node_t *map, const char *key,
 			yaml_node_t **key_node)
 {
