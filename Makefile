@@ -4,7 +4,7 @@
 #   make check      unit + integration suites (integration needs root)
 #   make demo       probe this kernel, then measure what a power cut costs SQLite (FULL vs OFF)
 #                   and a managed PostgreSQL
-#   make fuzz       libFuzzer target for the rule parser (clang)
+#   make fuzz       libFuzzer targets: the rule parser, scenario files (clang)
 #   make install    PREFIX=/usr/local DESTDIR= (LIBDIR=$(PREFIX)/lib)
 #   make deb        build/faultline_VERSION_ARCH.deb (dpkg-deb, offline)
 #   V=1 shows commands, SAN=1 builds with ASan+UBSan.
@@ -21,7 +21,7 @@ CC        = gcc
 endif
 CLANG    ?= clang
 BPFTOOL  ?= bpftool
-PKGS      = libbpf fuse3 libnl-3.0 libnl-route-3.0 libnl-nf-3.0 libnftables jansson sqlite3 hiredis libpq libmariadb
+PKGS      = libbpf fuse3 libnl-3.0 libnl-route-3.0 libnl-nf-3.0 libnftables jansson sqlite3 hiredis libpq libmariadb yaml-0.1
 
 ifeq ($(V),1)
 Q =
@@ -194,12 +194,14 @@ $(BUILD)/fuzz/%: tests/fuzz/%.c $(LIB_SRCS) $(GENERATED)
 	$(call msg,FUZZ,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CLANG) $(filter-out -Werror,$(CFLAGS)) -fsanitize=fuzzer,address,undefined \
-		-o $@ $< $(filter userspace/core/rule%.c userspace/core/parse%.c userspace/core/errno%.c userspace/core/syscall_table.c,$(LIB_SRCS)) $(LDLIBS)
+		-o $@ $< $(filter userspace/core/rule%.c userspace/core/parse%.c userspace/core/errno%.c userspace/core/syscall_table.c userspace/scenario/%.c,$(LIB_SRCS)) $(LDLIBS)
 
+# fuzz_X takes its seeds from tests/fuzz/seeds_X when there is one.
 fuzz: $(FUZZ_BINS)
-	$(Q)mkdir -p $(BUILD)/fuzz/corpus
 	$(Q)for f in $(FUZZ_BINS); do \
-		$$f -max_total_time=$(FUZZ_TIME) -print_final_stats=1 $(BUILD)/fuzz/corpus tests/fuzz/seeds || exit 1; \
+		n=$${f##*/}; c=$(BUILD)/fuzz/corpus; s=tests/fuzz/seeds; \
+		[ $$n = fuzz_rule ] || c=$$c-$$n; [ -d $${s}_$$n ] && s=$${s}_$$n; \
+		mkdir -p $$c && $$f -max_total_time=$(FUZZ_TIME) -print_final_stats=1 $$c $$s || exit 1; \
 	done
 
 # --- demo, bench -------------------------------------------------------------

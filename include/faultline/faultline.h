@@ -42,5 +42,6 @@
 #include <faultline/rpo_session.h>
 #include <faultline/timeline.h>
 #include <faultline/cluster.h>
+#include <faultline/scenario.h>
 
 #endif /* FAULTLINE_FAULTLINE_H */

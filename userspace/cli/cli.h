@@ -44,6 +44,7 @@ int cmd_fs(int argc, char **argv, const struct fl_cli *cli);
 int cmd_rpo(int argc, char **argv, const struct fl_cli *cli);
 int cmd_cluster(int argc, char **argv, const struct fl_cli *cli);
 int cmd_completion(int argc, char **argv, const struct fl_cli *cli);
+int cmd_scenario(int argc, char **argv, const struct fl_cli *cli);
 
 /*
  * The command table (main.c). Each command points at the long options it
@@ -74,5 +75,6 @@ extern const struct option fl_completion_options[];
 const char *fl_fs_verb(size_t i, const struct option **opts);
 const char *fl_cluster_verb(size_t i, const struct option **opts);
 const char *fl_completion_verb(size_t i, const struct option **opts);
+const char *fl_scenario_verb(size_t i, const struct option **opts);
 
 #endif /* FAULTLINE_CLI_H */

@@ -174,6 +174,12 @@ static void test_commands_and_verbs(void **state)
 	expect_some("faultline fs ", "fault clear powercut resume status log", "--json");
 	expect_exactly("faultline fs po", "powercut");
 	expect_exactly("faultline completion ", "bash");
+	expect_exactly("faultline scenario ", "check run");
+	expect_exactly("faultline scenario ch", "check");
+	/* its FILE: YAML files and directories (run from the source tree) */
+	expect_exactly("faultline scenario check examples/scenarios/pg",
+		       "examples/scenarios/pg-async-failover.yaml examples/scenarios/pg-sync.yaml");
+	expect_exactly("faultline scenario check READ", "");
 }
 
 static void test_options(void **state)
@@ -187,6 +193,7 @@ static void test_options(void **state)
 	expect_some("faultline fs powercut /mnt --", "--keep --seed --torn --json --help", "--follow --since");
 	expect_some("faultline fs log /mnt --", "--follow --since --json --help", "--keep --torn");
 	expect_some("faultline fs status /mnt --", "--json --help", "--keep --follow");
+	expect_exactly("faultline scenario check --", "--json --help");
 }
 
 static void test_syscall_rules(void **state)
