@@ -292,6 +292,7 @@ struct reader {
 	uint64_t last_t;
 };
 
+__attribute__((format(printf, 2, 3)))
 static int bad(struct reader *r, const char *fmt, ...)
 {
 	va_list ap;
