@@ -80,6 +80,8 @@ static struct gen_op *gen_register(uint64_t seed, size_t n, unsigned keys, unsig
 		if (o->f != FL_HOP_READ && gen_next(&s) % 100 < info_pct) {
 			o->type = FL_HOP_INFO;
 			g[i].applies = gen_next(&s) % 2;
+			/* it may take effect long after the client gave up */
+			g[i].lp = o->invoke_ns + gen_next(&s) % (dur + 2000);
 			gen[p]++; /* Jepsen retires a process after an info op */
 		}
 		/* a cas's from-value: decided when it is applied (below) */
