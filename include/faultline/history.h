@@ -160,6 +160,8 @@ int fl_hist_check_json(const struct fl_hist_check *c, size_t max_anomalies, json
  * the client gave up.
  */
 int fl_history_write_edn(const struct fl_history *h, FILE *f);
+/* The same lines as a JSON array of strings, to embed the history in a result. */
+int fl_history_edn_json(const struct fl_history *h, json_t **ret);
 /* Read those lines back (pairs invoke and completion by process). errbuf: the line and why. */
 int fl_history_read_edn(FILE *f, struct fl_history **ret, char *errbuf, size_t errlen);
 

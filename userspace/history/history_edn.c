@@ -94,6 +94,40 @@ int fl_history_write_edn(const struct fl_history *h, FILE *f)
 	return ferror(f) ? -EIO : 0;
 }
 
+int fl_history_edn_json(const struct fl_history *h, json_t **ret)
+{
+	char *buf = NULL, *line, *save = NULL;
+	size_t len = 0;
+	json_t *a = NULL;
+	FILE *f;
+	int err;
+
+	if (!h || !ret)
+		return -EINVAL;
+	f = open_memstream(&buf, &len);
+	if (!f)
+		return -errno;
+	err = fl_history_write_edn(h, f);
+	if (fclose(f) && !err)
+		err = -EIO;
+	if (err)
+		goto out;
+	a = json_array();
+	err = -ENOMEM;
+	if (!a)
+		goto out;
+	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
+		if (json_array_append_new(a, json_string(line)))
+			goto out;
+	*ret = a;
+	a = NULL;
+	err = 0;
+out:
+	json_decref(a);
+	free(buf);
+	return err;
+}
+
 /* --- the reader: the subset of EDN written above ----------------------- */
 
 enum nt { N_NIL, N_INT, N_KW, N_VEC, N_MAP };

@@ -126,6 +126,14 @@ static void test_the_lines_and_a_round_trip_of_each_kind(void **state)
 	assert_non_null(strstr(text, "{:type :ok, :f :transfer, :value {:from 0, :to 2, :amount 5}, :process 7, :time 4100}\n"));
 	assert_non_null(strstr(text, "{:type :invoke, :f :read, :value nil, :process 8, :time 4200}\n"));
 	assert_non_null(strstr(text, "{:type :ok, :f :read, :value {0 10, 1 20, 2 -5, 3 75}, :process 8, :time 4300}\n"));
+	/* The JSON form holds the same lines. */
+	json_t *lines;
+
+	assert_int_equal(fl_history_edn_json(h, &lines), 0);
+	assert_int_equal(json_array_size(lines), 2 * fl_history_len(h));
+	assert_string_equal(json_string_value(json_array_get(lines, 0)),
+			    "{:type :invoke, :f :write, :value [3 17], :process 2, :time 1000}");
+	json_decref(lines);
 	back = read_back(text, &err, errbuf, sizeof(errbuf));
 	if (err)
 		print_error("%s\n", errbuf);
