@@ -130,7 +130,7 @@ out:
 
 /* --- the reader: the subset of EDN written above ----------------------- */
 
-enum nt { N_NIL, N_INT, N_KW, N_VEC, N_MAP };
+enum nt { N_NIL, N_INT, N_KW, N_VEC, N_MAP, N_OTHER };
 
 struct node {
 	enum nt t;
@@ -262,6 +262,22 @@ static int parse(struct parser *ps, size_t *ret, int depth)
 		ps->nodes[me].t = N_KW;
 		ps->nodes[me].s = s;
 		ps->nodes[me].len = (size_t)(ps->p - s);
+		return 0;
+	}
+	/* Strings and booleans (Jepsen's :error "...", extra keys) are skipped over. */
+	if (*ps->p == '"') {
+		for (ps->p++; *ps->p && *ps->p != '"'; ps->p++)
+			if (*ps->p == '\\' && ps->p[1])
+				ps->p++;
+		if (*ps->p != '"')
+			return -EINVAL;
+		ps->p++;
+		ps->nodes[me].t = N_OTHER;
+		return 0;
+	}
+	if (!strncmp(ps->p, "true", 4) || !strncmp(ps->p, "false", 5)) {
+		ps->p += *ps->p == 't' ? 4 : 5;
+		ps->nodes[me].t = N_OTHER;
 		return 0;
 	}
 	if (!strncmp(ps->p, "nil", 3)) {

@@ -278,6 +278,15 @@ static void test_bank_totals(void **state)
 	assert_int_equal(c.n_anomalies, 1);
 	assert_int_equal(c.anomalies[0].op, l);
 	fl_hist_check_free(&c);
+	/* A sum past int64 is flagged, not wrapped. */
+	const int64_t huge[] = { INT64_MAX, 1, -1 };
+	size_t hg = BR(huge, 3, FL_HOP_OK, 70);
+
+	m.total = INT64_MAX;
+	assert_int_equal(fl_history_check(h, &m, &c), 0);
+	assert_int_equal(c.anomalies[c.n_anomalies - 1].op, hg);
+	assert_int_equal(c.anomalies[c.n_anomalies - 1].kind, FL_ANOM_BANK_TOTAL);
+	fl_hist_check_free(&c);
 	/* Without the model, bank reads are not judged. */
 	assert_int_equal(fl_history_check(h, NULL, &c), 0);
 	assert_true(c.valid);

@@ -243,6 +243,17 @@ static void test_the_readers_errors(void **state)
 		     "not an EDN map");
 	expect_error("{:type :invoke, :f :append, :value [1 2], :process 1, :time 5}\n",
 		     "unknown op");
+	/* Keys this reader does not use are skipped, strings and all. */
+	h = read_back("{:type :invoke, :f :write, :value [1 2], :process 1, :time 5, :index 0}\n"
+		      "{:type :info, :f :write, :value [1 2], :process 1, :time 8, "
+		      ":error \"timed \\\"out\\\", {[\", :retried false}\n",
+		      &err, errbuf, sizeof(errbuf));
+	assert_int_equal(err, 0);
+	assert_int_equal(fl_history_len(h), 1);
+	assert_int_equal(fl_history_op(h, 0)->type, FL_HOP_INFO);
+	assert_int_equal(fl_history_op(h, 0)->complete_ns, 8);
+	fl_history_free(h);
+	expect_error("{:type :ok, :f :write, :error \"unterminated}\n", "not an EDN map");
 	/* An op that never completed is indeterminate. */
 	h = read_back("{:type :invoke, :f :write, :value [1 2], :process 1, :time 5}\n"
 		      "{:type :invoke, :f :read, :value [1 nil], :process 2, :time 7}\n"
