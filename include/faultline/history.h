@@ -159,10 +159,18 @@ int fl_hist_check_json(const struct fl_hist_check *c, size_t max_anomalies, json
  * {0 10, 1 20}. An info op's completion line is :type :info at the time
  * the client gave up.
  */
+/*
+ * Each process's ops must be sequential, as in Jepsen (invoke <= complete
+ * <= its next invoke): else -EINVAL. At one instant a process's completion
+ * precedes its next invoke, and across processes invokes go first.
+ */
 int fl_history_write_edn(const struct fl_history *h, FILE *f);
 /* The same lines as a JSON array of strings, to embed the history in a result. */
 int fl_history_edn_json(const struct fl_history *h, json_t **ret);
-/* Read those lines back (pairs invoke and completion by process). errbuf: the line and why. */
+/*
+ * Read those lines back (pairs invoke and completion by process; :time
+ * never goes back; extra keys are skipped). errbuf: the line and why.
+ */
 int fl_history_read_edn(FILE *f, struct fl_history **ret, char *errbuf, size_t errlen);
 
 #endif

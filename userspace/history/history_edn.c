@@ -13,22 +13,71 @@
 
 #include "history_priv.h"
 
-struct ev {
-	uint64_t t;
-	size_t op;
-	int phase; /* 0 invoke, 1 completion */
+/*
+ * The lines come from a merge of each process's own events (invoke,
+ * completion, next invoke, ...), so a process never appears to invoke
+ * before its last op completed, even at one instant. Across processes, at
+ * one instant invokes go first: equal times stay concurrent, as the
+ * checker treats them.
+ */
+struct stream {
+	const size_t *ops; /* this process's ops, in invoke order */
+	size_t n, pos;     /* pos: event number, 2 * op + phase */
 };
 
-/* At one instant invokes go first: equal times stay concurrent, as the checker treats them. */
-static int cmp_ev(const void *a, const void *b)
+static uint64_t head_t(const struct fl_history *h, const struct stream *s)
 {
-	const struct ev *x = a, *y = b;
+	const struct fl_hop *o = &h->ops[s->ops[s->pos / 2]];
 
-	if (x->t != y->t)
-		return x->t < y->t ? -1 : 1;
-	if (x->phase != y->phase)
-		return x->phase - y->phase;
-	return x->op < y->op ? -1 : x->op > y->op;
+	return s->pos % 2 ? o->complete_ns : o->invoke_ns;
+}
+
+static bool head_before(const struct fl_history *h, const struct stream *a,
+			const struct stream *b)
+{
+	uint64_t ta = head_t(h, a), tb = head_t(h, b);
+
+	if (ta != tb)
+		return ta < tb;
+	if (a->pos % 2 != b->pos % 2)
+		return a->pos % 2 == 0;
+	return a->ops[a->pos / 2] < b->ops[b->pos / 2];
+}
+
+static void sift_down(const struct fl_history *h, struct stream *st, size_t *heap, size_t n,
+		      size_t i)
+{
+	for (;;) {
+		size_t l = 2 * i + 1, r = l + 1, m = i, t;
+
+		if (l < n && head_before(h, &st[heap[l]], &st[heap[m]]))
+			m = l;
+		if (r < n && head_before(h, &st[heap[r]], &st[heap[m]]))
+			m = r;
+		if (m == i)
+			return;
+		t = heap[i];
+		heap[i] = heap[m];
+		heap[m] = t;
+		i = m;
+	}
+}
+
+struct pk {
+	uint32_t process;
+	uint64_t invoke;
+	size_t i;
+};
+
+static int cmp_pk(const void *a, const void *b)
+{
+	const struct pk *x = a, *y = b;
+
+	if (x->process != y->process)
+		return x->process < y->process ? -1 : 1;
+	if (x->invoke != y->invoke)
+		return x->invoke < y->invoke ? -1 : 1;
+	return x->i < y->i ? -1 : x->i > y->i;
 }
 
 static const char *const f_names[] = { "write", "read", "cas", "transfer", "read" };
@@ -68,30 +117,68 @@ static void put_value(FILE *f, const struct fl_hop *o, int phase)
 	}
 }
 
+static void put_line(FILE *f, const struct fl_hop *o, int phase)
+{
+	fprintf(f, "{:type :%s, :f :%s, :value ", phase ? type_names[o->type] : "invoke",
+		f_names[o->f]);
+	put_value(f, o, phase);
+	fprintf(f, ", :process %" PRIu32 ", :time %" PRIu64 "}\n", o->process,
+		phase ? o->complete_ns : o->invoke_ns);
+}
+
 int fl_history_write_edn(const struct fl_history *h, FILE *f)
 {
-	struct ev *ev;
+	struct pk *pk = NULL;
+	size_t *ord = NULL, *heap = NULL, n_st = 0;
+	struct stream *st = NULL;
+	int err = -ENOMEM;
 
 	if (!h || !f)
 		return -EINVAL;
-	ev = malloc((2 * h->n + 1) * sizeof(*ev));
-	if (!ev)
-		return -ENOMEM;
+	pk = malloc((h->n + 1) * sizeof(*pk));
+	ord = malloc((h->n + 1) * sizeof(*ord));
+	st = malloc((h->n + 1) * sizeof(*st));
+	heap = malloc((h->n + 1) * sizeof(*heap));
+	if (!pk || !ord || !st || !heap)
+		goto out;
+	for (size_t i = 0; i < h->n; i++)
+		pk[i] = (struct pk){ h->ops[i].process, h->ops[i].invoke_ns, i };
+	qsort(pk, h->n, sizeof(*pk), cmp_pk);
+	err = -EINVAL;
 	for (size_t i = 0; i < h->n; i++) {
-		ev[2 * i] = (struct ev){ h->ops[i].invoke_ns, i, 0 };
-		ev[2 * i + 1] = (struct ev){ h->ops[i].complete_ns, i, 1 };
-	}
-	qsort(ev, 2 * h->n, sizeof(*ev), cmp_ev);
-	for (size_t i = 0; i < 2 * h->n; i++) {
-		const struct fl_hop *o = &h->ops[ev[i].op];
+		const struct fl_hop *o = &h->ops[pk[i].i];
 
-		fprintf(f, "{:type :%s, :f :%s, :value ",
-			ev[i].phase ? type_names[o->type] : "invoke", f_names[o->f]);
-		put_value(f, o, ev[i].phase);
-		fprintf(f, ", :process %" PRIu32 ", :time %" PRIu64 "}\n", o->process, ev[i].t);
+		ord[i] = pk[i].i;
+		/* Jepsen's processes are sequential: one op at a time, each in order. */
+		if (o->complete_ns < o->invoke_ns)
+			goto out;
+		if (i && pk[i - 1].process == o->process) {
+			if (h->ops[pk[i - 1].i].complete_ns > o->invoke_ns)
+				goto out;
+			st[n_st - 1].n++;
+		} else {
+			st[n_st++] = (struct stream){ ord + i, 1, 0 };
+		}
 	}
-	free(ev);
-	return ferror(f) ? -EIO : 0;
+	for (size_t i = 0; i < n_st; i++)
+		heap[i] = i;
+	for (size_t i = n_st / 2; i-- > 0;)
+		sift_down(h, st, heap, n_st, i);
+	for (size_t n = n_st; n;) {
+		struct stream *s = &st[heap[0]];
+
+		put_line(f, &h->ops[s->ops[s->pos / 2]], (int)(s->pos % 2));
+		if (++s->pos == 2 * s->n)
+			heap[0] = heap[--n];
+		sift_down(h, st, heap, n, 0);
+	}
+	err = ferror(f) ? -EIO : 0;
+out:
+	free(pk);
+	free(ord);
+	free(st);
+	free(heap);
+	return err;
 }
 
 int fl_history_edn_json(const struct fl_history *h, json_t **ret)
@@ -466,6 +553,11 @@ static int read_line(struct reader *r, const char *line)
 		err = bad(r, "a history line needs :type, :f, :process and :time");
 		goto out;
 	}
+	if ((uint64_t)t->i < r->last_t) {
+		err = bad(r, ":time %" PRId64 " goes back (the previous line's is %" PRIu64 ")",
+			  t->i, r->last_t);
+		goto out;
+	}
 	r->last_t = (uint64_t)t->i;
 	if (kw_is(type, "invoke")) {
 		struct fl_hop o = { .process = (uint32_t)proc->i, .invoke_ns = (uint64_t)t->i,
@@ -507,6 +599,11 @@ static int read_line(struct reader *r, const char *line)
 	}
 	struct fl_hop *o = &r->h->ops[r->open[k].op];
 
+	if (!kw_is(f, f_names[o->f])) {
+		err = bad(r, "process %" PRId64 " completes :%.*s, but its open op is :%s", proc->i,
+			  f->t == N_KW ? (int)f->len : 1, f->t == N_KW ? f->s : "?", f_names[o->f]);
+		goto out;
+	}
 	if (kw_is(type, "ok"))
 		o->type = FL_HOP_OK;
 	else if (kw_is(type, "fail"))

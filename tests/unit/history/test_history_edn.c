@@ -146,6 +146,45 @@ static void test_the_lines_and_a_round_trip_of_each_kind(void **state)
 	fl_history_free(back);
 }
 
+static void test_a_process_hands_over_at_one_instant(void **state)
+{
+	struct fl_history *h, *back;
+	char *text, errbuf[128] = "";
+	int err;
+
+	(void)state;
+	assert_int_equal(fl_history_new(&h), 0);
+	/* Process 1 completes and invokes again at 20; process 2 invokes at 20 too. */
+	add(h, (struct fl_hop){ .f = FL_HOP_WRITE, .type = FL_HOP_OK, .process = 1, .key = 1,
+				.value = 1, .invoke_ns = 10, .complete_ns = 20 });
+	add(h, (struct fl_hop){ .f = FL_HOP_WRITE, .type = FL_HOP_OK, .process = 1, .key = 1,
+				.value = 2, .invoke_ns = 20, .complete_ns = 20 });
+	add(h, (struct fl_hop){ .f = FL_HOP_READ, .type = FL_HOP_OK, .process = 2, .key = 1,
+				.value = 1, .invoke_ns = 20, .complete_ns = 30 });
+	text = edn_of(h);
+	assert_string_equal(text,
+		"{:type :invoke, :f :write, :value [1 1], :process 1, :time 10}\n"
+		"{:type :invoke, :f :read, :value [1 nil], :process 2, :time 20}\n"
+		"{:type :ok, :f :write, :value [1 1], :process 1, :time 20}\n"
+		"{:type :invoke, :f :write, :value [1 2], :process 1, :time 20}\n"
+		"{:type :ok, :f :write, :value [1 2], :process 1, :time 20}\n"
+		"{:type :ok, :f :read, :value [1 1], :process 2, :time 30}\n");
+	back = read_back(text, &err, errbuf, sizeof(errbuf));
+	assert_int_equal(err, 0);
+	assert_int_equal(fl_history_len(back), 3);
+	fl_history_free(back);
+	free(text);
+	/* Two ops of one process at once cannot be written as Jepsen's history. */
+	add(h, (struct fl_hop){ .f = FL_HOP_READ, .type = FL_HOP_OK, .process = 2, .key = 1,
+				.value = 1, .invoke_ns = 25, .complete_ns = 40 });
+	FILE *f = fopen("/dev/null", "w");
+
+	assert_non_null(f);
+	assert_int_equal(fl_history_write_edn(h, f), -EINVAL);
+	fclose(f);
+	fl_history_free(h);
+}
+
 static int cmp_invoke(const void *a, const void *b)
 {
 	const struct gen_op *x = a, *y = b;
@@ -243,6 +282,12 @@ static void test_the_readers_errors(void **state)
 		     "not an EDN map");
 	expect_error("{:type :invoke, :f :append, :value [1 2], :process 1, :time 5}\n",
 		     "unknown op");
+	expect_error("{:type :invoke, :f :write, :value [1 2], :process 1, :time 5}\n"
+		     "{:type :ok, :f :write, :value [1 2], :process 1, :time 4}\n",
+		     "line 2: :time 4 goes back");
+	expect_error("{:type :invoke, :f :write, :value [1 2], :process 1, :time 5}\n"
+		     "{:type :ok, :f :cas, :value [1 [2 3]], :process 1, :time 6}\n",
+		     "line 2: process 1 completes :cas, but its open op is :write");
 	/* Keys this reader does not use are skipped, strings and all. */
 	h = read_back("{:type :invoke, :f :write, :value [1 2], :process 1, :time 5, :index 0}\n"
 		      "{:type :info, :f :write, :value [1 2], :process 1, :time 8, "
@@ -271,6 +316,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_the_lines_and_a_round_trip_of_each_kind),
+		cmocka_unit_test(test_a_process_hands_over_at_one_instant),
 		cmocka_unit_test(test_a_random_history_round_trips_and_judges_alike),
 		cmocka_unit_test(test_the_readers_errors),
 	};
