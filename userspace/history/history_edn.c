@@ -310,7 +310,8 @@ static int parse_coll(struct parser *ps, size_t me, char close, int depth)
 	}
 	ps->nodes[me].first = ps->n_kids;
 	ps->nodes[me].n = nt;
-	memcpy(ps->kids + ps->n_kids, all, nt * sizeof(*all));
+	if (nt) /* an empty [] or {} may come before kids exists */
+		memcpy(ps->kids + ps->n_kids, all, nt * sizeof(*all));
 	ps->n_kids += nt;
 	if (close == '}' && nt % 2)
 		err = -EINVAL;
@@ -454,8 +455,8 @@ static int invoke_op(struct reader *r, const struct parser *ps, const struct nod
 		const struct node *a = get(ps, v, "from"), *b = get(ps, v, "to"),
 				  *n = get(ps, v, "amount");
 
-		if (!is_int(a) || !is_int(b) || !is_int(n))
-			return bad(r, "a transfer's value is {:from A, :to B, :amount N}");
+		if (!is_int(a) || !is_int(b) || !is_int(n) || a->i < 0 || b->i < 0)
+			return bad(r, "a transfer's value is {:from A, :to B, :amount N}, accounts >= 0");
 		o->f = FL_HOP_TRANSFER;
 		o->key = (uint64_t)a->i;
 		o->key2 = (uint64_t)b->i;
@@ -466,8 +467,8 @@ static int invoke_op(struct reader *r, const struct parser *ps, const struct nod
 		o->f = FL_HOP_BANK_READ;
 		return 0;
 	}
-	if (!v || v->t != N_VEC || v->n != 2 || !is_int(kid(ps, v, 0)))
-		return bad(r, "a register op's value is [KEY VALUE]");
+	if (!v || v->t != N_VEC || v->n != 2 || !is_int(kid(ps, v, 0)) || kid(ps, v, 0)->i < 0)
+		return bad(r, "a register op's value is [KEY VALUE], with KEY >= 0");
 	o->key = (uint64_t)kid(ps, v, 0)->i;
 	const struct node *x = kid(ps, v, 1);
 
@@ -549,7 +550,7 @@ static int read_line(struct reader *r, const char *line)
 	proc = get(&ps, m, "process");
 	t = get(&ps, m, "time");
 	if (m->t != N_MAP || !type || !f || !is_int(proc) || !is_int(t) || proc->i < 0 ||
-	    t->i < 0) {
+	    proc->i > UINT32_MAX || t->i < 0) {
 		err = bad(r, "a history line needs :type, :f, :process and :time");
 		goto out;
 	}

@@ -276,6 +276,8 @@ static void test_the_readers_errors(void **state)
 		     "line 1: a completion of process 1");
 	expect_error("\n{:type :invoke, :f :write, :value [1 2 3], :process 1, :time 5}\n",
 		     "line 2: a register op's value is [KEY VALUE]");
+	expect_error("{:type :invoke, :f :cas, :value [-3 [1 2]], :process 1, :time 5}\n",
+		     "with KEY >= 0");
 	expect_error("{:type :invoke, :f :write, :value [1 2], :time 5}\n",
 		     "needs :type, :f, :process and :time");
 	expect_error("{:type :invoke, :f :write, :value [1 2], :process 1, :time 5\n",
@@ -299,6 +301,14 @@ static void test_the_readers_errors(void **state)
 	assert_int_equal(fl_history_op(h, 0)->complete_ns, 8);
 	fl_history_free(h);
 	expect_error("{:type :ok, :f :write, :error \"unterminated}\n", "not an EDN map");
+	/* An empty map: a bank read that saw no account. */
+	h = read_back("{:type :invoke, :f :read, :value nil, :process 1, :time 5}\n"
+		      "{:type :ok, :f :read, :value {}, :process 1, :time 8}\n",
+		      &err, errbuf, sizeof(errbuf));
+	assert_int_equal(err, 0);
+	assert_int_equal(fl_history_op(h, 0)->f, FL_HOP_BANK_READ);
+	assert_int_equal(fl_history_op(h, 0)->n_balances, 0);
+	fl_history_free(h);
 	/* An op that never completed is indeterminate. */
 	h = read_back("{:type :invoke, :f :write, :value [1 2], :process 1, :time 5}\n"
 		      "{:type :invoke, :f :read, :value [1 nil], :process 2, :time 7}\n"
