@@ -157,7 +157,8 @@ int fl_hist_check_json(const struct fl_hist_check *c, size_t max_anomalies, json
  * invoke [k nil], a cas [k [from to]]; bank ops as Jepsen's bank test:
  * :f :transfer, :value {:from a, :to b, :amount n}; :f :read, :value
  * {0 10, 1 20}. An info op's completion line is :type :info at the time
- * the client gave up.
+ * the client gave up. Keys, accounts and times are below 2^63 (EDN
+ * integers are signed 64-bit).
  */
 /*
  * Each process's ops must be sequential, as in Jepsen (invoke <= complete
