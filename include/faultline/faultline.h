@@ -41,6 +41,7 @@
 #include <faultline/rpo.h>
 #include <faultline/rpo_session.h>
 #include <faultline/timeline.h>
+#include <faultline/history.h>
 #include <faultline/cluster.h>
 #include <faultline/scenario.h>
 
