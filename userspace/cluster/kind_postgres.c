@@ -154,6 +154,8 @@ const struct fl_cluster_kind fl_cluster_kind_postgres = {
 	.start = PG_BIN "P={peers}; P=${P%%,*}; D={data}/pg; "
 		 "[ -x \"$B/postgres\" ] || { echo 'no PostgreSQL server installed'; exit 1; }; "
 		 "chown postgres: {data} && chmod 700 {data} || exit 1; "
+		 PG_AS "test -x {data} || { echo 'user postgres cannot reach {data}:"
+		 " make every parent directory searchable (o+x)'; exit 1; }; "
 		 "if [ ! -s $D/PG_VERSION ]; then "
 		 "  if [ {index} = 1 ]; then "
 		 "    " PG_AS "$B/initdb -D $D -U postgres --auth=trust -E UTF8 >/dev/null || exit 1; "
