@@ -36,7 +36,11 @@
 #include "cluster_residue.h"
 
 #define SUBNET      "10.231.43.0/24"
-#define FAILOVER_MS 15000   /* down-after 1 s, then an election: a few s, on a loaded host */
+/*
+ * down-after 1 s, then an election: about 2 s; a split vote waits twice the
+ * failover timeout (3 s) before the next, so one retry takes about 8 s.
+ */
+#define FAILOVER_MS 20000
 
 static char faultline[PATH_MAX], run_dir[PATH_MAX], state_dir[PATH_MAX];
 
