@@ -37,8 +37,8 @@
 
 #define SUBNET      "10.231.43.0/24"
 /*
- * down-after 1 s, then an election: about 2 s; a split vote waits twice the
- * failover timeout (3 s) before the next, so one retry takes about 8 s.
+ * down-after 1 s, then an election: about 2 s; an aborted attempt waits
+ * twice the failover timeout (3 s) for the next, so one retry takes 8 s.
  */
 #define FAILOVER_MS 20000
 
