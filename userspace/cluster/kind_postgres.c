@@ -14,7 +14,8 @@
  * keeps the primary's settings.
  *
  * There is no automatic failover: fl_cluster_promote() calls pg_promote()
- * on a replica. The leader is the node not in recovery.
+ * on a replica. The leader is the node not in recovery (of two, the one on
+ * the later timeline: the promoted one).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -52,19 +53,23 @@ static PGconn *pg_connect(const struct fl_cluster *c, unsigned i, int timeout_ms
 	return pg;
 }
 
-/* SELECT pg_is_in_recovery() on node i: 1 in recovery, 0 not, negative errno. */
-static int in_recovery(const struct fl_cluster *c, unsigned i, int timeout_ms, char *errbuf,
-		       size_t errlen)
+/*
+ * Node i's timeline when it is a primary (out of recovery): the first 8 hex
+ * digits of its current WAL file's name. 0 in recovery, negative errno.
+ */
+static long long primary_timeline(const struct fl_cluster *c, unsigned i, int timeout_ms,
+				  char *errbuf, size_t errlen)
 {
 	PGconn *pg = pg_connect(c, i, timeout_ms, errbuf, errlen);
 	PGresult *r;
-	int ret;
+	long long ret;
 
 	if (!pg)
 		return -ECONNREFUSED;
-	r = PQexec(pg, "SELECT pg_is_in_recovery()");
+	r = PQexec(pg, "SELECT CASE WHEN pg_is_in_recovery() THEN '0' ELSE "
+		       "substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8) END");
 	if (PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1) {
-		ret = PQgetvalue(r, 0, 0)[0] == 't';
+		ret = strtoll(PQgetvalue(r, 0, 0), NULL, 16);
 	} else {
 		fl_errf(errbuf, errlen, "node %s: %s", c->nodes[i].name, PQerrorMessage(pg));
 		ret = -EIO;
@@ -76,28 +81,33 @@ static int in_recovery(const struct fl_cluster *c, unsigned i, int timeout_ms, c
 
 /*
  * The node that is not in recovery. Two of them (an old primary restarted
- * after a promotion) is a split brain: the lowest index is returned, as
- * any would be wrong.
+ * after a promotion: a split brain) are told apart by their timelines:
+ * the promoted one is on a later timeline, and leads.
  */
 static int pg_leader(const struct fl_cluster *c, int timeout_ms, unsigned *ret_node,
 		     char *errbuf, size_t errlen)
 {
-	unsigned answered = 0;
+	long long best_tl = 0;
+	unsigned answered = 0, best = 0;
 
 	for (unsigned i = 0; i < c->n; i++) {
-		int r = in_recovery(c, i, timeout_ms, NULL, 0);
+		long long tl = primary_timeline(c, i, timeout_ms, NULL, 0);
 
-		if (r < 0)
+		if (tl < 0)
 			continue;
 		answered++;
-		if (r == 0) {
-			*ret_node = i;
-			return 0;
+		if (tl > best_tl) {
+			best_tl = tl;
+			best = i;
 		}
 	}
-	fl_errf(errbuf, errlen, answered ? "every server that answers is in recovery (a replica)" :
-		"no server answers");
-	return -ENOENT;
+	if (!best_tl) {
+		fl_errf(errbuf, errlen, answered ? "every server that answers is in recovery "
+			"(a replica)" : "no server answers");
+		return -ENOENT;
+	}
+	*ret_node = best;
+	return 0;
 }
 
 static int pg_promote(struct fl_cluster *c, unsigned i, int timeout_ms, char *errbuf,
@@ -169,6 +179,16 @@ const struct fl_cluster_kind fl_cluster_kind_postgres = {
 		 "    until " PG_AS "$B/pg_basebackup -h $P -p " PG_PORT " -U postgres -D $D -R"
 		 "      -X stream -c fast; do rm -rf $D; sleep 0.2; done; "
 		 "  fi; "
+		 "fi; "
+		 /*
+		  * After a crash the killed postmaster may still be a zombie, not
+		  * yet reaped by init: postgres takes its pid for a live
+		  * postmaster and refuses to start. A pid file whose process is
+		  * gone or a zombie is stale.
+		  */
+		 "if [ -f $D/postmaster.pid ]; then p=$(head -n 1 $D/postmaster.pid); "
+		 "  s=$(sed -n 's/^State:[[:space:]]*\\(.\\).*/\\1/p' /proc/$p/status 2>/dev/null); "
+		 "  [ -z \"$s\" ] || [ \"$s\" = Z ] && rm -f $D/postmaster.pid; "
 		 "fi; "
 		 "exec " PG_AS "$B/postgres -D $D -c listen_addresses={addr} -c port=" PG_PORT
 		 " -c unix_socket_directories= -c cluster_name={name}",

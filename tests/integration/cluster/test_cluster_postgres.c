@@ -5,7 +5,8 @@
  * The test reaches them by address with libpq, as a workload client
  * would. Proves: a row written on the primary is read on the replica; the
  * primary's crash, then fl_cluster_promote(n2), makes n2 the leader (in
- * the library and in `faultline cluster status`), with the row; the
+ * the library and in `faultline cluster status`), with the row, and
+ * still after the old primary restarts (a later timeline leads); the
  * settings reach the primary (synchronous_standby_names makes n2 a sync
  * standby); down leaves no netns, veth, cgroup, mount or process.
  */
@@ -176,6 +177,14 @@ static void test_pg_write_replica_crash_promote(void **state)
 	assert_int_equal(sql(a2, "INSERT INTO t VALUES (3, 'after')", NULL, 0), 0);
 	/* A second promotion of a primary is refused (not in recovery). */
 	assert_int_not_equal(fl_cluster_promote(c, 1, 2000, why, sizeof(why)), 0);
+	/*
+	 * The old primary restarts, a primary still (split brain, as a real
+	 * one would be without fencing): n2, on the later timeline, still leads.
+	 */
+	assert_int_equal(fl_node_start(c, 0, why, sizeof(why)), 0);
+	await(a1, "SELECT pg_is_in_recovery()::text", "false", 20000);
+	assert_int_equal(fl_cluster_leader(c, 2000, &l, why, sizeof(why)), 0);
+	assert_int_equal(l, 1);
 	{
 		char *argv[] = { faultline, "cluster", "status", "kpg", "--run-dir", run_dir,
 				 "--json", NULL };
