@@ -15,7 +15,7 @@ PACKAGES="
 	iproute2 iptables strace fiu-utils sudo fio iperf3
 	gnuplot-nox
 	qemu-system-x86 busybox-static cpio
-	redis-server postgresql mariadb-server mariadb-client python3
+	redis-server redis-sentinel postgresql mariadb-server mariadb-client python3
 	etcd-server etcd-client
 "
 

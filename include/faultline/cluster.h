@@ -55,6 +55,19 @@ struct fl_cluster_kind {
 	/* The leader's node index; NULL when the kind has none. */
 	int (*leader)(const struct fl_cluster *c, int timeout_ms, unsigned *ret_node,
 		      char *errbuf, size_t errlen);
+	/* The cluster's default name when the kind's is not one (NULL: name). */
+	const char *cluster_name;
+	/* -o of each node's faultfs, before the user's (e.g. allow_other). */
+	const char *faultfs_opts;
+	/*
+	 * After every node's disk is mounted, before any starts: apply the
+	 * config's settings (NULL: the kind takes none; settings are refused).
+	 */
+	int (*setup)(struct fl_cluster *c, const char *const *settings, char *errbuf,
+		     size_t errlen);
+	/* Make node i the leader (a replica's promotion); NULL: the kind has none. */
+	int (*promote)(struct fl_cluster *c, unsigned i, int timeout_ms, char *errbuf,
+		       size_t errlen);
 };
 
 /* A built-in kind ("etcd"), or NULL. */
@@ -81,6 +94,8 @@ struct fl_cluster_config {
 	const char *run_dir;     /* default FL_CLUSTER_RUN_DIR */
 	const char *faultfs_opts;/* -o of each node's faultfs (NULL = none) */
 	int healthy_timeout_ms;  /* fl_cluster_up waits this long for health (0 = 30 s) */
+	/* The kind's settings, "KEY=VALUE" each, NULL-terminated (NULL = none). */
+	const char *const *settings;
 	/* Progress lines ("node n1 up at 10.231.7.11"), may be NULL. */
 	void (*progress)(void *arg, const char *msg);
 	void *progress_arg;
@@ -133,6 +148,14 @@ int fl_cluster_wait_healthy(struct fl_cluster *c, int timeout_ms, char *errbuf, 
 /* The leader's index (kinds with a leader), -ENOENT when no node leads, -EOPNOTSUPP. */
 int fl_cluster_leader(const struct fl_cluster *c, int timeout_ms, unsigned *ret_node,
 		      char *errbuf, size_t errlen);
+
+/*
+ * Make node i the leader by hand (postgres-replica: pg_promote() on a
+ * replica), waiting up to timeout_ms for it to take. -EOPNOTSUPP for a
+ * kind that has no promotion (etcd, redis-replica fail over by themselves).
+ */
+int fl_cluster_promote(struct fl_cluster *c, unsigned i, int timeout_ms, char *errbuf,
+		       size_t errlen);
 
 /* --- node operations (node_ops.c) ------------------------------------------ */
 

@@ -25,6 +25,8 @@
 struct cluster_opts {
 	const char *name, *subnet, *run_dir, *faultfs_opts;
 	const char *start, *stop, *health;  /* the exec kind's commands */
+	const char *settings[33];           /* --set KEY=VALUE, NULL-terminated */
+	size_t n_settings;
 	unsigned nodes;
 	int timeout_ms;
 	bool json;
@@ -32,7 +34,7 @@ struct cluster_opts {
 
 /* Long only: no short letter to collide with a global option. */
 enum { O_NAME = 256, O_NODES, O_SUBNET, O_RUN_DIR, O_FAULTFS_OPTS, O_TIMEOUT, O_START,
-       O_STOP, O_HEALTH };
+       O_STOP, O_HEALTH, O_SET };
 
 static const struct option up_opts[] = {
 	{ "name", required_argument, NULL, O_NAME },
@@ -44,6 +46,7 @@ static const struct option up_opts[] = {
 	{ "start", required_argument, NULL, O_START },
 	{ "stop", required_argument, NULL, O_STOP },
 	{ "health", required_argument, NULL, O_HEALTH },
+	{ "set", required_argument, NULL, O_SET },
 	{ "json", no_argument, NULL, 'j' },
 	{ "help", no_argument, NULL, 'h' },
 	{ 0 },
@@ -100,7 +103,9 @@ static void usage(FILE *out)
 		"\n"
 		"  up      build the cluster, start every node, wait until all are healthy,\n"
 		"          print the nodes, and leave it running ('down' or 'faultline\n"
-		"          cleanup' removes it). Kinds: etcd (3 nodes, etcd-server 3.4).\n"
+		"          cleanup' removes it). Kinds: etcd (3 nodes, etcd-server 3.4),\n"
+		"          postgres-replica (2 nodes: a primary and streaming replicas),\n"
+		"          redis-replica (3 nodes: a master, replicas and a sentinel each).\n"
 		"  status  each node's address, processes and health, and the leader\n"
 		"  down    stop every node and remove everything the cluster made\n"
 		"\n"
@@ -111,19 +116,33 @@ static void usage_up(FILE *out)
 {
 	fprintf(out,
 		"Usage: faultline cluster up KIND [--name NAME] [--nodes N] [--subnet A.B.C.0/24]\n"
-		"                           [--run-dir DIR] [--faultfs-opts OPTS] [--timeout DUR] [--json]\n"
+		"                           [--run-dir DIR] [--faultfs-opts OPTS] [--timeout DUR]\n"
+		"                           [--set KEY=VALUE]... [--json]\n"
 		"       faultline cluster up exec --start CMD [--stop CMD] [--health CMD] [OPTIONS]\n"
 		"\n"
 		"Build the cluster (hub netns and bridge, a netns, veth, cgroup and faultfs\n"
 		"data dir per node), start every node, wait until all are healthy, print\n"
 		"the nodes with their addresses and pids, and exit leaving it running:\n"
 		"'faultline cluster down NAME' or 'faultline cleanup' removes it.\n"
-		"Kinds: etcd (3 nodes, etcd-server 3.4), and exec: your own commands, run\n"
-		"with /bin/sh -c in each node after {name} {addr} {data} {cluster} {index}\n"
-		"and {peers} (every node as NAME=ADDR) are replaced. A failed up removes\n"
-		"what it made.\n"
+		"Kinds:\n"
+		"  etcd              3 nodes, etcd-server 3.4; a write is acknowledged after\n"
+		"                    the raft commit\n"
+		"  postgres-replica  2 nodes, PostgreSQL: n1 the primary, the others\n"
+		"                    replicas by pg_basebackup -R, streaming (async; sync\n"
+		"                    with --set synchronous_standby_names=*); no automatic\n"
+		"                    failover: the library's fl_cluster_promote() promotes\n"
+		"  redis-replica     3 nodes, redis-server: n1 the master, the others\n"
+		"                    replicas, and a sentinel on :26379 in every node\n"
+		"                    (majority quorum, down after 1 s) that fails over\n"
+		"                    by itself; a node's crash kills its sentinel too\n"
+		"  exec              your own commands (--start, --stop, --health), run\n"
+		"                    with /bin/sh -c in each node after {name} {addr}\n"
+		"                    {data} {cluster} {index} and {peers} (every node\n"
+		"                    as NAME=ADDR) are replaced\n"
+		"A failed up removes what it made.\n"
 		"\n"
-		"  --name NAME         cluster name (default: the kind's), 1-%d of a-z 0-9 _\n"
+		"  --name NAME         cluster name (default: etcd, pg, redis, exec), 1-%d of\n"
+		"                      a-z 0-9 _\n"
 		"  --nodes N           node count (default: the kind's; at most %d)\n"
 		"  --subnet NET        the nodes' /24 (default %s)\n"
 		"  --run-dir DIR       where data dirs and logs go (default %s)\n"
@@ -132,6 +151,9 @@ static void usage_up(FILE *out)
 		"  --start CMD         exec: the service, in the foreground (required)\n"
 		"  --stop CMD          exec: a graceful stop (default: SIGTERM to the node)\n"
 		"  --health CMD        exec: exit 0 when healthy (default: running = healthy)\n"
+		"  --set KEY=VALUE     a setting of the kind (repeatable): postgres-replica,\n"
+		"                      a line of the primary's postgresql.conf; redis-replica,\n"
+		"                      a redis-server directive on every node\n"
 		"  -j, --json          machine-readable output\n"
 		"  -h, --help          show this help\n"
 		"\n"
@@ -220,6 +242,14 @@ static int parse(int argc, char **argv, const struct option *opts, void (*help)(
 			break;
 		case O_HEALTH:
 			o->health = optarg;
+			break;
+		case O_SET:
+			if (!strchr(optarg, '=') || optarg[0] == '=')
+				return fl_cli_bad("cluster: --set '%s': give KEY=VALUE", optarg);
+			if (o->n_settings + 1 >= sizeof(o->settings) / sizeof(o->settings[0]))
+				return fl_cli_bad("cluster: at most %zu --set",
+						  sizeof(o->settings) / sizeof(o->settings[0]) - 1);
+			o->settings[o->n_settings++] = optarg;
 			break;
 		case O_TIMEOUT:
 			if (fl_parse_duration(optarg, &ns) || ns < 1000000ull || ns > 3600000000000ull)
@@ -345,7 +375,7 @@ static int do_up(int argc, char **argv, struct cluster_opts *o)
 	int err;
 
 	if (optind >= argc) {
-		fl_cli_bad("cluster up: which KIND? (etcd)");
+		fl_cli_bad("cluster up: which KIND? (etcd, postgres-replica, redis-replica, exec)");
 		return 2;
 	}
 	if (!strcmp(argv[optind], "exec")) {
@@ -364,7 +394,8 @@ static int do_up(int argc, char **argv, struct cluster_opts *o)
 		cfg.kind = fl_cluster_kind_find(argv[optind]);
 	}
 	if (!cfg.kind) {
-		fl_cli_bad("cluster up: unknown kind '%s' (built in: etcd; or exec)", argv[optind]);
+		fl_cli_bad("cluster up: unknown kind '%s' (built in: etcd, postgres-replica, "
+			   "redis-replica; or exec)", argv[optind]);
 		return 2;
 	}
 	if (optind + 1 < argc) {
@@ -377,6 +408,7 @@ static int do_up(int argc, char **argv, struct cluster_opts *o)
 	cfg.run_dir = o->run_dir;
 	cfg.faultfs_opts = o->faultfs_opts;
 	cfg.healthy_timeout_ms = o->timeout_ms;
+	cfg.settings = o->n_settings ? o->settings : NULL;
 	t0 = fl_now_ns();
 	err = fl_cluster_up(&cfg, &c, why, sizeof(why));
 	if (err) {

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <faultline/cluster.h>
 #include <faultline/net.h>
 #include <faultline/probe.h>
 #include <faultline/rpo_session.h>
@@ -502,7 +503,11 @@ static void put_tables(FILE *out)
 	for (unsigned f = 0; f < FL_RPO_FAULT__COUNT; f++)
 		fprintf(out, "%s%s%s", f ? " " : "", fl_rpo_fault_name(f),
 			f == FL_RPO_FAULT_CRASHPOINT || f == FL_RPO_FAULT_NET ? "=" : "");
-	fputs("'\n\n", out);
+	/* cluster up KIND: the built-in kinds, and exec (the user's commands). */
+	fputs("'\n_faultline_cluster_kinds='", out);
+	for (size_t k = 0; fl_cluster_kind_at(k); k++)
+		fprintf(out, "%s ", fl_cluster_kind_at(k)->name);
+	fputs("exec'\n\n", out);
 }
 
 /* The shell logic: how words are read and which table answers. */
@@ -700,6 +705,8 @@ static const char script_logic[] =
 "\t\telif [[ $verb == fault ]]; then\n"
 "\t\t\t_faultline_rule fs \"$cur\" ''\n"
 "\t\tfi\n"
+"\telif [[ $cmd == cluster && $verb == up ]] && ((pos == 0)); then\n"
+"\t\t_faultline_words \"$_faultline_cluster_kinds\" \"$cur\" ''\n"
 "\telif [[ $cmd == scenario ]] && ((pos == 0)); then\n"
 "\t\t# scenario check FILE: YAML files and directories\n"
 "\t\tcompopt -o filenames 2>/dev/null\n"

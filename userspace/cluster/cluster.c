@@ -129,7 +129,7 @@ static int plan(struct fl_cluster *c, const struct fl_cluster_config *cfg, const
 		char *errbuf, size_t errlen)
 {
 	const struct fl_cluster_kind *k = cfg->kind;
-	const char *name = cfg->name ? cfg->name : k->name;
+	const char *name = cfg->name ? cfg->name : k->cluster_name ? k->cluster_name : k->name;
 	unsigned nodes = cfg->nodes ? cfg->nodes : k->nodes;
 	int err;
 
@@ -232,15 +232,35 @@ static int start_all(struct fl_cluster *c, const struct fl_cluster_config *cfg,
 	return 0;
 }
 
+/* The kind's faultfs options, then the user's: malloc'ed, or NULL for none. */
+static int faultfs_opts_of(const struct fl_cluster_config *cfg, char **ret)
+{
+	const char *k = cfg->kind->faultfs_opts, *u = cfg->faultfs_opts;
+
+	*ret = NULL;
+	if ((!k || !*k) && (!u || !*u))
+		return 0;
+	if (asprintf(ret, "%s%s%s", k ? k : "", k && *k && u && *u ? "," : "", u ? u : "") < 0) {
+		*ret = NULL;
+		return -ENOMEM;
+	}
+	return 0;
+}
+
 int fl_cluster_up(const struct fl_cluster_config *cfg, struct fl_cluster **ret,
 		  char *errbuf, size_t errlen)
 {
 	char cg_root[PATH_MAX], run_root[PATH_MAX], real_root[PATH_MAX];
 	struct fl_cluster *c;
+	char *opts = NULL;
 	int err, cg_err;
 
 	if (!cfg || !cfg->kind || !cfg->kind->start || !ret)
 		return -EINVAL;
+	if (cfg->settings && cfg->settings[0] && !cfg->kind->setup) {
+		fl_errf(errbuf, errlen, "kind %s takes no settings", cfg->kind->name);
+		return -EINVAL;
+	}
 	c = calloc(1, sizeof(*c));
 	if (!c)
 		return -ENOMEM;
@@ -312,8 +332,12 @@ int fl_cluster_up(const struct fl_cluster_config *cfg, struct fl_cluster **ret,
 		fl_errf(errbuf, errlen, "cannot make cgroup %s: %s", c->cgroup, strerror(-err));
 		goto fail;
 	}
+	err = faultfs_opts_of(cfg, &opts);
 	for (unsigned i = 0; !err && i < c->n; i++)
-		err = fl_cluster_node_prepare(c, i, cfg->faultfs_opts, errbuf, errlen);
+		err = fl_cluster_node_prepare(c, i, opts, errbuf, errlen);
+	free(opts);
+	if (!err && c->k->setup)
+		err = c->k->setup(c, cfg->settings, errbuf, errlen);
 	if (err)
 		goto fail;
 	progress(cfg, "faultfs mounted over each node's data dir under %s", c->dir);
@@ -527,4 +551,17 @@ int fl_cluster_leader(const struct fl_cluster *c, int timeout_ms, unsigned *ret_
 		return -EOPNOTSUPP;
 	}
 	return c->k->leader(c, timeout_ms, ret_node, errbuf, errlen);
+}
+
+int fl_cluster_promote(struct fl_cluster *c, unsigned i, int timeout_ms, char *errbuf,
+		       size_t errlen)
+{
+	if (!c || i >= c->n)
+		return -EINVAL;
+	if (!c->k || !c->k->promote) {
+		fl_errf(errbuf, errlen, "kind %s has no promotion (it fails over by itself, or "
+			"has no leader)", c->kind);
+		return -EOPNOTSUPP;
+	}
+	return c->k->promote(c, i, timeout_ms, errbuf, errlen);
 }

@@ -62,4 +62,14 @@ int fl_cluster_http_post(const char *addr, int port, const char *path, const cha
 /* Template expansion ({name}, {addr}, ...): malloc'ed. */
 int fl_cluster_expand(const struct fl_cluster *c, unsigned i, const char *tmpl, char **ret);
 
+/*
+ * settings.c: write settings ("KEY=VALUE" each) to the file name in node
+ * i's data dir, one line each as fmt ("%s = '%s'"), refusing a key that is
+ * not [A-Za-z0-9_.-] and a value with a quote, backslash or newline. The
+ * file is written (empty) even without settings.
+ */
+int fl_cluster_settings_write(const struct fl_cluster *c, unsigned i, const char *name,
+			      const char *fmt, const char *const *settings, char *errbuf,
+			      size_t errlen);
+
 #endif /* FL_CLUSTER_PRIV_H */

@@ -8,9 +8,13 @@
 #include "cluster_priv.h"
 
 extern const struct fl_cluster_kind fl_cluster_kind_etcd;
+extern const struct fl_cluster_kind fl_cluster_kind_postgres;
+extern const struct fl_cluster_kind fl_cluster_kind_redis;
 
 static const struct fl_cluster_kind *const kinds[] = {
 	&fl_cluster_kind_etcd,
+	&fl_cluster_kind_postgres,
+	&fl_cluster_kind_redis,
 };
 
 const struct fl_cluster_kind *fl_cluster_kind_at(size_t i)

@@ -62,6 +62,58 @@ static void test_etcd_start_names_every_peer(void **state)
 	free(cmd);
 }
 
+/* postgres-replica and redis-replica: their table entries and first-start commands. */
+static void test_replica_kinds(void **state)
+{
+	const struct fl_cluster_kind *pg = fl_cluster_kind_find("postgres-replica");
+	const struct fl_cluster_kind *rd = fl_cluster_kind_find("redis-replica");
+	static const char *const bad[] = { "work_mem='1MB'", NULL };
+	static const char *const badkey[] = { "a b=1", NULL };
+	struct fl_cluster c;
+	char *cmd = NULL, why[256] = "";
+
+	(void)state;
+	assert_non_null(pg);
+	assert_non_null(rd);
+	/* Their own names are no cluster names (a '-', too long): the default is short. */
+	assert_string_equal(pg->cluster_name, "pg");
+	assert_string_equal(rd->cluster_name, "redis");
+	assert_non_null(pg->promote);
+	assert_null(rd->promote);
+	assert_non_null(pg->leader);
+	assert_non_null(rd->leader);
+	assert_non_null(strstr(pg->faultfs_opts, "allow_other"));
+	three_nodes(&c, pg);
+	assert_int_equal(fl_cluster_expand(&c, 1, pg->start, &cmd), 0);
+	assert_non_null(strstr(cmd, "P=10.9.8.11,10.9.8.12,10.9.8.13; P=${P%%,*};"));
+	assert_non_null(strstr(cmd, "pg_basebackup -h $P -p 5432 -U postgres -D $D -R"));
+	assert_non_null(strstr(cmd, "-c listen_addresses=10.9.8.12 "));
+	assert_non_null(strstr(cmd, "-c cluster_name=n2"));
+	free(cmd);
+	three_nodes(&c, rd);
+	assert_int_equal(fl_cluster_expand(&c, 2, rd->start, &cmd), 0);
+	assert_non_null(strstr(cmd, "'sentinel announce-ip 10.9.8.13'"));
+	assert_non_null(strstr(cmd, "[ 3 = 1 ]"));
+	assert_non_null(strstr(cmd, "--bind 10.9.8.13 --port 6379"));
+	free(cmd);
+	/* A setting that could add a line or a directive is refused, nothing written. */
+	assert_int_equal(fl_cluster_settings_write(&c, 0, "x.conf", "%s \"%s\"", bad, why,
+						   sizeof(why)), -EINVAL);
+	assert_non_null(strstr(why, "work_mem='1MB'"));
+	assert_int_equal(fl_cluster_settings_write(&c, 0, "x.conf", "%s \"%s\"", badkey, why,
+						   sizeof(why)), -EINVAL);
+	/* A kind without settings refuses them, before anything is made. */
+	{
+		static const char *const one[] = { "a=1", NULL };
+		struct fl_cluster_config cfg = { .kind = fl_cluster_kind_find("etcd"), .settings = one };
+		struct fl_cluster *cl = NULL;
+
+		assert_int_equal(fl_cluster_up(&cfg, &cl, why, sizeof(why)), -EINVAL);
+		assert_non_null(strstr(why, "takes no settings"));
+		assert_null(cl);
+	}
+}
+
 static void test_templates_of_a_kind_without_peer_form(void **state)
 {
 	struct fl_cluster_kind k = { .name = "exec", .nodes = 3 };
@@ -106,6 +158,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_etcd_is_built_in),
 		cmocka_unit_test(test_etcd_start_names_every_peer),
+		cmocka_unit_test(test_replica_kinds),
 		cmocka_unit_test(test_templates_of_a_kind_without_peer_form),
 		cmocka_unit_test(test_bad_config_is_refused_before_anything),
 	};
