@@ -32,7 +32,8 @@ License: GPL-2.0-only
  programs. On Debian systems, see /usr/share/common-licenses/GPL-2.
 
 Files: include/faultline/* userspace/core/* userspace/probe/* userspace/syscall/*
- userspace/fs/* userspace/rpo/* userspace/workload/* userspace/history/*
+ userspace/fs/* userspace/rpo/* userspace/workload/* userspace/history/* userspace/net/*
+ userspace/cluster/* userspace/scenario/*
 License: LGPL-2.1 or BSD-2-Clause
  libfaultline and its headers. On Debian systems, see
  /usr/share/common-licenses/LGPL-2.1.
