@@ -278,7 +278,10 @@ static void test_usage(void **state)
 	fl_cli_result_free(&r);
 }
 
-/* The fenced blocks of README's scenario section, in order (malloc'ed texts). */
+/*
+ * The first max fenced blocks of README's scenario section, in order
+ * (malloc'ed texts); the section's later subsections have blocks of their own.
+ */
 static size_t readme_blocks(char **blocks, size_t max)
 {
 	FILE *f = fopen("README.md", "re");
@@ -296,8 +299,9 @@ static size_t readme_blocks(char **blocks, size_t max)
 			continue;
 		if (!strncmp(line, "```", 3)) {
 			in_block = !in_block;
+			if (in_block && n == max)
+				break;
 			if (in_block) {
-				assert_true(n < max);
 				blocks[n++] = calloc(1, 16384);
 				len = 0;
 			}
@@ -336,7 +340,7 @@ static void test_readme_examples(void **state)
 
 	if (!ready())
 		skip();
-	n = readme_blocks(blocks, 8);
+	n = readme_blocks(blocks, 4);
 	assert_int_equal(n, 4);
 	/* 0: a valid file */
 	argv[3] = write_file(state, "first.yaml", blocks[0]);
