@@ -177,7 +177,7 @@ struct fl_rpo_net_fault {
 	uint64_t fault_for_ns;   /* asked for */
 	uint64_t matched, injected; /* packets, over the kernel rules */
 	/* Over [fault, first acknowledgement after the heal]: */
-	uint64_t acked_during;   /* writes acknowledged while the rules were armed */
+	uint64_t acked_during;   /* writes sent while the rules were armed and acknowledged before the heal */
 	uint64_t failed_during, unknown_during; /* writes that completed fail / unknown */
 	uint64_t longest_gap_ns; /* the longest stretch without an acknowledgement */
 	bool restarted;          /* always false: the service is not restarted */

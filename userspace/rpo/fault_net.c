@@ -217,7 +217,12 @@ void fl_rpo_net_judge(struct rpo_trial *t)
 		if (op->complete_ns < fault || op->complete_ns > end)
 			continue;
 		if (op->outcome == FL_OP_OK) {
-			if (op->complete_ns < healed)
+			/*
+			 * Got through: sent into the armed rules and acknowledged
+			 * before the heal. A reply already past the hook when the
+			 * rules went on is not one, though its client reads it later.
+			 */
+			if (op->invoke_ns >= fault && op->complete_ns < healed)
 				nf->acked_during++;
 			if (acks)
 				acks[n++] = op->complete_ns;
