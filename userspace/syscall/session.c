@@ -399,17 +399,29 @@ int fl_syscall_session_add_target_at_exec(struct fl_syscall_session *s, pid_t pi
 	return add_target(s, pid, FL_SC_TARGET_AT_EXEC | FL_SC_TARGET_FOLLOW);
 }
 
+/*
+ * The exit tracepoint forgets a target when it dies, but one that died
+ * before that program was attached (killed at its first call after the
+ * syscall hooks went on) is never forgotten there: a target whose process
+ * is gone (reaped) is dropped here too, or a --pid run would wait for it
+ * forever. Deleted after the walk, which a deletion would restart.
+ */
 size_t fl_syscall_session_n_targets(const struct fl_syscall_session *s)
 {
 	int fd = bpf_map__fd(s->skel->maps.targets);
-	__u32 key, next, *prev = NULL;
-	size_t n = 0;
+	__u32 key, next, *prev = NULL, gone[64];
+	size_t n = 0, n_gone = 0;
 
 	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
-		n++;
 		key = next;
 		prev = &key;
+		if (kill((pid_t)key, 0) && errno == ESRCH && n_gone < sizeof(gone) / sizeof(gone[0]))
+			gone[n_gone++] = key;
+		else
+			n++;
 	}
+	for (size_t i = 0; i < n_gone; i++)
+		bpf_map_delete_elem(fd, &gone[i]);
 	return n;
 }
 
