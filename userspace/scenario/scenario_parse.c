@@ -23,10 +23,6 @@ static const char *const workload_keys[] = {
 	"kind", "target", "clients", "rate", "payload", "keys", NULL,
 };
 static const char *const objective_keys[] = { "rpo", "rto", "availability", NULL };
-static const char *const kind_names[] = {
-	[FL_SCENARIO_ETCD] = "etcd", [FL_SCENARIO_POSTGRES_REPLICA] = "postgres-replica",
-	[FL_SCENARIO_REDIS_REPLICA] = "redis-replica",
-};
 static const char *const kind_list[] = { "etcd", "postgres-replica", "redis-replica", NULL };
 static const char *const workload_kinds[] = { "etcd", "postgres", "redis", "mysql", NULL };
 /* The workload each kind serves. */
@@ -34,23 +30,6 @@ static const char *const kind_workload[] = {
 	[FL_SCENARIO_ETCD] = "etcd", [FL_SCENARIO_POSTGRES_REPLICA] = "postgres",
 	[FL_SCENARIO_REDIS_REPLICA] = "redis",
 };
-
-const char *fl_scenario_kind_name(enum fl_scenario_kind kind)
-{
-	if (kind <= FL_SCENARIO_KIND_NONE || kind > FL_SCENARIO_REDIS_REPLICA)
-		return NULL;
-	return kind_names[kind];
-}
-
-unsigned fl_scenario_kind_default_nodes(enum fl_scenario_kind kind)
-{
-	switch (kind) {
-	case FL_SCENARIO_ETCD:             return 3;
-	case FL_SCENARIO_POSTGRES_REPLICA: return 2;
-	case FL_SCENARIO_REDIS_REPLICA:    return 3; /* a primary, two replicas */
-	default:                          return 0;
-	}
-}
 
 static bool one_of(struct sc_ctx *c, const yaml_node_t *n, const char *path,
 		   const char *const *names, const char *what, size_t *ret)
@@ -285,7 +264,7 @@ static void parse_workload(struct sc_ctx *c, const yaml_node_t *n, struct fl_sce
 		if (one_of(c, v, "workload.kind", workload_kinds, "a workload", &k)) {
 			if (s->cluster && strcmp(workload_kinds[k], kind_workload[s->cluster]))
 				sc_err(c, v, "workload.kind: cluster %s serves the %s workload, got \"%s\"",
-				       kind_names[s->cluster], kind_workload[s->cluster], sc_str(v));
+				       fl_scenario_kind_name(s->cluster), kind_workload[s->cluster], sc_str(v));
 			else
 				s->workload.kind = strdup(workload_kinds[k]);
 		}
