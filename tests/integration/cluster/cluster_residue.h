@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * For the cluster kind tests: nothing of a cluster is left after down (the
- * same check as test_cluster_etcd's), and a few shared steps.
+ * For the cluster tests: nothing of a cluster is left after down, and a
+ * few shared steps.
  */
 #ifndef FL_TEST_CLUSTER_RESIDUE_H
 #define FL_TEST_CLUSTER_RESIDUE_H

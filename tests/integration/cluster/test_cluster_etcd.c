@@ -40,6 +40,7 @@
 #include "helpers/cli_run.h"
 #include "helpers/faultfs_mount.h"
 #include "helpers/fixtures.h"
+#include "cluster_residue.h"
 
 #define SUBNET  "10.231.91.0/24"
 #define SUBNET2 "10.231.92.0/24"
@@ -79,11 +80,6 @@ static bool require_nodes(bool etcd)
 static bool require(void)
 {
 	return require_nodes(true);
-}
-
-static uint64_t ms_since(uint64_t t0)
-{
-	return (fl_now_ns() - t0) / 1000000ull;
 }
 
 /* base64 of short ASCII, for etcd's JSON gateway. */
@@ -156,77 +152,6 @@ static void assert_value(const char *addr, const char *key, const char *val)
 	}
 	assert_int_equal(err, 0);
 	assert_string_equal(got, want);
-}
-
-/* No netns, veth, bridge, cgroup, mount or process of cluster name is left. */
-static void assert_no_residue(const char *name, const char *dir)
-{
-	char path[PATH_MAX + 64], cg[PATH_MAX], line[4096], prefix[64];
-	uint64_t t0 = fl_now_ns();
-	bool procs;
-	struct dirent *de;
-	DIR *d;
-	FILE *f;
-
-	snprintf(prefix, sizeof(prefix), "fl-%s-", name);
-	d = opendir("/run/netns");
-	while (d && (de = readdir(d)))
-		if (!strncmp(de->d_name, prefix, strlen(prefix)))
-			fail_msg("netns %s is left", de->d_name);
-	if (d)
-		closedir(d);
-	snprintf(path, sizeof(path), "flc-%s", name);
-	assert_int_equal(if_nametoindex(path), 0);
-	assert_int_equal(fl_cgroup2_root(cg, sizeof(cg)), 0);
-	snprintf(path, sizeof(path), "%s/faultline-cluster-%s", cg, name);
-	if (access(path, F_OK) == 0)
-		fail_msg("cgroup %s is left", path);
-	f = fopen("/proc/self/mountinfo", "r");
-	assert_non_null(f);
-	while (fgets(line, sizeof(line), f))
-		if (strstr(line, dir))
-			fail_msg("a mount is left: %s", line);
-	fclose(f);
-	/* faultfs exits as its lazily detached mount loses its last user. */
-	do {
-		procs = false;
-		d = opendir("/proc");
-		while (d && (de = readdir(d))) {
-			char cmd[4096] = "", st[512] = "";
-			size_t n;
-
-			if (de->d_name[0] < '1' || de->d_name[0] > '9')
-				continue;
-			snprintf(path, sizeof(path), "/proc/%s/cmdline", de->d_name);
-			f = fopen(path, "r");
-			if (!f)
-				continue;
-			n = fread(cmd, 1, sizeof(cmd) - 1, f);
-			fclose(f);
-			for (size_t i = 0; i + 1 < n; i++)
-				if (!cmd[i])
-					cmd[i] = ' ';
-			snprintf(path, sizeof(path), "/proc/%s/stat", de->d_name);
-			f = fopen(path, "r");
-			if (f) {
-				if (!fgets(st, sizeof(st), f))
-					st[0] = '\0';
-				fclose(f);
-			}
-			/* A zombie waits for init to reap it: it holds nothing. */
-			if (strstr(st, ") Z "))
-				continue;
-			if (strstr(cmd, dir)) {
-				procs = true;
-				if (ms_since(t0) > 5000)
-					fail_msg("process %s is left: %s", de->d_name, cmd);
-			}
-		}
-		if (d)
-			closedir(d);
-		if (procs)
-			fl_sleep_ms(50);
-	} while (procs);
 }
 
 static unsigned leader_of(struct fl_cluster *c, int timeout_ms)
