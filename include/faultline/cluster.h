@@ -68,6 +68,8 @@ struct fl_cluster_kind {
 	/* Make node i the leader (a replica's promotion); NULL: the kind has none. */
 	int (*promote)(struct fl_cluster *c, unsigned i, int timeout_ms, char *errbuf,
 		       size_t errlen);
+	/* A client's workload spec for a node (<faultline/workload.h>); NULL: none. */
+	const char *client;
 };
 
 /* A built-in kind ("etcd"), or NULL. */
@@ -142,6 +144,9 @@ size_t fl_cluster_n_nodes(const struct fl_cluster *c);
 const struct fl_cluster_node *fl_cluster_node(const struct fl_cluster *c, unsigned i);
 /* The node named name ("n2"), or -ENOENT. */
 int fl_cluster_node_index(const struct fl_cluster *c, const char *name, unsigned *ret);
+
+/* The workload spec a client uses to write to node i; -EOPNOTSUPP: the kind has none. */
+int fl_cluster_client_spec(const struct fl_cluster *c, unsigned i, char **ret);
 
 /* Wait until every node that runs is healthy. -ETIMEDOUT. */
 int fl_cluster_wait_healthy(struct fl_cluster *c, int timeout_ms, char *errbuf, size_t errlen);

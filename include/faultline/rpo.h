@@ -25,6 +25,7 @@ struct fl_op {
 	uint64_t complete_ns;
 	uint32_t client;
 	uint32_t len;            /* payload bytes */
+	uint32_t target;         /* which of the load's targets it went to (a cluster's node) */
 	enum fl_op_outcome outcome;
 	int err;                 /* errno behind FAIL/UNKNOWN, else 0 */
 };

@@ -76,5 +76,8 @@ const char *fl_fs_verb(size_t i, const struct option **opts);
 const char *fl_cluster_verb(size_t i, const struct option **opts);
 const char *fl_completion_verb(size_t i, const struct option **opts);
 const char *fl_scenario_verb(size_t i, const struct option **opts);
+/* cmd_scenario_run.c: 'scenario run' (argv[0] is "run"). */
+extern const struct option fl_scenario_run_opts[];
+int fl_scenario_run_cli(int argc, char **argv, const struct fl_cli *cli);
 
 #endif /* FAULTLINE_CLI_H */

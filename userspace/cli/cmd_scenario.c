@@ -2,7 +2,7 @@
 /*
  * faultline scenario check FILE [--json]: read a scenario file, report
  * every error with FILE:LINE:COL, or show what it would do. Nothing runs.
- * 'scenario run' is registered so that it says plainly it is not built.
+ * 'scenario run' is in cmd_scenario_run.c.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -26,7 +26,7 @@ const char *fl_scenario_verb(size_t i, const struct option **opts)
 {
 	if (i >= sizeof(verbs) / sizeof(verbs[0]))
 		return NULL;
-	*opts = check_opts; /* one --help for both verbs */
+	*opts = i ? fl_scenario_run_opts : check_opts;
 	return verbs[i];
 }
 
@@ -34,7 +34,7 @@ static void usage(FILE *out)
 {
 	fprintf(out,
 		"Usage: faultline scenario check FILE [--json]\n"
-		"       faultline scenario run FILE      (not built yet)\n"
+		"       faultline scenario run FILE [--trials N] [--seed N] [-o FILE] [--json]\n"
 		"\n"
 		"A scenario file (YAML) names a cluster (etcd, postgres-replica, redis-replica)\n"
 		"or nodes with their own commands, a workload, steps (faults and actions at a\n"
@@ -44,8 +44,8 @@ static void usage(FILE *out)
 		"  check FILE     validate FILE without running anything: every error as\n"
 		"                 FILE:LINE:COL: what was expected (at most %d), or a summary\n"
 		"                 of the nodes, the steps as a timeline and the objectives\n"
-		"  run FILE       not built yet: it comes with the next part of issue 14, and\n"
-		"                 refuses with exit status 2 until then\n"
+		"  run FILE       run its trials and judge its objectives (root; see\n"
+		"                 'faultline scenario run --help')\n"
 		"\n"
 		"  -j, --json     check: the summary, or the errors, as one JSON object\n"
 		"  -h, --help     this help\n"
@@ -98,7 +98,7 @@ static int check(const char *file, bool json)
 
 int cmd_scenario(int argc, char **argv, const struct fl_cli *cli)
 {
-	bool json = cli->json, is_run;
+	bool json = cli->json;
 	int c;
 
 	if (argc < 2) {
@@ -109,8 +109,9 @@ int cmd_scenario(int argc, char **argv, const struct fl_cli *cli)
 		usage(stdout);
 		return 0;
 	}
-	is_run = !strcmp(argv[1], "run");
-	if (!is_run && strcmp(argv[1], "check")) {
+	if (!strcmp(argv[1], "run"))
+		return fl_scenario_run_cli(argc - 1, argv + 1, cli);
+	if (strcmp(argv[1], "check")) {
 		fl_cli_error("scenario: unknown verb '%s' (check or run; see 'faultline scenario "
 			     "--help')", argv[1]);
 		return FL_CLI_EXIT_USAGE;
@@ -129,11 +130,6 @@ int cmd_scenario(int argc, char **argv, const struct fl_cli *cli)
 		default:
 			return FL_CLI_EXIT_USAGE;
 		}
-	}
-	if (is_run) {
-		fl_cli_error("scenario run: not built yet (it comes with the next part of issue "
-			     "14); 'faultline scenario check FILE' validates a file today");
-		return FL_CLI_EXIT_USAGE;
 	}
 	if (optind + 1 != argc) {
 		fl_cli_error("scenario check: expected one FILE (see 'faultline scenario --help')");

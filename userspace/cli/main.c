@@ -30,7 +30,7 @@ const struct fl_cli_command fl_cli_commands[] = {
 	  .kernfs = true, .opts = fl_rpo_options },
 	{ "cluster", cmd_cluster, "bring a cluster of nodes (netns + cgroup + faultfs) up, show it, remove it",
 	  .kernfs = true, .verb = fl_cluster_verb },
-	{ "scenario", cmd_scenario, "check a scenario file: cluster, steps, objectives (run: not built yet)",
+	{ "scenario", cmd_scenario, "check or run a scenario file: a cluster, faults on schedule, objectives",
 	  .verb = fl_scenario_verb },
 	{ "completion", cmd_completion, "print a bash completion script made from these tables",
 	  .opts = fl_completion_options, .verb = fl_completion_verb },

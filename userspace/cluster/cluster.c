@@ -565,3 +565,12 @@ int fl_cluster_promote(struct fl_cluster *c, unsigned i, int timeout_ms, char *e
 	}
 	return c->k->promote(c, i, timeout_ms, errbuf, errlen);
 }
+
+int fl_cluster_client_spec(const struct fl_cluster *c, unsigned i, char **ret)
+{
+	if (!c || i >= c->n)
+		return -EINVAL;
+	if (!c->k || !c->k->client)
+		return -EOPNOTSUPP;
+	return fl_cluster_expand(c, i, c->k->client, ret);
+}

@@ -74,4 +74,5 @@ const struct fl_cluster_kind fl_cluster_kind_etcd = {
 	.health = "exec etcdctl --endpoints=http://{addr}:2379 --dial-timeout=1s"
 		  " --command-timeout=1s endpoint health",
 	.leader = etcd_leader,
+	.client = "etcd://{addr}:2379",
 };

@@ -199,4 +199,5 @@ const struct fl_cluster_kind fl_cluster_kind_postgres = {
 	.leader = pg_leader,
 	.setup = pg_setup,
 	.promote = pg_promote,
+	.client = "postgres://postgres@{addr}:" PG_PORT "/postgres",
 };

@@ -88,13 +88,31 @@ static int redis_leader(const struct fl_cluster *c, int timeout_ms, unsigned *re
 	return 0;
 }
 
+/*
+ * The kind's own defaults go first, so a setting of the same name given
+ * by the user (a later line) wins. A replica's first sync is started at
+ * once rather than after redis' 5 s diskless-sync delay: until then the
+ * replicas hold nothing, and a failover in a short test would lose all.
+ */
+static const char *const redis_defaults[] = { "repl-diskless-sync-delay=0" };
+#define N_DEFAULTS (sizeof(redis_defaults) / sizeof(redis_defaults[0]))
+
 static int redis_setup(struct fl_cluster *c, const char *const *settings, char *errbuf,
 		       size_t errlen)
 {
+	const char *all[N_DEFAULTS + 64 + 1] = { NULL };
+	size_t n = 0;
 	int err = 0;
 
+	for (size_t i = 0; i < N_DEFAULTS; i++)
+		all[n++] = redis_defaults[i];
+	for (size_t i = 0; settings && settings[i]; i++) {
+		if (n + 1 == sizeof(all) / sizeof(all[0]))
+			return fl_errf(errbuf, errlen, "more than 64 settings"), -E2BIG;
+		all[n++] = settings[i];
+	}
 	for (unsigned i = 0; !err && i < c->n; i++)
-		err = fl_cluster_settings_write(c, i, REDIS_SETTINGS, "%s \"%s\"", settings,
+		err = fl_cluster_settings_write(c, i, REDIS_SETTINGS, "%s \"%s\"", all,
 						errbuf, errlen);
 	return err;
 }
@@ -125,11 +143,16 @@ const struct fl_cluster_kind fl_cluster_kind_redis = {
 		 "exec redis-server {data}/" REDIS_SETTINGS " --bind {addr} --port 6379"
 		 " --protected-mode no --daemonize no --dir $R $REP",
 	.stop = NULL,
-	/* The redis answers, and its sentinel sees a quorum of sentinels. */
-	.health = "redis-cli -h {addr} -p 6379 ping | grep -q PONG &&"
+	/*
+	 * The redis answers and serves its role (a master, or a replica whose
+	 * link to its master is up: synced), and its sentinel sees a quorum.
+	 */
+	.health = "redis-cli -h {addr} -p 6379 info replication |"
+		  " grep -Eq '^(role:master|master_link_status:up)' &&"
 		  " redis-cli -h {addr} -p 26379 sentinel ckquorum " MASTER_NAME
 		  " | grep -q '^OK'",
 	.peer = "{addr}",
 	.leader = redis_leader,
 	.setup = redis_setup,
+	.client = "redis://{addr}:6379",
 };

@@ -4,7 +4,9 @@
  * ids at a set total rate, and keep an exact history of every attempt.
  * Through an outage a client keeps reconnecting (without recording an
  * operation per refused connection), so the first acknowledgement after
- * a restart is seen as soon as it can happen.
+ * a restart is seen as soon as it can happen. With several targets (a
+ * cluster's nodes) a client follows the picker's answer (the leader) and
+ * records where each write went.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -27,7 +29,8 @@ struct client {
 };
 
 struct fl_rpo_driver {
-	struct fl_workload *w;
+	struct fl_rpo_targets t;   /* t.w points at targets */
+	struct fl_workload **targets;
 	struct client *clients;
 	unsigned n_clients;
 	double rate;               /* writes/s over all clients; 0 = unpaced */
@@ -63,6 +66,13 @@ static int record(struct client *c, const struct fl_op *op)
 	return 0;
 }
 
+static int pick(const struct fl_rpo_driver *d, unsigned client)
+{
+	int i = d->t.pick ? d->t.pick(d->t.ctx, client) : 0;
+
+	return i >= 0 && (size_t)i < d->t.n ? i : -1;
+}
+
 static void *client_main(void *arg)
 {
 	struct client *c = arg;
@@ -71,18 +81,27 @@ static void *client_main(void *arg)
 	uint64_t period = d->rate > 0 ? (uint64_t)(1e9 * d->n_clients / d->rate) : 0;
 	uint64_t next = fl_now_ns() + (period ? period * c->idx / d->n_clients : 0);
 	struct fl_wl_conn *conn = NULL;
+	int conn_target = -1;
 	unsigned char *payload = malloc(d->payload_len);
 
 	if (!payload)
 		return NULL;
 	while (!atomic_load(&d->stop)) {
 		struct fl_op op = { .client = c->idx, .len = (uint32_t)d->payload_len };
+		int target = pick(d, c->idx);
 
-		if (!conn && fl_workload_connect(d->w, &conn, NULL, 0)) {
+		if (conn && target != conn_target) {
+			/* The leader moved: write where it is now. */
+			fl_workload_disconnect(conn);
+			conn = NULL;
+		}
+		if (!conn && (target < 0 || fl_workload_connect(d->t.w[target], &conn, NULL, 0))) {
 			conn = NULL;
 			sleep_until(fl_now_ns() + RECONNECT_PAUSE_NS);
 			continue;
 		}
+		conn_target = target;
+		op.target = (uint32_t)target;
 		if (period) {
 			/* Fall behind rather than burst after an outage. */
 			uint64_t now = fl_now_ns();
@@ -115,13 +134,13 @@ static void *client_main(void *arg)
 	return NULL;
 }
 
-int fl_rpo_driver_start(struct fl_workload *w, const struct fl_rpo_load *load,
-			struct fl_rpo_driver **ret)
+int fl_rpo_driver_start_targets(const struct fl_rpo_targets *t, const struct fl_rpo_load *load,
+				struct fl_rpo_driver **ret)
 {
 	struct fl_rpo_driver *d;
 	int err = 0;
 
-	if (!load->clients || load->payload_len < FL_PAYLOAD_MIN || load->payload_len > FL_PAYLOAD_MAX)
+	if (!t->n || !load->clients || load->payload_len < FL_PAYLOAD_MIN || load->payload_len > FL_PAYLOAD_MAX)
 		return -EINVAL;
 	d = calloc(1, sizeof(*d));
 	if (!d)
@@ -131,7 +150,15 @@ int fl_rpo_driver_start(struct fl_workload *w, const struct fl_rpo_load *load,
 		free(d);
 		return -ENOMEM;
 	}
-	d->w = w;
+	d->targets = calloc(t->n, sizeof(*d->targets));
+	if (!d->targets) {
+		free(d->clients);
+		free(d);
+		return -ENOMEM;
+	}
+	memcpy(d->targets, t->w, t->n * sizeof(*d->targets));
+	d->t = *t;
+	d->t.w = d->targets;
 	d->n_clients = load->clients;
 	d->rate = load->rate;
 	d->payload_len = load->payload_len;
@@ -154,6 +181,14 @@ int fl_rpo_driver_start(struct fl_workload *w, const struct fl_rpo_load *load,
 	}
 	*ret = d;
 	return 0;
+}
+
+int fl_rpo_driver_start(struct fl_workload *w, const struct fl_rpo_load *load,
+			struct fl_rpo_driver **ret)
+{
+	const struct fl_rpo_targets one = { .w = &w, .n = 1 };
+
+	return fl_rpo_driver_start_targets(&one, load, ret);
 }
 
 uint64_t fl_rpo_driver_acked(const struct fl_rpo_driver *d)
@@ -186,6 +221,7 @@ int fl_rpo_driver_stop(struct fl_rpo_driver *d, struct fl_op **ret_ops, size_t *
 		free(d->clients[i].ops);
 	}
 	free(d->clients);
+	free(d->targets);
 	free(d);
 	if (ret_ops && !err) {
 		*ret_ops = all;

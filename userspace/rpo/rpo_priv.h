@@ -9,19 +9,13 @@
 
 #include <faultline/state.h>
 
+#include <faultline/rpo_load.h>
 #include <faultline/rpo_session.h>
 #include <faultline/workload.h>
 
 #include "rpo_util.h"
 #include "workload/service.h"
 
-/* driver.c: the client threads and their history. */
-struct fl_rpo_driver;
-int fl_rpo_driver_start(struct fl_workload *w, const struct fl_rpo_load *load,
-			struct fl_rpo_driver **ret);
-uint64_t fl_rpo_driver_acked(const struct fl_rpo_driver *d);
-/* Stop, join, and hand over every client's history merged (may be NULL). */
-int fl_rpo_driver_stop(struct fl_rpo_driver *d, struct fl_op **ret_ops, size_t *ret_n);
 
 /*
  * preflight.c: what must hold before a run starts. The step that needs

@@ -1,0 +1,264 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * faultline scenario run FILE [--trials N] [--seed N] [-o FILE] [--json]:
+ * run a scenario file's trials and judge its objectives. Progress goes to
+ * stderr one line per phase and event; the summary to stdout (or the
+ * faultline-scenario/1 document with --json). Ctrl-C ends the trial,
+ * recovers and tears the cluster down before exiting.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <faultline/scenario.h>
+#include <faultline/scenario_run.h>
+
+#include "cli/cli.h"
+#include "core/parse_values.h"
+
+#define EXIT_VIOLATED 1
+#define EXIT_TRIAL    3
+#define EXIT_INTERNAL 125
+
+const struct option fl_scenario_run_opts[] = {
+	{ "trials", required_argument, NULL, 't' },
+	{ "seed", required_argument, NULL, 's' },
+	{ "output", required_argument, NULL, 'o' },
+	{ "subnet", required_argument, NULL, 'S' },
+	{ "json", no_argument, NULL, 'j' },
+	{ "quiet", no_argument, NULL, 'q' },
+	{ "help", no_argument, NULL, 'h' },
+	{ 0 },
+};
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"Usage: faultline scenario run FILE [OPTIONS]\n"
+		"\n"
+		"Run FILE's trials, each on a fresh cluster: bring it up, drive the workload at\n"
+		"its target (a role follows failovers), run the steps and the nemesis, recover,\n"
+		"read every acknowledged write back from the leader and from each node, measure,\n"
+		"and tear the cluster down. Needs root.\n"
+		"\n"
+		"  -t, --trials N     trials (default: the file's trials:, else 1)\n"
+		"  -s, --seed N       the first trial's seed (default: the file's, else random);\n"
+		"                     trial i uses seed + i - 1\n"
+		"  -o, --output FILE  write the faultline-scenario/1 result there\n"
+		"      --subnet CIDR  the cluster's IPv4 /24 (default 10.231.7.0/24)\n"
+		"  -j, --json         the result on stdout instead of the summary\n"
+		"  -q, --quiet        no progress lines on stderr\n"
+		"  -h, --help         this help\n"
+		"\n"
+		"Measured per trial: lost acknowledged writes (ids) and the RPO window, each\n"
+		"node's own copy, the unavailability after each fault per client (RTO),\n"
+		"availability, split-brain evidence, the fault events and each node's timeline.\n"
+		"\n"
+		"Exit status: 0 every objective met; 1 an objective violated; 2 bad usage or an\n"
+		"invalid file; 3 a trial could not finish (the result says why); 125 an internal\n"
+		"error.\n");
+}
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	fl_scenario_interrupt();
+}
+
+static void on_progress(void *arg, unsigned trial, const char *msg)
+{
+	(void)arg;
+	fprintf(stderr, "faultline: scenario: trial %u: %s\n", trial, msg);
+}
+
+static void print_ms(FILE *out, const char *label, uint64_t ns)
+{
+	if (ns == UINT64_MAX)
+		fprintf(out, "%s never", label);
+	else
+		fprintf(out, "%s %.0f ms", label, (double)ns / 1e6);
+}
+
+static void print_summary(FILE *out, const struct fl_scenario_result *r)
+{
+	const struct fl_scenario *s = r->s;
+
+	fprintf(out, "scenario %s (%s, %u nodes), seed %llu\n", s->name ? s->name : r->file,
+		fl_scenario_kind_name(s->cluster), s->n_nodes, (unsigned long long)r->seed);
+	for (size_t i = 0; i < r->n_trials; i++) {
+		const struct fl_scenario_trial *t = &r->trials[i];
+
+		fprintf(out, "trial %zu: ", i + 1);
+		if (t->err) {
+			fprintf(out, "could not finish (%s): %s\n", t->phase, t->error);
+			continue;
+		}
+		fprintf(out, "%llu acknowledged, %llu lost", (unsigned long long)t->check.acknowledged,
+			(unsigned long long)t->check.lost);
+		if (t->check.lost) {
+			fprintf(out, " (ids");
+			for (size_t k = 0; k < t->check.n_lost_sample; k++)
+				fprintf(out, " %llu", (unsigned long long)t->check.lost_sample[k]);
+			fprintf(out, "%s)", t->check.n_lost_sample < t->check.lost ? " ..." : "");
+		}
+		print_ms(out, ", rpo", t->check.rpo_ns);
+		if (t->n_unavail)
+			print_ms(out, ", unavailable", t->rto_ns);
+		fprintf(out, ", availability %.2f%%, %u leader change%s", t->availability_ppm / 1e4,
+			t->leader_changes, t->leader_changes == 1 ? "" : "s");
+		if (t->n_split)
+			fprintf(out, ", SPLIT BRAIN (%zu pair%s)", t->n_split, t->n_split == 1 ? "" : "s");
+		for (size_t k = 0; k < t->n_events; k++)
+			if (t->events[k].err)
+				fprintf(out, "; %s failed: %s", fl_scenario_op_name(t->events[k].op),
+					t->events[k].error);
+		fputc('\n', out);
+	}
+	if (!r->n_measured) {
+		fprintf(out, "no trial measured: nothing judged\n");
+		return;
+	}
+	fprintf(out, "over %zu trial%s: lost median %llu (max %llu)", r->n_measured,
+		r->n_measured == 1 ? "" : "s", (unsigned long long)r->lost.median,
+		(unsigned long long)r->lost.max);
+	print_ms(out, ", rpo median", r->rpo.median);
+	print_ms(out, ", unavailability median", r->rto.median);
+	print_ms(out, ", mttr", r->mttr_ns);
+	fprintf(out, ", availability median %.2f%%\n", r->availability_ppm.median / 1e4);
+	fprintf(out, "cluster up median %.1f s, down median %.1f s\n", r->up.median / 1e9,
+		r->down.median / 1e9);
+	if (s->objectives.rpo_ns != UINT64_MAX)
+		fprintf(out, "objective rpo <= %.0f ms: %s\n", s->objectives.rpo_ns / 1e6,
+			r->rpo_met ? "met" : "VIOLATED");
+	if (s->objectives.rto_ns != UINT64_MAX)
+		fprintf(out, "objective rto <= %.0f ms: %s\n", s->objectives.rto_ns / 1e6,
+			r->rto_met ? "met" : "VIOLATED");
+	if (s->objectives.availability_ppm)
+		fprintf(out, "objective availability >= %.2f%%: %s\n",
+			s->objectives.availability_ppm / 1e4, r->availability_met ? "met" : "VIOLATED");
+}
+
+static int load(const char *file, struct fl_scenario **ret)
+{
+	struct fl_scenario_errors errs;
+	int r = fl_scenario_load(file, ret, &errs);
+
+	if (r == -EINVAL || r == -EFBIG) {
+		for (unsigned i = 0; i < errs.n; i++)
+			fprintf(stderr, "%s\n", errs.e[i].text);
+		return FL_CLI_EXIT_USAGE;
+	}
+	if (r) {
+		fl_cli_error("cannot read scenario %s: %s", file, strerror(-r));
+		return FL_CLI_EXIT_USAGE;
+	}
+	return 0;
+}
+
+int fl_scenario_run_cli(int argc, char **argv, const struct fl_cli *cli)
+{
+	struct fl_scenario_run_opts o = { .progress = on_progress };
+	struct sigaction sa = { .sa_handler = on_signal };
+	struct fl_scenario_result *r = NULL;
+	struct fl_scenario *s = NULL;
+	const char *output = NULL, *why;
+	bool json = cli->json, quiet = false, trial_failed = false;
+	char err_text[1024] = "";
+	json_t *doc = NULL;
+	uint64_t v;
+	int c, ret;
+
+	optind = 0;
+	while ((c = getopt_long(argc, argv, "t:s:o:jqh", fl_scenario_run_opts, NULL)) != -1) {
+		switch (c) {
+		case 't':
+			if (fl_parse_u64_why(optarg, &v, &why) || !v || v > 1000) {
+				fl_cli_error("scenario run: --trials: expected 1 to 1000, got '%s'", optarg);
+				return FL_CLI_EXIT_USAGE;
+			}
+			o.trials = (unsigned)v;
+			break;
+		case 's':
+			if (fl_parse_u64_why(optarg, &o.seed, &why)) {
+				fl_cli_error("scenario run: --seed: %s: '%s'", why, optarg);
+				return FL_CLI_EXIT_USAGE;
+			}
+			o.has_seed = true;
+			break;
+		case 'o':
+			output = optarg;
+			break;
+		case 'S':
+			o.subnet = optarg;
+			break;
+		case 'j':
+			json = true;
+			break;
+		case 'q':
+			quiet = true;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			return FL_CLI_EXIT_USAGE;
+		}
+	}
+	if (optind + 1 != argc) {
+		fl_cli_error("scenario run: expected one FILE (see 'faultline scenario run --help')");
+		return FL_CLI_EXIT_USAGE;
+	}
+	o.file = argv[optind];
+	if (quiet)
+		o.progress = NULL;
+	ret = load(o.file, &s);
+	if (ret)
+		return ret;
+	if (geteuid() != 0) {
+		fl_cli_error("scenario run: needs root (it makes network namespaces, cgroups and "
+			     "FUSE mounts); 'faultline scenario check %s' needs none", o.file);
+		fl_scenario_free(s);
+		return FL_CLI_EXIT_USAGE;
+	}
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	ret = fl_scenario_run(s, &o, &r, err_text, sizeof(err_text));
+	if (ret) {
+		fl_cli_error("scenario run: %s", err_text[0] ? err_text : strerror(-ret));
+		fl_scenario_free(s);
+		return ret == -EOPNOTSUPP ? FL_CLI_EXIT_USAGE : EXIT_INTERNAL;
+	}
+	doc = fl_scenario_result_json(r);
+	ret = EXIT_INTERNAL;
+	if (!doc) {
+		fl_cli_error("scenario run: out of memory");
+		goto out;
+	}
+	if (output && json_dump_file(doc, output, JSON_COMPACT)) {
+		fl_cli_error("scenario run: cannot write '%s': %s", output, strerror(errno));
+		goto out;
+	}
+	if (json) {
+		json_dumpf(doc, stdout, JSON_COMPACT);
+		fputc('\n', stdout);
+	} else {
+		print_summary(stdout, r);
+	}
+	for (size_t i = 0; i < r->n_trials; i++)
+		trial_failed |= r->trials[i].err != 0;
+	if (r->n_measured && !r->passed)
+		ret = EXIT_VIOLATED;
+	else if (trial_failed || !r->n_measured)
+		ret = EXIT_TRIAL;
+	else
+		ret = 0;
+out:
+	json_decref(doc);
+	fl_scenario_result_free(r);
+	fl_scenario_free(s);
+	return ret;
+}

@@ -1,0 +1,175 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * `faultline scenario run`: the trials one after the other, each on a
+ * fresh cluster, then the figures over them and the objectives, judged on
+ * every trial that measured (as `faultline rpo` judges).
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+
+#include "core/errbuf.h"
+#include "run_priv.h"
+
+static atomic_bool interrupted;
+
+void fl_scenario_interrupt(void)
+{
+	atomic_store(&interrupted, true);
+}
+
+uint64_t fl_scenario_trial_duration(const struct fl_scenario *s)
+{
+	uint64_t last = 0;
+
+	if (s->duration_ns)
+		return s->duration_ns;
+	for (unsigned i = 0; i < s->n_steps; i++) {
+		const struct fl_scenario_step *st = &s->steps[i];
+		uint64_t end = st->sched == FL_SCHED_AT ? st->at_ns :
+			       st->sched == FL_SCHED_EVERY ? st->for_ns : 0;
+
+		if (end + st->duration_ns > last)
+			last = end + st->duration_ns;
+	}
+	if (s->nemesis.set && 5 * s->nemesis.interval_ns > last)
+		last = 5 * s->nemesis.interval_ns;
+	return last + 10ull * 1000000000ull;
+}
+
+/* Kinds in which only the leader takes writes: two acknowledging at once is a split brain. */
+static bool leader_only_writes(enum fl_scenario_kind k)
+{
+	return k == FL_SCENARIO_POSTGRES_REPLICA || k == FL_SCENARIO_REDIS_REPLICA;
+}
+
+static void stats(const uint64_t *v, size_t n, struct fl_rpo_stats *ret)
+{
+	if (n)
+		fl_rpo_stats(v, n, ret);
+}
+
+static void summarise(struct fl_scenario_result *res)
+{
+	const struct fl_scenario *s = res->s;
+	size_t n = 0, n_back = 0;
+	uint64_t *lost = calloc(res->n_trials + 1, sizeof(uint64_t));
+	uint64_t *rpo = calloc(res->n_trials + 1, sizeof(uint64_t));
+	uint64_t *rto = calloc(res->n_trials + 1, sizeof(uint64_t));
+	uint64_t *avail = calloc(res->n_trials + 1, sizeof(uint64_t));
+	uint64_t *up = calloc(res->n_trials + 1, sizeof(uint64_t));
+	uint64_t *down = calloc(res->n_trials + 1, sizeof(uint64_t));
+	uint64_t rto_sum = 0;
+
+	res->rpo_met = res->rto_met = res->availability_met = true;
+	if (!lost || !rpo || !rto || !avail || !up || !down)
+		goto out;
+	for (size_t i = 0; i < res->n_trials; i++) {
+		const struct fl_scenario_trial *t = &res->trials[i];
+
+		if (t->err)
+			continue;
+		lost[n] = t->check.lost;
+		rpo[n] = t->check.rpo_ns;
+		rto[n] = t->rto_ns;
+		avail[n] = t->availability_ppm;
+		up[n] = t->up_ns;
+		down[n] = t->down_ns;
+		n++;
+		if (t->rto_ns != UINT64_MAX) {
+			rto_sum += t->rto_ns;
+			n_back++;
+		}
+		if (s->objectives.rpo_ns != UINT64_MAX && !fl_rpo_rpo_met(&t->check, s->objectives.rpo_ns))
+			res->rpo_met = false;
+		if (s->objectives.rto_ns != UINT64_MAX && t->rto_ns > s->objectives.rto_ns)
+			res->rto_met = false;
+		if (s->objectives.availability_ppm && t->availability_ppm < s->objectives.availability_ppm)
+			res->availability_met = false;
+	}
+	res->n_measured = n;
+	stats(lost, n, &res->lost);
+	stats(rpo, n, &res->rpo);
+	stats(rto, n, &res->rto);
+	stats(avail, n, &res->availability_ppm);
+	stats(up, n, &res->up);
+	stats(down, n, &res->down);
+	res->mttr_ns = n_back ? rto_sum / n_back : UINT64_MAX;
+out:
+	/* Nothing measured: nothing met (as rpo judges). */
+	if (!n)
+		res->rpo_met = res->rto_met = res->availability_met = false;
+	res->passed = n && res->rpo_met && res->rto_met && res->availability_met;
+	free(lost);
+	free(rpo);
+	free(rto);
+	free(avail);
+	free(up);
+	free(down);
+}
+
+int fl_scenario_run(const struct fl_scenario *s, const struct fl_scenario_run_opts *o,
+		    struct fl_scenario_result **ret, char *errbuf, size_t errlen)
+{
+	const struct fl_cluster_kind *kind = fl_cluster_kind_find(fl_scenario_kind_name(s->cluster));
+	unsigned trials = o->trials ? o->trials : s->trials ? s->trials : 1;
+	uint64_t duration = fl_scenario_trial_duration(s);
+	struct fl_scenario_result *res;
+
+	if (!kind) {
+		fl_errf(errbuf, errlen, "running your own nodes (nodes: without cluster:) is not "
+			"built yet; use a cluster kind (etcd, postgres-replica, redis-replica)");
+		return -EOPNOTSUPP;
+	}
+	for (unsigned i = 0; i < s->n_nodes; i++)
+		if (s->nodes[i].host) {
+			fl_errf(errbuf, errlen, "node %s: nodes on other hosts (host: ssh://...) "
+				"are not run yet", s->nodes[i].name);
+			return -EOPNOTSUPP;
+		}
+	res = calloc(1, sizeof(*res));
+	if (!res || !(res->trials = calloc(trials, sizeof(*res->trials)))) {
+		free(res);
+		return -ENOMEM;
+	}
+	res->s = s;
+	snprintf(res->file, sizeof(res->file), "%s", o->file ? o->file : "");
+	if (o->has_seed)
+		res->seed = o->seed;
+	else if (s->has_seed)
+		res->seed = s->seed;
+	else if (getrandom(&res->seed, sizeof(res->seed), 0) != sizeof(res->seed))
+		res->seed = 1;
+	atomic_store(&interrupted, false);
+	for (unsigned i = 0; i < trials && !atomic_load(&interrupted); i++) {
+		struct fl_scenario_trial *t = &res->trials[res->n_trials++];
+
+		t->seed = res->seed + i;
+		sc_run_trial(s, o, kind, i + 1, duration, leader_only_writes(s->cluster),
+			     &interrupted, t);
+	}
+	res->interrupted = atomic_load(&interrupted);
+	summarise(res);
+	*ret = res;
+	return 0;
+}
+
+void fl_scenario_result_free(struct fl_scenario_result *r)
+{
+	if (!r)
+		return;
+	for (size_t i = 0; i < r->n_trials; i++) {
+		struct fl_scenario_trial *t = &r->trials[i];
+
+		for (size_t k = 0; k < t->n_unavail; k++)
+			free(t->unavail[k].client_ns);
+		free(t->unavail);
+		free(t->events);
+		free(t->marks);
+		free(t->ops);
+	}
+	free(r->trials);
+	free(r);
+}
