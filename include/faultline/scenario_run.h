@@ -42,6 +42,7 @@ struct fl_scenario_run_opts {
 	bool has_seed;
 	const char *subnet;       /* the cluster's /24 (NULL: the cluster room's default) */
 	const char *run_dir;      /* NULL: FL_CLUSTER_RUN_DIR */
+	const char *cluster_name; /* NULL: "sc" and this process's pid (at most 5 digits) */
 	/* One line per phase and per event ("trial 1: n1 powercut"); may be NULL. */
 	void (*progress)(void *arg, unsigned trial, const char *msg);
 	void *progress_arg;
@@ -76,6 +77,7 @@ struct fl_scenario_mark {
 struct fl_scenario_node_read {
 	bool read;                /* read back (the node answered) */
 	int err;
+	char error[160];
 	uint64_t records;
 	uint64_t lost;            /* acknowledged writes this node does not hold */
 };
@@ -128,6 +130,7 @@ struct fl_scenario_trial {
 struct fl_scenario_result {
 	const struct fl_scenario *s; /* borrowed */
 	char file[256];
+	char cluster_name[16];    /* the trials' cluster (one at a time) */
 	uint64_t seed;
 	bool interrupted;
 	struct fl_scenario_trial *trials;

@@ -28,6 +28,8 @@ const struct option fl_scenario_run_opts[] = {
 	{ "seed", required_argument, NULL, 's' },
 	{ "output", required_argument, NULL, 'o' },
 	{ "subnet", required_argument, NULL, 'S' },
+	{ "run-dir", required_argument, NULL, 'R' },
+	{ "name", required_argument, NULL, 'N' },
 	{ "json", no_argument, NULL, 'j' },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "help", no_argument, NULL, 'h' },
@@ -49,6 +51,9 @@ static void usage(FILE *out)
 		"                     trial i uses seed + i - 1\n"
 		"  -o, --output FILE  write the faultline-scenario/1 result there\n"
 		"      --subnet CIDR  the cluster's IPv4 /24 (default 10.231.7.0/24)\n"
+		"      --name NAME    the cluster's name (default: sc and the pid)\n"
+		"      --run-dir DIR  where the nodes' data dirs go (default\n"
+		"                     /var/tmp/faultline/cluster)\n"
 		"  -j, --json         the result on stdout instead of the summary\n"
 		"  -q, --quiet        no progress lines on stderr\n"
 		"  -h, --help         this help\n"
@@ -193,6 +198,12 @@ int fl_scenario_run_cli(int argc, char **argv, const struct fl_cli *cli)
 			break;
 		case 'S':
 			o.subnet = optarg;
+			break;
+		case 'R':
+			o.run_dir = optarg;
+			break;
+		case 'N':
+			o.cluster_name = optarg;
 			break;
 		case 'j':
 			json = true;

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <unistd.h>
 
 #include "core/errbuf.h"
 #include "run_priv.h"
@@ -142,12 +143,18 @@ int fl_scenario_run(const struct fl_scenario *s, const struct fl_scenario_run_op
 		res->seed = s->seed;
 	else if (getrandom(&res->seed, sizeof(res->seed), 0) != sizeof(res->seed))
 		res->seed = 1;
+	/* One name per run, so two runs on one machine do not meet (their subnets must differ). */
+	if (o->cluster_name)
+		snprintf(res->cluster_name, sizeof(res->cluster_name), "%s", o->cluster_name);
+	else
+		snprintf(res->cluster_name, sizeof(res->cluster_name), "sc%u",
+			 (unsigned)getpid() % 100000u);
 	atomic_store(&interrupted, false);
 	for (unsigned i = 0; i < trials && !atomic_load(&interrupted); i++) {
 		struct fl_scenario_trial *t = &res->trials[res->n_trials++];
 
 		t->seed = res->seed + i;
-		sc_run_trial(s, o, kind, i + 1, duration, leader_only_writes(s->cluster),
+		sc_run_trial(s, o, kind, res->cluster_name, i + 1, duration, leader_only_writes(s->cluster),
 			     &interrupted, t);
 	}
 	res->interrupted = atomic_load(&interrupted);

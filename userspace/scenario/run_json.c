@@ -133,6 +133,7 @@ json_t *sc_trial_json(const struct fl_scenario_result *res, const struct fl_scen
 					    json_null());
 			json_object_set_new(n, "lost", r->read ? json_integer((json_int_t)r->lost) :
 					    json_null());
+			json_object_set_new(n, "error", r->read ? json_null() : json_string(r->error));
 		}
 		json_array_append_new(nodes, n);
 	}
@@ -190,6 +191,7 @@ json_t *fl_scenario_result_json(const struct fl_scenario_result *r)
 	json_object_set_new(o, "scenario", json_pack("{s:s?,s:s,s:s?,s:i,s:s}",
 		"name", s->name, "file", r->file, "cluster", fl_scenario_kind_name(s->cluster),
 		"nodes", (int)s->n_nodes, "target", s->workload.target));
+	json_object_set_new(o, "cluster_name", json_string(r->cluster_name));
 	json_object_set_new(o, "seed", json_integer((json_int_t)r->seed));
 	json_object_set_new(o, "duration_ms", ms(fl_scenario_trial_duration(s)));
 	json_object_set_new(o, "interrupted", json_boolean(r->interrupted));

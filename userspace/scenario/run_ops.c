@@ -344,7 +344,9 @@ static void affected(const struct sc_run *r, const struct fl_scenario_fault *wha
 
 /*
  * The effect a later step may wait for: a fault that took the leader away
- * has one when another node leads; a restart when its nodes are healthy.
+ * has one when another node leads (in a kind that fails over by itself)
+ * or when it no longer leads (in one that waits for a promote); a restart
+ * when its nodes are healthy.
  */
 static void await_effect(struct sc_run *r, const struct fl_scenario_fault *what,
 			 const struct sc_target *tg, int leader_before,
@@ -365,8 +367,11 @@ static void await_effect(struct sc_run *r, const struct fl_scenario_fault *what,
 		bool ok = true;
 		unsigned lead;
 
-		if (wait_leader)
-			ok = !fl_cluster_leader(r->c, LEADER_TIMEOUT_MS, &lead, NULL, 0) && !gone[lead];
+		if (wait_leader) {
+			int e = fl_cluster_leader(r->c, LEADER_TIMEOUT_MS, &lead, NULL, 0);
+
+			ok = r->manual_failover ? e || !gone[lead] : !e && !gone[lead];
+		}
 		for (unsigned i = 0; ok && wait_health && i < tg->n; i++)
 			ok = !fl_node_health(r->c, tg->nodes[i], 2000);
 		if (ok) {

@@ -29,6 +29,7 @@ struct sc_run {
 	struct fl_cluster *c;
 	unsigned n;                         /* nodes */
 	bool has_leader;                    /* the kind elects or names a leader */
+	bool manual_failover;               /* ... and a lost one is replaced by promote */
 	struct fl_workload *w[FL_SCENARIO_MAX_NODES];
 	struct fl_rpo_driver *load;
 	int fixed_target;                   /* a node the workload names; -1: the leader */
@@ -85,7 +86,8 @@ void sc_sched_join(struct sc_run *r, pthread_t *threads, size_t n);
 
 /* run_trial.c: one trial into t (seed set); its error in t too. */
 int sc_run_trial(const struct fl_scenario *s, const struct fl_scenario_run_opts *o,
-		 const struct fl_cluster_kind *kind, unsigned trial, uint64_t duration_ns,
+		 const struct fl_cluster_kind *kind, const char *name, unsigned trial,
+		 uint64_t duration_ns,
 		 bool split_check, const atomic_bool *interrupted, struct fl_scenario_trial *t);
 
 /* run_json.c */

@@ -129,6 +129,33 @@ static void *health_main(void *arg)
 	return NULL;
 }
 
+/* The last lines of a node's service log, as progress: why it did not come back. */
+static void log_tail(struct sc_run *r, unsigned i)
+{
+	const struct fl_cluster_node *n = fl_cluster_node(r->c, i);
+	char buf[4096], *line, *save = NULL;
+	FILE *f = fopen(n->log, "re");
+	long size;
+	size_t got;
+
+	if (!f)
+		return;
+	fseek(f, 0, SEEK_END);
+	size = ftell(f);
+	fseek(f, size > (long)sizeof(buf) - 1 ? size - (long)sizeof(buf) + 1 : 0, SEEK_SET);
+	got = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[got] = '\0';
+	/* The last five lines. */
+	for (int k = 0, pos = (int)got; pos > 0; pos--)
+		if (buf[pos - 1] == '\n' && pos != (int)got && ++k == 5) {
+			memmove(buf, buf + pos, got - (size_t)pos + 1);
+			break;
+		}
+	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
+		sc_progress(r, "%s log: %s", n->name, line);
+}
+
 /* --- the end -------------------------------------------------------------------- */
 
 /* Everything undone, every node running, healthy, with a leader again. */
@@ -149,6 +176,9 @@ static int recover(struct sc_run *r, char *errbuf, size_t errlen)
 		}
 	}
 	err = fl_cluster_wait_healthy(r->c, RECOVER_TIMEOUT_MS, errbuf, errlen);
+	for (unsigned i = 0; err && i < r->n; i++)
+		if (fl_node_health(r->c, i, 2000))
+			log_tail(r, i);
 	while (!err && r->has_leader) {
 		unsigned lead;
 
@@ -239,7 +269,8 @@ static int measure(struct sc_run *r, char *errbuf, size_t errlen)
 		struct fl_check c;
 
 		rb = (struct readback){ 0 };
-		nr->err = fl_workload_read_all(r->w[i], on_record, &rb, NULL, 0);
+		nr->err = fl_workload_read_all(r->w[i], on_record, &rb, nr->error,
+					       sizeof(nr->error));
 		if (!nr->err)
 			nr->err = fl_rpo_check(t->ops, t->n_ops, rb.back, rb.n, r->t0, &c);
 		if (!nr->err) {
@@ -322,12 +353,11 @@ static void cluster_progress(void *arg, const char *msg)
 	sc_progress(arg, "%s", msg);
 }
 
-static int bring_up(struct sc_run *r, const struct fl_cluster_kind *kind, char *errbuf,
-		    size_t errlen)
+static int bring_up(struct sc_run *r, const struct fl_cluster_kind *kind, const char *name,
+		    char *errbuf, size_t errlen)
 {
 	const char *settings[FL_SCENARIO_MAX_SETTINGS + 1] = { NULL };
 	char *owned[FL_SCENARIO_MAX_SETTINGS] = { NULL };
-	char name[FL_CLUSTER_NAME_MAX + 1];
 	struct fl_cluster_config cfg = {
 		.name = name, .kind = kind, .nodes = r->s->n_nodes, .subnet = r->o->subnet,
 		.run_dir = r->o->run_dir, .settings = settings, .progress = cluster_progress,
@@ -336,8 +366,6 @@ static int bring_up(struct sc_run *r, const struct fl_cluster_kind *kind, char *
 	uint64_t t = fl_now_ns();
 	int err = 0;
 
-	/* One name per run, so two runs on one machine do not meet (their subnets must differ). */
-	snprintf(name, sizeof(name), "sc%u", (unsigned)getpid() % 100000u);
 	for (unsigned i = 0; !err && i < r->s->n_settings; i++)
 		if (asprintf(&owned[i], "%s=%s", r->s->settings[i].key, r->s->settings[i].value) < 0)
 			err = -ENOMEM;
@@ -376,7 +404,8 @@ static void set_phase(struct sc_run *r, const char *phase)
 }
 
 int sc_run_trial(const struct fl_scenario *s, const struct fl_scenario_run_opts *o,
-		 const struct fl_cluster_kind *kind, unsigned trial, uint64_t duration_ns,
+		 const struct fl_cluster_kind *kind, const char *name, unsigned trial,
+		 uint64_t duration_ns,
 		 bool split_check, const atomic_bool *interrupted, struct fl_scenario_trial *t)
 {
 	struct sc_run r = { .s = s, .o = o, .t = t, .trial = trial, .fixed_target = -1 };
@@ -404,10 +433,11 @@ int sc_run_trial(const struct fl_scenario *s, const struct fl_scenario_run_opts 
 	pthread_cond_init(&r.cond, &ca);
 	pthread_condattr_destroy(&ca);
 	r.has_leader = kind->leader != NULL;
+	r.manual_failover = kind->promote != NULL;
 	t->split_checked = split_check;
 
 	set_phase(&r, "up");
-	err = bring_up(&r, kind, t->error, sizeof(t->error));
+	err = bring_up(&r, kind, name, t->error, sizeof(t->error));
 	if (err)
 		goto out;
 	if (fl_cluster_node_index(r.c, s->workload.target, &idx) == 0)
