@@ -205,6 +205,8 @@ struct fl_cluster_partition;
 int fl_cluster_partition(struct fl_cluster *c, const unsigned *a, size_t na,
 			 const unsigned *b, size_t nb, struct fl_state *st,
 			 struct fl_cluster_partition **ret, char *errbuf, size_t errlen);
+/* Packets the partition dropped so far (both ways, every node of a). */
+int fl_cluster_partition_dropped(const struct fl_cluster_partition *p, uint64_t *ret);
 /* Remove the partition and free it. NULL is fine. */
 int fl_cluster_heal(struct fl_cluster_partition *p, char *errbuf, size_t errlen);
 
