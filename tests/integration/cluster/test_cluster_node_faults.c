@@ -309,7 +309,8 @@ static void test_cli_fault_partition_node(void **state)
 	struct fl_cli_result r;
 	struct fl_cli *cli;
 	struct fl_cluster *c = NULL;
-	char why[512] = "", dir[PATH_MAX + 16];
+	char why[512] = "", dir[PATH_MAX + 16], fname[16], needle[64];
+	unsigned l, fol;
 	json_t *j;
 	uint64_t t0;
 
@@ -329,15 +330,19 @@ static void test_cli_fault_partition_node(void **state)
 	}
 	assert_int_equal(fl_cluster_open(run_dir, "flt_nfcli", &c, why, sizeof(why)), 0);
 
-	/* fault --for 1s --json: what it injected while held. */
+	/* fault --for 1s --json on a follower: what it injected while held. */
+	l = leader_of(c);
+	fol = (l + 1) % 3;
+	snprintf(fname, sizeof(fname), "%s", fl_cluster_node(c, fol)->name);
+	snprintf(needle, sizeof(needle), "disk fault armed on %s", fname);
 	{
-		char *argv[] = { faultline, "cluster", "fault", "--name", "flt_nfcli", "n2",
+		char *argv[] = { faultline, "cluster", "fault", "--name", "flt_nfcli", fname,
 				 "disk=write:error=ENOSPC", "--for", "1s", "--run-dir", run_dir,
 				 "--json", NULL };
 
-		cli = start_until(argv, "disk fault armed on n2");
-		/* Replicated to n2, whose WAL append fails: the majority commits anyway. */
-		assert_int_equal(put("10.231.95.11", "c1", "v1", 3000), 0);
+		cli = start_until(argv, needle);
+		/* Replicated to the follower, whose WAL append fails: the majority commits. */
+		assert_int_equal(put(fl_cluster_node(c, l)->addr, "c1", "v1", 3000), 0);
 		assert_int_equal(fl_cli_wait(cli, 10000, &r), 0);
 		fl_cli_free(cli);
 		if (r.code)
@@ -351,15 +356,15 @@ static void test_cli_fault_partition_node(void **state)
 		assert_true(json_real_value(json_object_get(j, "held_ms")) >= 1000);
 		json_decref(j);
 		fl_cli_result_free(&r);
-		assert_int_equal(fs_rules(c, 1), 0);
+		assert_int_equal(fs_rules(c, fol), 0);
 	}
-	/* node: n2's etcd gave up on its disk; start it again and ask its health. */
+	/* node: its etcd gave up on its disk; crash what is left, start it, ask its health. */
 	{
-		char *crash[] = { faultline, "cluster", "node", "--name", "flt_nfcli", "n2", "crash",
+		char *crash[] = { faultline, "cluster", "node", "--name", "flt_nfcli", fname, "crash",
 				  "--run-dir", run_dir, "--json", NULL };
-		char *start[] = { faultline, "cluster", "node", "--name", "flt_nfcli", "n2", "start",
+		char *start[] = { faultline, "cluster", "node", "--name", "flt_nfcli", fname, "start",
 				  "--run-dir", run_dir, "--json", NULL };
-		char *health[] = { faultline, "cluster", "node", "--name", "flt_nfcli", "n2",
+		char *health[] = { faultline, "cluster", "node", "--name", "flt_nfcli", fname,
 				   "health", "--run-dir", run_dir, "--json", NULL };
 
 		assert_int_equal(fl_cli_run(crash, 10000, &r), 0);
@@ -383,10 +388,10 @@ static void test_cli_fault_partition_node(void **state)
 			if (!code)
 				break;
 			if (ms_since(t0) > 15000)
-				fail_msg("n2 not healthy 15 s after its start");
+				fail_msg("%s not healthy 15 s after its start", fname);
 			fl_sleep_ms(100);
 		}
-		assert_value("10.231.95.12", "c1", "v1");
+		assert_value(fl_cluster_node(c, fol)->addr, "c1", "v1");
 	}
 	/* partition --for 1s --json: n1 is cut off, cannot commit; healed after. */
 	{
