@@ -7,9 +7,10 @@
  * every commit waits for it; cleared, commits are fast again), net= (a
  * drop of the client port on a node's veth: puts through it time out;
  * cleared, they pass). Then the CLI forms: `cluster fault` and `cluster
- * partition` held for --for 1s with --json, ended by SIGTERM, and killed
- * (the watchdog clears the rule), and `cluster node`. No netns, veth,
- * cgroup, mount, process or state session is left behind.
+ * partition` held for --for 1s with --json, ended by SIGTERM, and
+ * SIGKILLed (the watchdog clears the rule, heals the partition), and
+ * `cluster node`. No netns, veth, cgroup, mount, process or state session
+ * is left behind.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -413,6 +414,20 @@ static void test_cli_fault_partition_node(void **state)
 		fl_cli_result_free(&r);
 		assert_int_equal(fl_cluster_wait_healthy(c, 15000, why, sizeof(why)), 0);
 		assert_int_equal(put("10.231.95.11", "c2", "v2", 3000), 0);
+	}
+	/* A partition SIGKILLed while it holds is healed by its watchdog. */
+	{
+		char *argv[] = { faultline, "cluster", "partition", "--name", "flt_nfcli", "n1",
+				 "--from", "n2,n3", "--run-dir", run_dir, NULL };
+
+		cli = start_until(argv, "n1 cut off from n2,n3");
+		assert_int_not_equal(put("10.231.95.11", "c5", "cut", 500), 0);
+		assert_int_equal(fl_cli_signal(cli, SIGKILL), 0);
+		fl_cli_wait(cli, 5000, &r);
+		fl_cli_free(cli);
+		fl_cli_result_free(&r);
+		assert_int_equal(fl_cluster_wait_healthy(c, 15000, why, sizeof(why)), 0);
+		assert_int_equal(put("10.231.95.11", "c5", "v5", 3000), 0);
 	}
 	/* Without --for it holds until SIGTERM, then clears and reports. */
 	{
