@@ -210,7 +210,77 @@ struct fl_cluster_partition;
 int fl_cluster_partition(struct fl_cluster *c, const unsigned *a, size_t na,
 			 const unsigned *b, size_t nb, struct fl_state *st,
 			 struct fl_cluster_partition **ret, char *errbuf, size_t errlen);
+/* Packets the partition dropped so far (both ways, every node of a). */
+int fl_cluster_partition_dropped(const struct fl_cluster_partition *p, uint64_t *ret);
 /* Remove the partition and free it. NULL is fine. */
 int fl_cluster_heal(struct fl_cluster_partition *p, char *errbuf, size_t errlen);
+
+/* --- node faults with a rule (node_faults.c) ------------------------------- */
+
+/*
+ * A fault of one domain armed on one node, with a rule of that domain's
+ * grammar (README: the rule grammar):
+ *   FL_NODE_DISK     faultfs rules on the node's data dir ("write:error=ENOSPC",
+ *                    "fsync:error=EIO", lying writes); the rule lives in the
+ *                    node's faultfs daemon, so it is recorded in st
+ *                    (<faultline/state.h>, faultfs-rule) right after it is armed;
+ *   FL_NODE_SYSCALL  the syscall domain on the node's cgroup (every process of
+ *                    the node, those it starts later included), through the
+ *                    BPF mechanism fl_syscall_plan picks; its links die with
+ *                    this process;
+ *   FL_NODE_NET      a net rule on the node's veth (tc BPF, in its netns),
+ *                    qdisc and filters recorded in st.
+ * It lasts until fl_node_fault_clear, or this process's death (the
+ * watchdog of st, or `faultline cleanup`, clears it).
+ */
+enum fl_node_fault_kind {
+	FL_NODE_DISK = 1,
+	FL_NODE_SYSCALL,
+	FL_NODE_NET,
+};
+
+struct fl_node_fault;
+struct fl_rule_error;
+
+/* "disk", "syscall", "net" (NULL for another value). */
+const char *fl_node_fault_kind_name(enum fl_node_fault_kind kind);
+/*
+ * Split "disk=RULE" into its kind and rule (a pointer into spec). -EINVAL
+ * when the word before '=' is not a kind or the rule is empty.
+ */
+int fl_node_fault_spec(const char *spec, enum fl_node_fault_kind *ret_kind,
+		       const char **ret_rule);
+
+/*
+ * Arm rule (one rule of kind's domain) on node i. The rule is parsed and
+ * checked by its domain's parser: -EINVAL or -EOPNOTSUPP with rerr (may be
+ * NULL) holding the column in rule and why, and errbuf saying it too.
+ * st: the caller's state (its watchdog running); NULL: one of the
+ * fault's own, with its watchdog, closed by fl_node_fault_clear.
+ */
+int fl_node_fault_arm(struct fl_cluster *c, unsigned i, enum fl_node_fault_kind kind,
+		      const char *rule, struct fl_state *st, struct fl_node_fault **ret,
+		      struct fl_rule_error *rerr, char *errbuf, size_t errlen);
+
+/* What a fault did so far, as its domain counts it. */
+struct fl_node_fault_stats {
+	enum fl_node_fault_kind kind;
+	char node[16];
+	char rule[256];          /* the rule text as given (cut to fit) */
+	char mechanism[32];      /* "faultfs", "tc-bpf", or the syscall mechanism */
+	uint64_t matched;        /* calls (disk, syscall) or packets (net) the rule saw */
+	uint64_t injected;       /* faults applied */
+	uint64_t armed_ns;       /* CLOCK_MONOTONIC when it was armed */
+};
+
+/* The counters now (a disk fault asks faultfs: -errno if it does not answer). */
+int fl_node_fault_stats(const struct fl_node_fault *f, struct fl_node_fault_stats *ret);
+/*
+ * Disarm, forget its records, and free f (even on failure; what could not
+ * be removed stays recorded). ret (may be NULL) gets the last counters,
+ * read before the disarm. NULL f is fine.
+ */
+int fl_node_fault_clear(struct fl_node_fault *f, struct fl_node_fault_stats *ret,
+			char *errbuf, size_t errlen);
 
 #endif /* FAULTLINE_CLUSTER_H */

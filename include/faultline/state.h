@@ -136,6 +136,15 @@ int fl_state_record_sigcont(struct fl_state *st, pid_t pid, uint64_t *ret_id);
  */
 int fl_state_record_stopped_map(struct fl_state *st, const char *pin, uint64_t *ret_id);
 
+/*
+ * A fault rule armed on a faultfs mount (it lives in the faultfs daemon,
+ * not in the caller): undone by asking that daemon (pid daemon, still the
+ * same process, answering on socket_path) to clear rule rule_id. A daemon
+ * that is gone took its rules along. mount only describes it.
+ */
+int fl_state_record_faultfs_rule(struct fl_state *st, const char *socket_path, pid_t daemon,
+				 unsigned rule_id, const char *mount, uint64_t *ret_id);
+
 /* The caller removed the object itself: drop its record. -ENOENT if unknown. */
 int fl_state_forget(struct fl_state *st, uint64_t id);
 

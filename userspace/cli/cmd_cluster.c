@@ -17,6 +17,7 @@
 #include <faultline/rule.h>
 
 #include "cli.h"
+#include "cluster_fault.h"
 #include "core/clock.h"
 
 #define STATUS_HEALTH_MS 2000
@@ -84,7 +85,7 @@ static const struct {
 const char *fl_cluster_verb(size_t i, const struct option **opts)
 {
 	if (i >= sizeof(verbs) / sizeof(verbs[0]))
-		return NULL;
+		return fl_cluster_fault_verb(i - sizeof(verbs) / sizeof(verbs[0]), opts);
 	*opts = verbs[i].opts;
 	return verbs[i].name;
 }
@@ -95,6 +96,9 @@ static void usage(FILE *out)
 		"Usage: faultline cluster up KIND [OPTIONS]\n"
 		"       faultline cluster status [NAME] [OPTIONS]\n"
 		"       faultline cluster down [NAME] [OPTIONS]\n"
+		"       faultline cluster fault [--name NAME] NODE KIND=RULE... [--for DUR]\n"
+		"       faultline cluster partition [--name NAME] NODE... [--from NODE...] [--for DUR]\n"
+		"       faultline cluster node [--name NAME] NODE ACTION\n"
 		"\n"
 		"A node is a network namespace fl-NAME-nI on a bridge (in the netns\n"
 		"fl-NAME-hub), with its own address, a cgroup, and a faultfs over its data\n"
@@ -108,6 +112,10 @@ static void usage(FILE *out)
 		"          redis-replica (3 nodes: a master, replicas and a sentinel each).\n"
 		"  status  each node's address, processes and health, and the leader\n"
 		"  down    stop every node and remove everything the cluster made\n"
+		"  fault   hold disk=, syscall= or net= rule faults on a node, then clear\n"
+		"  partition  cut nodes off from others, hold, then heal\n"
+		"  node    crash, stop, start, restart, pause, resume, powercut a node,\n"
+		"          or ask its health\n"
 		"\n"
 		"'faultline cluster COMMAND --help' describes each.\n");
 }
@@ -530,6 +538,8 @@ int cmd_cluster(int argc, char **argv, const struct fl_cli *cli)
 		return argc < 2 ? 2 : 0;
 	}
 	verb = argv[1];
+	if (fl_cluster_fault_is_verb(verb))
+		return fl_cluster_fault_cmd(argc - 1, argv + 1, cli);
 	for (size_t i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++) {
 		if (strcmp(verb, verbs[i].name))
 			continue;
@@ -545,6 +555,7 @@ int cmd_cluster(int argc, char **argv, const struct fl_cli *cli)
 			return do_status(argc, argv, &o);
 		return do_down(argc, argv, &o);
 	}
-	fl_cli_bad("cluster: unknown command '%s' (up, status, down)", verb);
+	fl_cli_bad("cluster: unknown command '%s' (up, status, down, fault, partition, node)",
+		   verb);
 	return 2;
 }

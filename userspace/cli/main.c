@@ -28,7 +28,7 @@ const struct fl_cli_command fl_cli_commands[] = {
 	  .verb = fl_fs_verb },
 	{ "rpo", cmd_rpo, "measure the data-loss window (RPO) and recovery time (RTO) of a service",
 	  .kernfs = true, .opts = fl_rpo_options },
-	{ "cluster", cmd_cluster, "bring a cluster of nodes (netns + cgroup + faultfs) up, show it, remove it",
+	{ "cluster", cmd_cluster, "bring a cluster of nodes (netns + cgroup + faultfs) up, show it, fault it, remove it",
 	  .kernfs = true, .verb = fl_cluster_verb },
 	{ "scenario", cmd_scenario, "check or run a scenario file: a cluster, faults on schedule, objectives",
 	  .verb = fl_scenario_verb },

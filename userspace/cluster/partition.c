@@ -20,10 +20,12 @@
 struct fl_cluster_partition {
 	size_t n;
 	struct fl_net_session *s[FL_CLUSTER_MAX_NODES];
+	size_t nk[FL_CLUSTER_MAX_NODES];  /* kernel rules of each session */
 };
 
 static int cut_node(const struct fl_cluster *c, unsigned i, const unsigned *b, size_t nb,
-		    struct fl_state *st, struct fl_net_session **ret, char *errbuf, size_t errlen)
+		    struct fl_state *st, struct fl_net_session **ret, size_t *ret_nk, char *errbuf,
+		    size_t errlen)
 {
 	struct fl_rule rules[FL_CLUSTER_MAX_NODES];
 	struct fl_net_rule kr[FL_NET_MAX_RULES];
@@ -49,6 +51,7 @@ static int cut_node(const struct fl_cluster *c, unsigned i, const unsigned *b, s
 		fl_errf(errbuf, errlen, "partition rules: %s", re.message);
 		return err;
 	}
+	*ret_nk = nk;
 	err = fl_net_session_open(kr, nk, &t, st, ret, errbuf, errlen);
 	if (!err) {
 		err = fl_net_session_attach(*ret, errbuf, errlen);
@@ -79,7 +82,7 @@ int fl_cluster_partition(struct fl_cluster *c, const unsigned *a, size_t na,
 	if (!p)
 		return -ENOMEM;
 	for (size_t k = 0; !err && k < na; k++) {
-		err = cut_node(c, a[k], b, nb, st, &p->s[k], errbuf, errlen);
+		err = cut_node(c, a[k], b, nb, st, &p->s[k], &p->nk[k], errbuf, errlen);
 		if (!err)
 			p->n = k + 1;
 	}
@@ -88,6 +91,26 @@ int fl_cluster_partition(struct fl_cluster *c, const unsigned *a, size_t na,
 		return err;
 	}
 	*ret = p;
+	return 0;
+}
+
+int fl_cluster_partition_dropped(const struct fl_cluster_partition *p, uint64_t *ret)
+{
+	uint64_t sum = 0;
+
+	if (!p || !ret)
+		return -EINVAL;
+	for (size_t k = 0; k < p->n; k++) {
+		for (size_t j = 0; j < p->nk[k]; j++) {
+			struct fl_net_counters nc = { 0 };
+			int err = fl_net_session_counters(p->s[k], j, &nc);
+
+			if (err)
+				return err;
+			sum += nc.injected;
+		}
+	}
+	*ret = sum;
 	return 0;
 }
 

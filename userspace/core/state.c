@@ -334,6 +334,7 @@ static const struct {
 	{ "link", fl_undo_link },
 	{ "iptables", fl_undo_iptables },
 	{ "nft-table", fl_undo_nft_table },
+	{ "faultfs-rule", fl_undo_faultfs_rule },
 	{ "sigcont", fl_undo_sigcont },
 	{ "stopped-map", fl_undo_stopped_map },
 };

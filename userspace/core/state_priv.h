@@ -50,6 +50,7 @@ int fl_undo_tc_filter(json_t *rec, char *what, size_t what_len, char *msg, size_
 int fl_undo_iptables(json_t *rec, char *what, size_t what_len, char *msg, size_t msg_len);
 int fl_undo_link(json_t *rec, char *what, size_t what_len, char *msg, size_t msg_len);
 int fl_undo_nft_table(json_t *rec, char *what, size_t what_len, char *msg, size_t msg_len);
+int fl_undo_faultfs_rule(json_t *rec, char *what, size_t what_len, char *msg, size_t msg_len);
 /* A family and table name fit to go into an nft command. */
 bool fl_nft_table_valid(const char *family, const char *name);
 
