@@ -62,6 +62,8 @@ struct fl_scenario_event {
 	bool effect_timeout;      /* awaited but not seen in time */
 	int err;
 	char error[256];
+	/* disk=, syscall=, net=: what the rule saw and did, read when it was cleared */
+	uint64_t matched, injected;
 	struct {                  /* powercut: what the nodes' disks undid */
 		uint64_t writes, bytes, names;
 	} undone;

@@ -52,6 +52,11 @@ static json_t *event_json(const struct fl_scenario_event *e)
 	json_object_set_new(o, "effect_timeout", json_boolean(e->effect_timeout));
 	json_object_set_new(o, "ok", json_boolean(!e->err));
 	json_object_set_new(o, "error", e->err ? json_string(e->error) : json_null());
+	if (e->op == FL_SOP_DISK || e->op == FL_SOP_SYSCALL || e->op == FL_SOP_NET ||
+	    (e->op == FL_SOP_HEAL && (e->matched || e->injected))) {
+		json_object_set_new(o, "matched", json_integer((json_int_t)e->matched));
+		json_object_set_new(o, "injected", json_integer((json_int_t)e->injected));
+	}
 	if (e->op == FL_SOP_POWERCUT && !e->undo)
 		json_object_set_new(o, "undone", json_pack("{s:I,s:I,s:I}",
 			"writes", (json_int_t)e->undone.writes, "bytes", (json_int_t)e->undone.bytes,

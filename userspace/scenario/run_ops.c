@@ -207,10 +207,71 @@ static int partition(struct sc_run *r, const struct sc_target *tg, char *errbuf,
 	return err;
 }
 
-/* Heal the partitions touching tg's nodes (tg NULL: all), resume its paused nodes. */
-static int heal(struct sc_run *r, const struct sc_target *tg, char *errbuf, size_t errlen)
+/* --- disk=, syscall=, net= ---------------------------------------------------- */
+
+static int arm(struct sc_run *r, unsigned step, const struct fl_scenario_fault *what,
+	       const struct sc_target *tg, char *errbuf, size_t errlen)
+{
+	enum fl_node_fault_kind kind = what->op == FL_SOP_DISK ? FL_NODE_DISK :
+				       what->op == FL_SOP_SYSCALL ? FL_NODE_SYSCALL : FL_NODE_NET;
+	int err = 0;
+
+	for (unsigned i = 0; !err && i < tg->n; i++) {
+		struct fl_node_fault *f = NULL;
+
+		if (r->n_nfaults == SC_MAX_NODE_FAULTS)
+			return fl_errf(errbuf, errlen, "more than %d rule faults at once",
+				       SC_MAX_NODE_FAULTS), -ENOSPC;
+		/* The fault's own state and watchdog: it goes if this process dies. */
+		err = fl_node_fault_arm(r->c, tg->nodes[i], kind, what->rule_text, NULL, &f, NULL,
+					errbuf, errlen);
+		if (err)
+			break;
+		pthread_mutex_lock(&r->lock);
+		r->nfaults[r->n_nfaults++] = (struct sc_node_fault){
+			.f = f, .node = tg->nodes[i], .step = step };
+		pthread_mutex_unlock(&r->lock);
+	}
+	return err;
+}
+
+/* Clear the rule faults on tg's nodes (NULL: all), of step (-1: any); counters into ev. */
+static int clear_faults(struct sc_run *r, const struct sc_target *tg, int step,
+			struct fl_scenario_event *ev, char *errbuf, size_t errlen)
 {
 	int err = 0;
+
+	pthread_mutex_lock(&r->lock);
+	for (size_t i = 0; i < r->n_nfaults;) {
+		struct sc_node_fault *nf = &r->nfaults[i];
+		struct fl_node_fault_stats st = { 0 };
+		int e;
+
+		if ((tg && tg->n && !in_target(tg, nf->node)) || (step >= 0 && nf->step != (unsigned)step)) {
+			i++;
+			continue;
+		}
+		e = fl_node_fault_clear(nf->f, &st, errbuf, errlen);
+		if (e && !err)
+			err = e;
+		if (ev) {
+			ev->matched += st.matched;
+			ev->injected += st.injected;
+		}
+		*nf = r->nfaults[--r->n_nfaults];
+	}
+	pthread_mutex_unlock(&r->lock);
+	return err;
+}
+
+/*
+ * Heal the partitions touching tg's nodes (tg NULL: all), clear their
+ * rule faults and resume their paused nodes.
+ */
+static int heal(struct sc_run *r, const struct sc_target *tg, struct fl_scenario_event *ev,
+		char *errbuf, size_t errlen)
+{
+	int err = clear_faults(r, tg, -1, ev, errbuf, errlen);
 
 	pthread_mutex_lock(&r->lock);
 	for (size_t i = 0; i < r->n_parts;) {
@@ -244,7 +305,7 @@ static int heal(struct sc_run *r, const struct sc_target *tg, char *errbuf, size
 void sc_heal_all(struct sc_run *r)
 {
 	pthread_mutex_lock(&r->ops_lock);
-	heal(r, NULL, NULL, 0);
+	heal(r, NULL, NULL, NULL, 0);
 	pthread_mutex_unlock(&r->ops_lock);
 }
 
@@ -310,13 +371,11 @@ static int do_op(struct sc_run *r, const struct fl_scenario_fault *what,
 	case FL_SOP_PARTITION:
 		return partition(r, tg, errbuf, errlen);
 	case FL_SOP_HEAL:
-		return heal(r, tg, errbuf, errlen);
+		return heal(r, tg, ev, errbuf, errlen);
 	case FL_SOP_DISK:
 	case FL_SOP_SYSCALL:
 	case FL_SOP_NET:
-		fl_errf(errbuf, errlen, "%s faults on a node are not in this build yet",
-			fl_scenario_op_name(what->op));
-		return -EOPNOTSUPP;
+		return arm(r, ev->step, what, tg, errbuf, errlen);
 	}
 	return -EINVAL;
 }
@@ -384,13 +443,18 @@ static void await_effect(struct sc_run *r, const struct fl_scenario_fault *what,
 }
 
 /* The end of a fault's duration: what undoes it. */
-static int undo(struct sc_run *r, const struct fl_scenario_fault *what, const struct sc_target *tg,
-		char *errbuf, size_t errlen)
+static int undo(struct sc_run *r, unsigned step, const struct fl_scenario_fault *what,
+		const struct sc_target *tg, struct fl_scenario_event *ev, char *errbuf,
+		size_t errlen)
 {
 	switch (what->op) {
 	case FL_SOP_PAUSE:
 	case FL_SOP_PARTITION:
-		return heal(r, tg, errbuf, errlen);
+		return heal(r, tg, NULL, errbuf, errlen);
+	case FL_SOP_DISK:
+	case FL_SOP_SYSCALL:
+	case FL_SOP_NET:
+		return clear_faults(r, tg, (int)step, ev, errbuf, errlen);
 	case FL_SOP_POWERCUT:
 	case FL_SOP_CRASH:
 	case FL_SOP_STOP: {
@@ -440,7 +504,7 @@ int sc_apply(struct sc_run *r, unsigned step, const struct fl_scenario_fault *wh
 	memcpy(un.rule, ev.rule, sizeof(un.rule));
 	pthread_mutex_lock(&r->ops_lock);
 	un.at_ns = rel(r, fl_now_ns());
-	un.err = undo(r, what, tg, un.error, sizeof(un.error));
+	un.err = undo(r, step, what, tg, &un, un.error, sizeof(un.error));
 	un.done_ns = rel(r, fl_now_ns());
 	pthread_mutex_unlock(&r->ops_lock);
 	add_event(r, &un);

@@ -20,6 +20,14 @@ struct sc_part {
 	bool node[FL_SCENARIO_MAX_NODES];
 };
 
+/* A disk=, syscall= or net= fault armed on a node, until healed or undone. */
+struct sc_node_fault {
+	struct fl_node_fault *f;
+	unsigned node;
+	unsigned step;                      /* 0: the nemesis */
+};
+#define SC_MAX_NODE_FAULTS 64
+
 /* One trial while it runs. */
 struct sc_run {
 	const struct fl_scenario *s;
@@ -46,6 +54,8 @@ struct sc_run {
 	struct sc_part parts[SC_MAX_PARTS];
 	size_t n_parts;
 	bool paused[FL_SCENARIO_MAX_NODES];
+	struct sc_node_fault nfaults[SC_MAX_NODE_FAULTS];
+	size_t n_nfaults;
 	size_t cap_events, cap_marks;
 };
 
