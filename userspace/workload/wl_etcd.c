@@ -33,6 +33,7 @@
 #include <jansson.h>
 
 #include "adapter.h"
+#include "wl_etcd.h"
 #include "core/base64.h"
 #include "core/http.h"
 
@@ -259,12 +260,10 @@ static int reply_err(json_t *j, bool *ret_maybe_applied, const char **ret_msg)
 	}
 }
 
-/*
- * POST body to path; *ret the JSON of a 200 answer. Else -errno, with
- * *ret_maybe (may be NULL) saying whether etcd may have acted on it.
- */
-static int request(const struct fl_workload *w, const char *path, const char *body, size_t len,
-		   int timeout_ms, json_t **ret, bool *ret_maybe, char *errbuf, size_t errlen)
+/* wl_etcd.h: also the register operations' (reg_etcd.c). */
+int fl_wl_etcd_request(const struct fl_workload *w, const char *path, const char *body,
+		       size_t len, int timeout_ms, json_t **ret, bool *ret_maybe, char *errbuf,
+		       size_t errlen)
 {
 	const struct etcd_cfg *cfg = w->cfg;
 	struct fl_http_reply r;
@@ -317,8 +316,8 @@ static int ping_msg(struct fl_workload *w, int timeout_ms, char *errbuf, size_t 
 	if (asprintf(&body, "{\"key\":\"%s\",\"range_end\":\"%s\",\"limit\":1,"
 		     "\"keys_only\":true}", cfg->key_b64, cfg->end_b64) < 0)
 		return -ENOMEM;
-	err = request(w, "/v3/kv/range", body, strlen(body), timeout_ms, &j, NULL, errbuf,
-		      errlen);
+	err = fl_wl_etcd_request(w, "/v3/kv/range", body, strlen(body), timeout_ms, &j, NULL,
+				 errbuf, errlen);
 	json_decref(j);
 	free(body);
 	return err;
@@ -339,8 +338,8 @@ static int etcd_reset(struct fl_workload *w, char *errbuf, size_t errlen)
 	if (asprintf(&body, "{\"key\":\"%s\",\"range_end\":\"%s\"}", cfg->key_b64,
 		     cfg->end_b64) < 0)
 		return -ENOMEM;
-	err = request(w, "/v3/kv/deleterange", body, strlen(body), ADMIN_TIMEOUT_MS, &j, NULL,
-		      errbuf, errlen);
+	err = fl_wl_etcd_request(w, "/v3/kv/deleterange", body, strlen(body), ADMIN_TIMEOUT_MS,
+				 &j, NULL, errbuf, errlen);
 	json_decref(j);
 	free(body);
 	return err;
@@ -393,7 +392,8 @@ static enum fl_op_outcome etcd_write(struct fl_wl_conn *c, uint64_t id, const vo
 	fl_base64_encode(body + n, payload, len);
 	n += (int)FL_BASE64_LEN(len);
 	n += snprintf(body + n, blen - (size_t)n, "\"}");
-	err = request(c->w, "/v3/kv/put", body, (size_t)n, timeout_ms, &j, &maybe, NULL, 0);
+	err = fl_wl_etcd_request(c->w, "/v3/kv/put", body, (size_t)n, timeout_ms, &j, &maybe,
+				 NULL, 0);
 	if (!err && !json_object_get(j, "header")) {
 		err = -EPROTO;
 		maybe = true;
@@ -478,8 +478,8 @@ static int etcd_read_all(struct fl_workload *w, fl_wl_record_cb cb, void *ctx, c
 			err = -ENOMEM;
 			break;
 		}
-		err = request(w, "/v3/kv/range", body, strlen(body), ADMIN_TIMEOUT_MS, &j, NULL,
-			      errbuf, errlen);
+		err = fl_wl_etcd_request(w, "/v3/kv/range", body, strlen(body), ADMIN_TIMEOUT_MS,
+					 &j, NULL, errbuf, errlen);
 		free(body);
 		if ((err == -EMSGSIZE || err == -EFBIG) && limit > 1) {
 			/* The page was too large for the gateway: ask for fewer keys. */
