@@ -9,6 +9,7 @@
  * single server, and which exports as Jepsen's EDN.
  */
 #include <errno.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -22,6 +23,7 @@
 #include <faultline/history.h>
 #include <faultline/register.h>
 #include <faultline/workload.h>
+#include "core/clock.h"
 #include "helpers/etcd_server.h"
 #include "helpers/services.h"
 
@@ -210,6 +212,66 @@ static void test_retarget(void **state)
 	fl_workload_close(dead);
 }
 
+/*
+ * etcd paused for 500 ms under the load: operations time out (info), each
+ * such client goes on as a new process, so that the history still exports
+ * (every process sequential), and it still checks clean.
+ */
+static void test_etcd_paused_under_load(void **state)
+{
+	struct fl_register_load_cfg cfg = {
+		.clients = 4, .keys = 4, .rate = 200, .seed = 11, .timeout_ms = 200,
+	};
+	struct server *s = need(ETCD);
+	struct fl_register_load *l;
+	struct fl_workload *w;
+	struct fl_history *h = NULL;
+	struct fl_hist_check chk;
+	size_t info = 0, after = 0;
+	uint32_t max_process = 0;
+	char why[256] = "", *edn = NULL;
+	size_t edn_len = 0;
+	uint64_t resumed;
+	FILE *f;
+
+	(void)state;
+	if (!s)
+		skip();
+	w = open_spec(s->url);
+	if (fl_register_load_start(w, &cfg, &l, why, sizeof(why)))
+		fail_msg("start: %s", why);
+	usleep(400 * 1000);
+	fl_etcd_signal(&s->etcd, SIGSTOP);
+	usleep(500 * 1000);
+	fl_etcd_signal(&s->etcd, SIGCONT);
+	resumed = fl_now_ns();
+	usleep(600 * 1000);
+	assert_int_equal(fl_register_load_stop(l, &h), 0);
+	fl_workload_close(w);
+	for (size_t j = 0; j < fl_history_len(h); j++) {
+		const struct fl_hop *op = fl_history_op(h, j);
+
+		info += op->type == FL_HOP_INFO;
+		after += op->type == FL_HOP_OK && op->invoke_ns > resumed;
+		if (op->process > max_process)
+			max_process = op->process;
+	}
+	print_message("etcd paused 500 ms: %zu ops, %zu info, %zu ok after the pause, "
+		      "processes up to %u\n", fl_history_len(h), info, after, max_process);
+	assert_true(info > 0);
+	assert_true(after > 0);
+	assert_true(max_process >= cfg.clients);
+	f = open_memstream(&edn, &edn_len);
+	assert_non_null(f);
+	assert_int_equal(fl_history_write_edn(h, f), 0);
+	fclose(f);
+	free(edn);
+	assert_int_equal(fl_history_check(h, NULL, &chk), 0);
+	assert_true(chk.valid);
+	fl_hist_check_free(&chk);
+	fl_history_free(h);
+}
+
 /* The workloads without registers say so, and the load refuses them. */
 static void test_unsupported(void **state)
 {
@@ -279,6 +341,7 @@ int main(void)
 		cmocka_unit_test(test_redis_load),
 		cmocka_unit_test(test_postgres_load),
 		cmocka_unit_test(test_retarget),
+		cmocka_unit_test(test_etcd_paused_under_load),
 	};
 
 	return cmocka_run_group_tests_name("registers", tests, group_setup, group_teardown);
