@@ -42,6 +42,7 @@
 #include <faultline/rpo_session.h>
 #include <faultline/timeline.h>
 #include <faultline/history.h>
+#include <faultline/register.h>
 #include <faultline/cluster.h>
 #include <faultline/scenario.h>
 

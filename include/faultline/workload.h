@@ -13,6 +13,8 @@
  *   redis://HOST:PORT[/DB]                      hiredis
  *   postgres://...  (a libpq conninfo URI)      libpq
  *   mysql://USER[:PASS]@HOST[:PORT]/DB          libmariadb (MariaDB, MySQL)
+ *   etcd://HOST[:PORT][?key=PREFIX&page=N]      etcd 3.4's v3 JSON gateway
+ *                                               (HTTP/1.0, core/http.c)
  *   exec:CMD                                    any client, line protocol
  *   postgres:local?K=V, redis:local?K=V,        a managed server: see
  *   mysql:local?K=V                             fl_wl_managed_create below

@@ -39,6 +39,7 @@ static void usage(FILE *out)
 		"  sqlite:PATH?synchronous=OFF|NORMAL|FULL|EXTRA&journal_mode=MODE   built-in\n"
 		"  redis://HOST:PORT[/DB]        postgres://USER@HOST:PORT/DB (libpq URI)\n"
 		"  mysql://USER@HOST:PORT/DB     MariaDB or MySQL (libmariadb)\n"
+		"  etcd://HOST:PORT[?key=PREFIX] etcd 3.4 through its v3 JSON gateway\n"
 		"  exec:CMD                      a client speaking the line protocol\n"
 		"Built-in workloads run their own writer process (the service); the others\n"
 		"need --start, except managed services, which faultline runs itself:\n"

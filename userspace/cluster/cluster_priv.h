@@ -54,10 +54,8 @@ int fl_cluster_exec_wait(const struct fl_cluster_node *n, const char *cmd, int t
 int fl_cluster_save(const struct fl_cluster *c, char *errbuf, size_t errlen);
 int fl_cluster_load(const char *path, struct fl_cluster *c, char *errbuf, size_t errlen);
 
-/* http.c: POST body (JSON) to http://addr:port/path, the reply's body parsed. */
-#include <jansson.h>
-int fl_cluster_http_post(const char *addr, int port, const char *path, const char *body,
-			 int timeout_ms, json_t **ret);
+/* Nodes answer JSON questions over HTTP (etcd): core/http.h, fl_http_post_json. */
+#include "core/http.h"
 
 /* Template expansion ({name}, {addr}, ...): malloc'ed. */
 int fl_cluster_expand(const struct fl_cluster *c, unsigned i, const char *tmpl, char **ret);

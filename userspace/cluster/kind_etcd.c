@@ -32,8 +32,8 @@ static int etcd_leader(const struct fl_cluster *c, int timeout_ms, unsigned *ret
 		const char *self, *leader;
 		long long term;
 
-		if (fl_cluster_http_post(n->addr, ETCD_CLIENT_PORT, "/v3/maintenance/status",
-					 "{}", timeout_ms, &r))
+		if (fl_http_post_json(n->addr, ETCD_CLIENT_PORT, "/v3/maintenance/status",
+				      "{}", timeout_ms, &r))
 			continue;
 		answered++;
 		hdr = json_object_get(r, "header");

@@ -89,7 +89,7 @@ int fl_rpo_net_config_check(const struct fl_rpo_config *cfg, char *errbuf, size_
 			fl_errf(errbuf, errlen, "--fault %s cuts a service off from its clients' "
 				"network traffic, and %s is a built-in workload, whose writer is "
 				"reached over a unix socket that no packet rule sees: use a "
-				"service (redis://, postgres://, mysql://, exec:, or KIND:local)",
+				"service (redis://, postgres://, mysql://, etcd://, exec:, or KIND:local)",
 				fl_rpo_fault_name(cfg->fault), cfg->workload);
 			return -EINVAL;
 		}

@@ -96,6 +96,7 @@ extern const struct fl_wl_adapter fl_wl_exec_adapter;
 extern const struct fl_wl_adapter fl_wl_redis_adapter;
 extern const struct fl_wl_adapter fl_wl_postgres_adapter;
 extern const struct fl_wl_adapter fl_wl_mysql_adapter;
+extern const struct fl_wl_adapter fl_wl_etcd_adapter;
 /* local.c: "postgres:local?..." and its kind, checked but unusable until resolved. */
 extern const struct fl_wl_adapter fl_wl_local_adapter;
 

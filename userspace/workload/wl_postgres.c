@@ -24,6 +24,7 @@
 #include <libpq-fe.h>
 
 #include "adapter.h"
+#include "wl_postgres.h"
 
 #define CONNECT_TIMEOUT_MS 2000
 #define ADMIN_TIMEOUT_MS   30000
@@ -509,3 +510,38 @@ const struct fl_wl_adapter fl_wl_postgres_adapter = {
 	.disconnect = pg_disconnect,
 	.read_all   = pg_read_all,
 };
+
+/* --- lent to the register operations (wl_postgres.h) ---------------------- */
+
+PGconn *fl_wl_pg_conn(struct fl_wl_conn *c)
+{
+	return ((struct pg_conn *)c)->pg;
+}
+
+int fl_wl_pg_open(struct fl_workload *w, int timeout_ms, PGconn **ret, char *errbuf,
+		  size_t errlen)
+{
+	return open_pg(w, timeout_ms, ret, errbuf, errlen);
+}
+
+int fl_wl_pg_finish(PGconn *pg, uint64_t deadline, char *sqlstate, char *msg, size_t msglen,
+		    int (*cb)(const PGresult *r, void *ctx), void *ctx)
+{
+	return finish(pg, deadline, sqlstate, msg, msglen, cb, ctx);
+}
+
+int fl_wl_pg_run_durable(struct fl_workload *w, PGconn *pg, const char *sql, char *errbuf,
+			 size_t errlen, char *ret_state)
+{
+	return run_durable(w, pg, sql, errbuf, errlen, ret_state);
+}
+
+bool fl_wl_pg_in_doubt(const char *sqlstate)
+{
+	return in_doubt(sqlstate);
+}
+
+int fl_wl_pg_state_errno(const char *sqlstate)
+{
+	return state_errno(sqlstate);
+}

@@ -28,6 +28,7 @@
 #include <hiredis/hiredis.h>
 
 #include "adapter.h"
+#include "wl_redis.h"
 
 #define DEFAULT_PORT      6379
 #define DEFAULT_PREFIX    "faultline:rpo:"
@@ -820,3 +821,27 @@ const struct fl_wl_adapter fl_wl_redis_adapter = {
 	.disconnect = redis_disconnect,
 	.read_all   = redis_read_all,
 };
+
+/* --- lent to the register operations (wl_redis.h) ------------------------- */
+
+redisContext *fl_wl_redis_ctx(struct fl_wl_conn *c)
+{
+	return ((struct redis_conn *)c)->rc;
+}
+
+int fl_wl_redis_open(struct fl_workload *w, int timeout_ms, redisContext **ret, char *errbuf,
+		     size_t errlen)
+{
+	return open_ctx(w, timeout_ms, ret, errbuf, errlen);
+}
+
+int fl_wl_redis_command(redisContext *rc, redisReply **ret, uint64_t deadline, int argc,
+			const char **argv, const size_t *argvlen)
+{
+	return command(rc, ret, deadline, argc, argv, argvlen);
+}
+
+int fl_wl_redis_reply_err(const redisReply *r)
+{
+	return reply_err(r);
+}

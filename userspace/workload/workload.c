@@ -20,6 +20,7 @@ static const struct fl_wl_adapter *const adapters[] = {
 	&fl_wl_redis_adapter,
 	&fl_wl_postgres_adapter,
 	&fl_wl_mysql_adapter,
+	&fl_wl_etcd_adapter,
 	&fl_wl_local_adapter,
 };
 

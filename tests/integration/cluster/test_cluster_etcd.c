@@ -110,7 +110,7 @@ static int put(const char *addr, const char *key, const char *val, int timeout_m
 	b64(key, k);
 	b64(val, v);
 	snprintf(body, sizeof(body), "{\"key\":\"%s\",\"value\":\"%s\"}", k, v);
-	err = fl_cluster_http_post(addr, 2379, "/v3/kv/put", body, timeout_ms, &r);
+	err = fl_http_post_json(addr, 2379, "/v3/kv/put", body, timeout_ms, &r);
 	if (!err && !json_object_get(r, "header"))
 		err = -EIO;
 	json_decref(r);
@@ -126,7 +126,7 @@ static int get(const char *addr, const char *key, char *buf, size_t len, int tim
 
 	b64(key, k);
 	snprintf(body, sizeof(body), "{\"key\":\"%s\"}", k);
-	err = fl_cluster_http_post(addr, 2379, "/v3/kv/range", body, timeout_ms, &r);
+	err = fl_http_post_json(addr, 2379, "/v3/kv/range", body, timeout_ms, &r);
 	if (err)
 		return err;
 	kv = json_array_get(json_object_get(r, "kvs"), 0);

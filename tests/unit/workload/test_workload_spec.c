@@ -112,11 +112,11 @@ static void test_unknown_schemes(void **state)
 	(void)state;
 	refuses("", "empty workload spec");
 	refuses("mongodb://localhost", "workload 'mongodb://localhost': unknown scheme "
-		"(expected file:, sqlite:, exec:, redis://, postgres://, mysql://, postgres:local, redis:local, mysql:local)");
+		"(expected file:, sqlite:, exec:, redis://, postgres://, mysql://, etcd://, postgres:local, redis:local, mysql:local)");
 	refuses("/var/tmp/log", "workload '/var/tmp/log': unknown scheme "
-		"(expected file:, sqlite:, exec:, redis://, postgres://, mysql://, postgres:local, redis:local, mysql:local)");
+		"(expected file:, sqlite:, exec:, redis://, postgres://, mysql://, etcd://, postgres:local, redis:local, mysql:local)");
 	refuses("FILE:/x", "workload 'FILE:/x': unknown scheme "
-		"(expected file:, sqlite:, exec:, redis://, postgres://, mysql://, postgres:local, redis:local, mysql:local)");
+		"(expected file:, sqlite:, exec:, redis://, postgres://, mysql://, etcd://, postgres:local, redis:local, mysql:local)");
 }
 
 static void test_mysql_specs(void **state)
