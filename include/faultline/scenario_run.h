@@ -163,12 +163,14 @@ void fl_scenario_result_free(struct fl_scenario_result *r);
  * The measurements, as pure functions over a history (run_measure.c);
  * times are CLOCK_MONOTONIC.
  *
- * Unavailability of client c after a fault at fault_ns: the completion of
- * the first write c invoked at or after fault_ns that was acknowledged,
- * minus fault_ns; UINT64_MAX when none was.
+ * Unavailability of client c after a fault begun at fault_ns and in place
+ * at in_effect_ns (arming a partition takes a while, and a write sent
+ * before it is in place proves nothing): the completion of the first
+ * write c invoked at or after in_effect_ns that was acknowledged, minus
+ * fault_ns; UINT64_MAX when none was.
  */
 uint64_t fl_scenario_unavailability(const struct fl_op *ops, size_t n, unsigned client,
-				    uint64_t fault_ns);
+				    uint64_t fault_ns, uint64_t in_effect_ns);
 /*
  * Availability over [from_ns, to_ns): the share (ppm) of slices of
  * slice_ns in which some write was acknowledged.

@@ -20,14 +20,14 @@
 #define MAX_TARGETS     64
 
 uint64_t fl_scenario_unavailability(const struct fl_op *ops, size_t n, unsigned client,
-				    uint64_t fault_ns)
+				    uint64_t fault_ns, uint64_t in_effect_ns)
 {
 	uint64_t best = UINT64_MAX;
 
 	for (size_t i = 0; i < n; i++) {
 		const struct fl_op *o = &ops[i];
 
-		if (o->client == client && o->outcome == FL_OP_OK && o->invoke_ns >= fault_ns &&
+		if (o->client == client && o->outcome == FL_OP_OK && o->invoke_ns >= in_effect_ns &&
 		    o->complete_ns < best)
 			best = o->complete_ns;
 	}

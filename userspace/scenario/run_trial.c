@@ -299,7 +299,8 @@ static int measure(struct sc_run *r, char *errbuf, size_t errlen)
 		u->event = (unsigned)e;
 		for (unsigned c = 0; c < t->n_clients; c++) {
 			u->client_ns[c] = fl_scenario_unavailability(t->ops, t->n_ops, c,
-								     r->t0 + ev->at_ns);
+								     r->t0 + ev->at_ns,
+								     r->t0 + ev->done_ns);
 			if (u->client_ns[c] > u->worst_ns)
 				u->worst_ns = u->client_ns[c];
 		}
