@@ -101,6 +101,14 @@ struct fl_scenario_step {
 	struct fl_scenario_pos pos;
 };
 
+/* A reading load beside the writes (workload.register:, workload.bank:). */
+struct fl_scenario_reads {
+	bool off;                    /* register: off */
+	unsigned clients;            /* default 2 */
+	uint64_t rate;               /* operations per second over its clients */
+	uint64_t keys;               /* registers, or bank accounts */
+};
+
 struct fl_scenario_setting {
 	char *key, *value;
 };
@@ -120,6 +128,8 @@ struct fl_scenario {
 		uint64_t rate;           /* writes per second over all clients; 0 = as fast as acked */
 		uint64_t payload;        /* bytes per write; default 128 */
 		uint64_t keys;           /* distinct keys; default 1000 */
+		/* register: 2 clients, 100 ops/s, 8 keys; bank: 2 clients, 50 ops/s, 5 accounts */
+		struct fl_scenario_reads reg, bank;
 	} workload;
 
 	struct fl_scenario_step steps[FL_SCENARIO_MAX_STEPS];
@@ -137,8 +147,10 @@ struct fl_scenario {
 	struct {
 		uint64_t rpo_ns, rto_ns; /* UINT64_MAX: no objective */
 		uint32_t availability_ppm; /* 0: no objective */
+		bool consistent;         /* reads: no stale read, no bank total changed */
 	} objectives;
 
+	char *faultfs;               /* faultfs: -o options of every node's disk, or NULL */
 	uint64_t duration_ns;        /* duration: of a trial; 0: the end of the last
 				       at: or every:/for: step + 10s */
 	unsigned trials;             /* default 1 */

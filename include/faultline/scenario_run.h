@@ -30,6 +30,7 @@
 
 #include <jansson.h>
 
+#include <faultline/history.h>
 #include <faultline/rpo.h>
 #include <faultline/scenario.h>
 
@@ -97,6 +98,15 @@ struct fl_scenario_split {
 	uint64_t from_ns, to_ns;  /* ... within this window (since the load started) */
 };
 
+/* A reading load (register, bank) as it ran, and its check. */
+struct fl_scenario_reads_run {
+	bool ran;
+	char skipped[160];        /* why it did not run (off, not supported, failed to start) */
+	struct fl_history *history;
+	struct fl_hist_check check; /* valid when ran */
+	bool checked;
+};
+
 struct fl_scenario_trial {
 	uint64_t seed;
 	int err;                  /* 0, or why the trial could not finish */
@@ -127,6 +137,7 @@ struct fl_scenario_trial {
 	size_t n_split;
 	struct fl_op *ops;        /* the whole history */
 	size_t n_ops;
+	struct fl_scenario_reads_run reg, bank;
 };
 
 struct fl_scenario_result {
@@ -142,6 +153,7 @@ struct fl_scenario_result {
 	struct fl_rpo_stats lost, rpo, rto, availability_ppm, up, down;
 	uint64_t mttr_ns;         /* the mean RTO over the trials that came back */
 	bool rpo_met, rto_met, availability_met;
+	bool consistent_met;      /* no anomaly in any measured trial's reads */
 	bool passed;              /* every objective met on every measured trial */
 };
 

@@ -114,6 +114,13 @@ static void print_summary(FILE *out, const struct fl_scenario_result *r)
 			print_ms(out, ", unavailable", t->rto_ns);
 		fprintf(out, ", availability %.2f%%, %u leader change%s", t->availability_ppm / 1e4,
 			t->leader_changes, t->leader_changes == 1 ? "" : "s");
+		if (t->reg.checked)
+			fprintf(out, ", register reads %s (%zu checked, %zu anomal%s)",
+				t->reg.check.valid ? "valid" : "INVALID", t->reg.check.reads_checked,
+				t->reg.check.n_anomalies, t->reg.check.n_anomalies == 1 ? "y" : "ies");
+		if (t->bank.checked)
+			fprintf(out, ", bank %s (%zu reads)", t->bank.check.valid ? "valid" : "INVALID",
+				t->bank.check.bank_reads_checked);
 		if (t->n_split)
 			fprintf(out, ", SPLIT BRAIN (%zu pair%s)", t->n_split, t->n_split == 1 ? "" : "s");
 		for (size_t k = 0; k < t->n_events; k++)
@@ -141,6 +148,8 @@ static void print_summary(FILE *out, const struct fl_scenario_result *r)
 	if (s->objectives.rto_ns != UINT64_MAX)
 		fprintf(out, "objective rto <= %.0f ms: %s\n", s->objectives.rto_ns / 1e6,
 			r->rto_met ? "met" : "VIOLATED");
+	if (s->objectives.consistent)
+		fprintf(out, "objective consistent reads: %s\n", r->consistent_met ? "met" : "VIOLATED");
 	if (s->objectives.availability_ppm)
 		fprintf(out, "objective availability >= %.2f%%: %s\n",
 			s->objectives.availability_ppm / 1e4, r->availability_met ? "met" : "VIOLATED");

@@ -164,6 +164,7 @@ json_t *fl_scenario_to_json(const char *file, const struct fl_scenario *s)
 	json_object_set_new(o, "trials", json_integer(s->trials));
 	json_object_set_new(o, "seed", s->has_seed ? json_integer((json_int_t)s->seed) : json_null());
 	json_object_set_new(o, "duration_ms", s->duration_ns ? ms(s->duration_ns) : json_null());
+	json_object_set_new(o, "faultfs", s->faultfs ? json_string(s->faultfs) : json_null());
 	return o;
 }
 

@@ -64,7 +64,7 @@ static void summarise(struct fl_scenario_result *res)
 	uint64_t *down = calloc(res->n_trials + 1, sizeof(uint64_t));
 	uint64_t rto_sum = 0;
 
-	res->rpo_met = res->rto_met = res->availability_met = true;
+	res->rpo_met = res->rto_met = res->availability_met = res->consistent_met = true;
 	if (!lost || !rpo || !rto || !avail || !up || !down)
 		goto out;
 	for (size_t i = 0; i < res->n_trials; i++) {
@@ -89,6 +89,9 @@ static void summarise(struct fl_scenario_result *res)
 			res->rto_met = false;
 		if (s->objectives.availability_ppm && t->availability_ppm < s->objectives.availability_ppm)
 			res->availability_met = false;
+		if (s->objectives.consistent && ((t->reg.checked && !t->reg.check.valid) ||
+						 (t->bank.checked && !t->bank.check.valid)))
+			res->consistent_met = false;
 	}
 	res->n_measured = n;
 	stats(lost, n, &res->lost);
@@ -101,8 +104,9 @@ static void summarise(struct fl_scenario_result *res)
 out:
 	/* Nothing measured: nothing met (as rpo judges). */
 	if (!n)
-		res->rpo_met = res->rto_met = res->availability_met = false;
-	res->passed = n && res->rpo_met && res->rto_met && res->availability_met;
+		res->rpo_met = res->rto_met = res->availability_met = res->consistent_met = false;
+	res->passed = n && res->rpo_met && res->rto_met && res->availability_met &&
+		      res->consistent_met;
 	free(lost);
 	free(rpo);
 	free(rto);
@@ -176,6 +180,10 @@ void fl_scenario_result_free(struct fl_scenario_result *r)
 		free(t->events);
 		free(t->marks);
 		free(t->ops);
+		fl_hist_check_free(&t->reg.check);
+		fl_history_free(t->reg.history);
+		fl_hist_check_free(&t->bank.check);
+		fl_history_free(t->bank.history);
 	}
 	free(r->trials);
 	free(r);

@@ -104,6 +104,22 @@ static json_t *history_json(const struct fl_scenario_trial *t)
 	return a;
 }
 
+/* A reading load: its verdict, and its history as Jepsen's EDN lines. */
+static json_t *reads_json(const struct fl_scenario_reads_run *rr)
+{
+	json_t *o = json_object(), *check = NULL, *edn = NULL;
+
+	json_object_set_new(o, "ran", json_boolean(rr->ran));
+	json_object_set_new(o, "skipped", rr->ran ? json_null() : json_string(rr->skipped));
+	if (rr->checked && !fl_hist_check_json(&rr->check, 100, &check))
+		json_object_set_new(o, "check", check);
+	if (rr->history && !fl_history_edn_json(rr->history, &edn)) {
+		json_object_set_new(o, "ops", json_integer((json_int_t)fl_history_len(rr->history)));
+		json_object_set_new(o, "history_edn", edn);
+	}
+	return o;
+}
+
 json_t *sc_trial_json(const struct fl_scenario_result *res, const struct fl_scenario_trial *t)
 {
 	json_t *o = json_object(), *ev = json_array(), *nodes = json_array(), *un = json_array();
@@ -171,6 +187,8 @@ json_t *sc_trial_json(const struct fl_scenario_result *res, const struct fl_scen
 		json_object_set_new(o, "split_brain", json_pack("{s:b,s:o}", "checked",
 				    t->split_checked, "evidence", split));
 		json_object_set_new(o, "history", history_json(t));
+		json_object_set_new(o, "reads", json_pack("{s:o,s:o}", "register",
+				    reads_json(&t->reg), "bank", reads_json(&t->bank)));
 	} else {
 		json_decref(un);
 		json_decref(split);
@@ -218,6 +236,8 @@ json_t *fl_scenario_result_json(const struct fl_scenario_result *r)
 						     ms(s->objectives.rpo_ns), r->rpo_met));
 	json_object_set_new(obj, "rto_ms", objective(s->objectives.rto_ns != UINT64_MAX,
 						     ms(s->objectives.rto_ns), r->rto_met));
+	json_object_set_new(obj, "consistent", s->objectives.consistent ?
+			    json_pack("{s:b}", "met", r->consistent_met) : json_null());
 	json_object_set_new(obj, "availability", objective(s->objectives.availability_ppm != 0,
 		json_real(s->objectives.availability_ppm / 1e4), r->availability_met));
 	json_object_set_new(o, "objectives", obj);

@@ -29,6 +29,8 @@ struct sc_node_fault {
 #define SC_MAX_NODE_FAULTS 64
 
 /* One trial while it runs. */
+struct fl_register_load;
+
 struct sc_run {
 	const struct fl_scenario *s;
 	const struct fl_scenario_run_opts *o;
@@ -40,6 +42,7 @@ struct sc_run {
 	bool manual_failover;               /* ... and a lost one is replaced by promote */
 	struct fl_workload *w[FL_SCENARIO_MAX_NODES];
 	struct fl_rpo_driver *load;
+	struct fl_register_load *reg_load;
 	int fixed_target;                   /* a node the workload names; -1: the leader */
 	atomic_int leader;                  /* -1: none known */
 	atomic_int old_leader;              /* the leader before the last change; -1 */
@@ -99,6 +102,11 @@ int sc_run_trial(const struct fl_scenario *s, const struct fl_scenario_run_opts 
 		 const struct fl_cluster_kind *kind, const char *name, unsigned trial,
 		 uint64_t duration_ns,
 		 bool split_check, const atomic_bool *interrupted, struct fl_scenario_trial *t);
+
+/* run_reads.c: the register load beside the writes, and its check. */
+void sc_reads_start(struct sc_run *r);
+void sc_reads_stop(struct sc_run *r);
+int sc_reads_check(struct sc_run *r);
 
 /* run_json.c */
 json_t *sc_trial_json(const struct fl_scenario_result *res, const struct fl_scenario_trial *t);

@@ -361,7 +361,7 @@ static int bring_up(struct sc_run *r, const struct fl_cluster_kind *kind, const 
 	char *owned[FL_SCENARIO_MAX_SETTINGS] = { NULL };
 	struct fl_cluster_config cfg = {
 		.name = name, .kind = kind, .nodes = r->s->n_nodes, .subnet = r->o->subnet,
-		.run_dir = r->o->run_dir, .settings = settings, .progress = cluster_progress,
+		.run_dir = r->o->run_dir, .settings = settings, .faultfs_opts = r->s->faultfs, .progress = cluster_progress,
 		.progress_arg = r,
 	};
 	uint64_t t = fl_now_ns();
@@ -465,6 +465,7 @@ int sc_run_trial(const struct fl_scenario *s, const struct fl_scenario_run_opts 
 		fl_errf(t->error, sizeof(t->error), "the clients did not start: %s", strerror(-err));
 		goto out;
 	}
+	sc_reads_start(&r);
 	if (!pthread_create(&leader_thr, NULL, leader_main, &r)) {
 		if (!pthread_create(&health_thr, NULL, health_main, &r))
 			watching = true;
@@ -480,6 +481,7 @@ int sc_run_trial(const struct fl_scenario *s, const struct fl_scenario_run_opts 
 	t->load_ns = fl_now_ns() - r.t0;
 	err = fl_rpo_driver_stop(r.load, &t->ops, &t->n_ops) ?: err;
 	r.load = NULL;
+	sc_reads_stop(&r);
 	if (watching) {
 		pthread_join(leader_thr, NULL);
 		pthread_join(health_thr, NULL);
@@ -502,9 +504,12 @@ int sc_run_trial(const struct fl_scenario *s, const struct fl_scenario_run_opts 
 		set_phase(&r, "readback");
 		err = measure(&r, t->error, sizeof(t->error));
 	}
+	if (!err)
+		err = sc_reads_check(&r);
 out:
 	if (r.load)
 		fl_rpo_driver_stop(r.load, NULL, NULL);
+	sc_reads_stop(&r);
 	for (unsigned i = 0; i < FL_SCENARIO_MAX_NODES; i++)
 		if (r.w[i])
 			fl_workload_close(r.w[i]);

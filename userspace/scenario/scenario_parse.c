@@ -14,15 +14,16 @@
 
 static const char *const top_keys[] = {
 	"name", "cluster", "nodes", "settings", "workload", "steps", "nemesis",
-	"objectives", "trials", "seed", "duration", NULL,
+	"objectives", "trials", "seed", "duration", "faultfs", NULL,
 };
 static const char *const node_keys[] = {
 	"name", "start", "stop", "health", "data_dir", "host", NULL,
 };
 static const char *const workload_keys[] = {
-	"kind", "target", "clients", "rate", "payload", "keys", NULL,
+	"kind", "target", "clients", "rate", "payload", "keys", "register", "bank", NULL,
 };
-static const char *const objective_keys[] = { "rpo", "rto", "availability", NULL };
+static const char *const reads_keys[] = { "clients", "rate", "keys", "accounts", NULL };
+static const char *const objective_keys[] = { "rpo", "rto", "availability", "consistent", NULL };
 static const char *const kind_list[] = { "etcd", "postgres-replica", "redis-replica", NULL };
 static const char *const workload_kinds[] = { "etcd", "postgres", "redis", "mysql", NULL };
 /* The workload each kind serves. */
@@ -250,6 +251,41 @@ static void parse_settings(struct sc_ctx *c, const yaml_node_t *n, struct fl_sce
 	}
 }
 
+/* register: / bank: either off, or a mapping of clients, rate and keys (bank: accounts). */
+static void parse_reads(struct sc_ctx *c, const yaml_node_t *n, const char *what,
+			struct fl_scenario_reads *r)
+{
+	const char *count = !strcmp(what, "bank") ? "accounts" : "keys";
+	char path[64], sub[96];
+	yaml_node_t *v;
+	uint64_t u;
+
+	snprintf(path, sizeof(path), "workload.%s", what);
+	if (n->type == YAML_SCALAR_NODE) {
+		if (!strcmp(sc_str(n), "off") || !strcmp(sc_str(n), "false"))
+			r->off = true;
+		else if (strcmp(sc_str(n), "on") && strcmp(sc_str(n), "true"))
+			sc_err(c, n, "%s: expected on, off, or a mapping of clients, rate and %s, "
+			       "got \"%s\"", path, count, sc_str(n));
+		return;
+	}
+	if (!sc_want_map(c, n, path))
+		return;
+	sc_check_keys(c, n, path, reads_keys);
+	if ((v = sc_get(c, n, !strcmp(count, "keys") ? "accounts" : "keys")))
+		sc_err(c, v, "%s: %s has %s:, not %s:", path, what, count,
+		       !strcmp(count, "keys") ? "accounts" : "keys");
+	snprintf(sub, sizeof(sub), "%s.clients", path);
+	if ((v = sc_get(c, n, "clients")) && sc_u64(c, v, sub, 1, 64, &u))
+		r->clients = (unsigned)u;
+	snprintf(sub, sizeof(sub), "%s.rate", path);
+	if ((v = sc_get(c, n, "rate")))
+		sc_u64(c, v, sub, 1, 100000, &r->rate);
+	snprintf(sub, sizeof(sub), "%s.%s", path, count);
+	if ((v = sc_get(c, n, count)))
+		sc_u64(c, v, sub, 2, 100000, &r->keys);
+}
+
 static void parse_workload(struct sc_ctx *c, const yaml_node_t *n, struct fl_scenario *s)
 {
 	yaml_node_t *v;
@@ -294,6 +330,10 @@ static void parse_workload(struct sc_ctx *c, const yaml_node_t *n, struct fl_sce
 	}
 	if (n && (v = sc_get(c, n, "keys")))
 		sc_u64(c, v, "workload.keys", 1, UINT64_MAX, &s->workload.keys);
+	if (n && (v = sc_get(c, n, "register")))
+		parse_reads(c, v, "register", &s->workload.reg);
+	if (n && (v = sc_get(c, n, "bank")))
+		parse_reads(c, v, "bank", &s->workload.bank);
 }
 
 static void parse_objectives(struct sc_ctx *c, const yaml_node_t *n, struct fl_scenario *s)
@@ -311,6 +351,14 @@ static void parse_objectives(struct sc_ctx *c, const yaml_node_t *n, struct fl_s
 	    sc_percent(c, v, "objectives.availability", &s->objectives.availability_ppm) &&
 	    s->objectives.availability_ppm == 0)
 		sc_err(c, v, "objectives.availability: expected more than 0%%, got \"%s\"", sc_str(v));
+	if ((v = sc_get(c, n, "consistent")) && sc_want_scalar(c, v, "objectives.consistent",
+							     "true or false")) {
+		if (!strcmp(sc_str(v), "true"))
+			s->objectives.consistent = true;
+		else if (strcmp(sc_str(v), "false"))
+			sc_err(c, v, "objectives.consistent: expected true or false, got \"%s\"",
+			       sc_str(v));
+	}
 }
 
 static void parse_top(struct sc_ctx *c, const yaml_node_t *root, struct fl_scenario *s)
@@ -340,6 +388,13 @@ static void parse_top(struct sc_ctx *c, const yaml_node_t *root, struct fl_scena
 		s->trials = (unsigned)u;
 	if ((v = sc_get(c, root, "seed")) && sc_u64(c, v, "seed", 0, UINT64_MAX, &s->seed))
 		s->has_seed = true;
+	/* faultfs -o options: a comma-separated list of KEY[=VALUE] (checked by faultfs itself). */
+	if ((v = sc_get(c, root, "faultfs")) &&
+	    sc_strdup(c, v, "faultfs", "faultfs options like durability=data", &s->faultfs) &&
+	    (!s->faultfs[0] || s->faultfs[strspn(s->faultfs, "abcdefghijklmnopqrstuvwxyz"
+						 "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_=,.-")]))
+		sc_err(c, v, "faultfs: expected options like durability=data,size=1G, got \"%s\"",
+		       sc_str(v));
 	if ((v = sc_get(c, root, "duration")) && sc_duration(c, v, "duration", &s->duration_ns) &&
 	    !s->duration_ns)
 		sc_err(c, v, "duration: expected more than 0s, got \"%s\"", sc_str(v));
@@ -367,6 +422,8 @@ static void set_defaults(struct fl_scenario *s)
 	s->workload.clients = 4;
 	s->workload.payload = 128;
 	s->workload.keys = 1000;
+	s->workload.reg = (struct fl_scenario_reads){ .clients = 2, .rate = 100, .keys = 8 };
+	s->workload.bank = (struct fl_scenario_reads){ .clients = 2, .rate = 50, .keys = 5 };
 	s->objectives.rpo_ns = UINT64_MAX;
 	s->objectives.rto_ns = UINT64_MAX;
 }
@@ -447,6 +504,7 @@ void fl_scenario_free(struct fl_scenario *s)
 	if (!s)
 		return;
 	free(s->name);
+	free(s->faultfs);
 	for (unsigned i = 0; i < FL_SCENARIO_MAX_NODES; i++) {
 		struct fl_scenario_node *n = &s->nodes[i];
 
