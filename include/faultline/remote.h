@@ -14,23 +14,28 @@
  *   fl_remote_run(&r, argv, 10000, &status, &js, err, sizeof(err));
  *
  * What a remote node's faults map to (the runner calls these; each has
- * --json, and each is safe to send again when its acknowledgement was lost,
- * which over SSH means: the connection broke or the deadline passed, and
- * the command may or may not have run):
+ * --json, and each was checked for what happens when it is sent again
+ * because its acknowledgement was lost: over SSH, the connection broke or
+ * the deadline passed, and the command may or may not have run):
  *
- * | fault / action       | remote command                                   | on a repeat |
- * |----------------------|--------------------------------------------------|-------------|
+ * | fault / action       | remote command                                   | sent again |
+ * |----------------------|--------------------------------------------------|------------|
  * | what works there     | faultline probe --json                           | read-only |
- * | net, partition       | faultline net RULE... --dev DEV --for DUR --json | a repeat while the first still runs exits 3 (FL_REMOTE_EXIT_ALREADY: "already armed", the hook is held by another faultline session, whose --for bounds it); after it, arms again |
- * | syscall on a service | faultline syscall RULE... --cgroup DIR --for DUR --json (or --pid PID) | NOT idempotent: a second session stacks on the first (delays add up): the runner must not resend it blind; bounded by --for either way |
- * | disk (faultfs rules) | faultline fs clear MNT --json, then faultline fs fault MNT RULE... --json | clear+fault sets the node's rules: a repeat gives the same set (fault alone would add a duplicate) |
- * | heal                 | faultline cleanup --all --json                    | idempotent (what is gone stays gone) |
- * | leftovers            | faultline cleanup --json                          | idempotent |
- * | start, stop, health  | the node's own commands: fl_remote_exec()          | as idempotent as those commands |
+ * | net, partition       | faultline net RULE... --dev DEV --for DUR --json | while the first runs: exit 3 (FL_REMOTE_EXIT_HELD), the hook is held by that session, bounded by its --for; after it: arms again |
+ * | heal (net)           | fl_remote_stop(): SIGTERM to the pid of that net | -ESRCH when it ended already; faultline disarms and prints its summary either way |
+ * | syscall on a service | faultline syscall RULE... --cgroup DIR --for DUR --json (or --pid PID) | NOT idempotent: a second session stacks on the first (delays add up); do not resend blind; bounded by --for |
+ * | disk (faultfs rules) | faultline fs clear MNT --json, then faultline fs fault MNT RULE... --json | the pair sets the node's rules: the same set again (fault alone would add a duplicate) |
+ * | leftovers            | faultline cleanup --json                         | idempotent: what is gone stays gone |
+ * | start, stop, health  | the node's own commands: fl_remote_exec()        | as idempotent as those commands |
  *
- * Not mapped (left to the node's own commands through fl_remote_exec, or
- * not done): powercut (SIGKILL of the service's cgroup + `faultline fs
- * powercut MNT`) and crash have no single faultline command yet.
+ * `faultline cleanup --all` does not heal a live net session on a kernel
+ * with tcx (its links live in the controller's fds): stop it by pid.
+ * Not mapped: powercut (SIGKILL of the service's cgroup + `faultline fs
+ * powercut MNT`) and crash have no single faultline command yet; run the
+ * node's own commands for them through fl_remote_exec().
+ *
+ * The remote user's shell must be a POSIX shell (bash, dash, the default
+ * for root): the command is `echo PID >&2; exec faultline --json ...`.
  *
  * Exit status 255 is ssh's own (cannot connect, host key or
  * authentication refused, connection lost): the functions below say so in
@@ -49,7 +54,7 @@
 struct json_t;
 
 #define FL_REMOTE_EXIT_SSH      255 /* ssh's own failure */
-#define FL_REMOTE_EXIT_ALREADY  3   /* faultline net: another session holds the hook */
+#define FL_REMOTE_EXIT_HELD     3   /* faultline net: another session holds the hook */
 #define FL_REMOTE_MAX_ENV       8
 
 enum fl_remote_hostkey {
@@ -127,6 +132,15 @@ int fl_remote_start(const struct fl_remote *r, const char *const argv[],
 int fl_remote_finish(struct fl_remote_call *c, int timeout_ms, int *ret_status,
 		     struct json_t **ret_json, char *errbuf, size_t errlen);
 void fl_remote_abort(struct fl_remote_call *c);
+/*
+ * Stop the remote faultline of a started call now (a heal before its
+ * --for ends): SIGTERM to its pid on the host, over a second connection.
+ * faultline disarms and prints its summary: fl_remote_finish reads it.
+ * Killing ssh here would not do: without a pty the remote command never
+ * hears that the connection went. 0; -ESRCH when it had ended already.
+ */
+int fl_remote_stop(const struct fl_remote *r, struct fl_remote_call *c, int timeout_ms,
+		   char *errbuf, size_t errlen);
 /* The ssh child's pid (to wait on it or to kill it by pid). */
 pid_t fl_remote_call_pid(const struct fl_remote_call *c);
 

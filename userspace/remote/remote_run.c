@@ -25,6 +25,12 @@
 #define MAX_STDERR   (64u << 10)
 #define CMD_LEN      8192
 #define STORAGE_LEN  (CMD_LEN + 4096)
+/*
+ * The remote shell says its pid first, then execs faultline in its place:
+ * the pid a heal sends SIGTERM to (faultline stops, disarms and prints its
+ * summary). Without a pty nothing else would stop it before its --for.
+ */
+#define PID_MARK     "faultline-remote-pid "
 
 struct buf {
 	char *data;
@@ -39,6 +45,7 @@ struct fl_remote_call {
 	struct timespec start;
 	char who[340];         /* user@host:port, for messages */
 	bool json;
+	long remote_pid;       /* the remote faultline's pid once it said so, else 0 */
 };
 
 static long long ms_since(const struct timespec *t0)
@@ -77,12 +84,18 @@ static int buf_add(struct buf *b, const char *s, size_t n)
 static void last_line(const struct buf *b, char *out, size_t len)
 {
 	const char *s = b->data ? b->data : "";
-	size_t end = b->len, begin;
+	size_t end = b->len, begin, skip = 0;
 
-	while (end && (s[end - 1] == '\n' || s[end - 1] == '\r' || s[end - 1] == ' '))
+	/* Not the pid line: it is ours, not what went wrong. */
+	if (!strncmp(s, PID_MARK, strlen(PID_MARK))) {
+		const char *nl = strchr(s, '\n');
+
+		skip = nl ? (size_t)(nl - s) + 1 : end;
+	}
+	while (end > skip && (s[end - 1] == '\n' || s[end - 1] == '\r' || s[end - 1] == ' '))
 		end--;
 	begin = end;
-	while (begin && s[begin - 1] != '\n')
+	while (begin > skip && s[begin - 1] != '\n')
 		begin--;
 	if (end - begin >= len)
 		begin = end - (len - 1);
@@ -200,11 +213,20 @@ out:
 	return err;
 }
 
-/* The words of `[env NAME=VALUE...] FAULTLINE --json ARGV...`, quoted. */
+/*
+ * `echo PID_MARK$$ >&2; exec [env NAME=VALUE...] FAULTLINE --json ARGV...`,
+ * each word quoted.
+ */
 static int faultline_cmd(const struct fl_remote *r, const char *const argv[], char *buf, size_t len)
 {
 	const char *words[FL_REMOTE_MAX_ARGV + FL_REMOTE_MAX_ENV + 4];
 	size_t n = 0, nenv = 0;
+	int at = snprintf(buf, len, "echo \"" PID_MARK "$$\" >&2; exec ");
+
+	if (at < 0 || (size_t)at >= len)
+		return -ENOSPC;
+	buf += at;
+	len -= (size_t)at;
 
 	for (size_t i = 0; i < FL_REMOTE_MAX_ENV && r->env[i]; i++)
 		nenv++;
@@ -259,12 +281,32 @@ void fl_remote_abort(struct fl_remote_call *c)
 	call_free(c);
 }
 
-/* Read both pipes until EOF or the deadline: 0 or -ETIMEDOUT, -ENOMEM. */
-static int drain(struct fl_remote_call *c, int timeout_ms)
+static void find_pid(struct fl_remote_call *c)
+{
+	const char *s = c->b[1].data;
+	char *end;
+	long pid;
+
+	if (c->remote_pid || !c->json || !s || !strchr(s, '\n') ||
+	    strncmp(s, PID_MARK, strlen(PID_MARK)))
+		return;
+	pid = strtol(s + strlen(PID_MARK), &end, 10);
+	/* Never 0 or 1: `kill 0` would hit the remote shell's whole group. */
+	if (*end == '\n' && pid > 1)
+		c->remote_pid = pid;
+}
+
+/*
+ * Read both pipes until EOF or the deadline: 0 or -ETIMEDOUT, -ENOMEM.
+ * With until_pid, return 0 as soon as the remote pid is known.
+ */
+static int drain(struct fl_remote_call *c, int timeout_ms, bool until_pid)
 {
 	char chunk[8192];
 
 	while (c->fd[0] >= 0 || c->fd[1] >= 0) {
+		if (until_pid && c->remote_pid)
+			return 0;
 		struct pollfd p[2];
 		long long left = timeout_ms - ms_since(&c->start);
 		int n;
@@ -294,6 +336,8 @@ static int drain(struct fl_remote_call *c, int timeout_ms)
 			}
 			if (buf_add(&c->b[i], chunk, (size_t)got))
 				return -ENOMEM;
+			if (i == 1)
+				find_pid(c);
 		}
 	}
 	return 0;
@@ -357,7 +401,7 @@ static int finish(struct fl_remote_call *c, int timeout_ms, int *ret_status, jso
 	int err, ws = 0, status;
 	json_t *js = NULL;
 
-	err = drain(c, timeout_ms);
+	err = drain(c, timeout_ms, false);
 	if (!err)
 		err = reap(c, timeout_ms, &ws);
 	if (err == -ETIMEDOUT) {
@@ -420,6 +464,35 @@ int fl_remote_finish(struct fl_remote_call *c, int timeout_ms, int *ret_status,
 	if (!c)
 		return -EINVAL;
 	return finish(c, timeout_ms, ret_status, ret_json, NULL, errbuf, errlen);
+}
+
+int fl_remote_stop(const struct fl_remote *r, struct fl_remote_call *c, int timeout_ms,
+		   char *errbuf, size_t errlen)
+{
+	char cmd[64];
+	int err, status = 0;
+
+	if (!r || !c || !c->json)
+		return -EINVAL;
+	/* drain counts from the call's start; this timeout from now. */
+	err = drain(c, (int)(ms_since(&c->start) + timeout_ms), true);
+	if (err == -ETIMEDOUT) {
+		fl_errf(errbuf, errlen, "ssh %s: the remote faultline did not say its pid within %d ms",
+			c->who, timeout_ms);
+		return err;
+	}
+	if (err)
+		return err;
+	if (!c->remote_pid) {
+		fl_errf(errbuf, errlen, "ssh %s: the command ended before it could be stopped", c->who);
+		return -ESRCH;
+	}
+	snprintf(cmd, sizeof(cmd), "kill -TERM %ld", c->remote_pid);
+	err = fl_remote_exec(r, cmd, timeout_ms, &status, NULL, errbuf, errlen);
+	/* kill's 1: it ended meanwhile, which is what was asked. */
+	if (err == -EREMOTEIO && status == 1)
+		return -ESRCH;
+	return err;
 }
 
 int fl_remote_run(const struct fl_remote *r, const char *const argv[], int timeout_ms,
