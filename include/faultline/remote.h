@@ -23,7 +23,7 @@
  * | what works there     | faultline probe --json                           | read-only |
  * | net, partition       | faultline net RULE... --dev DEV --for DUR --json | while the first runs: exit 3 (FL_REMOTE_EXIT_HELD), the hook is held by that session, bounded by its --for; after it: arms again |
  * | heal (net)           | fl_remote_stop(): SIGTERM to the pid of that net | -ESRCH when it ended already; faultline disarms and prints its summary either way |
- * | syscall on a service | faultline syscall RULE... --cgroup DIR --for DUR --json (or --pid PID) | NOT idempotent: a second session stacks on the first (delays add up); do not resend blind; bounded by --for |
+ * | syscall on a service | faultline syscall RULE... --cgroup DIR --for DUR --json (or --pid PID) | NOT idempotent: a second session arms beside the first and both act on each call (delays stack); do not resend blind; bounded by --for |
  * | disk (faultfs rules) | faultline fs clear MNT --json, then faultline fs fault MNT RULE... --json | the pair sets the node's rules: the same set again (fault alone would add a duplicate) |
  * | leftovers            | faultline cleanup --json                         | idempotent: what is gone stays gone |
  * | start, stop, health  | the node's own commands: fl_remote_exec()        | as idempotent as those commands |

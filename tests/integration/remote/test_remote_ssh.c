@@ -7,8 +7,9 @@
  * will: `faultline probe` and its JSON read back, a net fault on the
  * netns's veth that drops the host's datagrams while it runs and not after
  * (its JSON says what was injected), the same command sent again while it
- * runs (exit 3: held), a heal by the remote pid before --for ends,
- * `faultline cleanup` twice, a host whose port drops every packet (ssh's
+ * runs (exit 3: held), a heal by the remote pid before --for ends, a
+ * faultfs mount's rules set by `fs clear` + `fs fault` (resent: the same
+ * rules; `fs fault` alone: a duplicate), `faultline cleanup` twice, a host whose port drops every packet (ssh's
  * ConnectTimeout, then our own deadline), a refused port, a key sshd does
  * not know, a host key that is not the known one, and a plain command.
  * Keys are made with ssh-keygen in a mkdtemp directory; every packet stays
@@ -61,6 +62,7 @@ struct ctx {
 	char run_env[PATH_MAX + 32];
 	struct fl_remote r;            /* the node, as the runner would make it */
 	int rx;                        /* UDP receiver inside the netns */
+	struct fl_faultfs_mount fsm;   /* unmounted by the teardown if a test failed */
 };
 
 static struct ctx *g;
@@ -404,6 +406,7 @@ static int group_teardown(void **state)
 		return 0;
 	if (c->rx >= 0)
 		close(c->rx);
+	fl_faultfs_unmount(&c->fsm);
 	stop_sshd();
 	if (c->ns_made && c->ready)
 		sh("%s cleanup --run-dir %s/run >/dev/null 2>&1", bin_fl, c->dir);
@@ -593,6 +596,52 @@ static void test_stop_heals_a_net_fault_before_its_for(void **state)
 	assert_int_equal(udp_through(c, 20), 20);
 }
 
+static size_t remote_rules(struct ctx *c, const char *mnt)
+{
+	const char *argv[] = { "fs", "status", mnt, NULL };
+	char err[1024] = "";
+	json_t *js = NULL;
+	size_t n;
+
+	if (fl_remote_run(&c->r, argv, CALL_MS, NULL, &js, err, sizeof(err)))
+		fail_msg("fs status over ssh: %s", err);
+	n = json_array_size(json_object_get(js, "rules"));
+	json_decref(js);
+	return n;
+}
+
+/*
+ * A node's disk rules: `fs fault` alone adds a duplicate when resent;
+ * `fs clear` then `fs fault` sets the same rules however often it is sent.
+ */
+static void test_disk_rules_over_ssh_clear_then_fault_is_idempotent(void **state)
+{
+	struct ctx *c = *state;
+	struct fl_faultfs_mount *m = &c->fsm;
+	char err[1024] = "";
+
+	REQUIRE(c);
+	if (!fl_faultfs_require())
+		skip();
+	assert_int_equal(fl_faultfs_mount(NULL, m), 0);
+	{
+		const char *fault[] = { "fs", "fault", m->mnt, "fsync:error=EIO:path=*.wal", NULL };
+		const char *clear[] = { "fs", "clear", m->mnt, NULL };
+
+		for (int i = 0; i < 2; i++)
+			if (fl_remote_run(&c->r, fault, CALL_MS, NULL, NULL, err, sizeof(err)))
+				fail_msg("fs fault over ssh: %s", err);
+		assert_int_equal(remote_rules(c, m->mnt), 2);
+		for (int i = 0; i < 3; i++) {
+			if (fl_remote_run(&c->r, clear, CALL_MS, NULL, NULL, err, sizeof(err)) ||
+			    fl_remote_run(&c->r, fault, CALL_MS, NULL, NULL, err, sizeof(err)))
+				fail_msg("fs clear + fault over ssh: %s", err);
+			assert_int_equal(remote_rules(c, m->mnt), 1);
+		}
+	}
+	fl_faultfs_unmount(m);
+}
+
 static void test_cleanup_over_ssh_is_idempotent(void **state)
 {
 	struct ctx *c = *state;
@@ -748,6 +797,7 @@ int main(void)
 		cmocka_unit_test(test_probe_over_ssh_reads_its_json_back),
 		cmocka_unit_test(test_net_fault_over_ssh_drops_while_armed_and_not_after),
 		cmocka_unit_test(test_stop_heals_a_net_fault_before_its_for),
+		cmocka_unit_test(test_disk_rules_over_ssh_clear_then_fault_is_idempotent),
 		cmocka_unit_test(test_cleanup_over_ssh_is_idempotent),
 		cmocka_unit_test(test_unreachable_host_fails_within_the_timeout),
 		cmocka_unit_test(test_unknown_key_gives_ssh_auth_error),
