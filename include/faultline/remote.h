@@ -79,6 +79,7 @@ struct fl_remote {
 	unsigned connect_timeout_s;    /* ConnectTimeout (5) */
 	const char *faultline;         /* the remote faultline program ("faultline") */
 	const char *ssh;               /* the local ssh program ("ssh", on $PATH) */
+	bool sudo;                     /* run faultline (and the stop's kill) under sudo -n */
 	const char *env[FL_REMOTE_MAX_ENV]; /* "NAME=VALUE" for the remote command (env(1)) */
 };
 
@@ -150,6 +151,14 @@ pid_t fl_remote_call_pid(const struct fl_remote_call *c);
  * spaces. -ENOSPC when buf is too small. Exposed for tests and dry runs.
  */
 int fl_remote_quote_argv(const char *const argv[], char *buf, size_t len);
+/*
+ * The remote shell's text for a faultline command: `echo "faultline-
+ * remote-pid $$" >&2; exec [sudo -n] [env NAME=VALUE...] FAULTLINE --json
+ * ARGV...`, words quoted as above. -EINVAL (an env entry that is not
+ * NAME=VALUE), -E2BIG, -ENOSPC.
+ */
+int fl_remote_faultline_cmd(const struct fl_remote *r, const char *const argv[], char *buf,
+			    size_t len);
 /*
  * The whole ssh command line fl_remote_run would exec for argv (NULL-
  * terminated, into ret_argv: FL_REMOTE_MAX_ARGV slots, strings in

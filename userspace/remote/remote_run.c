@@ -213,30 +213,46 @@ out:
 	return err;
 }
 
-/*
- * `echo PID_MARK$$ >&2; exec [env NAME=VALUE...] FAULTLINE --json ARGV...`,
- * each word quoted.
- */
-static int faultline_cmd(const struct fl_remote *r, const char *const argv[], char *buf, size_t len)
+/* NAME=VALUE with a shell-style NAME: env(1) must not read it as an option. */
+static bool env_entry(const char *e)
 {
-	const char *words[FL_REMOTE_MAX_ARGV + FL_REMOTE_MAX_ENV + 4];
-	size_t n = 0, nenv = 0;
-	int at = snprintf(buf, len, "echo \"" PID_MARK "$$\" >&2; exec ");
+	const char *eq = strchr(e, '=');
 
+	if (!eq || eq == e || (*e >= '0' && *e <= '9'))
+		return false;
+	for (const char *p = e; p < eq; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		      (*p >= '0' && *p <= '9') || *p == '_'))
+			return false;
+	return true;
+}
+
+int fl_remote_faultline_cmd(const struct fl_remote *r, const char *const argv[], char *buf,
+			    size_t len)
+{
+	const char *words[FL_REMOTE_MAX_ARGV + FL_REMOTE_MAX_ENV + 6];
+	size_t n = 0, nenv = 0;
+	int at;
+
+	if (!r || !argv || !argv[0] || !len)
+		return -EINVAL;
+	for (size_t i = 0; i < FL_REMOTE_MAX_ENV && r->env[i]; i++) {
+		if (!env_entry(r->env[i]))
+			return -EINVAL;
+		nenv++;
+	}
+	at = snprintf(buf, len, "echo \"" PID_MARK "$$\" >&2; exec ");
 	if (at < 0 || (size_t)at >= len)
 		return -ENOSPC;
-	buf += at;
-	len -= (size_t)at;
-
-	for (size_t i = 0; i < FL_REMOTE_MAX_ENV && r->env[i]; i++)
-		nenv++;
+	/* -n: fail at once where sudo would ask for a password. */
+	if (r->sudo) {
+		words[n++] = "sudo";
+		words[n++] = "-n";
+	}
 	if (nenv)
 		words[n++] = "env";
-	for (size_t i = 0; i < nenv; i++) {
-		if (!strchr(r->env[i], '=') || r->env[i][0] == '=')
-			return -EINVAL;
+	for (size_t i = 0; i < nenv; i++)
 		words[n++] = r->env[i];
-	}
 	words[n++] = r->faultline ? r->faultline : "faultline";
 	/* The global option: it must not land after a `--` that ends faultline's options. */
 	words[n++] = "--json";
@@ -246,7 +262,7 @@ static int faultline_cmd(const struct fl_remote *r, const char *const argv[], ch
 		words[n++] = argv[i];
 	}
 	words[n] = NULL;
-	return fl_remote_quote_argv(words, buf, len);
+	return fl_remote_quote_argv(words, buf + at, len - (size_t)at);
 }
 
 int fl_remote_start(const struct fl_remote *r, const char *const argv[],
@@ -259,10 +275,11 @@ int fl_remote_start(const struct fl_remote *r, const char *const argv[],
 		fl_errf(errbuf, errlen, "remote: no faultline command given");
 		return -EINVAL;
 	}
-	err = faultline_cmd(r, argv, cmd, sizeof(cmd));
+	err = fl_remote_faultline_cmd(r, argv, cmd, sizeof(cmd));
 	if (err) {
-		fl_errf(errbuf, errlen, "remote %s: the faultline command is too long or has a bad env entry",
-			r->host);
+		fl_errf(errbuf, errlen, "remote %s: %s", r->host,
+			err == -EINVAL ? "an env entry is not NAME=VALUE"
+				       : "the faultline command is too long");
 		return err;
 	}
 	return start(r, cmd, true, ret, errbuf, errlen);
@@ -487,7 +504,8 @@ int fl_remote_stop(const struct fl_remote *r, struct fl_remote_call *c, int time
 		fl_errf(errbuf, errlen, "ssh %s: the command ended before it could be stopped", c->who);
 		return -ESRCH;
 	}
-	snprintf(cmd, sizeof(cmd), "kill -TERM %ld", c->remote_pid);
+	/* With sudo, the pid is sudo's, which passes the signal on to faultline. */
+	snprintf(cmd, sizeof(cmd), "%skill -TERM %ld", r->sudo ? "sudo -n " : "", c->remote_pid);
 	err = fl_remote_exec(r, cmd, timeout_ms, &status, NULL, errbuf, errlen);
 	/* kill's 1: it ended meanwhile, which is what was asked. */
 	if (err == -EREMOTEIO && status == 1)

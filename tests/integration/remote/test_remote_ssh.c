@@ -2,16 +2,17 @@
 /*
  * A node on a real host, driven over plain SSH (<faultline/remote.h>): a
  * real sshd (Debian openssh-server) runs inside a fresh netns, joined to
- * the host by a veth with 10.231.200.37/30 (host) and .38 (the netns), and
+ * the host by a veth with a /30 of 10.231.200.0/24 picked by the pid, and
  * the test drives faultline there through real ssh, as the scenario runner
- * will: `faultline probe` and its JSON read back, a net fault on the
+ * will: `faultline probe` and its JSON read back; a net fault on the
  * netns's veth that drops the host's datagrams while it runs and not after
- * (its JSON says what was injected), the same command sent again while it
- * runs (exit 3: held), a heal by the remote pid before --for ends, a
- * faultfs mount's rules set by `fs clear` + `fs fault` (resent: the same
- * rules; `fs fault` alone: a duplicate), `faultline cleanup` twice, a host whose port drops every packet (ssh's
- * ConnectTimeout, then our own deadline), a refused port, a key sshd does
- * not know, a host key that is not the known one, and a plain command.
+ * (its JSON says what was injected); the same command sent again while it
+ * runs (exit 3: held); a heal by the remote pid before --for ends, plain
+ * and under sudo -n; a faultfs mount's rules set by `fs clear` + `fs
+ * fault` (resent: the same rules; `fs fault` alone: a duplicate);
+ * `faultline cleanup` twice; a port where every packet is dropped (ssh's
+ * ConnectTimeout, then our own deadline); a refused port; a key sshd does
+ * not know; a host key that is not the known one; a plain command.
  * Keys are made with ssh-keygen in a mkdtemp directory; every packet stays
  * between the host and that netns. Root; skips when sshd is missing.
  */
@@ -43,8 +44,8 @@
 #include "helpers/fixtures.h"
 
 #define SSHD        "/usr/sbin/sshd"
-#define HOST_IP     "10.231.200.37"
-#define NODE_IP     "10.231.200.38"
+/* A /30 of 10.231.200.0/24 picked by the pid: two runs at once do not collide. */
+static char host_ip[16], node_ip[16];
 #define UDP_PORT    7101
 #define CALL_MS     20000   /* one ssh call: generous for a loaded CI */
 
@@ -113,7 +114,7 @@ static int bind_node(int fd, uint16_t port)
 {
 	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(port) };
 
-	inet_pton(AF_INET, NODE_IP, &a.sin_addr);
+	inet_pton(AF_INET, node_ip, &a.sin_addr);
 	return bind(fd, (struct sockaddr *)&a, sizeof(a));
 }
 
@@ -153,7 +154,7 @@ static bool sshd_answers(uint16_t port, int timeout_ms)
 		int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 		bool ok;
 
-		inet_pton(AF_INET, NODE_IP, &a.sin_addr);
+		inet_pton(AF_INET, node_ip, &a.sin_addr);
 		setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 		ok = !connect(fd, (struct sockaddr *)&a, sizeof(a)) &&
 		     recv(fd, banner, sizeof(banner) - 1, MSG_WAITALL) == 7 &&
@@ -314,11 +315,14 @@ static int setup_inner(void **state)
 	if (sh("ip netns add %s", c->ns))
 		return -1;
 	c->ns_made = true;
+	snprintf(host_ip, sizeof(host_ip), "10.231.200.%d", 4 * (getpid() % 64) + 1);
+	snprintf(node_ip, sizeof(node_ip), "10.231.200.%d", 4 * (getpid() % 64) + 2);
 	if (sh("ip link add %s type veth peer name %s netns %s && "
-	       "ip addr add " HOST_IP "/30 dev %s && ip link set %s up && "
-	       "ip -n %s addr add " NODE_IP "/30 dev %s && ip -n %s link set %s up && "
+	       "ip addr add %s/30 dev %s && ip link set %s up && "
+	       "ip -n %s addr add %s/30 dev %s && ip -n %s link set %s up && "
 	       "ip -n %s link set lo up",
-	       c->hdev, c->ndev, c->ns, c->hdev, c->hdev, c->ns, c->ndev, c->ns, c->ndev, c->ns))
+	       c->hdev, c->ndev, c->ns, host_ip, c->hdev, c->hdev, c->ns, node_ip, c->ndev, c->ns,
+	       c->ndev, c->ns))
 		return -1;
 
 	/* Keys: the host's, the client's (authorized), and one sshd does not know. */
@@ -340,13 +344,13 @@ static int setup_inner(void **state)
 	if (read_pub(cfg, pub, sizeof(pub)) || read_pub(strcat(strcpy(log, c->other_key), ".pub"),
 							other_pub, sizeof(other_pub)))
 		return -1;
-	if (write_file(c->known, "[" NODE_IP "]:%u %s\n", c->port, pub) ||
-	    write_file(c->bad_known, "[" NODE_IP "]:%u %s\n", c->port, other_pub))
+	if (write_file(c->known, "[%s]:%u %s\n", node_ip, c->port, pub) ||
+	    write_file(c->bad_known, "[%s]:%u %s\n", node_ip, c->port, other_pub))
 		return -1;
 
 	snprintf(cfg, sizeof(cfg), "%s/sshd_config", c->dir);
 	if (write_file(cfg,
-		       "ListenAddress " NODE_IP ":%u\n"
+		       "ListenAddress %s:%u\n"
 		       "HostKey %s\n"
 		       "PidFile %s/sshd.pid\n"
 		       "AuthorizedKeysFile %s/authorized_keys\n"
@@ -357,7 +361,7 @@ static int setup_inner(void **state)
 		       "UsePAM no\n"
 		       "StrictModes no\n"
 		       "LogLevel INFO\n",
-		       c->port, hostkey, c->dir, c->dir))
+		       node_ip, c->port, hostkey, c->dir, c->dir))
 		return -1;
 	/* sshd's privilege separation directory; a fresh host may not have it. */
 	if (stat("/run/sshd", &st)) {
@@ -368,16 +372,16 @@ static int setup_inner(void **state)
 	snprintf(log, sizeof(log), "%s/sshd.log", c->dir);
 	c->sshd = start_sshd(c->ns, cfg, log);
 	if (c->sshd < 0 || !sshd_answers(c->port, 10000)) {
-		print_message("sshd did not answer on " NODE_IP ":%u; its log:\n", c->port);
+		print_message("sshd did not answer on %s:%u; its log:\n", node_ip, c->port);
 		sh("cat %s", log);
 		return -1;
 	}
 
-	/* The node as the runner makes it from `host: ssh://root@NODE_IP:PORT`. */
+	/* The node as the runner makes it from `host: ssh://root@ADDR:PORT`. */
 	{
 		char url[128], err[256];
 
-		snprintf(url, sizeof(url), "ssh://root@" NODE_IP ":%u", c->port);
+		snprintf(url, sizeof(url), "ssh://root@%s:%u", node_ip, c->port);
 		if (fl_remote_parse(url, &c->r, err, sizeof(err))) {
 			print_message("%s\n", err);
 			return -1;
@@ -436,7 +440,7 @@ static unsigned udp_through(struct ctx *c, unsigned n)
 	unsigned got = 0;
 	char buf[64];
 
-	inet_pton(AF_INET, NODE_IP, &a.sin_addr);
+	inet_pton(AF_INET, node_ip, &a.sin_addr);
 	while (recv(c->rx, buf, sizeof(buf), 0) > 0)
 		;
 	for (unsigned i = 0; i < n; i++)
@@ -565,9 +569,8 @@ static void test_net_fault_over_ssh_drops_while_armed_and_not_after(void **state
 	assert_int_equal(udp_through(c, 20), 20);
 }
 
-static void test_stop_heals_a_net_fault_before_its_for(void **state)
+static void stop_heals(struct ctx *c, const struct fl_remote *r)
 {
-	struct ctx *c = *state;
 	char rule[64], err[1024] = "";
 	const char *argv[] = { "net", "--dev", c->ndev, rule, "--for", "60s", NULL };
 	struct fl_remote_call *call = NULL;
@@ -575,13 +578,12 @@ static void test_stop_heals_a_net_fault_before_its_for(void **state)
 	int status = -1;
 	long long t0;
 
-	REQUIRE(c);
 	snprintf(rule, sizeof(rule), "udp:dport=%u:drop", UDP_PORT);
-	assert_int_equal(fl_remote_start(&c->r, argv, &call, err, sizeof(err)), 0);
+	assert_int_equal(fl_remote_start(r, argv, &call, err, sizeof(err)), 0);
 	assert_true(fl_remote_call_pid(call) > 0);
 	assert_true(wait_dropping(c, 8000));
 	t0 = now_ms();
-	if (fl_remote_stop(&c->r, call, CALL_MS, err, sizeof(err))) {
+	if (fl_remote_stop(r, call, CALL_MS, err, sizeof(err))) {
 		fl_remote_abort(call);
 		fail_msg("stop over ssh: %s", err);
 	}
@@ -594,6 +596,29 @@ static void test_stop_heals_a_net_fault_before_its_for(void **state)
 	assert_string_not_equal(jstr(js, "stopped_by"), "for");
 	json_decref(js);
 	assert_int_equal(udp_through(c, 20), 20);
+}
+
+static void test_stop_heals_a_net_fault_before_its_for(void **state)
+{
+	struct ctx *c = *state;
+
+	REQUIRE(c);
+	stop_heals(c, &c->r);
+}
+
+/* The same as a user who is not root would: faultline and the kill under sudo -n. */
+static void test_sudo_form_runs_and_stops(void **state)
+{
+	struct ctx *c = *state;
+	struct fl_remote r = c->r;
+
+	REQUIRE(c);
+	if (sh("command -v sudo >/dev/null")) {
+		print_message("skip: sudo is not installed\n");
+		skip();
+	}
+	r.sudo = true;
+	stop_heals(c, &r);
 }
 
 static size_t remote_rules(struct ctx *c, const char *mnt)
@@ -776,7 +801,8 @@ static void test_exec_runs_a_plain_command_and_faultline_status_is_its_own(void 
 	print_message("refused rule over ssh: %s\n", err);
 	assert_int_equal(rc, -EREMOTEIO);
 	assert_int_equal(status, 2);
-	assert_non_null(strstr(err, "faultline on root@" NODE_IP));
+	assert_non_null(strstr(err, "faultline on root@"));
+	assert_non_null(strstr(err, node_ip));
 	assert_null(strstr(err, "ssh exit 255"));
 	json_decref(js);
 }
@@ -797,6 +823,7 @@ int main(void)
 		cmocka_unit_test(test_probe_over_ssh_reads_its_json_back),
 		cmocka_unit_test(test_net_fault_over_ssh_drops_while_armed_and_not_after),
 		cmocka_unit_test(test_stop_heals_a_net_fault_before_its_for),
+		cmocka_unit_test(test_sudo_form_runs_and_stops),
 		cmocka_unit_test(test_disk_rules_over_ssh_clear_then_fault_is_idempotent),
 		cmocka_unit_test(test_cleanup_over_ssh_is_idempotent),
 		cmocka_unit_test(test_unreachable_host_fails_within_the_timeout),

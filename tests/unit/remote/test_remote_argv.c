@@ -150,6 +150,37 @@ static void test_quoting_survives_a_real_shell_word_for_word(void **state)
 	assert_int_equal(fl_remote_quote_argv(words, cmd, 8), -ENOSPC);
 }
 
+static void test_faultline_cmd_says_its_pid_then_execs_faultline_with_json(void **state)
+{
+	const char *argv[] = { "net", "--dev", "eth0", "tcp:dport=5432:drop:prob=30%", "--for", "10s",
+			       NULL };
+	char buf[1024], err[256];
+	struct fl_remote r;
+
+	assert_int_equal(fl_remote_parse("ssh://root@h", &r, err, sizeof(err)), 0);
+	assert_int_equal(fl_remote_faultline_cmd(&r, argv, buf, sizeof(buf)), 0);
+	assert_string_equal(buf, "echo \"faultline-remote-pid $$\" >&2; exec faultline --json net "
+				 "--dev eth0 tcp:dport=5432:drop:prob=30% --for 10s");
+
+	r.sudo = true;
+	r.faultline = "/opt/fault line/faultline";
+	r.env[0] = "FAULTLINE_RUN_DIR=/run/x y";
+	assert_int_equal(fl_remote_faultline_cmd(&r, argv, buf, sizeof(buf)), 0);
+	assert_string_equal(buf, "echo \"faultline-remote-pid $$\" >&2; exec sudo -n env "
+				 "'FAULTLINE_RUN_DIR=/run/x y' '/opt/fault line/faultline' --json "
+				 "net --dev eth0 tcp:dport=5432:drop:prob=30% --for 10s");
+
+	/* env(1) would take these as options or as the command. */
+	r.env[0] = "-i";
+	assert_int_equal(fl_remote_faultline_cmd(&r, argv, buf, sizeof(buf)), -EINVAL);
+	r.env[0] = "=x";
+	assert_int_equal(fl_remote_faultline_cmd(&r, argv, buf, sizeof(buf)), -EINVAL);
+	r.env[0] = "A-B=1";
+	assert_int_equal(fl_remote_faultline_cmd(&r, argv, buf, sizeof(buf)), -EINVAL);
+	r.env[0] = NULL;
+	assert_int_equal(fl_remote_faultline_cmd(&r, argv, buf, 20), -ENOSPC);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -157,6 +188,7 @@ int main(void)
 		cmocka_unit_test(test_bad_urls_are_refused_and_change_nothing),
 		cmocka_unit_test(test_ssh_argv_batch_timeout_key_hostkey_and_host_after_dashes),
 		cmocka_unit_test(test_quoting_survives_a_real_shell_word_for_word),
+		cmocka_unit_test(test_faultline_cmd_says_its_pid_then_execs_faultline_with_json),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
