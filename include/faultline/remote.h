@@ -41,7 +41,8 @@
  * authentication refused, connection lost): the functions below say so in
  * errbuf ("ssh ... failed before or while running the command"), apart
  * from a remote command's own status ("faultline on HOST exited N").
- * faultline itself never exits 255.
+ * faultline's own statuses are 0-3 and 125-127; only a command it
+ * launches (`net ... -- CMD`) could exit 255 and be read as ssh's.
  */
 #ifndef FAULTLINE_REMOTE_H
 #define FAULTLINE_REMOTE_H
@@ -113,7 +114,8 @@ int fl_remote_run(const struct fl_remote *r, const char *const argv[], int timeo
 
 /*
  * A plain shell command (a node's start, stop or health command) run by
- * the remote user's shell, as given. 0 when it exited 0; -ECOMM, -EREMOTEIO
+ * the remote user's shell, as given (env and sudo are not added: write
+ * them in). 0 when it exited 0; -ECOMM, -EREMOTEIO
  * (with *ret_status), -ETIMEDOUT as above. *ret_out (malloc'ed, may be
  * NULL) gets its stdout whenever it ran.
  */
