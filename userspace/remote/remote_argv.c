@@ -12,6 +12,8 @@
 
 #include <faultline/remote.h>
 
+#include "remote/remote_priv.h"
+
 /* Characters no POSIX shell (nor csh) gives a meaning to inside a word. */
 static bool needs_quotes(const char *s)
 {
@@ -156,4 +158,56 @@ int fl_remote_ssh_argv(const struct fl_remote *r, const char *remote_cmd,
 	argv[n] = NULL;
 	memcpy(ret_argv, argv, (n + 1) * sizeof(argv[0]));
 	return 0;
+}
+
+/* NAME=VALUE with a shell-style NAME: env(1) must not read it as an option. */
+static bool env_entry(const char *e)
+{
+	const char *eq = strchr(e, '=');
+
+	if (!eq || eq == e || (*e >= '0' && *e <= '9'))
+		return false;
+	for (const char *p = e; p < eq; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		      (*p >= '0' && *p <= '9') || *p == '_'))
+			return false;
+	return true;
+}
+
+int fl_remote_faultline_cmd(const struct fl_remote *r, const char *const argv[], char *buf,
+			    size_t len)
+{
+	const char *words[FL_REMOTE_MAX_ARGV + FL_REMOTE_MAX_ENV + 6];
+	size_t n = 0, nenv = 0;
+	int at;
+
+	if (!r || !argv || !argv[0] || !len)
+		return -EINVAL;
+	for (size_t i = 0; i < FL_REMOTE_MAX_ENV && r->env[i]; i++) {
+		if (!env_entry(r->env[i]))
+			return -EINVAL;
+		nenv++;
+	}
+	at = snprintf(buf, len, "echo \"" PID_MARK "$$\" >&2; exec ");
+	if (at < 0 || (size_t)at >= len)
+		return -ENOSPC;
+	/* -n: fail at once where sudo would ask for a password. */
+	if (r->sudo) {
+		words[n++] = "sudo";
+		words[n++] = "-n";
+	}
+	if (nenv)
+		words[n++] = "env";
+	for (size_t i = 0; i < nenv; i++)
+		words[n++] = r->env[i];
+	words[n++] = r->faultline ? r->faultline : "faultline";
+	/* The global option: it must not land after a `--` that ends faultline's options. */
+	words[n++] = "--json";
+	for (size_t i = 0; argv[i]; i++) {
+		if (n + 1 >= sizeof(words) / sizeof(words[0]))
+			return -E2BIG;
+		words[n++] = argv[i];
+	}
+	words[n] = NULL;
+	return fl_remote_quote_argv(words, buf + at, len - (size_t)at);
 }

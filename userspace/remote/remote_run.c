@@ -20,17 +20,12 @@
 #include <faultline/remote.h>
 
 #include "core/errbuf.h"
+#include "remote/remote_priv.h"
 
 #define MAX_STDOUT   (16u << 20)  /* faultline's JSON is a few KiB; a bound all the same */
 #define MAX_STDERR   (64u << 10)
 #define CMD_LEN      8192
 #define STORAGE_LEN  (CMD_LEN + 4096)
-/*
- * The remote shell says its pid first, then execs faultline in its place:
- * the pid a heal sends SIGTERM to (faultline stops, disarms and prints its
- * summary). Without a pty nothing else would stop it before its --for.
- */
-#define PID_MARK     "faultline-remote-pid "
 
 struct buf {
 	char *data;
@@ -211,58 +206,6 @@ out:
 	if (c)
 		call_free(c);
 	return err;
-}
-
-/* NAME=VALUE with a shell-style NAME: env(1) must not read it as an option. */
-static bool env_entry(const char *e)
-{
-	const char *eq = strchr(e, '=');
-
-	if (!eq || eq == e || (*e >= '0' && *e <= '9'))
-		return false;
-	for (const char *p = e; p < eq; p++)
-		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
-		      (*p >= '0' && *p <= '9') || *p == '_'))
-			return false;
-	return true;
-}
-
-int fl_remote_faultline_cmd(const struct fl_remote *r, const char *const argv[], char *buf,
-			    size_t len)
-{
-	const char *words[FL_REMOTE_MAX_ARGV + FL_REMOTE_MAX_ENV + 6];
-	size_t n = 0, nenv = 0;
-	int at;
-
-	if (!r || !argv || !argv[0] || !len)
-		return -EINVAL;
-	for (size_t i = 0; i < FL_REMOTE_MAX_ENV && r->env[i]; i++) {
-		if (!env_entry(r->env[i]))
-			return -EINVAL;
-		nenv++;
-	}
-	at = snprintf(buf, len, "echo \"" PID_MARK "$$\" >&2; exec ");
-	if (at < 0 || (size_t)at >= len)
-		return -ENOSPC;
-	/* -n: fail at once where sudo would ask for a password. */
-	if (r->sudo) {
-		words[n++] = "sudo";
-		words[n++] = "-n";
-	}
-	if (nenv)
-		words[n++] = "env";
-	for (size_t i = 0; i < nenv; i++)
-		words[n++] = r->env[i];
-	words[n++] = r->faultline ? r->faultline : "faultline";
-	/* The global option: it must not land after a `--` that ends faultline's options. */
-	words[n++] = "--json";
-	for (size_t i = 0; argv[i]; i++) {
-		if (n + 1 >= sizeof(words) / sizeof(words[0]))
-			return -E2BIG;
-		words[n++] = argv[i];
-	}
-	words[n] = NULL;
-	return fl_remote_quote_argv(words, buf + at, len - (size_t)at);
 }
 
 int fl_remote_start(const struct fl_remote *r, const char *const argv[],
