@@ -17,6 +17,7 @@ PACKAGES="
 	qemu-system-x86 busybox-static cpio
 	redis-server redis-sentinel postgresql mariadb-server mariadb-client python3
 	etcd-server etcd-client
+	openssh-server openssh-client
 "
 
 missing=""
@@ -42,8 +43,9 @@ fi
 echo "install-deps: installing:$missing"
 export DEBIAN_FRONTEND=noninteractive
 # The rpo tests and managed services start their own redis, PostgreSQL,
-# MariaDB and etcd servers, and the net bench its own iperf3 server: keep the
-# packages from starting system-wide ones
+# MariaDB and etcd servers, the net bench its own iperf3 server and the
+# remote test its own sshd (in a netns): keep the packages from starting
+# system-wide ones
 # (policy-rc.d 101 = do not start).
 policy=/usr/sbin/policy-rc.d
 own_policy=""

@@ -14,6 +14,7 @@
  *   fs        fs.h: the faultfs control socket
  *   workload  workload.h: drive writes into a service and read them back
  *   rpo       rpo.h, rpo_session.h, timeline.h: RPO/RTO trials
+ *   remote    remote.h: the same faultline commands on a real host over ssh
  *
  * abi.h is shared with the BPF programs. Link with `pkg-config --libs
  * faultline`.
@@ -45,5 +46,6 @@
 #include <faultline/register.h>
 #include <faultline/cluster.h>
 #include <faultline/scenario.h>
+#include <faultline/remote.h>
 
 #endif /* FAULTLINE_FAULTLINE_H */

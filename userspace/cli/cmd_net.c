@@ -47,6 +47,7 @@
 /* Leftovers of a launched command, killed so its cgroup can go. */
 #define NET_KILL_NS       (2000ull * 1000000ull)
 #define NET_RMDIR_MS      2000
+#define NET_EXIT_HELD     3   /* the tc hook is held by another faultline session */
 
 struct net_opts {
 	bool json;
@@ -191,7 +192,9 @@ static void usage(FILE *out)
 		"  -h, --help        this help\n"
 		"\n"
 		"Exit status: CMD's status (128+N if killed by signal N); without CMD 0; 2 bad\n"
-		"usage or refused rule, 125 faultline failed, 126/127 CMD not executable/found.\n"
+		"usage or refused rule, 3 the device's tc hook is held by another faultline\n"
+		"session (the same command sent twice: the first runs on), 125 faultline\n"
+		"failed, 126/127 CMD not executable/found.\n"
 		"If faultline is killed, its watchdog or 'faultline cleanup' removes its qdiscs,\n"
 		"filters, IFB devices and cgroup (killing a launched CMD). Needs root. Examples:\n"
 		"  faultline net 'tcp:dport=5432:drop:prob=30%%' --dev eth0 --for 30s\n"
@@ -1274,6 +1277,14 @@ int cmd_net(int argc, char **argv, const struct fl_cli *cli)
 	if (err) {
 		ret = err == -EINVAL || err == -EOPNOTSUPP || err == -ENODEV || err == -ENOENT ||
 		      err == -EBUSY ? FL_CLI_EXIT_USAGE : FL_CLI_EXIT_INTERNAL;
+		/*
+		 * The tc hook is held by another faultline session: when the same
+		 * command was resent because its acknowledgement was lost (over
+		 * ssh), the first one holds it, until its --for ends. A status of
+		 * its own lets the sender take that as "armed" (remote.h).
+		 */
+		if (err == -EEXIST)
+			ret = NET_EXIT_HELD;
 		goto out;
 	}
 	/* The ring keeps what came before this: no event of the attach is missed. */
