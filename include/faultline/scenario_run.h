@@ -159,8 +159,8 @@ struct fl_scenario_result {
 
 /*
  * A trial's length: the file's duration:, else the end of the last timed
- * step (at:, every:'s for:, plus its duration:) or 5 nemesis intervals,
- * whichever is later, + 10 s.
+ * step (at:, every:'s for:) or 5 nemesis intervals, whichever is later,
+ * + 10 s.
  */
 uint64_t fl_scenario_trial_duration(const struct fl_scenario *s);
 

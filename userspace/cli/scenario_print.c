@@ -173,6 +173,5 @@ void fl_scenario_print_text(FILE *out, const char *file, const struct fl_scenari
 	else
 		fprintf(out, ", %s each (the last timed step + 10s)\n", dur(end + 10000000000ull, b,
 									  sizeof(b)));
-	fputs("'faultline scenario run' is not built yet: it comes with the next part of "
-	      "issue 14.\n", out);
+	fprintf(out, "run it:     sudo faultline scenario run %s\n", file);
 }

@@ -32,8 +32,8 @@ uint64_t fl_scenario_trial_duration(const struct fl_scenario *s)
 		uint64_t end = st->sched == FL_SCHED_AT ? st->at_ns :
 			       st->sched == FL_SCHED_EVERY ? st->for_ns : 0;
 
-		if (end + st->duration_ns > last)
-			last = end + st->duration_ns;
+		if (end > last)
+			last = end;
 	}
 	if (s->nemesis.set && 5 * s->nemesis.interval_ns > last)
 		last = 5 * s->nemesis.interval_ns;

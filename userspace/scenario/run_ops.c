@@ -420,8 +420,10 @@ static void await_effect(struct sc_run *r, const struct fl_scenario_fault *what,
 		affected(r, what, tg, gone);
 		wait_leader = gone[leader_before];
 	}
-	if (!wait_leader && !wait_health)
+	if (!wait_leader && !wait_health) {
+		ev->effect_ns = rel(r, fl_now_ns()); /* in effect as it returned */
 		return;
+	}
 	while (!atomic_load(&r->stop) && fl_now_ns() < deadline) {
 		bool ok = true;
 		unsigned lead;
