@@ -113,6 +113,22 @@ static void print_nodes(FILE *out, const struct fl_scenario *s)
 	}
 }
 
+static void print_reads(FILE *out, const struct fl_scenario *s)
+{
+	const struct fl_scenario_reads *reg = &s->workload.reg, *bank = &s->workload.bank;
+
+	if (reg->off && bank->off)
+		return;
+	fputs("reads:      ", out);
+	if (!reg->off)
+		fprintf(out, "register (%u clients, %" PRIu64 " ops/s, %" PRIu64 " keys)%s",
+			reg->clients, reg->rate, reg->keys, bank->off ? "" : ", ");
+	if (!bank->off)
+		fprintf(out, "bank (%u clients, %" PRIu64 " ops/s, %" PRIu64 " accounts)",
+			bank->clients, bank->rate, bank->keys);
+	fputc('\n', out);
+}
+
 void fl_scenario_print_text(FILE *out, const char *file, const struct fl_scenario *s)
 {
 	char a[32], b[32];
@@ -132,8 +148,10 @@ void fl_scenario_print_text(FILE *out, const char *file, const struct fl_scenari
 		fprintf(out, ", %" PRIu64 " writes/s", s->workload.rate);
 	else
 		fputs(", as fast as acknowledged", out);
-	fprintf(out, ", %" PRIu64 "-byte payload, %" PRIu64 " keys\n", s->workload.payload,
-		s->workload.keys);
+	fprintf(out, ", %" PRIu64 "-byte payload\n", s->workload.payload);
+	print_reads(out, s);
+	if (s->faultfs)
+		fprintf(out, "disks:      faultfs -o %s\n", s->faultfs);
 	if (s->n_steps)
 		fputs("steps:\n", out);
 	for (unsigned i = 0; i < s->n_steps; i++) {

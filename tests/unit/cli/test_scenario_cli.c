@@ -105,7 +105,7 @@ static void test_check_own_nodes(void **state)
 		"steps:\n"
 		"  - {every: 2s, for: 10s, fault: pause, node: b, duration: 500ms}\n"
 		"objectives: {availability: 99.5%}\n";
-	char path[PATH_MAX + 16], want[8192];
+	char path[PATH_MAX + 16], want[3 * PATH_MAX + 4096];
 	char *argv[] = { faultline, "scenario", "check", path, NULL };
 	struct fl_cli_result r;
 	FILE *f;
@@ -125,7 +125,9 @@ static void test_check_own_nodes(void **state)
 		 "  a          data /var/tmp/a, start: redis-server --port 7000\n"
 		 "  b          data /var/tmp/b, start: redis-server --port 7001, over ssh to "
 		 "root@10.1.2.3 port 2222\n"
-		 "workload:   redis, 4 clients to a, 100 writes/s, 128-byte payload, 1000 keys\n"
+		 "workload:   redis, 4 clients to a, 100 writes/s, 128-byte payload\n"
+		 "reads:      register (2 clients, 100 ops/s, 8 keys), bank (2 clients, 50 ops/s, "
+		 "5 accounts)\n"
 		 "steps:\n"
 		 "   1. every 2s for 10s                   fault  pause on b for 500ms\n"
 		 "nemesis:    partition, net=tcp:drop:prob=30%% on random nodes every 5s, seed 7\n"
