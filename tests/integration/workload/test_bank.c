@@ -418,6 +418,32 @@ static void test_unsupported(void **state)
 	fl_workload_close(w);
 }
 
+/* Bad load settings are refused before anything is reset or started (no server needed). */
+static void test_bad_config(void **state)
+{
+	static const struct fl_bank_load_cfg bad[] = {
+		{ .accounts = 1 },
+		{ .accounts = FL_BANK_MAX_ACCOUNTS + 1 },
+		{ .balance = -1 },
+		{ .max_amount = -1 },
+		{ .read_pct = 101 },
+		{ .rate = -1 },
+		{ .accounts = 2, .balance = INT64_MAX },
+	};
+	struct fl_workload *w = open_spec("redis://127.0.0.1:1");
+	struct fl_bank_load *l = NULL;
+	char why[256] = "";
+
+	(void)state;
+	assert_true(fl_bank_supported(w));
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		assert_int_equal(fl_bank_load_start(w, &bad[i], &l, why, sizeof(why)), -EINVAL);
+		assert_null(l);
+		assert_non_null(strstr(why, "bank load"));
+	}
+	fl_workload_close(w);
+}
+
 static int group_setup(void **state)
 {
 	static const enum fl_svc_kind kinds[] = { [REDIS] = FL_SVC_REDIS,
@@ -464,6 +490,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_unsupported),
+		cmocka_unit_test(test_bad_config),
 		cmocka_unit_test(test_etcd_semantics),
 		cmocka_unit_test(test_redis_semantics),
 		cmocka_unit_test(test_postgres_semantics),
