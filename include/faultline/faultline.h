@@ -44,6 +44,7 @@
 #include <faultline/timeline.h>
 #include <faultline/history.h>
 #include <faultline/register.h>
+#include <faultline/bank.h>
 #include <faultline/cluster.h>
 #include <faultline/scenario.h>
 #include <faultline/remote.h>
