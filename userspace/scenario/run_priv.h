@@ -30,6 +30,7 @@ struct sc_node_fault {
 
 /* One trial while it runs. */
 struct fl_register_load;
+struct fl_bank_load;
 
 struct sc_run {
 	const struct fl_scenario *s;
@@ -43,6 +44,8 @@ struct sc_run {
 	struct fl_workload *w[FL_SCENARIO_MAX_NODES];
 	struct fl_rpo_driver *load;
 	struct fl_register_load *reg_load;
+	struct fl_bank_load *bank_load;
+	struct fl_bank_model bank_model;    /* what the bank's reads must sum to */
 	int fixed_target;                   /* a node the workload names; -1: the leader */
 	atomic_int leader;                  /* -1: none known */
 	atomic_int old_leader;              /* the leader before the last change; -1 */
@@ -103,7 +106,7 @@ int sc_run_trial(const struct fl_scenario *s, const struct fl_scenario_run_opts 
 		 uint64_t duration_ns,
 		 bool split_check, const atomic_bool *interrupted, struct fl_scenario_trial *t);
 
-/* run_reads.c: the register load beside the writes, and its check. */
+/* run_reads.c: the register and bank loads beside the writes, and their checks. */
 void sc_reads_start(struct sc_run *r);
 void sc_reads_stop(struct sc_run *r);
 int sc_reads_check(struct sc_run *r);
