@@ -59,13 +59,7 @@ void sc_event_failed(struct sc_run *r, unsigned step, const struct fl_scenario_f
 
 static int leader_now(struct sc_run *r)
 {
-	unsigned i;
-
-	if (!r->has_leader)
-		return -1;
-	if (!fl_cluster_leader(r->c, LEADER_TIMEOUT_MS, &i, NULL, 0))
-		return (int)i;
-	return atomic_load(&r->leader);
+	return r->has_leader ? sc_leader_refresh(r, LEADER_TIMEOUT_MS) : -1;
 }
 
 static int resolve_one(struct sc_run *r, const char *name, struct sc_target *tg, unsigned side,
@@ -96,6 +90,8 @@ static int resolve_one(struct sc_run *r, const char *name, struct sc_target *tg,
 		if (node < 0)
 			return fl_errf(errbuf, errlen, "no node but the leader"), -ENOENT;
 	} else if (!strcmp(name, "old-leader") || !strcmp(name, "old-primary")) {
+		/* A change the watcher has not polled yet counts. */
+		leader_now(r);
 		node = atomic_load(&r->old_leader);
 		if (node < 0)
 			return fl_errf(errbuf, errlen, "%s: the leader has not changed yet", name),

@@ -54,6 +54,7 @@ struct sc_run {
 	atomic_bool stop;
 
 	pthread_mutex_t ops_lock;           /* one cluster operation at a time */
+	pthread_mutex_t leader_lock;        /* leader and old_leader change together */
 	pthread_mutex_t lock;               /* what follows, and events/marks */
 	pthread_cond_t cond;                /* a step done; stop */
 	bool done[FL_SCENARIO_MAX_STEPS];   /* step i+1 ran (and its effect was awaited) */
@@ -69,6 +70,11 @@ struct sc_run {
 void sc_progress(struct sc_run *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* A mark on a node's timeline (takes r->lock). */
 void sc_mark(struct sc_run *r, unsigned node, const char *what);
+/*
+ * Ask the kind for its leader now and note a change (old_leader, the
+ * count, a timeline mark); the leader known (-1: none).
+ */
+int sc_leader_refresh(struct sc_run *r, int timeout_ms);
 /* Sleep until the absolute time t or stop; false when stopped. */
 bool sc_sleep_until(struct sc_run *r, uint64_t t);
 

@@ -90,23 +90,34 @@ static int pick(void *ctx, unsigned client)
 	return r->fixed_target >= 0 ? r->fixed_target : atomic_load(&r->leader);
 }
 
-static void *leader_main(void *arg)
+int sc_leader_refresh(struct sc_run *r, int timeout_ms)
 {
-	struct sc_run *r = arg;
+	unsigned now;
+	int before;
 
-	while (sc_sleep_until(r, fl_now_ns() + LEADER_POLL_MS * 1000000ull)) {
-		int before = atomic_load(&r->leader);
-		unsigned now;
-
-		if (fl_cluster_leader(r->c, 300, &now, NULL, 0) || (int)now == before)
-			continue;
+	if (fl_cluster_leader(r->c, timeout_ms, &now, NULL, 0))
+		return atomic_load(&r->leader);
+	pthread_mutex_lock(&r->leader_lock);
+	before = atomic_load(&r->leader);
+	if ((int)now != before) {
 		if (before >= 0) {
 			atomic_store(&r->old_leader, before);
 			r->t->leader_changes++;
 		}
 		atomic_store(&r->leader, (int)now);
-		sc_mark(r, now, "leader");
 	}
+	pthread_mutex_unlock(&r->leader_lock);
+	if ((int)now != before)
+		sc_mark(r, now, "leader");
+	return (int)now;
+}
+
+static void *leader_main(void *arg)
+{
+	struct sc_run *r = arg;
+
+	while (sc_sleep_until(r, fl_now_ns() + LEADER_POLL_MS * 1000000ull))
+		sc_leader_refresh(r, 300);
 	return NULL;
 }
 
@@ -429,6 +440,7 @@ int sc_run_trial(const struct fl_scenario *s, const struct fl_scenario_run_opts 
 	atomic_init(&r.stop, false);
 	pthread_mutex_init(&r.lock, NULL);
 	pthread_mutex_init(&r.ops_lock, NULL);
+	pthread_mutex_init(&r.leader_lock, NULL);
 	pthread_condattr_init(&ca);
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
 	pthread_cond_init(&r.cond, &ca);
@@ -530,6 +542,7 @@ out:
 	pthread_cond_destroy(&r.cond);
 	pthread_mutex_destroy(&r.lock);
 	pthread_mutex_destroy(&r.ops_lock);
+	pthread_mutex_destroy(&r.leader_lock);
 	t->err = err;
 	if (!err)
 		t->phase[0] = '\0';
