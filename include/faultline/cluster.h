@@ -86,6 +86,18 @@ struct fl_cluster_node {
 	char log[PATH_MAX];      /* DIR/service.log: the start command's output */
 	char cgroup[PATH_MAX];   /* cgroup v2 directory */
 	char *start, *stop, *health;  /* expanded commands (stop, health may be NULL) */
+	char *client;            /* its own client spec, expanded (NULL: the kind's) */
+};
+
+/*
+ * One node's own commands and disk, for clusters whose nodes differ (a
+ * scenario's own nodes). NULL fields: the kind's. Templates are expanded
+ * as the kind's are.
+ */
+struct fl_cluster_node_cfg {
+	const char *start, *stop, *health;
+	const char *data;        /* its data directory, absolute (faultfs goes over it in place) */
+	const char *client;      /* a client's workload spec template */
 };
 
 struct fl_cluster_config {
@@ -96,6 +108,8 @@ struct fl_cluster_config {
 	const char *run_dir;     /* default FL_CLUSTER_RUN_DIR */
 	const char *faultfs_opts;/* -o of each node's faultfs (NULL = none) */
 	int healthy_timeout_ms;  /* fl_cluster_up waits this long for health (0 = 30 s) */
+	/* Per-node commands and disks, nodes entries (NULL = the kind's for all). */
+	const struct fl_cluster_node_cfg *node_cfg;
 	/* The kind's settings, "KEY=VALUE" each, NULL-terminated (NULL = none). */
 	const char *const *settings;
 	/* Progress lines ("node n1 up at 10.231.7.11"), may be NULL. */

@@ -65,6 +65,7 @@ struct fl_scenario_node {
 	fl_scenario_name name;
 	char *start, *stop, *health; /* shell commands; stop, health may be NULL */
 	char *data_dir;
+	char *client;                /* client: the workload spec to reach it, or NULL */
 	char *host;                  /* host: ssh://USER@HOST[:PORT] as given, or NULL */
 	char *ssh_user, *ssh_host;   /* its parts (NULL when local) */
 	uint16_t ssh_port;           /* 22 when not given */

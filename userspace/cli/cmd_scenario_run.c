@@ -92,7 +92,8 @@ static void print_summary(FILE *out, const struct fl_scenario_result *r)
 	const struct fl_scenario *s = r->s;
 
 	fprintf(out, "scenario %s (%s, %u nodes), seed %llu\n", s->name ? s->name : r->file,
-		fl_scenario_kind_name(s->cluster), s->n_nodes, (unsigned long long)r->seed);
+		s->cluster ? fl_scenario_kind_name(s->cluster) : "own", s->n_nodes,
+		(unsigned long long)r->seed);
 	for (size_t i = 0; i < r->n_trials; i++) {
 		const struct fl_scenario_trial *t = &r->trials[i];
 

@@ -44,6 +44,7 @@ static void free_nodes(struct fl_cluster *c)
 {
 	for (size_t i = 0; i < FL_CLUSTER_MAX_NODES; i++) {
 		free(c->nodes[i].start);
+		free(c->nodes[i].client);
 		free(c->nodes[i].stop);
 		free(c->nodes[i].health);
 	}
@@ -174,7 +175,16 @@ static int plan(struct fl_cluster *c, const struct fl_cluster_config *cfg, const
 		snprintf(n->addr, sizeof(n->addr), "%.12s%u", c->prefix, (11 + i) % 100);
 		if (snprintf(n->dir, sizeof(n->dir), "%s/%s", c->dir, n->name) >= (int)sizeof(n->dir) - 32)
 			return -ENAMETOOLONG;
-		if (snprintf(n->data, sizeof(n->data), "%s/data", n->dir) >= (int)sizeof(n->data) ||
+		const char *data = cfg->node_cfg ? cfg->node_cfg[i].data : NULL;
+
+		if (data && data[0] != '/') {
+			fl_errf(errbuf, errlen, "node %s: data directory '%s': give an absolute path",
+				n->name, data);
+			return -EINVAL;
+		}
+		if ((data ? snprintf(n->data, sizeof(n->data), "%s", data) :
+			    snprintf(n->data, sizeof(n->data), "%s/data", n->dir)) >=
+		    (int)sizeof(n->data) ||
 		    snprintf(n->log, sizeof(n->log), "%s/service.log", n->dir) >=
 		    (int)sizeof(n->log) ||
 		    snprintf(n->cgroup, sizeof(n->cgroup), "%s/%s", c->cgroup, n->name) >=
@@ -184,13 +194,22 @@ static int plan(struct fl_cluster *c, const struct fl_cluster_config *cfg, const
 	for (unsigned i = 0; i < nodes; i++) {
 		struct fl_cluster_node *n = &c->nodes[i];
 
-		err = fl_cluster_expand(c, i, k->start, &n->start);
+		const struct fl_cluster_node_cfg *nc = cfg->node_cfg ? &cfg->node_cfg[i] : NULL;
+
+		err = fl_cluster_expand(c, i, nc && nc->start ? nc->start : k->start, &n->start);
 		if (!err)
-			err = fl_cluster_expand(c, i, k->stop, &n->stop);
+			err = fl_cluster_expand(c, i, nc && nc->stop ? nc->stop : k->stop, &n->stop);
 		if (!err)
-			err = fl_cluster_expand(c, i, k->health, &n->health);
+			err = fl_cluster_expand(c, i, nc && nc->health ? nc->health : k->health,
+						&n->health);
+		if (!err && nc && nc->client)
+			err = fl_cluster_expand(c, i, nc->client, &n->client);
 		if (err)
 			return err;
+		if (!n->start) {
+			fl_errf(errbuf, errlen, "node %s: no start command", n->name);
+			return -EINVAL;
+		}
 	}
 	return 0;
 }
@@ -255,7 +274,7 @@ int fl_cluster_up(const struct fl_cluster_config *cfg, struct fl_cluster **ret,
 	char *opts = NULL;
 	int err, cg_err;
 
-	if (!cfg || !cfg->kind || !cfg->kind->start || !ret)
+	if (!cfg || !cfg->kind || (!cfg->kind->start && !cfg->node_cfg) || !ret)
 		return -EINVAL;
 	if (cfg->settings && cfg->settings[0] && !cfg->kind->setup) {
 		fl_errf(errbuf, errlen, "kind %s takes no settings", cfg->kind->name);
@@ -570,6 +589,10 @@ int fl_cluster_client_spec(const struct fl_cluster *c, unsigned i, char **ret)
 {
 	if (!c || i >= c->n)
 		return -EINVAL;
+	if (c->nodes[i].client) {
+		*ret = strdup(c->nodes[i].client);
+		return *ret ? 0 : -ENOMEM;
+	}
 	if (!c->k || !c->k->client)
 		return -EOPNOTSUPP;
 	return fl_cluster_expand(c, i, c->k->client, ret);

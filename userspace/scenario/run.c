@@ -115,25 +115,70 @@ out:
 	free(down);
 }
 
+/* The client a node of your own is reached by, from the workload's kind. */
+static const char *default_client(const char *workload)
+{
+	static const char *const clients[][2] = {
+		{ "etcd", "etcd://{addr}:2379" }, { "redis", "redis://{addr}:6379" },
+		{ "postgres", "postgres://postgres@{addr}:5432/postgres" },
+		{ "mysql", "mysql://root@{addr}:3306/test" },
+	};
+
+	for (size_t i = 0; workload && i < sizeof(clients) / sizeof(clients[0]); i++)
+		if (!strcmp(clients[i][0], workload))
+			return clients[i][1];
+	return NULL;
+}
+
+/* Nodes of your own: a kind without a leader, each node with its own commands. */
+static void own_nodes(const struct fl_scenario *s, struct fl_cluster_kind *kind,
+		      struct fl_cluster_node_cfg *cfg)
+{
+	*kind = (struct fl_cluster_kind){ .name = "own", .nodes = s->n_nodes, .min_nodes = 1 };
+	for (unsigned i = 0; i < s->n_nodes; i++) {
+		const struct fl_scenario_node *n = &s->nodes[i];
+
+		cfg[i] = (struct fl_cluster_node_cfg){
+			.start = n->start, .stop = n->stop, .health = n->health, .data = n->data_dir,
+			.client = n->client ? n->client : default_client(s->workload.kind),
+		};
+	}
+}
+
 int fl_scenario_run(const struct fl_scenario *s, const struct fl_scenario_run_opts *o,
 		    struct fl_scenario_result **ret, char *errbuf, size_t errlen)
 {
-	const struct fl_cluster_kind *kind = fl_cluster_kind_find(fl_scenario_kind_name(s->cluster));
 	unsigned trials = o->trials ? o->trials : s->trials ? s->trials : 1;
-	uint64_t duration = fl_scenario_trial_duration(s);
+	struct fl_cluster_node_cfg node_cfg[FL_SCENARIO_MAX_NODES];
+	struct fl_cluster_kind own;
+	struct sc_plan plan = {
+		.kind = fl_cluster_kind_find(fl_scenario_kind_name(s->cluster)),
+		.duration_ns = fl_scenario_trial_duration(s),
+		.split_check = leader_only_writes(s->cluster),
+	};
 	struct fl_scenario_result *res;
 
-	if (!kind) {
-		fl_errf(errbuf, errlen, "running your own nodes (nodes: without cluster:) is not "
-			"built yet; use a cluster kind (etcd, postgres-replica, redis-replica)");
-		return -EOPNOTSUPP;
-	}
-	for (unsigned i = 0; i < s->n_nodes; i++)
+	for (unsigned i = 0; !s->cluster && i < s->n_nodes; i++)
 		if (s->nodes[i].host) {
 			fl_errf(errbuf, errlen, "node %s: nodes on other hosts (host: ssh://...) "
 				"are not run yet", s->nodes[i].name);
 			return -EOPNOTSUPP;
 		}
+	if (!s->cluster) {
+		if (s->n_nodes > FL_CLUSTER_MAX_NODES) {
+			fl_errf(errbuf, errlen, "%u nodes: a cluster on this machine takes at most %d",
+				s->n_nodes, FL_CLUSTER_MAX_NODES);
+			return -EOPNOTSUPP;
+		}
+		own_nodes(s, &own, node_cfg);
+		plan.kind = &own;
+		plan.node_cfg = node_cfg;
+	}
+	if (!plan.kind) {
+		fl_errf(errbuf, errlen, "cluster kind %s is not in this build",
+			fl_scenario_kind_name(s->cluster));
+		return -EOPNOTSUPP;
+	}
 	res = calloc(1, sizeof(*res));
 	if (!res || !(res->trials = calloc(trials, sizeof(*res->trials)))) {
 		free(res);
@@ -147,6 +192,7 @@ int fl_scenario_run(const struct fl_scenario *s, const struct fl_scenario_run_op
 		res->seed = s->seed;
 	else if (getrandom(&res->seed, sizeof(res->seed), 0) != sizeof(res->seed))
 		res->seed = 1;
+	plan.name = res->cluster_name;
 	/* One name per run, so two runs on one machine do not meet (their subnets must differ). */
 	if (o->cluster_name)
 		snprintf(res->cluster_name, sizeof(res->cluster_name), "%s", o->cluster_name);
@@ -158,8 +204,7 @@ int fl_scenario_run(const struct fl_scenario *s, const struct fl_scenario_run_op
 		struct fl_scenario_trial *t = &res->trials[res->n_trials++];
 
 		t->seed = res->seed + i;
-		sc_run_trial(s, o, kind, res->cluster_name, i + 1, duration, leader_only_writes(s->cluster),
-			     &interrupted, t);
+		sc_run_trial(s, o, &plan, i + 1, &interrupted, t);
 	}
 	res->interrupted = atomic_load(&interrupted);
 	summarise(res);

@@ -30,9 +30,7 @@ static json_t *stats_json(const struct fl_rpo_stats *st, bool as_ms)
 static const char *node_name(const struct fl_scenario_result *res, unsigned i, char *buf,
 			     size_t len)
 {
-	(void)res;
-	snprintf(buf, len, "n%u", i + 1);
-	return buf;
+	return sc_node_name(res->s, i, buf, len);
 }
 
 static json_t *event_json(const struct fl_scenario_event *e)

@@ -75,7 +75,12 @@ static int resolve_one(struct sc_run *r, const char *name, struct sc_target *tg,
 		}
 		return 0;
 	}
-	if (!fl_cluster_node_index(r->c, name, &idx)) {
+	for (unsigned i = 0; !r->s->cluster && i < r->s->n_nodes && node < 0; i++)
+		if (!strcmp(r->s->nodes[i].name, name))
+			node = (int)i;
+	if (node >= 0) {
+		/* one of the file's own nodes */
+	} else if (r->s->cluster && !fl_cluster_node_index(r->c, name, &idx)) {
 		node = (int)idx;
 	} else if (!strcmp(name, "leader") || !strcmp(name, "primary")) {
 		node = leader_now(r);
@@ -129,12 +134,14 @@ static void describe(const struct sc_run *r, const struct sc_target *tg, char *b
 {
 	size_t off = 0;
 
+	char name[16];
+
 	buf[0] = '\0';
 	for (unsigned i = 0; i < tg->n && off < len; i++) {
 		const char *sep = !i ? "" : tg->n_sides && tg->side[i] != tg->side[i - 1] ? "|" : ",";
 
 		off += (size_t)snprintf(buf + off, len - off, "%s%s", sep,
-					fl_cluster_node(r->c, tg->nodes[i])->name);
+					sc_node_name(r->s, tg->nodes[i], name, sizeof(name)));
 	}
 }
 

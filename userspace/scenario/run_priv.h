@@ -34,6 +34,7 @@ struct fl_bank_load;
 
 struct sc_run {
 	const struct fl_scenario *s;
+	const struct sc_plan *plan;
 	const struct fl_scenario_run_opts *o;
 	struct fl_scenario_trial *t;
 	unsigned trial;                     /* 1-based, for progress */
@@ -106,11 +107,21 @@ void sc_heal_all(struct sc_run *r);
 int sc_sched_start(struct sc_run *r, pthread_t *threads, size_t *n_started);
 void sc_sched_join(struct sc_run *r, pthread_t *threads, size_t n);
 
+/* What every trial of a run shares. */
+struct sc_plan {
+	const struct fl_cluster_kind *kind;
+	const struct fl_cluster_node_cfg *node_cfg; /* own nodes, else NULL */
+	const char *name;                    /* the cluster's */
+	uint64_t duration_ns;
+	bool split_check;
+};
+
 /* run_trial.c: one trial into t (seed set); its error in t too. */
 int sc_run_trial(const struct fl_scenario *s, const struct fl_scenario_run_opts *o,
-		 const struct fl_cluster_kind *kind, const char *name, unsigned trial,
-		 uint64_t duration_ns,
-		 bool split_check, const atomic_bool *interrupted, struct fl_scenario_trial *t);
+		 const struct sc_plan *plan, unsigned trial, const atomic_bool *interrupted,
+		 struct fl_scenario_trial *t);
+/* A node's name as the file writes it (its own name, or n1...). */
+const char *sc_node_name(const struct fl_scenario *s, unsigned i, char *buf, size_t len);
 
 /* run_reads.c: the register and bank loads beside the writes, and their checks. */
 void sc_reads_start(struct sc_run *r);

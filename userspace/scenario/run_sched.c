@@ -45,14 +45,13 @@ static bool wait_step(struct sc_run *r, unsigned idx)
 
 static bool wait_healthy(struct sc_run *r, const char *name)
 {
+	struct fl_scenario_step one = { .n_nodes = 1 };
+	struct sc_target tg;
 	unsigned node;
 
-	if (fl_cluster_node_index(r->c, name, &node)) {
-		/* A role: resolved now, then awaited. */
-		struct fl_scenario_step one = { .n_nodes = 1 };
-		struct sc_target tg;
-
-		snprintf(one.nodes[0], sizeof(one.nodes[0]), "%s", name);
+	snprintf(one.nodes[0], sizeof(one.nodes[0]), "%s", name);
+	{
+		/* A name, or a role resolved now, then awaited. */
 		while (sc_resolve_step(r, &one, &tg, NULL, 0) || !tg.n) {
 			if (!sc_sleep_until(r, fl_now_ns() + HEALTH_POLL_MS * 1000000ull))
 				return false;

@@ -365,13 +365,13 @@ static void cluster_progress(void *arg, const char *msg)
 	sc_progress(arg, "%s", msg);
 }
 
-static int bring_up(struct sc_run *r, const struct fl_cluster_kind *kind, const char *name,
-		    char *errbuf, size_t errlen)
+static int bring_up(struct sc_run *r, char *errbuf, size_t errlen)
 {
 	const char *settings[FL_SCENARIO_MAX_SETTINGS + 1] = { NULL };
 	char *owned[FL_SCENARIO_MAX_SETTINGS] = { NULL };
 	struct fl_cluster_config cfg = {
-		.name = name, .kind = kind, .nodes = r->s->n_nodes, .subnet = r->o->subnet,
+		.name = r->plan->name, .kind = r->plan->kind, .nodes = r->s->n_nodes,
+		.node_cfg = r->plan->node_cfg, .subnet = r->o->subnet,
 		.run_dir = r->o->run_dir, .settings = settings, .faultfs_opts = r->s->faultfs, .progress = cluster_progress,
 		.progress_arg = r,
 	};
@@ -415,12 +415,21 @@ static void set_phase(struct sc_run *r, const char *phase)
 	snprintf(r->t->phase, sizeof(r->t->phase), "%s", phase);
 }
 
-int sc_run_trial(const struct fl_scenario *s, const struct fl_scenario_run_opts *o,
-		 const struct fl_cluster_kind *kind, const char *name, unsigned trial,
-		 uint64_t duration_ns,
-		 bool split_check, const atomic_bool *interrupted, struct fl_scenario_trial *t)
+const char *sc_node_name(const struct fl_scenario *s, unsigned i, char *buf, size_t len)
 {
-	struct sc_run r = { .s = s, .o = o, .t = t, .trial = trial, .fixed_target = -1 };
+	if (!s->cluster && i < s->n_nodes)
+		return s->nodes[i].name;
+	snprintf(buf, len, "n%u", i + 1);
+	return buf;
+}
+
+int sc_run_trial(const struct fl_scenario *s, const struct fl_scenario_run_opts *o,
+		 const struct sc_plan *plan, unsigned trial, const atomic_bool *interrupted,
+		 struct fl_scenario_trial *t)
+{
+	struct sc_run r = { .s = s, .o = o, .plan = plan, .t = t, .trial = trial,
+			    .fixed_target = -1 };
+	uint64_t duration_ns = plan->duration_ns;
 	pthread_t sched[FL_SCENARIO_MAX_STEPS + 1], leader_thr, health_thr;
 	bool watching = false;
 	size_t n_sched = 0;
@@ -445,16 +454,21 @@ int sc_run_trial(const struct fl_scenario *s, const struct fl_scenario_run_opts 
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
 	pthread_cond_init(&r.cond, &ca);
 	pthread_condattr_destroy(&ca);
-	r.has_leader = kind->leader != NULL;
-	r.manual_failover = kind->promote != NULL;
-	t->split_checked = split_check;
+	r.has_leader = plan->kind->leader != NULL;
+	r.manual_failover = plan->kind->promote != NULL;
+	t->split_checked = plan->split_check;
 
 	set_phase(&r, "up");
-	err = bring_up(&r, kind, name, t->error, sizeof(t->error));
+	err = bring_up(&r, t->error, sizeof(t->error));
 	if (err)
 		goto out;
-	if (fl_cluster_node_index(r.c, s->workload.target, &idx) == 0)
+	for (unsigned i = 0; i < r.n; i++)
+		if (!s->cluster && !strcmp(s->nodes[i].name, s->workload.target))
+			r.fixed_target = (int)i;
+	if (s->cluster && fl_cluster_node_index(r.c, s->workload.target, &idx) == 0)
 		r.fixed_target = (int)idx;
+	if (!r.has_leader && r.fixed_target < 0)
+		r.fixed_target = 0;
 	set_phase(&r, "leader");
 	err = open_workloads(&r, t->error, sizeof(t->error));
 	if (!err)

@@ -17,7 +17,7 @@ static const char *const top_keys[] = {
 	"objectives", "trials", "seed", "duration", "faultfs", NULL,
 };
 static const char *const node_keys[] = {
-	"name", "start", "stop", "health", "data_dir", "host", NULL,
+	"name", "start", "stop", "health", "data_dir", "host", "client", NULL,
 };
 static const char *const workload_keys[] = {
 	"kind", "target", "clients", "rate", "payload", "keys", "register", "bank", NULL,
@@ -142,6 +142,9 @@ static void parse_node(struct sc_ctx *c, const yaml_node_t *n, const char *path,
 	snprintf(p, sizeof(p), "%.64s.host", path);
 	if ((v = sc_get(c, n, "host")))
 		parse_host(c, v, p, node);
+	snprintf(p, sizeof(p), "%.64s.client", path);
+	if ((v = sc_get(c, n, "client")))
+		sc_strdup(c, v, p, "a workload spec like redis://{addr}:7000", &node->client);
 }
 
 static void parse_nodes_list(struct sc_ctx *c, const yaml_node_t *n, struct fl_scenario *s)
@@ -512,6 +515,7 @@ void fl_scenario_free(struct fl_scenario *s)
 		free(n->stop);
 		free(n->health);
 		free(n->data_dir);
+		free(n->client);
 		free(n->host);
 		free(n->ssh_user);
 		free(n->ssh_host);
