@@ -152,6 +152,7 @@ int fl_scenario_run(const struct fl_scenario *s, const struct fl_scenario_run_op
 	struct fl_cluster_node_cfg node_cfg[FL_SCENARIO_MAX_NODES];
 	struct fl_cluster_kind own;
 	struct sc_plan plan = {
+		.nodes = &sc_nodes_local,
 		.kind = fl_cluster_kind_find(fl_scenario_kind_name(s->cluster)),
 		.duration_ns = fl_scenario_trial_duration(s),
 		.split_check = leader_only_writes(s->cluster),

@@ -80,8 +80,8 @@ static int resolve_one(struct sc_run *r, const char *name, struct sc_target *tg,
 			node = (int)i;
 	if (node >= 0) {
 		/* one of the file's own nodes */
-	} else if (r->s->cluster && !fl_cluster_node_index(r->c, name, &idx)) {
-		node = (int)idx;
+	} else if (r->s->cluster && sscanf(name, "n%u", &idx) == 1 && idx >= 1 && idx <= r->n) {
+		node = (int)idx - 1;
 	} else if (!strcmp(name, "leader") || !strcmp(name, "primary")) {
 		node = leader_now(r);
 		if (node < 0)
@@ -166,7 +166,7 @@ static int cut(struct sc_run *r, const unsigned *a, size_t na, const unsigned *b
 	if (r->n_parts == SC_MAX_PARTS)
 		return fl_errf(errbuf, errlen, "more than %d partitions at once", SC_MAX_PARTS),
 		       -ENOSPC;
-	err = fl_cluster_partition(r->c, a, na, b, nb, NULL, &part.p, errbuf, errlen);
+	err = r->nodes->partition(r, a, na, b, nb, &part.p, errbuf, errlen);
 	if (err)
 		return err;
 	for (size_t i = 0; i < na; i++)
@@ -220,14 +220,12 @@ static int arm(struct sc_run *r, unsigned step, const struct fl_scenario_fault *
 	int err = 0;
 
 	for (unsigned i = 0; !err && i < tg->n; i++) {
-		struct fl_node_fault *f = NULL;
+		void *f = NULL;
 
 		if (r->n_nfaults == SC_MAX_NODE_FAULTS)
 			return fl_errf(errbuf, errlen, "more than %d rule faults at once",
 				       SC_MAX_NODE_FAULTS), -ENOSPC;
-		/* The fault's own state and watchdog: it goes if this process dies. */
-		err = fl_node_fault_arm(r->c, tg->nodes[i], kind, what->rule_text, NULL, &f, NULL,
-					errbuf, errlen);
+		err = r->nodes->fault_arm(r, tg->nodes[i], kind, what->rule_text, &f, errbuf, errlen);
 		if (err)
 			break;
 		pthread_mutex_lock(&r->lock);
@@ -247,19 +245,19 @@ static int clear_faults(struct sc_run *r, const struct sc_target *tg, int step,
 	pthread_mutex_lock(&r->lock);
 	for (size_t i = 0; i < r->n_nfaults;) {
 		struct sc_node_fault *nf = &r->nfaults[i];
-		struct fl_node_fault_stats st = { 0 };
+		uint64_t matched = 0, injected = 0;
 		int e;
 
 		if ((tg && tg->n && !in_target(tg, nf->node)) || (step >= 0 && nf->step != (unsigned)step)) {
 			i++;
 			continue;
 		}
-		e = fl_node_fault_clear(nf->f, &st, errbuf, errlen);
+		e = r->nodes->fault_clear(r, nf->f, &matched, &injected, errbuf, errlen);
 		if (e && !err)
 			err = e;
 		if (ev) {
-			ev->matched += st.matched;
-			ev->injected += st.injected;
+			ev->matched += matched;
+			ev->injected += injected;
 		}
 		*nf = r->nfaults[--r->n_nfaults];
 	}
@@ -286,7 +284,7 @@ static int heal(struct sc_run *r, const struct sc_target *tg, struct fl_scenario
 			i++;
 			continue;
 		}
-		int e = fl_cluster_heal(r->parts[i].p, errbuf, errlen);
+		int e = r->nodes->heal(r, r->parts[i].p, errbuf, errlen);
 
 		if (e && !err)
 			err = e;
@@ -296,7 +294,7 @@ static int heal(struct sc_run *r, const struct sc_target *tg, struct fl_scenario
 	for (unsigned i = 0; i < r->n; i++) {
 		if ((tg && tg->n && !in_target(tg, i)) || !r->paused[i])
 			continue;
-		int e = fl_node_resume(r->c, i, errbuf, errlen);
+		int e = r->nodes->resume(r, i, errbuf, errlen);
 
 		if (e && !err)
 			err = e;
@@ -314,12 +312,17 @@ void sc_heal_all(struct sc_run *r)
 
 /* --- one operation ------------------------------------------------------------ */
 
-static bool node_running(const struct sc_run *r, unsigned i)
+static bool node_running(struct sc_run *r, unsigned i)
 {
-	size_t n = 0;
-	pid_t pid;
+	return r->nodes->running(r, i);
+}
 
-	return !fl_node_pids(r->c, i, &pid, 1, &n) && n > 0;
+/* Stop (gracefully) what runs, then start. */
+static int restart(struct sc_run *r, unsigned i, char *errbuf, size_t errlen)
+{
+	int err = node_running(r, i) ? r->nodes->stop(r, i, STOP_TIMEOUT_MS, errbuf, errlen) : 0;
+
+	return err ?: r->nodes->start(r, i, errbuf, errlen);
 }
 
 static int do_op(struct sc_run *r, const struct fl_scenario_fault *what,
@@ -333,9 +336,9 @@ static int do_op(struct sc_run *r, const struct fl_scenario_fault *what,
 	case FL_SOP_POWERCUT:
 		/* Every node loses power at the same instant, then each disk is cut. */
 		for (unsigned i = 0; !err && i < tg->n; i++)
-			err = fl_node_crash(r->c, tg->nodes[i], errbuf, errlen);
+			err = r->nodes->crash(r, tg->nodes[i], errbuf, errlen);
 		for (unsigned i = 0; !err && i < tg->n; i++) {
-			err = fl_node_powercut(r->c, tg->nodes[i], &rep, errbuf, errlen);
+			err = r->nodes->powercut(r, tg->nodes[i], &rep, errbuf, errlen);
 			ev->undone.writes += rep.writes_undone;
 			ev->undone.bytes += rep.bytes_undone;
 			ev->undone.names += rep.names_undone;
@@ -343,15 +346,15 @@ static int do_op(struct sc_run *r, const struct fl_scenario_fault *what,
 		return err;
 	case FL_SOP_CRASH:
 		for (unsigned i = 0; !err && i < tg->n; i++)
-			err = fl_node_crash(r->c, tg->nodes[i], errbuf, errlen);
+			err = r->nodes->crash(r, tg->nodes[i], errbuf, errlen);
 		return err;
 	case FL_SOP_STOP:
 		for (unsigned i = 0; !err && i < tg->n; i++)
-			err = fl_node_stop(r->c, tg->nodes[i], STOP_TIMEOUT_MS, errbuf, errlen);
+			err = r->nodes->stop(r, tg->nodes[i], STOP_TIMEOUT_MS, errbuf, errlen);
 		return err;
 	case FL_SOP_PAUSE:
 		for (unsigned i = 0; !err && i < tg->n; i++) {
-			err = fl_node_pause(r->c, tg->nodes[i], errbuf, errlen);
+			err = r->nodes->pause(r, tg->nodes[i], errbuf, errlen);
 			if (!err)
 				r->paused[tg->nodes[i]] = true;
 		}
@@ -360,16 +363,14 @@ static int do_op(struct sc_run *r, const struct fl_scenario_fault *what,
 		for (unsigned i = 0; !err && i < tg->n; i++) {
 			unsigned k = tg->nodes[i];
 
-			if (r->paused[k] && !fl_node_resume(r->c, k, errbuf, errlen))
+			if (r->paused[k] && !r->nodes->resume(r, k, errbuf, errlen))
 				r->paused[k] = false;
-			err = node_running(r, k) ?
-			      fl_node_restart(r->c, k, STOP_TIMEOUT_MS, errbuf, errlen) :
-			      fl_node_start(r->c, k, errbuf, errlen);
+			err = restart(r, k, errbuf, errlen);
 		}
 		return err;
 	case FL_SOP_PROMOTE:
 		for (unsigned i = 0; !err && i < tg->n; i++)
-			err = fl_cluster_promote(r->c, tg->nodes[i], EFFECT_TIMEOUT_MS, errbuf, errlen);
+			err = r->nodes->promote(r, tg->nodes[i], EFFECT_TIMEOUT_MS, errbuf, errlen);
 		return err;
 	case FL_SOP_PARTITION:
 		return partition(r, tg, errbuf, errlen);
@@ -432,12 +433,12 @@ static void await_effect(struct sc_run *r, const struct fl_scenario_fault *what,
 		unsigned lead;
 
 		if (wait_leader) {
-			int e = fl_cluster_leader(r->c, LEADER_TIMEOUT_MS, &lead, NULL, 0);
+			int e = r->nodes->leader(r, LEADER_TIMEOUT_MS, &lead);
 
 			ok = r->manual_failover ? e || !gone[lead] : !e && !gone[lead];
 		}
 		for (unsigned i = 0; ok && wait_health && i < tg->n; i++)
-			ok = !fl_node_health(r->c, tg->nodes[i], 2000);
+			ok = !r->nodes->health(r, tg->nodes[i], 2000);
 		if (ok) {
 			ev->effect_ns = rel(r, fl_now_ns());
 			return;
@@ -467,7 +468,7 @@ static int undo(struct sc_run *r, unsigned step, const struct fl_scenario_fault 
 
 		for (unsigned i = 0; !err && i < tg->n; i++)
 			if (!node_running(r, tg->nodes[i]))
-				err = fl_node_start(r->c, tg->nodes[i], errbuf, errlen);
+				err = r->nodes->start(r, tg->nodes[i], errbuf, errlen);
 		return err;
 	}
 	default:

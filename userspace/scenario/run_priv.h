@@ -12,17 +12,19 @@
 #include <faultline/rpo_load.h>
 #include <faultline/scenario_run.h>
 
+#include "run_nodes.h"
+
 #define SC_MAX_PARTS 32
 
 /* A partition in place, and which nodes it cuts (for a heal of some nodes). */
 struct sc_part {
-	struct fl_cluster_partition *p;
+	void *p;                            /* the nodes' own (run_nodes.h) */
 	bool node[FL_SCENARIO_MAX_NODES];
 };
 
 /* A disk=, syscall= or net= fault armed on a node, until healed or undone. */
 struct sc_node_fault {
-	struct fl_node_fault *f;
+	void *f;                            /* the nodes' own (run_nodes.h) */
 	unsigned node;
 	unsigned step;                      /* 0: the nemesis */
 };
@@ -38,7 +40,9 @@ struct sc_run {
 	const struct fl_scenario_run_opts *o;
 	struct fl_scenario_trial *t;
 	unsigned trial;                     /* 1-based, for progress */
-	struct fl_cluster *c;
+	const struct sc_nodes_ops *nodes;   /* plan->nodes */
+	struct fl_cluster *c;               /* the local nodes' cluster */
+	void *hosts;                        /* the SSH nodes' state */
 	unsigned n;                         /* nodes */
 	bool has_leader;                    /* the kind elects or names a leader */
 	bool manual_failover;               /* ... and a lost one is replaced by promote */
@@ -109,6 +113,7 @@ void sc_sched_join(struct sc_run *r, pthread_t *threads, size_t n);
 
 /* What every trial of a run shares. */
 struct sc_plan {
+	const struct sc_nodes_ops *nodes;    /* on this machine, or over SSH */
 	const struct fl_cluster_kind *kind;
 	const struct fl_cluster_node_cfg *node_cfg; /* own nodes, else NULL */
 	const char *name;                    /* the cluster's */

@@ -58,7 +58,7 @@ static bool wait_healthy(struct sc_run *r, const char *name)
 		}
 		node = tg.nodes[0];
 	}
-	while (fl_node_health(r->c, node, 2000))
+	while (r->nodes->health(r, node, 2000))
 		if (!sc_sleep_until(r, fl_now_ns() + HEALTH_POLL_MS * 1000000ull))
 			return false;
 	return true;

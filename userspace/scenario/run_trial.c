@@ -26,7 +26,6 @@
 #define OP_TIMEOUT_MS       2000
 #define FIRST_LEADER_MS     20000
 #define RECOVER_TIMEOUT_MS  60000
-#define DOWN_TIMEOUT_MS     10000
 #define SLICE_MIN_NS        (100ull * 1000 * 1000)
 
 void sc_progress(struct sc_run *r, const char *fmt, ...)
@@ -95,7 +94,7 @@ int sc_leader_refresh(struct sc_run *r, int timeout_ms)
 	unsigned now;
 	int before;
 
-	if (fl_cluster_leader(r->c, timeout_ms, &now, NULL, 0))
+	if (r->nodes->leader(r, timeout_ms, &now))
 		return atomic_load(&r->leader);
 	pthread_mutex_lock(&r->leader_lock);
 	before = atomic_load(&r->leader);
@@ -130,7 +129,7 @@ static void *health_main(void *arg)
 		healthy[i] = true; /* up waited for it */
 	while (sc_sleep_until(r, fl_now_ns() + HEALTH_POLL_MS * 1000000ull)) {
 		for (unsigned i = 0; i < r->n && !atomic_load(&r->stop); i++) {
-			bool h = !fl_node_health(r->c, i, 1000);
+			bool h = !r->nodes->health(r, i, 1000);
 
 			if (h != healthy[i])
 				sc_mark(r, i, h ? "healthy" : "unhealthy");
@@ -138,33 +137,6 @@ static void *health_main(void *arg)
 		}
 	}
 	return NULL;
-}
-
-/* The last lines of a node's service log, as progress: why it did not come back. */
-static void log_tail(struct sc_run *r, unsigned i)
-{
-	const struct fl_cluster_node *n = fl_cluster_node(r->c, i);
-	char buf[4096], *line, *save = NULL;
-	FILE *f = fopen(n->log, "re");
-	long size;
-	size_t got;
-
-	if (!f)
-		return;
-	fseek(f, 0, SEEK_END);
-	size = ftell(f);
-	fseek(f, size > (long)sizeof(buf) - 1 ? size - (long)sizeof(buf) + 1 : 0, SEEK_SET);
-	got = fread(buf, 1, sizeof(buf) - 1, f);
-	fclose(f);
-	buf[got] = '\0';
-	/* The last five lines. */
-	for (int k = 0, pos = (int)got; pos > 0; pos--)
-		if (buf[pos - 1] == '\n' && pos != (int)got && ++k == 5) {
-			memmove(buf, buf + pos, got - (size_t)pos + 1);
-			break;
-		}
-	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
-		sc_progress(r, "%s log: %s", n->name, line);
 }
 
 /* --- the end -------------------------------------------------------------------- */
@@ -177,23 +149,20 @@ static int recover(struct sc_run *r, char *errbuf, size_t errlen)
 
 	sc_heal_all(r);
 	for (unsigned i = 0; i < r->n; i++) {
-		size_t n = 0;
-		pid_t pid;
-
-		if (!fl_node_pids(r->c, i, &pid, 1, &n) && !n) {
-			err = fl_node_start(r->c, i, errbuf, errlen);
+		if (!r->nodes->running(r, i)) {
+			err = r->nodes->start(r, i, errbuf, errlen);
 			if (err)
 				return err;
 		}
 	}
-	err = fl_cluster_wait_healthy(r->c, RECOVER_TIMEOUT_MS, errbuf, errlen);
+	err = r->nodes->wait_healthy(r, RECOVER_TIMEOUT_MS, errbuf, errlen);
 	for (unsigned i = 0; err && i < r->n; i++)
-		if (fl_node_health(r->c, i, 2000))
-			log_tail(r, i);
+		if (r->nodes->health(r, i, 2000))
+			r->nodes->log_tail(r, i);
 	while (!err && r->has_leader) {
 		unsigned lead;
 
-		if (!fl_cluster_leader(r->c, 1000, &lead, NULL, 0)) {
+		if (!r->nodes->leader(r, 1000, &lead)) {
 			atomic_store(&r->leader, (int)lead);
 			break;
 		}
@@ -345,11 +314,10 @@ static int open_workloads(struct sc_run *r, char *errbuf, size_t errlen)
 {
 	for (unsigned i = 0; i < r->n; i++) {
 		char *spec = NULL;
-		int err = fl_cluster_client_spec(r->c, i, &spec);
+		int err = r->nodes->client_spec(r, i, &spec);
 
 		if (err) {
-			fl_errf(errbuf, errlen, "kind %s has no client workload",
-				fl_cluster_kind_name(r->c));
+			fl_errf(errbuf, errlen, "node %u: no client workload spec", i + 1);
 			return err;
 		}
 		err = fl_workload_open(spec, &r->w[i], errbuf, errlen);
@@ -360,51 +328,19 @@ static int open_workloads(struct sc_run *r, char *errbuf, size_t errlen)
 	return 0;
 }
 
-static void cluster_progress(void *arg, const char *msg)
-{
-	sc_progress(arg, "%s", msg);
-}
-
-static int bring_up(struct sc_run *r, char *errbuf, size_t errlen)
-{
-	const char *settings[FL_SCENARIO_MAX_SETTINGS + 1] = { NULL };
-	char *owned[FL_SCENARIO_MAX_SETTINGS] = { NULL };
-	struct fl_cluster_config cfg = {
-		.name = r->plan->name, .kind = r->plan->kind, .nodes = r->s->n_nodes,
-		.node_cfg = r->plan->node_cfg, .subnet = r->o->subnet,
-		.run_dir = r->o->run_dir, .settings = settings, .faultfs_opts = r->s->faultfs, .progress = cluster_progress,
-		.progress_arg = r,
-	};
-	uint64_t t = fl_now_ns();
-	int err = 0;
-
-	for (unsigned i = 0; !err && i < r->s->n_settings; i++)
-		if (asprintf(&owned[i], "%s=%s", r->s->settings[i].key, r->s->settings[i].value) < 0)
-			err = -ENOMEM;
-		else
-			settings[i] = owned[i];
-	if (!err)
-		err = fl_cluster_up(&cfg, &r->c, errbuf, errlen);
-	for (unsigned i = 0; i < r->s->n_settings; i++)
-		free(owned[i]);
-	r->t->up_ns = fl_now_ns() - t;
-	if (!err)
-		r->n = (unsigned)fl_cluster_n_nodes(r->c);
-	return err;
-}
-
 static int first_leader(struct sc_run *r, char *errbuf, size_t errlen)
 {
 	uint64_t deadline = fl_deadline(FIRST_LEADER_MS);
 	unsigned lead;
 
 	while (r->has_leader) {
-		if (!fl_cluster_leader(r->c, 1000, &lead, errbuf, errlen)) {
+		if (!r->nodes->leader(r, 1000, &lead)) {
 			atomic_store(&r->leader, (int)lead);
 			return 0;
 		}
 		if (fl_now_ns() >= deadline)
-			return -ETIMEDOUT;
+			return fl_errf(errbuf, errlen, "no node leads after %d s",
+				       FIRST_LEADER_MS / 1000), -ETIMEDOUT;
 		fl_sleep_ms(100);
 	}
 	return 0;
@@ -427,8 +363,8 @@ int sc_run_trial(const struct fl_scenario *s, const struct fl_scenario_run_opts 
 		 const struct sc_plan *plan, unsigned trial, const atomic_bool *interrupted,
 		 struct fl_scenario_trial *t)
 {
-	struct sc_run r = { .s = s, .o = o, .plan = plan, .t = t, .trial = trial,
-			    .fixed_target = -1 };
+	struct sc_run r = { .s = s, .o = o, .plan = plan, .nodes = plan->nodes, .t = t,
+			    .trial = trial, .fixed_target = -1 };
 	uint64_t duration_ns = plan->duration_ns;
 	pthread_t sched[FL_SCENARIO_MAX_STEPS + 1], leader_thr, health_thr;
 	bool watching = false;
@@ -459,14 +395,19 @@ int sc_run_trial(const struct fl_scenario *s, const struct fl_scenario_run_opts 
 	t->split_checked = plan->split_check;
 
 	set_phase(&r, "up");
-	err = bring_up(&r, t->error, sizeof(t->error));
+	{
+		uint64_t t_up = fl_now_ns();
+
+		err = r.nodes->up(&r, t->error, sizeof(t->error));
+		t->up_ns = fl_now_ns() - t_up;
+	}
 	if (err)
 		goto out;
 	for (unsigned i = 0; i < r.n; i++)
 		if (!s->cluster && !strcmp(s->nodes[i].name, s->workload.target))
 			r.fixed_target = (int)i;
-	if (s->cluster && fl_cluster_node_index(r.c, s->workload.target, &idx) == 0)
-		r.fixed_target = (int)idx;
+	if (s->cluster && sscanf(s->workload.target, "n%u", &idx) == 1 && idx >= 1 && idx <= r.n)
+		r.fixed_target = (int)idx - 1;
 	if (!r.has_leader && r.fixed_target < 0)
 		r.fixed_target = 0;
 	set_phase(&r, "leader");
@@ -539,13 +480,13 @@ out:
 	for (unsigned i = 0; i < FL_SCENARIO_MAX_NODES; i++)
 		if (r.w[i])
 			fl_workload_close(r.w[i]);
-	if (r.c) {
+	if (r.c || r.hosts) {
 		uint64_t t_down = fl_now_ns();
 		char why[256] = "";
 		int derr;
 
 		sc_heal_all(&r);
-		derr = fl_cluster_down(r.c, DOWN_TIMEOUT_MS, why, sizeof(why));
+		derr = r.nodes->down(&r, why, sizeof(why));
 		t->down_ns = fl_now_ns() - t_down;
 		if (derr && !err) {
 			err = derr;
