@@ -31,6 +31,7 @@
 #include <jansson.h>
 
 #include <faultline/history.h>
+#include <faultline/remote.h>
 #include <faultline/rpo.h>
 #include <faultline/scenario.h>
 
@@ -44,6 +45,12 @@ struct fl_scenario_run_opts {
 	const char *subnet;       /* the cluster's /24 (NULL: the cluster room's default) */
 	const char *run_dir;      /* NULL: FL_CLUSTER_RUN_DIR */
 	const char *cluster_name; /* NULL: "sc" and this process's pid (at most 5 digits) */
+	/* Nodes on other hosts (host: ssh://...); NULL: ssh's own settings. */
+	const char *ssh_identity; /* -i KEY */
+	const char *ssh_known_hosts; /* UserKnownHostsFile */
+	enum fl_remote_hostkey ssh_hostkey; /* StrictHostKeyChecking */
+	const char *ssh_faultline; /* the hosts' faultline ("faultline" on their $PATH);
+				      their faultfs is the one beside it */
 	/* One line per phase and per event ("trial 1: n1 powercut"); may be NULL. */
 	void (*progress)(void *arg, unsigned trial, const char *msg);
 	void *progress_arg;

@@ -30,6 +30,10 @@ const struct option fl_scenario_run_opts[] = {
 	{ "subnet", required_argument, NULL, 'S' },
 	{ "run-dir", required_argument, NULL, 'R' },
 	{ "name", required_argument, NULL, 'N' },
+	{ "ssh-identity", required_argument, NULL, 'I' },
+	{ "ssh-known-hosts", required_argument, NULL, 'K' },
+	{ "ssh-host-key-check", required_argument, NULL, 'C' },
+	{ "ssh-faultline", required_argument, NULL, 'F' },
 	{ "json", no_argument, NULL, 'j' },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "help", no_argument, NULL, 'h' },
@@ -54,6 +58,13 @@ static void usage(FILE *out)
 		"      --name NAME    the cluster's name (default: sc and the pid)\n"
 		"      --run-dir DIR  where the nodes' data dirs go (default\n"
 		"                     /var/tmp/faultline/cluster)\n"
+		"Nodes on other hosts (host: ssh://USER@HOST[:PORT] on every node):\n"
+		"      --ssh-identity KEY     the private key ssh logs in with (-i)\n"
+		"      --ssh-known-hosts FILE the hosts' keys (UserKnownHostsFile)\n"
+		"      --ssh-host-key-check yes|accept-new|no\n"
+		"                             StrictHostKeyChecking (default: ssh's own)\n"
+		"      --ssh-faultline PATH   faultline on the hosts (default: faultline on\n"
+		"                             their $PATH); their faultfs is the one beside it\n"
 		"  -j, --json         the result on stdout instead of the summary\n"
 		"  -q, --quiet        no progress lines on stderr\n"
 		"  -h, --help         this help\n"
@@ -214,6 +225,28 @@ int fl_scenario_run_cli(int argc, char **argv, const struct fl_cli *cli)
 			break;
 		case 'N':
 			o.cluster_name = optarg;
+			break;
+		case 'I':
+			o.ssh_identity = optarg;
+			break;
+		case 'K':
+			o.ssh_known_hosts = optarg;
+			break;
+		case 'F':
+			o.ssh_faultline = optarg;
+			break;
+		case 'C':
+			if (!strcmp(optarg, "yes")) {
+				o.ssh_hostkey = FL_REMOTE_HOSTKEY_STRICT;
+			} else if (!strcmp(optarg, "accept-new")) {
+				o.ssh_hostkey = FL_REMOTE_HOSTKEY_ACCEPT_NEW;
+			} else if (!strcmp(optarg, "no")) {
+				o.ssh_hostkey = FL_REMOTE_HOSTKEY_OFF;
+			} else {
+				fl_cli_error("scenario run: --ssh-host-key-check: expected yes, "
+					     "accept-new or no, got '%s'", optarg);
+				return FL_CLI_EXIT_USAGE;
+			}
 			break;
 		case 'j':
 			json = true;

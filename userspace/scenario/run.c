@@ -159,14 +159,25 @@ int fl_scenario_run(const struct fl_scenario *s, const struct fl_scenario_run_op
 	};
 	struct fl_scenario_result *res;
 
+	unsigned remote = 0;
+
 	for (unsigned i = 0; !s->cluster && i < s->n_nodes; i++)
-		if (s->nodes[i].host) {
-			fl_errf(errbuf, errlen, "node %s: nodes on other hosts (host: ssh://...) "
-				"are not run yet", s->nodes[i].name);
-			return -EOPNOTSUPP;
-		}
+		remote += s->nodes[i].host != NULL;
+	/* All over SSH, or all here: one table of operations per run. */
+	if (remote && remote < s->n_nodes) {
+		for (unsigned i = 0; i < s->n_nodes; i++)
+			if (!s->nodes[i].host) {
+				fl_errf(errbuf, errlen, "node %s has no host: while other nodes do: "
+					"nodes on this machine and nodes over SSH are not mixed in one "
+					"scenario (give it host: ssh://USER@ADDR too)", s->nodes[i].name);
+				break;
+			}
+		return -EOPNOTSUPP;
+	}
+	if (remote)
+		plan.nodes = &sc_nodes_ssh;
 	if (!s->cluster) {
-		if (s->n_nodes > FL_CLUSTER_MAX_NODES) {
+		if (!remote && s->n_nodes > FL_CLUSTER_MAX_NODES) {
 			fl_errf(errbuf, errlen, "%u nodes: a cluster on this machine takes at most %d",
 				s->n_nodes, FL_CLUSTER_MAX_NODES);
 			return -EOPNOTSUPP;

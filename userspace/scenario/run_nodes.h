@@ -56,5 +56,6 @@ struct sc_nodes_ops {
 };
 
 extern const struct sc_nodes_ops sc_nodes_local;
+extern const struct sc_nodes_ops sc_nodes_ssh;
 
 #endif /* FL_SCENARIO_RUN_NODES_H */
