@@ -9,9 +9,9 @@
  *
  *   - lost acknowledged writes and the RPO window (fl_rpo_check against
  *     the leader's read-back; each node's own read-back too);
- *   - unavailability per fault and client: from the fault to the first
- *     acknowledged write the client invoked after it (the cluster's RTO
- *     is the worst of them);
+ *   - unavailability per fault and client: from the fault in place (its
+ *     operation returned) to the first acknowledged write the client
+ *     invoked after that (the cluster's RTO is the worst of them);
  *   - availability: the share of the run's time slices that saw a write
  *     acknowledged;
  *   - split-brain evidence: two nodes acknowledging writes at once, for
