@@ -5,6 +5,7 @@
  * quoted by the format and checked here, so no setting can add a line.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
@@ -22,6 +23,18 @@ static bool key_ok(const char *k, size_t n)
 		      (k[i] >= '0' && k[i] <= '9') || strchr("_.-", k[i])))
 			return false;
 	return true;
+}
+
+static int fsync_dir(const char *dir)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), err = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (fsync(fd))
+		err = -errno;
+	close(fd);
+	return err;
 }
 
 int fl_cluster_settings_write(const struct fl_cluster *c, unsigned i, const char *name,
@@ -65,6 +78,14 @@ int fl_cluster_settings_write(const struct fl_cluster *c, unsigned i, const char
 		err = -errno;
 	if (fclose(f) && !err)
 		err = -errno;
+	/*
+	 * The file lives on the node's faultfs: without an fsync of its
+	 * directory a power cut takes its name back (durability=strict), and
+	 * the node would not start again. The harness's own files must
+	 * survive the cut the service is tested for.
+	 */
+	if (!err)
+		err = fsync_dir(c->nodes[i].data);
 	if (err)
 		fl_errf(errbuf, errlen, "cannot write %s: %s", path, strerror(-err));
 	return err;
