@@ -18,49 +18,14 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "shell.h"
 #include "sshd_netns.h"
-
-static int sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int sh(const char *fmt, ...)
-{
-	char cmd[2048];
-	va_list ap;
-	int st;
-
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	st = system(cmd);
-	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
-
-static int write_file(const char *path, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static int write_file(const char *path, const char *fmt, ...)
-{
-	FILE *f = fopen(path, "we");
-	va_list ap;
-
-	if (!f)
-		return -1;
-	va_start(ap, fmt);
-	vfprintf(f, fmt, ap);
-	va_end(ap);
-	return fclose(f);
-}
-
-static long long now_ms(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return t.tv_sec * 1000LL + t.tv_nsec / 1000000;
-}
 
 const char *fl_sshd_missing(void)
 {
 	if (access(FL_SSHD, X_OK))
 		return FL_SSHD " is missing (Debian openssh-server; tools/install-deps.sh installs it)";
-	if (sh("command -v ssh >/dev/null && command -v ssh-keygen >/dev/null"))
+	if (fl_test_sh("command -v ssh >/dev/null && command -v ssh-keygen >/dev/null"))
 		return "ssh or ssh-keygen is missing (Debian openssh-client)";
 	return NULL;
 }
@@ -92,10 +57,10 @@ int fl_sshd_keys_make(const char *dir, bool other, struct fl_sshd_keys *ret)
 	snprintf(k.client, sizeof(k.client), "%s/client_key", dir);
 	if (other)
 		snprintf(k.other, sizeof(k.other), "%s/other_key", dir);
-	if (sh("ssh-keygen -q -t ed25519 -N '' -C fl-host -f %s && "
+	if (fl_test_sh("ssh-keygen -q -t ed25519 -N '' -C fl-host -f %s && "
 	       "ssh-keygen -q -t ed25519 -N '' -C fl-client -f %s && cp %s.pub %s/authorized_keys",
 	       k.host, k.client, k.client, dir) ||
-	    (other && sh("ssh-keygen -q -t ed25519 -N '' -C fl-other -f %s", k.other)))
+	    (other && fl_test_sh("ssh-keygen -q -t ed25519 -N '' -C fl-other -f %s", k.other)))
 		return -1;
 	if (read_pub(k.host, k.host_pub, sizeof(k.host_pub)) ||
 	    (other && read_pub(k.other, k.other_pub, sizeof(k.other_pub))))
@@ -106,16 +71,16 @@ int fl_sshd_keys_make(const char *dir, bool other, struct fl_sshd_keys *ret)
 
 int fl_sshd_node_net(struct fl_sshd_node *n, const char *br, const char *host_ip, int prefix)
 {
-	if (sh("ip netns add %s", n->ns))
+	if (fl_test_sh("ip netns add %s", n->ns))
 		return -1;
 	n->ns_made = true;
-	if (sh("ip link add %s type veth peer name %s netns %s", n->hdev, n->ndev, n->ns))
+	if (fl_test_sh("ip link add %s type veth peer name %s netns %s", n->hdev, n->ndev, n->ns))
 		return -1;
-	if (br ? sh("ip link set %s master %s up", n->hdev, br)
-	       : sh("ip addr add %s/%d dev %s && ip link set %s up", host_ip, prefix, n->hdev,
+	if (br ? fl_test_sh("ip link set %s master %s up", n->hdev, br)
+	       : fl_test_sh("ip addr add %s/%d dev %s && ip link set %s up", host_ip, prefix, n->hdev,
 		    n->hdev))
 		return -1;
-	return sh("ip -n %s addr add %s/%d dev %s && ip -n %s link set %s up && "
+	return fl_test_sh("ip -n %s addr add %s/%d dev %s && ip -n %s link set %s up && "
 		  "ip -n %s link set lo up",
 		  n->ns, n->ip, prefix, n->ndev, n->ns, n->ndev, n->ns) ? -1 : 0;
 }
@@ -123,7 +88,7 @@ int fl_sshd_node_net(struct fl_sshd_node *n, const char *br, const char *host_ip
 void fl_sshd_node_del(struct fl_sshd_node *n)
 {
 	if (n->ns_made)
-		sh("ip netns del %s", n->ns);
+		fl_test_sh("ip netns del %s", n->ns);
 	n->ns_made = false;
 }
 
@@ -193,9 +158,9 @@ static uint16_t free_port(const struct fl_sshd_node *n)
 
 bool fl_sshd_answers(struct fl_sshd_node *n, int timeout_ms)
 {
-	long long end = now_ms() + timeout_ms;
+	long long end = fl_test_now_ms() + timeout_ms;
 
-	while (now_ms() < end) {
+	while (fl_test_now_ms() < end) {
 		struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(n->port) };
 		struct timeval tv = { .tv_sec = 1 };
 		char banner[8] = "";
@@ -250,7 +215,7 @@ int fl_sshd_node_start(struct fl_sshd_node *n, const char *dir, const char *tag,
 	if (!n->port)
 		return -1;
 	snprintf(cfg, sizeof(cfg), "%s/sshd_config%s", dir, tag);
-	if (write_file(cfg,
+	if (fl_test_write_file(cfg,
 		       "ListenAddress %s:%u\n"
 		       "HostKey %s\n"
 		       "PidFile %s/sshd%s.pid\n"
@@ -270,7 +235,7 @@ int fl_sshd_node_start(struct fl_sshd_node *n, const char *dir, const char *tag,
 	if (n->sshd < 0 || !fl_sshd_answers(n, 10000)) {
 		printf("sshd did not answer on %s:%u; its log:\n", n->ip, n->port);
 		fflush(stdout);
-		sh("cat %s", log);
+		fl_test_sh("cat %s", log);
 		return -1;
 	}
 	return 0;

@@ -40,6 +40,7 @@
 #include "helpers/cli_run.h"
 #include "helpers/faultfs_mount.h"
 #include "helpers/fixtures.h"
+#include "helpers/shell.h"
 #include "helpers/sshd_netns.h"
 
 #define UDP_PORT    7101
@@ -63,48 +64,12 @@ struct ctx {
 
 static struct ctx *g;
 
-static int sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int sh(const char *fmt, ...)
-{
-	char cmd[2048];
-	va_list ap;
-	int st;
-
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	st = system(cmd);
-	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
-
 static int bind_node(int fd, uint16_t port)
 {
 	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(port) };
 
 	inet_pton(AF_INET, g->node.ip, &a.sin_addr);
 	return bind(fd, (struct sockaddr *)&a, sizeof(a));
-}
-
-static long long now_ms(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return t.tv_sec * 1000LL + t.tv_nsec / 1000000;
-}
-
-static int write_file(const char *path, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static int write_file(const char *path, const char *fmt, ...)
-{
-	FILE *f = fopen(path, "we");
-	va_list ap;
-
-	if (!f)
-		return -1;
-	va_start(ap, fmt);
-	vfprintf(f, fmt, ap);
-	va_end(ap);
-	return fclose(f);
 }
 
 #define NOT_READY(...)                                                     \
@@ -165,8 +130,8 @@ static int setup_inner(void **state)
 		return -1;
 	snprintf(c->known, sizeof(c->known), "%s/known_hosts", c->dir);
 	snprintf(c->bad_known, sizeof(c->bad_known), "%s/bad_known_hosts", c->dir);
-	if (write_file(c->known, "[%s]:%u %s\n", n->ip, n->port, c->keys.host_pub) ||
-	    write_file(c->bad_known, "[%s]:%u %s\n", n->ip, n->port, c->keys.other_pub))
+	if (fl_test_write_file(c->known, "[%s]:%u %s\n", n->ip, n->port, c->keys.host_pub) ||
+	    fl_test_write_file(c->bad_known, "[%s]:%u %s\n", n->ip, n->port, c->keys.other_pub))
 		return -1;
 
 	/* The node as the runner makes it from `host: ssh://root@ADDR:PORT`. */
@@ -205,11 +170,11 @@ static int group_teardown(void **state)
 	fl_faultfs_unmount(&c->fsm);
 	fl_sshd_stop(&c->node);
 	if (c->node.ns_made && c->ready)
-		sh("%s cleanup --run-dir %s/run >/dev/null 2>&1", bin_fl, c->dir);
+		fl_test_sh("%s cleanup --run-dir %s/run >/dev/null 2>&1", bin_fl, c->dir);
 	fl_sshd_node_del(&c->node);
 	fl_sshd_privsep_release(c->run_sshd_made);
 	if (c->dir[0])
-		sh("rm -rf %s", c->dir);
+		fl_test_sh("rm -rf %s", c->dir);
 	free(c);
 	return 0;
 }
@@ -240,8 +205,8 @@ static unsigned udp_wait(struct ctx *c, unsigned n, int wait_ms)
 	for (unsigned i = 0; i < n; i++)
 		assert_int_equal(sendto(fd, "fl", 2, 0, (struct sockaddr *)&a, sizeof(a)), 2);
 	close(fd);
-	end = now_ms() + wait_ms;
-	while (got < n && now_ms() < end) {
+	end = fl_test_now_ms() + wait_ms;
+	while (got < n && fl_test_now_ms() < end) {
 		if (recv(c->rx, buf, sizeof(buf), 0) > 0)
 			got++;
 		else
@@ -268,10 +233,10 @@ static unsigned udp_all(struct ctx *c, unsigned n)
  */
 static bool wait_dropping_at(struct ctx *c, int timeout_ms, long long *ret_sent)
 {
-	long long end = now_ms() + timeout_ms;
+	long long end = fl_test_now_ms() + timeout_ms;
 
-	while (now_ms() < end) {
-		long long sent = now_ms();
+	while (fl_test_now_ms() < end) {
+		long long sent = fl_test_now_ms();
 
 		if (udp_wait(c, 1, 200) == 0) {
 			if (ret_sent)
@@ -315,10 +280,10 @@ static void test_probe_over_ssh_reads_its_json_back(void **state)
 	long long t0;
 
 	REQUIRE(c);
-	t0 = now_ms();
+	t0 = fl_test_now_ms();
 	if (fl_remote_run(&c->r, argv, CALL_MS, &status, &js, err, sizeof(err)))
 		fail_msg("probe over ssh: %s", err);
-	print_message("faultline probe over ssh: %lld ms\n", now_ms() - t0);
+	print_message("faultline probe over ssh: %lld ms\n", fl_test_now_ms() - t0);
 	assert_int_equal(status, 0);
 	assert_true(json_is_object(js));
 	assert_true(json_is_true(json_object_get(js, "root")));
@@ -346,7 +311,7 @@ static void test_net_fault_over_ssh_drops_while_armed_and_not_after(void **state
 	before = udp_all(c, 20);
 	assert_int_equal(before, 20);
 
-	t0 = now_ms();
+	t0 = fl_test_now_ms();
 	assert_int_equal(fl_remote_start(&c->r, argv, &call, err, sizeof(err)), 0);
 	assert_true(wait_dropping_at(c, 8000, &armed));
 	armed -= t0;
@@ -366,7 +331,7 @@ static void test_net_fault_over_ssh_drops_while_armed_and_not_after(void **state
 	if (fl_remote_finish(call, CALL_MS, &status, &js, err, sizeof(err)))
 		fail_msg("net over ssh: %s", err);
 	print_message("net over ssh: dropping %lld ms after the call, summary back after %lld ms\n",
-		      armed, now_ms() - t0);
+		      armed, fl_test_now_ms() - t0);
 	assert_int_equal(status, 0);
 	assert_string_equal(jstr(js, "stopped_by"), "for");
 	assert_non_null(strstr(jstr(js, "target"), c->node.ndev));
@@ -407,15 +372,15 @@ static void stop_heals(struct ctx *c, const struct fl_remote *r)
 	assert_int_equal(fl_remote_start(r, argv, &call, err, sizeof(err)), 0);
 	assert_true(fl_remote_call_pid(call) > 0);
 	assert_true(wait_dropping(c, 8000));
-	t0 = now_ms();
+	t0 = fl_test_now_ms();
 	if (fl_remote_stop(r, call, CALL_MS, err, sizeof(err))) {
 		fl_remote_abort(call);
 		fail_msg("stop over ssh: %s", err);
 	}
 	if (fl_remote_finish(call, CALL_MS + 60000, &status, &js, err, sizeof(err)))
 		fail_msg("net over ssh, stopped: %s", err);
-	print_message("heal over ssh: summary back %lld ms after the stop\n", now_ms() - t0);
-	assert_true(now_ms() - t0 < 15000);
+	print_message("heal over ssh: summary back %lld ms after the stop\n", fl_test_now_ms() - t0);
+	assert_true(fl_test_now_ms() - t0 < 15000);
 	assert_int_equal(status, 0);
 	print_message("stopped_by: %s\n", jstr(js, "stopped_by"));
 	assert_string_not_equal(jstr(js, "stopped_by"), "for");
@@ -438,7 +403,7 @@ static void test_sudo_form_runs_and_stops(void **state)
 	struct fl_remote r = c->r;
 
 	REQUIRE(c);
-	if (sh("command -v sudo >/dev/null")) {
+	if (fl_test_sh("command -v sudo >/dev/null")) {
 		print_message("skip: sudo is not installed\n");
 		skip();
 	}
@@ -529,7 +494,7 @@ static void test_unreachable_host_fails_within_the_timeout(void **state)
 	REQUIRE(c);
 	/* A refused port: ssh's own failure, told apart from faultline's. */
 	r.port = (uint16_t)(c->node.port + 1);
-	t0 = now_ms();
+	t0 = fl_test_now_ms();
 	rc = fl_remote_run(&r, argv, CALL_MS, &status, NULL, err, sizeof(err));
 	print_message("refused: %s\n", err);
 	assert_int_equal(rc, -ECOMM);
@@ -543,9 +508,9 @@ static void test_unreachable_host_fails_within_the_timeout(void **state)
 
 	r = c->r;
 	r.connect_timeout_s = 1;
-	t0 = now_ms();
+	t0 = fl_test_now_ms();
 	rc = fl_remote_run(&r, argv, 5000, &status, NULL, err, sizeof(err));
-	ms = now_ms() - t0;
+	ms = fl_test_now_ms() - t0;
 	print_message("unreachable, ConnectTimeout=1: %lld ms: %s\n", ms, err);
 	assert_int_equal(rc, -ECOMM);
 	assert_non_null(strstr(err, "ssh exit 255"));
@@ -554,9 +519,9 @@ static void test_unreachable_host_fails_within_the_timeout(void **state)
 
 	/* ssh would wait 30 s: our own deadline kills it. */
 	r.connect_timeout_s = 30;
-	t0 = now_ms();
+	t0 = fl_test_now_ms();
 	rc = fl_remote_run(&r, argv, 1500, &status, NULL, err, sizeof(err));
-	ms = now_ms() - t0;
+	ms = fl_test_now_ms() - t0;
 	print_message("unreachable, deadline 1500 ms: %lld ms: %s\n", ms, err);
 	assert_int_equal(rc, -ETIMEDOUT);
 	assert_non_null(strstr(err, "no answer within 1500 ms"));

@@ -35,6 +35,7 @@
 #include "helpers/cli_run.h"
 #include "helpers/faultfs_mount.h"
 #include "helpers/fixtures.h"
+#include "helpers/shell.h"
 #include "helpers/sshd_netns.h"
 
 #define SSH_PORT   2222
@@ -54,42 +55,6 @@ struct ctx {
 };
 
 static struct ctx *g;
-
-static int sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int sh(const char *fmt, ...)
-{
-	char cmd[4096];
-	va_list ap;
-	int st;
-
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	st = system(cmd);
-	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
-
-static int write_file(const char *path, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static int write_file(const char *path, const char *fmt, ...)
-{
-	FILE *f = fopen(path, "we");
-	va_list ap;
-
-	if (!f)
-		return -1;
-	va_start(ap, fmt);
-	vfprintf(f, fmt, ap);
-	va_end(ap);
-	return fclose(f);
-}
-
-static long long now_ms(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return t.tv_sec * 1000LL + t.tv_nsec / 1000000;
-}
 
 #define NOT_READY(...)                                                     \
 	do {                                                               \
@@ -114,7 +79,7 @@ static int setup_inner(void **state)
 	missing = fl_sshd_missing();
 	if (missing)
 		NOT_READY("%s", missing);
-	if (sh("command -v redis-server >/dev/null && command -v redis-cli >/dev/null"))
+	if (fl_test_sh("command -v redis-server >/dev/null && command -v redis-cli >/dev/null"))
 		NOT_READY("redis-server is missing (Debian redis-server)");
 	if (!fl_faultfs_require())
 		NOT_READY("faultfs cannot mount here");
@@ -138,7 +103,7 @@ static int setup_inner(void **state)
 	base = 8 * (getpid() % 32);
 	snprintf(c->br, sizeof(c->br), "flsb%d", id);
 	snprintf(c->host_ip, sizeof(c->host_ip), "10.231.202.%d", base + 1);
-	if (sh("ip link add %s type bridge && ip addr add %s/29 dev %s && ip link set %s up",
+	if (fl_test_sh("ip link add %s type bridge && ip addr add %s/29 dev %s && ip link set %s up",
 	       c->br, c->host_ip, c->br, c->br))
 		return -1;
 	c->br_made = true;
@@ -158,7 +123,7 @@ static int setup_inner(void **state)
 	if (fl_sshd_keys_make(c->dir, false, &c->keys))
 		return -1;
 	snprintf(c->known, sizeof(c->known), "%s/known_hosts", c->dir);
-	if (write_file(c->known, "[%s]:%u %s\n[%s]:%u %s\n", c->n[0].ip, SSH_PORT,
+	if (fl_test_write_file(c->known, "[%s]:%u %s\n[%s]:%u %s\n", c->n[0].ip, SSH_PORT,
 		       c->keys.host_pub, c->n[1].ip, SSH_PORT, c->keys.host_pub))
 		return -1;
 	if (fl_sshd_privsep_dir(&c->run_sshd_made))
@@ -173,10 +138,10 @@ static int setup_inner(void **state)
 	 * directory (the runner's `faultline cleanup` there touches nothing
 	 * else of this machine), and faultfs beside it.
 	 */
-	if (sh("mkdir -p %s/bin %s/run && ln -s %s %s/bin/faultfs", c->dir, c->dir, bin_fs, c->dir))
+	if (fl_test_sh("mkdir -p %s/bin %s/run && ln -s %s %s/bin/faultfs", c->dir, c->dir, bin_fs, c->dir))
 		return -1;
 	snprintf(c->wrapper, sizeof(c->wrapper), "%s/bin/faultline", c->dir);
-	if (write_file(c->wrapper, "#!/bin/sh\nFAULTLINE_RUN_DIR=%s/run exec %s \"$@\"\n", c->dir,
+	if (fl_test_write_file(c->wrapper, "#!/bin/sh\nFAULTLINE_RUN_DIR=%s/run exec %s \"$@\"\n", c->dir,
 		       bin_fl) || chmod(c->wrapper, 0755))
 		return -1;
 
@@ -187,7 +152,7 @@ static int setup_inner(void **state)
 				    "--appendonly yes --save '' --protected-mode no";
 		const char *health = "timeout 2 redis-cli -h {addr} -p 6379 ping | grep -q PONG";
 
-		if (write_file(c->yaml,
+		if (fl_test_write_file(c->yaml,
 			       "name: ssh-redis\n"
 			       "faultfs: durability=data\n"
 			       "nodes:\n"
@@ -224,17 +189,17 @@ static int group_teardown(void **state)
 	for (int i = 0; i < 2; i++)
 		fl_sshd_stop(&c->n[i]);
 	if (c->ready)
-		sh("%s cleanup --run-dir %s/run >/dev/null 2>&1", bin_fl, c->dir);
+		fl_test_sh("%s cleanup --run-dir %s/run >/dev/null 2>&1", bin_fl, c->dir);
 	for (int i = 0; i < 2; i++)
 		fl_sshd_node_del(&c->n[i]);
 	if (c->br_made)
-		sh("ip link del %s", c->br);
+		fl_test_sh("ip link del %s", c->br);
 	fl_sshd_privsep_release(c->run_sshd_made);
 	/* Never into a mount a failed run left: umount first, rm stays on this fs. */
 	if (c->dir[0]) {
-		sh("for m in %s/a %s/b; do mountpoint -q $m && umount -l $m; done; true", c->dir,
+		fl_test_sh("for m in %s/a %s/b; do mountpoint -q $m && umount -l $m; done; true", c->dir,
 		   c->dir);
-		sh("rm -rf --one-file-system %s", c->dir);
+		fl_test_sh("rm -rf --one-file-system %s", c->dir);
 	}
 	free(c);
 	return 0;
@@ -304,9 +269,9 @@ static void test_scenario_over_ssh_runs_every_fault_and_leaves_nothing(void **st
 	size_t i;
 
 	REQUIRE(c);
-	t0 = now_ms();
+	t0 = fl_test_now_ms();
 	assert_int_equal(fl_cli_run(argv, RUN_MS, &res), 0);
-	print_message("scenario run over ssh: exit %d in %lld ms\n%s", res.code, now_ms() - t0,
+	print_message("scenario run over ssh: exit %d in %lld ms\n%s", res.code, fl_test_now_ms() - t0,
 		      res.out);
 	print_message("stderr:\n%s\n", res.err);
 	assert_int_equal(res.code, 0);
@@ -378,13 +343,13 @@ static void test_scenario_over_ssh_runs_every_fault_and_leaves_nothing(void **st
 	fl_cli_result_free(&res);
 
 	/* Nothing left: no mount, no redis of ours, no state session. */
-	assert_int_not_equal(sh("mountpoint -q %s/a", c->dir), 0);
-	assert_int_not_equal(sh("mountpoint -q %s/b", c->dir), 0);
-	assert_int_not_equal(sh("pgrep -f 'redis-serve[r] %s:6379' >/dev/null", c->n[0].ip), 0);
-	assert_int_not_equal(sh("pgrep -f 'redis-serve[r] %s:6379' >/dev/null", c->n[1].ip), 0);
-	assert_int_equal(sh("[ -z \"$(ls -A %s/run 2>/dev/null | grep -v '^\\.')\" ]", c->dir), 0);
+	assert_int_not_equal(fl_test_sh("mountpoint -q %s/a", c->dir), 0);
+	assert_int_not_equal(fl_test_sh("mountpoint -q %s/b", c->dir), 0);
+	assert_int_not_equal(fl_test_sh("pgrep -f 'redis-serve[r] %s:6379' >/dev/null", c->n[0].ip), 0);
+	assert_int_not_equal(fl_test_sh("pgrep -f 'redis-serve[r] %s:6379' >/dev/null", c->n[1].ip), 0);
+	assert_int_equal(fl_test_sh("[ -z \"$(ls -A %s/run 2>/dev/null | grep -v '^\\.')\" ]", c->dir), 0);
 	/* The data (redis's AOF) stays: it is the user's. */
-	assert_int_equal(sh("ls %s/a/appendonlydir >/dev/null 2>&1", c->dir), 0);
+	assert_int_equal(fl_test_sh("ls %s/a/appendonlydir >/dev/null 2>&1", c->dir), 0);
 }
 
 static void test_mixed_local_and_ssh_nodes_are_refused(void **state)
@@ -396,7 +361,7 @@ static void test_mixed_local_and_ssh_nodes_are_refused(void **state)
 
 	REQUIRE(c);
 	snprintf(path, sizeof(path), "%s/mixed.yaml", c->dir);
-	assert_int_equal(write_file(path,
+	assert_int_equal(fl_test_write_file(path,
 				    "nodes:\n"
 				    "  - {name: a, start: \"sleep 100\", data_dir: %s/m1}\n"
 				    "  - {name: b, start: \"sleep 100\", data_dir: %s/m2,\n"
