@@ -56,32 +56,6 @@ static int on_row(const PGresult *r, void *ctx)
 	return 0;
 }
 
-/* One statement with text parameters, its rows (single-row mode) counted into *rows. */
-static enum fl_op_outcome run(struct fl_wl_conn *c, const char *sql, int n, const char **params,
-			      struct rows *rows, int timeout_ms, char *state, int *ret_err)
-{
-	PGconn *pg = fl_wl_pg_conn(c);
-	char msg[256];
-	int err;
-
-	state[0] = '\0';
-	if (!PQsendQueryParams(pg, sql, n, NULL, params, NULL, NULL, 0)) {
-		/* libpq refused it: the connection was already gone, nothing was sent. */
-		*ret_err = -ECONNRESET;
-		return FL_OP_FAIL;
-	}
-	PQsetSingleRowMode(pg);
-	err = fl_wl_pg_finish(pg, fl_deadline(timeout_ms), state, msg, sizeof(msg), on_row, rows);
-	if (err) {
-		*ret_err = err;
-		return FL_OP_UNKNOWN;
-	}
-	if (!state[0])
-		return FL_OP_OK;
-	*ret_err = fl_wl_pg_state_errno(state);
-	return fl_wl_pg_in_doubt(state) ? FL_OP_UNKNOWN : FL_OP_FAIL;
-}
-
 static enum fl_op_outcome bank_transfer(struct fl_wl_conn *c, uint64_t from, uint64_t to,
 					int64_t amount, int timeout_ms, int *ret_err)
 {
@@ -93,7 +67,7 @@ static enum fl_op_outcome bank_transfer(struct fl_wl_conn *c, uint64_t from, uin
 	snprintf(f, sizeof(f), "%" PRIu64, from);
 	snprintf(t, sizeof(t), "%" PRIu64, to);
 	snprintf(a, sizeof(a), "%" PRId64, amount);
-	o = run(c, TRANSFER_SQL, 3, p, &rows, timeout_ms, state, ret_err);
+	o = fl_wl_pg_call(c, TRANSFER_SQL, 3, p, on_row, &rows, timeout_ms, state, ret_err);
 	/* check_violation: the from account would go below 0; the statement was rolled back. */
 	if (o == FL_OP_FAIL && !strcmp(state, "23514"))
 		*ret_err = -EDQUOT;
@@ -110,11 +84,10 @@ static enum fl_op_outcome bank_read(struct fl_wl_conn *c, int64_t *balances, siz
 				    size_t *ret_found, int timeout_ms, int *ret_err)
 {
 	struct rows rows = { .balances = balances, .n = n };
-	char state[6];
 	enum fl_op_outcome o;
 
-	o = run(c, "SELECT account, balance FROM fl_bank", 0, NULL, &rows, timeout_ms, state,
-		ret_err);
+	o = fl_wl_pg_call(c, "SELECT account, balance FROM fl_bank", 0, NULL, on_row, &rows,
+			  timeout_ms, NULL, ret_err);
 	if (o != FL_OP_OK)
 		return o;
 	if (rows.bad) {

@@ -32,34 +32,6 @@ static const char transfer_script[] =
 	"return 1";
 
 /* One command; its reply, or the outcome of its failure. */
-static enum fl_op_outcome call(redisContext *rc, int argc, const char **argv, int timeout_ms,
-			       redisReply **ret, int *ret_err)
-{
-	size_t *lens = malloc((size_t)argc * sizeof(*lens));
-	redisReply *r = NULL;
-	int err;
-
-	if (!lens) {
-		*ret_err = -ENOMEM;
-		return FL_OP_FAIL;
-	}
-	for (int i = 0; i < argc; i++)
-		lens[i] = strlen(argv[i]);
-	err = fl_wl_redis_command(rc, &r, fl_deadline(timeout_ms), argc, argv, lens);
-	free(lens);
-	if (err) {
-		*ret_err = err;
-		return FL_OP_UNKNOWN;
-	}
-	if (r->type == REDIS_REPLY_ERROR) {
-		*ret_err = fl_wl_redis_reply_err(r);
-		freeReplyObject(r);
-		return FL_OP_FAIL;
-	}
-	*ret = r;
-	return FL_OP_OK;
-}
-
 static enum fl_op_outcome bank_transfer(struct fl_wl_conn *c, uint64_t from, uint64_t to,
 					int64_t amount, int timeout_ms, int *ret_err)
 {
@@ -71,7 +43,7 @@ static enum fl_op_outcome bank_transfer(struct fl_wl_conn *c, uint64_t from, uin
 	snprintf(f, sizeof(f), BANK_PREFIX "%" PRIu64, from);
 	snprintf(t, sizeof(t), BANK_PREFIX "%" PRIu64, to);
 	snprintf(a, sizeof(a), "%" PRId64, amount);
-	o = call(fl_wl_redis_ctx(c), 6, argv, timeout_ms, &r, ret_err);
+	o = fl_wl_redis_call(fl_wl_redis_ctx(c), 6, argv, timeout_ms, &r, ret_err);
 	if (o != FL_OP_OK)
 		return o;
 	if (r->type != REDIS_REPLY_INTEGER) {
@@ -112,7 +84,7 @@ static enum fl_op_outcome bank_read(struct fl_wl_conn *c, int64_t *balances, siz
 		*ret_err = -ENOMEM;
 		return FL_OP_FAIL;
 	}
-	o = call(fl_wl_redis_ctx(c), (int)n + 1, argv, timeout_ms, &r, ret_err);
+	o = fl_wl_redis_call(fl_wl_redis_ctx(c), (int)n + 1, argv, timeout_ms, &r, ret_err);
 	free(argv);
 	if (o != FL_OP_OK)
 		return o;
@@ -135,53 +107,20 @@ bad:
 	return FL_OP_FAIL;
 }
 
-/* Every key faultline:bank:* deleted (SCAN, DEL). */
-static int del_accounts(redisContext *rc)
-{
-	char cursor[32] = "0";
-	int err = 0;
-
-	do {
-		const char *scan[] = { "SCAN", cursor, "MATCH", BANK_MATCH, "COUNT", "1000" };
-		redisReply *r = NULL;
-		enum fl_op_outcome o = call(rc, 6, scan, ADMIN_MS, &r, &err);
-
-		if (o != FL_OP_OK)
-			return err;
-		if (r->type != REDIS_REPLY_ARRAY || r->elements != 2 ||
-		    r->element[0]->type != REDIS_REPLY_STRING ||
-		    r->element[1]->type != REDIS_REPLY_ARRAY) {
-			freeReplyObject(r);
-			return -EPROTO;
-		}
-		snprintf(cursor, sizeof(cursor), "%s", r->element[0]->str);
-		for (size_t i = 0; i < r->element[1]->elements && !err; i++) {
-			const char *del[] = { "DEL", r->element[1]->element[i]->str };
-			redisReply *d = NULL;
-
-			if (call(rc, 2, del, ADMIN_MS, &d, &err) == FL_OP_OK)
-				freeReplyObject(d);
-		}
-		freeReplyObject(r);
-	} while (!err && strcmp(cursor, "0"));
-	return err;
-}
-
 /* The accounts as they were, then MSET of the new ones (atomic), then SAVE without an AOF. */
 static int bank_reset(struct fl_workload *w, size_t accounts, int64_t balance, char *errbuf,
 		      size_t errlen)
 {
-	const char **argv = NULL, *info[] = { "INFO", "persistence" }, *save[] = { "SAVE" };
+	const char **argv = NULL;
 	char v[24];
 	redisContext *rc;
 	redisReply *r = NULL;
-	bool aof;
 	int err;
 
 	err = fl_wl_redis_open(w, 2000, &rc, errbuf, errlen);
 	if (err)
 		return err;
-	err = del_accounts(rc);
+	err = fl_wl_redis_del_matching(rc, BANK_MATCH, ADMIN_MS);
 	if (err)
 		goto out;
 	/* MSET k0 v k1 v ...: the keys of key_args spread over pairs. */
@@ -203,18 +142,14 @@ static int bank_reset(struct fl_workload *w, size_t accounts, int64_t balance, c
 			pairs[1 + 2 * i] = argv[1 + i];
 			pairs[2 + 2 * i] = v;
 		}
-		if (call(rc, (int)(2 * accounts + 1), pairs, ADMIN_MS, &r, &err) == FL_OP_OK)
+		if (fl_wl_redis_call(rc, (int)(2 * accounts + 1), pairs, ADMIN_MS, &r, &err) ==
+		    FL_OP_OK)
 			freeReplyObject(r);
 		free(pairs);
 	}
-	if (err || call(rc, 2, info, ADMIN_MS, &r, &err) != FL_OP_OK)
-		goto out;
-	aof = (r->type == REDIS_REPLY_STRING || r->type == REDIS_REPLY_STATUS) &&
-	      strstr(r->str, "aof_enabled:1");
-	freeReplyObject(r);
 	/* A power cut must not bring back an earlier bank (as the records' reset). */
-	if (!aof && call(rc, 1, save, ADMIN_MS, &r, &err) == FL_OP_OK)
-		freeReplyObject(r);
+	if (!err)
+		err = fl_wl_redis_save_unless_aof(rc, ADMIN_MS);
 out:
 	free(argv);
 	redisFree(rc);

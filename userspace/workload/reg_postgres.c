@@ -37,27 +37,8 @@ static int on_row(const PGresult *r, void *ctx)
 static enum fl_op_outcome run(struct fl_wl_conn *c, const char *sql, int n, const char **params,
 			      struct row *row, int timeout_ms, int *ret_err)
 {
-	PGconn *pg = fl_wl_pg_conn(c);
-	char state[6], msg[256];
-	int err;
-
-	if (!PQsendQueryParams(pg, sql, n, NULL, params, NULL, NULL, 0)) {
-		/* libpq refused it: the connection was already gone, nothing was sent. */
-		*ret_err = -ECONNRESET;
-		return FL_OP_FAIL;
-	}
-	if (row)
-		PQsetSingleRowMode(pg);
-	err = fl_wl_pg_finish(pg, fl_deadline(timeout_ms), state, msg, sizeof(msg),
-			      row ? on_row : NULL, row);
-	if (err) {
-		*ret_err = err;
-		return FL_OP_UNKNOWN;
-	}
-	if (!state[0])
-		return FL_OP_OK;
-	*ret_err = fl_wl_pg_state_errno(state);
-	return fl_wl_pg_in_doubt(state) ? FL_OP_UNKNOWN : FL_OP_FAIL;
+	return fl_wl_pg_call(c, sql, n, params, row ? on_row : NULL, row, timeout_ms, NULL,
+			     ret_err);
 }
 
 static enum fl_op_outcome reg_write(struct fl_wl_conn *c, uint64_t key, int64_t value,

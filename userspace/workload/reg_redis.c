@@ -22,30 +22,6 @@ static const char cas_script[] =
 	"redis.call('SET', KEYS[1], ARGV[2]) return 1 else return 0 end";
 
 /* argv[] of up to 6, as strings; the reply, or the outcome of its failure. */
-static enum fl_op_outcome call(struct fl_wl_conn *c, int argc, const char **argv,
-			       int timeout_ms, redisReply **ret, int *ret_err)
-{
-	size_t lens[6];
-	redisReply *r = NULL;
-	int err;
-
-	for (int i = 0; i < argc; i++)
-		lens[i] = strlen(argv[i]);
-	err = fl_wl_redis_command(fl_wl_redis_ctx(c), &r, fl_deadline(timeout_ms), argc, argv,
-				  lens);
-	if (err) {
-		*ret_err = err;
-		return FL_OP_UNKNOWN;
-	}
-	if (r->type == REDIS_REPLY_ERROR) {
-		*ret_err = fl_wl_redis_reply_err(r);
-		freeReplyObject(r);
-		return FL_OP_FAIL;
-	}
-	*ret = r;
-	return FL_OP_OK;
-}
-
 static enum fl_op_outcome reg_write(struct fl_wl_conn *c, uint64_t key, int64_t value,
 				    int timeout_ms, int *ret_err)
 {
@@ -56,7 +32,7 @@ static enum fl_op_outcome reg_write(struct fl_wl_conn *c, uint64_t key, int64_t 
 
 	snprintf(k, sizeof(k), REG_PREFIX "%" PRIu64, key);
 	snprintf(v, sizeof(v), "%" PRId64, value);
-	o = call(c, 3, argv, timeout_ms, &r, ret_err);
+	o = fl_wl_redis_call(fl_wl_redis_ctx(c), 3, argv, timeout_ms, &r, ret_err);
 	if (o != FL_OP_OK)
 		return o;
 	if (r->type != REDIS_REPLY_STATUS || strcmp(r->str, "OK")) {
@@ -76,7 +52,7 @@ static enum fl_op_outcome reg_read(struct fl_wl_conn *c, uint64_t key, int64_t *
 	enum fl_op_outcome o;
 
 	snprintf(k, sizeof(k), REG_PREFIX "%" PRIu64, key);
-	o = call(c, 2, argv, timeout_ms, &r, ret_err);
+	o = fl_wl_redis_call(fl_wl_redis_ctx(c), 2, argv, timeout_ms, &r, ret_err);
 	if (o != FL_OP_OK)
 		return o;
 	*ret_nil = r->type == REDIS_REPLY_NIL;
@@ -100,7 +76,7 @@ static enum fl_op_outcome reg_cas(struct fl_wl_conn *c, uint64_t key, int64_t fr
 	snprintf(k, sizeof(k), REG_PREFIX "%" PRIu64, key);
 	snprintf(f, sizeof(f), "%" PRId64, from);
 	snprintf(t, sizeof(t), "%" PRId64, to);
-	o = call(c, 6, argv, timeout_ms, &r, ret_err);
+	o = fl_wl_redis_call(fl_wl_redis_ctx(c), 6, argv, timeout_ms, &r, ret_err);
 	if (o != FL_OP_OK)
 		return o;
 	if (r->type == REDIS_REPLY_INTEGER) {
@@ -116,61 +92,15 @@ static enum fl_op_outcome reg_cas(struct fl_wl_conn *c, uint64_t key, int64_t fr
 /* SCAN the register keys and DEL them, then SAVE when there is no AOF (as the records' reset). */
 static int reg_reset(struct fl_workload *w, char *errbuf, size_t errlen)
 {
-	char cursor[32] = "0";
 	redisContext *rc;
-	redisReply *r = NULL;
-	bool aof = false;
 	int err;
 
 	err = fl_wl_redis_open(w, 2000, &rc, errbuf, errlen);
 	if (err)
 		return err;
-	do {
-		const char *scan[] = { "SCAN", cursor, "MATCH", REG_MATCH, "COUNT", "1000" };
-		size_t lens[6];
-
-		for (int i = 0; i < 6; i++)
-			lens[i] = strlen(scan[i]);
-		err = fl_wl_redis_command(rc, &r, fl_deadline(ADMIN_MS), 6, scan, lens);
-		if (!err && (r->type != REDIS_REPLY_ARRAY || r->elements != 2 ||
-			     r->element[1]->type != REDIS_REPLY_ARRAY))
-			err = r->type == REDIS_REPLY_ERROR ? fl_wl_redis_reply_err(r) : -EPROTO;
-		if (err)
-			break;
-		snprintf(cursor, sizeof(cursor), "%s", r->element[0]->str);
-		for (size_t i = 0; i < r->element[1]->elements && !err; i++) {
-			const char *del[] = { "DEL", r->element[1]->element[i]->str };
-			size_t dl[] = { 3, r->element[1]->element[i]->len };
-			redisReply *d = NULL;
-
-			err = fl_wl_redis_command(rc, &d, fl_deadline(ADMIN_MS), 2, del, dl);
-			if (!err && d->type == REDIS_REPLY_ERROR)
-				err = fl_wl_redis_reply_err(d);
-			if (d)
-				freeReplyObject(d);
-		}
-		freeReplyObject(r);
-		r = NULL;
-	} while (!err && strcmp(cursor, "0"));
-	if (!err) {
-		const char *info[] = { "INFO", "persistence" }, *save[] = { "SAVE" };
-		size_t il[] = { 4, 11 }, sl[] = { 4 };
-
-		err = fl_wl_redis_command(rc, &r, fl_deadline(ADMIN_MS), 2, info, il);
-		if (!err) {
-			aof = (r->type == REDIS_REPLY_STRING || r->type == REDIS_REPLY_STATUS) &&
-			      strstr(r->str, "aof_enabled:1");
-			freeReplyObject(r);
-			r = NULL;
-		}
-		if (!err && !aof) {
-			err = fl_wl_redis_command(rc, &r, fl_deadline(ADMIN_MS), 1, save, sl);
-			if (!err && r->type == REDIS_REPLY_ERROR)
-				err = fl_wl_redis_reply_err(r);
-		}
-	}
-	if (r)
-		freeReplyObject(r);
+	err = fl_wl_redis_del_matching(rc, REG_MATCH, ADMIN_MS);
+	if (!err)
+		err = fl_wl_redis_save_unless_aof(rc, ADMIN_MS);
 	redisFree(rc);
 	if (err)
 		fl_wl_err(w, err, errbuf, errlen, "resetting the registers: %s", strerror(-err));

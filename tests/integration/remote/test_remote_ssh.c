@@ -19,9 +19,7 @@
 #include <arpa/inet.h>
 #include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
-#include <sched.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -42,10 +40,9 @@
 #include "helpers/cli_run.h"
 #include "helpers/faultfs_mount.h"
 #include "helpers/fixtures.h"
+#include "helpers/shell.h"
+#include "helpers/sshd_netns.h"
 
-#define SSHD        "/usr/sbin/sshd"
-/* A /30 of 10.231.200.0/24 picked by the pid: two runs at once do not collide. */
-static char host_ip[16], node_ip[16];
 #define UDP_PORT    7101
 #define CALL_MS     20000   /* one ssh call: generous for a loaded CI */
 
@@ -55,11 +52,10 @@ struct ctx {
 	bool ready;
 	char why[PATH_MAX + 128];      /* why the tests skip, when !ready */
 	char dir[64];                  /* mkdtemp: keys, config, run dir */
-	char ns[64], hdev[16], ndev[16];
-	bool ns_made, run_sshd_made;
-	pid_t sshd;
-	uint16_t port;
-	char key[PATH_MAX], other_key[PATH_MAX], known[PATH_MAX], bad_known[PATH_MAX];
+	struct fl_sshd_node node;      /* the netns, its veth end ndev, sshd */
+	struct fl_sshd_keys keys;      /* client: authorized; other: unknown to sshd */
+	bool run_sshd_made;
+	char known[PATH_MAX], bad_known[PATH_MAX];
 	char run_env[PATH_MAX + 32];
 	struct fl_remote r;            /* the node, as the runner would make it */
 	int rx;                        /* UDP receiver inside the netns */
@@ -68,204 +64,12 @@ struct ctx {
 
 static struct ctx *g;
 
-static int sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int sh(const char *fmt, ...)
-{
-	char cmd[2048];
-	va_list ap;
-	int st;
-
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	st = system(cmd);
-	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
-
-/* A socket created inside the netns (it stays there): fd or -errno. */
-static int ns_socket(const char *ns, int type)
-{
-	char path[128];
-	int self, fd_ns, fd, err = 0;
-
-	snprintf(path, sizeof(path), "/run/netns/%s", ns);
-	self = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
-	fd_ns = open(path, O_RDONLY | O_CLOEXEC);
-	if (self < 0 || fd_ns < 0 || setns(fd_ns, CLONE_NEWNET)) {
-		err = -errno;
-		goto out;
-	}
-	fd = socket(AF_INET, type | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		err = -errno;
-	if (setns(self, CLONE_NEWNET))
-		abort(); /* the test would run on in the wrong netns */
-	if (!err)
-		err = fd;
-out:
-	if (self >= 0)
-		close(self);
-	if (fd_ns >= 0)
-		close(fd_ns);
-	return err;
-}
-
 static int bind_node(int fd, uint16_t port)
 {
 	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(port) };
 
-	inet_pton(AF_INET, node_ip, &a.sin_addr);
+	inet_pton(AF_INET, g->node.ip, &a.sin_addr);
 	return bind(fd, (struct sockaddr *)&a, sizeof(a));
-}
-
-static long long now_ms(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return t.tv_sec * 1000LL + t.tv_nsec / 1000000;
-}
-
-/* A free TCP port on the node's address, found inside the netns. */
-static uint16_t free_port(const char *ns)
-{
-	struct sockaddr_in a;
-	socklen_t len = sizeof(a);
-	int fd = ns_socket(ns, SOCK_STREAM);
-	uint16_t port = 0;
-
-	if (fd < 0)
-		return 0;
-	if (!bind_node(fd, 0) && !getsockname(fd, (struct sockaddr *)&a, &len))
-		port = ntohs(a.sin_port);
-	close(fd);
-	return port;
-}
-
-/* sshd answers with its banner from the host side within timeout_ms. */
-static bool sshd_answers(uint16_t port, int timeout_ms)
-{
-	long long end = now_ms() + timeout_ms;
-
-	while (now_ms() < end) {
-		struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(port) };
-		struct timeval tv = { .tv_sec = 1 };
-		char banner[8] = "";
-		int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-		bool ok;
-
-		inet_pton(AF_INET, node_ip, &a.sin_addr);
-		setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-		ok = !connect(fd, (struct sockaddr *)&a, sizeof(a)) &&
-		     recv(fd, banner, sizeof(banner) - 1, MSG_WAITALL) == 7 &&
-		     !strncmp(banner, "SSH-2.0", 7);
-		close(fd);
-		if (ok)
-			return true;
-		if (waitpid(g->sshd, NULL, WNOHANG) == g->sshd) {
-			g->sshd = 0;
-			return false;
-		}
-		usleep(100 * 1000);
-	}
-	return false;
-}
-
-static pid_t start_sshd(const char *ns, const char *config, const char *log)
-{
-	char path[128];
-	pid_t pid;
-
-	snprintf(path, sizeof(path), "/run/netns/%s", ns);
-	pid = fork();
-	if (pid == 0) {
-		int fd_ns = open(path, O_RDONLY | O_CLOEXEC);
-		int out = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
-
-		if (fd_ns < 0 || setns(fd_ns, CLONE_NEWNET) || out < 0 || dup2(out, 1) < 0 ||
-		    dup2(out, 2) < 0)
-			_exit(127);
-		/* -D: stays our child; -e: its log to stderr, our file. */
-		execl(SSHD, SSHD, "-D", "-e", "-f", config, (char *)NULL);
-		_exit(127);
-	}
-	return pid;
-}
-
-/* The pids under pid (its sessions' sshd and what they run), deepest first. */
-static size_t descendants(pid_t pid, pid_t *out, size_t max, size_t n)
-{
-	char path[64], buf[4096];
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/%d/task/%d/children", pid, pid);
-	f = fopen(path, "re");
-	if (!f)
-		return n;
-	if (fgets(buf, sizeof(buf), f)) {
-		char *save = NULL;
-
-		for (char *t = strtok_r(buf, " \n", &save); t; t = strtok_r(NULL, " \n", &save)) {
-			pid_t c = (pid_t)atoi(t);
-
-			n = descendants(c, out, max, n);
-			if (c > 0 && n < max)
-				out[n++] = c;
-		}
-	}
-	fclose(f);
-	return n;
-}
-
-static void stop_sshd(void)
-{
-	pid_t kids[64];
-	size_t n;
-
-	if (g->sshd <= 0)
-		return;
-	n = descendants(g->sshd, kids, 64, 0);
-	for (size_t i = 0; i < n; i++)
-		kill(kids[i], SIGKILL);
-	kill(g->sshd, SIGTERM);
-	for (int i = 0; i < 50 && waitpid(g->sshd, NULL, WNOHANG) == 0; i++)
-		usleep(20 * 1000);
-	if (waitpid(g->sshd, NULL, WNOHANG) == 0) {
-		kill(g->sshd, SIGKILL);
-		waitpid(g->sshd, NULL, 0);
-	}
-	g->sshd = 0;
-}
-
-static int write_file(const char *path, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static int write_file(const char *path, const char *fmt, ...)
-{
-	FILE *f = fopen(path, "we");
-	va_list ap;
-
-	if (!f)
-		return -1;
-	va_start(ap, fmt);
-	vfprintf(f, fmt, ap);
-	va_end(ap);
-	return fclose(f);
-}
-
-/* The first two fields ("ssh-ed25519 AAAA...") of a .pub file. */
-static int read_pub(const char *path, char *buf, size_t len)
-{
-	FILE *f = fopen(path, "re");
-	char t[64], k[512];
-	int n;
-
-	if (!f)
-		return -1;
-	n = fscanf(f, "%63s %511s", t, k);
-	fclose(f);
-	if (n != 2)
-		return -1;
-	snprintf(buf, len, "%s %s", t, k);
-	return 0;
 }
 
 #define NOT_READY(...)                                                     \
@@ -278,23 +82,23 @@ static int group_teardown(void **state);
 
 static int setup_inner(void **state)
 {
-	char cfg[PATH_MAX + 16], log[PATH_MAX + 16], hostkey[128], pub[600],
-		other_pub[600];
 	struct ctx *c = calloc(1, sizeof(*c));
-	struct stat st;
+	struct fl_sshd_node *n;
+	char host_ip[16];
+	const char *missing;
 
 	if (!c)
 		return -1;
 	g = c;
 	*state = c;
+	n = &c->node;
 	c->rx = -1;
 	fl_test_binary("faultline", bin_fl, sizeof(bin_fl));
 	if (geteuid() != 0 || !fl_test_require_root())
 		NOT_READY("needs root (a netns, sshd, BPF)");
-	if (access(SSHD, X_OK))
-		NOT_READY("%s is missing (Debian openssh-server; tools/install-deps.sh installs it)", SSHD);
-	if (sh("command -v ssh >/dev/null && command -v ssh-keygen >/dev/null"))
-		NOT_READY("ssh or ssh-keygen is missing (Debian openssh-client)");
+	missing = fl_sshd_missing();
+	if (missing)
+		NOT_READY("%s", missing);
 	if (access(bin_fl, X_OK))
 		NOT_READY("%s is not built", bin_fl);
 	/* The remote shell starts in root's home: the path must be absolute. */
@@ -309,85 +113,38 @@ static int setup_inner(void **state)
 	snprintf(c->dir, sizeof(c->dir), "/tmp/fl-ssh-XXXXXX");
 	if (!mkdtemp(c->dir))
 		return -1;
-	snprintf(c->ns, sizeof(c->ns), "fl-ssh-%d", getpid());
-	snprintf(c->hdev, sizeof(c->hdev), "flsh%d", getpid() % 100000);
-	snprintf(c->ndev, sizeof(c->ndev), "flsn%d", getpid() % 100000);
-	if (sh("ip netns add %s", c->ns))
-		return -1;
-	c->ns_made = true;
+	snprintf(n->ns, sizeof(n->ns), "fl-ssh-%d", getpid());
+	snprintf(n->hdev, sizeof(n->hdev), "flsh%d", getpid() % 100000);
+	snprintf(n->ndev, sizeof(n->ndev), "flsn%d", getpid() % 100000);
+	/* A /30 of 10.231.200.0/24 picked by the pid: two runs at once do not collide. */
 	snprintf(host_ip, sizeof(host_ip), "10.231.200.%d", 4 * (getpid() % 64) + 1);
-	snprintf(node_ip, sizeof(node_ip), "10.231.200.%d", 4 * (getpid() % 64) + 2);
-	if (sh("ip link add %s type veth peer name %s netns %s && "
-	       "ip addr add %s/30 dev %s && ip link set %s up && "
-	       "ip -n %s addr add %s/30 dev %s && ip -n %s link set %s up && "
-	       "ip -n %s link set lo up",
-	       c->hdev, c->ndev, c->ns, host_ip, c->hdev, c->hdev, c->ns, node_ip, c->ndev, c->ns,
-	       c->ndev, c->ns))
+	snprintf(n->ip, sizeof(n->ip), "10.231.200.%d", 4 * (getpid() % 64) + 2);
+	if (fl_sshd_node_net(n, NULL, host_ip, 30))
 		return -1;
 
 	/* Keys: the host's, the client's (authorized), and one sshd does not know. */
-	snprintf(hostkey, sizeof(hostkey), "%s/host_key", c->dir);
-	snprintf(c->key, sizeof(c->key), "%s/client_key", c->dir);
-	snprintf(c->other_key, sizeof(c->other_key), "%s/other_key", c->dir);
-	if (sh("ssh-keygen -q -t ed25519 -N '' -C fl-host -f %s && "
-	       "ssh-keygen -q -t ed25519 -N '' -C fl-client -f %s && "
-	       "ssh-keygen -q -t ed25519 -N '' -C fl-other -f %s && "
-	       "cp %s.pub %s/authorized_keys",
-	       hostkey, c->key, c->other_key, c->key, c->dir))
+	if (fl_sshd_keys_make(c->dir, true, &c->keys))
 		return -1;
-	c->port = free_port(c->ns);
-	if (!c->port)
+	if (fl_sshd_privsep_dir(&c->run_sshd_made) ||
+	    fl_sshd_node_start(n, c->dir, "", &c->keys, NULL))
 		return -1;
 	snprintf(c->known, sizeof(c->known), "%s/known_hosts", c->dir);
 	snprintf(c->bad_known, sizeof(c->bad_known), "%s/bad_known_hosts", c->dir);
-	snprintf(cfg, sizeof(cfg), "%s.pub", hostkey);
-	if (read_pub(cfg, pub, sizeof(pub)) || read_pub(strcat(strcpy(log, c->other_key), ".pub"),
-							other_pub, sizeof(other_pub)))
+	if (fl_test_write_file(c->known, "[%s]:%u %s\n", n->ip, n->port, c->keys.host_pub) ||
+	    fl_test_write_file(c->bad_known, "[%s]:%u %s\n", n->ip, n->port, c->keys.other_pub))
 		return -1;
-	if (write_file(c->known, "[%s]:%u %s\n", node_ip, c->port, pub) ||
-	    write_file(c->bad_known, "[%s]:%u %s\n", node_ip, c->port, other_pub))
-		return -1;
-
-	snprintf(cfg, sizeof(cfg), "%s/sshd_config", c->dir);
-	if (write_file(cfg,
-		       "ListenAddress %s:%u\n"
-		       "HostKey %s\n"
-		       "PidFile %s/sshd.pid\n"
-		       "AuthorizedKeysFile %s/authorized_keys\n"
-		       "PermitRootLogin prohibit-password\n"
-		       "PubkeyAuthentication yes\n"
-		       "PasswordAuthentication no\n"
-		       "KbdInteractiveAuthentication no\n"
-		       "UsePAM no\n"
-		       "StrictModes no\n"
-		       "LogLevel INFO\n",
-		       node_ip, c->port, hostkey, c->dir, c->dir))
-		return -1;
-	/* sshd's privilege separation directory; a fresh host may not have it. */
-	if (stat("/run/sshd", &st)) {
-		if (mkdir("/run/sshd", 0755))
-			return -1;
-		c->run_sshd_made = true;
-	}
-	snprintf(log, sizeof(log), "%s/sshd.log", c->dir);
-	c->sshd = start_sshd(c->ns, cfg, log);
-	if (c->sshd < 0 || !sshd_answers(c->port, 10000)) {
-		print_message("sshd did not answer on %s:%u; its log:\n", node_ip, c->port);
-		sh("cat %s", log);
-		return -1;
-	}
 
 	/* The node as the runner makes it from `host: ssh://root@ADDR:PORT`. */
 	{
 		char url[128], err[256];
 
-		snprintf(url, sizeof(url), "ssh://root@%s:%u", node_ip, c->port);
+		snprintf(url, sizeof(url), "ssh://root@%s:%u", n->ip, n->port);
 		if (fl_remote_parse(url, &c->r, err, sizeof(err))) {
 			print_message("%s\n", err);
 			return -1;
 		}
 	}
-	c->r.identity = c->key;
+	c->r.identity = c->keys.client;
 	c->r.known_hosts = c->known;
 	c->r.hostkey = FL_REMOTE_HOSTKEY_STRICT;
 	c->r.faultline = bin_fl;  /* the netns shares the filesystem */
@@ -395,7 +152,7 @@ static int setup_inner(void **state)
 	snprintf(c->run_env, sizeof(c->run_env), "FAULTLINE_RUN_DIR=%s/run", c->dir);
 	c->r.env[0] = c->run_env;
 
-	c->rx = ns_socket(c->ns, SOCK_DGRAM | SOCK_NONBLOCK);
+	c->rx = fl_sshd_ns_socket(n->ns, SOCK_DGRAM | SOCK_NONBLOCK);
 	if (c->rx < 0 || bind_node(c->rx, UDP_PORT))
 		return -1;
 	c->ready = true;
@@ -411,15 +168,13 @@ static int group_teardown(void **state)
 	if (c->rx >= 0)
 		close(c->rx);
 	fl_faultfs_unmount(&c->fsm);
-	stop_sshd();
-	if (c->ns_made && c->ready)
-		sh("%s cleanup --run-dir %s/run >/dev/null 2>&1", bin_fl, c->dir);
-	if (c->ns_made)
-		sh("ip netns del %s", c->ns);
-	if (c->run_sshd_made)
-		rmdir("/run/sshd");
+	fl_sshd_stop(&c->node);
+	if (c->node.ns_made && c->ready)
+		fl_test_sh("%s cleanup --run-dir %s/run >/dev/null 2>&1", bin_fl, c->dir);
+	fl_sshd_node_del(&c->node);
+	fl_sshd_privsep_release(c->run_sshd_made);
 	if (c->dir[0])
-		sh("rm -rf %s", c->dir);
+		fl_test_sh("rm -rf %s", c->dir);
 	free(c);
 	return 0;
 }
@@ -444,14 +199,14 @@ static unsigned udp_wait(struct ctx *c, unsigned n, int wait_ms)
 	unsigned got = 0;
 	char buf[64];
 
-	inet_pton(AF_INET, node_ip, &a.sin_addr);
+	inet_pton(AF_INET, c->node.ip, &a.sin_addr);
 	while (recv(c->rx, buf, sizeof(buf), 0) > 0)
 		;
 	for (unsigned i = 0; i < n; i++)
 		assert_int_equal(sendto(fd, "fl", 2, 0, (struct sockaddr *)&a, sizeof(a)), 2);
 	close(fd);
-	end = now_ms() + wait_ms;
-	while (got < n && now_ms() < end) {
+	end = fl_test_now_ms() + wait_ms;
+	while (got < n && fl_test_now_ms() < end) {
 		if (recv(c->rx, buf, sizeof(buf), 0) > 0)
 			got++;
 		else
@@ -478,10 +233,10 @@ static unsigned udp_all(struct ctx *c, unsigned n)
  */
 static bool wait_dropping_at(struct ctx *c, int timeout_ms, long long *ret_sent)
 {
-	long long end = now_ms() + timeout_ms;
+	long long end = fl_test_now_ms() + timeout_ms;
 
-	while (now_ms() < end) {
-		long long sent = now_ms();
+	while (fl_test_now_ms() < end) {
+		long long sent = fl_test_now_ms();
 
 		if (udp_wait(c, 1, 200) == 0) {
 			if (ret_sent)
@@ -525,10 +280,10 @@ static void test_probe_over_ssh_reads_its_json_back(void **state)
 	long long t0;
 
 	REQUIRE(c);
-	t0 = now_ms();
+	t0 = fl_test_now_ms();
 	if (fl_remote_run(&c->r, argv, CALL_MS, &status, &js, err, sizeof(err)))
 		fail_msg("probe over ssh: %s", err);
-	print_message("faultline probe over ssh: %lld ms\n", now_ms() - t0);
+	print_message("faultline probe over ssh: %lld ms\n", fl_test_now_ms() - t0);
 	assert_int_equal(status, 0);
 	assert_true(json_is_object(js));
 	assert_true(json_is_true(json_object_get(js, "root")));
@@ -544,7 +299,7 @@ static void test_net_fault_over_ssh_drops_while_armed_and_not_after(void **state
 	struct ctx *c = *state;
 	char rule[64], err[1024] = "", err2[1024] = "";
 	/* 5 s: the resend below must find it still running on a loaded machine. */
-	const char *argv[] = { "net", "--dev", c->ndev, rule, "--for", "5s", NULL };
+	const char *argv[] = { "net", "--dev", c->node.ndev, rule, "--for", "5s", NULL };
 	struct fl_remote_call *call = NULL;
 	json_t *js = NULL, *again = NULL, *r0;
 	int status = -1, status2 = -1, rc;
@@ -556,7 +311,7 @@ static void test_net_fault_over_ssh_drops_while_armed_and_not_after(void **state
 	before = udp_all(c, 20);
 	assert_int_equal(before, 20);
 
-	t0 = now_ms();
+	t0 = fl_test_now_ms();
 	assert_int_equal(fl_remote_start(&c->r, argv, &call, err, sizeof(err)), 0);
 	assert_true(wait_dropping_at(c, 8000, &armed));
 	armed -= t0;
@@ -576,10 +331,10 @@ static void test_net_fault_over_ssh_drops_while_armed_and_not_after(void **state
 	if (fl_remote_finish(call, CALL_MS, &status, &js, err, sizeof(err)))
 		fail_msg("net over ssh: %s", err);
 	print_message("net over ssh: dropping %lld ms after the call, summary back after %lld ms\n",
-		      armed, now_ms() - t0);
+		      armed, fl_test_now_ms() - t0);
 	assert_int_equal(status, 0);
 	assert_string_equal(jstr(js, "stopped_by"), "for");
-	assert_non_null(strstr(jstr(js, "target"), c->ndev));
+	assert_non_null(strstr(jstr(js, "target"), c->node.ndev));
 	r0 = json_array_get(json_object_get(js, "rules"), 0);
 	/* Its own canonical form: the action first ("udp:drop:dport=7101"). */
 	assert_non_null(strstr(jstr(r0, "text"), "udp:drop"));
@@ -607,7 +362,7 @@ static void test_net_fault_over_ssh_drops_while_armed_and_not_after(void **state
 static void stop_heals(struct ctx *c, const struct fl_remote *r)
 {
 	char rule[64], err[1024] = "";
-	const char *argv[] = { "net", "--dev", c->ndev, rule, "--for", "60s", NULL };
+	const char *argv[] = { "net", "--dev", c->node.ndev, rule, "--for", "60s", NULL };
 	struct fl_remote_call *call = NULL;
 	json_t *js = NULL;
 	int status = -1;
@@ -617,15 +372,15 @@ static void stop_heals(struct ctx *c, const struct fl_remote *r)
 	assert_int_equal(fl_remote_start(r, argv, &call, err, sizeof(err)), 0);
 	assert_true(fl_remote_call_pid(call) > 0);
 	assert_true(wait_dropping(c, 8000));
-	t0 = now_ms();
+	t0 = fl_test_now_ms();
 	if (fl_remote_stop(r, call, CALL_MS, err, sizeof(err))) {
 		fl_remote_abort(call);
 		fail_msg("stop over ssh: %s", err);
 	}
 	if (fl_remote_finish(call, CALL_MS + 60000, &status, &js, err, sizeof(err)))
 		fail_msg("net over ssh, stopped: %s", err);
-	print_message("heal over ssh: summary back %lld ms after the stop\n", now_ms() - t0);
-	assert_true(now_ms() - t0 < 15000);
+	print_message("heal over ssh: summary back %lld ms after the stop\n", fl_test_now_ms() - t0);
+	assert_true(fl_test_now_ms() - t0 < 15000);
 	assert_int_equal(status, 0);
 	print_message("stopped_by: %s\n", jstr(js, "stopped_by"));
 	assert_string_not_equal(jstr(js, "stopped_by"), "for");
@@ -648,7 +403,7 @@ static void test_sudo_form_runs_and_stops(void **state)
 	struct fl_remote r = c->r;
 
 	REQUIRE(c);
-	if (sh("command -v sudo >/dev/null")) {
+	if (fl_test_sh("command -v sudo >/dev/null")) {
 		print_message("skip: sudo is not installed\n");
 		skip();
 	}
@@ -727,7 +482,7 @@ static void test_unreachable_host_fails_within_the_timeout(void **state)
 {
 	struct ctx *c = *state;
 	char rule[64], err[1024] = "";
-	char *drop[] = { "ip", "netns", "exec", c->ns, bin_fl, "net", "--dev", c->ndev, rule,
+	char *drop[] = { "ip", "netns", "exec", c->node.ns, bin_fl, "net", "--dev", c->node.ndev, rule,
 			 "--for", "20s", "-v", NULL };
 	const char *argv[] = { "probe", NULL };
 	struct fl_remote r = c->r;
@@ -738,8 +493,8 @@ static void test_unreachable_host_fails_within_the_timeout(void **state)
 
 	REQUIRE(c);
 	/* A refused port: ssh's own failure, told apart from faultline's. */
-	r.port = (uint16_t)(c->port + 1);
-	t0 = now_ms();
+	r.port = (uint16_t)(c->node.port + 1);
+	t0 = fl_test_now_ms();
 	rc = fl_remote_run(&r, argv, CALL_MS, &status, NULL, err, sizeof(err));
 	print_message("refused: %s\n", err);
 	assert_int_equal(rc, -ECOMM);
@@ -747,15 +502,15 @@ static void test_unreachable_host_fails_within_the_timeout(void **state)
 	assert_non_null(strstr(err, "refused"));
 
 	/* Every packet to sshd's port dropped on the node: nothing answers. */
-	snprintf(rule, sizeof(rule), "tcp:dport=%u:drop", c->port);
+	snprintf(rule, sizeof(rule), "tcp:dport=%u:drop", c->node.port);
 	assert_int_equal(fl_cli_start(drop, &fl), 0);
 	assert_int_equal(fl_cli_wait_stderr(fl, " armed on ", 10000), 0);
 
 	r = c->r;
 	r.connect_timeout_s = 1;
-	t0 = now_ms();
+	t0 = fl_test_now_ms();
 	rc = fl_remote_run(&r, argv, 5000, &status, NULL, err, sizeof(err));
-	ms = now_ms() - t0;
+	ms = fl_test_now_ms() - t0;
 	print_message("unreachable, ConnectTimeout=1: %lld ms: %s\n", ms, err);
 	assert_int_equal(rc, -ECOMM);
 	assert_non_null(strstr(err, "ssh exit 255"));
@@ -764,9 +519,9 @@ static void test_unreachable_host_fails_within_the_timeout(void **state)
 
 	/* ssh would wait 30 s: our own deadline kills it. */
 	r.connect_timeout_s = 30;
-	t0 = now_ms();
+	t0 = fl_test_now_ms();
 	rc = fl_remote_run(&r, argv, 1500, &status, NULL, err, sizeof(err));
-	ms = now_ms() - t0;
+	ms = fl_test_now_ms() - t0;
 	print_message("unreachable, deadline 1500 ms: %lld ms: %s\n", ms, err);
 	assert_int_equal(rc, -ETIMEDOUT);
 	assert_non_null(strstr(err, "no answer within 1500 ms"));
@@ -776,7 +531,7 @@ static void test_unreachable_host_fails_within_the_timeout(void **state)
 	assert_int_equal(fl_cli_wait(fl, 10000, &res), 0);
 	fl_cli_free(fl);
 	fl_cli_result_free(&res);
-	assert_true(sshd_answers(c->port, 5000));
+	assert_true(fl_sshd_answers(&c->node, 5000));
 }
 
 static void test_unknown_key_gives_ssh_auth_error(void **state)
@@ -788,7 +543,7 @@ static void test_unknown_key_gives_ssh_auth_error(void **state)
 	int rc, status = -1;
 
 	REQUIRE(c);
-	r.identity = c->other_key;
+	r.identity = c->keys.other;
 	rc = fl_remote_run(&r, argv, CALL_MS, &status, NULL, err, sizeof(err));
 	print_message("unknown key: %s\n", err);
 	assert_int_equal(rc, -ECOMM);
@@ -808,7 +563,7 @@ static void test_unknown_key_gives_ssh_auth_error(void **state)
 static void test_exec_runs_a_plain_command_and_faultline_status_is_its_own(void **state)
 {
 	struct ctx *c = *state;
-	const char *bad[] = { "net", "nonsense:rule", "--dev", c->ndev, NULL };
+	const char *bad[] = { "net", "nonsense:rule", "--dev", c->node.ndev, NULL };
 	char err[1024] = "", *out = NULL;
 	json_t *js = NULL;
 	int rc, status = -1;
@@ -837,7 +592,7 @@ static void test_exec_runs_a_plain_command_and_faultline_status_is_its_own(void 
 	assert_int_equal(rc, -EREMOTEIO);
 	assert_int_equal(status, 2);
 	assert_non_null(strstr(err, "faultline on root@"));
-	assert_non_null(strstr(err, node_ip));
+	assert_non_null(strstr(err, c->node.ip));
 	assert_null(strstr(err, "ssh exit 255"));
 	json_decref(js);
 }

@@ -15,11 +15,8 @@
  * netns and the bridge deleted. Root; skips when sshd or redis-server is
  * missing.
  */
-#include <arpa/inet.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
-#include <sched.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -27,7 +24,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -39,18 +35,13 @@
 #include "helpers/cli_run.h"
 #include "helpers/faultfs_mount.h"
 #include "helpers/fixtures.h"
+#include "helpers/shell.h"
+#include "helpers/sshd_netns.h"
 
-#define SSHD       "/usr/sbin/sshd"
 #define SSH_PORT   2222
 #define RUN_MS     90000
 
 static char bin_fl[PATH_MAX], bin_fs[PATH_MAX];
-
-struct node {
-	char ns[64], hdev[16], ndev[16], ip[16];
-	bool ns_made;
-	pid_t sshd;
-};
 
 struct ctx {
 	bool ready;
@@ -58,152 +49,12 @@ struct ctx {
 	char dir[64];
 	char br[16], host_ip[16];
 	bool br_made, run_sshd_made;
-	struct node n[2];
-	char key[PATH_MAX], known[PATH_MAX], wrapper[PATH_MAX], yaml[PATH_MAX], result[PATH_MAX];
+	struct fl_sshd_node n[2];
+	struct fl_sshd_keys keys;      /* one host key for both nodes; client: the runner's */
+	char known[PATH_MAX], wrapper[PATH_MAX], yaml[PATH_MAX], result[PATH_MAX];
 };
 
 static struct ctx *g;
-
-static int sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int sh(const char *fmt, ...)
-{
-	char cmd[4096];
-	va_list ap;
-	int st;
-
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	st = system(cmd);
-	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
-
-static int write_file(const char *path, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static int write_file(const char *path, const char *fmt, ...)
-{
-	FILE *f = fopen(path, "we");
-	va_list ap;
-
-	if (!f)
-		return -1;
-	va_start(ap, fmt);
-	vfprintf(f, fmt, ap);
-	va_end(ap);
-	return fclose(f);
-}
-
-static long long now_ms(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return t.tv_sec * 1000LL + t.tv_nsec / 1000000;
-}
-
-static bool sshd_answers(const struct node *n, int timeout_ms)
-{
-	long long end = now_ms() + timeout_ms;
-
-	while (now_ms() < end) {
-		struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(SSH_PORT) };
-		struct timeval tv = { .tv_sec = 1 };
-		char banner[8] = "";
-		int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-		bool ok;
-
-		inet_pton(AF_INET, n->ip, &a.sin_addr);
-		setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-		ok = !connect(fd, (struct sockaddr *)&a, sizeof(a)) &&
-		     recv(fd, banner, sizeof(banner) - 1, MSG_WAITALL) == 7 &&
-		     !strncmp(banner, "SSH-2.0", 7);
-		close(fd);
-		if (ok)
-			return true;
-		usleep(100 * 1000);
-	}
-	return false;
-}
-
-static pid_t start_sshd(const char *ns, const char *config, const char *log)
-{
-	char path[128];
-	pid_t pid;
-
-	snprintf(path, sizeof(path), "/run/netns/%s", ns);
-	pid = fork();
-	if (pid == 0) {
-		int fd_ns = open(path, O_RDONLY | O_CLOEXEC);
-		int out = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
-
-		if (fd_ns < 0 || setns(fd_ns, CLONE_NEWNET) || out < 0 || dup2(out, 1) < 0 ||
-		    dup2(out, 2) < 0)
-			_exit(127);
-		execl(SSHD, SSHD, "-D", "-e", "-f", config, (char *)NULL);
-		_exit(127);
-	}
-	return pid;
-}
-
-/* The pids under pid (its sessions and what they still run), deepest first. */
-static size_t descendants(pid_t pid, pid_t *out, size_t max, size_t n)
-{
-	char path[64], buf[4096];
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/%d/task/%d/children", pid, pid);
-	f = fopen(path, "re");
-	if (!f)
-		return n;
-	if (fgets(buf, sizeof(buf), f)) {
-		char *save = NULL;
-
-		for (char *t = strtok_r(buf, " \n", &save); t; t = strtok_r(NULL, " \n", &save)) {
-			pid_t c = (pid_t)atoi(t);
-
-			n = descendants(c, out, max, n);
-			if (c > 0 && n < max)
-				out[n++] = c;
-		}
-	}
-	fclose(f);
-	return n;
-}
-
-static void stop_sshd(struct node *n)
-{
-	pid_t kids[64];
-	size_t k;
-
-	if (n->sshd <= 0)
-		return;
-	k = descendants(n->sshd, kids, 64, 0);
-	for (size_t i = 0; i < k; i++)
-		kill(kids[i], SIGKILL);
-	kill(n->sshd, SIGTERM);
-	for (int i = 0; i < 50 && waitpid(n->sshd, NULL, WNOHANG) == 0; i++)
-		usleep(20 * 1000);
-	if (waitpid(n->sshd, NULL, WNOHANG) == 0) {
-		kill(n->sshd, SIGKILL);
-		waitpid(n->sshd, NULL, 0);
-	}
-	n->sshd = 0;
-}
-
-static int read_pub(const char *path, char *buf, size_t len)
-{
-	FILE *f = fopen(path, "re");
-	char t[64], k[512];
-	int n;
-
-	if (!f)
-		return -1;
-	n = fscanf(f, "%63s %511s", t, k);
-	fclose(f);
-	if (n != 2)
-		return -1;
-	snprintf(buf, len, "%s %s", t, k);
-	return 0;
-}
 
 #define NOT_READY(...)                                                     \
 	do {                                                               \
@@ -213,10 +64,9 @@ static int read_pub(const char *path, char *buf, size_t len)
 
 static int setup_inner(void **state)
 {
-	char hostkey[128], pub[600], cfg[PATH_MAX + 32], log[PATH_MAX + 32];
 	struct ctx *c = calloc(1, sizeof(*c));
 	int base, id = getpid() % 100000;
-	struct stat st;
+	const char *missing;
 
 	if (!c)
 		return -1;
@@ -226,11 +76,10 @@ static int setup_inner(void **state)
 	fl_test_binary("faultfs", bin_fs, sizeof(bin_fs));
 	if (geteuid() != 0 || !fl_test_require_root())
 		NOT_READY("needs root (netns, sshd, FUSE)");
-	if (access(SSHD, X_OK))
-		NOT_READY("%s is missing (Debian openssh-server)", SSHD);
-	if (sh("command -v ssh >/dev/null && command -v ssh-keygen >/dev/null"))
-		NOT_READY("ssh or ssh-keygen is missing (Debian openssh-client)");
-	if (sh("command -v redis-server >/dev/null && command -v redis-cli >/dev/null"))
+	missing = fl_sshd_missing();
+	if (missing)
+		NOT_READY("%s", missing);
+	if (fl_test_sh("command -v redis-server >/dev/null && command -v redis-cli >/dev/null"))
 		NOT_READY("redis-server is missing (Debian redis-server)");
 	if (!fl_faultfs_require())
 		NOT_READY("faultfs cannot mount here");
@@ -254,79 +103,45 @@ static int setup_inner(void **state)
 	base = 8 * (getpid() % 32);
 	snprintf(c->br, sizeof(c->br), "flsb%d", id);
 	snprintf(c->host_ip, sizeof(c->host_ip), "10.231.202.%d", base + 1);
-	if (sh("ip link add %s type bridge && ip addr add %s/29 dev %s && ip link set %s up",
+	if (fl_test_sh("ip link add %s type bridge && ip addr add %s/29 dev %s && ip link set %s up",
 	       c->br, c->host_ip, c->br, c->br))
 		return -1;
 	c->br_made = true;
 	for (int i = 0; i < 2; i++) {
-		struct node *n = &c->n[i];
+		struct fl_sshd_node *n = &c->n[i];
 
 		snprintf(n->ns, sizeof(n->ns), "fl-scssh-%c-%d", 'a' + i, getpid());
 		snprintf(n->hdev, sizeof(n->hdev), "flh%c%d", 'a' + i, id);
 		snprintf(n->ndev, sizeof(n->ndev), "fln%c%d", 'a' + i, id);
 		snprintf(n->ip, sizeof(n->ip), "10.231.202.%d", base + 2 + i);
-		if (sh("ip netns add %s", n->ns))
-			return -1;
-		n->ns_made = true;
-		if (sh("ip link add %s type veth peer name %s netns %s && "
-		       "ip link set %s master %s up && "
-		       "ip -n %s addr add %s/29 dev %s && ip -n %s link set %s up && "
-		       "ip -n %s link set lo up",
-		       n->hdev, n->ndev, n->ns, n->hdev, c->br, n->ns, n->ip, n->ndev, n->ns,
-		       n->ndev, n->ns))
+		n->port = SSH_PORT;
+		if (fl_sshd_node_net(n, c->br, NULL, 29))
 			return -1;
 	}
 
 	/* Keys: the hosts' (one for both), the runner's (authorized). */
-	snprintf(hostkey, sizeof(hostkey), "%s/host_key", c->dir);
-	snprintf(c->key, sizeof(c->key), "%s/client_key", c->dir);
-	if (sh("ssh-keygen -q -t ed25519 -N '' -C fl-host -f %s && "
-	       "ssh-keygen -q -t ed25519 -N '' -C fl-client -f %s && cp %s.pub %s/authorized_keys",
-	       hostkey, c->key, c->key, c->dir))
-		return -1;
-	snprintf(cfg, sizeof(cfg), "%s.pub", hostkey);
-	if (read_pub(cfg, pub, sizeof(pub)))
+	if (fl_sshd_keys_make(c->dir, false, &c->keys))
 		return -1;
 	snprintf(c->known, sizeof(c->known), "%s/known_hosts", c->dir);
-	if (write_file(c->known, "[%s]:%u %s\n[%s]:%u %s\n", c->n[0].ip, SSH_PORT, pub,
-		       c->n[1].ip, SSH_PORT, pub))
+	if (fl_test_write_file(c->known, "[%s]:%u %s\n[%s]:%u %s\n", c->n[0].ip, SSH_PORT,
+		       c->keys.host_pub, c->n[1].ip, SSH_PORT, c->keys.host_pub))
 		return -1;
-	if (stat("/run/sshd", &st)) {
-		if (mkdir("/run/sshd", 0755))
+	if (fl_sshd_privsep_dir(&c->run_sshd_made))
+		return -1;
+	for (int i = 0; i < 2; i++)
+		if (fl_sshd_node_start(&c->n[i], c->dir, i ? "_b" : "_a", &c->keys,
+				       "MaxStartups 100\nMaxSessions 100\n"))
 			return -1;
-		c->run_sshd_made = true;
-	}
-	for (int i = 0; i < 2; i++) {
-		struct node *n = &c->n[i];
-
-		snprintf(cfg, sizeof(cfg), "%s/sshd_config_%c", c->dir, 'a' + i);
-		if (write_file(cfg,
-			       "ListenAddress %s:%u\nHostKey %s\nPidFile %s/sshd_%c.pid\n"
-			       "AuthorizedKeysFile %s/authorized_keys\n"
-			       "PermitRootLogin prohibit-password\nPubkeyAuthentication yes\n"
-			       "PasswordAuthentication no\nKbdInteractiveAuthentication no\n"
-			       "UsePAM no\nStrictModes no\nLogLevel INFO\nMaxStartups 100\n"
-			       "MaxSessions 100\n",
-			       n->ip, SSH_PORT, hostkey, c->dir, 'a' + i, c->dir))
-			return -1;
-		snprintf(log, sizeof(log), "%s/sshd_%c.log", c->dir, 'a' + i);
-		n->sshd = start_sshd(n->ns, cfg, log);
-		if (n->sshd < 0 || !sshd_answers(n, 10000)) {
-			print_message("sshd did not answer on %s:%u; its log:\n", n->ip, SSH_PORT);
-			sh("cat %s", log);
-			return -1;
-		}
-	}
 
 	/*
 	 * The hosts' faultline: this build, its state records in this test's
 	 * directory (the runner's `faultline cleanup` there touches nothing
 	 * else of this machine), and faultfs beside it.
 	 */
-	if (sh("mkdir -p %s/bin %s/run && ln -s %s %s/bin/faultfs", c->dir, c->dir, bin_fs, c->dir))
+	if (fl_test_sh("mkdir -p %s/bin %s/run && ln -s %s %s/bin/faultfs", c->dir, c->dir, bin_fs, c->dir))
 		return -1;
 	snprintf(c->wrapper, sizeof(c->wrapper), "%s/bin/faultline", c->dir);
-	if (write_file(c->wrapper, "#!/bin/sh\nFAULTLINE_RUN_DIR=%s/run exec %s \"$@\"\n", c->dir,
+	if (fl_test_write_file(c->wrapper, "#!/bin/sh\nFAULTLINE_RUN_DIR=%s/run exec %s \"$@\"\n", c->dir,
 		       bin_fl) || chmod(c->wrapper, 0755))
 		return -1;
 
@@ -337,7 +152,7 @@ static int setup_inner(void **state)
 				    "--appendonly yes --save '' --protected-mode no";
 		const char *health = "timeout 2 redis-cli -h {addr} -p 6379 ping | grep -q PONG";
 
-		if (write_file(c->yaml,
+		if (fl_test_write_file(c->yaml,
 			       "name: ssh-redis\n"
 			       "faultfs: durability=data\n"
 			       "nodes:\n"
@@ -372,21 +187,19 @@ static int group_teardown(void **state)
 	if (!c)
 		return 0;
 	for (int i = 0; i < 2; i++)
-		stop_sshd(&c->n[i]);
+		fl_sshd_stop(&c->n[i]);
 	if (c->ready)
-		sh("%s cleanup --run-dir %s/run >/dev/null 2>&1", bin_fl, c->dir);
+		fl_test_sh("%s cleanup --run-dir %s/run >/dev/null 2>&1", bin_fl, c->dir);
 	for (int i = 0; i < 2; i++)
-		if (c->n[i].ns_made)
-			sh("ip netns del %s", c->n[i].ns);
+		fl_sshd_node_del(&c->n[i]);
 	if (c->br_made)
-		sh("ip link del %s", c->br);
-	if (c->run_sshd_made)
-		rmdir("/run/sshd");
+		fl_test_sh("ip link del %s", c->br);
+	fl_sshd_privsep_release(c->run_sshd_made);
 	/* Never into a mount a failed run left: umount first, rm stays on this fs. */
 	if (c->dir[0]) {
-		sh("for m in %s/a %s/b; do mountpoint -q $m && umount -l $m; done; true", c->dir,
+		fl_test_sh("for m in %s/a %s/b; do mountpoint -q $m && umount -l $m; done; true", c->dir,
 		   c->dir);
-		sh("rm -rf --one-file-system %s", c->dir);
+		fl_test_sh("rm -rf --one-file-system %s", c->dir);
 	}
 	free(c);
 	return 0;
@@ -447,7 +260,7 @@ static void test_scenario_over_ssh_runs_every_fault_and_leaves_nothing(void **st
 {
 	struct ctx *c = *state;
 	char *argv[] = { bin_fl, "scenario", "run", c->yaml, "--trials", "1", "-o", c->result,
-			 "--ssh-identity", c->key, "--ssh-known-hosts", c->known,
+			 "--ssh-identity", c->keys.client, "--ssh-known-hosts", c->known,
 			 "--ssh-host-key-check", "yes", "--ssh-faultline", c->wrapper, NULL };
 	struct fl_cli_result res;
 	json_error_t jerr;
@@ -456,9 +269,9 @@ static void test_scenario_over_ssh_runs_every_fault_and_leaves_nothing(void **st
 	size_t i;
 
 	REQUIRE(c);
-	t0 = now_ms();
+	t0 = fl_test_now_ms();
 	assert_int_equal(fl_cli_run(argv, RUN_MS, &res), 0);
-	print_message("scenario run over ssh: exit %d in %lld ms\n%s", res.code, now_ms() - t0,
+	print_message("scenario run over ssh: exit %d in %lld ms\n%s", res.code, fl_test_now_ms() - t0,
 		      res.out);
 	print_message("stderr:\n%s\n", res.err);
 	assert_int_equal(res.code, 0);
@@ -530,13 +343,13 @@ static void test_scenario_over_ssh_runs_every_fault_and_leaves_nothing(void **st
 	fl_cli_result_free(&res);
 
 	/* Nothing left: no mount, no redis of ours, no state session. */
-	assert_int_not_equal(sh("mountpoint -q %s/a", c->dir), 0);
-	assert_int_not_equal(sh("mountpoint -q %s/b", c->dir), 0);
-	assert_int_not_equal(sh("pgrep -f 'redis-serve[r] %s:6379' >/dev/null", c->n[0].ip), 0);
-	assert_int_not_equal(sh("pgrep -f 'redis-serve[r] %s:6379' >/dev/null", c->n[1].ip), 0);
-	assert_int_equal(sh("[ -z \"$(ls -A %s/run 2>/dev/null | grep -v '^\\.')\" ]", c->dir), 0);
+	assert_int_not_equal(fl_test_sh("mountpoint -q %s/a", c->dir), 0);
+	assert_int_not_equal(fl_test_sh("mountpoint -q %s/b", c->dir), 0);
+	assert_int_not_equal(fl_test_sh("pgrep -f 'redis-serve[r] %s:6379' >/dev/null", c->n[0].ip), 0);
+	assert_int_not_equal(fl_test_sh("pgrep -f 'redis-serve[r] %s:6379' >/dev/null", c->n[1].ip), 0);
+	assert_int_equal(fl_test_sh("[ -z \"$(ls -A %s/run 2>/dev/null | grep -v '^\\.')\" ]", c->dir), 0);
 	/* The data (redis's AOF) stays: it is the user's. */
-	assert_int_equal(sh("ls %s/a/appendonlydir >/dev/null 2>&1", c->dir), 0);
+	assert_int_equal(fl_test_sh("ls %s/a/appendonlydir >/dev/null 2>&1", c->dir), 0);
 }
 
 static void test_mixed_local_and_ssh_nodes_are_refused(void **state)
@@ -548,7 +361,7 @@ static void test_mixed_local_and_ssh_nodes_are_refused(void **state)
 
 	REQUIRE(c);
 	snprintf(path, sizeof(path), "%s/mixed.yaml", c->dir);
-	assert_int_equal(write_file(path,
+	assert_int_equal(fl_test_write_file(path,
 				    "nodes:\n"
 				    "  - {name: a, start: \"sleep 100\", data_dir: %s/m1}\n"
 				    "  - {name: b, start: \"sleep 100\", data_dir: %s/m2,\n"
