@@ -134,9 +134,10 @@ static void load_result(struct run *run)
 	json_error_t jerr;
 
 	run->doc = json_load_file(run->out, 0, &jerr);
-	if (!run->doc)
-		fail_msg("no result in %s (%s); exit %d, stderr:\n%s", run->out, jerr.text,
-			 run->r.code, run->r.err);
+	if (!run->doc) {
+		print_message("stderr:\n%s\n", run->r.err);
+		fail_msg("no result in %s (%s); exit %d", run->out, jerr.text, run->r.code);
+	}
 	assert_string_equal(json_string_value(json_object_get(run->doc, "schema")),
 			    "faultline-scenario/1");
 	assert_int_equal(json_array_size(json_object_get(run->doc, "trials")), 1);
@@ -188,23 +189,29 @@ static void check_run(struct run *run, const char *name)
 	assert_false(run->r.timed_out);
 	load_result(run);
 	t = run->trial;
-	if (!json_is_true(json_object_get(t, "ok")))
-		fail_msg("trial not measured (phase %s): %s; stderr:\n%s",
+	if (!json_is_true(json_object_get(t, "ok"))) {
+		print_message("stderr:\n%s\n", run->r.err);
+		fail_msg("trial not measured (phase %s): %s",
 			 json_string_value(json_object_get(t, "phase")),
-			 json_string_value(json_object_get(t, "error")), run->r.err);
+			 json_string_value(json_object_get(t, "error")));
+	}
 	assert_string_equal(json_string_value(get(run->doc, "cluster_name")), name);
 	assert_true(json_is_false(get(run->doc, "interrupted")));
 	assert_int_equal(num(run->doc, "summary.measured"), 1);
 	passed = json_is_true(get(run->doc, "passed"));
-	if (run->r.code != (passed ? 0 : 1))
-		fail_msg("exit %d, but passed is %s; stderr:\n%s", run->r.code,
-			 passed ? "true" : "false", run->r.err);
+	if (run->r.code != (passed ? 0 : 1)) {
+		print_message("stderr:\n%s\n", run->r.err);
+		fail_msg("exit %d, but passed is %s", run->r.code, passed ? "true" : "false");
+	}
 	events = get(t, "events");
 	for (size_t i = 0; i < json_array_size(events); i++) {
 		const json_t *e = json_array_get(events, i);
 
 		if (!json_is_true(json_object_get(e, "ok")))
-			fail_msg("event %zu failed: %s", i,
+			fail_msg("event %zu (step %lld %s) failed: %s", i,
+				 (long long)json_integer_value(json_object_get(e, "step")),
+				 json_string_value(json_object_get(e, json_object_get(e, "fault") ?
+								   "fault" : "action")),
 				 json_string_value(json_object_get(e, "error")));
 	}
 	assert_true(num(t, "writes.acknowledged") > 0);
@@ -551,11 +558,21 @@ static void test_nemesis_seeded(void **state)
 		assert_string_equal(json_string_value(json_object_get(e, "nodes")), want_node);
 		/* Every interval: at 3 s, 6 s, 9 s ... */
 		assert_true(num(e, "at_ms") >= 3000.0 * (double)(k + 1));
+		/*
+		 * ... within the load: a fault at its end (12 s) is measured by
+		 * nothing, and its unavailability would read "never back".
+		 */
+		if (num(e, "at_ms") >= 12000.0)
+			fail_msg("nemesis fault %zu at %.0f ms: at or past the load's end (12 s)",
+				 k + 1, num(e, "at_ms"));
 		k++;
 	}
-	/* 12 s at an interval of 3 s: at 3, 6 and 9 s (12 s is the end). */
-	assert_true(k >= 3);
+	/* 12 s at an interval of 3 s: at 3, 6 and 9 s. */
+	assert_int_equal(k, 3);
 	assert_int_equal(num(t, "writes.lost"), 0);
+	/* Each fault's clients wrote again: an RTO, not "never". */
+	assert_int_equal(json_array_size(get(t, "unavailability")), 3);
+	assert_true(json_is_number(get(t, "rto_ms")));
 	run_free(&run);
 }
 
