@@ -181,6 +181,11 @@ const struct fl_cluster_kind fl_cluster_kind_postgres = {
 		 "  fi; "
 		 "fi; "
 		 /*
+		  * initdb does not fsync PGDATA's parent directory, nor the shell
+		  * its appends to the config: a power cut would take them back.
+		  */
+		 "sync {data} $D $D/postgresql.conf $D/pg_hba.conf || exit 1; "
+		 /*
 		  * After a crash the killed postmaster may still be a zombie, not
 		  * yet reaped by init: postgres takes its pid for a live
 		  * postmaster and refuses to start. A pid file whose process is

@@ -133,7 +133,7 @@ static void *nemesis_main(void *arg)
 	uint64_t seed = r->s->nemesis.has_seed ? r->s->nemesis.seed : r->t->seed;
 	uint64_t interval = r->s->nemesis.interval_ns;
 
-	for (uint64_t t = interval; ; t += interval) {
+	for (uint64_t t = interval; r->t0 + t < r->end; t += interval) {
 		const struct fl_scenario_fault *f;
 		struct sc_target tg = { .n = 1 };
 
