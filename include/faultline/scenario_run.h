@@ -58,7 +58,7 @@ struct fl_scenario_run_opts {
 
 /* A step (or a nemesis fault) as it ran. */
 struct fl_scenario_event {
-	unsigned step;            /* 1-based; 0: the nemesis; FL_SCENARIO_UNDO: an undo */
+	unsigned step;            /* 1-based; 0: the nemesis */
 	enum fl_scenario_op op;
 	bool action;
 	bool undo;                /* the end of a fault's duration (resume, heal, clear) */

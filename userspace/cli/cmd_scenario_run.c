@@ -74,8 +74,8 @@ static void usage(FILE *out)
 		"availability, split-brain evidence, the fault events and each node's timeline.\n"
 		"\n"
 		"Exit status: 0 every objective met; 1 an objective violated; 2 bad usage or an\n"
-		"invalid file; 3 a trial could not finish (the result says why); 125 an internal\n"
-		"error.\n");
+		"invalid file; 3 a trial could not finish (the result says why) or the run was\n"
+		"interrupted; 125 an internal error.\n");
 }
 
 static void on_signal(int sig)
@@ -304,7 +304,10 @@ int fl_scenario_run_cli(int argc, char **argv, const struct fl_cli *cli)
 	}
 	for (size_t i = 0; i < r->n_trials; i++)
 		trial_failed |= r->trials[i].err != 0;
-	if (r->n_measured && !r->passed)
+	/* Interrupted: what was measured is reported, but nothing is judged (as rpo). */
+	if (r->interrupted)
+		ret = EXIT_TRIAL;
+	else if (r->n_measured && !r->passed)
 		ret = EXIT_VIOLATED;
 	else if (trial_failed || !r->n_measured)
 		ret = EXIT_TRIAL;

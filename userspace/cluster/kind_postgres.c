@@ -149,7 +149,10 @@ static int pg_setup(struct fl_cluster *c, const char *const *settings, char *err
 /*
  * One start command for every node: the first start makes the data dir
  * (initdb on n1; on a replica, a base backup from n1, retried until n1
- * answers, since every node starts at once), later ones reuse it.
+ * answers, since every node starts at once), later ones reuse it. A data
+ * dir made once and gone later (a power cut took it) is not made again:
+ * that would hide the loss behind a fresh, empty server. A mark beside the
+ * mount (outside faultfs, so no cut takes it) remembers the first start.
  */
 #define PG_BIN "B=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1); "
 #define PG_AS  "runuser -u postgres -- "
@@ -166,6 +169,11 @@ const struct fl_cluster_kind fl_cluster_kind_postgres = {
 		 "chown postgres: {data} && chmod 700 {data} || exit 1; "
 		 PG_AS "test -x {data} || { echo 'user postgres cannot reach {data}:"
 		 " make every parent directory searchable (o+x)'; exit 1; }; "
+		 "M={data}/../pg-made; "
+		 "if [ ! -s $D/PG_VERSION ] && [ -e $M ]; then "
+		 "  echo \"faultline: $D was made at the first start and is gone: refusing to"
+		 " make it again (a power cut took its names?)\"; exit 1; "
+		 "fi; "
 		 "if [ ! -s $D/PG_VERSION ]; then "
 		 "  if [ {index} = 1 ]; then "
 		 "    " PG_AS "$B/initdb -D $D -U postgres --auth=trust -E UTF8 >/dev/null || exit 1; "
@@ -185,6 +193,7 @@ const struct fl_cluster_kind fl_cluster_kind_postgres = {
 		  * its appends to the config: a power cut would take them back.
 		  */
 		 "sync {data} $D $D/postgresql.conf $D/pg_hba.conf || exit 1; "
+		 "touch $M || exit 1; "
 		 /*
 		  * After a crash the killed postmaster may still be a zombie, not
 		  * yet reaped by init: postgres takes its pid for a live

@@ -194,13 +194,14 @@ json_t *sc_trial_json(const struct fl_scenario_result *res, const struct fl_scen
 	return o;
 }
 
-static json_t *objective(bool set, json_t *limit, bool met)
+/* An objective: its bound (max, or min for availability) and whether it held. */
+static json_t *objective(bool set, const char *bound, json_t *limit, bool met)
 {
 	if (!set) {
 		json_decref(limit);
 		return json_null();
 	}
-	return json_pack("{s:o,s:b}", "max", limit, "met", met);
+	return json_pack("{s:o,s:b}", bound, limit, "met", met);
 }
 
 json_t *fl_scenario_result_json(const struct fl_scenario_result *r)
@@ -230,13 +231,13 @@ json_t *fl_scenario_result_json(const struct fl_scenario_result *r)
 		json_object_set_new(sum, "mttr_ms", ms(r->mttr_ns));
 	}
 	json_object_set_new(o, "summary", sum);
-	json_object_set_new(obj, "rpo_ms", objective(s->objectives.rpo_ns != UINT64_MAX,
+	json_object_set_new(obj, "rpo_ms", objective(s->objectives.rpo_ns != UINT64_MAX, "max",
 						     ms(s->objectives.rpo_ns), r->rpo_met));
-	json_object_set_new(obj, "rto_ms", objective(s->objectives.rto_ns != UINT64_MAX,
+	json_object_set_new(obj, "rto_ms", objective(s->objectives.rto_ns != UINT64_MAX, "max",
 						     ms(s->objectives.rto_ns), r->rto_met));
 	json_object_set_new(obj, "consistent", s->objectives.consistent ?
 			    json_pack("{s:b}", "met", r->consistent_met) : json_null());
-	json_object_set_new(obj, "availability", objective(s->objectives.availability_ppm != 0,
+	json_object_set_new(obj, "availability", objective(s->objectives.availability_ppm != 0, "min",
 		json_real(s->objectives.availability_ppm / 1e4), r->availability_met));
 	json_object_set_new(o, "objectives", obj);
 	json_object_set_new(o, "passed", json_boolean(r->passed));

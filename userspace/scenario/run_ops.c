@@ -485,8 +485,9 @@ int sc_apply(struct sc_run *r, unsigned step, const struct fl_scenario_fault *wh
 	describe(r, tg, ev.nodes, sizeof(ev.nodes));
 	if (what->rule_text)
 		snprintf(ev.rule, sizeof(ev.rule), "%s", what->rule_text);
-	sc_progress(r, "%s%s %s%s%s", step ? "" : "nemesis: ", fl_scenario_op_name(what->op),
-		    ev.nodes, ev.rule[0] ? " " : "", ev.rule);
+	sc_progress(r, "%s%s%s%s%s%s", step ? "" : "nemesis: ", fl_scenario_op_name(what->op),
+		    ev.nodes[0] ? " " : "", ev.nodes[0] ? ev.nodes : "everything",
+		    ev.rule[0] ? " " : "", ev.rule);
 	pthread_mutex_lock(&r->ops_lock);
 	ev.at_ns = rel(r, fl_now_ns());
 	ev.err = do_op(r, what, tg, &ev, ev.error, sizeof(ev.error));

@@ -33,6 +33,20 @@ static const struct bad_case {
 		"  - {at: 5 seconds, fault: crash, node: n2}\n"
 		"",
 		{ "t.yaml:5:10: steps[2].at: expected a duration like 5s or 250ms, got \"5 seconds\"", NULL } },
+	{ "reading loads and disks",
+		"name: x\n"
+		"cluster: etcd\n"
+		"faultfs: \"durability=data; rm\"\n"
+		"workload: {register: maybe, bank: {accounts: 1, keys: 4}}\n"
+		"objectives: {consistent: yes}\n"
+		"steps:\n"
+		"  - {at: 1s, fault: crash, node: n1}\n"
+		"",
+		{ "t.yaml:3:10: faultfs: expected options like durability=data,size=1G, got \"durability=data; rm\"",
+		  "t.yaml:4:22: workload.register: expected on, off, or a mapping of clients, rate and keys, got \"maybe\"",
+		  "t.yaml:4:46: workload.bank.accounts: expected a whole number from 2 to 100000, got \"1\"",
+		  "t.yaml:4:55: workload.bank: bank has accounts:, not keys:",
+		  "t.yaml:5:26: objectives.consistent: expected true or false, got \"yes\"", NULL } },
 	{ "unknown top key close",
 		"name: x\n"
 		"clutser: etcd\n"
@@ -47,7 +61,7 @@ static const struct bad_case {
 		"steps:\n"
 		"  - {at: 1s, fault: crash, node: n1}\n"
 		"",
-		{ "t.yaml:3:1: scenario: unknown key \"zzzzzz\"; expected name, cluster, nodes, settings, workload, steps, nemesis, objectives, trials, seed or duration", NULL } },
+		{ "t.yaml:3:1: scenario: unknown key \"zzzzzz\"; expected name, cluster, nodes, settings, workload, steps, nemesis, objectives, trials, seed, duration or faultfs", NULL } },
 	{ "unknown step key",
 		"cluster: etcd\n"
 		"steps:\n"
@@ -132,7 +146,7 @@ static const struct bad_case {
 		"",
 		{ "t.yaml:4:19: objectives.rpo: expected a duration like 5s or 250ms, got \"fast\"",
 		  "t.yaml:4:49: objectives.availability: expected a percentage like 99% or 99.9%, got \"150%\"",
-		  "t.yaml:4:55: objectives: unknown key \"mttr\"; expected rpo, rto or availability", NULL } },
+		  "t.yaml:4:55: objectives: unknown key \"mttr\"; expected rpo, rto, availability or consistent", NULL } },
 	{ "unknown fault close",
 		"cluster: etcd\n"
 		"steps:\n"
