@@ -130,6 +130,8 @@ struct fl_scenario_trial {
 	unsigned leader_changes;
 	unsigned readback_node;   /* the leader the verdict was read from */
 	struct fl_check check;    /* lost, RPO: against readback_node */
+	uint64_t *lost_ids;       /* every lost acknowledged write, ascending (check.lost of them) */
+	size_t n_lost_ids;
 	uint64_t rpo_fault_ns;    /* the fault the RPO window ends at (relative) */
 	struct fl_scenario_node_read nodes[FL_SCENARIO_MAX_NODES];
 	unsigned n_nodes;

@@ -237,6 +237,7 @@ void fl_scenario_result_free(struct fl_scenario_result *r)
 		free(t->events);
 		free(t->marks);
 		free(t->ops);
+		free(t->lost_ids);
 		fl_hist_check_free(&t->reg.check);
 		fl_history_free(t->reg.history);
 		fl_hist_check_free(&t->bank.check);

@@ -67,15 +67,15 @@ static json_t *writes_json(const struct fl_scenario_trial *t)
 	const struct fl_check *c = &t->check;
 	json_t *o = json_object(), *ids = json_array();
 
-	for (size_t i = 0; i < c->n_lost_sample; i++)
-		json_array_append_new(ids, json_integer((json_int_t)c->lost_sample[i]));
+	for (size_t i = 0; i < t->n_lost_ids; i++)
+		json_array_append_new(ids, json_integer((json_int_t)t->lost_ids[i]));
 	json_object_set_new(o, "attempted", json_integer((json_int_t)c->attempted));
 	json_object_set_new(o, "acknowledged", json_integer((json_int_t)c->acknowledged));
 	json_object_set_new(o, "failed", json_integer((json_int_t)c->failed));
 	json_object_set_new(o, "unknown", json_integer((json_int_t)c->unknown));
 	json_object_set_new(o, "lost", json_integer((json_int_t)c->lost));
 	json_object_set_new(o, "lost_ids", ids);
-	json_object_set_new(o, "lost_ids_complete", json_boolean(c->n_lost_sample == c->lost));
+	json_object_set_new(o, "lost_ids_complete", json_boolean(t->n_lost_ids == c->lost));
 	json_object_set_new(o, "lost_after_fault", json_integer((json_int_t)c->lost_after_fault));
 	json_object_set_new(o, "recovered", json_integer((json_int_t)c->recovered));
 	json_object_set_new(o, "unexpected", json_integer((json_int_t)c->unexpected));

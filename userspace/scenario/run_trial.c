@@ -147,6 +147,45 @@ static uint64_t rpo_fault(const struct sc_run *r, const struct fl_check *first)
 	return best != UINT64_MAX ? best : first_fault != UINT64_MAX ? first_fault : 0;
 }
 
+static int by_id(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * Every acknowledged write the read-back lacks (or holds corrupt), by id:
+ * the check itself keeps the oldest few, the result wants them all.
+ */
+static int lost_ids(struct fl_scenario_trial *t, const struct fl_readback *back, size_t n_back)
+{
+	uint64_t *intact = malloc((n_back ? n_back : 1) * sizeof(*intact));
+	size_t n_intact = 0;
+
+	if (!intact)
+		return -ENOMEM;
+	for (size_t i = 0; i < n_back; i++)
+		if (back[i].intact)
+			intact[n_intact++] = back[i].id;
+	qsort(intact, n_intact, sizeof(*intact), by_id);
+	t->lost_ids = malloc((t->check.lost ? t->check.lost : 1) * sizeof(*t->lost_ids));
+	if (!t->lost_ids) {
+		free(intact);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < t->n_ops && t->n_lost_ids < t->check.lost; i++) {
+		const struct fl_op *o = &t->ops[i];
+
+		if (o->outcome == FL_OP_OK &&
+		    !bsearch(&o->id, intact, n_intact, sizeof(*intact), by_id))
+			t->lost_ids[t->n_lost_ids++] = o->id;
+	}
+	qsort(t->lost_ids, t->n_lost_ids, sizeof(*t->lost_ids), by_id);
+	free(intact);
+	return 0;
+}
+
 static int measure(struct sc_run *r, char *errbuf, size_t errlen)
 {
 	struct fl_scenario_trial *t = r->t;
@@ -165,6 +204,8 @@ static int measure(struct sc_run *r, char *errbuf, size_t errlen)
 		err = fl_rpo_check(t->ops, t->n_ops, rb.back, rb.n, r->t0 + t->rpo_fault_ns,
 				   &t->check);
 	}
+	if (!err)
+		err = lost_ids(t, rb.back, rb.n);
 	free(rb.back);
 	if (err)
 		return err;

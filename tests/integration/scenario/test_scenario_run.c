@@ -647,6 +647,81 @@ static void test_sigint_ends_the_run(void **state)
 	run_free(&run);
 }
 
+/*
+ * net= and syscall= faults through a scenario: armed on the node, their
+ * counters read when their duration clears them, the cluster whole after.
+ */
+static void test_rule_faults(void **state)
+{
+	static const char yaml[] =
+		"name: rule-faults\n"
+		"cluster: etcd\n"
+		"faultfs: durability=data\n"
+		"workload: {target: leader, clients: 2, rate: 100, register: off, bank: off}\n"
+		"steps:\n"
+		"  - {at: 1s, fault: \"net=tcp:dport=2380:drop\", node: follower, duration: 2s}\n"
+		"  - {at: 4s, fault: \"syscall=fdatasync:pause=50ms\", node: leader, duration: 2s}\n"
+		"duration: 8s\n";
+	char file[PATH_MAX + 64];
+	const json_t *t, *net, *sys;
+	struct run run;
+
+	(void)state;
+	if (!require(NEED_ETCD))
+		skip();
+	run_paths(&run, "scx_rule");
+	snprintf(file, sizeof(file), "%s/rules.yaml", run.dir);
+	write_file(file, yaml);
+	scenario_run(file, "scx_rule", "10.231.159.0/24", &run);
+	check_run(&run, "scx_rule");
+	t = run.trial;
+	net = undo_event(t, 1);
+	sys = undo_event(t, 2);
+	print_message("net=: matched %.0f injected %.0f; syscall=: matched %.0f injected %.0f\n",
+		      num(net, "matched"), num(net, "injected"), num(sys, "matched"),
+		      num(sys, "injected"));
+	/* A follower's peer traffic never stops: the drop saw packets; the leader fsyncs its WAL. */
+	assert_true(num(net, "injected") > 0);
+	assert_true(num(sys, "injected") > 0);
+	assert_int_equal(num(t, "writes.lost"), 0);
+	run_free(&run);
+}
+
+/*
+ * A run killed outright leaves its cluster to the cluster's watchdog, and
+ * `faultline cleanup` finds nothing more: no netns, veth, bridge, cgroup,
+ * mount or process is left.
+ */
+static void test_sigkill_then_cleanup(void **state)
+{
+	char *argv[] = { faultline, "scenario", "run", "examples/scenarios/etcd-leader-partition.yaml",
+			 "--trials", "1", "--name", "scx_kill", "--subnet", "10.231.160.0/24",
+			 "--run-dir", NULL, "-o", NULL, NULL };
+	char *cleanup[] = { faultline, "cleanup", NULL };
+	struct fl_cli_result cr;
+	struct fl_cli *cli = NULL;
+	struct run run;
+
+	(void)state;
+	if (!require(NEED_ETCD))
+		skip();
+	run_paths(&run, "scx_kill");
+	argv[11] = run.dir;
+	argv[13] = run.out;
+	assert_int_equal(fl_cli_start(argv, &cli), 0);
+	assert_int_equal(fl_cli_wait_stderr(cli, "load on", 60000), 0);
+	/* The partition (at 3 s) is in place. */
+	fl_sleep_ms(4500);
+	assert_int_equal(fl_cli_signal(cli, SIGKILL), 0);
+	fl_cli_wait(cli, 10000, &run.r);
+	fl_cli_free(cli);
+	assert_int_equal(fl_cli_run(cleanup, 60000, &cr), 0);
+	print_message("cleanup after SIGKILL: exit %d: %s%s\n", cr.code, cr.out, cr.err);
+	fl_cli_result_free(&cr);
+	assert_no_residue("scx_kill", run.dir);
+	run_free(&run);
+}
+
 static void test_invalid_file_exits_2(void **state)
 {
 	struct run run;
@@ -740,6 +815,8 @@ int main(void)
 		cmocka_unit_test(test_cascade),
 		cmocka_unit_test(test_nemesis_seeded),
 		cmocka_unit_test(test_sigint_ends_the_run),
+		cmocka_unit_test(test_rule_faults),
+		cmocka_unit_test(test_sigkill_then_cleanup),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, teardown);
