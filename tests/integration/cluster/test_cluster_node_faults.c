@@ -33,6 +33,7 @@
 #include <faultline/rule.h>
 #include <faultline/state.h>
 #include "cluster/cluster_priv.h"
+#include "core/http.h"
 #include "core/clock.h"
 #include "helpers/cli_run.h"
 #include "helpers/fixtures.h"
@@ -101,7 +102,7 @@ static int put(const char *addr, const char *key, const char *val, int timeout_m
 	b64(key, k);
 	b64(val, v);
 	snprintf(body, sizeof(body), "{\"key\":\"%s\",\"value\":\"%s\"}", k, v);
-	err = fl_cluster_http_post(addr, 2379, "/v3/kv/put", body, timeout_ms, &r);
+	err = fl_http_post_json(addr, 2379, "/v3/kv/put", body, timeout_ms, &r);
 	if (!err && !json_object_get(r, "header"))
 		err = -EIO;
 	json_decref(r);
@@ -121,7 +122,7 @@ static void assert_value(const char *addr, const char *key, const char *val)
 	for (int i = 0; i < 50 && !got; i++) {
 		json_decref(r);
 		r = NULL;
-		if (!fl_cluster_http_post(addr, 2379, "/v3/kv/range", body, 2000, &r))
+		if (!fl_http_post_json(addr, 2379, "/v3/kv/range", body, 2000, &r))
 			got = json_string_value(json_object_get(
 				json_array_get(json_object_get(r, "kvs"), 0), "value"));
 		if (!got)
