@@ -1,0 +1,330 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The postgres-patroni kind, for real (Debian patroni, PostgreSQL,
+ * etcd-server): 3 nodes, each an etcd member and a patroni managing its
+ * postgres. The test reaches them by address with libpq and patroni's
+ * REST API, as a workload client would. Proves: up makes every node
+ * healthy with one leader; the settings reach every postgres (through
+ * patroni's bootstrap.dcs); a row written on the leader is read on every
+ * replica; the crash of the leader's node (its etcd member, patroni and
+ * postgres) makes patroni elect a new leader by itself within a bound,
+ * which takes writes and has the row; the old node, restarted, rejoins as
+ * a replica of the new leader (rewound or cloned again) and gets the
+ * later row (several rounds: FL_TEST_PATRONI_ROUNDS, default 2);
+ * fl_cluster_promote() switches the leader over to a chosen replica;
+ * `faultline cluster status` names the leader; down leaves no netns, veth,
+ * cgroup, mount or process.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <glob.h>
+#include <inttypes.h>
+#include <libgen.h>
+#include <limits.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <libpq-fe.h>
+
+#include <faultline/cluster.h>
+#include <faultline/state.h>
+#include "core/clock.h"
+#include "helpers/cli_run.h"
+#include "helpers/fixtures.h"
+#include "cluster_residue.h"
+
+#define SUBNET "10.231.61.0/24"
+/*
+ * The leader's lease (ttl 10 s) runs out, then a replica takes the lock
+ * at its next loop (1 s) and promotes: about 11-13 s; the bound leaves room
+ * for a loaded machine.
+ */
+#define FAILOVER_MS 30000
+#define REJOIN_MS   60000
+
+static char faultline[PATH_MAX], run_dir[PATH_MAX], state_dir[PATH_MAX];
+static bool quiet;  /* await() polls: its misses are expected */
+
+static bool require(void)
+{
+	char ff[PATH_MAX], path[PATH_MAX * 2];
+	const char *old = getenv("PATH");
+	glob_t g;
+
+	if (!fl_test_require_root())
+		return false;
+	if (access("/usr/bin/patroni", X_OK)) {
+		print_message("skip: patroni is not installed (Debian patroni: "
+			      "tools/install-deps.sh installs it)\n");
+		return false;
+	}
+	if (access("/usr/bin/etcd", X_OK) || access("/usr/bin/etcdctl", X_OK)) {
+		print_message("skip: etcd/etcdctl not installed (Debian etcd-server, etcd-client: "
+			      "tools/install-deps.sh installs them)\n");
+		return false;
+	}
+	if (glob("/usr/lib/postgresql/*/bin/postgres", 0, NULL, &g)) {
+		print_message("skip: no PostgreSQL server (Debian postgresql: tools/install-deps.sh "
+			      "installs it)\n");
+		return false;
+	}
+	globfree(&g);
+	if (access("/dev/fuse", R_OK | W_OK)) {
+		print_message("skip: no /dev/fuse\n");
+		return false;
+	}
+	if (!fl_test_binary("faultline", faultline, sizeof(faultline)) ||
+	    !fl_test_binary("faultfs", ff, sizeof(ff)))
+		return false;
+	snprintf(path, sizeof(path), "%s:%s", dirname(ff), old ? old : "/usr/bin:/bin");
+	setenv("PATH", path, 1);
+	if (!run_dir[0]) {
+		assert_int_equal(fl_fixture_tmpdir_create(run_dir, sizeof(run_dir)), 0);
+		assert_int_equal(fl_fixture_tmpdir_create(state_dir, sizeof(state_dir)), 0);
+		/* The servers run as postgres: it must reach its data dir. */
+		assert_int_equal(chmod(run_dir, 0755), 0);
+		setenv("FAULTLINE_RUN_DIR", state_dir, 1);
+	}
+	return true;
+}
+
+/* Run sql on addr; the first value of the result in buf (if any). 0 or -errno. */
+static int sql(const char *addr, const char *q, char *buf, size_t len)
+{
+	char conninfo[128];
+	PGconn *pg;
+	PGresult *r;
+	int err = 0;
+
+	snprintf(conninfo, sizeof(conninfo),
+		 "host=%s port=5432 user=postgres dbname=postgres connect_timeout=2", addr);
+	pg = PQconnectdb(conninfo);
+	if (PQstatus(pg) != CONNECTION_OK) {
+		PQfinish(pg);
+		return -ECONNREFUSED;
+	}
+	r = PQexec(pg, q);
+	if (PQresultStatus(r) == PGRES_TUPLES_OK) {
+		if (buf)
+			snprintf(buf, len, "%s", PQntuples(r) ? PQgetvalue(r, 0, 0) : "");
+	} else if (PQresultStatus(r) != PGRES_COMMAND_OK) {
+		if (!quiet)
+			print_message("%s: %s", addr, PQerrorMessage(pg));
+		err = -EIO;
+	}
+	PQclear(r);
+	PQfinish(pg);
+	return err;
+}
+
+/* Wait until q on addr gives want; how long it took (ms). */
+static uint64_t await(const char *addr, const char *q, const char *want, int timeout_ms)
+{
+	uint64_t t0 = fl_now_ns();
+	char got[256] = "";
+
+	quiet = true;
+	while (sql(addr, q, got, sizeof(got)) || strcmp(got, want)) {
+		if (ms_since(t0) > (uint64_t)timeout_ms)
+			fail_msg("%s: '%s' gives '%s', not '%s', after %d ms", addr, q, got, want,
+				 timeout_ms);
+		fl_sleep_ms(100);
+	}
+	quiet = false;
+	return ms_since(t0);
+}
+
+/* Exactly one node leads, and it is the one the library names. */
+static unsigned one_leader(struct fl_cluster *c)
+{
+	char why[256] = "";
+	unsigned l = 99, primaries = 0;
+	char got[16];
+
+	if (fl_cluster_leader(c, 2000, &l, why, sizeof(why)))
+		fail_msg("no leader: %s", why);
+	for (unsigned i = 0; i < fl_cluster_n_nodes(c); i++)
+		if (!sql(fl_cluster_node(c, i)->addr, "SELECT pg_is_in_recovery()::text", got,
+			 sizeof(got)) && !strcmp(got, "false")) {
+			primaries++;
+			assert_int_equal(i, l);
+		}
+	assert_int_equal(primaries, 1);
+	return l;
+}
+
+static void test_patroni_failover_rejoin(void **state)
+{
+	static const char *const settings[] = { "work_mem=7MB", NULL };
+	struct fl_cluster_config cfg = { 0 };
+	struct fl_cluster *c = NULL;
+	struct fl_cli_result res;
+	char why[512] = "", dir[PATH_MAX + 16], got[64], q[128], want[64];
+	const char *e = getenv("FL_TEST_PATRONI_ROUNDS");
+	int rounds = e ? atoi(e) : 2;
+	unsigned l, nl = 99;
+	uint64_t t0;
+	int err;
+
+	(void)state;
+	if (!require())
+		skip();
+	cfg.kind = fl_cluster_kind_find("postgres-patroni");
+	assert_non_null(cfg.kind);
+	cfg.name = "kpt";
+	cfg.subnet = SUBNET;
+	cfg.run_dir = run_dir;
+	cfg.healthy_timeout_ms = 90000;
+	cfg.settings = settings;
+	t0 = fl_now_ns();
+	err = fl_cluster_up(&cfg, &c, why, sizeof(why));
+	if (err)
+		fail_msg("up: %s", why);
+	print_message("postgres-patroni: 3 nodes up and healthy in %" PRIu64 " ms\n", ms_since(t0));
+	snprintf(dir, sizeof(dir), "%s/kpt", run_dir);
+	assert_int_equal(fl_cluster_n_nodes(c), 3);
+	for (unsigned i = 0; i < 3; i++)
+		assert_int_equal(fl_node_health(c, i, 5000), 0);
+	l = one_leader(c);
+	/* Patroni's bootstrap.dcs carries the settings to every postgres. */
+	for (unsigned i = 0; i < 3; i++)
+		await(fl_cluster_node(c, i)->addr, "SHOW work_mem", "7MB", 10000);
+
+	/* A row on the leader is streamed to every replica. */
+	assert_int_equal(sql(fl_cluster_node(c, l)->addr,
+			     "CREATE TABLE t (k int PRIMARY KEY, v text)", NULL, 0), 0);
+	assert_int_equal(sql(fl_cluster_node(c, l)->addr, "INSERT INTO t VALUES (0, 'acked')",
+			     NULL, 0), 0);
+	for (unsigned i = 0; i < 3; i++)
+		await(fl_cluster_node(c, i)->addr, "SELECT v FROM t WHERE k = 0", "acked", 10000);
+	/* A replica refuses writes. */
+	quiet = true;
+	assert_int_equal(sql(fl_cluster_node(c, (l + 1) % 3)->addr,
+			     "INSERT INTO t VALUES (-1, 'no')", NULL, 0), -EIO);
+	quiet = false;
+
+	for (int round = 1; round <= rounds; round++) {
+		uint64_t elected, writable;
+
+		/* The leader's node crashes: its etcd member, patroni and postgres. */
+		assert_int_equal(fl_node_crash(c, l, why, sizeof(why)), 0);
+		t0 = fl_now_ns();
+		for (;;) {
+			if (!fl_cluster_leader(c, 1000, &nl, why, sizeof(why)) && nl != l)
+				break;
+			if (ms_since(t0) > FAILOVER_MS)
+				fail_msg("round %d: no new leader %d ms after n%u's crash: %s", round,
+					 FAILOVER_MS, l + 1, why);
+			fl_sleep_ms(100);
+		}
+		elected = ms_since(t0);
+		snprintf(q, sizeof(q), "INSERT INTO t VALUES (%d, 'after')", round);
+		quiet = true;
+		while (sql(fl_cluster_node(c, nl)->addr, q, NULL, 0)) {
+			if (ms_since(t0) > FAILOVER_MS)
+				fail_msg("round %d: n%u takes no write %d ms after the crash", round,
+					 nl + 1, FAILOVER_MS);
+			fl_sleep_ms(50);
+		}
+		quiet = false;
+		writable = ms_since(t0);
+		print_message("postgres-patroni: round %d: n%u crashed, n%u leads after %" PRIu64
+			      " ms, takes writes after %" PRIu64 " ms\n", round, l + 1, nl + 1,
+			      elected, writable);
+		assert_int_equal(sql(fl_cluster_node(c, nl)->addr, "SELECT v FROM t WHERE k = 0",
+				     got, sizeof(got)), 0);
+		assert_string_equal(got, "acked");
+
+		/* The old node comes back as a replica of the new leader, with the new row. */
+		t0 = fl_now_ns();
+		assert_int_equal(fl_node_start(c, l, why, sizeof(why)), 0);
+		snprintf(q, sizeof(q), "SELECT v FROM t WHERE k = %d", round);
+		await(fl_cluster_node(c, l)->addr, q, "after", REJOIN_MS);
+		await(fl_cluster_node(c, l)->addr, "SELECT pg_is_in_recovery()::text", "true",
+		      REJOIN_MS);
+		err = fl_cluster_wait_healthy(c, REJOIN_MS, why, sizeof(why));
+		if (err)
+			fail_msg("round %d: not healthy after n%u's restart: %s", round, l + 1, why);
+		print_message("postgres-patroni: round %d: n%u rejoined as a replica in %" PRIu64
+			      " ms\n", round, l + 1, ms_since(t0));
+		assert_int_equal(one_leader(c), nl);
+		l = nl;
+	}
+
+	/* A switchover by hand to a replica. */
+	nl = (l + 1) % 3;
+	t0 = fl_now_ns();
+	err = fl_cluster_promote(c, nl, 30000, why, sizeof(why));
+	if (err)
+		fail_msg("promote n%u: %s", nl + 1, why);
+	print_message("postgres-patroni: switchover to n%u in %" PRIu64 " ms\n", nl + 1,
+		      ms_since(t0));
+	await(fl_cluster_node(c, nl)->addr, "SELECT pg_is_in_recovery()::text", "false", 10000);
+	assert_int_equal(fl_cluster_promote(c, nl, 2000, why, sizeof(why)), 0);
+	{
+		char *argv[] = { faultline, "cluster", "status", "kpt", "--run-dir", run_dir,
+				 "--json", NULL };
+
+		snprintf(want, sizeof(want), "\"leader\":\"n%u\"", nl + 1);
+		assert_int_equal(fl_cli_run(argv, 30000, &res), 0);
+		if (!strstr(res.out, want))
+			fail_msg("status does not say %s: %s", want, res.out);
+		fl_cli_result_free(&res);
+	}
+	t0 = fl_now_ns();
+	assert_int_equal(fl_cluster_down(c, 10000, why, sizeof(why)), 0);
+	print_message("postgres-patroni: down in %" PRIu64 " ms\n", ms_since(t0));
+	assert_no_residue("kpt", dir);
+}
+
+/* A setting patroni's dynamic configuration takes must be one word: refused before anything is made. */
+static void test_patroni_bad_setting(void **state)
+{
+	struct fl_cli_result r;
+
+	(void)state;
+	if (!require())
+		skip();
+	{
+		char *argv[] = { faultline, "cluster", "up", "postgres-patroni", "--name", "kptx",
+				 "--subnet", SUBNET, "--run-dir", run_dir, "--set", "ttl=1 0", NULL };
+
+		assert_int_equal(fl_cli_run(argv, 30000, &r), 0);
+		assert_int_not_equal(r.code, 0);
+		if (!strstr(r.err, "ttl"))
+			fail_msg("the error does not name the setting: %s", r.err);
+		fl_cli_result_free(&r);
+	}
+	assert_no_residue("kptx", run_dir);
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	if (state_dir[0])
+		fl_state_cleanup_all(state_dir, true, NULL);
+	if (run_dir[0])
+		fl_fixture_tmpdir_destroy(run_dir);
+	if (state_dir[0])
+		fl_fixture_tmpdir_destroy(state_dir);
+	return 0;
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_patroni_bad_setting),
+		cmocka_unit_test(test_patroni_failover_rejoin),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, teardown);
+}
