@@ -16,7 +16,7 @@ PACKAGES="
 	gnuplot-nox
 	qemu-system-x86 busybox-static cpio
 	redis-server redis-sentinel postgresql mariadb-server mariadb-client python3
-	etcd-server etcd-client
+	etcd-server etcd-client patroni
 "
 
 missing=""
@@ -42,7 +42,7 @@ fi
 echo "install-deps: installing:$missing"
 export DEBIAN_FRONTEND=noninteractive
 # The rpo tests and managed services start their own redis, PostgreSQL,
-# MariaDB and etcd servers, and the net bench its own iperf3 server: keep the
+# MariaDB, etcd and patroni servers, and the net bench its own iperf3 server: keep the
 # packages from starting system-wide ones
 # (policy-rc.d 101 = do not start).
 policy=/usr/sbin/policy-rc.d

@@ -384,7 +384,7 @@ const struct fl_cluster_kind fl_cluster_kind_patroni = {
 		"while mine \"$P\"; do sleep 0.1; done; "
 		"mine \"$E\" && kill -TERM $E; true",
 	/* The postgres accepts connections, and the node's etcd member sees a quorum. */
-	.health = "pg_isready -q -h {addr} -p " PG_PORT " -t 2 &&"
+	.health = "pg_isready -q -h {addr} -p " PG_PORT " -U postgres -t 2 &&"
 		  " exec etcdctl --endpoints=http://{addr}:2379 --dial-timeout=1s"
 		  " --command-timeout=1s endpoint health >/dev/null 2>&1",
 	.peer = "{name}=http://{addr}:2380",
