@@ -31,6 +31,7 @@
  * failover to it.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <glob.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -257,6 +258,18 @@ static int pg_bin_dir(char *buf, size_t len)
 	return 0;
 }
 
+static int fsync_dir(const char *dir)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), err = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (fsync(fd))
+		err = -errno;
+	close(fd);
+	return err;
+}
+
 static int write_config(const struct fl_cluster *c, unsigned i, const char *bin,
 			const char *const *settings, char *errbuf, size_t errlen)
 {
@@ -308,6 +321,9 @@ static int write_config(const struct fl_cluster *c, unsigned i, const char *bin,
 		err = -errno;
 	if (fclose(f) && !err)
 		err = -errno;
+	/* Its name too: patroni reads it at every start, a power cut's included. */
+	if (!err)
+		err = fsync_dir(n->data);
 	if (err)
 		fl_errf(errbuf, errlen, "cannot write %s: %s", path, strerror(-err));
 	return err;
@@ -344,15 +360,44 @@ const struct fl_cluster_kind fl_cluster_kind_patroni = {
 	.start = "D={data}/pg; rm -f {data}/etcd.pid {data}/patroni.pid; "
 		 "command -v patroni >/dev/null || { echo 'patroni is not installed'; exit 1; }; "
 		 "chown postgres: {data} && chmod 700 {data} || exit 1; "
+		 /*
+		  * The two data dirs are made here, their names fsynced, as an
+		  * installed system has had them long before its services run:
+		  * neither patroni (nor initdb, nor pg_basebackup) nor etcd
+		  * fsyncs the parent of the dir it makes, and a power cut
+		  * (durability=strict) would undo a whole data dir. What the
+		  * services make inside them is theirs to make durable.
+		  */
+		 "mkdir -p $D {data}/etcd && chown postgres: $D && chmod 700 $D &&"
+		 " sync {data} || exit 1; "
 		 AS_PG "test -x {data} || { echo 'user postgres cannot reach {data}:"
 		 " make every parent directory searchable (o+x)'; exit 1; }; "
+		 /*
+		  * etcd 3.4 never fsyncs the directories it makes: a power cut
+		  * (faultfs durability=strict) can undo its whole member dir, and
+		  * a member that comes back empty is refused ("already
+		  * bootstrapped"). As an operator would, have the others remove
+		  * and re-add it (they list it as started, under its name), and
+		  * join them as an existing member.
+		  */
+		 "S=new; EP=$(echo {peers} | sed 's|[^,=]*=\\(http://[^,:]*\\):2380|\\1:2379|g'); "
+		 "if [ ! -d {data}/etcd/member/wal ]; then "
+		 "  L=$(etcdctl --endpoints=$EP --dial-timeout=1s --command-timeout=2s member list"
+		 "    2>/dev/null | grep ', started, {name}, '); "
+		 "  if [ -n \"$L\" ] &&"
+		 "     etcdctl --endpoints=$EP --command-timeout=5s member remove ${L%%,*} &&"
+		 "     etcdctl --endpoints=$EP --command-timeout=5s member add {name}"
+		 "       --peer-urls=http://{addr}:2380; then"
+		 "    rm -rf {data}/etcd; S=existing; echo \"etcd member {name} re-added\"; "
+		 "  fi; "
+		 "fi; "
 		 "etcd --name {name} --data-dir {data}/etcd"
 		 " --listen-client-urls http://{addr}:2379"
 		 " --advertise-client-urls http://{addr}:2379"
 		 " --listen-peer-urls http://{addr}:2380"
 		 " --initial-advertise-peer-urls http://{addr}:2380"
 		 " --initial-cluster {peers} --initial-cluster-token {cluster}"
-		 " --initial-cluster-state new"
+		 " --initial-cluster-state $S"
 		 " --heartbeat-interval 50 --election-timeout 500 & "
 		 "echo $! > {data}/etcd.pid; "
 		 /*

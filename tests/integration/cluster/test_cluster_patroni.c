@@ -6,14 +6,18 @@
  * REST API, as a workload client would. Proves: up makes every node
  * healthy with one leader; the settings reach every postgres (through
  * patroni's bootstrap.dcs); a row written on the leader is read on every
- * replica; the crash of the leader's node (its etcd member, patroni and
- * postgres) makes patroni elect a new leader by itself within a bound,
- * which takes writes and has the row; the old node, restarted, rejoins as
- * a replica of the new leader (rewound or cloned again) and gets the
- * later row (several rounds: FL_TEST_PATRONI_ROUNDS, default 2);
- * fl_cluster_promote() switches the leader over to a chosen replica;
- * `faultline cluster status` names the leader; down leaves no netns, veth,
- * cgroup, mount or process.
+ * replica; the crash or the power cut (durability=strict: etcd's member
+ * dir may be undone, then the node's etcd member is re-added) of the
+ * leader's node (its etcd member, patroni and postgres) makes patroni
+ * elect a new leader by itself within a bound, which takes writes and has
+ * the row; the old node, restarted, rejoins as a replica of the new leader
+ * (rewound or cloned again) and gets the later row (rounds alternate crash
+ * and power cut: FL_TEST_PATRONI_ROUNDS, default 2); the leader's
+ * graceful stop hands the lock over at once; fl_cluster_promote()
+ * switches the leader over to a chosen replica; `faultline cluster
+ * status` names the leader; synchronous_mode=on (from the CLI) makes one
+ * replica synchronous; down leaves no netns, veth, cgroup, mount or
+ * process.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -42,7 +46,8 @@
 #include "helpers/fixtures.h"
 #include "cluster_residue.h"
 
-#define SUBNET "10.231.61.0/24"
+#define SUBNET  "10.231.61.0/24"
+#define SUBNET2 "10.231.62.0/24"
 /*
  * The leader's lease (ttl 10 s) runs out, then a replica takes the lock
  * at its next loop (1 s) and promotes: about 11-13 s; the bound leaves room
@@ -215,8 +220,21 @@ static void test_patroni_failover_rejoin(void **state)
 	for (int round = 1; round <= rounds; round++) {
 		uint64_t elected, writable;
 
-		/* The leader's node crashes: its etcd member, patroni and postgres. */
-		assert_int_equal(fl_node_crash(c, l, why, sizeof(why)), 0);
+		/*
+		 * The leader's node crashes (odd rounds) or loses power (even
+		 * rounds: what was not fsynced is gone too): its etcd member,
+		 * patroni and postgres.
+		 */
+		if (round % 2) {
+			assert_int_equal(fl_node_crash(c, l, why, sizeof(why)), 0);
+		} else {
+			struct fl_node_powercut_report pr = { 0 };
+
+			assert_int_equal(fl_node_powercut(c, l, &pr, why, sizeof(why)), 0);
+			print_message("postgres-patroni: round %d: n%u's power cut undid %" PRIu64
+				      " writes, %" PRIu64 " names\n", round, l + 1, pr.writes_undone,
+				      pr.names_undone);
+		}
 		t0 = fl_now_ns();
 		for (;;) {
 			if (!fl_cluster_leader(c, 1000, &nl, why, sizeof(why)) && nl != l)
@@ -237,9 +255,9 @@ static void test_patroni_failover_rejoin(void **state)
 		}
 		quiet = false;
 		writable = ms_since(t0);
-		print_message("postgres-patroni: round %d: n%u crashed, n%u leads after %" PRIu64
-			      " ms, takes writes after %" PRIu64 " ms\n", round, l + 1, nl + 1,
-			      elected, writable);
+		print_message("postgres-patroni: round %d: n%u %s, n%u leads after %" PRIu64
+			      " ms, takes writes after %" PRIu64 " ms\n", round, l + 1,
+			      round % 2 ? "crashed" : "lost power", nl + 1, elected, writable);
 		assert_int_equal(sql(fl_cluster_node(c, nl)->addr, "SELECT v FROM t WHERE k = 0",
 				     got, sizeof(got)), 0);
 		assert_string_equal(got, "acked");
@@ -259,6 +277,27 @@ static void test_patroni_failover_rejoin(void **state)
 		assert_int_equal(one_leader(c), nl);
 		l = nl;
 	}
+
+	/* The leader stopped gracefully gives its lock up: a replica leads at once. */
+	t0 = fl_now_ns();
+	assert_int_equal(fl_node_stop(c, l, 10000, why, sizeof(why)), 0);
+	print_message("postgres-patroni: n%u stopped in %" PRIu64 " ms\n", l + 1, ms_since(t0));
+	for (;;) {
+		if (!fl_cluster_leader(c, 1000, &nl, why, sizeof(why)) && nl != l)
+			break;
+		if (ms_since(t0) > FAILOVER_MS)
+			fail_msg("no new leader %d ms after n%u's stop: %s", FAILOVER_MS, l + 1, why);
+		fl_sleep_ms(50);
+	}
+	print_message("postgres-patroni: n%u leads %" PRIu64 " ms after n%u's stop began\n",
+		      nl + 1, ms_since(t0), l + 1);
+	assert_int_equal(fl_node_start(c, l, why, sizeof(why)), 0);
+	await(fl_cluster_node(c, l)->addr, "SELECT pg_is_in_recovery()::text", "true", REJOIN_MS);
+	err = fl_cluster_wait_healthy(c, REJOIN_MS, why, sizeof(why));
+	if (err)
+		fail_msg("not healthy after n%u's restart: %s", l + 1, why);
+	l = one_leader(c);
+	assert_int_equal(l, nl);
 
 	/* A switchover by hand to a replica. */
 	nl = (l + 1) % 3;
@@ -307,6 +346,55 @@ static void test_patroni_bad_setting(void **state)
 	assert_no_residue("kptx", run_dir);
 }
 
+/* From the CLI, with synchronous_mode: patroni makes one replica a synchronous standby. */
+static void test_patroni_cli_sync(void **state)
+{
+	struct fl_cli_result r;
+	char dir[PATH_MAX + 16];
+
+	(void)state;
+	if (!require())
+		skip();
+	snprintf(dir, sizeof(dir), "%s/kpts", run_dir);
+	{
+		char *argv[] = { faultline, "cluster", "up", "postgres-patroni", "--name", "kpts",
+				 "--subnet", SUBNET2, "--run-dir", run_dir, "--timeout", "90s",
+				 "--set", "synchronous_mode=on", "--json", NULL };
+
+		assert_int_equal(fl_cli_run(argv, 120000, &r), 0);
+		if (r.code)
+			fail_msg("cluster up: %s", r.err);
+		assert_non_null(strstr(r.out, "\"addr\":\"10.231.62.13\""));
+		fl_cli_result_free(&r);
+	}
+	{
+		char *argv[] = { faultline, "cluster", "status", "kpts", "--run-dir", run_dir, NULL };
+		char leader[16] = "";
+		const char *p;
+
+		assert_int_equal(fl_cli_run(argv, 30000, &r), 0);
+		assert_int_equal(r.code, 0);
+		p = strstr(r.out, "LEADER");
+		assert_non_null(p);
+		/* The leader's line: "  nI   ADDR ..." */
+		while (p > r.out && p[-1] != '\n')
+			p--;
+		assert_int_equal(sscanf(p, " %*s %15s", leader), 1);
+		fl_cli_result_free(&r);
+		await(leader, "SELECT count(*) FROM pg_stat_replication WHERE sync_state = 'sync'",
+		      "1", 30000);
+	}
+	{
+		char *argv[] = { faultline, "cluster", "down", "kpts", "--run-dir", run_dir, NULL };
+
+		assert_int_equal(fl_cli_run(argv, 60000, &r), 0);
+		if (r.code)
+			fail_msg("cluster down: %s", r.err);
+		fl_cli_result_free(&r);
+	}
+	assert_no_residue("kpts", dir);
+}
+
 static int teardown(void **state)
 {
 	(void)state;
@@ -324,6 +412,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_patroni_bad_setting),
 		cmocka_unit_test(test_patroni_failover_rejoin),
+		cmocka_unit_test(test_patroni_cli_sync),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, teardown);
