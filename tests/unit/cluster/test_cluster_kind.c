@@ -161,6 +161,13 @@ static void test_patroni_kind(void **state)
 	assert_non_null(strstr(cmd, "--initial-cluster n1=http://10.9.8.11:2380,"
 			       "n2=http://10.9.8.12:2380,n3=http://10.9.8.13:2380 "));
 	assert_non_null(strstr(cmd, "--heartbeat-interval 50 --election-timeout 500 & "));
+	/* Its data dirs made durable first; a member a power cut emptied is re-added. */
+	assert_non_null(strstr(cmd, "mkdir -p $D /r/demo/n2/data/etcd "));
+	assert_non_null(strstr(cmd, " sync /r/demo/n2/data "));
+	assert_non_null(strstr(cmd, "EP=$(echo n1=http://10.9.8.11:2380,n2=http://10.9.8.12:2380,"));
+	assert_non_null(strstr(cmd, "member add n2 "));
+	assert_non_null(strstr(cmd, "--peer-urls=http://10.9.8.12:2380; then"));
+	assert_non_null(strstr(cmd, "--initial-cluster-state $S "));
 	assert_non_null(strstr(cmd, "exec setpriv --reuid=postgres --regid=postgres "
 			       "--init-groups --reset-env patroni /r/demo/n2/data/patroni.yml"));
 	free(cmd);
