@@ -18,6 +18,11 @@
  * patroni is exec'd by setpriv rather than runuser, so it is the start
  * command's process itself and takes the stop's SIGTERM first hand.
  *
+ * A node's data dirs (DATA/pg, DATA/etcd) are made and their names
+ * fsynced before the services start; a node whose etcd member dir a power
+ * cut undid (etcd 3.4 fsyncs no directory) is removed and re-added by the
+ * other members, which needs their quorum.
+ *
  * Each node's patroni.yml is written by the setup hook into its data dir.
  * A setting names a key of patroni's dynamic configuration (ttl,
  * loop_wait, retry_timeout, synchronous_mode, ...) or else a PostgreSQL
