@@ -15,7 +15,9 @@
  * and power cut: FL_TEST_PATRONI_ROUNDS, default 2); the leader's
  * graceful stop hands the lock over at once; fl_cluster_promote()
  * switches the leader over to a chosen replica; `faultline cluster
- * status` names the leader; synchronous_mode=on (from the CLI) makes one
+ * status` names the leader; the leader partitioned away demotes itself
+ * and the majority elects another, which the old one follows after the
+ * heal; synchronous_mode=on (from the CLI) makes one
  * replica synchronous; down leaves no netns, veth, cgroup, mount or
  * process.
  */
@@ -131,6 +133,31 @@ static int sql(const char *addr, const char *q, char *buf, size_t len)
 	return err;
 }
 
+static struct fl_cluster *cur;  /* the cluster up, for the logs of a failure */
+
+/* The last lines of every node's service log (patroni's, postgres' and etcd's). */
+static void print_logs(void)
+{
+	static char buf[1 << 16];
+
+	for (unsigned i = 0; cur && i < fl_cluster_n_nodes(cur); i++) {
+		FILE *f = fopen(fl_cluster_node(cur, i)->log, "r");
+		long off;
+		size_t n;
+
+		if (!f)
+			continue;
+		fseek(f, 0, SEEK_END);
+		off = ftell(f) > (long)sizeof(buf) - 1 ? ftell(f) - (long)sizeof(buf) + 1 : 0;
+		fseek(f, off, SEEK_SET);
+		n = fread(buf, 1, sizeof(buf) - 1, f);
+		buf[n] = '\0';
+		fclose(f);
+		print_message("--- %s's log, its end:\n%s\n", fl_cluster_node(cur, i)->name,
+			      buf + (n > 6000 ? n - 6000 : 0));
+	}
+}
+
 /* Wait until q on addr gives want; how long it took (ms). */
 static uint64_t await(const char *addr, const char *q, const char *want, int timeout_ms)
 {
@@ -139,9 +166,11 @@ static uint64_t await(const char *addr, const char *q, const char *want, int tim
 
 	quiet = true;
 	while (sql(addr, q, got, sizeof(got)) || strcmp(got, want)) {
-		if (ms_since(t0) > (uint64_t)timeout_ms)
+		if (ms_since(t0) > (uint64_t)timeout_ms) {
+			print_logs();
 			fail_msg("%s: '%s' gives '%s', not '%s', after %d ms", addr, q, got, want,
 				 timeout_ms);
+		}
 		fl_sleep_ms(100);
 	}
 	quiet = false;
@@ -194,6 +223,7 @@ static void test_patroni_failover_rejoin(void **state)
 	err = fl_cluster_up(&cfg, &c, why, sizeof(why));
 	if (err)
 		fail_msg("up: %s", why);
+	cur = c;
 	print_message("postgres-patroni: 3 nodes up and healthy in %" PRIu64 " ms\n", ms_since(t0));
 	snprintf(dir, sizeof(dir), "%s/kpt", run_dir);
 	assert_int_equal(fl_cluster_n_nodes(c), 3);
@@ -319,7 +349,63 @@ static void test_patroni_failover_rejoin(void **state)
 			fail_msg("status does not say %s: %s", want, res.out);
 		fl_cli_result_free(&res);
 	}
+	/*
+	 * The leader is partitioned away from the others: its etcd member
+	 * loses the quorum, so its patroni cannot renew the lock and demotes
+	 * its postgres; the majority elects a new leader once the lease runs
+	 * out. After the heal the old leader follows the new one.
+	 */
+	l = nl;
+	{
+		struct fl_cluster_partition *p = NULL;
+		unsigned rest[2] = { (l + 1) % 3, (l + 2) % 3 };
+		uint64_t demoted = 0, elected = 0;
+
+		err = fl_cluster_partition(c, &l, 1, rest, 2, NULL, &p, why, sizeof(why));
+		if (err)
+			fail_msg("partition: %s", why);
+		t0 = fl_now_ns();
+		quiet = true;
+		while (!demoted || !elected) {
+			if (!elected && !fl_cluster_leader(c, 1000, &nl, why, sizeof(why)) && nl != l)
+				elected = ms_since(t0);
+			/* Demoted: read-only (in recovery), or its postgres stopped. */
+			if (!demoted && (sql(fl_cluster_node(c, l)->addr,
+					     "SELECT pg_is_in_recovery()::text", got, sizeof(got)) ||
+					 !strcmp(got, "true")))
+				demoted = ms_since(t0);
+			if (ms_since(t0) > FAILOVER_MS)
+				fail_msg("n%u partitioned away: demoted after %" PRIu64 " ms, a new "
+					 "leader after %" PRIu64 " ms (0: not within %d ms)", l + 1,
+					 demoted, elected, FAILOVER_MS);
+			fl_sleep_ms(100);
+		}
+		/* The lock is taken before the promotion ends: the first write may wait. */
+		while (sql(fl_cluster_node(c, nl)->addr, "INSERT INTO t VALUES (100, 'partition')",
+			   NULL, 0)) {
+			if (ms_since(t0) > FAILOVER_MS)
+				fail_msg("n%u takes no write %d ms after the partition", nl + 1,
+					 FAILOVER_MS);
+			fl_sleep_ms(50);
+		}
+		quiet = false;
+		print_message("postgres-patroni: n%u partitioned away: demoted after %" PRIu64
+			      " ms; n%u leads after %" PRIu64 " ms, takes writes after %" PRIu64
+			      " ms\n", l + 1, demoted, nl + 1, elected, ms_since(t0));
+		assert_int_equal(fl_cluster_heal(p, why, sizeof(why)), 0);
+		t0 = fl_now_ns();
+		await(fl_cluster_node(c, l)->addr, "SELECT v FROM t WHERE k = 100", "partition",
+		      REJOIN_MS);
+		err = fl_cluster_wait_healthy(c, REJOIN_MS, why, sizeof(why));
+		if (err)
+			fail_msg("not healthy after the heal: %s", why);
+		print_message("postgres-patroni: n%u follows n%u %" PRIu64 " ms after the heal\n",
+			      l + 1, nl + 1, ms_since(t0));
+		assert_int_equal(one_leader(c), nl);
+	}
+
 	t0 = fl_now_ns();
+	cur = NULL;
 	assert_int_equal(fl_cluster_down(c, 10000, why, sizeof(why)), 0);
 	print_message("postgres-patroni: down in %" PRIu64 " ms\n", ms_since(t0));
 	assert_no_residue("kpt", dir);
