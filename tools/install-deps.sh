@@ -16,7 +16,7 @@ PACKAGES="
 	gnuplot-nox
 	qemu-system-x86 busybox-static cpio
 	redis-server redis-sentinel postgresql mariadb-server mariadb-client python3
-	etcd-server etcd-client
+	etcd-server etcd-client patroni
 	openssh-server openssh-client
 "
 
@@ -43,8 +43,8 @@ fi
 echo "install-deps: installing:$missing"
 export DEBIAN_FRONTEND=noninteractive
 # The rpo tests and managed services start their own redis, PostgreSQL,
-# MariaDB and etcd servers, the net bench its own iperf3 server and the
-# remote test its own sshd (in a netns): keep the packages from starting
+# MariaDB, etcd and patroni servers, the net bench its own iperf3 server and
+# the remote test its own sshd (in a netns): keep the packages from starting
 # system-wide ones
 # (policy-rc.d 101 = do not start).
 policy=/usr/sbin/policy-rc.d

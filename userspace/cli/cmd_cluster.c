@@ -109,6 +109,8 @@ static void usage(FILE *out)
 		"          print the nodes, and leave it running ('down' or 'faultline\n"
 		"          cleanup' removes it). Kinds: etcd (3 nodes, etcd-server 3.4),\n"
 		"          postgres-replica (2 nodes: a primary and streaming replicas),\n"
+		"          postgres-patroni (3 nodes: patroni and an etcd member each,\n"
+		"          automatic failover),\n"
 		"          redis-replica (3 nodes: a master, replicas and a sentinel each).\n"
 		"  status  each node's address, processes and health, and the leader\n"
 		"  down    stop every node and remove everything the cluster made\n"
@@ -139,6 +141,12 @@ static void usage_up(FILE *out)
 		"                    replicas by pg_basebackup -R, streaming (async; sync\n"
 		"                    with --set synchronous_standby_names=*); no automatic\n"
 		"                    failover: the library's fl_cluster_promote() promotes\n"
+		"  postgres-patroni  3 nodes, patroni (Debian patroni) managing PostgreSQL,\n"
+		"                    an etcd member in every node as its store; patroni\n"
+		"                    elects the leader and fails over by itself (about\n"
+		"                    11 s after the leader's crash: ttl 10 s); a setting\n"
+		"                    is patroni's (ttl, loop_wait, retry_timeout,\n"
+		"                    synchronous_mode, ...) or a PostgreSQL parameter\n"
 		"  redis-replica     3 nodes, redis-server: n1 the master, the others\n"
 		"                    replicas, and a sentinel on :26379 in every node\n"
 		"                    (majority quorum, down after 1 s) that fails over\n"
@@ -149,8 +157,8 @@ static void usage_up(FILE *out)
 		"                    as NAME=ADDR) are replaced\n"
 		"A failed up removes what it made.\n"
 		"\n"
-		"  --name NAME         cluster name (default: etcd, pg, redis, exec), 1-%d of\n"
-		"                      a-z 0-9 _\n"
+		"  --name NAME         cluster name (default: etcd, pg, pgp, redis, exec),\n"
+		"                      1-%d of a-z 0-9 _\n"
 		"  --nodes N           node count (default: the kind's; at most %d)\n"
 		"  --subnet NET        the nodes' /24 (default %s)\n"
 		"  --run-dir DIR       where data dirs and logs go (default %s)\n"
@@ -160,8 +168,10 @@ static void usage_up(FILE *out)
 		"  --stop CMD          exec: a graceful stop (default: SIGTERM to the node)\n"
 		"  --health CMD        exec: exit 0 when healthy (default: running = healthy)\n"
 		"  --set KEY=VALUE     a setting of the kind (repeatable): postgres-replica,\n"
-		"                      a line of the primary's postgresql.conf; redis-replica,\n"
-		"                      a redis-server directive on every node\n"
+		"                      a line of the primary's postgresql.conf;\n"
+		"                      postgres-patroni, a key of patroni's bootstrap.dcs or\n"
+		"                      a PostgreSQL parameter; redis-replica, a redis-server\n"
+		"                      directive on every node\n"
 		"  -j, --json          machine-readable output\n"
 		"  -h, --help          show this help\n"
 		"\n"
@@ -383,7 +393,8 @@ static int do_up(int argc, char **argv, struct cluster_opts *o)
 	int err;
 
 	if (optind >= argc) {
-		fl_cli_bad("cluster up: which KIND? (etcd, postgres-replica, redis-replica, exec)");
+		fl_cli_bad("cluster up: which KIND? (etcd, postgres-replica, postgres-patroni, "
+			   "redis-replica, exec)");
 		return 2;
 	}
 	if (!strcmp(argv[optind], "exec")) {
@@ -403,7 +414,7 @@ static int do_up(int argc, char **argv, struct cluster_opts *o)
 	}
 	if (!cfg.kind) {
 		fl_cli_bad("cluster up: unknown kind '%s' (built in: etcd, postgres-replica, "
-			   "redis-replica; or exec)", argv[optind]);
+			   "postgres-patroni, redis-replica; or exec)", argv[optind]);
 		return 2;
 	}
 	if (optind + 1 < argc) {

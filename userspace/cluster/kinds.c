@@ -9,11 +9,13 @@
 
 extern const struct fl_cluster_kind fl_cluster_kind_etcd;
 extern const struct fl_cluster_kind fl_cluster_kind_postgres;
+extern const struct fl_cluster_kind fl_cluster_kind_patroni;
 extern const struct fl_cluster_kind fl_cluster_kind_redis;
 
 static const struct fl_cluster_kind *const kinds[] = {
 	&fl_cluster_kind_etcd,
 	&fl_cluster_kind_postgres,
+	&fl_cluster_kind_patroni,
 	&fl_cluster_kind_redis,
 };
 

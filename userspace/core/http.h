@@ -39,6 +39,14 @@ int fl_http_post(const char *host, int port, const char *path, const char *body,
 int fl_http_post_json(const char *host, int port, const char *path, const char *body,
 		      int timeout_ms, json_t **ret);
 
+/*
+ * GET http://host:port/path and read the whole reply into *ret (free its
+ * body), bounded as POST is. 0 whatever the status, or -errno. Patroni's
+ * REST API answers its questions (who leads) by the status of a GET.
+ */
+int fl_http_get(const char *host, int port, const char *path, int timeout_ms,
+		struct fl_http_reply *ret);
+
 /* Is host one this client takes (an address, localhost)? 0 or -EINVAL; no I/O. */
 int fl_http_check_host(const char *host);
 

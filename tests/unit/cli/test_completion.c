@@ -181,7 +181,7 @@ static void test_commands_and_verbs(void **state)
 		       "examples/scenarios/pg-async-failover.yaml examples/scenarios/pg-sync.yaml");
 	expect_exactly("faultline scenario check READ", "");
 	/* cluster up KIND: the built-in kinds and exec; its --set */
-	expect_exactly("faultline cluster up ", "etcd postgres-replica redis-replica exec");
+	expect_exactly("faultline cluster up ", "etcd postgres-replica postgres-patroni redis-replica exec");
 	expect_exactly("faultline cluster up --nodes 2 r", "redis-replica");
 	expect_exactly("faultline cluster up redis-replica --se", "--set");
 }

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 #include <faultline/cluster.h>
@@ -114,6 +115,98 @@ static void test_replica_kinds(void **state)
 	}
 }
 
+/* A file's whole text (static buffer), or "" when it cannot be read. */
+static const char *slurp(const char *path)
+{
+	static char buf[8192];
+	FILE *f = fopen(path, "r");
+	size_t n = f ? fread(buf, 1, sizeof(buf) - 1, f) : 0;
+
+	if (f)
+		fclose(f);
+	buf[n] = '\0';
+	return buf;
+}
+
+/* postgres-patroni: the table, the start command, and each node's patroni.yml from setup. */
+static void test_patroni_kind(void **state)
+{
+	const struct fl_cluster_kind *k = fl_cluster_kind_find("postgres-patroni");
+	static const char *const settings[] = { "ttl=20", "synchronous_mode=on", "work_mem=7MB",
+						NULL };
+	static const char *const bad_dcs[] = { "loop_wait=1 s", NULL };
+	static const char *const bad_quote[] = { "work_mem='1MB'", NULL };
+	char tmp[] = "/tmp/fl-kind-XXXXXX", path[PATH_MAX + 64], why[256] = "";
+	struct fl_cluster c;
+	const char *y;
+	char *cmd = NULL;
+	int err;
+
+	(void)state;
+	assert_non_null(k);
+	assert_string_equal(k->cluster_name, "pgp");
+	assert_int_equal(k->nodes, 3);
+	assert_non_null(k->leader);
+	assert_non_null(k->promote);
+	assert_non_null(k->setup);
+	assert_non_null(k->stop);
+	assert_non_null(strstr(k->faultfs_opts, "allow_other"));
+	three_nodes(&c, k);
+	assert_int_equal(fl_cluster_expand(&c, 1, k->client, &cmd), 0);
+	assert_string_equal(cmd, "postgres://postgres@10.9.8.12:5432/postgres");
+	free(cmd);
+	/* The etcd member as the etcd kind's, then patroni exec'd as postgres. */
+	assert_int_equal(fl_cluster_expand(&c, 1, k->start, &cmd), 0);
+	assert_non_null(strstr(cmd, "etcd --name n2 --data-dir /r/demo/n2/data/etcd "));
+	assert_non_null(strstr(cmd, "--initial-cluster n1=http://10.9.8.11:2380,"
+			       "n2=http://10.9.8.12:2380,n3=http://10.9.8.13:2380 "));
+	assert_non_null(strstr(cmd, "--heartbeat-interval 50 --election-timeout 500 & "));
+	/* Its data dirs made durable first; a member a power cut emptied is re-added. */
+	assert_non_null(strstr(cmd, "mkdir -p $D /r/demo/n2/data/etcd "));
+	assert_non_null(strstr(cmd, " sync /r/demo/n2/data "));
+	assert_non_null(strstr(cmd, "EP=$(echo n1=http://10.9.8.11:2380,n2=http://10.9.8.12:2380,"));
+	assert_non_null(strstr(cmd, "member add n2 "));
+	assert_non_null(strstr(cmd, "--peer-urls=http://10.9.8.12:2380; then"));
+	assert_non_null(strstr(cmd, "--initial-cluster-state $S "));
+	assert_non_null(strstr(cmd, "exec setpriv --reuid=postgres --regid=postgres "
+			       "--init-groups --reset-env patroni /r/demo/n2/data/patroni.yml"));
+	free(cmd);
+
+	assert_non_null(mkdtemp(tmp));
+	for (unsigned i = 0; i < 3; i++)
+		snprintf(c.nodes[i].data, sizeof(c.nodes[i].data), "%s", tmp);
+	/* Refused before a file is written. */
+	assert_int_equal(k->setup(&c, bad_dcs, why, sizeof(why)), -EINVAL);
+	assert_non_null(strstr(why, "loop_wait"));
+	assert_int_equal(k->setup(&c, bad_quote, why, sizeof(why)), -EINVAL);
+	snprintf(path, sizeof(path), "%s/patroni.yml", tmp);
+	assert_int_not_equal(access(path, F_OK), 0);
+	err = k->setup(&c, settings, why, sizeof(why));
+	if (err == -ENOENT) {
+		/* No PostgreSQL server here: the file cannot name its bin dir. */
+		rmdir(tmp);
+		return;
+	}
+	assert_int_equal(err, 0);
+	/* Each node writes its own into its data dir (here all one): the last is n3's. */
+	y = slurp(path);
+	assert_non_null(strstr(y, "scope: demo\nname: n3\n"));
+	assert_non_null(strstr(y, "  listen: 10.9.8.13:8008\n"));
+	assert_non_null(strstr(y, "  hosts:\n  - 10.9.8.11:2379\n  - 10.9.8.12:2379\n"
+			       "  - 10.9.8.13:2379\n"));
+	/* A setting given replaces the kind's default; a DCS key bare, a parameter quoted. */
+	assert_non_null(strstr(y, "    ttl: 20\n"));
+	assert_null(strstr(y, "ttl: 10"));
+	assert_non_null(strstr(y, "    loop_wait: 1\n    retry_timeout: 3\n"));
+	assert_non_null(strstr(y, "    synchronous_mode: on\n"));
+	assert_non_null(strstr(y, "        work_mem: '7MB'\n"));
+	assert_non_null(strstr(y, "      use_pg_rewind: true\n"));
+	assert_non_null(strstr(y, "  listen: 10.9.8.13:5432\n"));
+	assert_non_null(strstr(y, "  - host replication all samenet trust\n"));
+	assert_int_equal(unlink(path), 0);
+	assert_int_equal(rmdir(tmp), 0);
+}
+
 static void test_templates_of_a_kind_without_peer_form(void **state)
 {
 	struct fl_cluster_kind k = { .name = "exec", .nodes = 3 };
@@ -159,6 +252,7 @@ int main(void)
 		cmocka_unit_test(test_etcd_is_built_in),
 		cmocka_unit_test(test_etcd_start_names_every_peer),
 		cmocka_unit_test(test_replica_kinds),
+		cmocka_unit_test(test_patroni_kind),
 		cmocka_unit_test(test_templates_of_a_kind_without_peer_form),
 		cmocka_unit_test(test_bad_config_is_refused_before_anything),
 	};

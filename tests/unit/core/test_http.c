@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * core/http.c against a server in this process (a thread on a loopback
- * port): answers whole or in pieces, bounded as a whole (a server that
+ * port): POST and GET, answers whole or in pieces, bounded as a whole (a server that
  * dribbles a byte at a time cannot stretch the deadline), refused before
  * anything was sent, cut off mid-answer; and core/base64.c's RFC 4648
  * vectors.
@@ -53,7 +53,8 @@ static void *serve(void *arg)
 			break;
 		n += (size_t)r;
 		s->got[n] = '\0';
-		if (strstr(s->got, "\r\n\r\n") && strstr(s->got, "}"))
+		if (strstr(s->got, "\r\n\r\n") &&
+		    (strstr(s->got, "}") || !strncmp(s->got, "GET ", 4)))
 			break;
 	}
 	switch (s->mode) {
@@ -194,6 +195,38 @@ static void test_refused_cut_not_http(void **state)
 	assert_int_equal(fl_http_check_host("etcd.example"), -EINVAL);
 }
 
+/* GET: a head only; the reply whatever its status; bounded; refused. */
+static void test_get(void **state)
+{
+	struct fl_http_reply r;
+	struct server s;
+	uint64_t t0;
+	int port;
+
+	(void)state;
+	start(&s, PIECES);
+	assert_int_equal(fl_http_get("127.0.0.1", s.port, "/leader", 2000, &r), 0);
+	assert_int_equal(r.status, 200);
+	assert_string_equal(r.body, "{\"a\":\"b c\"}");
+	assert_int_equal(r.len, 11);
+	free(r.body);
+	finish(&s);
+	assert_non_null(strstr(s.got, "GET /leader HTTP/1.0\r\n"));
+	assert_null(strstr(s.got, "Content-Length"));
+
+	start(&s, DRIBBLE);
+	t0 = fl_now_ns();
+	assert_int_equal(fl_http_get("127.0.0.1", s.port, "/x", 300, &r), -ETIMEDOUT);
+	assert_true(secs(t0) < 0.6);
+	finish(&s);
+
+	start(&s, CUT);
+	port = s.port;
+	assert_int_equal(fl_http_get("127.0.0.1", port, "/x", 2000, &r), -EPROTO);
+	finish(&s);
+	assert_int_equal(fl_http_get("127.0.0.1", port, "/x", 2000, &r), -ECONNREFUSED);
+}
+
 static void test_base64(void **state)
 {
 	static const char *const vec[][2] = {
@@ -230,6 +263,7 @@ int main(void)
 		cmocka_unit_test(test_whole_and_pieces),
 		cmocka_unit_test(test_bounded_as_a_whole),
 		cmocka_unit_test(test_refused_cut_not_http),
+		cmocka_unit_test(test_get),
 		cmocka_unit_test(test_base64),
 	};
 
