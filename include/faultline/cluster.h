@@ -70,6 +70,8 @@ struct fl_cluster_kind {
 		       size_t errlen);
 	/* A client's workload spec for a node (<faultline/workload.h>); NULL: none. */
 	const char *client;
+	/* It elects a new leader by itself when one is lost (else: promote, by hand). */
+	bool fails_over;
 };
 
 /* A built-in kind ("etcd"), or NULL. */

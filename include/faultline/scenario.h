@@ -36,7 +36,7 @@
  */
 enum fl_scenario_kind {
 	FL_SCENARIO_KIND_NONE = 0, FL_SCENARIO_ETCD, FL_SCENARIO_POSTGRES_REPLICA,
-	FL_SCENARIO_REDIS_REPLICA,
+	FL_SCENARIO_REDIS_REPLICA, FL_SCENARIO_POSTGRES_PATRONI,
 };
 
 /* What a step does: the faults, then the actions (promote is action only). */

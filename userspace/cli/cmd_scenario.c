@@ -34,7 +34,7 @@ static void usage(FILE *out)
 {
 	fprintf(out,
 		"Usage: faultline scenario check FILE [--json]\n"
-		"       faultline scenario run FILE [--trials N] [--seed N] [-o FILE] [--json]\n"
+		"       faultline scenario run FILE [OPTIONS]   (see 'faultline scenario run --help')\n"
 		"\n"
 		"A scenario file (YAML) names a cluster (etcd, postgres-replica, redis-replica)\n"
 		"or nodes with their own commands, a workload, steps (faults and actions at a\n"

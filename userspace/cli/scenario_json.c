@@ -109,6 +109,15 @@ static json_t *nodes_json(const struct fl_scenario *s)
 	return a;
 }
 
+/* A reading load: null when off. */
+static json_t *reads_json(const struct fl_scenario_reads *r, const char *count)
+{
+	if (r->off)
+		return json_null();
+	return json_pack("{s:i,s:I,s:I}", "clients", (int)r->clients, "rate", (json_int_t)r->rate,
+			 count, (json_int_t)r->keys);
+}
+
 json_t *fl_scenario_to_json(const char *file, const struct fl_scenario *s)
 {
 	json_t *o = json_object(), *a, *w, *obj, *set, *nem;
@@ -137,6 +146,8 @@ json_t *fl_scenario_to_json(const char *file, const struct fl_scenario *s)
 	json_object_set_new(w, "rate", json_integer((json_int_t)s->workload.rate));
 	json_object_set_new(w, "payload", json_integer((json_int_t)s->workload.payload));
 	json_object_set_new(w, "keys", json_integer((json_int_t)s->workload.keys));
+	json_object_set_new(w, "register", reads_json(&s->workload.reg, "keys"));
+	json_object_set_new(w, "bank", reads_json(&s->workload.bank, "accounts"));
 	json_object_set_new(o, "workload", w);
 	a = json_array();
 	for (unsigned i = 0; i < s->n_steps; i++)
@@ -160,6 +171,7 @@ json_t *fl_scenario_to_json(const char *file, const struct fl_scenario *s)
 			    ms(s->objectives.rto_ns));
 	json_object_set_new(obj, "availability", s->objectives.availability_ppm ?
 			    json_real(s->objectives.availability_ppm / 1e6) : json_null());
+	json_object_set_new(obj, "consistent", json_boolean(s->objectives.consistent));
 	json_object_set_new(o, "objectives", obj);
 	json_object_set_new(o, "trials", json_integer(s->trials));
 	json_object_set_new(o, "seed", s->has_seed ? json_integer((json_int_t)s->seed) : json_null());

@@ -179,8 +179,10 @@ void fl_scenario_print_text(FILE *out, const char *file, const struct fl_scenari
 		fprintf(out, " rto <= %s", dur(s->objectives.rto_ns, a, sizeof(a)));
 	if (s->objectives.availability_ppm)
 		fprintf(out, " availability >= %g%%", s->objectives.availability_ppm / 10000.0);
+	if (s->objectives.consistent)
+		fputs(" reads consistent", out);
 	if (s->objectives.rpo_ns == UINT64_MAX && s->objectives.rto_ns == UINT64_MAX &&
-	    !s->objectives.availability_ppm)
+	    !s->objectives.availability_ppm && !s->objectives.consistent)
 		fputs(" none (measured, not gated)", out);
 	fputc('\n', out);
 	fprintf(out, "trials:     %u", s->trials);

@@ -75,4 +75,5 @@ const struct fl_cluster_kind fl_cluster_kind_etcd = {
 		  " --command-timeout=1s endpoint health",
 	.leader = etcd_leader,
 	.client = "etcd://{addr}:2379",
+	.fails_over = true,
 };

@@ -442,4 +442,5 @@ const struct fl_cluster_kind fl_cluster_kind_patroni = {
 	.setup = patroni_setup,
 	.promote = patroni_promote,
 	.client = "postgres://postgres@{addr}:" PG_PORT "/postgres",
+	.fails_over = true,
 };

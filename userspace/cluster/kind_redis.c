@@ -155,4 +155,5 @@ const struct fl_cluster_kind fl_cluster_kind_redis = {
 	.leader = redis_leader,
 	.setup = redis_setup,
 	.client = "redis://{addr}:6379",
+	.fails_over = true,
 };

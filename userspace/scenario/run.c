@@ -43,7 +43,8 @@ uint64_t fl_scenario_trial_duration(const struct fl_scenario *s)
 /* Kinds in which only the leader takes writes: two acknowledging at once is a split brain. */
 static bool leader_only_writes(enum fl_scenario_kind k)
 {
-	return k == FL_SCENARIO_POSTGRES_REPLICA || k == FL_SCENARIO_REDIS_REPLICA;
+	return k == FL_SCENARIO_POSTGRES_REPLICA || k == FL_SCENARIO_REDIS_REPLICA ||
+	       k == FL_SCENARIO_POSTGRES_PATRONI;
 }
 
 static void stats(const uint64_t *v, size_t n, struct fl_rpo_stats *ret)

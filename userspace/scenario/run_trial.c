@@ -356,7 +356,7 @@ int sc_run_trial(const struct fl_scenario *s, const struct fl_scenario_run_opts 
 	pthread_cond_init(&r.cond, &ca);
 	pthread_condattr_destroy(&ca);
 	r.has_leader = plan->kind->leader != NULL;
-	r.manual_failover = plan->kind->promote != NULL;
+	r.manual_failover = !plan->kind->fails_over && plan->kind->promote != NULL;
 	t->split_checked = plan->split_check;
 
 	set_phase(&r, "up");

@@ -23,6 +23,7 @@ const char *const *fl_scenario_kind_roles(enum fl_scenario_kind kind)
 		return etcd_aliases;
 	case FL_SCENARIO_POSTGRES_REPLICA:
 	case FL_SCENARIO_REDIS_REPLICA:
+	case FL_SCENARIO_POSTGRES_PATRONI:
 		return replica_aliases;
 	default:
 		return no_aliases;

@@ -9,11 +9,12 @@
 static const char *const kind_names[] = {
 	[FL_SCENARIO_ETCD] = "etcd", [FL_SCENARIO_POSTGRES_REPLICA] = "postgres-replica",
 	[FL_SCENARIO_REDIS_REPLICA] = "redis-replica",
+	[FL_SCENARIO_POSTGRES_PATRONI] = "postgres-patroni",
 };
 
 const char *fl_scenario_kind_name(enum fl_scenario_kind kind)
 {
-	if (kind <= FL_SCENARIO_KIND_NONE || kind > FL_SCENARIO_REDIS_REPLICA)
+	if (kind <= FL_SCENARIO_KIND_NONE || kind > FL_SCENARIO_POSTGRES_PATRONI)
 		return NULL;
 	return kind_names[kind];
 }
@@ -24,6 +25,7 @@ unsigned fl_scenario_kind_default_nodes(enum fl_scenario_kind kind)
 	case FL_SCENARIO_ETCD:             return 3;
 	case FL_SCENARIO_POSTGRES_REPLICA: return 2;
 	case FL_SCENARIO_REDIS_REPLICA:    return 3; /* a primary, two replicas */
+	case FL_SCENARIO_POSTGRES_PATRONI: return 3; /* etcd's quorum under patroni */
 	default:                          return 0;
 	}
 }

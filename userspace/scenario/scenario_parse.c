@@ -24,12 +24,13 @@ static const char *const workload_keys[] = {
 };
 static const char *const reads_keys[] = { "clients", "rate", "keys", "accounts", NULL };
 static const char *const objective_keys[] = { "rpo", "rto", "availability", "consistent", NULL };
-static const char *const kind_list[] = { "etcd", "postgres-replica", "redis-replica", NULL };
+static const char *const kind_list[] = { "etcd", "postgres-replica", "redis-replica",
+					 "postgres-patroni", NULL };
 static const char *const workload_kinds[] = { "etcd", "postgres", "redis", "mysql", NULL };
 /* The workload each kind serves. */
 static const char *const kind_workload[] = {
 	[FL_SCENARIO_ETCD] = "etcd", [FL_SCENARIO_POSTGRES_REPLICA] = "postgres",
-	[FL_SCENARIO_REDIS_REPLICA] = "redis",
+	[FL_SCENARIO_REDIS_REPLICA] = "redis", [FL_SCENARIO_POSTGRES_PATRONI] = "postgres",
 };
 
 static bool one_of(struct sc_ctx *c, const yaml_node_t *n, const char *path,
@@ -198,7 +199,7 @@ static void parse_cluster(struct sc_ctx *c, const yaml_node_t *root, struct fl_s
 		if (sc_typo_of(c, root, "cluster", top_keys) || sc_typo_of(c, root, "nodes", top_keys))
 			return;
 		sc_err(c, root, "expected cluster: (%s) or nodes: (a list of nodes with name, "
-		       "start, data_dir)", "etcd, postgres-replica or redis-replica");
+		       "start, data_dir)", "etcd, postgres-replica, redis-replica or postgres-patroni");
 		return;
 	}
 	if (nodes->type == YAML_SCALAR_NODE) {

@@ -230,7 +230,7 @@ static const struct bad_case {
 		"steps:\n"
 		"  - {at: 1s, fault: crash, node: n1}\n"
 		"",
-		{ "t.yaml:1:10: cluster: expected a cluster kind (etcd, postgres-replica or redis-replica), got \"etc\"; did you mean \"etcd\"?", NULL } },
+		{ "t.yaml:1:10: cluster: expected a cluster kind (etcd, postgres-replica, redis-replica or postgres-patroni), got \"etc\"; did you mean \"etcd\"?", NULL } },
 	{ "count without cluster",
 		"nodes: 3\n"
 		"steps:\n"
