@@ -10,7 +10,7 @@
  *   pg.yaml:7:12: steps[1].at: expected a duration like 5s or 250ms, got "5 seconds"
  *
  * Steps are numbered from 1, in messages and in "after: {step: N}".
- * Running a scenario is not part of this header yet.
+ * Running one is <faultline/scenario_run.h>.
  */
 #ifndef FAULTLINE_SCENARIO_H
 #define FAULTLINE_SCENARIO_H
