@@ -134,113 +134,9 @@ static int parse_head(const char *buf, size_t got, int *status, size_t *body_off
 	return 0;
 }
 
-int fl_http_post(const char *host, int port, const char *path, const char *body, size_t len,
-		 int timeout_ms, struct fl_http_reply *ret, bool *ret_sent)
-{
-	uint64_t deadline = fl_deadline(timeout_ms);
-	char *req = NULL, *buf = NULL;
-	size_t got = 0, cap = 16384, body_off = 0;
-	long long content_len = -1;
-	bool sent = false, head = false, v6 = strchr(host, ':') != NULL;
-	int fd = -1, hlen, err, status = 0;
-
-	hlen = asprintf(&req, "POST %s HTTP/1.0\r\nHost: %s%s%s:%d\r\n"
-			"Content-Type: application/json\r\nContent-Length: %zu\r\n\r\n",
-			path, v6 ? "[" : "", host, v6 ? "]" : "", port, len);
-	buf = malloc(cap);
-	if (hlen < 0 || !buf) {
-		if (hlen < 0)
-			req = NULL;
-		err = -ENOMEM;
-		goto out;
-	}
-	err = open_conn(host, port, deadline, &fd);
-	if (err)
-		goto out;
-	err = send_all(fd, req, (size_t)hlen, deadline, &sent);
-	if (!err)
-		err = send_all(fd, body, len, deadline, &sent);
-	while (!err) {
-		ssize_t n;
-
-		if (head && content_len >= 0 && got - body_off >= (unsigned long long)content_len)
-			break;
-		if (got + 1 >= cap) {
-			char *nb;
-
-			if (cap >= FL_HTTP_MAX_REPLY) {
-				err = -EFBIG;
-				break;
-			}
-			nb = realloc(buf, cap * 2);
-			if (!nb) {
-				err = -ENOMEM;
-				break;
-			}
-			buf = nb;
-			cap *= 2;
-		}
-		n = recv(fd, buf + got, cap - 1 - got, 0);
-		if (n > 0) {
-			got += (size_t)n;
-			buf[got] = '\0';
-			if (!head) {
-				err = parse_head(buf, got, &status, &body_off, &content_len);
-				head = !err;
-				if (err == -EAGAIN)
-					err = 0;
-			}
-		} else if (n == 0) {
-			break;
-		} else if (errno == EAGAIN || errno == EINTR) {
-			err = fl_wait_fd(fd, POLLIN, deadline);
-		} else {
-			err = -errno;
-		}
-	}
-	if (!err && (!head || (content_len >= 0 &&
-			       got - body_off < (unsigned long long)content_len)))
-		err = got ? -EPROTO : -ECONNRESET; /* cut off mid-answer */
-	if (err)
-		goto out;
-	ret->status = status;
-	ret->len = got - body_off;
-	memmove(buf, buf + body_off, ret->len);
-	buf[ret->len] = '\0';
-	ret->body = buf;
-	buf = NULL;
-out:
-	if (fd >= 0)
-		close(fd);
-	if (ret_sent)
-		*ret_sent = sent;
-	free(buf);
-	free(req);
-	return err;
-}
-
-int fl_http_post_json(const char *host, int port, const char *path, const char *body,
-		      int timeout_ms, json_t **ret)
-{
-	struct fl_http_reply r;
-	json_t *j;
-	int err;
-
-	err = fl_http_post(host, port, path, body, strlen(body), timeout_ms, &r, NULL);
-	if (err)
-		return err;
-	j = r.status == 200 ? json_loadb(r.body, r.len, 0, NULL) : NULL;
-	free(r.body);
-	if (!j)
-		return -EPROTO;
-	*ret = j;
-	return 0;
-}
-
 /*
- * The GET side: the request is only a head. The reply is read as
- * fl_http_post reads its own (kept apart so that the POST path, which the
- * workloads use, is not touched by this one's addition).
+ * Read a reply to its end (Content-Length, or the peer's close), bounded
+ * by deadline as a whole: ret gets the status and the body alone.
  */
 static int read_reply(int fd, uint64_t deadline, struct fl_http_reply *ret)
 {
@@ -302,6 +198,58 @@ static int read_reply(int fd, uint64_t deadline, struct fl_http_reply *ret)
 	ret->body = buf;
 	return 0;
 }
+
+int fl_http_post(const char *host, int port, const char *path, const char *body, size_t len,
+		 int timeout_ms, struct fl_http_reply *ret, bool *ret_sent)
+{
+	uint64_t deadline = fl_deadline(timeout_ms);
+	char *req = NULL;
+	bool sent = false, v6 = strchr(host, ':') != NULL;
+	int fd = -1, hlen, err;
+
+	hlen = asprintf(&req, "POST %s HTTP/1.0\r\nHost: %s%s%s:%d\r\n"
+			"Content-Type: application/json\r\nContent-Length: %zu\r\n\r\n",
+			path, v6 ? "[" : "", host, v6 ? "]" : "", port, len);
+	if (hlen < 0) {
+		req = NULL;
+		err = -ENOMEM;
+		goto out;
+	}
+	err = open_conn(host, port, deadline, &fd);
+	if (err)
+		goto out;
+	err = send_all(fd, req, (size_t)hlen, deadline, &sent);
+	if (!err)
+		err = send_all(fd, body, len, deadline, &sent);
+	if (!err)
+		err = read_reply(fd, deadline, ret);
+out:
+	if (fd >= 0)
+		close(fd);
+	if (ret_sent)
+		*ret_sent = sent;
+	free(req);
+	return err;
+}
+
+int fl_http_post_json(const char *host, int port, const char *path, const char *body,
+		      int timeout_ms, json_t **ret)
+{
+	struct fl_http_reply r;
+	json_t *j;
+	int err;
+
+	err = fl_http_post(host, port, path, body, strlen(body), timeout_ms, &r, NULL);
+	if (err)
+		return err;
+	j = r.status == 200 ? json_loadb(r.body, r.len, 0, NULL) : NULL;
+	free(r.body);
+	if (!j)
+		return -EPROTO;
+	*ret = j;
+	return 0;
+}
+
 
 int fl_http_get(const char *host, int port, const char *path, int timeout_ms,
 		struct fl_http_reply *ret)
