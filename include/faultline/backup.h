@@ -1,10 +1,9 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
- * Status: groundwork for `faultline backup` (issue 15). Nothing calls
- * this yet; the runner, the strategies and the CLI come later. What is
- * here is pure: the backup schedule (parsed, then walked into the list
- * of backups a runner takes in order) and the point-in-time-restore
- * exactness check over a recorded write history.
+ * `faultline backup run`: drive a real backup tool on a schedule while a
+ * workload writes, destroy or corrupt the data, restore, and measure what
+ * came back. Pure parts (the schedule, the point-in-time-restore
+ * exactness check) first, then the runner and its result.
  *
  * Times are CLOCK_MONOTONIC nanoseconds, as in <faultline/rpo.h>;
  * schedule times count from the start of the load.
@@ -17,6 +16,9 @@
 #include <stdint.h>
 
 #include <faultline/rpo.h>
+#include <faultline/rpo_session.h>
+
+#include <jansson.h>
 
 /*
  * The order of the values is the order of backups due at the same
@@ -169,5 +171,150 @@ bool fl_backup_pitr_exact(const struct fl_backup_pitr *p);
 
 /* Free the id lists (and zero them); safe on a zeroed struct. */
 void fl_backup_pitr_release(struct fl_backup_pitr *p);
+
+/* ---- The runner ---- */
+
+enum fl_backup_fault {
+	FL_BACKUP_FAULT_DISK_LOSS = 0, /* the service killed, its data directory gone */
+	FL_BACKUP_FAULT_CORRUPT,       /* faultfs corrupts N blocks written to the data files */
+	FL_BACKUP_FAULT_POWERCUT,      /* faultfs forgets what was not fsynced; the service killed */
+	FL_BACKUP_FAULT_DROP_TABLE,    /* the records' table dropped, as an operator would */
+	FL_BACKUP_FAULT_EXEC,          /* the user's command */
+};
+
+/* "disk-loss", "corrupt", "powercut", "drop-table", "exec". */
+const char *fl_backup_fault_name(enum fl_backup_fault f);
+
+struct fl_backup_config {
+	const char *workload;     /* NULL: the strategy's own default store */
+	const char *strategy;     /* a name of the table: pgbackrest, tar, ... */
+	const char *schedule;     /* "full@0s,incr@every:5s" */
+	enum fl_backup_fault fault;
+	const char *fault_cmd;    /* exec=CMD */
+	unsigned corrupt_blocks;  /* corrupt=N: blocks corrupted (4) */
+	uint64_t fault_at_ns;     /* after the load starts */
+	/*
+	 * corrupt: the load and the backups go on this long after the
+	 * corruption (so later backups carry it); then the disk is lost and
+	 * the restore begins. 0: until two more backups are due, at least 5 s.
+	 */
+	uint64_t after_ns;
+	bool pitr;                /* --restore pitr=...; else latest */
+	bool pitr_before_fault;   /* pitr=-DUR: DUR before the fault; else DUR after the load started */
+	uint64_t pitr_ns;
+	uint64_t pitr_slack_ns;   /* the unsure band around the target (1 ms) */
+	const char *backup_cmd, *restore_cmd, *verify_cmd; /* the exec strategy */
+	bool faultfs;             /* faultfs over the data directory (corrupt, powercut, fs-snapshot: always) */
+	struct fl_rpo_load load;
+	unsigned trials;
+	uint64_t rpo_max_ns;      /* objective (1 min); UINT64_MAX: none */
+	uint64_t rto_max_ns;      /* objective (5 min); UINT64_MAX: none */
+	uint64_t health_timeout_ns; /* the restored service's start and replay (5 min) */
+	const char *service_log;  /* the service's and the tools' output; NULL: in the run directory */
+};
+
+void fl_backup_config_defaults(struct fl_backup_config *cfg);
+/*
+ * --fault TEXT: disk-loss, corrupt[=N], powercut, drop-table, exec=CMD.
+ * --restore TEXT: latest, pitr=DUR (after the load started), pitr=-DUR
+ * (before the fault). -EINVAL with a reason in errbuf; cfg untouched then.
+ */
+int fl_backup_fault_parse(const char *text, struct fl_backup_config *cfg, char *errbuf,
+			  size_t errlen);
+int fl_backup_restore_parse(const char *text, struct fl_backup_config *cfg, char *errbuf,
+			    size_t errlen);
+
+/* One backup, as it went. Times count from the load's start. */
+struct fl_backup_record {
+	enum fl_backup_kind kind;
+	uint64_t due_ns;          /* when the schedule wanted it */
+	uint64_t start_ns, end_ns;
+	bool ok;
+	uint64_t bytes;           /* what it added to the repository */
+	/*
+	 * The newest write it must hold: of the writes acknowledged before it
+	 * began, the one acknowledged last (0 when none). A tool that archives
+	 * the log may restore more.
+	 */
+	uint64_t newest_id;
+	char label[128];
+	char error[256];
+};
+
+/* How an integrity check went. */
+enum fl_backup_check {
+	FL_BACKUP_CHECK_NONE = 0, /* not run: the tool or the store has none */
+	FL_BACKUP_CHECK_OK,
+	FL_BACKUP_CHECK_FAILED,   /* it found damage */
+	FL_BACKUP_CHECK_ERROR,    /* it could not run */
+};
+
+/* "none", "ok", "failed", "error". */
+const char *fl_backup_check_name(enum fl_backup_check c);
+
+struct fl_backup_trial {
+	unsigned index;
+	struct fl_backup_record *backups;
+	size_t n_backups;
+	uint64_t fault_ns;        /* from the load's start: the fault in place */
+	uint64_t loss_ns;         /* the data destroyed (the fault; corrupt: after_ns later) */
+	char fault_error[256];    /* the fault could not be made ("" when it was) */
+	uint64_t attempted, acknowledged;
+
+	/* The restore. Times in ns; 0: did not happen. */
+	bool restored;
+	char restore_error[256];
+	char restored_from[128];  /* the label of the newest backup taken before the loss */
+	uint64_t fetch_ns, restore_ns, replay_ns, first_write_ns;
+	uint64_t rto_ns;          /* the four together; UINT64_MAX when the service never took a write */
+
+	/*
+	 * What came back, judged against the restore's target (the loss for
+	 * latest, T for pitr): lost ids, the RPO (the target minus the
+	 * acknowledgement of the oldest missing write) and, for a PITR,
+	 * the writes from after T that came back.
+	 */
+	uint64_t target_ns;
+	struct fl_backup_pitr verdict;
+	/* The RPO window: the loss minus the newest restorable write's acknowledgement. */
+	uint64_t window_ns;
+
+	/* Integrity. */
+	enum fl_backup_check tool_verify, db_check;
+	char tool_verify_detail[256], db_check_detail[256];
+	uint64_t corrupt_records; /* read back with a bad checksum (the workload's checker) */
+	const char *caught_by;    /* corrupt: "tool-verify", "db-check", "checker", or "none" */
+
+	bool rpo_met, rto_met, pitr_met, ok;
+};
+
+struct fl_backup_result {
+	struct fl_backup_config cfg; /* as run; strings owned by the result */
+	const char *strategy, *tool, *store_kind, *workload;
+	struct fl_backup_schedule schedule;
+	struct fl_backup_trial *trials;
+	size_t n_trials;
+	bool interrupted;
+	char error[512];          /* a run that stopped early: why */
+};
+
+/* Progress, for a TTY line. */
+typedef void (*fl_backup_progress_cb)(void *ctx, unsigned trial, const char *phase,
+				      size_t backups_taken, uint64_t acked, uint64_t elapsed_ns);
+
+/*
+ * Run cfg->trials trials. 0 with *ret filled (a trial that failed says
+ * so in it), or -errno before any trial ran (bad config, missing tool)
+ * with the reason in errbuf. *interrupted set (SIGINT): the trial ends,
+ * the service and mounts are cleaned up, ret->interrupted.
+ */
+int fl_backup_run(const struct fl_backup_config *cfg, fl_backup_progress_cb progress,
+		  void *ctx, volatile int *interrupted, struct fl_backup_result **ret,
+		  char *errbuf, size_t errlen);
+void fl_backup_result_free(struct fl_backup_result *r);
+/* "faultline-backup/1" */
+json_t *fl_backup_result_json(const struct fl_backup_result *r);
+/* 0 all objectives met, 1 one missed, 2 a trial could not run, 3 interrupted. */
+int fl_backup_exit_status(const struct fl_backup_result *r);
 
 #endif /* FAULTLINE_BACKUP_H */

@@ -136,6 +136,9 @@ struct fl_wl_managed {
 	const char *data_dir;
 	int stop_signal;         /* the graceful stop: SIGINT (PostgreSQL's fast), SIGTERM */
 	int port;
+	const char *settings;    /* the spec's query as given ("k=v&k2=v2"), or "" */
+	const char *socket_dir;  /* postgres: its unix socket directory; else NULL */
+	const char *bindir;      /* postgres: the server's bin directory; else NULL */
 };
 
 /*

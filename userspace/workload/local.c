@@ -385,6 +385,9 @@ int fl_wl_managed_create(const char *spec, const char *data_dir, struct fl_wl_ma
 	l->pub.user = l->user;
 	l->pub.data_dir = l->data;
 	l->pub.stop_signal = l->k->stop_signal;
+	l->pub.settings = l->query ? l->query : "";
+	l->pub.socket_dir = l->socket_dir[0] ? l->socket_dir : NULL;
+	l->pub.bindir = l->bindir[0] ? l->bindir : NULL;
 	*ret = &l->pub;
 	return 0;
 fail:

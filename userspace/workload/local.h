@@ -43,6 +43,8 @@ struct fl_wl_local {
 	char spec[512];
 	char start_cmd[16384];
 	char user[64];
+	char socket_dir[PATH_MAX];   /* set by a kind that has one, else "" */
+	char bindir[256];            /* set by a kind that has one, else "" */
 	char as_user[192];           /* "setpriv ... -- " in front of a command, or "" */
 	uid_t uid;
 	gid_t gid;

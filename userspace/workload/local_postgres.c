@@ -109,6 +109,8 @@ static int pg_create(struct fl_wl_local *l, char *errbuf, size_t errlen)
 				       l->data, strerror(-err));
 	snprintf(l->spec, sizeof(l->spec), "postgres://postgres@127.0.0.1:%d/postgres",
 		 l->pub.port);
+	snprintf(l->socket_dir, sizeof(l->socket_dir), "%s/sock", l->root);
+	snprintf(l->bindir, sizeof(l->bindir), "%s", bin);
 	/*
 	 * Backends call setsid(): after a kill, one may still be attached to
 	 * the old shared memory for a moment, and a postmaster started then

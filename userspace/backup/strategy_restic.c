@@ -1,0 +1,40 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* The restic strategy: not built yet (issue 15). */
+#include <errno.h>
+
+#include "core/errbuf.h"
+#include "strategy.h"
+
+#define K(k) (1u << FL_BACKUP_##k)
+
+static int unbuilt(struct fl_bk_ctx *c)
+{
+	fl_errf(c->errbuf, c->errlen, "strategy restic: not built yet");
+	return -EOPNOTSUPP;
+}
+
+static int backup(struct fl_bk_ctx *c, enum fl_backup_kind kind, struct fl_bk_taken *ret)
+{
+	(void)kind;
+	(void)ret;
+	return unbuilt(c);
+}
+
+static int restore(struct fl_bk_ctx *c, const struct fl_bk_target *t, struct fl_bk_phases *ret)
+{
+	(void)t;
+	(void)ret;
+	return unbuilt(c);
+}
+
+const struct fl_backup_strategy fl_bk_restic = {
+	.name      = "restic",
+	.tool      = "restic",
+	.kinds     = K(SNAPSHOT),
+	.pitr      = false,
+	.stores    = "file redis sqlite",
+	.packages  = "restic",
+	.available = unbuilt,
+	.backup    = backup,
+	.restore   = restore,
+};
