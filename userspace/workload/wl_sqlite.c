@@ -334,6 +334,42 @@ out:
 	return err;
 }
 
+#define DROP_TRIES 5
+
+/*
+ * fl_workload_drop, beside the running writer: its connections hold
+ * locks only while they commit, and the busy timeout waits those out; a
+ * BUSY that outlasts it (a WAL snapshot gone stale) is tried again.
+ */
+static int sqlite_drop(struct fl_workload *w, char *errbuf, size_t errlen)
+{
+	const struct sqlite_cfg *cfg = w->cfg;
+	sqlite3 *db = NULL;
+	int err, rc = SQLITE_OK;
+
+	/* open_db would create an empty database: there is nothing to drop. */
+	if (access(cfg->path, F_OK))
+		return fl_wl_err(w, -errno, errbuf, errlen, "%s: %s", cfg->path, strerror(errno));
+	err = open_db(cfg, &db, errbuf, errlen);
+	if (err)
+		return err;
+	for (int i = 0; i < DROP_TRIES; i++) {
+		rc = sqlite3_exec(db, "DROP TABLE faultline_rpo", NULL, NULL, NULL);
+		if ((rc & 0xff) != SQLITE_BUSY && (rc & 0xff) != SQLITE_LOCKED)
+			break;
+	}
+	if (rc == SQLITE_OK)
+		err = 0;
+	else if (strstr(sqlite3_errmsg(db), "no such table"))
+		err = fl_wl_err(w, -ENOENT, errbuf, errlen, "%s: DROP TABLE: %s", cfg->path,
+				sqlite3_errmsg(db));
+	else
+		err = fl_wl_err(w, (rc & 0xff) == SQLITE_BUSY ? -EBUSY : -EIO, errbuf, errlen,
+				"%s: DROP TABLE: %s", cfg->path, sqlite3_errmsg(db));
+	sqlite3_close(db);
+	return err;
+}
+
 static const struct fl_wl_store_ops sqlite_store_ops = {
 	.open         = sqlite_open,
 	.thread_open  = sqlite_thread_open,
@@ -361,4 +397,5 @@ const struct fl_wl_adapter fl_wl_sqlite_adapter = {
 	.disconnect = fl_wl_serve_disconnect,
 	.read_all   = sqlite_read_all,
 	.store_path = sqlite_store_path,
+	.drop       = sqlite_drop,
 };
