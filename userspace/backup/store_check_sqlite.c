@@ -15,6 +15,30 @@
 
 #define BUSY_MS 10000 /* the writer's commits, on a loaded host */
 
+/*
+ * A row may hold several lines, the first naming the schema ("*** in
+ * database main ***\nPage 16: btreeInitPage() returns error code 11"):
+ * the findings, on one line.
+ */
+static void one_line(const char *msg, char *out, size_t len)
+{
+	static const char head[] = "*** in database main ***\n";
+	size_t k = 0;
+
+	if (!strncmp(msg, head, sizeof(head) - 1))
+		msg += sizeof(head) - 1;
+	for (; *msg && k + 3 < len; msg++) {
+		if (*msg == '\n') {
+			out[k++] = ';';
+			out[k++] = ' ';
+		} else {
+			out[k++] = *msg;
+		}
+	}
+	if (len)
+		out[k] = '\0';
+}
+
 int fl_bk_sqlite_integrity(const char *path, int busy_ms, bool *ret_ok, char *why, size_t len)
 {
 	sqlite3_stmt *q = NULL;
@@ -37,7 +61,7 @@ int fl_bk_sqlite_integrity(const char *path, int busy_ms, bool *ret_ok, char *wh
 		msg = (const char *)sqlite3_column_text(q, 0);
 		*ret_ok = msg && !strcmp(msg, "ok");
 		if (!*ret_ok)
-			snprintf(why, len, "%s", msg ? msg : "integrity_check gave an empty row");
+			one_line(msg ? msg : "integrity_check gave an empty row", why, len);
 	} else {
 		msg = db ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
 		if ((rc & 0xff) == SQLITE_CORRUPT || (rc & 0xff) == SQLITE_NOTADB)
