@@ -22,6 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/child.h"
 #include "core/errbuf.h"
 #include "strategy.h"
 
@@ -156,14 +157,24 @@ static void parse_output(const char *out, bool *ret_has_bytes, struct fl_bk_take
 	}
 }
 
+/* The commands are the user's: the runner checks they were given, the hooks that they are. */
 static int available(struct fl_bk_ctx *c)
 {
-	if (!c->backup_cmd || !*c->backup_cmd || !c->restore_cmd || !*c->restore_cmd) {
-		fl_errf(c->errbuf, c->errlen,
-			"strategy exec: needs a backup command and a restore command");
-		return -EINVAL;
+	char path[4096];
+
+	if (fl_child_which("sh", path, sizeof(path))) {
+		fl_errf(c->errbuf, c->errlen, "strategy exec: sh is not on $PATH");
+		return -ENOENT;
 	}
 	return 0;
+}
+
+static int need(struct fl_bk_ctx *c, const char *what, const char *cmd)
+{
+	if (cmd && *cmd)
+		return 0;
+	fl_errf(c->errbuf, c->errlen, "strategy exec: no %s command", what);
+	return -EINVAL;
 }
 
 static int backup(struct fl_bk_ctx *c, enum fl_backup_kind kind, struct fl_bk_taken *ret)
@@ -179,6 +190,9 @@ static int backup(struct fl_bk_ctx *c, enum fl_backup_kind kind, struct fl_bk_ta
 
 	if (!st)
 		return -ENOMEM;
+	err = need(c, "backup", c->backup_cmd);
+	if (err)
+		return err;
 	n = ++st->asked;
 	e = env_new(c);
 	out = malloc(OUT_LEN);
@@ -248,6 +262,9 @@ static int restore(struct fl_bk_ctx *c, const struct fl_bk_target *t, struct fl_
 	struct env *e;
 	int err;
 
+	err = need(c, "restore", c->restore_cmd);
+	if (err)
+		return err;
 	if (!st || !(e = env_new(c)))
 		return -ENOMEM;
 	env_add(e, "FAULTLINE_BACKUP_N", "%u", st->newest);

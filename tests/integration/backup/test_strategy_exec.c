@@ -184,7 +184,8 @@ static void test_environment_and_failures(void **state)
 	assert_non_null(strstr(t.errbuf, "checksum mismatch in 2"));
 
 	t.ctx.backup_cmd = NULL;
-	assert_int_equal(fl_bk_exec.available(&t.ctx), -EINVAL);
+	assert_int_equal(fl_bk_exec.backup(&t.ctx, FL_BACKUP_FULL, &b), -EINVAL);
+	assert_string_equal(t.errbuf, "strategy exec: no backup command");
 	fl_bk_exec.release(&t.ctx);
 	bk_test_close(&t);
 }
