@@ -122,7 +122,7 @@ static int run(struct fl_bk_ctx *c, const char *what, const char *cmd, const str
 	err = fl_bk_cmd(c, NULL, c->repo, e->v, FL_BK_TOOL_MS, out, outlen, argv);
 	if (err && c->errlen && !strncmp(c->errbuf, "sh ", 3)) {
 		snprintf(why, sizeof(why), "%s", c->errbuf + 3);
-		fl_errf(c->errbuf, c->errlen, "exec: the %s command %s", what, why);
+		fl_errf(c->errbuf, c->errlen, "the %s command %s", what, why);
 	}
 	return err;
 }

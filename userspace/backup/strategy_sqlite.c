@@ -246,15 +246,15 @@ static int restore(struct fl_bk_ctx *c, const struct fl_bk_target *t, struct fl_
 	int err;
 
 	if (t->pitr) {
-		fl_errf(c->errbuf, c->errlen, "strategy sqlite: no point-in-time restore");
+		fl_errf(c->errbuf, c->errlen, "no point-in-time restore (full copies only)");
 		return -EOPNOTSUPP;
 	}
 	if (!path) {
-		fl_errf(c->errbuf, c->errlen, "strategy sqlite: the store has no database path");
+		fl_errf(c->errbuf, c->errlen, "the store has no database path");
 		return -EINVAL;
 	}
 	if (!n) {
-		fl_errf(c->errbuf, c->errlen, "sqlite restore: no copy in %s", c->repo);
+		fl_errf(c->errbuf, c->errlen, "no copy in %s", c->repo);
 		return -ENOENT;
 	}
 	/* A hot journal of the lost database would be rolled into the copy: none may be left. */
@@ -262,7 +262,7 @@ static int restore(struct fl_bk_ctx *c, const struct fl_bk_target *t, struct fl_
 		snprintf(side, sizeof(side), "%s%s", path, sidecars[i]);
 		if (unlink(side) < 0 && errno != ENOENT) {
 			err = -errno;
-			fl_errf(c->errbuf, c->errlen, "sqlite restore: %s: %s", side,
+			fl_errf(c->errbuf, c->errlen, "%s: %s", side,
 				strerror(errno));
 			return err;
 		}
@@ -270,7 +270,7 @@ static int restore(struct fl_bk_ctx *c, const struct fl_bk_target *t, struct fl_
 	snprintf(from, sizeof(from), "%s/%u.db", c->repo, n);
 	err = fl_bk_copy_file(from, path);
 	if (err) {
-		fl_errf(c->errbuf, c->errlen, "sqlite restore: %s -> %s: %s", from, path,
+		fl_errf(c->errbuf, c->errlen, "copying %s to %s: %s", from, path,
 			strerror(-err));
 		return err;
 	}
@@ -280,7 +280,7 @@ static int restore(struct fl_bk_ctx *c, const struct fl_bk_target *t, struct fl_
 		*(slash == dir ? slash + 1 : slash) = '\0';
 	err = sync_path(slash ? dir : ".", O_RDONLY | O_DIRECTORY);
 	if (err) {
-		fl_errf(c->errbuf, c->errlen, "sqlite restore: syncing %s: %s", dir,
+		fl_errf(c->errbuf, c->errlen, "syncing %s: %s", dir,
 			strerror(-err));
 		return err;
 	}

@@ -102,7 +102,7 @@ static void test_example_pair(void **state)
 	pitr.wall.tv_sec -= 3600;
 	assert_int_equal(fl_bk_exec.restore(&t.ctx, &pitr, &ph), -EIO);
 	print_message("  restore before the first copy: %s\n", t.errbuf);
-	assert_non_null(strstr(t.errbuf, "exec: the restore command exited 1: "
+	assert_non_null(strstr(t.errbuf, "the restore command exited 1: "
 				"cp-restore.sh: no copy in "));
 	fl_bk_exec.release(&t.ctx);
 	bk_test_close(&t);
@@ -166,11 +166,11 @@ static void test_environment_and_failures(void **state)
 	/* A restore command that fails: -EIO, and its last line says why. */
 	t.ctx.restore_cmd = "echo copying; echo 'restore: the tape is blank' >&2; exit 3";
 	assert_int_equal(fl_bk_exec.restore(&t.ctx, &pitr, &ph), -EIO);
-	assert_string_equal(t.errbuf, "exec: the restore command exited 3: "
+	assert_string_equal(t.errbuf, "the restore command exited 3: "
 			    "restore: the tape is blank");
 	t.ctx.backup_cmd = "exit 4";
 	assert_int_equal(fl_bk_exec.backup(&t.ctx, FL_BACKUP_FULL, &b), -EIO);
-	assert_non_null(strstr(t.errbuf, "exec: the backup command exited 4"));
+	assert_non_null(strstr(t.errbuf, "the backup command exited 4"));
 
 	/* verify: none without a command; a non-zero exit is damage found. */
 	assert_int_equal(fl_bk_exec.verify(&t.ctx, &v), 0);
