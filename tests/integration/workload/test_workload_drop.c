@@ -201,14 +201,17 @@ static void sqlite_drop(const char *dir, const char *query)
 	double t0;
 
 	assert_int_equal(pthread_create(&t, NULL, writer_main, &wr), 0);
-	while (atomic_load(&wr.acked) < 200)
+	for (int i = 0; i < 30000 && atomic_load(&wr.acked) < 200; i++)
 		usleep(1000);
 	/* The writer holds its locks while it commits: the drop waits them out. */
 	t0 = now_ms();
-	drop_ok(w);
+	err = fl_workload_drop(w, why, sizeof(why));
 	t0 = now_ms() - t0;
+	/* Joined before any assertion: a failing one must not leave it writing. */
 	atomic_store(&wr.stop, true);
 	pthread_join(t, NULL);
+	if (err)
+		fail_msg("drop beside the writer: %s", why);
 	printf("  %s: dropped in %.1f ms beside the writer, after %lu acknowledged writes\n",
 	       query[0] ? query + 1 : "journal_mode=DELETE", t0,
 	       (unsigned long)atomic_load(&wr.acked));
