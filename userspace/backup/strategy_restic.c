@@ -280,7 +280,7 @@ static int restore(struct fl_bk_ctx *c, const struct fl_bk_target *t, struct fl_
 	ret->fetch_ns = t1 - t0;
 	ret->restore_ns = mono_ns() - t1;
 out:
-	nftw(target, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	nftw(target, rm_one, 16, FTW_DEPTH | FTW_PHYS | FTW_MOUNT);
 	return err;
 }
 
