@@ -46,12 +46,19 @@ static enum fl_backup_check run_check(struct fl_bk_ctx *c, const char *tool, con
 		snprintf(line, len, "%s", c->errbuf);
 		return FL_BACKUP_CHECK_ERROR;
 	}
-	/* redis-check-rdb ends with key counts: its verdict is the line before. */
-	if (strstr(out, "RDB looks OK"))
+	/* redis-check-rdb ends with key counts: its verdict is a line before. */
+	if (!strcmp(tool, "redis-check-rdb") && strstr(out, "RDB looks OK"))
 		snprintf(line, len, "RDB looks OK");
 	else
 		last_line(out, line, len);
 	return FL_BACKUP_CHECK_OK;
+}
+
+/* How bad: NONE < OK < ERROR < FAILED (found damage beats could not look). */
+static int rank(enum fl_backup_check v)
+{
+	return v == FL_BACKUP_CHECK_FAILED ? 3 : v == FL_BACKUP_CHECK_ERROR ? 2 :
+	       v == FL_BACKUP_CHECK_OK ? 1 : 0;
 }
 
 int fl_bk_check_redis(struct fl_bk_ctx *c, enum fl_backup_check *ret, char *detail, size_t len)
@@ -75,17 +82,18 @@ int fl_bk_check_redis(struct fl_bk_ctx *c, enum fl_backup_check *ret, char *deta
 		const char *tool = i ? "redis-check-rdb" : "redis-check-aof";
 		const char *file = i ? rdb : aof;
 		enum fl_backup_check v;
+		size_t used = strlen(detail);
 
 		if (access(file, F_OK) < 0)
 			continue;
 		v = run_check(c, tool, file, line, sizeof(line));
-		/* The worst verdict wins, and its detail with it. */
-		if (v == FL_BACKUP_CHECK_OK && verdict != FL_BACKUP_CHECK_NONE)
+		/* The worst verdict wins with its detail alone; OKs are listed together. */
+		if (rank(v) < rank(verdict))
 			continue;
-		if (v == FL_BACKUP_CHECK_ERROR && verdict == FL_BACKUP_CHECK_FAILED)
-			continue;
+		if (rank(v) > rank(verdict) || v != FL_BACKUP_CHECK_OK)
+			used = 0;
+		snprintf(detail + used, len - used, "%s%s: %s", used ? "; " : "", tool, line);
 		verdict = v;
-		snprintf(detail, len, "%s: %s", tool, line);
 	}
 	if (verdict == FL_BACKUP_CHECK_NONE)
 		snprintf(detail, len, "no AOF manifest or RDB in %s", c->store->data_dir);

@@ -53,7 +53,7 @@ static uint64_t mono_ns(void)
 
 static int available(struct fl_bk_ctx *c)
 {
-	char out[256];
+	char out[4096]; /* the whole of --version: the name is on its first line */
 	int err = fl_bk_cmd(c, NULL, NULL, NULL, 10000, out, sizeof(out),
 			    (const char *const[]){ "tar", "--version", NULL });
 

@@ -23,19 +23,34 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "helpers/backup_trial.h"
+#include "helpers/backup_steps.h"
 
 #define FILE_SPEC "file:data/records.log"
 #define BATCH 200
-#define LEN 512
+
+static const struct fl_backup_strategy *tar;
 
 static double ms(uint64_t ns)
 {
 	return (double)ns / 1e6;
 }
 
+#define CHECK(t, call)                                                                  \
+	do {                                                                            \
+		int err_ = (call);                                                      \
+		if (err_)                                                               \
+			fail_msg("%s: %s (%s)", #call, (t)->errbuf, strerror(-err_));   \
+	} while (0)
+
+/* BATCH records from *next on, every one acknowledged. */
+static void write_batch(struct bk_test *t, uint64_t *next)
+{
+	assert_int_equal(bk_test_write(t, *next, BATCH), BATCH);
+	*next += BATCH;
+}
+
 /* A file of len pseudo-random bytes in the data directory; its bytes into keep (may be NULL). */
-static void put_file(struct fl_bt *t, const char *name, size_t len, unsigned char *keep)
+static void put_file(struct bk_test *t, const char *name, size_t len, unsigned char *keep)
 {
 	char path[PATH_MAX + 64];
 	unsigned char *buf = malloc(len);
@@ -47,7 +62,7 @@ static void put_file(struct fl_bt *t, const char *name, size_t len, unsigned cha
 		x ^= x << 13, x ^= x >> 7, x ^= x << 17;
 		buf[i] = (unsigned char)x;
 	}
-	snprintf(path, sizeof(path), "%s/%s", t->c.store->data_dir, name);
+	snprintf(path, sizeof(path), "%s/%s", t->ctx.store->data_dir, name);
 	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	assert_true(fd >= 0);
 	assert_int_equal(write(fd, buf, len), (ssize_t)len);
@@ -58,14 +73,14 @@ static void put_file(struct fl_bt *t, const char *name, size_t len, unsigned cha
 	free(buf);
 }
 
-static void assert_file(struct fl_bt *t, const char *name, const unsigned char *want, size_t len)
+static void assert_file(struct bk_test *t, const char *name, const unsigned char *want, size_t len)
 {
 	char path[PATH_MAX + 64];
 	unsigned char *buf = malloc(len + 1);
 	int fd;
 
 	assert_non_null(buf);
-	snprintf(path, sizeof(path), "%s/%s", t->c.store->data_dir, name);
+	snprintf(path, sizeof(path), "%s/%s", t->ctx.store->data_dir, name);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	assert_true(fd >= 0);
 	assert_int_equal(read(fd, buf, len + 1), (ssize_t)len);
@@ -74,43 +89,43 @@ static void assert_file(struct fl_bt *t, const char *name, const unsigned char *
 	free(buf);
 }
 
-#define CHECK(t, call)                                              \
-	do {                                                        \
-		int err_ = (call);                                  \
-		if (err_)                                           \
-			fail_msg("%s: %s (%s)", #call, (t)->errbuf, \
-				 strerror(-err_));                  \
-	} while (0)
+static bool ready(const char *const *programs)
+{
+	if (!bk_test_ready(programs) || !bk_step_ready("tar"))
+		return false;
+	tar = fl_backup_strategy_find("tar");
+	return true;
+}
 
 static void test_tar_file_full_incr_diff_restore_every_acked_write(void **state)
 {
 	enum { BALLAST = 4 << 20, SIDE = 1 << 20 };
 	static unsigned char ballast[BALLAST];
 	struct fl_bk_taken full, incr1, diff, incr2;
-	uint64_t d_full, d_incr1, d_diff, d_incr2, total, missing, corrupt;
+	uint64_t d_full, d_incr1, d_diff, d_incr2, total, next = 1, mark;
 	struct fl_bk_phases ph;
-	struct fl_bt t;
-	size_t mark;
+	struct bk_test t;
 
 	(void)state;
-	if (!fl_bt_ready("tar", FILE_SPEC))
+	if (!ready(NULL))
 		skip();
-	CHECK(&t, fl_bt_open(&t, FILE_SPEC, "tar"));
+	CHECK(&t, bk_test_open(&t, FILE_SPEC, false));
+	CHECK(&t, bk_step_begin(&t, tar));
 	/* A file that never changes: in the full, in no incr or diff. */
 	put_file(&t, "ballast.bin", BALLAST, ballast);
-	CHECK(&t, fl_bt_write(&t, BATCH, LEN));
-	CHECK(&t, fl_bt_backup(&t, FL_BACKUP_FULL, &full, &d_full));
+	write_batch(&t, &next);
+	CHECK(&t, bk_step_backup(&t, tar, FL_BACKUP_FULL, &full, &d_full));
 	/* A file written once after the full: in incr1 and in the diff, not in incr2. */
 	put_file(&t, "side.bin", SIDE, NULL);
-	CHECK(&t, fl_bt_write(&t, BATCH, LEN));
-	CHECK(&t, fl_bt_backup(&t, FL_BACKUP_INCR, &incr1, &d_incr1));
-	CHECK(&t, fl_bt_write(&t, BATCH, LEN));
-	CHECK(&t, fl_bt_backup(&t, FL_BACKUP_DIFF, &diff, &d_diff));
-	CHECK(&t, fl_bt_write(&t, BATCH, LEN));
-	mark = t.n_acked;
-	CHECK(&t, fl_bt_backup(&t, FL_BACKUP_INCR, &incr2, &d_incr2));
-	/* After the last backup: may be lost. */
-	CHECK(&t, fl_bt_write(&t, BATCH, LEN));
+	write_batch(&t, &next);
+	CHECK(&t, bk_step_backup(&t, tar, FL_BACKUP_INCR, &incr1, &d_incr1));
+	write_batch(&t, &next);
+	CHECK(&t, bk_step_backup(&t, tar, FL_BACKUP_DIFF, &diff, &d_diff));
+	write_batch(&t, &next);
+	mark = next;
+	CHECK(&t, bk_step_backup(&t, tar, FL_BACKUP_INCR, &incr2, &d_incr2));
+	/* After the last backup began: may be lost. */
+	write_batch(&t, &next);
 
 	print_message("tar/file: full %llu B in %.1f ms, incr %llu B in %.1f ms, "
 		      "diff %llu B in %.1f ms, incr %llu B in %.1f ms\n",
@@ -120,91 +135,86 @@ static void test_tar_file_full_incr_diff_restore_every_acked_write(void **state)
 	/* The ballast is the full's bulk; an incr without it is far smaller. */
 	assert_true(full.bytes > BALLAST);
 	assert_true(incr1.bytes < full.bytes / 2);
-	assert_true(incr2.bytes < full.bytes / 4);
+	assert_true(incr2.bytes < full.bytes / 8);
 	/* The diff still carries side.bin (changed since the full); incr2 does not. */
 	assert_true(diff.bytes >= incr2.bytes + SIDE / 2);
 	assert_string_equal(incr2.label, "000004-incr.tar");
 
-	CHECK(&t, fl_bt_lose_and_restore(&t, &ph, &total));
-	print_message("tar/file: restore (full + diff + incr) %.1f ms, down to up %.1f ms\n",
+	CHECK(&t, bk_step_restore(&t, tar, &ph, &total));
+	print_message("tar/file: restore (full + diff + incr) %.1f ms, kill to up %.1f ms\n",
 		      ms(ph.restore_ns), ms(total));
-	CHECK(&t, fl_bt_missing(&t, mark, &missing, &corrupt));
-	assert_int_equal(missing, 0);
-	assert_int_equal(corrupt, 0);
+	assert_int_equal(bk_test_present(&t, 1, (unsigned)(mark - 1)), mark - 1);
 	assert_file(&t, "ballast.bin", ballast, BALLAST);
-	fl_bt_close(&t);
+	bk_test_close(&t);
 }
 
 static void test_tar_diff_restores_without_the_incrs_before_it(void **state)
 {
 	struct fl_bk_taken full, incr, diff;
 	char from[PATH_MAX + 160], to[PATH_MAX + 168];
-	uint64_t missing, corrupt;
+	uint64_t next = 1, mark;
 	struct fl_bk_phases ph;
-	struct fl_bt t;
-	size_t mark;
+	struct bk_test t;
 
 	(void)state;
-	if (!fl_bt_ready("tar", FILE_SPEC))
+	if (!ready(NULL))
 		skip();
-	CHECK(&t, fl_bt_open(&t, FILE_SPEC, "tar"));
-	CHECK(&t, fl_bt_write(&t, BATCH, LEN));
-	CHECK(&t, fl_bt_backup(&t, FL_BACKUP_FULL, &full, NULL));
-	CHECK(&t, fl_bt_write(&t, BATCH, LEN));
-	CHECK(&t, fl_bt_backup(&t, FL_BACKUP_INCR, &incr, NULL));
-	CHECK(&t, fl_bt_write(&t, BATCH, LEN));
-	mark = t.n_acked;
-	CHECK(&t, fl_bt_backup(&t, FL_BACKUP_DIFF, &diff, NULL));
+	CHECK(&t, bk_test_open(&t, FILE_SPEC, false));
+	CHECK(&t, bk_step_begin(&t, tar));
+	write_batch(&t, &next);
+	CHECK(&t, bk_step_backup(&t, tar, FL_BACKUP_FULL, &full, NULL));
+	write_batch(&t, &next);
+	CHECK(&t, bk_step_backup(&t, tar, FL_BACKUP_INCR, &incr, NULL));
+	write_batch(&t, &next);
+	mark = next;
+	CHECK(&t, bk_step_backup(&t, tar, FL_BACKUP_DIFF, &diff, NULL));
 	/* The incr is gone from the repository: the diff alone must carry its records. */
 	snprintf(from, sizeof(from), "%s/%s", t.repo, incr.label);
 	snprintf(to, sizeof(to), "%s.away", from);
 	assert_int_equal(rename(from, to), 0);
-	CHECK(&t, fl_bt_lose_and_restore(&t, &ph, NULL));
-	CHECK(&t, fl_bt_missing(&t, mark, &missing, &corrupt));
-	assert_int_equal(missing, 0);
-	fl_bt_close(&t);
+	CHECK(&t, bk_step_restore(&t, tar, &ph, NULL));
+	assert_int_equal(bk_test_present(&t, 1, (unsigned)(mark - 1)), mark - 1);
+	bk_test_close(&t);
 }
 
 static void test_tar_redis_chain_restores_and_checks_ok(void **state)
 {
 	struct fl_bk_taken full, incr1, diff, incr2;
-	uint64_t d_full, d_incr1, d_diff, d_incr2, total, missing, corrupt;
+	uint64_t d_full, d_incr1, d_diff, d_incr2, total, next = 1, mark;
 	enum fl_backup_check check;
 	char detail[256];
 	struct fl_bk_phases ph;
-	struct fl_bt t;
-	size_t mark;
+	struct bk_test t;
 
 	(void)state;
-	if (!fl_bt_ready("tar", "redis:local"))
+	if (!ready((const char *const[]){ "redis-server", "redis-check-aof", NULL }))
 		skip();
-	CHECK(&t, fl_bt_open(&t, "redis:local", "tar"));
-	CHECK(&t, fl_bt_write(&t, BATCH, LEN));
-	CHECK(&t, fl_bt_backup(&t, FL_BACKUP_FULL, &full, &d_full));
-	CHECK(&t, fl_bt_write(&t, BATCH, LEN));
-	CHECK(&t, fl_bt_backup(&t, FL_BACKUP_INCR, &incr1, &d_incr1));
-	CHECK(&t, fl_bt_write(&t, BATCH, LEN));
-	CHECK(&t, fl_bt_backup(&t, FL_BACKUP_DIFF, &diff, &d_diff));
-	CHECK(&t, fl_bt_write(&t, BATCH, LEN));
-	mark = t.n_acked;
-	CHECK(&t, fl_bt_backup(&t, FL_BACKUP_INCR, &incr2, &d_incr2));
-	CHECK(&t, fl_bt_write(&t, BATCH, LEN));
+	CHECK(&t, bk_test_open(&t, "redis:local", false));
+	CHECK(&t, bk_step_begin(&t, tar));
+	write_batch(&t, &next);
+	CHECK(&t, bk_step_backup(&t, tar, FL_BACKUP_FULL, &full, &d_full));
+	write_batch(&t, &next);
+	CHECK(&t, bk_step_backup(&t, tar, FL_BACKUP_INCR, &incr1, &d_incr1));
+	write_batch(&t, &next);
+	CHECK(&t, bk_step_backup(&t, tar, FL_BACKUP_DIFF, &diff, &d_diff));
+	write_batch(&t, &next);
+	mark = next;
+	CHECK(&t, bk_step_backup(&t, tar, FL_BACKUP_INCR, &incr2, &d_incr2));
+	write_batch(&t, &next);
 	print_message("tar/redis: full %llu B in %.1f ms, incr %llu B in %.1f ms, "
 		      "diff %llu B in %.1f ms, incr %llu B in %.1f ms\n",
 		      (unsigned long long)full.bytes, ms(d_full), (unsigned long long)incr1.bytes,
 		      ms(d_incr1), (unsigned long long)diff.bytes, ms(d_diff),
 		      (unsigned long long)incr2.bytes, ms(d_incr2));
 
-	CHECK(&t, fl_bt_lose_and_restore(&t, &ph, &total));
-	print_message("tar/redis: restore %.1f ms, down to up %.1f ms\n", ms(ph.restore_ns),
+	CHECK(&t, bk_step_restore(&t, tar, &ph, &total));
+	print_message("tar/redis: restore %.1f ms, kill to up %.1f ms\n", ms(ph.restore_ns),
 		      ms(total));
-	CHECK(&t, fl_bt_missing(&t, mark, &missing, &corrupt));
-	assert_int_equal(missing, 0);
-	assert_int_equal(corrupt, 0);
-	CHECK(&t, fl_bk_check_redis(&t.c, &check, detail, sizeof(detail)));
+	assert_int_equal(bk_test_present(&t, 1, (unsigned)(mark - 1)), mark - 1);
+	CHECK(&t, fl_bk_check_redis(&t.ctx, &check, detail, sizeof(detail)));
 	print_message("tar/redis: check %s: %s\n", fl_backup_check_name(check), detail);
 	assert_int_equal(check, FL_BACKUP_CHECK_OK);
-	fl_bt_close(&t);
+	bk_test_close(&t);
 }
 
 int main(void)
