@@ -4,7 +4,8 @@
  * on the AOF manifest and redis-check-rdb on the RDB, whichever the
  * restored data directory has (both when both are there), run as the
  * store's user. The detail is the tool's last line (of the one that
- * failed, when one did).
+ * failed, when one did; redis-check-rdb's finding rather than the
+ * counters it prints after it).
  */
 #include <errno.h>
 #include <limits.h>
@@ -39,7 +40,15 @@ static enum fl_backup_check run_check(struct fl_bk_ctx *c, const char *tool, con
 				     (const char *const[]){ tool, file, NULL });
 
 	if (err == -EIO) {
-		last_line(out, line, len);
+		/* redis-check-rdb ends with counters: its finding follows its banner. */
+		const char *found = strstr(out, "RDB ERROR DETECTED ---\n");
+
+		if (found) {
+			found = strchr(found, '\n') + 1;
+			snprintf(line, len, "%.*s", (int)strcspn(found, "\n"), found);
+		} else {
+			last_line(out, line, len);
+		}
 		return FL_BACKUP_CHECK_FAILED;
 	}
 	if (err) {
