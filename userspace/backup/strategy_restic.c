@@ -8,7 +8,8 @@
  * What goes in a snapshot:
  *  - file: the log. It is append-only, so a copy taken while it grows
  *    holds every record acknowledged before the backup began (at most a
- *    torn record at its end, which the reader drops as after a crash).
+ *    torn record at its end, read back as an unparseable one, as after a
+ *    crash).
  *  - redis: the RDB of a BGSAVE taken just before, and not the AOF. The
  *    RDB is one file, written whole by redis and renamed into place, and
  *    holds every write acknowledged before the BGSAVE. The AOF is several
