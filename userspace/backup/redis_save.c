@@ -131,7 +131,7 @@ int fl_bk_redis_save(struct fl_bk_ctx *c, int timeout_ms, char *rdb, size_t len)
 {
 	struct timeval tv = { .tv_sec = 5 };
 	uint64_t deadline = now_ms() + (uint64_t)timeout_ms;
-	char dir[PATH_MAX], name[256];
+	char name[256];
 	long long before, saves, busy;
 	redisContext *rc;
 	redisReply *r;
@@ -147,9 +147,7 @@ int fl_bk_redis_save(struct fl_bk_ctx *c, int timeout_ms, char *rdb, size_t len)
 		goto out;
 	}
 	redisSetTimeout(rc, tv);
-	err = config_get(c, rc, "dir", dir, sizeof(dir));
-	if (!err)
-		err = config_get(c, rc, "dbfilename", name, sizeof(name));
+	err = config_get(c, rc, "dbfilename", name, sizeof(name));
 	if (!err)
 		err = info(c, rc, &before, &busy, &ok);
 	if (err)
@@ -193,7 +191,8 @@ int fl_bk_redis_save(struct fl_bk_ctx *c, int timeout_ms, char *rdb, size_t len)
 		err = -EIO;
 		goto out;
 	}
-	if (rdb && snprintf(rdb, len, "%s/%s", dir, name) >= (int)len)
+	/* The store's own spelling of its directory, as the restores use it. */
+	if (rdb && snprintf(rdb, len, "%s/%s", c->store->data_dir, name) >= (int)len)
 		err = -ENAMETOOLONG, fl_errf(c->errbuf, c->errlen, "redis RDB path too long");
 	goto out;
 timeout:

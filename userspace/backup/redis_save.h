@@ -18,7 +18,7 @@
  * and succeeded: INFO's rdb_saves past its value before the request,
  * rdb_bgsave_in_progress:0 and rdb_last_bgsave_status:ok. Every write
  * acknowledged before the call is in the RDB. rdb (may be NULL) gets the
- * file's path (the server's dir and dbfilename). -ETIMEDOUT after
+ * file's path (the store's data directory and the server's dbfilename). -ETIMEDOUT after
  * timeout_ms, -EIO when the save failed, -ECONNREFUSED and the like when
  * the server does not answer; c->errbuf says which.
  */

@@ -19,6 +19,7 @@
  *  - sqlite is not offered: a copy of a database file being written is
  *    not a consistent database.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
@@ -220,9 +221,36 @@ static int rm_one(const char *path, const struct stat *st, int flag, struct FTW 
 	return remove(path) < 0 && errno != ENOENT ? -1 : 0;
 }
 
+/* The first regular file under dir (restic restores one under its full path), into buf. */
+static bool find_file(const char *dir, char *buf, size_t len, int depth)
+{
+	struct dirent *e;
+	bool found = false;
+	DIR *d;
+
+	if (depth > 64 || !(d = opendir(dir)))
+		return false;
+	while (!found && (e = readdir(d))) {
+		char path[PATH_MAX];
+		struct stat st;
+
+		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..") ||
+		    snprintf(path, sizeof(path), "%s/%s", dir, e->d_name) >= (int)sizeof(path) ||
+		    lstat(path, &st) < 0)
+			continue;
+		if (S_ISREG(st.st_mode))
+			found = snprintf(buf, len, "%s", path) < (int)len;
+		else if (S_ISDIR(st.st_mode))
+			found = find_file(path, buf, len, depth + 1);
+	}
+	closedir(d);
+	return found;
+}
+
 static int restore(struct fl_bk_ctx *c, const struct fl_bk_target *t, struct fl_bk_phases *ret)
 {
-	char target[PATH_MAX], src[PATH_MAX * 2], path[PATH_MAX];
+	char target[PATH_MAX], src[PATH_MAX];
+	const char *kind = c->store->kind;
 	struct timespec now;
 	uint64_t t0, t1;
 	int err;
@@ -231,22 +259,8 @@ static int restore(struct fl_bk_ctx *c, const struct fl_bk_target *t, struct fl_
 		fl_errf(c->errbuf, c->errlen, "restic has no point-in-time restore");
 		return -EOPNOTSUPP;
 	}
-	/*
-	 * Which file the snapshot holds: the RDB's path comes from the
-	 * store's settings, as the server (down now) would name it.
-	 */
-	if (!strcmp(c->store->kind, "redis")) {
-		struct fl_bk_redis_files f;
-
-		err = fl_bk_redis_files(c, &f);
-		if (err)
-			return err;
-		snprintf(path, sizeof(path), "%s/%s", c->store->data_dir, f.dbfilename);
-	} else if (c->store->store_path) {
-		snprintf(path, sizeof(path), "%s", c->store->store_path);
-	} else {
-		fl_errf(c->errbuf, c->errlen, "restic: the %s store has no file to restore",
-			c->store->kind);
+	if (strcmp(kind, "redis") && !c->store->store_path) {
+		fl_errf(c->errbuf, c->errlen, "restic: the %s store has no file to restore", kind);
 		return -EINVAL;
 	}
 	clock_gettime(CLOCK_REALTIME, &now);
@@ -259,20 +273,23 @@ static int restore(struct fl_bk_ctx *c, const struct fl_bk_target *t, struct fl_
 	if (err)
 		goto out;
 	t1 = mono_ns();
-	/* restic restores a file under its full path inside the target. */
-	snprintf(src, sizeof(src), "%s%s", target, path);
-	if (access(src, R_OK) < 0) {
+	/*
+	 * A snapshot holds one file, under the path it had when taken: found
+	 * by walking, not by name, so that a path spelled another way then
+	 * (redis's dir resolved through a symlink) still restores.
+	 */
+	if (!find_file(target, src, sizeof(src), 0)) {
 		err = -ENOENT;
-		fl_errf(c->errbuf, c->errlen, "restic restore: the snapshot has no %s", path);
+		fl_errf(c->errbuf, c->errlen, "restic restore: the latest snapshot holds no file");
 		goto out;
 	}
-	if (!strcmp(c->store->kind, "redis")) {
+	if (!strcmp(kind, "redis")) {
 		err = fl_bk_redis_place_rdb(c, src);
 	} else {
-		err = fl_bk_copy_file(src, path);
+		err = fl_bk_copy_file(src, c->store->store_path);
 		if (err)
-			fl_errf(c->errbuf, c->errlen, "copy %s to %s: %s", src, path,
-				strerror(-err));
+			fl_errf(c->errbuf, c->errlen, "copy %s to %s: %s", src,
+				c->store->store_path, strerror(-err));
 		else
 			err = fl_bk_chown_store(c, c->store->data_dir);
 	}
