@@ -40,6 +40,24 @@ static double ms(uint64_t ns)
 			fail_msg("%s: %s (%s)", #call, (t)->errbuf, strerror(-err_));   \
 	} while (0)
 
+/* The test's store, closed by the teardown even when an assertion failed mid-test. */
+static struct bk_test *cur;
+
+static int open_store(struct bk_test *t, const char *spec, bool faultfs)
+{
+	cur = t;
+	return bk_test_open(t, spec, faultfs);
+}
+
+static int close_store(void **state)
+{
+	(void)state;
+	if (cur)
+		bk_test_close(cur);
+	cur = NULL;
+	return 0;
+}
+
 static void write_batch(struct bk_test *t, uint64_t *next)
 {
 	assert_int_equal(bk_test_write(t, *next, BATCH), BATCH);
@@ -63,9 +81,9 @@ static void snapshots_then_restore(const char *spec)
 	enum fl_backup_check check;
 	char detail[256];
 	struct fl_bk_phases ph;
-	struct bk_test t;
+	static struct bk_test t;
 
-	CHECK(&t, bk_test_open(&t, spec, false));
+	CHECK(&t, open_store(&t, spec, false));
 	CHECK(&t, bk_step_begin(&t, rdb));
 	write_batch(&t, &next);
 	CHECK(&t, bk_step_backup(&t, rdb, FL_BACKUP_SNAPSHOT, &s1, &d1));
@@ -90,7 +108,6 @@ static void snapshots_then_restore(const char *spec)
 	assert_int_equal(check, FL_BACKUP_CHECK_OK);
 	/* The restored server takes writes (into a fresh AOF incr file when the AOF is on). */
 	assert_int_equal(bk_test_write(&t, next, 5), 5);
-	bk_test_close(&t);
 }
 
 static void test_redis_rdb_restores_every_acked_write_with_aof_on(void **state)
@@ -118,13 +135,13 @@ static void test_redis_check_rdb_fails_on_a_damaged_rdb(void **state)
 	uint64_t next = 1;
 	unsigned char b;
 	struct stat st;
-	struct bk_test t;
+	static struct bk_test t;
 	int fd;
 
 	(void)state;
 	if (!ready())
 		skip();
-	CHECK(&t, bk_test_open(&t, "redis:local", false));
+	CHECK(&t, open_store(&t, "redis:local", false));
 	CHECK(&t, bk_step_begin(&t, rdb));
 	write_batch(&t, &next);
 	CHECK(&t, bk_step_backup(&t, rdb, FL_BACKUP_SNAPSHOT, &s1, NULL));
@@ -144,15 +161,17 @@ static void test_redis_check_rdb_fails_on_a_damaged_rdb(void **state)
 	assert_int_equal(check, FL_BACKUP_CHECK_FAILED);
 	assert_non_null(strstr(detail, "redis-check-rdb: [offset"));
 	assert_non_null(strstr(detail, "CRC error"));
-	bk_test_close(&t);
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_redis_rdb_restores_every_acked_write_with_aof_on),
-		cmocka_unit_test(test_redis_rdb_restores_every_acked_write_with_aof_off),
-		cmocka_unit_test(test_redis_check_rdb_fails_on_a_damaged_rdb),
+		cmocka_unit_test_teardown(test_redis_rdb_restores_every_acked_write_with_aof_on,
+					  close_store),
+		cmocka_unit_test_teardown(test_redis_rdb_restores_every_acked_write_with_aof_off,
+					  close_store),
+		cmocka_unit_test_teardown(test_redis_check_rdb_fails_on_a_damaged_rdb,
+					  close_store),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -41,6 +41,24 @@ static double ms(uint64_t ns)
 			fail_msg("%s: %s (%s)", #call, (t)->errbuf, strerror(-err_));   \
 	} while (0)
 
+/* The test's store, closed by the teardown even when an assertion failed mid-test. */
+static struct bk_test *cur;
+
+static int open_store(struct bk_test *t, const char *spec, bool faultfs)
+{
+	cur = t;
+	return bk_test_open(t, spec, faultfs);
+}
+
+static int close_store(void **state)
+{
+	(void)state;
+	if (cur)
+		bk_test_close(cur);
+	cur = NULL;
+	return 0;
+}
+
 static void write_batch(struct bk_test *t, uint64_t *next)
 {
 	assert_int_equal(bk_test_write(t, *next, BATCH), BATCH);
@@ -62,9 +80,9 @@ static void snapshots_then_restore(const char *spec, const char *name)
 	uint64_t d1, d2, total, next = 1, mark;
 	enum fl_bk_verify v = FL_BK_VERIFY_NONE;
 	struct fl_bk_phases ph;
-	struct bk_test t;
+	static struct bk_test t;
 
-	CHECK(&t, bk_test_open(&t, spec, false));
+	CHECK(&t, open_store(&t, spec, false));
 	CHECK(&t, bk_step_begin(&t, restic));
 	write_batch(&t, &next);
 	CHECK(&t, bk_step_backup(&t, restic, FL_BACKUP_SNAPSHOT, &s1, &d1));
@@ -107,7 +125,6 @@ static void snapshots_then_restore(const char *spec, const char *name)
 		closedir(d);
 		assert_int_equal(n, 0);
 	}
-	bk_test_close(&t);
 }
 
 static void test_restic_redis_rdb_snapshots_restore_every_acked_write(void **state)
@@ -163,13 +180,13 @@ static void test_restic_check_catches_a_damaged_pack(void **state)
 	uint64_t next = 1;
 	unsigned char b;
 	struct stat st;
-	struct bk_test t;
+	static struct bk_test t;
 	int fd;
 
 	(void)state;
 	if (!ready(NULL))
 		skip();
-	CHECK(&t, bk_test_open(&t, "file:data/records.log", false));
+	CHECK(&t, open_store(&t, "file:data/records.log", false));
 	CHECK(&t, bk_step_begin(&t, restic));
 	write_batch(&t, &next);
 	CHECK(&t, bk_step_backup(&t, restic, FL_BACKUP_SNAPSHOT, &s1, NULL));
@@ -191,15 +208,17 @@ static void test_restic_check_catches_a_damaged_pack(void **state)
 	CHECK(&t, restic->verify(&t.ctx, &v));
 	print_message("restic check on a damaged pack: %s\n", t.errbuf);
 	assert_int_equal(v, FL_BK_VERIFY_FAILED);
-	bk_test_close(&t);
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_restic_redis_rdb_snapshots_restore_every_acked_write),
-		cmocka_unit_test(test_restic_file_snapshots_restore_every_acked_write),
-		cmocka_unit_test(test_restic_check_catches_a_damaged_pack),
+		cmocka_unit_test_teardown(test_restic_redis_rdb_snapshots_restore_every_acked_write,
+					  close_store),
+		cmocka_unit_test_teardown(test_restic_file_snapshots_restore_every_acked_write,
+					  close_store),
+		cmocka_unit_test_teardown(test_restic_check_catches_a_damaged_pack,
+					  close_store),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

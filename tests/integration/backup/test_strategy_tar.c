@@ -42,6 +42,24 @@ static double ms(uint64_t ns)
 			fail_msg("%s: %s (%s)", #call, (t)->errbuf, strerror(-err_));   \
 	} while (0)
 
+/* The test's store, closed by the teardown even when an assertion failed mid-test. */
+static struct bk_test *cur;
+
+static int open_store(struct bk_test *t, const char *spec, bool faultfs)
+{
+	cur = t;
+	return bk_test_open(t, spec, faultfs);
+}
+
+static int close_store(void **state)
+{
+	(void)state;
+	if (cur)
+		bk_test_close(cur);
+	cur = NULL;
+	return 0;
+}
+
 /* BATCH records from *next on, every one acknowledged. */
 static void write_batch(struct bk_test *t, uint64_t *next)
 {
@@ -104,12 +122,12 @@ static void test_tar_file_full_incr_diff_restore_every_acked_write(void **state)
 	struct fl_bk_taken full, incr1, diff, incr2;
 	uint64_t d_full, d_incr1, d_diff, d_incr2, total, next = 1, mark;
 	struct fl_bk_phases ph;
-	struct bk_test t;
+	static struct bk_test t;
 
 	(void)state;
 	if (!ready(NULL))
 		skip();
-	CHECK(&t, bk_test_open(&t, FILE_SPEC, false));
+	CHECK(&t, open_store(&t, FILE_SPEC, false));
 	CHECK(&t, bk_step_begin(&t, tar));
 	/* A file that never changes: in the full, in no incr or diff. */
 	put_file(&t, "ballast.bin", BALLAST, ballast);
@@ -145,7 +163,6 @@ static void test_tar_file_full_incr_diff_restore_every_acked_write(void **state)
 		      ms(ph.restore_ns), ms(total));
 	assert_int_equal(bk_test_present(&t, 1, (unsigned)(mark - 1)), mark - 1);
 	assert_file(&t, "ballast.bin", ballast, BALLAST);
-	bk_test_close(&t);
 }
 
 static void test_tar_diff_restores_without_the_incrs_before_it(void **state)
@@ -154,12 +171,12 @@ static void test_tar_diff_restores_without_the_incrs_before_it(void **state)
 	char from[PATH_MAX + 160], to[PATH_MAX + 168];
 	uint64_t next = 1, mark;
 	struct fl_bk_phases ph;
-	struct bk_test t;
+	static struct bk_test t;
 
 	(void)state;
 	if (!ready(NULL))
 		skip();
-	CHECK(&t, bk_test_open(&t, FILE_SPEC, false));
+	CHECK(&t, open_store(&t, FILE_SPEC, false));
 	CHECK(&t, bk_step_begin(&t, tar));
 	write_batch(&t, &next);
 	CHECK(&t, bk_step_backup(&t, tar, FL_BACKUP_FULL, &full, NULL));
@@ -174,7 +191,6 @@ static void test_tar_diff_restores_without_the_incrs_before_it(void **state)
 	assert_int_equal(rename(from, to), 0);
 	CHECK(&t, bk_step_restore(&t, tar, &ph, NULL));
 	assert_int_equal(bk_test_present(&t, 1, (unsigned)(mark - 1)), mark - 1);
-	bk_test_close(&t);
 }
 
 static void test_tar_redis_chain_restores_and_checks_ok(void **state)
@@ -184,12 +200,12 @@ static void test_tar_redis_chain_restores_and_checks_ok(void **state)
 	enum fl_backup_check check;
 	char detail[256];
 	struct fl_bk_phases ph;
-	struct bk_test t;
+	static struct bk_test t;
 
 	(void)state;
 	if (!ready((const char *const[]){ "redis-server", "redis-check-aof", NULL }))
 		skip();
-	CHECK(&t, bk_test_open(&t, "redis:local", false));
+	CHECK(&t, open_store(&t, "redis:local", false));
 	CHECK(&t, bk_step_begin(&t, tar));
 	write_batch(&t, &next);
 	CHECK(&t, bk_step_backup(&t, tar, FL_BACKUP_FULL, &full, &d_full));
@@ -214,15 +230,17 @@ static void test_tar_redis_chain_restores_and_checks_ok(void **state)
 	CHECK(&t, fl_bk_check_redis(&t.ctx, &check, detail, sizeof(detail)));
 	print_message("tar/redis: check %s: %s\n", fl_backup_check_name(check), detail);
 	assert_int_equal(check, FL_BACKUP_CHECK_OK);
-	bk_test_close(&t);
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_tar_file_full_incr_diff_restore_every_acked_write),
-		cmocka_unit_test(test_tar_diff_restores_without_the_incrs_before_it),
-		cmocka_unit_test(test_tar_redis_chain_restores_and_checks_ok),
+		cmocka_unit_test_teardown(test_tar_file_full_incr_diff_restore_every_acked_write,
+					  close_store),
+		cmocka_unit_test_teardown(test_tar_diff_restores_without_the_incrs_before_it,
+					  close_store),
+		cmocka_unit_test_teardown(test_tar_redis_chain_restores_and_checks_ok,
+					  close_store),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
