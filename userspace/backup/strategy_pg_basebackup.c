@@ -185,7 +185,9 @@ static int write_recovery(struct fl_bk_ctx *c, const struct fl_bk_target *t)
 		   "restore_command = 'cp %s/archive/%%f \"%%p\"'\n"
 		   "recovery_target_time = '%s'\n"
 		   "recovery_target_action = 'promote'\n"
-		   "recovery_target_timeline = 'latest'\n",
+		   "recovery_target_timeline = 'latest'\n"
+		   "# answer only once promoted, not read-only while the replay runs\n"
+		   "hot_standby = off\n",
 		c->repo, t->pitr ? t->text : "");
 	if (fclose(f))
 		goto fail;

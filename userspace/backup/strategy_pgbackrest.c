@@ -27,6 +27,12 @@
 
 #define STANZA   "faultline"
 #define INFO_MAX (4u << 20)
+/*
+ * A server in archive recovery would otherwise accept read-only
+ * connections: it would look healthy, and be read back, before the
+ * replay ends. Without hot standby it answers only once promoted.
+ */
+#define NO_HOT_STANDBY "--recovery-option=hot_standby=off"
 
 struct pgbr_set {
 	char label[128];
@@ -132,14 +138,14 @@ fail:
 
 /* pgbackrest CONFIG --stanza=faultline ARGS... as the store's user. */
 static int pgbr(struct fl_bk_ctx *c, char *out, size_t outlen, const char *a1, const char *a2,
-		const char *a3, const char *a4, const char *a5)
+		const char *a3, const char *a4, const char *a5, const char *a6)
 {
 	struct pgbr *p = c->priv;
 	const char *argv[10] = { p->bin, p->conf_opt, "--stanza=" STANZA };
-	const char *extra[] = { a1, a2, a3, a4, a5 };
+	const char *extra[] = { a1, a2, a3, a4, a5, a6 };
 	size_t n = 3;
 
-	for (size_t i = 0; i < 5 && extra[i]; i++)
+	for (size_t i = 0; i < 6 && extra[i]; i++)
 		argv[n++] = extra[i];
 	argv[n] = NULL;
 	return fl_bk_cmd_as_store(c, FL_BK_TOOL_MS, out, outlen, argv);
@@ -153,10 +159,10 @@ static int prepare(struct fl_bk_ctx *c)
 		fl_errf(c->errbuf, c->errlen, "pgbackrest: not configured");
 		return -EINVAL;
 	}
-	err = pgbr(c, NULL, 0, "stanza-create", NULL, NULL, NULL, NULL);
+	err = pgbr(c, NULL, 0, "stanza-create", NULL, NULL, NULL, NULL, NULL);
 	/* check: a WAL switch archived end to end, so a broken archive_command shows now. */
 	if (!err)
-		err = pgbr(c, NULL, 0, "check", NULL, NULL, NULL, NULL);
+		err = pgbr(c, NULL, 0, "check", NULL, NULL, NULL, NULL, NULL);
 	return err;
 }
 
@@ -172,7 +178,7 @@ static int newest_backup(struct fl_bk_ctx *c, const char *type, struct fl_bk_tak
 
 	if (!out)
 		return -ENOMEM;
-	err = pgbr(c, out, INFO_MAX, "info", "--output=json", NULL, NULL, NULL);
+	err = pgbr(c, out, INFO_MAX, "info", "--output=json", NULL, NULL, NULL, NULL);
 	if (err)
 		goto out;
 	err = -EPROTO;
@@ -215,10 +221,6 @@ static int backup(struct fl_bk_ctx *c, enum fl_backup_kind kind, struct fl_bk_ta
 	char opt[32];
 	int err;
 
-	if (!p) {
-		fl_errf(c->errbuf, c->errlen, "pgbackrest: not configured");
-		return -EINVAL;
-	}
 	switch (kind) {
 	case FL_BACKUP_FULL: type = "full"; break;
 	case FL_BACKUP_DIFF: type = "diff"; break;
@@ -228,8 +230,12 @@ static int backup(struct fl_bk_ctx *c, enum fl_backup_kind kind, struct fl_bk_ta
 			fl_backup_kind_name(kind) ?: "such");
 		return -EINVAL;
 	}
+	if (!p) {
+		fl_errf(c->errbuf, c->errlen, "pgbackrest: not configured");
+		return -EINVAL;
+	}
 	snprintf(opt, sizeof(opt), "--type=%s", type);
-	err = pgbr(c, NULL, 0, "backup", opt, NULL, NULL, NULL);
+	err = pgbr(c, NULL, 0, "backup", opt, NULL, NULL, NULL, NULL);
 	if (err)
 		return err;
 	sets = realloc(p->sets, (p->n_sets + 1) * sizeof(*sets));
@@ -283,7 +289,7 @@ static int verify(struct fl_bk_ctx *c, enum fl_bk_verify *ret)
 	if (!out)
 		return -ENOMEM;
 	/* 2.45 exits 0 whatever it finds: the verdict is in the text report. */
-	err = pgbr(c, out, INFO_MAX, "verify", "--output=text", "--verbose", NULL, NULL);
+	err = pgbr(c, out, INFO_MAX, "verify", "--output=text", "--verbose", NULL, NULL, NULL);
 	if (!err) {
 		if (strstr(out, "\nstatus: ok")) {
 			*ret = FL_BK_VERIFY_OK;
@@ -330,14 +336,14 @@ static int restore(struct fl_bk_ctx *c, const struct fl_bk_target *t, struct fl_
 	t0 = fl_bk_pg_mono_ns();
 	if (!t->pitr) {
 		/* The newest backup, then the whole archive: recovery ends where the WAL does. */
-		err = pgbr(c, NULL, 0, "restore", NULL, NULL, NULL, NULL);
+		err = pgbr(c, NULL, 0, "restore", NO_HOT_STANDBY, NULL, NULL, NULL, NULL);
 	} else {
 		snprintf(target, sizeof(target), "--target=%s", t->text);
 		label = set_for(p, fl_bk_pg_target_ns(t));
 		if (label)
 			snprintf(set, sizeof(set), "--set=%s", label);
-		err = pgbr(c, NULL, 0, "restore", "--type=time", target, "--target-action=promote",
-			   label ? set : NULL);
+		err = pgbr(c, NULL, 0, "restore", NO_HOT_STANDBY, "--type=time", target,
+			   "--target-action=promote", label ? set : NULL);
 	}
 	if (err)
 		return err;

@@ -1,0 +1,69 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The pgbackrest strategy on a managed PostgreSQL: full, incr and diff
+ * backups between batches of writes, the disk lost, a restore to the end
+ * of the archive (every batch back; the RPO of the writes after the
+ * archive is printed), pgbackrest verify and amcheck OK, then a restore
+ * to a time T between an incr and the diff: every write before T, none
+ * after, which needs the incr (the diff ended after T).
+ */
+#include <errno.h>
+#include <glob.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "backup/strategy.h"
+#include "helpers/backup_pg.h"
+#include "helpers/backup_store.h"
+
+static bool have_postgres(void)
+{
+	glob_t g;
+	bool have = glob("/usr/lib/postgresql/*/bin/postgres", 0, NULL, &g) == 0;
+
+	if (have)
+		globfree(&g);
+	else
+		print_message("skip: no PostgreSQL server (Debian package postgresql)\n");
+	return have;
+}
+
+static void test_pgbackrest_story(void **state)
+{
+	const enum fl_backup_kind kinds[] = { FL_BACKUP_FULL, FL_BACKUP_INCR, FL_BACKUP_DIFF };
+
+	(void)state;
+	if (!bk_test_ready((const char *const[]){ "pgbackrest", NULL }) || !have_postgres())
+		skip();
+	bk_pg_story(fl_backup_strategy_find("pgbackrest"), kinds, 3, 1);
+}
+
+/* A kind it does not take is refused before anything runs. */
+static void test_pgbackrest_refuses_snapshot(void **state)
+{
+	const struct fl_backup_strategy *s = fl_backup_strategy_find("pgbackrest");
+	struct fl_bk_store store = { .kind = "postgres" };
+	char errbuf[256] = "";
+	struct fl_bk_ctx c = { .store = &store, .errbuf = errbuf, .errlen = sizeof(errbuf) };
+	struct fl_bk_taken taken = { 0 };
+
+	(void)state;
+	assert_non_null(s);
+	assert_int_equal(s->kinds & (1u << FL_BACKUP_SNAPSHOT), 0);
+	assert_true(s->pitr);
+	assert_int_equal(s->backup(&c, FL_BACKUP_SNAPSHOT, &taken), -EINVAL);
+	assert_true(errbuf[0]);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_pgbackrest_refuses_snapshot),
+		cmocka_unit_test(test_pgbackrest_story),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
