@@ -139,13 +139,13 @@ static int backup(struct fl_bk_ctx *c, enum fl_backup_kind kind, struct fl_bk_ta
 	unsigned n;
 	int err;
 
-	if (!p) {
-		fl_errf(c->errbuf, c->errlen, "pg_basebackup: not configured");
-		return -EINVAL;
-	}
 	if (kind != FL_BACKUP_FULL) {
 		fl_errf(c->errbuf, c->errlen, "pg_basebackup: takes full backups only, not %s",
 			fl_backup_kind_name(kind) ?: "that kind");
+		return -EINVAL;
+	}
+	if (!p) {
+		fl_errf(c->errbuf, c->errlen, "pg_basebackup: not configured");
 		return -EINVAL;
 	}
 	bases = realloc(p->bases, (p->n_bases + 1) * sizeof(*bases));
