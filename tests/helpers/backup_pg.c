@@ -118,8 +118,11 @@ static void restore_and_start(struct bk_test *t, const struct fl_backup_strategy
 }
 
 void bk_pg_story(const struct fl_backup_strategy *s, const enum fl_backup_kind *kinds, size_t n,
-		 size_t t_after)
+		 size_t t_after,
+		 void (*after_pitr)(struct bk_test *t, const char (*labels)[128]))
 {
+	char labels[8][128] = { { 0 } };
+
 	struct fl_bk_target latest = { .pitr = false }, pitr = { .pitr = true };
 	enum fl_bk_verify v = FL_BK_VERIFY_NONE;
 	uint64_t id = 1, t_first = 0, kill_ns, tail_first, *acks, rpo;
@@ -151,6 +154,8 @@ void bk_pg_story(const struct fl_backup_strategy *s, const enum fl_backup_kind *
 			      taken.label, (unsigned long long)taken.bytes, (mono_ns() - t0) / 1e9);
 		assert_true(taken.bytes > 0);
 		assert_true(taken.label[0]);
+		assert_true(i < 8);
+		memcpy(labels[i], taken.label, sizeof(labels[i]));
 		assert_int_equal(bk_test_write(&t, id, BATCH), BATCH);
 		id += BATCH;
 		if (i == t_after) {
@@ -227,6 +232,8 @@ void bk_pg_story(const struct fl_backup_strategy *s, const enum fl_backup_kind *
 	assert_int_equal(bk_test_present(&t, 1, (unsigned)(t_first - 1)), t_first - 1);
 	assert_int_equal(bk_test_present(&t, t_first, (unsigned)(id - t_first)), 0);
 	amcheck_ok(&t);
+	if (after_pitr)
+		after_pitr(&t, (const char (*)[128])labels);
 
 	assert_int_equal(fl_bk_service_stop(t.svc, 10 * S_NS), 0);
 	if (s->release)

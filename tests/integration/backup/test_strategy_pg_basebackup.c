@@ -39,7 +39,7 @@ static void test_pg_basebackup_story(void **state)
 	(void)state;
 	if (!bk_test_ready((const char *const[]){ "cp", "sync", "cmp", NULL }) || !have_postgres())
 		skip();
-	bk_pg_story(fl_backup_strategy_find("pg_basebackup"), kinds, 2, 0);
+	bk_pg_story(fl_backup_strategy_find("pg_basebackup"), kinds, 2, 0, NULL);
 }
 
 /* Full only: an incr is refused, and a restore with no base says so. */

@@ -9,6 +9,9 @@
  */
 #include <errno.h>
 #include <glob.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -31,6 +34,27 @@ static bool have_postgres(void)
 	return have;
 }
 
+/*
+ * The restore to T used the incr, the newest backup that ended before T:
+ * pgBackRest's own choice passes over a backup that stopped in T's second.
+ */
+static void restored_the_incr(struct bk_test *t, const char (*labels)[128])
+{
+	char path[PATH_MAX + 64], line[1024], last[1024] = "";
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/log/faultline-restore.log", t->repo);
+	f = fopen(path, "re");
+	assert_non_null(f);
+	while (fgets(line, sizeof(line), f))
+		if (strstr(line, "restore backup set "))
+			snprintf(last, sizeof(last), "%s", line);
+	fclose(f);
+	print_message("  pgBackRest: %s", last);
+	assert_non_null(strstr(last, labels[1]));
+	assert_null(strstr(last, labels[2]));
+}
+
 static void test_pgbackrest_story(void **state)
 {
 	const enum fl_backup_kind kinds[] = { FL_BACKUP_FULL, FL_BACKUP_INCR, FL_BACKUP_DIFF };
@@ -38,7 +62,7 @@ static void test_pgbackrest_story(void **state)
 	(void)state;
 	if (!bk_test_ready((const char *const[]){ "pgbackrest", NULL }) || !have_postgres())
 		skip();
-	bk_pg_story(fl_backup_strategy_find("pgbackrest"), kinds, 3, 1);
+	bk_pg_story(fl_backup_strategy_find("pgbackrest"), kinds, 3, 1, restored_the_incr);
 }
 
 /* A kind it does not take is refused before anything runs. */
