@@ -32,6 +32,7 @@ struct pgbb {
 	char bin[PATH_MAX];      /* pg_basebackup of the server's own version */
 	struct base *bases;
 	size_t n_bases;
+	unsigned next;           /* the next N: a failed pg_basebackup may leave its directory */
 };
 
 static int find_bin(struct fl_bk_ctx *c, char *buf, size_t len)
@@ -152,7 +153,7 @@ static int backup(struct fl_bk_ctx *c, enum fl_backup_kind kind, struct fl_bk_ta
 	if (!bases)
 		return -ENOMEM;
 	p->bases = bases;
-	n = p->n_bases ? bases[p->n_bases - 1].n + 1 : 1;
+	n = ++p->next;
 	snprintf(dest, sizeof(dest), "%s/base/%u", c->repo, n);
 	snprintf(port, sizeof(port), "%d", c->store->port);
 	/* -X stream: the WAL of the backup's own span comes with it, whatever the archive does. */
