@@ -20,19 +20,26 @@
 /* libpq's messages end in a newline: the first line, for "%.*s". */
 #define LINE(s) (int)strcspn((s), "\n"), (s)
 
-/* Run sql; NULL (and *why filled) when it failed. damaged: the failure is amcheck's finding. */
+static void quiet(void *arg, const char *message)
+{
+	(void)arg;
+	(void)message;
+}
+
+/* Run sql; NULL (and detail filled) when it failed. damaged: the failure is amcheck's finding. */
 static PGresult *run(PGconn *pg, const char *sql, ExecStatusType want, bool *damaged,
 		     char *detail, size_t len)
 {
 	PGresult *r = PQexec(pg, sql);
-	const char *state;
+	const char *state, *primary;
 
 	if (r && PQresultStatus(r) == want)
 		return r;
 	state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
+	primary = r ? PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY) : NULL;
 	*damaged = state && !strncmp(state, "XX00", 4);
-	snprintf(detail, len, "%s%.*s", *damaged ? "amcheck: " : "",
-		 LINE(r ? PQresultErrorMessage(r) : PQerrorMessage(pg)));
+	snprintf(detail, len, "amcheck%s: %.*s", *damaged ? "" : " could not run",
+		 LINE(primary ? primary : PQerrorMessage(pg)));
 	PQclear(r);
 	return NULL;
 }
@@ -48,7 +55,7 @@ int fl_bk_check_postgres(struct fl_bk_ctx *c, enum fl_backup_check *ret, char *d
 	PGconn *pg;
 
 	if (!s->socket_dir) {
-		snprintf(detail, len, "amcheck: the store has no socket directory");
+		snprintf(detail, len, "amcheck could not run: the store has no socket directory");
 		*ret = FL_BACKUP_CHECK_ERROR;
 		return 0;
 	}
@@ -57,12 +64,14 @@ int fl_bk_check_postgres(struct fl_bk_ctx *c, enum fl_backup_check *ret, char *d
 		 "options='-c statement_timeout=120000'", s->socket_dir, s->port);
 	pg = PQconnectdb(conninfo);
 	if (!pg || PQstatus(pg) != CONNECTION_OK) {
-		snprintf(detail, len, "amcheck: cannot connect: %.*s",
+		snprintf(detail, len, "amcheck could not run: no connection: %.*s",
 			 LINE(pg ? PQerrorMessage(pg) : "out of memory"));
 		*ret = FL_BACKUP_CHECK_ERROR;
 		PQfinish(pg);
 		return 0;
 	}
+	/* Library code prints nothing: libpq would print NOTICEs on stderr. */
+	PQsetNoticeProcessor(pg, quiet, NULL);
 	*ret = FL_BACKUP_CHECK_ERROR;
 	r = run(pg, "CREATE EXTENSION IF NOT EXISTS amcheck", PGRES_COMMAND_OK, &damaged, detail, len);
 	if (!r)
