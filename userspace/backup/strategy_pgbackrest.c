@@ -269,11 +269,22 @@ static void verify_reason(const char *out, char *buf, size_t len)
 	end = strchr(bad, '\n');
 	if (end && end[1])
 		end = strchr(end + 1, '\n');
-	snprintf(buf, len, "pgbackrest verify: %.*s", end ? (int)(end - start) : (int)strlen(start),
-		 start);
-	for (char *q = buf; *q; q++)
-		if (*q == '\n')
-			*q = ';';
+	/* Its two lines as one: "...; missing: 0, checksum invalid: 1, ...". */
+	snprintf(buf, len, "pgbackrest verify: ");
+	for (const char *q = start, *stop = end ? end : start + strlen(start); q < stop; q++) {
+		size_t n = strlen(buf);
+
+		if (n + 3 >= len)
+			break;
+		if (*q == '\n') {
+			strcpy(buf + n, "; ");
+			while (q + 1 < stop && q[1] == ' ')
+				q++;
+		} else {
+			buf[n] = *q;
+			buf[n + 1] = '\0';
+		}
+	}
 }
 
 static int verify(struct fl_bk_ctx *c, enum fl_bk_verify *ret)

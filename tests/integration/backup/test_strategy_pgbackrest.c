@@ -82,10 +82,52 @@ static void test_pgbackrest_refuses_snapshot(void **state)
 	assert_true(errbuf[0]);
 }
 
+/* verify: OK on a fresh full; FAILED, with the backup named, once a file of it is damaged. */
+static void test_pgbackrest_verify_finds_damage(void **state)
+{
+	const struct fl_backup_strategy *s = fl_backup_strategy_find("pgbackrest");
+	enum fl_bk_verify v = FL_BK_VERIFY_NONE;
+	struct fl_bk_taken taken = { 0 };
+	char pattern[PATH_MAX + 256];
+	struct bk_test t;
+	glob_t g;
+	FILE *f;
+
+	(void)state;
+	if (!bk_test_ready((const char *const[]){ "pgbackrest", NULL }) || !have_postgres())
+		skip();
+	if (bk_test_open(&t, "postgres:local", false) || s->configure(&t.ctx) ||
+	    bk_test_start(&t) || s->prepare(&t.ctx))
+		fail_msg("setup: %s", t.errbuf);
+	assert_int_equal(bk_test_write(&t, 1, 100), 100);
+	if (s->backup(&t.ctx, FL_BACKUP_FULL, &taken))
+		fail_msg("backup: %s", t.errbuf);
+	assert_int_equal(s->verify(&t.ctx, &v), 0);
+	assert_int_equal(v, FL_BK_VERIFY_OK);
+
+	snprintf(pattern, sizeof(pattern), "%s/repo/backup/faultline/%s/pg_data/base/*/*",
+		 t.repo, taken.label);
+	assert_int_equal(glob(pattern, 0, NULL, &g), 0);
+	f = fopen(g.gl_pathv[g.gl_pathc / 2], "r+e");
+	assert_non_null(f);
+	fputs("damage", f);
+	assert_int_equal(fclose(f), 0);
+	globfree(&g);
+	assert_int_equal(s->verify(&t.ctx, &v), 0);
+	print_message("  %s\n", t.errbuf);
+	assert_int_equal(v, FL_BK_VERIFY_FAILED);
+	assert_non_null(strstr(t.errbuf, taken.label));
+
+	assert_int_equal(fl_bk_service_stop(t.svc, 10ull * 1000000000ull), 0);
+	s->release(&t.ctx);
+	bk_test_close(&t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_pgbackrest_refuses_snapshot),
+		cmocka_unit_test(test_pgbackrest_verify_finds_damage),
 		cmocka_unit_test(test_pgbackrest_story),
 	};
 
