@@ -10,6 +10,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <glob.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -52,8 +53,18 @@ static int find_bin(struct fl_bk_ctx *c, char *buf, size_t len)
 static int available(struct fl_bk_ctx *c)
 {
 	char bin[PATH_MAX];
+	glob_t g;
 
-	return find_bin(c, bin, sizeof(bin));
+	if (c->store && c->store->bindir)
+		return find_bin(c, bin, sizeof(bin));
+	/* Asked before the store exists: any installed server's. */
+	if (glob("/usr/lib/postgresql/*/bin/pg_basebackup", 0, NULL, &g)) {
+		fl_errf(c->errbuf, c->errlen,
+			"pg_basebackup: not installed (Debian package postgresql)");
+		return -ENOENT;
+	}
+	globfree(&g);
+	return 0;
 }
 
 /*
