@@ -265,7 +265,7 @@ struct fl_backup_trial {
 	/* The restore. Times in ns; 0: did not happen. */
 	bool restored;
 	char restore_error[256];
-	char restored_from[128];  /* the label of the newest backup taken before the loss */
+	char restored_from[128];  /* the newest good backup that ended by the target: its label */
 	uint64_t fetch_ns, restore_ns, replay_ns, first_write_ns;
 	uint64_t rto_ns;          /* the four together; UINT64_MAX when the service never took a write */
 

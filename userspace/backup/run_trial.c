@@ -408,12 +408,17 @@ static void verify(struct trial *t)
 		text_set(o->tool_verify_detail, sizeof(o->tool_verify_detail), t->errbuf);
 }
 
-/* The newest backup that succeeded before the loss: what latest restores from. */
-static void restored_from(struct trial *t)
+/*
+ * What the restore stands on: the newest backup that succeeded and ended
+ * at or before the target (the loss for latest, T for a PITR), which is
+ * the one the strategies pick.
+ */
+static void restored_from(struct trial *t, uint64_t target_ns)
 {
 	for (size_t i = t->out->n_backups; i-- > 0;)
-		if (t->out->backups[i].ok) {
-			text_set(t->out->restored_from, sizeof(t->out->restored_from), t->out->backups[i].label);
+		if (t->out->backups[i].ok && t->out->backups[i].end_ns <= target_ns) {
+			text_set(t->out->restored_from, sizeof(t->out->restored_from),
+				 t->out->backups[i].label);
 			return;
 		}
 }
@@ -479,7 +484,6 @@ void fl_bk_trial_run(const struct bk_run *run, unsigned index, struct fl_backup_
 		fail(&t, "out of memory");
 		goto out;
 	}
-	restored_from(&t);
 	verify(&t);
 	if (t.cfg->pitr) {
 		target_abs = t.t0 + (t.cfg->pitr_before_fault ? out->fault_ns - t.cfg->pitr_ns
@@ -489,6 +493,7 @@ void fl_bk_trial_run(const struct bk_run *run, unsigned index, struct fl_backup_
 		target_abs = t.t0 + out->loss_ns;
 	}
 	out->target_ns = target_abs - t.t0;
+	restored_from(&t, out->target_ns);
 	if (restore(&t, &target) == 0 && !interrupted(&t))
 		check(&t, target_abs);
 	fl_bk_trial_judge(out, t.cfg);

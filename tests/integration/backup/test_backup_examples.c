@@ -249,24 +249,46 @@ static void test_usage_errors(void **state)
 	fl_rpo_cli_result_free(&r);
 }
 
-/* Nothing of the run is left: no run directory, no faultfs mount. */
-static void assert_nothing_left(void)
+/* The run directories there now, one name per line (other runs may own some). */
+static char *run_dirs(void)
 {
 	DIR *d = opendir("/var/tmp/faultline/backup");
-	char line[4096];
+	char *names = calloc(1, 1);
+	size_t len = 0;
+
+	assert_non_null(names);
+	for (struct dirent *e; d && (e = readdir(d));) {
+		if (e->d_name[0] == '.')
+			continue;
+		names = realloc(names, len + strlen(e->d_name) + 2);
+		assert_non_null(names);
+		len += (size_t)sprintf(names + len, "%s\n", e->d_name);
+	}
+	if (d)
+		closedir(d);
+	return names;
+}
+
+/* Nothing of our run is left: no new run directory, no faultfs mount in one. */
+static void assert_nothing_left(const char *before)
+{
+	char *after = run_dirs(), line[4096], *name, *save = NULL;
 	FILE *m;
 
-	if (d) {
-		for (struct dirent *e; (e = readdir(d));)
-			if (e->d_name[0] != '.')
-				fail_msg("left behind: /var/tmp/faultline/backup/%s", e->d_name);
-		closedir(d);
+	for (name = strtok_r(after, "\n", &save); name; name = strtok_r(NULL, "\n", &save)) {
+		snprintf(line, sizeof(line), "%s\n", name);
+		if (!strstr(before, line))
+			fail_msg("left behind: /var/tmp/faultline/backup/%s", name);
 	}
+	free(after);
 	m = fopen("/proc/self/mounts", "r");
 	assert_non_null(m);
-	while (fgets(line, sizeof(line), m))
-		if (strstr(line, "/var/tmp/faultline/backup/"))
+	while (fgets(line, sizeof(line), m)) {
+		char *run = strstr(line, "/var/tmp/faultline/backup/");
+
+		if (run && !strstr(before, strtok_r(run + 26, "/", &save)))
 			fail_msg("left mounted: %s", line);
+	}
 	fclose(m);
 }
 
@@ -276,10 +298,12 @@ static void test_interrupt_cleans_up(void **state)
 			 "file:data/log", "--fault", "powercut", "--fault-at", "60s", NULL };
 	struct fl_cli_result r;
 	struct fl_cli *c;
+	char *before;
 
 	(void)state;
 	if (!ready(NULL))
 		skip();
+	before = run_dirs();
 	assert_int_equal(fl_cli_start(argv, &c), 0);
 	assert_int_equal(fl_cli_wait_stderr(c, ": load", 60000), 0);
 	sleep(2);
@@ -289,7 +313,8 @@ static void test_interrupt_cleans_up(void **state)
 	print_message("  exit %d: %s", r.code, r.err);
 	assert_int_equal(r.code, 3);
 	fl_cli_result_free(&r);
-	assert_nothing_left();
+	assert_nothing_left(before);
+	free(before);
 }
 
 static int teardown(void **state)
