@@ -38,12 +38,31 @@ static bool need_scripts(void)
 	return bk_test_ready(NULL);
 }
 
-static void open_store(struct bk_test *t)
+/* The test's store: closed by the teardown, so that a failed assertion leaves nothing behind. */
+static struct bk_test store;
+static bool store_open;
+
+static struct bk_test *open_store(void)
 {
-	if (bk_test_open(t, "file:data/log?fsync=always", false) || bk_test_start(t))
+	struct bk_test *t = &store;
+
+	store_open = !bk_test_open(t, "file:data/log?fsync=always", false);
+	if (!store_open || bk_test_start(t))
 		fail_msg("file store: %s", t->errbuf);
 	t->ctx.backup_cmd = backup_sh;
 	t->ctx.restore_cmd = restore_sh;
+	return t;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	if (store_open) {
+		fl_bk_exec.release(&store.ctx);
+		bk_test_close(&store);
+	}
+	store_open = false;
+	return 0;
 }
 
 static void take(struct bk_test *t, enum fl_backup_kind kind, struct fl_bk_taken *ret)
@@ -56,7 +75,7 @@ static void take(struct bk_test *t, enum fl_backup_kind kind, struct fl_bk_taken
 
 static void test_example_pair(void **state)
 {
-	struct bk_test t;
+	struct bk_test *t;
 	struct fl_bk_taken b1, b2;
 	struct fl_bk_target latest = { 0 }, pitr = { .pitr = true };
 	struct fl_bk_phases ph = { 0 };
@@ -65,53 +84,51 @@ static void test_example_pair(void **state)
 	(void)state;
 	if (!need_scripts())
 		skip();
-	open_store(&t);
-	assert_int_equal(fl_bk_exec.available(&t.ctx), 0);
-	assert_int_equal(bk_test_write(&t, 1, 100), 100);
-	take(&t, FL_BACKUP_FULL, &b1);
+	t = open_store();
+	assert_int_equal(fl_bk_exec.available(&t->ctx), 0);
+	assert_int_equal(bk_test_write(t, 1, 100), 100);
+	take(t, FL_BACKUP_FULL, &b1);
 	assert_string_equal(b1.label, "1-full");
 	assert_true(b1.bytes > 100 * 100);
 	usleep(20000);
 	clock_gettime(CLOCK_REALTIME, &between);
 	usleep(20000);
-	assert_int_equal(bk_test_write(&t, 101, 100), 100);
-	take(&t, FL_BACKUP_INCR, &b2);
+	assert_int_equal(bk_test_write(t, 101, 100), 100);
+	take(t, FL_BACKUP_INCR, &b2);
 	assert_string_equal(b2.label, "2-incr");
 	assert_true(b2.bytes > b1.bytes);
 
-	assert_int_equal(bk_test_lose_disk(&t), 0);
-	if (fl_bk_exec.restore(&t.ctx, &latest, &ph))
-		fail_msg("restore: %s", t.errbuf);
+	assert_int_equal(bk_test_lose_disk(t), 0);
+	if (fl_bk_exec.restore(&t->ctx, &latest, &ph))
+		fail_msg("restore: %s", t->errbuf);
 	print_message("  restore latest: %.1f ms\n", (double)ph.restore_ns / 1e6);
 	assert_true(ph.restore_ns > 0);
-	if (bk_test_start(&t))
-		fail_msg("start after the restore: %s", t.errbuf);
-	assert_int_equal(bk_test_present(&t, 1, 200), 200);
+	if (bk_test_start(t))
+		fail_msg("start after the restore: %s", t->errbuf);
+	assert_int_equal(bk_test_present(t, 1, 200), 200);
 
 	/* The script's point in time: the newest copy that ended before it, the first. */
-	assert_int_equal(bk_test_lose_disk(&t), 0);
+	assert_int_equal(bk_test_lose_disk(t), 0);
 	pitr.wall = between;
 	snprintf(pitr.text, sizeof(pitr.text), "between the two");
-	if (fl_bk_exec.restore(&t.ctx, &pitr, &ph) || bk_test_start(&t))
-		fail_msg("pitr restore: %s", t.errbuf);
-	assert_int_equal(bk_test_present(&t, 1, 100), 100);
-	assert_int_equal(bk_test_present(&t, 101, 100), 0);
+	if (fl_bk_exec.restore(&t->ctx, &pitr, &ph) || bk_test_start(t))
+		fail_msg("pitr restore: %s", t->errbuf);
+	assert_int_equal(bk_test_present(t, 1, 100), 100);
+	assert_int_equal(bk_test_present(t, 101, 100), 0);
 
 	/* Before any copy: the script says there is none, and that line is the reason. */
-	assert_int_equal(bk_test_lose_disk(&t), 0);
+	assert_int_equal(bk_test_lose_disk(t), 0);
 	pitr.wall.tv_sec -= 3600;
-	assert_int_equal(fl_bk_exec.restore(&t.ctx, &pitr, &ph), -EIO);
-	print_message("  restore before the first copy: %s\n", t.errbuf);
-	assert_non_null(strstr(t.errbuf, "the restore command exited 1: "
+	assert_int_equal(fl_bk_exec.restore(&t->ctx, &pitr, &ph), -EIO);
+	print_message("  restore before the first copy: %s\n", t->errbuf);
+	assert_non_null(strstr(t->errbuf, "the restore command exited 1: "
 				"cp-restore.sh: no copy in "));
-	fl_bk_exec.release(&t.ctx);
-	bk_test_close(&t);
 }
 
 /* What each command is told, and how a failure reads. */
 static void test_environment_and_failures(void **state)
 {
-	struct bk_test t;
+	struct bk_test *t;
 	struct fl_bk_taken b;
 	struct fl_bk_target pitr = { .pitr = true, .wall = { 1765000000, 123456789 },
 				      .text = "2025-12-06 05:46:40.123456+00" };
@@ -123,16 +140,16 @@ static void test_environment_and_failures(void **state)
 	(void)state;
 	if (!need_scripts())
 		skip();
-	open_store(&t);
+	t = open_store();
 	/* No bytes= line: the size is what the repository grew by. */
-	t.ctx.backup_cmd = "head -c 5000 /dev/zero > \"$FAULTLINE_BACKUP_REPO/b$FAULTLINE_BACKUP_N\"";
-	take(&t, FL_BACKUP_DIFF, &b);
+	t->ctx.backup_cmd = "head -c 5000 /dev/zero > \"$FAULTLINE_BACKUP_REPO/b$FAULTLINE_BACKUP_N\"";
+	take(t, FL_BACKUP_DIFF, &b);
 	assert_int_equal(b.bytes, 5000);
 	assert_string_equal(b.label, "1-diff");
-	t.ctx.backup_cmd = "env | grep ^FAULTLINE_ | sort > env-backup; echo label=mine";
-	take(&t, FL_BACKUP_SNAPSHOT, &b);
+	t->ctx.backup_cmd = "env | grep ^FAULTLINE_ | sort > env-backup; echo label=mine";
+	take(t, FL_BACKUP_SNAPSHOT, &b);
 	assert_string_equal(b.label, "mine");
-	snprintf(path, sizeof(path), "%s/env-backup", t.repo);
+	snprintf(path, sizeof(path), "%s/env-backup", t->repo);
 	f = fopen(path, "r");
 	assert_non_null(f);
 	line[fread(line, 1, sizeof(line) - 1, f)] = '\0';
@@ -141,18 +158,18 @@ static void test_environment_and_failures(void **state)
 	assert_non_null(strstr(line, "FAULTLINE_BACKUP_N=2\n"));
 	assert_non_null(strstr(line, "FAULTLINE_STORE_KIND=file\n"));
 	assert_non_null(strstr(line, "FAULTLINE_STORE_USER=root\n"));
-	snprintf(path, sizeof(path), "FAULTLINE_BACKUP_REPO=%s\n", t.repo);
+	snprintf(path, sizeof(path), "FAULTLINE_BACKUP_REPO=%s\n", t->repo);
 	assert_non_null(strstr(line, path));
-	snprintf(path, sizeof(path), "FAULTLINE_STORE_PATH=%s/data/log\n", t.run_dir);
+	snprintf(path, sizeof(path), "FAULTLINE_STORE_PATH=%s/data/log\n", t->run_dir);
 	assert_non_null(strstr(line, path));
-	snprintf(path, sizeof(path), "FAULTLINE_DATA_DIR=%s/data\n", t.run_dir);
+	snprintf(path, sizeof(path), "FAULTLINE_DATA_DIR=%s/data\n", t->run_dir);
 	assert_non_null(strstr(line, path));
 	assert_null(strstr(line, "FAULTLINE_STORE_PORT"));
 
 	/* A restore to a time is told the time, both ways. */
-	t.ctx.restore_cmd = "env | grep ^FAULTLINE_ | sort > env-restore";
-	assert_int_equal(fl_bk_exec.restore(&t.ctx, &pitr, &ph), 0);
-	snprintf(path, sizeof(path), "%s/env-restore", t.repo);
+	t->ctx.restore_cmd = "env | grep ^FAULTLINE_ | sort > env-restore";
+	assert_int_equal(fl_bk_exec.restore(&t->ctx, &pitr, &ph), 0);
+	snprintf(path, sizeof(path), "%s/env-restore", t->repo);
 	f = fopen(path, "r");
 	assert_non_null(f);
 	line[fread(line, 1, sizeof(line) - 1, f)] = '\0';
@@ -164,37 +181,35 @@ static void test_environment_and_failures(void **state)
 	assert_null(strstr(line, "FAULTLINE_BACKUP_KIND"));
 
 	/* A restore command that fails: -EIO, and its last line says why. */
-	t.ctx.restore_cmd = "echo copying; echo 'restore: the tape is blank' >&2; exit 3";
-	assert_int_equal(fl_bk_exec.restore(&t.ctx, &pitr, &ph), -EIO);
-	assert_string_equal(t.errbuf, "the restore command exited 3: "
+	t->ctx.restore_cmd = "echo copying; echo 'restore: the tape is blank' >&2; exit 3";
+	assert_int_equal(fl_bk_exec.restore(&t->ctx, &pitr, &ph), -EIO);
+	assert_string_equal(t->errbuf, "the restore command exited 3: "
 			    "restore: the tape is blank");
-	t.ctx.backup_cmd = "exit 4";
-	assert_int_equal(fl_bk_exec.backup(&t.ctx, FL_BACKUP_FULL, &b), -EIO);
-	assert_non_null(strstr(t.errbuf, "the backup command exited 4"));
+	t->ctx.backup_cmd = "exit 4";
+	assert_int_equal(fl_bk_exec.backup(&t->ctx, FL_BACKUP_FULL, &b), -EIO);
+	assert_non_null(strstr(t->errbuf, "the backup command exited 4"));
 
 	/* verify: none without a command; a non-zero exit is damage found. */
-	assert_int_equal(fl_bk_exec.verify(&t.ctx, &v), 0);
+	assert_int_equal(fl_bk_exec.verify(&t->ctx, &v), 0);
 	assert_int_equal(v, FL_BK_VERIFY_NONE);
-	t.ctx.verify_cmd = "test \"$FAULTLINE_BACKUP_N\" = 2";
-	assert_int_equal(fl_bk_exec.verify(&t.ctx, &v), 0);
+	t->ctx.verify_cmd = "test \"$FAULTLINE_BACKUP_N\" = 2";
+	assert_int_equal(fl_bk_exec.verify(&t->ctx, &v), 0);
 	assert_int_equal(v, FL_BK_VERIFY_OK);
-	t.ctx.verify_cmd = "echo 'checksum mismatch in 2'; exit 1";
-	assert_int_equal(fl_bk_exec.verify(&t.ctx, &v), 0);
+	t->ctx.verify_cmd = "echo 'checksum mismatch in 2'; exit 1";
+	assert_int_equal(fl_bk_exec.verify(&t->ctx, &v), 0);
 	assert_int_equal(v, FL_BK_VERIFY_FAILED);
-	assert_non_null(strstr(t.errbuf, "checksum mismatch in 2"));
+	assert_non_null(strstr(t->errbuf, "checksum mismatch in 2"));
 
-	t.ctx.backup_cmd = NULL;
-	assert_int_equal(fl_bk_exec.backup(&t.ctx, FL_BACKUP_FULL, &b), -EINVAL);
-	assert_string_equal(t.errbuf, "strategy exec: no backup command");
-	fl_bk_exec.release(&t.ctx);
-	bk_test_close(&t);
+	t->ctx.backup_cmd = NULL;
+	assert_int_equal(fl_bk_exec.backup(&t->ctx, FL_BACKUP_FULL, &b), -EINVAL);
+	assert_string_equal(t->errbuf, "strategy exec: no backup command");
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_example_pair),
-		cmocka_unit_test(test_environment_and_failures),
+		cmocka_unit_test_teardown(test_example_pair, teardown),
+		cmocka_unit_test_teardown(test_environment_and_failures, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
