@@ -76,6 +76,31 @@ int fl_workload_ping_why(struct fl_workload *w, int timeout_ms, char *errbuf, si
 /* Empty the store (before a trial): truncate, DELETE, FLUSHDB, ... */
 int fl_workload_reset(struct fl_workload *w, char *errbuf, size_t errlen);
 
+/*
+ * An operator's mistake: the records' table dropped (`faultline backup
+ * run --fault drop-table`). The service keeps running; stop the load
+ * first, since what a write does after the drop is the store's:
+ *   postgres  DROP TABLE faultline_rpo (synchronous_commit on). A later
+ *             connection creates the table again, empty, as it does for a
+ *             store never reset, and the driver reconnects after the first
+ *             refused write: writes after the drop land in a new table.
+ *   sqlite    DROP TABLE faultline_rpo on a connection of its own, waiting
+ *             out the writer process's locks (the writer keeps running);
+ *             its writes fail after it (no such table) until it restarts,
+ *             which creates the table again, empty.
+ *   redis     UNLINK (DEL before Redis 4) of every key of the workload's
+ *             prefix, found by SCAN: not FLUSHDB, which would take keys
+ *             that are not the workload's. No SAVE: the deletion is as
+ *             durable as the server makes any write. A key written while
+ *             the SCAN runs may survive it.
+ *   file      the log truncated to 0 bytes and fsynced; the writer appends
+ *             at the new end.
+ *   others    -EOPNOTSUPP with the reason (exec: the line protocol has no
+ *             such request).
+ * -ENOENT when there is nothing to drop (no table, no log).
+ */
+int fl_workload_drop(struct fl_workload *w, char *errbuf, size_t errlen);
+
 int fl_workload_connect(struct fl_workload *w, struct fl_wl_conn **ret,
 			char *errbuf, size_t errlen);
 /*

@@ -247,7 +247,8 @@ static void break_store(struct trial *t)
 		o->fault_ns = fl_now_ns() - t->t0;
 		break;
 	case FL_BACKUP_FAULT_DROP_TABLE:
-		err = -EOPNOTSUPP; /* the workload's drop lands with the sqlite/exec work */
+		err = fl_workload_drop(fl_bk_service_workload(t->svc), o->fault_error,
+				       sizeof(o->fault_error));
 		o->fault_ns = fl_now_ns() - t->t0;
 		break;
 	case FL_BACKUP_FAULT_EXEC:

@@ -78,6 +78,8 @@ struct fl_wl_adapter {
 	const char *(*store_path)(const struct fl_workload *w);
 	/* Optional: ping, saying why it failed (else fl_workload_ping_why words it). */
 	int (*ping_why)(struct fl_workload *w, int timeout_ms, char *errbuf, size_t errlen);
+	/* Optional: fl_workload_drop (an operator's mistake); NULL: -EOPNOTSUPP. */
+	int (*drop)(struct fl_workload *w, char *errbuf, size_t errlen);
 };
 
 struct fl_workload {

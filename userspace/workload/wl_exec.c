@@ -227,6 +227,12 @@ static int exec_read_all(struct fl_workload *w, fl_wl_record_cb cb, void *ctx, c
 	return 0;
 }
 
+static int exec_drop(struct fl_workload *w, char *errbuf, size_t errlen)
+{
+	return fl_wl_err(w, -EOPNOTSUPP, errbuf, errlen, "the line protocol has no request "
+			 "that drops the client's data: break it with exec=CMD instead");
+}
+
 const struct fl_wl_adapter fl_wl_exec_adapter = {
 	.scheme     = "exec",
 	.prefixes   = { "exec:", NULL },
@@ -240,4 +246,5 @@ const struct fl_wl_adapter fl_wl_exec_adapter = {
 	.disconnect = exec_disconnect,
 	.read_all   = exec_read_all,
 	.ping_why   = exec_ping_why,
+	.drop       = exec_drop,
 };

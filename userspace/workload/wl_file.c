@@ -358,6 +358,25 @@ static int file_read_all(struct fl_workload *w, fl_wl_record_cb cb, void *ctx,
 	return err;
 }
 
+/*
+ * fl_workload_drop, from outside the writer: its descriptor is O_APPEND,
+ * so its next record starts at the new end, offset 0.
+ */
+static int file_drop(struct fl_workload *w, char *errbuf, size_t errlen)
+{
+	const struct file_cfg *cfg = w->cfg;
+	int fd, err = 0;
+
+	fd = open(cfg->path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return fl_wl_err(w, -errno, errbuf, errlen, "%s: %s", cfg->path, strerror(errno));
+	if (ftruncate(fd, 0) || fsync(fd))
+		err = fl_wl_err(w, -errno, errbuf, errlen, "%s: truncating: %s", cfg->path,
+				strerror(errno));
+	close(fd);
+	return err;
+}
+
 static const struct fl_wl_store_ops file_store_ops = {
 	.open         = file_open,
 	.thread_open  = file_thread_open,
@@ -385,4 +404,5 @@ const struct fl_wl_adapter fl_wl_file_adapter = {
 	.disconnect = fl_wl_serve_disconnect,
 	.read_all   = file_read_all,
 	.store_path = file_store_path,
+	.drop       = file_drop,
 };

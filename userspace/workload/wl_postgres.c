@@ -446,6 +446,23 @@ static int pg_reset(struct fl_workload *w, char *errbuf, size_t errlen)
 	return err;
 }
 
+/* fl_workload_drop: a write after it, on a new connection, creates the table again. */
+static int pg_drop(struct fl_workload *w, char *errbuf, size_t errlen)
+{
+	char state[6] = "";
+	PGconn *pg;
+	int err;
+
+	err = open_pg(w, CONNECT_TIMEOUT_MS, &pg, errbuf, errlen);
+	if (err)
+		return err;
+	err = run_durable(w, pg, "DROP TABLE faultline_rpo", errbuf, errlen, state);
+	if (err && !strcmp(state, "42P01"))
+		err = fl_wl_err(w, -ENOENT, errbuf, errlen, "DROP TABLE: no table faultline_rpo");
+	PQfinish(pg);
+	return err;
+}
+
 struct read_ctx {
 	fl_wl_record_cb cb;
 	void *ctx;
@@ -509,6 +526,7 @@ const struct fl_wl_adapter fl_wl_postgres_adapter = {
 	.write      = pg_write,
 	.disconnect = pg_disconnect,
 	.read_all   = pg_read_all,
+	.drop       = pg_drop,
 };
 
 /* --- lent to the register operations (wl_postgres.h) ---------------------- */

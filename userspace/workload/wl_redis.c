@@ -658,6 +658,21 @@ static int redis_reset(struct fl_workload *w, char *errbuf, size_t errlen)
 	return err;
 }
 
+/* fl_workload_drop: the prefix is the workload's table; FLUSHDB would take others' keys. */
+static int redis_drop(struct fl_workload *w, char *errbuf, size_t errlen)
+{
+	redisContext *rc;
+	bool use_del = false;
+	int err;
+
+	err = open_ctx(w, CONNECT_TIMEOUT_MS, &rc, errbuf, errlen);
+	if (err)
+		return err;
+	err = scan_prefix(w, rc, unlink_batch, &use_del, errbuf, errlen);
+	redisFree(rc);
+	return err;
+}
+
 /* "<prefix><decimal id>" -> id, or 0 when the rest is not a record id. */
 static uint64_t key_id(const struct redis_cfg *cfg, const char *key, size_t len)
 {
@@ -820,6 +835,7 @@ const struct fl_wl_adapter fl_wl_redis_adapter = {
 	.write      = redis_write,
 	.disconnect = redis_disconnect,
 	.read_all   = redis_read_all,
+	.drop       = redis_drop,
 };
 
 /* --- lent to the register operations (wl_redis.h) ------------------------- */

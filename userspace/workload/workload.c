@@ -143,6 +143,14 @@ int fl_workload_reset(struct fl_workload *w, char *errbuf, size_t errlen)
 	return w->ad->reset(w, errbuf, errlen);
 }
 
+int fl_workload_drop(struct fl_workload *w, char *errbuf, size_t errlen)
+{
+	if (!w->ad->drop)
+		return fl_wl_err(w, -EOPNOTSUPP, errbuf, errlen,
+				 "this scheme has no drop operation (break it with exec=CMD)");
+	return w->ad->drop(w, errbuf, errlen);
+}
+
 int fl_workload_connect(struct fl_workload *w, struct fl_wl_conn **ret,
 			char *errbuf, size_t errlen)
 {
