@@ -260,6 +260,7 @@ struct fl_backup_trial {
 	uint64_t fault_ns;        /* from the load's start: the fault in place */
 	uint64_t loss_ns;         /* the data destroyed (the fault; corrupt: after_ns later) */
 	char fault_error[256];    /* the fault could not be made ("" when it was) */
+	char settle_error[256];   /* drop-table, exec: the repository could not catch up to the fault */
 	uint64_t attempted, acknowledged;
 
 	/* The restore. Times in ns; 0: did not happen. */

@@ -89,11 +89,6 @@ static int check_config(const struct fl_backup_config *cfg, const struct fl_back
 		fl_errf(errbuf, errlen, "--strategy exec needs --backup-cmd and --restore-cmd");
 		return -EINVAL;
 	}
-	if (cfg->fault == FL_BACKUP_FAULT_DROP_TABLE && !strcmp(kind, "file")) {
-		fl_errf(errbuf, errlen, "--fault drop-table: a file: store has no table; "
-			"truncating it is --fault exec='truncate -s0 ...'");
-		return -EINVAL;
-	}
 	return 0;
 }
 

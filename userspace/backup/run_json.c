@@ -69,7 +69,7 @@ static json_t *trial_json(const struct fl_backup_result *r, const struct fl_back
 
 	for (size_t i = 0; backups && i < t->n_backups; i++)
 		json_array_append_new(backups, backup_json(&t->backups[i]));
-	o = json_pack("{s:i,s:o,s:o,s:o,s:I,s:I,s:b,s:s,s:{s:o,s:o,s:o,s:o,s:o},s:o,s:{s:o,s:o,s:I},"
+	o = json_pack("{s:i,s:o,s:o,s:o,s:I,s:I,s:b,s:s,s:{s:o,s:o,s:o,s:o},s:o,s:o,s:{s:o,s:o,s:I},"
 		      "s:{s:b,s:b,s:b},s:b}",
 		      "trial", (int)t->index + 1,
 		      "backups", backups,
@@ -88,6 +88,8 @@ static json_t *trial_json(const struct fl_backup_result *r, const struct fl_back
 		      "ok", t->ok);
 	if (o && t->fault_error[0])
 		json_object_set_new(o, "fault_error", json_string(t->fault_error));
+	if (o && t->settle_error[0])
+		json_object_set_new(o, "settle_error", json_string(t->settle_error));
 	if (o && t->restore_error[0])
 		json_object_set_new(o, "error", json_string(t->restore_error));
 	if (o && r->cfg.fault == FL_BACKUP_FAULT_CORRUPT)

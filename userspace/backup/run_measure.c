@@ -64,7 +64,8 @@ static void caught(struct fl_backup_trial *t)
 		snprintf(p + strlen(p), len - strlen(p), "%stool-verify", p[0] ? "," : "");
 	if (t->db_check == FL_BACKUP_CHECK_FAILED)
 		snprintf(p + strlen(p), len - strlen(p), "%sdb-check", p[0] ? "," : "");
-	if (t->corrupt_records || t->verdict.missing)
+	/* Damage read back; writes merely missing are the RPO's, not a sign of it. */
+	if (t->corrupt_records || t->verdict.missing_corrupt)
 		snprintf(p + strlen(p), len - strlen(p), "%schecker", p[0] ? "," : "");
 	if (!p[0])
 		snprintf(p, len, "none");

@@ -266,6 +266,13 @@ static void break_store(struct trial *t)
 	/* A backup running now ends as it ends (it may fail: its disk is going). */
 	stop_load(t);
 	stop_scheduler(t);
+	if ((t->cfg->fault == FL_BACKUP_FAULT_DROP_TABLE || t->cfg->fault == FL_BACKUP_FAULT_EXEC) &&
+	    t->run->strategy->settle) {
+		progress(t, "settle");
+		t->errbuf[0] = '\0';
+		if (t->run->strategy->settle(&t->ctx))
+			text_set(o->settle_error, sizeof(o->settle_error), t->errbuf);
+	}
 	fl_bk_service_kill(t->svc);
 }
 
@@ -357,6 +364,12 @@ static void check(struct trial *t, uint64_t target_abs)
 	int err;
 
 	progress(t, "check");
+	err = fl_bk_store_check(&t->ctx, &o->db_check, detail, sizeof(detail));
+	if (err) {
+		o->db_check = FL_BACKUP_CHECK_ERROR;
+		text_set(detail, sizeof(detail), t->errbuf[0] ? t->errbuf : strerror(-err));
+	}
+	text_set(o->db_check_detail, sizeof(o->db_check_detail), detail);
 	err = fl_bk_service_read_back(t->svc, &back, &n_back, t->errbuf, sizeof(t->errbuf));
 	if (err) {
 		o->restored = false;
@@ -379,12 +392,6 @@ static void check(struct trial *t, uint64_t target_abs)
 	}
 	o->window_ns = t->t0 + o->loss_ns - (o->verdict.newest_ack_ns ? o->verdict.newest_ack_ns
 								      : t->t0);
-	err = fl_bk_store_check(&t->ctx, &o->db_check, detail, sizeof(detail));
-	if (err) {
-		o->db_check = FL_BACKUP_CHECK_ERROR;
-		text_set(detail, sizeof(detail), t->errbuf[0] ? t->errbuf : strerror(-err));
-	}
-	text_set(o->db_check_detail, sizeof(o->db_check_detail), detail);
 }
 
 static void verify(struct trial *t)

@@ -90,6 +90,14 @@ struct fl_backup_strategy {
 	int (*prepare)(struct fl_bk_ctx *c);
 	/* Take one backup of kind while the load writes. */
 	int (*backup)(struct fl_bk_ctx *c, enum fl_backup_kind kind, struct fl_bk_taken *ret);
+	/*
+	 * After a fault that left the store running and its disk whole
+	 * (drop-table, exec), before it is stopped: bring the repository up
+	 * to now, as an operator would before restoring (archive the WAL
+	 * that holds the mistake, so a point in time before it can be
+	 * reached). May be NULL.
+	 */
+	int (*settle)(struct fl_bk_ctx *c);
 	/* The tool's own check of its repository (pgbackrest verify, restic check). May be NULL. */
 	int (*verify)(struct fl_bk_ctx *c, enum fl_bk_verify *ret);
 	/*

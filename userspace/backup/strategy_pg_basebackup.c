@@ -22,6 +22,9 @@
 #include "strategy.h"
 #include "strategy_pg.h"
 
+/* How long a closed WAL segment may take to reach the archive. */
+#define ARCHIVE_WAIT_MS 60000
+
 #define K(k) (1u << FL_BACKUP_##k)
 
 struct base {
@@ -106,6 +109,36 @@ static int write_script(struct fl_bk_ctx *c, const char *path)
 	if (err)
 		fl_errf(c->errbuf, c->errlen, "pg_basebackup: %s: %s", path, strerror(-err));
 	return err;
+}
+
+/*
+ * Switch to a new WAL segment and wait until the archive holds the one
+ * just closed. pg_walfile_name of the switch's end names the segment that
+ * ends there (it rounds a boundary down), so with no WAL since the last
+ * switch it names one archived already.
+ */
+static int settle(struct fl_bk_ctx *c)
+{
+	char psql[PATH_MAX], port[16], name[128] = "", path[PATH_MAX + 160];
+
+	snprintf(psql, sizeof(psql), "%s/psql", c->store->bindir);
+	snprintf(port, sizeof(port), "%d", c->store->port);
+	if (fl_bk_cmd_as_store(c, FL_BK_TOOL_MS, name, sizeof(name),
+			       (const char *const[]){ psql, "-h", c->store->socket_dir, "-p", port,
+						      "-U", "postgres", "-d", "postgres", "-Atqc",
+						      "SELECT pg_walfile_name(pg_switch_wal())",
+						      NULL }))
+		return -EIO;
+	name[strcspn(name, "\n")] = '\0';
+	snprintf(path, sizeof(path), "%s/archive/%s", c->repo, name);
+	for (int i = 0; i < ARCHIVE_WAIT_MS / 50; i++) {
+		if (!access(path, F_OK))
+			return 0;
+		usleep(50000);
+	}
+	fl_errf(c->errbuf, c->errlen, "pg_basebackup: %s was not archived within %d s", name,
+		ARCHIVE_WAIT_MS / 1000);
+	return -ETIMEDOUT;
 }
 
 static int configure(struct fl_bk_ctx *c)
@@ -272,6 +305,7 @@ const struct fl_backup_strategy fl_bk_pg_basebackup = {
 	.available = available,
 	.configure = configure,
 	.backup    = backup,
+	.settle    = settle,
 	.restore   = restore,
 	.release   = release,
 };

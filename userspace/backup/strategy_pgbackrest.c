@@ -166,6 +166,12 @@ static int prepare(struct fl_bk_ctx *c)
 	return err;
 }
 
+/* check switches the WAL and waits until pgBackRest has archived it. */
+static int settle(struct fl_bk_ctx *c)
+{
+	return pgbr(c, NULL, 0, "check", NULL, NULL, NULL, NULL, NULL);
+}
+
 /* The newest backup of `pgbackrest info --output=json`: its label and repository delta. */
 static int newest_backup(struct fl_bk_ctx *c, const char *type, struct fl_bk_taken *ret)
 {
@@ -384,6 +390,7 @@ const struct fl_backup_strategy fl_bk_pgbackrest = {
 	.configure = configure,
 	.prepare   = prepare,
 	.backup    = backup,
+	.settle    = settle,
 	.verify    = verify,
 	.restore   = restore,
 	.release   = release,

@@ -162,6 +162,18 @@ static void print_ids(FILE *out, const char *what, const uint64_t *ids, size_t n
 	fprintf(out, "%s\n", n > 16 ? " ..." : "");
 }
 
+static void print_integrity(FILE *out, const struct fl_backup_result *r,
+			    const struct fl_backup_trial *t)
+{
+	fprintf(out, "  integrity: tool verify %s%s%s, store check %s%s%s, %llu corrupt records\n",
+		fl_backup_check_name(t->tool_verify), t->tool_verify_detail[0] ? ": " : "",
+		t->tool_verify_detail, fl_backup_check_name(t->db_check),
+		t->db_check_detail[0] ? ": " : "", t->db_check_detail,
+		(unsigned long long)t->corrupt_records);
+	if (r->cfg.fault == FL_BACKUP_FAULT_CORRUPT)
+		fprintf(out, "  the corruption was caught by: %s\n", t->caught_by);
+}
+
 static void print_trial(FILE *out, const struct fl_backup_result *r, const struct fl_backup_trial *t)
 {
 	const struct fl_backup_pitr *v = &t->verdict;
@@ -190,8 +202,12 @@ static void print_trial(FILE *out, const struct fl_backup_result *r, const struc
 				(unsigned long long)per_kind[k], fl_backup_kind_name(k),
 				per_kind[k] == 1 ? "" : "s", bytes[k] / 1024.0 / per_kind[k],
 				dur[k] / 1e6 / per_kind[k]);
+	if (t->settle_error[0])
+		fprintf(out, "  the repository did not catch up before the restore: %s\n",
+			t->settle_error);
 	if (!t->restored) {
 		fprintf(out, "  restore FAILED: %s\n", t->restore_error);
+		print_integrity(out, r, t);
 		return;
 	}
 	fprintf(out, "  restored from %s: ", t->restored_from[0] ? t->restored_from : "-");
@@ -213,13 +229,7 @@ static void print_trial(FILE *out, const struct fl_backup_result *r, const struc
 			(unsigned long long)v->in_flight_present);
 		print_ids(out, "future", v->future_ids, v->n_future_ids);
 	}
-	fprintf(out, "  integrity: tool verify %s%s%s, store check %s%s%s, %llu corrupt records\n",
-		fl_backup_check_name(t->tool_verify), t->tool_verify_detail[0] ? ": " : "",
-		t->tool_verify_detail, fl_backup_check_name(t->db_check),
-		t->db_check_detail[0] ? ": " : "", t->db_check_detail,
-		(unsigned long long)t->corrupt_records);
-	if (r->cfg.fault == FL_BACKUP_FAULT_CORRUPT)
-		fprintf(out, "  the corruption was caught by: %s\n", t->caught_by);
+	print_integrity(out, r, t);
 }
 
 static void print_summary(FILE *out, const struct fl_backup_result *r)
