@@ -306,6 +306,15 @@ struct fl_backup_result {
 	char run_dir[4096];       /* cfg.keep: where the run's files stay; else "" */
 };
 
+/* Over the trials whose restore worked: n of them, and each measure's statistics. */
+struct fl_backup_summary {
+	size_t restored;
+	struct fl_rpo_stats lost, rpo_ns, window_ns, rto_ns;
+};
+
+/* -ENODATA when no trial restored (ret untouched), -ENOMEM, or 0. */
+int fl_backup_summarize(const struct fl_backup_result *r, struct fl_backup_summary *ret);
+
 /* Progress, for a TTY line. */
 typedef void (*fl_backup_progress_cb)(void *ctx, unsigned trial, const char *phase,
 				      size_t backups_taken, uint64_t acked, uint64_t elapsed_ns);

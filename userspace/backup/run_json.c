@@ -98,6 +98,28 @@ static json_t *trial_json(const struct fl_backup_result *r, const struct fl_back
 	return o;
 }
 
+static json_t *stats_json(const struct fl_rpo_stats *st, bool is_ns)
+{
+	if (!is_ns)
+		return json_pack("{s:I,s:I,s:I,s:I}", "min", (json_int_t)st->min,
+				 "median", (json_int_t)st->median, "p95", (json_int_t)st->p95,
+				 "max", (json_int_t)st->max);
+	return json_pack("{s:o,s:o,s:o,s:o}", "min_ms", ms(st->min), "median_ms", ms(st->median),
+			 "p95_ms", ms(st->p95), "max_ms", ms(st->max));
+}
+
+/* Over the trials that restored; null when none did. */
+static json_t *summary_json(const struct fl_backup_result *r)
+{
+	struct fl_backup_summary s;
+
+	if (fl_backup_summarize(r, &s))
+		return json_null();
+	return json_pack("{s:I,s:o,s:o,s:o,s:o}", "restored", (json_int_t)s.restored,
+			 "lost", stats_json(&s.lost, false), "rpo", stats_json(&s.rpo_ns, true),
+			 "window", stats_json(&s.window_ns, true), "rto", stats_json(&s.rto_ns, true));
+}
+
 json_t *fl_backup_result_json(const struct fl_backup_result *r)
 {
 	const struct fl_backup_config *c = &r->cfg;
@@ -111,7 +133,7 @@ json_t *fl_backup_result_json(const struct fl_backup_result *r)
 	else
 		snprintf(restore, sizeof(restore), "pitr=%s%.3fs", c->pitr_before_fault ? "-" : "",
 			 c->pitr_ns / 1e9);
-	doc = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:o,s:o,s:s,s:{s:o,s:o},s:b,s:o,s:i}",
+	doc = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:o,s:o,s:s,s:{s:o,s:o},s:b,s:o,s:o,s:i}",
 			"format", "faultline-backup/1",
 			"strategy", r->strategy, "tool", r->tool,
 			"workload", r->workload, "store", r->store_kind,
@@ -121,7 +143,7 @@ json_t *fl_backup_result_json(const struct fl_backup_result *r)
 			"restore", restore,
 			"objectives", "rpo_ms", ms(c->rpo_max_ns), "rto_ms", ms(c->rto_max_ns),
 			"interrupted", r->interrupted,
-			"trials", trials,
+			"trials", trials, "summary", summary_json(r),
 			"exit_status", fl_backup_exit_status(r));
 	if (doc && c->fault == FL_BACKUP_FAULT_CORRUPT)
 		json_object_set_new(doc, "corrupt_blocks", json_integer(c->corrupt_blocks));

@@ -107,3 +107,41 @@ const char *fl_bk_default_workload(const struct fl_backup_strategy *s)
 			return defaults[i].spec;
 	return "file:data/records.log";
 }
+
+int fl_backup_summarize(const struct fl_backup_result *r, struct fl_backup_summary *ret)
+{
+	uint64_t *v = malloc(4 * (r->n_trials ? r->n_trials : 1) * sizeof(*v));
+	uint64_t *lost, *rpo, *window, *rto;
+	struct fl_backup_summary s = { 0 };
+	size_t n = 0;
+
+	if (!v)
+		return -ENOMEM;
+	lost = v;
+	rpo = v + r->n_trials;
+	window = v + 2 * r->n_trials;
+	rto = v + 3 * r->n_trials;
+	for (size_t i = 0; i < r->n_trials; i++) {
+		const struct fl_backup_trial *t = &r->trials[i];
+
+		if (!t->restored)
+			continue;
+		lost[n] = t->verdict.missing;
+		rpo[n] = t->verdict.rpo_ns;
+		window[n] = t->window_ns;
+		rto[n] = t->rto_ns;
+		n++;
+	}
+	if (!n) {
+		free(v);
+		return -ENODATA;
+	}
+	s.restored = n;
+	fl_rpo_stats(lost, n, &s.lost);
+	fl_rpo_stats(rpo, n, &s.rpo_ns);
+	fl_rpo_stats(window, n, &s.window_ns);
+	fl_rpo_stats(rto, n, &s.rto_ns);
+	free(v);
+	*ret = s;
+	return 0;
+}

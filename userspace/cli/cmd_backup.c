@@ -235,6 +235,7 @@ static void print_trial(FILE *out, const struct fl_backup_result *r, const struc
 static void print_summary(FILE *out, const struct fl_backup_result *r)
 {
 	const struct fl_backup_config *c = &r->cfg;
+	struct fl_backup_summary sum;
 
 	fprintf(out, "backup: %s (%s) of %s, schedule %s, fault %s at %.1f s, restore %s\n",
 		r->strategy, r->tool, r->workload, c->schedule, fl_backup_fault_name(c->fault),
@@ -248,6 +249,16 @@ static void print_summary(FILE *out, const struct fl_backup_result *r)
 			c->rpo_max_ns / 1e9, t->rpo_met ? "met" : "MISSED", c->rto_max_ns / 1e9,
 			t->rto_met ? "met" : "MISSED", c->pitr ? ", pitr exact " : "",
 			c->pitr ? (t->pitr_met ? "met" : "MISSED") : "");
+	}
+	if (r->n_trials > 1 && !fl_backup_summarize(r, &sum)) {
+		fprintf(out, "over %zu restored trial%s: lost median %llu (max %llu)", sum.restored,
+			sum.restored == 1 ? "" : "s", (unsigned long long)sum.lost.median,
+			(unsigned long long)sum.lost.max);
+		print_ms(out, ", rpo median", sum.rpo_ns.median);
+		print_ms(out, " (max", sum.rpo_ns.max);
+		print_ms(out, "), rto median", sum.rto_ns.median);
+		print_ms(out, " (max", sum.rto_ns.max);
+		fputs(")\n", out);
 	}
 	if (r->run_dir[0])
 		fprintf(out, "kept: %s\n", r->run_dir);

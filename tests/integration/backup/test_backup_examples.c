@@ -9,7 +9,8 @@
  *     the schedule's interval;
  *   - SQLite's online backup, then corruption: it is caught;
  *   - restic snapshots of a redis RDB: the restore works;
- *   - the exec strategy with the example scripts;
+ *   - the exec strategy with the example scripts; a power cut and the
+ *     user's own fault command;
  *   - usage errors, and Ctrl-C in the middle of a trial (nothing left).
  */
 #include <dirent.h>
@@ -225,6 +226,47 @@ static void test_exec_example_scripts(void **state)
 	fl_rpo_cli_result_free(&r);
 }
 
+/* A power cut on faultfs, then redis-rdb's newest copy. */
+static void test_redis_rdb_powercut(void **state)
+{
+	struct fl_rpo_cli_result r;
+	json_t *t;
+
+	(void)state;
+	if (!ready((const char *const[]){ "redis-server", NULL }))
+		skip();
+	fl_cli_json_run(backup_run, dir, RUN_MS, &r, "--strategy", "redis-rdb", "--schedule",
+			"snapshot@0s,snapshot@every:2s", "--fault", "powercut", "--fault-at", "7s",
+			NULL);
+	t = trial0(&r);
+	assert_int_equal(r.code, 0);
+	assert_null(json_object_get(t, "fault_error"));
+	assert_true(backups_ok(t, "snapshot") >= 3);
+	assert_true(num(t, "verdict", "must_have") - num(t, "verdict", "missing") > 100);
+	assert_true(num(t, "verdict", "rpo_ms") <= 2000 + 1500);
+	fl_rpo_cli_result_free(&r);
+}
+
+/* The user's own fault: a command that empties the data directory. */
+static void test_exec_fault(void **state)
+{
+	struct fl_rpo_cli_result r;
+	json_t *t;
+
+	(void)state;
+	if (!ready((const char *const[]){ "tar", NULL }))
+		skip();
+	fl_cli_json_run(backup_run, dir, RUN_MS, &r, "--strategy", "tar", "--workload",
+			"file:data/log", "--schedule", "full@0s,incr@every:2s", "--fault",
+			"exec=rm -f \"$FAULTLINE_DATA_DIR\"/log", "--fault-at", "6s", NULL);
+	t = trial0(&r);
+	assert_int_equal(r.code, 0);
+	assert_null(json_object_get(t, "fault_error"));
+	assert_string_equal(json_string_value(json_object_get(r.result, "fault")), "exec");
+	assert_true(num(t, "verdict", "must_have") - num(t, "verdict", "missing") > 100);
+	fl_rpo_cli_result_free(&r);
+}
+
 static void test_usage_errors(void **state)
 {
 	struct fl_rpo_cli_result r;
@@ -332,6 +374,8 @@ int main(void)
 		cmocka_unit_test(test_interrupt_cleans_up),
 		cmocka_unit_test(test_tar_file_rpo_bounded),
 		cmocka_unit_test(test_exec_example_scripts),
+		cmocka_unit_test(test_exec_fault),
+		cmocka_unit_test(test_redis_rdb_powercut),
 		cmocka_unit_test(test_sqlite_corruption_caught),
 		cmocka_unit_test(test_restic_redis_rdb),
 		cmocka_unit_test(test_pgbackrest_disk_loss_latest),
