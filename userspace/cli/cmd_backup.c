@@ -50,7 +50,11 @@ const struct option fl_backup_run_opts[] = {
 	{ 0 },
 };
 
-static const struct option no_opts[] = { { "help", no_argument, NULL, 'h' }, { 0 } };
+static const struct option strategies_opts[] = {
+	{ "json", no_argument, NULL, 'j' },
+	{ "help", no_argument, NULL, 'h' },
+	{ 0 },
+};
 
 const char *fl_backup_verb(size_t i, const struct option **opts)
 {
@@ -58,7 +62,7 @@ const char *fl_backup_verb(size_t i, const struct option **opts)
 
 	if (i >= sizeof(verbs) / sizeof(verbs[0]))
 		return NULL;
-	*opts = i == 0 ? fl_backup_run_opts : no_opts;
+	*opts = i == 0 ? fl_backup_run_opts : strategies_opts;
 	return verbs[i];
 }
 
@@ -481,6 +485,17 @@ int cmd_backup(int argc, char **argv, const struct fl_cli *cli)
 		for (int i = 2; i < argc; i++) {
 			if (!strcmp(argv[i], "--json") || !strcmp(argv[i], "-j")) {
 				c.json = true;
+			} else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+				printf("Usage: faultline backup strategies [--json]\n"
+				       "\n"
+				       "List the built-in backup strategies: the tool each drives, the\n"
+				       "kinds of backup it takes, whether it restores to a point in time,\n"
+				       "and the stores it works on.\n"
+				       "\n"
+				       "  -j, --json   one JSON array (name, tool, kinds, pitr, stores,\n"
+				       "               packages)\n"
+				       "  -h, --help   this help\n");
+				return 0;
 			} else {
 				fl_cli_error("backup strategies: unexpected argument '%s'", argv[i]);
 				return FL_CLI_EXIT_USAGE;
