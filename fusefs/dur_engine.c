@@ -43,6 +43,7 @@
  * what must combine two layers is done in a file above both):
  *
  *   dur_engine.c    lifecycle (open, close), create with O_TRUNC, syncfs
+ *   dur_snapshot.c  the power cut's replay aimed at a copy of the tree
  *   dur_status.c    status: totals over files and names
  *   dur_powercut.c  the power cut: names undone, then every file replayed
  *   dur_names.c     the name journal, parked entries, bounds  (side by side:

@@ -10,6 +10,7 @@
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 
 #include "durability.h"
@@ -206,5 +207,33 @@ void dur_names_free_all(struct ffs_dur *d);
 size_t dur_names_memory(struct ffs_dur *d, uint64_t *ret_count);
 /* Power cut: undo every volatile name operation, newest first; returns how many. */
 uint64_t dur_names_undo(struct ffs_dur *d, const struct ffs_inval_ops *inval);
+/*
+ * Where a name replay acts: the backing tree (a power cut) or a copy of it
+ * (a snapshot). dir_fd gives the target's directory for a journalled
+ * backing directory (-1: the target has none, the record is skipped);
+ * is_entry says whether dirfd/name in the target is the backing entry
+ * (dev, ino), with its lstat in *st.
+ */
+struct dur_name_target {
+	int (*dir_fd)(void *ctx, const struct dur_dir *dir);
+	bool (*is_entry)(void *ctx, int dirfd, const char *name, dev_t dev, ino_t ino,
+			 struct stat *st);
+	int trash_fd;             /* holds the parked entries (by their trash names) */
+	void *ctx;
+};
+/*
+ * Undo every volatile name operation in t's tree, newest first, leaving
+ * the journal as it is (a snapshot). Returns how many were undone.
+ */
+uint64_t dur_names_replay(struct ffs_dur *d, const struct dur_name_target *t);
+
+/* dur_powercut.c: the replay of one file's records. */
+/*
+ * Undo f's volatile and lost records (f locked) on fd: the backing file
+ * itself (a power cut) or a copy of its current content (a snapshot); the
+ * undo file is only read. *ret_touched: something was undone.
+ */
+int dur_file_replay(struct dur_file *f, int fd, const struct ffs_powercut_opts *o,
+		    struct ffs_powercut_report *rep, bool *ret_touched);
 
 #endif /* FAULTFS_DUR_INT_H */

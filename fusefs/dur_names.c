@@ -594,11 +594,20 @@ size_t dur_names_memory(struct ffs_dur *d, uint64_t *ret_count)
 	return bytes;
 }
 
-static bool same_entry(int dirfd, const char *name, const struct dur_name *n, struct stat *st)
+/* The backing tree itself: what a power cut acts on. */
+static int own_dir_fd(void *ctx, const struct dur_dir *dir)
 {
+	(void)ctx;
+	return dir->fd;
+}
+
+static bool own_is_entry(void *ctx, int dirfd, const char *name, dev_t dev, ino_t ino,
+			 struct stat *st)
+{
+	(void)ctx;
 	if (fstatat(dirfd, name, st, AT_SYMLINK_NOFOLLOW))
 		return false;
-	return st->st_dev == n->edev && st->st_ino == n->eino;
+	return st->st_dev == dev && st->st_ino == ino;
 }
 
 static void inval_entry(const struct ffs_inval_ops *inval, const struct dur_dir *dir,
@@ -614,41 +623,45 @@ static void inval_inode(const struct ffs_inval_ops *inval, dev_t dev, ino_t ino)
 		inval->inode(inval->ctx, dev, ino);
 }
 
-/* Undo one name record; true if the tree changed. */
-static bool undo_name(struct ffs_dur *d, struct dur_name *n, const struct ffs_inval_ops *inval)
+/* Undo one name record in t's tree; true if the tree changed. */
+static bool undo_name(const struct dur_name_target *t, struct dur_name *n,
+		      const struct ffs_inval_ops *inval)
 {
+	int dir1 = t->dir_fd(t->ctx, n->dir1), dir2 = n->dir2 ? t->dir_fd(t->ctx, n->dir2) : -1;
 	struct stat st;
 	char tname[40];
 	bool done = false;
 
+	if (dir1 < 0 || (n->dir2 && dir2 < 0))
+		return false;  /* a directory the target does not hold: nothing to undo there */
 	switch (n->kind) {
 	case DUR_N_CREATE:
-		if (!same_entry(n->dir1->fd, n->name1, n, &st))
+		if (!t->is_entry(t->ctx, dir1, n->name1, n->edev, n->eino, &st))
 			break;
 		if (!S_ISDIR(st.st_mode)) {
-			done = !unlinkat(n->dir1->fd, n->name1, 0);
-		} else if (!unlinkat(n->dir1->fd, n->name1, AT_REMOVEDIR)) {
+			done = !unlinkat(dir1, n->name1, 0);
+		} else if (!unlinkat(dir1, n->name1, AT_REMOVEDIR)) {
 			done = true;
 		} else {
 			/* Children durable in their own directory: all unreachable now. */
 			snprintf(tname, sizeof(tname), "u%ju", (uintmax_t)n->seq);
-			done = !renameat(n->dir1->fd, n->name1, d->trash_dir, tname);
+			done = !renameat(dir1, n->name1, t->trash_fd, tname);
 			if (done)
-				dur_rm_tree(d->trash_dir, tname);
+				dur_rm_tree(t->trash_fd, tname);
 		}
 		break;
 	case DUR_N_UNLINK:
-		done = !renameat2(d->trash_dir, n->trash, n->dir1->fd, n->name1, RENAME_NOREPLACE);
+		done = !renameat2(t->trash_fd, n->trash, dir1, n->name1, RENAME_NOREPLACE);
 		break;
 	case DUR_N_RENAME:
-		if (!same_entry(n->dir2->fd, n->name2, n, &st))
+		if (!t->is_entry(t->ctx, dir2, n->name2, n->edev, n->eino, &st))
 			break;
-		done = !renameat2(n->dir2->fd, n->name2, n->dir1->fd, n->name1, RENAME_NOREPLACE);
+		done = !renameat2(dir2, n->name2, dir1, n->name1, RENAME_NOREPLACE);
 		if (done && n->trash)
-			renameat2(d->trash_dir, n->trash, n->dir2->fd, n->name2, RENAME_NOREPLACE);
+			renameat2(t->trash_fd, n->trash, dir2, n->name2, RENAME_NOREPLACE);
 		break;
 	case DUR_N_EXCHANGE:
-		done = !renameat2(n->dir1->fd, n->name1, n->dir2->fd, n->name2, RENAME_EXCHANGE);
+		done = !renameat2(dir1, n->name1, dir2, n->name2, RENAME_EXCHANGE);
 		break;
 	}
 	if (!done)
@@ -659,8 +672,8 @@ static bool undo_name(struct ffs_dur *d, struct dur_name *n, const struct ffs_in
 			[DUR_N_RENAME] = "rename", [DUR_N_EXCHANGE] = "exchange",
 		};
 		struct ffs_name_undone u = {
-			.op = ops[n->kind], .dir1_fd = n->dir1->fd, .name1 = n->name1,
-			.dir2_fd = n->dir2 ? n->dir2->fd : -1, .name2 = n->name2,
+			.op = ops[n->kind], .dir1_fd = dir1, .name1 = n->name1,
+			.dir2_fd = n->dir2 ? dir2 : -1, .name2 = n->name2,
 			.is_dir = n->is_dir,
 			.dir1_synced = n->durable1, .dir2_synced = n->durable2,
 		};
@@ -677,15 +690,30 @@ static bool undo_name(struct ffs_dur *d, struct dur_name *n, const struct ffs_in
 	return true;
 }
 
-/* Power cut: undo every volatile name operation, newest first. */
-uint64_t dur_names_undo(struct ffs_dur *d, const struct ffs_inval_ops *inval)
+uint64_t dur_names_replay(struct ffs_dur *d, const struct dur_name_target *t)
 {
 	uint64_t undone = 0;
 
 	pthread_mutex_lock(&d->names_lock);
 	/* The journal is in seq order: operations are recorded under this lock. */
 	for (size_t i = d->nnames; i-- > 0;)
-		undone += undo_name(d, &d->names[i], inval);
+		undone += undo_name(t, &d->names[i], NULL);
+	pthread_mutex_unlock(&d->names_lock);
+	return undone;
+}
+
+/* Power cut: undo every volatile name operation, newest first. */
+uint64_t dur_names_undo(struct ffs_dur *d, const struct ffs_inval_ops *inval)
+{
+	uint64_t undone = 0;
+
+	const struct dur_name_target own = { .dir_fd = own_dir_fd, .is_entry = own_is_entry,
+					     .trash_fd = d->trash_dir };
+
+	pthread_mutex_lock(&d->names_lock);
+	/* The journal is in seq order: operations are recorded under this lock. */
+	for (size_t i = d->nnames; i-- > 0;)
+		undone += undo_name(&own, &d->names[i], inval);
 	dur_names_free_all(d);
 	dur_empty_dir(d->trash_dir);
 	names_unlock(d);

@@ -140,6 +140,24 @@ struct ffs_inval_ops {
 int ffs_dur_powercut(struct ffs_dur *d, const struct ffs_powercut_opts *opts,
 		     const struct ffs_inval_ops *inval, struct ffs_powercut_report *ret);
 
+/* --- snapshot ------------------------------------------------------------- */
+struct ffs_snapshot_report {
+	uint64_t files, dirs;      /* regular files and directories copied */
+	uint64_t bytes_copied;     /* their bytes as they were, before the replay */
+	/* ffs_snapshot (snapshot.c) replaces files and bytes_copied with what the image holds. */
+	struct ffs_powercut_report cut; /* what the replay undid in the copy */
+	uint64_t copy_ns, replay_ns;
+};
+
+/*
+ * Write into dest_fd (an empty directory on another filesystem than the
+ * mount, O_RDONLY|O_DIRECTORY) what ffs_dur_powercut would leave now,
+ * without changing the backing tree or the volatile state: a
+ * crash-consistent image. Owners, modes and times are kept. The caller
+ * holds the operations lock exclusively, as for a power cut.
+ */
+int ffs_dur_snapshot(struct ffs_dur *d, int dest_fd, struct ffs_snapshot_report *ret);
+
 /* --- bounds ----------------------------------------------------------------- */
 /*
  * An application that never fsyncs its directories would make the name

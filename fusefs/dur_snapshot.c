@@ -1,0 +1,375 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The snapshot: what a power cut at this instant would leave, written into
+ * another directory while the backing tree stays as it is.
+ *
+ * It is the power cut's own replay aimed at a copy: the backing tree (and
+ * the parked entries of trash/, which an undone unlink brings back) is
+ * copied as it is now, then every file's volatile records are replayed
+ * onto its copy (dur_file_replay, the undo files only read) and the name
+ * journal is replayed onto the copy's directories (dur_names_replay). The
+ * copies are found by the backing inode the records name, so hard links,
+ * renames and parked entries resolve as they do in a power cut. The
+ * caller holds the operations lock exclusively: nothing changes meanwhile.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/fs.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "dur_int.h"
+
+/*
+ * The parked entries, in DEST while it is built: the name the mount hides
+ * cannot clash with a copied one.
+ */
+#define SNAP_TRASH FFS_STATE_DIR
+#define SNAP_BUCKETS 4096
+
+/* One backing inode and its copy. */
+struct snap_ent {
+	struct snap_ent *by_src, *by_copy;  /* hash chains */
+	dev_t dev;
+	ino_t ino;                /* the backing inode */
+	ino_t copy_ino;
+	char *path;               /* the copy, relative to DEST (as copied, before any replay) */
+	int fd;                   /* directories named by the journal: O_PATH of the copy; else -1 */
+};
+
+struct snap {
+	struct ffs_dur *d;
+	int dest;                 /* DEST, O_RDONLY|O_DIRECTORY */
+	int trash;                /* DEST/SNAP_TRASH */
+	struct snap_ent *src[SNAP_BUCKETS], *copy[SNAP_BUCKETS];
+	struct ffs_snapshot_report rep;
+};
+
+static size_t bucket(dev_t dev, ino_t ino)
+{
+	return (size_t)(((uint64_t)ino * 0x9e3779b97f4a7c15ULL ^ dev) >> 20) % SNAP_BUCKETS;
+}
+
+static struct snap_ent *find_src(struct snap *s, dev_t dev, ino_t ino)
+{
+	for (struct snap_ent *e = s->src[bucket(dev, ino)]; e; e = e->by_src)
+		if (e->dev == dev && e->ino == ino)
+			return e;
+	return NULL;
+}
+
+static int remember(struct snap *s, const struct stat *src, ino_t copy_ino, const char *path)
+{
+	struct snap_ent *e = calloc(1, sizeof(*e));
+	size_t b;
+
+	if (!e || !(e->path = strdup(path))) {
+		free(e);
+		return -ENOMEM;
+	}
+	e->dev = src->st_dev;
+	e->ino = src->st_ino;
+	e->copy_ino = copy_ino;
+	e->fd = -1;
+	b = bucket(e->dev, e->ino);
+	e->by_src = s->src[b];
+	s->src[b] = e;
+	b = bucket(0, copy_ino);
+	e->by_copy = s->copy[b];
+	s->copy[b] = e;
+	return 0;
+}
+
+static void forget_all(struct snap *s)
+{
+	for (size_t b = 0; b < SNAP_BUCKETS; b++) {
+		struct snap_ent *e = s->src[b], *next;
+
+		for (; e; e = next) {
+			next = e->by_src;
+			if (e->fd >= 0)
+				close(e->fd);
+			free(e->path);
+			free(e);
+		}
+	}
+}
+
+/* Owner, mode and times of the source on the copy (a symlink: owner and times). */
+static void same_attrs(int dirfd, const char *name, const struct stat *st)
+{
+	struct timespec t[2] = { st->st_atim, st->st_mtim };
+
+	fchownat(dirfd, name, st->st_uid, st->st_gid, AT_SYMLINK_NOFOLLOW);
+	if (!S_ISLNK(st->st_mode))
+		fchmodat(dirfd, name, st->st_mode & 07777, 0);
+	utimensat(dirfd, name, t, AT_SYMLINK_NOFOLLOW);
+}
+
+/* A reflink where the filesystem shares extents (xfs, btrfs): no bytes move. */
+static int copy_data(int in, int out, int64_t size)
+{
+	if (size == 0 || !ioctl(out, FICLONE, in))
+		return 0;
+	return dur_copy_range(in, 0, out, 0, size);
+}
+
+static int copy_tree(struct snap *s, int sdir, int ddir, const char *dpath, bool top);
+
+/* Copy sdir/name to ddir/name (dpath: ddir relative to DEST, "" for DEST). */
+static int copy_entry(struct snap *s, int sdir, int ddir, const char *dpath, const char *name)
+{
+	char path[PATH_MAX], target[PATH_MAX];
+	struct snap_ent *e;
+	struct stat st, cst;
+	int in = -1, out = -1, err = 0;
+	ssize_t n;
+
+	if (fstatat(sdir, name, &st, AT_SYMLINK_NOFOLLOW))
+		return errno == ENOENT ? 0 : -errno;
+	if ((size_t)snprintf(path, sizeof(path), "%s%s%s", dpath, *dpath ? "/" : "", name) >=
+	    sizeof(path))
+		return -ENAMETOOLONG;
+	if (S_ISREG(st.st_mode) && st.st_nlink > 1 && (e = find_src(s, st.st_dev, st.st_ino))) {
+		/* Another name of an inode copied already: the copy gets the link too. */
+		return linkat(s->dest, e->path, ddir, name, 0) ? -errno : 0;
+	}
+	switch (st.st_mode & S_IFMT) {
+	case S_IFREG:
+		in = openat(sdir, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+		if (in < 0)
+			return -errno;
+		out = openat(ddir, name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+		if (out < 0) {
+			err = -errno;
+			break;
+		}
+		err = copy_data(in, out, st.st_size);
+		if (!err && fstat(out, &cst))
+			err = -errno;
+		if (!err)
+			err = remember(s, &st, cst.st_ino, path);
+		if (!err) {
+			s->rep.files++;
+			s->rep.bytes_copied += (uint64_t)st.st_size;
+		}
+		break;
+	case S_IFDIR:
+		if (mkdirat(ddir, name, 0700))
+			return -errno;
+		in = openat(sdir, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		out = openat(ddir, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (in < 0 || out < 0 || fstat(out, &cst)) {
+			err = -errno;
+			break;
+		}
+		err = remember(s, &st, cst.st_ino, path);
+		if (!err)
+			err = copy_tree(s, in, out, path, false);
+		s->rep.dirs++;
+		break;
+	case S_IFLNK:
+		n = readlinkat(sdir, name, target, sizeof(target) - 1);
+		if (n < 0)
+			return -errno;
+		target[n] = '\0';
+		if (symlinkat(target, ddir, name))
+			return -errno;
+		break;
+	case S_IFIFO:
+	case S_IFCHR:
+	case S_IFBLK:
+		if (mknodat(ddir, name, st.st_mode & (S_IFMT | 0600), st.st_rdev))
+			return -errno;
+		break;
+	default:
+		return 0;  /* a socket: nothing a reboot keeps */
+	}
+	if (in >= 0)
+		close(in);
+	if (out >= 0)
+		close(out);
+	if (!err)
+		same_attrs(ddir, name, &st);
+	return err;
+}
+
+/* Copy the entries of sdir into ddir; at the top, without the engine's own state. */
+static int copy_tree(struct snap *s, int sdir, int ddir, const char *dpath, bool top)
+{
+	struct dirent *de;
+	DIR *dir;
+	int err;
+
+	err = dur_opendir(sdir, ".", &dir);
+	if (err)
+		return err;
+	while (!err && (de = readdir(dir))) {
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		if (top && !strcmp(de->d_name, FFS_STATE_DIR))
+			continue;
+		err = copy_entry(s, sdir, ddir, dpath, de->d_name);
+	}
+	closedir(dir);
+	return err;
+}
+
+/* The data: every file's volatile records replayed onto its copy. */
+static int replay_files(struct snap *s)
+{
+	static const struct ffs_powercut_opts none;
+	struct ffs_dur *d = s->d;
+	int err = 0;
+
+	pthread_mutex_lock(&d->table_lock);
+	for (size_t b = 0; b < DUR_BUCKETS && !err; b++) {
+		for (struct dur_file *f = d->bucket[b]; f && !err; f = f->next) {
+			struct snap_ent *e;
+			bool touched = false;
+			int fd;
+
+			if (f->n == 0 || !(e = find_src(s, f->dev, f->ino)))
+				continue;  /* nothing volatile, or no name left: not in the image */
+			fd = openat(s->dest, e->path, O_RDWR | O_NOFOLLOW | O_CLOEXEC);
+			if (fd < 0) {
+				err = -errno;
+				break;
+			}
+			pthread_mutex_lock(&f->lock);
+			err = dur_file_replay(f, fd, &none, &s->rep.cut, &touched);
+			pthread_mutex_unlock(&f->lock);
+			close(fd);
+			s->rep.cut.files_touched += touched;
+		}
+	}
+	pthread_mutex_unlock(&d->table_lock);
+	return err;
+}
+
+static int copy_dir_fd(void *ctx, const struct dur_dir *dir)
+{
+	struct snap_ent *e = find_src(ctx, dir->dev, dir->ino);
+
+	return e ? e->fd : -1;
+}
+
+static bool copy_is_entry(void *ctx, int dirfd, const char *name, dev_t dev, ino_t ino,
+			  struct stat *st)
+{
+	struct snap *s = ctx;
+
+	if (fstatat(dirfd, name, st, AT_SYMLINK_NOFOLLOW))
+		return false;
+	for (struct snap_ent *e = s->copy[bucket(0, st->st_ino)]; e; e = e->by_copy)
+		if (e->copy_ino == st->st_ino)
+			return e->dev == dev && e->ino == ino;
+	return false;  /* a symlink or node: not tracked by inode, left alone */
+}
+
+/*
+ * The names: the journal's directories are opened in the copy first (by
+ * their paths as copied, before a replayed rename moves one), then the
+ * journal is replayed onto them.
+ */
+static int replay_names(struct snap *s)
+{
+	struct ffs_dur *d = s->d;
+	const struct dur_name_target t = { .dir_fd = copy_dir_fd, .is_entry = copy_is_entry,
+					   .trash_fd = s->trash, .ctx = s };
+	int err = 0;
+
+	pthread_mutex_lock(&d->names_lock);
+	for (size_t i = 0; i < d->nnames && !err; i++) {
+		struct dur_dir *dirs[2] = { d->names[i].dir1, d->names[i].dir2 };
+
+		for (int k = 0; k < 2 && !err; k++) {
+			struct snap_ent *e = dirs[k] ? find_src(s, dirs[k]->dev, dirs[k]->ino) : NULL;
+
+			if (!e || e->fd >= 0)
+				continue;
+			e->fd = *e->path ? openat(s->dest, e->path, O_PATH | O_DIRECTORY | O_CLOEXEC)
+					 : openat(s->dest, ".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+			if (e->fd < 0)
+				err = -errno;
+		}
+	}
+	pthread_mutex_unlock(&d->names_lock);
+	if (!err)
+		s->rep.cut.names_undone = dur_names_replay(d, &t);
+	return err;
+}
+
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+int ffs_dur_snapshot(struct ffs_dur *d, int dest_fd, struct ffs_snapshot_report *ret)
+{
+	struct snap *s = calloc(1, sizeof(*s));
+	struct stat root, droot;
+	uint64_t t0 = mono_ns(), t1;
+	int sroot = -1, strash = -1, err;
+
+	if (!s)
+		return -ENOMEM;
+	s->d = d;
+	s->dest = dest_fd;
+	s->trash = -1;
+	sroot = openat(d->root_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	strash = openat(d->trash_dir, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (sroot < 0 || strash < 0 || fstat(sroot, &root) || fstat(dest_fd, &droot)) {
+		err = -errno;
+		goto out;
+	}
+	/* The root: a journalled create or rename in it needs its copy, DEST itself. */
+	err = remember(s, &root, droot.st_ino, "");
+	if (err)
+		goto out;
+	if (mkdirat(dest_fd, SNAP_TRASH, 0700)) {
+		err = -errno;
+		goto out;
+	}
+	s->trash = openat(dest_fd, SNAP_TRASH, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (s->trash < 0) {
+		err = -errno;
+		goto out;
+	}
+	err = copy_tree(s, sroot, dest_fd, "", true);
+	if (!err)
+		err = copy_tree(s, strash, s->trash, SNAP_TRASH, false);
+	t1 = mono_ns();
+	s->rep.copy_ns = t1 - t0;
+	if (!err)
+		err = replay_files(s);
+	if (!err)
+		err = replay_names(s);
+	s->rep.replay_ns = mono_ns() - t1;
+out:
+	if (s->trash >= 0) {
+		close(s->trash);
+		/* Parked entries no replay brought back stay deleted, as after a reboot. */
+		dur_rm_tree(dest_fd, SNAP_TRASH);
+	}
+	if (sroot >= 0)
+		close(sroot);
+	if (strash >= 0)
+		close(strash);
+	if (err)
+		dur_empty_dir(dest_fd);  /* no half image is left to be taken for one */
+	else if (ret)
+		*ret = s->rep;
+	forget_all(s);
+	free(s);
+	return err;
+}

@@ -1,0 +1,188 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The snapshot of a whole mount: under the operations lock held
+ * exclusively (as a power cut takes it), the durability model writes what
+ * a power cut at that instant would leave into DEST; then the lock is
+ * released and the copy is made durable on its own disk. Every request
+ * answered before the lock was taken is in the image as the model would
+ * keep it; none answered after is. The service is not told: no cache is
+ * invalidated, nothing in the mount changes.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "durability.h"
+#include "faultfs.h"
+
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/* Is path at or below dir (both canonical)? */
+static bool below(const char *path, const char *dir)
+{
+	size_t n = strlen(dir);
+
+	if (!n)
+		return false;
+	if (!strcmp(dir, "/"))
+		return true;
+	return !strncmp(path, dir, n) && (path[n] == '/' || path[n] == '\0');
+}
+
+static int is_empty(int fd)
+{
+	int dfd = openat(fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	struct dirent *de;
+	DIR *dir;
+	int err = 0;
+
+	if (dfd < 0)
+		return -errno;
+	dir = fdopendir(dfd);
+	if (!dir) {
+		err = -errno;
+		close(dfd);
+		return err;
+	}
+	while ((de = readdir(dir)))
+		if (strcmp(de->d_name, ".") && strcmp(de->d_name, "..")) {
+			err = -ENOTEMPTY;
+			break;
+		}
+	closedir(dir);
+	return err;
+}
+
+/* Regular files and their bytes under dirfd, as the image holds them (after the lock). */
+static void count_tree(int dirfd, uint64_t *files, uint64_t *bytes, int depth)
+{
+	int dfd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	struct dirent *de;
+	struct stat st;
+	DIR *dir;
+
+	if (dfd < 0)
+		return;
+	dir = fdopendir(dfd);
+	if (!dir) {
+		close(dfd);
+		return;
+	}
+	while ((de = readdir(dir))) {
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, "..") ||
+		    fstatat(dfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW))
+			continue;
+		if (S_ISREG(st.st_mode)) {
+			(*files)++;
+			*bytes += (uint64_t)st.st_size;
+		} else if (S_ISDIR(st.st_mode) && depth < 256) {
+			int sub = openat(dfd, de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+					 O_CLOEXEC);
+
+			if (sub >= 0) {
+				count_tree(sub, files, bytes, depth + 1);
+				close(sub);
+			}
+		}
+	}
+	closedir(dir);
+}
+
+int ffs_snapshot(struct ffs *fs, const char *dest, struct ffs_snapshot_report *ret,
+		 uint64_t *ret_held_ns, char *errbuf, size_t errlen)
+{
+	struct ffs_snapshot_report rep = { 0 };
+	char real[PATH_MAX];
+	bool made = false;
+	uint64_t t0, t1;
+	int fd = -1, err;
+
+	if (!fs->dur) {
+		snprintf(errbuf, errlen, "this mount has no durability model");
+		return -EOPNOTSUPP;
+	}
+	if (!dest || dest[0] != '/') {
+		snprintf(errbuf, errlen, "\"dest\" must be an absolute path");
+		return -EINVAL;
+	}
+	/* A new directory is made; its parent must exist (as for mkdir). */
+	if (mkdir(dest, 0700) == 0)
+		made = true;
+	else if (errno != EEXIST) {
+		err = -errno;
+		snprintf(errbuf, errlen, "cannot make %s: %s", dest, strerror(errno));
+		return err;
+	}
+	if (!realpath(dest, real)) {
+		err = -errno;
+		snprintf(errbuf, errlen, "%s: %s", dest, strerror(errno));
+		goto fail;
+	}
+	/*
+	 * Inside the mount, the copy would wait for the lock it is made under;
+	 * inside the backing tree, it would copy itself.
+	 */
+	if (below(real, fs->mountpoint) || below(real, fs->backing)) {
+		snprintf(errbuf, errlen, "%s is inside the %s %s: a snapshot goes elsewhere",
+			 real, below(real, fs->mountpoint) ? "mount" : "backing directory",
+			 below(real, fs->mountpoint) ? fs->mountpoint : fs->backing);
+		err = -EINVAL;
+		goto fail;
+	}
+	fd = open(real, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0) {
+		err = -errno;
+		snprintf(errbuf, errlen, "%s: %s", real, strerror(errno));
+		goto fail;
+	}
+	err = is_empty(fd);
+	if (err) {
+		snprintf(errbuf, errlen, "%s: %s", real,
+			 err == -ENOTEMPTY ? "not empty (a snapshot goes into a new or empty directory)"
+					   : strerror(-err));
+		made = false;  /* not ours to remove */
+		goto fail;
+	}
+
+	/* Writers are held from the moment the lock is asked for (writer preference). */
+	t0 = mono_ns();
+	pthread_rwlock_wrlock(&fs->op_lock);
+	err = ffs_dur_snapshot(fs->dur, fd, &rep);
+	pthread_rwlock_unlock(&fs->op_lock);
+	t1 = mono_ns();
+	if (err) {
+		snprintf(errbuf, errlen, "snapshot into %s failed: %s", real, strerror(-err));
+		goto fail;
+	}
+	/* A backup is on its disk before it is reported taken. */
+	if (syncfs(fd)) {
+		err = -errno;
+		snprintf(errbuf, errlen, "syncfs %s: %s", real, strerror(errno));
+		goto fail;
+	}
+	rep.files = rep.bytes_copied = 0;
+	count_tree(fd, &rep.files, &rep.bytes_copied, 0);
+	close(fd);
+	*ret = rep;
+	*ret_held_ns = t1 - t0;
+	return 0;
+fail:
+	if (fd >= 0)
+		close(fd);
+	if (made)
+		rmdir(dest);
+	return err;
+}
