@@ -106,6 +106,7 @@ int ffs_snapshot(struct ffs *fs, const char *dest, struct ffs_snapshot_report *r
 {
 	struct ffs_snapshot_report rep = { 0 };
 	char real[PATH_MAX];
+	struct stat st;
 	bool made = false;
 	uint64_t t0, t1;
 	int fd = -1, err;
@@ -171,6 +172,13 @@ int ffs_snapshot(struct ffs *fs, const char *dest, struct ffs_snapshot_report *r
 	if (syncfs(fd)) {
 		err = -errno;
 		snprintf(errbuf, errlen, "syncfs %s: %s", real, strerror(errno));
+		goto fail;
+	}
+	/* A DEST made here is the image's root: it gets the root's owner and mode. */
+	if (made && !stat(fs->backing, &st) && (fchown(fd, st.st_uid, st.st_gid) ||
+						 fchmod(fd, st.st_mode & 07777))) {
+		err = -errno;
+		snprintf(errbuf, errlen, "%s: %s", real, strerror(errno));
 		goto fail;
 	}
 	rep.files = rep.bytes_copied = 0;

@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * A crash-consistent snapshot of a faultfs mount, as a cloud volume
+ * snapshot is: what a power cut at one instant would leave (only what was
+ * durable then, per the mount's durability= mode), copied into another
+ * directory while the service keeps running and is not told. The control
+ * request is {"cmd":"snapshot","dest":"/abs/dir"}; the reply carries the
+ * counts below.
+ */
+#ifndef FAULTLINE_FS_SNAPSHOT_H
+#define FAULTLINE_FS_SNAPSHOT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct fl_fs_snapshot {
+	uint64_t files;          /* regular files in the image */
+	uint64_t bytes;          /* their bytes */
+	uint64_t writes_undone;  /* volatile writes left out */
+	uint64_t bytes_undone;
+	uint64_t names_undone;   /* volatile name operations left out (strict mode) */
+	uint64_t held_ns;        /* how long requests to the mount were held */
+	uint64_t duration_ns;    /* copy and replay, inside the hold */
+	uint64_t total_ns;       /* the whole call, the image's fsync included */
+};
+
+/*
+ * Snapshot the faultfs mount mnt into dest (a new directory, whose parent
+ * exists, or an empty one; not inside the mount nor its backing tree).
+ * 0 and *ret filled, or a negative errno with the reason in errbuf:
+ * -EMEDIUMTYPE when mnt is no faultfs mount, -EINVAL for a dest inside
+ * the mount, -ENOTEMPTY, -EIO when faultfs refused (its reason quoted).
+ */
+int fl_fs_snapshot(const char *mnt, const char *dest, int timeout_ms, struct fl_fs_snapshot *ret,
+		   char *errbuf, size_t errlen);
+
+#endif /* FAULTLINE_FS_SNAPSHOT_H */
