@@ -16,6 +16,8 @@
 #include <faultline/rpo.h>
 #include "strategy.h"
 
+struct fl_rpo_faultfs;
+
 struct fl_bk_service;
 
 /*
@@ -23,8 +25,9 @@ struct fl_bk_service;
  * "sqlite:PATH"; a built-in store's PATH relative to run_dir when not
  * absolute) under run_dir (which must exist): its files and its client,
  * nothing started. faultfs: mount faultfs over the data directory before
- * the first start. configure (may be NULL) runs once the data directory
- * exists, before the first start (a strategy's configure hook).
+ * the first start (a strategy's configure hook runs between the two: the
+ * data directory exists then). A managed server's data directory is
+ * RUN_DIR/data.
  */
 int fl_bk_service_create(const char *spec, const char *run_dir, bool faultfs,
 			 struct fl_bk_service **ret, char *errbuf, size_t errlen);
@@ -33,6 +36,9 @@ const struct fl_bk_store *fl_bk_service_store(const struct fl_bk_service *s);
 struct fl_workload *fl_bk_service_workload(struct fl_bk_service *s);
 /* The faultfs mount point (the data directory), or NULL when not on faultfs. */
 const char *fl_bk_service_faultfs(const struct fl_bk_service *s);
+
+/* The faultfs mount's handle (rpo's fault plumbing), or NULL. */
+struct fl_rpo_faultfs *fl_bk_service_faultfs_handle(struct fl_bk_service *s);
 
 /* Start and wait until it answers (timeout_ns). */
 int fl_bk_service_start(struct fl_bk_service *s, uint64_t timeout_ns, volatile int *interrupted,
