@@ -263,7 +263,7 @@ static int cmd_snapshot(struct ffs *fs, int fd, json_t *req)
 	err = ffs_snapshot(fs, dest, &rep, &held, why, sizeof(why));
 	if (err)
 		return errorf(fd, "snapshot: %s", why[0] ? why : strerror(-err));
-	took = rep.copy_ns + rep.replay_ns;
+	took = rep.precopy_ns + rep.copy_ns + rep.replay_ns;
 	o = ok_obj();
 	json_object_set_new(o, "dest", safe_string(dest));
 	json_object_set_new(o, "files", json_integer((json_int_t)rep.files));
@@ -272,6 +272,10 @@ static int cmd_snapshot(struct ffs *fs, int fd, json_t *req)
 	json_object_set_new(o, "writes_undone", json_integer((json_int_t)rep.cut.writes_undone));
 	json_object_set_new(o, "bytes_undone", json_integer((json_int_t)rep.cut.bytes_undone));
 	json_object_set_new(o, "names_undone", json_integer((json_int_t)rep.cut.names_undone));
+	json_object_set_new(o, "precopy_ns", json_integer((json_int_t)rep.precopy_ns));
+	json_object_set_new(o, "full", json_boolean(rep.full));
+	json_object_set_new(o, "catchup_files", json_integer((json_int_t)rep.catchup_files));
+	json_object_set_new(o, "catchup_bytes", json_integer((json_int_t)rep.catchup_bytes));
 	json_object_set_new(o, "copy_ns", json_integer((json_int_t)rep.copy_ns));
 	json_object_set_new(o, "replay_ns", json_integer((json_int_t)rep.replay_ns));
 	json_object_set_new(o, "duration_ns", json_integer((json_int_t)took));

@@ -50,6 +50,7 @@
  *   dur_data.c      write, truncate, fallocate, fsync, lost data  neither calls the other)
  *   dur_parked.c    parked names per inode (st_nlink of attribute replies)
  *   dur_file.c      the file table: records, undo files, settle
+ *   dur_watch.c     what changes while a snapshot copies (told by the layers above)
  *   dur_tree.c      plain helpers: copy a range, empty or remove a tree
  *
  * Limits (stated in the report too):
@@ -111,6 +112,7 @@ int ffs_dur_open(int backing_fd, enum ffs_dur_mode mode, struct ffs_dur **ret)
 	pthread_mutex_init(&d->table_lock, NULL);
 	pthread_mutex_init(&d->names_lock, NULL);
 	pthread_mutex_init(&d->parked_lock, NULL);
+	pthread_mutex_init(&d->watch.lock, NULL);
 
 	d->root_fd = fcntl(backing_fd, F_DUPFD_CLOEXEC, 3);
 	if (d->root_fd < 0) {
@@ -151,6 +153,7 @@ void ffs_dur_close(struct ffs_dur *d)
 {
 	if (!d)
 		return;
+	dur_watch_stop(d);
 	dur_files_free_all(d);
 	dur_names_free_all(d);
 	if (d->undo_dir >= 0) {

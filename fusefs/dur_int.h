@@ -97,6 +97,26 @@ struct dur_parked {
 };
 
 #define DUR_BUCKETS 1024
+
+/* What changed of one inode while a snapshot copied (dur_watch.c). */
+#define DUR_WATCH_RANGES 16
+struct dur_watched {
+	struct dur_watched *next;
+	dev_t dev;
+	ino_t ino;
+	bool whole;               /* its size changed or data moved: copy it all */
+	bool attrs;               /* owner, mode or times changed */
+	size_t n;
+	int64_t r[DUR_WATCH_RANGES][2]; /* bytes written, [start, end) */
+};
+
+struct dur_watch {
+	pthread_mutex_t lock;     /* the table; the flags are atomic */
+	bool on;                  /* a snapshot is copying */
+	bool names;               /* a name changed meanwhile */
+	bool all;                 /* a power cut, or no memory to remember */
+	struct dur_watched *bucket[DUR_BUCKETS];
+};
 #define DUR_IDLE_MAX 256          /* empty file structs kept open for reuse */
 
 struct ffs_dur {
@@ -137,6 +157,8 @@ struct ffs_dur {
 	uint64_t notice_ns;             /* when the last notice went out */
 	ffs_dur_notice_fn notice;
 	void *notice_ctx;
+
+	struct dur_watch watch;   /* changes during a snapshot's copy */
 };
 
 static inline uint64_t dur_next_seq(struct ffs_dur *d)
@@ -154,6 +176,16 @@ static inline size_t dur_name_bucket(dev_t dev, ino_t ino)
  * The layers, bottom first: a file calls only the ones listed before it
  * (see the top of dur_engine.c).
  */
+
+/* dur_watch.c: changes made while a snapshot copies (below every mutating layer). */
+/* len > 0: bytes written; len < 0: the whole file (size change, punch, move); 0: attributes. */
+void dur_watch_data(struct ffs_dur *d, dev_t dev, ino_t ino, int64_t off, int64_t len);
+void dur_watch_names(struct ffs_dur *d);
+void dur_watch_all(struct ffs_dur *d);
+/* -EBUSY when another snapshot is copying. */
+int dur_watch_start(struct ffs_dur *d);
+/* Stop and forget (the caller holds every mutation off, or does not care). */
+void dur_watch_stop(struct ffs_dur *d);
 
 /* dur_tree.c: plain filesystem helpers, no engine state. */
 /* Copy len bytes of in at off to out at dst, in the kernel when it can. */

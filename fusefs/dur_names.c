@@ -207,9 +207,15 @@ int dur_names_open(struct ffs_dur *d, int dirfd, const char *name, int flags, mo
 	int fd = -1, err = 0;
 
 	if (!strict(d) || !(flags & O_CREAT)) {
+		struct stat st;
+		/* Data mode journals nothing, but a snapshot copying must know a name came. */
+		bool was = !(flags & O_CREAT) || !fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW);
+
 		fd = openat(dirfd, name, flags, mode);
 		if (fd < 0)
 			return -errno;
+		if (!was)
+			dur_watch_names(d);
 	} else {
 		pthread_mutex_lock(&d->names_lock);
 		for (int tries = 0; tries < 16 && fd < 0; tries++) {
@@ -228,6 +234,8 @@ int dur_names_open(struct ffs_dur *d, int dirfd, const char *name, int flags, mo
 			err = -errno;
 		else if (created)
 			journal_create(d, dirfd, name);
+		if (created)
+			dur_watch_names(d);
 		names_unlock(d);
 		if (err)
 			return err;
@@ -246,6 +254,8 @@ int ffs_dur_mknod(struct ffs_dur *d, int dirfd, const char *name, mode_t mode, d
 		err = -errno;
 	else if (strict(d))
 		journal_create(d, dirfd, name);
+	if (!err)
+		dur_watch_names(d);
 	names_unlock(d);
 	return err;
 }
@@ -259,6 +269,8 @@ int ffs_dur_mkdir(struct ffs_dur *d, int dirfd, const char *name, mode_t mode)
 		err = -errno;
 	else if (strict(d))
 		journal_create(d, dirfd, name);
+	if (!err)
+		dur_watch_names(d);
 	names_unlock(d);
 	return err;
 }
@@ -272,6 +284,8 @@ int ffs_dur_symlink(struct ffs_dur *d, const char *target, int dirfd, const char
 		err = -errno;
 	else if (strict(d))
 		journal_create(d, dirfd, name);
+	if (!err)
+		dur_watch_names(d);
 	names_unlock(d);
 	return err;
 }
@@ -289,6 +303,8 @@ int ffs_dur_link(struct ffs_dur *d, int fd, int newdirfd, const char *newname)
 		err = -errno;
 	else if (strict(d))
 		journal_create(d, newdirfd, newname);
+	if (!err)
+		dur_watch_names(d);
 	names_unlock(d);
 	return err;
 }
@@ -361,6 +377,7 @@ int ffs_dur_unlink(struct ffs_dur *d, int dirfd, const char *name)
 
 		if (unlinkat(dirfd, name, 0))
 			return -errno;
+		dur_watch_names(d);
 		if (known)
 			dur_file_gone(d, st.st_dev, st.st_ino);
 		return 0;
@@ -372,6 +389,8 @@ int ffs_dur_unlink(struct ffs_dur *d, int dirfd, const char *name)
 		err = -EISDIR;
 	else
 		err = park(d, dirfd, name, &st);
+	if (!err)
+		dur_watch_names(d);
 	names_unlock(d);
 	return err;
 }
@@ -381,8 +400,12 @@ int ffs_dur_rmdir(struct ffs_dur *d, int dirfd, const char *name)
 	struct stat st;
 	int err;
 
-	if (!strict(d))
-		return unlinkat(dirfd, name, AT_REMOVEDIR) ? -errno : 0;
+	if (!strict(d)) {
+		if (unlinkat(dirfd, name, AT_REMOVEDIR))
+			return -errno;
+		dur_watch_names(d);
+		return 0;
+	}
 	if (!strcmp(name, ".") || !strcmp(name, ".."))
 		return !strcmp(name, ".") ? -EINVAL : -ENOTEMPTY;
 	pthread_mutex_lock(&d->names_lock);
@@ -394,6 +417,8 @@ int ffs_dur_rmdir(struct ffs_dur *d, int dirfd, const char *name)
 		err = dir_is_empty(dirfd, name);
 	if (!err)
 		err = park(d, dirfd, name, &st);
+	if (!err)
+		dur_watch_names(d);
 	names_unlock(d);
 	return err;
 }
@@ -482,12 +507,15 @@ int ffs_dur_rename(struct ffs_dur *d, int olddirfd, const char *oldname,
 
 		if (renameat2(olddirfd, oldname, newdirfd, newname, flags))
 			return -errno;
+		dur_watch_names(d);
 		if (known)
 			dur_file_gone(d, st.st_dev, st.st_ino);  /* the replaced one */
 		return 0;
 	}
 	pthread_mutex_lock(&d->names_lock);
 	err = do_rename(d, olddirfd, oldname, newdirfd, newname, flags);
+	if (!err)
+		dur_watch_names(d);
 	names_unlock(d);
 	return err;
 }

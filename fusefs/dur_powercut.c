@@ -329,6 +329,7 @@ int ffs_dur_powercut(struct ffs_dur *d, const struct ffs_powercut_opts *opts,
 
 	if (o.keep_ppm > 1000000)
 		return -EINVAL;
+	dur_watch_all(d);  /* a snapshot copying meanwhile must copy again */
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	pthread_mutex_lock(&d->table_lock);
 	d->nfiles = d->nidle = 0;

@@ -5,12 +5,18 @@
  *
  * It is the power cut's own replay aimed at a copy: the backing tree (and
  * the parked entries of trash/, which an undone unlink brings back) is
- * copied as it is now, then every file's volatile records are replayed
- * onto its copy (dur_file_replay, the undo files only read) and the name
+ * copied as it is, then every file's volatile records are replayed onto
+ * its copy (dur_file_replay, the undo files only read) and the name
  * journal is replayed onto the copy's directories (dur_names_replay). The
  * copies are found by the backing inode the records name, so hard links,
- * renames and parked entries resolve as they do in a power cut. The
- * caller holds the operations lock exclusively: nothing changes meanwhile.
+ * renames and parked entries resolve as they do in a power cut.
+ *
+ * Two steps keep writers waiting only for what changed: prepare copies the
+ * tree while requests go on, with the watch on (dur_watch.c); finish, under
+ * the operations lock held exclusively, copies again the byte ranges
+ * written and the attributes changed meanwhile, then replays. After a name
+ * change (or a power cut, or a copy that failed) the tree under the copy is
+ * not known to match: finish copies everything again, as one step would.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -43,10 +49,12 @@ struct snap_ent {
 	int fd;                   /* directories named by the journal: O_PATH of the copy; else -1 */
 };
 
-struct snap {
+struct ffs_snap {
 	struct ffs_dur *d;
 	int dest;                 /* DEST, O_RDONLY|O_DIRECTORY */
 	int trash;                /* DEST/SNAP_TRASH */
+	bool tolerant;            /* copying while requests go on: an entry may vanish */
+	int precopy_err;          /* the copy without the lock failed: copy again under it */
 	struct snap_ent *src[SNAP_BUCKETS], *copy[SNAP_BUCKETS];
 	struct ffs_snapshot_report rep;
 };
@@ -56,7 +64,7 @@ static size_t bucket(dev_t dev, ino_t ino)
 	return (size_t)(((uint64_t)ino * 0x9e3779b97f4a7c15ULL ^ dev) >> 20) % SNAP_BUCKETS;
 }
 
-static struct snap_ent *find_src(struct snap *s, dev_t dev, ino_t ino)
+static struct snap_ent *find_src(struct ffs_snap *s, dev_t dev, ino_t ino)
 {
 	for (struct snap_ent *e = s->src[bucket(dev, ino)]; e; e = e->by_src)
 		if (e->dev == dev && e->ino == ino)
@@ -64,7 +72,7 @@ static struct snap_ent *find_src(struct snap *s, dev_t dev, ino_t ino)
 	return NULL;
 }
 
-static int remember(struct snap *s, const struct stat *src, ino_t copy_ino, const char *path)
+static int remember(struct ffs_snap *s, const struct stat *src, ino_t copy_ino, const char *path)
 {
 	struct snap_ent *e = calloc(1, sizeof(*e));
 	size_t b;
@@ -86,7 +94,7 @@ static int remember(struct snap *s, const struct stat *src, ino_t copy_ino, cons
 	return 0;
 }
 
-static void forget_all(struct snap *s)
+static void forget_all(struct ffs_snap *s)
 {
 	for (size_t b = 0; b < SNAP_BUCKETS; b++) {
 		struct snap_ent *e = s->src[b], *next;
@@ -98,6 +106,7 @@ static void forget_all(struct snap *s)
 			free(e->path);
 			free(e);
 		}
+		s->src[b] = s->copy[b] = NULL;
 	}
 }
 
@@ -120,10 +129,10 @@ static int copy_data(int in, int out, int64_t size)
 	return dur_copy_range(in, 0, out, 0, size);
 }
 
-static int copy_tree(struct snap *s, int sdir, int ddir, const char *dpath, bool top);
+static int copy_tree(struct ffs_snap *s, int sdir, int ddir, const char *dpath, bool top);
 
 /* Copy sdir/name to ddir/name (dpath: ddir relative to DEST, "" for DEST). */
-static int copy_entry(struct snap *s, int sdir, int ddir, const char *dpath, const char *name)
+static int copy_entry(struct ffs_snap *s, int sdir, int ddir, const char *dpath, const char *name)
 {
 	char path[PATH_MAX], target[PATH_MAX];
 	struct snap_ent *e;
@@ -144,7 +153,7 @@ static int copy_entry(struct snap *s, int sdir, int ddir, const char *dpath, con
 	case S_IFREG:
 		in = openat(sdir, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 		if (in < 0)
-			return -errno;
+			return s->tolerant && errno == ENOENT ? 0 : -errno;
 		out = openat(ddir, name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 		if (out < 0) {
 			err = -errno;
@@ -177,7 +186,7 @@ static int copy_entry(struct snap *s, int sdir, int ddir, const char *dpath, con
 	case S_IFLNK:
 		n = readlinkat(sdir, name, target, sizeof(target) - 1);
 		if (n < 0)
-			return -errno;
+			return s->tolerant && errno == ENOENT ? 0 : -errno;
 		target[n] = '\0';
 		if (symlinkat(target, ddir, name))
 			return -errno;
@@ -201,7 +210,7 @@ static int copy_entry(struct snap *s, int sdir, int ddir, const char *dpath, con
 }
 
 /* Copy the entries of sdir into ddir; at the top, without the engine's own state. */
-static int copy_tree(struct snap *s, int sdir, int ddir, const char *dpath, bool top)
+static int copy_tree(struct ffs_snap *s, int sdir, int ddir, const char *dpath, bool top)
 {
 	struct dirent *de;
 	DIR *dir;
@@ -222,7 +231,7 @@ static int copy_tree(struct snap *s, int sdir, int ddir, const char *dpath, bool
 }
 
 /* The data: every file's volatile records replayed onto its copy. */
-static int replay_files(struct snap *s)
+static int replay_files(struct ffs_snap *s)
 {
 	static const struct ffs_powercut_opts none;
 	struct ffs_dur *d = s->d;
@@ -263,7 +272,7 @@ static int copy_dir_fd(void *ctx, const struct dur_dir *dir)
 static bool copy_is_entry(void *ctx, int dirfd, const char *name, dev_t dev, ino_t ino,
 			  struct stat *st)
 {
-	struct snap *s = ctx;
+	struct ffs_snap *s = ctx;
 
 	if (fstatat(dirfd, name, st, AT_SYMLINK_NOFOLLOW))
 		return false;
@@ -278,7 +287,7 @@ static bool copy_is_entry(void *ctx, int dirfd, const char *name, dev_t dev, ino
  * their paths as copied, before a replayed rename moves one), then the
  * journal is replayed onto them.
  */
-static int replay_names(struct snap *s)
+static int replay_names(struct ffs_snap *s)
 {
 	struct ffs_dur *d = s->d;
 	const struct dur_name_target t = { .dir_fd = copy_dir_fd, .is_entry = copy_is_entry,
@@ -314,21 +323,17 @@ static uint64_t mono_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
-int ffs_dur_snapshot(struct ffs_dur *d, int dest_fd, struct ffs_snapshot_report *ret)
+/* Copy the whole tree and the parked entries into the (empty) DEST. */
+static int copy_all(struct ffs_snap *s)
 {
-	struct snap *s = calloc(1, sizeof(*s));
+	struct ffs_dur *d = s->d;
 	struct stat root, droot;
-	uint64_t t0 = mono_ns(), t1;
-	int sroot = -1, strash = -1, err;
+	int sroot, strash, err;
 
-	if (!s)
-		return -ENOMEM;
-	s->d = d;
-	s->dest = dest_fd;
-	s->trash = -1;
+	s->rep.files = s->rep.dirs = s->rep.bytes_copied = 0;
 	sroot = openat(d->root_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	strash = openat(d->trash_dir, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (sroot < 0 || strash < 0 || fstat(sroot, &root) || fstat(dest_fd, &droot)) {
+	if (sroot < 0 || strash < 0 || fstat(sroot, &root) || fstat(s->dest, &droot)) {
 		err = -errno;
 		goto out;
 	}
@@ -336,18 +341,173 @@ int ffs_dur_snapshot(struct ffs_dur *d, int dest_fd, struct ffs_snapshot_report 
 	err = remember(s, &root, droot.st_ino, "");
 	if (err)
 		goto out;
-	if (mkdirat(dest_fd, SNAP_TRASH, 0700)) {
+	if (mkdirat(s->dest, SNAP_TRASH, 0700)) {
 		err = -errno;
 		goto out;
 	}
-	s->trash = openat(dest_fd, SNAP_TRASH, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	s->trash = openat(s->dest, SNAP_TRASH, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (s->trash < 0) {
 		err = -errno;
 		goto out;
 	}
-	err = copy_tree(s, sroot, dest_fd, "", true);
+	err = copy_tree(s, sroot, s->dest, "", true);
 	if (!err)
 		err = copy_tree(s, strash, s->trash, SNAP_TRASH, false);
+out:
+	if (sroot >= 0)
+		close(sroot);
+	if (strash >= 0)
+		close(strash);
+	return err;
+}
+
+/* DEST empty again, the tables forgotten. */
+static void reset(struct ffs_snap *s)
+{
+	if (s->trash >= 0)
+		close(s->trash);
+	s->trash = -1;
+	forget_all(s);
+	dur_empty_dir(s->dest);
+}
+
+/* The backing file of a copy (by its path: no name changed since it was copied). */
+static int open_source(struct ffs_snap *s, const struct snap_ent *e, int flags)
+{
+	size_t n = strlen(SNAP_TRASH);
+
+	if (!strncmp(e->path, SNAP_TRASH "/", n + 1))
+		return openat(s->d->trash_dir, e->path + n + 1, flags);
+	return openat(s->d->root_fd, e->path, flags);
+}
+
+/* One inode changed while the copy was made: its ranges (or all of it) and attributes again. */
+static int catch_up_one(struct ffs_snap *s, const struct dur_watched *w)
+{
+	struct snap_ent *e = find_src(s, w->dev, w->ino);
+	struct stat st;
+	int in, out = -1, err = 0;
+
+	if (!e || !*e->path)
+		return 0;  /* no name in the image, or the root (its attributes are DEST's) */
+	/* Only regular files and directories are remembered: opening one has no effect. */
+	in = open_source(s, e, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (in < 0) {
+		/* A parked entry deleted for good meanwhile: its record went with it. */
+		if (errno == ENOENT && !strncmp(e->path, SNAP_TRASH "/", strlen(SNAP_TRASH) + 1))
+			return 0;
+		return -errno;
+	}
+	if (fstat(in, &st)) {
+		err = -errno;
+		goto out;
+	}
+	if (st.st_dev != w->dev || st.st_ino != w->ino) {
+		err = -ESTALE;  /* not the inode copied there: copy everything again */
+		goto out;
+	}
+	if (S_ISREG(st.st_mode) && (w->whole || w->n)) {
+		out = openat(s->dest, e->path, O_WRONLY | O_NOFOLLOW | O_CLOEXEC);
+		if (out < 0) {
+			err = -errno;
+			goto out;
+		}
+		if (w->whole) {
+			if (ftruncate(out, 0))
+				err = -errno;
+			else
+				err = copy_data(in, out, st.st_size);
+			s->rep.catchup_bytes += (uint64_t)st.st_size;
+		} else if (ftruncate(out, st.st_size)) {
+			err = -errno;
+		} else {
+			for (size_t i = 0; i < w->n && !err; i++) {
+				int64_t a = w->r[i][0], b = w->r[i][1] < st.st_size ? w->r[i][1] : st.st_size;
+
+				if (a < b) {
+					err = dur_copy_range(in, a, out, a, b - a);
+					s->rep.catchup_bytes += (uint64_t)(b - a);
+				}
+			}
+		}
+	}
+	if (!err) {
+		same_attrs(s->dest, e->path, &st);
+		s->rep.catchup_files++;
+	}
+out:
+	if (out >= 0)
+		close(out);
+	close(in);
+	return err;
+}
+
+static int catch_up(struct ffs_snap *s)
+{
+	struct ffs_dur *d = s->d;
+	int err = 0;
+
+	pthread_mutex_lock(&d->watch.lock);
+	for (size_t b = 0; b < DUR_BUCKETS && !err; b++)
+		for (struct dur_watched *w = d->watch.bucket[b]; w && !err; w = w->next)
+			err = catch_up_one(s, w);
+	pthread_mutex_unlock(&d->watch.lock);
+	return err;
+}
+
+static void snap_free(struct ffs_snap *s, bool failed)
+{
+	if (s->trash >= 0) {
+		close(s->trash);
+		/* Parked entries no replay brought back stay deleted, as after a reboot. */
+		dur_rm_tree(s->dest, SNAP_TRASH);
+	}
+	if (failed)
+		dur_empty_dir(s->dest);  /* no half image is left to be taken for one */
+	forget_all(s);
+	free(s);
+}
+
+int ffs_dur_snapshot_prepare(struct ffs_dur *d, int dest_fd, struct ffs_snap **ret)
+{
+	struct ffs_snap *s = calloc(1, sizeof(*s));
+	uint64_t t0 = mono_ns();
+	int err;
+
+	if (!s)
+		return -ENOMEM;
+	s->d = d;
+	s->dest = dest_fd;
+	s->trash = -1;
+	err = dur_watch_start(d);
+	if (err) {
+		free(s);
+		return err;
+	}
+	s->tolerant = true;
+	s->precopy_err = copy_all(s);
+	s->tolerant = false;
+	s->rep.precopy_ns = mono_ns() - t0;
+	*ret = s;
+	return 0;
+}
+
+int ffs_dur_snapshot_finish(struct ffs_snap *s, struct ffs_snapshot_report *ret)
+{
+	struct ffs_dur *d = s->d;
+	uint64_t t0 = mono_ns(), t1;
+	int err = s->precopy_err;
+
+	s->rep.full = err || __atomic_load_n(&d->watch.names, __ATOMIC_ACQUIRE) ||
+		      __atomic_load_n(&d->watch.all, __ATOMIC_ACQUIRE);
+	if (!s->rep.full && catch_up(s))
+		s->rep.full = true;
+	dur_watch_stop(d);
+	if (s->rep.full) {
+		reset(s);
+		s->rep.catchup_files = s->rep.catchup_bytes = 0;
+		err = copy_all(s);
+	}
 	t1 = mono_ns();
 	s->rep.copy_ns = t1 - t0;
 	if (!err)
@@ -355,21 +515,33 @@ int ffs_dur_snapshot(struct ffs_dur *d, int dest_fd, struct ffs_snapshot_report 
 	if (!err)
 		err = replay_names(s);
 	s->rep.replay_ns = mono_ns() - t1;
-out:
-	if (s->trash >= 0) {
-		close(s->trash);
-		/* Parked entries no replay brought back stay deleted, as after a reboot. */
-		dur_rm_tree(dest_fd, SNAP_TRASH);
-	}
-	if (sroot >= 0)
-		close(sroot);
-	if (strash >= 0)
-		close(strash);
-	if (err)
-		dur_empty_dir(dest_fd);  /* no half image is left to be taken for one */
-	else if (ret)
+	if (!err && ret)
 		*ret = s->rep;
-	forget_all(s);
-	free(s);
+	snap_free(s, err != 0);
+	return err;
+}
+
+void ffs_dur_snapshot_abort(struct ffs_snap *s)
+{
+	dur_watch_stop(s->d);
+	snap_free(s, true);
+}
+
+int ffs_dur_snapshot(struct ffs_dur *d, int dest_fd, struct ffs_snapshot_report *ret)
+{
+	struct ffs_snapshot_report rep;
+	struct ffs_snap *s;
+	int err;
+
+	err = ffs_dur_snapshot_prepare(d, dest_fd, &s);
+	if (!err)
+		err = ffs_dur_snapshot_finish(s, &rep);
+	if (!err && ret) {
+		/* Nothing ran between the steps: all of it was copied under the caller's lock. */
+		rep.copy_ns += rep.precopy_ns;
+		rep.precopy_ns = 0;
+		rep.full = true;
+		*ret = rep;
+	}
 	return err;
 }

@@ -146,7 +146,10 @@ struct ffs_snapshot_report {
 	uint64_t bytes_copied;     /* their bytes as they were, before the replay */
 	/* ffs_snapshot (snapshot.c) replaces files and bytes_copied with what the image holds. */
 	struct ffs_powercut_report cut; /* what the replay undid in the copy */
-	uint64_t copy_ns, replay_ns;
+	uint64_t precopy_ns;       /* the copy made while requests went on (two steps) */
+	uint64_t copy_ns, replay_ns; /* under the lock: the copy (or the catch-up), the replay */
+	uint64_t catchup_files, catchup_bytes; /* copied again under the lock */
+	bool full;                 /* everything copied under the lock (one step, or a name changed) */
 };
 
 /*
@@ -157,6 +160,22 @@ struct ffs_snapshot_report {
  * holds the operations lock exclusively, as for a power cut.
  */
 int ffs_dur_snapshot(struct ffs_dur *d, int dest_fd, struct ffs_snapshot_report *ret);
+
+/*
+ * The same in two steps, so that writers wait only for the second:
+ * prepare copies the tree while requests go on (no lock needed) and
+ * watches what changes meanwhile; finish, with the operations lock held
+ * exclusively, copies again only what changed (everything, after a name
+ * change or a power cut), then replays. finish or abort frees *ret.
+ * -EBUSY: another snapshot is being prepared.
+ */
+struct ffs_snap;
+int ffs_dur_snapshot_prepare(struct ffs_dur *d, int dest_fd, struct ffs_snap **ret);
+int ffs_dur_snapshot_finish(struct ffs_snap *s, struct ffs_snapshot_report *ret);
+void ffs_dur_snapshot_abort(struct ffs_snap *s);
+
+/* The attributes (owner, mode, times) of fd's inode were just changed: for a snapshot copying. */
+void ffs_dur_touch(struct ffs_dur *d, int fd);
 
 /* --- bounds ----------------------------------------------------------------- */
 /*

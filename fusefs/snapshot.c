@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * The snapshot of a whole mount: under the operations lock held
- * exclusively (as a power cut takes it), the durability model writes what
- * a power cut at that instant would leave into DEST; then the lock is
- * released and the copy is made durable on its own disk. Every request
+ * The snapshot of a whole mount: the tree is copied into DEST while
+ * requests go on; then, under the operations lock held exclusively (as a
+ * power cut takes it), what changed meanwhile is copied again and the
+ * durability model's replay turns the copy into what a power cut at that
+ * instant would leave; then the lock is released and the copy is made
+ * durable on its own disk. Every request
  * answered before the lock was taken is in the image as the model would
  * keep it; none answered after is. The service is not told: no cache is
  * invalidated, nothing in the mount changes.
@@ -105,6 +107,7 @@ int ffs_snapshot(struct ffs *fs, const char *dest, struct ffs_snapshot_report *r
 		 uint64_t *ret_held_ns, char *errbuf, size_t errlen)
 {
 	struct ffs_snapshot_report rep = { 0 };
+	struct ffs_snap *snap;
 	char real[PATH_MAX];
 	struct stat st;
 	bool made = false;
@@ -158,10 +161,17 @@ int ffs_snapshot(struct ffs *fs, const char *dest, struct ffs_snapshot_report *r
 		goto fail;
 	}
 
+	/* The bulk is copied while requests go on; what changed meanwhile, under the lock. */
+	err = ffs_dur_snapshot_prepare(fs->dur, fd, &snap);
+	if (err) {
+		snprintf(errbuf, errlen, "%s", err == -EBUSY ?
+			 "another snapshot of this mount is being taken; try again" : strerror(-err));
+		goto fail;
+	}
 	/* Writers are held from the moment the lock is asked for (writer preference). */
 	t0 = mono_ns();
 	pthread_rwlock_wrlock(&fs->op_lock);
-	err = ffs_dur_snapshot(fs->dur, fd, &rep);
+	err = ffs_dur_snapshot_finish(snap, &rep);
 	pthread_rwlock_unlock(&fs->op_lock);
 	t1 = mono_ns();
 	if (err) {

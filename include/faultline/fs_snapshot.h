@@ -3,13 +3,17 @@
  * A crash-consistent snapshot of a faultfs mount, as a cloud volume
  * snapshot is: what a power cut at one instant would leave (only what was
  * durable then, per the mount's durability= mode), copied into another
- * directory while the service keeps running and is not told. The control
+ * directory while the service keeps running and is not told. The tree is
+ * copied while requests go on; requests are held only while what changed
+ * meanwhile is copied again and the volatile part is undone in the copy
+ * (after a name change, the whole tree is copied in the hold). The control
  * request is {"cmd":"snapshot","dest":"/abs/dir"}; the reply carries the
  * counts below.
  */
 #ifndef FAULTLINE_FS_SNAPSHOT_H
 #define FAULTLINE_FS_SNAPSHOT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -19,8 +23,11 @@ struct fl_fs_snapshot {
 	uint64_t writes_undone;  /* volatile writes left out */
 	uint64_t bytes_undone;
 	uint64_t names_undone;   /* volatile name operations left out (strict mode) */
+	uint64_t precopy_ns;     /* the bulk copy, requests going on; the instant is at its end */
 	uint64_t held_ns;        /* how long requests to the mount were held */
-	uint64_t duration_ns;    /* copy and replay, inside the hold */
+	uint64_t catchup_bytes;  /* written while the tree was copied: copied again in the hold */
+	bool full;               /* a name changed meanwhile: everything was copied in the hold */
+	uint64_t duration_ns;    /* the copy (with requests going on), the catch-up and the replay */
 	uint64_t total_ns;       /* the whole call, the image's fsync included */
 };
 

@@ -271,7 +271,7 @@ static int run_resume(struct fs_opts *o)
 static int run_snapshot(struct fs_opts *o)
 {
 	struct fl_fs_snapshot r;
-	char why[512] = "";
+	char why[512] = "", catchup[96];
 	json_t *j;
 	int err;
 
@@ -287,26 +287,31 @@ static int run_snapshot(struct fs_opts *o)
 		fl_cli_error("fs snapshot: %s", why);
 		return EXIT_DAEMON;
 	}
+	snprintf(catchup, sizeof(catchup), "%llu bytes written during the copy copied again",
+		 (unsigned long long)r.catchup_bytes);
 	if (o->json) {
-		j = json_pack("{s:b, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "ok", 1,
+		j = json_pack("{s:b, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:b, s:I, s:I}", "ok", 1,
 			      "dest", o->args[0], "files", (json_int_t)r.files,
 			      "bytes", (json_int_t)r.bytes, "writes_undone", (json_int_t)r.writes_undone,
 			      "bytes_undone", (json_int_t)r.bytes_undone,
 			      "names_undone", (json_int_t)r.names_undone,
-			      "held_ns", (json_int_t)r.held_ns, "duration_ns", (json_int_t)r.duration_ns,
-			      "total_ns", (json_int_t)r.total_ns);
+			      "precopy_ns", (json_int_t)r.precopy_ns, "held_ns", (json_int_t)r.held_ns,
+			      "catchup_bytes", (json_int_t)r.catchup_bytes, "full", r.full,
+			      "duration_ns", (json_int_t)r.duration_ns, "total_ns", (json_int_t)r.total_ns);
 		if (j)
 			print_json(j);
 		json_decref(j);
 	} else {
 		printf("snapshot of %s in %s: %llu file%s, %llu bytes; left out as a power cut "
 		       "would: %llu volatile write%s (%llu bytes), %llu name operation%s; "
-		       "writers held %.3f ms, took %.3f ms\n", o->mnt, o->args[0],
+		       "writers held %.3f ms (%s), took %.3f ms\n", o->mnt, o->args[0],
 		       (unsigned long long)r.files, r.files == 1 ? "" : "s",
 		       (unsigned long long)r.bytes, (unsigned long long)r.writes_undone,
 		       r.writes_undone == 1 ? "" : "s", (unsigned long long)r.bytes_undone,
 		       (unsigned long long)r.names_undone, r.names_undone == 1 ? "" : "s",
-		       (double)r.held_ns / 1e6, (double)r.total_ns / 1e6);
+		       (double)r.held_ns / 1e6,
+		       r.full ? "a name changed during the copy: all copied again" : catchup,
+		       (double)r.total_ns / 1e6);
 	}
 	return 0;
 }
@@ -515,9 +520,11 @@ static const struct subcommand subs[] = {
 	  "directory was fsynced; in durability=data, every name), exactly what\n"
 	  "'faultline fs powercut' would keep, with owners, modes and times. MNT is\n"
 	  "left as it is. DEST is a new directory (its parent must exist) or an empty\n"
-	  "one, outside MNT. Requests to MNT wait while the image is copied (a\n"
-	  "reflink on xfs/btrfs, a copy otherwise): prints how long, and the files,\n"
-	  "bytes and time taken.\n", NULL },
+	  "one, outside MNT. The tree is copied while MNT serves requests; they wait\n"
+	  "only while what was written meanwhile is copied again and the volatile part\n"
+	  "is taken out of the copy (the whole copy, if a name changed meanwhile).\n"
+	  "The instant is when that wait begins. Prints the files, the bytes, how long\n"
+	  "writers were held and the time taken.\n", NULL },
 	{ "sync", run_sync, "MNT",
 	  "Make everything written to MNT durable now, as sync(1) would on a disk.",
 	  "\nThe kernel does not forward sync(2) or syncfs(2) to a FUSE server, so they\n"

@@ -3,9 +3,10 @@
  * The snapshot is the power cut's replay aimed at a copy: over seeded
  * random histories (overwrites, appends, truncates, fsyncs, lost writes,
  * creates, O_TRUNC, unlinks, renames over, exchanges, hard links, mkdir,
- * rmdir, directory fsyncs), in both durability modes, the image equals
- * what a power cut right after leaves of the backing tree, and taking it
- * changes nothing in the backing tree.
+ * rmdir, directory fsyncs, mode changes), in both durability modes, the
+ * image equals what a power cut right after leaves of the backing tree,
+ * and taking it changes nothing in the backing tree; so in two steps with
+ * operations between the copy and the catch-up under the lock.
  */
 #include <dirent.h>
 #include <setjmp.h>
@@ -160,19 +161,22 @@ static int dir_of(struct dur_fx *x, const char *name, const char **base)
 	return fd;  /* -1 when the directory is gone */
 }
 
-static void one_op(struct dur_fx *x, uint64_t *seed, unsigned gen)
+/* data_only: writes, truncates, fsyncs, lost writes, attribute changes; no name changes. */
+static void one_op(struct dur_fx *x, uint64_t *seed, unsigned gen, bool data_only)
 {
 	const char *n1 = names[rnd(seed) % N_NAMES], *n2 = names[rnd(seed) % N_NAMES], *b1, *b2;
 	int d1 = dir_of(x, n1, &b1), d2 = dir_of(x, n2, &b2), fd = -1;
 	char buf[6000];
-	unsigned op = (unsigned)(rnd(seed) % 15);
+	static const unsigned data_ops[] = { 0, 1, 2, 3, 4, 5, 9, 11, 15 };
+	unsigned op = data_only ? data_ops[rnd(seed) % (sizeof(data_ops) / sizeof(data_ops[0]))]
+				: (unsigned)(rnd(seed) % 16);
 	off_t off = (off_t)(rnd(seed) % 20000);
 	size_t len = 1 + (size_t)(rnd(seed) % sizeof(buf));
 
 	dur_fx_pattern(buf, len, (uint64_t)off, gen);
 	if (d1 < 0)
 		goto out;
-	if (op <= 5 || op == 9)
+	if (op <= 5 || op == 9 || op == 15)
 		fd = openat(d1, b1, O_RDWR | O_NOFOLLOW | O_CLOEXEC);
 	switch (op) {
 	case 0: case 1:           /* overwrite or extend */
@@ -239,6 +243,10 @@ static void one_op(struct dur_fx *x, uint64_t *seed, unsigned gen)
 		ffs_dur_fsyncdir(x->d, x->root, false);
 		break;
 	}
+	case 15:                  /* setattr: a mode change, told as the passthrough tells it */
+		if (fd >= 0 && !fchmod(fd, 0600 | (mode_t)(rnd(seed) % 0100)))
+			ffs_dur_touch(x->d, fd);
+		break;
 	}
 out:
 	if (fd >= 0)
@@ -249,10 +257,15 @@ out:
 		close(d2);
 }
 
-static void rounds(struct dur_fx *x, uint64_t seed0)
+/*
+ * two_step: prepare (the copy while requests go on), more operations (only
+ * data ones in every other round, so that the catch-up is what runs), then
+ * finish, as the mount does; else the one-step call.
+ */
+static void rounds(struct dur_fx *x, uint64_t seed0, bool two_step)
 {
 	char tmp[PATH_MAX];
-	uint64_t seed = seed0, writes = 0, undone_names = 0, files = 0;
+	uint64_t seed = seed0, writes = 0, undone_names = 0, files = 0, catchup = 0, full = 0;
 	unsigned gen = 1;
 
 	mkdirat(x->dir, "d", 0755);
@@ -262,12 +275,27 @@ static void rounds(struct dur_fx *x, uint64_t seed0)
 		int dest, ops = 1 + (int)(rnd(&seed) % 40);
 
 		for (int i = 0; i < ops; i++)
-			one_op(x, &seed, gen++);
+			one_op(x, &seed, gen++, false);
 		assert_int_equal(fl_fixture_tmpdir_create(tmp, sizeof(tmp)), 0);
 		dest = open(tmp, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		assert_true(dest >= 0);
-		before = digest(x->root);
-		assert_int_equal(ffs_dur_snapshot(x->d, dest, &rep), 0);
+		if (two_step) {
+			struct ffs_snap *snap, *other = NULL;
+			int more = 1 + (int)(rnd(&seed) % 30);
+
+			assert_int_equal(ffs_dur_snapshot_prepare(x->d, dest, &snap), 0);
+			/* A second one is refused while the first is being taken. */
+			assert_int_equal(ffs_dur_snapshot_prepare(x->d, dest, &other), -EBUSY);
+			for (int i = 0; i < more; i++)
+				one_op(x, &seed, gen++, round % 2 == 0);
+			before = digest(x->root);
+			assert_int_equal(ffs_dur_snapshot_finish(snap, &rep), 0);
+			catchup += rep.catchup_files;
+			full += rep.full;
+		} else {
+			before = digest(x->root);
+			assert_int_equal(ffs_dur_snapshot(x->d, dest, &rep), 0);
+		}
 		writes += rep.cut.writes_undone;
 		undone_names += rep.cut.names_undone;
 		files += rep.files;
@@ -294,16 +322,33 @@ static void rounds(struct dur_fx *x, uint64_t seed0)
 	assert_true(writes > 100);
 	if (x->mode == FFS_DUR_STRICT)
 		assert_true(undone_names > 50);
+	if (two_step) {
+		/* Both ways of finishing ran: the catch-up and the copy of everything again. */
+		print_message("two steps: %llu files caught up, %llu rounds copied all again\n",
+			      (unsigned long long)catchup, (unsigned long long)full);
+		assert_true(catchup > 30);
+		assert_true(full > 30 && full < 150);
+	}
 }
 
 static void test_image_equals_the_powercut_strict(void **state)
 {
-	rounds(*state, 0x5eed0001ull);
+	rounds(*state, 0x5eed0001ull, false);
 }
 
 static void test_image_equals_the_powercut_data_mode(void **state)
 {
-	rounds(*state, 0x5eed0002ull);
+	rounds(*state, 0x5eed0002ull, false);
+}
+
+static void test_two_steps_with_changes_between_equal_the_powercut_strict(void **state)
+{
+	rounds(*state, 0x5eed0003ull, true);
+}
+
+static void test_two_steps_with_changes_between_equal_the_powercut_data_mode(void **state)
+{
+	rounds(*state, 0x5eed0004ull, true);
 }
 
 static void test_simple_cases_by_hand(void **state)
@@ -346,6 +391,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_image_equals_the_powercut_strict, dur_fx_setup,
 						dur_fx_teardown),
 		cmocka_unit_test_setup_teardown(test_image_equals_the_powercut_data_mode,
+						dur_fx_setup_data, dur_fx_teardown),
+		cmocka_unit_test_setup_teardown(test_two_steps_with_changes_between_equal_the_powercut_strict,
+						dur_fx_setup, dur_fx_teardown),
+		cmocka_unit_test_setup_teardown(test_two_steps_with_changes_between_equal_the_powercut_data_mode,
 						dur_fx_setup_data, dur_fx_teardown),
 	};
 
