@@ -101,6 +101,13 @@ static int backup(struct fl_bk_ctx *c, enum fl_backup_kind kind, struct fl_bk_ta
 	snprintf(dest, sizeof(dest), "%s/%lu", c->repo, n + 1);
 	if ((size_t)snprintf(part, sizeof(part), "%s%s", dest, PART_SUFFIX) >= sizeof(part))
 		return -ENAMETOOLONG;
+	/* Left by a run killed mid-snapshot: never an image, and in the way. */
+	if (!access(part, F_OK)) {
+		err = fl_bk_cmd(c, NULL, NULL, NULL, 60000, NULL, 0,
+				(const char *const[]){ "rm", "-rf", "--one-file-system", part, NULL });
+		if (err)
+			return err;
+	}
 	err = fl_fs_snapshot(c->store->data_dir, part, FL_BK_TOOL_MS, &r, why, sizeof(why));
 	if (err) {
 		fl_errf(c->errbuf, c->errlen, "faultline fs snapshot: %s", why);
