@@ -91,6 +91,18 @@ static void snapshot_restore_recovers(const char *spec, const char *recovery_lin
 		fail_msg("prepare: %s", t.errbuf);
 
 	assert_int_equal(bk_test_write(&t, 1, 200), 200);
+	{
+		/* A half image a killed run left: not taken for an image, and out of the way. */
+		char part[PATH_MAX + 32];
+		FILE *f;
+
+		snprintf(part, sizeof(part), "%s/1.part", t.repo);
+		assert_int_equal(mkdir(part, 0700), 0);
+		snprintf(part, sizeof(part), "%s/1.part/half", t.repo);
+		f = fopen(part, "w");
+		assert_non_null(f);
+		fclose(f);
+	}
 	if (s->backup(&t.ctx, FL_BACKUP_SNAPSHOT, &taken[0]))
 		fail_msg("backup 1: %s", t.errbuf);
 	assert_int_equal(bk_test_write(&t, 201, 200), 200);
