@@ -30,6 +30,7 @@ struct digest {
 	size_t n_seen;
 };
 
+static void dg_add(struct digest *g, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void dg_add(struct digest *g, const char *fmt, ...)
 {
 	va_list ap;
