@@ -17,7 +17,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <libgen.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -103,6 +105,64 @@ static void count_tree(int dirfd, uint64_t *files, uint64_t *bytes, int depth)
 	closedir(dir);
 }
 
+#define FUSE_MAGIC 0x65735546
+
+/*
+ * Is the directory fd inside the mount or the backing tree, however it was
+ * reached (a bind mount, a symlink)? Its ancestors are compared with the
+ * backing root, and a FUSE filesystem's device with the mount's.
+ */
+static const char *inside(struct ffs *fs, int fd)
+{
+	struct stat broot, mroot, st, up;
+	struct statfs sf;
+	int cur, parent;
+
+	if (!fstatfs(fd, &sf) && sf.f_type == FUSE_MAGIC && fs->mountpoint[0] &&
+	    !stat(fs->mountpoint, &mroot) && !fstat(fd, &st) && st.st_dev == mroot.st_dev)
+		return "mount";
+	if (fstat(fs->root.fd, &broot))
+		return NULL;
+	cur = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+	for (int depth = 0; cur >= 0 && depth < 4096; depth++) {
+		if (fstat(cur, &st))
+			break;
+		if (st.st_dev == broot.st_dev && st.st_ino == broot.st_ino) {
+			close(cur);
+			return "backing directory";
+		}
+		parent = openat(cur, "..", O_PATH | O_DIRECTORY | O_CLOEXEC);
+		close(cur);
+		cur = parent;
+		if (cur < 0 || fstat(cur, &up) || (up.st_dev == st.st_dev && up.st_ino == st.st_ino))
+			break;  /* the root */
+	}
+	if (cur >= 0)
+		close(cur);
+	return NULL;
+}
+
+/* dest made canonical through its parent (dest itself may not exist yet). */
+static int canonical(const char *dest, char *buf, size_t len)
+{
+	char parent[PATH_MAX], base[PATH_MAX], real[PATH_MAX];
+
+	if (realpath(dest, real)) {
+		snprintf(buf, len, "%s", real);
+		return 0;
+	}
+	if (errno != ENOENT || strlen(dest) >= sizeof(parent))
+		return -errno;
+	strcpy(parent, dest);
+	strcpy(base, dest);
+	if (!realpath(dirname(parent), real))
+		return -errno;
+	if ((size_t)snprintf(buf, len, "%s/%s", strcmp(real, "/") ? real : "", basename(base)) >=
+	    len)
+		return -ENAMETOOLONG;
+	return 0;
+}
+
 int ffs_snapshot(struct ffs *fs, const char *dest, struct ffs_snapshot_report *ret,
 		 uint64_t *ret_held_ns, char *errbuf, size_t errlen)
 {
@@ -122,34 +182,57 @@ int ffs_snapshot(struct ffs *fs, const char *dest, struct ffs_snapshot_report *r
 		snprintf(errbuf, errlen, "\"dest\" must be an absolute path");
 		return -EINVAL;
 	}
-	/* A new directory is made; its parent must exist (as for mkdir). */
-	if (mkdir(dest, 0700) == 0)
-		made = true;
-	else if (errno != EEXIST) {
-		err = -errno;
-		snprintf(errbuf, errlen, "cannot make %s: %s", dest, strerror(errno));
+	err = canonical(dest, real, sizeof(real));
+	if (err) {
+		snprintf(errbuf, errlen, "%s: %s", dest, strerror(-err));
 		return err;
-	}
-	if (!realpath(dest, real)) {
-		err = -errno;
-		snprintf(errbuf, errlen, "%s: %s", dest, strerror(errno));
-		goto fail;
 	}
 	/*
 	 * Inside the mount, the copy would wait for the lock it is made under;
-	 * inside the backing tree, it would copy itself.
+	 * inside the backing tree, it would copy itself. Checked before
+	 * anything is made there, by path; then, once open, by identity.
 	 */
 	if (below(real, fs->mountpoint) || below(real, fs->backing)) {
 		snprintf(errbuf, errlen, "%s is inside the %s %s: a snapshot goes elsewhere",
 			 real, below(real, fs->mountpoint) ? "mount" : "backing directory",
 			 below(real, fs->mountpoint) ? fs->mountpoint : fs->backing);
-		err = -EINVAL;
-		goto fail;
+		return -EINVAL;
+	}
+	/* Nothing is made in the mount reached another way (a bind mount). */
+	{
+		char parent[PATH_MAX];
+		const char *in;
+		int pfd;
+
+		snprintf(parent, sizeof(parent), "%s", real);
+		pfd = open(dirname(parent), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		in = pfd >= 0 ? inside(fs, pfd) : NULL;
+		if (pfd >= 0)
+			close(pfd);
+		if (in) {
+			snprintf(errbuf, errlen, "%s is inside the %s (reached another way): a "
+				 "snapshot goes elsewhere", real, in);
+			return -EINVAL;
+		}
+	}
+	/* A new directory is made; its parent must exist (as for mkdir). */
+	if (mkdir(real, 0700) == 0) {
+		made = true;
+	} else if (errno != EEXIST) {
+		err = -errno;
+		snprintf(errbuf, errlen, "cannot make %s: %s", real, strerror(errno));
+		return err;
 	}
 	fd = open(real, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0) {
 		err = -errno;
 		snprintf(errbuf, errlen, "%s: %s", real, strerror(errno));
+		goto fail;
+	}
+	if (inside(fs, fd)) {
+		snprintf(errbuf, errlen, "%s is inside the %s (reached another way): a snapshot goes "
+			 "elsewhere", real, inside(fs, fd));
+		err = -EINVAL;
 		goto fail;
 	}
 	err = is_empty(fd);
@@ -201,6 +284,6 @@ fail:
 	if (fd >= 0)
 		close(fd);
 	if (made)
-		rmdir(dest);
+		rmdir(real);
 	return err;
 }

@@ -439,6 +439,29 @@ static void test_dest_inside_the_mount_or_not_empty_is_refused(void **state)
 					    why, sizeof(why)), 0);
 	assert_non_null(strstr(why, "inside the backing"));
 	assert_false(exists(c->backing, "snap"));
+	/* The mount and the backing tree reached through bind mounts: refused by identity. */
+	{
+		char bind[PATH_MAX];
+
+		snprintf(bind, sizeof(bind), "%s/bind-mnt", c->dir);
+		assert_int_equal(mkdir(bind, 0700), 0);
+		if (fl_fixture_cmd((char *const[]){ "mount", "--bind", c->mnt, bind, NULL }) == 0) {
+			assert_int_not_equal(fl_fs_snapshot(c->mnt, fl_test_path(bind, "snap"), 10000,
+							    &r, why, sizeof(why)), 0);
+			assert_non_null(strstr(why, "inside the mount"));
+			assert_false(exists(c->mnt, "snap"));
+			fl_fixture_cmd((char *const[]){ "umount", bind, NULL });
+		}
+		snprintf(bind, sizeof(bind), "%s/bind-back", c->dir);
+		assert_int_equal(mkdir(bind, 0700), 0);
+		if (fl_fixture_cmd((char *const[]){ "mount", "--bind", c->backing, bind, NULL }) == 0) {
+			assert_int_not_equal(fl_fs_snapshot(c->mnt, fl_test_path(bind, "snap"), 10000,
+							    &r, why, sizeof(why)), 0);
+			assert_non_null(strstr(why, "inside the backing"));
+			assert_false(exists(c->backing, "snap"));
+			fl_fixture_cmd((char *const[]){ "umount", bind, NULL });
+		}
+	}
 	/* Not empty. */
 	assert_int_equal(mkdir(fl_test_path(c->dir, "full"), 0700), 0);
 	put(c->dir, "full/keep", "k", 1, false);
