@@ -5,7 +5,8 @@
  * names per the durability mode and the directory fsyncs), the same as a
  * power cut right after makes of the mount; the mount itself is left as it
  * is; a write racing with the snapshot is wholly in or wholly out, and an
- * fsync answered before it began is in; DEST inside the mount is refused.
+ * fsync answered before it began is in; a rename-over racing with it leaves
+ * one whole version; DEST inside the mount is refused.
  * It also measures how long writers are held for 10 MB and 100 MB.
  */
 #include <dirent.h>
@@ -419,6 +420,71 @@ static void test_a_racing_write_is_wholly_in_or_out_and_acked_ones_are_in(void *
 		      taken, (unsigned long long)r.acked, (double)r.max_lat_ns / 1e6);
 }
 
+/* The rename-over idiom in a loop: cfg is always one whole record. */
+static void *rename_writer(void *arg)
+{
+	struct racer *r = arg;
+	char buf[REC], tmp[PATH_MAX], cfg[PATH_MAX];
+	int dfd = open(r->path, O_RDONLY | O_DIRECTORY);
+
+	snprintf(tmp, sizeof(tmp), "%s/cfg.tmp", r->path);
+	snprintf(cfg, sizeof(cfg), "%s/cfg", r->path);
+	for (uint64_t id = 1; dfd >= 0 && id <= RACE_RECS && !r->stop; id++) {
+		int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+
+		fill_rec(buf, id);
+		if (fd < 0 || write(fd, buf, REC) != REC || fsync(fd) || close(fd) ||
+		    rename(tmp, cfg) || fsync(dfd))
+			break;
+		__atomic_store_n(&r->acked, id, __ATOMIC_RELEASE);
+	}
+	if (dfd >= 0)
+		close(dfd);
+	return NULL;
+}
+
+static void test_a_racing_rename_over_leaves_one_whole_version(void **state)
+{
+	struct fl_faultfs_mount *c = *state;
+	struct racer r = { 0 };
+	char s[PATH_MAX], name[32], buf[REC + 1], want[REC];
+	int full = 0;
+	pthread_t t;
+
+	if (!require_all())
+		skip();
+	assert_int_equal(fl_faultfs_start(c, NULL), 0);
+	r.path = c->mnt;
+	assert_int_equal(pthread_create(&t, NULL, rename_writer, &r), 0);
+	for (int i = 0; i < 10; i++) {
+		struct fl_fs_snapshot res;
+		uint64_t before, after, id;
+		int fd;
+
+		usleep(20000);
+		before = __atomic_load_n(&r.acked, __ATOMIC_ACQUIRE);
+		snprintf(name, sizeof(name), "ren%d", i);
+		res = snap(c, name, s, sizeof(s));
+		after = __atomic_load_n(&r.acked, __ATOMIC_ACQUIRE);
+		full += res.full;
+		fd = open(fl_test_path(s, "cfg"), O_RDONLY);
+		if (fd < 0) {
+			assert_int_equal(before, 0);  /* none acknowledged yet */
+			continue;
+		}
+		assert_int_equal(pread(fd, buf, REC + 1, 0), REC);
+		close(fd);
+		memcpy(&id, buf, 8);
+		fill_rec(want, id);
+		assert_memory_equal(buf, want, REC);
+		assert_true(id >= before && id <= after + 1);
+	}
+	r.stop = 1;
+	pthread_join(t, NULL);
+	print_message("rename race: 10 snapshots over %llu rename-overs, %d copied all again "
+		      "(a name changed during the copy)\n", (unsigned long long)r.acked, full);
+}
+
 static void test_dest_inside_the_mount_or_not_empty_is_refused(void **state)
 {
 	struct fl_faultfs_mount *c = *state;
@@ -582,6 +648,7 @@ int main(void)
 		T(test_names_are_durable_at_once_in_data_mode),
 		T(test_the_image_is_what_a_powercut_then_leaves),
 		T(test_a_racing_write_is_wholly_in_or_out_and_acked_ones_are_in),
+		T(test_a_racing_rename_over_leaves_one_whole_version),
 		T(test_dest_inside_the_mount_or_not_empty_is_refused),
 		T(test_writers_are_held_only_for_the_copy_10mb_and_100mb),
 #undef T
