@@ -16,6 +16,7 @@ PACKAGES="
 	gnuplot-nox
 	qemu-system-x86 busybox-static cpio
 	redis-server redis-sentinel postgresql mariadb-server mariadb-client python3
+	restic
 	etcd-server etcd-client patroni
 	openssh-server openssh-client
 "

@@ -204,6 +204,7 @@ struct fl_backup_config {
 	uint64_t pitr_ns;
 	uint64_t pitr_slack_ns;   /* the unsure band around the target (1 ms) */
 	const char *backup_cmd, *restore_cmd, *verify_cmd; /* the exec strategy */
+	bool keep;                /* keep the run directory (the repository, the data, the logs) */
 	bool faultfs;             /* faultfs over the data directory (corrupt, powercut, fs-snapshot: always) */
 	struct fl_rpo_load load;
 	unsigned trials;
@@ -283,19 +284,25 @@ struct fl_backup_trial {
 	enum fl_backup_check tool_verify, db_check;
 	char tool_verify_detail[256], db_check_detail[256];
 	uint64_t corrupt_records; /* read back with a bad checksum (the workload's checker) */
-	const char *caught_by;    /* corrupt: "tool-verify", "db-check", "checker", or "none" */
+	/*
+	 * corrupt: who caught the damage, comma-separated: "tool-verify"
+	 * (the tool's own check of its repository), "db-check" (the store's
+	 * own check after the restore), "checker" (records read back with a
+	 * bad checksum, or acknowledged ones missing), or "none".
+	 */
+	char caught_by[64];
 
 	bool rpo_met, rto_met, pitr_met, ok;
 };
 
 struct fl_backup_result {
-	struct fl_backup_config cfg; /* as run; strings owned by the result */
+	struct fl_backup_config cfg; /* as run, defaults filled; strings are the caller's or static */
 	const char *strategy, *tool, *store_kind, *workload;
 	struct fl_backup_schedule schedule;
 	struct fl_backup_trial *trials;
 	size_t n_trials;
 	bool interrupted;
-	char error[512];          /* a run that stopped early: why */
+	char run_dir[4096];       /* cfg.keep: where the run's files stay; else "" */
 };
 
 /* Progress, for a TTY line. */
@@ -314,7 +321,7 @@ int fl_backup_run(const struct fl_backup_config *cfg, fl_backup_progress_cb prog
 void fl_backup_result_free(struct fl_backup_result *r);
 /* "faultline-backup/1" */
 json_t *fl_backup_result_json(const struct fl_backup_result *r);
-/* 0 all objectives met, 1 one missed, 2 a trial could not run, 3 interrupted. */
+/* 0 every objective met, 1 one missed, 3 a trial could not run or the run was interrupted. */
 int fl_backup_exit_status(const struct fl_backup_result *r);
 
 #endif /* FAULTLINE_BACKUP_H */

@@ -46,4 +46,12 @@ uint64_t fl_rpo_driver_acked(const struct fl_rpo_driver *d);
 /* Stop, join, and hand over every client's history merged (ret_ops may be NULL). */
 int fl_rpo_driver_stop(struct fl_rpo_driver *d, struct fl_op **ret_ops, size_t *ret_n);
 
+/*
+ * After recovery: every record w holds, each judged intact (its payload's
+ * checksum and embedded id agree with its key) or not. *ret malloc'd
+ * (NULL when the store is empty); -errno with the reason in errbuf.
+ */
+int fl_rpo_read_back(struct fl_workload *w, struct fl_readback **ret, size_t *ret_n,
+		     char *errbuf, size_t errlen);
+
 #endif /* FAULTLINE_RPO_LOAD_H */

@@ -53,7 +53,8 @@ char *fl_rpo_cli_bin(void)
 	return faultline;
 }
 
-static void vrun(const char *dir, int timeout_ms, va_list args, struct fl_rpo_cli_result *ret)
+static void vrun(const char *const *head, const char *dir, int timeout_ms, va_list args,
+		 struct fl_rpo_cli_result *ret)
 {
 	char *argv[MAX_ARGS + 1], out[PATH_MAX];
 	struct fl_cli_result r;
@@ -66,14 +67,15 @@ static void vrun(const char *dir, int timeout_ms, va_list args, struct fl_rpo_cl
 	snprintf(out, sizeof(out), "%s/result.json", dir);
 	unlink(out);
 	argv[n++] = faultline;
-	argv[n++] = "rpo";
+	while (*head)
+		argv[n++] = (char *)*head++;
 	argv[n++] = "--quiet";
 	argv[n++] = "-o";
 	argv[n++] = out;
 	while ((a = va_arg(args, const char *))) {
 		/* Dropping an option silently would run another test than the one written. */
 		if (n == MAX_ARGS)
-			fail_msg("more than %d arguments for faultline rpo", MAX_ARGS);
+			fail_msg("more than %d arguments for faultline", MAX_ARGS);
 		argv[n++] = (char *)a;
 	}
 	argv[n] = NULL;
@@ -92,7 +94,17 @@ void fl_rpo_cli_run(const char *dir, int timeout_ms, struct fl_rpo_cli_result *r
 	va_list ap;
 
 	va_start(ap, ret);
-	vrun(dir, timeout_ms, ap, ret);
+	vrun((const char *const[]){ "rpo", NULL }, dir, timeout_ms, ap, ret);
+	va_end(ap);
+}
+
+void fl_cli_json_run(const char *const *cmd, const char *dir, int timeout_ms,
+		     struct fl_rpo_cli_result *ret, ...)
+{
+	va_list ap;
+
+	va_start(ap, ret);
+	vrun(cmd, dir, timeout_ms, ap, ret);
 	va_end(ap);
 }
 
@@ -110,7 +122,7 @@ int fl_rpo_cli(const char *dir, json_t **ret_result, char **ret_err, ...)
 	va_list ap;
 
 	va_start(ap, ret_err);
-	vrun(dir, FL_RPO_CLI_TIMEOUT_MS, ap, &r);
+	vrun((const char *const[]){ "rpo", NULL }, dir, FL_RPO_CLI_TIMEOUT_MS, ap, &r);
 	va_end(ap);
 	if (ret_result) {
 		if (!r.result)

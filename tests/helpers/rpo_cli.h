@@ -57,6 +57,12 @@ struct fl_rpo_cli_result {
  * another timeout, or no result file at all.
  */
 void fl_rpo_cli_run(const char *dir, int timeout_ms, struct fl_rpo_cli_result *ret, ...);
+/*
+ * The same for another command that takes --quiet and -o FILE: cmd is its
+ * words ({ "backup", "run", NULL }).
+ */
+void fl_cli_json_run(const char *const *cmd, const char *dir, int timeout_ms,
+		     struct fl_rpo_cli_result *ret, ...);
 /* Frees err and drops result. */
 void fl_rpo_cli_result_free(struct fl_rpo_cli_result *r);
 

@@ -19,6 +19,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <faultline/rpo_load.h>
 #include <faultline/state.h>
 #include <faultline/workload.h>
 #include "core/errbuf.h"
@@ -282,45 +283,10 @@ int fl_bk_service_wipe(struct fl_bk_service *s, char *errbuf, size_t errlen)
 	return err;
 }
 
-struct readback {
-	struct fl_readback *v;
-	size_t n, cap;
-};
-
-static int on_record(void *ctx, uint64_t id, const void *payload, size_t len)
-{
-	struct readback *r = ctx;
-	uint64_t embedded;
-
-	if (r->n == r->cap) {
-		size_t cap = r->cap ? 2 * r->cap : 4096;
-		struct fl_readback *v = realloc(r->v, cap * sizeof(*v));
-
-		if (!v)
-			return -ENOMEM;
-		r->v = v;
-		r->cap = cap;
-	}
-	r->v[r->n].id = id;
-	r->v[r->n].intact = id && fl_payload_check(payload, len, &embedded) == 0 && embedded == id;
-	r->n++;
-	return 0;
-}
-
 int fl_bk_service_read_back(struct fl_bk_service *s, struct fl_readback **ret, size_t *ret_n,
 			    char *errbuf, size_t errlen)
 {
-	struct readback r = { 0 };
-	int err;
-
-	err = fl_workload_read_all(s->w, on_record, &r, errbuf, errlen);
-	if (err) {
-		free(r.v);
-		return err;
-	}
-	*ret = r.v;
-	*ret_n = r.n;
-	return 0;
+	return fl_rpo_read_back(s->w, ret, ret_n, errbuf, errlen);
 }
 
 int fl_bk_service_write_one(struct fl_bk_service *s, uint64_t id, int timeout_ms,

@@ -35,6 +35,11 @@ const struct fl_backup_strategy *fl_backup_strategy_find(const char *name)
 	return NULL;
 }
 
+const struct fl_backup_strategy *fl_backup_strategy_at(size_t i)
+{
+	return i < N_STRATEGIES ? strategies[i] : NULL;
+}
+
 const char *fl_backup_strategy_names(void)
 {
 	static char names[256];

@@ -105,6 +105,8 @@ struct fl_backup_strategy {
 
 /* The table (strategies.c). */
 const struct fl_backup_strategy *fl_backup_strategy_find(const char *name);
+/* The i-th strategy of the table, NULL past the last. */
+const struct fl_backup_strategy *fl_backup_strategy_at(size_t i);
 /* The names, comma-separated, for help and errors. */
 const char *fl_backup_strategy_names(void);
 /* Does s work on the store kind? */

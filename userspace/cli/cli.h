@@ -45,6 +45,7 @@ int cmd_rpo(int argc, char **argv, const struct fl_cli *cli);
 int cmd_cluster(int argc, char **argv, const struct fl_cli *cli);
 int cmd_completion(int argc, char **argv, const struct fl_cli *cli);
 int cmd_scenario(int argc, char **argv, const struct fl_cli *cli);
+int cmd_backup(int argc, char **argv, const struct fl_cli *cli);
 
 /*
  * The command table (main.c). Each command points at the long options it
@@ -76,6 +77,7 @@ const char *fl_fs_verb(size_t i, const struct option **opts);
 const char *fl_cluster_verb(size_t i, const struct option **opts);
 const char *fl_completion_verb(size_t i, const struct option **opts);
 const char *fl_scenario_verb(size_t i, const struct option **opts);
+const char *fl_backup_verb(size_t i, const struct option **opts);
 /* cmd_scenario_run.c: 'scenario run' (argv[0] is "run"). */
 extern const struct option fl_scenario_run_opts[];
 int fl_scenario_run_cli(int argc, char **argv, const struct fl_cli *cli);

@@ -32,6 +32,8 @@ const struct fl_cli_command fl_cli_commands[] = {
 	  .kernfs = true, .verb = fl_cluster_verb },
 	{ "scenario", cmd_scenario, "check or run a scenario file: a cluster, faults on schedule, objectives",
 	  .verb = fl_scenario_verb },
+	{ "backup", cmd_backup, "drive a backup tool while a workload writes, break the store, restore, measure",
+	  .kernfs = true, .verb = fl_backup_verb },
 	{ "completion", cmd_completion, "print a bash completion script made from these tables",
 	  .opts = fl_completion_options, .verb = fl_completion_verb },
 };

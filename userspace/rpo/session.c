@@ -15,6 +15,7 @@
 #include <time.h>
 #include <sys/wait.h>
 
+#include <faultline/rpo_load.h>
 #include <faultline/state.h>
 #include "managed.h"
 #include "rpo_priv.h"
@@ -44,50 +45,17 @@ void fl_rpo_config_defaults(struct fl_rpo_config *cfg)
 }
 
 /* Read back everything and judge it against the history. */
-struct readback_ctx {
-	struct fl_readback *v;
-	size_t n, cap;
-	int err;
-};
-
-static int on_record(void *ctx, uint64_t id, const void *payload, size_t len)
-{
-	struct readback_ctx *r = ctx;
-	uint64_t embedded;
-
-	if (r->n == r->cap) {
-		size_t cap = r->cap ? 2 * r->cap : 4096;
-		struct fl_readback *v = realloc(r->v, cap * sizeof(*v));
-
-		if (!v) {
-			r->err = -ENOMEM;
-			return -ENOMEM;
-		}
-		r->v = v;
-		r->cap = cap;
-	}
-	r->v[r->n].id = id;
-	r->v[r->n].intact = id && fl_payload_check(payload, len, &embedded) == 0 && embedded == id;
-	r->n++;
-	return 0;
-}
-
 static void judge(struct rpo_trial *t)
 {
 	struct fl_rpo_trial *o = t->out;
-	struct readback_ctx r = { 0 };
 	char why[256] = "";
 	int err;
 
-	err = fl_workload_read_all(t->w, on_record, &r, why, sizeof(why));
-	if (err || r.err) {
-		fl_rpo_trial_fail(t, "check", err ? err : r.err, "reading back: %s",
-				  why[0] ? why : strerror(-(err ? err : r.err)));
-		free(r.v);
+	err = fl_rpo_read_back(t->w, &o->back, &o->n_back, why, sizeof(why));
+	if (err) {
+		fl_rpo_trial_fail(t, "check", err, "reading back: %s", why[0] ? why : strerror(-err));
 		return;
 	}
-	o->back = r.v;
-	o->n_back = r.n;
 	err = fl_rpo_check(o->ops, o->n_ops, o->back, o->n_back, o->rto.fault_ns, &o->check);
 	if (err)
 		fl_rpo_trial_fail(t, "check", err, "checking: %s", strerror(-err));

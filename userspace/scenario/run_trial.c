@@ -101,30 +101,6 @@ static int recover(struct sc_run *r, char *errbuf, size_t errlen)
 	return err;
 }
 
-struct readback {
-	struct fl_readback *back;
-	size_t n, cap;
-};
-
-static int on_record(void *ctx, uint64_t id, const void *payload, size_t len)
-{
-	struct readback *rb = ctx;
-	uint64_t got;
-
-	if (rb->n == rb->cap) {
-		size_t cap = rb->cap ? 2 * rb->cap : 4096;
-		struct fl_readback *b = realloc(rb->back, cap * sizeof(*b));
-
-		if (!b)
-			return -ENOMEM;
-		rb->back = b;
-		rb->cap = cap;
-	}
-	rb->back[rb->n++] = (struct fl_readback){
-		.id = id, .intact = !fl_payload_check(payload, len, &got) && got == id };
-	return 0;
-}
-
 /* The fault the RPO window ends at: the first one at or after the oldest loss. */
 static uint64_t rpo_fault(const struct sc_run *r, const struct fl_check *first)
 {
@@ -189,24 +165,25 @@ static int lost_ids(struct fl_scenario_trial *t, const struct fl_readback *back,
 static int measure(struct sc_run *r, char *errbuf, size_t errlen)
 {
 	struct fl_scenario_trial *t = r->t;
-	struct readback rb = { 0 };
+	struct fl_readback *back = NULL;
+	size_t n_back = 0;
 	struct fl_check first;
 	int lead = atomic_load(&r->leader), err;
 
 	if (lead < 0)
 		lead = r->fixed_target >= 0 ? r->fixed_target : 0;
 	t->readback_node = (unsigned)lead;
-	err = fl_workload_read_all(r->w[lead], on_record, &rb, errbuf, errlen);
+	err = fl_rpo_read_back(r->w[lead], &back, &n_back, errbuf, errlen);
 	if (!err)
-		err = fl_rpo_check(t->ops, t->n_ops, rb.back, rb.n, r->t0, &first);
+		err = fl_rpo_check(t->ops, t->n_ops, back, n_back, r->t0, &first);
 	if (!err) {
 		t->rpo_fault_ns = rpo_fault(r, &first);
-		err = fl_rpo_check(t->ops, t->n_ops, rb.back, rb.n, r->t0 + t->rpo_fault_ns,
+		err = fl_rpo_check(t->ops, t->n_ops, back, n_back, r->t0 + t->rpo_fault_ns,
 				   &t->check);
 	}
 	if (!err)
-		err = lost_ids(t, rb.back, rb.n);
-	free(rb.back);
+		err = lost_ids(t, back, n_back);
+	free(back);
 	if (err)
 		return err;
 
@@ -216,17 +193,17 @@ static int measure(struct sc_run *r, char *errbuf, size_t errlen)
 		struct fl_scenario_node_read *nr = &t->nodes[i];
 		struct fl_check c;
 
-		rb = (struct readback){ 0 };
-		nr->err = fl_workload_read_all(r->w[i], on_record, &rb, nr->error,
-					       sizeof(nr->error));
+		back = NULL;
+		n_back = 0;
+		nr->err = fl_rpo_read_back(r->w[i], &back, &n_back, nr->error, sizeof(nr->error));
 		if (!nr->err)
-			nr->err = fl_rpo_check(t->ops, t->n_ops, rb.back, rb.n, r->t0, &c);
+			nr->err = fl_rpo_check(t->ops, t->n_ops, back, n_back, r->t0, &c);
 		if (!nr->err) {
 			nr->read = true;
-			nr->records = rb.n;
+			nr->records = n_back;
 			nr->lost = c.lost;
 		}
-		free(rb.back);
+		free(back);
 	}
 
 	/* Unavailability after every fault that ran, per client. */

@@ -83,6 +83,7 @@ static const struct {
 	{ "mount -t fuse.faultfs", "needs the installed mount.fuse.faultfs: tests/integration/pkg/test_deb mounts both documented ways with the package installed" },
 	{ "/etc/fstab", "a line of fstab, not a command" },
 	{ "faultline scenario run redis-hosts.yaml", "needs hosts reachable over SSH: tests/integration/scenario/test_scenario_ssh runs such a scenario against sshd in network namespaces" },
+	{ "faultline backup run", "each runs a real backup tool for half a minute or more: tests/integration/backup/test_backup_examples runs them in short forms" },
 	{ "faultline scenario run examples/", "five trials of a postgres cluster, minutes: tests/integration/scenario/test_scenario_run runs every example" },
 };
 
