@@ -23,8 +23,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <jansson.h>
+
 #include "durability.h"
 #include "faultfs.h"
+#include "wlog.h"
 
 static uint64_t mono_ns(void)
 {
@@ -103,6 +106,27 @@ static void count_tree(int dirfd, uint64_t *files, uint64_t *bytes, int depth)
 		}
 	}
 	closedir(dir);
+}
+
+static void log_snapshot(struct ffs *fs, const char *dest, const struct ffs_snapshot_report *r,
+			 int err)
+{
+	struct ffs_wlog_entry e = { .kind = FFS_WLOG_SNAPSHOT, .path = "/", .result = err };
+	json_t *o;
+	char *detail;
+
+	if (!fs->wlog)
+		return;
+	o = json_pack("{s:s, s:b, s:I, s:I, s:I, s:I}", "dest", dest, "full", r->full,
+		      "catchup_bytes", (json_int_t)r->catchup_bytes,
+		      "writes_undone", (json_int_t)r->cut.writes_undone,
+		      "bytes_undone", (json_int_t)r->cut.bytes_undone,
+		      "names_undone", (json_int_t)r->cut.names_undone);
+	detail = o ? json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+	json_decref(o);
+	e.detail = detail ? detail : "{}";
+	ffs_wlog_append(fs->wlog, &e);
+	free(detail);
 }
 
 #define FUSE_MAGIC 0x65735546
@@ -255,6 +279,8 @@ int ffs_snapshot(struct ffs *fs, const char *dest, struct ffs_snapshot_report *r
 	t0 = mono_ns();
 	pthread_rwlock_wrlock(&fs->op_lock);
 	err = ffs_dur_snapshot_finish(snap, &rep);
+	/* In the log under the lock: every line before it is in the image (as durable), none after. */
+	log_snapshot(fs, real, &rep, err);
 	pthread_rwlock_unlock(&fs->op_lock);
 	t1 = mono_ns();
 	if (err) {

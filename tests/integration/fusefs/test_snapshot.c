@@ -145,6 +145,17 @@ static void test_fsynced_data_is_in_the_image_and_unsynced_bytes_are_not(void **
 	assert_int_equal(json_integer_value(json_object_get(j, "bytes")), 11);
 	assert_true(json_is_integer(json_object_get(j, "held_ns")));
 	json_decref(j);
+	/* The write log places each snapshot's instant among the operations. */
+	{
+		static char log[1 << 20];
+		int snaps = 0;
+
+		assert_int_equal(fl_faultline_fs(log, sizeof(log), "log", c->mnt, NULL), 0);
+		for (char *l = strtok(log, "\n"); l; l = strtok(NULL, "\n"))
+			if (strstr(l, "\"op\":\"snapshot\"") && strstr(l, "\"writes_undone\""))
+				snaps++;
+		assert_int_equal(snaps, 2);
+	}
 }
 
 static void test_names_follow_the_directory_fsync_in_strict_mode(void **state)
