@@ -27,6 +27,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <sys/xattr.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -121,6 +122,30 @@ static void same_attrs(int dirfd, const char *name, const struct stat *st)
 	utimensat(dirfd, name, t, AT_SYMLINK_NOFOLLOW);
 }
 
+/*
+ * The extended attributes of in onto out (both real fds): out's own are
+ * replaced. Best effort, as for owners: a namespace DEST's filesystem
+ * refuses (security.* under another LSM) is skipped. After the owner: a
+ * chown drops security.capability.
+ */
+static void same_xattrs(int in, int out)
+{
+	char names[65536], value[65536], *p;
+	ssize_t n = flistxattr(out, names, sizeof(names));
+
+	/* The ones DEST's kernel labels a new file with (security.*) are left to it. */
+	for (p = names; n > 0 && p < names + n; p += strlen(p) + 1)
+		if (strncmp(p, "security.", 9))
+			fremovexattr(out, p);
+	n = flistxattr(in, names, sizeof(names));
+	for (p = names; n > 0 && p < names + n; p += strlen(p) + 1) {
+		ssize_t v = fgetxattr(in, p, value, sizeof(value));
+
+		if (v >= 0)
+			fsetxattr(out, p, value, (size_t)v, 0);
+	}
+}
+
 /* A reflink where the filesystem shares extents (xfs, btrfs): no bytes move. */
 static int copy_data(int in, int out, int64_t size)
 {
@@ -200,12 +225,14 @@ static int copy_entry(struct ffs_snap *s, int sdir, int ddir, const char *dpath,
 	default:
 		return 0;  /* a socket: nothing a reboot keeps */
 	}
+	if (!err)
+		same_attrs(ddir, name, &st);
+	if (!err && in >= 0 && out >= 0)
+		same_xattrs(in, out);
 	if (in >= 0)
 		close(in);
 	if (out >= 0)
 		close(out);
-	if (!err)
-		same_attrs(ddir, name, &st);
 	return err;
 }
 
@@ -432,7 +459,14 @@ static int catch_up_one(struct ffs_snap *s, const struct dur_watched *w)
 		}
 	}
 	if (!err) {
+		int x = out >= 0 ? out : openat(s->dest, e->path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+
 		same_attrs(s->dest, e->path, &st);
+		if (x >= 0) {
+			same_xattrs(in, x);
+			if (x != out)
+				close(x);
+		}
 		s->rep.catchup_files++;
 	}
 out:

@@ -156,7 +156,7 @@ struct ffs_snapshot_report {
  * Write into dest_fd (an empty directory on another filesystem than the
  * mount, O_RDONLY|O_DIRECTORY) what ffs_dur_powercut would leave now,
  * without changing the backing tree or the volatile state: a
- * crash-consistent image. Owners, modes and times are kept. The caller
+ * crash-consistent image. Owners, modes, times and xattrs are kept. The caller
  * holds the operations lock exclusively, as for a power cut.
  */
 int ffs_dur_snapshot(struct ffs_dur *d, int dest_fd, struct ffs_snapshot_report *ret);

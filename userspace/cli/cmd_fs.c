@@ -518,7 +518,7 @@ static const struct subcommand subs[] = {
 	  "\nA crash-consistent image at one instant, as a cloud volume snapshot is: only\n"
 	  "what was durable then (fsynced data; in durability=strict, names whose\n"
 	  "directory was fsynced; in durability=data, every name), exactly what\n"
-	  "'faultline fs powercut' would keep, with owners, modes and times. MNT is\n"
+	  "'faultline fs powercut' would keep, with owners, modes, times and xattrs. MNT is\n"
 	  "left as it is. DEST is a new directory (its parent must exist) or an empty\n"
 	  "one, outside MNT. The tree is copied while MNT serves requests; they wait\n"
 	  "only while what was written meanwhile is copied again and the volatile part\n"

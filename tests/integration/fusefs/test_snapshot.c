@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/xattr.h>
 #include <time.h>
 #include <unistd.h>
 #include <cmocka.h>
@@ -120,7 +121,15 @@ static void test_fsynced_data_is_in_the_image_and_unsynced_bytes_are_not(void **
 	/* fsynced, then overwritten without fsync: the image has the fsynced bytes. */
 	put(c->mnt, "synced", "KEPT", 4, false);
 
+	assert_int_equal(setxattr(fl_test_path(c->mnt, "synced"), "user.tag", "t1", 2, 0), 0);
 	r = snap(c, "s", s, sizeof(s));
+	{
+		char v[8];
+
+		/* Attributes are durable at once in the model: in the image. */
+		assert_int_equal(getxattr(fl_test_path(s, "synced"), "user.tag", v, sizeof(v)), 2);
+		assert_memory_equal(v, "t1", 2);
+	}
 	assert_content(s, "old", "durable", 7);
 	assert_content(s, "synced", "kept", 4);
 	assert_int_equal(r.files, 2);

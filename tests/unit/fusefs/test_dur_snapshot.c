@@ -9,6 +9,7 @@
  * operations between the copy and the catch-up under the lock.
  */
 #include <dirent.h>
+#include <sys/xattr.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -61,6 +62,10 @@ static uint64_t fnv(int dirfd, const char *name, off_t size)
 	while ((k = read(fd, buf, sizeof(buf))) > 0)
 		for (ssize_t i = 0; i < k; i++)
 			h = (h ^ buf[i]) * 0x100000001b3ull;
+	/* Its user.k attribute counts as content. */
+	k = fgetxattr(fd, "user.k", buf, sizeof(buf));
+	for (ssize_t i = 0; i < k; i++)
+		h = (h ^ buf[i]) * 0x100000001b3ull;
 	close(fd);
 	(void)size;
 	return h;
@@ -168,16 +173,16 @@ static void one_op(struct dur_fx *x, uint64_t *seed, unsigned gen, bool data_onl
 	const char *n1 = names[rnd(seed) % N_NAMES], *n2 = names[rnd(seed) % N_NAMES], *b1, *b2;
 	int d1 = dir_of(x, n1, &b1), d2 = dir_of(x, n2, &b2), fd = -1;
 	char buf[6000];
-	static const unsigned data_ops[] = { 0, 1, 2, 3, 4, 5, 9, 11, 15 };
+	static const unsigned data_ops[] = { 0, 1, 2, 3, 4, 5, 9, 11, 15, 16 };
 	unsigned op = data_only ? data_ops[rnd(seed) % (sizeof(data_ops) / sizeof(data_ops[0]))]
-				: (unsigned)(rnd(seed) % 16);
+				: (unsigned)(rnd(seed) % 17);
 	off_t off = (off_t)(rnd(seed) % 20000);
 	size_t len = 1 + (size_t)(rnd(seed) % sizeof(buf));
 
 	dur_fx_pattern(buf, len, (uint64_t)off, gen);
 	if (d1 < 0)
 		goto out;
-	if (op <= 5 || op == 9 || op == 15)
+	if (op <= 5 || op == 9 || op >= 15)
 		fd = openat(d1, b1, O_RDWR | O_NOFOLLOW | O_CLOEXEC);
 	switch (op) {
 	case 0: case 1:           /* overwrite or extend */
@@ -246,6 +251,10 @@ static void one_op(struct dur_fx *x, uint64_t *seed, unsigned gen, bool data_onl
 	}
 	case 15:                  /* setattr: a mode change, told as the passthrough tells it */
 		if (fd >= 0 && !fchmod(fd, 0600 | (mode_t)(rnd(seed) % 0100)))
+			ffs_dur_touch(x->d, fd);
+		break;
+	case 16:                  /* setxattr, told likewise */
+		if (fd >= 0 && !fsetxattr(fd, "user.k", buf, 1 + len % 64, 0))
 			ffs_dur_touch(x->d, fd);
 		break;
 	}
