@@ -274,6 +274,8 @@ static int cmd_snapshot(struct ffs *fs, int fd, json_t *req)
 	json_object_set_new(o, "names_undone", json_integer((json_int_t)rep.cut.names_undone));
 	json_object_set_new(o, "precopy_ns", json_integer((json_int_t)rep.precopy_ns));
 	json_object_set_new(o, "full", json_boolean(rep.full));
+	json_object_set_new(o, "relinked", json_boolean(rep.relinked));
+	json_object_set_new(o, "relinked_files", json_integer((json_int_t)rep.relinked_files));
 	json_object_set_new(o, "catchup_files", json_integer((json_int_t)rep.catchup_files));
 	json_object_set_new(o, "catchup_bytes", json_integer((json_int_t)rep.catchup_bytes));
 	json_object_set_new(o, "copy_ns", json_integer((json_int_t)rep.copy_ns));

@@ -200,6 +200,20 @@ static void journal_create(struct ffs_dur *d, int dirfd, const char *name)
 	journal(d, &n, dirfd, -1);
 }
 
+/*
+ * A file was created: a name changed, and its inode is new, whatever a
+ * snapshot copying may have copied under that inode number before (one
+ * deleted meanwhile): all of it is copied again.
+ */
+static void watch_created(struct ffs_dur *d, int fd)
+{
+	struct stat st;
+
+	dur_watch_names(d);
+	if (!fstat(fd, &st))
+		dur_watch_data(d, st.st_dev, st.st_ino, 0, -1);
+}
+
 int dur_names_open(struct ffs_dur *d, int dirfd, const char *name, int flags, mode_t mode,
 		   int *ret_fd, bool *ret_created)
 {
@@ -215,7 +229,7 @@ int dur_names_open(struct ffs_dur *d, int dirfd, const char *name, int flags, mo
 		if (fd < 0)
 			return -errno;
 		if (!was)
-			dur_watch_names(d);
+			watch_created(d, fd);
 	} else {
 		pthread_mutex_lock(&d->names_lock);
 		for (int tries = 0; tries < 16 && fd < 0; tries++) {
@@ -235,7 +249,7 @@ int dur_names_open(struct ffs_dur *d, int dirfd, const char *name, int flags, mo
 		else if (created)
 			journal_create(d, dirfd, name);
 		if (created)
-			dur_watch_names(d);
+			watch_created(d, fd);
 		names_unlock(d);
 		if (err)
 			return err;
@@ -254,8 +268,13 @@ int ffs_dur_mknod(struct ffs_dur *d, int dirfd, const char *name, mode_t mode, d
 		err = -errno;
 	else if (strict(d))
 		journal_create(d, dirfd, name);
-	if (!err)
+	if (!err) {
+		struct stat st;
+
 		dur_watch_names(d);
+		if (!fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW))
+			dur_watch_data(d, st.st_dev, st.st_ino, 0, -1);
+	}
 	names_unlock(d);
 	return err;
 }

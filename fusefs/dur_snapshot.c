@@ -15,8 +15,10 @@
  * tree while requests go on, with the watch on (dur_watch.c); finish, under
  * the operations lock held exclusively, copies again the byte ranges
  * written and the attributes changed meanwhile, then replays. After a name
- * change (or a power cut, or a copy that failed) the tree under the copy is
- * not known to match: finish copies everything again, as one step would.
+ * change the names are walked again and the tree rebuilt around the files
+ * already copied (moved, not copied: set_old_aside); after a power cut
+ * meanwhile, or a first copy that failed, finish copies everything again,
+ * as one step would.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -39,6 +41,8 @@
  */
 #define SNAP_TRASH FFS_STATE_DIR
 #define SNAP_BUCKETS 4096
+/* Where a relink puts the first copy (trash names are numbers: no clash). */
+#define SNAP_OLD SNAP_TRASH "/old"
 
 /* One backing inode and its copy. */
 struct snap_ent {
@@ -46,8 +50,10 @@ struct snap_ent {
 	dev_t dev;
 	ino_t ino;                /* the backing inode */
 	ino_t copy_ino;
+	mode_t mode;              /* the backing inode's type when copied */
 	char *path;               /* the copy, relative to DEST (as copied, before any replay) */
 	int fd;                   /* directories named by the journal: O_PATH of the copy; else -1 */
+	bool moved;               /* a first copy, moved into the rebuilt tree (relink) */
 };
 
 struct ffs_snap {
@@ -57,6 +63,9 @@ struct ffs_snap {
 	bool tolerant;            /* copying while requests go on: an entry may vanish */
 	int precopy_err;          /* the copy without the lock failed: copy again under it */
 	struct snap_ent *src[SNAP_BUCKETS], *copy[SNAP_BUCKETS];
+	/* Relinking: the first copy's files, by backing inode, under SNAP_OLD. */
+	struct snap_ent *old[SNAP_BUCKETS];
+	bool relinking;
 	struct ffs_snapshot_report rep;
 };
 
@@ -84,6 +93,7 @@ static int remember(struct ffs_snap *s, const struct stat *src, ino_t copy_ino, 
 	}
 	e->dev = src->st_dev;
 	e->ino = src->st_ino;
+	e->mode = src->st_mode;
 	e->copy_ino = copy_ino;
 	e->fd = -1;
 	b = bucket(e->dev, e->ino);
@@ -95,20 +105,34 @@ static int remember(struct ffs_snap *s, const struct stat *src, ino_t copy_ino, 
 	return 0;
 }
 
+static void free_chain(struct snap_ent *e)
+{
+	struct snap_ent *next;
+
+	for (; e; e = next) {
+		next = e->by_src;
+		if (e->fd >= 0)
+			close(e->fd);
+		free(e->path);
+		free(e);
+	}
+}
+
 static void forget_all(struct ffs_snap *s)
 {
 	for (size_t b = 0; b < SNAP_BUCKETS; b++) {
-		struct snap_ent *e = s->src[b], *next;
-
-		for (; e; e = next) {
-			next = e->by_src;
-			if (e->fd >= 0)
-				close(e->fd);
-			free(e->path);
-			free(e);
-		}
-		s->src[b] = s->copy[b] = NULL;
+		free_chain(s->src[b]);
+		free_chain(s->old[b]);
+		s->src[b] = s->copy[b] = s->old[b] = NULL;
 	}
+}
+
+static struct snap_ent *find_old(struct ffs_snap *s, dev_t dev, ino_t ino)
+{
+	for (struct snap_ent *e = s->old[bucket(dev, ino)]; e; e = e->by_src)
+		if (e->dev == dev && e->ino == ino)
+			return e;
+	return NULL;
 }
 
 /* Owner, mode and times of the source on the copy (a symlink: owner and times). */
@@ -173,6 +197,16 @@ static int copy_entry(struct ffs_snap *s, int sdir, int ddir, const char *dpath,
 	if (S_ISREG(st.st_mode) && st.st_nlink > 1 && (e = find_src(s, st.st_dev, st.st_ino))) {
 		/* Another name of an inode copied already: the copy gets the link too. */
 		return linkat(s->dest, e->path, ddir, name, 0) ? -errno : 0;
+	}
+	/* (The inode number of a directory removed meanwhile may be a new file's now.) */
+	if (S_ISREG(st.st_mode) && s->relinking && (e = find_old(s, st.st_dev, st.st_ino)) &&
+	    S_ISREG(e->mode) && !e->moved && !renameat(s->dest, e->path, ddir, name)) {
+		/* Copied before: moved to its name now; what changed since, the catch-up copies. */
+		e->moved = true;
+		s->rep.files++;
+		s->rep.bytes_copied += (uint64_t)st.st_size;
+		s->rep.relinked_files++;
+		return remember(s, &st, e->copy_ino, path);
 	}
 	switch (st.st_mode & S_IFMT) {
 	case S_IFREG:
@@ -368,10 +402,12 @@ static int copy_all(struct ffs_snap *s)
 	err = remember(s, &root, droot.st_ino, "");
 	if (err)
 		goto out;
-	if (mkdirat(s->dest, SNAP_TRASH, 0700)) {
+	if (mkdirat(s->dest, SNAP_TRASH, 0700) && !(s->relinking && errno == EEXIST)) {
 		err = -errno;
 		goto out;
 	}
+	if (s->trash >= 0)
+		close(s->trash);
 	s->trash = openat(s->dest, SNAP_TRASH, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (s->trash < 0) {
 		err = -errno;
@@ -385,6 +421,88 @@ out:
 		close(sroot);
 	if (strash >= 0)
 		close(strash);
+	return err;
+}
+
+/* Move every entry of dir (but skip) into the directory to. */
+static int move_entries(int dir, const char *skip, int to)
+{
+	int dfd = openat(dir, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	struct dirent *de;
+	DIR *dp;
+	int err = 0;
+
+	if (dfd < 0 || !(dp = fdopendir(dfd))) {
+		err = -errno;
+		if (dfd >= 0)
+			close(dfd);
+		return err;
+	}
+	while (!err && (de = readdir(dp)))
+		if (strcmp(de->d_name, ".") && strcmp(de->d_name, "..") && strcmp(de->d_name, skip) &&
+		    renameat(dfd, de->d_name, to, de->d_name))
+			err = -errno;
+	closedir(dp);
+	return err;
+}
+
+/*
+ * A name changed while the first copy was made, so its tree may not be
+ * the backing tree's: the first copy goes aside (SNAP_OLD/root and
+ * SNAP_OLD/trash) and its files are known by backing inode; copy_all then
+ * rebuilds the tree, moving each file already copied into its place
+ * instead of copying it, so the hold costs a walk of the names, not the
+ * bytes.
+ */
+static int set_old_aside(struct ffs_snap *s)
+{
+	size_t n = strlen(SNAP_TRASH);
+	int old = -1, root = -1, trash = -1, err = 0;
+
+	if (mkdirat(s->dest, SNAP_OLD, 0700) ||
+	    (old = openat(s->dest, SNAP_OLD, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0 ||
+	    mkdirat(old, "root", 0700) || mkdirat(old, "trash", 0700) ||
+	    (root = openat(old, "root", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0 ||
+	    (trash = openat(old, "trash", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+		err = -errno;
+	if (!err)
+		err = move_entries(s->dest, SNAP_TRASH, root);
+	if (!err)
+		err = move_entries(s->trash, "old", trash);
+	/* The table, under the paths the files have now. */
+	for (size_t b = 0; b < SNAP_BUCKETS && !err; b++) {
+		struct snap_ent *e = s->src[b], *next;
+
+		for (; e; e = next) {
+			char *path = NULL;
+			bool in_trash = !strncmp(e->path, SNAP_TRASH "/", n + 1);
+
+			next = e->by_src;
+			if (e->fd >= 0)
+				close(e->fd);
+			e->fd = -1;
+			if (!*e->path ||
+			    asprintf(&path, SNAP_OLD "/%s/%s", in_trash ? "trash" : "root",
+				     in_trash ? e->path + n + 1 : e->path) < 0) {
+				free(e->path);
+				free(e);
+				continue;  /* the root is made again; no memory: copied again */
+			}
+			free(e->path);
+			e->path = path;
+			e->by_src = s->old[b];
+			s->old[b] = e;
+		}
+		s->src[b] = NULL;
+	}
+	for (size_t b = 0; b < SNAP_BUCKETS; b++)
+		s->copy[b] = NULL;
+	if (old >= 0)
+		close(old);
+	if (root >= 0)
+		close(root);
+	if (trash >= 0)
+		close(trash);
 	return err;
 }
 
@@ -532,14 +650,30 @@ int ffs_dur_snapshot_finish(struct ffs_snap *s, struct ffs_snapshot_report *ret)
 	uint64_t t0 = mono_ns(), t1;
 	int err = s->precopy_err;
 
-	s->rep.full = err || __atomic_load_n(&d->watch.names, __ATOMIC_ACQUIRE) ||
-		      __atomic_load_n(&d->watch.all, __ATOMIC_ACQUIRE);
+	/*
+	 * A power cut meanwhile changed bytes nobody reported, and a failed
+	 * first copy is of unknown shape: both are copied again in full.
+	 */
+	s->rep.full = err || __atomic_load_n(&d->watch.all, __ATOMIC_ACQUIRE);
+	s->rep.relinked = !s->rep.full && __atomic_load_n(&d->watch.names, __ATOMIC_ACQUIRE);
+	if (s->rep.relinked) {
+		s->relinking = true;
+		err = set_old_aside(s);
+		if (!err)
+			err = copy_all(s);
+		s->relinking = false;
+		if (!err)
+			err = dur_rm_tree(s->dest, SNAP_OLD);
+		if (err)
+			s->rep.full = true;
+	}
 	if (!s->rep.full && catch_up(s))
 		s->rep.full = true;
 	dur_watch_stop(d);
 	if (s->rep.full) {
 		reset(s);
-		s->rep.catchup_files = s->rep.catchup_bytes = 0;
+		s->rep.relinked = false;
+		s->rep.relinked_files = s->rep.catchup_files = s->rep.catchup_bytes = 0;
 		err = copy_all(s);
 	}
 	t1 = mono_ns();

@@ -149,7 +149,9 @@ struct ffs_snapshot_report {
 	uint64_t precopy_ns;       /* the copy made while requests went on (two steps) */
 	uint64_t copy_ns, replay_ns; /* under the lock: the copy (or the catch-up), the replay */
 	uint64_t catchup_files, catchup_bytes; /* copied again under the lock */
-	bool full;                 /* everything copied under the lock (one step, or a name changed) */
+	bool full;                 /* everything copied under the lock (one step, a power cut meanwhile) */
+	bool relinked;             /* a name changed meanwhile: the tree rebuilt around the copies */
+	uint64_t relinked_files;   /* files moved into the rebuilt tree, not copied */
 };
 
 /*

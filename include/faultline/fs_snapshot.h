@@ -6,7 +6,8 @@
  * directory while the service keeps running and is not told. The tree is
  * copied while requests go on; requests are held only while what changed
  * meanwhile is copied again and the volatile part is undone in the copy
- * (after a name change, the whole tree is copied in the hold). The control
+ * (after a name change the names are walked again too, the files already
+ * copied moved into place). The control
  * request is {"cmd":"snapshot","dest":"/abs/dir"}; the reply carries the
  * counts below.
  */
@@ -26,7 +27,8 @@ struct fl_fs_snapshot {
 	uint64_t precopy_ns;     /* the bulk copy, requests going on; the instant is at its end */
 	uint64_t held_ns;        /* how long requests to the mount were held */
 	uint64_t catchup_bytes;  /* written while the tree was copied: copied again in the hold */
-	bool full;               /* a name changed meanwhile: everything was copied in the hold */
+	bool relinked;           /* a name changed meanwhile: the names were walked again in the hold */
+	bool full;               /* a power cut meanwhile: everything was copied in the hold */
 	uint64_t duration_ns;    /* the copy (with requests going on), the catch-up and the replay */
 	uint64_t total_ns;       /* the whole call, the image's fsync included */
 };

@@ -287,16 +287,19 @@ static int run_snapshot(struct fs_opts *o)
 		fl_cli_error("fs snapshot: %s", why);
 		return EXIT_DAEMON;
 	}
-	snprintf(catchup, sizeof(catchup), "%llu bytes written during the copy copied again",
-		 (unsigned long long)r.catchup_bytes);
+	snprintf(catchup, sizeof(catchup), "%llu bytes written during the copy copied again%s",
+		 (unsigned long long)r.catchup_bytes,
+		 r.relinked ? ", the names walked again" : "");
 	if (o->json) {
-		j = json_pack("{s:b, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:b, s:I, s:I}", "ok", 1,
+		j = json_pack("{s:b, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:b, s:b, s:I, s:I}",
+			      "ok", 1,
 			      "dest", o->args[0], "files", (json_int_t)r.files,
 			      "bytes", (json_int_t)r.bytes, "writes_undone", (json_int_t)r.writes_undone,
 			      "bytes_undone", (json_int_t)r.bytes_undone,
 			      "names_undone", (json_int_t)r.names_undone,
 			      "precopy_ns", (json_int_t)r.precopy_ns, "held_ns", (json_int_t)r.held_ns,
-			      "catchup_bytes", (json_int_t)r.catchup_bytes, "full", r.full,
+			      "catchup_bytes", (json_int_t)r.catchup_bytes, "relinked", r.relinked,
+			      "full", r.full,
 			      "duration_ns", (json_int_t)r.duration_ns, "total_ns", (json_int_t)r.total_ns);
 		if (j)
 			print_json(j);
@@ -310,7 +313,7 @@ static int run_snapshot(struct fs_opts *o)
 		       r.writes_undone == 1 ? "" : "s", (unsigned long long)r.bytes_undone,
 		       (unsigned long long)r.names_undone, r.names_undone == 1 ? "" : "s",
 		       (double)r.held_ns / 1e6,
-		       r.full ? "a name changed during the copy: all copied again" : catchup,
+		       r.full ? "a power cut during the copy: all copied again" : catchup,
 		       (double)r.total_ns / 1e6);
 	}
 	return 0;
@@ -521,8 +524,8 @@ static const struct subcommand subs[] = {
 	  "'faultline fs powercut' would keep, with owners, modes, times and xattrs.\n"
 	  "MNT is left as it is. DEST is a new directory (its parent must exist) or an\n"
 	  "empty one, outside MNT. The tree is copied while MNT serves requests; they wait\n"
-	  "only while what was written meanwhile is copied again and the volatile part\n"
-	  "is taken out of the copy (the whole copy, if a name changed meanwhile).\n"
+	  "only while what was written meanwhile is copied again (the names walked\n"
+	  "again if one changed) and the volatile part is taken out of the copy.\n"
 	  "The instant is when that wait begins. Prints the files, the bytes, how long\n"
 	  "writers were held and the time taken.\n", NULL },
 	{ "sync", run_sync, "MNT",

@@ -107,6 +107,7 @@ int fl_fs_snapshot(const char *mnt, const char *dest, int timeout_ms, struct fl_
 	r.precopy_ns = u64(rep, "precopy_ns");
 	r.catchup_bytes = u64(rep, "catchup_bytes");
 	r.full = json_is_true(json_object_get(rep, "full"));
+	r.relinked = json_is_true(json_object_get(rep, "relinked"));
 	r.duration_ns = u64(rep, "duration_ns");
 	r.total_ns = mono_ns() - t0;
 	*ret = r;
