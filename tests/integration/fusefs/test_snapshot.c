@@ -567,6 +567,7 @@ static void test_dest_inside_the_mount_or_not_empty_is_refused(void **state)
 
 struct ticker {
 	const char *path;
+	const char *flip_a, *flip_b; /* or NULL: also rename a file back and forth */
 	volatile int stop;
 	uint64_t max_ns;
 };
@@ -583,6 +584,9 @@ static void *tick_writer(void *arg)
 
 		if (pwrite(fd, "tick", 4, off) != 4)
 			break;
+		if (t->flip_a && rename((off / 512) % 2 ? t->flip_b : t->flip_a,
+					(off / 512) % 2 ? t->flip_a : t->flip_b))
+			break;
 		lat = now_ns() - t0;
 		if (lat > t->max_ns)
 			t->max_ns = lat;
@@ -592,8 +596,10 @@ static void *tick_writer(void *arg)
 	return NULL;
 }
 
-static void stall(struct fl_faultfs_mount *c, size_t mb)
+/* renames: names change all through the copy, so the hold walks the names again. */
+static void stall(struct fl_faultfs_mount *c, size_t mb, bool renames)
 {
+	char tag = renames ? 'r' : 'p';
 	char s[PATH_MAX], name[32], *buf = malloc(1 << 20);
 	struct ticker t = { 0 };
 	struct fl_fs_snapshot r;
@@ -604,7 +610,7 @@ static void stall(struct fl_faultfs_mount *c, size_t mb)
 	memset(buf, 'd', 1 << 20);
 	/* Ten files of mb/10 MB, fsynced; a quarter of the last rewritten without fsync. */
 	for (size_t f = 0; f < 10; f++) {
-		fd = open(fl_test_path(c->mnt, "data%zu-%zu", mb, f), O_WRONLY | O_CREAT, 0644);
+		fd = open(fl_test_path(c->mnt, "data%zu%c-%zu", mb, tag, f), O_WRONLY | O_CREAT, 0644);
 		assert_true(fd >= 0);
 		for (size_t i = 0; i < mb / 10; i++)
 			assert_int_equal(write(fd, buf, 1 << 20), 1 << 20);
@@ -612,40 +618,50 @@ static void stall(struct fl_faultfs_mount *c, size_t mb)
 		close(fd);
 	}
 	sync_dir(c->mnt);
-	fd = open(fl_test_path(c->mnt, "data%zu-9", mb), O_WRONLY);
+	fd = open(fl_test_path(c->mnt, "data%zu%c-9", mb, tag), O_WRONLY);
 	memset(buf, 'v', 1 << 20);
 	for (size_t i = 0; i < (mb / 10 + 3) / 4; i++)
 		assert_int_equal(write(fd, buf, 1 << 20), 1 << 20);
 	close(fd);
-	t.path = fl_test_path(c->mnt, "ticker%zu", mb);
+	t.path = fl_test_path(c->mnt, "ticker%zu%c", mb, tag);
+	if (renames) {
+		put(c->mnt, "flip-a", "f", 1, true);
+		t.flip_a = strdup(fl_test_path(c->mnt, "flip-a"));
+		t.flip_b = strdup(fl_test_path(c->mnt, "flip-b"));
+	}
 	assert_int_equal(pthread_create(&th, NULL, tick_writer, &t), 0);
 	usleep(100000);
-	snprintf(name, sizeof(name), "stall%zu", mb);
+	snprintf(name, sizeof(name), "stall%zu%c", mb, tag);
 	r = snap(c, name, s, sizeof(s));
 	usleep(100000);
 	t.stop = 1;
 	pthread_join(th, NULL);
-	print_message("stall: %zu MB: writers held %.1f ms (%s, %llu bytes copied again), bulk copy "
-		      "%.1f ms, whole call %.1f ms; slowest 4-byte write %.1f ms; image %llu files, "
+	print_message("stall: %zu MB%s: writers held %.1f ms (%s, %llu bytes copied again), bulk "
+		      "copy %.1f ms, whole call %.1f ms; slowest write %.1f ms; image %llu files, "
 		      "%llu bytes, %llu bytes left out\n",
-		      mb, (double)r.held_ns / 1e6, r.full ? "full" : "catch-up",
+		      mb, renames ? " with names changing" : "", (double)r.held_ns / 1e6,
+		      r.full ? "full" : r.relinked ? "names walked again" : "catch-up",
 		      (unsigned long long)r.catchup_bytes, (double)r.precopy_ns / 1e6,
 		      (double)r.total_ns / 1e6, (double)t.max_ns / 1e6, (unsigned long long)r.files,
 		      (unsigned long long)r.bytes, (unsigned long long)r.bytes_undone);
 	assert_true(r.bytes >= mb << 20);
-	/* No name changed during the copy: only what the ticker wrote was copied again. */
+	/* No power cut during the copy: only what the ticker wrote was copied again. */
 	assert_false(r.full);
+	if (!renames)
+		assert_false(r.relinked);
 	assert_true(r.catchup_bytes < (1 << 20));
 	assert_true(r.held_ns < r.total_ns);
 	{
 		char head[4];
 
-		fd = open(fl_test_path(s, "data%zu-9", mb), O_RDONLY);
+		fd = open(fl_test_path(s, "data%zu%c-9", mb, tag), O_RDONLY);
 		assert_true(fd >= 0);
 		assert_int_equal(pread(fd, head, 4, 0), 4);
 		close(fd);
 		assert_memory_equal(head, "dddd", 4);
 	}
+	free((char *)t.flip_a);
+	free((char *)t.flip_b);
 	free(buf);
 }
 
@@ -656,8 +672,9 @@ static void test_writers_are_held_only_for_the_copy_10mb_and_100mb(void **state)
 	if (!require_all())
 		skip();
 	assert_int_equal(fl_faultfs_start(c, NULL), 0);
-	stall(c, 10);
-	stall(c, 100);
+	stall(c, 10, false);
+	stall(c, 100, false);
+	stall(c, 100, true);
 }
 
 int main(void)
