@@ -232,6 +232,10 @@ static int copy_entry(struct ffs_snap *s, int sdir, int ddir, const char *dpath,
 		if (mkdirat(ddir, name, 0700))
 			return -errno;
 		in = openat(sdir, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (in < 0 && s->tolerant && errno == ENOENT) {
+			unlinkat(ddir, name, AT_REMOVEDIR);  /* moved meanwhile: the second step sees it */
+			return 0;
+		}
 		out = openat(ddir, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		if (in < 0 || out < 0 || fstat(out, &cst)) {
 			err = -errno;
