@@ -104,7 +104,7 @@ struct dur_watched {
 	struct dur_watched *next;
 	dev_t dev;
 	ino_t ino;
-	bool whole;               /* its size changed or data moved: copy it all */
+	bool whole;               /* its size changed, data moved, or it is new: copy it all */
 	bool attrs;               /* owner, mode or times changed */
 	size_t n;
 	int64_t r[DUR_WATCH_RANGES][2]; /* bytes written, [start, end) */
@@ -178,7 +178,7 @@ static inline size_t dur_name_bucket(dev_t dev, ino_t ino)
  */
 
 /* dur_watch.c: changes made while a snapshot copies (below every mutating layer). */
-/* len > 0: bytes written; len < 0: the whole file (size change, punch, move); 0: attributes. */
+/* len > 0: bytes written; len < 0: all of it (size change, punch, a new inode); 0: attributes. */
 void dur_watch_data(struct ffs_dur *d, dev_t dev, ino_t ino, int64_t off, int64_t len);
 void dur_watch_names(struct ffs_dur *d);
 void dur_watch_all(struct ffs_dur *d);
