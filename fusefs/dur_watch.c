@@ -2,11 +2,12 @@
 /*
  * What changed while a snapshot copied the tree without the operations
  * lock: the byte ranges written per inode, the inodes whose size or
- * attributes changed, and whether any name changed at all. The snapshot
- * then catches up under the lock by copying only those (dur_snapshot.c),
- * or, after a name change or a power cut, copies everything again. The
- * mutating calls report here after they took effect; when no snapshot
- * runs that is one atomic load.
+ * attributes changed (or that are new), and whether any name changed or
+ * a power cut ran. The snapshot then catches up under the lock by copying
+ * only those (dur_snapshot.c): after a name change it walks the names
+ * again too, after a power cut it copies everything again. The mutating
+ * calls report here after they took effect; when no snapshot runs that is
+ * a fence and one atomic load.
  */
 #include <errno.h>
 #include <stdlib.h>
