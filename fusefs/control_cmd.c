@@ -245,6 +245,46 @@ static int cmd_powercut(struct ffs *fs, int fd, json_t *req)
 	return reply(fd, o);
 }
 
+/*
+ * A crash-consistent image of the durable state, as a cloud volume
+ * snapshot: answered once the copy is in dest and on its disk.
+ */
+static int cmd_snapshot(struct ffs *fs, int fd, json_t *req)
+{
+	struct ffs_snapshot_report rep = { 0 };
+	const char *dest = json_string_value(json_object_get(req, "dest"));
+	uint64_t held = 0, took;
+	char why[512] = "";
+	json_t *o;
+	int err;
+
+	if (!dest || dest[0] != '/')
+		return errorf(fd, "snapshot: \"dest\" must be an absolute path (a new or empty directory)");
+	err = ffs_snapshot(fs, dest, &rep, &held, why, sizeof(why));
+	if (err)
+		return errorf(fd, "snapshot: %s", why[0] ? why : strerror(-err));
+	took = rep.precopy_ns + rep.copy_ns + rep.replay_ns;
+	o = ok_obj();
+	json_object_set_new(o, "dest", safe_string(dest));
+	json_object_set_new(o, "files", json_integer((json_int_t)rep.files));
+	json_object_set_new(o, "dirs", json_integer((json_int_t)rep.dirs));
+	json_object_set_new(o, "bytes", json_integer((json_int_t)rep.bytes_copied));
+	json_object_set_new(o, "writes_undone", json_integer((json_int_t)rep.cut.writes_undone));
+	json_object_set_new(o, "bytes_undone", json_integer((json_int_t)rep.cut.bytes_undone));
+	json_object_set_new(o, "names_undone", json_integer((json_int_t)rep.cut.names_undone));
+	json_object_set_new(o, "precopy_ns", json_integer((json_int_t)rep.precopy_ns));
+	json_object_set_new(o, "full", json_boolean(rep.full));
+	json_object_set_new(o, "relinked", json_boolean(rep.relinked));
+	json_object_set_new(o, "relinked_files", json_integer((json_int_t)rep.relinked_files));
+	json_object_set_new(o, "catchup_files", json_integer((json_int_t)rep.catchup_files));
+	json_object_set_new(o, "catchup_bytes", json_integer((json_int_t)rep.catchup_bytes));
+	json_object_set_new(o, "copy_ns", json_integer((json_int_t)rep.copy_ns));
+	json_object_set_new(o, "replay_ns", json_integer((json_int_t)rep.replay_ns));
+	json_object_set_new(o, "duration_ns", json_integer((json_int_t)took));
+	json_object_set_new(o, "held_ns", json_integer((json_int_t)held));
+	return reply(fd, o);
+}
+
 static int cmd_resume(struct ffs *fs, int fd)
 {
 	int err = ffs_resume(fs);
@@ -423,7 +463,7 @@ int ffs_control_handle(struct ffs *fs, int fd, const char *line, size_t len,
 	if (!json_is_object(req))
 		err = errorf(fd, "a request is a JSON object with a \"cmd\"");
 	else if (!cmd)
-		err = errorf(fd, "missing \"cmd\" (fault, clear, powercut, resume, sync, status, log or ping)");
+		err = errorf(fd, "missing \"cmd\" (fault, clear, powercut, resume, snapshot, sync, status, log or ping)");
 	else if (!strcmp(cmd, "fault"))
 		err = cmd_fault(fs, fd, req);
 	else if (!strcmp(cmd, "clear"))
@@ -432,6 +472,8 @@ int ffs_control_handle(struct ffs *fs, int fd, const char *line, size_t len,
 		err = cmd_powercut(fs, fd, req);
 	else if (!strcmp(cmd, "resume"))
 		err = cmd_resume(fs, fd);
+	else if (!strcmp(cmd, "snapshot"))
+		err = cmd_snapshot(fs, fd, req);
 	else if (!strcmp(cmd, "sync"))
 		err = cmd_sync(fs, fd);
 	else if (!strcmp(cmd, "status"))
@@ -441,7 +483,7 @@ int ffs_control_handle(struct ffs *fs, int fd, const char *line, size_t len,
 	else if (!strcmp(cmd, "ping"))
 		err = cmd_ping(fd);
 	else
-		err = errorf(fd, "unknown cmd '%.64s' (fault, clear, powercut, resume, sync, status, log or ping)",
+		err = errorf(fd, "unknown cmd '%.64s' (fault, clear, powercut, resume, snapshot, sync, status, log or ping)",
 			     cmd);
 	json_decref(req);
 	return err;

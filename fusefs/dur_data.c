@@ -156,7 +156,7 @@ ssize_t ffs_dur_write(struct ffs_dur *d, int fd, const void *buf, size_t len, of
 
 	err = file_lock(d, fd, true, &st, &f);
 	if (err == -ENOENT)
-		return write_at(d, fd, buf, len, off);
+		return write_at(d, fd, buf, len, off);  /* not a regular file: no data to copy */
 	if (err)
 		return err;
 	pre = st.st_size - off;
@@ -182,6 +182,7 @@ ssize_t ffs_dur_write(struct ffs_dur *d, int fd, const void *buf, size_t len, of
 	r.size_before = st.st_size;
 	r.size_after = off + n > st.st_size ? off + n : st.st_size;
 	err = dur_rec_push(f, &r);
+	dur_watch_data(d, st.st_dev, st.st_ino, off, n);
 	file_unlock(d, f);
 	/* The data is written: an untracked write is durable at once, not an error. */
 	(void)err;
@@ -249,6 +250,7 @@ int ffs_dur_truncate(struct ffs_dur *d, int fd, off_t size)
 	if (size != st.st_size) {
 		r.seq = dur_next_seq(d);
 		dur_rec_push(f, &r);
+		dur_watch_data(d, st.st_dev, st.st_ino, 0, -1);
 	}
 out:
 	file_unlock(d, f);
@@ -297,6 +299,7 @@ int ffs_dur_fallocate(struct ffs_dur *d, int fd, int mode, off_t off, off_t len)
 		f->undo_size = r.undo_off;
 		goto out;
 	}
+	dur_watch_data(d, st.st_dev, st.st_ino, 0, -1);
 	if (record) {
 		r.seq = dur_next_seq(d);
 		r.size_after = fstat(f->fd, &st) ? r.size_before : st.st_size;

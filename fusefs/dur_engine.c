@@ -43,12 +43,14 @@
  * what must combine two layers is done in a file above both):
  *
  *   dur_engine.c    lifecycle (open, close), create with O_TRUNC, syncfs
+ *   dur_snapshot.c  the power cut's replay aimed at a copy of the tree
  *   dur_status.c    status: totals over files and names
  *   dur_powercut.c  the power cut: names undone, then every file replayed
  *   dur_names.c     the name journal, parked entries, bounds  (side by side:
  *   dur_data.c      write, truncate, fallocate, fsync, lost data  neither calls the other)
  *   dur_parked.c    parked names per inode (st_nlink of attribute replies)
  *   dur_file.c      the file table: records, undo files, settle
+ *   dur_watch.c     what changes while a snapshot copies (told by the layers above)
  *   dur_tree.c      plain helpers: copy a range, empty or remove a tree
  *
  * Limits (stated in the report too):
@@ -110,6 +112,7 @@ int ffs_dur_open(int backing_fd, enum ffs_dur_mode mode, struct ffs_dur **ret)
 	pthread_mutex_init(&d->table_lock, NULL);
 	pthread_mutex_init(&d->names_lock, NULL);
 	pthread_mutex_init(&d->parked_lock, NULL);
+	pthread_mutex_init(&d->watch.lock, NULL);
 
 	d->root_fd = fcntl(backing_fd, F_DUPFD_CLOEXEC, 3);
 	if (d->root_fd < 0) {
@@ -150,6 +153,7 @@ void ffs_dur_close(struct ffs_dur *d)
 {
 	if (!d)
 		return;
+	dur_watch_stop(d);
 	dur_files_free_all(d);
 	dur_names_free_all(d);
 	if (d->undo_dir >= 0) {

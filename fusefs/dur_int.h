@@ -10,6 +10,7 @@
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 
 #include "durability.h"
@@ -96,6 +97,26 @@ struct dur_parked {
 };
 
 #define DUR_BUCKETS 1024
+
+/* What changed of one inode while a snapshot copied (dur_watch.c). */
+#define DUR_WATCH_RANGES 16
+struct dur_watched {
+	struct dur_watched *next;
+	dev_t dev;
+	ino_t ino;
+	bool whole;               /* its size changed, data moved, or it is new: copy it all */
+	bool attrs;               /* owner, mode or times changed */
+	size_t n;
+	int64_t r[DUR_WATCH_RANGES][2]; /* bytes written, [start, end) */
+};
+
+struct dur_watch {
+	pthread_mutex_t lock;     /* the table; the flags are atomic */
+	bool on;                  /* a snapshot is copying */
+	bool names;               /* a name changed meanwhile */
+	bool all;                 /* a power cut, or no memory to remember */
+	struct dur_watched *bucket[DUR_BUCKETS];
+};
 #define DUR_IDLE_MAX 256          /* empty file structs kept open for reuse */
 
 struct ffs_dur {
@@ -136,6 +157,8 @@ struct ffs_dur {
 	uint64_t notice_ns;             /* when the last notice went out */
 	ffs_dur_notice_fn notice;
 	void *notice_ctx;
+
+	struct dur_watch watch;   /* changes during a snapshot's copy */
 };
 
 static inline uint64_t dur_next_seq(struct ffs_dur *d)
@@ -153,6 +176,16 @@ static inline size_t dur_name_bucket(dev_t dev, ino_t ino)
  * The layers, bottom first: a file calls only the ones listed before it
  * (see the top of dur_engine.c).
  */
+
+/* dur_watch.c: changes made while a snapshot copies (below every mutating layer). */
+/* len > 0: bytes written; len < 0: all of it (size change, punch, a new inode); 0: attributes. */
+void dur_watch_data(struct ffs_dur *d, dev_t dev, ino_t ino, int64_t off, int64_t len);
+void dur_watch_names(struct ffs_dur *d);
+void dur_watch_all(struct ffs_dur *d);
+/* -EBUSY when another snapshot is copying. */
+int dur_watch_start(struct ffs_dur *d);
+/* Stop and forget (the caller holds every mutation off, or does not care). */
+void dur_watch_stop(struct ffs_dur *d);
 
 /* dur_tree.c: plain filesystem helpers, no engine state. */
 /* Copy len bytes of in at off to out at dst, in the kernel when it can. */
@@ -206,5 +239,33 @@ void dur_names_free_all(struct ffs_dur *d);
 size_t dur_names_memory(struct ffs_dur *d, uint64_t *ret_count);
 /* Power cut: undo every volatile name operation, newest first; returns how many. */
 uint64_t dur_names_undo(struct ffs_dur *d, const struct ffs_inval_ops *inval);
+/*
+ * Where a name replay acts: the backing tree (a power cut) or a copy of it
+ * (a snapshot). dir_fd gives the target's directory for a journalled
+ * backing directory (-1: the target has none, the record is skipped);
+ * is_entry says whether dirfd/name in the target is the backing entry
+ * (dev, ino), with its lstat in *st.
+ */
+struct dur_name_target {
+	int (*dir_fd)(void *ctx, const struct dur_dir *dir);
+	bool (*is_entry)(void *ctx, int dirfd, const char *name, dev_t dev, ino_t ino,
+			 struct stat *st);
+	int trash_fd;             /* holds the parked entries (by their trash names) */
+	void *ctx;
+};
+/*
+ * Undo every volatile name operation in t's tree, newest first, leaving
+ * the journal as it is (a snapshot). Returns how many were undone.
+ */
+uint64_t dur_names_replay(struct ffs_dur *d, const struct dur_name_target *t);
+
+/* dur_powercut.c: the replay of one file's records. */
+/*
+ * Undo f's volatile and lost records (f locked) on fd: the backing file
+ * itself (a power cut) or a copy of its current content (a snapshot); the
+ * undo file is only read. *ret_touched: something was undone.
+ */
+int dur_file_replay(struct dur_file *f, int fd, const struct ffs_powercut_opts *o,
+		    struct ffs_powercut_report *rep, bool *ret_touched);
 
 #endif /* FAULTFS_DUR_INT_H */

@@ -200,6 +200,20 @@ static void journal_create(struct ffs_dur *d, int dirfd, const char *name)
 	journal(d, &n, dirfd, -1);
 }
 
+/*
+ * A file was created: a name changed, and its inode is new, whatever a
+ * snapshot copying may have copied under that inode number before (one
+ * deleted meanwhile): all of it is copied again.
+ */
+static void watch_created(struct ffs_dur *d, int fd)
+{
+	struct stat st;
+
+	dur_watch_names(d);
+	if (!fstat(fd, &st))
+		dur_watch_data(d, st.st_dev, st.st_ino, 0, -1);
+}
+
 int dur_names_open(struct ffs_dur *d, int dirfd, const char *name, int flags, mode_t mode,
 		   int *ret_fd, bool *ret_created)
 {
@@ -207,9 +221,15 @@ int dur_names_open(struct ffs_dur *d, int dirfd, const char *name, int flags, mo
 	int fd = -1, err = 0;
 
 	if (!strict(d) || !(flags & O_CREAT)) {
+		struct stat st;
+		/* Data mode journals nothing, but a snapshot copying must know a name came. */
+		bool was = !(flags & O_CREAT) || !fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW);
+
 		fd = openat(dirfd, name, flags, mode);
 		if (fd < 0)
 			return -errno;
+		if (!was)
+			watch_created(d, fd);
 	} else {
 		pthread_mutex_lock(&d->names_lock);
 		for (int tries = 0; tries < 16 && fd < 0; tries++) {
@@ -228,6 +248,8 @@ int dur_names_open(struct ffs_dur *d, int dirfd, const char *name, int flags, mo
 			err = -errno;
 		else if (created)
 			journal_create(d, dirfd, name);
+		if (created)
+			watch_created(d, fd);
 		names_unlock(d);
 		if (err)
 			return err;
@@ -246,6 +268,13 @@ int ffs_dur_mknod(struct ffs_dur *d, int dirfd, const char *name, mode_t mode, d
 		err = -errno;
 	else if (strict(d))
 		journal_create(d, dirfd, name);
+	if (!err) {
+		struct stat st;
+
+		dur_watch_names(d);
+		if (!fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW))
+			dur_watch_data(d, st.st_dev, st.st_ino, 0, -1);
+	}
 	names_unlock(d);
 	return err;
 }
@@ -259,6 +288,8 @@ int ffs_dur_mkdir(struct ffs_dur *d, int dirfd, const char *name, mode_t mode)
 		err = -errno;
 	else if (strict(d))
 		journal_create(d, dirfd, name);
+	if (!err)
+		dur_watch_names(d);
 	names_unlock(d);
 	return err;
 }
@@ -272,6 +303,8 @@ int ffs_dur_symlink(struct ffs_dur *d, const char *target, int dirfd, const char
 		err = -errno;
 	else if (strict(d))
 		journal_create(d, dirfd, name);
+	if (!err)
+		dur_watch_names(d);
 	names_unlock(d);
 	return err;
 }
@@ -289,6 +322,8 @@ int ffs_dur_link(struct ffs_dur *d, int fd, int newdirfd, const char *newname)
 		err = -errno;
 	else if (strict(d))
 		journal_create(d, newdirfd, newname);
+	if (!err)
+		dur_watch_names(d);
 	names_unlock(d);
 	return err;
 }
@@ -361,6 +396,7 @@ int ffs_dur_unlink(struct ffs_dur *d, int dirfd, const char *name)
 
 		if (unlinkat(dirfd, name, 0))
 			return -errno;
+		dur_watch_names(d);
 		if (known)
 			dur_file_gone(d, st.st_dev, st.st_ino);
 		return 0;
@@ -372,6 +408,8 @@ int ffs_dur_unlink(struct ffs_dur *d, int dirfd, const char *name)
 		err = -EISDIR;
 	else
 		err = park(d, dirfd, name, &st);
+	if (!err)
+		dur_watch_names(d);
 	names_unlock(d);
 	return err;
 }
@@ -381,8 +419,12 @@ int ffs_dur_rmdir(struct ffs_dur *d, int dirfd, const char *name)
 	struct stat st;
 	int err;
 
-	if (!strict(d))
-		return unlinkat(dirfd, name, AT_REMOVEDIR) ? -errno : 0;
+	if (!strict(d)) {
+		if (unlinkat(dirfd, name, AT_REMOVEDIR))
+			return -errno;
+		dur_watch_names(d);
+		return 0;
+	}
 	if (!strcmp(name, ".") || !strcmp(name, ".."))
 		return !strcmp(name, ".") ? -EINVAL : -ENOTEMPTY;
 	pthread_mutex_lock(&d->names_lock);
@@ -394,6 +436,8 @@ int ffs_dur_rmdir(struct ffs_dur *d, int dirfd, const char *name)
 		err = dir_is_empty(dirfd, name);
 	if (!err)
 		err = park(d, dirfd, name, &st);
+	if (!err)
+		dur_watch_names(d);
 	names_unlock(d);
 	return err;
 }
@@ -482,12 +526,15 @@ int ffs_dur_rename(struct ffs_dur *d, int olddirfd, const char *oldname,
 
 		if (renameat2(olddirfd, oldname, newdirfd, newname, flags))
 			return -errno;
+		dur_watch_names(d);
 		if (known)
 			dur_file_gone(d, st.st_dev, st.st_ino);  /* the replaced one */
 		return 0;
 	}
 	pthread_mutex_lock(&d->names_lock);
 	err = do_rename(d, olddirfd, oldname, newdirfd, newname, flags);
+	if (!err)
+		dur_watch_names(d);
 	names_unlock(d);
 	return err;
 }
@@ -594,11 +641,20 @@ size_t dur_names_memory(struct ffs_dur *d, uint64_t *ret_count)
 	return bytes;
 }
 
-static bool same_entry(int dirfd, const char *name, const struct dur_name *n, struct stat *st)
+/* The backing tree itself: what a power cut acts on. */
+static int own_dir_fd(void *ctx, const struct dur_dir *dir)
 {
+	(void)ctx;
+	return dir->fd;
+}
+
+static bool own_is_entry(void *ctx, int dirfd, const char *name, dev_t dev, ino_t ino,
+			 struct stat *st)
+{
+	(void)ctx;
 	if (fstatat(dirfd, name, st, AT_SYMLINK_NOFOLLOW))
 		return false;
-	return st->st_dev == n->edev && st->st_ino == n->eino;
+	return st->st_dev == dev && st->st_ino == ino;
 }
 
 static void inval_entry(const struct ffs_inval_ops *inval, const struct dur_dir *dir,
@@ -614,41 +670,45 @@ static void inval_inode(const struct ffs_inval_ops *inval, dev_t dev, ino_t ino)
 		inval->inode(inval->ctx, dev, ino);
 }
 
-/* Undo one name record; true if the tree changed. */
-static bool undo_name(struct ffs_dur *d, struct dur_name *n, const struct ffs_inval_ops *inval)
+/* Undo one name record in t's tree; true if the tree changed. */
+static bool undo_name(const struct dur_name_target *t, struct dur_name *n,
+		      const struct ffs_inval_ops *inval)
 {
+	int dir1 = t->dir_fd(t->ctx, n->dir1), dir2 = n->dir2 ? t->dir_fd(t->ctx, n->dir2) : -1;
 	struct stat st;
 	char tname[40];
 	bool done = false;
 
+	if (dir1 < 0 || (n->dir2 && dir2 < 0))
+		return false;  /* a directory the target does not hold: nothing to undo there */
 	switch (n->kind) {
 	case DUR_N_CREATE:
-		if (!same_entry(n->dir1->fd, n->name1, n, &st))
+		if (!t->is_entry(t->ctx, dir1, n->name1, n->edev, n->eino, &st))
 			break;
 		if (!S_ISDIR(st.st_mode)) {
-			done = !unlinkat(n->dir1->fd, n->name1, 0);
-		} else if (!unlinkat(n->dir1->fd, n->name1, AT_REMOVEDIR)) {
+			done = !unlinkat(dir1, n->name1, 0);
+		} else if (!unlinkat(dir1, n->name1, AT_REMOVEDIR)) {
 			done = true;
 		} else {
 			/* Children durable in their own directory: all unreachable now. */
 			snprintf(tname, sizeof(tname), "u%ju", (uintmax_t)n->seq);
-			done = !renameat(n->dir1->fd, n->name1, d->trash_dir, tname);
+			done = !renameat(dir1, n->name1, t->trash_fd, tname);
 			if (done)
-				dur_rm_tree(d->trash_dir, tname);
+				dur_rm_tree(t->trash_fd, tname);
 		}
 		break;
 	case DUR_N_UNLINK:
-		done = !renameat2(d->trash_dir, n->trash, n->dir1->fd, n->name1, RENAME_NOREPLACE);
+		done = !renameat2(t->trash_fd, n->trash, dir1, n->name1, RENAME_NOREPLACE);
 		break;
 	case DUR_N_RENAME:
-		if (!same_entry(n->dir2->fd, n->name2, n, &st))
+		if (!t->is_entry(t->ctx, dir2, n->name2, n->edev, n->eino, &st))
 			break;
-		done = !renameat2(n->dir2->fd, n->name2, n->dir1->fd, n->name1, RENAME_NOREPLACE);
+		done = !renameat2(dir2, n->name2, dir1, n->name1, RENAME_NOREPLACE);
 		if (done && n->trash)
-			renameat2(d->trash_dir, n->trash, n->dir2->fd, n->name2, RENAME_NOREPLACE);
+			renameat2(t->trash_fd, n->trash, dir2, n->name2, RENAME_NOREPLACE);
 		break;
 	case DUR_N_EXCHANGE:
-		done = !renameat2(n->dir1->fd, n->name1, n->dir2->fd, n->name2, RENAME_EXCHANGE);
+		done = !renameat2(dir1, n->name1, dir2, n->name2, RENAME_EXCHANGE);
 		break;
 	}
 	if (!done)
@@ -659,8 +719,8 @@ static bool undo_name(struct ffs_dur *d, struct dur_name *n, const struct ffs_in
 			[DUR_N_RENAME] = "rename", [DUR_N_EXCHANGE] = "exchange",
 		};
 		struct ffs_name_undone u = {
-			.op = ops[n->kind], .dir1_fd = n->dir1->fd, .name1 = n->name1,
-			.dir2_fd = n->dir2 ? n->dir2->fd : -1, .name2 = n->name2,
+			.op = ops[n->kind], .dir1_fd = dir1, .name1 = n->name1,
+			.dir2_fd = n->dir2 ? dir2 : -1, .name2 = n->name2,
 			.is_dir = n->is_dir,
 			.dir1_synced = n->durable1, .dir2_synced = n->durable2,
 		};
@@ -677,15 +737,30 @@ static bool undo_name(struct ffs_dur *d, struct dur_name *n, const struct ffs_in
 	return true;
 }
 
-/* Power cut: undo every volatile name operation, newest first. */
-uint64_t dur_names_undo(struct ffs_dur *d, const struct ffs_inval_ops *inval)
+uint64_t dur_names_replay(struct ffs_dur *d, const struct dur_name_target *t)
 {
 	uint64_t undone = 0;
 
 	pthread_mutex_lock(&d->names_lock);
 	/* The journal is in seq order: operations are recorded under this lock. */
 	for (size_t i = d->nnames; i-- > 0;)
-		undone += undo_name(d, &d->names[i], inval);
+		undone += undo_name(t, &d->names[i], NULL);
+	pthread_mutex_unlock(&d->names_lock);
+	return undone;
+}
+
+/* Power cut: undo every volatile name operation, newest first. */
+uint64_t dur_names_undo(struct ffs_dur *d, const struct ffs_inval_ops *inval)
+{
+	uint64_t undone = 0;
+
+	const struct dur_name_target own = { .dir_fd = own_dir_fd, .is_entry = own_is_entry,
+					     .trash_fd = d->trash_dir };
+
+	pthread_mutex_lock(&d->names_lock);
+	/* The journal is in seq order: operations are recorded under this lock. */
+	for (size_t i = d->nnames; i-- > 0;)
+		undone += undo_name(&own, &d->names[i], inval);
 	dur_names_free_all(d);
 	dur_empty_dir(d->trash_dir);
 	names_unlock(d);

@@ -108,6 +108,7 @@ static int ranges_add(struct ranges *s, int64_t a, int64_t b)
 
 struct undo_ctx {
 	struct dur_file *f;
+	int fd;          /* where the replay writes: the backing file, or a snapshot's copy */
 	int64_t final;
 	int err;
 	char *zeros;
@@ -115,7 +116,7 @@ struct undo_ctx {
 
 static void zero_range(struct undo_ctx *u, int64_t a, int64_t b)
 {
-	if (!fallocate(u->f->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, a, b - a))
+	if (!fallocate(u->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, a, b - a))
 		return;
 	if (!u->zeros) {
 		u->zeros = calloc(1, 1 << 20);
@@ -126,7 +127,7 @@ static void zero_range(struct undo_ctx *u, int64_t a, int64_t b)
 	}
 	while (a < b) {
 		size_t n = b - a > (1 << 20) ? (1 << 20) : (size_t)(b - a);
-		ssize_t w = pwrite(u->f->fd, u->zeros, n, a);
+		ssize_t w = pwrite(u->fd, u->zeros, n, a);
 
 		if (w <= 0) {
 			u->err = w < 0 ? -errno : -EIO;
@@ -160,7 +161,7 @@ static void restore(struct undo_ctx *u, const struct ranges *p, const struct dur
 
 		if (a < pre_end) {
 			int64_t e = gap_end < pre_end ? gap_end : pre_end;
-			int err = dur_copy_range(u->f->undo_fd, r->undo_off + (a - r->off), u->f->fd, a,
+			int err = dur_copy_range(u->f->undo_fd, r->undo_off + (a - r->off), u->fd, a,
 						 e - a);
 
 			if (err)
@@ -257,11 +258,10 @@ static int file_items(struct dur_file *f, const struct ffs_powercut_opts *o,
 	return 0;
 }
 
-/* Undo one file's volatile and lost records; true if anything changed. */
-static int file_undo(struct dur_file *f, const struct ffs_powercut_opts *o,
-		     struct ffs_powercut_report *rep, bool *ret_touched)
+int dur_file_replay(struct dur_file *f, int fd, const struct ffs_powercut_opts *o,
+		    struct ffs_powercut_report *rep, bool *ret_touched)
 {
-	struct undo_ctx u = { .f = f };
+	struct undo_ctx u = { .f = f, .fd = fd };
 	struct ranges prot = { 0 };
 	struct item *it = NULL;
 	bool pinned = false, any_undo = false;
@@ -272,7 +272,7 @@ static int file_undo(struct dur_file *f, const struct ffs_powercut_opts *o,
 
 	if (f->n == 0)
 		return 0;
-	if (fstat(f->fd, &st))
+	if (fstat(fd, &st))
 		return -errno;
 	err = file_items(f, o, rep, &it, &n);
 	if (err)
@@ -310,7 +310,7 @@ static int file_undo(struct dur_file *f, const struct ffs_powercut_opts *o,
 			break;
 		}
 	}
-	if (!u.err && !fstat(f->fd, &st) && st.st_size != u.final && ftruncate(f->fd, u.final))
+	if (!u.err && !fstat(fd, &st) && st.st_size != u.final && ftruncate(fd, u.final))
 		u.err = -errno;
 	free(prot.r);
 	free(u.zeros);
@@ -329,6 +329,7 @@ int ffs_dur_powercut(struct ffs_dur *d, const struct ffs_powercut_opts *opts,
 
 	if (o.keep_ppm > 1000000)
 		return -EINVAL;
+	dur_watch_all(d);  /* a snapshot copying meanwhile must copy again */
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	pthread_mutex_lock(&d->table_lock);
 	d->nfiles = d->nidle = 0;
@@ -342,7 +343,7 @@ int ffs_dur_powercut(struct ffs_dur *d, const struct ffs_powercut_opts *opts,
 
 			next = f->next;
 			pthread_mutex_lock(&f->lock);
-			r = file_undo(f, &o, &rep, &touched);
+			r = dur_file_replay(f, f->fd, &o, &rep, &touched);
 			pthread_mutex_unlock(&f->lock);
 			if (r && !err)
 				err = r;

@@ -140,6 +140,46 @@ struct ffs_inval_ops {
 int ffs_dur_powercut(struct ffs_dur *d, const struct ffs_powercut_opts *opts,
 		     const struct ffs_inval_ops *inval, struct ffs_powercut_report *ret);
 
+/* --- snapshot ------------------------------------------------------------- */
+struct ffs_snapshot_report {
+	uint64_t files, dirs;      /* regular files and directories copied */
+	uint64_t bytes_copied;     /* their bytes as they were, before the replay */
+	/* ffs_snapshot (snapshot.c) replaces files and bytes_copied with what the image holds. */
+	struct ffs_powercut_report cut; /* what the replay undid in the copy */
+	uint64_t precopy_ns;       /* the copy made while requests went on (two steps) */
+	uint64_t copy_ns, replay_ns; /* under the lock: the copy (or the catch-up), the replay */
+	uint64_t catchup_files, catchup_bytes; /* copied again under the lock */
+	bool full;                 /* all copied under the lock (one step, or a power cut meanwhile) */
+	bool relinked;             /* a name changed meanwhile: the tree rebuilt around the copies */
+	uint64_t relinked_files;   /* files moved into the rebuilt tree, not copied */
+};
+
+/*
+ * Write into dest_fd (an empty directory outside the mount and the backing
+ * tree, O_RDONLY|O_DIRECTORY) what ffs_dur_powercut would leave now,
+ * without changing the backing tree or the volatile state: a
+ * crash-consistent image. Owners, modes, times and xattrs are kept. The
+ * caller holds the operations lock exclusively, as for a power cut.
+ */
+int ffs_dur_snapshot(struct ffs_dur *d, int dest_fd, struct ffs_snapshot_report *ret);
+
+/*
+ * The same in two steps, so that writers wait only for the second:
+ * prepare copies the tree while requests go on (no lock needed) and
+ * watches what changes meanwhile; finish, with the operations lock held
+ * exclusively, copies again only what changed (after a name change, the
+ * names are walked again too; after a power cut, everything is copied
+ * again), then replays. finish or abort frees *ret.
+ * -EBUSY: another snapshot is being prepared.
+ */
+struct ffs_snap;
+int ffs_dur_snapshot_prepare(struct ffs_dur *d, int dest_fd, struct ffs_snap **ret);
+int ffs_dur_snapshot_finish(struct ffs_snap *s, struct ffs_snapshot_report *ret);
+void ffs_dur_snapshot_abort(struct ffs_snap *s);
+
+/* fd's inode's owner, mode, times or xattrs just changed: for a snapshot copying. */
+void ffs_dur_touch(struct ffs_dur *d, int fd);
+
 /* --- bounds ----------------------------------------------------------------- */
 /*
  * An application that never fsyncs its directories would make the name

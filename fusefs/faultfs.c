@@ -361,6 +361,7 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	fs_ready = true;
+	snprintf(fs.mountpoint, sizeof(fs.mountpoint), "%s", mnt_real);
 	if (cfg.timeout_set)
 		fs.timeout = cfg.timeout;
 	if (cfg.size && parse_size(cfg.size, &fs.size_limit)) {

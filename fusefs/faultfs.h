@@ -40,6 +40,7 @@ struct ffs {
 	struct ffs_inode root;    /* never forgotten */
 	char backing[PATH_MAX];   /* realpath of BACKING, for paths in rules and the log */
 	size_t backing_len;
+	char mountpoint[PATH_MAX];/* realpath of MOUNTPOINT ("" if unknown): a snapshot must not go there */
 	pthread_mutex_t lock;
 	struct ffs_inode *bucket[FFS_BUCKETS];
 	double timeout;           /* entry and attribute cache, seconds */
@@ -72,6 +73,17 @@ struct ffs_powercut_report;
 int ffs_powercut(struct ffs *fs, const struct ffs_powercut_opts *opts, bool stay_offline,
 		 struct ffs_powercut_report *ret);
 int ffs_resume(struct ffs *fs);
+
+/*
+ * Copy what a power cut now would leave into dest (an absolute path: a
+ * new or empty directory outside the mount and the backing tree), under
+ * the operations lock; the mount and its volatile state stay as they
+ * are (snapshot.c). *ret_held_ns: how long requests were held. errbuf
+ * says why on failure.
+ */
+struct ffs_snapshot_report;
+int ffs_snapshot(struct ffs *fs, const char *dest, struct ffs_snapshot_report *ret,
+		 uint64_t *ret_held_ns, char *errbuf, size_t errlen);
 
 /* inode.c */
 /*

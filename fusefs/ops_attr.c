@@ -10,6 +10,7 @@
 #include <sys/statvfs.h>
 #include <unistd.h>
 
+#include "durability.h"
 #include "ops.h"
 
 static void proc_path(int fd, char *buf, size_t len)
@@ -77,8 +78,13 @@ static int do_setattr(struct ffs_opctx *o, fuse_ino_t ino, struct stat *attr, in
 	}
 	if (to_set & (FUSE_SET_ATTR_ATIME | FUSE_SET_ATTR_MTIME |
 		      FUSE_SET_ATTR_ATIME_NOW | FUSE_SET_ATTR_MTIME_NOW))
-		return set_times(fd, fi, attr, to_set);
-	return 0;
+		err = set_times(fd, fi, attr, to_set);
+	else
+		err = 0;
+	/* After the change: a snapshot copying meanwhile copies these attributes again. */
+	if (o->fs->dur)
+		ffs_dur_touch(o->fs->dur, fd);
+	return err;
 }
 
 void ffs_op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr,

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <sys/xattr.h>
 
+#include "durability.h"
 #include "ops.h"
 
 static void proc_of(fuse_req_t req, fuse_ino_t ino, char *buf, size_t len)
@@ -29,6 +30,8 @@ void ffs_op_setxattr(fuse_req_t req, fuse_ino_t ino, const char *name, const cha
 	proc_of(req, ino, proc, sizeof(proc));
 	if (setxattr(proc, name, value, size, flags))
 		err = errno;
+	else if (o.fs->dur)
+		ffs_dur_touch(o.fs->dur, ffs_fd_of(req, ino));  /* a snapshot copying copies it again */
 	ffs_reply_err_or_cut(&o, err);
 }
 
@@ -43,6 +46,8 @@ void ffs_op_removexattr(fuse_req_t req, fuse_ino_t ino, const char *name)
 	proc_of(req, ino, proc, sizeof(proc));
 	if (removexattr(proc, name))
 		err = errno;
+	else if (o.fs->dur)
+		ffs_dur_touch(o.fs->dur, ffs_fd_of(req, ino));
 	ffs_reply_err_or_cut(&o, err);
 }
 

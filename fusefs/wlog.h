@@ -19,6 +19,7 @@ enum ffs_wlog_kind {
 	FFS_WLOG_UNLINK, FFS_WLOG_RMDIR, FFS_WLOG_RENAME, FFS_WLOG_FAULT,
 	FFS_WLOG_POWERCUT,
 	FFS_WLOG_LIMIT,          /* a bound made the oldest name operations durable */
+	FFS_WLOG_SNAPSHOT,       /* faultline fs snapshot: its instant among the operations */
 };
 
 struct ffs_wlog_entry {

@@ -25,6 +25,7 @@ static const char *const kind_names[] = {
 	[FFS_WLOG_UNLINK] = "unlink", [FFS_WLOG_RMDIR] = "rmdir",
 	[FFS_WLOG_RENAME] = "rename", [FFS_WLOG_FAULT] = "fault",
 	[FFS_WLOG_POWERCUT] = "powercut", [FFS_WLOG_LIMIT] = "limit",
+	[FFS_WLOG_SNAPSHOT] = "snapshot",
 };
 
 const char *ffs_wlog_kind_name(enum ffs_wlog_kind kind)

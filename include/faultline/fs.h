@@ -9,6 +9,8 @@
  *   {"cmd":"clear"} / {"cmd":"clear","id":0}      -> {"ok":true,"cleared":1}
  *   {"cmd":"powercut","keep_ppm":0,"seed":1,"torn":0} -> {"ok":true,"report":{...}}
  *   {"cmd":"resume"}                              -> {"ok":true}
+ *   {"cmd":"snapshot","dest":"/abs/dir"}          -> {"ok":true,"files":..,"bytes":..,"held_ns":..,...}
+ *                        (what a power cut now would leave, copied into dest: <faultline/fs_snapshot.h>)
  *   {"cmd":"sync"}     -> {"ok":true,"volatile_bytes":..,"volatile_writes":..,"volatile_names":..}
  *                        (everything becomes durable, as sync(2) on a disk; the counts
  *                        are what was volatile before)

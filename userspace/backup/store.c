@@ -178,7 +178,9 @@ int fl_bk_service_start(struct fl_bk_service *s, uint64_t timeout_ns, volatile i
 	int err;
 
 	if (s->want_faultfs && !s->ff) {
-		err = fl_rpo_faultfs_mount(s->data_dir, NULL, s->st, &s->ff, errbuf, errlen);
+		/* A server running as its own user must be let into the mount. */
+		err = fl_rpo_faultfs_mount(s->data_dir, s->pub.user ? "allow_other" : NULL, s->st,
+					   &s->ff, errbuf, errlen);
 		if (err)
 			return err;
 	}
