@@ -75,3 +75,32 @@ int bk_step_restore(struct bk_test *t, const struct fl_backup_strategy *s,
 		*ret_ns = mono_ns() - t0;
 	return 0;
 }
+
+/* The test's store, closed by the teardown even when an assertion failed mid-test. */
+static struct bk_test *tracked;
+
+int bk_step_open(struct bk_test *t, const char *spec, bool faultfs)
+{
+	tracked = t;
+	return bk_test_open(t, spec, faultfs);
+}
+
+int bk_step_teardown(void **state)
+{
+	(void)state;
+	if (tracked)
+		bk_test_close(tracked);
+	tracked = NULL;
+	return 0;
+}
+
+void bk_step_write(struct bk_test *t, uint64_t *next, unsigned n)
+{
+	assert_int_equal(bk_test_write(t, *next, n), n);
+	*next += n;
+}
+
+double bk_ms(uint64_t ns)
+{
+	return (double)ns / 1e6;
+}

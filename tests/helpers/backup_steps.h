@@ -27,4 +27,23 @@ int bk_step_backup(struct bk_test *t, const struct fl_backup_strategy *s,
 int bk_step_restore(struct bk_test *t, const struct fl_backup_strategy *s,
 		    struct fl_bk_phases *ph, uint64_t *ret_ns);
 
+/* call must return 0; else the test fails with the call, t's reason and the errno. */
+#define BK_CHECK(t, call)                                                               \
+	do {                                                                            \
+		int err_ = (call);                                                      \
+		if (err_)                                                               \
+			fail_msg("%s: %s (%s)", #call, (t)->errbuf, strerror(-err_));   \
+	} while (0)
+
+/*
+ * bk_test_open, and t remembered so that bk_step_teardown (a cmocka
+ * teardown) closes it even when an assertion ended the test midway.
+ */
+int bk_step_open(struct bk_test *t, const char *spec, bool faultfs);
+int bk_step_teardown(void **state);
+/* n records from *next on, all acknowledged (else the test fails); *next moves past them. */
+void bk_step_write(struct bk_test *t, uint64_t *next, unsigned n);
+/* ns as milliseconds, for messages. */
+double bk_ms(uint64_t ns);
+
 #endif

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "core/child.h"
+#include "core/clock.h"
 #include "core/errbuf.h"
 #include "workload/run_as.h"
 #include "strategy.h"
@@ -25,14 +26,6 @@
 extern char **environ;
 
 #define ENV_MAX 64
-
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
 
 /* Keep the last len - 1 bytes seen in buf (a sliding tail). */
 static void tail_append(char *buf, size_t len, size_t *used, const char *data, size_t n)
@@ -153,11 +146,11 @@ int fl_bk_cmd(struct fl_bk_ctx *c, const char *user, const char *dir, const char
 	setpgid(pid, pid);
 	close(pfd[1]);
 	pfd[1] = -1;
-	deadline = now_ms() + (uint64_t)timeout_ms;
+	deadline = (fl_now_ns() / 1000000) + (uint64_t)timeout_ms;
 	err = 0;
 	for (;;) {
 		struct pollfd p = { .fd = pfd[0], .events = POLLIN };
-		uint64_t now = now_ms();
+		uint64_t now = (fl_now_ns() / 1000000);
 		char chunk[4096];
 		ssize_t n;
 

@@ -28,19 +28,12 @@
 
 #include <hiredis/hiredis.h>
 
+#include "core/clock.h"
 #include "core/errbuf.h"
 #include "workload/adapter.h"
 #include "redis_save.h"
 
 #define POLL_MS 20
-
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
 
 static void sleep_ms(unsigned ms)
 {
@@ -130,7 +123,7 @@ static int config_get(struct fl_bk_ctx *c, redisContext *rc, const char *name, c
 int fl_bk_redis_save(struct fl_bk_ctx *c, int timeout_ms, char *rdb, size_t len)
 {
 	struct timeval tv = { .tv_sec = 5 };
-	uint64_t deadline = now_ms() + (uint64_t)timeout_ms;
+	uint64_t deadline = (fl_now_ns() / 1000000) + (uint64_t)timeout_ms;
 	char name[256];
 	long long before, saves, busy;
 	redisContext *rc;
@@ -168,7 +161,7 @@ int fl_bk_redis_save(struct fl_bk_ctx *c, int timeout_ms, char *rdb, size_t len)
 		}
 		if (err != -EIO || !strstr(c->errbuf, "already in progress"))
 			goto out;
-		if (now_ms() >= deadline)
+		if ((fl_now_ns() / 1000000) >= deadline)
 			goto timeout;
 		sleep_ms(POLL_MS);
 		err = info(c, rc, &before, &busy, &ok);
@@ -181,7 +174,7 @@ int fl_bk_redis_save(struct fl_bk_ctx *c, int timeout_ms, char *rdb, size_t len)
 			goto out;
 		if (saves > before && !busy)
 			break;
-		if (now_ms() >= deadline)
+		if ((fl_now_ns() / 1000000) >= deadline)
 			goto timeout;
 		sleep_ms(POLL_MS);
 	}

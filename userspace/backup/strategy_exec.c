@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "core/child.h"
+#include "core/clock.h"
 #include "core/errbuf.h"
 #include "strategy.h"
 
@@ -42,14 +43,6 @@ struct env {
 	const char *v[ENV_N + 1];
 	size_t n;
 };
-
-static uint64_t mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
 
 static struct exec_state *state(struct fl_bk_ctx *c)
 {
@@ -258,7 +251,7 @@ static int restore(struct fl_bk_ctx *c, const struct fl_bk_target *t, struct fl_
 {
 	const struct fl_bk_store *s = c->store;
 	struct exec_state *st = state(c);
-	uint64_t t0 = mono_ns(), took;
+	uint64_t t0 = fl_now_ns(), took;
 	struct env *e;
 	int err;
 
@@ -278,7 +271,7 @@ static int restore(struct fl_bk_ctx *c, const struct fl_bk_target *t, struct fl_
 	free(e);
 	if (err)
 		return err;
-	took = mono_ns() - t0;
+	took = fl_now_ns() - t0;
 	/* The command ran as root: what it wrote must be the service's. */
 	if (s->data_dir)
 		err = fl_bk_chown_store(c, s->data_dir);

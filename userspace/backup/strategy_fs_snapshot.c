@@ -18,19 +18,12 @@
 
 #include <faultline/fs.h>
 #include <faultline/fs_snapshot.h>
+#include "core/clock.h"
 #include "core/errbuf.h"
 #include "strategy.h"
 
 #define K(k) (1u << FL_BACKUP_##k)
 #define PART_SUFFIX ".part"
-
-static uint64_t mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
 
 /* faultfs is part of faultline: nothing to install. */
 static int available(struct fl_bk_ctx *c)
@@ -145,7 +138,7 @@ static int restore(struct fl_bk_ctx *c, const struct fl_bk_target *t, struct fl_
 	}
 	snprintf(src, sizeof(src), "%s/%lu/.", c->repo, n);
 	snprintf(dst, sizeof(dst), "%s/", c->store->data_dir);
-	t0 = mono_ns();
+	t0 = fl_now_ns();
 	/* As root, so owners, modes and times come back as the image has them. */
 	err = fl_bk_cmd(c, NULL, NULL, NULL, FL_BK_TOOL_MS, out, sizeof(out),
 			(const char *const[]){ "cp", "-a", "--reflink=auto", src, dst, NULL });
@@ -162,7 +155,7 @@ static int restore(struct fl_bk_ctx *c, const struct fl_bk_target *t, struct fl_
 	}
 	close(fd);
 	ret->fetch_ns = 0;
-	ret->restore_ns = mono_ns() - t0;
+	ret->restore_ns = fl_now_ns() - t0;
 	return 0;
 }
 

@@ -130,11 +130,6 @@ uint64_t fl_bk_pg_wall_ns(void)
 	return clock_ns(CLOCK_REALTIME);
 }
 
-uint64_t fl_bk_pg_mono_ns(void)
-{
-	return clock_ns(CLOCK_MONOTONIC);
-}
-
 uint64_t fl_bk_pg_target_ns(const struct fl_bk_target *t)
 {
 	return (uint64_t)t->wall.tv_sec * 1000000000ull + (uint64_t)t->wall.tv_nsec;

@@ -32,9 +32,8 @@ int fl_bk_pg_mkdir(struct fl_bk_ctx *c, const char *path);
 /* Let the store's user through c->repo (a private temp dir is 0700 root). */
 int fl_bk_pg_open_repo(struct fl_bk_ctx *c);
 
-/* CLOCK_REALTIME and CLOCK_MONOTONIC in ns. */
+/* CLOCK_REALTIME in ns: the clock point-in-time targets are written in. */
 uint64_t fl_bk_pg_wall_ns(void);
-uint64_t fl_bk_pg_mono_ns(void);
 
 /* Nanoseconds since the Epoch of a target. */
 uint64_t fl_bk_pg_target_ns(const struct fl_bk_target *t);

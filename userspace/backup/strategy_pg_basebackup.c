@@ -18,6 +18,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/clock.h"
 #include "core/errbuf.h"
 #include "strategy.h"
 #include "strategy_pg.h"
@@ -271,17 +272,17 @@ static int restore(struct fl_bk_ctx *c, const struct fl_bk_target *t, struct fl_
 	}
 	snprintf(from, sizeof(from), "%s/base/%u/.", c->repo, b->n);
 	snprintf(to, sizeof(to), "%s/", c->store->data_dir);
-	t0 = fl_bk_pg_mono_ns();
+	t0 = fl_now_ns();
 	err = fl_bk_cmd_as_store(c, FL_BK_TOOL_MS, NULL, 0,
 				 (const char *const[]){ "cp", "-a", from, to, NULL });
 	if (err)
 		return err;
-	t1 = fl_bk_pg_mono_ns();
+	t1 = fl_now_ns();
 	err = write_recovery(c, t);
 	if (err)
 		return err;
 	ret->fetch_ns = t1 - t0;
-	ret->restore_ns = fl_bk_pg_mono_ns() - t1;
+	ret->restore_ns = fl_now_ns() - t1;
 	return 0;
 }
 

@@ -19,6 +19,7 @@
 #include <jansson.h>
 
 #include "core/child.h"
+#include "core/clock.h"
 #include "core/errbuf.h"
 #include "strategy.h"
 #include "strategy_pg.h"
@@ -350,7 +351,7 @@ static int restore(struct fl_bk_ctx *c, const struct fl_bk_target *t, struct fl_
 		fl_errf(c->errbuf, c->errlen, "pgbackrest: not configured");
 		return -EINVAL;
 	}
-	t0 = fl_bk_pg_mono_ns();
+	t0 = fl_now_ns();
 	if (!t->pitr) {
 		/* The newest backup, then the whole archive: recovery ends where the WAL does. */
 		err = pgbr(c, NULL, 0, "restore", NO_HOT_STANDBY, NULL, NULL, NULL, NULL);
@@ -365,7 +366,7 @@ static int restore(struct fl_bk_ctx *c, const struct fl_bk_target *t, struct fl_
 	if (err)
 		return err;
 	ret->fetch_ns = 0;
-	ret->restore_ns = fl_bk_pg_mono_ns() - t0;
+	ret->restore_ns = fl_now_ns() - t0;
 	return 0;
 }
 

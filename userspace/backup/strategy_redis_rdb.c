@@ -17,19 +17,12 @@
 #include <unistd.h>
 
 #include "core/child.h"
+#include "core/clock.h"
 #include "core/errbuf.h"
 #include "redis_save.h"
 #include "strategy.h"
 
 #define K(k) (1u << FL_BACKUP_##k)
-
-static uint64_t mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
 
 static int available(struct fl_bk_ctx *c)
 {
@@ -113,12 +106,12 @@ static int restore(struct fl_bk_ctx *c, const struct fl_bk_target *t, struct fl_
 		return -ENOENT;
 	}
 	snprintf(src, sizeof(src), "%s/%lu.rdb", c->repo, n);
-	t0 = mono_ns();
+	t0 = fl_now_ns();
 	err = fl_bk_redis_place_rdb(c, src);
 	if (err)
 		return err;
 	ret->fetch_ns = 0; /* the copy is the fetch and the restore at once */
-	ret->restore_ns = mono_ns() - t0;
+	ret->restore_ns = fl_now_ns() - t0;
 	return 0;
 }
 

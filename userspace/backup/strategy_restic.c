@@ -34,6 +34,7 @@
 #include <jansson.h>
 
 #include "core/child.h"
+#include "core/clock.h"
 #include "core/errbuf.h"
 #include "redis_save.h"
 #include "strategy.h"
@@ -48,14 +49,6 @@ struct env {
 	char repo[PATH_MAX + 32], pw[PATH_MAX + 32], home[PATH_MAX + 16], cache[PATH_MAX + 32];
 	const char *v[5];
 };
-
-static uint64_t mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
 
 static void env_make(struct fl_bk_ctx *c, struct env *e)
 {
@@ -266,13 +259,13 @@ static int restore(struct fl_bk_ctx *c, const struct fl_bk_target *t, struct fl_
 	clock_gettime(CLOCK_REALTIME, &now);
 	snprintf(target, sizeof(target), "%s/restic-restore-%lld.%09ld", c->work,
 		 (long long)now.tv_sec, now.tv_nsec);
-	t0 = mono_ns();
+	t0 = fl_now_ns();
 	err = restic(c, NULL, 0,
 		     (const char *const[]){ "restic", "restore", "latest", "--target", target,
 					    NULL });
 	if (err)
 		goto out;
-	t1 = mono_ns();
+	t1 = fl_now_ns();
 	/*
 	 * A snapshot holds one file, under the path it had when taken: found
 	 * by walking, not by name, so that a path spelled another way then
@@ -296,7 +289,7 @@ static int restore(struct fl_bk_ctx *c, const struct fl_bk_target *t, struct fl_
 	if (err)
 		goto out;
 	ret->fetch_ns = t1 - t0;
-	ret->restore_ns = mono_ns() - t1;
+	ret->restore_ns = fl_now_ns() - t1;
 out:
 	nftw(target, rm_one, 16, FTW_DEPTH | FTW_PHYS | FTW_MOUNT);
 	return err;

@@ -25,6 +25,7 @@
 
 #include <sqlite3.h>
 
+#include "core/clock.h"
 #include "core/errbuf.h"
 #include "sqlite_integrity.h"
 #include "strategy.h"
@@ -35,14 +36,6 @@
 #define STEP_SLEEP_MS 2        /* between steps: the writer commits */
 #define BUSY_MS      100       /* a step waits this long for the writer's commit */
 #define RESTARTS_MAX 8         /* then the rest in one step */
-
-static uint64_t mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
 
 static void sleep_ms(unsigned ms)
 {
@@ -94,7 +87,7 @@ static int sync_path(const char *path, int flags)
 /* The copy, stepping through the live database. */
 static int copy_online(struct fl_bk_ctx *c, sqlite3 *src, sqlite3 *dst)
 {
-	uint64_t deadline = mono_ns() + (uint64_t)FL_BK_TOOL_MS * 1000000ull;
+	uint64_t deadline = fl_now_ns() + (uint64_t)FL_BK_TOOL_MS * 1000000ull;
 	sqlite3_backup *b;
 	int pages = STEP_PAGES, restarts = 0, done = 0, rc;
 
@@ -122,7 +115,7 @@ static int copy_online(struct fl_bk_ctx *c, sqlite3 *src, sqlite3 *dst)
 		} else if (rc != SQLITE_BUSY && rc != SQLITE_LOCKED) {
 			break;
 		}
-		if (mono_ns() > deadline) {
+		if (fl_now_ns() > deadline) {
 			sqlite3_backup_finish(b);
 			fl_errf(c->errbuf, c->errlen,
 				"sqlite backup: not done within %d s (%d restarts by the writer)",
@@ -242,7 +235,7 @@ static int restore(struct fl_bk_ctx *c, const struct fl_bk_target *t, struct fl_
 	const char *path = c->store->store_path;
 	char from[4096], side[4200], dir[4096], *slash;
 	unsigned n = newest_copy(c->repo);
-	uint64_t t0 = mono_ns();
+	uint64_t t0 = fl_now_ns();
 	int err;
 
 	if (t->pitr) {
@@ -288,7 +281,7 @@ static int restore(struct fl_bk_ctx *c, const struct fl_bk_target *t, struct fl_
 	if (err)
 		return err;
 	ret->fetch_ns = 0;
-	ret->restore_ns = mono_ns() - t0;
+	ret->restore_ns = fl_now_ns() - t0;
 	return 0;
 }
 

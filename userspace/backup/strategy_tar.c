@@ -31,6 +31,7 @@
 #include <unistd.h>
 
 #include "core/child.h"
+#include "core/clock.h"
 #include "core/errbuf.h"
 #include "redis_save.h"
 #include "strategy.h"
@@ -42,14 +43,6 @@ struct archive {
 	unsigned long n;
 	enum fl_backup_kind kind;
 };
-
-static uint64_t mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
 
 static int available(struct fl_bk_ctx *c)
 {
@@ -257,7 +250,7 @@ static int restore(struct fl_bk_ctx *c, const struct fl_bk_target *t, struct fl_
 		err = -ENOENT;
 		goto out;
 	}
-	t0 = mono_ns();
+	t0 = fl_now_ns();
 	err = extract(c, &v[full]);
 	/* The newest diff on this full; the incrs are then those after it. */
 	from = full;
@@ -274,7 +267,7 @@ static int restore(struct fl_bk_ctx *c, const struct fl_bk_target *t, struct fl_
 	if (err)
 		goto out;
 	ret->fetch_ns = 0; /* tar reads and writes in one pass */
-	ret->restore_ns = mono_ns() - t0;
+	ret->restore_ns = fl_now_ns() - t0;
 out:
 	free(v);
 	return err;

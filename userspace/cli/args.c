@@ -10,6 +10,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <jansson.h>
+
 #include "cli/cli.h"
 
 int fl_cli_bad(const char *fmt, ...)
@@ -53,4 +55,21 @@ int fl_cli_launch_error(const char *cmd, int err)
 	if (err == -EACCES || err == -ENOEXEC)
 		return FL_CLI_EXIT_NOEXEC;
 	return FL_CLI_EXIT_INTERNAL;
+}
+
+int fl_cli_write_result(const char *who, json_t *doc, const char *output, bool json)
+{
+	if (!doc) {
+		fl_cli_error("%s: out of memory", who);
+		return -1;
+	}
+	if (output && json_dump_file(doc, output, JSON_COMPACT)) {
+		fl_cli_error("%s: cannot write '%s': %s", who, output, strerror(errno));
+		return -1;
+	}
+	if (json) {
+		json_dumpf(doc, stdout, JSON_COMPACT);
+		fputc('\n', stdout);
+	}
+	return 0;
 }

@@ -32,6 +32,12 @@ int fl_cli_bad(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
  * name, and *val set for "--opt=value"; NULL if not.
  */
 const char *fl_cli_valued_option(const struct option *opts, const char *a, const char **val);
+/*
+ * A run's result document: into output (may be NULL) and, with json, on
+ * stdout. 0, or -1 after saying why (doc NULL: out of memory).
+ */
+typedef struct json_t json_t;
+int fl_cli_write_result(const char *who, json_t *doc, const char *output, bool json);
 /* A command that could not run: say so; 127 not found, 126 not executable, else 125. */
 int fl_cli_launch_error(const char *cmd, int err);
 

@@ -419,20 +419,10 @@ static int run(int argc, char **argv, const struct fl_cli *cli)
 	}
 	doc = fl_backup_result_json(r);
 	ret = EXIT_INTERNAL;
-	if (!doc) {
-		fl_cli_error("backup run: out of memory");
+	if (fl_cli_write_result("backup run", doc, output, json))
 		goto out;
-	}
-	if (output && json_dump_file(doc, output, JSON_COMPACT)) {
-		fl_cli_error("backup run: cannot write '%s': %s", output, strerror(errno));
-		goto out;
-	}
-	if (json) {
-		json_dumpf(doc, stdout, JSON_COMPACT);
-		fputc('\n', stdout);
-	} else {
+	if (!json)
 		print_summary(stdout, r);
-	}
 	ret = fl_backup_exit_status(r);
 out:
 	json_decref(doc);

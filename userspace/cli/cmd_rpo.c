@@ -656,14 +656,8 @@ int cmd_rpo(int argc, char **argv, const struct fl_cli *cli)
 	}
 	doc = fl_rpo_result_json(r);
 	ret = EXIT_INTERNAL;
-	if (o.output && json_dump_file(doc, o.output, JSON_COMPACT)) {
-		fl_cli_error("rpo: cannot write '%s': %s", o.output, strerror(errno));
+	if (fl_cli_write_result("rpo", doc, o.output, o.json))
 		goto out;
-	}
-	if (o.json) {
-		json_dumpf(doc, stdout, JSON_COMPACT);
-		fputc('\n', stdout);
-	}
 	print_summary(r, &o);
 	for (size_t i = 0; i < r->n_trials; i++)
 		trial_failed |= r->trials[i].err != 0;

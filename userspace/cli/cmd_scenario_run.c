@@ -288,20 +288,10 @@ int fl_scenario_run_cli(int argc, char **argv, const struct fl_cli *cli)
 	}
 	doc = fl_scenario_result_json(r);
 	ret = EXIT_INTERNAL;
-	if (!doc) {
-		fl_cli_error("scenario run: out of memory");
+	if (fl_cli_write_result("scenario run", doc, output, json))
 		goto out;
-	}
-	if (output && json_dump_file(doc, output, JSON_COMPACT)) {
-		fl_cli_error("scenario run: cannot write '%s': %s", output, strerror(errno));
-		goto out;
-	}
-	if (json) {
-		json_dumpf(doc, stdout, JSON_COMPACT);
-		fputc('\n', stdout);
-	} else {
+	if (!json)
 		print_summary(stdout, r);
-	}
 	for (size_t i = 0; i < r->n_trials; i++)
 		trial_failed |= r->trials[i].err != 0;
 	/* Interrupted: what was measured is reported, but nothing is judged (as rpo). */

@@ -28,41 +28,6 @@
 
 static const struct fl_backup_strategy *rdb;
 
-static double ms(uint64_t ns)
-{
-	return (double)ns / 1e6;
-}
-
-#define CHECK(t, call)                                                                  \
-	do {                                                                            \
-		int err_ = (call);                                                      \
-		if (err_)                                                               \
-			fail_msg("%s: %s (%s)", #call, (t)->errbuf, strerror(-err_));   \
-	} while (0)
-
-/* The test's store, closed by the teardown even when an assertion failed mid-test. */
-static struct bk_test *cur;
-
-static int open_store(struct bk_test *t, const char *spec, bool faultfs)
-{
-	cur = t;
-	return bk_test_open(t, spec, faultfs);
-}
-
-static int close_store(void **state)
-{
-	(void)state;
-	if (cur)
-		bk_test_close(cur);
-	cur = NULL;
-	return 0;
-}
-
-static void write_batch(struct bk_test *t, uint64_t *next)
-{
-	assert_int_equal(bk_test_write(t, *next, BATCH), BATCH);
-	*next += BATCH;
-}
 
 static bool ready(void)
 {
@@ -83,27 +48,27 @@ static void snapshots_then_restore(const char *spec)
 	struct fl_bk_phases ph;
 	static struct bk_test t;
 
-	CHECK(&t, open_store(&t, spec, false));
-	CHECK(&t, bk_step_begin(&t, rdb));
-	write_batch(&t, &next);
-	CHECK(&t, bk_step_backup(&t, rdb, FL_BACKUP_SNAPSHOT, &s1, &d1));
-	write_batch(&t, &next);
+	BK_CHECK(&t, bk_step_open(&t, spec, false));
+	BK_CHECK(&t, bk_step_begin(&t, rdb));
+	bk_step_write(&t, &next, BATCH);
+	BK_CHECK(&t, bk_step_backup(&t, rdb, FL_BACKUP_SNAPSHOT, &s1, &d1));
+	bk_step_write(&t, &next, BATCH);
 	mark = next;
-	CHECK(&t, bk_step_backup(&t, rdb, FL_BACKUP_SNAPSHOT, &s2, &d2));
-	write_batch(&t, &next);
+	BK_CHECK(&t, bk_step_backup(&t, rdb, FL_BACKUP_SNAPSHOT, &s2, &d2));
+	bk_step_write(&t, &next, BATCH);
 	print_message("redis-rdb %s: %s %llu B in %.1f ms, %s %llu B in %.1f ms\n", spec,
-		      s1.label, (unsigned long long)s1.bytes, ms(d1), s2.label,
-		      (unsigned long long)s2.bytes, ms(d2));
+		      s1.label, (unsigned long long)s1.bytes, bk_ms(d1), s2.label,
+		      (unsigned long long)s2.bytes, bk_ms(d2));
 	assert_string_equal(s1.label, "1.rdb");
 	assert_string_equal(s2.label, "2.rdb");
 	assert_true(s2.bytes > s1.bytes);
 
-	CHECK(&t, bk_step_restore(&t, rdb, &ph, &total));
+	BK_CHECK(&t, bk_step_restore(&t, rdb, &ph, &total));
 	print_message("redis-rdb %s: restore %.1f ms, kill to up %.1f ms\n", spec,
-		      ms(ph.restore_ns), ms(total));
+		      bk_ms(ph.restore_ns), bk_ms(total));
 	/* All of the second snapshot, nothing written after it began is required. */
 	assert_int_equal(bk_test_present(&t, 1, (unsigned)(mark - 1)), mark - 1);
-	CHECK(&t, fl_bk_check_redis(&t.ctx, &check, detail, sizeof(detail)));
+	BK_CHECK(&t, fl_bk_check_redis(&t.ctx, &check, detail, sizeof(detail)));
 	print_message("redis-rdb %s: check %s: %s\n", spec, fl_backup_check_name(check), detail);
 	assert_int_equal(check, FL_BACKUP_CHECK_OK);
 	/* The restored server takes writes (into a fresh AOF incr file when the AOF is on). */
@@ -141,11 +106,11 @@ static void test_redis_check_rdb_fails_on_a_damaged_rdb(void **state)
 	(void)state;
 	if (!ready())
 		skip();
-	CHECK(&t, open_store(&t, "redis:local", false));
-	CHECK(&t, bk_step_begin(&t, rdb));
-	write_batch(&t, &next);
-	CHECK(&t, bk_step_backup(&t, rdb, FL_BACKUP_SNAPSHOT, &s1, NULL));
-	CHECK(&t, bk_step_restore(&t, rdb, &ph, NULL));
+	BK_CHECK(&t, bk_step_open(&t, "redis:local", false));
+	BK_CHECK(&t, bk_step_begin(&t, rdb));
+	bk_step_write(&t, &next, BATCH);
+	BK_CHECK(&t, bk_step_backup(&t, rdb, FL_BACKUP_SNAPSHOT, &s1, NULL));
+	BK_CHECK(&t, bk_step_restore(&t, rdb, &ph, NULL));
 	assert_int_equal(fl_bk_service_stop(t.svc, 10ull * 1000000000ull), 0);
 	/* One byte flipped in the middle of the restored RDB: its CRC-64 no longer matches. */
 	snprintf(path, sizeof(path), "%s/dump.rdb", t.ctx.store->data_dir);
@@ -156,7 +121,7 @@ static void test_redis_check_rdb_fails_on_a_damaged_rdb(void **state)
 	b ^= 0xff;
 	assert_int_equal(pwrite(fd, &b, 1, st.st_size / 2), 1);
 	close(fd);
-	CHECK(&t, fl_bk_check_redis(&t.ctx, &check, detail, sizeof(detail)));
+	BK_CHECK(&t, fl_bk_check_redis(&t.ctx, &check, detail, sizeof(detail)));
 	print_message("damaged RDB: check %s: %s\n", fl_backup_check_name(check), detail);
 	assert_int_equal(check, FL_BACKUP_CHECK_FAILED);
 	assert_non_null(strstr(detail, "redis-check-rdb: [offset"));
@@ -167,11 +132,11 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_teardown(test_redis_rdb_restores_every_acked_write_with_aof_on,
-					  close_store),
+					  bk_step_teardown),
 		cmocka_unit_test_teardown(test_redis_rdb_restores_every_acked_write_with_aof_off,
-					  close_store),
+					  bk_step_teardown),
 		cmocka_unit_test_teardown(test_redis_check_rdb_fails_on_a_damaged_rdb,
-					  close_store),
+					  bk_step_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -29,41 +29,6 @@
 
 static const struct fl_backup_strategy *restic;
 
-static double ms(uint64_t ns)
-{
-	return (double)ns / 1e6;
-}
-
-#define CHECK(t, call)                                                                  \
-	do {                                                                            \
-		int err_ = (call);                                                      \
-		if (err_)                                                               \
-			fail_msg("%s: %s (%s)", #call, (t)->errbuf, strerror(-err_));   \
-	} while (0)
-
-/* The test's store, closed by the teardown even when an assertion failed mid-test. */
-static struct bk_test *cur;
-
-static int open_store(struct bk_test *t, const char *spec, bool faultfs)
-{
-	cur = t;
-	return bk_test_open(t, spec, faultfs);
-}
-
-static int close_store(void **state)
-{
-	(void)state;
-	if (cur)
-		bk_test_close(cur);
-	cur = NULL;
-	return 0;
-}
-
-static void write_batch(struct bk_test *t, uint64_t *next)
-{
-	assert_int_equal(bk_test_write(t, *next, BATCH), BATCH);
-	*next += BATCH;
-}
 
 static bool ready(const char *const *programs)
 {
@@ -82,33 +47,33 @@ static void snapshots_then_restore(const char *spec, const char *name)
 	struct fl_bk_phases ph;
 	static struct bk_test t;
 
-	CHECK(&t, open_store(&t, spec, false));
-	CHECK(&t, bk_step_begin(&t, restic));
-	write_batch(&t, &next);
-	CHECK(&t, bk_step_backup(&t, restic, FL_BACKUP_SNAPSHOT, &s1, &d1));
-	write_batch(&t, &next);
+	BK_CHECK(&t, bk_step_open(&t, spec, false));
+	BK_CHECK(&t, bk_step_begin(&t, restic));
+	bk_step_write(&t, &next, BATCH);
+	BK_CHECK(&t, bk_step_backup(&t, restic, FL_BACKUP_SNAPSHOT, &s1, &d1));
+	bk_step_write(&t, &next, BATCH);
 	mark = next;
-	CHECK(&t, bk_step_backup(&t, restic, FL_BACKUP_SNAPSHOT, &s2, &d2));
-	write_batch(&t, &next);
+	BK_CHECK(&t, bk_step_backup(&t, restic, FL_BACKUP_SNAPSHOT, &s2, &d2));
+	bk_step_write(&t, &next, BATCH);
 	print_message("restic/%s: snapshot %s added %llu B in %.1f ms, snapshot %s added %llu B "
-		      "in %.1f ms\n", name, s1.label, (unsigned long long)s1.bytes, ms(d1),
-		      s2.label, (unsigned long long)s2.bytes, ms(d2));
+		      "in %.1f ms\n", name, s1.label, (unsigned long long)s1.bytes, bk_ms(d1),
+		      s2.label, (unsigned long long)s2.bytes, bk_ms(d2));
 	assert_true(s1.bytes > 0);
 	assert_int_equal(strlen(s1.label), 8);
 	assert_string_not_equal(s1.label, s2.label);
-	CHECK(&t, restic->verify(&t.ctx, &v));
+	BK_CHECK(&t, restic->verify(&t.ctx, &v));
 	assert_int_equal(v, FL_BK_VERIFY_OK);
 
-	CHECK(&t, bk_step_restore(&t, restic, &ph, &total));
+	BK_CHECK(&t, bk_step_restore(&t, restic, &ph, &total));
 	print_message("restic/%s: fetch %.1f ms, restore %.1f ms, kill to up %.1f ms\n", name,
-		      ms(ph.fetch_ns), ms(ph.restore_ns), ms(total));
+		      bk_ms(ph.fetch_ns), bk_ms(ph.restore_ns), bk_ms(total));
 	assert_true(ph.fetch_ns > 0);
 	assert_int_equal(bk_test_present(&t, 1, (unsigned)(mark - 1)), mark - 1);
 	if (!strcmp(t.ctx.store->kind, "redis")) {
 		enum fl_backup_check check;
 		char detail[256];
 
-		CHECK(&t, fl_bk_check_redis(&t.ctx, &check, detail, sizeof(detail)));
+		BK_CHECK(&t, fl_bk_check_redis(&t.ctx, &check, detail, sizeof(detail)));
 		print_message("restic/%s: check %s: %s\n", name, fl_backup_check_name(check),
 			      detail);
 		assert_int_equal(check, FL_BACKUP_CHECK_OK);
@@ -186,11 +151,11 @@ static void test_restic_check_catches_a_damaged_pack(void **state)
 	(void)state;
 	if (!ready(NULL))
 		skip();
-	CHECK(&t, open_store(&t, "file:data/records.log", false));
-	CHECK(&t, bk_step_begin(&t, restic));
-	write_batch(&t, &next);
-	CHECK(&t, bk_step_backup(&t, restic, FL_BACKUP_SNAPSHOT, &s1, NULL));
-	CHECK(&t, restic->verify(&t.ctx, &v));
+	BK_CHECK(&t, bk_step_open(&t, "file:data/records.log", false));
+	BK_CHECK(&t, bk_step_begin(&t, restic));
+	bk_step_write(&t, &next, BATCH);
+	BK_CHECK(&t, bk_step_backup(&t, restic, FL_BACKUP_SNAPSHOT, &s1, NULL));
+	BK_CHECK(&t, restic->verify(&t.ctx, &v));
 	assert_int_equal(v, FL_BK_VERIFY_OK);
 
 	/* One byte flipped in the middle of a pack, as a bad disk under the repository would. */
@@ -205,7 +170,7 @@ static void test_restic_check_catches_a_damaged_pack(void **state)
 	close(fd);
 
 	v = FL_BK_VERIFY_NONE;
-	CHECK(&t, restic->verify(&t.ctx, &v));
+	BK_CHECK(&t, restic->verify(&t.ctx, &v));
 	print_message("restic check on a damaged pack: %s\n", t.errbuf);
 	assert_int_equal(v, FL_BK_VERIFY_FAILED);
 }
@@ -214,11 +179,11 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_teardown(test_restic_redis_rdb_snapshots_restore_every_acked_write,
-					  close_store),
+					  bk_step_teardown),
 		cmocka_unit_test_teardown(test_restic_file_snapshots_restore_every_acked_write,
-					  close_store),
+					  bk_step_teardown),
 		cmocka_unit_test_teardown(test_restic_check_catches_a_damaged_pack,
-					  close_store),
+					  bk_step_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -30,42 +30,6 @@
 
 static const struct fl_backup_strategy *tar;
 
-static double ms(uint64_t ns)
-{
-	return (double)ns / 1e6;
-}
-
-#define CHECK(t, call)                                                                  \
-	do {                                                                            \
-		int err_ = (call);                                                      \
-		if (err_)                                                               \
-			fail_msg("%s: %s (%s)", #call, (t)->errbuf, strerror(-err_));   \
-	} while (0)
-
-/* The test's store, closed by the teardown even when an assertion failed mid-test. */
-static struct bk_test *cur;
-
-static int open_store(struct bk_test *t, const char *spec, bool faultfs)
-{
-	cur = t;
-	return bk_test_open(t, spec, faultfs);
-}
-
-static int close_store(void **state)
-{
-	(void)state;
-	if (cur)
-		bk_test_close(cur);
-	cur = NULL;
-	return 0;
-}
-
-/* BATCH records from *next on, every one acknowledged. */
-static void write_batch(struct bk_test *t, uint64_t *next)
-{
-	assert_int_equal(bk_test_write(t, *next, BATCH), BATCH);
-	*next += BATCH;
-}
 
 /* A file of len pseudo-random bytes in the data directory; its bytes into keep (may be NULL). */
 static void put_file(struct bk_test *t, const char *name, size_t len, unsigned char *keep)
@@ -127,29 +91,29 @@ static void test_tar_file_full_incr_diff_restore_every_acked_write(void **state)
 	(void)state;
 	if (!ready(NULL))
 		skip();
-	CHECK(&t, open_store(&t, FILE_SPEC, false));
-	CHECK(&t, bk_step_begin(&t, tar));
+	BK_CHECK(&t, bk_step_open(&t, FILE_SPEC, false));
+	BK_CHECK(&t, bk_step_begin(&t, tar));
 	/* A file that never changes: in the full, in no incr or diff. */
 	put_file(&t, "ballast.bin", BALLAST, ballast);
-	write_batch(&t, &next);
-	CHECK(&t, bk_step_backup(&t, tar, FL_BACKUP_FULL, &full, &d_full));
+	bk_step_write(&t, &next, BATCH);
+	BK_CHECK(&t, bk_step_backup(&t, tar, FL_BACKUP_FULL, &full, &d_full));
 	/* A file written once after the full: in incr1 and in the diff, not in incr2. */
 	put_file(&t, "side.bin", SIDE, NULL);
-	write_batch(&t, &next);
-	CHECK(&t, bk_step_backup(&t, tar, FL_BACKUP_INCR, &incr1, &d_incr1));
-	write_batch(&t, &next);
-	CHECK(&t, bk_step_backup(&t, tar, FL_BACKUP_DIFF, &diff, &d_diff));
-	write_batch(&t, &next);
+	bk_step_write(&t, &next, BATCH);
+	BK_CHECK(&t, bk_step_backup(&t, tar, FL_BACKUP_INCR, &incr1, &d_incr1));
+	bk_step_write(&t, &next, BATCH);
+	BK_CHECK(&t, bk_step_backup(&t, tar, FL_BACKUP_DIFF, &diff, &d_diff));
+	bk_step_write(&t, &next, BATCH);
 	mark = next;
-	CHECK(&t, bk_step_backup(&t, tar, FL_BACKUP_INCR, &incr2, &d_incr2));
+	BK_CHECK(&t, bk_step_backup(&t, tar, FL_BACKUP_INCR, &incr2, &d_incr2));
 	/* After the last backup began: may be lost. */
-	write_batch(&t, &next);
+	bk_step_write(&t, &next, BATCH);
 
 	print_message("tar/file: full %llu B in %.1f ms, incr %llu B in %.1f ms, "
 		      "diff %llu B in %.1f ms, incr %llu B in %.1f ms\n",
-		      (unsigned long long)full.bytes, ms(d_full), (unsigned long long)incr1.bytes,
-		      ms(d_incr1), (unsigned long long)diff.bytes, ms(d_diff),
-		      (unsigned long long)incr2.bytes, ms(d_incr2));
+		      (unsigned long long)full.bytes, bk_ms(d_full), (unsigned long long)incr1.bytes,
+		      bk_ms(d_incr1), (unsigned long long)diff.bytes, bk_ms(d_diff),
+		      (unsigned long long)incr2.bytes, bk_ms(d_incr2));
 	/* The ballast is the full's bulk; an incr without it is far smaller. */
 	assert_true(full.bytes > BALLAST);
 	assert_true(incr1.bytes < full.bytes / 2);
@@ -158,9 +122,9 @@ static void test_tar_file_full_incr_diff_restore_every_acked_write(void **state)
 	assert_true(diff.bytes >= incr2.bytes + SIDE / 2);
 	assert_string_equal(incr2.label, "000004-incr.tar");
 
-	CHECK(&t, bk_step_restore(&t, tar, &ph, &total));
+	BK_CHECK(&t, bk_step_restore(&t, tar, &ph, &total));
 	print_message("tar/file: restore (full + diff + incr) %.1f ms, kill to up %.1f ms\n",
-		      ms(ph.restore_ns), ms(total));
+		      bk_ms(ph.restore_ns), bk_ms(total));
 	assert_int_equal(bk_test_present(&t, 1, (unsigned)(mark - 1)), mark - 1);
 	assert_file(&t, "ballast.bin", ballast, BALLAST);
 }
@@ -176,20 +140,20 @@ static void test_tar_diff_restores_without_the_incrs_before_it(void **state)
 	(void)state;
 	if (!ready(NULL))
 		skip();
-	CHECK(&t, open_store(&t, FILE_SPEC, false));
-	CHECK(&t, bk_step_begin(&t, tar));
-	write_batch(&t, &next);
-	CHECK(&t, bk_step_backup(&t, tar, FL_BACKUP_FULL, &full, NULL));
-	write_batch(&t, &next);
-	CHECK(&t, bk_step_backup(&t, tar, FL_BACKUP_INCR, &incr, NULL));
-	write_batch(&t, &next);
+	BK_CHECK(&t, bk_step_open(&t, FILE_SPEC, false));
+	BK_CHECK(&t, bk_step_begin(&t, tar));
+	bk_step_write(&t, &next, BATCH);
+	BK_CHECK(&t, bk_step_backup(&t, tar, FL_BACKUP_FULL, &full, NULL));
+	bk_step_write(&t, &next, BATCH);
+	BK_CHECK(&t, bk_step_backup(&t, tar, FL_BACKUP_INCR, &incr, NULL));
+	bk_step_write(&t, &next, BATCH);
 	mark = next;
-	CHECK(&t, bk_step_backup(&t, tar, FL_BACKUP_DIFF, &diff, NULL));
+	BK_CHECK(&t, bk_step_backup(&t, tar, FL_BACKUP_DIFF, &diff, NULL));
 	/* The incr is gone from the repository: the diff alone must carry its records. */
 	snprintf(from, sizeof(from), "%s/%s", t.repo, incr.label);
 	snprintf(to, sizeof(to), "%s.away", from);
 	assert_int_equal(rename(from, to), 0);
-	CHECK(&t, bk_step_restore(&t, tar, &ph, NULL));
+	BK_CHECK(&t, bk_step_restore(&t, tar, &ph, NULL));
 	assert_int_equal(bk_test_present(&t, 1, (unsigned)(mark - 1)), mark - 1);
 }
 
@@ -205,29 +169,29 @@ static void test_tar_redis_chain_restores_and_checks_ok(void **state)
 	(void)state;
 	if (!ready((const char *const[]){ "redis-server", "redis-check-aof", NULL }))
 		skip();
-	CHECK(&t, open_store(&t, "redis:local", false));
-	CHECK(&t, bk_step_begin(&t, tar));
-	write_batch(&t, &next);
-	CHECK(&t, bk_step_backup(&t, tar, FL_BACKUP_FULL, &full, &d_full));
-	write_batch(&t, &next);
-	CHECK(&t, bk_step_backup(&t, tar, FL_BACKUP_INCR, &incr1, &d_incr1));
-	write_batch(&t, &next);
-	CHECK(&t, bk_step_backup(&t, tar, FL_BACKUP_DIFF, &diff, &d_diff));
-	write_batch(&t, &next);
+	BK_CHECK(&t, bk_step_open(&t, "redis:local", false));
+	BK_CHECK(&t, bk_step_begin(&t, tar));
+	bk_step_write(&t, &next, BATCH);
+	BK_CHECK(&t, bk_step_backup(&t, tar, FL_BACKUP_FULL, &full, &d_full));
+	bk_step_write(&t, &next, BATCH);
+	BK_CHECK(&t, bk_step_backup(&t, tar, FL_BACKUP_INCR, &incr1, &d_incr1));
+	bk_step_write(&t, &next, BATCH);
+	BK_CHECK(&t, bk_step_backup(&t, tar, FL_BACKUP_DIFF, &diff, &d_diff));
+	bk_step_write(&t, &next, BATCH);
 	mark = next;
-	CHECK(&t, bk_step_backup(&t, tar, FL_BACKUP_INCR, &incr2, &d_incr2));
-	write_batch(&t, &next);
+	BK_CHECK(&t, bk_step_backup(&t, tar, FL_BACKUP_INCR, &incr2, &d_incr2));
+	bk_step_write(&t, &next, BATCH);
 	print_message("tar/redis: full %llu B in %.1f ms, incr %llu B in %.1f ms, "
 		      "diff %llu B in %.1f ms, incr %llu B in %.1f ms\n",
-		      (unsigned long long)full.bytes, ms(d_full), (unsigned long long)incr1.bytes,
-		      ms(d_incr1), (unsigned long long)diff.bytes, ms(d_diff),
-		      (unsigned long long)incr2.bytes, ms(d_incr2));
+		      (unsigned long long)full.bytes, bk_ms(d_full), (unsigned long long)incr1.bytes,
+		      bk_ms(d_incr1), (unsigned long long)diff.bytes, bk_ms(d_diff),
+		      (unsigned long long)incr2.bytes, bk_ms(d_incr2));
 
-	CHECK(&t, bk_step_restore(&t, tar, &ph, &total));
-	print_message("tar/redis: restore %.1f ms, kill to up %.1f ms\n", ms(ph.restore_ns),
-		      ms(total));
+	BK_CHECK(&t, bk_step_restore(&t, tar, &ph, &total));
+	print_message("tar/redis: restore %.1f ms, kill to up %.1f ms\n", bk_ms(ph.restore_ns),
+		      bk_ms(total));
 	assert_int_equal(bk_test_present(&t, 1, (unsigned)(mark - 1)), mark - 1);
-	CHECK(&t, fl_bk_check_redis(&t.ctx, &check, detail, sizeof(detail)));
+	BK_CHECK(&t, fl_bk_check_redis(&t.ctx, &check, detail, sizeof(detail)));
 	print_message("tar/redis: check %s: %s\n", fl_backup_check_name(check), detail);
 	assert_int_equal(check, FL_BACKUP_CHECK_OK);
 }
@@ -236,11 +200,11 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_teardown(test_tar_file_full_incr_diff_restore_every_acked_write,
-					  close_store),
+					  bk_step_teardown),
 		cmocka_unit_test_teardown(test_tar_diff_restores_without_the_incrs_before_it,
-					  close_store),
+					  bk_step_teardown),
 		cmocka_unit_test_teardown(test_tar_redis_chain_restores_and_checks_ok,
-					  close_store),
+					  bk_step_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
