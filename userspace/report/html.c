@@ -28,7 +28,7 @@ static const char css[] =
 	".file{color:#666;font-size:12px;font-family:monospace}"
 	"table{border-collapse:collapse;width:100%;font-size:13px;margin:6px 0}"
 	"th,td{padding:5px 9px;text-align:left;border-bottom:1px solid #e3e6ea}"
-	"th{background:#eef1f5;font-weight:600}td.num{text-align:right;font-variant-numeric:tabular-nums}"
+	"th{background:#eef1f5;font-weight:600}td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}"
 	".pass{background:#dff3e3;color:#146c2e;font-weight:600;padding:2px 8px;border-radius:10px}"
 	".fail{background:#fbe0e0;color:#a11;font-weight:600;padding:2px 8px;border-radius:10px}"
 	".nm{background:#eceff3;color:#666;padding:2px 8px;border-radius:10px}"
@@ -74,7 +74,7 @@ static void objectives(FILE *f, const struct fl_report_result *r)
 		}
 		fprintf(f, "<tr><td>%s</td><td class=\"num\">%s %s</td><td class=\"num\">%s</td>"
 			"<td class=\"num\">%s</td><td>", fl_rep_objective_name(k),
-			fl_rep_objective_is_min(k) ? "&ge;" : "&le;", t, v, m);
+			isnan(o->target) ? "" : fl_rep_objective_is_min(k) ? "&ge;" : "&le;", t, v, m);
 		badge(f, o);
 		fprintf(f, " <span class=\"how\">%s</span></td><td class=\"how\">",
 			fl_rep_status_name(o->status));

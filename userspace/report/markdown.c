@@ -52,7 +52,7 @@ static void result(FILE *f, const struct fl_report_result *r)
 		rp_fmt_value(t, sizeof(t), k, o->target);
 		margin(m, sizeof(m), k, o);
 		fprintf(f, "| %s | %s %s | %s | %s | %s | %s |\n", fl_rep_objective_name(k),
-			fl_rep_objective_is_min(k) ? "≥" : "≤", t, v, m,
+			isnan(o->target) ? "" : fl_rep_objective_is_min(k) ? "≥" : "≤", t, v, m,
 			fl_rep_status_name(o->status), verdict(o));
 	}
 	fputs("\n| trial | RPO | RTO | acknowledged | lost | note |\n|---|---|---|---|---|---|\n", f);

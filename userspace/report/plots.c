@@ -156,7 +156,7 @@ char *rp_plot_timeseries(struct rp_plotter *p, const struct fl_rep_trial *t, cha
 			qsort(lat[k], cnt[k], sizeof(double), cmp_double);
 			fprintf(pl.d, "%.4f %.4f\n", lat[k][cnt[k] / 2], lat[k][cnt[k] - 1]);
 		} else {
-			fputs("? ?\n", pl.d);
+			fputs("NaN NaN\n", pl.d);
 		}
 	}
 	fprintf(pl.g, "set multiplot layout 2,1 margins 0.08,0.97,0.11,0.95 spacing 0,0.07\n"
@@ -307,7 +307,7 @@ char *rp_plot_phases(struct rp_plotter *p, const struct fl_report_result *r, cha
 		}
 		fputs("? ? ? ?\n\n\n", pl.d);
 	}
-	fprintf(pl.g, "set xlabel 'ms after the fault'\nset ylabel 'trial'\nset yrange [0.4:%zu.6] reverse\n"
+	fprintf(pl.g, "set xlabel 'ms after the fault'\nset ylabel 'trial'\nset yrange [%zu.6:0.4]\n"
 		"set ytics 1\nset xrange [0:*]\nset key outside right top\nset margins 8,18,3.5,1\n"
 		"plot ", r->n_trials);
 	for (size_t j = 0; j < n_names; j++) {
