@@ -24,7 +24,7 @@ static const char css[] =
 	"main{max-width:1020px;margin:0 auto;padding:16px}"
 	"section.result{background:#fff;border-radius:8px;box-shadow:0 1px 3px rgba(0,0,0,.12);"
 	"padding:18px 24px;margin:18px 0}"
-	"h2{font-size:19px;margin:0 0 4px}h3{font-size:15px;margin:22px 0 8px;color:#1f2a38}"
+	"h2{font-size:19px;margin:0 0 4px}h4{font-size:13px;margin:14px 0 0;color:#444}h3{font-size:15px;margin:22px 0 8px;color:#1f2a38}"
 	".file{color:#666;font-size:12px;font-family:monospace}"
 	"table{border-collapse:collapse;width:100%;font-size:13px;margin:6px 0}"
 	"th,td{padding:5px 9px;text-align:left;border-bottom:1px solid #e3e6ea}"
@@ -77,7 +77,7 @@ static void objectives(FILE *f, const struct fl_report_result *r)
 			isnan(o->target) ? "" : fl_rep_objective_is_min(k) ? "&ge;" : "&le;", t, v, m);
 		badge(f, o);
 		fprintf(f, " <span class=\"how\">%s</span></td><td class=\"how\">",
-			fl_rep_status_name(o->status));
+			o->status == FL_REP_NOT_MEASURED ? "" : fl_rep_status_name(o->status));
 		esc(f, o->how);
 		fputs("</td></tr>\n", f);
 	}
@@ -172,6 +172,7 @@ static void plots(FILE *f, struct rp_plotter *p, const struct fl_report_result *
 		if (!t->has_ops)
 			continue;
 		shown++;
+		fprintf(f, "<h4>Trial %u</h4>\n", t->index);
 		snprintf(cap, sizeof(cap), "Trial %u: writes per second and their latency; shaded: "
 			 "the fault window (fault until the first acknowledged write after it)", t->index);
 		figure(f, rp_plot_timeseries(p, t, why, sizeof(why)), cap, why, errors);

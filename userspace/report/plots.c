@@ -151,7 +151,12 @@ char *rp_plot_timeseries(struct rp_plotter *p, const struct fl_rep_trial *t, cha
 	if (plot_open(p, &pl, 960, 440, err, len))
 		goto out;
 	for (size_t k = 0; k < nb; k++) {
-		fprintf(pl.d, "%.6f %.3f %.3f ", (k + 0.5) * b, ok[k] / b, bad[k] / b);
+		/* The last bucket is cut by the end of the load: a rate over what it covers. */
+		double w = k + 1 < nb ? b : span - k * b;
+
+		if (w < b / 4)
+			break;
+		fprintf(pl.d, "%.6f %.3f %.3f ", k * b + w / 2, ok[k] / w, bad[k] / w);
 		if (cnt[k]) {
 			qsort(lat[k], cnt[k], sizeof(double), cmp_double);
 			fprintf(pl.d, "%.4f %.4f\n", lat[k][cnt[k] / 2], lat[k][cnt[k] - 1]);
