@@ -14,6 +14,8 @@ try:
     root = ET.parse(sys.argv[1]).getroot()
 except ET.ParseError as e:
     fail("not well-formed XML: %s" % e)
+except OSError as e:
+    fail(str(e))
 suites = [root] if root.tag == "testsuite" else list(root)
 if root.tag not in ("testsuites", "testsuite"):
     fail("top element is <%s>" % root.tag)

@@ -37,7 +37,7 @@ static const char css[] =
 	"figcaption{font-size:12px;color:#555;margin-top:2px}"
 	".summary{display:flex;gap:12px;flex-wrap:wrap;margin:10px 0}"
 	".card{flex:1;min-width:140px;background:#f7f8fa;border-radius:6px;padding:8px 12px}"
-	".card b{display:block;font-size:20px}.card span{font-size:12px;color:#666}";
+	"table.env th{width:200px}.card b{display:block;font-size:20px}.card span{font-size:12px;color:#666}";
 
 static void esc(FILE *f, const char *s)
 {
@@ -125,7 +125,7 @@ static void trials(FILE *f, const struct fl_report_result *r)
 
 static void environment(FILE *f, const struct fl_report_result *r)
 {
-	fputs("<h3>Environment</h3><table>\n", f);
+	fputs("<h3>Environment</h3><table class=\"env\">\n", f);
 	for (size_t i = 0; i < r->n_env; i++) {
 		fputs("<tr><th>", f);
 		esc(f, r->env[i].key);

@@ -179,6 +179,12 @@ static void test_an_event_log_is_read_line_by_line(void **state)
 	assert_true(fabs(r->events[2].s - 2.0) < 1e-9);
 	assert_non_null(strstr(r->env[1].value, "seccomp, tc"));
 	fl_report_free(r);
+	/* One injection: one line, which is a JSON document too. */
+	r = parse_ok("{\"ts_ns\":5,\"domain\":\"syscall\",\"action\":\"error\",\"op\":\"fsync\"}\n");
+	assert_int_equal(r->kind, FL_REP_EVENTS);
+	assert_int_equal(r->n_events, 1);
+	assert_false(r->obj[FL_REP_OBJ_RPO].pass);
+	fl_report_free(r);
 	parse_bad("{\"ts_ns\":1,\"domain\":\"net\",\"action\":\"drop\"}\n{\"ts_ns\":\"x\",\"domain\":"
 		  "\"net\",\"action\":\"drop\"}\n", "line 2", "ts_ns", NULL);
 	parse_bad("{\"ts_ns\":1,\"domain\":\"net\",\"action\":\"drop\"}\nnot json\n", "line 2", NULL);
