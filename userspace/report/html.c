@@ -125,16 +125,21 @@ static void trials(FILE *f, const struct fl_report_result *r)
 
 static void environment(FILE *f, const struct fl_report_result *r)
 {
+	size_t i;
+
 	fputs("<h3>Environment</h3><table class=\"env\">\n", f);
-	for (size_t i = 0; i < r->n_env; i++) {
+	for (i = 0; i < r->n_env; i++) {
 		fputs("<tr><th>", f);
 		esc(f, r->env[i].key);
 		fputs("</th><td>", f);
 		esc(f, r->env[i].value);
 		fputs("</td></tr>\n", f);
 	}
-	fprintf(f, "<tr><th>kernel, versions</th><td class=\"note\">not in this result</td></tr>\n"
-		"<tr><th>result schema</th><td>%s</td></tr></table>\n", r->schema);
+	for (i = 0; i < r->n_env && strcmp(r->env[i].key, "kernel"); i++)
+		;
+	if (i == r->n_env)
+		fputs("<tr><th>kernel, versions</th><td class=\"note\">not in this result</td></tr>\n", f);
+	fprintf(f, "<tr><th>result schema</th><td>%s</td></tr></table>\n", r->schema);
 }
 
 static void figure(FILE *f, char *svg, const char *caption, const char *why, unsigned *errors)

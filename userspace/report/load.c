@@ -28,6 +28,28 @@ static bool looks_like_event_log(const char *text, size_t len)
 	return yes;
 }
 
+/* Where it ran, when the result says (results of faultline 0.1 on carry "environment"). */
+static int environment(const struct rp_ctx *c, json_t *doc, struct fl_report_result *r)
+{
+	const char *kernel = NULL, *version = NULL, *machine = NULL, *fl = NULL;
+	json_t *env;
+	int err;
+
+	if ((err = rp_objv(c, doc, "", "environment", false, &env)) || !env)
+		return err;
+	if ((err = rp_str(c, env, "environment", "kernel", false, &kernel)) ||
+	    (err = rp_str(c, env, "environment", "kernel_version", false, &version)) ||
+	    (err = rp_str(c, env, "environment", "machine", false, &machine)) ||
+	    (err = rp_str(c, env, "environment", "faultline", false, &fl)))
+		return err;
+	if (kernel && (err = rp_env(r, "kernel", "Linux %s %s%s%s", kernel, machine ? machine : "",
+				    version ? ", " : "", version ? version : "")))
+		return err;
+	if (fl && (err = rp_env(r, "faultline", "%s", fl)))
+		return err;
+	return 0;
+}
+
 static int load_doc(const struct rp_ctx *c, json_t *doc, struct fl_report_result **ret)
 {
 	const char *schema = NULL, *format = NULL;
@@ -63,6 +85,8 @@ static int load_doc(const struct rp_ctx *c, json_t *doc, struct fl_report_result
 	snprintf(r->schema, sizeof(r->schema), "%s", schema);
 	err = kind == FL_REP_RPO ? rp_load_rpo(c, doc, r) :
 	      kind == FL_REP_SCENARIO ? rp_load_scenario(c, doc, r) : rp_load_backup(c, doc, r);
+	if (!err)
+		err = environment(c, doc, r);
 	if (err) {
 		fl_report_free(r);
 		return err;

@@ -166,6 +166,27 @@ static void test_a_backup_result_has_phases_and_no_write_history(void **state)
 	fl_report_free(r);
 }
 
+static void test_the_environment_is_read_when_the_result_has_it(void **state)
+{
+	char *doc = patched(backup_doc, "\"trials\":[", "\"environment\":{\"kernel\":\"6.1.0-9\","
+			    "\"kernel_version\":\"#1 SMP\",\"machine\":\"x86_64\",\"faultline\":\"0.1.0\"},"
+			    "\"trials\":[");
+	struct fl_report_result *r = parse_ok(doc);
+	bool kernel = false, version = false;
+
+	for (size_t i = 0; i < r->n_env; i++) {
+		kernel |= !strcmp(r->env[i].key, "kernel") &&
+			  !strcmp(r->env[i].value, "Linux 6.1.0-9 x86_64, #1 SMP");
+		version |= !strcmp(r->env[i].key, "faultline") && !strcmp(r->env[i].value, "0.1.0");
+	}
+	assert_true(kernel && version);
+	fl_report_free(r);
+	free(doc);
+	doc = patched(backup_doc, "\"trials\":[", "\"environment\":{\"kernel\":6},\"trials\":[");
+	parse_bad(doc, "environment.kernel", "string", NULL);
+	free(doc);
+}
+
 static void test_an_event_log_is_read_line_by_line(void **state)
 {
 	const char *log =
@@ -259,6 +280,7 @@ int main(void)
 		cmocka_unit_test(test_a_not_measured_objective_never_passes_even_if_the_file_says_so),
 		cmocka_unit_test(test_a_scenario_result_reads_windows_lost_ids_and_availability),
 		cmocka_unit_test(test_a_backup_result_has_phases_and_no_write_history),
+		cmocka_unit_test(test_the_environment_is_read_when_the_result_has_it),
 		cmocka_unit_test(test_an_event_log_is_read_line_by_line),
 		cmocka_unit_test(test_malformed_results_name_the_file_and_the_field),
 		cmocka_unit_test(test_a_result_cut_anywhere_is_refused_without_a_crash),
