@@ -20,6 +20,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include <jansson.h>
+
 enum fl_rep_kind {
 	FL_REP_RPO = 0,
 	FL_REP_SCENARIO,
@@ -174,6 +176,11 @@ struct fl_rep_compare {
 int fl_report_compare(const struct fl_report_result *old_r, const struct fl_report_result *new_r,
 		      double threshold_pct, struct fl_rep_compare *ret, char *errbuf, size_t errlen);
 int fl_report_compare_markdown(FILE *f, const struct fl_report_result *old_r,
+			       const struct fl_report_result *new_r, const struct fl_rep_compare *c);
+
+/* --json: one result's figures and objectives, and one comparison (NULL: no memory). */
+json_t *fl_report_summary_json(const struct fl_report_result *r);
+json_t *fl_report_compare_json(const struct fl_report_result *old_r,
 			       const struct fl_report_result *new_r, const struct fl_rep_compare *c);
 
 #endif /* FAULTLINE_REPORT_H */

@@ -40,6 +40,8 @@ static void usage(FILE *out)
 		"                       it a regression (default 10)\n"
 		"  --gnuplot PROGRAM    the gnuplot to run (default gnuplot on $PATH)\n"
 		"  --plot-timeout SEC   kill a gnuplot run after SEC seconds (default 20)\n"
+		"  -j, --json           on stdout, instead of Markdown: each result's figures\n"
+		"                       and objectives, and each comparison, as one JSON object\n"
 		"  -h, --help           show this help\n"
 		"\n"
 		"A figure a result does not hold is shown as not in this result; an objective\n"
@@ -53,6 +55,7 @@ static void usage(FILE *out)
 
 const struct option fl_report_options[] = {
 	{ "output", required_argument, NULL, 'o' },
+	{ "json", no_argument, NULL, 'j' },
 	{ "junit", required_argument, NULL, 'J' },
 	{ "markdown", no_argument, NULL, 'm' },
 	{ "compare", required_argument, NULL, 'c' },
@@ -128,7 +131,8 @@ static int write_html(const struct report_cfg *cfg, struct fl_report_result **r,
 	return 0;
 }
 
-static int compare(const struct report_cfg *cfg, struct fl_report_result **r, size_t n)
+static int compare(const struct report_cfg *cfg, struct fl_report_result **r, size_t n,
+		   json_t *out)
 {
 	struct fl_report_result *old_r = NULL;
 	char errbuf[512] = "";
@@ -148,7 +152,10 @@ static int compare(const struct report_cfg *cfg, struct fl_report_result **r, si
 			status = EXIT_BAD_INPUT;
 			break;
 		}
-		fl_report_compare_markdown(stdout, old_r, r[i], &c);
+		if (out)
+			json_array_append_new(out, fl_report_compare_json(old_r, r[i], &c));
+		else
+			fl_report_compare_markdown(stdout, old_r, r[i], &c);
 		if (c.regression)
 			status = EXIT_REGRESSION;
 	}
@@ -161,14 +168,18 @@ int cmd_report(int argc, char **argv, const struct fl_cli *cli)
 	struct report_cfg cfg = { .threshold = 10, .plot_timeout_ms = 20000 };
 	struct fl_report_result **r = NULL;
 	size_t n = 0;
+	bool json = cli && cli->json;
+	json_t *doc = NULL, *cmp = NULL;
 	int c, status = 0;
 	double v;
 
-	(void)cli;
 	optind = 0;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":o:h", fl_report_options, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":o:jh", fl_report_options, NULL)) != -1) {
 		switch (c) {
+		case 'j':
+			json = true;
+			break;
 		case 'o':
 			cfg.html = optarg;
 			break;
@@ -235,13 +246,31 @@ int cmd_report(int argc, char **argv, const struct fl_cli *cli)
 		status = FL_CLI_EXIT_INTERNAL;
 		goto out;
 	}
-	if (cfg.markdown && fl_report_markdown(stdout, (const struct fl_report_result *const *)r, n)) {
+	if (!json && cfg.markdown &&
+	    fl_report_markdown(stdout, (const struct fl_report_result *const *)r, n)) {
 		status = FL_CLI_EXIT_INTERNAL;
 		goto out;
 	}
+	if (json) {
+		json_t *results = json_array();
+
+		cmp = cfg.compare ? json_array() : json_null();
+		doc = json_pack("{s:o, s:o}", "results", results, "compare", cmp);
+		for (size_t i = 0; doc && i < n; i++)
+			json_array_append_new(results, fl_report_summary_json(r[i]));
+	}
 	if (cfg.compare)
-		status = compare(&cfg, r, n);
+		status = compare(&cfg, r, n, json ? cmp : NULL);
+	if (json && status != EXIT_BAD_INPUT) {
+		if (!doc || json_dumpf(doc, stdout, JSON_COMPACT) < 0) {
+			fl_cli_error("report: --json: out of memory");
+			status = FL_CLI_EXIT_INTERNAL;
+		} else {
+			fputc('\n', stdout);
+		}
+	}
 out:
+	json_decref(doc);
 	for (size_t i = 0; i < n; i++)
 		fl_report_free(r[i]);
 	free(r);

@@ -9,7 +9,7 @@
 
 #include "report_priv.h"
 
-#define MS 1e-3
+
 
 static int trial(const struct rp_ctx *c, json_t *tj, const char *fault, struct fl_rep_trial *t)
 {
@@ -32,7 +32,7 @@ static int trial(const struct rp_ctx *c, json_t *tj, const char *fault, struct f
 	    (err = rp_objv(c, tj, where, "verdict", false, &verdict)) ||
 	    (err = rp_str(c, tj, where, "error", false, &e)))
 		return err;
-	fault_s *= MS;
+	fault_s /= 1e3;
 	if (e || !t->measured)
 		snprintf(t->error, sizeof(t->error), "%s", e ? e : "not restored");
 	if (t->measured && !verdict)
@@ -40,11 +40,11 @@ static int trial(const struct rp_ctx *c, json_t *tj, const char *fault, struct f
 	if (verdict && ((err = rp_int(c, verdict, where, "verdict.missing", true, &t->lost)) ||
 			(err = rp_num(c, verdict, where, "verdict.rpo_ms", false, &t->rpo_s))))
 		return err;
-	t->rpo_s *= MS;
+	t->rpo_s /= 1e3;
 	if ((err = rp_num(c, tj, where, "rto_ms", false, &v)))
 		return err;
 	if (t->measured)
-		t->rto_s = v * MS;
+		t->rto_s = v / 1e3;
 	t->phases_at_s = fault_s;
 	for (i = 0; i < sizeof(phases) / sizeof(phases[0]); i++) {
 		char name[16];
@@ -53,7 +53,7 @@ static int trial(const struct rp_ctx *c, json_t *tj, const char *fault, struct f
 			return err;
 		snprintf(name, sizeof(name), "%.*s", (int)(strlen(phases[i]) - 3), phases[i]);
 		if (!isnan(v))
-			rp_phase(t, name, v * MS);
+			rp_phase(t, name, v / 1e3);
 	}
 	json_array_foreach(backups, i, b) {
 		const char *kind;
@@ -69,7 +69,7 @@ static int trial(const struct rp_ctx *c, json_t *tj, const char *fault, struct f
 		if (isnan(from))
 			continue;
 		snprintf(label, sizeof(label), "backup %s%s", kind, ok ? "" : " (failed)");
-		if ((err = rp_window(t, from * MS, (isnan(to) ? from : to) * MS, label)))
+		if ((err = rp_window(t, from / 1e3, (isnan(to) ? from : to) / 1e3, label)))
 			return err;
 	}
 	if (!isnan(fault_s)) {
@@ -125,6 +125,6 @@ int rp_load_backup(const struct rp_ctx *c, json_t *doc, struct fl_report_result 
 	if (obj && ((err = rp_num(c, obj, "objectives", "rpo_ms", false, &rpo_max)) ||
 		    (err = rp_num(c, obj, "objectives", "rto_ms", false, &rto_max))))
 		return err;
-	rp_judge(r, rpo_max * MS, rto_max * MS, NAN);
+	rp_judge(r, rpo_max / 1e3, rto_max / 1e3, NAN);
 	return 0;
 }

@@ -11,7 +11,7 @@
 
 #include "report_priv.h"
 
-#define NS 1e-9
+
 
 static int cmp_u64(const void *a, const void *b)
 {
@@ -82,8 +82,8 @@ static int history(const struct rp_ctx *c, json_t *tj, const char *where, struct
 			return rp_bad(c, where, "history.ops",
 				      "expected [id, client, invoke_ns, complete_ns, outcome, errno]");
 		}
-		o->invoke_s = (double)json_integer_value(inv) * NS;
-		o->complete_s = (double)json_integer_value(com) * NS;
+		o->invoke_s = (double)json_integer_value(inv) / 1e9;
+		o->complete_s = (double)json_integer_value(com) / 1e9;
 		o->outcome = !strcmp(s, "ok") ? FL_REP_OP_OK : !strcmp(s, "fail") ? FL_REP_OP_FAIL :
 			     FL_REP_OP_UNKNOWN;
 		key = (uint64_t)json_integer_value(id);
@@ -132,16 +132,16 @@ static int trial(const struct rp_ctx *c, json_t *tj, const char *fault, struct f
 	if (rpo && (err = rp_num(c, rpo, where, "rpo.ns", true, &v)))
 		return err;
 	if (rpo && t->measured)
-		t->rpo_s = v * NS;
+		t->rpo_s = v / 1e9;
 	if ((err = rp_num(c, rto, where, "rto.ns", false, &v)))
 		return err;
 	if (t->measured)
-		t->rto_s = v * NS; /* NAN: never recovered */
+		t->rto_s = v / 1e9; /* NAN: never recovered */
 	if ((err = rp_num(c, times, where, "times_ns.fault", false, &fault_s)) ||
 	    (err = rp_num(c, times, where, "times_ns.first_ok", false, &first_ok)) ||
 	    (err = rp_num(c, times, where, "times_ns.healed", false, &healed)))
 		return err;
-	fault_s *= NS, first_ok *= NS, healed *= NS;
+	fault_s /= 1e9, first_ok /= 1e9, healed /= 1e9;
 	t->phases_at_s = fault_s;
 	if ((err = rp_objv(c, rto, where, "rto.phases_ns", false, &ph)))
 		return err;
@@ -149,7 +149,7 @@ static int trial(const struct rp_ctx *c, json_t *tj, const char *fault, struct f
 		if ((err = rp_num(c, ph, where, phases[i], false, &v)))
 			return err;
 		if (!isnan(v))
-			rp_phase(t, phases[i], v * NS);
+			rp_phase(t, phases[i], v / 1e9);
 	}
 	if (!isnan(fault_s)) {
 		char label[64];
@@ -221,10 +221,10 @@ int rp_load_rpo(const struct rp_ctx *c, json_t *doc, struct fl_report_result *r)
 	if (obj) {
 		if ((err = rp_num(c, obj, "objectives", "rpo_max_ns", false, &v)))
 			return err;
-		rpo_max = v * NS;
+		rpo_max = v / 1e9;
 		if ((err = rp_num(c, obj, "objectives", "rto_max_ns", false, &v)))
 			return err;
-		rto_max = v * NS;
+		rto_max = v / 1e9;
 	}
 	rp_judge(r, rpo_max, rto_max, NAN);
 	return 0;

@@ -11,7 +11,7 @@
 
 #include "report_priv.h"
 
-#define MS 1e-3
+
 
 static int cmp_i64(const void *a, const void *b)
 {
@@ -57,9 +57,9 @@ static int windows(const struct rp_ctx *c, json_t *tj, const char *where, struct
 				end = json_number_value(json_object_get(f, "at_ms"));
 		}
 		if (isnan(end))
-			end = isnan(t->span_s) ? at : t->span_s / MS;
+			end = isnan(t->span_s) ? at : t->span_s * 1e3;
 		snprintf(label, sizeof(label), "%s %s", fault, nodes ? nodes : "");
-		if ((err = rp_window(t, at * MS, end * MS, label)))
+		if ((err = rp_window(t, at / 1e3, end / 1e3, label)))
 			return err;
 	}
 	return 0;
@@ -106,8 +106,8 @@ static int history(const struct rp_ctx *c, json_t *tj, json_t *writes, const cha
 			free(lost);
 			return err;
 		}
-		o->invoke_s *= MS;
-		o->complete_s *= MS;
+		o->invoke_s /= 1e3;
+		o->complete_s /= 1e3;
 		o->outcome = !strcmp(type, "ok") ? FL_REP_OP_OK : !strcmp(type, "fail") ?
 			     FL_REP_OP_FAIL : FL_REP_OP_UNKNOWN;
 		o->lost = o->outcome == FL_REP_OP_OK && lost &&
@@ -141,7 +141,7 @@ static int trial(const struct rp_ctx *c, json_t *tj, struct fl_rep_trial *t)
 	}
 	if ((err = rp_num(c, tj, where, "load_ms", false, &v)))
 		return err;
-	t->span_s = v * MS;
+	t->span_s = v / 1e3;
 	if (ok && ((err = rp_objv(c, tj, where, "writes", true, &writes)) ||
 		   (err = rp_int(c, writes, where, "writes.attempted", true, &t->attempted)) ||
 		   (err = rp_int(c, writes, where, "writes.acknowledged", true, &t->acknowledged)) ||
@@ -150,8 +150,8 @@ static int trial(const struct rp_ctx *c, json_t *tj, struct fl_rep_trial *t)
 		   (err = rp_num(c, tj, where, "rto_ms", false, &t->rto_s)) ||
 		   (err = rp_num(c, tj, where, "availability", false, &t->availability))))
 		return err;
-	t->rpo_s *= MS;
-	t->rto_s *= MS;
+	t->rpo_s /= 1e3;
+	t->rto_s /= 1e3;
 	t->availability /= 100.0;
 	if (!isnan(t->rto_s))
 		rp_phase(t, "unavailable", t->rto_s);
@@ -222,6 +222,6 @@ int rp_load_scenario(const struct rp_ctx *c, json_t *doc, struct fl_report_resul
 	    (err = target(c, obj, "rto_ms", "max", &rto_max)) ||
 	    (err = target(c, obj, "availability", "min", &avail_min)))
 		return err;
-	rp_judge(r, rpo_max * MS, rto_max * MS, avail_min / 100.0);
+	rp_judge(r, rpo_max / 1e3, rto_max / 1e3, avail_min / 100.0);
 	return 0;
 }

@@ -89,7 +89,7 @@ int rp_load_objectives(const struct rp_ctx *c, json_t *arr, struct fl_report_res
 			;
 		if (!o)
 			return rp_bad(c, "objectives[]", "name", "unknown objective");
-		scale = k == FL_REP_OBJ_AVAILABILITY ? 1e-6 : 1e-9;
+		scale = k == FL_REP_OBJ_AVAILABILITY ? 1e6 : 1e9;
 		if ((err = rp_str(c, e, "objectives[]", "status", true, &status)) ||
 		    (err = rp_bool(c, e, "objectives[]", "set", false, &o->set)) ||
 		    (err = rp_bool(c, e, "objectives[]", "pass", false, &pass)) ||
@@ -99,8 +99,8 @@ int rp_load_objectives(const struct rp_ctx *c, json_t *arr, struct fl_report_res
 			return err;
 		o->status = !strcmp(status, "measured") ? FL_REP_MEASURED :
 			    !strcmp(status, "derived") ? FL_REP_DERIVED : FL_REP_NOT_MEASURED;
-		o->value *= scale;
-		o->target *= scale;
+		o->value /= scale;
+		o->target /= scale;
 		o->margin = !o->set || isnan(o->value) ? NAN :
 			    fl_rep_objective_is_min(k) ? o->value - o->target : o->target - o->value;
 		/* Whatever the file says, an objective nobody measured does not pass. */

@@ -221,6 +221,22 @@ static void test_compare_exit_codes(void **state)
 	assert_non_null(strstr(r.out, "| RTO (worst trial) |"));
 	assert_non_null(strstr(r.out, "+50.0 % | ❌ worse"));
 	fl_cli_result_free(&r);
+	/* The same, for machines: one JSON object on stdout. */
+	assert_int_equal(run(&r, 30000, (char *[]){ bin_fl, "report", in_dir("slower.json"),
+		"--compare", in_dir("rpo.json"), "--json", NULL }), 0);
+	assert_int_equal(r.code, 1);
+	{
+		json_t *doc = json_loads(r.out, 0, NULL), *c0;
+
+		assert_non_null(doc);
+		c0 = json_array_get(json_object_get(doc, "compare"), 0);
+		assert_true(json_is_true(json_object_get(c0, "regression")));
+		assert_true(json_is_true(json_object_get(json_object_get(c0, "rto"), "worse")));
+		assert_true(json_is_false(json_object_get(json_object_get(c0, "rpo"), "worse")));
+		assert_int_equal(json_array_size(json_object_get(doc, "results")), 1);
+		json_decref(doc);
+	}
+	fl_cli_result_free(&r);
 	/* 50 % worse is within a 60 % threshold. */
 	assert_int_equal(run(&r, 30000, (char *[]){ bin_fl, "report", in_dir("slower.json"),
 		"--compare", in_dir("rpo.json"), "--threshold", "60", NULL }), 0);
