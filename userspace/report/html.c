@@ -178,8 +178,11 @@ static void plots(FILE *f, struct rp_plotter *p, const struct fl_report_result *
 			continue;
 		shown++;
 		fprintf(f, "<h4>Trial %u</h4>\n", t->index);
-		snprintf(cap, sizeof(cap), "Trial %u: writes per second and their latency; shaded: "
-			 "the fault window (fault until the first acknowledged write after it)", t->index);
+		snprintf(cap, sizeof(cap), "Trial %u: writes per second and their latency; shaded: %s",
+			 t->index, r->kind == FL_REP_SCENARIO ?
+			 "each fault, from its start to its undo or the next heal" :
+			 "the fault, from its start to the first acknowledged write after it "
+			 "(a network fault: to its heal)");
 		figure(f, rp_plot_timeseries(p, t, why, sizeof(why)), cap, why, errors);
 		snprintf(cap, sizeof(cap), "Trial %u: acknowledged writes and, on the right axis, "
 			 "those of them that were lost, on the same time axis", t->index);

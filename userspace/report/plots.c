@@ -231,7 +231,7 @@ char *rp_plot_acked_lost(struct rp_plotter *p, const struct fl_rep_trial *t, cha
 	fprintf(pl.g, "set xrange [0:%.6f]\nset xlabel 'seconds since the load started'\n"
 		"set ylabel 'acknowledged (cumulative)'\nset y2label 'lost (cumulative)' tc rgb '%s'\n"
 		"set ytics nomirror\nset y2tics tc rgb '%s'\nset yrange [0:*]\nset y2range [0:%zu]\n"
-		"set key top left\nset margins 10,10,3.5,1\n",
+		"set key outside bottom center horizontal noopaque nobox\nset margins 10,10,5.5,1\n",
 		isnan(t->span_s) || t->span_s <= 0 ? 1 : t->span_s, PALETTE_FAULT, PALETTE_FAULT,
 		lost > 0 ? lost + lost / 5 + 1 : 1);
 	shade(pl.g, t, true);
