@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
  * gnuplot, run the safe way: our script file as its only argument (no
- * shell, nothing from a result is ever executed), stdin from /dev/null,
+ * shell, nothing from a result is ever executed), HOME in our private
+ * directory (no ~/.gnuplot of the user's), stdin from /dev/null,
  * its complaints into a file we read back, and a deadline after which it
  * is killed. The SVG it wrote is returned from its "<svg" on, ready to be
  * inlined into a page.
@@ -61,6 +62,9 @@ int rp_gnuplot_run(const char *gnuplot, const char *dir, const char *script, con
 	if (pid == 0) {
 		if (dup2(fd_null, 0) < 0 || dup2(fd_null, 1) < 0 || dup2(fd_err, 2) < 0)
 			_exit(126);
+		/* Our script alone decides the plot: no ~/.gnuplot, no GNUTERM of the caller. */
+		setenv("HOME", dir, 1);
+		unsetenv("GNUTERM");
 		execlp(gnuplot, gnuplot, script, (char *)NULL);
 		_exit(errno == ENOENT ? 127 : 126);
 	}
