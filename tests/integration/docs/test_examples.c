@@ -20,7 +20,8 @@
  *     "--pid 4242", "--comm postgres" (its name here is fl-doc-pg, so that
  *     a real postgres of another test is never hit) and, in a cgroup of its
  *     own, "/sys/fs/cgroup/db";
- *   - /var/lib/db, /var/lib/app, /var/tmp/db and /var/lib/redis-test are
+ *   - /var/lib/db, /var/lib/app, /var/tmp/db, /var/lib/redis-test and
+ *     /backup/snap1 (not made: a snapshot makes it) are
  *     scratch directories, and redis.conf a loopback redis on port 6390;
  *   - "--netns blue" is the first of a netns pair the test creates
  *     (tests/helpers/netns_pair), "--dev veth0" its veth end there, and
@@ -99,6 +100,7 @@ static const struct {
 	{ "--comm postgres", "--comm fl-doc-pg" },
 	{ "/sys/fs/cgroup/db", "/sys/fs/cgroup/%C" },
 	{ "/var/lib/redis-test", "%S/redis" },
+	{ "/backup/snap1", "%S/snap1" },
 	{ "/var/lib/db", "%S/db" },
 	{ "/var/lib/app", "%S/app" },
 	{ "/var/tmp/db", "%S/sqlite" },
