@@ -89,10 +89,13 @@ enum fl_rep_objective_kind { FL_REP_OBJ_RTO = 0, FL_REP_OBJ_RPO, FL_REP_OBJ_MTTR
 struct fl_rep_objective {
 	enum fl_rep_status status;
 	bool set;                /* a target was given */
-	bool pass;               /* set, measured or derived, and met; never otherwise */
+	bool judged;             /* set and applicable: its verdict counts */
+	bool pass;               /* judged, measured or derived, and met; never otherwise */
+	bool at_most;            /* value <= target passes (else >=): MTBF derived as "needed" is */
 	double value, target;    /* NAN when absent */
-	double margin;           /* target - value (maxima), value - target (minima) */
-	char how[256];
+	double margin;           /* > 0 inside the target, < 0 outside */
+	double ci_low, ci_high;  /* MTTR's 95 % interval, NAN none */
+	char how[320];
 };
 
 struct fl_rep_kv {

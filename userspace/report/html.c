@@ -50,6 +50,8 @@ static void badge(FILE *f, const struct fl_rep_objective *o)
 		fputs("<span class=\"nm\">not measured</span>", f);
 	else if (!o->set)
 		fputs("<span class=\"nm\">no objective</span>", f);
+	else if (!o->judged)
+		fputs("<span class=\"nm\">not judged</span>", f);
 	else if (o->pass)
 		fputs("<span class=\"pass\">pass</span>", f);
 	else
@@ -62,9 +64,9 @@ static void objectives(FILE *f, const struct fl_report_result *r)
 	      "<th>margin</th><th>verdict</th><th>how</th></tr>\n", f);
 	for (int k = 0; k < FL_REP_OBJ_COUNT; k++) {
 		const struct fl_rep_objective *o = &r->obj[k];
-		char v[32], t[32], m[40] = "—";
+		char v[128], t[32], m[40] = "—";
 
-		rp_fmt_value(v, sizeof(v), k, o->value);
+		rp_fmt_objective(v, sizeof(v), k, o);
 		rp_fmt_value(t, sizeof(t), k, o->target);
 		if (!isnan(o->margin) && k == FL_REP_OBJ_AVAILABILITY)
 			snprintf(m, sizeof(m), "%+.3f pp", o->margin * 100);
@@ -74,7 +76,7 @@ static void objectives(FILE *f, const struct fl_report_result *r)
 		}
 		fprintf(f, "<tr><td>%s</td><td class=\"num\">%s %s</td><td class=\"num\">%s</td>"
 			"<td class=\"num\">%s</td><td>", fl_rep_objective_name(k),
-			isnan(o->target) ? "" : fl_rep_objective_is_min(k) ? "&ge;" : "&le;", t, v, m);
+			isnan(o->target) ? "" : o->at_most ? "&le;" : "&ge;", t, v, m);
 		badge(f, o);
 		fprintf(f, " <span class=\"how\">%s</span></td><td class=\"how\">",
 			o->status == FL_REP_NOT_MEASURED ? "" : fl_rep_status_name(o->status));
@@ -234,8 +236,7 @@ static void cards(FILE *f, const struct fl_report_result *r)
 
 		for (int k = 0; k < FL_REP_OBJ_COUNT; k++) {
 			pass += r->obj[k].pass;
-			fail += r->obj[k].set && r->obj[k].status != FL_REP_NOT_MEASURED &&
-				!r->obj[k].pass;
+			fail += r->obj[k].judged && !r->obj[k].pass;
 		}
 		fprintf(f, "<div class=\"card\"><b>%d pass, %d fail</b><span>objectives (of 5; the "
 			"rest not measured or not set)</span></div>", pass, fail);

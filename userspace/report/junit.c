@@ -37,7 +37,7 @@ static void suite(FILE *f, const struct fl_report_result *r)
 {
 	size_t tests = r->n_trials + FL_REP_OBJ_COUNT, failures = 0, errors = 0, skipped = 0;
 	double time = 0;
-	char msg[256], cls[300];
+	char msg[768], cls[300];
 
 	for (size_t i = 0; i < r->n_trials; i++) {
 		const struct fl_rep_trial *t = &r->trials[i];
@@ -52,7 +52,7 @@ static void suite(FILE *f, const struct fl_report_result *r)
 	for (int k = 0; k < FL_REP_OBJ_COUNT; k++) {
 		const struct fl_rep_objective *o = &r->obj[k];
 
-		if (o->status == FL_REP_NOT_MEASURED || !o->set)
+		if (!o->judged)
 			skipped++;
 		else if (!o->pass)
 			failures++;
@@ -100,28 +100,27 @@ static void suite(FILE *f, const struct fl_report_result *r)
 	}
 	for (int k = 0; k < FL_REP_OBJ_COUNT; k++) {
 		const struct fl_rep_objective *o = &r->obj[k];
-		char v[32], tg[32], m[32];
+		char v[128], tg[32], m[32];
 
 		fprintf(f, "    <testcase name=\"objective %s\" classname=\"", fl_rep_objective_name(k));
 		rp_xml(f, cls);
 		fputs(".objectives\" time=\"0\">\n", f);
-		rp_fmt_value(v, sizeof(v), k, o->value);
+		rp_fmt_objective(v, sizeof(v), k, o);
 		rp_fmt_value(tg, sizeof(tg), k, o->target);
 		if (k == FL_REP_OBJ_AVAILABILITY)
 			snprintf(m, sizeof(m), "%.3f percentage points", fabs(o->margin) * 100);
 		else
 			rp_fmt_s(m, sizeof(m), fabs(o->margin));
-		if (o->status == FL_REP_NOT_MEASURED || !o->set) {
+		if (!o->judged) {
 			snprintf(msg, sizeof(msg), "%s: %s", o->status == FL_REP_NOT_MEASURED ?
-				 "not measured" : "no objective set", o->how);
+				 "not measured" : !o->set ? "no objective set" : "not judged", o->how);
 			fputs("      <skipped message=\"", f);
 			rp_xml(f, msg);
 			fputs("\"/>\n", f);
 		} else if (!o->pass) {
 			snprintf(msg, sizeof(msg), "%s %s %s the objective %s %s by %s (%s)",
-				 fl_rep_objective_name(k), v,
-				 fl_rep_objective_is_min(k) ? "is below" : "exceeds",
-				 fl_rep_objective_is_min(k) ? ">=" : "<=", tg, m, o->how);
+				 fl_rep_objective_name(k), v, o->at_most ? "exceeds" : "is below",
+				 o->at_most ? "<=" : ">=", tg, m, o->how);
 			fputs("      <failure type=\"objective\" message=\"", f);
 			rp_xml(f, msg);
 			fputs("\"/>\n", f);
@@ -154,8 +153,7 @@ int fl_report_junit(FILE *f, const struct fl_report_result *const *r, size_t n)
 				     trial_breaks(r[i], t, FL_REP_OBJ_RTO, msg, sizeof(msg)));
 		}
 		for (int k = 0; k < FL_REP_OBJ_COUNT; k++)
-			failures += r[i]->obj[k].set && r[i]->obj[k].status != FL_REP_NOT_MEASURED &&
-				    !r[i]->obj[k].pass;
+			failures += r[i]->obj[k].judged && !r[i]->obj[k].pass;
 	}
 	fprintf(f, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
 		"<testsuites name=\"faultline report\" tests=\"%zu\" failures=\"%zu\" errors=\"%zu\" "

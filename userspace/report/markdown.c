@@ -11,6 +11,8 @@ static const char *verdict(const struct fl_rep_objective *o)
 		return "not measured";
 	if (!o->set)
 		return "no objective";
+	if (!o->judged)
+		return "not judged";
 	return o->pass ? "✅ pass" : "❌ FAIL";
 }
 
@@ -46,13 +48,13 @@ static void result(FILE *f, const struct fl_report_result *r)
 	      "|---|---|---|---|---|---|\n", f);
 	for (int k = 0; k < FL_REP_OBJ_COUNT; k++) {
 		const struct fl_rep_objective *o = &r->obj[k];
-		char v[32], t[32], m[40];
+		char v[128], t[32], m[40];
 
-		rp_fmt_value(v, sizeof(v), k, o->value);
+		rp_fmt_objective(v, sizeof(v), k, o);
 		rp_fmt_value(t, sizeof(t), k, o->target);
 		margin(m, sizeof(m), k, o);
 		fprintf(f, "| %s | %s %s | %s | %s | %s | %s |\n", fl_rep_objective_name(k),
-			isnan(o->target) ? "" : fl_rep_objective_is_min(k) ? "≥" : "≤", t, v, m,
+			isnan(o->target) ? "" : o->at_most ? "≤" : "≥", t, v, m,
 			fl_rep_status_name(o->status), verdict(o));
 	}
 	fputs("\n| trial | RPO | RTO | acknowledged | lost | note |\n|---|---|---|---|---|---|\n", f);

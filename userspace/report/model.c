@@ -189,7 +189,11 @@ struct fl_report_result *rp_new(const char *name, enum fl_rep_kind kind)
 	snprintf(r->file, sizeof(r->file), "%s", name);
 	r->kind = kind;
 	for (size_t i = 0; i < FL_REP_OBJ_COUNT; i++)
+	{
 		r->obj[i].value = r->obj[i].target = r->obj[i].margin = NAN;
+		r->obj[i].ci_low = r->obj[i].ci_high = NAN;
+		r->obj[i].at_most = !fl_rep_objective_is_min(i);
+	}
 	return r;
 }
 

@@ -26,6 +26,7 @@ static void judge_max(struct fl_rep_objective *o, double worst, double target, s
 	o->status = FL_REP_MEASURED;
 	o->value = worst;
 	o->margin = o->set ? target - worst : NAN;
+	o->judged = o->set;
 	o->pass = o->set && worst <= target;
 	snprintf(o->how, sizeof(o->how), "the worst %s of %zu measured trial%s", what, n,
 		 n == 1 ? "" : "s");
@@ -59,12 +60,20 @@ void rp_judge(struct fl_report_result *r, double rpo_target, double rto_target,
 		o->target = avail_target;
 		o->set = !isnan(avail_target);
 		o->margin = o->set ? avail - avail_target : NAN;
+		o->judged = o->set;
 		o->pass = o->set && avail >= avail_target;
 		snprintf(o->how, sizeof(o->how), "the lowest of %zu trials: the share of time "
 			 "the clients' writes succeeded", n_avail);
 	}
 }
 
+/*
+ * The array of fl_verdict_json (userspace/objectives): name, status
+ * ("measured", "derived", "not_applicable"), set, judged, pass, unit ("ns"
+ * or "ppm"), value (null: unbounded or none), target, margin (> 0 inside),
+ * ci_low, ci_high, how. MTBF derived without an assumption is the MTBF the
+ * service needs, which passes when at most the objective.
+ */
 int rp_load_objectives(const struct rp_ctx *c, json_t *arr, struct fl_report_result *r)
 {
 	json_t *e;
@@ -74,38 +83,53 @@ int rp_load_objectives(const struct rp_ctx *c, json_t *arr, struct fl_report_res
 	for (int k = 0; k < FL_REP_OBJ_COUNT; k++)
 		snprintf(r->obj[k].how, sizeof(r->obj[k].how), "not in this result");
 	json_array_foreach(arr, i, e) {
-		const char *name, *status = NULL, *how = NULL;
+		const char *name, *status = NULL, *how = NULL, *unit = NULL;
 		struct fl_rep_objective *o = NULL;
+		bool pass = false, judged = true;
+		json_t *jv;
 		double scale;
-		bool pass = false;
-		int k;
+		int k, kind = -1;
 
 		if ((err = rp_str(c, e, "objectives[]", "name", true, &name)))
 			return err;
 		for (k = 0; k < FL_REP_OBJ_COUNT; k++)
 			if (!strcmp(name, fl_rep_objective_name(k)))
-				o = &r->obj[k];
-		for (k = 0; k < FL_REP_OBJ_COUNT && o != &r->obj[k]; k++)
-			;
+				o = &r->obj[kind = k];
 		if (!o)
 			return rp_bad(c, "objectives[]", "name", "unknown objective");
-		scale = k == FL_REP_OBJ_AVAILABILITY ? 1e6 : 1e9;
 		if ((err = rp_str(c, e, "objectives[]", "status", true, &status)) ||
+		    (err = rp_str(c, e, "objectives[]", "unit", false, &unit)) ||
 		    (err = rp_bool(c, e, "objectives[]", "set", false, &o->set)) ||
 		    (err = rp_bool(c, e, "objectives[]", "pass", false, &pass)) ||
 		    (err = rp_num(c, e, "objectives[]", "value", false, &o->value)) ||
 		    (err = rp_num(c, e, "objectives[]", "target", false, &o->target)) ||
+		    (err = rp_num(c, e, "objectives[]", "margin", false, &o->margin)) ||
+		    (err = rp_num(c, e, "objectives[]", "ci_low", false, &o->ci_low)) ||
+		    (err = rp_num(c, e, "objectives[]", "ci_high", false, &o->ci_high)) ||
 		    (err = rp_str(c, e, "objectives[]", "how", false, &how)))
 			return err;
+		jv = json_object_get(e, "judged");
+		if (jv && (err = rp_bool(c, e, "objectives[]", "judged", false, &judged)))
+			return err;
+		if (unit && strcmp(unit, "ns") && strcmp(unit, "ppm"))
+			return rp_bad(c, "objectives[]", "unit", "expected \"ns\" or \"ppm\"");
+		scale = unit ? (!strcmp(unit, "ppm") ? 1e6 : 1e9) :
+			kind == FL_REP_OBJ_AVAILABILITY ? 1e6 : 1e9;
 		o->status = !strcmp(status, "measured") ? FL_REP_MEASURED :
 			    !strcmp(status, "derived") ? FL_REP_DERIVED : FL_REP_NOT_MEASURED;
 		o->value /= scale;
 		o->target /= scale;
-		o->margin = !o->set || isnan(o->value) ? NAN :
-			    fl_rep_objective_is_min(k) ? o->value - o->target : o->target - o->value;
-		/* Whatever the file says, an objective nobody measured does not pass. */
-		o->pass = pass && o->set && o->status != FL_REP_NOT_MEASURED;
+		o->margin /= scale;
+		o->ci_low /= scale;
+		o->ci_high /= scale;
 		snprintf(o->how, sizeof(o->how), "%s", how ? how : "");
+		if (kind == FL_REP_OBJ_MTBF && o->status == FL_REP_DERIVED && strncmp(o->how, "assumed", 7))
+			o->at_most = true;
+		if (isnan(o->margin) && o->set && !isnan(o->value))
+			o->margin = o->at_most ? o->target - o->value : o->value - o->target;
+		o->judged = judged && o->set && o->status != FL_REP_NOT_MEASURED;
+		/* Whatever the file says, an objective nobody measured or judged does not pass. */
+		o->pass = pass && o->judged;
 	}
 	return 0;
 }

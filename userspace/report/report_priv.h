@@ -55,6 +55,9 @@ void rp_judge(struct fl_report_result *r, double rpo_target, double rto_target, 
 /* Text helpers for the writers. */
 void rp_fmt_s(char *buf, size_t len, double s);      /* "73.1 ms", "—" for NAN */
 void rp_fmt_value(char *buf, size_t len, enum fl_rep_objective_kind k, double v);
+/* The value as the objectives tables show it: MTTR with its interval, MTBF "needed". */
+void rp_fmt_objective(char *buf, size_t len, enum fl_rep_objective_kind k,
+		      const struct fl_rep_objective *o);
 void rp_xml(FILE *f, const char *s);                  /* escaped for XML/HTML text */
 void rp_md(FILE *f, const char *s);                   /* escaped for a Markdown cell */
 

@@ -32,6 +32,21 @@ void rp_fmt_value(char *buf, size_t len, enum fl_rep_objective_kind k, double v)
 		rp_fmt_s(buf, len, v);
 }
 
+void rp_fmt_objective(char *buf, size_t len, enum fl_rep_objective_kind k,
+		      const struct fl_rep_objective *o)
+{
+	char v[32], lo[32], hi[32];
+
+	rp_fmt_value(v, sizeof(v), k, o->value);
+	if (isnan(o->ci_low) || isnan(o->ci_high)) {
+		snprintf(buf, len, "%s%s", k == FL_REP_OBJ_MTBF && o->at_most ? "needed " : "", v);
+		return;
+	}
+	rp_fmt_value(lo, sizeof(lo), k, o->ci_low);
+	rp_fmt_value(hi, sizeof(hi), k, o->ci_high);
+	snprintf(buf, len, "%s (95 %% CI %s – %s)", v, lo, hi);
+}
+
 void rp_xml(FILE *f, const char *s)
 {
 	for (; *s; s++) {

@@ -141,6 +141,44 @@ static void test_markdown_has_the_objectives_and_trials_tables(void **state)
 	fl_report_free(r);
 }
 
+/* The five as userspace/objectives writes them (fl_verdict_json). */
+static void test_a_results_own_objectives_are_shown_as_judged_there(void **state)
+{
+	char *doc = patched(rpo_doc, "\"objectives\":{\"rpo_max_ns\":40000000,\"rto_max_ns\":1000000000}",
+		"\"objectives\":["
+		"{\"name\":\"rto\",\"status\":\"measured\",\"set\":true,\"judged\":true,\"pass\":true,"
+		"\"unit\":\"ns\",\"value\":400000000,\"target\":300000000000,\"margin\":299600000000,"
+		"\"ci_low\":null,\"ci_high\":null,\"n\":1,\"how\":\"measured: the worst of 1\"},"
+		"{\"name\":\"mttr\",\"status\":\"measured\",\"set\":true,\"judged\":true,\"pass\":false,"
+		"\"unit\":\"ns\",\"value\":200000000000,\"target\":180000000000,\"margin\":-20000000000,"
+		"\"ci_low\":150000000000,\"ci_high\":250000000000,\"n\":3,\"how\":\"measured: mean of 3\"},"
+		"{\"name\":\"availability\",\"status\":\"derived\",\"set\":true,\"judged\":false,"
+		"\"pass\":true,\"unit\":\"ppm\",\"value\":999500,\"target\":999000,\"margin\":500,"
+		"\"ci_low\":null,\"ci_high\":null,\"n\":3,\"how\":\"derived: long run\"},"
+		"{\"name\":\"mtbf\",\"status\":\"derived\",\"set\":true,\"judged\":true,\"pass\":true,"
+		"\"unit\":\"ns\",\"value\":10000000000000,\"target\":2592000000000000,"
+		"\"margin\":2582000000000000,\"ci_low\":null,\"ci_high\":null,\"n\":3,"
+		"\"how\":\"derived: the MTBF needed for 99.9 %\"}]");
+	struct fl_report_result *r = parse("own.json", doc);
+	char *md = render(fl_report_markdown, &r, 1), *xml = render(fl_report_junit, &r, 1);
+
+	assert_false(r->obj[FL_REP_OBJ_AVAILABILITY].pass);   /* not judged: never a pass */
+	assert_false(r->obj[FL_REP_OBJ_RPO].pass);            /* absent */
+	assert_true(r->obj[FL_REP_OBJ_MTBF].at_most);
+	assert_non_null(strstr(md, "| mttr | ≤ 3.0 min | 3.3 min (95 % CI 2.5 min – 4.2 min) | "
+				   "-20.00 s | measured | ❌ FAIL |"));
+	assert_non_null(strstr(md, "| availability | ≥ 99.900 % | 99.950 % | +0.050 pp | derived | "
+				   "not judged |"));
+	assert_non_null(strstr(md, "| mtbf | ≤ 720.0 h | needed 2.8 h | +717.2 h | derived | ✅ pass |"));
+	assert_non_null(strstr(xml, "mttr 3.3 min (95 % CI 2.5 min – 4.2 min) exceeds the objective "
+				    "&lt;= 3.0 min by 20.00 s"));
+	assert_non_null(strstr(xml, "<skipped message=\"not judged: derived: long run\""));
+	free(md);
+	free(xml);
+	free(doc);
+	fl_report_free(r);
+}
+
 /* rpo_doc with trial 1's RPO and RTO set (ns). */
 static struct fl_report_result *with(const char *name, const char *rpo_ns, const char *rto_ns)
 {
@@ -215,6 +253,7 @@ int main(void)
 		cmocka_unit_test(test_junit_has_a_suite_per_result_and_a_case_per_trial_and_objective),
 		cmocka_unit_test(test_junit_escapes_what_a_result_says),
 		cmocka_unit_test(test_markdown_has_the_objectives_and_trials_tables),
+		cmocka_unit_test(test_a_results_own_objectives_are_shown_as_judged_there),
 		cmocka_unit_test(test_compare_flags_rpo_or_rto_worse_than_the_threshold),
 		cmocka_unit_test(test_compare_refuses_two_different_experiments),
 	};
