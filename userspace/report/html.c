@@ -29,7 +29,7 @@ static const char css[] =
 	"table{border-collapse:collapse;width:100%;font-size:13px;margin:6px 0}"
 	"th,td{padding:5px 9px;text-align:left;border-bottom:1px solid #e3e6ea}"
 	"th{background:#eef1f5;font-weight:600}td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}"
-	".pass{background:#dff3e3;color:#146c2e;font-weight:600;padding:2px 8px;border-radius:10px}"
+	".pass,.fail,.nm{white-space:nowrap}.pass{background:#dff3e3;color:#146c2e;font-weight:600;padding:2px 8px;border-radius:10px}"
 	".fail{background:#fbe0e0;color:#a11;font-weight:600;padding:2px 8px;border-radius:10px}"
 	".nm{background:#eceff3;color:#666;padding:2px 8px;border-radius:10px}"
 	".how{color:#666;font-size:12px}.note{color:#777;font-style:italic;font-size:13px;margin:6px 0}"
@@ -66,7 +66,11 @@ static void objectives(FILE *f, const struct fl_report_result *r)
 		const struct fl_rep_objective *o = &r->obj[k];
 		char v[128], t[32], m[40] = "—";
 
-		rp_fmt_objective(v, sizeof(v), k, o);
+		rp_fmt_value(v, sizeof(v), k, o->value);
+		if (k == FL_REP_OBJ_MTBF && o->at_most && !isnan(o->value)) {
+			memmove(v + 7, v, strlen(v) + 1);
+			memcpy(v, "needed ", 7);
+		}
 		rp_fmt_value(t, sizeof(t), k, o->target);
 		if (!isnan(o->margin) && k == FL_REP_OBJ_AVAILABILITY)
 			snprintf(m, sizeof(m), "%+.3f pp", o->margin * 100);
@@ -74,9 +78,18 @@ static void objectives(FILE *f, const struct fl_report_result *r)
 			rp_fmt_s(m + 1, sizeof(m) - 1, fabs(o->margin));
 			m[0] = o->margin < 0 ? '-' : '+';
 		}
-		fprintf(f, "<tr><td>%s</td><td class=\"num\">%s %s</td><td class=\"num\">%s</td>"
-			"<td class=\"num\">%s</td><td>", fl_rep_objective_name(k),
-			isnan(o->target) ? "" : o->at_most ? "&le;" : "&ge;", t, v, m);
+		fprintf(f, "<tr><td>%s</td><td class=\"num\">%s %s</td><td class=\"num\">%s",
+			fl_rep_objective_name(k), isnan(o->target) ? "" : o->at_most ? "&le;" : "&ge;",
+			t, v);
+		if (!isnan(o->ci_low) && !isnan(o->ci_high)) {
+			char lo[32], hi[32];
+
+			/* The interval under the value, small: the column stays narrow. */
+			rp_fmt_value(lo, sizeof(lo), k, o->ci_low);
+			rp_fmt_value(hi, sizeof(hi), k, o->ci_high);
+			fprintf(f, "<br><span class=\"how\">95 %% CI %s – %s</span>", lo, hi);
+		}
+		fprintf(f, "</td><td class=\"num\">%s</td><td>", m);
 		badge(f, o);
 		fprintf(f, " <span class=\"how\">%s</span></td><td class=\"how\">",
 			o->status == FL_REP_NOT_MEASURED ? "" : fl_rep_status_name(o->status));

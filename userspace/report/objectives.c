@@ -123,6 +123,15 @@ int rp_load_objectives(const struct rp_ctx *c, json_t *arr, struct fl_report_res
 		o->ci_low /= scale;
 		o->ci_high /= scale;
 		snprintf(o->how, sizeof(o->how), "%s", how ? how : "");
+		if (kind == FL_REP_OBJ_AVAILABILITY) {
+			double run;
+
+			if ((err = rp_num(c, e, "objectives[]", "run_value", false, &run)))
+				return err;
+			if (!isnan(run))
+				snprintf(o->how + strlen(o->how), sizeof(o->how) - strlen(o->how),
+					 "; this run's own (clients' view): %.3f %%", run / 1e4);
+		}
 		if (kind == FL_REP_OBJ_MTBF && o->status == FL_REP_DERIVED && strncmp(o->how, "assumed", 7))
 			o->at_most = true;
 		if (isnan(o->margin) && o->set && !isnan(o->value))

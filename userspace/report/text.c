@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /* Figures as people read them, and text made safe for XML, HTML and Markdown. */
 #include <stdio.h>
+#include <string.h>
 
 #include "report_priv.h"
 
@@ -26,8 +27,14 @@ void rp_fmt_s(char *buf, size_t len, double s)
 
 void rp_fmt_value(char *buf, size_t len, enum fl_rep_objective_kind k, double v)
 {
-	if (k == FL_REP_OBJ_AVAILABILITY && !isnan(v))
-		snprintf(buf, len, "%.3f %%", v * 100);
+	if (k == FL_REP_OBJ_AVAILABILITY && !isnan(v)) {
+		/* Never round a shortfall up to a perfect 100 %. */
+		for (int d = 3; d <= 9; d++) {
+			snprintf(buf, len, "%.*f %%", d, v * 100);
+			if (v >= 1 || strncmp(buf, "100.", 4))
+				break;
+		}
+	}
 	else
 		rp_fmt_s(buf, len, v);
 }
