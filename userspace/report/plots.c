@@ -63,6 +63,45 @@ static void quote(FILE *g, const char *s)
 	fputc('\'', g);
 }
 
+/*
+ * gnuplot names the same ids in every SVG (gpPt0, textbox, ...): inlined
+ * side by side they would repeat in the page, so each plot's get a
+ * prefix of their own, and so do the references to them.
+ */
+static char *prefix_ids(char *svg, unsigned n)
+{
+	static const char *const marks[] = { "id='", "id=\"", "href='#", "href=\"#", "url(#" };
+	size_t len = strlen(svg), hits = 0, o = 0;
+	char prefix[16], *out;
+
+	snprintf(prefix, sizeof(prefix), "p%u-", n);
+	for (size_t i = 0; i < sizeof(marks) / sizeof(marks[0]); i++)
+		for (const char *s = svg; (s = strstr(s, marks[i])); s++)
+			hits++;
+	out = malloc(len + hits * strlen(prefix) + 1);
+	if (!out)
+		return svg; /* unique ids are nicer, not needed: keep the plot */
+	for (const char *s = svg; *s;) {
+		size_t i;
+
+		for (i = 0; i < sizeof(marks) / sizeof(marks[0]); i++)
+			if (!strncmp(s, marks[i], strlen(marks[i])))
+				break;
+		if (i < sizeof(marks) / sizeof(marks[0])) {
+			memcpy(out + o, marks[i], strlen(marks[i]));
+			o += strlen(marks[i]);
+			s += strlen(marks[i]);
+			memcpy(out + o, prefix, strlen(prefix));
+			o += strlen(prefix);
+		} else {
+			out[o++] = *s++;
+		}
+	}
+	out[o] = 0;
+	free(svg);
+	return out;
+}
+
 static char *plot_run(struct rp_plotter *p, struct plot *pl, char *err, size_t len)
 {
 	char *svg = NULL;
@@ -74,7 +113,7 @@ static char *plot_run(struct rp_plotter *p, struct plot *pl, char *err, size_t l
 	}
 	if (rp_gnuplot_run(p->gnuplot, p->dir, pl->gp, pl->svg, p->timeout_ms, &svg, err, len))
 		return NULL;
-	return svg;
+	return prefix_ids(svg, p->n);
 }
 
 /* Fault windows shaded, with their labels, on every panel that follows. */
