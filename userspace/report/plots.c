@@ -203,7 +203,8 @@ char *rp_plot_timeseries(struct rp_plotter *p, const struct fl_rep_trial *t, cha
 			fputs("NaN NaN\n", pl.d);
 		}
 	}
-	fprintf(pl.g, "set multiplot layout 2,1 margins 0.08,0.97,0.11,0.95 spacing 0,0.07\n"
+	/* The same left and right edges as the acknowledged/lost plot: one time axis down the page. */
+	fprintf(pl.g, "set multiplot layout 2,1 margins 0.08,0.91,0.11,0.95 spacing 0,0.07\n"
 		"set xrange [0:%.6f]\nset format x ''\nset ylabel 'writes/s'\nset yrange [0:*]\n",
 		span);
 	shade(pl.g, t, true);
@@ -270,7 +271,8 @@ char *rp_plot_acked_lost(struct rp_plotter *p, const struct fl_rep_trial *t, cha
 	fprintf(pl.g, "set xrange [0:%.6f]\nset xlabel 'seconds since the load started'\n"
 		"set ylabel 'acknowledged (cumulative)'\nset y2label 'lost (cumulative)' tc rgb '%s'\n"
 		"set ytics nomirror\nset y2tics tc rgb '%s'\nset yrange [0:*]\nset y2range [0:%zu]\n"
-		"set key outside bottom center horizontal noopaque nobox\nset margins 10,10,5.5,1\n",
+		"set key outside bottom center horizontal noopaque nobox\nset tmargin 1\nset bmargin 5.5\n"
+		"set lmargin at screen 0.08\nset rmargin at screen 0.91\n",
 		isnan(t->span_s) || t->span_s <= 0 ? 1 : t->span_s, PALETTE_FAULT, PALETTE_FAULT,
 		lost > 0 ? lost + lost / 5 + 1 : 1);
 	shade(pl.g, t, true);
