@@ -200,9 +200,12 @@ int cmd_report(int argc, char **argv, const struct fl_cli *cli)
 			cfg.gnuplot = optarg;
 			break;
 		case 'T':
-			if (parse_number("--plot-timeout", optarg, 3600, &v) || v < 0.1)
-				return v < 0.1 ? fl_cli_bad("report: --plot-timeout: at least 0.1 s"),
-				       FL_CLI_EXIT_USAGE : FL_CLI_EXIT_USAGE;
+			if (parse_number("--plot-timeout", optarg, 3600, &v))
+				return FL_CLI_EXIT_USAGE;
+			if (v < 0.1) {
+				fl_cli_bad("report: --plot-timeout: at least 0.1 s, got '%s'", optarg);
+				return FL_CLI_EXIT_USAGE;
+			}
 			cfg.plot_timeout_ms = (int)(v * 1000);
 			break;
 		case 'h':

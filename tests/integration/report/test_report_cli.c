@@ -272,6 +272,7 @@ static void test_a_missing_gnuplot_leaves_a_note_not_a_broken_page(void **state)
 {
 	struct fl_cli_result r;
 	char *html;
+	FILE *f;
 
 	if (!require_results())
 		skip();
@@ -283,6 +284,22 @@ static void test_a_missing_gnuplot_leaves_a_note_not_a_broken_page(void **state)
 	html = slurp(in_dir("nognuplot.html"));
 	assert_non_null(strstr(html, "Plot not drawn: /nonexistent/gnuplot not found"));
 	assert_non_null(strstr(html, "</html>"));
+	free(html);
+
+	/* A gnuplot that hangs is killed at --plot-timeout. */
+	f = fopen(in_dir("hang.sh"), "we");
+	assert_non_null(f);
+	fputs("#!/bin/sh\nexec sleep 30\n", f);
+	fclose(f);
+	assert_int_equal(chmod(in_dir("hang.sh"), 0755), 0);
+	assert_int_equal(run(&r, 30000, (char *[]){ bin_fl, "report", in_dir("backup.json"),
+		"-o", in_dir("hang.html"), "--gnuplot", in_dir("hang.sh"), "--plot-timeout", "0.2",
+		NULL }), 0);
+	assert_int_equal(r.code, 0);
+	assert_true(r.ms < 5000);
+	fl_cli_result_free(&r);
+	html = slurp(in_dir("hang.html"));
+	assert_int_equal(count(html, "gnuplot took longer than 200 ms: killed"), 3);
 	free(html);
 }
 
