@@ -100,9 +100,10 @@ int rp_load_backup(const struct rp_ctx *c, json_t *doc, struct fl_report_result 
 		return err;
 	snprintf(r->title, sizeof(r->title), "backup %s of %s, fault %s, restore %s", strategy,
 		 workload ? workload : "?", fault ? fault : "?", restore ? restore : "?");
-	snprintf(r->experiment, sizeof(r->experiment), "backup %s %s %s %s %s", strategy,
-		 workload ? workload : "", schedule ? schedule : "", fault ? fault : "",
-		 restore ? restore : "");
+	/* The store's kind, not its address: runs in two scratch directories compare. */
+	snprintf(r->experiment, sizeof(r->experiment), "backup %s store=%s schedule=%s fault=%s "
+		 "restore=%s", strategy, store ? store : "?", schedule ? schedule : "",
+		 fault ? fault : "", restore ? restore : "");
 	if ((err = rp_env(r, "strategy", "%s (%s)", strategy, tool ? tool : "?")) ||
 	    (err = rp_env(r, "store", "%s: %s", store ? store : "?", workload ? workload : "?")) ||
 	    (err = rp_env(r, "schedule", "%s", schedule ? schedule : "?")) ||

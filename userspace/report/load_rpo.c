@@ -185,8 +185,10 @@ int rp_load_rpo(const struct rp_ctx *c, json_t *doc, struct fl_report_result *r)
 	    (err = rp_arr(c, doc, "", "trials", true, &trials)))
 		return err;
 	snprintf(r->title, sizeof(r->title), "rpo: %s, fault %s", workload, fault);
-	snprintf(r->experiment, sizeof(r->experiment), "rpo %s fault=%s%s%s", workload, fault,
-		 net_rule ? " " : "", net_rule ? net_rule : "");
+	/* The workload's kind, not its address: runs in two scratch directories compare. */
+	snprintf(r->experiment, sizeof(r->experiment), "rpo %.*s fault=%s%s%s",
+		 (int)strcspn(workload, ":"), workload, fault, net_rule ? " " : "",
+		 net_rule ? net_rule : "");
 	if ((err = rp_env(r, "workload", "%s", workload)) ||
 	    (err = rp_env(r, "fault", "%s%s%s", fault, net_rule ? " " : "", net_rule ? net_rule : "")) ||
 	    (err = rp_env(r, "storage", "%s", faultfs ? "faultfs overlay (durability model)" :

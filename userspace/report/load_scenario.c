@@ -199,8 +199,8 @@ int rp_load_scenario(const struct rp_ctx *c, json_t *doc, struct fl_report_resul
 		return err;
 	snprintf(r->title, sizeof(r->title), "scenario %s (%s, %lld nodes)",
 		 name ? name : file ? file : "?", cluster ? cluster : "?", (long long)nodes);
-	snprintf(r->experiment, sizeof(r->experiment), "scenario %s %s",
-		 name ? name : "", file ? file : "");
+	snprintf(r->experiment, sizeof(r->experiment), "scenario %s",
+		 name ? name : file ? (strrchr(file, '/') ? strrchr(file, '/') + 1 : file) : "?");
 	if ((file && (err = rp_env(r, "scenario file", "%s", file))) ||
 	    (err = rp_env(r, "cluster", "%s, %lld nodes", cluster ? cluster : "?", (long long)nodes)) ||
 	    (tgt && (err = rp_env(r, "workload", "%s", tgt))) ||

@@ -236,6 +236,15 @@ static void test_compare_refuses_two_different_experiments(void **state)
 	assert_non_null(strstr(err, "not the same experiment"));
 	assert_int_equal(fl_report_compare(a, c, 10, &cmp, err, sizeof(err)), -EINVAL);
 	assert_int_equal(fl_report_compare(a, a, 10, &cmp, err, sizeof(err)), 0);
+	{
+		/* The same experiment in another scratch directory. */
+		char *moved = patched(rpo_doc, "file:/d/log", "file:/elsewhere/log");
+		struct fl_report_result *m = parse("m.json", moved);
+
+		assert_int_equal(fl_report_compare(a, m, 10, &cmp, err, sizeof(err)), 0);
+		fl_report_free(m);
+		free(moved);
+	}
 	f = open_memstream(&md, &len);
 	assert_int_equal(fl_report_compare_markdown(f, a, a, &cmp), 0);
 	fclose(f);
