@@ -137,8 +137,8 @@ void fl_objective_text(const struct fl_objective_verdict *v, char *buf, size_t l
 
 /*
  * The verdict as the results' "objectives" array: per objective name,
- * status, set, judged, pass, unit ("ms" for times, "%" for availability),
- * value, target, margin (null when unbounded or none), ci_low and ci_high
+ * status, set, judged, pass, unit ("ns" for times, "ppm" for
+ * availability), value, target, margin (null when unbounded or none), ci_low and ci_high
  * (MTTR with two trials or more, else null), n, how; the availability
  * entry adds run_value (null when not sampled). NULL on ENOMEM.
  */

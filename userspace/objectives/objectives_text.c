@@ -66,12 +66,10 @@ void fl_objective_text(const struct fl_objective_verdict *v, char *buf, size_t l
 			      fl_objective_status_name(v->status), v->how);
 }
 
-/* ms for times, % for availability; null for none or unbounded. */
-static json_t *num(enum fl_objective_kind k, double v)
+/* As struct fl_objective_verdict holds it; null for none or unbounded. */
+static json_t *num(double v)
 {
-	if (!isfinite(v))
-		return json_null();
-	return json_real(is_time(k) ? v / 1e6 : v / 1e4);
+	return isfinite(v) ? json_real(v) : json_null();
 }
 
 json_t *fl_verdict_json(const struct fl_verdict *v)
@@ -86,17 +84,17 @@ json_t *fl_verdict_json(const struct fl_verdict *v)
 			"name", fl_objective_name(o->kind),
 			"status", fl_objective_status_name(o->status),
 			"set", o->set, "judged", o->judged, "pass", o->pass,
-			"unit", is_time(o->kind) ? "ms" : "%",
-			"value", num(o->kind, o->value), "target", num(o->kind, o->target),
-			"margin", num(o->kind, o->margin),
-			"ci_low", num(o->kind, o->ci_low), "ci_high", num(o->kind, o->ci_high),
+			"unit", is_time(o->kind) ? "ns" : "ppm",
+			"value", num(o->value), "target", num(o->target),
+			"margin", num(o->margin),
+			"ci_low", num(o->ci_low), "ci_high", num(o->ci_high),
 			"n", (json_int_t)o->n, "how", o->how);
 
 		if (!e || json_array_append_new(arr, e))
 			goto fail;
 		if (o->kind == FL_OBJ_AVAILABILITY &&
 		    json_object_set_new(e, "run_value", v->run_availability_seen ?
-					json_real(v->run_availability_ppm / 1e4) : json_null()))
+					json_real(v->run_availability_ppm) : json_null()))
 			goto fail;
 	}
 	return arr;

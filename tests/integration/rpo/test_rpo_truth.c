@@ -31,7 +31,7 @@
 
 static json_t *objectives(json_t *res)
 {
-	return json_object_get(res, "objectives");
+	return json_object_get(res, "gate");
 }
 
 /* A power cut with nothing ever fsynced loses writes: both gates must fail. */

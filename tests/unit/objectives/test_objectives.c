@@ -398,7 +398,7 @@ static void test_objectives_off(void **state)
 	assert_non_null(j);
 	assert_int_equal(json_array_size(j), FL_OBJ_COUNT);
 	assert_true(json_is_null(json_object_get(json_array_get(j, 0), "target")));
-	assert_string_equal(json_string_value(json_object_get(json_array_get(j, 3), "unit")), "%");
+	assert_string_equal(json_string_value(json_object_get(json_array_get(j, 3), "unit")), "ppm");
 	json_decref(j);
 }
 
