@@ -132,7 +132,7 @@ struct fl_verdict {
 int fl_objectives_validate(const struct fl_observed *obs, const struct fl_objectives *o,
 			   struct fl_verdict *ret);
 
-/* One line, e.g. "MTTR 2.1 s (95% CI 1.8 s - 2.4 s) <= 3 min: met (measured)". */
+/* One line, e.g. "MTTR 2.10 s (95% CI 1.80 s - 2.40 s) <= 3.0 min: met (measured: ...)". */
 void fl_objective_text(const struct fl_objective_verdict *v, char *buf, size_t len);
 
 /*

@@ -31,8 +31,9 @@ static void value_text(enum fl_objective_kind k, double v, char *buf, size_t len
 void fl_objective_text(const struct fl_objective_verdict *v, char *buf, size_t len)
 {
 	/* MTBF without an assumption: the value is what it needs, at most the objective. */
-	bool at_most = v->kind != FL_OBJ_AVAILABILITY &&
-		       !(v->kind == FL_OBJ_MTBF && strncmp(v->how, "assumed", 7));
+	bool needed = v->kind == FL_OBJ_MTBF && v->status == FL_OBJ_DERIVED &&
+		      strncmp(v->how, "assumed", 7);
+	bool at_most = v->kind != FL_OBJ_AVAILABILITY && (v->kind != FL_OBJ_MTBF || needed);
 	char val[32], tgt[32], lo[32], hi[32];
 	const char *verdict;
 	size_t n;
@@ -50,7 +51,7 @@ void fl_objective_text(const struct fl_objective_verdict *v, char *buf, size_t l
 	else
 		verdict = v->pass ? "met" : "VIOLATED";
 	n = (size_t)snprintf(buf, len, "%s", labels[v->kind]);
-	if (v->kind == FL_OBJ_MTBF && v->status == FL_OBJ_DERIVED && at_most)
+	if (needed)
 		n += (size_t)snprintf(buf + n, n < len ? len - n : 0, " needed");
 	if (v->status != FL_OBJ_NOT_APPLICABLE)
 		n += (size_t)snprintf(buf + n, n < len ? len - n : 0, " %s", val);
@@ -62,8 +63,8 @@ void fl_objective_text(const struct fl_objective_verdict *v, char *buf, size_t l
 	if (v->set)
 		n += (size_t)snprintf(buf + n, n < len ? len - n : 0, " %s %s", at_most ? "<=" : ">=",
 				      tgt);
-	n += (size_t)snprintf(buf + n, n < len ? len - n : 0, ": %s (%s: %s)", verdict,
-			      fl_objective_status_name(v->status), v->how);
+	/* how begins with the status ("measured: ...", "derived ..."), or says why there is none. */
+	n += (size_t)snprintf(buf + n, n < len ? len - n : 0, ": %s (%s)", verdict, v->how);
 }
 
 /* As struct fl_objective_verdict holds it; null for none or unbounded. */

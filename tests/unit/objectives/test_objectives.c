@@ -136,7 +136,7 @@ static void test_one_trial_no_interval(void **state)
 	assert_true(isnan(v.o[FL_OBJ_MTTR].ci_low) && isnan(v.o[FL_OBJ_MTTR].ci_high));
 	assert_non_null(strstr(v.o[FL_OBJ_MTTR].how, "no interval"));
 	fl_objective_text(&v.o[FL_OBJ_MTTR], line, sizeof(line));
-	assert_non_null(strstr(line, "MTTR 5.00 s <= 3.0 min: met (measured"));
+	assert_non_null(strstr(line, "MTTR 5.00 s <= 3.0 min: met (measured: one trial"));
 	assert_null(strstr(line, "CI"));
 }
 
@@ -160,6 +160,12 @@ static void test_mtbf_derived_from_mttr(void **state)
 	assert_true(m->pass && m->judged);
 	assert_near(m->margin, 720.0 * HOUR - 36e9 * 999, 1e3);
 	assert_non_null(strstr(m->how, "MTTR * A / (1 - A)"));
+	{
+		char line[512];
+
+		fl_objective_text(m, line, sizeof(line));
+		assert_non_null(strstr(line, "MTBF needed 10.0 h <= 720.0 h: met (derived"));
+	}
 	assert_int_equal(a->status, FL_OBJ_DERIVED);
 	assert_near(a->value, 720.0 * 3600 / (720.0 * 3600 + 36) * 1e6, 1e-6);
 	assert_true(a->pass);
