@@ -106,6 +106,7 @@ static void usage(FILE *out)
 		"derived from it, a restore having no clients' view of its own):\n");
 	fputs(fl_cli_objectives_help, out);
 	fprintf(out,
+		"More:\n"
 		"      --health-timeout DUR  the restored service's start and replay (5m)\n"
 		"      --faultfs          faultfs over the data directory even when not needed\n"
 		"      --keep             keep the run directory (repository, data, logs)\n"

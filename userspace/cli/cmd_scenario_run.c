@@ -70,6 +70,7 @@ static void usage(FILE *out)
 		"Objectives (override the file's objectives: mttr, availability, mtbf):\n");
 	fputs(fl_cli_objectives_help, out);
 	fprintf(out,
+		"Output:\n"
 		"  -j, --json         the result on stdout instead of the summary\n"
 		"  -q, --quiet        no progress lines on stderr\n"
 		"  -h, --help         this help\n"
