@@ -15,6 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <faultline/objectives.h>
 #include <faultline/rpo.h>
 #include <faultline/rpo_session.h>
 
@@ -210,6 +211,11 @@ struct fl_backup_config {
 	unsigned trials;
 	uint64_t rpo_max_ns;      /* objective (1 min); UINT64_MAX: none */
 	uint64_t rto_max_ns;      /* objective (5 min); UINT64_MAX: none */
+	/*
+	 * MTTR, availability, MTBF and MTBF's assumption (the brief's
+	 * defaults); its rto/rpo fields are not read (rpo_max_ns, rto_max_ns).
+	 */
+	struct fl_objectives objectives;
 	uint64_t health_timeout_ns; /* the restored service's start and replay (5 min) */
 	const char *service_log;  /* the service's and the tools' output; NULL: in the run directory */
 };
@@ -304,6 +310,13 @@ struct fl_backup_result {
 	size_t n_trials;
 	bool interrupted;
 	char run_dir[4096];       /* cfg.keep: where the run's files stay; else "" */
+	/*
+	 * The five objectives over the trials whose load ran: the restore's
+	 * RTO (a failed restore never recovered) and RPO; availability and
+	 * MTBF derived from the restores' MTTR (a restore has no clients'
+	 * view of its own to sample). In the exit status.
+	 */
+	struct fl_verdict verdict;
 };
 
 /* Over the trials whose restore worked: n of them, and each measure's statistics. */

@@ -14,6 +14,7 @@
 #include <stdint.h>
 #include <jansson.h>
 
+#include <faultline/objectives.h>
 #include <faultline/rpo.h>
 
 #define FL_RPO_SCHEMA "faultline-rpo/1"
@@ -77,6 +78,12 @@ struct fl_rpo_config {
 	unsigned trials;
 	uint64_t rpo_max_ns, rto_max_ns;
 	uint64_t lost_max;       /* objective on lost acknowledged writes; UINT64_MAX: none */
+	/*
+	 * MTTR, availability, MTBF and MTBF's assumption (the brief's
+	 * defaults); its rto/rpo fields are not read: rpo_max_ns and
+	 * rto_max_ns above are RTO's and RPO's.
+	 */
+	struct fl_objectives objectives;
 };
 
 /* Fill cfg with the documented defaults. */
@@ -216,6 +223,12 @@ struct fl_rpo_result {
 	bool rpo_met, rto_met;
 	bool lost_met;           /* every measured trial's lost <= cfg.lost_max */
 	uint64_t lost_worst;     /* the most lost writes of a measured trial */
+	/*
+	 * The five objectives over the trials that measured (objectives.h);
+	 * availability from each trial's clients' view, in slices of 100 ms
+	 * (or 4 writes' time at --rate) with an acknowledged write.
+	 */
+	struct fl_verdict verdict;
 	char data_dir[4096];     /* cfg.data_dir points here when it was defaulted */
 	/* A managed service (postgres:local, ...): cfg points into it; NULL otherwise. */
 	struct fl_wl_managed *managed;

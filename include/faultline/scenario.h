@@ -149,6 +149,15 @@ struct fl_scenario {
 		uint64_t rpo_ns, rto_ns; /* UINT64_MAX: no objective */
 		uint32_t availability_ppm; /* 0: no objective */
 		bool consistent;         /* reads: no stale read, no bank total changed */
+		/*
+		 * The brief's other objectives (objectives.h). mttr_ns and
+		 * mtbf_ns: 0 when not named (the brief's 3 min and 720 h),
+		 * UINT64_MAX: none. Availability not named: the brief's
+		 * 99.9 % over the long run, unless availability_none.
+		 * assumed_mtbf_ns: MTBF's assumption (0: none).
+		 */
+		uint64_t mttr_ns, mtbf_ns, assumed_mtbf_ns;
+		bool availability_none;
 	} objectives;
 
 	char *faultfs;               /* faultfs: -o options of every node's disk, or NULL */

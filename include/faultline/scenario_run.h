@@ -33,6 +33,7 @@
 #include <faultline/history.h>
 #include <faultline/remote.h>
 #include <faultline/rpo.h>
+#include <faultline/objectives.h>
 #include <faultline/scenario.h>
 
 #define FL_SCENARIO_SCHEMA "faultline-scenario/1"
@@ -164,6 +165,7 @@ struct fl_scenario_result {
 	bool rpo_met, rto_met, availability_met;
 	bool consistent_met;      /* no anomaly in any measured trial's reads */
 	bool passed;              /* every objective met on every measured trial */
+	struct fl_verdict verdict; /* the five objectives (objectives.h), in passed too */
 };
 
 /*

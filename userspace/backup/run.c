@@ -187,6 +187,9 @@ int fl_backup_run(const struct fl_backup_config *cfg, fl_backup_progress_cb prog
 			break;
 		}
 	}
+	/* Out of memory: no verdict, nothing passes. */
+	if (fl_bk_judge_objectives(r))
+		r->verdict.pass = false;
 	if (!cfg->keep)
 		rmdir(run.dir);
 	else
@@ -230,5 +233,5 @@ int fl_backup_exit_status(const struct fl_backup_result *r)
 		if (!t->ok)
 			status = 1;
 	}
-	return status;
+	return r->verdict.pass ? status : 1;
 }

@@ -39,4 +39,7 @@ const char *fl_bk_default_schedule(const struct fl_backup_strategy *s);
 /* The workload a strategy protects when none is given: its first store. */
 const char *fl_bk_default_workload(const struct fl_backup_strategy *s);
 
+/* run_objectives.c: r->verdict from the trials whose load ran. -ENOMEM. */
+int fl_bk_judge_objectives(struct fl_backup_result *r);
+
 #endif /* FL_BACKUP_RUN_H */

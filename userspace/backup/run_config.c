@@ -46,6 +46,7 @@ void fl_backup_config_defaults(struct fl_backup_config *cfg)
 	/* The brief's objectives: RPO under a minute, RTO under five. */
 	cfg->rpo_max_ns = 60ull * 1000000000ull;
 	cfg->rto_max_ns = 300ull * 1000000000ull;
+	fl_objectives_defaults(&cfg->objectives);
 	cfg->health_timeout_ns = 300ull * 1000000000ull;
 }
 

@@ -143,12 +143,15 @@ json_t *fl_backup_result_json(const struct fl_backup_result *r)
 			"fault", fl_backup_fault_name(c->fault),
 			"fault_at_ms", ms(c->fault_at_ns), "after_ms", ms(c->after_ns),
 			"restore", restore,
-			"objectives", "rpo_ms", ms(c->rpo_max_ns), "rto_ms", ms(c->rto_max_ns),
+			"gate", "rpo_ms", ms(c->rpo_max_ns), "rto_ms", ms(c->rto_max_ns),
 			"interrupted", r->interrupted,
 			"trials", trials, "summary", summary_json(r),
 			"exit_status", fl_backup_exit_status(r));
 	if (doc)
 		json_object_set_new(doc, "environment", fl_environment_json());
+	/* "gate": the targets as of old; "objectives": the five, one entry each. */
+	if (doc)
+		json_object_set_new(doc, "objectives", fl_verdict_json(&r->verdict));
 	if (doc && c->fault == FL_BACKUP_FAULT_CORRUPT)
 		json_object_set_new(doc, "corrupt_blocks", json_integer(c->corrupt_blocks));
 	if (doc && c->fault == FL_BACKUP_FAULT_EXEC)

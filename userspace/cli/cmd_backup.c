@@ -17,6 +17,7 @@
 
 #include "backup/strategy.h"
 #include "cli/cli.h"
+#include "cli/objectives_cli.h"
 #include "core/parse_values.h"
 
 #define EXIT_INTERNAL 125
@@ -40,6 +41,7 @@ const struct option fl_backup_run_opts[] = {
 	{ "clients", required_argument, NULL, 'c' },
 	{ "rpo-max", required_argument, NULL, 'p' },
 	{ "rto-max", required_argument, NULL, 'T' },
+	FL_CLI_OBJ_OPTIONS,
 	{ "health-timeout", required_argument, NULL, 'H' },
 	{ "faultfs", no_argument, NULL, 'F' },
 	{ "keep", no_argument, NULL, 'k' },
@@ -100,6 +102,11 @@ static void usage(FILE *out)
 		"      --clients N        client threads (4)\n"
 		"      --rpo-max DUR      objective on the RPO (default 1m; 'none')\n"
 		"      --rto-max DUR      objective on the restore's RTO (default 5m; 'none')\n"
+		"Objectives beside them (MTTR: the restores' mean RTO; availability and MTBF\n"
+		"derived from it, a restore having no clients' view of its own):\n");
+	fputs(fl_cli_objectives_help, out);
+	fprintf(out,
+		"More:\n"
 		"      --health-timeout DUR  the restored service's start and replay (5m)\n"
 		"      --faultfs          faultfs over the data directory even when not needed\n"
 		"      --keep             keep the run directory (repository, data, logs)\n"
@@ -264,6 +271,7 @@ static void print_summary(FILE *out, const struct fl_backup_result *r)
 		print_ms(out, " (max", sum.rto_ns.max);
 		fputs(")\n", out);
 	}
+	fl_cli_print_verdict(out, &r->verdict);
 	if (r->run_dir[0])
 		fprintf(out, "kept: %s\n", r->run_dir);
 }
@@ -335,6 +343,13 @@ static int run(int argc, char **argv, const struct fl_cli *cli)
 			if (fl_parse_duration_why(optarg, &cfg.health_timeout_ns, &why) ||
 			    !cfg.health_timeout_ns)
 				return bad_duration("health-timeout", optarg, why);
+			break;
+		case FL_CLI_OBJ_OPT:
+		case FL_CLI_OBJ_OPT + 1:
+		case FL_CLI_OBJ_OPT + 2:
+		case FL_CLI_OBJ_OPT + 3:
+			if (fl_cli_objective_opt("backup run", c, optarg, &cfg.objectives))
+				return FL_CLI_EXIT_USAGE;
 			break;
 		case 'p':
 		case 'T':

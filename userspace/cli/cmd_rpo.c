@@ -19,6 +19,7 @@
 #include <faultline/rule.h>
 
 #include "cli/cli.h"
+#include "cli/objectives_cli.h"
 
 #define EXIT_VIOLATED 1
 #define EXIT_USAGE    2
@@ -102,10 +103,13 @@ static void usage(FILE *out)
 		"                           acknowledged write was lost, even after the fault\n"
 		"      --rto-max DUR        objective (default 5m)\n"
 		"      --lost-max N         objective on lost acknowledged writes per trial\n"
-		"                           (default: none)\n"
+		"                           (default: none)\n");
+	fputs(fl_cli_objectives_help, out);
+	fprintf(out,
 		"Objectives are judged over the trials that measured; a trial that could\n"
 		"not (a crash point that never struck, a service never healthy) is reported\n"
-		"with its cause and is not a violation.\n"
+		"with its cause and is not a violation. Availability here: the share of each\n"
+		"trial's 100 ms slices with an acknowledged write (README: Objectives).\n"
 		"Output:\n"
 		"  -o, --output FILE        write the JSON result (schema faultline-rpo/1) to FILE\n"
 		"                           (default: ./faultline-rpo-DATE-TIME.json)\n"
@@ -230,6 +234,7 @@ const struct option fl_rpo_options[] = {
 	{ "rpo-max", required_argument, NULL, O_RPO_MAX },
 	{ "rto-max", required_argument, NULL, O_RTO_MAX },
 	{ "lost-max", required_argument, NULL, O_LOST_MAX },
+	FL_CLI_OBJ_OPTIONS,
 	{ "output", required_argument, NULL, 'o' },
 	{ "json", no_argument, NULL, 'j' },
 	{ "quiet", no_argument, NULL, 'q' },
@@ -369,6 +374,13 @@ static int parse_args(int argc, char **argv, const struct fl_cli *cli, struct op
 		case 'h':
 			usage(stdout);
 			return 1;
+		case FL_CLI_OBJ_OPT:
+		case FL_CLI_OBJ_OPT + 1:
+		case FL_CLI_OBJ_OPT + 2:
+		case FL_CLI_OBJ_OPT + 3:
+			if (fl_cli_objective_opt("rpo", c, optarg, &cfg->objectives))
+				return -EINVAL;
+			break;
 		default:
 			fl_cli_error("rpo: see 'faultline rpo --help'");
 			return -EINVAL;
@@ -495,6 +507,7 @@ static void print_objectives(const struct fl_rpo_result *r)
 		fprintf(stderr, ", lost <= %llu %s (worst %llu)", (unsigned long long)r->cfg.lost_max,
 			r->lost_met ? "met" : "VIOLATED", (unsigned long long)r->lost_worst);
 	fputc('\n', stderr);
+	fl_cli_print_verdict(stderr, &r->verdict);
 	if (unmeasured)
 		fprintf(stderr, "%zu trial%s could not measure and %s not counted (the cause is above)\n",
 			unmeasured, unmeasured == 1 ? "" : "s", unmeasured == 1 ? "is" : "are");
@@ -662,7 +675,7 @@ int cmd_rpo(int argc, char **argv, const struct fl_cli *cli)
 	for (size_t i = 0; i < r->n_trials; i++)
 		trial_failed |= r->trials[i].err != 0;
 	/* A violation measured is the gate's answer; a trial that could not measure is not one. */
-	if (r->n_measured && !(r->rpo_met && r->rto_met && r->lost_met))
+	if (r->n_measured && !(r->rpo_met && r->rto_met && r->lost_met && r->verdict.pass))
 		ret = EXIT_VIOLATED;
 	else if (trial_failed)
 		ret = EXIT_TRIAL;

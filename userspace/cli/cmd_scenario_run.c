@@ -17,6 +17,7 @@
 #include <faultline/scenario_run.h>
 
 #include "cli/cli.h"
+#include "cli/objectives_cli.h"
 #include "core/parse_values.h"
 
 #define EXIT_VIOLATED 1
@@ -34,6 +35,7 @@ const struct option fl_scenario_run_opts[] = {
 	{ "ssh-known-hosts", required_argument, NULL, 'K' },
 	{ "ssh-host-key-check", required_argument, NULL, 'C' },
 	{ "ssh-faultline", required_argument, NULL, 'F' },
+	FL_CLI_OBJ_OPTIONS,
 	{ "json", no_argument, NULL, 'j' },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "help", no_argument, NULL, 'h' },
@@ -65,6 +67,10 @@ static void usage(FILE *out)
 		"                             StrictHostKeyChecking (default: ssh's own)\n"
 		"      --ssh-faultline PATH   faultline on the hosts (default: faultline on\n"
 		"                             their $PATH); their faultfs is the one beside it\n"
+		"Objectives (override the file's objectives: mttr, availability, mtbf):\n");
+	fputs(fl_cli_objectives_help, out);
+	fprintf(out,
+		"Output:\n"
 		"  -j, --json         the result on stdout instead of the summary\n"
 		"  -q, --quiet        no progress lines on stderr\n"
 		"  -h, --help         this help\n"
@@ -154,17 +160,25 @@ static void print_summary(FILE *out, const struct fl_scenario_result *r)
 	fprintf(out, ", availability median %.2f%%\n", r->availability_ppm.median / 1e4);
 	fprintf(out, "cluster up median %.1f s, down median %.1f s\n", r->up.median / 1e9,
 		r->down.median / 1e9);
-	if (s->objectives.rpo_ns != UINT64_MAX)
-		fprintf(out, "objective rpo <= %.0f ms: %s\n", s->objectives.rpo_ns / 1e6,
-			r->rpo_met ? "met" : "VIOLATED");
-	if (s->objectives.rto_ns != UINT64_MAX)
-		fprintf(out, "objective rto <= %.0f ms: %s\n", s->objectives.rto_ns / 1e6,
-			r->rto_met ? "met" : "VIOLATED");
 	if (s->objectives.consistent)
 		fprintf(out, "objective consistent reads: %s\n", r->consistent_met ? "met" : "VIOLATED");
-	if (s->objectives.availability_ppm)
-		fprintf(out, "objective availability >= %.2f%%: %s\n",
-			s->objectives.availability_ppm / 1e4, r->availability_met ? "met" : "VIOLATED");
+	fl_cli_print_verdict(out, &r->verdict);
+}
+
+/* The command line's objectives over the file's: given is a bit per flag (0..3). */
+static void override_objectives(struct fl_scenario *s, const struct fl_objectives *o,
+				unsigned given)
+{
+	if (given & 1)
+		s->objectives.mttr_ns = o->mttr_max_ns;
+	if (given & 2) {
+		s->objectives.availability_ppm = o->availability_min_ppm;
+		s->objectives.availability_none = !o->availability_min_ppm;
+	}
+	if (given & 4)
+		s->objectives.mtbf_ns = o->mtbf_min_ns;
+	if (given & 8)
+		s->objectives.assumed_mtbf_ns = o->assumed_mtbf_ns;
 }
 
 static int load(const char *file, struct fl_scenario **ret)
@@ -194,6 +208,8 @@ int fl_scenario_run_cli(int argc, char **argv, const struct fl_cli *cli)
 	bool json = cli->json, quiet = false, trial_failed = false;
 	char err_text[1024] = "";
 	json_t *doc = NULL;
+	struct fl_objectives obj = { 0 };
+	unsigned obj_given = 0;
 	uint64_t v;
 	int c, ret;
 
@@ -257,6 +273,14 @@ int fl_scenario_run_cli(int argc, char **argv, const struct fl_cli *cli)
 		case 'h':
 			usage(stdout);
 			return 0;
+		case FL_CLI_OBJ_OPT:
+		case FL_CLI_OBJ_OPT + 1:
+		case FL_CLI_OBJ_OPT + 2:
+		case FL_CLI_OBJ_OPT + 3:
+			if (fl_cli_objective_opt("scenario run", c, optarg, &obj))
+				return FL_CLI_EXIT_USAGE;
+			obj_given |= 1u << (c - FL_CLI_OBJ_OPT);
+			break;
 		default:
 			return FL_CLI_EXIT_USAGE;
 		}
@@ -271,6 +295,7 @@ int fl_scenario_run_cli(int argc, char **argv, const struct fl_cli *cli)
 	ret = load(o.file, &s);
 	if (ret)
 		return ret;
+	override_objectives(s, &obj, obj_given);
 	if (geteuid() != 0) {
 		fl_cli_error("scenario run: needs root (it makes network namespaces, cgroups and "
 			     "FUSE mounts); 'faultline scenario check %s' needs none", o.file);

@@ -171,6 +171,10 @@ json_t *fl_scenario_to_json(const char *file, const struct fl_scenario *s)
 			    ms(s->objectives.rto_ns));
 	json_object_set_new(obj, "availability", s->objectives.availability_ppm ?
 			    json_real(s->objectives.availability_ppm / 1e6) : json_null());
+	json_object_set_new(obj, "mttr_ms", !s->objectives.mttr_ns ||
+			    s->objectives.mttr_ns == UINT64_MAX ? json_null() : ms(s->objectives.mttr_ns));
+	json_object_set_new(obj, "mtbf_ms", !s->objectives.mtbf_ns ||
+			    s->objectives.mtbf_ns == UINT64_MAX ? json_null() : ms(s->objectives.mtbf_ns));
 	json_object_set_new(obj, "consistent", json_boolean(s->objectives.consistent));
 	json_object_set_new(o, "objectives", obj);
 	json_object_set_new(o, "trials", json_integer(s->trials));

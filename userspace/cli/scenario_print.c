@@ -179,11 +179,17 @@ void fl_scenario_print_text(FILE *out, const char *file, const struct fl_scenari
 		fprintf(out, " rto <= %s", dur(s->objectives.rto_ns, a, sizeof(a)));
 	if (s->objectives.availability_ppm)
 		fprintf(out, " availability >= %g%%", s->objectives.availability_ppm / 10000.0);
+	if (s->objectives.mttr_ns && s->objectives.mttr_ns != UINT64_MAX)
+		fprintf(out, " mttr <= %s", dur(s->objectives.mttr_ns, a, sizeof(a)));
+	if (s->objectives.mtbf_ns && s->objectives.mtbf_ns != UINT64_MAX)
+		fprintf(out, " mtbf >= %s", dur(s->objectives.mtbf_ns, a, sizeof(a)));
 	if (s->objectives.consistent)
 		fputs(" reads consistent", out);
+	/* Not named: MTTR, availability and MTBF keep the brief's defaults (README: Objectives). */
 	if (s->objectives.rpo_ns == UINT64_MAX && s->objectives.rto_ns == UINT64_MAX &&
-	    !s->objectives.availability_ppm && !s->objectives.consistent)
-		fputs(" none (measured, not gated)", out);
+	    !s->objectives.availability_ppm && !s->objectives.consistent &&
+	    !s->objectives.mttr_ns && !s->objectives.mtbf_ns)
+		fputs(" the brief's defaults (mttr, availability, mtbf)", out);
 	fputc('\n', out);
 	fprintf(out, "trials:     %u", s->trials);
 	if (s->has_seed)

@@ -258,6 +258,8 @@ json_t *fl_rpo_result_json(const struct fl_rpo_result *r)
 		"rpo_ns", stats_json(&r->rpo, r->n_measured),
 		"rto_ns", stats_json(&r->rto, r->n_measured),
 		"mttr_ns", r->n_measured ? json_integer((json_int_t)r->mttr_ns) : json_null()));
-	json_object_set_new(root, "objectives", objectives_json(r));
+	/* "gate": the targets and verdicts of old; "objectives": the five, one entry each. */
+	json_object_set_new(root, "gate", objectives_json(r));
+	json_object_set_new(root, "objectives", fl_verdict_json(&r->verdict));
 	return root;
 }

@@ -37,4 +37,10 @@ int fl_rpo_net_config_check(const struct fl_rpo_config *cfg, char *errbuf, size_
 /* Does the run put faultfs over the data directory? */
 bool fl_rpo_wants_faultfs(const struct fl_rpo_config *cfg);
 
+/*
+ * objectives_judge.c: r->verdict from the measured trials (the five
+ * objectives; rpo_max_ns and rto_max_ns for RPO and RTO). -ENOMEM.
+ */
+int fl_rpo_judge_objectives(struct fl_rpo_result *r);
+
 #endif /* FL_RPO_PRIV_H */

@@ -41,6 +41,7 @@ void fl_rpo_config_defaults(struct fl_rpo_config *cfg)
 	cfg->trials = 1;
 	cfg->rpo_max_ns = 60ull * 1000000000ull;
 	cfg->rto_max_ns = 300ull * 1000000000ull;
+	fl_objectives_defaults(&cfg->objectives);
 	cfg->lost_max = UINT64_MAX;
 }
 
@@ -232,6 +233,9 @@ static void summarize(struct fl_rpo_result *r)
 		r->lost_met = lost_met;
 		r->rto_met = r->rto.max <= r->cfg.rto_max_ns;
 	}
+	/* Out of memory: no verdict, so no objective passes. */
+	if (fl_rpo_judge_objectives(r))
+		r->verdict.pass = false;
 out:
 	free(rpo);
 	free(rto);

@@ -106,8 +106,11 @@ out:
 	/* Nothing measured: nothing met (as rpo judges). */
 	if (!n)
 		res->rpo_met = res->rto_met = res->availability_met = res->consistent_met = false;
+	/* Out of memory: no verdict, nothing passes. */
+	if (sc_objectives_judge(res))
+		res->verdict.pass = false;
 	res->passed = n && res->rpo_met && res->rto_met && res->availability_met &&
-		      res->consistent_met;
+		      res->consistent_met && res->verdict.pass;
 	free(lost);
 	free(rpo);
 	free(rto);

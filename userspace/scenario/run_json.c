@@ -241,7 +241,9 @@ json_t *fl_scenario_result_json(const struct fl_scenario_result *r)
 			    json_pack("{s:b}", "met", r->consistent_met) : json_null());
 	json_object_set_new(obj, "availability", objective(s->objectives.availability_ppm != 0, "min",
 		json_real(s->objectives.availability_ppm / 1e4), r->availability_met));
-	json_object_set_new(o, "objectives", obj);
+	/* "gate": the file's objectives as of old; "objectives": the five, one entry each. */
+	json_object_set_new(o, "gate", obj);
+	json_object_set_new(o, "objectives", fl_verdict_json(&r->verdict));
 	json_object_set_new(o, "passed", json_boolean(r->passed));
 	return o;
 }

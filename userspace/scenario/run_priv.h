@@ -136,4 +136,12 @@ int sc_reads_check(struct sc_run *r);
 /* run_json.c */
 json_t *sc_trial_json(const struct fl_scenario_result *res, const struct fl_scenario_trial *t);
 
+/*
+ * run_objectives.c: the five objectives' targets of a scenario (what it
+ * names, the brief's defaults for the rest) and res->verdict from its
+ * measured trials (-ENOMEM).
+ */
+void sc_objectives_targets(const struct fl_scenario *s, struct fl_objectives *o);
+int sc_objectives_judge(struct fl_scenario_result *res);
+
 #endif /* FL_SCENARIO_RUN_PRIV_H */

@@ -23,7 +23,8 @@ static const char *const workload_keys[] = {
 	"kind", "target", "clients", "rate", "payload", "keys", "register", "bank", NULL,
 };
 static const char *const reads_keys[] = { "clients", "rate", "keys", "accounts", NULL };
-static const char *const objective_keys[] = { "rpo", "rto", "availability", "consistent", NULL };
+static const char *const objective_keys[] = { "rpo", "rto", "mttr", "availability", "mtbf",
+						"consistent", NULL };
 static const char *const kind_list[] = { "etcd", "postgres-replica", "redis-replica",
 					 "postgres-patroni", NULL };
 static const char *const workload_kinds[] = { "etcd", "postgres", "redis", "mysql", NULL };
@@ -351,6 +352,13 @@ static void parse_objectives(struct sc_ctx *c, const yaml_node_t *n, struct fl_s
 		sc_duration(c, v, "objectives.rpo", &s->objectives.rpo_ns);
 	if ((v = sc_get(c, n, "rto")))
 		sc_duration(c, v, "objectives.rto", &s->objectives.rto_ns);
+	/* 0 would read as "not named" (the brief's default): refused. */
+	if ((v = sc_get(c, n, "mttr")) &&
+	    sc_duration(c, v, "objectives.mttr", &s->objectives.mttr_ns) && !s->objectives.mttr_ns)
+		sc_err(c, v, "objectives.mttr: expected more than 0s, got \"%s\"", sc_str(v));
+	if ((v = sc_get(c, n, "mtbf")) &&
+	    sc_duration(c, v, "objectives.mtbf", &s->objectives.mtbf_ns) && !s->objectives.mtbf_ns)
+		sc_err(c, v, "objectives.mtbf: expected more than 0s, got \"%s\"", sc_str(v));
 	if ((v = sc_get(c, n, "availability")) &&
 	    sc_percent(c, v, "objectives.availability", &s->objectives.availability_ppm) &&
 	    s->objectives.availability_ppm == 0)

@@ -94,6 +94,25 @@ static size_t backups_ok(json_t *t, const char *kind)
 	return n;
 }
 
+/* The result's "objectives" entry by name: its status and whether it passed. */
+static void assert_objective(json_t *res, const char *name, const char *status, bool pass)
+{
+	json_t *e;
+	size_t i;
+
+	assert_int_equal(json_array_size(json_object_get(res, "objectives")), 5);
+	json_array_foreach(json_object_get(res, "objectives"), i, e) {
+		if (strcmp(json_string_value(json_object_get(e, "name")), name))
+			continue;
+		assert_string_equal(json_string_value(json_object_get(e, "status")), status);
+		if (json_is_true(json_object_get(e, "pass")) != pass)
+			fail_msg("objective %s: pass is not %s: %s", name, pass ? "true" : "false",
+				 json_string_value(json_object_get(e, "how")));
+		return;
+	}
+	fail_msg("no objective %s in the result", name);
+}
+
 static void test_pgbackrest_disk_loss_latest(void **state)
 {
 	struct fl_rpo_cli_result r;
@@ -161,6 +180,31 @@ static void test_tar_file_rpo_bounded(void **state)
 	/* Losses reach back no further than the last backup: the interval and its duration. */
 	assert_true(num(t, "verdict", "rpo_ms") <= 2000 + 1500);
 	assert_true(num(t, "verdict", "missing") > 0);
+	/* Issue 16: the five objectives, the brief's defaults met. */
+	assert_objective(r.result, "rto", "measured", true);
+	assert_objective(r.result, "rpo", "measured", true);
+	assert_objective(r.result, "mttr", "measured", true);
+	assert_objective(r.result, "availability", "derived", true);
+	assert_objective(r.result, "mtbf", "derived", true);
+	fl_rpo_cli_result_free(&r);
+}
+
+/* The restore's MTTR against an objective no restore can meet: exit 1, and why. */
+static void test_mttr_objective_gates(void **state)
+{
+	struct fl_rpo_cli_result r;
+
+	(void)state;
+	if (!ready((const char *const[]){ "tar", NULL }))
+		skip();
+	fl_cli_json_run(backup_run, dir, RUN_MS, &r, "--strategy", "tar", "--workload",
+			"file:data/log", "--schedule", "full@0s,incr@every:2s", "--fault-at", "4s",
+			"--mttr-max", "1us", NULL);
+	trial0(&r);
+	assert_int_equal(r.code, 1);
+	assert_objective(r.result, "mttr", "measured", false);
+	assert_objective(r.result, "rto", "measured", true);
+	assert_int_equal(num(r.result, "exit_status", NULL), 1);
 	fl_rpo_cli_result_free(&r);
 }
 
@@ -289,6 +333,11 @@ static void test_usage_errors(void **state)
 	assert_int_equal(r.code, 2);
 	assert_non_null(strstr(r.err, "column"));
 	fl_rpo_cli_result_free(&r);
+	fl_cli_json_run(backup_run, dir, 20000, &r, "--strategy", "tar", "--availability-min",
+			"150%", NULL);
+	assert_int_equal(r.code, 2);
+	assert_non_null(strstr(r.err, "--availability-min"));
+	fl_rpo_cli_result_free(&r);
 }
 
 /* The run directories there now, one name per line (other runs may own some). */
@@ -373,6 +422,7 @@ int main(void)
 		cmocka_unit_test(test_usage_errors),
 		cmocka_unit_test(test_interrupt_cleans_up),
 		cmocka_unit_test(test_tar_file_rpo_bounded),
+		cmocka_unit_test(test_mttr_objective_gates),
 		cmocka_unit_test(test_exec_example_scripts),
 		cmocka_unit_test(test_exec_fault),
 		cmocka_unit_test(test_redis_rdb_powercut),

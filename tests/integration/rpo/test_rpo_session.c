@@ -110,7 +110,7 @@ static void test_sqlite_extra_loses_nothing_and_off_loses_at_a_power_cut(void **
 			     "--fault", "powercut", "--fault-at", "1s", "--after", "500ms",
 			     "--rpo-max", "10ms", NULL), 1);
 	assert_true(fl_rpo_count(fl_rpo_trial(res, 0), "lost") > 0);
-	assert_true(json_is_false(json_object_get(json_object_get(res, "objectives"), "rpo_met")));
+	assert_true(json_is_false(json_object_get(json_object_get(res, "gate"), "rpo_met")));
 	json_decref(res);
 }
 

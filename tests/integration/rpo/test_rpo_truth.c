@@ -31,7 +31,7 @@
 
 static json_t *objectives(json_t *res)
 {
-	return json_object_get(res, "objectives");
+	return json_object_get(res, "gate");
 }
 
 /* A power cut with nothing ever fsynced loses writes: both gates must fail. */
@@ -244,6 +244,81 @@ static void test_a_trial_that_could_not_measure_is_no_violation(void **state)
 	json_decref(res);
 }
 
+/* Issue 16: the five objectives, one entry each, by name. */
+static json_t *objective(json_t *res, const char *name)
+{
+	json_t *arr = json_object_get(res, "objectives"), *e;
+	size_t i;
+
+	assert_true(json_is_array(arr));
+	assert_int_equal(json_array_size(arr), 5);
+	json_array_foreach(arr, i, e)
+		if (!strcmp(json_string_value(json_object_get(e, "name")), name))
+			return e;
+	fail_msg("no objective %s", name);
+	return NULL;
+}
+
+static const char *status(json_t *o)
+{
+	return json_string_value(json_object_get(o, "status"));
+}
+
+/*
+ * The defaults gate a short kill run no differently than before (its own
+ * availability is reported, the long-run figure judged); MTTR and an
+ * assumed MTBF below the objective fail it, and say so.
+ */
+static void test_five_objectives(void **state)
+{
+	struct fl_fixture *fx = *state;
+	char w[PATH_MAX + 64], *err;
+	json_t *res, *o;
+
+	if (!fl_rpo_cli_require())
+		skip();
+	snprintf(w, sizeof(w), "file:%s/log?fsync=always", fx->path);
+	assert_int_equal(fl_rpo_cli(fx->path, &res, &err, "-w", w, "--fault", "kill",
+				    "--fault-at", "300ms", "--after", "300ms", "-n", "2", NULL), 0);
+	assert_string_equal(status(objective(res, "rto")), "measured");
+	assert_string_equal(status(objective(res, "rpo")), "measured");
+	o = objective(res, "mttr");
+	assert_string_equal(status(o), "measured");
+	assert_true(json_is_true(json_object_get(o, "pass")));
+	assert_true(json_is_number(json_object_get(o, "ci_low")));
+	assert_true(json_real_value(json_object_get(o, "ci_high")) >=
+		    json_real_value(json_object_get(o, "value")));
+	o = objective(res, "availability");
+	assert_string_equal(status(o), "derived");
+	assert_true(json_is_true(json_object_get(o, "pass")));
+	assert_true(json_is_number(json_object_get(o, "run_value")));
+	assert_true(json_real_value(json_object_get(o, "run_value")) <= 1e6);
+	o = objective(res, "mtbf");
+	assert_string_equal(status(o), "derived");
+	assert_true(json_is_true(json_object_get(o, "pass")));
+	assert_non_null(strstr(json_string_value(json_object_get(o, "how")), "MTTR * A / (1 - A)"));
+	assert_non_null(strstr(err, "objective MTTR "));
+	assert_non_null(strstr(err, "objective MTBF needed "));
+	assert_non_null(strstr(err, "this run's own availability (clients' view): "));
+	free(err);
+	json_decref(res);
+
+	assert_int_equal(fl_rpo_cli(fx->path, &res, &err, "-w", w, "--fault", "kill",
+				    "--fault-at", "300ms", "--after", "300ms", "--mttr-max", "1us",
+				    "--assume-mtbf", "1h", NULL), 1);
+	o = objective(res, "mttr");
+	assert_true(json_is_false(json_object_get(o, "pass")));
+	assert_true(json_is_null(json_object_get(o, "ci_low")));   /* one trial: no interval */
+	o = objective(res, "mtbf");
+	assert_string_equal(status(o), "derived");
+	assert_true(json_is_false(json_object_get(o, "pass")));
+	assert_non_null(strstr(json_string_value(json_object_get(o, "how")), "assumed"));
+	assert_true(json_is_true(json_object_get(json_object_get(res, "gate"), "met")));
+	assert_non_null(strstr(err, "VIOLATED"));
+	free(err);
+	json_decref(res);
+}
+
 /* Through the library, with a short fault timeout: a crash point on a call never made. */
 static void test_a_crash_point_that_never_struck_measures_nothing(void **state)
 {
@@ -292,6 +367,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_zero_loss_gates_fail_when_writes_were_lost,
 						fl_setup_tmpdir, fl_teardown_tmpdir),
 		cmocka_unit_test(test_lost_max_refuses_what_is_not_a_count),
+		cmocka_unit_test_setup_teardown(test_five_objectives, fl_setup_tmpdir,
+						fl_teardown_tmpdir),
 		cmocka_unit_test_setup_teardown(test_sqlite_wal_full_raises_no_false_barrier_alarm,
 						fl_setup_tmpdir, fl_teardown_tmpdir),
 		cmocka_unit_test_setup_teardown(test_fsync_always_with_clients_has_nothing_acked_uncovered,

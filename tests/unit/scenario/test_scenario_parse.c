@@ -142,11 +142,19 @@ static const struct bad_case {
 		"cluster: etcd\n"
 		"steps:\n"
 		"  - {at: 1s, fault: crash, node: n1}\n"
-		"objectives: {rpo: fast, rto: 10s, availability: 150%, mttr: 1s}\n"
+		"objectives: {rpo: fast, rto: 10s, availability: 150%, mtr: 1s}\n"
 		"",
 		{ "t.yaml:4:19: objectives.rpo: expected a duration like 5s or 250ms, got \"fast\"",
 		  "t.yaml:4:49: objectives.availability: expected a percentage like 99% or 99.9%, got \"150%\"",
-		  "t.yaml:4:55: objectives: unknown key \"mttr\"; expected rpo, rto, availability or consistent", NULL } },
+		  "t.yaml:4:55: objectives: unknown key \"mtr\"; did you mean \"mttr\"?", NULL } },
+	{ "objectives mttr mtbf bad",
+		"cluster: etcd\n"
+		"steps:\n"
+		"  - {at: 1s, fault: crash, node: n1}\n"
+		"objectives: {mttr: soon, mtbf: 0s}\n"
+		"",
+		{ "t.yaml:4:20: objectives.mttr: expected a duration like 5s or 250ms, got \"soon\"",
+		  "t.yaml:4:32: objectives.mtbf: expected more than 0s, got \"0s\"", NULL } },
 	{ "unknown fault close",
 		"cluster: etcd\n"
 		"steps:\n"
