@@ -13,7 +13,7 @@ PACKAGES="
 	libsqlite3-dev libhiredis-dev libpq-dev libmariadb-dev
 	libclang-rt-14-dev
 	iproute2 iptables strace fiu-utils sudo fio iperf3
-	gnuplot-nox
+	gnuplot-nox chromium
 	qemu-system-x86 busybox-static cpio
 	redis-server redis-sentinel postgresql mariadb-server mariadb-client python3
 	restic pgbackrest

@@ -5,6 +5,8 @@
 
 #include <faultline/backup.h>
 
+#include "core/environment.h"
+
 static json_t *ms(uint64_t ns)
 {
 	return ns == UINT64_MAX ? json_null() : json_real((double)ns / 1e6);
@@ -145,6 +147,8 @@ json_t *fl_backup_result_json(const struct fl_backup_result *r)
 			"interrupted", r->interrupted,
 			"trials", trials, "summary", summary_json(r),
 			"exit_status", fl_backup_exit_status(r));
+	if (doc)
+		json_object_set_new(doc, "environment", fl_environment_json());
 	/* "gate": the targets as of old; "objectives": the five, one entry each. */
 	if (doc)
 		json_object_set_new(doc, "objectives", fl_verdict_json(&r->verdict));

@@ -52,6 +52,7 @@ int cmd_cluster(int argc, char **argv, const struct fl_cli *cli);
 int cmd_completion(int argc, char **argv, const struct fl_cli *cli);
 int cmd_scenario(int argc, char **argv, const struct fl_cli *cli);
 int cmd_backup(int argc, char **argv, const struct fl_cli *cli);
+int cmd_report(int argc, char **argv, const struct fl_cli *cli);
 
 /*
  * The command table (main.c). Each command points at the long options it
@@ -78,6 +79,7 @@ extern const struct option fl_cleanup_options[];
 extern const struct option fl_syscall_options[];
 extern const struct option fl_net_options[];
 extern const struct option fl_rpo_options[];
+extern const struct option fl_report_options[];
 extern const struct option fl_completion_options[];
 const char *fl_fs_verb(size_t i, const struct option **opts);
 const char *fl_cluster_verb(size_t i, const struct option **opts);

@@ -34,6 +34,8 @@ const struct fl_cli_command fl_cli_commands[] = {
 	  .verb = fl_scenario_verb },
 	{ "backup", cmd_backup, "drive a backup tool while a workload writes, break the store, restore, measure",
 	  .kernfs = true, .verb = fl_backup_verb },
+	{ "report", cmd_report, "write results as an HTML page (gnuplot plots), JUnit XML or Markdown, or compare two",
+	  .opts = fl_report_options },
 	{ "completion", cmd_completion, "print a bash completion script made from these tables",
 	  .opts = fl_completion_options, .verb = fl_completion_verb },
 };

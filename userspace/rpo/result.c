@@ -12,6 +12,7 @@
 #include <faultline/rpo_session.h>
 #include <faultline/workload.h>
 
+#include "core/environment.h"
 #include "rpo_faults.h"
 
 static const char *const outcome_names[] = { "ok", "fail", "unknown" };
@@ -247,6 +248,7 @@ json_t *fl_rpo_result_json(const struct fl_rpo_result *r)
 	json_object_set_new(root, "schema", json_string(FL_RPO_SCHEMA));
 	json_object_set_new(root, "config", config_json(&r->cfg));
 	json_object_set_new(root, "managed", managed_json(r->managed));
+	json_object_set_new(root, "environment", fl_environment_json());
 	for (size_t i = 0; i < r->n_trials; i++)
 		json_array_append_new(trials, trial_json(&r->trials[i], i));
 	json_object_set_new(root, "trials", trials);

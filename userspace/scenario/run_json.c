@@ -9,6 +9,7 @@
  */
 #include <faultline/scenario_run.h>
 
+#include "core/environment.h"
 #include "run_priv.h"
 
 static json_t *ms(uint64_t ns)
@@ -217,6 +218,7 @@ json_t *fl_scenario_result_json(const struct fl_scenario_result *r)
 	json_object_set_new(o, "seed", json_integer((json_int_t)r->seed));
 	json_object_set_new(o, "duration_ms", ms(fl_scenario_trial_duration(s)));
 	json_object_set_new(o, "interrupted", json_boolean(r->interrupted));
+	json_object_set_new(o, "environment", fl_environment_json());
 	for (size_t i = 0; i < r->n_trials; i++)
 		json_array_append_new(trials, sc_trial_json(r, &r->trials[i]));
 	json_object_set_new(o, "trials", trials);

@@ -85,6 +85,7 @@ static const struct {
 	{ "/etc/fstab", "a line of fstab, not a command" },
 	{ "faultline scenario run redis-hosts.yaml", "needs hosts reachable over SSH: tests/integration/scenario/test_scenario_ssh runs such a scenario against sshd in network namespaces" },
 	{ "faultline backup run", "each runs a real backup tool for half a minute or more: tests/integration/backup/test_backup_examples runs them in short forms" },
+	{ "faultline report", "reads results that earlier runs wrote: tests/integration/report/test_report_cli makes an rpo and a backup result and runs every form" },
 	{ "faultline scenario run examples/", "five trials of a postgres cluster, minutes: tests/integration/scenario/test_scenario_run runs every example" },
 };
 
