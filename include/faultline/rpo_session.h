@@ -17,7 +17,7 @@
 #include <faultline/objectives.h>
 #include <faultline/rpo.h>
 
-#define FL_RPO_SCHEMA "faultline-rpo/1"
+#define FL_RPO_SCHEMA "faultline-rpo/2"
 
 struct fl_wl_managed;
 

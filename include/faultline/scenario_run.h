@@ -36,7 +36,7 @@
 #include <faultline/objectives.h>
 #include <faultline/scenario.h>
 
-#define FL_SCENARIO_SCHEMA "faultline-scenario/1"
+#define FL_SCENARIO_SCHEMA "faultline-scenario/2"
 
 struct fl_scenario_run_opts {
 	const char *file;         /* the scenario's file, for the result */

@@ -136,7 +136,7 @@ json_t *fl_backup_result_json(const struct fl_backup_result *r)
 		snprintf(restore, sizeof(restore), "pitr=%s%.3fs", c->pitr_before_fault ? "-" : "",
 			 c->pitr_ns / 1e9);
 	doc = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:o,s:o,s:s,s:{s:o,s:o},s:b,s:o,s:o,s:i}",
-			"format", "faultline-backup/1",
+			"schema", "faultline-backup/1",
 			"strategy", r->strategy, "tool", r->tool,
 			"workload", r->workload, "store", r->store_kind,
 			"schedule", c->schedule,

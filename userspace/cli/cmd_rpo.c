@@ -111,7 +111,7 @@ static void usage(FILE *out)
 		"with its cause and is not a violation. Availability here: the share of each\n"
 		"trial's 100 ms slices with an acknowledged write (README: Objectives).\n"
 		"Output:\n"
-		"  -o, --output FILE        write the JSON result (schema faultline-rpo/1) to FILE\n"
+		"  -o, --output FILE        write the JSON result (schema faultline-rpo/2) to FILE\n"
 		"                           (default: ./faultline-rpo-DATE-TIME.json)\n"
 		"  -j, --json               print the JSON result on stdout (and no file unless -o)\n"
 		"  -q, --quiet              no progress line\n"

@@ -3,7 +3,7 @@
  * faultline scenario run FILE [--trials N] [--seed N] [-o FILE] [--json]:
  * run a scenario file's trials and judge its objectives. Progress goes to
  * stderr one line per phase and event; the summary to stdout (or the
- * faultline-scenario/1 document with --json). Ctrl-C ends the trial,
+ * faultline-scenario/2 document with --json). Ctrl-C ends the trial,
  * recovers and tears the cluster down before exiting.
  */
 #include <errno.h>
@@ -55,7 +55,7 @@ static void usage(FILE *out)
 		"  -t, --trials N     trials (default: the file's trials:, else 1)\n"
 		"  -s, --seed N       the first trial's seed (default: the file's, else random);\n"
 		"                     trial i uses seed + i - 1\n"
-		"  -o, --output FILE  write the faultline-scenario/1 result there\n"
+		"  -o, --output FILE  write the faultline-scenario/2 result there\n"
 		"      --subnet CIDR  the cluster's IPv4 /24 (default 10.231.7.0/24)\n"
 		"      --name NAME    the cluster's name (default: sc and the pid)\n"
 		"      --run-dir DIR  where the nodes' data dirs go (default\n"

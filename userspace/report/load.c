@@ -67,15 +67,16 @@ static int load_doc(const struct rp_ctx *c, json_t *doc, struct fl_report_result
 	if (!schema)
 		return rp_bad(c, "", "schema", "missing: not a faultline result "
 			      "(rpo, scenario and backup results name their schema)");
-	if (!strcmp(schema, "faultline-rpo/1"))
+	/* /1 and /2 differ in one key, objectives, which the loaders read either way. */
+	if (!strcmp(schema, "faultline-rpo/1") || !strcmp(schema, "faultline-rpo/2"))
 		kind = FL_REP_RPO;
-	else if (!strcmp(schema, "faultline-scenario/1"))
+	else if (!strcmp(schema, "faultline-scenario/1") || !strcmp(schema, "faultline-scenario/2"))
 		kind = FL_REP_SCENARIO;
 	else if (!strcmp(schema, "faultline-backup/1"))
 		kind = FL_REP_BACKUP;
 	else {
 		fl_errf(c->err, c->errlen, "%s: field %s: unknown schema '%s' (known: "
-			"faultline-rpo/1, faultline-scenario/1, faultline-backup/1)", c->name,
+			"faultline-rpo/1 and /2, faultline-scenario/1 and /2, faultline-backup/1)", c->name,
 			format && schema == format ? "format" : "schema", schema);
 		return -EINVAL;
 	}

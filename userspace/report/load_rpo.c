@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * faultline-rpo/1 (userspace/rpo/result.c): times are ns since the
+ * faultline-rpo/1 and /2 (userspace/rpo/result.c): times are ns since the
  * trial's load started; history ops are [id, client, invoke_ns,
  * complete_ns, outcome, errno]; readback records are [id, intact].
  */

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * faultline-scenario/1 (userspace/scenario/run_json.c): times and
+ * faultline-scenario/1 and /2 (userspace/scenario/run_json.c): times and
  * durations in ms since the trial's load started; a fault event and its
  * undo (or a heal) bound the window the plots shade.
  */

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * The versioned JSON result of `faultline rpo` (schema faultline-rpo/1,
+ * The versioned JSON result of `faultline rpo` (schema faultline-rpo/2,
  * documented in the README). Times inside a trial are nanoseconds since
  * that trial's load started, so they read directly as offsets; a moment
  * that did not happen is null.

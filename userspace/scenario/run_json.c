@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * The `faultline-scenario/1` result: the scenario, each trial (its fault
+ * The `faultline-scenario/2` result: the scenario, each trial (its fault
  * events, each node's timeline, what was lost and where, the clients'
  * unavailability, availability, split-brain evidence and the whole write
- * history, as faultline-rpo/1 gives it), the figures over the trials and
+ * history, as faultline-rpo/2 gives it), the figures over the trials and
  * the objectives. Times are ms since the trial's load started; durations
  * are ms. Adding keys is compatible; changing one is a new version.
  */

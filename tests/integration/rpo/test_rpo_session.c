@@ -203,7 +203,7 @@ static void test_trials_report_statistics_and_mttr(void **state)
 			     "-w", spec(fx, "file:", "/log?fsync=always", w, sizeof(w)),
 			     "--fault", "kill", "--fault-at", "300ms", "--after", "300ms",
 			     "--trials", "3", "--seed", "7", NULL), 0);
-	assert_string_equal(json_string_value(json_object_get(res, "schema")), "faultline-rpo/1");
+	assert_string_equal(json_string_value(json_object_get(res, "schema")), "faultline-rpo/2");
 	assert_int_equal(json_array_size(json_object_get(res, "trials")), 3);
 	assert_int_equal(json_integer_value(json_object_get(json_array_get(
 		json_object_get(res, "trials"), 2), "seed")), 9);

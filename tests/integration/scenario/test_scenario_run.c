@@ -3,7 +3,7 @@
  * `faultline scenario run` for real, as a user runs it: each of the six
  * example scenarios under examples/scenarios/ (one trial each, on its own
  * subnet, name and run dir) on real etcd, PostgreSQL and redis clusters,
- * judged from its faultline-scenario/1 result. Proves: the trial ran and
+ * judged from its faultline-scenario/2 result. Proves: the trial ran and
  * was measured, its events are the file's steps with their nodes
  * resolved, the issue's expectations hold (etcd loses nothing to a power
  * cut of every node nor to its leader's partition, and the partition's
@@ -139,7 +139,7 @@ static void load_result(struct run *run)
 		fail_msg("no result in %s (%s); exit %d", run->out, jerr.text, run->r.code);
 	}
 	assert_string_equal(json_string_value(json_object_get(run->doc, "schema")),
-			    "faultline-scenario/1");
+			    "faultline-scenario/2");
 	assert_int_equal(json_array_size(json_object_get(run->doc, "trials")), 1);
 	run->trial = json_array_get(json_object_get(run->doc, "trials"), 0);
 }
