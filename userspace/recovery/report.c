@@ -40,7 +40,8 @@ static int write_to(const char *path, const char *what, writer_fn fn,
 	if (out ? fflush(f) : fclose(f))
 		err = err ? err : -EIO;
 	if (err)
-		return why(o, err < 0 ? err : -EIO, "%s%s: could not be written", what, path);
+		return why(o, err < 0 ? err : -EIO, "%s%s: could not be written", what,
+			   out ? "stdout" : path);
 	return 0;
 }
 
