@@ -60,7 +60,11 @@ struct fl_failure {
 	const char *dev, *netns;
 	/* fs: the faultfs mount point. */
 	const char *mountpoint;
-	/* fs: cut the power instead of arming a rule; keep_ppm of the volatile writes survive. */
+	/*
+	 * fs: cut the power instead of arming a rule: what was not fsynced
+	 * is forgotten at once (keep_ppm of the volatile writes survive);
+	 * clearing it resumes the mount, should it have gone offline.
+	 */
 	bool powercut;
 	uint32_t keep_ppm;
 	uint64_t seed;
