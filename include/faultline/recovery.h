@@ -83,7 +83,9 @@ struct fl_failure_handle;
  * and why), -EOPNOTSUPP (this kernel or target cannot), -EPERM, or the
  * domain's -errno. The fault lasts until fl_failure_clear (a process
  * signal is sent once: clearing a stop sends SIGCONT, clearing any other
- * signal only frees the handle).
+ * signal only frees the handle). A syscall fault's events are not
+ * delivered (nothing polls its session): a pause= rule holds what it
+ * stopped until the clear continues it.
  */
 int fl_simulate_failure(const struct fl_failure *f, char *errbuf, size_t errlen,
 			struct fl_failure_handle **ret);

@@ -65,10 +65,13 @@ int fl_rpo_result_judge(const struct fl_rpo_result *r, const struct fl_objective
 	struct fl_observed obs = { 0 };
 	uint64_t *rec = NULL, *rpo = NULL, *lost = NULL;
 	size_t n = 0;
-	int err = -EINVAL;
+	int err;
 
 	if (!r || !o || !ret || (r->n_trials && !r->trials))
 		return -EINVAL;
+	for (size_t i = 0; i < r->n_trials; i++)
+		if (r->trials[i].n_ops && !r->trials[i].ops)
+			return -EINVAL;
 	err = -ENOMEM;
 	rec = calloc(r->n_trials + 1, sizeof(*rec));
 	rpo = calloc(r->n_trials + 1, sizeof(*rpo));

@@ -203,6 +203,10 @@ static void malformed_results_are_einval(void **state)
 	r.trials = NULL;
 	assert_int_equal(fl_validate_objectives(&res, &o, &v), -EINVAL);
 	r.trials = t;
+	/* A history counted, not there. */
+	t[1].n_ops = 5;
+	assert_int_equal(fl_validate_objectives(&res, &o, &v), -EINVAL);
+	t[1].n_ops = 0;
 	/* Objectives that cannot be: availability above 100 %. */
 	o.availability_min_ppm = 1000001;
 	assert_int_equal(fl_validate_objectives(&res, &o, &v), -EINVAL);
