@@ -344,6 +344,14 @@ int fl_backup_run(const struct fl_backup_config *cfg, fl_backup_progress_cb prog
 void fl_backup_result_free(struct fl_backup_result *r);
 /* "faultline-backup/1" */
 json_t *fl_backup_result_json(const struct fl_backup_result *r);
+/*
+ * Judge r's measured trials against o (every field of o is read, RTO and
+ * RPO included), as the run judged its own verdict with its targets: the
+ * library API's fl_validate_objectives. -EINVAL on a NULL pointer or
+ * inconsistent result; *ret untouched on failure.
+ */
+int fl_backup_result_judge(const struct fl_backup_result *r, const struct fl_objectives *o,
+			   struct fl_verdict *ret);
 /* 0 every objective met, 1 one missed, 3 a trial could not run or the run was interrupted. */
 int fl_backup_exit_status(const struct fl_backup_result *r);
 

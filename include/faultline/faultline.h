@@ -48,5 +48,6 @@
 #include <faultline/cluster.h>
 #include <faultline/scenario.h>
 #include <faultline/remote.h>
+#include <faultline/recovery.h>
 
 #endif /* FAULTLINE_FAULTLINE_H */

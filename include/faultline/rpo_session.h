@@ -256,6 +256,14 @@ int fl_rpo_config_check(const struct fl_rpo_config *cfg, char *errbuf, size_t er
 /* Make a running fl_rpo_run stop soon (async-signal-safe). */
 void fl_rpo_interrupt(void);
 json_t *fl_rpo_result_json(const struct fl_rpo_result *r);
+/*
+ * Judge r's measured trials against o (every field of o is read, RTO and
+ * RPO included), as the run judged its own verdict with its targets: the
+ * library API's fl_validate_objectives. -EINVAL on a NULL pointer or
+ * inconsistent result; *ret untouched on failure.
+ */
+int fl_rpo_result_judge(const struct fl_rpo_result *r, const struct fl_objectives *o,
+			struct fl_verdict *ret);
 void fl_rpo_result_free(struct fl_rpo_result *r);
 
 #endif /* FAULTLINE_RPO_SESSION_H */

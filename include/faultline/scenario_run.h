@@ -180,6 +180,14 @@ int fl_scenario_run(const struct fl_scenario *s, const struct fl_scenario_run_op
 /* Make a running fl_scenario_run stop soon, recover and tear down (async-signal-safe). */
 void fl_scenario_interrupt(void);
 json_t *fl_scenario_result_json(const struct fl_scenario_result *r);
+/*
+ * Judge r's measured trials against o (every field of o is read, RTO and
+ * RPO included), as the run judged its own verdict with its targets: the
+ * library API's fl_validate_objectives. -EINVAL on a NULL pointer or
+ * inconsistent result; *ret untouched on failure.
+ */
+int fl_scenario_result_judge(const struct fl_scenario_result *r, const struct fl_objectives *o,
+			     struct fl_verdict *ret);
 void fl_scenario_result_free(struct fl_scenario_result *r);
 
 /*

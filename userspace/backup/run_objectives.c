@@ -17,17 +17,28 @@
 int fl_bk_judge_objectives(struct fl_backup_result *r)
 {
 	struct fl_objectives o = r->cfg.objectives;
-	struct fl_observed obs = { 0 };
-	uint64_t *rec = calloc(r->n_trials + 1, sizeof(*rec));
-	uint64_t *rpo = calloc(r->n_trials + 1, sizeof(*rpo));
-	uint64_t *lost = calloc(r->n_trials + 1, sizeof(*lost));
-	size_t n = 0, n_rpo = 0;
-	int err = -ENOMEM;
 
-	if (!rec || !rpo || !lost)
-		goto out;
 	o.rpo_max_ns = r->cfg.rpo_max_ns;
 	o.rto_max_ns = r->cfg.rto_max_ns;
+	return fl_backup_result_judge(r, &o, &r->verdict);
+}
+
+int fl_backup_result_judge(const struct fl_backup_result *r, const struct fl_objectives *o,
+			   struct fl_verdict *ret)
+{
+	struct fl_observed obs = { 0 };
+	uint64_t *rec = NULL, *rpo = NULL, *lost = NULL;
+	size_t n = 0, n_rpo = 0;
+	int err;
+
+	if (!r || !o || !ret || (r->n_trials && !r->trials))
+		return -EINVAL;
+	err = -ENOMEM;
+	rec = calloc(r->n_trials + 1, sizeof(*rec));
+	rpo = calloc(r->n_trials + 1, sizeof(*rpo));
+	lost = calloc(r->n_trials + 1, sizeof(*lost));
+	if (!rec || !rpo || !lost)
+		goto out;
 	for (size_t i = 0; i < r->n_trials; i++) {
 		const struct fl_backup_trial *t = &r->trials[i];
 
@@ -46,7 +57,7 @@ int fl_bk_judge_objectives(struct fl_backup_result *r)
 	obs.rpo_ns = rpo;
 	obs.lost = lost;
 	obs.faults = n;
-	err = fl_objectives_validate(&obs, &o, &r->verdict);
+	err = fl_objectives_validate(&obs, o, ret);
 out:
 	free(rec);
 	free(rpo);

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <faultline/recovery.h>
 #include <faultline/report.h>
 
 #include "cli.h"
@@ -86,48 +87,30 @@ static int parse_number(const char *opt, const char *s, double max, double *ret)
 	return 0;
 }
 
-/* Write into path through fn; 0, or -1 after saying why. */
-static int write_file(const char *path, const char *what,
-		      int (*fn)(FILE *, const struct fl_report_result *const *, size_t),
-		      struct fl_report_result **r, size_t n)
+/* The outputs, through the library API's writer; 0, or -1 after saying why. */
+static int write_outputs(const struct report_cfg *cfg, bool json, struct fl_report_result **r,
+			 size_t n)
 {
-	FILE *f = fopen(path, "we");
-	int err;
-
-	if (!f) {
-		fl_cli_error("report: %s %s: %s", what, path, strerror(errno));
-		return -1;
-	}
-	err = fn(f, (const struct fl_report_result *const *)r, n);
-	if (fclose(f) || err) {
-		fl_cli_error("report: %s %s: could not be written", what, path);
-		return -1;
-	}
-	return 0;
-}
-
-static int write_html(const struct report_cfg *cfg, struct fl_report_result **r, size_t n)
-{
-	struct fl_report_html_opts o = { .gnuplot = cfg->gnuplot,
-					 .plot_timeout_ms = cfg->plot_timeout_ms };
-	FILE *f = fopen(cfg->html, "we");
-	unsigned plot_errors = 0;
 	char errbuf[512] = "";
+	unsigned plot_errors = 0;
+	struct fl_report_opts o = {
+		.html = cfg->html, .junit = cfg->junit,
+		.markdown = !json && cfg->markdown ? "-" : NULL,
+		.html_opts = { .gnuplot = cfg->gnuplot, .plot_timeout_ms = cfg->plot_timeout_ms },
+		.plot_errors = &plot_errors, .errbuf = errbuf, .errlen = sizeof(errbuf),
+	};
 	int err;
 
-	if (!f) {
-		fl_cli_error("report: %s: %s", cfg->html, strerror(errno));
-		return -1;
-	}
-	err = fl_report_html(f, (const struct fl_report_result *const *)r, n, &o, &plot_errors,
-			     errbuf, sizeof(errbuf));
-	if (fclose(f) || err) {
-		fl_cli_error("report: %s: %s", cfg->html, errbuf[0] ? errbuf : "could not be written");
-		return -1;
-	}
+	if (!o.html && !o.junit && !o.markdown)
+		return 0;
+	err = fl_report_write((const struct fl_report_result *const *)r, n, &o);
 	if (plot_errors)
 		fl_cli_error("report: %s: %u plot%s not drawn (the page says why)", cfg->html,
 			     plot_errors, plot_errors == 1 ? "" : "s");
+	if (err) {
+		fl_cli_error("report: %s", errbuf);
+		return -1;
+	}
 	return 0;
 }
 
@@ -241,16 +224,7 @@ int cmd_report(int argc, char **argv, const struct fl_cli *cli)
 	}
 	if (!cfg.html && !cfg.junit && !cfg.compare)
 		cfg.markdown = true;
-	if (cfg.html && write_html(&cfg, r, n)) {
-		status = FL_CLI_EXIT_INTERNAL;
-		goto out;
-	}
-	if (cfg.junit && write_file(cfg.junit, "--junit", fl_report_junit, r, n)) {
-		status = FL_CLI_EXIT_INTERNAL;
-		goto out;
-	}
-	if (!json && cfg.markdown &&
-	    fl_report_markdown(stdout, (const struct fl_report_result *const *)r, n)) {
+	if (write_outputs(&cfg, json, r, n)) {
 		status = FL_CLI_EXIT_INTERNAL;
 		goto out;
 	}

@@ -53,17 +53,31 @@ static void trial_availability(const struct fl_rpo_trial *t, double rate, uint64
 int fl_rpo_judge_objectives(struct fl_rpo_result *r)
 {
 	struct fl_objectives o = r->cfg.objectives;
-	struct fl_observed obs = { 0 };
-	uint64_t *rec = calloc(r->n_trials + 1, sizeof(*rec));
-	uint64_t *rpo = calloc(r->n_trials + 1, sizeof(*rpo));
-	uint64_t *lost = calloc(r->n_trials + 1, sizeof(*lost));
-	size_t n = 0;
-	int err = -ENOMEM;
 
-	if (!rec || !rpo || !lost)
-		goto out;
 	o.rpo_max_ns = r->cfg.rpo_max_ns;
 	o.rto_max_ns = r->cfg.rto_max_ns;
+	return fl_rpo_result_judge(r, &o, &r->verdict);
+}
+
+int fl_rpo_result_judge(const struct fl_rpo_result *r, const struct fl_objectives *o,
+			struct fl_verdict *ret)
+{
+	struct fl_observed obs = { 0 };
+	uint64_t *rec = NULL, *rpo = NULL, *lost = NULL;
+	size_t n = 0;
+	int err;
+
+	if (!r || !o || !ret || (r->n_trials && !r->trials))
+		return -EINVAL;
+	for (size_t i = 0; i < r->n_trials; i++)
+		if (r->trials[i].n_ops && !r->trials[i].ops)
+			return -EINVAL;
+	err = -ENOMEM;
+	rec = calloc(r->n_trials + 1, sizeof(*rec));
+	rpo = calloc(r->n_trials + 1, sizeof(*rpo));
+	lost = calloc(r->n_trials + 1, sizeof(*lost));
+	if (!rec || !rpo || !lost)
+		goto out;
 	for (size_t i = 0; i < r->n_trials; i++) {
 		const struct fl_rpo_trial *t = &r->trials[i];
 
@@ -83,7 +97,7 @@ int fl_rpo_judge_objectives(struct fl_rpo_result *r)
 	obs.availability_seen = obs.span_ns != 0;
 	obs.availability_what = "the share of each trial's 100 ms slices, from the load's start "
 				"to its end, in which a write was acknowledged";
-	err = fl_objectives_validate(&obs, &o, &r->verdict);
+	err = fl_objectives_validate(&obs, o, ret);
 out:
 	free(rec);
 	free(rpo);

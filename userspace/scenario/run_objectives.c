@@ -35,17 +35,28 @@ void sc_objectives_targets(const struct fl_scenario *s, struct fl_objectives *o)
 int sc_objectives_judge(struct fl_scenario_result *res)
 {
 	struct fl_objectives o;
+
+	sc_objectives_targets(res->s, &o);
+	return fl_scenario_result_judge(res, &o, &res->verdict);
+}
+
+int fl_scenario_result_judge(const struct fl_scenario_result *res, const struct fl_objectives *o,
+			     struct fl_verdict *ret)
+{
 	struct fl_observed obs = { 0 };
-	uint64_t *rec = calloc(res->n_trials + 1, sizeof(*rec));
-	uint64_t *rpo = calloc(res->n_trials + 1, sizeof(*rpo));
-	uint64_t *lost = calloc(res->n_trials + 1, sizeof(*lost));
+	uint64_t *rec = NULL, *rpo = NULL, *lost = NULL;
 	uint32_t worst = UINT32_MAX;
 	size_t n = 0;
-	int err = -ENOMEM;
+	int err;
 
+	if (!res || !o || !ret || (res->n_trials && !res->trials))
+		return -EINVAL;
+	err = -ENOMEM;
+	rec = calloc(res->n_trials + 1, sizeof(*rec));
+	rpo = calloc(res->n_trials + 1, sizeof(*rpo));
+	lost = calloc(res->n_trials + 1, sizeof(*lost));
 	if (!rec || !rpo || !lost)
 		goto out;
-	sc_objectives_targets(res->s, &o);
 	for (size_t i = 0; i < res->n_trials; i++) {
 		const struct fl_scenario_trial *t = &res->trials[i];
 
@@ -71,7 +82,7 @@ int sc_objectives_judge(struct fl_scenario_result *res)
 	obs.availability_seen = worst != UINT32_MAX;
 	obs.availability_what = "the worst trial's share of time slices in which a write was "
 				"acknowledged";
-	err = fl_objectives_validate(&obs, &o, &res->verdict);
+	err = fl_objectives_validate(&obs, o, ret);
 out:
 	free(rec);
 	free(rpo);
