@@ -13,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <faultline/recovery.h>
 #include <faultline/backup.h>
 
 #include "backup/strategy.h"
@@ -253,14 +254,10 @@ static void print_summary(FILE *out, const struct fl_backup_result *r)
 		c->fault_at_ns / 1e9, c->pitr ? "pitr" : "latest");
 	for (size_t i = 0; i < r->n_trials; i++)
 		print_trial(out, r, &r->trials[i]);
-	for (size_t i = 0; i < r->n_trials; i++) {
-		const struct fl_backup_trial *t = &r->trials[i];
-
-		fprintf(out, "trial %zu objectives: rpo <= %.0f s %s, rto <= %.0f s %s%s%s\n", i + 1,
-			c->rpo_max_ns / 1e9, t->rpo_met ? "met" : "MISSED", c->rto_max_ns / 1e9,
-			t->rto_met ? "met" : "MISSED", c->pitr ? ", pitr exact " : "",
-			c->pitr ? (t->pitr_met ? "met" : "MISSED") : "");
-	}
+	/* The five objectives are judged over the trials below; exactness is a trial's own. */
+	for (size_t i = 0; c->pitr && i < r->n_trials; i++)
+		fprintf(out, "trial %zu: point-in-time restore exact: %s\n", i + 1,
+			r->trials[i].pitr_met ? "met" : "MISSED");
 	if (r->n_trials > 1 && !fl_backup_summarize(r, &sum)) {
 		fprintf(out, "over %zu restored trial%s: lost median %llu (max %llu)", sum.restored,
 			sum.restored == 1 ? "" : "s", (unsigned long long)sum.lost.median,
@@ -298,11 +295,11 @@ static int run(int argc, char **argv, const struct fl_cli *cli)
 	struct fl_backup_config cfg;
 	struct sigaction sa = { .sa_handler = on_signal };
 	struct progress prog = { .tty = isatty(STDERR_FILENO) };
-	struct fl_backup_result *r = NULL;
+	struct fl_recovery_result *rr = NULL;
+	struct fl_backup_result *r;
 	const char *output = NULL, *why = NULL;
 	bool json = cli->json, quiet = false;
 	char err_text[1024] = "";
-	json_t *doc = NULL;
 	uint64_t v;
 	int c, ret;
 
@@ -423,8 +420,10 @@ static int run(int argc, char **argv, const struct fl_cli *cli)
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
-	ret = fl_backup_run(&cfg, quiet ? NULL : on_progress, &prog, &interrupted, &r, err_text,
-			    sizeof(err_text));
+	ret = fl_test_recovery(&(struct fl_recovery_test){
+		.kind = FL_RECOVERY_BACKUP, .backup = &cfg,
+		.backup_progress = quiet ? NULL : on_progress, .progress_ctx = &prog,
+		.interrupted = &interrupted, .errbuf = err_text, .errlen = sizeof(err_text) }, &rr);
 	if (prog.tty && !quiet)
 		fputs("\r\033[K", stderr);
 	if (ret) {
@@ -432,16 +431,15 @@ static int run(int argc, char **argv, const struct fl_cli *cli)
 		return ret == -EINVAL || ret == -ENOENT || ret == -ERANGE || ret == -E2BIG
 		       ? FL_CLI_EXIT_USAGE : EXIT_INTERNAL;
 	}
-	doc = fl_backup_result_json(r);
+	r = rr->backup;
 	ret = EXIT_INTERNAL;
-	if (fl_cli_write_result("backup run", doc, output, json))
+	if (fl_cli_write_result("backup run", rr->json, output, json))
 		goto out;
 	if (!json)
 		print_summary(stdout, r);
 	ret = fl_backup_exit_status(r);
 out:
-	json_decref(doc);
-	fl_backup_result_free(r);
+	fl_recovery_result_free(rr);
 	return ret;
 }
 

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include <jansson.h>
+#include <faultline/recovery.h>
 #include <faultline/rpo_session.h>
 #include <faultline/rule.h>
 
@@ -643,12 +644,12 @@ static void print_summary(const struct fl_rpo_result *r, const struct opts *o)
 
 int cmd_rpo(int argc, char **argv, const struct fl_cli *cli)
 {
-	struct fl_rpo_result *r = NULL;
+	struct fl_recovery_result *rr = NULL;
+	struct fl_rpo_result *r;
 	struct sigaction sa = { .sa_handler = on_signal };
 	struct opts o = { 0 };
 	char why[1024] = "";
 	bool trial_failed = false;
-	json_t *doc = NULL;
 	int err, ret;
 
 	err = parse_args(argc, argv, cli, &o);
@@ -659,7 +660,9 @@ int cmd_rpo(int argc, char **argv, const struct fl_cli *cli)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 
-	err = fl_rpo_run_why(&o.cfg, on_progress, &o, &r, why, sizeof(why));
+	err = fl_test_recovery(&(struct fl_recovery_test){
+		.kind = FL_RECOVERY_RPO, .rpo = &o.cfg, .rpo_progress = on_progress,
+		.progress_ctx = &o, .errbuf = why, .errlen = sizeof(why) }, &rr);
 	if (err) {
 		if (why[0])
 			fl_cli_error("rpo: %s", why);
@@ -667,9 +670,9 @@ int cmd_rpo(int argc, char **argv, const struct fl_cli *cli)
 			fl_cli_error("rpo: cannot run: %s", strerror(-err));
 		return EXIT_INTERNAL;
 	}
-	doc = fl_rpo_result_json(r);
+	r = rr->rpo;
 	ret = EXIT_INTERNAL;
-	if (fl_cli_write_result("rpo", doc, o.output, o.json))
+	if (fl_cli_write_result("rpo", rr->json, o.output, o.json))
 		goto out;
 	print_summary(r, &o);
 	for (size_t i = 0; i < r->n_trials; i++)
@@ -682,7 +685,6 @@ int cmd_rpo(int argc, char **argv, const struct fl_cli *cli)
 	else
 		ret = 0;
 out:
-	json_decref(doc);
-	fl_rpo_result_free(r);
+	fl_recovery_result_free(rr);
 	return ret;
 }

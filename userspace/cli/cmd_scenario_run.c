@@ -13,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <faultline/recovery.h>
 #include <faultline/scenario.h>
 #include <faultline/scenario_run.h>
 
@@ -202,12 +203,12 @@ int fl_scenario_run_cli(int argc, char **argv, const struct fl_cli *cli)
 {
 	struct fl_scenario_run_opts o = { .progress = on_progress };
 	struct sigaction sa = { .sa_handler = on_signal };
-	struct fl_scenario_result *r = NULL;
+	struct fl_recovery_result *rr = NULL;
+	struct fl_scenario_result *r;
 	struct fl_scenario *s = NULL;
 	const char *output = NULL, *why;
 	bool json = cli->json, quiet = false, trial_failed = false;
 	char err_text[1024] = "";
-	json_t *doc = NULL;
 	struct fl_objectives obj = { 0 };
 	unsigned obj_given = 0;
 	uint64_t v;
@@ -305,15 +306,17 @@ int fl_scenario_run_cli(int argc, char **argv, const struct fl_cli *cli)
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
-	ret = fl_scenario_run(s, &o, &r, err_text, sizeof(err_text));
+	ret = fl_test_recovery(&(struct fl_recovery_test){
+		.kind = FL_RECOVERY_SCENARIO, .scenario = s, .scenario_opts = &o,
+		.errbuf = err_text, .errlen = sizeof(err_text) }, &rr);
 	if (ret) {
 		fl_cli_error("scenario run: %s", err_text[0] ? err_text : strerror(-ret));
 		fl_scenario_free(s);
 		return ret == -EOPNOTSUPP ? FL_CLI_EXIT_USAGE : EXIT_INTERNAL;
 	}
-	doc = fl_scenario_result_json(r);
+	r = rr->scenario;
 	ret = EXIT_INTERNAL;
-	if (fl_cli_write_result("scenario run", doc, output, json))
+	if (fl_cli_write_result("scenario run", rr->json, output, json))
 		goto out;
 	if (!json)
 		print_summary(stdout, r);
@@ -329,8 +332,7 @@ int fl_scenario_run_cli(int argc, char **argv, const struct fl_cli *cli)
 	else
 		ret = 0;
 out:
-	json_decref(doc);
-	fl_scenario_result_free(r);
+	fl_recovery_result_free(rr);
 	fl_scenario_free(s);
 	return ret;
 }
