@@ -175,7 +175,9 @@ static void test_control(void **state)
 	for (lib = strtok_r(needed, "\n", &save); lib; lib = strtok_r(NULL, "\n", &save)) {
 		char *owner = NULL, pkg[128];
 
-		snprintf(cmd, sizeof(cmd), "dpkg -S '*/%s' | head -n1 | cut -d: -f1", lib);
+		/* The native copy: libc6-i386 holds a /lib32/libm.so.6 too, not ours. */
+		snprintf(cmd, sizeof(cmd), "dpkg -S '*/%s' | grep -v -e /lib32/ -e /libx32/ "
+			 "-e '^[^:]*:i386:' | head -n1 | cut -d: -f1", lib);
 		assert_int_equal(sh(cmd, &owner, 10000), 0);
 		owner[strcspn(owner, "\n")] = 0;
 		if (!owner[0])
