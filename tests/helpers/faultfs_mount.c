@@ -111,10 +111,19 @@ int fl_faultfs_start(struct fl_faultfs_mount *m, const char *opts)
 		_exit(127);
 	}
 	for (int i = 0; i < 500; i++) {
-		int st;
+		int st, fd;
 
-		if (fl_faultfs_is_mounted(m->mnt))
+		/*
+		 * Up means serving: the control socket answers, which faultfs
+		 * opens after its unmount guardian is forked. The mount alone
+		 * shows earlier, and a SIGKILL in between (a test killing right
+		 * away, slow under qemu TCG) leaves a stale mount no guardian
+		 * watches.
+		 */
+		if (fl_faultfs_is_mounted(m->mnt) && fl_fs_connect(m->mnt, &fd) == 0) {
+			close(fd);
 			return 0;
+		}
 		if (waitpid(m->pid, &st, WNOHANG) == m->pid) {
 			m->pid = -1;
 			return -ECHILD;

@@ -30,7 +30,7 @@ bool fl_faultfs_require(void);
 int fl_faultfs_mount(const char *opts, struct fl_faultfs_mount *ret);
 /* Only the directories (for tests that fill backing/ first). 0 or -errno. */
 int fl_faultfs_prepare(struct fl_faultfs_mount *ret);
-/* Run faultfs on m (extra -o options or NULL); waits until the mount is up. 0 or -errno. */
+/* Run faultfs on m (extra -o options or NULL); waits until it serves (mounted, control socket up). 0 or -errno. */
 int fl_faultfs_start(struct fl_faultfs_mount *m, const char *opts);
 /* cmocka setup/teardown: *state is a prepared (not yet started) mount, freed after. */
 int fl_faultfs_setup(void **state);
