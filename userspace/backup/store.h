@@ -37,6 +37,12 @@ struct fl_workload *fl_bk_service_workload(struct fl_bk_service *s);
 /* The faultfs mount point (the data directory), or NULL when not on faultfs. */
 const char *fl_bk_service_faultfs(const struct fl_bk_service *s);
 
+/*
+ * The store's data files as a faultfs path glob (inside the data
+ * directory): PostgreSQL's relations, redis's AOF, the sqlite database,
+ * the log. Not its configuration or WAL: what bit rot would hit.
+ */
+const char *fl_bk_service_data_glob(const struct fl_bk_service *s);
 /* The faultfs mount's handle (rpo's fault plumbing), or NULL. */
 struct fl_rpo_faultfs *fl_bk_service_faultfs_handle(struct fl_bk_service *s);
 
