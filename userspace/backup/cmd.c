@@ -7,6 +7,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -306,4 +307,23 @@ int fl_bk_chown_store(struct fl_bk_ctx *c, const char *path)
 	snprintf(owner, sizeof(owner), "%s:", c->store->user);
 	return fl_bk_cmd(c, NULL, NULL, NULL, 60000, NULL, 0,
 			 (const char *const[]){ "chown", "-R", owner, path, NULL });
+}
+
+static int remove_below(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	if (ftw->level == 0)
+		return 0;
+	return remove(path) < 0 && errno != ENOENT ? -1 : 0;
+}
+
+int fl_bk_remove_tree(const char *path, bool keep_top)
+{
+	/* FTW_MOUNT: a mount left inside (a faultfs not yet gone) is not walked into. */
+	if (nftw(path, remove_below, 32, FTW_DEPTH | FTW_PHYS | FTW_MOUNT) < 0)
+		return errno == ENOENT ? 0 : -errno;
+	if (!keep_top && rmdir(path) < 0 && errno != ENOENT)
+		return -errno;
+	return 0;
 }

@@ -196,15 +196,11 @@ static int set_up(struct trial *t)
 /* corrupt: the next N blocks written to the store's data files are damaged on disk. */
 static int arm_corruption(struct trial *t)
 {
-	const struct fl_bk_store *st = t->ctx.store;
 	struct fl_rpo_faultfs *ff = fl_bk_service_faultfs_handle(t->svc);
-	const char *glob = !strcmp(st->kind, "postgres") ? "base/*" :
-			   !strcmp(st->kind, "redis") ? "appendonlydir/*" :
-			   strrchr(st->store_path, '/') + 1;
 	char rule[PATH_MAX + 96];
 
-	snprintf(rule, sizeof(rule), "write:path=%s:corrupt=bitflip:count=%u", glob,
-		 t->cfg->corrupt_blocks);
+	snprintf(rule, sizeof(rule), "write:path=%s:corrupt=bitflip:count=%u",
+		 fl_bk_service_data_glob(t->svc), t->cfg->corrupt_blocks);
 	return fl_rpo_faultfs_request(ff, json_pack("{s:s,s:[s]}", "cmd", "fault", "rules", rule),
 				      5000, NULL, t->out->fault_error, sizeof(t->out->fault_error));
 }
@@ -432,8 +428,6 @@ static void restored_from(struct trial *t, uint64_t target_ns)
 
 static void tear_down(struct trial *t)
 {
-	char cmd[PATH_MAX + 32];
-
 	stop_load(t);
 	stop_scheduler(t);
 	if (t->svc)
@@ -443,8 +437,7 @@ static void tear_down(struct trial *t)
 	fl_bk_service_free(t->svc);
 	t->svc = NULL;
 	if (!t->cfg->keep && t->dir[0]) {
-		snprintf(cmd, sizeof(cmd), "rm -rf --one-file-system '%s'", t->dir);
-		if (system(cmd) != 0)
+		if (fl_bk_remove_tree(t->dir, false))
 			snprintf(t->out->restore_error + strlen(t->out->restore_error),
 				 sizeof(t->out->restore_error) - strlen(t->out->restore_error),
 				 "%s(%s was not removed)", t->out->restore_error[0] ? " " : "",

@@ -9,7 +9,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <libgen.h>
 #include <limits.h>
 #include <signal.h>
@@ -166,6 +165,15 @@ const char *fl_bk_service_faultfs(const struct fl_bk_service *s)
 	return s->ff ? fl_rpo_faultfs_dir(s->ff) : NULL;
 }
 
+const char *fl_bk_service_data_glob(const struct fl_bk_service *s)
+{
+	if (!strcmp(s->pub.kind, "postgres"))
+		return "base/*";
+	if (!strcmp(s->pub.kind, "redis"))
+		return "appendonlydir/*";
+	return strrchr(s->store_path, '/') + 1;   /* a glob without '/' matches the name */
+}
+
 struct fl_rpo_faultfs *fl_bk_service_faultfs_handle(struct fl_bk_service *s)
 {
 	return s->ff;
@@ -238,15 +246,6 @@ int fl_bk_service_stop(struct fl_bk_service *s, uint64_t timeout_ns)
 	return reap(s);
 }
 
-static int remove_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	if (ftw->level == 0)
-		return 0;
-	return remove(path) < 0 && errno != ENOENT ? -1 : 0;
-}
-
 int fl_bk_service_wipe(struct fl_bk_service *s, char *errbuf, size_t errlen)
 {
 	struct fl_wl_user u;
@@ -261,10 +260,10 @@ int fl_bk_service_wipe(struct fl_bk_service *s, char *errbuf, size_t errlen)
 			return err;
 		}
 	}
-	if (nftw(s->data_dir, remove_one, 32, FTW_DEPTH | FTW_PHYS | FTW_MOUNT) < 0 &&
-	    errno != ENOENT) {
-		fl_errf(errbuf, errlen, "emptying %s: %s", s->data_dir, strerror(errno));
-		return -errno;
+	err = fl_bk_remove_tree(s->data_dir, true);
+	if (err) {
+		fl_errf(errbuf, errlen, "emptying %s: %s", s->data_dir, strerror(-err));
+		return err;
 	}
 	if (mkdir(s->data_dir, 0700) < 0 && errno != EEXIST) {
 		fl_errf(errbuf, errlen, "%s: %s", s->data_dir, strerror(errno));

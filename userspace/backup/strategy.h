@@ -138,6 +138,11 @@ int fl_bk_cmd_as_store(struct fl_bk_ctx *c, int timeout_ms, char *out, size_t ou
 uint64_t fl_bk_du(const char *path);
 /* Copy a file (mode and owner kept); the copy is fsynced. */
 int fl_bk_copy_file(const char *from, const char *to);
+/*
+ * Remove what is below path, and path itself unless keep_top; not across
+ * mounts, not following symlinks. 0 (also when path is absent) or -errno.
+ */
+int fl_bk_remove_tree(const char *path, bool keep_top);
 /* chown -R path to the store's user (after a restore wrote files as root). */
 int fl_bk_chown_store(struct fl_bk_ctx *c, const char *path);
 
