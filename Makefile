@@ -194,7 +194,7 @@ $(BUILD)/fuzz/%: tests/fuzz/%.c $(LIB_SRCS) $(GENERATED)
 	$(call msg,FUZZ,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CLANG) $(filter-out -Werror,$(CFLAGS)) -fsanitize=fuzzer,address,undefined \
-		-o $@ $< $(filter userspace/core/rule%.c userspace/core/parse%.c userspace/core/errno%.c userspace/core/syscall_table.c userspace/scenario/%.c userspace/history/%.c,$(LIB_SRCS)) $(LDLIBS)
+		-o $@ $< $(filter userspace/core/rule%.c userspace/core/parse%.c userspace/core/errno%.c userspace/core/syscall_table.c userspace/scenario/scenario_%.c userspace/history/%.c,$(LIB_SRCS)) $(LDLIBS)
 
 # fuzz_X takes its seeds from tests/fuzz/seeds_X when there is one.
 fuzz: $(FUZZ_BINS)

@@ -100,7 +100,7 @@ struct fl_rep_objective {
 
 struct fl_rep_kv {
 	char key[32];
-	char value[224];
+	char value[480];
 };
 
 struct fl_report_result {

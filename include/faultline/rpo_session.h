@@ -198,6 +198,7 @@ struct fl_rpo_trial {
 	struct fl_rpo_timeline_summary timeline;
 	struct fl_rpo_faultfs_check faultfs;
 	struct fl_rpo_net_fault net; /* network faults only */
+	char mechanism[64];      /* what carried the fault ("kill(2) SIGKILL", "send-signal"...) */
 	struct fl_op *ops;       /* the whole history */
 	size_t n_ops;
 	struct fl_readback *back; /* what was read back */

@@ -65,6 +65,7 @@ struct fl_scenario_event {
 	bool undo;                /* the end of a fault's duration (resume, heal, clear) */
 	char nodes[128];          /* the nodes it acted on, resolved: "n1,n3"; "n1|n2,n3" */
 	char rule[256];           /* disk=, syscall=, net=: the rule */
+	char mechanism[64];       /* a fault: what carried it ("cgroup.kill", "send-signal"...) */
 	uint64_t at_ns;           /* since the load started */
 	uint64_t done_ns;         /* the operation returned (since the load started) */
 	uint64_t effect_ns;       /* its effect was seen (0: none awaited, or not seen) */

@@ -3,6 +3,7 @@
 #ifndef FL_BACKUP_RUN_H
 #define FL_BACKUP_RUN_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -33,6 +34,13 @@ int fl_bk_backups_newest(struct fl_backup_record *b, size_t n, const struct fl_o
 			 size_t n_ops, uint64_t t0);
 /* The objectives and, for a corruption, who caught it: from the trial's measurements. */
 void fl_bk_trial_judge(struct fl_backup_trial *t, const struct fl_backup_config *cfg);
+
+/*
+ * Does the store run on faultfs? When asked, and whenever the fault or the
+ * strategy needs it (corrupt and powercut go through its rules, fs-snapshot
+ * copies its durable state).
+ */
+bool fl_bk_uses_faultfs(const struct fl_backup_config *cfg, const char *strategy);
 
 /* The schedule a strategy runs when none is given: from the kinds it can take. */
 const char *fl_bk_default_schedule(const struct fl_backup_strategy *s);

@@ -2,10 +2,12 @@
 /* The faultline-backup/1 document: the run's settings, then each trial as measured. */
 #include <stdint.h>
 #include <stdio.h>
+#include <string.h>
 
 #include <faultline/backup.h>
 
 #include "core/environment.h"
+#include "run.h"
 
 static json_t *ms(uint64_t ns)
 {
@@ -122,6 +124,44 @@ static json_t *summary_json(const struct fl_backup_result *r)
 			 "window", stats_json(&s.window_ns, true), "rto", stats_json(&s.rto_ns, true));
 }
 
+/* How the store was wronged: by its kind for a dropped table. */
+static const char *fault_mechanism(const struct fl_backup_result *r)
+{
+	const char *k = r->store_kind ? r->store_kind : "";
+
+	switch (r->cfg.fault) {
+	case FL_BACKUP_FAULT_DISK_LOSS:
+		return "kill(2) SIGKILL, then the data directory removed";
+	case FL_BACKUP_FAULT_CORRUPT:
+		return "faultfs rule corrupting the blocks written (FUSE)";
+	case FL_BACKUP_FAULT_POWERCUT:
+		return "kill(2) SIGKILL, then faultfs power cut (FUSE)";
+	case FL_BACKUP_FAULT_DROP_TABLE:
+		return !strcmp(k, "redis") ? "UNLINK of the records' keys (redis client)" :
+		       !strcmp(k, "file") ? "the log truncated (truncate(2))" :
+		       "DROP TABLE through the store's client";
+	case FL_BACKUP_FAULT_EXEC:
+		return "your command (sh -c)";
+	}
+	return "?";
+}
+
+/* Where it ran, and what carried the fault, the backups and the storage. */
+static json_t *environment_json(const struct fl_backup_result *r)
+{
+	json_t *env = fl_environment_json();
+	char what[48];
+
+	if (!env)
+		return NULL;
+	snprintf(what, sizeof(what), "fault %s", fl_backup_fault_name(r->cfg.fault));
+	fl_environment_add_mechanism(env, what, fault_mechanism(r));
+	fl_environment_add_mechanism(env, "backup and restore", r->tool ? r->tool : r->strategy);
+	if (fl_bk_uses_faultfs(&r->cfg, r->strategy))
+		fl_environment_add_mechanism(env, "storage", "faultfs overlay (FUSE)");
+	return env;
+}
+
 json_t *fl_backup_result_json(const struct fl_backup_result *r)
 {
 	const struct fl_backup_config *c = &r->cfg;
@@ -148,7 +188,7 @@ json_t *fl_backup_result_json(const struct fl_backup_result *r)
 			"trials", trials, "summary", summary_json(r),
 			"exit_status", fl_backup_exit_status(r));
 	if (doc)
-		json_object_set_new(doc, "environment", fl_environment_json());
+		json_object_set_new(doc, "environment", environment_json(r));
 	/* "gate": the targets as of old; "objectives": the five, one entry each. */
 	if (doc)
 		json_object_set_new(doc, "objectives", fl_verdict_json(&r->verdict));

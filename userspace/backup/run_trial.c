@@ -145,12 +145,17 @@ static void fail(struct trial *t, const char *fmt, ...)
 	va_end(ap);
 }
 
+bool fl_bk_uses_faultfs(const struct fl_backup_config *cfg, const char *strategy)
+{
+	return cfg->faultfs || cfg->fault == FL_BACKUP_FAULT_CORRUPT ||
+	       cfg->fault == FL_BACKUP_FAULT_POWERCUT || !strcmp(strategy, "fs-snapshot");
+}
+
 /* The run's own directories, and the store in them, up and empty of records. */
 static int set_up(struct trial *t)
 {
 	const struct fl_backup_strategy *s = t->run->strategy;
-	bool faultfs = t->cfg->faultfs || t->cfg->fault == FL_BACKUP_FAULT_CORRUPT ||
-		       t->cfg->fault == FL_BACKUP_FAULT_POWERCUT || !strcmp(s->name, "fs-snapshot");
+	bool faultfs = fl_bk_uses_faultfs(t->cfg, s->name);
 	int err;
 
 	snprintf(t->dir, sizeof(t->dir), "%s/trial-%u", t->run->dir, t->out->index + 1);

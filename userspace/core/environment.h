@@ -13,4 +13,13 @@
 /* {"kernel":..., "kernel_version":..., "machine":..., "faultline":...}; NULL on no memory. */
 json_t *fl_environment_json(void);
 
+/*
+ * Record in env (from fl_environment_json) that what ("fault kill",
+ * "timeline", "storage") went through mechanism ("kill(2) SIGKILL",
+ * "send-signal", "FUSE (faultfs)"): one {"for":..., "mechanism":...}
+ * entry of its "mechanisms" array, added once however often it is said.
+ * A report reads it back to say how each fault was made.
+ */
+int fl_environment_add_mechanism(json_t *env, const char *what, const char *mechanism);
+
 #endif

@@ -28,6 +28,35 @@ static bool looks_like_event_log(const char *text, size_t len)
 	return yes;
 }
 
+/*
+ * "mechanisms": [{"for":"fault kill","mechanism":"kill(2) SIGKILL"}, ...],
+ * as the runner recorded them, on one row. Results written before
+ * faultline recorded them say so rather than leave the row out.
+ */
+static int mechanisms(const struct rp_ctx *c, json_t *env, struct fl_report_result *r)
+{
+	char text[480] = "";
+	size_t len = 0, i;
+	json_t *list, *e;
+	int err;
+
+	if ((err = rp_arr(c, env, "environment", "mechanisms", false, &list)))
+		return err;
+	if (!list)
+		return rp_env(r, "mechanisms used", "not recorded in this result");
+	json_array_foreach(list, i, e) {
+		const char *what = NULL, *mech = NULL;
+
+		if ((err = rp_str(c, e, "environment.mechanisms[]", "for", true, &what)) ||
+		    (err = rp_str(c, e, "environment.mechanisms[]", "mechanism", true, &mech)))
+			return err;
+		if (len < sizeof(text))
+			len += (size_t)snprintf(text + len, sizeof(text) - len, "%s%s: %s",
+						i ? "; " : "", what, mech);
+	}
+	return rp_env(r, "mechanisms used", "%s", i ? text : "none");
+}
+
 /* Where it ran, when the result says (results of faultline 0.1 on carry "environment"). */
 static int environment(const struct rp_ctx *c, json_t *doc, struct fl_report_result *r)
 {
@@ -47,7 +76,7 @@ static int environment(const struct rp_ctx *c, json_t *doc, struct fl_report_res
 		return err;
 	if (fl && (err = rp_env(r, "faultline", "%s", fl)))
 		return err;
-	return 0;
+	return mechanisms(c, env, r);
 }
 
 static int load_doc(const struct rp_ctx *c, json_t *doc, struct fl_report_result **ret)

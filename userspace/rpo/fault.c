@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <faultline/mechanism.h>
 #include <faultline/rule.h>
 #include <faultline/syscall.h>
 #include <faultline/timeline.h>
@@ -18,6 +19,7 @@ static int kill_now(struct rpo_trial *t)
 {
 	struct fl_rto *rto = &t->out->rto;
 
+	snprintf(t->out->mechanism, sizeof(t->out->mechanism), "kill(2) SIGKILL");
 	rto->fault_ns = fl_now_ns();
 	fl_wl_service_signal(&t->svc, SIGKILL);
 	if (fl_wl_service_wait_gone(&t->svc, 10000000000ull)) {
@@ -32,6 +34,8 @@ static int terminate(struct rpo_trial *t)
 {
 	struct fl_rto *rto = &t->out->rto;
 
+	snprintf(t->out->mechanism, sizeof(t->out->mechanism), "kill(2) SIG%s",
+		 sigabbrev_np(t->cfg->term_signal) ?: "?");
 	rto->fault_ns = fl_now_ns();
 	fl_wl_service_signal(&t->svc, t->cfg->term_signal);
 	if (fl_wl_service_wait_gone(&t->svc, t->cfg->term_timeout_ns)) {
@@ -117,6 +121,8 @@ static int crashpoint(struct rpo_trial *t)
 	struct fl_syscall_session *s = NULL;
 	struct fl_rule_error rerr = { 0 };
 	struct fl_rule rule;
+	struct fl_syscall_plan plan;
+	int bad;
 	pid_t pid = t->svc.pid;
 	const char *cgroup = t->svc.cgroup;
 	/*
@@ -135,7 +141,16 @@ static int crashpoint(struct rpo_trial *t)
 		fl_rpo_trial_fail(t, "fault", -EINVAL, "crashpoint: %s", rerr.message);
 		return -EINVAL;
 	}
-	err = fl_syscall_session_open(&rule, 1, NULL, &targets, NULL, NULL, &s);
+	/* Planned here, as the session would, to say which mechanism carried it. */
+	err = fl_syscall_plan(&rule, 1, &targets, -1, &plan, &bad, &rerr);
+	if (err) {
+		fl_rpo_trial_fail(t, "fault", err, "crashpoint: cannot arm '%s': %s",
+				  t->cfg->crashpoint, rerr.message);
+		return err;
+	}
+	snprintf(t->out->mechanism, sizeof(t->out->mechanism), "%s",
+		 fl_mechanism_name(plan.mech[0]));
+	err = fl_syscall_session_open(&rule, 1, &plan, &targets, NULL, NULL, &s);
 	if (err) {
 		fl_rpo_trial_fail(t, "fault", err, "crashpoint: cannot arm '%s': %s",
 				  t->cfg->crashpoint, strerror(-err));

@@ -150,6 +150,9 @@ int fl_rpo_fault_inject_net(struct rpo_trial *t)
 				  why[0] ? why : strerror(-err));
 		return err;
 	}
+	snprintf(t->out->mechanism, sizeof(t->out->mechanism), "cgroup BPF (cgroup_skb, sock_addr)%s%s",
+		 fl_net_session_reset_mechanism(s) ? ", " : "",
+		 fl_net_session_reset_mechanism(s) ?: "");
 	/* Armed: the first packet from here on is hit. */
 	rto->fault_ns = fl_now_ns();
 	waited = fl_rpo_trial_wait(t, rto->fault_ns + cfg->fault_for_ns, name);

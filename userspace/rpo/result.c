@@ -14,6 +14,7 @@
 
 #include "core/environment.h"
 #include "rpo_faults.h"
+#include "rpo_priv.h"
 
 static const char *const outcome_names[] = { "ok", "fail", "unknown" };
 
@@ -129,6 +130,7 @@ static json_t *trial_json(const struct fl_rpo_trial *t, size_t index)
 
 	json_object_set_new(o, "trial", json_integer((json_int_t)index));
 	json_object_set_new(o, "seed", json_integer((json_int_t)t->seed));
+	json_object_set_new(o, "mechanism", t->mechanism[0] ? json_string(t->mechanism) : json_null());
 	json_object_set_new(o, "error", t->err ?
 		json_pack("{s:s, s:s, s:s}", "phase", t->phase, "message", t->error,
 			  "errno", fl_errno_name(-t->err) ? fl_errno_name(-t->err) : "?") :
@@ -241,6 +243,27 @@ static json_t *objectives_json(const struct fl_rpo_result *r)
 		"met", verdict(judged, r->rpo_met && r->rto_met && r->lost_met));
 }
 
+/* Where it ran, and which mechanism carried each part of the run. */
+static json_t *environment_json(const struct fl_rpo_result *r)
+{
+	json_t *env = fl_environment_json();
+	char what[48];
+
+	if (!env)
+		return NULL;
+	snprintf(what, sizeof(what), "fault %s", fl_rpo_fault_name(r->cfg.fault));
+	for (size_t i = 0; i < r->n_trials; i++) {
+		if (r->trials[i].mechanism[0])
+			fl_environment_add_mechanism(env, what, r->trials[i].mechanism);
+		if (r->trials[i].timeline.seen)
+			fl_environment_add_mechanism(env, "timeline",
+						     "raw tracepoints sys_enter/sys_exit (BPF)");
+	}
+	if (fl_rpo_wants_faultfs(&r->cfg))
+		fl_environment_add_mechanism(env, "storage", "faultfs overlay (FUSE)");
+	return env;
+}
+
 json_t *fl_rpo_result_json(const struct fl_rpo_result *r)
 {
 	json_t *root = json_object(), *trials = json_array();
@@ -248,7 +271,7 @@ json_t *fl_rpo_result_json(const struct fl_rpo_result *r)
 	json_object_set_new(root, "schema", json_string(FL_RPO_SCHEMA));
 	json_object_set_new(root, "config", config_json(&r->cfg));
 	json_object_set_new(root, "managed", managed_json(r->managed));
-	json_object_set_new(root, "environment", fl_environment_json());
+	json_object_set_new(root, "environment", environment_json(r));
 	for (size_t i = 0; i < r->n_trials; i++)
 		json_array_append_new(trials, trial_json(&r->trials[i], i));
 	json_object_set_new(root, "trials", trials);

@@ -45,6 +45,7 @@ static json_t *event_json(const struct fl_scenario_event *e)
 	json_object_set_new(o, "undo", json_boolean(e->undo));
 	json_object_set_new(o, "nodes", json_string(e->nodes));
 	json_object_set_new(o, "rule", e->rule[0] ? json_string(e->rule) : json_null());
+	json_object_set_new(o, "mechanism", e->mechanism[0] ? json_string(e->mechanism) : json_null());
 	json_object_set_new(o, "at_ms", ms(e->at_ns));
 	json_object_set_new(o, "done_ms", ms(e->done_ns));
 	json_object_set_new(o, "effect_ms", e->effect_ns ? ms(e->effect_ns) : json_null());
@@ -205,6 +206,25 @@ static json_t *objective(bool set, const char *bound, json_t *limit, bool met)
 	return json_pack("{s:o,s:b}", bound, limit, "met", met);
 }
 
+/* Where it ran, and what carried each kind of fault its trials made. */
+static json_t *environment_json(const struct fl_scenario_result *r)
+{
+	json_t *env = fl_environment_json();
+	char what[48];
+
+	for (size_t i = 0; env && i < r->n_trials; i++) {
+		for (size_t k = 0; k < r->trials[i].n_events; k++) {
+			const struct fl_scenario_event *e = &r->trials[i].events[k];
+
+			if (e->undo || !e->mechanism[0])
+				continue;
+			snprintf(what, sizeof(what), "fault %s", fl_scenario_op_name(e->op));
+			fl_environment_add_mechanism(env, what, e->mechanism);
+		}
+	}
+	return env;
+}
+
 json_t *fl_scenario_result_json(const struct fl_scenario_result *r)
 {
 	const struct fl_scenario *s = r->s;
@@ -218,7 +238,7 @@ json_t *fl_scenario_result_json(const struct fl_scenario_result *r)
 	json_object_set_new(o, "seed", json_integer((json_int_t)r->seed));
 	json_object_set_new(o, "duration_ms", ms(fl_scenario_trial_duration(s)));
 	json_object_set_new(o, "interrupted", json_boolean(r->interrupted));
-	json_object_set_new(o, "environment", fl_environment_json());
+	json_object_set_new(o, "environment", environment_json(r));
 	for (size_t i = 0; i < r->n_trials; i++)
 		json_array_append_new(trials, sc_trial_json(r, &r->trials[i]));
 	json_object_set_new(o, "trials", trials);

@@ -14,11 +14,14 @@
 #include <stdint.h>
 
 #include <faultline/cluster.h>
+#include <faultline/scenario.h>
 
 struct sc_run;
 
 struct sc_nodes_ops {
 	const char *name;
+	/* What carries each process and partition fault here, for the result. */
+	const char *mechanism[FL_SOP_PROMOTE + 1];
 	/* Bring every node up and healthy (r->n set); down removes it all again. */
 	int (*up)(struct sc_run *r, char *errbuf, size_t errlen);
 	int (*down)(struct sc_run *r, char *errbuf, size_t errlen);
@@ -42,9 +45,13 @@ struct sc_nodes_ops {
 	int (*partition)(struct sc_run *r, const unsigned *a, size_t na, const unsigned *b,
 			 size_t nb, void **ret, char *errbuf, size_t errlen);
 	int (*heal)(struct sc_run *r, void *partition, char *errbuf, size_t errlen);
-	/* A disk=, syscall= or net= rule on node i, until fault_clear(ret). */
+	/*
+	 * A disk=, syscall= or net= rule on node i, until fault_clear(ret);
+	 * mech gets the mechanism that carries it.
+	 */
 	int (*fault_arm)(struct sc_run *r, unsigned i, enum fl_node_fault_kind kind,
-			 const char *rule, void **ret, char *errbuf, size_t errlen);
+			 const char *rule, void **ret, char *mech, size_t mech_len,
+			 char *errbuf, size_t errlen);
 	int (*fault_clear)(struct sc_run *r, void *fault, uint64_t *ret_matched,
 			   uint64_t *ret_injected, char *errbuf, size_t errlen);
 

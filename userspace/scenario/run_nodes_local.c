@@ -122,15 +122,21 @@ static int heal(struct sc_run *r, void *p, char *errbuf, size_t errlen)
 }
 
 static int fault_arm(struct sc_run *r, unsigned i, enum fl_node_fault_kind kind, const char *rule,
-		     void **ret, char *errbuf, size_t errlen)
+		     void **ret, char *mech, size_t mech_len, char *errbuf, size_t errlen)
 {
 	struct fl_node_fault *f = NULL;
+	struct fl_node_fault_stats st;
 	/* The fault's own state and watchdog: it goes if this process dies. */
 	int err = fl_node_fault_arm(r->c, i, kind, rule, NULL, &f, NULL, errbuf, errlen);
 
-	if (!err)
-		*ret = f;
-	return err;
+	if (err)
+		return err;
+	/* A disk rule's counters come from faultfs; its mechanism is known regardless. */
+	if (fl_node_fault_stats(f, &st))
+		snprintf(st.mechanism, sizeof(st.mechanism), "%s", kind == FL_NODE_DISK ? "faultfs" : "?");
+	snprintf(mech, mech_len, "%s", st.mechanism);
+	*ret = f;
+	return 0;
 }
 
 static int fault_clear(struct sc_run *r, void *f, uint64_t *ret_matched, uint64_t *ret_injected,
@@ -183,6 +189,13 @@ static void log_tail(struct sc_run *r, unsigned i)
 
 const struct sc_nodes_ops sc_nodes_local = {
 	.name = "local",
+	.mechanism = {
+		[FL_SOP_POWERCUT] = "cgroup.kill, then faultfs power cut (FUSE)",
+		[FL_SOP_CRASH] = "cgroup.kill (SIGKILL to every process)",
+		[FL_SOP_STOP] = "the node's stop command, else SIGTERM",
+		[FL_SOP_PAUSE] = "cgroup.freeze",
+		[FL_SOP_PARTITION] = "tc BPF drop on the nodes' veths",
+	},
 	.up = up, .down = down, .client_spec = client_spec,
 	.start = start, .stop = stop, .crash = crash, .pause = pause_node, .resume = resume,
 	.powercut = powercut, .health = health, .running = running, .wait_healthy = wait_healthy,

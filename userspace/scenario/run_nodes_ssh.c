@@ -558,7 +558,7 @@ static int heal(struct sc_run *r, void *p, char *errbuf, size_t errlen)
 }
 
 static int fault_arm(struct sc_run *r, unsigned i, enum fl_node_fault_kind kind, const char *rule,
-		     void **ret, char *errbuf, size_t errlen)
+		     void **ret, char *mech, size_t mech_len, char *errbuf, size_t errlen)
 {
 	struct ssh_node *n = &hosts(r)->node[i];
 	struct ssh_fault *f = calloc(1, sizeof(*f));
@@ -608,6 +608,9 @@ static int fault_arm(struct sc_run *r, unsigned i, enum fl_node_fault_kind kind,
 		free(f);
 		return err;
 	}
+	snprintf(mech, mech_len, "%s", kind == FL_NODE_DISK ? "faultfs rule, over ssh" :
+				       kind == FL_NODE_SYSCALL ? "faultline syscall over ssh (its plan)" :
+				       "faultline net over ssh (tc BPF)");
 	*ret = f;
 	return 0;
 }
@@ -868,6 +871,13 @@ next:
 
 const struct sc_nodes_ops sc_nodes_ssh = {
 	.name = "ssh",
+	.mechanism = {
+		[FL_SOP_POWERCUT] = "SIGKILL to the process group, then faultfs power cut, over ssh",
+		[FL_SOP_CRASH] = "SIGKILL to the process group, over ssh",
+		[FL_SOP_STOP] = "the node's stop command, else SIGTERM, over ssh",
+		[FL_SOP_PAUSE] = "SIGSTOP to the process group, over ssh",
+		[FL_SOP_PARTITION] = "faultline net over ssh (tc BPF drop)",
+	},
 	.up = up, .down = down, .client_spec = client_spec,
 	.start = start, .stop = stop, .crash = crash, .pause = pause_node, .resume = resume,
 	.powercut = powercut, .health = health, .running = running, .wait_healthy = wait_healthy,

@@ -213,7 +213,7 @@ static int partition(struct sc_run *r, const struct sc_target *tg, char *errbuf,
 /* --- disk=, syscall=, net= ---------------------------------------------------- */
 
 static int arm(struct sc_run *r, unsigned step, const struct fl_scenario_fault *what,
-	       const struct sc_target *tg, char *errbuf, size_t errlen)
+	       const struct sc_target *tg, char *mech, size_t mech_len, char *errbuf, size_t errlen)
 {
 	enum fl_node_fault_kind kind = what->op == FL_SOP_DISK ? FL_NODE_DISK :
 				       what->op == FL_SOP_SYSCALL ? FL_NODE_SYSCALL : FL_NODE_NET;
@@ -225,7 +225,8 @@ static int arm(struct sc_run *r, unsigned step, const struct fl_scenario_fault *
 		if (r->n_nfaults == SC_MAX_NODE_FAULTS)
 			return fl_errf(errbuf, errlen, "more than %d rule faults at once",
 				       SC_MAX_NODE_FAULTS), -ENOSPC;
-		err = r->nodes->fault_arm(r, tg->nodes[i], kind, what->rule_text, &f, errbuf, errlen);
+		err = r->nodes->fault_arm(r, tg->nodes[i], kind, what->rule_text, &f, mech,
+					  mech_len, errbuf, errlen);
 		if (err)
 			break;
 		pthread_mutex_lock(&r->lock);
@@ -332,6 +333,8 @@ static int do_op(struct sc_run *r, const struct fl_scenario_fault *what,
 	struct fl_node_powercut_report rep;
 	int err = 0;
 
+	if (r->nodes->mechanism[what->op])
+		snprintf(ev->mechanism, sizeof(ev->mechanism), "%s", r->nodes->mechanism[what->op]);
 	switch (what->op) {
 	case FL_SOP_POWERCUT:
 		/* Every node loses power at the same instant, then each disk is cut. */
@@ -379,7 +382,7 @@ static int do_op(struct sc_run *r, const struct fl_scenario_fault *what,
 	case FL_SOP_DISK:
 	case FL_SOP_SYSCALL:
 	case FL_SOP_NET:
-		return arm(r, ev->step, what, tg, errbuf, errlen);
+		return arm(r, ev->step, what, tg, ev->mechanism, sizeof(ev->mechanism), errbuf, errlen);
 	}
 	return -EINVAL;
 }

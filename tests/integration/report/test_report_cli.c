@@ -179,6 +179,11 @@ static void test_html_junit_and_markdown_from_real_results(void **state)
 	assert_non_null(strstr(html, "not in this result (it carries no write history)"));
 	assert_non_null(strstr(html, "powercut"));
 	assert_non_null(strstr(html, "95 % CI"));  /* MTTR over two trials */
+	/* How each fault was made, as the runners recorded it. */
+	assert_non_null(strstr(html, "fault powercut: kill(2) SIGKILL, then faultfs power cut (FUSE)"));
+	assert_non_null(strstr(html, "storage: faultfs overlay (FUSE)"));
+	assert_non_null(strstr(html, "fault disk-loss: kill(2) SIGKILL, then the data directory "
+				     "removed; backup and restore: GNU tar"));
 	free(html);
 
 	assert_int_equal(run(&r, 20000, (char *[]){ "python3", helper(JUNIT_CHECK),

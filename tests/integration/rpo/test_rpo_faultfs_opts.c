@@ -186,6 +186,37 @@ static void test_an_existing_faultfs_mount_is_used_and_left_mounted(void **state
 	assert_true(fl_faultfs_is_mounted(m->mnt));
 }
 
+/*
+ * Killed inside fsync(2): every fsync is held 1 s by faultfs, so the kill
+ * lands in one. faultfs completes it (the data is durable) while the
+ * service never sees it return: the kernel timeline's last completed
+ * barrier is the one before. Both are right, and the result says so
+ * instead of calling them in disagreement.
+ */
+static void test_a_kill_inside_fsync_is_not_a_disagreement(void **state)
+{
+	struct fl_faultfs_mount *m = *state;
+	char w[PATH_MAX + 64], out[1024], *err = NULL;
+	json_t *res = NULL, *t, *ff;
+
+	if (!fl_faultfs_require() || !fl_rpo_cli_require())
+		skip();
+	assert_int_equal(fl_faultfs_start(m, "allow_other"), 0);
+	assert_int_equal(fl_faultline_fs(out, sizeof(out), "fault", m->mnt, "fsync:delay=1s", NULL), 0);
+	snprintf(w, sizeof(w), "file:%s/log?fsync=interval=50ms", m->mnt);
+	assert_int_equal(fl_rpo_cli(m->dir, &res, &err, "-w", w, "-d", m->mnt, "--fault",
+			     "powercut", "--fault-at", "2300ms", "--after", "300ms", "-c", "1", NULL), 0);
+	free(err);
+	t = fl_rpo_trial(res, 0);
+	assert_true(json_is_null(json_object_get(t, "error")));
+	ff = json_object_get(t, "faultfs");
+	print_message("  %s\n", json_string_value(json_object_get(ff, "note")));
+	assert_true(json_is_true(json_object_get(ff, "timeline_agrees")));
+	assert_non_null(strstr(json_string_value(json_object_get(ff, "note")),
+			       "the last barrier was in flight at the kill"));
+	json_decref(res);
+}
+
 /* A prepared faultfs mount, and FAULTLINE_RUN_DIR inside it, as fl_cli_setup_session does. */
 static int setup_mount(void **state)
 {
@@ -219,6 +250,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_obvious_mistakes_in_faultfs_options_are_refused_before_anything_starts,
 						fl_cli_setup_session, fl_cli_teardown_session),
 		cmocka_unit_test_setup_teardown(test_an_existing_faultfs_mount_is_used_and_left_mounted,
+						setup_mount, teardown_mount),
+		cmocka_unit_test_setup_teardown(test_a_kill_inside_fsync_is_not_a_disagreement,
 						setup_mount, teardown_mount),
 	};
 

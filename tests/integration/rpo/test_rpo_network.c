@@ -151,6 +151,7 @@ static void test_partition_of_redis_loses_nothing_and_rto_is_the_clients_window(
 	print_window("partition 1s", t);
 	assert_network_trial(t, NS);
 	assert_string_equal(fl_json_str(n, "rule"), "any:partition");
+	assert_non_null(strstr(fl_json_str(t, "mechanism"), "cgroup BPF (cgroup_skb"));
 	assert_non_null(strstr(fl_json_str(n, "target"), "faultline-rpo-svc-"));
 	/* Nothing got through while it was on: every packet seen was dropped. */
 	assert_int_equal(fl_json_int(n, "acked_during"), 0);

@@ -157,6 +157,10 @@ static void test_crashpoint_kills_the_writer_at_its_chosen_fsync(void **state)
 			     "--fault-at", "200ms", "--after", "500ms", "-c", "1", NULL), 0);
 	t = fl_rpo_trial(res, 0);
 	assert_true(json_is_null(json_object_get(t, "error")));
+	/* A service not launched by the rule: the crash comes from bpf_send_signal. */
+	assert_string_equal(json_string_value(json_object_get(t, "mechanism")), "send-signal");
+	assert_string_equal(json_string_value(json_object_get(json_array_get(json_object_get(
+		json_object_get(res, "environment"), "mechanisms"), 0), "for")), "fault crashpoint");
 	/* One client, one fsync per write: the 200th fsync never returned, so 199 were acked first. */
 	assert_true(fl_rpo_count(t, "acknowledged") >= 199);
 	assert_int_equal(fl_rpo_count(t, "lost"), 0);

@@ -289,6 +289,21 @@ static const json_t *step_event(const json_t *t, unsigned step)
 	return NULL;
 }
 
+/* Does the result's environment say that what went through mech? */
+static bool has_mechanism(const json_t *doc, const char *what, const char *mech)
+{
+	const json_t *list = json_object_get(get(doc, "environment"), "mechanisms");
+
+	for (size_t i = 0; i < json_array_size(list); i++) {
+		const json_t *e = json_array_get(list, i);
+
+		if (!strcmp(json_string_value(json_object_get(e, "for")) ?: "", what) &&
+		    !strcmp(json_string_value(json_object_get(e, "mechanism")) ?: "", mech))
+			return true;
+	}
+	return false;
+}
+
 static const json_t *undo_event(const json_t *t, unsigned step)
 {
 	const json_t *events = get(t, "events");
@@ -684,6 +699,9 @@ static void test_rule_faults(void **state)
 	assert_true(num(net, "injected") > 0);
 	assert_true(num(sys, "injected") > 0);
 	assert_int_equal(num(t, "writes.lost"), 0);
+	/* What carried each rule: tc on the follower's veth, the BPF stop for a pause. */
+	assert_true(has_mechanism(run.doc, "fault net", "tc-bpf"));
+	assert_true(has_mechanism(run.doc, "fault syscall", "sigstop"));
 	run_free(&run);
 }
 

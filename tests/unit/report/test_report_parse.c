@@ -187,6 +187,48 @@ static void test_the_environment_is_read_when_the_result_has_it(void **state)
 	free(doc);
 }
 
+static const char *env_value(const struct fl_report_result *r, const char *key)
+{
+	for (size_t i = 0; i < r->n_env; i++)
+		if (!strcmp(r->env[i].key, key))
+			return r->env[i].value;
+	return NULL;
+}
+
+/* Which mechanism carried each part of the run: one row, in the runner's order. */
+static void test_the_mechanisms_used_are_one_row(void **state)
+{
+	char *doc = patched(backup_doc, "\"trials\":[", "\"environment\":{\"kernel\":\"6.18\","
+			    "\"mechanisms\":[{\"for\":\"fault powercut\",\"mechanism\":"
+			    "\"kill(2) SIGKILL, then faultfs power cut (FUSE)\"},{\"for\":\"storage\","
+			    "\"mechanism\":\"faultfs overlay (FUSE)\"}]},\"trials\":[");
+	struct fl_report_result *r = parse_ok(doc);
+
+	assert_string_equal(env_value(r, "mechanisms used"),
+			    "fault powercut: kill(2) SIGKILL, then faultfs power cut (FUSE); "
+			    "storage: faultfs overlay (FUSE)");
+	fl_report_free(r);
+	free(doc);
+
+	/* A result from before faultline recorded them says so: the row is never silently gone. */
+	doc = patched(backup_doc, "\"trials\":[", "\"environment\":{\"kernel\":\"6.18\"},\"trials\":[");
+	r = parse_ok(doc);
+	assert_string_equal(env_value(r, "mechanisms used"), "not recorded in this result");
+	fl_report_free(r);
+	free(doc);
+
+	doc = patched(backup_doc, "\"trials\":[", "\"environment\":{\"mechanisms\":{}},\"trials\":[");
+	parse_bad(doc, "environment.mechanisms", "array", NULL);
+	free(doc);
+	doc = patched(backup_doc, "\"trials\":[",
+		      "\"environment\":{\"mechanisms\":[{\"for\":\"fault kill\"}]},\"trials\":[");
+	parse_bad(doc, "mechanism", "missing", NULL);
+	free(doc);
+	doc = patched(backup_doc, "\"trials\":[", "\"environment\":{\"mechanisms\":[7]},\"trials\":[");
+	parse_bad(doc, "environment.mechanisms[]", "not an object", NULL);
+	free(doc);
+}
+
 static void test_an_event_log_is_read_line_by_line(void **state)
 {
 	const char *log =
@@ -281,6 +323,7 @@ int main(void)
 		cmocka_unit_test(test_a_scenario_result_reads_windows_lost_ids_and_availability),
 		cmocka_unit_test(test_a_backup_result_has_phases_and_no_write_history),
 		cmocka_unit_test(test_the_environment_is_read_when_the_result_has_it),
+		cmocka_unit_test(test_the_mechanisms_used_are_one_row),
 		cmocka_unit_test(test_an_event_log_is_read_line_by_line),
 		cmocka_unit_test(test_malformed_results_name_the_file_and_the_field),
 		cmocka_unit_test(test_a_result_cut_anywhere_is_refused_without_a_crash),
