@@ -77,7 +77,7 @@ EX_BINS    := $(patsubst examples/%.c,$(BUILD)/examples/%,$(EX_SRCS))
 LIBA  = $(BUILD)/lib/libfaultline.a
 LIBSO = $(BUILD)/lib/libfaultline.so
 
-.PHONY: all check check-unit check-integration check-vm demo fuzz install clean deps bench deb soak FORCE
+.PHONY: all check check-unit check-integration check-vm demo fuzz install clean deps bench bench-compare deb soak FORCE
 .DELETE_ON_ERROR:
 # Keep skeletons, BPF objects and helper objects: as intermediates make would
 # delete them after each run, and the next run would rebuild everything.
@@ -215,11 +215,32 @@ SOAK_TIME ?= 300
 soak: all $(BUILD)/tests/integration/fusefs/test_soak
 	$(Q)SOAK_TIME=$(SOAK_TIME) BUILD=$(BUILD) ./tests/run.sh $(BUILD)/tests/integration/fusefs/test_soak
 
+# Every figure of the three benches lands in $(BUILD)/bench/results.json
+# (tools/bench-lib.sh's bench_figure, collected by tools/bench-results.py).
+BENCH_OUT = $(BUILD)/bench
 bench: deps all
-	$(Q)./tools/bench.sh $(BUILD)
-	$(Q)./tools/bench-faultfs.sh $(BUILD)
-	$(Q)./tools/bench-net.sh $(BUILD)
+	$(Q)mkdir -p $(BENCH_OUT) && rm -f $(BENCH_OUT)/figures.jsonl
+	$(Q)read -r l _ < /proc/loadavg; echo "$$l" > $(BENCH_OUT)/load-start
+	$(Q)FL_BENCH_FIGURES=$(BENCH_OUT)/figures.jsonl ./tools/bench.sh $(BUILD)
+	$(Q)FL_BENCH_FIGURES=$(BENCH_OUT)/figures.jsonl ./tools/bench-faultfs.sh $(BUILD)
+	$(Q)FL_BENCH_FIGURES=$(BENCH_OUT)/figures.jsonl ./tools/bench-net.sh $(BUILD)
+	$(Q)read -r l _ < /proc/loadavg; ./tools/bench-results.py collect \
+		$(BENCH_OUT)/figures.jsonl $(BENCH_OUT)/results.json \
+		--load-start "$$(cat $(BENCH_OUT)/load-start)" --load-end "$$l"
 endif
+
+# make bench-compare OLD.json (or OLD=FILE): the figures of the last
+# make bench against OLD's; exits 1 when one regressed by more than
+# BENCH_THRESHOLD percent.
+BENCH_THRESHOLD ?= 10
+ifneq ($(filter bench-compare,$(MAKECMDGOALS)),)
+BENCH_OLD := $(or $(OLD),$(filter %.json,$(MAKECMDGOALS)))
+$(filter %.json,$(MAKECMDGOALS)): ; @:
+endif
+bench-compare:
+	$(Q)[ -n "$(BENCH_OLD)" ] || { echo "usage: make bench-compare OLD.json" >&2; exit 2; }
+	$(Q)./tools/bench-results.py compare "$(BENCH_OLD)" $(BUILD)/bench/results.json \
+		--threshold $(BENCH_THRESHOLD)
 
 # --- install -----------------------------------------------------------------
 # The completion script is printed by the built faultline from its own tables.
