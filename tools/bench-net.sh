@@ -40,6 +40,8 @@
 #       kernel has it, else the NFQUEUE line (this host has no netem).
 # Environment: FL_BENCH_NET_REPS, FL_BENCH_NET_SECS.
 set -u
+# shellcheck source=tools/bench-lib.sh
+source "$(dirname "$0")/bench-lib.sh"
 
 build=build
 json=0
@@ -395,6 +397,29 @@ v_tput=$(awk -v r="$t_ratio" 'BEGIN { print (r >= 0.97) ? "met" : "MISSED" }')
 v_delay=$(awk -v p="$d_p50" -v q="$d_req" 'BEGIN { d = p - q; if (d < 0) d = -d; print (p != "-" && d <= 2) ? "met" : "MISSED" }')
 v_loss=$(awk -v a="${loss_pct[0]}" -v b="${loss_pct[1]}" -v c="${loss_pct[2]}" 'BEGIN {
 	ok = (a >= 28 && a <= 32 && c >= 28 && c <= 32 && a == b); print ok ? "met" : "MISSED" }')
+
+# The figures for build/bench/results.json (make bench sets FL_BENCH_FIGURES).
+p_min() { printf '%s\n' "$@" | sort -g | head -n 1; }
+p_max() { printf '%s\n' "$@" | sort -g | tail -n 1; }
+bench_figure net "TCP throughput, '$tput_rule' armed on the veth" "$t_armed" Gbit/s native \
+	"$t_nat" "$t_ratio" higher 0.97 "$(p_min "${ratios[@]}")" "$(p_max "${ratios[@]}")" \
+	"iperf3 ${secs} s rounds, median of paired ratios"
+bench_figure net "TCP throughput, an empty clsact qdisc alone" "$t_qdisc" Gbit/s native \
+	"$t_nat" "$t_qratio" higher "" "$(p_min "${q_ratios[@]}")" "$(p_max "${q_ratios[@]}")"
+bench_figure net "delay ${d_req}ms~${d_jit}ms ($d_mech): added p50" "$d_p50" ms requested \
+	"$d_req" "" lower "" "" "" "p95 $d_p95 ms; goal: p50 within 2 ms of the request: $v_delay"
+bench_figure net "loss prob=30%, seed 42" "${loss_pct[0]}" % requested 30 "" lower "" "" "" \
+	"seed 42 again ${loss_pct[1]} %, seed 43 ${loss_pct[2]} %: $v_loss"
+bench_figure net "on: faultline started -> first datagram lost" "$(printf '%s\n' "${on_ms[@]}" | median)" ms \
+	"" "" "" lower "" "$(p_min "${on_ms[@]}")" "$(p_max "${on_ms[@]}")"
+bench_figure net "off: SIGTERM -> first datagram through" "$(printf '%s\n' "${off_term_ms[@]}" | median)" ms \
+	"" "" "" lower "" "$(p_min "${off_term_ms[@]}")" "$(p_max "${off_term_ms[@]}")"
+# The rate's goal is two-sided (0.85-1.15 of the request): its figure is the distance from 1.
+for i in "${!r_req[@]}"; do
+	bench_figure net "rate ${r_req[i]} Mbit/s: |goodput / requested - 1|" "${r_got[i]}" Mbit/s \
+		requested "${r_req[i]}" "$(awk -v r="${r_ratio[i]}" 'BEGIN { d = r - 1; printf "%.3f", d < 0 ? -d : d }')" \
+		lower 0.15 "" "" "goodput/requested ${r_ratio[i]} (ideal 0.956: headers)"
+done
 
 if ((json)); then
 	list() { local IFS=,; printf '[%s]' "$*"; }
