@@ -385,6 +385,55 @@ static int dir_is_empty(int dirfd, const char *name)
 	return err;
 }
 
+/* How far back an unlink looks for the create it cancels: a temporary file's lifetime. */
+#define CANCEL_WINDOW 64
+
+static bool names_entry(const struct dur_dir *dir, const char *rname, const struct stat *dst,
+			const char *name)
+{
+	return dir && dir->dev == dst->st_dev && dir->ino == dst->st_ino && !strcmp(rname, name);
+}
+
+/*
+ * Unlinking a file whose create is still volatile (names_lock held): at a
+ * power cut the undo would bring the name back from the trash only to
+ * remove it again, so the pair can be settled now, as if both were durable:
+ * nothing of either is left. The file is really unlinked (no parking, no
+ * journal record, its unsynced data forgotten), which keeps a loop of
+ * temporary files from growing the journal and the trash. Only when no
+ * later record names the entry or its inode and it has no other link:
+ * otherwise the undo's order matters and the unlink is parked as usual.
+ * 1: done; 0: not cancellable; < 0: the unlink failed.
+ */
+static int cancel_create(struct ffs_dur *d, int dirfd, const char *name, const struct stat *st)
+{
+	size_t low = d->nnames > CANCEL_WINDOW ? d->nnames - CANCEL_WINDOW : 0;
+	struct stat dst;
+
+	if (!S_ISREG(st->st_mode) || st->st_nlink != 1 || fstat(dirfd, &dst))
+		return 0;
+	for (size_t i = d->nnames; i-- > low;) {
+		struct dur_name *n = &d->names[i];
+		bool same_inode = (n->edev == st->st_dev && n->eino == st->st_ino) ||
+				  (n->trash && n->tdev == st->st_dev && n->tino == st->st_ino);
+
+		if (n->kind == DUR_N_CREATE && same_inode && !n->durable1 &&
+		    names_entry(n->dir1, n->name1, &dst, name)) {
+			if (unlinkat(dirfd, name, 0))
+				return -errno;
+			name_free(d, n);
+			memmove(n, n + 1, (d->nnames - i - 1) * sizeof(*n));
+			d->nnames--;
+			dur_file_gone(d, st->st_dev, st->st_ino);
+			return 1;
+		}
+		if (same_inode || names_entry(n->dir1, n->name1, &dst, name) ||
+		    (n->name2 && names_entry(n->dir2, n->name2, &dst, name)))
+			return 0;
+	}
+	return 0;
+}
+
 int ffs_dur_unlink(struct ffs_dur *d, int dirfd, const char *name)
 {
 	struct stat st;
@@ -406,8 +455,10 @@ int ffs_dur_unlink(struct ffs_dur *d, int dirfd, const char *name)
 		err = -errno;
 	else if (S_ISDIR(st.st_mode))
 		err = -EISDIR;
-	else
+	else if ((err = cancel_create(d, dirfd, name, &st)) == 0)
 		err = park(d, dirfd, name, &st);
+	else if (err > 0)
+		err = 0;
 	if (!err)
 		dur_watch_names(d);
 	names_unlock(d);
