@@ -190,14 +190,28 @@ static void entry_id(int dirfd, const char *name, struct dur_name *n)
 	}
 }
 
-/* Record a created name1 in dirfd (names_lock held). An unrecorded create is durable. */
-static void journal_create(struct ffs_dur *d, int dirfd, const char *name)
+/*
+ * Record a created name1 in dirfd (names_lock held). An unrecorded create
+ * is durable. The entry's inode goes to *ret_dev, *ret_ino (0 if unknown).
+ */
+static void journal_create_id(struct ffs_dur *d, int dirfd, const char *name, dev_t *ret_dev,
+			      ino_t *ret_ino)
 {
 	struct dur_name n = { .kind = DUR_N_CREATE, .name1 = (char *)name };
 
 	entry_id(dirfd, name, &n);
 	n.seq = dur_next_seq(d);
 	journal(d, &n, dirfd, -1);
+	*ret_dev = n.edev;
+	*ret_ino = n.eino;
+}
+
+static void journal_create(struct ffs_dur *d, int dirfd, const char *name)
+{
+	dev_t dev;
+	ino_t ino;
+
+	journal_create_id(d, dirfd, name, &dev, &ino);
 }
 
 /*
@@ -244,12 +258,21 @@ int dur_names_open(struct ffs_dur *d, int dirfd, const char *name, int flags, mo
 			if (fd < 0 && errno != ENOENT)
 				break;
 		}
-		if (fd < 0)
+		if (fd < 0) {
 			err = -errno;
-		else if (created)
-			journal_create(d, dirfd, name);
-		if (created)
-			watch_created(d, fd);
+		} else if (created) {
+			dev_t dev = 0;
+			ino_t ino = 0;
+
+			journal_create_id(d, dirfd, name, &dev, &ino);
+			/* The journal's lstat named the new inode: no fstat more per create. */
+			if (dev || ino) {
+				dur_watch_names(d);
+				dur_watch_data(d, dev, ino, 0, -1);
+			} else {
+				watch_created(d, fd);
+			}
+		}
 		names_unlock(d);
 		if (err)
 			return err;
