@@ -121,6 +121,7 @@ static void test_cut_drops_the_pages_it_changed_and_keeps_the_rest_true(void **s
 	assert_true(map != MAP_FAILED);
 	for (size_t i = 0; i < SIZE; i += CHUNK)
 		sum += map[i];
+	assert_int_equal(sum, (char)(SIZE / CHUNK * 'A'));
 
 	fill(mid, CHUNK, 'B');
 	assert_int_equal(pwrite(fd, mid, CHUNK, MID), CHUNK);
