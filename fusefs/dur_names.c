@@ -39,6 +39,8 @@ static int dir_get(struct ffs_dur *d, int dirfd, struct dur_dir **ret)
 	for (dir = d->dirs[b]; dir; dir = dir->next)
 		if (dir->dev == st.st_dev && dir->ino == st.st_ino)
 			break;
+	if (dir && dir == d->idle_dir)
+		d->idle_dir = NULL;
 	if (!dir) {
 		dir = calloc(1, sizeof(*dir));
 		if (!dir)
@@ -60,18 +62,31 @@ static int dir_get(struct ffs_dur *d, int dirfd, struct dur_dir **ret)
 	return 0;
 }
 
-static void dir_put(struct ffs_dur *d, struct dur_dir *dir)
+static void dir_free(struct ffs_dur *d, struct dur_dir *dir)
 {
 	struct dur_dir **pp;
 
-	if (!dir || --dir->ref)
-		return;
 	pp = &d->dirs[dur_name_bucket(dir->dev, dir->ino)];
 	while (*pp != dir)
 		pp = &(*pp)->next;
 	*pp = dir->next;
 	close(dir->fd);
 	free(dir);
+}
+
+/*
+ * The last directory let go stays open, unreferenced: a loop of temporary
+ * files in one directory would open and close it at every create+unlink.
+ * Its (dev, ino) cannot name another directory meanwhile: the fd keeps
+ * the inode, so its number cannot be reused.
+ */
+static void dir_put(struct ffs_dur *d, struct dur_dir *dir)
+{
+	if (!dir || --dir->ref)
+		return;
+	if (d->idle_dir)
+		dir_free(d, d->idle_dir);
+	d->idle_dir = dir;
 }
 
 static uint64_t now_ns(void)
@@ -692,6 +707,9 @@ void dur_names_free_all(struct ffs_dur *d)
 	d->names = NULL;
 	d->nnames = d->names_cap = 0;
 	d->trash_bytes = 0;
+	if (d->idle_dir)
+		dir_free(d, d->idle_dir);
+	d->idle_dir = NULL;
 	dur_parked_clear(d);
 }
 
