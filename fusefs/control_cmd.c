@@ -215,6 +215,8 @@ static json_t *report_json(const struct ffs_powercut_report *r)
 	json_object_set_new(o, "names_undone", json_integer((json_int_t)r->names_undone));
 	json_object_set_new(o, "files_touched", json_integer((json_int_t)r->files_touched));
 	json_object_set_new(o, "duration_ns", json_integer((json_int_t)r->duration_ns));
+	json_object_set_new(o, "wait_ns", json_integer((json_int_t)r->wait_ns));
+	json_object_set_new(o, "inval_ns", json_integer((json_int_t)r->inval_ns));
 	return o;
 }
 
@@ -242,7 +244,11 @@ static int cmd_powercut(struct ffs *fs, int fd, json_t *req)
 		return errorf(fd, "powercut failed: %s", strerror(-err));
 	o = ok_obj();
 	json_object_set_new(o, "report", report_json(&rep));
-	return reply(fd, o);
+	err = reply(fd, o);
+	/* The log's powercut line reaches the disk after the answer (powercut.c, log_cut). */
+	if (fs->wlog)
+		ffs_wlog_sync(fs->wlog);
+	return err;
 }
 
 /*

@@ -137,6 +137,7 @@ struct ffs_dur {
 	struct dur_name *names;
 	size_t nnames, names_cap;
 	struct dur_dir *dirs[DUR_BUCKETS];
+	struct dur_dir *idle_dir;   /* the last one let go, kept (ref 0) for the next record */
 
 	/*
 	 * Parked names per inode, for ffs_dur_adjust_stat. Own lock: attribute

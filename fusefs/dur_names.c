@@ -39,6 +39,8 @@ static int dir_get(struct ffs_dur *d, int dirfd, struct dur_dir **ret)
 	for (dir = d->dirs[b]; dir; dir = dir->next)
 		if (dir->dev == st.st_dev && dir->ino == st.st_ino)
 			break;
+	if (dir && dir == d->idle_dir)
+		d->idle_dir = NULL;
 	if (!dir) {
 		dir = calloc(1, sizeof(*dir));
 		if (!dir)
@@ -60,18 +62,31 @@ static int dir_get(struct ffs_dur *d, int dirfd, struct dur_dir **ret)
 	return 0;
 }
 
-static void dir_put(struct ffs_dur *d, struct dur_dir *dir)
+static void dir_free(struct ffs_dur *d, struct dur_dir *dir)
 {
 	struct dur_dir **pp;
 
-	if (!dir || --dir->ref)
-		return;
 	pp = &d->dirs[dur_name_bucket(dir->dev, dir->ino)];
 	while (*pp != dir)
 		pp = &(*pp)->next;
 	*pp = dir->next;
 	close(dir->fd);
 	free(dir);
+}
+
+/*
+ * The last directory let go stays open, unreferenced: a loop of temporary
+ * files in one directory would open and close it at every create+unlink.
+ * Its (dev, ino) cannot name another directory meanwhile: the fd keeps
+ * the inode, so its number cannot be reused.
+ */
+static void dir_put(struct ffs_dur *d, struct dur_dir *dir)
+{
+	if (!dir || --dir->ref)
+		return;
+	if (d->idle_dir)
+		dir_free(d, d->idle_dir);
+	d->idle_dir = dir;
 }
 
 static uint64_t now_ns(void)
@@ -190,14 +205,28 @@ static void entry_id(int dirfd, const char *name, struct dur_name *n)
 	}
 }
 
-/* Record a created name1 in dirfd (names_lock held). An unrecorded create is durable. */
-static void journal_create(struct ffs_dur *d, int dirfd, const char *name)
+/*
+ * Record a created name1 in dirfd (names_lock held). An unrecorded create
+ * is durable. The entry's inode goes to *ret_dev, *ret_ino (0 if unknown).
+ */
+static void journal_create_id(struct ffs_dur *d, int dirfd, const char *name, dev_t *ret_dev,
+			      ino_t *ret_ino)
 {
 	struct dur_name n = { .kind = DUR_N_CREATE, .name1 = (char *)name };
 
 	entry_id(dirfd, name, &n);
 	n.seq = dur_next_seq(d);
 	journal(d, &n, dirfd, -1);
+	*ret_dev = n.edev;
+	*ret_ino = n.eino;
+}
+
+static void journal_create(struct ffs_dur *d, int dirfd, const char *name)
+{
+	dev_t dev;
+	ino_t ino;
+
+	journal_create_id(d, dirfd, name, &dev, &ino);
 }
 
 /*
@@ -244,12 +273,21 @@ int dur_names_open(struct ffs_dur *d, int dirfd, const char *name, int flags, mo
 			if (fd < 0 && errno != ENOENT)
 				break;
 		}
-		if (fd < 0)
+		if (fd < 0) {
 			err = -errno;
-		else if (created)
-			journal_create(d, dirfd, name);
-		if (created)
-			watch_created(d, fd);
+		} else if (created) {
+			dev_t dev = 0;
+			ino_t ino = 0;
+
+			journal_create_id(d, dirfd, name, &dev, &ino);
+			/* The journal's lstat named the new inode: no fstat more per create. */
+			if (dev || ino) {
+				dur_watch_names(d);
+				dur_watch_data(d, dev, ino, 0, -1);
+			} else {
+				watch_created(d, fd);
+			}
+		}
 		names_unlock(d);
 		if (err)
 			return err;
@@ -385,6 +423,55 @@ static int dir_is_empty(int dirfd, const char *name)
 	return err;
 }
 
+/* How far back an unlink looks for the create it cancels: a temporary file's lifetime. */
+#define CANCEL_WINDOW 64
+
+static bool names_entry(const struct dur_dir *dir, const char *rname, const struct stat *dst,
+			const char *name)
+{
+	return dir && dir->dev == dst->st_dev && dir->ino == dst->st_ino && !strcmp(rname, name);
+}
+
+/*
+ * Unlinking a file whose create is still volatile (names_lock held): at a
+ * power cut the undo would bring the name back from the trash only to
+ * remove it again, so the pair can be settled now, as if both were durable:
+ * nothing of either is left. The file is really unlinked (no parking, no
+ * journal record, its unsynced data forgotten), which keeps a loop of
+ * temporary files from growing the journal and the trash. Only when no
+ * later record names the entry or its inode and it has no other link:
+ * otherwise the undo's order matters and the unlink is parked as usual.
+ * 1: done; 0: not cancellable; < 0: the unlink failed.
+ */
+static int cancel_create(struct ffs_dur *d, int dirfd, const char *name, const struct stat *st)
+{
+	size_t low = d->nnames > CANCEL_WINDOW ? d->nnames - CANCEL_WINDOW : 0;
+	struct stat dst;
+
+	if (!S_ISREG(st->st_mode) || st->st_nlink != 1 || fstat(dirfd, &dst))
+		return 0;
+	for (size_t i = d->nnames; i-- > low;) {
+		struct dur_name *n = &d->names[i];
+		bool same_inode = (n->edev == st->st_dev && n->eino == st->st_ino) ||
+				  (n->trash && n->tdev == st->st_dev && n->tino == st->st_ino);
+
+		if (n->kind == DUR_N_CREATE && same_inode && !n->durable1 &&
+		    names_entry(n->dir1, n->name1, &dst, name)) {
+			if (unlinkat(dirfd, name, 0))
+				return -errno;
+			name_free(d, n);
+			memmove(n, n + 1, (d->nnames - i - 1) * sizeof(*n));
+			d->nnames--;
+			dur_file_gone(d, st->st_dev, st->st_ino);
+			return 1;
+		}
+		if (same_inode || names_entry(n->dir1, n->name1, &dst, name) ||
+		    (n->name2 && names_entry(n->dir2, n->name2, &dst, name)))
+			return 0;
+	}
+	return 0;
+}
+
 int ffs_dur_unlink(struct ffs_dur *d, int dirfd, const char *name)
 {
 	struct stat st;
@@ -406,8 +493,10 @@ int ffs_dur_unlink(struct ffs_dur *d, int dirfd, const char *name)
 		err = -errno;
 	else if (S_ISDIR(st.st_mode))
 		err = -EISDIR;
-	else
+	else if ((err = cancel_create(d, dirfd, name, &st)) == 0)
 		err = park(d, dirfd, name, &st);
+	else if (err > 0)
+		err = 0;
 	if (!err)
 		dur_watch_names(d);
 	names_unlock(d);
@@ -618,6 +707,9 @@ void dur_names_free_all(struct ffs_dur *d)
 	d->names = NULL;
 	d->nnames = d->names_cap = 0;
 	d->trash_bytes = 0;
+	if (d->idle_dir)
+		dir_free(d, d->idle_dir);
+	d->idle_dir = NULL;
 	dur_parked_clear(d);
 }
 

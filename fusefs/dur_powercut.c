@@ -319,6 +319,29 @@ int dur_file_replay(struct dur_file *f, int fd, const struct ffs_powercut_opts *
 	return u.err;
 }
 
+/*
+ * The lowest byte any volatile record of f may change at a cut (f->lock
+ * held): below it the kernel's cached pages stay true, and a database that
+ * appends to a durable file keeps its durable part cached.
+ */
+static int64_t lowest_change(const struct dur_file *f)
+{
+	int64_t lo = INT64_MAX;
+
+	for (size_t i = 0; i < f->n; i++) {
+		const struct dur_rec *r = &f->recs[i];
+		int64_t a = r->off;
+
+		if (r->size_before < a)
+			a = r->size_before;
+		if (r->size_after < a)
+			a = r->size_after;
+		if (a < lo)
+			lo = a;
+	}
+	return lo < 0 || lo == INT64_MAX ? 0 : lo;
+}
+
 int ffs_dur_powercut(struct ffs_dur *d, const struct ffs_powercut_opts *opts,
 		     const struct ffs_inval_ops *inval, struct ffs_powercut_report *ret)
 {
@@ -339,17 +362,21 @@ int ffs_dur_powercut(struct ffs_dur *d, const struct ffs_powercut_opts *opts,
 		d->bucket[b] = NULL;
 		for (; f; f = next) {
 			bool touched = false;
+			int64_t from;
 			int r;
 
 			next = f->next;
 			pthread_mutex_lock(&f->lock);
+			from = lowest_change(f);
 			r = dur_file_replay(f, f->fd, &o, &rep, &touched);
 			pthread_mutex_unlock(&f->lock);
 			if (r && !err)
 				err = r;
 			if (touched) {
 				rep.files_touched++;
-				if (inval && inval->inode)
+				if (inval && inval->data)
+					inval->data(inval->ctx, f->dev, f->ino, from);
+				else if (inval && inval->inode)
 					inval->inode(inval->ctx, f->dev, f->ino);
 			}
 			/* Whatever the outcome, the volatile state is gone with the power. */

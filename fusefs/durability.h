@@ -107,6 +107,9 @@ struct ffs_powercut_report {
 	uint64_t writes_undone, writes_kept, bytes_undone;
 	uint64_t names_undone, files_touched;
 	uint64_t duration_ns;
+	/* Set by ffs_powercut (powercut.c), 0 from the engine alone: */
+	uint64_t wait_ns;          /* waiting for the requests in flight (the lock) */
+	uint64_t inval_ns;         /* invalidating the kernel's caches afterwards */
 };
 
 /*
@@ -127,6 +130,11 @@ struct ffs_name_undone {
 /* Called for every backing inode whose data, size or entry changed. */
 struct ffs_inval_ops {
 	void (*inode)(void *ctx, dev_t dev, ino_t ino);
+	/*
+	 * A file whose data the cut changed, nothing below byte from (may be
+	 * NULL: inode is called instead).
+	 */
+	void (*data)(void *ctx, dev_t dev, ino_t ino, int64_t from);
 	void (*entry)(void *ctx, dev_t dir_dev, ino_t dir_ino, const char *name);
 	/* Each name operation undone, after it was (may be NULL). */
 	void (*name)(void *ctx, const struct ffs_name_undone *u);

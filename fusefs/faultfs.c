@@ -42,9 +42,10 @@ struct config {
 	unsigned int log_keep;
 	int log_keep_set;
 	int max_threads_set;
+	int allow_other;
 };
 
-enum { KEY_HELP, KEY_VERSION, KEY_MAX_THREADS };
+enum { KEY_HELP, KEY_VERSION, KEY_MAX_THREADS, KEY_ALLOW_OTHER };
 
 static const struct fuse_opt config_opts[] = {
 	{ "no_auto_unmount", offsetof(struct config, no_auto_unmount), 1 },
@@ -59,6 +60,7 @@ static const struct fuse_opt config_opts[] = {
 	{ "names_max=%s", offsetof(struct config, names_max), 0 },
 	{ "trash_max=%s", offsetof(struct config, trash_max), 0 },
 	FUSE_OPT_KEY("max_threads=", KEY_MAX_THREADS),
+	FUSE_OPT_KEY("allow_other", KEY_ALLOW_OTHER),
 	FUSE_OPT_KEY("-h", KEY_HELP),
 	FUSE_OPT_KEY("--help", KEY_HELP),
 	FUSE_OPT_KEY("-V", KEY_VERSION),
@@ -101,7 +103,10 @@ static void usage(FILE *out)
 		"                         unmounted when faultfs exits or is killed)\n"
 		"  -o timeout=SECONDS     kernel cache of names and attributes (default 1)\n"
 		"  -o allow_other         let users other than the mounter in (checked with\n"
-		"                         default_permissions, which faultfs always sets)\n"
+		"                         default_permissions, which faultfs then sets; without\n"
+		"                         it only the mounter's user can enter, and the kernel's\n"
+		"                         checks of each directory would cost two getattr round\n"
+		"                         trips per create+unlink, so they are left out)\n"
 		"  -o max_threads=N       worker threads (default 64; a delayed request\n"
 		"                         holds one)\n"
 		"  -o OPT                 any other FUSE mount option, see mount.fuse3(8)\n"
@@ -167,6 +172,9 @@ static int opt_proc(void *data, const char *arg, int key, struct fuse_args *outa
 	case KEY_MAX_THREADS:
 		cfg->max_threads_set = 1;
 		return 1; /* libfuse's fuse_parse_cmdline reads it */
+	case KEY_ALLOW_OTHER:
+		cfg->allow_other = 1;
+		return 1;
 	case FUSE_OPT_KEY_NONOPT:
 		/* The first plain argument is BACKING; the next, MOUNTPOINT, stays. */
 		if (!cfg->backing) {
@@ -348,7 +356,8 @@ int main(int argc, char **argv)
 	}
 	if (!cfg.no_auto_unmount && fuse_opt_add_arg(&args, "-oauto_unmount"))
 		goto out;
-	if (fuse_opt_add_arg(&args, "-odefault_permissions") ||
+	/* See allow_other in usage(): the checks matter only when others get in. */
+	if ((cfg.allow_other && fuse_opt_add_arg(&args, "-odefault_permissions")) ||
 	    fuse_opt_add_arg(&args, "-ofsname=faultfs") ||
 	    fuse_opt_add_arg(&args, "-osubtype=faultfs"))
 		goto out;

@@ -70,10 +70,19 @@ void ffs_chown_new(fuse_req_t req, int dirfd, const char *name)
 	gid_t gid = ctx->gid;
 	struct stat dir;
 
+	static uid_t euid = (uid_t)-1;
+	static gid_t egid = (gid_t)-1;
+
 	if (!ffs_of(req)->chown_new)
 		return;
+	/* faultfs never changes its ids: read them once (a racing first read writes the same). */
+	if (__atomic_load_n(&euid, __ATOMIC_RELAXED) == (uid_t)-1) {
+		__atomic_store_n(&egid, getegid(), __ATOMIC_RELAXED);
+		__atomic_store_n(&euid, geteuid(), __ATOMIC_RELAXED);
+	}
 	/* Made by us for ourselves: it has the right owner already (one syscall less per create). */
-	if (ctx->uid == geteuid() && ctx->gid == getegid())
+	if (ctx->uid == __atomic_load_n(&euid, __ATOMIC_RELAXED) &&
+	    ctx->gid == __atomic_load_n(&egid, __ATOMIC_RELAXED))
 		return;
 	/* A set-group-ID directory gives its group, as the backing fs already did. */
 	if (!stat_fd(dirfd, &dir) && (dir.st_mode & S_ISGID))

@@ -17,15 +17,29 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <sys/resource.h>
+
 #include <jansson.h>
 
 #include "durability.h"
 #include "faultfs.h"
 #include "wlog.h"
 
+/* The cut's priority while it holds requests off (see ffs_powercut). */
+#define CUT_NICE (-10)
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
 struct inval_entry {
 	fuse_ino_t parent;
 	char *name;       /* NULL: the inode itself */
+	int64_t from;     /* the inode: its pages from this byte on */
 };
 
 /*
@@ -54,7 +68,7 @@ struct inval_list {
 	int err;
 };
 
-static void add(struct inval_list *l, fuse_ino_t ino, const char *name)
+static void add(struct inval_list *l, fuse_ino_t ino, const char *name, int64_t from)
 {
 	struct inval_entry *v;
 
@@ -72,6 +86,7 @@ static void add(struct inval_list *l, fuse_ino_t ino, const char *name)
 		l->cap = cap;
 	}
 	l->v[l->n].parent = ino;
+	l->v[l->n].from = from;
 	l->v[l->n].name = name ? strdup(name) : NULL;
 	if (name && !l->v[l->n].name) {
 		l->err = -ENOMEM;
@@ -84,14 +99,21 @@ static void inval_inode(void *ctx, dev_t dev, ino_t ino)
 {
 	struct inval_list *l = ctx;
 
-	add(l, ffs_inode_find(l->fs, dev, ino), NULL);
+	add(l, ffs_inode_find(l->fs, dev, ino), NULL, 0);
+}
+
+static void inval_data(void *ctx, dev_t dev, ino_t ino, int64_t from)
+{
+	struct inval_list *l = ctx;
+
+	add(l, ffs_inode_find(l->fs, dev, ino), NULL, from);
 }
 
 static void inval_entry(void *ctx, dev_t dir_dev, ino_t dir_ino, const char *name)
 {
 	struct inval_list *l = ctx;
 
-	add(l, ffs_inode_find(l->fs, dir_dev, dir_ino), name);
+	add(l, ffs_inode_find(l->fs, dir_dev, dir_ino), name, 0);
 }
 
 /* The path inside the mount of the backing directory fd, "/" for the root; "" if unknown. */
@@ -170,21 +192,32 @@ drop:
 	free(unsynced);
 }
 
+/*
+ * Names first: a file whose create the cut undid and that nobody holds open
+ * leaves the kernel's cache with its dentry, and the kernel then truncates
+ * its pages as it evicts it, far faster than invalidating them one by one
+ * (0.14 s for 1 GiB); its inode's own invalidation then finds nothing
+ * (-ENOENT) and costs nothing. A file still open or mapped keeps its inode
+ * and gets its pages invalidated as before.
+ */
 static void send_all(struct ffs *fs, struct inval_list *l)
 {
-	for (size_t i = 0; i < l->n; i++) {
-		struct inval_entry *e = &l->v[i];
+	for (int pass = 0; pass < 2; pass++) {
+		for (size_t i = 0; i < l->n; i++) {
+			struct inval_entry *e = &l->v[i];
 
-		/* -ENOENT: the kernel forgot it meanwhile, nothing is cached. */
-		if (fs->se) {
+			/* -ENOENT: the kernel forgot it meanwhile, nothing is cached. */
+			if (!fs->se || (pass == 0) != (e->name != NULL))
+				continue;
 			if (e->name)
 				fuse_lowlevel_notify_inval_entry(fs->se, e->parent, e->name,
 								 strlen(e->name));
 			else
-				fuse_lowlevel_notify_inval_inode(fs->se, e->parent, 0, 0);
+				fuse_lowlevel_notify_inval_inode(fs->se, e->parent, e->from, 0);
 		}
-		free(e->name);
 	}
+	for (size_t i = 0; i < l->n; i++)
+		free(l->v[i].name);
 	free(l->v);
 }
 
@@ -229,20 +262,29 @@ static void log_cut(struct ffs *fs, const struct ffs_powercut_report *r, int err
 
 	if (!fs->wlog)
 		return;
-	o = json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:b, s:o, s:I}",
+	o = json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:b, s:o, s:I}",
 		      "writes_undone", (json_int_t)r->writes_undone,
 		      "writes_kept", (json_int_t)r->writes_kept,
 		      "bytes_undone", (json_int_t)r->bytes_undone,
 		      "names_undone", (json_int_t)r->names_undone,
 		      "files_touched", (json_int_t)r->files_touched,
 		      "duration_ns", (json_int_t)r->duration_ns,
+		      "wait_ns", (json_int_t)r->wait_ns, "inval_ns", (json_int_t)r->inval_ns,
 		      "offline", offline, "names", names_json(l),
 		      "names_unlisted", (json_int_t)l->names_unlisted);
 	detail = o ? json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
 	json_decref(o);
 	e.detail = detail ? detail : "{}";
 	ffs_wlog_append(fs->wlog, &e);
-	ffs_wlog_sync(fs->wlog);
+	/*
+	 * The line is in the file (readers see it) once appended. Its device
+	 * flush guards only against a real crash of the host, and on a busy
+	 * disk it took seconds: a cut from the control socket leaves it to the
+	 * caller, after the answer (cmd_powercut); a rule's cut answered EIO
+	 * already, so it flushes here.
+	 */
+	if (offline)
+		ffs_wlog_sync(fs->wlog);
 	free(detail);
 }
 
@@ -251,12 +293,26 @@ int ffs_powercut(struct ffs *fs, const struct ffs_powercut_opts *opts, bool stay
 {
 	static const struct ffs_powercut_opts none;
 	struct inval_list l = { .fs = fs };
-	struct ffs_inval_ops ops = { .inode = inval_inode, .entry = inval_entry,
-				     .name = name_undone, .ctx = &l };
+	struct ffs_inval_ops ops = { .inode = inval_inode, .data = inval_data,
+				     .entry = inval_entry, .name = name_undone, .ctx = &l };
 	struct ffs_powercut_report rep = { 0 };
-	int err;
+	uint64_t t0 = now_ns(), t1, t2;
+	int err, nice_was;
+	bool boosted;
+
+	/*
+	 * Every request waits while the cut runs, and most of its time is the
+	 * kernel freeing what the cut dropped (blocks of the backing files,
+	 * pages of the mount's cache), in this thread: on a busy machine it
+	 * got a third of a CPU and took seconds. It runs at a raised priority
+	 * (root only; else as it is) until it answered.
+	 */
+	errno = 0;
+	nice_was = getpriority(PRIO_PROCESS, 0);
+	boosted = !errno && nice_was > CUT_NICE && !setpriority(PRIO_PROCESS, 0, CUT_NICE);
 
 	pthread_rwlock_wrlock(&fs->op_lock);
+	t1 = now_ns();
 	if (stay_offline)
 		__atomic_store_n(&fs->offline, true, __ATOMIC_RELEASE);
 	err = ffs_dur_powercut(fs->dur, opts ? opts : &none, &ops, &rep);
@@ -264,10 +320,15 @@ int ffs_powercut(struct ffs *fs, const struct ffs_powercut_opts *opts, bool stay
 	ffs_space_scan(fs);
 	pthread_rwlock_unlock(&fs->op_lock);
 
+	t2 = now_ns();
 	send_all(fs, &l);
 	/* Names and attributes the kernel learnt before the cut are stale too. */
 	if (fs->se)
 		fuse_lowlevel_notify_inval_inode(fs->se, FUSE_ROOT_ID, 0, 0);
+	rep.wait_ns = t1 - t0;
+	rep.inval_ns = now_ns() - t2;
+	if (boosted)
+		setpriority(PRIO_PROCESS, 0, nice_was);
 	log_cut(fs, &rep, err, stay_offline, &l);
 	free_names(&l);
 	if (!err && l.err)

@@ -375,6 +375,59 @@ static void test_create_then_unlink_then_dir_fsync_leaves_nothing(void **state)
 	assert_false(dur_fx_exists(x, "tmp"));
 }
 
+/*
+ * A temporary file (created, written, unlinked before its directory is
+ * fsynced) settles at once: nothing parked, nothing left to undo, and the
+ * power cut leaves exactly what it left when the pair was undone.
+ */
+static void test_create_then_unlink_settles_at_once(void **state)
+{
+	struct dur_fx *x = *state;
+	struct ffs_powercut_report r;
+
+	dur_fx_put(x, "keep", "K", 1);
+	assert_int_equal(ffs_dur_fsyncdir(x->d, x->dir, false), 0);
+	for (int i = 0; i < 100; i++) {
+		int fd = create(x, x->dir, "tmp", "t");
+
+		if (i % 2)
+			sync_file(x, fd);
+		else
+			close(fd);
+		assert_int_equal(ffs_dur_unlink(x->d, x->dir, "tmp"), 0);
+	}
+	assert_int_equal(dur_fx_count(x, "trash"), 0);
+	r = dur_fx_powercut(x, 0, 0, 0);
+	assert_int_equal(r.names_undone, 0);
+	assert_false(dur_fx_exists(x, "tmp"));
+	dur_fx_assert_content(x, "keep", "K", 1);
+}
+
+/* A later record names the file (a rename, a second link): the unlink parks, as before. */
+static void test_create_rename_unlink_still_parks(void **state)
+{
+	struct dur_fx *x = *state;
+	struct ffs_powercut_report r;
+	int fd;
+
+	close(create(x, x->dir, "a", "A"));
+	assert_int_equal(ffs_dur_rename(x->d, x->dir, "a", x->dir, "b", 0), 0);
+	assert_int_equal(ffs_dur_unlink(x->d, x->dir, "b"), 0);
+	assert_int_equal(dur_fx_count(x, "trash"), 1);
+	fd = create(x, x->dir, "c", "C");
+	assert_int_equal(ffs_dur_link(x->d, fd, x->dir, "d"), 0);
+	assert_int_equal(ffs_dur_unlink(x->d, x->dir, "c"), 0);
+	assert_int_equal(dur_fx_count(x, "trash"), 2);
+	close(fd);
+	r = dur_fx_powercut(x, 0, 0, 0);
+	assert_int_equal(r.names_undone, 6);
+	assert_false(dur_fx_exists(x, "a"));
+	assert_false(dur_fx_exists(x, "b"));
+	assert_false(dur_fx_exists(x, "c"));
+	assert_false(dur_fx_exists(x, "d"));
+	assert_int_equal(dur_fx_count(x, "trash"), 0);
+}
+
 static void test_syncfs_makes_names_durable(void **state)
 {
 	struct dur_fx *x = *state;
@@ -485,6 +538,8 @@ int main(void)
 		T(test_mkdir_tree_is_undone_even_with_children_durable_inside),
 		T(test_symlink_link_and_mknod_are_undone),
 		T(test_create_then_unlink_then_dir_fsync_leaves_nothing),
+		T(test_create_then_unlink_settles_at_once),
+		T(test_create_rename_unlink_still_parks),
 		T(test_syncfs_makes_names_durable),
 		T(test_powercut_invalidates_every_undone_name_and_inode),
 		T(test_leftover_state_dir_is_discarded_on_open),
