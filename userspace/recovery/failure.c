@@ -35,7 +35,8 @@ struct fl_failure_handle {
 	int signal;
 };
 
-static int why(char *errbuf, size_t errlen, int err, const char *fmt, ...)
+static int __attribute__((format(printf, 4, 5)))
+why(char *errbuf, size_t errlen, int err, const char *fmt, ...)
 {
 	va_list ap;
 

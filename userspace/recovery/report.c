@@ -12,7 +12,8 @@
 
 #include <faultline/recovery.h>
 
-static int why(const struct fl_report_opts *o, int err, const char *fmt, ...)
+static int __attribute__((format(printf, 3, 4)))
+why(const struct fl_report_opts *o, int err, const char *fmt, ...)
 {
 	va_list ap;
 
