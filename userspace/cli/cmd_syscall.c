@@ -407,9 +407,14 @@ static void print_summary(const struct sc_opts *o, const struct fl_rule *rules,
 			const struct fl_syscall_stats *st = &res->stats[i];
 
 			rule_text(o, rules, i, text, sizeof(text));
-			fprintf(stderr, "rule %zu %s  [%s]  matched %llu  injected %llu", i, text,
-				fl_mechanism_name(res->plan.mech[i]),
-				(unsigned long long)st->matched, (unsigned long long)st->injected);
+			if (st->in_kernel)
+				fprintf(stderr, "rule %zu %s  [%s]  every call failed by the filter itself (not counted)",
+					i, text, fl_mechanism_name(res->plan.mech[i]));
+			else
+				fprintf(stderr, "rule %zu %s  [%s]  matched %llu  injected %llu", i, text,
+					fl_mechanism_name(res->plan.mech[i]),
+					(unsigned long long)st->matched,
+					(unsigned long long)st->injected);
 			if (st->failed)
 				fprintf(stderr, "  failed %llu", (unsigned long long)st->failed);
 			if (st->dropped)
@@ -425,13 +430,15 @@ static void print_summary(const struct sc_opts *o, const struct fl_rule *rules,
 		const struct fl_syscall_stats *st = &res->stats[i];
 
 		rule_text(o, rules, i, text, sizeof(text));
-		json_array_append_new(arr, json_pack("{s:I, s:s, s:s, s:I, s:I, s:I, s:I}",
+		/* A rule the filter answers is not counted: null, not a false 0. */
+		json_array_append_new(arr, json_pack("{s:I, s:s, s:s, s:o, s:o, s:I, s:I, s:b}",
 			"rule", (json_int_t)i, "text", text,
 			"mechanism", fl_mechanism_name(res->plan.mech[i]),
-			"matched", (json_int_t)st->matched,
-			"injected", (json_int_t)st->injected,
+			"matched", st->in_kernel ? json_null() : json_integer((json_int_t)st->matched),
+			"injected", st->in_kernel ? json_null() : json_integer((json_int_t)st->injected),
 			"failed", (json_int_t)st->failed,
-			"events_lost", (json_int_t)st->dropped));
+			"events_lost", (json_int_t)st->dropped,
+			"in_kernel", (int)st->in_kernel));
 	}
 	json_object_set_new(root, "pid", res->pid ? json_integer(res->pid) : json_null());
 	if (res->exited) {
