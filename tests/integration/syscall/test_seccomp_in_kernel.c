@@ -4,7 +4,8 @@
  * a rule that fails every call of its syscalls needs no supervisor, so the
  * target runs to its end even when nobody answers notifications; rules
  * that need a decision, or that follow another rule on the same syscall,
- * still go to the supervisor and are counted exactly. No root needed.
+ * still go to the supervisor and are counted exactly. No root needed, but
+ * for the CLI's view (faultline syscall needs root).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -23,6 +24,10 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include <jansson.h>
+
+#include "helpers/cli_run.h"
+#include "helpers/faultfs_mount.h"
 #include "helpers/fixtures.h"
 #include <faultline/probe.h>
 #include <faultline/seccomp.h>
@@ -30,7 +35,7 @@
 #define MAX_RULES 4
 #define MAX_ARGS 32
 
-static char bin_ops[PATH_MAX];
+static char bin_ops[PATH_MAX], bin_fl[PATH_MAX];
 
 struct run {
 	size_t n_ev;
@@ -264,10 +269,75 @@ static void test_handshake_passes_an_in_kernel_sendmsg_rule(void **state)
 	assert_true(WIFEXITED(r.status) && WEXITSTATUS(r.status) == 0);
 }
 
+/*
+ * The CLI: by default such a rule says it was not counted; --for and
+ * --mechanism seccomp-notify keep it with the supervisor, counted.
+ */
+static void cli_rule0(const char *opt, const char *opt_val, const char *op, json_t **ret)
+{
+	char *argv[12];
+	struct fl_cli_result r;
+	size_t n = 0;
+
+	argv[n++] = bin_fl;
+	argv[n++] = "syscall";
+	argv[n++] = "--json";
+	if (opt) {
+		argv[n++] = (char *)opt;
+		argv[n++] = (char *)opt_val;
+	}
+	argv[n++] = "mkdir:error=EROFS";
+	argv[n++] = "--";
+	argv[n++] = bin_ops;
+	argv[n++] = "loop:2";
+	argv[n++] = (char *)op;
+	argv[n] = NULL;
+	assert_int_equal(fl_cli_run(argv, 20000, &r), 0);
+	assert_int_equal(r.code, 0);
+	assert_int_equal(fl_count_lines(r.out, "-EROFS"), 2);
+	*ret = fl_cli_json_summary(r.out);
+	assert_non_null(*ret);
+	fl_cli_result_free(&r);
+}
+
+static void test_cli_says_not_counted_unless_for_or_forced_notify(void **state)
+{
+	const struct fl_fixture *fx = *state;
+	const char *opts[][2] = { { NULL, NULL }, { "--for", "1h" },
+				  { "--mechanism", "seccomp-notify" } };
+	char op[PATH_MAX + 8];
+
+	if (!fl_test_require_root() || !require_seccomp())
+		skip();
+	if (access(bin_fl, X_OK)) {
+		print_message("skip: %s not built (run make)\n", bin_fl);
+		skip();
+	}
+	snprintf(op, sizeof(op), "mkdir:%s/d", fx->path);
+	for (size_t i = 0; i < 3; i++) {
+		json_t *s, *rule;
+
+		cli_rule0(opts[i][0], opts[i][1], op, &s);
+		rule = json_array_get(json_object_get(s, "rules"), 0);
+		assert_non_null(rule);
+		if (i == 0) {
+			assert_true(json_is_true(json_object_get(rule, "in_kernel")));
+			assert_true(json_is_null(json_object_get(rule, "matched")));
+			assert_true(json_is_null(json_object_get(rule, "injected")));
+		} else {
+			assert_true(json_is_false(json_object_get(rule, "in_kernel")));
+			assert_int_equal(json_integer_value(json_object_get(rule, "matched")), 2);
+			assert_int_equal(json_integer_value(json_object_get(rule, "injected")), 2);
+		}
+		json_decref(s);
+	}
+}
+
 static int setup(void **state)
 {
 	const char *build = getenv("BUILD") ? getenv("BUILD") : "build";
 
+	fl_test_binary("faultline", bin_fl, sizeof(bin_fl));
 	snprintf(bin_ops, sizeof(bin_ops), "%s/targets/fl-sc-ops", build);
 	if (bin_ops[0] != '/') {
 		char cwd[PATH_MAX / 2];
@@ -288,6 +358,7 @@ int main(void)
 		T(test_rules_that_need_a_decision_stay_with_the_supervisor),
 		T(test_each_selector_keeps_a_rule_with_the_supervisor),
 		T(test_handshake_passes_an_in_kernel_sendmsg_rule),
+		T(test_cli_says_not_counted_unless_for_or_forced_notify),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
