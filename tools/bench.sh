@@ -521,7 +521,7 @@ mean of the native runs around it; vs_* = median ns per iteration / the referenc
 		"$m_target" "$m_nat" "$r_target" "$(list "${target[@]}")" "$natives" \
 		"$(list "${p_target[@]}")" 1.20 "$v_target"
 	printf ',\n'
-	row_extra=$(printf ',\n     "vs_strace_target": 0.20, "vs_strace_verdict": %s, %s %s, %s %s' \
+	row_extra=$(printf ',\n     "vs_strace_target": 0.10, "vs_strace_verdict": %s, %s %s, %s %s' \
 		"$(json_str "$v_sec")" '"times_cheaper_than_strace":' "$cheaper_st" \
 		'"times_cheaper_than_strace_seccomp_bpf":' "$cheaper_st_sec")
 	row "target, seccomp: faultline --mechanism seccomp-notify $seccomp_rule" "$m_sec" \
@@ -605,7 +605,7 @@ trow "(a) bystander, rule armed on another process" "$m_armed" "$r_armed" \
 trow "(b) target, in-kernel, matching, never firing" "$m_target" "$r_target" \
 	"$(vs "$m_target" "$m_st")" "$(vs "$m_target" "$m_fiu")" "<= 1.20x native: $v_target"
 trow "(c) target, seccomp-notify, never injecting" "$m_sec" "$r_sec" "$sec_vs_st" \
-	"$(vs "$m_sec" "$m_fiu")" "<= 0.20x strace: $v_sec"
+	"$(vs "$m_sec" "$m_fiu")" "<= 0.10x strace: $v_sec"
 if ((have_fiu)); then
 	trow "(d) fiu-run -x, open failpoint probability 0" "$m_fiu" "$r_fiu" \
 		"$(vs "$m_fiu" "$m_st")" "1.000" "reference"
