@@ -9,7 +9,16 @@
 #   (b) target     fl-open-loop launched under a rule that matches every
 #                  openat and never fires: the in-kernel path (send-signal)
 #   (c) seccomp    the same, forced through seccomp user notification: every
-#                  openat goes to faultline and back, none is injected
+#                  openat goes to faultline and back, none is injected.
+#                  Two more rows run a static copy of the loop (no loader
+#                  openat to fail), each against strace --inject with the
+#                  same rule in the same round:
+#                  in-kernel  openat:error=EACCES, answered by the filter
+#                             itself (SECCOMP_RET_ERRNO): every open fails
+#                  when=1     openat:error=EIO:when=1: the first open fails,
+#                             the supervisor lets the others through
+#                  and the spread (min/median/max) of the per-round "times
+#                  cheaper than strace" of each seccomp row
 #   (d) reference  fiu-run with the open failpoint at probability 0 (the
 #                  same loop), strace --inject and strace --seccomp-bpf
 #                  (a shorter loop: strace is ~100x slower per call)
@@ -57,6 +66,8 @@ target_rule='openat:signal=SIGKILL:when=4000000000'
 seccomp_rule='openat:error=EIO:when=100000000'
 strace_inject='openat:error=EPERM:when=65535'
 fiu_cmd='enable_random name=posix/io/oc/open,probability=0'
+ik_rule='openat:error=EACCES'
+w1_rule='openat:error=EIO:when=1'
 per_run_timeout=90
 
 for n in "$reps" "$iters" "$tracer_iters"; do
@@ -204,6 +215,23 @@ json_str() {
 	printf '"%s"' "$s"
 }
 
+# The in-kernel and when=1 rows fail opens, so they need a loop without a
+# dynamic loader (whose own openat would fail first): a static copy,
+# compiled here from the tree's source.
+static_loop=$tmp/fl-open-loop-static
+have_static=0
+loop_src=$(dirname "$0")/../tests/targets/fl-open-loop.c
+if "${CC:-cc}" -O2 -static -o "$static_loop" "$loop_src" 2>"$tmp/cc.err"; then
+	have_static=1
+else
+	static_note="skipped: no static build of fl-open-loop: $(head -c 200 "$tmp/cc.err")"
+fi
+
+# The loop's own count of failed opens in its last output.
+loop_failed() {
+	awk '$1 == "iterations" { print $12 }' "$tmp/run.out"
+}
+
 # --- machine state ------------------------------------------------------------
 kernel=$(uname -r)
 cpu=$(awk -F': *' '/^model name/ { print $2; exit }' /proc/cpuinfo)
@@ -220,6 +248,9 @@ command -v fiu-run >/dev/null 2>&1 && have_fiu=1
 declare -a nat_a=() nat_b=() nat_c=() nat_d=() nat_e=() armed=() target=() sec=() st=() st_sec=()
 declare -a nat_small=() fiu=() probe=()
 declare -a p_noise=() p_armed=() p_target=() p_sec=() p_st=() p_st_sec=() p_fiu=()
+declare -a nat_s=() ik=() w1=() st_ik=() st_w1=() p_ik=() p_w1=() c_sec=() c_ik=() c_w1=()
+ik_check=ok
+w1_check=ok
 target_check=ok
 seccomp_check=ok
 bench_start=$(date +%s%N)
@@ -292,6 +323,38 @@ for ((r = 1; r <= reps; r++)); do
 		--inject="$strace_inject" "$loop" "$tracer_iters") || exit 1
 	st_sec+=("$v")
 	p_st_sec+=("$(paired "$v" "${nat_small[-1]}")")
+	# (c): times cheaper than strace --inject in this round.
+	c_sec+=("$(awk -v a="${st[-1]}" -v b="${sec[-1]}" 'BEGIN { printf "%.2f", a / b }')")
+
+	if ((have_static)); then
+		v=$(ns_per_iter "$static_loop" "$iters") || exit 1
+		nat_s+=("$v")
+		v=$(ns_per_iter "$faultline" syscall --json "$ik_rule" -- "$static_loop" "$iters") ||
+			exit 1
+		ik+=("$v")
+		# The filter failed every open, and faultline says it did not count them.
+		if [[ $(loop_failed) != "$iters" ]] || ! grep -q '"in_kernel":true' "$tmp/run.out"; then
+			ik_check="failed $(loop_failed) of $iters: $(grep '^{' "$tmp/run.out")"
+		fi
+		v=$(ns_per_iter "$faultline" syscall --json "$w1_rule" -- "$static_loop" "$iters") ||
+			exit 1
+		w1+=("$v")
+		if [[ $(loop_failed) != 1 ]] || ! why=$(summary_is "$tmp/run.out" "$iters" 1); then
+			w1_check="failed $(loop_failed) (want 1) ${why:-}"
+		fi
+		v=$(ns_per_iter "$static_loop" "$iters") || exit 1
+		nat_s+=("$v")
+		p_ik+=("$(paired "${ik[-1]}" "${nat_s[-2]}" "${nat_s[-1]}")")
+		p_w1+=("$(paired "${w1[-1]}" "${nat_s[-2]}" "${nat_s[-1]}")")
+		v=$(ns_per_iter strace -o /dev/null --inject="$ik_rule" "$static_loop" \
+			"$tracer_iters") || exit 1
+		st_ik+=("$v")
+		v=$(ns_per_iter strace -o /dev/null --inject="$w1_rule" "$static_loop" \
+			"$tracer_iters") || exit 1
+		st_w1+=("$v")
+		c_ik+=("$(awk -v a="${st_ik[-1]}" -v b="${ik[-1]}" 'BEGIN { printf "%.2f", a / b }')")
+		c_w1+=("$(awk -v a="${st_w1[-1]}" -v b="${w1[-1]}" 'BEGIN { printf "%.2f", a / b }')")
+	fi
 
 	t0=$(date +%s%N)
 	timeout -k 5 30 "$faultline" probe >/dev/null 2>&1
@@ -384,11 +447,32 @@ verdict() {
 }
 v_armed=$(verdict "$r_armed" 1.02)
 v_target=$(verdict "$r_target" 1.20)
-# The seccomp path must be at least 5x cheaper than strace --inject.
+# Issue 17: the seccomp path at least 10x cheaper than strace --inject.
 sec_vs_st=$(vs "$m_sec" "$m_st")
-v_sec=$(verdict "$sec_vs_st" 0.20)
+v_sec=$(verdict "$sec_vs_st" 0.10)
 cheaper_st=$(awk -v a="$m_st" -v b="$m_sec" 'BEGIN { printf "%.1f", a / b }')
 cheaper_st_sec=$(awk -v a="$m_st_sec" -v b="$m_sec" 'BEGIN { printf "%.1f", a / b }')
+# min/median/max of a list, for the spread of per-round ratios.
+spread() {
+	printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END {
+		m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
+		printf "%s %.2f %s", v[1], m, v[NR] }'
+}
+read -r cs_min cs_med cs_max < <(spread "${c_sec[@]}")
+if ((have_static)); then
+	m_nat_s=$(median "${nat_s[@]}")
+	m_ik=$(median "${ik[@]}")
+	m_w1=$(median "${w1[@]}")
+	m_st_ik=$(median "${st_ik[@]}")
+	m_st_w1=$(median "${st_w1[@]}")
+	r_ik=$(ratio "${p_ik[@]}")
+	r_w1=$(ratio "${p_w1[@]}")
+	read -r ci_min ci_med ci_max < <(spread "${c_ik[@]}")
+	read -r cw_min cw_med cw_max < <(spread "${c_w1[@]}")
+	# Met when even the worst round was 10x cheaper than strace.
+	v_ik=$(awk -v r="$ci_min" 'BEGIN { print (r >= 10) ? "met" : "MISSED" }')
+	v_w1=$(awk -v r="$cw_min" 'BEGIN { print (r >= 10) ? "met" : "MISSED" }')
+fi
 
 # --- report ------------------------------------------------------------------
 m_mid=$(median "${nat_b[@]}")
@@ -437,7 +521,7 @@ mean of the native runs around it; vs_* = median ns per iteration / the referenc
 		"$m_target" "$m_nat" "$r_target" "$(list "${target[@]}")" "$natives" \
 		"$(list "${p_target[@]}")" 1.20 "$v_target"
 	printf ',\n'
-	row_extra=$(printf ',\n     "vs_strace_target": 0.20, "vs_strace_verdict": %s, %s %s, %s %s' \
+	row_extra=$(printf ',\n     "vs_strace_target": 0.10, "vs_strace_verdict": %s, %s %s, %s %s' \
 		"$(json_str "$v_sec")" '"times_cheaper_than_strace":' "$cheaper_st" \
 		'"times_cheaper_than_strace_seccomp_bpf":' "$cheaper_st_sec")
 	row "target, seccomp: faultline --mechanism seccomp-notify $seccomp_rule" "$m_sec" \
@@ -455,7 +539,33 @@ mean of the native runs around it; vs_* = median ns per iteration / the referenc
 	row "strace -o /dev/null -f --seccomp-bpf -e trace=openat --inject=$strace_inject" \
 		"$m_st_sec" "$m_small" "$r_st_sec" "$(list "${st_sec[@]}")" \
 		"$(list "${nat_small[@]}")" "$(list "${p_st_sec[@]}")"
+	if ((have_static)); then
+		printf ',\n'
+		row_extra=$(printf ',\n     "own_strace_ns_per_iter": %s, "times_cheaper_than_own_strace": {"min": %s, "median": %s, "max": %s, "runs": %s}, "vs_strace_verdict": %s' \
+			"$m_st_ik" "$ci_min" "$ci_med" "$ci_max" "$(list "${c_ik[@]}")" "$(json_str "$v_ik")")
+		row "target, seccomp filter in the kernel: faultline $ik_rule (static loop, every open fails)" \
+			"$m_ik" "$m_nat_s" "$r_ik" "$(list "${ik[@]}")" "$(list "${nat_s[@]}")" \
+			"$(list "${p_ik[@]}")"
+		printf ',\n'
+		row_extra=$(printf ',\n     "own_strace_ns_per_iter": %s, "times_cheaper_than_own_strace": {"min": %s, "median": %s, "max": %s, "runs": %s}, "vs_strace_verdict": %s' \
+			"$m_st_w1" "$cw_min" "$cw_med" "$cw_max" "$(list "${c_w1[@]}")" "$(json_str "$v_w1")")
+		row "target, seccomp after the last firing: faultline $w1_rule (static loop)" \
+			"$m_w1" "$m_nat_s" "$r_w1" "$(list "${w1[@]}")" "$(list "${nat_s[@]}")" \
+			"$(list "${p_w1[@]}")"
+		row_extra=
+		printf ',\n'
+		row "strace -o /dev/null --inject=$ik_rule (static loop)" "$m_st_ik" "$m_nat_s" \
+			null "$(list "${st_ik[@]}")" "$(list "${nat_s[@]}")" "[]"
+		printf ',\n'
+		row "strace -o /dev/null --inject=$w1_rule (static loop)" "$m_st_w1" "$m_nat_s" \
+			null "$(list "${st_w1[@]}")" "$(list "${nat_s[@]}")" "[]"
+	fi
 	printf '\n  ],\n'
+	printf '  "seccomp_notify_times_cheaper_than_strace": {"min": %s, "median": %s, "max": %s, "runs": %s},\n' \
+		"$cs_min" "$cs_med" "$cs_max" "$(list "${c_sec[@]}")"
+	printf '  "static_loop": %s,\n' "$(json_str "${static_note:-measured}")"
+	printf '  "in_kernel_check": %s, "when1_check": %s,\n' "$(json_str "$ik_check")" \
+		"$(json_str "$w1_check")"
 	if ((have_fiu)); then
 		printf '  "fiu_run": "measured",\n'
 	else
@@ -495,7 +605,7 @@ trow "(a) bystander, rule armed on another process" "$m_armed" "$r_armed" \
 trow "(b) target, in-kernel, matching, never firing" "$m_target" "$r_target" \
 	"$(vs "$m_target" "$m_st")" "$(vs "$m_target" "$m_fiu")" "<= 1.20x native: $v_target"
 trow "(c) target, seccomp-notify, never injecting" "$m_sec" "$r_sec" "$sec_vs_st" \
-	"$(vs "$m_sec" "$m_fiu")" "<= 0.20x strace: $v_sec"
+	"$(vs "$m_sec" "$m_fiu")" "<= 0.10x strace: $v_sec"
 if ((have_fiu)); then
 	trow "(d) fiu-run -x, open failpoint probability 0" "$m_fiu" "$r_fiu" \
 		"$(vs "$m_fiu" "$m_st")" "1.000" "reference"
@@ -506,6 +616,17 @@ trow "(d) strace --inject, N=$tracer_iters" "$m_st" "$r_st" "1.000" "$(vs "$m_st
 	"reference"
 trow "(d) strace -f --seccomp-bpf, N=$tracer_iters" "$m_st_sec" "$r_st_sec" \
 	"$(vs "$m_st_sec" "$m_st")" "$(vs "$m_st_sec" "$m_fiu")" "reference"
+if ((have_static)); then
+	trow "(c) in-kernel filter, $ik_rule" "$m_ik" "$r_ik" "$(vs "$m_ik" "$m_st_ik")" "-" \
+		">= 10x cheaper: $v_ik"
+	trow "(c) $w1_rule, after its firing" "$m_w1" "$r_w1" "$(vs "$m_w1" "$m_st_w1")" "-" \
+		">= 10x cheaper: $v_w1"
+	trow "(d) strace --inject=$ik_rule, N=$tracer_iters" "$m_st_ik" "-" "1.000" "-" "reference"
+	trow "(d) strace --inject=$w1_rule, N=$tracer_iters" "$m_st_w1" "-" "1.000" "-" \
+		"reference"
+else
+	printf '  %-46s %s\n' "(c) in-kernel and when=1 rows" "$static_note"
+fi
 printf '  %-46s %9s ms\n' "(e) faultline probe, wall time" "$m_probe"
 printf '  %-46s %9s calls, slowest %s us\n' "(f) bystander fsyncs in ${stall_s} s, native" \
 	"$m_stall_nat" "$mx_stall_nat"
@@ -516,6 +637,15 @@ printf '  %-46s %9s calls (%sx native), slowest %s us\n' \
 printf '\n'
 printf '  seccomp path: %sx cheaper than strace --inject, %sx cheaper than strace --seccomp-bpf\n' \
 	"$cheaper_st" "$cheaper_st_sec"
+printf '  times cheaper than strace, per round, min/median/max: (c) notify %s/%s/%s' \
+	"$cs_min" "$cs_med" "$cs_max"
+if ((have_static)); then
+	printf ', in-kernel %s/%s/%s, when=1 %s/%s/%s' "$ci_min" "$ci_med" "$ci_max" \
+		"$cw_min" "$cw_med" "$cw_max"
+fi
+printf '\n'
+printf '  (c) in-kernel and when=1 rows: a static fl-open-loop, x native against its native runs,\n'
+printf '      x strace against strace --inject with the same rule on the same loop\n'
 printf '  x native: median over the rounds of (run / mean of the native runs around it)\n'
 printf '  x strace, x fiu-run: median ns per iteration / the reference'"'"'s (strace: N=%s)\n' \
 	"$tracer_iters"
@@ -527,6 +657,8 @@ printf '  (d) fiu-run -x -c '"'"'%s'"'"'; strace --inject=%s fires only when N >
 	"$fiu_cmd" "$strace_inject"
 [[ $target_check != ok ]] && printf '  WARNING (b): %s\n' "$target_check"
 [[ $seccomp_check != ok ]] && printf '  WARNING (c): %s\n' "$seccomp_check"
+[[ $ik_check != ok ]] && printf '  WARNING (c) in-kernel: %s\n' "$ik_check"
+[[ $w1_check != ok ]] && printf '  WARNING (c) when=1: %s\n' "$w1_check"
 printf '  paired ratios (a) %s\n' "${p_armed[*]}"
 printf '  paired ratios (b) %s\n' "${p_target[*]}"
 printf '  paired ratios (c) %s\n' "${p_sec[*]}"

@@ -60,7 +60,8 @@ struct fl_probe_report {
  * Probe every mechanism (needs root for most). Fills ret; returns 0 or
  * -errno. tracefs, bpffs, cgroup2 and securityfs are mounted first when
  * missing (fl_kernfs_ensure), so that a fresh machine is probed as it will
- * be used; ret->mounted says which.
+ * be used; ret->mounted says which. The mechanisms are probed side by side,
+ * each in a forked process of its own (nothing is cached between calls).
  */
 int fl_probe_all(struct fl_probe_report *ret);
 /* Fill the kernel release, the lockdown mode and what was mounted only. */

@@ -71,6 +71,11 @@ struct fl_seccomp_stats {
 	uint64_t matched;  /* calls that matched the rule's syscalls, path and for= */
 	uint64_t injected; /* faults applied */
 	uint64_t failed;   /* the answer could not be given (target gone, ...) */
+	/*
+	 * The filter answers this rule's calls itself (fl_seccomp_sup_set_in_kernel):
+	 * matched and injected stay 0, they are not counted.
+	 */
+	bool in_kernel;
 };
 
 /*
@@ -81,6 +86,17 @@ struct fl_seccomp_stats {
  */
 int fl_seccomp_sup_open(const struct fl_rule *rules, size_t n_rules,
 			fl_event_cb cb, void *ctx, struct fl_seccomp_sup **ret);
+
+/*
+ * Before fl_seccomp_sup_launch: let the filter itself fail the calls of
+ * each rule that needs no decision (error= without when=, prob=, count=,
+ * path= or for=, and first among the rules on each syscall it names) with
+ * SECCOMP_RET_ERRNO, instead of a round trip to the supervisor per call.
+ * Such a rule sends no events, its calls are not counted (its stats say
+ * in_kernel), and fl_seccomp_sup_disarm cannot stop it: the filter of a
+ * running process cannot be changed. Off by default. -EBUSY after launch.
+ */
+int fl_seccomp_sup_set_in_kernel(struct fl_seccomp_sup *s, bool on);
 
 /*
  * Fork and exec argv (PATH searched in the parent, like strace) under the
@@ -109,7 +125,8 @@ void fl_seccomp_sup_stop(struct fl_seccomp_sup *s);
 /*
  * Stop injecting: from now on every notified call is let through
  * uncounted (the filter stays: it cannot be removed from a running
- * process). For a time limit such as `faultline syscall --for`.
+ * process), except those of rules answered in the kernel. For a time
+ * limit such as `faultline syscall --for`.
  */
 void fl_seccomp_sup_disarm(struct fl_seccomp_sup *s);
 

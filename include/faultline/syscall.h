@@ -55,6 +55,12 @@ struct fl_syscall_targets {
 struct fl_syscall_plan {
 	enum fl_mechanism mech[FL_SC_MAX_RULES];
 	size_t n_rules;
+	/*
+	 * The caller forced the mechanism. A forced seccomp-notify sends every
+	 * call to the supervisor; otherwise the rules that need no decision
+	 * are answered by the filter itself (<faultline/seccomp.h>).
+	 */
+	bool forced;
 };
 
 /*
@@ -87,6 +93,8 @@ struct fl_syscall_stats {
 	uint64_t injected; /* faults applied */
 	uint64_t failed;   /* the mechanism refused (e.g. bpf_send_signal) */
 	uint64_t dropped;  /* events lost: ring buffer full */
+	/* Answered by the seccomp filter itself: matched and injected are not counted. */
+	bool in_kernel;
 };
 
 /*

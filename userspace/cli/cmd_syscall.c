@@ -116,8 +116,12 @@ static void usage(FILE *out)
 		"At the end faultline prints, per rule, its mechanism and how many calls\n"
 		"matched and how many were injected. SIGINT, SIGTERM and SIGHUP are forwarded\n"
 		"to CMD; faultline stops injecting and waits for CMD (a second signal stops\n"
-		"the wait). A launched command is never left running under a filter without\n"
-		"faultline: if faultline dies, a watchdog kills it.\n"
+		"the wait). On CMD, an error= rule with no when=, prob=, count=, path= or\n"
+		"for= (and first on its syscalls) is answered by the seccomp filter itself:\n"
+		"not counted, no events, and it fails calls until CMD exits; --mechanism\n"
+		"seccomp-notify or --for keep every rule with faultline. A launched command\n"
+		"is never left running under a filter without faultline: if faultline dies,\n"
+		"a watchdog kills it.\n"
 		"\n"
 		"Exit status: CMD's status, or 128+N if CMD was killed by signal N; for running\n"
 		"targets 0; 2 bad usage or refused rule, 125 faultline failed, 126 CMD not\n"
@@ -407,9 +411,14 @@ static void print_summary(const struct sc_opts *o, const struct fl_rule *rules,
 			const struct fl_syscall_stats *st = &res->stats[i];
 
 			rule_text(o, rules, i, text, sizeof(text));
-			fprintf(stderr, "rule %zu %s  [%s]  matched %llu  injected %llu", i, text,
-				fl_mechanism_name(res->plan.mech[i]),
-				(unsigned long long)st->matched, (unsigned long long)st->injected);
+			if (st->in_kernel)
+				fprintf(stderr, "rule %zu %s  [%s]  every call failed by the filter itself (not counted)",
+					i, text, fl_mechanism_name(res->plan.mech[i]));
+			else
+				fprintf(stderr, "rule %zu %s  [%s]  matched %llu  injected %llu", i, text,
+					fl_mechanism_name(res->plan.mech[i]),
+					(unsigned long long)st->matched,
+					(unsigned long long)st->injected);
 			if (st->failed)
 				fprintf(stderr, "  failed %llu", (unsigned long long)st->failed);
 			if (st->dropped)
@@ -425,13 +434,15 @@ static void print_summary(const struct sc_opts *o, const struct fl_rule *rules,
 		const struct fl_syscall_stats *st = &res->stats[i];
 
 		rule_text(o, rules, i, text, sizeof(text));
-		json_array_append_new(arr, json_pack("{s:I, s:s, s:s, s:I, s:I, s:I, s:I}",
+		/* A rule the filter answers is not counted: null, not a false 0. */
+		json_array_append_new(arr, json_pack("{s:I, s:s, s:s, s:o, s:o, s:I, s:I, s:b}",
 			"rule", (json_int_t)i, "text", text,
 			"mechanism", fl_mechanism_name(res->plan.mech[i]),
-			"matched", (json_int_t)st->matched,
-			"injected", (json_int_t)st->injected,
+			"matched", st->in_kernel ? json_null() : json_integer((json_int_t)st->matched),
+			"injected", st->in_kernel ? json_null() : json_integer((json_int_t)st->injected),
 			"failed", (json_int_t)st->failed,
-			"events_lost", (json_int_t)st->dropped));
+			"events_lost", (json_int_t)st->dropped,
+			"in_kernel", (int)st->in_kernel));
 	}
 	json_object_set_new(root, "pid", res->pid ? json_integer(res->pid) : json_null());
 	if (res->exited) {

@@ -207,18 +207,18 @@ void fl_probe_identify(struct fl_probe_report *report)
 int fl_probe_all(struct fl_probe_report *ret)
 {
 	struct fl_probe_report *rep = ret;
+	bool every[FL_MECH__COUNT];
 	int err;
 
 	memset(rep, 0, sizeof(*rep));
 	/* First: a tracepoint probe on an unmounted tracefs would say "missing". */
 	fl_probe_identify(rep);
 
-	for (unsigned m = 0; m < FL_MECH__COUNT; m++) {
-		err = fl_probe_mechanism(m, &rep->mech[m]);
-		if (err < 0)
-			fl_probe_set(&rep->mech[m], FL_PROBE_UNKNOWN, -err,
-				     "probe failed: %s", strerror(-err));
-	}
+	for (unsigned m = 0; m < FL_MECH__COUNT; m++)
+		every[m] = true;
+	err = fl_probe_parallel(every, rep->mech);
+	if (err < 0)
+		return err;
 	fl_probe_pick_all(rep);
 	return 0;
 }

@@ -372,6 +372,7 @@ int fl_syscall_plan(const struct fl_rule *rules, size_t n_rules,
 			}
 			p.mech[i] = (enum fl_mechanism)force;
 		}
+		p.forced = true;
 		/* pause= and long delays ride on bpf_send_signal too. */
 		if (!works((enum fl_mechanism)force) ||
 		    (force == FL_MECH_SIGSTOP && !works(FL_MECH_SEND_SIGNAL))) {

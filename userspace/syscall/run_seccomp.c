@@ -52,6 +52,7 @@ static void collect(struct fl_seccomp_sup *sup, struct fl_sc_run *r)
 			r->res.stats[i].matched = st.matched;
 			r->res.stats[i].injected = st.injected;
 			r->res.stats[i].failed = st.failed;
+			r->res.stats[i].in_kernel = st.in_kernel;
 		}
 	}
 }
@@ -76,6 +77,13 @@ int fl_sc_run_seccomp(struct fl_sc_run *r)
 	err = fl_seccomp_sup_open(cfg->rules, cfg->n_rules, r->on_event, r->ctx, &t.sup);
 	if (err)
 		goto out;
+	/*
+	 * Rules that need no decision are answered by the filter, unless the
+	 * caller forced seccomp-notify (every call through the supervisor,
+	 * counted) or set a time limit (only the supervisor can stop at it).
+	 */
+	if (!r->res.plan.forced && !cfg->for_ns)
+		fl_seccomp_sup_set_in_kernel(t.sup, true);
 	r->step = FL_SC_RUN_STEP_SETUP;
 	t.done_fd = eventfd(0, EFD_CLOEXEC);
 	if (t.done_fd < 0) {

@@ -6,10 +6,11 @@
  * Layout (jumps only go forward, offsets are 8 bits, hence the caps):
  *
  *   ld arch; jne AUDIT_ARCH -> ALLOW     a foreign-arch call is never ours
- *   ld nr; jeq NR_k -> NOTIF ...         one compare per named syscall
+ *   ld nr; jeq NR_k -> NOTIF or ERRNO_e  one compare per named syscall
  *   ALLOW
- *   [handshake exemption for sendmsg/recvmsg, see seccomp_priv.h]
  *   NOTIF
+ *   ERRNO_e ...                          one per errno answered in the kernel
+ *   [handshake exemption for sendmsg/recvmsg, see seccomp_priv.h]
  */
 #include <errno.h>
 #include <stddef.h>
@@ -135,55 +136,89 @@ int fl_sc_rule_nrs(const struct fl_rule *rules, size_t n_rules, int *nrs, size_t
 /* Low 32 bits of args[i] (little-endian). */
 #define ARG_LO(i)         (offsetof(struct seccomp_data, args) + (i) * 8)
 
-int fl_sc_filter_build(const struct fl_rule *rules, size_t n_rules, int handshake_fd,
+/* The distinct in-kernel answers of spec (SECCOMP_RET_ERRNO | e), into out. */
+static size_t distinct_errnos(const struct fl_sc_filter_spec *spec, uint32_t *out)
+{
+	size_t n = 0, k;
+
+	for (size_t i = 0; i < spec->n; i++) {
+		if (spec->actions[i] == SECCOMP_RET_USER_NOTIF)
+			continue;
+		for (k = 0; k < n && out[k] != spec->actions[i]; k++)
+			;
+		if (k == n)
+			out[n++] = spec->actions[i];
+	}
+	return n;
+}
+
+size_t fl_sc_filter_longest_jump(const struct fl_sc_filter_spec *spec)
+{
+	uint32_t errs[FL_SECCOMP_MAX_NRS];
+
+	/* jeq #0 over the other jeqs, ALLOW, NOTIF, the errno RETs, two handshake blocks */
+	return spec->n + 1 + distinct_errnos(spec, errs) + 2 * 6;
+}
+
+int fl_sc_filter_build(const struct fl_sc_filter_spec *spec, int handshake_fd,
 		       struct sock_fprog *ret)
 {
-	int nrs[FL_SECCOMP_MAX_NRS];
+	uint32_t errs[FL_SECCOMP_MAX_NRS];
 	struct sock_filter *f;
-	size_t n, pc = 0, allow, notif, hs = 0, n_hs = 0;
+	size_t n = spec->n, n_err, pc = 0, allow, notif, err0, hs;
 	int hs_nrs[2] = { __NR_sendmsg, __NR_recvmsg };
 	bool exempt[FL_SECCOMP_MAX_NRS] = { false };
-	int err;
 
-	err = fl_sc_rule_nrs(rules, n_rules, nrs, FL_SECCOMP_MAX_NRS, &n);
-	if (err)
-		return err;
-	if (n == 0)
+	if (n == 0 || n > FL_SECCOMP_MAX_NRS)
 		return -EINVAL;
+	if (fl_sc_filter_longest_jump(spec) > 255)
+		return -E2BIG;
 	if (handshake_fd >= 0) {
 		for (size_t i = 0; i < n; i++)
-			if (nrs[i] == hs_nrs[0] || nrs[i] == hs_nrs[1])
-				exempt[i] = true, n_hs++;
+			if (spec->nrs[i] == hs_nrs[0] || spec->nrs[i] == hs_nrs[1])
+				exempt[i] = true;
 	}
+	n_err = distinct_errnos(spec, errs);
 	f = calloc(SC_MAX_INSNS, sizeof(*f));
 	if (!f)
 		return -ENOMEM;
 
 	allow = 3 + n;
-	hs = allow + 1;                  /* 5 insns per exempted syscall */
-	notif = hs + 5 * n_hs;
+	notif = allow + 1;
+	err0 = notif + 1;                /* one RET per distinct errno answer */
+	hs = err0 + n_err;               /* 6 insns per exempted syscall */
 	f[pc++] = LD_ABS(offsetof(struct seccomp_data, arch));
 	f[pc++] = JEQ(SC_AUDIT_ARCH, 0, allow - 2);
 	f[pc++] = LD_ABS(offsetof(struct seccomp_data, nr));
 	for (size_t i = 0, h = 0; i < n; i++, pc++) {
-		size_t to = exempt[i] ? hs + 5 * h++ : notif;
+		size_t to = notif;
 
-		f[pc] = JEQ((uint32_t)nrs[i], to - pc - 1, 0);
+		if (exempt[i]) {
+			to = hs + 6 * h++;
+		} else if (spec->actions[i] != SECCOMP_RET_USER_NOTIF) {
+			for (size_t k = 0; k < n_err; k++)
+				if (errs[k] == spec->actions[i])
+					to = err0 + k;
+		}
+		f[pc] = JEQ((uint32_t)spec->nrs[i], to - pc - 1, 0);
 	}
 	f[pc++] = RET(SECCOMP_RET_ALLOW);
-	/* handshake blocks: fd and flags both equal -> ALLOW, else NOTIF */
+	f[pc++] = RET(SECCOMP_RET_USER_NOTIF);
+	for (size_t k = 0; k < n_err; k++)
+		f[pc++] = RET(errs[k]);
+	/* handshake blocks: fd and flags both equal -> ALLOW, else the number's answer */
 	for (size_t i = 0; i < n; i++) {
 		if (!exempt[i])
 			continue;
 		f[pc++] = LD_ABS(ARG_LO(0));
-		f[pc] = JEQ((uint32_t)handshake_fd, 0, notif - pc - 1);
+		f[pc] = JEQ((uint32_t)handshake_fd, 0, 3);
 		pc++;
 		f[pc++] = LD_ABS(ARG_LO(2));
-		f[pc] = JEQ((uint32_t)FL_SC_HANDSHAKE_FLAGS, 0, notif - pc - 1);
+		f[pc] = JEQ((uint32_t)FL_SC_HANDSHAKE_FLAGS, 0, 1);
 		pc++;
 		f[pc++] = RET(SECCOMP_RET_ALLOW);
+		f[pc++] = RET(spec->actions[i]);
 	}
-	f[pc++] = RET(SECCOMP_RET_USER_NOTIF);
 
 	ret->len = (unsigned short)pc;
 	ret->filter = f;
@@ -192,10 +227,16 @@ int fl_sc_filter_build(const struct fl_rule *rules, size_t n_rules, int handshak
 
 int fl_seccomp_filter_build(const struct fl_rule *rules, size_t n_rules, struct sock_fprog *ret)
 {
+	struct fl_sc_filter_spec spec;
+	int err;
+
 	for (size_t i = 0; i < n_rules; i++)
 		if (fl_seccomp_rule_check(&rules[i], NULL))
 			return -EINVAL;
-	return fl_sc_filter_build(rules, n_rules, -1, ret);
+	err = fl_sc_filter_spec(rules, n_rules, false, &spec, NULL);
+	if (err)
+		return err;
+	return fl_sc_filter_build(&spec, -1, ret);
 }
 
 void fl_seccomp_filter_free(struct sock_fprog *prog)

@@ -240,8 +240,8 @@ void fl_sc_watchdog_release(struct fl_sc_launch *l)
 	l->watchdog_fd = -1;
 }
 
-int fl_sc_launch(const struct fl_rule *rules, size_t n_rules, char *const argv[],
-		 struct fl_sc_launch *ret)
+int fl_sc_launch(const struct fl_rule *rules, size_t n_rules, const struct fl_sc_filter_spec *spec,
+		 char *const argv[], struct fl_sc_launch *ret)
 {
 	struct sock_fprog prog = { 0 };
 	struct fl_sc_launch l = { .listener = -1, .watchdog_fd = -1 };
@@ -256,7 +256,7 @@ int fl_sc_launch(const struct fl_rule *rules, size_t n_rules, char *const argv[]
 		return err;
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
 		return -errno;
-	err = fl_sc_filter_build(rules, n_rules, sv[1], &prog);
+	err = fl_sc_filter_build(spec, sv[1], &prog);
 	if (err)
 		goto out;
 

@@ -16,8 +16,32 @@
  */
 #define FL_SC_HANDSHAKE_FLAGS (MSG_NOSIGNAL | MSG_CONFIRM | MSG_CMSG_CLOEXEC)
 
-/* fl_seccomp_filter_build plus the handshake exemption for fd (-1: none). */
-int fl_sc_filter_build(const struct fl_rule *rules, size_t n_rules, int handshake_fd,
+/*
+ * What the filter answers for each syscall number the rules name:
+ * SECCOMP_RET_USER_NOTIF (the supervisor decides), or SECCOMP_RET_ERRNO |
+ * errno when the first rule on that number fails every call of it anyway
+ * (seccomp_in_kernel.c says which rules those are).
+ */
+struct fl_sc_filter_spec {
+	int nrs[FL_SECCOMP_MAX_NRS];
+	uint32_t actions[FL_SECCOMP_MAX_NRS];
+	size_t n;
+};
+
+/*
+ * The spec for rules. in_kernel false: every number is notified. Else the
+ * rules that need no decision are answered by the filter, and
+ * rule_in_kernel[i] (n_rules entries, may be NULL) says which rules those
+ * are. A filter that would not fit the 8-bit jumps falls back to notifying.
+ */
+int fl_sc_filter_spec(const struct fl_rule *rules, size_t n_rules, bool in_kernel,
+		      struct fl_sc_filter_spec *ret, bool *rule_in_kernel);
+
+/* The longest jump the filter for spec needs (it must fit 8 bits). */
+size_t fl_sc_filter_longest_jump(const struct fl_sc_filter_spec *spec);
+
+/* The filter for spec, plus the handshake exemption for fd (-1: none). */
+int fl_sc_filter_build(const struct fl_sc_filter_spec *spec, int handshake_fd,
 		       struct sock_fprog *ret);
 
 /* The distinct syscall numbers rules name, in first-seen order. */
@@ -32,8 +56,8 @@ struct fl_sc_launch {
 	int watchdog_fd;    /* write end: a byte = clean exit, EOF = we died */
 };
 
-int fl_sc_launch(const struct fl_rule *rules, size_t n_rules, char *const argv[],
-		 struct fl_sc_launch *ret);
+int fl_sc_launch(const struct fl_rule *rules, size_t n_rules, const struct fl_sc_filter_spec *spec,
+		 char *const argv[], struct fl_sc_launch *ret);
 /* Tell the watchdog we exit cleanly, reap it. */
 void fl_sc_watchdog_release(struct fl_sc_launch *l);
 

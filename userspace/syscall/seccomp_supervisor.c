@@ -63,6 +63,7 @@ struct sc_rule {
 	uint64_t prng;
 	struct fl_seccomp_stats st;
 	uint64_t nth;
+	bool in_kernel;            /* the filter answers its calls: never notified */
 };
 
 #define SC_MAX_PASS 64
@@ -87,6 +88,7 @@ struct fl_seccomp_sup {
 	int stop_fd;               /* eventfd: fl_seccomp_sup_stop */
 	int quit_fd;               /* eventfd: close cuts delays short */
 	bool launched;
+	bool in_kernel;            /* fl_seccomp_sup_set_in_kernel */
 	_Atomic bool disarmed;     /* fl_seccomp_sup_disarm: let every call through */
 	struct fl_sc_launch launch;
 	uint64_t t0_ns;
@@ -201,22 +203,43 @@ fail:
 	return err;
 }
 
+int fl_seccomp_sup_set_in_kernel(struct fl_seccomp_sup *s, bool on)
+{
+	if (s->launched)
+		return -EBUSY;
+	s->in_kernel = on;
+	return 0;
+}
+
 int fl_seccomp_sup_launch(struct fl_seccomp_sup *s, char *const argv[], pid_t *ret_pid)
 {
+	bool in_kernel[FL_SECCOMP_MAX_RULES] = { false };
+	struct fl_sc_filter_spec *spec = NULL;
 	struct fl_rule *rules;
 	int err;
 
 	if (s->launched)
 		return -EBUSY;
 	rules = calloc(s->n_rules, sizeof(*rules));
-	if (!rules)
-		return -ENOMEM;
+	spec = calloc(1, sizeof(*spec));
+	if (!rules || !spec) {
+		err = -ENOMEM;
+		goto out;
+	}
 	for (size_t i = 0; i < s->n_rules; i++)
 		rules[i] = s->rules[i].rule;
-	err = fl_sc_launch(rules, s->n_rules, argv, &s->launch);
+	err = fl_sc_filter_spec(rules, s->n_rules, s->in_kernel, spec, in_kernel);
+	if (!err)
+		err = fl_sc_launch(rules, s->n_rules, spec, argv, &s->launch);
+out:
 	free(rules);
+	free(spec);
 	if (err)
 		return err;
+	for (size_t i = 0; i < s->n_rules; i++) {
+		s->rules[i].in_kernel = in_kernel[i];
+		s->rules[i].st.in_kernel = in_kernel[i];
+	}
 	s->launched = true;
 	/*
 	 * Target and supervisor hand the CPU to each other on every call:

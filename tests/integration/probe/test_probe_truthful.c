@@ -235,6 +235,33 @@ static void test_probe_leaves_nothing_behind(void **state)
 }
 
 /*
+ * fl_probe_all probes side by side, in forked workers: each verdict must be
+ * the one that mechanism gets when it is probed alone, in this process, and
+ * no worker may be left behind (nothing of ours to reap).
+ */
+static void test_probe_all_agrees_with_one_by_one(void **state)
+{
+	int bad = 0;
+
+	if (!require_probe())
+		skip();
+	for (unsigned m = 0; m < FL_MECH__COUNT; m++) {
+		struct fl_probe_result alone = { 0 };
+
+		assert_int_equal(fl_probe_mechanism(m, &alone), 0);
+		if (alone.status == report.mech[m].status && alone.err == report.mech[m].err)
+			continue;
+		print_message("  %s: all at once %s (%s), alone %s (%s)\n", fl_mechanism_name(m),
+			      fl_probe_status_name(report.mech[m].status), report.mech[m].detail,
+			      fl_probe_status_name(alone.status), alone.detail);
+		bad++;
+	}
+	assert_int_equal(bad, 0);
+	assert_int_equal(waitpid(-1, NULL, WNOHANG), -1);
+	assert_int_equal(errno, ECHILD);
+}
+
+/*
  * DESIGN.md, column "this kernel" (6.18, hardened).
  * The project's own machines and CI run this kernel.
  */
@@ -353,6 +380,7 @@ int main(void)
 		cmocka_unit_test(test_crash_point_kills_at_exact_call_when_send_signal_works),
 		cmocka_unit_test(test_cgroup2_takes_a_process_when_probe_says_it_works),
 		cmocka_unit_test(test_probe_leaves_nothing_behind),
+		cmocka_unit_test(test_probe_all_agrees_with_one_by_one),
 	};
 
 	return cmocka_run_group_tests(tests, probe_once, NULL);

@@ -112,6 +112,7 @@ struct check {
 	const char *want;     /* what the program prints under both */
 	int code;             /* how both exit */
 	int injected;         /* injections faultline must count */
+	bool in_kernel;       /* the filter answers: faultline says it did not count */
 };
 
 /* Run the check under strace and under faultline: the same lines, the same exit. */
@@ -143,7 +144,15 @@ static void crosscheck(const struct fl_fixture *fx, const struct check *c)
 
 	assert_non_null(fl.summary);
 	assert_string_equal(json_string_value(json_object_get(rule0(&fl), "mechanism")), c->mech);
-	assert_int_equal(json_integer_value(json_object_get(rule0(&fl), "injected")), c->injected);
+	if (c->in_kernel) {
+		assert_true(json_is_true(json_object_get(rule0(&fl), "in_kernel")));
+		assert_true(json_is_null(json_object_get(rule0(&fl), "matched")));
+		assert_true(json_is_null(json_object_get(rule0(&fl), "injected")));
+	} else {
+		assert_true(json_is_false(json_object_get(rule0(&fl), "in_kernel")));
+		assert_int_equal(json_integer_value(json_object_get(rule0(&fl), "injected")),
+				 c->injected);
+	}
 	assert_int_equal(json_integer_value(json_object_get(fl.summary, "exit_status")), c->code);
 	seq_run_free(&st);
 	seq_run_free(&fl);
@@ -310,6 +319,24 @@ static void test_crash_point_without_mechanism_uses_send_signal(void **state)
 		.injected = 1 });
 }
 
+/*
+ * Every call failed: the filter answers by itself, with the same result as
+ * strace; forced through the supervisor, the same again, and counted.
+ */
+static void test_fsync_error_on_every_call_matches_strace_in_the_kernel_and_notified(void **state)
+{
+	if (!require_tools())
+		skip();
+	crosscheck(*state, &(struct check){
+		.sc = "fsync", .n = 3, .files = one_file,
+		.inject = "error=EIO", .rule = "error=EIO", .mech = "seccomp-notify",
+		.want = "1 EIO\n2 EIO\n3 EIO\n", .in_kernel = true });
+	crosscheck(*state, &(struct check){
+		.sc = "fsync", .n = 3, .files = one_file,
+		.inject = "error=EIO", .rule = "error=EIO", .force = "seccomp-notify",
+		.mech = "seccomp-notify", .want = "1 EIO\n2 EIO\n3 EIO\n", .injected = 3 });
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, fl_teardown_tmpdir)
@@ -324,6 +351,7 @@ int main(void)
 		T(test_crash_point_under_strace_and_send_signal_dies_at_the_same_call),
 		T(test_crash_point_under_strace_and_seccomp_dies_at_the_same_call),
 		T(test_crash_point_without_mechanism_uses_send_signal),
+		T(test_fsync_error_on_every_call_matches_strace_in_the_kernel_and_notified),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -15,6 +15,7 @@
 #include <cmocka.h>
 
 #include <faultline/seccomp.h>
+#include "syscall/seccomp_priv.h"
 
 static void parse(const char *text, struct fl_rule *r)
 {
@@ -114,6 +115,47 @@ static void test_path_and_fd_tables_name_the_right_argument(void **state)
 	assert_int_equal(fl_seccomp_fd_arg(fl_syscall_nr("getpid")), -1);
 }
 
+/*
+ * The filter answers a rule by itself only where it needs no decision and
+ * comes first on every syscall it names; a rule is answered in the kernel
+ * whole or not at all; the handshake exemption still lets the launcher's
+ * own sendmsg through.
+ */
+static void test_filter_answers_rules_without_conditions_in_the_kernel(void **state)
+{
+	const char *text[] = { "mkdir:error=EPERM:when=2", "mkdir,rmdir:error=EROFS",
+			       "unlink:error=EBUSY", "sendmsg:error=EIO", "fsync:error=EIO:when=1+" };
+	struct fl_rule rules[5];
+	struct fl_sc_filter_spec spec;
+	struct sock_fprog p = { 0 };
+	bool ik[5];
+	const bool want[5] = { false, false, true, true, true };
+
+	(void)state;
+	for (size_t i = 0; i < 5; i++)
+		parse(text[i], &rules[i]);
+	assert_int_equal(fl_sc_filter_spec(rules, 5, true, &spec, ik), 0);
+	for (size_t i = 0; i < 5; i++)
+		assert_int_equal(ik[i], want[i]);
+	assert_int_equal(fl_sc_filter_build(&spec, 5, &p), 0);
+	assert_int_equal(eval(&p, "mkdir"), SECCOMP_RET_USER_NOTIF);
+	assert_int_equal(eval(&p, "rmdir"), SECCOMP_RET_USER_NOTIF);
+	assert_int_equal(eval(&p, "unlink"), SECCOMP_RET_ERRNO | EBUSY);
+	/* fd 0 is not the handshake socket (5): the rule's answer */
+	assert_int_equal(eval(&p, "sendmsg"), SECCOMP_RET_ERRNO | EIO);
+	assert_int_equal(eval(&p, "fsync"), SECCOMP_RET_ERRNO | EIO);
+	assert_int_equal(eval(&p, "getppid"), SECCOMP_RET_ALLOW);
+	fl_seccomp_filter_free(&p);
+
+	/* Off: everything named is notified, as fl_seccomp_filter_build does. */
+	assert_int_equal(fl_sc_filter_spec(rules, 5, false, &spec, ik), 0);
+	for (size_t i = 0; i < 5; i++)
+		assert_false(ik[i]);
+	assert_int_equal(fl_sc_filter_build(&spec, 5, &p), 0);
+	assert_int_equal(eval(&p, "unlink"), SECCOMP_RET_USER_NOTIF);
+	fl_seccomp_filter_free(&p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -123,6 +165,7 @@ int main(void)
 		cmocka_unit_test(test_rule_check_refuses_star_and_path_on_a_pathless_syscall),
 		cmocka_unit_test(test_filter_build_refuses_a_rule_seccomp_cannot_honour),
 		cmocka_unit_test(test_path_and_fd_tables_name_the_right_argument),
+		cmocka_unit_test(test_filter_answers_rules_without_conditions_in_the_kernel),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
