@@ -5,7 +5,10 @@
 #   usage: tools/bench.sh [BUILD_DIR] [--json]
 #
 #   (a) bystander  fl-open-loop natively vs. while a crash point is armed on
-#                  another process (the sys_enter program runs, finds no target)
+#                  another process (the sys_enter program runs, finds no target),
+#                  vs. the floor: a program that does nothing on the same hook
+#                  (and on tracepoint syscalls/sys_enter_fsync, tp_btf/sys_enter),
+#                  in rounds of their own, in CPU time per iteration
 #   (b) target     fl-open-loop launched under a rule that matches every
 #                  openat and never fires: the in-kernel path (send-signal)
 #   (c) seccomp    the same, forced through seccomp user notification: every
@@ -20,6 +23,9 @@
 #                  on every call) and by delay=100ms (SIGSTOP/SIGCONT). A
 #                  spin cannot be preempted, so it is capped where a
 #                  bystander waits no longer than behind any busy process
+#   (g) sqlite3    a realistic bystander: FL_BENCH_SQLITE_ROWS (20000) inserts,
+#                  one transaction each, natively, with the rule of (a) armed,
+#                  and with the floor's empty program; CPU time (user + system)
 #
 # Each round runs native, armed, native, target, native, seccomp, native,
 # fiu-run, native: every measured run is compared with the mean of the
@@ -52,6 +58,7 @@ iters=${FL_BENCH_ITERS:-200000}
 tracer_iters=${FL_BENCH_TRACER_ITERS:-20000}
 faultline=$build/faultline
 loop=$build/targets/fl-open-loop
+hook=$build/targets/fl-bpf-hook
 bystander_rule='fsync:signal=SIGKILL:when=65535'
 target_rule='openat:signal=SIGKILL:when=4000000000'
 seccomp_rule='openat:error=EIO:when=100000000'
@@ -69,7 +76,7 @@ if [[ $(id -u) -ne 0 ]]; then
 	echo "bench: needs root (faultline loads BPF programs); run: sudo make bench" >&2
 	exit 1
 fi
-for bin in "$faultline" "$loop"; do
+for bin in "$faultline" "$loop" "$hook"; do
 	if [[ ! -x $bin ]]; then
 		echo "bench: $bin is missing; run make first" >&2
 		exit 1
@@ -98,9 +105,19 @@ disarm() {
 		armed_child=
 	fi
 }
+# The empty program's holder (the bench's floor), by pid.
+hook_pid=
+hook_stop() {
+	if [[ -n $hook_pid ]]; then
+		kill -TERM "$hook_pid" 2>/dev/null
+		wait "$hook_pid" 2>/dev/null
+		hook_pid=
+	fi
+}
 # shellcheck disable=SC2317 # run by the EXIT trap
 cleanup() {
 	disarm
+	hook_stop
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -231,21 +248,11 @@ paired() {
 
 for ((r = 1; r <= reps; r++)); do
 	note "bench: round $r/$reps"
-	# native, armed, native, target, native, seccomp, native, fiu-run, native:
+	# native, native, target, native, seccomp, native, fiu-run, native:
 	# each measured run sits between two native ones, so a drift of the
 	# machine's speed cancels out.
 	v=$(ns_per_iter "$loop" "$iters") || exit 1
 	nat_a+=("$v")
-
-	arm || exit 1
-	v=$(ns_per_iter "$loop" "$iters") || exit 1
-	armed+=("$v")
-	disarm
-	if ! why=$(summary_is "$tmp/armed.out" 0 0) || grep -q '"matched":[1-9]' "$tmp/armed.out"
-	then
-		note "bench: the bystander rule saw calls it should not have: $why"
-		exit 1
-	fi
 
 	v=$(ns_per_iter "$loop" "$iters") || exit 1
 	nat_b+=("$v")
@@ -267,7 +274,6 @@ for ((r = 1; r <= reps; r++)); do
 
 	v=$(ns_per_iter "$loop" "$iters") || exit 1
 	nat_d+=("$v")
-	p_armed+=("$(paired "${armed[-1]}" "${nat_a[-1]}" "${nat_b[-1]}")")
 	p_noise+=("$(paired "${nat_b[-1]}" "${nat_a[-1]}" "${nat_c[-1]}")")
 	p_target+=("$(paired "${target[-1]}" "${nat_b[-1]}" "${nat_c[-1]}")")
 	p_sec+=("$(paired "${sec[-1]}" "${nat_c[-1]}" "${nat_d[-1]}")")
@@ -303,6 +309,117 @@ for ((r = 1; r <= reps; r++)); do
 	fi
 	probe+=("$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", (b - a) / 1e6 }')")
 done
+# (a) Bystanders, in rounds of their own: native runs around each of the
+# floor (a program that does nothing on a syscall hook: bpf/bench_empty.bpf.c,
+# held by fl-bpf-hook) and faultline armed on another process, the order
+# rotated each round. CPU time per iteration: the entry path's cost is CPU,
+# and the time other processes hold the CPU stays out of it.
+hook_start() {
+	local i
+	"$hook" "$build/bpf/bench_empty.bpf.o" "$1" >"$tmp/hook.out" 2>"$tmp/hook.err" &
+	hook_pid=$!
+	for ((i = 0; i < 500; i++)); do
+		grep -q '^attached' "$tmp/hook.out" 2>/dev/null && return 0
+		if ! kill -0 "$hook_pid" 2>/dev/null; then
+			note "bench: fl-bpf-hook $1: $(head -c 300 "$tmp/hook.err")"
+			hook_pid=
+			return 1
+		fi
+		sleep 0.01
+	done
+	note "bench: fl-bpf-hook $1 did not attach within 5 s"
+	hook_stop
+	return 1
+}
+# Run "$@" with variant $1 on: native, armed (faultline), or a bench_empty program.
+with_variant() {
+	local variant=$1 rc why
+	shift
+	case $variant in
+	native) "$@"; return ;;
+	armed) arm || return 1 ;;
+	*) hook_start "$variant" || return 1 ;;
+	esac
+	"$@"
+	rc=$?
+	if [[ $variant == armed ]]; then
+		disarm
+		if ! why=$(summary_is "$tmp/armed.out" 0 0) ||
+			grep -q '"matched":[1-9]' "$tmp/armed.out"; then
+			note "bench: the bystander rule saw calls it should not have: $why"
+			return 1
+		fi
+	else
+		hook_stop
+	fi
+	return $rc
+}
+cpu_per_iter() {
+	timeout -k 5 "$per_run_timeout" "$loop" "$iters" >"$tmp/by.out" 2>"$tmp/by.err" ||
+		{ note "bench: fl-open-loop failed: $(head -c 300 "$tmp/by.err")"; return 1; }
+	awk '$1 == "iterations" { print $10; found = 1 } END { exit !found }' "$tmp/by.out"
+}
+# The realistic bystander: sqlite3 inserting FL_BENCH_SQLITE_ROWS rows, one
+# transaction each (WAL, synchronous=NORMAL), into a fresh database; its
+# CPU time (user + system) in ms.
+sqlite_rows=${FL_BENCH_SQLITE_ROWS:-20000}
+sqlite_cpu_ms() {
+	local t
+	rm -f "$tmp/by.db" "$tmp/by.db-wal" "$tmp/by.db-shm"
+	t=$( { TIMEFORMAT='%U %S'; time sqlite3 "$tmp/by.db" <"$tmp/by.sql" >/dev/null 2>&1; } 2>&1) ||
+		{ note "bench: sqlite3 failed"; return 1; }
+	awk -v t="$t" 'BEGIN { split(t, f, " "); printf "%.1f", (f[1] + f[2]) * 1000 }'
+}
+by_variants=(fl_bench_raw_tp armed fl_bench_tp_fsync fl_bench_tp_btf)
+by_names=("empty raw_tracepoint/sys_enter (our hook)" "faultline armed (raw_tracepoint/sys_enter)"
+	"empty tracepoint/syscalls/sys_enter_fsync" "empty tp_btf/sys_enter")
+declare -A by_runs=() by_paired=() sq_runs=() sq_paired=()
+by_nat=() sq_nat=()
+have_sqlite=0
+command -v sqlite3 >/dev/null 2>&1 && have_sqlite=1
+if ((have_sqlite)); then
+	{
+		printf 'PRAGMA journal_mode=WAL;\nPRAGMA synchronous=NORMAL;\n'
+		printf 'CREATE TABLE t(id INTEGER PRIMARY KEY, v TEXT);\n'
+		for ((i = 0; i < sqlite_rows; i++)); do
+			printf "INSERT INTO t(v) VALUES('row %d, a bystander of faultline');\n" "$i"
+		done
+	} >"$tmp/by.sql"
+fi
+sq_variants=(armed fl_bench_raw_tp)
+for ((r = 0; r < reps; r++)); do
+	note "bench (a): bystander round $((r + 1))/$reps"
+	n=${#by_variants[@]}
+	prev=$(cpu_per_iter) || exit 1
+	by_nat+=("$prev")
+	for ((k = 0; k < n; k++)); do
+		var=${by_variants[(k + r) % n]}
+		v=$(with_variant "$var" cpu_per_iter) || exit 1
+		next=$(cpu_per_iter) || exit 1
+		by_nat+=("$next")
+		by_runs[$var]+="$v "
+		by_paired[$var]+="$(paired "$v" "$prev" "$next") "
+		prev=$next
+	done
+	((have_sqlite)) || continue
+	n=${#sq_variants[@]}
+	prev=$(sqlite_cpu_ms) || exit 1
+	sq_nat+=("$prev")
+	for ((k = 0; k < n; k++)); do
+		var=${sq_variants[(k + r) % n]}
+		v=$(with_variant "$var" sqlite_cpu_ms) || exit 1
+		next=$(sqlite_cpu_ms) || exit 1
+		sq_nat+=("$next")
+		sq_runs[$var]+="$v "
+		sq_paired[$var]+="$(paired "$v" "$prev" "$next") "
+		prev=$next
+	done
+done
+# shellcheck disable=SC2206 # the lists are numbers, split on purpose
+{
+	armed=(${by_runs[armed]})
+	p_armed=(${by_paired[armed]})
+}
 # (f) One window of FL_BENCH_STALL_S seconds: the bystander's fsync count and
 # slowest call (us) while a target fsyncs in a loop, under RULE or none ("-").
 stall_s=${FL_BENCH_STALL_S:-3}
@@ -383,6 +500,29 @@ verdict() {
 	awk -v r="$1" -v max="$2" 'BEGIN { print (r <= max) ? "met" : "MISSED" }'
 }
 v_armed=$(verdict "$r_armed" 1.02)
+# margin: per round, faultline's ratio minus the floor's (same hook), median.
+margin_of() {
+	local -a a=($1) b=($2) d=()
+	for ((k = 0; k < ${#a[@]}; k++)); do
+		d+=("$(awk -v x="${a[k]}" -v y="${b[k]}" 'BEGIN { printf "%.4f", x - y }')")
+	done
+	awk -v r="$(median "${d[@]}")" 'BEGIN { printf "%+.3f", r }'
+}
+m_by_nat=$(median "${by_nat[@]}")
+r_floor=$(ratio ${by_paired[fl_bench_raw_tp]})
+by_margin=$(margin_of "${by_paired[armed]}" "${by_paired[fl_bench_raw_tp]}")
+if ((have_sqlite)); then
+	m_sq_nat=$(median "${sq_nat[@]}")
+	# shellcheck disable=SC2086
+	{
+		m_sq_armed=$(median ${sq_runs[armed]})
+		m_sq_floor=$(median ${sq_runs[fl_bench_raw_tp]})
+		r_sq_armed=$(ratio ${sq_paired[armed]})
+		r_sq_floor=$(ratio ${sq_paired[fl_bench_raw_tp]})
+	}
+	sq_margin=$(margin_of "${sq_paired[armed]}" "${sq_paired[fl_bench_raw_tp]}")
+	v_sq=$(verdict "$r_sq_armed" 1.01)
+fi
 v_target=$(verdict "$r_target" 1.20)
 # The seccomp path must be at least 5x cheaper than strace --inject.
 sec_vs_st=$(vs "$m_sec" "$m_st")
@@ -430,8 +570,41 @@ mean of the native runs around it; vs_* = median ns per iteration / the referenc
 	row "noise floor: native vs native" "$m_mid" "$m_outer" "$r_noise" \
 		"$(list "${nat_b[@]}")" "$(list "${nat_a[@]}" "${nat_c[@]}")" "$(list "${p_noise[@]}")"
 	printf ',\n'
-	row "bystander: faultline $bystander_rule armed on another process" "$m_armed" "$m_nat" \
-		"$r_armed" "$(list "${armed[@]}")" "$natives" "$(list "${p_armed[@]}")" 1.02 "$v_armed"
+	# (a) is in CPU ns per iteration, against its own native runs.
+	row_extra=$(printf ',\n     "clock": "cpu", "floor_ratio": %s, "margin_over_floor": %s' \
+		"$r_floor" "$by_margin")
+	m_st_keep=$m_st m_fiu_keep=$m_fiu m_st= m_fiu=
+	row "bystander: faultline $bystander_rule armed on another process" "$m_armed" \
+		"$m_by_nat" "$r_armed" "$(list "${armed[@]}")" "$(list "${by_nat[@]}")" \
+		"$(list "${p_armed[@]}")" 1.02 "$v_armed"
+	row_extra=',\n     "clock": "cpu"'
+	for var in fl_bench_raw_tp fl_bench_tp_fsync fl_bench_tp_btf; do
+		for ((k = 0; k < ${#by_variants[@]}; k++)); do
+			[[ ${by_variants[k]} == "$var" ]] && name=${by_names[k]}
+		done
+		printf ',\n'
+		# shellcheck disable=SC2086
+		row "bystander floor: $name" "$(median ${by_runs[$var]})" "$m_by_nat" \
+			"$(ratio ${by_paired[$var]})" "$(list ${by_runs[$var]})" \
+			"$(list "${by_nat[@]}")" "$(list ${by_paired[$var]})"
+	done
+	if ((have_sqlite)); then
+		row_extra=$(printf ',\n     "clock": "cpu", "unit": "ms per %s inserts", %s %s' \
+			"$sqlite_rows" '"margin_over_floor":' "$sq_margin")
+		printf ',\n'
+		# shellcheck disable=SC2086
+		row "bystander sqlite3 inserts: faultline $bystander_rule armed on another process" \
+			"$m_sq_armed" "$m_sq_nat" "$r_sq_armed" "$(list ${sq_runs[armed]})" \
+			"$(list "${sq_nat[@]}")" "$(list ${sq_paired[armed]})" 1.01 "$v_sq"
+		row_extra=$(printf ',\n     "clock": "cpu", "unit": "ms per %s inserts"' "$sqlite_rows")
+		printf ',\n'
+		# shellcheck disable=SC2086
+		row "bystander sqlite3 inserts: floor, empty raw_tracepoint/sys_enter" \
+			"$m_sq_floor" "$m_sq_nat" "$r_sq_floor" "$(list ${sq_runs[fl_bench_raw_tp]})" \
+			"$(list "${sq_nat[@]}")" "$(list ${sq_paired[fl_bench_raw_tp]})"
+	fi
+	row_extra=
+	m_st=$m_st_keep m_fiu=$m_fiu_keep
 	printf ',\n'
 	row "target, in-kernel: faultline $target_rule (matches every openat, never fires)" \
 		"$m_target" "$m_nat" "$r_target" "$(list "${target[@]}")" "$natives" \
@@ -490,8 +663,16 @@ trow "----------------------------------------------" "--------" "--------" "---
 trow "noise floor: native vs native" "$m_mid" "$r_noise" "$(vs "$m_mid" "$m_st")" \
 	"$(vs "$m_mid" "$m_fiu")" "-"
 trow "native" "$m_nat" "1.000" "$(vs "$m_nat" "$m_st")" "$(vs "$m_nat" "$m_fiu")" "-"
-trow "(a) bystander, rule armed on another process" "$m_armed" "$r_armed" \
-	"$(vs "$m_armed" "$m_st")" "$(vs "$m_armed" "$m_fiu")" "<= 1.02x native: $v_armed"
+trow "(a) bystander, rule armed on another process" "$m_armed" "$r_armed" "-" "-" \
+	"<= 1.02x native: $v_armed"
+for var in fl_bench_raw_tp fl_bench_tp_fsync fl_bench_tp_btf; do
+	for ((k = 0; k < ${#by_variants[@]}; k++)); do
+		[[ ${by_variants[k]} == "$var" ]] && name=${by_names[k]}
+	done
+	# shellcheck disable=SC2086
+	trow "(a) floor: ${name% (our hook)}" "$(median ${by_runs[$var]})" \
+		"$(ratio ${by_paired[$var]})" "-" "-" "no program of ours"
+done
 trow "(b) target, in-kernel, matching, never firing" "$m_target" "$r_target" \
 	"$(vs "$m_target" "$m_st")" "$(vs "$m_target" "$m_fiu")" "<= 1.20x native: $v_target"
 trow "(c) target, seccomp-notify, never injecting" "$m_sec" "$r_sec" "$sec_vs_st" \
@@ -507,6 +688,14 @@ trow "(d) strace --inject, N=$tracer_iters" "$m_st" "$r_st" "1.000" "$(vs "$m_st
 trow "(d) strace -f --seccomp-bpf, N=$tracer_iters" "$m_st_sec" "$r_st_sec" \
 	"$(vs "$m_st_sec" "$m_st")" "$(vs "$m_st_sec" "$m_fiu")" "reference"
 printf '  %-46s %9s ms\n' "(e) faultline probe, wall time" "$m_probe"
+if ((have_sqlite)); then
+	printf '  %-46s %9s ms CPU (%sx native; floor %sx, margin %s), <= 1.01x native: %s\n' \
+		"(g) sqlite3, $sqlite_rows inserts, rule armed" "$m_sq_armed" "$r_sq_armed" \
+		"$r_sq_floor" "$sq_margin" "$v_sq"
+	printf '  %-46s %9s ms CPU\n' "(g) ... native" "$m_sq_nat"
+else
+	printf '  %-46s %s\n' "(g) sqlite3 bystander" "skipped: sqlite3 is not installed"
+fi
 printf '  %-46s %9s calls, slowest %s us\n' "(f) bystander fsyncs in ${stall_s} s, native" \
 	"$m_stall_nat" "$mx_stall_nat"
 printf '  %-46s %9s calls (%sx native), slowest %s us\n' \
@@ -519,7 +708,10 @@ printf '  seccomp path: %sx cheaper than strace --inject, %sx cheaper than strac
 printf '  x native: median over the rounds of (run / mean of the native runs around it)\n'
 printf '  x strace, x fiu-run: median ns per iteration / the reference'"'"'s (strace: N=%s)\n' \
 	"$tracer_iters"
-printf '  (a) faultline syscall '"'"'%s'"'"' -- sleep 60, loop is no target\n' "$bystander_rule"
+printf '  (a) faultline syscall '"'"'%s'"'"' -- sleep 60, loop is no target; CPU ns\n' \
+	"$bystander_rule"
+printf '      per iteration against native runs of its own block: floor %sx + margin %s\n' \
+	"$r_floor" "$by_margin"
 printf '  (b) faultline syscall '"'"'%s'"'"' -- fl-open-loop %s\n' "$target_rule" "$iters"
 printf '  (c) faultline syscall --mechanism seccomp-notify '"'"'%s'"'"' -- fl-open-loop %s\n' \
 	"$seccomp_rule" "$iters"
@@ -528,6 +720,9 @@ printf '  (d) fiu-run -x -c '"'"'%s'"'"'; strace --inject=%s fires only when N >
 [[ $target_check != ok ]] && printf '  WARNING (b): %s\n' "$target_check"
 [[ $seccomp_check != ok ]] && printf '  WARNING (c): %s\n' "$seccomp_check"
 printf '  paired ratios (a) %s\n' "${p_armed[*]}"
+printf '  paired ratios (a) floor %s\n' "${by_paired[fl_bench_raw_tp]}"
+((have_sqlite)) && printf '  paired ratios (g) %s; floor %s\n' "${sq_paired[armed]}" \
+	"${sq_paired[fl_bench_raw_tp]}"
 printf '  paired ratios (b) %s\n' "${p_target[*]}"
 printf '  paired ratios (c) %s\n' "${p_sec[*]}"
 ((have_fiu)) && printf '  paired ratios (d) fiu-run %s\n' "${p_fiu[*]}"
