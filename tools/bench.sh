@@ -354,30 +354,57 @@ with_variant() {
 	fi
 	return $rc
 }
-cpu_per_iter() {
-	timeout -k 5 "$per_run_timeout" "$loop" "$iters" >"$tmp/by.out" 2>"$tmp/by.err" ||
-		{ note "bench: fl-open-loop failed: $(head -c 300 "$tmp/by.err")"; return 1; }
+# CPU ns per iteration of a loop target: fl-open-loop (open + close) or
+# fl-getppid-loop (the cheapest syscall: the per-syscall cost shows best).
+open_cpu() {
+	loop_cpu "$loop" "$iters"
+}
+getppid_cpu() {
+	loop_cpu "$getppid_loop" "$getppid_iters"
+}
+loop_cpu() {
+	timeout -k 5 "$per_run_timeout" "$@" >"$tmp/by.out" 2>"$tmp/by.err" ||
+		{ note "bench: $1 failed: $(head -c 300 "$tmp/by.err")"; return 1; }
 	awk '$1 == "iterations" { print $10; found = 1 } END { exit !found }' "$tmp/by.out"
 }
 # The realistic bystander: sqlite3 inserting FL_BENCH_SQLITE_ROWS rows, one
 # transaction each (WAL, synchronous=NORMAL), into a fresh database; its
 # CPU time (user + system) in ms.
 sqlite_rows=${FL_BENCH_SQLITE_ROWS:-20000}
-sqlite_cpu_ms() {
+sqlite_cpu() {
 	local t
 	rm -f "$tmp/by.db" "$tmp/by.db-wal" "$tmp/by.db-shm"
 	t=$( { TIMEFORMAT='%U %S'; time sqlite3 "$tmp/by.db" <"$tmp/by.sql" >/dev/null 2>&1; } 2>&1) ||
 		{ note "bench: sqlite3 failed"; return 1; }
 	awk -v t="$t" 'BEGIN { split(t, f, " "); printf "%.1f", (f[1] + f[2]) * 1000 }'
 }
-by_variants=(fl_bench_raw_tp armed fl_bench_tp_fsync fl_bench_tp_btf)
-by_names=("empty raw_tracepoint/sys_enter (our hook)" "faultline armed (raw_tracepoint/sys_enter)"
-	"empty tracepoint/syscalls/sys_enter_fsync" "empty tp_btf/sys_enter")
-declare -A by_runs=() by_paired=() sq_runs=() sq_paired=()
-by_nat=() sq_nat=()
-have_sqlite=0
-command -v sqlite3 >/dev/null 2>&1 && have_sqlite=1
-if ((have_sqlite)); then
+# One round of LOAD (open, getppid, sqlite): a native run around each
+# variant, the variants' order rotated by the round number R. Results go
+# to by_runs[LOAD:VARIANT] and by_paired[LOAD:VARIANT] (lists), natives to
+# by_runs[LOAD:native].
+by_round() {
+	local load=$1 r=$2 n k var prev next v
+	shift 2
+	n=$#
+	local -a vars=("$@")
+	prev=$("${load}_cpu") || return 1
+	by_runs[$load:native]+="$prev "
+	for ((k = 0; k < n; k++)); do
+		var=${vars[(k + r) % n]}
+		v=$(with_variant "$var" "${load}_cpu") || return 1
+		next=$("${load}_cpu") || return 1
+		by_runs[$load:native]+="$next "
+		by_runs[$load:$var]+="$v "
+		by_paired[$load:$var]+="$(paired "$v" "$prev" "$next") "
+		prev=$next
+	done
+}
+getppid_loop=$build/targets/fl-getppid-loop
+getppid_iters=${FL_BENCH_GETPPID_ITERS:-300000}
+declare -A by_runs=() by_paired=()
+by_loads=(open getppid)
+if command -v sqlite3 >/dev/null 2>&1; then
+	by_loads+=(sqlite)
 	{
 		printf 'PRAGMA journal_mode=WAL;\nPRAGMA synchronous=NORMAL;\n'
 		printf 'CREATE TABLE t(id INTEGER PRIMARY KEY, v TEXT);\n'
@@ -386,39 +413,19 @@ if ((have_sqlite)); then
 		done
 	} >"$tmp/by.sql"
 fi
-sq_variants=(armed fl_bench_raw_tp)
 for ((r = 0; r < reps; r++)); do
 	note "bench (a): bystander round $((r + 1))/$reps"
-	n=${#by_variants[@]}
-	prev=$(cpu_per_iter) || exit 1
-	by_nat+=("$prev")
-	for ((k = 0; k < n; k++)); do
-		var=${by_variants[(k + r) % n]}
-		v=$(with_variant "$var" cpu_per_iter) || exit 1
-		next=$(cpu_per_iter) || exit 1
-		by_nat+=("$next")
-		by_runs[$var]+="$v "
-		by_paired[$var]+="$(paired "$v" "$prev" "$next") "
-		prev=$next
-	done
-	((have_sqlite)) || continue
-	n=${#sq_variants[@]}
-	prev=$(sqlite_cpu_ms) || exit 1
-	sq_nat+=("$prev")
-	for ((k = 0; k < n; k++)); do
-		var=${sq_variants[(k + r) % n]}
-		v=$(with_variant "$var" sqlite_cpu_ms) || exit 1
-		next=$(sqlite_cpu_ms) || exit 1
-		sq_nat+=("$next")
-		sq_runs[$var]+="$v "
-		sq_paired[$var]+="$(paired "$v" "$prev" "$next") "
-		prev=$next
-	done
+	by_round open "$r" fl_bench_raw_tp armed fl_bench_tp_fsync fl_bench_tp_btf || exit 1
+	by_round getppid "$r" fl_bench_raw_tp armed fl_bench_tp_fsync || exit 1
+	if [[ ${by_loads[2]:-} == sqlite ]]; then
+		by_round sqlite "$r" armed fl_bench_tp_fsync fl_bench_raw_tp || exit 1
+	fi
 done
 # shellcheck disable=SC2206 # the lists are numbers, split on purpose
 {
-	armed=(${by_runs[armed]})
-	p_armed=(${by_paired[armed]})
+	armed=(${by_runs[open:armed]})
+	p_armed=(${by_paired[open:armed]})
+	by_nat=(${by_runs[open:native]})
 }
 # (f) One window of FL_BENCH_STALL_S seconds: the bystander's fsync count and
 # slowest call (us) while a target fsyncs in a loop, under RULE or none ("-").
@@ -506,23 +513,30 @@ margin_of() {
 	for ((k = 0; k < ${#a[@]}; k++)); do
 		d+=("$(awk -v x="${a[k]}" -v y="${b[k]}" 'BEGIN { printf "%.4f", x - y }')")
 	done
-	awk -v r="$(median "${d[@]}")" 'BEGIN { printf "%+.3f", r }'
+	awk -v r="$(median "${d[@]}")" 'BEGIN { printf "%.3f", r }'
 }
-m_by_nat=$(median "${by_nat[@]}")
-r_floor=$(ratio ${by_paired[fl_bench_raw_tp]})
-by_margin=$(margin_of "${by_paired[armed]}" "${by_paired[fl_bench_raw_tp]}")
-if ((have_sqlite)); then
-	m_sq_nat=$(median "${sq_nat[@]}")
+# by_fig LOAD VARIANT: "median ratio" of a variant of a load.
+by_fig() {
 	# shellcheck disable=SC2086
-	{
-		m_sq_armed=$(median ${sq_runs[armed]})
-		m_sq_floor=$(median ${sq_runs[fl_bench_raw_tp]})
-		r_sq_armed=$(ratio ${sq_paired[armed]})
-		r_sq_floor=$(ratio ${sq_paired[fl_bench_raw_tp]})
-	}
-	sq_margin=$(margin_of "${sq_paired[armed]}" "${sq_paired[fl_bench_raw_tp]}")
+	printf '%s %s' "$(median ${by_runs[$1:$2]})" "$(ratio ${by_paired[$1:$2]})"
+}
+# Faultline's hook for the bench's fsync rule is the fsync tracepoint: its floor.
+m_by_nat=$(median "${by_nat[@]}")
+read -r _ r_floor < <(by_fig open fl_bench_tp_fsync)
+by_margin=$(margin_of "${by_paired[open:armed]}" "${by_paired[open:fl_bench_tp_fsync]}")
+if [[ -n ${by_runs[sqlite:armed]:-} ]]; then
+	read -r _ r_sq_armed < <(by_fig sqlite armed)
+	read -r _ r_sq_floor < <(by_fig sqlite fl_bench_tp_fsync)
+	sq_margin=$(margin_of "${by_paired[sqlite:armed]}" "${by_paired[sqlite:fl_bench_tp_fsync]}")
 	v_sq=$(verdict "$r_sq_armed" 1.01)
 fi
+declare -A by_label=([native]="native"
+	[fl_bench_raw_tp]="empty raw_tracepoint/sys_enter"
+	[fl_bench_tp_fsync]="empty tracepoint syscalls/sys_enter_fsync"
+	[fl_bench_tp_btf]="empty tp_btf/sys_enter"
+	[armed]="faultline armed on another process")
+declare -A by_unit=([open]="CPU ns per open+close" [getppid]="CPU ns per getppid"
+	[sqlite]="CPU ms per $sqlite_rows inserts")
 v_target=$(verdict "$r_target" 1.20)
 # The seccomp path must be at least 5x cheaper than strace --inject.
 sec_vs_st=$(vs "$m_sec" "$m_st")
@@ -577,32 +591,26 @@ mean of the native runs around it; vs_* = median ns per iteration / the referenc
 	row "bystander: faultline $bystander_rule armed on another process" "$m_armed" \
 		"$m_by_nat" "$r_armed" "$(list "${armed[@]}")" "$(list "${by_nat[@]}")" \
 		"$(list "${p_armed[@]}")" 1.02 "$v_armed"
-	row_extra=',\n     "clock": "cpu"'
-	for var in fl_bench_raw_tp fl_bench_tp_fsync fl_bench_tp_btf; do
-		for ((k = 0; k < ${#by_variants[@]}; k++)); do
-			[[ ${by_variants[k]} == "$var" ]] && name=${by_names[k]}
+	for load in "${by_loads[@]}"; do
+		for var in fl_bench_raw_tp fl_bench_tp_fsync fl_bench_tp_btf armed; do
+			[[ -n ${by_runs[$load:$var]:-} ]] || continue
+			[[ $load == open && $var == armed ]] && continue
+			row_extra=$(printf ',\n     "clock": "cpu", "unit": %s' \
+				"$(json_str "${by_unit[$load]}")")
+			by_target=()
+			if [[ $var == armed ]]; then
+				row_extra+=$(printf ', "margin_over_floor": %s' "$(margin_of \
+					"${by_paired[$load:armed]}" "${by_paired[$load:fl_bench_tp_fsync]}")")
+				[[ $load == sqlite ]] && by_target=(1.01 "$v_sq")
+			fi
+			read -r m rr < <(by_fig "$load" "$var")
+			printf ',\n'
+			# shellcheck disable=SC2086
+			row "bystander $load: ${by_label[$var]}" "$m" "$(median ${by_runs[$load:native]})" \
+				"$rr" "$(list ${by_runs[$load:$var]})" "$(list ${by_runs[$load:native]})" \
+				"$(list ${by_paired[$load:$var]})" ${by_target[@]+"${by_target[@]}"}
 		done
-		printf ',\n'
-		# shellcheck disable=SC2086
-		row "bystander floor: $name" "$(median ${by_runs[$var]})" "$m_by_nat" \
-			"$(ratio ${by_paired[$var]})" "$(list ${by_runs[$var]})" \
-			"$(list "${by_nat[@]}")" "$(list ${by_paired[$var]})"
 	done
-	if ((have_sqlite)); then
-		row_extra=$(printf ',\n     "clock": "cpu", "unit": "ms per %s inserts", %s %s' \
-			"$sqlite_rows" '"margin_over_floor":' "$sq_margin")
-		printf ',\n'
-		# shellcheck disable=SC2086
-		row "bystander sqlite3 inserts: faultline $bystander_rule armed on another process" \
-			"$m_sq_armed" "$m_sq_nat" "$r_sq_armed" "$(list ${sq_runs[armed]})" \
-			"$(list "${sq_nat[@]}")" "$(list ${sq_paired[armed]})" 1.01 "$v_sq"
-		row_extra=$(printf ',\n     "clock": "cpu", "unit": "ms per %s inserts"' "$sqlite_rows")
-		printf ',\n'
-		# shellcheck disable=SC2086
-		row "bystander sqlite3 inserts: floor, empty raw_tracepoint/sys_enter" \
-			"$m_sq_floor" "$m_sq_nat" "$r_sq_floor" "$(list ${sq_runs[fl_bench_raw_tp]})" \
-			"$(list "${sq_nat[@]}")" "$(list ${sq_paired[fl_bench_raw_tp]})"
-	fi
 	row_extra=
 	m_st=$m_st_keep m_fiu=$m_fiu_keep
 	printf ',\n'
@@ -665,14 +673,6 @@ trow "noise floor: native vs native" "$m_mid" "$r_noise" "$(vs "$m_mid" "$m_st")
 trow "native" "$m_nat" "1.000" "$(vs "$m_nat" "$m_st")" "$(vs "$m_nat" "$m_fiu")" "-"
 trow "(a) bystander, rule armed on another process" "$m_armed" "$r_armed" "-" "-" \
 	"<= 1.02x native: $v_armed"
-for var in fl_bench_raw_tp fl_bench_tp_fsync fl_bench_tp_btf; do
-	for ((k = 0; k < ${#by_variants[@]}; k++)); do
-		[[ ${by_variants[k]} == "$var" ]] && name=${by_names[k]}
-	done
-	# shellcheck disable=SC2086
-	trow "(a) floor: ${name% (our hook)}" "$(median ${by_runs[$var]})" \
-		"$(ratio ${by_paired[$var]})" "-" "-" "no program of ours"
-done
 trow "(b) target, in-kernel, matching, never firing" "$m_target" "$r_target" \
 	"$(vs "$m_target" "$m_st")" "$(vs "$m_target" "$m_fiu")" "<= 1.20x native: $v_target"
 trow "(c) target, seccomp-notify, never injecting" "$m_sec" "$r_sec" "$sec_vs_st" \
@@ -688,20 +688,46 @@ trow "(d) strace --inject, N=$tracer_iters" "$m_st" "$r_st" "1.000" "$(vs "$m_st
 trow "(d) strace -f --seccomp-bpf, N=$tracer_iters" "$m_st_sec" "$r_st_sec" \
 	"$(vs "$m_st_sec" "$m_st")" "$(vs "$m_st_sec" "$m_fiu")" "reference"
 printf '  %-46s %9s ms\n' "(e) faultline probe, wall time" "$m_probe"
-if ((have_sqlite)); then
-	printf '  %-46s %9s ms CPU (%sx native; floor %sx, margin %s), <= 1.01x native: %s\n' \
-		"(g) sqlite3, $sqlite_rows inserts, rule armed" "$m_sq_armed" "$r_sq_armed" \
-		"$r_sq_floor" "$sq_margin" "$v_sq"
-	printf '  %-46s %9s ms CPU\n' "(g) ... native" "$m_sq_nat"
-else
-	printf '  %-46s %s\n' "(g) sqlite3 bystander" "skipped: sqlite3 is not installed"
-fi
 printf '  %-46s %9s calls, slowest %s us\n' "(f) bystander fsyncs in ${stall_s} s, native" \
 	"$m_stall_nat" "$mx_stall_nat"
 printf '  %-46s %9s calls (%sx native), slowest %s us\n' \
 	"(f) ... target spins delay=2ms each fsync" "$m_stall_spin" "$r_stall_spin" "$mx_stall_spin"
 printf '  %-46s %9s calls (%sx native), slowest %s us\n' \
 	"(f) ... target delay=100ms (sigstop)" "$m_stall_stop" "$r_stall_stop" "$mx_stall_stop"
+printf '\n  bystanders, CPU time (median) and x native (median of paired ratios), %d rounds:\n' \
+	"$reps"
+printf '  %-44s %18s %18s %18s\n' "" "open+close ns/iter" "getppid ns/call" \
+	"sqlite3 ms/${sqlite_rows}"
+for var in native fl_bench_raw_tp fl_bench_tp_fsync fl_bench_tp_btf armed; do
+	line=$(printf '  %-44s' "${by_label[$var]}")
+	for load in open getppid sqlite; do
+		if [[ -z ${by_runs[$load:$var]:-} ]]; then
+			line+=$(printf ' %18s' "-")
+		elif [[ $var == native ]]; then
+			# shellcheck disable=SC2086
+			line+=$(printf ' %18s' "$(median ${by_runs[$load:native]})")
+		else
+			read -r m rr < <(by_fig "$load" "$var")
+			line+=$(printf ' %9s %7sx' "$m" "$rr")
+		fi
+	done
+	printf '%s\n' "$line"
+done
+for var in fl_bench_raw_tp fl_bench_tp_fsync armed; do
+	# shellcheck disable=SC2086
+	printf '  getppid: %-44s %+.1f ns per syscall\n' "${by_label[$var]}" \
+		"$(awk -v a="$(median ${by_runs[getppid:$var]})" \
+			-v b="$(median ${by_runs[getppid:native]})" 'BEGIN { print a - b }')"
+done
+printf '  (a) open+close: faultline %sx = floor %sx (an empty program on its hook) + margin %s;\n' \
+	"$r_armed" "$r_floor" "$by_margin"
+printf '      <= 1.02x native: %s\n' "$v_armed"
+if [[ -n ${by_runs[sqlite:armed]:-} ]]; then
+	printf '  (g) sqlite3 %s inserts: faultline %sx = floor %sx + margin %s; <= 1.01x native: %s\n' \
+		"$sqlite_rows" "$r_sq_armed" "$r_sq_floor" "$sq_margin" "$v_sq"
+else
+	printf '  (g) sqlite3 bystander: skipped, sqlite3 is not installed\n'
+fi
 printf '\n'
 printf '  seccomp path: %sx cheaper than strace --inject, %sx cheaper than strace --seccomp-bpf\n' \
 	"$cheaper_st" "$cheaper_st_sec"
@@ -720,9 +746,9 @@ printf '  (d) fiu-run -x -c '"'"'%s'"'"'; strace --inject=%s fires only when N >
 [[ $target_check != ok ]] && printf '  WARNING (b): %s\n' "$target_check"
 [[ $seccomp_check != ok ]] && printf '  WARNING (c): %s\n' "$seccomp_check"
 printf '  paired ratios (a) %s\n' "${p_armed[*]}"
-printf '  paired ratios (a) floor %s\n' "${by_paired[fl_bench_raw_tp]}"
-((have_sqlite)) && printf '  paired ratios (g) %s; floor %s\n' "${sq_paired[armed]}" \
-	"${sq_paired[fl_bench_raw_tp]}"
+printf '  paired ratios (a) floor %s\n' "${by_paired[open:fl_bench_tp_fsync]}"
+[[ -n ${by_runs[sqlite:armed]:-} ]] && printf '  paired ratios (g) %s; floor %s\n' \
+	"${by_paired[sqlite:armed]}" "${by_paired[sqlite:fl_bench_tp_fsync]}"
 printf '  paired ratios (b) %s\n' "${p_target[*]}"
 printf '  paired ratios (c) %s\n' "${p_sec[*]}"
 ((have_fiu)) && printf '  paired ratios (d) fiu-run %s\n' "${p_fiu[*]}"
