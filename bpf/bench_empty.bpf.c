@@ -30,3 +30,14 @@ int fl_bench_tp_fsync(void *ctx)
 {
 	return 0;
 }
+
+/*
+ * fentry on the syscall's own function: a trampoline on that function
+ * alone, no tracepoint. Refused by this project's hardened host kernel;
+ * measured under make check-vm (Debian's kernel). x86-64's name.
+ */
+SEC("fentry/__x64_sys_fsync")
+int BPF_PROG(fl_bench_fentry_fsync, const struct pt_regs *regs)
+{
+	return 0;
+}

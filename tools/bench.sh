@@ -316,7 +316,7 @@ done
 # and the time other processes hold the CPU stays out of it.
 hook_start() {
 	local i
-	"$hook" "$build/bpf/bench_empty.bpf.o" "$1" >"$tmp/hook.out" 2>"$tmp/hook.err" &
+	"$hook" "$1" >"$tmp/hook.out" 2>"$tmp/hook.err" &
 	hook_pid=$!
 	for ((i = 0; i < 500; i++)); do
 		grep -q '^attached' "$tmp/hook.out" 2>/dev/null && return 0
