@@ -8,7 +8,9 @@
 #                  another process (the sys_enter program runs, finds no target),
 #                  vs. the floor: a program that does nothing on the same hook
 #                  (and on tracepoint syscalls/sys_enter_fsync, tp_btf/sys_enter),
-#                  in rounds of their own, in CPU time per iteration
+#                  in rounds of their own, in CPU time per iteration; the same
+#                  for fl-getppid-loop (FL_BENCH_GETPPID_ITERS, 300000), where the
+#                  cost per syscall shows best
 #   (b) target     fl-open-loop launched under a rule that matches every
 #                  openat and never fires: the in-kernel path (send-signal)
 #   (c) seccomp    the same, forced through seccomp user notification: every
