@@ -352,8 +352,11 @@ int fl_syscall_session_open(const struct fl_rule *rules, size_t n_rules,
 	hook_mask(slots, n_rules, FL_SC_HOOK_SYS_ENTER, enter_mask);
 	per_syscall = any_hook(slots, n_rules, FL_SC_HOOK_SYS_ENTER) &&
 		      fl_sc_enter_tp_pick(enter_mask, enter_nrs, &n_enter_nrs) == 0;
-	if (!any_hook(slots, n_rules, FL_SC_HOOK_SYS_ENTER) || per_syscall)
+	if (!any_hook(slots, n_rules, FL_SC_HOOK_SYS_ENTER))
 		bpf_program__set_autoload(s->skel->progs.fl_sc_enter, false);
+	/* Loaded anyway: the fallback if the kernel refuses the tracepoints' perf events. */
+	if (per_syscall)
+		bpf_program__set_autoattach(s->skel->progs.fl_sc_enter, false);
 	bpf_program__set_autoload(s->skel->progs.fl_sc_enter_tp, per_syscall);
 	bpf_program__set_autoattach(s->skel->progs.fl_sc_enter_tp, false);
 	err = syscall_bpf__load(s->skel);
@@ -394,11 +397,15 @@ int fl_syscall_session_open(const struct fl_rule *rules, size_t n_rules,
 	err = syscall_bpf__attach(s->skel);
 	if (err)
 		goto fail;
-	if (per_syscall) {
-		err = fl_sc_enter_tp_attach(s->skel->progs.fl_sc_enter_tp, enter_nrs, n_enter_nrs,
-					    &s->enter_tp);
-		if (err)
+	if (per_syscall &&
+	    fl_sc_enter_tp_attach(s->skel->progs.fl_sc_enter_tp, enter_nrs, n_enter_nrs,
+				  &s->enter_tp)) {
+		/* Raw sys_enter sees the same calls; the skeleton detaches it. */
+		s->skel->links.fl_sc_enter = bpf_program__attach(s->skel->progs.fl_sc_enter);
+		if (!s->skel->links.fl_sc_enter) {
+			err = errno ? -errno : -EINVAL;
 			goto fail;
+		}
 	}
 	*ret = s;
 	return 0;
