@@ -287,11 +287,14 @@ static int add_pids(struct fl_syscall_session *s, const struct fl_syscall_target
 	return 0;
 }
 
-int fl_syscall_session_open(const struct fl_rule *rules, size_t n_rules,
-			    const struct fl_syscall_plan *plan,
-			    const struct fl_syscall_targets *targets,
-			    fl_event_cb cb, void *ctx,
-			    struct fl_syscall_session **ret)
+/* open_session()'s word that the kernel refused the tracepoints' perf events. */
+#define TP_REFUSED 1
+
+static int open_session(const struct fl_rule *rules, size_t n_rules,
+			const struct fl_syscall_plan *plan,
+			const struct fl_syscall_targets *targets,
+			fl_event_cb cb, void *ctx, bool tp_ok,
+			struct fl_syscall_session **ret)
 {
 	struct fl_sc_rule slots[FL_SC_MAX_RULES];
 	struct fl_syscall_plan picked;
@@ -350,13 +353,10 @@ int fl_syscall_session_open(const struct fl_rule *rules, size_t n_rules,
 	 * runs for those syscalls only (enter_tp.c); else for every one.
 	 */
 	hook_mask(slots, n_rules, FL_SC_HOOK_SYS_ENTER, enter_mask);
-	per_syscall = any_hook(slots, n_rules, FL_SC_HOOK_SYS_ENTER) &&
+	per_syscall = tp_ok && any_hook(slots, n_rules, FL_SC_HOOK_SYS_ENTER) &&
 		      fl_sc_enter_tp_pick(enter_mask, enter_nrs, &n_enter_nrs) == 0;
-	if (!any_hook(slots, n_rules, FL_SC_HOOK_SYS_ENTER))
+	if (!any_hook(slots, n_rules, FL_SC_HOOK_SYS_ENTER) || per_syscall)
 		bpf_program__set_autoload(s->skel->progs.fl_sc_enter, false);
-	/* Loaded anyway: the fallback if the kernel refuses the tracepoints' perf events. */
-	if (per_syscall)
-		bpf_program__set_autoattach(s->skel->progs.fl_sc_enter, false);
 	bpf_program__set_autoload(s->skel->progs.fl_sc_enter_tp, per_syscall);
 	bpf_program__set_autoattach(s->skel->progs.fl_sc_enter_tp, false);
 	err = syscall_bpf__load(s->skel);
@@ -397,20 +397,29 @@ int fl_syscall_session_open(const struct fl_rule *rules, size_t n_rules,
 	err = syscall_bpf__attach(s->skel);
 	if (err)
 		goto fail;
-	if (per_syscall &&
-	    fl_sc_enter_tp_attach(s->skel->progs.fl_sc_enter_tp, enter_nrs, n_enter_nrs,
-				  &s->enter_tp)) {
-		/* Raw sys_enter sees the same calls; the skeleton detaches it. */
-		s->skel->links.fl_sc_enter = bpf_program__attach(s->skel->progs.fl_sc_enter);
-		if (!s->skel->links.fl_sc_enter) {
-			err = errno ? -errno : -EINVAL;
-			goto fail;
-		}
+	if (per_syscall && fl_sc_enter_tp_attach(s->skel->progs.fl_sc_enter_tp, enter_nrs,
+						 n_enter_nrs, &s->enter_tp)) {
+		err = TP_REFUSED;
+		goto fail;
 	}
 	*ret = s;
 	return 0;
 fail:
 	fl_syscall_session_close(s);
+	return err;
+}
+
+int fl_syscall_session_open(const struct fl_rule *rules, size_t n_rules,
+			    const struct fl_syscall_plan *plan,
+			    const struct fl_syscall_targets *targets,
+			    fl_event_cb cb, void *ctx,
+			    struct fl_syscall_session **ret)
+{
+	int err = open_session(rules, n_rules, plan, targets, cb, ctx, true, ret);
+
+	/* No perf event for a tracepoint here: raw sys_enter sees the same calls. */
+	if (err == TP_REFUSED)
+		err = open_session(rules, n_rules, plan, targets, cb, ctx, false, ret);
 	return err;
 }
 
