@@ -511,6 +511,7 @@ verdict() {
 v_armed=$(verdict "$r_armed" 1.02)
 # margin: per round, faultline's ratio minus the floor's (same hook), median.
 margin_of() {
+	# shellcheck disable=SC2206 # lists of numbers, split on purpose
 	local -a a=($1) b=($2) d=()
 	for ((k = 0; k < ${#a[@]}; k++)); do
 		d+=("$(awk -v x="${a[k]}" -v y="${b[k]}" 'BEGIN { printf "%.4f", x - y }')")
@@ -589,7 +590,7 @@ mean of the native runs around it; vs_* = median ns per iteration / the referenc
 	# (a) is in CPU ns per iteration, against its own native runs.
 	row_extra=$(printf ',\n     "clock": "cpu", "floor_ratio": %s, "margin_over_floor": %s' \
 		"$r_floor" "$by_margin")
-	m_st_keep=$m_st m_fiu_keep=$m_fiu m_st= m_fiu=
+	m_st_keep=$m_st m_fiu_keep=$m_fiu m_st='' m_fiu=''
 	row "bystander: faultline $bystander_rule armed on another process" "$m_armed" \
 		"$m_by_nat" "$r_armed" "$(list "${armed[@]}")" "$(list "${by_nat[@]}")" \
 		"$(list "${p_armed[@]}")" 1.02 "$v_armed"
