@@ -153,6 +153,12 @@ $(BUILD)/targets/%: tests/targets/%.c
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $<
 
+# The bench's hook holder has bpf/bench_empty.bpf.c built in (its skeleton).
+$(BUILD)/targets/fl-bpf-hook: tests/targets/fl-bpf-hook.c $(BUILD)/include/bench_empty.skel.h
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LDLIBS)
+
 # --- tests -----------------------------------------------------------------
 $(FS_LIBA): $(filter-out %/faultfs.o,$(FS_OBJS))
 	$(call msg,AR,$@)

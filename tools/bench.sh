@@ -5,7 +5,12 @@
 #   usage: tools/bench.sh [BUILD_DIR] [--json]
 #
 #   (a) bystander  fl-open-loop natively vs. while a crash point is armed on
-#                  another process (the sys_enter program runs, finds no target)
+#                  another process (the sys_enter program runs, finds no target),
+#                  vs. the floor: a program that does nothing on the same hook
+#                  (and on tracepoint syscalls/sys_enter_fsync, tp_btf/sys_enter),
+#                  in rounds of their own, in CPU time per iteration; the same
+#                  for fl-getppid-loop (FL_BENCH_GETPPID_ITERS, 300000), where the
+#                  cost per syscall shows best
 #   (b) target     fl-open-loop launched under a rule that matches every
 #                  openat and never fires: the in-kernel path (send-signal)
 #   (c) seccomp    the same, forced through seccomp user notification: every
@@ -29,6 +34,9 @@
 #                  on every call) and by delay=100ms (SIGSTOP/SIGCONT). A
 #                  spin cannot be preempted, so it is capped where a
 #                  bystander waits no longer than behind any busy process
+#   (g) sqlite3    a realistic bystander: FL_BENCH_SQLITE_ROWS (20000) inserts,
+#                  one transaction each, natively, with the rule of (a) armed,
+#                  and with the floor's empty program; CPU time (user + system)
 #
 # Each round runs native, armed, native, target, native, seccomp, native,
 # fiu-run, native: every measured run is compared with the mean of the
@@ -61,6 +69,7 @@ iters=${FL_BENCH_ITERS:-200000}
 tracer_iters=${FL_BENCH_TRACER_ITERS:-20000}
 faultline=$build/faultline
 loop=$build/targets/fl-open-loop
+hook=$build/targets/fl-bpf-hook
 bystander_rule='fsync:signal=SIGKILL:when=65535'
 target_rule='openat:signal=SIGKILL:when=4000000000'
 seccomp_rule='openat:error=EIO:when=100000000'
@@ -80,7 +89,7 @@ if [[ $(id -u) -ne 0 ]]; then
 	echo "bench: needs root (faultline loads BPF programs); run: sudo make bench" >&2
 	exit 1
 fi
-for bin in "$faultline" "$loop"; do
+for bin in "$faultline" "$loop" "$hook"; do
 	if [[ ! -x $bin ]]; then
 		echo "bench: $bin is missing; run make first" >&2
 		exit 1
@@ -109,9 +118,19 @@ disarm() {
 		armed_child=
 	fi
 }
+# The empty program's holder (the bench's floor), by pid.
+hook_pid=
+hook_stop() {
+	if [[ -n $hook_pid ]]; then
+		kill -TERM "$hook_pid" 2>/dev/null
+		wait "$hook_pid" 2>/dev/null
+		hook_pid=
+	fi
+}
 # shellcheck disable=SC2317 # run by the EXIT trap
 cleanup() {
 	disarm
+	hook_stop
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -262,21 +281,11 @@ paired() {
 
 for ((r = 1; r <= reps; r++)); do
 	note "bench: round $r/$reps"
-	# native, armed, native, target, native, seccomp, native, fiu-run, native:
+	# native, native, target, native, seccomp, native, fiu-run, native:
 	# each measured run sits between two native ones, so a drift of the
 	# machine's speed cancels out.
 	v=$(ns_per_iter "$loop" "$iters") || exit 1
 	nat_a+=("$v")
-
-	arm || exit 1
-	v=$(ns_per_iter "$loop" "$iters") || exit 1
-	armed+=("$v")
-	disarm
-	if ! why=$(summary_is "$tmp/armed.out" 0 0) || grep -q '"matched":[1-9]' "$tmp/armed.out"
-	then
-		note "bench: the bystander rule saw calls it should not have: $why"
-		exit 1
-	fi
 
 	v=$(ns_per_iter "$loop" "$iters") || exit 1
 	nat_b+=("$v")
@@ -298,7 +307,6 @@ for ((r = 1; r <= reps; r++)); do
 
 	v=$(ns_per_iter "$loop" "$iters") || exit 1
 	nat_d+=("$v")
-	p_armed+=("$(paired "${armed[-1]}" "${nat_a[-1]}" "${nat_b[-1]}")")
 	p_noise+=("$(paired "${nat_b[-1]}" "${nat_a[-1]}" "${nat_c[-1]}")")
 	p_target+=("$(paired "${target[-1]}" "${nat_b[-1]}" "${nat_c[-1]}")")
 	p_sec+=("$(paired "${sec[-1]}" "${nat_c[-1]}" "${nat_d[-1]}")")
@@ -366,6 +374,124 @@ for ((r = 1; r <= reps; r++)); do
 	fi
 	probe+=("$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", (b - a) / 1e6 }')")
 done
+# (a) Bystanders, in rounds of their own: native runs around each of the
+# floor (a program that does nothing on a syscall hook: bpf/bench_empty.bpf.c,
+# held by fl-bpf-hook) and faultline armed on another process, the order
+# rotated each round. CPU time per iteration: the entry path's cost is CPU,
+# and the time other processes hold the CPU stays out of it.
+hook_start() {
+	local i
+	"$hook" "$1" >"$tmp/hook.out" 2>"$tmp/hook.err" &
+	hook_pid=$!
+	for ((i = 0; i < 500; i++)); do
+		grep -q '^attached' "$tmp/hook.out" 2>/dev/null && return 0
+		if ! kill -0 "$hook_pid" 2>/dev/null; then
+			note "bench: fl-bpf-hook $1: $(head -c 300 "$tmp/hook.err")"
+			hook_pid=
+			return 1
+		fi
+		sleep 0.01
+	done
+	note "bench: fl-bpf-hook $1 did not attach within 5 s"
+	hook_stop
+	return 1
+}
+# Run "$@" with variant $1 on: native, armed (faultline), or a bench_empty program.
+with_variant() {
+	local variant=$1 rc why
+	shift
+	case $variant in
+	native) "$@"; return ;;
+	armed) arm || return 1 ;;
+	*) hook_start "$variant" || return 1 ;;
+	esac
+	"$@"
+	rc=$?
+	if [[ $variant == armed ]]; then
+		disarm
+		if ! why=$(summary_is "$tmp/armed.out" 0 0) ||
+			grep -q '"matched":[1-9]' "$tmp/armed.out"; then
+			note "bench: the bystander rule saw calls it should not have: $why"
+			return 1
+		fi
+	else
+		hook_stop
+	fi
+	return $rc
+}
+# CPU ns per iteration of a loop target: fl-open-loop (open + close) or
+# fl-getppid-loop (the cheapest syscall: the per-syscall cost shows best).
+open_cpu() {
+	loop_cpu "$loop" "$iters"
+}
+getppid_cpu() {
+	loop_cpu "$getppid_loop" "$getppid_iters"
+}
+loop_cpu() {
+	timeout -k 5 "$per_run_timeout" "$@" >"$tmp/by.out" 2>"$tmp/by.err" ||
+		{ note "bench: $1 failed: $(head -c 300 "$tmp/by.err")"; return 1; }
+	awk '$1 == "iterations" { print $10; found = 1 } END { exit !found }' "$tmp/by.out"
+}
+# The realistic bystander: sqlite3 inserting FL_BENCH_SQLITE_ROWS rows, one
+# transaction each (WAL, synchronous=NORMAL), into a fresh database; its
+# CPU time (user + system) in ms.
+sqlite_rows=${FL_BENCH_SQLITE_ROWS:-20000}
+sqlite_cpu() {
+	local t
+	rm -f "$tmp/by.db" "$tmp/by.db-wal" "$tmp/by.db-shm"
+	t=$( { TIMEFORMAT='%U %S'; time sqlite3 "$tmp/by.db" <"$tmp/by.sql" >/dev/null 2>&1; } 2>&1) ||
+		{ note "bench: sqlite3 failed"; return 1; }
+	awk -v t="$t" 'BEGIN { split(t, f, " "); printf "%.1f", (f[1] + f[2]) * 1000 }'
+}
+# One round of LOAD (open, getppid, sqlite): a native run around each
+# variant, the variants' order rotated by the round number R. Results go
+# to by_runs[LOAD:VARIANT] and by_paired[LOAD:VARIANT] (lists), natives to
+# by_runs[LOAD:native].
+by_round() {
+	local load=$1 r=$2 n k var prev next v
+	shift 2
+	n=$#
+	local -a vars=("$@")
+	prev=$("${load}_cpu") || return 1
+	by_runs[$load:native]+="$prev "
+	for ((k = 0; k < n; k++)); do
+		var=${vars[(k + r) % n]}
+		v=$(with_variant "$var" "${load}_cpu") || return 1
+		next=$("${load}_cpu") || return 1
+		by_runs[$load:native]+="$next "
+		by_runs[$load:$var]+="$v "
+		by_paired[$load:$var]+="$(paired "$v" "$prev" "$next") "
+		prev=$next
+	done
+}
+getppid_loop=$build/targets/fl-getppid-loop
+getppid_iters=${FL_BENCH_GETPPID_ITERS:-300000}
+declare -A by_runs=() by_paired=()
+by_loads=(open getppid)
+if command -v sqlite3 >/dev/null 2>&1; then
+	by_loads+=(sqlite)
+	{
+		printf 'PRAGMA journal_mode=WAL;\nPRAGMA synchronous=NORMAL;\n'
+		printf 'CREATE TABLE t(id INTEGER PRIMARY KEY, v TEXT);\n'
+		for ((i = 0; i < sqlite_rows; i++)); do
+			printf "INSERT INTO t(v) VALUES('row %d, a bystander of faultline');\n" "$i"
+		done
+	} >"$tmp/by.sql"
+fi
+for ((r = 0; r < reps; r++)); do
+	note "bench (a): bystander round $((r + 1))/$reps"
+	by_round open "$r" fl_bench_raw_tp armed fl_bench_tp_fsync fl_bench_tp_btf || exit 1
+	by_round getppid "$r" fl_bench_raw_tp armed fl_bench_tp_fsync || exit 1
+	if [[ ${by_loads[2]:-} == sqlite ]]; then
+		by_round sqlite "$r" armed fl_bench_tp_fsync fl_bench_raw_tp || exit 1
+	fi
+done
+# shellcheck disable=SC2206 # the lists are numbers, split on purpose
+{
+	armed=(${by_runs[open:armed]})
+	p_armed=(${by_paired[open:armed]})
+	by_nat=(${by_runs[open:native]})
+}
 # (f) One window of FL_BENCH_STALL_S seconds: the bystander's fsync count and
 # slowest call (us) while a target fsyncs in a loop, under RULE or none ("-").
 stall_s=${FL_BENCH_STALL_S:-3}
@@ -446,6 +572,37 @@ verdict() {
 	awk -v r="$1" -v max="$2" 'BEGIN { print (r <= max) ? "met" : "MISSED" }'
 }
 v_armed=$(verdict "$r_armed" 1.02)
+# margin: per round, faultline's ratio minus the floor's (same hook), median.
+margin_of() {
+	# shellcheck disable=SC2206 # lists of numbers, split on purpose
+	local -a a=($1) b=($2) d=()
+	for ((k = 0; k < ${#a[@]}; k++)); do
+		d+=("$(awk -v x="${a[k]}" -v y="${b[k]}" 'BEGIN { printf "%.4f", x - y }')")
+	done
+	awk -v r="$(median "${d[@]}")" 'BEGIN { printf "%.3f", r }'
+}
+# by_fig LOAD VARIANT: "median ratio" of a variant of a load.
+by_fig() {
+	# shellcheck disable=SC2086
+	printf '%s %s' "$(median ${by_runs[$1:$2]})" "$(ratio ${by_paired[$1:$2]})"
+}
+# Faultline's hook for the bench's fsync rule is the fsync tracepoint: its floor.
+m_by_nat=$(median "${by_nat[@]}")
+read -r _ r_floor < <(by_fig open fl_bench_tp_fsync)
+by_margin=$(margin_of "${by_paired[open:armed]}" "${by_paired[open:fl_bench_tp_fsync]}")
+if [[ -n ${by_runs[sqlite:armed]:-} ]]; then
+	read -r _ r_sq_armed < <(by_fig sqlite armed)
+	read -r _ r_sq_floor < <(by_fig sqlite fl_bench_tp_fsync)
+	sq_margin=$(margin_of "${by_paired[sqlite:armed]}" "${by_paired[sqlite:fl_bench_tp_fsync]}")
+	v_sq=$(verdict "$r_sq_armed" 1.01)
+fi
+declare -A by_label=([native]="native"
+	[fl_bench_raw_tp]="empty raw_tracepoint/sys_enter"
+	[fl_bench_tp_fsync]="empty tracepoint syscalls/sys_enter_fsync"
+	[fl_bench_tp_btf]="empty tp_btf/sys_enter"
+	[armed]="faultline armed on another process")
+declare -A by_unit=([open]="CPU ns per open+close" [getppid]="CPU ns per getppid"
+	[sqlite]="CPU ms per $sqlite_rows inserts")
 v_target=$(verdict "$r_target" 1.20)
 # Issue 17: the seccomp path at least 10x cheaper than strace --inject.
 sec_vs_st=$(vs "$m_sec" "$m_st")
@@ -514,8 +671,35 @@ mean of the native runs around it; vs_* = median ns per iteration / the referenc
 	row "noise floor: native vs native" "$m_mid" "$m_outer" "$r_noise" \
 		"$(list "${nat_b[@]}")" "$(list "${nat_a[@]}" "${nat_c[@]}")" "$(list "${p_noise[@]}")"
 	printf ',\n'
-	row "bystander: faultline $bystander_rule armed on another process" "$m_armed" "$m_nat" \
-		"$r_armed" "$(list "${armed[@]}")" "$natives" "$(list "${p_armed[@]}")" 1.02 "$v_armed"
+	# (a) is in CPU ns per iteration, against its own native runs.
+	row_extra=$(printf ',\n     "clock": "cpu", "floor_ratio": %s, "margin_over_floor": %s' \
+		"$r_floor" "$by_margin")
+	m_st_keep=$m_st m_fiu_keep=$m_fiu m_st='' m_fiu=''
+	row "bystander: faultline $bystander_rule armed on another process" "$m_armed" \
+		"$m_by_nat" "$r_armed" "$(list "${armed[@]}")" "$(list "${by_nat[@]}")" \
+		"$(list "${p_armed[@]}")" 1.02 "$v_armed"
+	for load in "${by_loads[@]}"; do
+		for var in fl_bench_raw_tp fl_bench_tp_fsync fl_bench_tp_btf armed; do
+			[[ -n ${by_runs[$load:$var]:-} ]] || continue
+			[[ $load == open && $var == armed ]] && continue
+			row_extra=$(printf ',\n     "clock": "cpu", "unit": %s' \
+				"$(json_str "${by_unit[$load]}")")
+			by_target=()
+			if [[ $var == armed ]]; then
+				row_extra+=$(printf ', "margin_over_floor": %s' "$(margin_of \
+					"${by_paired[$load:armed]}" "${by_paired[$load:fl_bench_tp_fsync]}")")
+				[[ $load == sqlite ]] && by_target=(1.01 "$v_sq")
+			fi
+			read -r m rr < <(by_fig "$load" "$var")
+			printf ',\n'
+			# shellcheck disable=SC2086
+			row "bystander $load: ${by_label[$var]}" "$m" "$(median ${by_runs[$load:native]})" \
+				"$rr" "$(list ${by_runs[$load:$var]})" "$(list ${by_runs[$load:native]})" \
+				"$(list ${by_paired[$load:$var]})" ${by_target[@]+"${by_target[@]}"}
+		done
+	done
+	row_extra=
+	m_st=$m_st_keep m_fiu=$m_fiu_keep
 	printf ',\n'
 	row "target, in-kernel: faultline $target_rule (matches every openat, never fires)" \
 		"$m_target" "$m_nat" "$r_target" "$(list "${target[@]}")" "$natives" \
@@ -600,8 +784,8 @@ trow "----------------------------------------------" "--------" "--------" "---
 trow "noise floor: native vs native" "$m_mid" "$r_noise" "$(vs "$m_mid" "$m_st")" \
 	"$(vs "$m_mid" "$m_fiu")" "-"
 trow "native" "$m_nat" "1.000" "$(vs "$m_nat" "$m_st")" "$(vs "$m_nat" "$m_fiu")" "-"
-trow "(a) bystander, rule armed on another process" "$m_armed" "$r_armed" \
-	"$(vs "$m_armed" "$m_st")" "$(vs "$m_armed" "$m_fiu")" "<= 1.02x native: $v_armed"
+trow "(a) bystander, rule armed on another process" "$m_armed" "$r_armed" "-" "-" \
+	"<= 1.02x native: $v_armed"
 trow "(b) target, in-kernel, matching, never firing" "$m_target" "$r_target" \
 	"$(vs "$m_target" "$m_st")" "$(vs "$m_target" "$m_fiu")" "<= 1.20x native: $v_target"
 trow "(c) target, seccomp-notify, never injecting" "$m_sec" "$r_sec" "$sec_vs_st" \
@@ -634,6 +818,40 @@ printf '  %-46s %9s calls (%sx native), slowest %s us\n' \
 	"(f) ... target spins delay=2ms each fsync" "$m_stall_spin" "$r_stall_spin" "$mx_stall_spin"
 printf '  %-46s %9s calls (%sx native), slowest %s us\n' \
 	"(f) ... target delay=100ms (sigstop)" "$m_stall_stop" "$r_stall_stop" "$mx_stall_stop"
+printf '\n  bystanders, CPU time (median) and x native (median of paired ratios), %d rounds:\n' \
+	"$reps"
+printf '  %-44s %18s %18s %18s\n' "" "open+close ns/iter" "getppid ns/call" \
+	"sqlite3 ms/${sqlite_rows}"
+for var in native fl_bench_raw_tp fl_bench_tp_fsync fl_bench_tp_btf armed; do
+	line=$(printf '  %-44s' "${by_label[$var]}")
+	for load in open getppid sqlite; do
+		if [[ -z ${by_runs[$load:$var]:-} ]]; then
+			line+=$(printf ' %18s' "-")
+		elif [[ $var == native ]]; then
+			# shellcheck disable=SC2086
+			line+=$(printf ' %18s' "$(median ${by_runs[$load:native]})")
+		else
+			read -r m rr < <(by_fig "$load" "$var")
+			line+=$(printf ' %9s %7sx' "$m" "$rr")
+		fi
+	done
+	printf '%s\n' "$line"
+done
+for var in fl_bench_raw_tp fl_bench_tp_fsync armed; do
+	# shellcheck disable=SC2086
+	printf '  getppid: %-44s %+.1f ns per syscall\n' "${by_label[$var]}" \
+		"$(awk -v a="$(median ${by_runs[getppid:$var]})" \
+			-v b="$(median ${by_runs[getppid:native]})" 'BEGIN { print a - b }')"
+done
+printf '  (a) open+close: faultline %sx = floor %sx (an empty program on its hook) + margin %s;\n' \
+	"$r_armed" "$r_floor" "$by_margin"
+printf '      <= 1.02x native: %s\n' "$v_armed"
+if [[ -n ${by_runs[sqlite:armed]:-} ]]; then
+	printf '  (g) sqlite3 %s inserts: faultline %sx = floor %sx + margin %s; <= 1.01x native: %s\n' \
+		"$sqlite_rows" "$r_sq_armed" "$r_sq_floor" "$sq_margin" "$v_sq"
+else
+	printf '  (g) sqlite3 bystander: skipped, sqlite3 is not installed\n'
+fi
 printf '\n'
 printf '  seccomp path: %sx cheaper than strace --inject, %sx cheaper than strace --seccomp-bpf\n' \
 	"$cheaper_st" "$cheaper_st_sec"
@@ -649,7 +867,10 @@ printf '      x strace against strace --inject with the same rule on the same lo
 printf '  x native: median over the rounds of (run / mean of the native runs around it)\n'
 printf '  x strace, x fiu-run: median ns per iteration / the reference'"'"'s (strace: N=%s)\n' \
 	"$tracer_iters"
-printf '  (a) faultline syscall '"'"'%s'"'"' -- sleep 60, loop is no target\n' "$bystander_rule"
+printf '  (a) faultline syscall '"'"'%s'"'"' -- sleep 60, loop is no target; CPU ns\n' \
+	"$bystander_rule"
+printf '      per iteration against native runs of its own block: floor %sx + margin %s\n' \
+	"$r_floor" "$by_margin"
 printf '  (b) faultline syscall '"'"'%s'"'"' -- fl-open-loop %s\n' "$target_rule" "$iters"
 printf '  (c) faultline syscall --mechanism seccomp-notify '"'"'%s'"'"' -- fl-open-loop %s\n' \
 	"$seccomp_rule" "$iters"
@@ -660,6 +881,9 @@ printf '  (d) fiu-run -x -c '"'"'%s'"'"'; strace --inject=%s fires only when N >
 [[ $ik_check != ok ]] && printf '  WARNING (c) in-kernel: %s\n' "$ik_check"
 [[ $w1_check != ok ]] && printf '  WARNING (c) when=1: %s\n' "$w1_check"
 printf '  paired ratios (a) %s\n' "${p_armed[*]}"
+printf '  paired ratios (a) floor %s\n' "${by_paired[open:fl_bench_tp_fsync]}"
+[[ -n ${by_runs[sqlite:armed]:-} ]] && printf '  paired ratios (g) %s; floor %s\n' \
+	"${by_paired[sqlite:armed]}" "${by_paired[sqlite:fl_bench_tp_fsync]}"
 printf '  paired ratios (b) %s\n' "${p_target[*]}"
 printf '  paired ratios (c) %s\n' "${p_sec[*]}"
 ((have_fiu)) && printf '  paired ratios (d) fiu-run %s\n' "${p_fiu[*]}"

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
  * A syscall fault session on the BPF mechanisms: load bpf/syscall.bpf.c
- * (sys_enter rules, target tracking) and, for error= rules, the error
+ * (sys_enter rules, on each named syscall's tracepoint when it can:
+ * enter_tp.c; target tracking) and, for error= rules, the error
  * programs (errno_*.c) on the same maps; write the rules and targets; hand
  * the events to the caller; continue paused processes when their pause
  * runs out. The BPF links are owned by the skeletons' fds only (never
@@ -29,6 +30,7 @@
 #include <faultline/kernfs.h>
 #include <faultline/state.h>
 #include <faultline/syscall.h>
+#include "enter_tp.h"
 #include "syscall_priv.h"
 #include "syscall.skel.h"
 
@@ -41,6 +43,7 @@ struct paused {
 struct fl_syscall_session {
 	struct syscall_bpf *skel;
 	struct fl_sc_errno *errno_progs;
+	struct fl_sc_enter_tp *enter_tp; /* the sys_enter rules' per-syscall hooks */
 	struct fl_event_ring *ring;
 	size_t n_rules;
 	fl_event_cb cb;
@@ -226,6 +229,16 @@ static bool any_hook(const struct fl_sc_rule *slots, size_t n, int hook)
 	return false;
 }
 
+/* The syscalls that the rules of hook name. */
+static void hook_mask(const struct fl_sc_rule *slots, size_t n, int hook, __u64 *mask)
+{
+	memset(mask, 0, FL_SC_MASK_WORDS * sizeof(*mask));
+	for (size_t i = 0; i < n; i++)
+		if (slots[i].hook == hook)
+			for (size_t w = 0; w < FL_SC_MASK_WORDS; w++)
+				mask[w] |= slots[i].nr_mask[w];
+}
+
 static bool any_mech(const struct fl_syscall_plan *plan, enum fl_mechanism mech)
 {
 	for (size_t i = 0; i < plan->n_rules; i++)
@@ -274,17 +287,24 @@ static int add_pids(struct fl_syscall_session *s, const struct fl_syscall_target
 	return 0;
 }
 
-int fl_syscall_session_open(const struct fl_rule *rules, size_t n_rules,
-			    const struct fl_syscall_plan *plan,
-			    const struct fl_syscall_targets *targets,
-			    fl_event_cb cb, void *ctx,
-			    struct fl_syscall_session **ret)
+/* open_session()'s word that the kernel refused the tracepoints' perf events. */
+#define TP_REFUSED 1
+
+static int open_session(const struct fl_rule *rules, size_t n_rules,
+			const struct fl_syscall_plan *plan,
+			const struct fl_syscall_targets *targets,
+			fl_event_cb cb, void *ctx, bool tp_ok,
+			struct fl_syscall_session **ret)
 {
 	struct fl_sc_rule slots[FL_SC_MAX_RULES];
 	struct fl_syscall_plan picked;
 	struct fl_syscall_session *s = NULL;
 	struct fl_sc_config cfg;
 	struct fl_sc_maps maps;
+	__u64 enter_mask[FL_SC_MASK_WORDS];
+	int enter_nrs[FL_SC_NR_MAX];
+	size_t n_enter_nrs = 0;
+	bool per_syscall;
 	int err, bad;
 
 	if (!rules || n_rules == 0)
@@ -327,9 +347,18 @@ int fl_syscall_session_open(const struct fl_rule *rules, size_t n_rules,
 		goto fail;
 	}
 	s->skel->rodata->cfg = cfg;
-	/* No sys_enter rule: bystanders need not pay for a sys_enter program. */
-	if (!any_hook(slots, n_rules, FL_SC_HOOK_SYS_ENTER))
+	/*
+	 * No sys_enter rule: bystanders need not pay for a sys_enter program.
+	 * With a few named syscalls that all have a tracepoint, the program
+	 * runs for those syscalls only (enter_tp.c); else for every one.
+	 */
+	hook_mask(slots, n_rules, FL_SC_HOOK_SYS_ENTER, enter_mask);
+	per_syscall = tp_ok && any_hook(slots, n_rules, FL_SC_HOOK_SYS_ENTER) &&
+		      fl_sc_enter_tp_pick(enter_mask, enter_nrs, &n_enter_nrs) == 0;
+	if (!any_hook(slots, n_rules, FL_SC_HOOK_SYS_ENTER) || per_syscall)
 		bpf_program__set_autoload(s->skel->progs.fl_sc_enter, false);
+	bpf_program__set_autoload(s->skel->progs.fl_sc_enter_tp, per_syscall);
+	bpf_program__set_autoattach(s->skel->progs.fl_sc_enter_tp, false);
 	err = syscall_bpf__load(s->skel);
 	if (err)
 		goto fail;
@@ -368,10 +397,29 @@ int fl_syscall_session_open(const struct fl_rule *rules, size_t n_rules,
 	err = syscall_bpf__attach(s->skel);
 	if (err)
 		goto fail;
+	if (per_syscall && fl_sc_enter_tp_attach(s->skel->progs.fl_sc_enter_tp, enter_nrs,
+						 n_enter_nrs, &s->enter_tp)) {
+		err = TP_REFUSED;
+		goto fail;
+	}
 	*ret = s;
 	return 0;
 fail:
 	fl_syscall_session_close(s);
+	return err;
+}
+
+int fl_syscall_session_open(const struct fl_rule *rules, size_t n_rules,
+			    const struct fl_syscall_plan *plan,
+			    const struct fl_syscall_targets *targets,
+			    fl_event_cb cb, void *ctx,
+			    struct fl_syscall_session **ret)
+{
+	int err = open_session(rules, n_rules, plan, targets, cb, ctx, true, ret);
+
+	/* No perf event for a tracepoint here: raw sys_enter sees the same calls. */
+	if (err == TP_REFUSED)
+		err = open_session(rules, n_rules, plan, targets, cb, ctx, false, ret);
 	return err;
 }
 
@@ -472,12 +520,22 @@ int fl_syscall_session_stats(const struct fl_syscall_session *s, size_t rule,
 	return 0;
 }
 
+int fl_sc_session_enter_fd(const struct fl_syscall_session *s)
+{
+	struct bpf_program *p = s->enter_tp ? s->skel->progs.fl_sc_enter_tp
+					    : s->skel->progs.fl_sc_enter;
+	int fd = bpf_program__fd(p);
+
+	return fd >= 0 ? fd : -ENOENT;
+}
+
 void fl_syscall_session_close(struct fl_syscall_session *s)
 {
 	if (!s)
 		return;
 	/* Detach first so no new event arrives, then drain what is queued. */
 	fl_sc_errno_close(s->errno_progs);
+	fl_sc_enter_tp_close(s->enter_tp);
 	if (s->skel)
 		syscall_bpf__detach(s->skel);
 	if (s->ring)

@@ -38,4 +38,13 @@ int fl_sc_errno_attach(struct fl_sc_errno *e);
 /* Detach and unload; NULL is fine. */
 void fl_sc_errno_close(struct fl_sc_errno *e);
 
+struct fl_syscall_session;
+
+/*
+ * The descriptor of the session's sys_enter program (on raw sys_enter, or
+ * on each named syscall's tracepoint), or -ENOENT when it loaded none.
+ * For tests, which read its type and run count.
+ */
+int fl_sc_session_enter_fd(const struct fl_syscall_session *s);
+
 #endif /* FL_SYSCALL_PRIV_H */
