@@ -496,7 +496,7 @@ done
 # slowest call (us) while a target fsyncs in a loop, under RULE or none ("-").
 stall_s=${FL_BENCH_STALL_S:-3}
 stall_run() {
-	local rule=$1 tp fp= out
+	local rule=$1 tp fp='' out
 	"$build/targets/fl-errno-seq" fsync 1000000000 "$tmp/stall-t" >/dev/null &
 	tp=$!
 	if [[ $rule != - ]]; then
