@@ -49,6 +49,8 @@
 # Environment: FL_BENCH_REPS, FL_BENCH_ITERS (default 200000),
 # FL_BENCH_TRACER_ITERS (default 20000, strace only).
 set -u
+# shellcheck source=tools/bench-lib.sh
+source "$(dirname "$0")/bench-lib.sh"
 
 build=build
 json=0
@@ -630,6 +632,47 @@ if ((have_static)); then
 	v_ik=$(awk -v r="$ci_min" 'BEGIN { print (r >= 10) ? "met" : "MISSED" }')
 	v_w1=$(awk -v r="$cw_min" 'BEGIN { print (r >= 10) ? "met" : "MISSED" }')
 fi
+
+# --- figures for make bench's results.json (tools/bench-lib.sh) ---------------
+# Spread of a list of per-round ratios: "min max".
+min_max() { read -r a _ b < <(spread "$@"); printf '%s %s' "$a" "$b"; }
+# shellcheck disable=SC2046 # min_max gives two words on purpose
+bench_figure syscall "bystander open+close, $bystander_rule armed on another process" \
+	"$m_armed" "CPU ns/iter" native "$m_by_nat" "$r_armed" lower 1.02 \
+	$(min_max "${p_armed[@]}") "floor (an empty program on its hook) $r_floor + margin $by_margin"
+for load in "${by_loads[@]}"; do
+	for var in fl_bench_raw_tp fl_bench_tp_fsync fl_bench_tp_btf armed; do
+		[[ -n ${by_runs[$load:$var]:-} ]] || continue
+		[[ $load == open && $var == armed ]] && continue
+		read -r m rr < <(by_fig "$load" "$var")
+		goal=
+		[[ $load == sqlite && $var == armed ]] && goal=1.01
+		# shellcheck disable=SC2046,SC2086
+		bench_figure syscall "bystander $load: ${by_label[$var]}" "$m" "${by_unit[$load]}" \
+			native "$(median ${by_runs[$load:native]})" "$rr" lower "$goal" \
+			$(min_max ${by_paired[$load:$var]})
+	done
+done
+# shellcheck disable=SC2046
+bench_figure syscall "target in-kernel: $target_rule (never fires)" "$m_target" ns/iter native \
+	"$m_nat" "$r_target" lower 1.20 $(min_max "${p_target[@]}")
+bench_figure syscall "seccomp-notify target $seccomp_rule: times cheaper than strace --inject" \
+	"$m_sec" ns/iter "strace --inject" "$m_st" "$cs_med" higher 10 "$cs_min" "$cs_max" \
+	"per round, strace in the same round"
+if ((have_static)); then
+	bench_figure syscall "filter answers $ik_rule: times cheaper than strace --inject" \
+		"$m_ik" ns/iter "strace --inject, same rule" "$m_st_ik" "$ci_med" higher 10 \
+		"$ci_min" "$ci_max" "static loop; per round"
+	bench_figure syscall "$w1_rule after its firing: times cheaper than strace --inject" \
+		"$m_w1" ns/iter "strace --inject, same rule" "$m_st_w1" "$cw_med" higher 10 \
+		"$cw_min" "$cw_max" "static loop; per round"
+fi
+# shellcheck disable=SC2046
+bench_figure syscall "faultline probe, wall time" "$m_probe" ms "" "" "$m_probe" lower 500 \
+	$(min_max "${probe[@]}")
+bench_figure syscall "bystander fsyncs while another's are delayed 2 ms (in-kernel spin)" \
+	"$m_stall_spin" calls native "$m_stall_nat" "$r_stall_spin" higher "" "" "" \
+	"slowest call $mx_stall_spin us (native $mx_stall_nat)"
 
 # --- report ------------------------------------------------------------------
 m_mid=$(median "${nat_b[@]}")
