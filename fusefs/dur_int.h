@@ -159,6 +159,7 @@ struct ffs_dur {
 	void *notice_ctx;
 
 	struct dur_watch watch;   /* changes during a snapshot's copy */
+	uint64_t names_gen;       /* atomic: bumped after every name change (dur_watch.c) */
 };
 
 static inline uint64_t dur_next_seq(struct ffs_dur *d)
