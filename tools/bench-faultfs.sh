@@ -34,10 +34,11 @@
 #
 # Environment: FL_BENCH_FS_REPS (rounds, default 3), FL_BENCH_FS_JOBS
 # (space-separated subset), FL_BENCH_FS_SEQ_SECS (default 10),
-# FL_BENCH_FS_RUNTIME (seconds per random job, default 5),
+# FL_BENCH_FS_RUNTIME (seconds per random job run, default 2),
 # FL_BENCH_FS_SIZE (random jobs' file, default 256M), FL_BENCH_FS_READ_SIZE
 # (cold read's file, default 1G), FL_BENCH_FS_FILES (default 10000),
-# FL_BENCH_FS_FAULTFS_OPTS (extra -o options for faultfs).
+# FL_BENCH_FS_FAULTFS_OPTS (extra -o options for faultfs), FL_BENCH_FS_JSON
+# (also write the --json document to this file while printing the table).
 set -u
 
 build=build
@@ -55,7 +56,7 @@ done
 
 reps=${FL_BENCH_FS_REPS:-3}
 seq_secs=${FL_BENCH_FS_SEQ_SECS:-10}
-runtime=${FL_BENCH_FS_RUNTIME:-5}
+runtime=${FL_BENCH_FS_RUNTIME:-2}
 size=${FL_BENCH_FS_SIZE:-256M}
 read_size=${FL_BENCH_FS_READ_SIZE:-1G}
 files=${FL_BENCH_FS_FILES:-10000}
@@ -122,13 +123,17 @@ wait_mount() { # dir
 }
 
 # shellcheck disable=SC2086
-"$faultfs" "${backing[faultfs]}" "${dir[faultfs]}" -f ${FL_BENCH_FS_FAULTFS_OPTS:+-o "$FL_BENCH_FS_FAULTFS_OPTS"} &
+# Their notices (the name journal's bound, reached by create-unlink) go to a
+# file, printed only if a mount fails.
+"$faultfs" "${backing[faultfs]}" "${dir[faultfs]}" -f ${FL_BENCH_FS_FAULTFS_OPTS:+-o "$FL_BENCH_FS_FAULTFS_OPTS"} \
+	2>"$work/faultfs.log" &
 pid[faultfs]=$!
 cc -O2 -o "$work/passthrough_ll" "$example" $(pkg-config --cflags --libs fuse3) ||
 	{ echo "bench-faultfs: cannot build $example" >&2; exit 1; }
 "$work/passthrough_ll" -f -o source="${backing[pll]}" "${dir[pll]}" 2>/dev/null &
 pid[pll]=$!
-wait_mount "${dir[faultfs]}" || { echo "bench-faultfs: faultfs did not mount" >&2; exit 1; }
+wait_mount "${dir[faultfs]}" ||
+	{ echo "bench-faultfs: faultfs did not mount" >&2; cat "$work/faultfs.log" >&2; exit 1; }
 wait_mount "${dir[pll]}" || { echo "bench-faultfs: passthrough_ll did not mount" >&2; exit 1; }
 
 load1() { cut -d' ' -f1 /proc/loadavg; }
@@ -215,7 +220,11 @@ for job in "${jobs[@]}"; do
 	res[$job.load0]=$(load1)
 	declare -A v=()
 	fn=() pn=() fp=() nat=() ffs=() pll=()
-	for ((r = 0; r < reps; r++)); do
+	# The random jobs are short and the disk's latency drifts over seconds:
+	# three times the rounds, each pairing runs seconds apart.
+	job_reps=$reps
+	[[ $job == rand* ]] && job_reps=$((reps * 3))
+	for ((r = 0; r < job_reps; r++)); do
 		for ((i = 0; i < 3; i++)); do
 			s=${sides[(r + i) % 3]}
 			v[$s]=$(run_side "$job" "$s")
@@ -269,9 +278,9 @@ met() { # ratio goal -> met / MISSED / ""
 	awk -v r="$1" -v g="$2" 'BEGIN { printf "%s", (r >= g) ? "met" : "MISSED" }'
 }
 
-if [[ $json -eq 1 ]]; then
-	printf '{"benchmark":"faultfs","kernel":"%s","cores":%s,"reps":%s,"seq_secs":%s,' \
-		"$(uname -r)" "$(nproc)" "$reps" "$seq_secs"
+json_out() {
+	printf '{"benchmark":"faultfs","kernel":"%s","cores":%s,"reps":%s,"random_reps":%s,"random_secs":%s,"seq_secs":%s,' \
+		"$(uname -r)" "$(nproc)" "$reps" "$((reps * 3))" "$runtime" "$seq_secs"
 	printf '"load_start":"%s","load_end":"%s","note":"%s","figures":[' "$load_start" "$load_end" \
 		"$lazyfs_note"
 	sep=
@@ -301,21 +310,25 @@ if [[ $json -eq 1 ]]; then
 		printf '"ratio":null,"goal":0.1,"lower_is_better":true,"load":{"after":"%s"}}' "$load_end"
 	fi
 	printf ']}\n'
+}
+if [[ $json -eq 1 ]]; then
+	json_out
 	exit 0
 fi
+[[ -n ${FL_BENCH_FS_JSON:-} ]] && json_out >"$FL_BENCH_FS_JSON"
 
 echo
 echo "faultfs, passthrough_ll (pll) and native ($(uname -r), $(nproc) cores, median of $reps rounds," \
-	"order rotated; seqwrite ${seq_secs} s + fsync, random jobs ${runtime} s on $size)"
+	"order rotated; seqwrite ${seq_secs} s + fsync, random jobs $((reps * 3)) rounds of ${runtime} s on $size)"
 echo "load average: $load_start at the start, $load_end at the end. $lazyfs_note."
-printf '%-16s %11s %11s %11s %7s %7s %7s %8s %6s %6s  %-6s %s\n' JOB NATIVE FAULTFS PLL \
-	F/N PLL/N F/PLL "F/N+-%" GOAL/N LOAD UNIT ""
+printf '%-16s %11s %11s %11s %7s %7s %7s %7s %7s %6s %6s  %-6s %s\n' JOB NATIVE FAULTFS PLL \
+	F/N PLL/N F/PLL "F/N+-%" "F/P+-%" GOAL/N LOAD UNIT ""
 for job in "${jobs[@]}"; do
 	g=${goal_native[$job]}
 	a=$(met "${res[$job.fn]}" "$g") b=$(met "${res[$job.fp]}" 1.0)
-	printf '%-16s %11.0f %11.0f %11.0f %6.2fx %6.2fx %6.2fx %8s %6s %6s  %-6s %s\n' "$job" \
+	printf '%-16s %11.0f %11.0f %11.0f %6.2fx %6.2fx %6.2fx %7s %7s %6s %6s  %-6s %s\n' "$job" \
 		"${res[$job.native]}" "${res[$job.faultfs]}" "${res[$job.pll]}" "${res[$job.fn]}" \
-		"${res[$job.pn]}" "${res[$job.fp]}" "${res[$job.fn_spread]}" "$g" \
+		"${res[$job.pn]}" "${res[$job.fp]}" "${res[$job.fn_spread]}" "${res[$job.fp_spread]}" "$g" \
 		"${res[$job.load1]}" "${unit[$job]}" \
 		"${a:+vs native $a; }vs pll ${b}"
 done
