@@ -9,12 +9,13 @@
 # directory) and passthrough_ll (libfuse's example, the cost of FUSE with
 # no bookkeeping, compiled here at run time from the libfuse3-dev package
 # and never copied into the tree). Each round runs the three sides of a
-# job back to back, the order rotated from round to round; the ratios of
-# a round compare runs that followed one another. A row prints the
-# medians of the sides and of the per-round ratios faultfs/native,
-# passthrough_ll/native and faultfs/passthrough_ll, and the spread of the
-# faultfs/native ratio over the rounds (half the range, in % of the
-# median). The load average is read before and after each job.
+# job back to back, the order rotated from round to round (the random
+# jobs get three times the rounds); the ratios of a round compare runs
+# that followed one another. A row prints the medians of the sides and of
+# the per-round ratios faultfs/native, passthrough_ll/native and
+# faultfs/passthrough_ll, and the spread of the faultfs ratios over the
+# rounds (half the range, in % of the median). The load average is read
+# before and after each job.
 #
 # Jobs:
 #   seqwrite         1 MiB sequential appends for FL_BENCH_FS_SEQ_SECS
