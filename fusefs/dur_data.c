@@ -86,6 +86,21 @@ static bool all_hole(int fd, int64_t off, int64_t len)
 	return data >= off + len;
 }
 
+/*
+ * Has f no hole (f locked, st fresh)? Looked up once per file struct, then
+ * kept up to date by our own writes, truncates and fallocates; a hole made
+ * behind our back only costs copies of zeros.
+ */
+static bool is_dense(struct dur_file *f, const struct stat *st)
+{
+	if (!f->dense) {
+		off_t h = st->st_size ? lseek(f->fd, 0, SEEK_HOLE) : 0;
+
+		f->dense = h >= st->st_size ? 1 : -1;
+	}
+	return f->dense > 0;
+}
+
 /* Find or create the record holder for fd and lock it; *st is fresh under the lock. */
 static int file_lock(struct ffs_dur *d, int fd, bool create, struct stat *st,
 		     struct dur_file **ret)
@@ -161,8 +176,10 @@ ssize_t ffs_dur_write(struct ffs_dur *d, int fd, const void *buf, size_t len, of
 		return err;
 	pre = st.st_size - off;
 	pre = pre < 0 ? 0 : pre > (int64_t)len ? (int64_t)len : pre;
-	if (pre > 0 && all_hole(f->fd, off, pre))
+	if (pre > 0 && !is_dense(f, &st) && all_hole(f->fd, off, pre))
 		pre = 0;  /* its pre-image is zeros: undo writes zeros past pre_len anyway */
+	if (off > st.st_size)
+		f->dense = -1;  /* the gap is a hole */
 	err = save_preimage(d, f, off, pre, &r.undo_off);
 	if (err) {
 		file_unlock(d, f);
@@ -247,6 +264,8 @@ int ffs_dur_truncate(struct ffs_dur *d, int fd, off_t size)
 		f->undo_size = r.undo_off;
 		goto out;
 	}
+	if (size > st.st_size)
+		f->dense = -1;
 	if (size != st.st_size) {
 		r.seq = dur_next_seq(d);
 		dur_rec_push(f, &r);
@@ -294,6 +313,7 @@ int ffs_dur_fallocate(struct ffs_dur *d, int fd, int mode, off_t off, off_t len)
 		if (err)
 			goto out;
 	}
+	f->dense = -1;  /* unwritten extents and punched ranges read as holes */
 	if (fallocate(f->fd, mode, off, len)) {
 		err = -errno;
 		f->undo_size = r.undo_off;

@@ -53,6 +53,12 @@ struct dur_file {
 	int undo_fd;              /* -1 until the first pre-image */
 	int64_t undo_size;
 	int64_t durable_size;
+	/*
+	 * 1: the file had no hole when we looked (SEEK_HOLE at 0 was its end),
+	 * -1: it may have some, 0: not looked yet. Only spares the SEEK_DATA
+	 * of each overwrite: a hole taken for data just costs a copy of zeros.
+	 */
+	int8_t dense;
 	struct dur_rec *recs;     /* seq order */
 	size_t n, cap;
 };
@@ -160,6 +166,7 @@ struct ffs_dur {
 	void *notice_ctx;
 
 	struct dur_watch watch;   /* changes during a snapshot's copy */
+	uint64_t names_gen;       /* atomic: bumped after every name change (dur_watch.c) */
 };
 
 static inline uint64_t dur_next_seq(struct ffs_dur *d)

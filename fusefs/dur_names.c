@@ -856,5 +856,6 @@ uint64_t dur_names_undo(struct ffs_dur *d, const struct ffs_inval_ops *inval)
 	dur_names_free_all(d);
 	dur_empty_dir(d->trash_dir);
 	names_unlock(d);
+	dur_watch_names(d);  /* after the names came back: remembered paths are stale */
 	return undone;
 }

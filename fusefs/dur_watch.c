@@ -92,14 +92,27 @@ void dur_watch_data(struct ffs_dur *d, dev_t dev, ino_t ino, int64_t off, int64_
 	pthread_mutex_unlock(&d->watch.lock);
 }
 
+/* After the change: a path read under the old generation may be the old one. */
+static void names_changed(struct ffs_dur *d)
+{
+	__atomic_add_fetch(&d->names_gen, 1, __ATOMIC_SEQ_CST);
+}
+
+uint64_t ffs_dur_names_gen(struct ffs_dur *d)
+{
+	return __atomic_load_n(&d->names_gen, __ATOMIC_SEQ_CST);
+}
+
 void dur_watch_names(struct ffs_dur *d)
 {
+	names_changed(d);
 	if (watching(d))
 		__atomic_store_n(&d->watch.names, true, __ATOMIC_RELEASE);
 }
 
 void dur_watch_all(struct ffs_dur *d)
 {
+	names_changed(d);
 	if (watching(d))
 		__atomic_store_n(&d->watch.all, true, __ATOMIC_RELEASE);
 }

@@ -187,6 +187,11 @@ void ffs_dur_snapshot_abort(struct ffs_snap *s);
 
 /* fd's inode's owner, mode, times or xattrs just changed: for a snapshot copying. */
 void ffs_dur_touch(struct ffs_dur *d, int fd);
+/*
+ * Bumped after every name change made through the model and at a power
+ * cut: a path read from an fd while it held is still that fd's path.
+ */
+uint64_t ffs_dur_names_gen(struct ffs_dur *d);
 
 /* --- bounds ----------------------------------------------------------------- */
 /*

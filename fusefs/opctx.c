@@ -12,6 +12,7 @@
 
 #include "durability.h"
 #include "ops.h"
+#include "pathcache.h"
 
 static struct ffs_inode *inode_of(struct ffs *fs, fuse_ino_t ino)
 {
@@ -44,9 +45,15 @@ static void fd_path(struct ffs *fs, int fd, char *buf, size_t len)
 
 void ffs_path_of(struct ffs *fs, fuse_ino_t dir, const char *name, char *buf, size_t len)
 {
+	struct ffs_inode *in = inode_of(fs, dir);
+	uint64_t gen = fs->dur ? ffs_dur_names_gen(fs->dur) : 0;
 	size_t n;
 
-	fd_path(fs, inode_of(fs, dir)->fd, buf, len);
+	if (!fs->dur || !ffs_pathcache_get(fs, in, gen, buf, len)) {
+		fd_path(fs, in->fd, buf, len);
+		if (fs->dur)
+			ffs_pathcache_put(fs, in, gen, buf);
+	}
 	if (!name || !buf[0])
 		return;
 	n = strlen(buf);

@@ -11,8 +11,8 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include <zlib.h>
 
+#include "crc.h"
 #include "durability.h"
 #include "ops.h"
 
@@ -279,7 +279,7 @@ void ffs_op_write(fuse_req_t req, fuse_ino_t ino, const char *data, size_t size,
 				 "lost at the next power cut)", n, (long long)off);
 	}
 	ffs_op_log(&o, FFS_WLOG_WRITE, NULL, backing_ino(&o), off, n > 0 ? (uint64_t)n : size,
-		   n > 0 ? (uint32_t)crc32(crc32(0, Z_NULL, 0), (const Bytef *)data, (uInt)n) : 0,
+		   n > 0 ? ffs_crc32(0, data, (size_t)n) : 0,
 		   n < 0 ? (int)n : 0);
 	free(copy);
 	if (ffs_op_end(&o)) {

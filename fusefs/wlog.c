@@ -374,7 +374,8 @@ static void feed_followers(struct ffs_wlog *w, const char *pre, size_t pre_len,
 
 int64_t ffs_wlog_append(struct ffs_wlog *w, const struct ffs_wlog_entry *e)
 {
-	struct ffs_sbuf body = { 0 };
+	char line[1024];
+	struct ffs_sbuf body = FFS_SBUF_ON(line);
 	char pre[160], when[40];
 	struct iovec iov[2];
 	struct timespec rt;

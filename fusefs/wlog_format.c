@@ -47,11 +47,14 @@ static bool sbuf_reserve(struct ffs_sbuf *b, size_t n)
 	cap = b->cap ? b->cap : 256;
 	while (cap < b->len + n + 1)
 		cap *= 2;
-	s = realloc(b->s, cap);
+	s = b->borrowed ? malloc(cap) : realloc(b->s, cap);
 	if (!s) {
 		b->oom = true;
 		return false;
 	}
+	if (b->borrowed && b->len)
+		memcpy(s, b->s, b->len);
+	b->borrowed = false;
 	b->s = s;
 	b->cap = cap;
 	return true;
@@ -84,7 +87,8 @@ void ffs_sbuf_printf(struct ffs_sbuf *b, const char *fmt, ...)
 
 void ffs_sbuf_free(struct ffs_sbuf *b)
 {
-	free(b->s);
+	if (!b->borrowed)
+		free(b->s);
 	memset(b, 0, sizeof(*b));
 }
 

@@ -9,12 +9,19 @@
 
 #include "wlog.h"
 
-/* A growing string buffer; on allocation failure it stays failed (oom). */
+/*
+ * A growing string buffer; on allocation failure it stays failed (oom).
+ * FFS_SBUF_ON(array) starts it in the caller's array (no allocation for
+ * a line that fits: the write log formats one per write); it moves to
+ * the heap only when it outgrows it.
+ */
 struct ffs_sbuf {
 	char *s;
 	size_t len, cap;
 	bool oom;
+	bool borrowed;            /* s is the caller's array: never realloc'd or freed */
 };
+#define FFS_SBUF_ON(array) ((struct ffs_sbuf){ .s = (array), .cap = sizeof(array), .borrowed = true })
 
 void ffs_sbuf_add(struct ffs_sbuf *b, const char *s, size_t n);
 void ffs_sbuf_printf(struct ffs_sbuf *b, const char *fmt, ...)

@@ -1,0 +1,89 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * A direct-mapped table of inode paths. An entry is keyed by the mount,
+ * the inode struct, its O_PATH fd and its backing (dev, ino): a struct
+ * freed and reused for another inode does not match. It is valid for one
+ * names generation: every name change through the model and every power
+ * cut bump it after they took effect (dur_watch.c), so an entry stored
+ * under a generation that is still current names the inode now. A name
+ * changed in the backing tree behind faultfs's back is not seen: the
+ * write log then shows the path faultfs last knew.
+ */
+#include <pthread.h>
+#include <string.h>
+
+#include "pathcache.h"
+
+#define SLOTS 256
+#define KEEP 480   /* longer paths are not remembered */
+
+struct slot {
+	pthread_mutex_t lock;
+	const struct ffs *fs;
+	const struct ffs_inode *in;
+	int fd;
+	dev_t dev;
+	ino_t ino;
+	uint64_t gen;
+	size_t len;              /* 0: empty */
+	char path[KEEP];
+};
+
+static struct slot slots[SLOTS];
+static pthread_once_t once = PTHREAD_ONCE_INIT;
+
+static void init(void)
+{
+	for (size_t i = 0; i < SLOTS; i++)
+		pthread_mutex_init(&slots[i].lock, NULL);
+}
+
+static struct slot *slot_of(const struct ffs_inode *in)
+{
+	uint64_t h = ((uint64_t)(uintptr_t)in ^ (uint64_t)in->ino) * 0x9e3779b97f4a7c15ULL;
+
+	pthread_once(&once, init);
+	return &slots[h >> 56];
+}
+
+static bool same(const struct slot *s, const struct ffs *fs, const struct ffs_inode *in,
+		 uint64_t gen)
+{
+	return s->len && s->fs == fs && s->in == in && s->fd == in->fd && s->dev == in->dev &&
+	       s->ino == in->ino && s->gen == gen;
+}
+
+bool ffs_pathcache_get(const struct ffs *fs, const struct ffs_inode *in, uint64_t gen,
+		       char *buf, size_t len)
+{
+	struct slot *s = slot_of(in);
+	bool hit;
+
+	pthread_mutex_lock(&s->lock);
+	hit = same(s, fs, in, gen) && s->len < len;
+	if (hit)
+		memcpy(buf, s->path, s->len + 1);
+	pthread_mutex_unlock(&s->lock);
+	return hit;
+}
+
+void ffs_pathcache_put(const struct ffs *fs, const struct ffs_inode *in, uint64_t gen,
+		       const char *path)
+{
+	size_t n = strlen(path);
+	struct slot *s;
+
+	if (!n || n >= KEEP)
+		return;
+	s = slot_of(in);
+	pthread_mutex_lock(&s->lock);
+	s->fs = fs;
+	s->in = in;
+	s->fd = in->fd;
+	s->dev = in->dev;
+	s->ino = in->ino;
+	s->gen = gen;
+	s->len = n;
+	memcpy(s->path, path, n + 1);
+	pthread_mutex_unlock(&s->lock);
+}
