@@ -134,9 +134,11 @@ $(BUILD)/faultline: $(CLI_OBJS) $(LIBA)
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
+# faultfs alone needs ISA-L (the write log's crc32).
+FS_LDLIBS = $(shell pkg-config --libs libisal 2>/dev/null)
 $(BUILD)/faultfs: $(FS_OBJS) $(LIBA)
 	$(call msg,LD,$@)
-	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(FS_LDLIBS)
 
 # examples/ are built as a user of the library would build them: the
 # public headers (<faultline/faultline.h>) and libfaultline, nothing else
@@ -168,7 +170,7 @@ $(FS_LIBA): $(filter-out %/faultfs.o,$(FS_OBJS))
 $(BUILD)/tests/%: tests/%.c $(HELP_OBJS) $(FS_LIBA) $(LIBA) $(GENERATED)
 	$(call msg,TEST,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(CFLAGS) -Itests $(LDFLAGS) -Ifusefs -o $@ $< $(HELP_OBJS) $(FS_LIBA) $(LIBA) $(LDLIBS) -lcmocka
+	$(Q)$(CC) $(CFLAGS) -Itests $(LDFLAGS) -Ifusefs -o $@ $< $(HELP_OBJS) $(FS_LIBA) $(LIBA) $(LDLIBS) $(FS_LDLIBS) -lcmocka
 
 # The suite, the demo and the bench need root (BPF, FUSE, cgroups, netns).
 # A normal user's 'make check' re-runs itself through sudo and says so; a

@@ -7,7 +7,7 @@ set -eu
 PACKAGES="
 	make gcc clang llvm pkg-config
 	libbpf-dev bpftool libelf-dev zlib1g-dev
-	libfuse3-dev fuse3
+	libfuse3-dev fuse3 libisal-dev
 	libnl-3-dev libnl-route-3-dev libnl-nf-3-dev libnftables-dev
 	libcmocka-dev libyaml-dev libjansson-dev
 	libsqlite3-dev libhiredis-dev libpq-dev libmariadb-dev
