@@ -41,6 +41,8 @@
 # FL_BENCH_FS_FAULTFS_OPTS (extra -o options for faultfs), FL_BENCH_FS_JSON
 # (also write the --json document to this file while printing the table).
 set -u
+# shellcheck source=tools/bench-lib.sh
+source "$(dirname "$0")/bench-lib.sh"
 
 build=build
 json=0
@@ -61,7 +63,7 @@ runtime=${FL_BENCH_FS_RUNTIME:-2}
 size=${FL_BENCH_FS_SIZE:-256M}
 read_size=${FL_BENCH_FS_READ_SIZE:-1G}
 files=${FL_BENCH_FS_FILES:-10000}
-jobs=(${FL_BENCH_FS_JOBS:-seqwrite seqread-cold randread-warm randwrite-fsync create-unlink})
+read -r -a jobs <<<"${FL_BENCH_FS_JOBS:-seqwrite seqread-cold randread-warm randwrite-fsync create-unlink}"
 faultfs=$build/faultfs
 meta=$build/targets/fl-meta-loop
 example=/usr/share/doc/libfuse3-dev/examples/passthrough_ll.c
@@ -129,6 +131,7 @@ wait_mount() { # dir
 "$faultfs" "${backing[faultfs]}" "${dir[faultfs]}" -f ${FL_BENCH_FS_FAULTFS_OPTS:+-o "$FL_BENCH_FS_FAULTFS_OPTS"} \
 	2>"$work/faultfs.log" &
 pid[faultfs]=$!
+# shellcheck disable=SC2046 # pkg-config's flags are words
 cc -O2 -o "$work/passthrough_ll" "$example" $(pkg-config --cflags --libs fuse3) ||
 	{ echo "bench-faultfs: cannot build $example" >&2; exit 1; }
 "$work/passthrough_ll" -f -o source="${backing[pll]}" "${dir[pll]}" 2>/dev/null &
@@ -249,12 +252,22 @@ for job in "${jobs[@]}"; do
 	res[$job.fp_spread]=$(printf '%s\n' "${fp[@]}" | spread)
 	res[$job.native_spread]=$(printf '%s\n' "${nat[@]}" | spread)
 	res[$job.faultfs_spread]=$(printf '%s\n' "${ffs[@]}" | spread)
+	# make bench's results.json: faultfs against native, and against passthrough_ll.
+	g=${goal_native[$job]}
+	[[ $g == - ]] && g=
+	read -r lo hi < <(printf '%s\n' "${fn[@]}" | sort -g | sed -n '1p;$p' | xargs)
+	bench_figure faultfs "$job: faultfs / native" "${res[$job.faultfs]}" "${unit[$job]}" native \
+		"${res[$job.native]}" "${res[$job.fn]}" higher "$g" "$lo" "$hi" \
+		"passthrough_ll / native ${res[$job.pn]}"
+	read -r lo hi < <(printf '%s\n' "${fp[@]}" | sort -g | sed -n '1p;$p' | xargs)
+	bench_figure faultfs "$job: faultfs / passthrough_ll" "${res[$job.faultfs]}" "${unit[$job]}" \
+		passthrough_ll "${res[$job.pll]}" "${res[$job.fp]}" higher 1.0 "$lo" "$hi"
 	[[ $json -eq 0 ]] && echo " done" >&2
 done
 
 # Power cut latency through the mount, CLI round trip included.
 faultline=$build/faultline
-pc_append= pc_over=
+pc_append='' pc_over=''
 if [[ -x $faultline ]]; then
 	m=${dir[faultfs]}
 	pc_time() { # -> seconds for one power cut of the faultfs mount
@@ -271,6 +284,12 @@ if [[ -x $faultline ]]; then
 	dd if=/dev/urandom of="$m/pc-over" bs=1M count=256 conv=notrunc status=none
 	pc_over=$(pc_time)
 	rm -f "$m/pc-append" "$m/pc-over"
+fi
+if [[ -n $pc_append ]]; then
+	bench_figure faultfs "powercut through the CLI, 1 GiB of unsynced appends" "$pc_append" s \
+		"" "" "$pc_append" lower 0.1
+	bench_figure faultfs "powercut through the CLI, 256 MiB of unsynced overwrites" "$pc_over" s \
+		"" "" "$pc_over" lower 0.1
 fi
 load_end=$(cut -d' ' -f1-3 /proc/loadavg)
 
