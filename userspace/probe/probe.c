@@ -216,7 +216,7 @@ int fl_probe_all(struct fl_probe_report *ret)
 
 	for (unsigned m = 0; m < FL_MECH__COUNT; m++)
 		every[m] = true;
-	err = fl_probe_parallel(every, rep->mech);
+	err = fl_probe_parallel(every, fl_probe_mechanism, rep->mech);
 	if (err < 0)
 		return err;
 	fl_probe_pick_all(rep);

@@ -46,10 +46,13 @@ int fl_probe_nfqueue(struct fl_probe_result *r);
 int fl_probe_nft_queue(struct fl_probe_result *r);
 
 /*
- * probe_parallel.c: fl_probe_mechanism for each selected mechanism, all at
- * once in forked workers; ret[m] gets each verdict (a probe that broke:
- * FL_PROBE_UNKNOWN and why). 0, or -errno when nothing could be probed.
+ * probe_parallel.c: probe (fl_probe_mechanism) for each selected
+ * mechanism, all at once in forked workers; ret[m] gets each verdict (a
+ * probe that broke: FL_PROBE_UNKNOWN and why). 0, or -errno when nothing
+ * could be probed.
  */
-int fl_probe_parallel(const bool selected[FL_MECH__COUNT], struct fl_probe_result *ret);
+typedef int (*fl_probe_fn)(enum fl_mechanism mech, struct fl_probe_result *ret);
+int fl_probe_parallel(const bool selected[FL_MECH__COUNT], fl_probe_fn probe,
+		      struct fl_probe_result *ret);
 
 #endif

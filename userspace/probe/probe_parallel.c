@@ -41,7 +41,7 @@
 
 struct slot {
 	int done;   /* the worker got as far as writing err and res */
-	int err;    /* fl_probe_mechanism's return */
+	int err;    /* the probe's return */
 	struct fl_probe_result res;
 };
 
@@ -60,13 +60,13 @@ static long ms_since(const struct timespec *t0)
 	return (t.tv_sec - t0->tv_sec) * 1000L + (t.tv_nsec - t0->tv_nsec) / 1000000L;
 }
 
-static __attribute__((noreturn)) void worker_main(enum fl_mechanism m, struct slot *s,
-						  pid_t parent)
+static __attribute__((noreturn)) void worker_main(fl_probe_fn probe, enum fl_mechanism m,
+						  struct slot *s, pid_t parent)
 {
 	/* A worker must not outlive an interrupted probe. */
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent)
 		_exit(1);
-	s->err = fl_probe_mechanism(m, &s->res);
+	s->err = probe(m, &s->res);
 	s->done = 1;
 	/* _exit: the caller's stdio buffers are not ours to flush. */
 	_exit(0);
@@ -92,12 +92,13 @@ static void verdict(const struct slot *s, int wait_err, int wstatus, struct fl_p
 		*ret = s->res;
 }
 
-static bool start(unsigned m, struct slot *sh, pid_t parent, struct worker *w)
+static bool start(fl_probe_fn probe, unsigned m, struct slot *sh, pid_t parent,
+		  struct worker *w)
 {
 	pid_t pid = fork();
 
 	if (pid == 0)
-		worker_main((enum fl_mechanism)m, &sh[m], parent);
+		worker_main(probe, (enum fl_mechanism)m, &sh[m], parent);
 	if (pid < 0)
 		return false;
 	*w = (struct worker){ .pid = pid, .m = m,
@@ -151,7 +152,8 @@ static bool timed_out(const struct slot *s, const struct fl_probe_result *r)
 	return s->err == -ETIMEDOUT || (r->status == FL_PROBE_UNKNOWN && r->err == ETIMEDOUT);
 }
 
-int fl_probe_parallel(const bool selected[FL_MECH__COUNT], struct fl_probe_result *ret)
+int fl_probe_parallel(const bool selected[FL_MECH__COUNT], fl_probe_fn probe,
+		      struct fl_probe_result *ret)
 {
 	size_t len = FL_MECH__COUNT * sizeof(struct slot), n_run = 0, at_once;
 	struct worker run[MAX_AT_ONCE];
@@ -178,9 +180,9 @@ int fl_probe_parallel(const bool selected[FL_MECH__COUNT], struct fl_probe_resul
 
 			if (!selected[m])
 				continue;
-			if (!start(m, sh, parent, &run[n_run])) {
+			if (!start(probe, m, sh, parent, &run[n_run])) {
 				/* No process to spare: probe this one here. */
-				sh[m].err = fl_probe_mechanism((enum fl_mechanism)m, &sh[m].res);
+				sh[m].err = probe((enum fl_mechanism)m, &sh[m].res);
 				sh[m].done = 1;
 				verdict(&sh[m], 0, 0, &ret[m]);
 				continue;
@@ -198,7 +200,7 @@ int fl_probe_parallel(const bool selected[FL_MECH__COUNT], struct fl_probe_resul
 		if (!selected[m] || !timed_out(&sh[m], &ret[m]))
 			continue;
 		memset(&sh[m], 0, sizeof(sh[m]));
-		sh[m].err = fl_probe_mechanism((enum fl_mechanism)m, &sh[m].res);
+		sh[m].err = probe((enum fl_mechanism)m, &sh[m].res);
 		sh[m].done = 1;
 		verdict(&sh[m], 0, 0, &ret[m]);
 	}

@@ -91,3 +91,18 @@ int fl_sc_filter_spec(const struct fl_rule *rules, size_t n_rules, bool in_kerne
 	*ret = spec;
 	return 0;
 }
+
+/* The public builder: the spec of rules (every call to the supervisor), then its program. */
+int fl_seccomp_filter_build(const struct fl_rule *rules, size_t n_rules, struct sock_fprog *ret)
+{
+	struct fl_sc_filter_spec spec;
+	int err;
+
+	for (size_t i = 0; i < n_rules; i++)
+		if (fl_seccomp_rule_check(&rules[i], NULL))
+			return -EINVAL;
+	err = fl_sc_filter_spec(rules, n_rules, false, &spec, NULL);
+	if (err)
+		return err;
+	return fl_sc_filter_build(&spec, -1, ret);
+}
