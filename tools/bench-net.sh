@@ -416,7 +416,7 @@ bench_figure net "off: SIGTERM -> first datagram through" "$(printf '%s\n' "${of
 	"" "" "" lower "" "$(p_min "${off_term_ms[@]}")" "$(p_max "${off_term_ms[@]}")"
 # The rate's goal is two-sided (0.85-1.15 of the request): its figure is the distance from 1.
 for i in "${!r_req[@]}"; do
-	bench_figure net "rate ${r_req[i]} Mbit/s: |goodput / requested - 1|" "${r_got[i]}" Mbit/s \
+	bench_figure net "rate ${r_req[i]} Mbit/s: goodput / requested, distance from 1" "${r_got[i]}" Mbit/s \
 		requested "${r_req[i]}" "$(awk -v r="${r_ratio[i]}" 'BEGIN { d = r - 1; printf "%.3f", d < 0 ? -d : d }')" \
 		lower 0.15 "" "" "goodput/requested ${r_ratio[i]} (ideal 0.956: headers)"
 done
