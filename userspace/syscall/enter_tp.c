@@ -22,32 +22,25 @@
 /* More syscalls than this: one raw program is cheaper than that many perf events. */
 #define ENTER_TP_MAX 16
 
-static const char *const tracefs_roots[] = {
-	"/sys/kernel/tracing",
-	"/sys/kernel/debug/tracing",
-};
-
 /* Does syscalls:sys_enter_NAME exist? Its name is the kernel's SYSCALL_DEFINE name. */
-static bool has_tracepoint(const char *name)
+static bool has_tracepoint(const char *tracefs, const char *name)
 {
 	char path[256];
 
-	for (size_t i = 0; i < sizeof(tracefs_roots) / sizeof(tracefs_roots[0]); i++) {
-		if (snprintf(path, sizeof(path), "%s/events/syscalls/sys_enter_%s/id",
-			     tracefs_roots[i], name) >= (int)sizeof(path))
-			return false;
-		if (access(path, F_OK) == 0)
-			return true;
-	}
-	return false;
+	return snprintf(path, sizeof(path), "%s/events/syscalls/sys_enter_%s/id", tracefs,
+			name) < (int)sizeof(path) && access(path, F_OK) == 0;
 }
 
 int fl_sc_enter_tp_pick(const __u64 *mask, int *nrs, size_t *ret_n)
 {
+	const char *tracefs;
 	size_t n = 0;
 
 	/* libbpf looks the tracepoint ids up in tracefs: mount it if it is missing. */
 	fl_kernfs_ensure(FL_KERNFS_TRACEFS, NULL);
+	tracefs = fl_kernfs_path(FL_KERNFS_TRACEFS);
+	if (!tracefs)
+		return -ENOENT;
 	for (int nr = 0; nr < FL_SC_NR_MAX; nr++) {
 		const char *name;
 
@@ -60,7 +53,7 @@ int fl_sc_enter_tp_pick(const __u64 *mask, int *nrs, size_t *ret_n)
 		 * has no tracepoint by that name: then the raw hook, never a miss.
 		 */
 		name = fl_syscall_name(nr);
-		if (!name || !has_tracepoint(name))
+		if (!name || !has_tracepoint(tracefs, name))
 			return -ENOENT;
 		nrs[n++] = nr;
 	}
