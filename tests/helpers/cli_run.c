@@ -149,10 +149,21 @@ int fl_cli_signal(struct fl_cli *c, int sig)
 	return kill(c->pid, sig) < 0 ? -errno : 0;
 }
 
+/*
+ * The deadlines here are hang guards, never measurements: under qemu TCG
+ * (FL_VMTEST) loading a BPF program alone can take seconds, so they stretch.
+ */
+static uint64_t deadline_after(int timeout_ms)
+{
+	uint64_t ms = (uint64_t)timeout_ms;
+
+	return fl_cli_now_ms() + (getenv("FL_VMTEST") ? 10 * ms : ms);
+}
+
 /* Reap within timeout_ms: 0, or -ETIMEDOUT. */
 static int reap(struct fl_cli *c, int timeout_ms)
 {
-	uint64_t end = fl_cli_now_ms() + (uint64_t)timeout_ms;
+	uint64_t end = deadline_after(timeout_ms);
 
 	while (!c->reaped) {
 		pid_t r = waitpid(c->pid, &c->status, WNOHANG);
@@ -270,7 +281,7 @@ static bool exe_is(pid_t pid, const char *exe)
 
 pid_t fl_proc_find_child(pid_t parent, const char *exe, int timeout_ms)
 {
-	uint64_t end = fl_cli_now_ms() + (uint64_t)timeout_ms;
+	uint64_t end = deadline_after(timeout_ms);
 	char path[64];
 
 	snprintf(path, sizeof(path), "/proc/%d/task", (int)parent);
@@ -306,7 +317,7 @@ pid_t fl_proc_find_child(pid_t parent, const char *exe, int timeout_ms)
 
 bool fl_proc_wait_state(pid_t pid, const char *states, int timeout_ms)
 {
-	uint64_t end = fl_cli_now_ms() + (uint64_t)timeout_ms;
+	uint64_t end = deadline_after(timeout_ms);
 
 	for (;;) {
 		char s = fl_proc_state(pid);
@@ -447,7 +458,7 @@ bool fl_cli_session_left(pid_t controller)
 
 int fl_cli_wait_stderr(struct fl_cli *c, const char *needle, int timeout_ms)
 {
-	uint64_t deadline = fl_cli_now_ms() + (uint64_t)timeout_ms;
+	uint64_t deadline = deadline_after(timeout_ms);
 
 	for (;;) {
 		char *err = fl_cli_stderr(c);
@@ -460,11 +471,15 @@ int fl_cli_wait_stderr(struct fl_cli *c, const char *needle, int timeout_ms)
 			free(err);
 			return -ECHILD;
 		}
+		if (!found && fl_cli_now_ms() > deadline) {
+			fprintf(stderr, "faultline did not print '%s' in time: %s\n", needle,
+				err ? err : "");
+			free(err);
+			return -ETIMEDOUT;
+		}
 		free(err);
 		if (found)
 			return 0;
-		if (fl_cli_now_ms() > deadline)
-			return -ETIMEDOUT;
 		usleep(10000);
 	}
 }

@@ -50,6 +50,8 @@ char *fl_cli_stderr(const struct fl_cli *c);
 /*
  * Poll its stderr until it holds needle (" armed on "): 0; -ECHILD when it
  * ended first (what it said is printed), -ETIMEDOUT after timeout_ms.
+ * Every timeout_ms here is a hang guard: ten times longer under qemu TCG
+ * (FL_VMTEST).
  */
 int fl_cli_wait_stderr(struct fl_cli *c, const char *needle, int timeout_ms);
 /* Send sig while it runs (not after it was reaped). */
