@@ -8,7 +8,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -25,118 +24,18 @@
 
 #include "helpers/bystander.h"
 #include "helpers/fixtures.h"
+#include "helpers/sc_ops.h"
 #include <faultline/probe.h>
 #include <faultline/seccomp.h>
 
-#define MAX_RULES 4
-#define MAX_EVENTS 256
-#define MAX_ARGS 64
-
 static char bin_ops[PATH_MAX], bin_loop[PATH_MAX];
-
-struct run {
-	struct fl_event ev[MAX_EVENTS];
-	size_t n_ev;
-	struct fl_seccomp_stats st[MAX_RULES];
-	int status;
-	char out[16384];
-	/* called with the target's pid while the supervisor runs */
-	void (*during)(struct run *r, pid_t pid);
-	void *arg;
-};
-
-static int on_event(void *ctx, const struct fl_event *ev)
-{
-	struct run *r = ctx;
-
-	if (r->n_ev < MAX_EVENTS)
-		r->ev[r->n_ev++] = *ev;
-	return 0;
-}
-
-struct sup_thread {
-	struct fl_seccomp_sup *sup;
-	int err;
-};
-
-static void *sup_main(void *arg)
-{
-	struct sup_thread *t = arg;
-
-	t->err = fl_seccomp_sup_run(t->sup, 20000);
-	return NULL;
-}
-
-static void parse(const char *text, struct fl_rule *rule)
-{
-	struct fl_rule_error e = { 0 };
-
-	if (fl_rule_parse(text, rule, &e))
-		fail_msg("parse '%s': %s", text, e.message);
-}
-
-/*
- * Launch fl-sc-ops (opts, then the NULL-terminated ops) under rules and run
- * the supervisor until it exits. Output lands in r->out.
- */
-static void run_ops(const char *const *rules_text, size_t n_rules, bool timed, struct run *r,
-		    const char *const *ops)
-{
-	struct fl_rule rules[MAX_RULES];
-	struct fl_seccomp_sup *sup = NULL;
-	struct sup_thread t = { 0 };
-	char *argv[MAX_ARGS], fdbuf[16];
-	char tmpl[] = "/tmp/fl-sc-out-XXXXXX";
-	size_t n = 0;
-	pthread_t th;
-	pid_t pid;
-	ssize_t got;
-	int fd;
-
-	for (size_t i = 0; i < n_rules; i++)
-		parse(rules_text[i], &rules[i]);
-	fd = mkstemp(tmpl); /* no O_CLOEXEC: the target writes here */
-	assert_true(fd >= 0);
-	unlink(tmpl);
-	snprintf(fdbuf, sizeof(fdbuf), "%d", fd);
-	argv[n++] = bin_ops;
-	argv[n++] = "-f";
-	argv[n++] = fdbuf;
-	if (timed)
-		argv[n++] = "-t";
-	for (; *ops && n < MAX_ARGS - 1; ops++)
-		argv[n++] = (char *)*ops;
-	argv[n] = NULL;
-
-	assert_int_equal(fl_seccomp_sup_open(rules, n_rules, on_event, r, &sup), 0);
-	assert_int_equal(fl_seccomp_sup_launch(sup, argv, &pid), 0);
-	t.sup = sup;
-	assert_int_equal(pthread_create(&th, NULL, sup_main, &t), 0);
-	if (r->during)
-		r->during(r, pid);
-	/* Reap while the supervisor runs: before 6.x the listener hangs up only then. */
-	assert_int_equal(waitpid(pid, &r->status, 0), pid);
-	pthread_join(th, NULL);
-	assert_int_equal(t.err, 0);
-	for (size_t i = 0; i < n_rules; i++)
-		assert_int_equal(fl_seccomp_sup_stats(sup, i, &r->st[i]), 0);
-	fl_seccomp_sup_close(sup);
-	got = pread(fd, r->out, sizeof(r->out) - 1, 0);
-	assert_true(got >= 0);
-	r->out[got] = '\0';
-	close(fd);
-}
 
 static bool require_seccomp(void)
 {
-	struct fl_probe_result why;
-
-	if (fl_probe_mechanism(FL_MECH_SECCOMP_NOTIFY, &why) || why.status != FL_PROBE_WORKS) {
-		print_message("skip: seccomp user notification unavailable: %s\n", why.detail);
+	if (!fl_sc_ops_can_run(bin_ops))
 		return false;
-	}
-	if (access(bin_ops, X_OK) || access(bin_loop, X_OK)) {
-		print_message("skip: %s not built (run make)\n", bin_ops);
+	if (access(bin_loop, X_OK)) {
+		print_message("skip: %s not built (run make)\n", bin_loop);
 		return false;
 	}
 	return true;
@@ -172,9 +71,9 @@ static uint64_t mono_ns(void)
 static uint64_t loader_openats(void)
 {
 	const char *never[] = { "openat:error=ENOENT:when=1000000" };
-	struct run r = { 0 };
+	struct fl_sc_ops_run r = { 0 };
 
-	run_ops(never, 1, false, &r, (const char *[]){ NULL });
+	fl_sc_ops_run(bin_ops, never, 1, (const char *[]){ NULL }, &r);
 	return r.st[0].matched;
 }
 
@@ -184,7 +83,7 @@ static void test_error_when_3_fails_exactly_the_third_openat(void **state)
 	char a[PATH_MAX], b[PATH_MAX], c[PATH_MAX], oa[PATH_MAX + 8], ob[PATH_MAX + 8],
 	     oc[PATH_MAX + 8], rule[64];
 	const char *rules[] = { rule };
-	struct run r = { 0 };
+	struct fl_sc_ops_run r = { 0 };
 	uint64_t loader;
 
 	if (!require_seccomp())
@@ -198,7 +97,7 @@ static void test_error_when_3_fails_exactly_the_third_openat(void **state)
 	/* The dynamic loader's openat calls count too, as under strace: skip past them. */
 	loader = loader_openats();
 	snprintf(rule, sizeof(rule), "openat:error=ENOENT:when=%llu", (unsigned long long)loader + 3);
-	run_ops(rules, 1, false, &r, (const char *[]){ oa, ob, oc, NULL });
+	fl_sc_ops_run(bin_ops, rules, 1, (const char *[]){ oa, ob, oc, NULL }, &r);
 	assert_int_equal(r.n_ev, 1);
 	assert_int_equal(r.ev[0].seq, loader + 3);
 	assert_int_equal(r.ev[0].value, ENOENT);
@@ -218,7 +117,7 @@ static void test_when_2_plus_2_gives_the_same_results_as_strace_inject(void **st
 	const char *rules[] = { "openat:error=EACCES:when=2+2" };
 	const char *ops[16];
 	char names[6][PATH_MAX + 8], cmd[8192], strace_out[8192] = "";
-	struct run r = { 0 };
+	struct fl_sc_ops_run r = { 0 };
 	size_t n = 0, len = 0;
 	FILE *p;
 
@@ -249,7 +148,7 @@ static void test_when_2_plus_2_gives_the_same_results_as_strace_inject(void **st
 	strace_out[len] = '\0';
 	assert_int_equal(pclose(p), 0);
 
-	run_ops(rules, 1, false, &r, ops);
+	fl_sc_ops_run(bin_ops, rules, 1, ops, &r);
 	print_message("strace:     %s", strace_out);
 	print_message("faultline:  %s", r.out);
 	assert_string_equal(r.out, strace_out);
@@ -261,7 +160,7 @@ static void test_retval_fakes_a_successful_unlink_that_never_ran(void **state)
 	struct fl_fixture *fx = *state;
 	const char *rules[] = { "unlink:retval=0" };
 	char f[PATH_MAX], op[PATH_MAX + 8], want[PATH_MAX + 16];
-	struct run r = { 0 };
+	struct fl_sc_ops_run r = { 0 };
 	struct stat st;
 	int fd;
 
@@ -272,7 +171,7 @@ static void test_retval_fakes_a_successful_unlink_that_never_ran(void **state)
 	assert_true(fd >= 0);
 	close(fd);
 	snprintf(op, sizeof(op), "unlink:%s", f);
-	run_ops(rules, 1, false, &r, (const char *[]){ op, NULL });
+	fl_sc_ops_run(bin_ops, rules, 1, (const char *[]){ op, NULL }, &r);
 	snprintf(want, sizeof(want), "unlink %s 0\n", f);
 	assert_string_equal(r.out, want);
 	assert_int_equal(stat(f, &st), 0);
@@ -305,7 +204,7 @@ static void test_delay_stalls_the_call_but_not_other_targets_or_bystanders(void 
 	struct fl_bystander_opts bo = { .op = FL_BYSTANDER_OPENAT_CLOSE, .dir = fx->path };
 	struct fl_bystander_stats bs;
 	struct fl_bystander *b;
-	struct run r = { 0 };
+	struct fl_sc_ops_run r = { .timed = true };
 	const char *l;
 
 	if (!require_seccomp())
@@ -316,8 +215,8 @@ static void test_delay_stalls_the_call_but_not_other_targets_or_bystanders(void 
 	snprintf(fast, sizeof(fast), "open:%s", p);
 	assert_int_equal(fl_bystander_start(&bo, &b), 0);
 	/* The child opens "fast" while the parent's "slow" open is stalled. */
-	run_ops(rules, 1, true, &r, (const char *[]){ "fork", "sleep:50", "loop:5", fast, "end",
-						       slow, NULL });
+	fl_sc_ops_run(bin_ops, rules, 1,
+		      (const char *[]){ "fork", "sleep:50", "loop:5", fast, "end", slow, NULL }, &r);
 	assert_int_equal(fl_bystander_stop(b, &bs), 0);
 	print_message("%s", r.out);
 	assert_true(field_us(r.out, "open ") >= 300000);
@@ -335,14 +234,14 @@ static void test_signal_kills_at_mkdir_before_the_directory_exists(void **state)
 	struct fl_fixture *fx = *state;
 	const char *rules[] = { "mkdir:signal=SIGKILL" };
 	char d[PATH_MAX], op[PATH_MAX + 8];
-	struct run r = { 0 };
+	struct fl_sc_ops_run r = { 0 };
 	struct stat st;
 
 	if (!require_seccomp())
 		skip();
 	in_dir(fx, "never", d, sizeof(d));
 	snprintf(op, sizeof(op), "mkdir:%s", d);
-	run_ops(rules, 1, false, &r, (const char *[]){ op, NULL });
+	fl_sc_ops_run(bin_ops, rules, 1, (const char *[]){ op, NULL }, &r);
 	assert_true(WIFSIGNALED(r.status));
 	assert_int_equal(WTERMSIG(r.status), SIGKILL);
 	assert_int_equal(stat(d, &st), -1);
@@ -369,7 +268,7 @@ static char proc_state(pid_t pid)
 	return p && p[1] == ' ' ? p[2] : '?';
 }
 
-static void watch_stopped(struct run *r, pid_t pid)
+static void watch_stopped(struct fl_sc_ops_run *r, pid_t pid)
 {
 	uint64_t end = mono_ns() + 1000000000ull;
 	bool *seen = r->arg;
@@ -385,11 +284,13 @@ static void test_pause_stops_the_process_then_lets_the_call_run(void **state)
 {
 	const char *rules[] = { "getppid:pause=500ms" };
 	bool seen_stopped = false;
-	struct run r = { .during = watch_stopped, .arg = &seen_stopped };
+	struct fl_sc_ops_run r = {
+		.timed = true, .during = watch_stopped, .arg = &seen_stopped
+	};
 
 	if (!require_seccomp())
 		skip();
-	run_ops(rules, 1, true, &r, (const char *[]){ "getppid", NULL });
+	fl_sc_ops_run(bin_ops, rules, 1, (const char *[]){ "getppid", NULL }, &r);
 	assert_true(seen_stopped);
 	assert_non_null(strstr(r.out, "getppid - 0 "));
 	assert_true(field_us(r.out, "getppid") >= 500000);
@@ -402,7 +303,7 @@ static void test_path_glob_faults_only_wal_files_even_relative_ones(void **state
 	struct fl_fixture *fx = *state;
 	const char *rules[] = { "openat:error=EIO:path=*.wal" };
 	char a[PATH_MAX + 8], b[PATH_MAX + 8], p[PATH_MAX], cwd[PATH_MAX];
-	struct run r = { 0 };
+	struct fl_sc_ops_run r = { 0 };
 
 	if (!require_seccomp())
 		skip();
@@ -412,7 +313,7 @@ static void test_path_glob_faults_only_wal_files_even_relative_ones(void **state
 	snprintf(b, sizeof(b), "open:%s", p);
 	assert_non_null(getcwd(cwd, sizeof(cwd)));
 	assert_int_equal(chdir(fx->path), 0); /* the target inherits it */
-	run_ops(rules, 1, false, &r, (const char *[]){ a, b, "open:rel.wal", "open:rel.txt", NULL });
+	fl_sc_ops_run(bin_ops, rules, 1, (const char *[]){ a, b, "open:rel.wal", "open:rel.txt", NULL }, &r);
 	assert_int_equal(chdir(cwd), 0);
 	print_message("%s", r.out);
 	assert_int_equal(count_lines(r.out, "-EIO"), 2);
@@ -427,7 +328,7 @@ static void test_prob_with_seed_gives_the_same_sequence_twice(void **state)
 	struct fl_fixture *fx = *state;
 	const char *rules[] = { "openat:error=EIO:prob=50%:seed=1:path=*/p" };
 	char op[PATH_MAX + 8], p[PATH_MAX];
-	struct run r1 = { 0 }, r2 = { 0 };
+	struct fl_sc_ops_run r1 = { 0 }, r2 = { 0 };
 	const char *ops[] = { "loop:40", op, NULL };
 	size_t fails;
 
@@ -435,8 +336,8 @@ static void test_prob_with_seed_gives_the_same_sequence_twice(void **state)
 		skip();
 	in_dir(fx, "p", p, sizeof(p));
 	snprintf(op, sizeof(op), "open:%s", p);
-	run_ops(rules, 1, false, &r1, ops);
-	run_ops(rules, 1, false, &r2, ops);
+	fl_sc_ops_run(bin_ops, rules, 1, ops, &r1);
+	fl_sc_ops_run(bin_ops, rules, 1, ops, &r2);
 	assert_string_equal(r1.out, r2.out);
 	fails = count_lines(r1.out, "-EIO");
 	print_message("prob=50%%:seed=1: %zu of 40 failed\n", fails);
@@ -449,13 +350,13 @@ static void test_count_2_limits_injections_to_two(void **state)
 	struct fl_fixture *fx = *state;
 	const char *rules[] = { "openat:error=EIO:count=2:path=*/c" };
 	char op[PATH_MAX + 8], p[PATH_MAX];
-	struct run r = { 0 };
+	struct fl_sc_ops_run r = { 0 };
 
 	if (!require_seccomp())
 		skip();
 	in_dir(fx, "c", p, sizeof(p));
 	snprintf(op, sizeof(op), "open:%s", p);
-	run_ops(rules, 1, false, &r, (const char *[]){ "loop:6", op, NULL });
+	fl_sc_ops_run(bin_ops, rules, 1, (const char *[]){ "loop:6", op, NULL }, &r);
 	assert_int_equal(count_lines(r.out, "-EIO"), 2);
 	assert_int_equal(r.st[0].matched, 6);
 	assert_int_equal(r.st[0].injected, 2);
@@ -467,14 +368,14 @@ static void test_first_rule_that_fires_wins_and_later_rules_do_not_see_the_call(
 	const char *rules[] = { "openat:error=EIO:path=*/f:when=2",
 				"openat:error=ENOENT:path=*/f" };
 	char op[PATH_MAX + 8], p[PATH_MAX];
-	struct run r = { 0 };
+	struct fl_sc_ops_run r = { 0 };
 	const char *l1, *l2, *l3;
 
 	if (!require_seccomp())
 		skip();
 	in_dir(fx, "f", p, sizeof(p));
 	snprintf(op, sizeof(op), "open:%s", p);
-	run_ops(rules, 2, false, &r, (const char *[]){ "loop:3", op, NULL });
+	fl_sc_ops_run(bin_ops, rules, 2, (const char *[]){ "loop:3", op, NULL }, &r);
 	l1 = strstr(r.out, "-ENOENT");
 	l2 = l1 ? strstr(l1 + 1, "-EIO") : NULL;
 	l3 = l2 ? strstr(l2 + 1, "-ENOENT") : NULL;
@@ -492,13 +393,13 @@ static void test_for_ends_the_rule_after_its_duration(void **state)
 	struct fl_fixture *fx = *state;
 	const char *rules[] = { "openat:error=EIO:for=300ms:path=*/f" };
 	char op[PATH_MAX + 8], p[PATH_MAX];
-	struct run r = { 0 };
+	struct fl_sc_ops_run r = { 0 };
 
 	if (!require_seccomp())
 		skip();
 	in_dir(fx, "f", p, sizeof(p));
 	snprintf(op, sizeof(op), "open:%s", p);
-	run_ops(rules, 1, false, &r, (const char *[]){ op, "sleep:500", op, NULL });
+	fl_sc_ops_run(bin_ops, rules, 1, (const char *[]){ op, "sleep:500", op, NULL }, &r);
 	assert_int_equal(count_lines(r.out, "-EIO"), 1);
 	assert_non_null(strstr(r.out, "-EIO\nopen"));
 	assert_int_equal(r.st[0].injected, 1);
@@ -509,11 +410,11 @@ static void test_launch_handshake_is_neither_notified_nor_counted(void **state)
 {
 	/* the launcher's child passes the listener with exactly these calls */
 	const char *rules[] = { "sendmsg,recvmsg:error=EIO" };
-	struct run r = { 0 };
+	struct fl_sc_ops_run r = { 0 };
 
 	if (!require_seccomp())
 		skip();
-	run_ops(rules, 1, false, &r, (const char *[]){ "getppid", NULL });
+	fl_sc_ops_run(bin_ops, rules, 1, (const char *[]){ "getppid", NULL }, &r);
 	assert_string_equal(r.out, "getppid - 0\n");
 	assert_int_equal(r.st[0].matched, 0);
 	assert_true(WIFEXITED(r.status) && WEXITSTATUS(r.status) == 0);
@@ -524,13 +425,13 @@ static void test_children_of_the_launched_command_are_targets_too(void **state)
 	struct fl_fixture *fx = *state;
 	const char *rules[] = { "openat:error=EPERM:path=*/kid" };
 	char op[PATH_MAX + 8], p[PATH_MAX];
-	struct run r = { 0 };
+	struct fl_sc_ops_run r = { 0 };
 
 	if (!require_seccomp())
 		skip();
 	in_dir(fx, "kid", p, sizeof(p));
 	snprintf(op, sizeof(op), "open:%s", p);
-	run_ops(rules, 1, false, &r, (const char *[]){ "fork", op, "end", NULL });
+	fl_sc_ops_run(bin_ops, rules, 1, (const char *[]){ "fork", op, "end", NULL }, &r);
 	assert_non_null(strstr(r.out, "copen"));
 	assert_int_equal(count_lines(r.out, "-EPERM"), 1);
 	assert_int_not_equal(r.ev[0].pid, 0);
@@ -544,14 +445,14 @@ static void test_a_bystander_running_the_same_calls_sees_no_fault(void **state)
 	struct fl_bystander_stats bs;
 	struct fl_bystander *b;
 	char op[PATH_MAX + 8], p[PATH_MAX];
-	struct run r = { 0 };
+	struct fl_sc_ops_run r = { 0 };
 
 	if (!require_seccomp())
 		skip();
 	in_dir(fx, "t", p, sizeof(p));
 	snprintf(op, sizeof(op), "open:%s", p);
 	assert_int_equal(fl_bystander_start(&bo, &b), 0);
-	run_ops(rules, 1, false, &r, (const char *[]){ "loop:50", op, NULL });
+	fl_sc_ops_run(bin_ops, rules, 1, (const char *[]){ "loop:50", op, NULL }, &r);
 	usleep(100000);
 	assert_int_equal(fl_bystander_stop(b, &bs), 0);
 	assert_int_equal(r.st[0].injected, 50);
@@ -636,8 +537,6 @@ static double loop_ns(char *const argv[], struct fl_seccomp_sup *sup)
 	char tmpl[] = "/tmp/fl-sc-bench-XXXXXX", buf[512];
 	int fd = mkstemp(tmpl), saved, status;
 	unsigned long long elapsed = 0;
-	struct sup_thread t = { .sup = sup };
-	pthread_t th;
 	pid_t pid;
 	ssize_t n;
 
@@ -657,10 +556,8 @@ static double loop_ns(char *const argv[], struct fl_seccomp_sup *sup)
 	}
 	dup2(saved, 1);
 	close(saved);
-	if (sup) {
-		pthread_create(&th, NULL, sup_main, &t);
-		pthread_join(th, NULL);
-	}
+	if (sup)
+		fl_seccomp_sup_run(sup, 20000);
 	waitpid(pid, &status, 0);
 	n = pread(fd, buf, sizeof(buf) - 1, 0);
 	close(fd);
@@ -680,7 +577,7 @@ static void test_overhead_of_notified_openat_is_reported(void **state)
 
 	if (!require_seccomp())
 		skip();
-	parse("openat:error=EIO:when=1000000000", &rule);
+	fl_sc_ops_parse("openat:error=EIO:when=1000000000", &rule);
 	native = loop_ns(argv, NULL);
 	assert_int_equal(fl_seccomp_sup_open(&rule, 1, NULL, NULL, &sup), 0);
 	notified = loop_ns(argv, sup);
