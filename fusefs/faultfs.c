@@ -335,7 +335,7 @@ int main(int argc, char **argv)
 	char mnt_real[PATH_MAX];
 	struct ffs fs;
 	bool fs_ready = false, mounted = false, handlers = false;
-	int ret = 1, err;
+	int ret = 1, err, guardian_fd = -1;
 
 	if (fuse_opt_parse(&args, &cfg, config_opts, opt_proc))
 		goto out;
@@ -390,22 +390,30 @@ int main(int argc, char **argv)
 	if (fuse_set_signal_handlers(se))
 		goto out;
 	handlers = true;
-	if (fuse_session_mount(se, opts.mountpoint)) {
-		fprintf(stderr, "faultfs: cannot mount at '%s'\n", opts.mountpoint);
-		goto out;
-	}
-	mounted = true;
-	if (fuse_daemonize(opts.foreground))
-		goto out;
-	/* Before any thread: a killed faultfs must not leave its mount (guardian.c). */
+	/* Before the mount and any thread: a killed faultfs must not leave its mount (guardian.c). */
 	if (!cfg.no_auto_unmount) {
-		err = ffs_guardian_start(mnt_real);
+		err = ffs_guardian_start(mnt_real, &guardian_fd);
 		if (err) {
 			fprintf(stderr, "faultfs: cannot start the unmount guardian for '%s': %s\n",
 				mnt_real, strerror(-err));
 			goto out;
 		}
 	}
+	if (fuse_session_mount(se, opts.mountpoint)) {
+		fprintf(stderr, "faultfs: cannot mount at '%s'\n", opts.mountpoint);
+		goto out;
+	}
+	mounted = true;
+	if (guardian_fd >= 0) {
+		err = ffs_guardian_mounted(guardian_fd, mnt_real);
+		if (err) {
+			fprintf(stderr, "faultfs: cannot tell the unmount guardian about '%s': %s\n",
+				mnt_real, strerror(-err));
+			goto out;
+		}
+	}
+	if (fuse_daemonize(opts.foreground))
+		goto out;
 	/*
 	 * Threads start after daemonizing: they would not survive the fork. It gets
 	 * the canonical path computed before the mount: until the loop runs,

@@ -87,11 +87,15 @@ int ffs_snapshot(struct ffs *fs, const char *dest, struct ffs_snapshot_report *r
 
 /* inode.c */
 /*
- * Fork the unmount guardian of the faultfs mount at mnt (an absolute path,
- * mounted by this process): once this process is gone, it detaches the
- * mount if it is still there (guardian.c).
+ * Fork the unmount guardian of the faultfs mount this process is about to
+ * make at mnt (an absolute path), before the mount: once this process (or
+ * the daemon it forks) is gone, it detaches the mount if it is still there.
+ * *ret_fd: the pipe to the guardian, kept open for the life of the daemon
+ * (guardian.c).
  */
-int ffs_guardian_start(const char *mnt);
+int ffs_guardian_start(const char *mnt, int *ret_fd);
+/* Once mounted: tell the guardian (fd from ffs_guardian_start) which mount is ours. */
+int ffs_guardian_mounted(int fd, const char *mnt);
 
 int ffs_init(struct ffs *fs, const char *backing);
 void ffs_destroy(struct ffs *fs);

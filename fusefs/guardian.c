@@ -14,11 +14,19 @@
  * the mount faultfs made, and once faultfs is gone while that mount is
  * still the top one at its path, it detaches it. It never touches the
  * filesystem itself, so a dead connection cannot block it.
+ *
+ * It is forked before the mount, so no moment exists where a killed
+ * faultfs leaves a mount nobody watches. "Gone" is the end of a pipe whose
+ * write end only faultfs holds (close-on-exec, so fusermount3 never has
+ * it): the daemon that fuse_daemonize forks inherits it, so the guardian
+ * needs no pid. Through that pipe faultfs sends the mount's id once it has
+ * mounted. Killed between the mount and that message, it leaves a mount
+ * whose id the guardian never heard: a faultfs mount at the path that was
+ * not the top one before the fork is then taken for ours.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <poll.h>
 #include <stdbool.h>
 #include <signal.h>
 #include <stdio.h>
@@ -26,7 +34,6 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "faultfs.h"
@@ -50,16 +57,27 @@ static void unescape_octal(char *s)
 
 /*
  * The id of the top mount at path (the last line naming it: later mounts
- * stack on earlier ones), and whether it is a faultfs. -ENOENT if none.
+ * stack on earlier ones), and whether it is a faultfs, read from the open
+ * mountinfo file mfd (from its start: each read of it is current). -ENOENT
+ * if none.
  */
-static int top_mount(const char *path, int *ret_id, bool *ret_faultfs)
+static int top_mount_in(int mfd, const char *path, int *ret_id, bool *ret_faultfs)
 {
 	char line[PATH_MAX + 512], mnt[PATH_MAX];
-	int id, err = -ENOENT;
-	FILE *f = fopen("/proc/self/mountinfo", "re");
+	int id, fd, err = -ENOENT;
+	FILE *f;
 
-	if (!f)
+	if (lseek(mfd, 0, SEEK_SET) < 0)
 		return -errno;
+	fd = fcntl(mfd, F_DUPFD_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	f = fdopen(fd, "r");
+	if (!f) {
+		err = -errno;
+		close(fd);
+		return err;
+	}
 	while (fgets(line, sizeof(line), f)) {
 		const char *sep = strstr(line, " - ");
 
@@ -76,19 +94,45 @@ static int top_mount(const char *path, int *ret_id, bool *ret_faultfs)
 	return err;
 }
 
-static __attribute__((noreturn)) void guard(int pidfd, const char *mnt, int mount_id)
+static int top_mount(const char *path, int *ret_id, bool *ret_faultfs)
 {
-	struct pollfd p = { .fd = pidfd, .events = POLLIN };
+	int mfd = open("/proc/self/mountinfo", O_RDONLY | O_CLOEXEC), err;
+
+	if (mfd < 0)
+		return -errno;
+	err = top_mount_in(mfd, path, ret_id, ret_faultfs);
+	close(mfd);
+	return err;
+}
+
+/*
+ * Wait for the end of faultfs (EOF on rfd), then detach its mount if it is
+ * still the top one at mnt. before: the top mount's id before the fork
+ * (-1: none).
+ */
+static __attribute__((noreturn)) void guard(int rfd, int mfd, const char *mnt, int before)
+{
+	int heard = -1, id, null, lo, hi;
 	bool faultfs;
-	int id, null;
+	ssize_t n;
 
 	/*
 	 * Hold nothing of the daemon's: not /dev/fuse (the connection must
 	 * fall with the daemon), not its stdout (a caller may wait for EOF).
+	 * Keep only the two fds, moved above the standard ones first.
 	 */
-	if (pidfd > 0)
-		close_range(0, pidfd - 1, 0);
-	close_range(pidfd + 1, ~0U, 0);
+	if (rfd < 3)
+		rfd = fcntl(rfd, F_DUPFD, 3);
+	if (mfd < 3)
+		mfd = fcntl(mfd, F_DUPFD, 3);
+	if (rfd < 0 || mfd < 0)
+		_exit(1);
+	lo = rfd < mfd ? rfd : mfd;
+	hi = rfd < mfd ? mfd : rfd;
+	close_range(0, lo - 1, 0);
+	if (hi > lo + 1)
+		close_range(lo + 1, hi - 1, 0);
+	close_range(hi + 1, ~0U, 0);
 	null = open("/dev/null", O_RDWR);
 	if (null == 0) {
 		dup2(null, 1);
@@ -101,36 +145,70 @@ static __attribute__((noreturn)) void guard(int pidfd, const char *mnt, int moun
 	signal(SIGPIPE, SIG_IGN);
 	prctl(PR_SET_NAME, "faultfs-guard");
 
-	while (poll(&p, 1, -1) < 0 && errno == EINTR)
-		;
+	for (;;) {
+		n = read(rfd, &id, sizeof(id));
+		if (n == (ssize_t)sizeof(id))
+			heard = id;
+		else if (n == 0 || (n < 0 && errno != EINTR))
+			break;
+	}
 	/* A clean stop unmounted already; a mount stacked on ours is not ours. */
-	if (top_mount(mnt, &id, &faultfs) == 0 && id == mount_id && faultfs)
+	if (top_mount_in(mfd, mnt, &id, &faultfs) == 0 && faultfs &&
+	    (heard >= 0 ? id == heard : id != before))
 		umount2(mnt, MNT_DETACH);
 	_exit(0);
 }
 
-int ffs_guardian_start(const char *mnt)
+int ffs_guardian_start(const char *mnt, int *ret_fd)
+{
+	int fds[2], before = -1, mfd, err;
+	bool faultfs;
+	pid_t pid;
+
+	/*
+	 * Opened here, read by the guardian at the end: it then needs no
+	 * open(2), which a seccomp rule on faultfs could still be failing.
+	 */
+	mfd = open("/proc/self/mountinfo", O_RDONLY | O_CLOEXEC);
+	if (mfd < 0)
+		return -errno;
+	err = top_mount_in(mfd, mnt, &before, &faultfs);
+	if (err && err != -ENOENT)
+		goto out;
+	if (pipe2(fds, O_CLOEXEC) < 0) {
+		err = -errno;
+		goto out;
+	}
+	pid = fork();
+	if (pid < 0) {
+		err = -errno;
+		close(fds[0]);
+		close(fds[1]);
+		goto out;
+	}
+	if (pid == 0) {
+		close(fds[1]);
+		guard(fds[0], mfd, mnt, err ? -1 : before);
+	}
+	close(fds[0]);
+	*ret_fd = fds[1];
+	err = 0;
+out:
+	close(mfd);
+	return err;
+}
+
+int ffs_guardian_mounted(int fd, const char *mnt)
 {
 	bool faultfs;
-	int id, pidfd, err;
-	pid_t pid;
+	int id, err;
 
 	err = top_mount(mnt, &id, &faultfs);
 	if (err)
 		return err;
 	if (!faultfs)
 		return -EINVAL;
-	pidfd = (int)syscall(SYS_pidfd_open, getpid(), 0);
-	if (pidfd < 0)
-		return -errno;
-	pid = fork();
-	if (pid < 0) {
-		err = -errno;
-		close(pidfd);
-		return err;
-	}
-	if (pid == 0)
-		guard(pidfd, mnt, id);
-	close(pidfd);
+	if (write(fd, &id, sizeof(id)) != (ssize_t)sizeof(id))
+		return -EPIPE;
 	return 0;
 }

@@ -180,6 +180,53 @@ static void test_sigkilled_faultfs_unmounts_without_fusermount_helper(void **sta
 	assert_true(gone);
 }
 
+/*
+ * Killed in the moment after its mount was made, before it said which
+ * mount is its: the guardian, forked before the mount, still takes it down
+ * (forked after it, as it used to be, it left that moment unwatched and
+ * the mount stale). faultline's own pause holds faultfs in that moment:
+ * its first open of /proc/self/mountinfo reads the mounts before the
+ * mount, the second is the one after it.
+ */
+static void test_faultfs_killed_right_after_its_mount_leaves_none(void **state)
+{
+	struct fl_faultfs_mount *c = *state;
+	char fl[PATH_MAX], ffs[PATH_MAX];
+	char *argv[] = { fl, "syscall", "openat:pause=20s:path=/proc/self/mountinfo:when=2",
+			 "--", ffs, c->backing, c->mnt, "-f", NULL };
+	struct fl_cli_result r;
+	struct fl_cli *cli;
+	pid_t pid, helper;
+	bool gone;
+
+	if (!fl_faultfs_require() || !fl_test_binary("faultline", fl, sizeof(fl)) ||
+	    !fl_test_binary("faultfs", ffs, sizeof(ffs)))
+		skip();
+	assert_int_equal(fl_cli_start(argv, &cli), 0);
+	pid = fl_proc_find_child(cli->pid, "faultfs", 5000);
+	assert_true(pid > 0);
+	if (!fl_proc_wait_state(pid, "T", 5000)) {
+		char *err = fl_cli_stderr(cli);
+
+		fl_cli_free(cli);
+		fail_msg("faultfs never stopped at its second mountinfo open: %s", err ? err : "");
+	}
+	assert_true(fl_faultfs_is_mounted(c->mnt));
+	/* Without fusermount3's auto_unmount helper: the guardian alone. */
+	helper = fl_proc_find_child(pid, "fusermount3", 2000);
+	if (helper > 0)
+		assert_int_equal(kill(helper, SIGKILL), 0);
+	assert_int_equal(kill(pid, SIGKILL), 0);
+	assert_int_equal(fl_cli_wait(cli, 10000, &r), 0);
+	fl_cli_free(cli);
+	print_message("faultline syscall: exit %d\n", r.code);
+	fl_cli_result_free(&r);
+	gone = fl_faultfs_wait_mounted(c->mnt, false, getenv("FL_VMTEST") ? 20000 : 2000);
+	if (!gone)
+		explain_stale_mount(c->mnt);
+	assert_true(gone);
+}
+
 /* Is a process whose command line names path still running? */
 static bool daemon_alive(const char *path)
 {
@@ -227,6 +274,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_sigkilled_faultfs_leaves_no_stale_mount,
 						fl_faultfs_setup, fl_faultfs_teardown),
 		cmocka_unit_test_setup_teardown(test_sigkilled_faultfs_unmounts_without_fusermount_helper,
+						fl_faultfs_setup, fl_faultfs_teardown),
+		cmocka_unit_test_setup_teardown(test_faultfs_killed_right_after_its_mount_leaves_none,
 						fl_faultfs_setup, fl_faultfs_teardown),
 		cmocka_unit_test_setup_teardown(test_daemonized_faultfs_exits_after_unmount,
 						fl_faultfs_setup, fl_faultfs_teardown),
