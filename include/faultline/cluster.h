@@ -289,6 +289,8 @@ struct fl_node_fault_stats {
 	uint64_t armed_ns;       /* CLOCK_MONOTONIC when it was armed */
 };
 
+/* What carries the fault ("faultfs", "tc-bpf", or the syscall mechanism); asks nobody. */
+const char *fl_node_fault_mechanism(const struct fl_node_fault *f);
 /* The counters now (a disk fault asks faultfs: -errno if it does not answer). */
 int fl_node_fault_stats(const struct fl_node_fault *f, struct fl_node_fault_stats *ret);
 /*

@@ -321,6 +321,15 @@ static int disk_stats(const struct fl_node_fault *f, struct fl_node_fault_stats 
 	return err;
 }
 
+const char *fl_node_fault_mechanism(const struct fl_node_fault *f)
+{
+	if (f->kind == FL_NODE_DISK)
+		return "faultfs";
+	if (f->kind == FL_NODE_SYSCALL)
+		return fl_mechanism_name(f->plan.mech[0]);
+	return "tc-bpf";
+}
+
 int fl_node_fault_stats(const struct fl_node_fault *f, struct fl_node_fault_stats *ret)
 {
 	struct fl_node_fault_stats s = { 0 };
@@ -332,19 +341,16 @@ int fl_node_fault_stats(const struct fl_node_fault *f, struct fl_node_fault_stat
 	s.armed_ns = f->armed_ns;
 	snprintf(s.node, sizeof(s.node), "%s", f->node.name);
 	snprintf(s.rule, sizeof(s.rule), "%s", f->rule);
+	snprintf(s.mechanism, sizeof(s.mechanism), "%s", fl_node_fault_mechanism(f));
 	if (f->kind == FL_NODE_DISK) {
-		snprintf(s.mechanism, sizeof(s.mechanism), "faultfs");
 		err = disk_stats(f, &s);
 	} else if (f->kind == FL_NODE_SYSCALL) {
 		struct fl_syscall_stats ss = { 0 };
 
-		snprintf(s.mechanism, sizeof(s.mechanism), "%s",
-			 fl_mechanism_name(f->plan.mech[0]));
 		err = fl_syscall_session_stats(f->sc, 0, &ss);
 		s.matched = ss.matched;
 		s.injected = ss.injected;
 	} else {
-		snprintf(s.mechanism, sizeof(s.mechanism), "tc-bpf");
 		for (size_t k = 0; !err && k < f->n_net; k++) {
 			struct fl_net_counters nc = { 0 };
 

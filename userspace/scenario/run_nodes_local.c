@@ -125,16 +125,12 @@ static int fault_arm(struct sc_run *r, unsigned i, enum fl_node_fault_kind kind,
 		     void **ret, char *mech, size_t mech_len, char *errbuf, size_t errlen)
 {
 	struct fl_node_fault *f = NULL;
-	struct fl_node_fault_stats st;
 	/* The fault's own state and watchdog: it goes if this process dies. */
 	int err = fl_node_fault_arm(r->c, i, kind, rule, NULL, &f, NULL, errbuf, errlen);
 
 	if (err)
 		return err;
-	/* A disk rule's counters come from faultfs; its mechanism is known regardless. */
-	if (fl_node_fault_stats(f, &st))
-		snprintf(st.mechanism, sizeof(st.mechanism), "%s", kind == FL_NODE_DISK ? "faultfs" : "?");
-	snprintf(mech, mech_len, "%s", st.mechanism);
+	snprintf(mech, mech_len, "%s", fl_node_fault_mechanism(f));
 	*ret = f;
 	return 0;
 }
