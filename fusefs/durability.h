@@ -138,6 +138,15 @@ struct ffs_inval_ops {
 	void (*entry)(void *ctx, dev_t dir_dev, ino_t dir_ino, const char *name);
 	/* Each name operation undone, after it was (may be NULL). */
 	void (*name)(void *ctx, const struct ffs_name_undone *u);
+	/*
+	 * May be NULL: then every file is cut to size at once. Else a file the
+	 * cut must shrink and that the undone names left without a name comes
+	 * here uncut, with our fd of it (the callee's to close) and its size:
+	 * the callee must cut it before any request can reach the inode again
+	 * (the kernel still holds it: an open fd, a racing open), and may cut
+	 * it later, unseen, once nothing can (see powercut.c).
+	 */
+	void (*orphan)(void *ctx, dev_t dev, ino_t ino, int fd, int64_t size);
 	void *ctx;
 };
 

@@ -450,6 +450,7 @@ out:
 	if (se)
 		fuse_session_destroy(se);
 	if (fs_ready) {
+		ffs_powercut_finish(&fs);   /* a last cut's nameless inodes */
 		close_state(&fs);
 		ffs_destroy(&fs);
 	}

@@ -8,6 +8,20 @@
  * page the kernel holds locked for a pending read, or a name in a
  * directory whose lock a pending create holds, waits for that request,
  * and the request would wait for the operations lock.
+ *
+ * Orphans: a file the cut shrinks and leaves without a name (an unsynced
+ * file whose create was undone, typically) is not cut under the lock.
+ * Once its name is invalidated, the kernel is asked whether it still holds
+ * the inode (an attribute-only invalidation: -ENOENT says no). If it does
+ * (an open fd, an open racing with the cut), the file is cut now and its
+ * pages dropped, before the answer. If not, no request can ever reach the
+ * inode again (it has no name, and the kernel forgot its node id), so
+ * freeing its blocks changes nothing anyone can see: it is queued on
+ * fs->orphans with our fd, and ffs_powercut_finish frees it after the
+ * answer (cmd_powercut), at the start of the next cut, right away after a
+ * rule's cut (offline), and before unmount (faultfs.c). If faultfs dies
+ * first, the kernel closes the fds and frees the nameless inodes itself
+ * (ext4's orphan list after a host crash): a restart finds nothing to do.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -58,10 +72,26 @@ struct name_entry {
 	uint64_t count;
 };
 
+/* A file to cut that the undone names left without a name (see the top). */
+struct orphan {
+	fuse_ino_t node;  /* 0: the kernel never knew it */
+	int fd;
+	int64_t size;
+	uint64_t bytes;   /* beyond size */
+};
+
+struct ffs_orphan {
+	struct ffs_orphan *next;
+	int fd;
+};
+
 struct inval_list {
 	struct ffs *fs;
 	struct inval_entry *v;
 	size_t n, cap;
+	struct orphan *orphans;
+	size_t n_orphans, cap_orphans;
+	uint64_t deferred, deferred_bytes, orphans_cut;
 	struct name_entry names[NAMES_LISTED];
 	size_t n_names;
 	uint64_t names_unlisted;
@@ -114,6 +144,104 @@ static void inval_entry(void *ctx, dev_t dir_dev, ino_t dir_ino, const char *nam
 	struct inval_list *l = ctx;
 
 	add(l, ffs_inode_find(l->fs, dir_dev, dir_ino), name, 0);
+}
+
+static void orphan(void *ctx, dev_t dev, ino_t ino, int fd, int64_t size)
+{
+	struct inval_list *l = ctx;
+	struct stat st;
+
+	if (l->n_orphans == l->cap_orphans) {
+		size_t cap = l->cap_orphans ? l->cap_orphans * 2 : 8;
+		struct orphan *v = realloc(l->orphans, cap * sizeof(*v));
+
+		if (!v) {
+			/* Cut it here: the lock is still held, nobody sees it late. */
+			if (ftruncate(fd, size) && !l->err)
+				l->err = -errno;
+			close(fd);
+			return;
+		}
+		l->orphans = v;
+		l->cap_orphans = cap;
+	}
+	l->orphans[l->n_orphans++] = (struct orphan){
+		.node = ffs_inode_find(l->fs, dev, ino), .fd = fd, .size = size,
+		.bytes = !fstat(fd, &st) && st.st_size > size ? (uint64_t)(st.st_size - size) : 0,
+	};
+}
+
+static bool is_orphan(const struct inval_list *l, fuse_ino_t node)
+{
+	for (size_t i = 0; i < l->n_orphans; i++)
+		if (l->orphans[i].node == node)
+			return true;
+	return false;
+}
+
+/* Our fd of a nameless inode the kernel forgot: freed after the answer. */
+static int defer_free(struct ffs *fs, int fd)
+{
+	struct ffs_orphan *o = malloc(sizeof(*o));
+
+	if (!o)
+		return -ENOMEM;
+	o->fd = fd;
+	o->next = __atomic_load_n(&fs->orphans, __ATOMIC_RELAXED);
+	while (!__atomic_compare_exchange_n(&fs->orphans, &o->next, o, false, __ATOMIC_RELEASE,
+					    __ATOMIC_RELAXED))
+		;
+	return 0;
+}
+
+void ffs_powercut_finish(struct ffs *fs)
+{
+	struct ffs_orphan *o = __atomic_exchange_n(&fs->orphans, NULL, __ATOMIC_ACQUIRE), *next;
+
+	for (; o; o = next) {
+		next = o->next;
+		/* Freed here, not by whoever drops the inode's last reference. */
+		if (ftruncate(o->fd, 0)) {
+			/* Nothing to do: close frees it all the same. */
+		}
+		close(o->fd);
+		free(o);
+	}
+}
+
+/*
+ * After the names were invalidated (see the top): each orphan the kernel
+ * still holds is cut and its pages dropped now; the others wait for
+ * ffs_powercut_finish.
+ */
+static void settle_orphans(struct ffs *fs, struct inval_list *l)
+{
+	for (size_t i = 0; i < l->n_orphans; i++) {
+		struct orphan *o = &l->orphans[i];
+		int64_t from = 0;
+
+		if (!o->node || !fs->se ||
+		    fuse_lowlevel_notify_inval_inode(fs->se, o->node, -1, 0) == -ENOENT) {
+			if (!defer_free(fs, o->fd)) {
+				l->deferred++;
+				l->deferred_bytes += o->bytes;
+				continue;
+			}
+		}
+		if (ftruncate(o->fd, o->size) && !l->err)
+			l->err = -errno;
+		close(o->fd);
+		l->orphans_cut++;
+		if (!o->node || !fs->se)
+			continue;
+		for (size_t j = 0; j < l->n; j++)
+			if (l->v[j].parent == o->node && !l->v[j].name)
+				from = l->v[j].from;
+		fuse_lowlevel_notify_inval_inode(fs->se, o->node, from, 0);
+	}
+	free(l->orphans);
+	l->orphans = NULL;
+	l->n_orphans = 0;
 }
 
 /* The path inside the mount of the backing directory fd, "/" for the root; "" if unknown. */
@@ -209,6 +337,8 @@ static void send_all(struct ffs *fs, struct inval_list *l)
 			/* -ENOENT: the kernel forgot it meanwhile, nothing is cached. */
 			if (!fs->se || (pass == 0) != (e->name != NULL))
 				continue;
+			if (!e->name && is_orphan(l, e->parent))
+				continue;   /* settle_orphans: after its cut */
 			if (e->name)
 				fuse_lowlevel_notify_inval_entry(fs->se, e->parent, e->name,
 								 strlen(e->name));
@@ -216,6 +346,7 @@ static void send_all(struct ffs *fs, struct inval_list *l)
 				fuse_lowlevel_notify_inval_inode(fs->se, e->parent, e->from, 0);
 		}
 	}
+	settle_orphans(fs, l);
 	for (size_t i = 0; i < l->n; i++)
 		free(l->v[i].name);
 	free(l->v);
@@ -262,7 +393,7 @@ static void log_cut(struct ffs *fs, const struct ffs_powercut_report *r, int err
 
 	if (!fs->wlog)
 		return;
-	o = json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:b, s:o, s:I}",
+	o = json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:b, s:o, s:I, s:I, s:I, s:I}",
 		      "writes_undone", (json_int_t)r->writes_undone,
 		      "writes_kept", (json_int_t)r->writes_kept,
 		      "bytes_undone", (json_int_t)r->bytes_undone,
@@ -271,7 +402,10 @@ static void log_cut(struct ffs *fs, const struct ffs_powercut_report *r, int err
 		      "duration_ns", (json_int_t)r->duration_ns,
 		      "wait_ns", (json_int_t)r->wait_ns, "inval_ns", (json_int_t)r->inval_ns,
 		      "offline", offline, "names", names_json(l),
-		      "names_unlisted", (json_int_t)l->names_unlisted);
+		      "names_unlisted", (json_int_t)l->names_unlisted,
+		      "freed_after", (json_int_t)l->deferred,
+		      "freed_after_bytes", (json_int_t)l->deferred_bytes,
+		      "orphans_cut", (json_int_t)l->orphans_cut);
 	detail = o ? json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
 	json_decref(o);
 	e.detail = detail ? detail : "{}";
@@ -294,7 +428,8 @@ int ffs_powercut(struct ffs *fs, const struct ffs_powercut_opts *opts, bool stay
 	static const struct ffs_powercut_opts none;
 	struct inval_list l = { .fs = fs };
 	struct ffs_inval_ops ops = { .inode = inval_inode, .data = inval_data,
-				     .entry = inval_entry, .name = name_undone, .ctx = &l };
+				     .entry = inval_entry, .name = name_undone, .orphan = orphan,
+				     .ctx = &l };
 	struct ffs_powercut_report rep = { 0 };
 	uint64_t t0 = now_ns(), t1, t2;
 	int err, nice_was;
@@ -307,6 +442,7 @@ int ffs_powercut(struct ffs *fs, const struct ffs_powercut_opts *opts, bool stay
 	 * got a third of a CPU and took seconds. It runs at a raised priority
 	 * (root only; else as it is) until it answered.
 	 */
+	ffs_powercut_finish(fs);   /* a previous cut's, if not yet done */
 	errno = 0;
 	nice_was = getpriority(PRIO_PROCESS, 0);
 	boosted = !errno && nice_was > CUT_NICE && !setpriority(PRIO_PROCESS, 0, CUT_NICE);
@@ -330,6 +466,9 @@ int ffs_powercut(struct ffs *fs, const struct ffs_powercut_opts *opts, bool stay
 	if (boosted)
 		setpriority(PRIO_PROCESS, 0, nice_was);
 	log_cut(fs, &rep, err, stay_offline, &l);
+	/* A rule's cut answers EIO anyway: nobody waits for the freeing. */
+	if (stay_offline)
+		ffs_powercut_finish(fs);
 	free_names(&l);
 	if (!err && l.err)
 		err = l.err;
