@@ -344,6 +344,8 @@ struct shrink {
 	ino_t ino;
 	int fd;
 	int64_t size;
+	struct ffs_orphan_name *names;  /* the unsynced creates of its names */
+	size_t n_names;
 };
 
 struct shrinks {
@@ -367,6 +369,42 @@ static int shrink_add(struct shrinks *s, const struct shrink *x)
 }
 
 /*
+ * Before the names are undone: the names each file to shrink got from a
+ * create the cut will undo, so that the caller can tell which of the
+ * kernel's names lead to it. Best effort: a name missing here only costs
+ * the caller its slower, safe path.
+ */
+static void shrinks_names(struct ffs_dur *d, struct shrinks *s)
+{
+	if (!s->n)
+		return;
+	pthread_mutex_lock(&d->names_lock);
+	for (size_t j = 0; j < d->nnames; j++) {
+		const struct dur_name *n = &d->names[j];
+
+		if (n->kind != DUR_N_CREATE || !n->dir1 || !n->name1)
+			continue;
+		for (size_t i = 0; i < s->n; i++) {
+			struct shrink *x = &s->v[i];
+			struct ffs_orphan_name *v;
+
+			if (x->dev != n->edev || x->ino != n->eino)
+				continue;
+			v = realloc(x->names, (x->n_names + 1) * sizeof(*v));
+			if (!v)
+				break;
+			x->names = v;
+			v[x->n_names].dir_dev = n->dir1->dev;
+			v[x->n_names].dir_ino = n->dir1->ino;
+			v[x->n_names].name = strdup(n->name1);
+			if (v[x->n_names].name)
+				x->n_names++;
+		}
+	}
+	pthread_mutex_unlock(&d->names_lock);
+}
+
+/*
  * After the names: a file still named is cut now, as without the caller's
  * orphan callback; one left without a name goes to the caller, which must
  * cut it before any request can reach the inode (powercut.c). Returns the
@@ -381,12 +419,16 @@ static int shrinks_settle(struct shrinks *s, const struct ffs_inval_ops *inval)
 		struct stat st;
 
 		if (!fstat(x->fd, &st) && st.st_nlink == 0) {
-			inval->orphan(inval->ctx, x->dev, x->ino, x->fd, x->size);
-			continue;
+			inval->orphan(inval->ctx, x->dev, x->ino, x->fd, x->size, x->names,
+				      x->n_names);
+		} else {
+			if (ftruncate(x->fd, x->size) && !err)
+				err = -errno;
+			close(x->fd);
 		}
-		if (ftruncate(x->fd, x->size) && !err)
-			err = -errno;
-		close(x->fd);
+		for (size_t j = 0; j < x->n_names; j++)
+			free((char *)x->names[j].name);
+		free(x->names);
 	}
 	free(s->v);
 	return err;
@@ -482,6 +524,7 @@ int ffs_dur_powercut(struct ffs_dur *d, const struct ffs_powercut_opts *opts,
 	}
 	pthread_mutex_unlock(&d->table_lock);
 
+	shrinks_names(d, &shrinks);
 	rep.names_undone = dur_names_undo(d, inval);
 	{
 		int r = shrinks_settle(&shrinks, inval);

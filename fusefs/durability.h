@@ -127,6 +127,13 @@ struct ffs_name_undone {
 	bool dir1_synced, dir2_synced; /* each directory fsynced since (a rename needs both) */
 };
 
+/* A name (in the directory dir_dev, dir_ino) the cut removed by undoing its create. */
+struct ffs_orphan_name {
+	dev_t dir_dev;
+	ino_t dir_ino;
+	const char *name;
+};
+
 /* Called for every backing inode whose data, size or entry changed. */
 struct ffs_inval_ops {
 	void (*inode)(void *ctx, dev_t dev, ino_t ino);
@@ -144,9 +151,11 @@ struct ffs_inval_ops {
 	 * here uncut, with our fd of it (the callee's to close) and its size:
 	 * the callee must cut it before any request can reach the inode again
 	 * (the kernel still holds it: an open fd, a racing open), and may cut
-	 * it later, unseen, once nothing can (see powercut.c).
+	 * it later, unseen, once nothing can (see powercut.c). names: the
+	 * names it lost by an undone create (valid during the call only).
 	 */
-	void (*orphan)(void *ctx, dev_t dev, ino_t ino, int fd, int64_t size);
+	void (*orphan)(void *ctx, dev_t dev, ino_t ino, int fd, int64_t size,
+		       const struct ffs_orphan_name *names, size_t n_names);
 	void *ctx;
 };
 

@@ -441,6 +441,8 @@ int main(int argc, char **argv)
 out:
 	if (fs_ready && fs.ctl)
 		ffs_control_stop(fs.ctl);
+	if (fs_ready)
+		ffs_powercut_finish(&fs);   /* a last cut's nameless inodes, while se lives */
 	if (loop)
 		fuse_loop_cfg_destroy(loop);
 	if (mounted)
@@ -450,7 +452,6 @@ out:
 	if (se)
 		fuse_session_destroy(se);
 	if (fs_ready) {
-		ffs_powercut_finish(&fs);   /* a last cut's nameless inodes */
 		close_state(&fs);
 		ffs_destroy(&fs);
 	}

@@ -79,6 +79,11 @@ int ffs_resume(struct ffs *fs);
  * request can reach any more); any thread, any time; a no-op if nothing.
  */
 void ffs_powercut_finish(struct ffs *fs);
+/*
+ * The inode is one the last power cut left without a name and has not
+ * freed yet: every request on it fails with ENOENT (powercut_orphans.c).
+ */
+bool ffs_powercut_hidden(struct ffs *fs, dev_t dev, ino_t ino);
 
 /*
  * Copy what a power cut now would leave into dest (an absolute path: a

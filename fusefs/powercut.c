@@ -9,19 +9,8 @@
  * directory whose lock a pending create holds, waits for that request,
  * and the request would wait for the operations lock.
  *
- * Orphans: a file the cut shrinks and leaves without a name (an unsynced
- * file whose create was undone, typically) is not cut under the lock.
- * Once its name is invalidated, the kernel is asked whether it still holds
- * the inode (an attribute-only invalidation: -ENOENT says no). If it does
- * (an open fd, an open racing with the cut), the file is cut now and its
- * pages dropped, before the answer. If not, no request can ever reach the
- * inode again (it has no name, and the kernel forgot its node id), so
- * freeing its blocks changes nothing anyone can see: it is queued on
- * fs->orphans with our fd, and ffs_powercut_finish frees it after the
- * answer (cmd_powercut), at the start of the next cut, right away after a
- * rule's cut (offline), and before unmount (faultfs.c). If faultfs dies
- * first, the kernel closes the fds and frees the nameless inodes itself
- * (ext4's orphan list after a host crash): a restart finds nothing to do.
+ * Orphans, the files the cut shrinks and leaves without a name, are freed
+ * after the answer when nobody can see them: see powercut_orphans.c.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -37,6 +26,7 @@
 
 #include "durability.h"
 #include "faultfs.h"
+#include "powercut_priv.h"
 #include "wlog.h"
 
 /* The cut's priority while it holds requests off (see ffs_powercut). */
@@ -72,26 +62,11 @@ struct name_entry {
 	uint64_t count;
 };
 
-/* A file to cut that the undone names left without a name (see the top). */
-struct orphan {
-	fuse_ino_t node;  /* 0: the kernel never knew it */
-	int fd;
-	int64_t size;
-	uint64_t bytes;   /* beyond size */
-};
-
-struct ffs_orphan {
-	struct ffs_orphan *next;
-	int fd;
-};
-
 struct inval_list {
 	struct ffs *fs;
 	struct inval_entry *v;
 	size_t n, cap;
-	struct orphan *orphans;
-	size_t n_orphans, cap_orphans;
-	uint64_t deferred, deferred_bytes, orphans_cut;
+	struct cut_orphans orphans;
 	struct name_entry names[NAMES_LISTED];
 	size_t n_names;
 	uint64_t names_unlisted;
@@ -146,102 +121,23 @@ static void inval_entry(void *ctx, dev_t dir_dev, ino_t dir_ino, const char *nam
 	add(l, ffs_inode_find(l->fs, dir_dev, dir_ino), name, 0);
 }
 
-static void orphan(void *ctx, dev_t dev, ino_t ino, int fd, int64_t size)
+static void orphan(void *ctx, dev_t dev, ino_t ino, int fd, int64_t size,
+		   const struct ffs_orphan_name *names, size_t n_names)
 {
 	struct inval_list *l = ctx;
-	struct stat st;
 
-	if (l->n_orphans == l->cap_orphans) {
-		size_t cap = l->cap_orphans ? l->cap_orphans * 2 : 8;
-		struct orphan *v = realloc(l->orphans, cap * sizeof(*v));
-
-		if (!v) {
-			/* Cut it here: the lock is still held, nobody sees it late. */
-			if (ftruncate(fd, size) && !l->err)
-				l->err = -errno;
-			close(fd);
-			return;
-		}
-		l->orphans = v;
-		l->cap_orphans = cap;
-	}
-	l->orphans[l->n_orphans++] = (struct orphan){
-		.node = ffs_inode_find(l->fs, dev, ino), .fd = fd, .size = size,
-		.bytes = !fstat(fd, &st) && st.st_size > size ? (uint64_t)(st.st_size - size) : 0,
-	};
+	cut_orphan_add(l->fs, &l->orphans, dev, ino, fd, size, names, n_names);
 }
 
-static bool is_orphan(const struct inval_list *l, fuse_ino_t node)
+/* The lowest byte the cut changed of node (0 if it is not listed). */
+static int64_t data_from(void *ctx, fuse_ino_t node)
 {
-	for (size_t i = 0; i < l->n_orphans; i++)
-		if (l->orphans[i].node == node)
-			return true;
-	return false;
-}
+	const struct inval_list *l = ctx;
 
-/* Our fd of a nameless inode the kernel forgot: freed after the answer. */
-static int defer_free(struct ffs *fs, int fd)
-{
-	struct ffs_orphan *o = malloc(sizeof(*o));
-
-	if (!o)
-		return -ENOMEM;
-	o->fd = fd;
-	o->next = __atomic_load_n(&fs->orphans, __ATOMIC_RELAXED);
-	while (!__atomic_compare_exchange_n(&fs->orphans, &o->next, o, false, __ATOMIC_RELEASE,
-					    __ATOMIC_RELAXED))
-		;
+	for (size_t i = 0; i < l->n; i++)
+		if (l->v[i].parent == node && !l->v[i].name)
+			return l->v[i].from;
 	return 0;
-}
-
-void ffs_powercut_finish(struct ffs *fs)
-{
-	struct ffs_orphan *o = __atomic_exchange_n(&fs->orphans, NULL, __ATOMIC_ACQUIRE), *next;
-
-	for (; o; o = next) {
-		next = o->next;
-		/* Freed here, not by whoever drops the inode's last reference. */
-		if (ftruncate(o->fd, 0)) {
-			/* Nothing to do: close frees it all the same. */
-		}
-		close(o->fd);
-		free(o);
-	}
-}
-
-/*
- * After the names were invalidated (see the top): each orphan the kernel
- * still holds is cut and its pages dropped now; the others wait for
- * ffs_powercut_finish.
- */
-static void settle_orphans(struct ffs *fs, struct inval_list *l)
-{
-	for (size_t i = 0; i < l->n_orphans; i++) {
-		struct orphan *o = &l->orphans[i];
-		int64_t from = 0;
-
-		if (!o->node || !fs->se ||
-		    fuse_lowlevel_notify_inval_inode(fs->se, o->node, -1, 0) == -ENOENT) {
-			if (!defer_free(fs, o->fd)) {
-				l->deferred++;
-				l->deferred_bytes += o->bytes;
-				continue;
-			}
-		}
-		if (ftruncate(o->fd, o->size) && !l->err)
-			l->err = -errno;
-		close(o->fd);
-		l->orphans_cut++;
-		if (!o->node || !fs->se)
-			continue;
-		for (size_t j = 0; j < l->n; j++)
-			if (l->v[j].parent == o->node && !l->v[j].name)
-				from = l->v[j].from;
-		fuse_lowlevel_notify_inval_inode(fs->se, o->node, from, 0);
-	}
-	free(l->orphans);
-	l->orphans = NULL;
-	l->n_orphans = 0;
 }
 
 /* The path inside the mount of the backing directory fd, "/" for the root; "" if unknown. */
@@ -337,8 +233,10 @@ static void send_all(struct ffs *fs, struct inval_list *l)
 			/* -ENOENT: the kernel forgot it meanwhile, nothing is cached. */
 			if (!fs->se || (pass == 0) != (e->name != NULL))
 				continue;
-			if (!e->name && is_orphan(l, e->parent))
-				continue;   /* settle_orphans: after its cut */
+			if (!e->name && cut_orphans_has(&l->orphans, e->parent))
+				continue;   /* cut_orphans_settle: after its cut */
+			if (e->name && cut_orphans_expires(&l->orphans, e->parent, e->name))
+				continue;   /* cut_orphans_settle: expired only */
 			if (e->name)
 				fuse_lowlevel_notify_inval_entry(fs->se, e->parent, e->name,
 								 strlen(e->name));
@@ -346,7 +244,7 @@ static void send_all(struct ffs *fs, struct inval_list *l)
 				fuse_lowlevel_notify_inval_inode(fs->se, e->parent, e->from, 0);
 		}
 	}
-	settle_orphans(fs, l);
+	cut_orphans_settle(fs, &l->orphans, data_from, l);
 	for (size_t i = 0; i < l->n; i++)
 		free(l->v[i].name);
 	free(l->v);
@@ -403,9 +301,9 @@ static void log_cut(struct ffs *fs, const struct ffs_powercut_report *r, int err
 		      "wait_ns", (json_int_t)r->wait_ns, "inval_ns", (json_int_t)r->inval_ns,
 		      "offline", offline, "names", names_json(l),
 		      "names_unlisted", (json_int_t)l->names_unlisted,
-		      "freed_after", (json_int_t)l->deferred,
-		      "freed_after_bytes", (json_int_t)l->deferred_bytes,
-		      "orphans_cut", (json_int_t)l->orphans_cut);
+		      "freed_after", (json_int_t)l->orphans.deferred,
+		      "freed_after_bytes", (json_int_t)l->orphans.deferred_bytes,
+		      "orphans_cut", (json_int_t)l->orphans.cut);
 	detail = o ? json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
 	json_decref(o);
 	e.detail = detail ? detail : "{}";
@@ -452,6 +350,7 @@ int ffs_powercut(struct ffs *fs, const struct ffs_powercut_opts *opts, bool stay
 	if (stay_offline)
 		__atomic_store_n(&fs->offline, true, __ATOMIC_RELEASE);
 	err = ffs_dur_powercut(fs->dur, opts ? opts : &none, &ops, &rep);
+	cut_orphans_plan(fs, &l.orphans);
 	/* The tree changed under the size accounting: count again. */
 	ffs_space_scan(fs);
 	pthread_rwlock_unlock(&fs->op_lock);
@@ -472,6 +371,8 @@ int ffs_powercut(struct ffs *fs, const struct ffs_powercut_opts *opts, bool stay
 	free_names(&l);
 	if (!err && l.err)
 		err = l.err;
+	if (!err && l.orphans.err)
+		err = l.orphans.err;
 	if (!err && ret)
 		*ret = rep;
 	return err;
