@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * Files a power cut leaves without a name (root): their unsynced data is
- * freed after the cut's answer when nothing can reach them any more, and
- * cut before it when something still can (an open fd), so every reader
- * sees the durable state once `faultline fs powercut` returns; a file that
- * keeps a name is cut before the answer as always.
+ * freed after the cut's answer when no open file refers to them (until
+ * then they are hidden: requests on them fail with ENOENT), and cut before
+ * it when one does (an open fd), so every reader sees the durable state
+ * once `faultline fs powercut` returns; a file that keeps a name is cut
+ * before the answer as always.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -168,6 +169,60 @@ static void test_nameless_file_still_open_is_cut_before_the_answer(void **state)
 	assert_int_equal(stat(fl_test_path(c->mnt, "held"), &st), -1);
 }
 
+/* Through an O_PATH fd: the file is gone (ENOENT) or empty, never its undone 8 MiB. */
+static void assert_never_stale(int opath)
+{
+	char proc[64], b[16];
+	struct stat st;
+	int fd;
+
+	if (fstat(opath, &st) == 0)
+		assert_int_equal(st.st_size, 0);
+	else
+		assert_int_equal(errno, ENOENT);
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", opath);
+	fd = open(proc, O_RDONLY);
+	if (fd < 0) {
+		assert_int_equal(errno, ENOENT);
+		return;
+	}
+	assert_int_equal(pread(fd, b, sizeof(b), 0), 0);
+	assert_int_equal(pread(fd, b, sizeof(b), SIZE / 2), 0);
+	close(fd);
+}
+
+/*
+ * An O_PATH fd holds the kernel's inode without opening the file (faultfs
+ * sees no open): the cut hides the file and answers before freeing it; an
+ * fstat or a reopen through that fd, at once and later, finds it gone or
+ * at its durable size (empty), never the undone data or its cached size.
+ */
+static void test_nameless_file_held_by_o_path_is_never_seen_stale(void **state)
+{
+	struct fl_faultfs_mount *c = *state;
+	char line[4096];
+	struct stat st;
+	int opath;
+
+	if (!require_all())
+		skip();
+	assert_int_equal(fl_faultfs_start(c, "timeout=30"), 0);
+	write_unsynced(c, "pathheld", false);
+	opath = open(fl_test_path(c->mnt, "pathheld"), O_PATH);
+	assert_true(opath >= 0);
+	assert_int_equal(fstat(opath, &st), 0);   /* its size cached (timeout=30) */
+	assert_int_equal(st.st_size, SIZE);
+	powercut(c);
+	assert_never_stale(opath);
+	last_cut(c, line, sizeof(line));
+	assert_non_null(strstr(line, "\"freed_after\":1,"));
+	usleep(300000);   /* not a timing: both outcomes pass, before or after the freeing */
+	assert_never_stale(opath);
+	assert_int_equal(stat(fl_test_path(c->mnt, "pathheld"), &st), -1);
+	assert_int_equal(errno, ENOENT);
+	close(opath);
+}
+
 /*
  * A durable file given an unsynced hard link and unsynced data: the cut
  * removes the link, the file keeps its durable name and is cut to its
@@ -213,6 +268,7 @@ int main(void)
 #define T(f) cmocka_unit_test_setup_teardown(f, fl_faultfs_setup, fl_faultfs_teardown)
 		T(test_nameless_file_nobody_holds_is_freed_after_the_answer),
 		T(test_nameless_file_still_open_is_cut_before_the_answer),
+		T(test_nameless_file_held_by_o_path_is_never_seen_stale),
 		T(test_file_that_keeps_a_name_is_cut_before_the_answer),
 #undef T
 	};
