@@ -284,8 +284,10 @@ if [[ -x $faultline ]]; then
 	for ((r = 0; r < reps; r++)); do
 		dd if=/dev/zero of="$m/pc-append" bs=1M count=1024 status=none
 		pa+=("$(pc_time)")
+		# Durable, name included (a cut would remove a file whose directory was
+		# never fsynced, and the overwrites would be appends to a new file).
 		dd if=/dev/zero of="$m/pc-over" bs=1M count=256 conv=fsync status=none
-		"$faultline" fs powercut "$m" >/dev/null
+		"$faultline" fs sync "$m" >/dev/null
 		dd if=/dev/urandom of="$m/pc-over" bs=1M count=256 conv=notrunc status=none
 		po+=("$(pc_time)")
 		rm -f "$m/pc-append" "$m/pc-over"
