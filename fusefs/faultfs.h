@@ -59,7 +59,7 @@ struct ffs {
 	struct ffs_control *ctl;  /* control.h */
 	uint64_t size_limit;      /* -o size=BYTES: ENOSPC beyond it; 0 = none */
 	int64_t space_used;       /* allocated bytes of regular files (atomic), with size_limit */
-	struct ffs_orphan *orphans; /* powercut.c: nameless inodes to free after the answer */
+	struct ffs_orphan *orphans; /* powercut_orphans.c: nameless inodes to free after the answer */
 };
 
 /*
