@@ -245,7 +245,11 @@ static int cmd_powercut(struct ffs *fs, int fd, json_t *req)
 	o = ok_obj();
 	json_object_set_new(o, "report", report_json(&rep));
 	err = reply(fd, o);
-	/* The log's powercut line reaches the disk after the answer (powercut.c, log_cut). */
+	/*
+	 * The log's powercut line reaches the disk after the answer (powercut.c,
+	 * log_cut), and the blocks of the files the cut left nameless are freed.
+	 */
+	ffs_powercut_finish(fs);
 	if (fs->wlog)
 		ffs_wlog_sync(fs->wlog);
 	return err;

@@ -127,6 +127,13 @@ struct ffs_name_undone {
 	bool dir1_synced, dir2_synced; /* each directory fsynced since (a rename needs both) */
 };
 
+/* A name (in the directory dir_dev, dir_ino) the cut removed by undoing its create. */
+struct ffs_orphan_name {
+	dev_t dir_dev;
+	ino_t dir_ino;
+	const char *name;
+};
+
 /* Called for every backing inode whose data, size or entry changed. */
 struct ffs_inval_ops {
 	void (*inode)(void *ctx, dev_t dev, ino_t ino);
@@ -138,6 +145,17 @@ struct ffs_inval_ops {
 	void (*entry)(void *ctx, dev_t dir_dev, ino_t dir_ino, const char *name);
 	/* Each name operation undone, after it was (may be NULL). */
 	void (*name)(void *ctx, const struct ffs_name_undone *u);
+	/*
+	 * May be NULL: then every file is cut to size at once. Else a file the
+	 * cut must shrink and that the undone names left without a name comes
+	 * here uncut, with our fd of it (the callee's to close) and its size:
+	 * the callee must cut it before any request can reach the inode again
+	 * (the kernel still holds it: an open fd, a racing open), and may cut
+	 * it later, unseen, once nothing can (see powercut.c). names: the
+	 * names it lost by an undone create (valid during the call only).
+	 */
+	void (*orphan)(void *ctx, dev_t dev, ino_t ino, int fd, int64_t size,
+		       const struct ffs_orphan_name *names, size_t n_names);
 	void *ctx;
 };
 

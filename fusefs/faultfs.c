@@ -449,6 +449,8 @@ int main(int argc, char **argv)
 out:
 	if (fs_ready && fs.ctl)
 		ffs_control_stop(fs.ctl);
+	if (fs_ready)
+		ffs_powercut_finish(&fs);   /* a last cut's nameless inodes, while se lives */
 	if (loop)
 		fuse_loop_cfg_destroy(loop);
 	if (mounted)

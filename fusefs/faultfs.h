@@ -59,6 +59,7 @@ struct ffs {
 	struct ffs_control *ctl;  /* control.h */
 	uint64_t size_limit;      /* -o size=BYTES: ENOSPC beyond it; 0 = none */
 	int64_t space_used;       /* allocated bytes of regular files (atomic), with size_limit */
+	struct ffs_orphan *orphans; /* powercut_orphans.c: nameless inodes to free after the answer */
 };
 
 /*
@@ -73,6 +74,16 @@ struct ffs_powercut_report;
 int ffs_powercut(struct ffs *fs, const struct ffs_powercut_opts *opts, bool stay_offline,
 		 struct ffs_powercut_report *ret);
 int ffs_resume(struct ffs *fs);
+/*
+ * Free what the last power cut left to free after its answer (inodes no
+ * request can reach any more); any thread, any time; a no-op if nothing.
+ */
+void ffs_powercut_finish(struct ffs *fs);
+/*
+ * The inode is one the last power cut left without a name and has not
+ * freed yet: every request on it fails with ENOENT (powercut_orphans.c).
+ */
+bool ffs_powercut_hidden(struct ffs *fs, dev_t dev, ino_t ino);
 
 /*
  * Copy what a power cut now would leave into dest (an absolute path: a

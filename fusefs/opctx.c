@@ -175,6 +175,14 @@ int ffs_op_begin(struct ffs_opctx *o, fuse_req_t req, int op, fuse_ino_t ino, co
 		fuse_reply_err(req, EIO);
 		return 1;
 	}
+	/* A file a power cut left nameless, its data not yet freed: it is gone. */
+	if (ino != FUSE_ROOT_ID &&
+	    ffs_powercut_hidden(fs, inode_of(fs, ino)->dev, inode_of(fs, ino)->ino)) {
+		pthread_rwlock_unlock(&fs->op_lock);
+		o->locked = false;
+		fuse_reply_err(req, ENOENT);
+		return 1;
+	}
 	if (ffs_op_take(o, FL_ACTION_ERROR)) {
 		pthread_rwlock_unlock(&fs->op_lock);
 		o->locked = false;

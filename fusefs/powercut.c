@@ -8,6 +8,9 @@
  * page the kernel holds locked for a pending read, or a name in a
  * directory whose lock a pending create holds, waits for that request,
  * and the request would wait for the operations lock.
+ *
+ * Orphans, the files the cut shrinks and leaves without a name, are freed
+ * after the answer when nobody can see them: see powercut_orphans.c.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -23,6 +26,7 @@
 
 #include "durability.h"
 #include "faultfs.h"
+#include "powercut_priv.h"
 #include "wlog.h"
 
 /* The cut's priority while it holds requests off (see ffs_powercut). */
@@ -62,6 +66,7 @@ struct inval_list {
 	struct ffs *fs;
 	struct inval_entry *v;
 	size_t n, cap;
+	struct cut_orphans orphans;
 	struct name_entry names[NAMES_LISTED];
 	size_t n_names;
 	uint64_t names_unlisted;
@@ -114,6 +119,25 @@ static void inval_entry(void *ctx, dev_t dir_dev, ino_t dir_ino, const char *nam
 	struct inval_list *l = ctx;
 
 	add(l, ffs_inode_find(l->fs, dir_dev, dir_ino), name, 0);
+}
+
+static void orphan(void *ctx, dev_t dev, ino_t ino, int fd, int64_t size,
+		   const struct ffs_orphan_name *names, size_t n_names)
+{
+	struct inval_list *l = ctx;
+
+	cut_orphan_add(l->fs, &l->orphans, dev, ino, fd, size, names, n_names);
+}
+
+/* The lowest byte the cut changed of node (0 if it is not listed). */
+static int64_t data_from(void *ctx, fuse_ino_t node)
+{
+	const struct inval_list *l = ctx;
+
+	for (size_t i = 0; i < l->n; i++)
+		if (l->v[i].parent == node && !l->v[i].name)
+			return l->v[i].from;
+	return 0;
 }
 
 /* The path inside the mount of the backing directory fd, "/" for the root; "" if unknown. */
@@ -209,6 +233,10 @@ static void send_all(struct ffs *fs, struct inval_list *l)
 			/* -ENOENT: the kernel forgot it meanwhile, nothing is cached. */
 			if (!fs->se || (pass == 0) != (e->name != NULL))
 				continue;
+			if (!e->name && cut_orphans_has(&l->orphans, e->parent))
+				continue;   /* cut_orphans_settle: after its cut */
+			if (e->name && cut_orphans_expires(&l->orphans, e->parent, e->name))
+				continue;   /* cut_orphans_settle: expired only */
 			if (e->name)
 				fuse_lowlevel_notify_inval_entry(fs->se, e->parent, e->name,
 								 strlen(e->name));
@@ -216,6 +244,7 @@ static void send_all(struct ffs *fs, struct inval_list *l)
 				fuse_lowlevel_notify_inval_inode(fs->se, e->parent, e->from, 0);
 		}
 	}
+	cut_orphans_settle(fs, &l->orphans, data_from, l);
 	for (size_t i = 0; i < l->n; i++)
 		free(l->v[i].name);
 	free(l->v);
@@ -262,7 +291,7 @@ static void log_cut(struct ffs *fs, const struct ffs_powercut_report *r, int err
 
 	if (!fs->wlog)
 		return;
-	o = json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:b, s:o, s:I}",
+	o = json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:b, s:o, s:I, s:I, s:I, s:I}",
 		      "writes_undone", (json_int_t)r->writes_undone,
 		      "writes_kept", (json_int_t)r->writes_kept,
 		      "bytes_undone", (json_int_t)r->bytes_undone,
@@ -271,7 +300,10 @@ static void log_cut(struct ffs *fs, const struct ffs_powercut_report *r, int err
 		      "duration_ns", (json_int_t)r->duration_ns,
 		      "wait_ns", (json_int_t)r->wait_ns, "inval_ns", (json_int_t)r->inval_ns,
 		      "offline", offline, "names", names_json(l),
-		      "names_unlisted", (json_int_t)l->names_unlisted);
+		      "names_unlisted", (json_int_t)l->names_unlisted,
+		      "freed_after", (json_int_t)l->orphans.deferred,
+		      "freed_after_bytes", (json_int_t)l->orphans.deferred_bytes,
+		      "orphans_cut", (json_int_t)l->orphans.cut);
 	detail = o ? json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
 	json_decref(o);
 	e.detail = detail ? detail : "{}";
@@ -294,7 +326,8 @@ int ffs_powercut(struct ffs *fs, const struct ffs_powercut_opts *opts, bool stay
 	static const struct ffs_powercut_opts none;
 	struct inval_list l = { .fs = fs };
 	struct ffs_inval_ops ops = { .inode = inval_inode, .data = inval_data,
-				     .entry = inval_entry, .name = name_undone, .ctx = &l };
+				     .entry = inval_entry, .name = name_undone, .orphan = orphan,
+				     .ctx = &l };
 	struct ffs_powercut_report rep = { 0 };
 	uint64_t t0 = now_ns(), t1, t2;
 	int err, nice_was;
@@ -307,6 +340,7 @@ int ffs_powercut(struct ffs *fs, const struct ffs_powercut_opts *opts, bool stay
 	 * got a third of a CPU and took seconds. It runs at a raised priority
 	 * (root only; else as it is) until it answered.
 	 */
+	ffs_powercut_finish(fs);   /* a previous cut's, if not yet done */
 	errno = 0;
 	nice_was = getpriority(PRIO_PROCESS, 0);
 	boosted = !errno && nice_was > CUT_NICE && !setpriority(PRIO_PROCESS, 0, CUT_NICE);
@@ -316,6 +350,7 @@ int ffs_powercut(struct ffs *fs, const struct ffs_powercut_opts *opts, bool stay
 	if (stay_offline)
 		__atomic_store_n(&fs->offline, true, __ATOMIC_RELEASE);
 	err = ffs_dur_powercut(fs->dur, opts ? opts : &none, &ops, &rep);
+	cut_orphans_plan(fs, &l.orphans);
 	/* The tree changed under the size accounting: count again. */
 	ffs_space_scan(fs);
 	pthread_rwlock_unlock(&fs->op_lock);
@@ -330,9 +365,14 @@ int ffs_powercut(struct ffs *fs, const struct ffs_powercut_opts *opts, bool stay
 	if (boosted)
 		setpriority(PRIO_PROCESS, 0, nice_was);
 	log_cut(fs, &rep, err, stay_offline, &l);
+	/* A rule's cut answers EIO anyway: nobody waits for the freeing. */
+	if (stay_offline)
+		ffs_powercut_finish(fs);
 	free_names(&l);
 	if (!err && l.err)
 		err = l.err;
+	if (!err && l.orphans.err)
+		err = l.orphans.err;
 	if (!err && ret)
 		*ret = rep;
 	return err;
