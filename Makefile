@@ -77,7 +77,7 @@ EX_BINS    := $(patsubst examples/%.c,$(BUILD)/examples/%,$(EX_SRCS))
 LIBA  = $(BUILD)/lib/libfaultline.a
 LIBSO = $(BUILD)/lib/libfaultline.so
 
-.PHONY: all check check-unit check-integration check-vm demo fuzz install clean deps bench bench-compare deb soak FORCE
+.PHONY: all check check-unit check-integration check-vm demo fuzz install clean deps bench bench-compare bench-vm deb soak FORCE
 .DELETE_ON_ERROR:
 # Keep skeletons, BPF objects and helper objects: as intermediates make would
 # delete them after each run, and the next run would rebuild everything.
@@ -236,6 +236,11 @@ bench: deps all
 		$(BENCH_OUT)/figures.jsonl $(BENCH_OUT)/results.json \
 		--load-start "$$(cat $(BENCH_OUT)/load-start)" --load-end "$$l"
 endif
+
+# What a syscall hook costs bystanders where fentry loads (Debian's kernel
+# under qemu, like check-vm): not part of make bench, qemu takes minutes.
+bench-vm: all
+	$(Q)./tools/bench-vm-hooks.sh $(BUILD)
 
 # make bench-compare OLD.json (or OLD=FILE): the figures of the last
 # make bench against OLD's; exits 1 when one regressed by more than
