@@ -71,6 +71,19 @@ bool fl_faultfs_require(void)
 	return fl_test_binary("faultfs", bin, sizeof(bin));
 }
 
+bool fl_faultfs_require_client(void)
+{
+	char bin[PATH_MAX];
+
+	if (!fl_faultfs_require() || !fl_test_binary("faultline", bin, sizeof(bin)))
+		return false;
+	if (fl_faultline_fs(NULL, 0, "--help", NULL) != 0) {
+		printf("skip: '%s fs' (the control client) is missing\n", bin);
+		return false;
+	}
+	return true;
+}
+
 int fl_faultfs_prepare(struct fl_faultfs_mount *ret)
 {
 	struct fl_faultfs_mount m = { .pid = -1 };

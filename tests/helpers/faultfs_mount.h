@@ -25,6 +25,8 @@ bool fl_test_binary(const char *name, char *buf, size_t len);
 
 /* Root, /dev/fuse and a built faultfs; false (and a printed reason) if one is missing. */
 bool fl_faultfs_require(void);
+/* That, and `faultline fs` (the control client) too. */
+bool fl_faultfs_require_client(void);
 
 /* prepare + start: a fresh backing dir and mount point, mounted. 0 or -errno. */
 int fl_faultfs_mount(const char *opts, struct fl_faultfs_mount *ret);

@@ -27,20 +27,6 @@
 #include "helpers/faultfs_mount.h"
 #include "helpers/fixtures.h"
 
-/* Root, /dev/fuse, faultfs and `faultline fs` are all needed; says which is missing. */
-static bool require_all(void)
-{
-	char bin[PATH_MAX];
-
-	if (!fl_faultfs_require() || !fl_test_binary("faultline", bin, sizeof(bin)))
-		return false;
-	if (fl_faultline_fs(NULL, 0, "--help", NULL) != 0) {
-		print_message("skip: '%s fs' (the control client) is missing\n", bin);
-		return false;
-	}
-	return true;
-}
-
 /* `faultline fs powercut MNT [extra]`; returns its duration in seconds. */
 static double powercut(struct fl_faultfs_mount *c, const char *opt1, const char *opt2)
 {
@@ -121,7 +107,7 @@ static void test_fsynced_data_survives_and_unsynced_data_is_gone(void **state)
 	char p[PATH_MAX];
 	int fd;
 
-	if (!require_all())
+	if (!fl_faultfs_require_client())
 		skip();
 	put(c->backing, "old", "durable", 7, false);
 	assert_int_equal(fl_faultfs_start(c, NULL), 0);
@@ -150,7 +136,7 @@ static void test_created_name_without_dir_fsync_is_gone_in_strict_mode(void **st
 {
 	struct fl_faultfs_mount *c = *state;
 
-	if (!require_all())
+	if (!fl_faultfs_require_client())
 		skip();
 	assert_int_equal(fl_faultfs_start(c, NULL), 0);
 	put(c->mnt, "dirsync", "y", 1, true);
@@ -166,7 +152,7 @@ static void test_created_name_is_kept_in_data_mode(void **state)
 {
 	struct fl_faultfs_mount *c = *state;
 
-	if (!require_all())
+	if (!fl_faultfs_require_client())
 		skip();
 	assert_int_equal(fl_faultfs_start(c, "durability=data"), 0);
 	put(c->mnt, "nodirsync", "x", 1, true);
@@ -181,7 +167,7 @@ static void test_unlink_without_dir_fsync_comes_back(void **state)
 	struct fl_faultfs_mount *c = *state;
 	char p[PATH_MAX];
 
-	if (!require_all())
+	if (!fl_faultfs_require_client())
 		skip();
 	put(c->backing, "f", "precious", 8, false);
 	assert_int_equal(fl_faultfs_start(c, NULL), 0);
@@ -197,7 +183,7 @@ static void test_rename_is_atomic_across_a_powercut(void **state)
 	struct fl_faultfs_mount *c = *state;
 	char from[PATH_MAX], to[PATH_MAX];
 
-	if (!require_all())
+	if (!fl_faultfs_require_client())
 		skip();
 	put(c->backing, "conf", "old", 3, false);
 	assert_int_equal(fl_faultfs_start(c, NULL), 0);
@@ -221,7 +207,7 @@ static void test_torn_powercut_keeps_whole_sectors(void **state)
 	char p[PATH_MAX];
 	int fd, kept = 0, dropped = 0;
 
-	if (!require_all())
+	if (!fl_faultfs_require_client())
 		skip();
 	pattern(old, sizeof(old), 1);
 	pattern(new, sizeof(new), 2);
@@ -255,7 +241,7 @@ static void test_keep_powercut_keeps_whole_writes(void **state)
 	char p[PATH_MAX];
 	int fd, kept = 0;
 
-	if (!require_all())
+	if (!fl_faultfs_require_client())
 		skip();
 	pattern(old, sizeof(old), 1);
 	pattern(new, sizeof(new), 2);
@@ -291,7 +277,7 @@ static void test_powercut_timing_through_the_mount(void **state)
 	double took;
 	int fd;
 
-	if (!require_all())
+	if (!fl_faultfs_require_client())
 		skip();
 	assert_non_null(buf);
 	memset(buf, 'x', 1 << 20);
@@ -356,7 +342,7 @@ static void test_powercut_log_names_each_undone_name_and_the_missing_dir_fsync(v
 	char from[PATH_MAX], to[PATH_MAX];
 	json_t *d, *e;
 
-	if (!require_all())
+	if (!fl_faultfs_require_client())
 		skip();
 	put(c->backing, "x", "old", 3, true);
 	assert_int_equal(fl_faultfs_start(c, NULL), 0);

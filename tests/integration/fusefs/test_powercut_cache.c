@@ -28,19 +28,6 @@
 #include "helpers/faultfs_mount.h"
 #include "helpers/fixtures.h"
 
-static bool require_all(void)
-{
-	char bin[PATH_MAX];
-
-	if (!fl_faultfs_require() || !fl_test_binary("faultline", bin, sizeof(bin)))
-		return false;
-	if (fl_faultline_fs(NULL, 0, "--help", NULL) != 0) {
-		print_message("skip: '%s fs' (the control client) is missing\n", bin);
-		return false;
-	}
-	return true;
-}
-
 static void powercut(struct fl_faultfs_mount *c)
 {
 	assert_int_equal(fl_faultline_fs(NULL, 0, "powercut", c->mnt, NULL), 0);
@@ -72,7 +59,7 @@ static void test_cached_name_of_an_undone_create_is_gone_at_once(void **state)
 	struct stat st;
 	int fd;
 
-	if (!require_all())
+	if (!fl_faultfs_require_client())
 		skip();
 	assert_int_equal(fl_faultfs_start(c, "timeout=30"), 0);
 	fd = open(fl_test_path(c->mnt, "unsynced"), O_WRONLY | O_CREAT | O_EXCL, 0644);
@@ -105,7 +92,7 @@ static void test_cut_drops_the_pages_it_changed_and_keeps_the_rest_true(void **s
 	char *map;
 	int fd;
 
-	if (!require_all())
+	if (!fl_faultfs_require_client())
 		skip();
 	assert_non_null(buf);
 	assert_non_null(want);
@@ -154,7 +141,7 @@ static void test_temporary_files_leave_nothing_to_undo(void **state)
 	char trash[PATH_MAX];
 	int fd;
 
-	if (!require_all())
+	if (!fl_faultfs_require_client())
 		skip();
 	fd = open(fl_test_path(c->backing, "keep"), O_WRONLY | O_CREAT, 0644);
 	assert_true(fd >= 0);

@@ -29,19 +29,6 @@
 
 enum { SIZE = 8 << 20 };
 
-static bool require_all(void)
-{
-	char bin[PATH_MAX];
-
-	if (!fl_faultfs_require() || !fl_test_binary("faultline", bin, sizeof(bin)))
-		return false;
-	if (fl_faultline_fs(NULL, 0, "--help", NULL) != 0) {
-		print_message("skip: '%s fs' (the control client) is missing\n", bin);
-		return false;
-	}
-	return true;
-}
-
 static void powercut(struct fl_faultfs_mount *c)
 {
 	assert_int_equal(fl_faultline_fs(NULL, 0, "powercut", c->mnt, NULL), 0);
@@ -124,7 +111,7 @@ static void test_nameless_file_nobody_holds_is_freed_after_the_answer(void **sta
 	char line[4096];
 	struct stat st;
 
-	if (!require_all())
+	if (!fl_faultfs_require_client())
 		skip();
 	assert_int_equal(fl_faultfs_start(c, "timeout=30"), 0);
 	write_unsynced(c, "big", false);
@@ -153,7 +140,7 @@ static void test_nameless_file_still_open_is_cut_before_the_answer(void **state)
 	struct stat st;
 	int fd;
 
-	if (!require_all())
+	if (!fl_faultfs_require_client())
 		skip();
 	assert_int_equal(fl_faultfs_start(c, "timeout=30"), 0);
 	fd = write_unsynced(c, "held", true);
@@ -204,7 +191,7 @@ static void test_nameless_file_held_by_o_path_is_never_seen_stale(void **state)
 	struct stat st;
 	int opath;
 
-	if (!require_all())
+	if (!fl_faultfs_require_client())
 		skip();
 	assert_int_equal(fl_faultfs_start(c, "timeout=30"), 0);
 	write_unsynced(c, "pathheld", false);
@@ -235,7 +222,7 @@ static void test_file_that_keeps_a_name_is_cut_before_the_answer(void **state)
 	struct stat st;
 	int fd, dfd;
 
-	if (!require_all())
+	if (!fl_faultfs_require_client())
 		skip();
 	assert_non_null(buf);
 	assert_int_equal(fl_faultfs_start(c, "timeout=30"), 0);

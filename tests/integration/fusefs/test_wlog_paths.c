@@ -25,19 +25,6 @@
 
 #include "helpers/faultfs_mount.h"
 
-static bool require_all(void)
-{
-	char bin[PATH_MAX];
-
-	if (!fl_faultfs_require() || !fl_test_binary("faultline", bin, sizeof(bin)))
-		return false;
-	if (fl_faultline_fs(NULL, 0, "--help", NULL) != 0) {
-		print_message("skip: '%s fs' (the control client) is missing\n", bin);
-		return false;
-	}
-	return true;
-}
-
 /* The path of the newest log line of kind op (e.g. "write"), into buf. */
 static void last_path(struct fl_faultfs_mount *m, const char *op, char *buf, size_t len)
 {
@@ -91,7 +78,7 @@ static void test_renamed_open_file_is_logged_under_its_new_path(void **state)
 	struct fl_faultfs_mount *m = *state;
 	int fd;
 
-	if (!require_all())
+	if (!fl_faultfs_require_client())
 		skip();
 	assert_int_equal(fl_faultfs_start(m, NULL), 0);
 	assert_int_equal(mkdir(fl_test_path(m->mnt, "d"), 0755), 0);
@@ -175,7 +162,7 @@ static void test_logged_crc32_is_zlibs(void **state)
 	uint64_t x = 42;
 	int fd;
 
-	if (!require_all())
+	if (!fl_faultfs_require_client())
 		skip();
 	for (size_t i = 0; i < nl; i++)
 		total += lens[i];
