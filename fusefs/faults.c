@@ -24,9 +24,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "core/clock.h"
 #include "faults.h"
 
 /* Separate streams per decision, so prob= and jitter are independent. */
@@ -88,14 +88,6 @@ static uint64_t draw(uint64_t seed, uint64_t nth, uint64_t stream)
 
 	s ^= ffs_rng_next(&(uint64_t){ nth * 0xd6e8feb86659fd93ull + stream });
 	return ffs_rng_next(&s);
-}
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
 static int op_mask(const struct fl_rule *rule, unsigned *ret)
@@ -182,12 +174,12 @@ int ffs_faults_add(struct ffs_faults *f, const struct fl_rule *rule, const char 
 	r->seed_given = rule->keys & FL_KEY_SEED;
 	r->seed = rule->seed;
 	if (!r->seed_given && getrandom(&r->seed, sizeof(r->seed), 0) != sizeof(r->seed))
-		r->seed = now_ns() ^ ((uint64_t)getpid() << 32);
+		r->seed = fl_now_ns() ^ ((uint64_t)getpid() << 32);
 	/* A drawn seed fits a JSON integer, so status shows it exactly. */
 	if (!r->seed_given)
 		r->seed &= INT64_MAX;
 	if (rule->for_ns)
-		r->expires_ns = now_ns() + rule->for_ns;
+		r->expires_ns = fl_now_ns() + rule->for_ns;
 
 	pthread_rwlock_wrlock(&f->lock);
 	if (f->n == f->cap) {
@@ -332,7 +324,7 @@ bool ffs_faults_match(struct ffs_faults *f, enum ffs_op op, const char *path,
 			continue;
 		if (r->expires_ns) {
 			if (!now)
-				now = now_ns();
+				now = fl_now_ns();
 			if (now >= r->expires_ns)
 				continue;
 		}
@@ -388,7 +380,7 @@ size_t ffs_fault_corrupt(const struct ffs_fault_hit *hit, void *buf, size_t len,
 
 int ffs_faults_status(struct ffs_faults *f, ffs_rule_status_cb cb, void *ctx)
 {
-	uint64_t now = now_ns();
+	uint64_t now = fl_now_ns();
 	int err = 0;
 
 	if (!f || !cb)

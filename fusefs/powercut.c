@@ -17,13 +17,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <sys/resource.h>
 
 #include <jansson.h>
 
+#include "core/clock.h"
 #include "durability.h"
 #include "faultfs.h"
 #include "powercut_priv.h"
@@ -32,13 +32,6 @@
 /* The cut's priority while it holds requests off (see ffs_powercut). */
 #define CUT_NICE (-10)
 
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
 
 struct inval_entry {
 	fuse_ino_t parent;
@@ -329,7 +322,7 @@ int ffs_powercut(struct ffs *fs, const struct ffs_powercut_opts *opts, bool stay
 				     .entry = inval_entry, .name = name_undone, .orphan = orphan,
 				     .ctx = &l };
 	struct ffs_powercut_report rep = { 0 };
-	uint64_t t0 = now_ns(), t1, t2;
+	uint64_t t0 = fl_now_ns(), t1, t2;
 	int err, nice_was;
 	bool boosted;
 
@@ -346,7 +339,7 @@ int ffs_powercut(struct ffs *fs, const struct ffs_powercut_opts *opts, bool stay
 	boosted = !errno && nice_was > CUT_NICE && !setpriority(PRIO_PROCESS, 0, CUT_NICE);
 
 	pthread_rwlock_wrlock(&fs->op_lock);
-	t1 = now_ns();
+	t1 = fl_now_ns();
 	if (stay_offline)
 		__atomic_store_n(&fs->offline, true, __ATOMIC_RELEASE);
 	err = ffs_dur_powercut(fs->dur, opts ? opts : &none, &ops, &rep);
@@ -355,13 +348,13 @@ int ffs_powercut(struct ffs *fs, const struct ffs_powercut_opts *opts, bool stay
 	ffs_space_scan(fs);
 	pthread_rwlock_unlock(&fs->op_lock);
 
-	t2 = now_ns();
+	t2 = fl_now_ns();
 	send_all(fs, &l);
 	/* Names and attributes the kernel learnt before the cut are stale too. */
 	if (fs->se)
 		fuse_lowlevel_notify_inval_inode(fs->se, FUSE_ROOT_ID, 0, 0);
 	rep.wait_ns = t1 - t0;
-	rep.inval_ns = now_ns() - t2;
+	rep.inval_ns = fl_now_ns() - t2;
 	if (boosted)
 		setpriority(PRIO_PROCESS, 0, nice_was);
 	log_cut(fs, &rep, err, stay_offline, &l);
