@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "dur_int.h"
+#include "fstat_lite.h"
 
 #ifndef RWF_NOAPPEND
 #define RWF_NOAPPEND 0x00000020
@@ -108,7 +109,7 @@ static int file_lock(struct ffs_dur *d, int fd, bool create, struct stat *st,
 	struct dur_file *f;
 	int err;
 
-	if (fstat(fd, st))
+	if (ffs_fstat_lite(fd, st))
 		return -errno;
 	if (!S_ISREG(st->st_mode))
 		return -ENOENT;  /* no data to track (and reopening a device has effects) */
@@ -117,7 +118,7 @@ static int file_lock(struct ffs_dur *d, int fd, bool create, struct stat *st,
 	if (err)
 		return err;
 	pthread_mutex_lock(&f->lock);
-	if (fstat(f->fd, st))
+	if (ffs_fstat_lite(f->fd, st))
 		err = -errno;
 	else if (st->st_nlink == 0)
 		err = -ENOENT;
@@ -322,7 +323,7 @@ int ffs_dur_fallocate(struct ffs_dur *d, int fd, int mode, off_t off, off_t len)
 	dur_watch_data(d, st.st_dev, st.st_ino, 0, -1);
 	if (record) {
 		r.seq = dur_next_seq(d);
-		r.size_after = fstat(f->fd, &st) ? r.size_before : st.st_size;
+		r.size_after = ffs_fstat_lite(f->fd, &st) ? r.size_before : st.st_size;
 		if (r.size_after > r.size_before && r.len < r.size_after - r.off)
 			r.len = r.size_after - r.off;
 		dur_rec_push(f, &r);

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "dur_int.h"
+#include "fstat_lite.h"
 
 #define UNDO_KEEP_BLOCKS (1 << 20)  /* an emptied undo file keeps this much allocated */
 
@@ -145,7 +146,7 @@ void dur_file_put(struct ffs_dur *d, struct dur_file *f)
 
 	pthread_mutex_lock(&d->table_lock);
 	if (--f->ref == 0 && file_idle(f)) {
-		drop = d->nidle >= DUR_IDLE_MAX || (fstat(f->fd, &st) == 0 && st.st_nlink == 0);
+		drop = d->nidle >= DUR_IDLE_MAX || (ffs_fstat_lite(f->fd, &st) == 0 && st.st_nlink == 0);
 		if (drop) {
 			struct dur_file **pp = &d->bucket[b];
 
@@ -203,7 +204,7 @@ void dur_file_gone(struct ffs_dur *d, dev_t dev, ino_t ino)
 		if ((*pp)->dev == dev && (*pp)->ino == ino)
 			break;
 	f = *pp;
-	if (f && (fstat(f->fd, &st) || st.st_nlink > 0))
+	if (f && (ffs_fstat_lite(f->fd, &st) || st.st_nlink > 0))
 		f = NULL;  /* another name still holds it: its data can come back */
 	if (f && f->ref == 0) {
 		if (file_idle(f) && d->nidle)
@@ -271,7 +272,7 @@ void dur_file_settle(struct ffs_dur *d, struct dur_file *f)
 			f->cap = 0;
 		}
 	}
-	if (!fstat(f->fd, &st))
+	if (!ffs_fstat_lite(f->fd, &st))
 		f->durable_size = st.st_size;
 }
 

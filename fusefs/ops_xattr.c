@@ -8,10 +8,14 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/xattr.h>
 
 #include "durability.h"
 #include "ops.h"
+#include "xattr_nocap.h"
+
+#define CAPS "security.capability"
 
 static void proc_of(fuse_req_t req, fuse_ino_t ino, char *buf, size_t len)
 {
@@ -32,6 +36,7 @@ void ffs_op_setxattr(fuse_req_t req, fuse_ino_t ino, const char *name, const cha
 		err = errno;
 	else if (o.fs->dur)
 		ffs_dur_touch(o.fs->dur, ffs_fd_of(req, ino));  /* a snapshot copying copies it again */
+	ffs_nocap_changed();
 	ffs_reply_err_or_cut(&o, err);
 }
 
@@ -48,6 +53,7 @@ void ffs_op_removexattr(fuse_req_t req, fuse_ino_t ino, const char *name)
 		err = errno;
 	else if (o.fs->dur)
 		ffs_dur_touch(o.fs->dur, ffs_fd_of(req, ino));
+	ffs_nocap_changed();
 	ffs_reply_err_or_cut(&o, err);
 }
 
@@ -55,12 +61,21 @@ void ffs_op_removexattr(fuse_req_t req, fuse_ino_t ino, const char *name)
 static void get_sized(fuse_req_t req, fuse_ino_t ino, const char *name, size_t size)
 {
 	struct ffs_opctx o;
+	struct ffs_inode *in = ffs_inode(req, ino);
 	char proc[64], *buf = NULL;
+	bool caps = name && size == 0 && !strcmp(name, CAPS);
+	uint64_t gen = 0;
 	ssize_t n;
 	int err;
 
 	if (ffs_op_begin(&o, req, FFS_NO_OP, ino, NULL))
 		return;
+	/* Asked before every write: see xattr_nocap.h. */
+	if (caps && ffs_nocap_known(o.fs, in, &gen)) {
+		ffs_op_end(&o);
+		fuse_reply_err(req, ENODATA);
+		return;
+	}
 	if (size && !(buf = malloc(size))) {
 		ffs_op_end(&o);
 		fuse_reply_err(req, ENOMEM);
@@ -69,6 +84,8 @@ static void get_sized(fuse_req_t req, fuse_ino_t ino, const char *name, size_t s
 	proc_of(req, ino, proc, sizeof(proc));
 	n = name ? getxattr(proc, name, buf, size) : listxattr(proc, buf, size);
 	err = errno;
+	if (caps && n < 0 && err == ENODATA)
+		ffs_nocap_note(o.fs, in, gen);
 	ffs_op_end(&o);
 	if (n < 0)
 		fuse_reply_err(req, err);

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "durability.h"
+#include "fstat_lite.h"
 #include "ops.h"
 
 struct devino {
@@ -119,7 +120,7 @@ int ffs_space_check(struct ffs *fs, int fd, off_t off, off_t len, int64_t *ret_b
 	*ret_before = 0;
 	if (!fs->size_limit)
 		return 0;
-	if (fstat(fd, &st))
+	if (ffs_fstat_lite(fd, &st))
 		return -errno;
 	alloc = (int64_t)st.st_blocks * 512;
 	*ret_before = alloc;
@@ -145,7 +146,7 @@ void ffs_space_account(struct ffs *fs, int fd, int64_t before)
 {
 	struct stat st;
 
-	if (!fs->size_limit || fstat(fd, &st))
+	if (!fs->size_limit || ffs_fstat_lite(fd, &st))
 		return;
 	__atomic_add_fetch(&fs->space_used, (int64_t)st.st_blocks * 512 - before,
 			   __ATOMIC_RELAXED);
