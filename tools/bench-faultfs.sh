@@ -95,16 +95,19 @@ if (( seq_cap_mb < 2048 )); then
 	exit 1
 fi
 
-declare -A dir=([native]=$work/native [faultfs]=$work/ffs-mnt [pll]=$work/pll-mnt)
-declare -A backing=([native]=$work/native [faultfs]=$work/ffs-backing [pll]=$work/pll-backing)
+declare -A dir=([native]=$work/native [faultfs]=$work/ffs-mnt [pll]=$work/pll-mnt
+	[pllx]=$work/pllx-mnt)
+declare -A backing=([native]=$work/native [faultfs]=$work/ffs-backing [pll]=$work/pll-backing
+	[pllx]=$work/pllx-backing)
 declare -A pid=()
 sides=(native faultfs pll)
-mkdir -p "$work/native" "$work/ffs-backing" "$work/ffs-mnt" "$work/pll-backing" "$work/pll-mnt"
+mkdir -p "$work/native" "$work/ffs-backing" "$work/ffs-mnt" "$work/pll-backing" "$work/pll-mnt" \
+	"$work/pllx-backing" "$work/pllx-mnt"
 
 cleanup() {
 	local m
 
-	for m in "$work/ffs-mnt" "$work/pll-mnt"; do
+	for m in "$work/ffs-mnt" "$work/pll-mnt" "$work/pllx-mnt"; do
 		if mountpoint -q "$m"; then
 			fusermount3 -u "$m" 2>/dev/null || umount -l "$m"
 		fi
@@ -136,9 +139,15 @@ cc -O2 -o "$work/passthrough_ll" "$example" $(pkg-config --cflags --libs fuse3) 
 	{ echo "bench-faultfs: cannot build $example" >&2; exit 1; }
 "$work/passthrough_ll" -f -o source="${backing[pll]}" "${dir[pll]}" 2>/dev/null &
 pid[pll]=$!
+# passthrough_ll with its xattr handlers: then the kernel asks it for
+# security.capability before every write too, as it asks faultfs (without
+# them it answers ENOSYS once and is never asked again). For write+fsync.
+"$work/passthrough_ll" -f -o source="${backing[pllx]}" -o xattr "${dir[pllx]}" 2>/dev/null &
+pid[pllx]=$!
 wait_mount "${dir[faultfs]}" ||
 	{ echo "bench-faultfs: faultfs did not mount" >&2; cat "$work/faultfs.log" >&2; exit 1; }
 wait_mount "${dir[pll]}" || { echo "bench-faultfs: passthrough_ll did not mount" >&2; exit 1; }
+wait_mount "${dir[pllx]}" || { echo "bench-faultfs: passthrough_ll -o xattr did not mount" >&2; exit 1; }
 
 load1() { cut -d' ' -f1 /proc/loadavg; }
 now() { date +%s.%N; }
@@ -223,14 +232,17 @@ for job in "${jobs[@]}"; do
 	[[ $json -eq 0 ]] && printf '  running %-16s' "$job" >&2
 	res[$job.load0]=$(load1)
 	declare -A v=()
-	fn=() pn=() fp=() nat=() ffs=() pll=()
+	fn=() pn=() fp=() fx=() nat=() ffs=() pll=() pllx=()
 	# The random jobs are short and the disk's latency drifts over seconds:
 	# three times the rounds, each pairing runs seconds apart.
 	job_reps=$reps
 	[[ $job == rand* ]] && job_reps=$((reps * 3))
+	job_sides=("${sides[@]}")
+	[[ $job == randwrite-fsync ]] && job_sides+=(pllx)
+	n_sides=${#job_sides[@]}
 	for ((r = 0; r < job_reps; r++)); do
-		for ((i = 0; i < 3; i++)); do
-			s=${sides[(r + i) % 3]}
+		for ((i = 0; i < n_sides; i++)); do
+			s=${job_sides[(r + i) % n_sides]}
 			v[$s]=$(run_side "$job" "$s")
 			[[ -n ${v[$s]} ]] || { echo "bench-faultfs: $job on $s gave no figure" >&2; exit 1; }
 		done
@@ -238,6 +250,10 @@ for job in "${jobs[@]}"; do
 		fn+=("$(ratio "${v[faultfs]}" "${v[native]}")")
 		pn+=("$(ratio "${v[pll]}" "${v[native]}")")
 		fp+=("$(ratio "${v[faultfs]}" "${v[pll]}")")
+		if ((n_sides > 3)); then
+			pllx+=("${v[pllx]}")
+			fx+=("$(ratio "${v[faultfs]}" "${v[pllx]}")")
+		fi
 		[[ $json -eq 0 ]] && printf '.' >&2
 	done
 	res[$job.load1]=$(load1)
@@ -262,6 +278,15 @@ for job in "${jobs[@]}"; do
 	read -r lo hi < <(printf '%s\n' "${fp[@]}" | sort -g | sed -n '1p;$p' | xargs)
 	bench_figure faultfs "$job: faultfs / passthrough_ll" "${res[$job.faultfs]}" "${unit[$job]}" \
 		passthrough_ll "${res[$job.pll]}" "${res[$job.fp]}" higher 1.0 "$lo" "$hi"
+	if ((${#fx[@]})); then
+		res[$job.pllx]=$(printf '%s\n' "${pllx[@]}" | median)
+		res[$job.fx]=$(printf '%s\n' "${fx[@]}" | median)
+		res[$job.fx_spread]=$(printf '%s\n' "${fx[@]}" | spread)
+		read -r lo hi < <(printf '%s\n' "${fx[@]}" | sort -g | sed -n '1p;$p' | xargs)
+		bench_figure faultfs "$job: faultfs / passthrough_ll -o xattr" "${res[$job.faultfs]}" \
+			"${unit[$job]}" "passthrough_ll -o xattr" "${res[$job.pllx]}" "${res[$job.fx]}" \
+			higher 1.0 "$lo" "$hi" "both asked for security.capability before each write"
+	fi
 	[[ $json -eq 0 ]] && echo " done" >&2
 done
 
@@ -334,6 +359,9 @@ json_out() {
 			"${res[$job.pn]}" "${res[$job.pn_spread]}" -
 		fig "$job faultfs/passthrough_ll" "$job" "${res[$job.faultfs]}" "${res[$job.pll]}" \
 			"${res[$job.fp]}" "${res[$job.fp_spread]}" 1.0
+		[[ -n ${res[$job.fx]:-} ]] &&
+			fig "$job faultfs/passthrough_ll -o xattr" "$job" "${res[$job.faultfs]}" \
+				"${res[$job.pllx]}" "${res[$job.fx]}" "${res[$job.fx_spread]}" 1.0
 	done
 	if [[ -n $pc_append ]]; then
 		printf ',{"name":"powercut 1 GiB unsynced appends","unit":"s","value":%s,"baseline":null,' "$pc_append"
@@ -364,6 +392,11 @@ for job in "${jobs[@]}"; do
 		"${res[$job.load1]}" "${unit[$job]}" \
 		"${a:+vs native $a; }vs pll ${b}"
 done
+if [[ -n ${res[randwrite-fsync.fx]:-} ]]; then
+	printf '%-16s faultfs %.0f, passthrough_ll -o xattr %.0f %s: %.2fx (+-%s %%; both are asked for security.capability before each write)\n' \
+		"randwrite-fsync" "${res[randwrite-fsync.faultfs]}" "${res[randwrite-fsync.pllx]}" \
+		"${unit[randwrite-fsync]}" "${res[randwrite-fsync.fx]}" "${res[randwrite-fsync.fx_spread]}"
+fi
 if [[ -n $pc_append ]]; then
 	printf '%-16s %s s (%s-%s) for 1 GiB of unsynced appends, %s s (%s-%s) for 256 MiB of unsynced overwrites (median of %s; goal <= 0.1 s)\n' \
 		"powercut" "$pc_append" "$pa_lo" "$pa_hi" "$pc_over" "$po_lo" "$po_hi" "$reps"
