@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "dur_hint.h"
 #include "dur_int.h"
 
 #ifndef RENAME_NOREPLACE
@@ -29,15 +30,19 @@
 /* The shared O_PATH fd of the directory dirfd (names_lock held). */
 static int dir_get(struct ffs_dur *d, int dirfd, struct dur_dir **ret)
 {
-	struct stat st;
 	struct dur_dir *dir;
+	dev_t dev;
+	ino_t ino;
 	size_t b;
+	int err;
 
-	if (fstat(dirfd, &st))
-		return -errno;
-	b = dur_name_bucket(st.st_dev, st.st_ino);
+	/* The request's own directory needs no fstat: dur_hint.h. */
+	err = dur_dir_id(dirfd, &dev, &ino);
+	if (err)
+		return err;
+	b = dur_name_bucket(dev, ino);
 	for (dir = d->dirs[b]; dir; dir = dir->next)
-		if (dir->dev == st.st_dev && dir->ino == st.st_ino)
+		if (dir->dev == dev && dir->ino == ino)
 			break;
 	if (dir && dir == d->idle_dir)
 		d->idle_dir = NULL;
@@ -47,13 +52,12 @@ static int dir_get(struct ffs_dur *d, int dirfd, struct dur_dir **ret)
 			return -ENOMEM;
 		dir->fd = openat(dirfd, ".", O_PATH | O_DIRECTORY | O_CLOEXEC);
 		if (dir->fd < 0) {
-			int err = -errno;
-
+			err = -errno;
 			free(dir);
 			return err;
 		}
-		dir->dev = st.st_dev;
-		dir->ino = st.st_ino;
+		dir->dev = dev;
+		dir->ino = ino;
 		dir->next = d->dirs[b];
 		d->dirs[b] = dir;
 	}
@@ -208,13 +212,28 @@ static void entry_id(int dirfd, const char *name, struct dur_name *n)
 /*
  * Record a created name1 in dirfd (names_lock held). An unrecorded create
  * is durable. The entry's inode goes to *ret_dev, *ret_ino (0 if unknown).
+ * Its identity comes from an O_PATH fd opened under the lock, handed on to
+ * the lookup that answers the request (dur_hint.h): the create costs the
+ * open and one stat, as in a passthrough filesystem without a journal.
  */
 static void journal_create_id(struct ffs_dur *d, int dirfd, const char *name, dev_t *ret_dev,
 			      ino_t *ret_ino)
 {
 	struct dur_name n = { .kind = DUR_N_CREATE, .name1 = (char *)name };
+	int fd = dur_created_wanted(dirfd) ? openat(dirfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC)
+					   : -1;
+	struct stat st;
 
-	entry_id(dirfd, name, &n);
+	if (fd >= 0 && !fstat(fd, &st)) {
+		n.edev = st.st_dev;
+		n.eino = st.st_ino;
+		n.is_dir = S_ISDIR(st.st_mode);
+		dur_created_put(dirfd, name, fd, &st);
+	} else {
+		if (fd >= 0)
+			close(fd);
+		entry_id(dirfd, name, &n);
+	}
 	n.seq = dur_next_seq(d);
 	journal(d, &n, dirfd, -1);
 	*ret_dev = n.edev;
@@ -238,7 +257,7 @@ static void watch_created(struct ffs_dur *d, int fd)
 {
 	struct stat st;
 
-	dur_watch_names(d);
+	dur_watch_names_added(d);
 	if (!fstat(fd, &st))
 		dur_watch_data(d, st.st_dev, st.st_ino, 0, -1);
 }
@@ -282,7 +301,7 @@ int dur_names_open(struct ffs_dur *d, int dirfd, const char *name, int flags, mo
 			journal_create_id(d, dirfd, name, &dev, &ino);
 			/* The journal's lstat named the new inode: no fstat more per create. */
 			if (dev || ino) {
-				dur_watch_names(d);
+				dur_watch_names_added(d);
 				dur_watch_data(d, dev, ino, 0, -1);
 			} else {
 				watch_created(d, fd);
@@ -309,7 +328,7 @@ int ffs_dur_mknod(struct ffs_dur *d, int dirfd, const char *name, mode_t mode, d
 	if (!err) {
 		struct stat st;
 
-		dur_watch_names(d);
+		dur_watch_names_added(d);
 		if (!fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW))
 			dur_watch_data(d, st.st_dev, st.st_ino, 0, -1);
 	}
@@ -327,7 +346,7 @@ int ffs_dur_mkdir(struct ffs_dur *d, int dirfd, const char *name, mode_t mode)
 	else if (strict(d))
 		journal_create(d, dirfd, name);
 	if (!err)
-		dur_watch_names(d);
+		dur_watch_names_added(d);
 	names_unlock(d);
 	return err;
 }
@@ -342,7 +361,7 @@ int ffs_dur_symlink(struct ffs_dur *d, const char *target, int dirfd, const char
 	else if (strict(d))
 		journal_create(d, dirfd, name);
 	if (!err)
-		dur_watch_names(d);
+		dur_watch_names_added(d);
 	names_unlock(d);
 	return err;
 }
@@ -361,7 +380,7 @@ int ffs_dur_link(struct ffs_dur *d, int fd, int newdirfd, const char *newname)
 	else if (strict(d))
 		journal_create(d, newdirfd, newname);
 	if (!err)
-		dur_watch_names(d);
+		dur_watch_names_added(d);
 	names_unlock(d);
 	return err;
 }
@@ -448,7 +467,8 @@ static int cancel_create(struct ffs_dur *d, int dirfd, const char *name, const s
 	size_t low = d->nnames > CANCEL_WINDOW ? d->nnames - CANCEL_WINDOW : 0;
 	struct stat dst;
 
-	if (!S_ISREG(st->st_mode) || st->st_nlink != 1 || fstat(dirfd, &dst))
+	if (!S_ISREG(st->st_mode) || st->st_nlink != 1 ||
+	    dur_dir_id(dirfd, &dst.st_dev, &dst.st_ino))
 		return 0;
 	for (size_t i = d->nnames; i-- > low;) {
 		struct dur_name *n = &d->names[i];
@@ -474,6 +494,7 @@ static int cancel_create(struct ffs_dur *d, int dirfd, const char *name, const s
 
 int ffs_dur_unlink(struct ffs_dur *d, int dirfd, const char *name)
 {
+	bool cancelled = false;
 	struct stat st;
 	int err;
 
@@ -496,8 +517,14 @@ int ffs_dur_unlink(struct ffs_dur *d, int dirfd, const char *name)
 	else if ((err = cancel_create(d, dirfd, name, &st)) == 0)
 		err = park(d, dirfd, name, &st);
 	else if (err > 0)
-		err = 0;
-	if (!err)
+		cancelled = true, err = 0;
+	/*
+	 * A cancelled create's inode is gone with its only name: its fds read
+	 * back the same path, and no other inode's path changed.
+	 */
+	if (cancelled)
+		dur_watch_names_added(d);
+	else if (!err)
 		dur_watch_names(d);
 	names_unlock(d);
 	return err;
