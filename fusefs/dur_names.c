@@ -3,9 +3,13 @@
  * The name journal (strict mode): every name operation is performed and
  * its inverse recorded until the directory is fsynced. Removed entries are
  * parked in BACKING/.faultfs/trash, so undo is a rename back and the inode
- * (with its data and its open fds) never goes away early. One lock guards
- * the journal and is held across each operation, so a directory fsync
- * sees every operation either entirely before or entirely after it.
+ * (with its data and its open fds) never goes away early. Each operation
+ * holds its directory's stripe (dur_dirlock.c) from its change to its
+ * record, so a directory fsync sees every operation on that directory
+ * either entirely before or entirely after it; names_lock guards the
+ * journal itself (a create takes it only to append its record, the other
+ * operations across their change, so that the records stay in the order
+ * of the changes they undo).
  */
 #include <dirent.h>
 #include <errno.h>
