@@ -189,6 +189,14 @@ static inline size_t dur_name_bucket(dev_t dev, ino_t ino)
 /* len > 0: bytes written; len < 0: all of it (size change, punch, a new inode); 0: attributes. */
 void dur_watch_data(struct ffs_dur *d, dev_t dev, ino_t ino, int64_t off, int64_t len);
 void dur_watch_names(struct ffs_dur *d);
+void dur_watch_names_added(struct ffs_dur *d);
+
+/* dur_dirlock.c: the journal's per-directory stripes (taken before names_lock). */
+void dur_dirlock_id(dev_t dev, ino_t ino, size_t *ret);
+int dur_dirlock(int dirfd, size_t *ret);
+int dur_dirlock_two(int dirfd1, int dirfd2, size_t *ret1, size_t *ret2);
+void dur_dirunlock(size_t i);
+void dur_dirunlock_two(size_t a, size_t b);
 void dur_watch_all(struct ffs_dur *d);
 /* -EBUSY when another snapshot is copying. */
 int dur_watch_start(struct ffs_dur *d);

@@ -3,9 +3,13 @@
  * The name journal (strict mode): every name operation is performed and
  * its inverse recorded until the directory is fsynced. Removed entries are
  * parked in BACKING/.faultfs/trash, so undo is a rename back and the inode
- * (with its data and its open fds) never goes away early. One lock guards
- * the journal and is held across each operation, so a directory fsync
- * sees every operation either entirely before or entirely after it.
+ * (with its data and its open fds) never goes away early. Each operation
+ * holds its directory's stripe (dur_dirlock.c) from its change to its
+ * record, so a directory fsync sees every operation on that directory
+ * either entirely before or entirely after it; names_lock guards the
+ * journal itself (a create takes it only to append its record, the other
+ * operations across their change, so that the records stay in the order
+ * of the changes they undo).
  */
 #include <dirent.h>
 #include <errno.h>
@@ -17,6 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "dur_hint.h"
 #include "dur_int.h"
 
 #ifndef RENAME_NOREPLACE
@@ -29,15 +34,19 @@
 /* The shared O_PATH fd of the directory dirfd (names_lock held). */
 static int dir_get(struct ffs_dur *d, int dirfd, struct dur_dir **ret)
 {
-	struct stat st;
 	struct dur_dir *dir;
+	dev_t dev;
+	ino_t ino;
 	size_t b;
+	int err;
 
-	if (fstat(dirfd, &st))
-		return -errno;
-	b = dur_name_bucket(st.st_dev, st.st_ino);
+	/* The request's own directory needs no fstat: dur_hint.h. */
+	err = dur_dir_id(dirfd, &dev, &ino);
+	if (err)
+		return err;
+	b = dur_name_bucket(dev, ino);
 	for (dir = d->dirs[b]; dir; dir = dir->next)
-		if (dir->dev == st.st_dev && dir->ino == st.st_ino)
+		if (dir->dev == dev && dir->ino == ino)
 			break;
 	if (dir && dir == d->idle_dir)
 		d->idle_dir = NULL;
@@ -47,13 +56,12 @@ static int dir_get(struct ffs_dur *d, int dirfd, struct dur_dir **ret)
 			return -ENOMEM;
 		dir->fd = openat(dirfd, ".", O_PATH | O_DIRECTORY | O_CLOEXEC);
 		if (dir->fd < 0) {
-			int err = -errno;
-
+			err = -errno;
 			free(dir);
 			return err;
 		}
-		dir->dev = st.st_dev;
-		dir->ino = st.st_ino;
+		dir->dev = dev;
+		dir->ino = ino;
 		dir->next = d->dirs[b];
 		d->dirs[b] = dir;
 	}
@@ -206,27 +214,44 @@ static void entry_id(int dirfd, const char *name, struct dur_name *n)
 }
 
 /*
- * Record a created name1 in dirfd (names_lock held). An unrecorded create
- * is durable. The entry's inode goes to *ret_dev, *ret_ino (0 if unknown).
+ * The identity of name1 just created in dirfd, into n (0 if unknown). It
+ * comes from an O_PATH fd handed on to the lookup that answers the request
+ * (dur_hint.h): the create costs the open and one stat, as in a
+ * passthrough filesystem without a journal. No lock needed: the caller
+ * holds the directory's stripe.
  */
-static void journal_create_id(struct ffs_dur *d, int dirfd, const char *name, dev_t *ret_dev,
-			      ino_t *ret_ino)
+static void create_identify(int dirfd, const char *name, struct dur_name *n)
 {
-	struct dur_name n = { .kind = DUR_N_CREATE, .name1 = (char *)name };
+	int fd = dur_created_wanted(dirfd) ? openat(dirfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC)
+					   : -1;
+	struct stat st;
 
-	entry_id(dirfd, name, &n);
-	n.seq = dur_next_seq(d);
-	journal(d, &n, dirfd, -1);
-	*ret_dev = n.edev;
-	*ret_ino = n.eino;
+	*n = (struct dur_name){ .kind = DUR_N_CREATE, .name1 = (char *)name };
+	if (fd >= 0 && !fstat(fd, &st)) {
+		n->edev = st.st_dev;
+		n->eino = st.st_ino;
+		n->is_dir = S_ISDIR(st.st_mode);
+		dur_created_put(dirfd, name, fd, &st);
+	} else {
+		if (fd >= 0)
+			close(fd);
+		entry_id(dirfd, name, n);
+	}
+}
+
+/* Record the create n in dirfd (names_lock held). An unrecorded create is durable. */
+static void create_record(struct ffs_dur *d, struct dur_name *n, int dirfd)
+{
+	n->seq = dur_next_seq(d);
+	journal(d, n, dirfd, -1);
 }
 
 static void journal_create(struct ffs_dur *d, int dirfd, const char *name)
 {
-	dev_t dev;
-	ino_t ino;
+	struct dur_name n;
 
-	journal_create_id(d, dirfd, name, &dev, &ino);
+	create_identify(dirfd, name, &n);
+	create_record(d, &n, dirfd);
 }
 
 /*
@@ -238,7 +263,7 @@ static void watch_created(struct ffs_dur *d, int fd)
 {
 	struct stat st;
 
-	dur_watch_names(d);
+	dur_watch_names_added(d);
 	if (!fstat(fd, &st))
 		dur_watch_data(d, st.st_dev, st.st_ino, 0, -1);
 }
@@ -260,7 +285,17 @@ int dur_names_open(struct ffs_dur *d, int dirfd, const char *name, int flags, mo
 		if (!was)
 			watch_created(d, fd);
 	} else {
-		pthread_mutex_lock(&d->names_lock);
+		struct dur_name n;
+		size_t dl;
+
+		/*
+		 * The directory's stripe, not the journal's lock, across the
+		 * create: a directory fsync still sees it entirely before or
+		 * after, and creates elsewhere go on meanwhile (dur_dirlock.c).
+		 */
+		err = dur_dirlock(dirfd, &dl);
+		if (err)
+			return err;
 		for (int tries = 0; tries < 16 && fd < 0; tries++) {
 			fd = openat(dirfd, name, flags | O_EXCL, mode);
 			if (fd >= 0) {
@@ -276,19 +311,19 @@ int dur_names_open(struct ffs_dur *d, int dirfd, const char *name, int flags, mo
 		if (fd < 0) {
 			err = -errno;
 		} else if (created) {
-			dev_t dev = 0;
-			ino_t ino = 0;
-
-			journal_create_id(d, dirfd, name, &dev, &ino);
-			/* The journal's lstat named the new inode: no fstat more per create. */
-			if (dev || ino) {
-				dur_watch_names(d);
-				dur_watch_data(d, dev, ino, 0, -1);
+			create_identify(dirfd, name, &n);
+			pthread_mutex_lock(&d->names_lock);
+			create_record(d, &n, dirfd);
+			/* The identity named the new inode: no fstat more per create. */
+			if (n.edev || n.eino) {
+				dur_watch_names_added(d);
+				dur_watch_data(d, n.edev, n.eino, 0, -1);
 			} else {
 				watch_created(d, fd);
 			}
+			names_unlock(d);
 		}
-		names_unlock(d);
+		dur_dirunlock(dl);
 		if (err)
 			return err;
 	}
@@ -299,8 +334,12 @@ int dur_names_open(struct ffs_dur *d, int dirfd, const char *name, int flags, mo
 
 int ffs_dur_mknod(struct ffs_dur *d, int dirfd, const char *name, mode_t mode, dev_t rdev)
 {
+	size_t dl;
 	int err = 0;
 
+	err = dur_dirlock(dirfd, &dl);
+	if (err)
+		return err;
 	pthread_mutex_lock(&d->names_lock);
 	if (mknodat(dirfd, name, mode, rdev))
 		err = -errno;
@@ -309,50 +348,65 @@ int ffs_dur_mknod(struct ffs_dur *d, int dirfd, const char *name, mode_t mode, d
 	if (!err) {
 		struct stat st;
 
-		dur_watch_names(d);
+		dur_watch_names_added(d);
 		if (!fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW))
 			dur_watch_data(d, st.st_dev, st.st_ino, 0, -1);
 	}
 	names_unlock(d);
+	dur_dirunlock(dl);
 	return err;
 }
 
 int ffs_dur_mkdir(struct ffs_dur *d, int dirfd, const char *name, mode_t mode)
 {
+	size_t dl;
 	int err = 0;
 
+	err = dur_dirlock(dirfd, &dl);
+	if (err)
+		return err;
 	pthread_mutex_lock(&d->names_lock);
 	if (mkdirat(dirfd, name, mode))
 		err = -errno;
 	else if (strict(d))
 		journal_create(d, dirfd, name);
 	if (!err)
-		dur_watch_names(d);
+		dur_watch_names_added(d);
 	names_unlock(d);
+	dur_dirunlock(dl);
 	return err;
 }
 
 int ffs_dur_symlink(struct ffs_dur *d, const char *target, int dirfd, const char *name)
 {
+	size_t dl;
 	int err = 0;
 
+	err = dur_dirlock(dirfd, &dl);
+	if (err)
+		return err;
 	pthread_mutex_lock(&d->names_lock);
 	if (symlinkat(target, dirfd, name))
 		err = -errno;
 	else if (strict(d))
 		journal_create(d, dirfd, name);
 	if (!err)
-		dur_watch_names(d);
+		dur_watch_names_added(d);
 	names_unlock(d);
+	dur_dirunlock(dl);
 	return err;
 }
 
 int ffs_dur_link(struct ffs_dur *d, int fd, int newdirfd, const char *newname)
 {
 	char proc[64];
+	size_t dl;
 	int err = 0;
 
 	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+	err = dur_dirlock(newdirfd, &dl);
+	if (err)
+		return err;
 	pthread_mutex_lock(&d->names_lock);
 	/* Through /proc needs no CAP_DAC_READ_SEARCH, unlike AT_EMPTY_PATH. */
 	if (linkat(AT_FDCWD, proc, newdirfd, newname, AT_SYMLINK_FOLLOW) &&
@@ -361,8 +415,9 @@ int ffs_dur_link(struct ffs_dur *d, int fd, int newdirfd, const char *newname)
 	else if (strict(d))
 		journal_create(d, newdirfd, newname);
 	if (!err)
-		dur_watch_names(d);
+		dur_watch_names_added(d);
 	names_unlock(d);
+	dur_dirunlock(dl);
 	return err;
 }
 
@@ -448,7 +503,8 @@ static int cancel_create(struct ffs_dur *d, int dirfd, const char *name, const s
 	size_t low = d->nnames > CANCEL_WINDOW ? d->nnames - CANCEL_WINDOW : 0;
 	struct stat dst;
 
-	if (!S_ISREG(st->st_mode) || st->st_nlink != 1 || fstat(dirfd, &dst))
+	if (!S_ISREG(st->st_mode) || st->st_nlink != 1 ||
+	    dur_dir_id(dirfd, &dst.st_dev, &dst.st_ino))
 		return 0;
 	for (size_t i = d->nnames; i-- > low;) {
 		struct dur_name *n = &d->names[i];
@@ -474,7 +530,9 @@ static int cancel_create(struct ffs_dur *d, int dirfd, const char *name, const s
 
 int ffs_dur_unlink(struct ffs_dur *d, int dirfd, const char *name)
 {
+	bool cancelled = false;
 	struct stat st;
+	size_t dl;
 	int err;
 
 	if (!strict(d)) {
@@ -488,6 +546,9 @@ int ffs_dur_unlink(struct ffs_dur *d, int dirfd, const char *name)
 			dur_file_gone(d, st.st_dev, st.st_ino);
 		return 0;
 	}
+	err = dur_dirlock(dirfd, &dl);
+	if (err)
+		return err;
 	pthread_mutex_lock(&d->names_lock);
 	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW))
 		err = -errno;
@@ -496,16 +557,24 @@ int ffs_dur_unlink(struct ffs_dur *d, int dirfd, const char *name)
 	else if ((err = cancel_create(d, dirfd, name, &st)) == 0)
 		err = park(d, dirfd, name, &st);
 	else if (err > 0)
-		err = 0;
-	if (!err)
+		cancelled = true, err = 0;
+	/*
+	 * A cancelled create's inode is gone with its only name: its fds read
+	 * back the same path, and no other inode's path changed.
+	 */
+	if (cancelled)
+		dur_watch_names_added(d);
+	else if (!err)
 		dur_watch_names(d);
 	names_unlock(d);
+	dur_dirunlock(dl);
 	return err;
 }
 
 int ffs_dur_rmdir(struct ffs_dur *d, int dirfd, const char *name)
 {
 	struct stat st;
+	size_t dl;
 	int err;
 
 	if (!strict(d)) {
@@ -516,6 +585,9 @@ int ffs_dur_rmdir(struct ffs_dur *d, int dirfd, const char *name)
 	}
 	if (!strcmp(name, ".") || !strcmp(name, ".."))
 		return !strcmp(name, ".") ? -EINVAL : -ENOTEMPTY;
+	err = dur_dirlock(dirfd, &dl);
+	if (err)
+		return err;
 	pthread_mutex_lock(&d->names_lock);
 	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW))
 		err = -errno;
@@ -528,6 +600,7 @@ int ffs_dur_rmdir(struct ffs_dur *d, int dirfd, const char *name)
 	if (!err)
 		dur_watch_names(d);
 	names_unlock(d);
+	dur_dirunlock(dl);
 	return err;
 }
 
@@ -604,6 +677,7 @@ static int do_rename(struct ffs_dur *d, int olddirfd, const char *oldname, int n
 int ffs_dur_rename(struct ffs_dur *d, int olddirfd, const char *oldname,
 		   int newdirfd, const char *newname, unsigned int flags)
 {
+	size_t dl1, dl2;
 	int err;
 
 	if (flags & ~(unsigned int)(RENAME_NOREPLACE | RENAME_EXCHANGE))
@@ -620,11 +694,15 @@ int ffs_dur_rename(struct ffs_dur *d, int olddirfd, const char *oldname,
 			dur_file_gone(d, st.st_dev, st.st_ino);  /* the replaced one */
 		return 0;
 	}
+	err = dur_dirlock_two(olddirfd, newdirfd, &dl1, &dl2);
+	if (err)
+		return err;
 	pthread_mutex_lock(&d->names_lock);
 	err = do_rename(d, olddirfd, oldname, newdirfd, newname, flags);
 	if (!err)
 		dur_watch_names(d);
 	names_unlock(d);
+	dur_dirunlock_two(dl1, dl2);
 	return err;
 }
 
@@ -666,6 +744,7 @@ static void sweep(struct ffs_dur *d, size_t force)
 int ffs_dur_fsyncdir(struct ffs_dur *d, int dirfd, bool datasync)
 {
 	struct stat st;
+	size_t dl;
 	int fd, err = 0;
 
 	fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -678,6 +757,8 @@ int ffs_dur_fsyncdir(struct ffs_dur *d, int dirfd, bool datasync)
 	close(fd);
 	if (err || !strict(d))
 		return err;
+	/* The directory's stripe: each operation on it is entirely before or after the marking. */
+	dur_dirlock_id(st.st_dev, st.st_ino, &dl);
 	pthread_mutex_lock(&d->names_lock);
 	for (size_t i = 0; i < d->nnames; i++) {
 		struct dur_name *n = &d->names[i];
@@ -689,6 +770,7 @@ int ffs_dur_fsyncdir(struct ffs_dur *d, int dirfd, bool datasync)
 	}
 	sweep(d, 0);
 	names_unlock(d);
+	dur_dirunlock(dl);
 	return 0;
 }
 

@@ -110,6 +110,18 @@ void dur_watch_names(struct ffs_dur *d)
 		__atomic_store_n(&d->watch.names, true, __ATOMIC_RELEASE);
 }
 
+/*
+ * A name was added (create, mkdir, mknod, symlink, link), or a volatile
+ * create cancelled by its unlink: no existing inode's path changed (an fd
+ * reads back the name it was opened by), so the remembered paths stay
+ * good; a snapshot copying must still see the new name.
+ */
+void dur_watch_names_added(struct ffs_dur *d)
+{
+	if (watching(d))
+		__atomic_store_n(&d->watch.names, true, __ATOMIC_RELEASE);
+}
+
 void dur_watch_all(struct ffs_dur *d)
 {
 	names_changed(d);

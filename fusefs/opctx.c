@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "dur_hint.h"
 #include "durability.h"
 #include "ops.h"
 #include "pathcache.h"
@@ -148,6 +149,12 @@ int ffs_op_begin(struct ffs_opctx *o, fuse_req_t req, int op, fuse_ino_t ino, co
 	o->hit = false;
 	o->have_path = false;
 	o->path[0] = '\0';
+	{
+		const struct ffs_inode *in = inode_of(fs, ino);
+
+		/* The kernel holds ino for the request: its fd names it until ffs_op_end(). */
+		ffs_dur_hint_dir(in->fd, in->dev, in->ino);
+	}
 
 	if (op != FFS_NO_OP && fs->faults && !is_offline(fs) && ffs_faults_armed(fs->faults) &&
 	    ffs_faults_match(fs->faults, (enum ffs_op)op, ffs_op_path(o), &o->fault))
@@ -162,6 +169,7 @@ int ffs_op_begin(struct ffs_opctx *o, fuse_req_t req, int op, fuse_ino_t ino, co
 	    o->fault.powercut == FL_POWERCUT_BEFORE) {
 		ffs_op_log_fault(o, "power cut before the operation");
 		__atomic_store_n(&fs->offline, true, __ATOMIC_RELEASE);
+		ffs_dur_hint_end();
 		fuse_reply_err(req, EIO);
 		ffs_powercut(fs, NULL, true, NULL);
 		return 1;
@@ -173,6 +181,7 @@ int ffs_op_begin(struct ffs_opctx *o, fuse_req_t req, int op, fuse_ino_t ino, co
 		pthread_rwlock_unlock(&fs->op_lock);
 		o->locked = false;
 		fuse_reply_err(req, EIO);
+		ffs_dur_hint_end();
 		return 1;
 	}
 	/* A file a power cut left nameless, its data not yet freed: it is gone. */
@@ -189,6 +198,7 @@ int ffs_op_begin(struct ffs_opctx *o, fuse_req_t req, int op, fuse_ino_t ino, co
 		ffs_op_log_fault(o, "error %s, operation not done", strerrorname_np(o->fault.error) ?
 				 strerrorname_np(o->fault.error) : "?");
 		fuse_reply_err(req, o->fault.error);
+		ffs_dur_hint_end();
 		return 1;
 	}
 	return 0;
@@ -196,6 +206,7 @@ int ffs_op_begin(struct ffs_opctx *o, fuse_req_t req, int op, fuse_ino_t ino, co
 
 bool ffs_op_end(struct ffs_opctx *o)
 {
+	ffs_dur_hint_end();
 	if (o->locked) {
 		pthread_rwlock_unlock(&o->fs->op_lock);
 		o->locked = false;

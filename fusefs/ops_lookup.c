@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "dur_hint.h"
 #include "durability.h"
 #include "ops.h"
 
@@ -24,16 +25,21 @@ static int stat_fd(int fd, struct stat *st)
  * that are faultfs's own (names parked in .faultfs/trash, and .faultfs
  * itself in the root), so st_nlink is what a native filesystem reports.
  */
+static void attr_adjust(struct ffs *fs, struct stat *st)
+{
+	ffs_dur_adjust_stat(fs->dur, st);
+	if (fs->dur && st->st_dev == fs->root.dev && st->st_ino == fs->root.ino &&
+	    st->st_nlink > 2)
+		st->st_nlink--;
+}
+
 int ffs_attr_of(struct ffs *fs, int fd, struct stat *st)
 {
 	int err = stat_fd(fd, st);
 
 	if (err)
 		return err;
-	ffs_dur_adjust_stat(fs->dur, st);
-	if (fs->dur && st->st_dev == fs->root.dev && st->st_ino == fs->root.ino &&
-	    st->st_nlink > 2)
-		st->st_nlink--;
+	attr_adjust(fs, st);
 	return 0;
 }
 
@@ -42,15 +48,25 @@ int ffs_do_lookup(fuse_req_t req, fuse_ino_t parent, const char *name,
 {
 	struct ffs *fs = ffs_of(req);
 	struct ffs_inode *in;
+	bool have_st;
 	int fd, err;
 
 	memset(e, 0, sizeof(*e));
 	if (ffs_hidden(parent, name))
 		return -ENOENT;
-	fd = openat(ffs_fd_of(req, parent), name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	err = ffs_attr_of(fs, fd, &e->attr);
+	/* A create of this request handed on its entry (dur_hint.h): no open or stat again. */
+	if (ffs_dur_take_created(ffs_fd_of(req, parent), name, &fd, &e->attr, &have_st)) {
+		err = 0;
+		if (have_st)
+			attr_adjust(fs, &e->attr);
+		else
+			err = ffs_attr_of(fs, fd, &e->attr);
+	} else {
+		fd = openat(ffs_fd_of(req, parent), name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+		if (fd < 0)
+			return -errno;
+		err = ffs_attr_of(fs, fd, &e->attr);
+	}
 	if (err) {
 		close(fd);
 		return err;
@@ -88,4 +104,6 @@ void ffs_chown_new(fuse_req_t req, int dirfd, const char *name)
 	if (!stat_fd(dirfd, &dir) && (dir.st_mode & S_ISGID))
 		gid = (gid_t)-1;
 	(void)!fchownat(dirfd, name, ctx->uid, gid, AT_SYMLINK_NOFOLLOW);
+	/* Its owner and ctime changed: the lookup must stat it again. */
+	ffs_dur_created_changed();
 }

@@ -3,9 +3,12 @@
  * A direct-mapped table of inode paths. An entry is keyed by the mount,
  * the inode struct, its O_PATH fd and its backing (dev, ino): a struct
  * freed and reused for another inode does not match. It is valid for one
- * names generation: every name change through the model and every power
- * cut bump it after they took effect (dur_watch.c), so an entry stored
- * under a generation that is still current names the inode now. A name
+ * names generation: every name change through the model that can change
+ * an existing inode's path (rename, a parked unlink or rmdir) and every
+ * power cut bump it after they took effect (dur_watch.c), so an entry
+ * stored under a generation that is still current names the inode now.
+ * Adding a name (create, mkdir, link...) or cancelling a volatile create
+ * changes no existing inode's path and bumps nothing. A name
  * changed in the backing tree behind faultfs's back is not seen: the
  * write log then shows the path faultfs last knew.
  */
