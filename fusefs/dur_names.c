@@ -18,9 +18,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "core/clock.h"
 #include "dur_hint.h"
 #include "dur_int.h"
 
@@ -97,14 +97,6 @@ static void dir_put(struct ffs_dur *d, struct dur_dir *dir)
 	d->idle_dir = dir;
 }
 
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
 static void sweep(struct ffs_dur *d, size_t force);
 
 /*
@@ -125,7 +117,7 @@ static void enforce_bounds(struct ffs_dur *d)
 		return;
 	sweep(d, force);
 	d->names_forced += force;
-	now = now_ns();
+	now = fl_now_ns();
 	if (d->notice && (!d->notice_ns ||
 			  now - d->notice_ns >= FFS_DUR_NOTICE_SEC * 1000000000ull)) {
 		d->notice_ns = now;

@@ -33,6 +33,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/clock.h"
 #include "dur_int.h"
 
 /*
@@ -380,14 +381,6 @@ static int replay_names(struct ffs_snap *s)
 	return err;
 }
 
-static uint64_t mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
 /* Copy the whole tree and the parked entries into the (empty) DEST. */
 static int copy_all(struct ffs_snap *s)
 {
@@ -627,7 +620,7 @@ static void snap_free(struct ffs_snap *s, bool failed)
 int ffs_dur_snapshot_prepare(struct ffs_dur *d, int dest_fd, struct ffs_snap **ret)
 {
 	struct ffs_snap *s = calloc(1, sizeof(*s));
-	uint64_t t0 = mono_ns();
+	uint64_t t0 = fl_now_ns();
 	int err;
 
 	if (!s)
@@ -643,7 +636,7 @@ int ffs_dur_snapshot_prepare(struct ffs_dur *d, int dest_fd, struct ffs_snap **r
 	s->tolerant = true;
 	s->precopy_err = copy_all(s);
 	s->tolerant = false;
-	s->rep.precopy_ns = mono_ns() - t0;
+	s->rep.precopy_ns = fl_now_ns() - t0;
 	*ret = s;
 	return 0;
 }
@@ -651,7 +644,7 @@ int ffs_dur_snapshot_prepare(struct ffs_dur *d, int dest_fd, struct ffs_snap **r
 int ffs_dur_snapshot_finish(struct ffs_snap *s, struct ffs_snapshot_report *ret)
 {
 	struct ffs_dur *d = s->d;
-	uint64_t t0 = mono_ns(), t1;
+	uint64_t t0 = fl_now_ns(), t1;
 	int err = s->precopy_err;
 
 	/*
@@ -680,13 +673,13 @@ int ffs_dur_snapshot_finish(struct ffs_snap *s, struct ffs_snapshot_report *ret)
 		s->rep.relinked_files = s->rep.catchup_files = s->rep.catchup_bytes = 0;
 		err = copy_all(s);
 	}
-	t1 = mono_ns();
+	t1 = fl_now_ns();
 	s->rep.copy_ns = t1 - t0;
 	if (!err)
 		err = replay_files(s);
 	if (!err)
 		err = replay_names(s);
-	s->rep.replay_ns = mono_ns() - t1;
+	s->rep.replay_ns = fl_now_ns() - t1;
 	if (!err && ret)
 		*ret = s->rep;
 	snap_free(s, err != 0);

@@ -20,22 +20,14 @@
 #include <libgen.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <jansson.h>
 
+#include "core/clock.h"
 #include "durability.h"
 #include "faultfs.h"
 #include "wlog.h"
-
-static uint64_t mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
 
 /* Is path at or below dir (both canonical)? */
 static bool below(const char *path, const char *dir)
@@ -276,13 +268,13 @@ int ffs_snapshot(struct ffs *fs, const char *dest, struct ffs_snapshot_report *r
 		goto fail;
 	}
 	/* Writers are held from the moment the lock is asked for (writer preference). */
-	t0 = mono_ns();
+	t0 = fl_now_ns();
 	pthread_rwlock_wrlock(&fs->op_lock);
 	err = ffs_dur_snapshot_finish(snap, &rep);
 	/* In the log under the lock: every line before it is in the image (as durable), none after. */
 	log_snapshot(fs, real, &rep, err);
 	pthread_rwlock_unlock(&fs->op_lock);
-	t1 = mono_ns();
+	t1 = fl_now_ns();
 	if (err) {
 		snprintf(errbuf, errlen, "snapshot into %s failed: %s", real, strerror(-err));
 		goto fail;
