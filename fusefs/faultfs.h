@@ -27,6 +27,10 @@ struct ffs_inode {
 	dev_t dev;
 	ino_t ino;
 	uint64_t nlookup;         /* lookups not yet forgotten, under table lock */
+	/* xattr_nocap.c (atomic): no security.capability until then (CLOCK_MONOTONIC_COARSE
+	 * ns, 0: not known), noted under that xattr generation of the mount */
+	uint64_t nocap_expires;
+	uint64_t nocap_gen;
 };
 
 #define FFS_BUCKETS 4096
@@ -60,6 +64,7 @@ struct ffs {
 	uint64_t size_limit;      /* -o size=BYTES: ENOSPC beyond it; 0 = none */
 	int64_t space_used;       /* allocated bytes of regular files (atomic), with size_limit */
 	struct ffs_orphan *orphans; /* powercut_orphans.c: nameless inodes to free after the answer */
+	uint64_t xattr_gen;       /* atomic: bumped by every xattr change through the mount */
 };
 
 /*

@@ -36,7 +36,7 @@ void ffs_op_setxattr(fuse_req_t req, fuse_ino_t ino, const char *name, const cha
 		err = errno;
 	else if (o.fs->dur)
 		ffs_dur_touch(o.fs->dur, ffs_fd_of(req, ino));  /* a snapshot copying copies it again */
-	ffs_nocap_changed();
+	ffs_nocap_changed(o.fs);
 	ffs_reply_err_or_cut(&o, err);
 }
 
@@ -53,7 +53,7 @@ void ffs_op_removexattr(fuse_req_t req, fuse_ino_t ino, const char *name)
 		err = errno;
 	else if (o.fs->dur)
 		ffs_dur_touch(o.fs->dur, ffs_fd_of(req, ino));
-	ffs_nocap_changed();
+	ffs_nocap_changed(o.fs);
 	ffs_reply_err_or_cut(&o, err);
 }
 

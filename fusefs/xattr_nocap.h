@@ -4,7 +4,7 @@
  * FUSE for that attribute (a size query) before every write:
  * file_remove_privs, and FUSE clears SB_NOSEC, so no inode is ever marked
  * S_NOSEC. Answering from the backing file costs a getxattr through
- * /proc/self/fd (a procfs walk); a remembered answer costs a lock.
+ * /proc/self/fd (a procfs walk); a remembered answer costs two loads.
  *
  * Only ENODATA answers to size queries (size 0) are remembered: that is
  * what the kernel sends (also ahead of a read of the value: commoncap
@@ -29,10 +29,10 @@
  * true if the answer ENODATA was noted for in under that generation (no
  * xattr was set or removed through faultfs since).
  */
-bool ffs_nocap_known(const struct ffs *fs, const struct ffs_inode *in, uint64_t *gen);
+bool ffs_nocap_known(struct ffs *fs, const struct ffs_inode *in, uint64_t *gen);
 /* The backing file answered ENODATA; gen is that of ffs_nocap_known. */
-void ffs_nocap_note(const struct ffs *fs, const struct ffs_inode *in, uint64_t gen);
+void ffs_nocap_note(const struct ffs *fs, struct ffs_inode *in, uint64_t gen);
 /* An extended attribute changed (or may have) through faultfs: forget every answer. */
-void ffs_nocap_changed(void);
+void ffs_nocap_changed(struct ffs *fs);
 
 #endif /* FAULTFS_XATTR_NOCAP_H */
