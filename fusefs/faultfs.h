@@ -39,6 +39,7 @@ struct ffs_dur;
 struct ffs_faults;
 struct ffs_wlog;
 struct ffs_control;
+struct ffs_pathcache;
 
 struct ffs {
 	struct ffs_inode root;    /* never forgotten */
@@ -65,6 +66,7 @@ struct ffs {
 	int64_t space_used;       /* allocated bytes of regular files (atomic), with size_limit */
 	struct ffs_orphan *orphans; /* powercut_orphans.c: nameless inodes to free after the answer */
 	uint64_t xattr_gen;       /* atomic: bumped by every xattr change through the mount */
+	struct ffs_pathcache *paths; /* pathcache.h: inode paths remembered for the write log */
 };
 
 /*

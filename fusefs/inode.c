@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "faultfs.h"
+#include "pathcache.h"
 
 static size_t hash(dev_t dev, ino_t ino)
 {
@@ -23,7 +24,7 @@ int ffs_init(struct ffs *fs, const char *backing)
 {
 	pthread_rwlockattr_t attr;
 	struct stat st;
-	int fd, err;
+	int fd = -1, err;
 
 	memset(fs, 0, sizeof(*fs));
 	if (!realpath(backing, fs->backing))
@@ -32,13 +33,13 @@ int ffs_init(struct ffs *fs, const char *backing)
 	/* "/" as the backing root: paths below it keep their leading '/'. */
 	if (fs->backing_len == 1)
 		fs->backing_len = 0;
-	fd = open(fs->backing, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	if (fstat(fd, &st)) {
-		err = -errno;
-		close(fd);
+	err = ffs_pathcache_new(&fs->paths);
+	if (err)
 		return err;
+	fd = open(fs->backing, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0 || fstat(fd, &st)) {
+		err = -errno;
+		goto fail;
 	}
 	/*
 	 * Writer preference: a power cut waiting for the lock stops new
@@ -49,10 +50,8 @@ int ffs_init(struct ffs *fs, const char *backing)
 	pthread_rwlockattr_setkind_np(&attr, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
 	err = -pthread_rwlock_init(&fs->op_lock, &attr);
 	pthread_rwlockattr_destroy(&attr);
-	if (err) {
-		close(fd);
-		return err;
-	}
+	if (err)
+		goto fail;
 	pthread_mutex_init(&fs->lock, NULL);
 	fs->root.fd = fd;
 	fs->root.dev = st.st_dev;
@@ -61,6 +60,12 @@ int ffs_init(struct ffs *fs, const char *backing)
 	fs->timeout = 1.0;
 	fs->chown_new = geteuid() == 0;
 	return 0;
+fail:
+	if (fd >= 0)
+		close(fd);
+	ffs_pathcache_free(fs->paths);
+	fs->paths = NULL;
+	return err;
 }
 
 void ffs_destroy(struct ffs *fs)
@@ -77,6 +82,7 @@ void ffs_destroy(struct ffs *fs)
 	close(fs->root.fd);
 	pthread_mutex_destroy(&fs->lock);
 	pthread_rwlock_destroy(&fs->op_lock);
+	ffs_pathcache_free(fs->paths);
 }
 
 struct ffs_inode *ffs_inode(fuse_req_t req, fuse_ino_t ino)

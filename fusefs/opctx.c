@@ -50,10 +50,10 @@ void ffs_path_of(struct ffs *fs, fuse_ino_t dir, const char *name, char *buf, si
 	uint64_t gen = fs->dur ? ffs_dur_names_gen(fs->dur) : 0;
 	size_t n;
 
-	if (!fs->dur || !ffs_pathcache_get(fs, in, gen, buf, len)) {
+	if (!fs->dur || !ffs_pathcache_get(fs->paths, in, gen, buf, len)) {
 		fd_path(fs, in->fd, buf, len);
 		if (fs->dur)
-			ffs_pathcache_put(fs, in, gen, buf);
+			ffs_pathcache_put(fs->paths, in, gen, buf);
 	}
 	if (!name || !buf[0])
 		return;

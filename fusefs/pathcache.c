@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * A direct-mapped table of inode paths. An entry is keyed by the mount,
- * the inode struct, its O_PATH fd and its backing (dev, ino): a struct
+ * A direct-mapped table of inode paths, one per mount. An entry is keyed
+ * by the inode struct, its O_PATH fd and its backing (dev, ino): a struct
  * freed and reused for another inode does not match. It is valid for one
  * names generation: every name change through the model that can change
  * an existing inode's path (rename, a parked unlink or rmdir) and every
@@ -12,7 +12,9 @@
  * changed in the backing tree behind faultfs's back is not seen: the
  * write log then shows the path faultfs last knew.
  */
+#include <errno.h>
 #include <pthread.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "pathcache.h"
@@ -22,7 +24,6 @@
 
 struct slot {
 	pthread_mutex_t lock;
-	const struct ffs *fs;
 	const struct ffs_inode *in;
 	int fd;
 	dev_t dev;
@@ -32,55 +33,71 @@ struct slot {
 	char path[KEEP];
 };
 
-static struct slot slots[SLOTS];
-static pthread_once_t once = PTHREAD_ONCE_INIT;
+struct ffs_pathcache {
+	struct slot slots[SLOTS];
+};
 
-static void init(void)
+int ffs_pathcache_new(struct ffs_pathcache **ret)
 {
+	struct ffs_pathcache *pc = calloc(1, sizeof(*pc));
+
+	if (!pc)
+		return -ENOMEM;
 	for (size_t i = 0; i < SLOTS; i++)
-		pthread_mutex_init(&slots[i].lock, NULL);
+		pthread_mutex_init(&pc->slots[i].lock, NULL);
+	*ret = pc;
+	return 0;
 }
 
-static struct slot *slot_of(const struct ffs_inode *in)
+void ffs_pathcache_free(struct ffs_pathcache *pc)
+{
+	if (!pc)
+		return;
+	for (size_t i = 0; i < SLOTS; i++)
+		pthread_mutex_destroy(&pc->slots[i].lock);
+	free(pc);
+}
+
+static struct slot *slot_of(struct ffs_pathcache *pc, const struct ffs_inode *in)
 {
 	uint64_t h = ((uint64_t)(uintptr_t)in ^ (uint64_t)in->ino) * 0x9e3779b97f4a7c15ULL;
 
-	pthread_once(&once, init);
-	return &slots[h >> 56];
+	return &pc->slots[h >> 56];
 }
 
-static bool same(const struct slot *s, const struct ffs *fs, const struct ffs_inode *in,
-		 uint64_t gen)
+static bool same(const struct slot *s, const struct ffs_inode *in, uint64_t gen)
 {
-	return s->len && s->fs == fs && s->in == in && s->fd == in->fd && s->dev == in->dev &&
+	return s->len && s->in == in && s->fd == in->fd && s->dev == in->dev &&
 	       s->ino == in->ino && s->gen == gen;
 }
 
-bool ffs_pathcache_get(const struct ffs *fs, const struct ffs_inode *in, uint64_t gen,
+bool ffs_pathcache_get(struct ffs_pathcache *pc, const struct ffs_inode *in, uint64_t gen,
 		       char *buf, size_t len)
 {
-	struct slot *s = slot_of(in);
+	struct slot *s;
 	bool hit;
 
+	if (!pc)
+		return false;
+	s = slot_of(pc, in);
 	pthread_mutex_lock(&s->lock);
-	hit = same(s, fs, in, gen) && s->len < len;
+	hit = same(s, in, gen) && s->len < len;
 	if (hit)
 		memcpy(buf, s->path, s->len + 1);
 	pthread_mutex_unlock(&s->lock);
 	return hit;
 }
 
-void ffs_pathcache_put(const struct ffs *fs, const struct ffs_inode *in, uint64_t gen,
+void ffs_pathcache_put(struct ffs_pathcache *pc, const struct ffs_inode *in, uint64_t gen,
 		       const char *path)
 {
 	size_t n = strlen(path);
 	struct slot *s;
 
-	if (!n || n >= KEEP)
+	if (!pc || !n || n >= KEEP)
 		return;
-	s = slot_of(in);
+	s = slot_of(pc, in);
 	pthread_mutex_lock(&s->lock);
-	s->fs = fs;
 	s->in = in;
 	s->fd = in->fd;
 	s->dev = in->dev;

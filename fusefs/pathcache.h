@@ -13,14 +13,20 @@
 
 #include "faultfs.h"
 
+struct ffs_pathcache;
+
+/* A mount's table (struct ffs's paths): 0 or -ENOMEM. */
+int ffs_pathcache_new(struct ffs_pathcache **ret);
+void ffs_pathcache_free(struct ffs_pathcache *pc);
 /*
  * The path of in, if it was stored under the same names generation
  * (ffs_dur_names_gen, read before the path was computed): no name changed
- * through the model since, so it is still the inode's path.
+ * through the model since, so it is still the inode's path. A NULL table
+ * remembers nothing.
  */
-bool ffs_pathcache_get(const struct ffs *fs, const struct ffs_inode *in, uint64_t gen,
+bool ffs_pathcache_get(struct ffs_pathcache *pc, const struct ffs_inode *in, uint64_t gen,
 		       char *buf, size_t len);
-void ffs_pathcache_put(const struct ffs *fs, const struct ffs_inode *in, uint64_t gen,
+void ffs_pathcache_put(struct ffs_pathcache *pc, const struct ffs_inode *in, uint64_t gen,
 		       const char *path);
 
 #endif /* FAULTFS_PATHCACHE_H */
