@@ -639,7 +639,7 @@ min_max() { read -r a _ b < <(spread "$@"); printf '%s %s' "$a" "$b"; }
 # shellcheck disable=SC2046 # min_max gives two words on purpose
 bench_figure syscall "bystander open+close, $bystander_rule armed on another process" \
 	"$m_armed" "CPU ns/iter" native "$m_by_nat" "$r_armed" lower 1.02 \
-	$(min_max "${p_armed[@]}") "floor (an empty program on its hook) $r_floor + margin $by_margin"
+	$(min_max "${p_armed[@]}") "floor (an empty program on its hook) $r_floor; faultline minus the floor per round, median: $by_margin"
 for load in "${by_loads[@]}"; do
 	for var in fl_bench_raw_tp fl_bench_tp_fsync fl_bench_tp_btf armed; do
 		[[ -n ${by_runs[$load:$var]:-} ]] || continue
@@ -886,11 +886,14 @@ for var in fl_bench_raw_tp fl_bench_tp_fsync armed; do
 		"$(awk -v a="$(median ${by_runs[getppid:$var]})" \
 			-v b="$(median ${by_runs[getppid:native]})" 'BEGIN { print a - b }')"
 done
-printf '  (a) open+close: faultline %sx = floor %sx (an empty program on its hook) + margin %s;\n' \
-	"$r_armed" "$r_floor" "$by_margin"
+# The margin is the median of per-round differences, not the difference of
+# the medians: under noise the two part.
+printf '  (a) open+close: faultline %sx, floor %sx (an empty program on its hook);\n' \
+	"$r_armed" "$r_floor"
+printf '      faultline minus the floor per round, median: %s\n' "$by_margin"
 printf '      <= 1.02x native: %s\n' "$v_armed"
 if [[ -n ${by_runs[sqlite:armed]:-} ]]; then
-	printf '  (g) sqlite3 %s inserts: faultline %sx = floor %sx + margin %s; <= 1.01x native: %s\n' \
+	printf '  (g) sqlite3 %s inserts: faultline %sx, floor %sx, per-round margin %s; <= 1.01x native: %s\n' \
 		"$sqlite_rows" "$r_sq_armed" "$r_sq_floor" "$sq_margin" "$v_sq"
 else
 	printf '  (g) sqlite3 bystander: skipped, sqlite3 is not installed\n'
@@ -912,7 +915,7 @@ printf '  x strace, x fiu-run: median ns per iteration / the reference'"'"'s (st
 	"$tracer_iters"
 printf '  (a) faultline syscall '"'"'%s'"'"' -- sleep 60, loop is no target; CPU ns\n' \
 	"$bystander_rule"
-printf '      per iteration against native runs of its own block: floor %sx + margin %s\n' \
+printf '      per iteration against native runs of its own block: floor %sx, per-round margin %s\n' \
 	"$r_floor" "$by_margin"
 printf '  (b) faultline syscall '"'"'%s'"'"' -- fl-open-loop %s\n' "$target_rule" "$iters"
 printf '  (c) faultline syscall --mechanism seccomp-notify '"'"'%s'"'"' -- fl-open-loop %s\n' \
