@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include <errno.h>
 #include <fcntl.h>
+#include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +12,9 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <cmocka.h>
+
+#include <jansson.h>
 
 #include <faultline/fs.h>
 
@@ -303,4 +308,27 @@ int fl_faultline_fs(char *out, size_t out_len, const char *arg, ...)
 	if (waitpid(pid, &st, 0) < 0)
 		return -errno;
 	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+void fl_faultfs_last_log_path(const struct fl_faultfs_mount *m, const char *op, char *buf,
+			      size_t len)
+{
+	char line[8192];
+	FILE *f = fopen(fl_test_path(m->backing, ".faultfs/wlog.jsonl"), "r");
+
+	assert_non_null(f);
+	buf[0] = '\0';
+	while (fgets(line, sizeof(line), f)) {
+		json_t *o = json_loads(line, 0, NULL);
+		const char *kind, *path;
+
+		if (!o)
+			continue;
+		kind = json_string_value(json_object_get(o, "op"));
+		path = json_string_value(json_object_get(o, "path"));
+		if (kind && path && !strcmp(kind, op))
+			snprintf(buf, len, "%s", path);
+		json_decref(o);
+	}
+	fclose(f);
 }

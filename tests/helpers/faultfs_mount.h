@@ -41,6 +41,9 @@ int fl_faultfs_teardown(void **state);
 int fl_faultfs_stop(struct fl_faultfs_mount *m);
 /* stop, then remove the directories. Idempotent, also on a zeroed m. */
 void fl_faultfs_unmount(struct fl_faultfs_mount *m);
+/* The path of the newest line of kind op ("write") in m's default write log, into buf ("" if none). */
+void fl_faultfs_last_log_path(const struct fl_faultfs_mount *m, const char *op, char *buf,
+			      size_t len);
 /* Is path a fuse.faultfs mount point right now? */
 bool fl_faultfs_is_mounted(const char *path);
 /* Wait until fl_faultfs_is_mounted(path) == want; false after timeout_ms. */

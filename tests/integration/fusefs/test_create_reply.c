@@ -24,7 +24,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include <cmocka.h>
-#include <jansson.h>
 
 #include "helpers/faultfs_mount.h"
 
@@ -105,29 +104,6 @@ static void test_created_files_attributes_are_the_backing_files(void **state)
 	assert_int_equal(fl_faultfs_stop(m), 0);
 }
 
-/* The path of the newest log line of kind op, into buf. */
-static void last_path(struct fl_faultfs_mount *m, const char *op, char *buf, size_t len)
-{
-	char line[8192];
-	FILE *f = fopen(fl_test_path(m->backing, ".faultfs/wlog.jsonl"), "r");
-
-	assert_non_null(f);
-	buf[0] = '\0';
-	while (fgets(line, sizeof(line), f)) {
-		json_t *o = json_loads(line, 0, NULL);
-		const char *kind, *path;
-
-		if (!o)
-			continue;
-		kind = json_string_value(json_object_get(o, "op"));
-		path = json_string_value(json_object_get(o, "path"));
-		if (kind && path && !strcmp(kind, op))
-			snprintf(buf, len, "%s", path);
-		json_decref(o);
-	}
-	fclose(f);
-}
-
 static void temp_files(struct fl_faultfs_mount *m, const char *dir, int n)
 {
 	char path[PATH_MAX + 64];
@@ -153,22 +129,22 @@ static void test_temporary_files_then_a_rename_are_logged_under_their_paths(void
 	assert_int_equal(fl_faultfs_start(m, NULL), 0);
 	assert_int_equal(mkdir(fl_test_path(m->mnt, "d"), 0755), 0);
 	temp_files(m, "d", 20);
-	last_path(m, "create", got, sizeof(got));
+	fl_faultfs_last_log_path(m, "create", got, sizeof(got));
 	assert_string_equal(got, "/d/t19");
-	last_path(m, "unlink", got, sizeof(got));
+	fl_faultfs_last_log_path(m, "unlink", got, sizeof(got));
 	assert_string_equal(got, "/d/t19");
 	/* The directory moves: what was remembered of it is stale. */
 	assert_int_equal(rename(fl_test_path(m->mnt, "d"), fl_test_path(m->mnt, "e")), 0);
 	temp_files(m, "e", 3);
-	last_path(m, "create", got, sizeof(got));
+	fl_faultfs_last_log_path(m, "create", got, sizeof(got));
 	assert_string_equal(got, "/e/t2");
-	last_path(m, "unlink", got, sizeof(got));
+	fl_faultfs_last_log_path(m, "unlink", got, sizeof(got));
 	assert_string_equal(got, "/e/t2");
 	/* Neither the mkdir nor the rename was made durable: a power cut takes both back. */
 	assert_int_equal(fl_faultline_fs(NULL, 0, "powercut", m->mnt, NULL), 0);
 	assert_int_equal(mkdir(fl_test_path(m->mnt, "d"), 0755), 0);
 	temp_files(m, "d", 2);
-	last_path(m, "create", got, sizeof(got));
+	fl_faultfs_last_log_path(m, "create", got, sizeof(got));
 	assert_string_equal(got, "/d/t1");
 	assert_int_equal(fl_faultfs_stop(m), 0);
 }

@@ -25,29 +25,6 @@
 
 #include "helpers/faultfs_mount.h"
 
-/* The path of the newest log line of kind op (e.g. "write"), into buf. */
-static void last_path(struct fl_faultfs_mount *m, const char *op, char *buf, size_t len)
-{
-	char line[8192];
-	FILE *f = fopen(fl_test_path(m->backing, ".faultfs/wlog.jsonl"), "r");
-
-	assert_non_null(f);
-	buf[0] = '\0';
-	while (fgets(line, sizeof(line), f)) {
-		json_t *o = json_loads(line, 0, NULL);
-		const char *kind, *path;
-
-		if (!o)
-			continue;
-		kind = json_string_value(json_object_get(o, "op"));
-		path = json_string_value(json_object_get(o, "path"));
-		if (kind && path && !strcmp(kind, op))
-			snprintf(buf, len, "%s", path);
-		json_decref(o);
-	}
-	fclose(f);
-}
-
 static void write_and_sync(int fd, const char *what)
 {
 	assert_int_equal(pwrite(fd, what, strlen(what), 0), (ssize_t)strlen(what));
@@ -67,9 +44,9 @@ static void assert_logged(struct fl_faultfs_mount *m, const char *want)
 {
 	char got[PATH_MAX];
 
-	last_path(m, "write", got, sizeof(got));
+	fl_faultfs_last_log_path(m, "write", got, sizeof(got));
 	assert_string_equal(got, want);
-	last_path(m, "fsync", got, sizeof(got));
+	fl_faultfs_last_log_path(m, "fsync", got, sizeof(got));
 	assert_string_equal(got, want);
 }
 
