@@ -165,6 +165,7 @@ void ffs_inode_forget(struct ffs *fs, struct ffs_inode *inode, uint64_t n)
 		}
 	}
 	pthread_mutex_unlock(&fs->lock);
+	ffs_pathcache_forget(fs->paths, inode);
 	close(inode->fd);
 	free(inode);
 }

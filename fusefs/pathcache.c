@@ -1,8 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * A direct-mapped table of inode paths, one per mount. An entry is keyed
- * by the inode struct, its O_PATH fd and its backing (dev, ino): a struct
- * freed and reused for another inode does not match. It is valid for one
+ * by the inode struct, its O_PATH fd and its backing (dev, ino), and is
+ * dropped when the kernel forgets the inode: a struct freed and allocated
+ * again for a new file often comes back with the same fd number and, on
+ * ext4, the same inode number, so the key alone would hand the new file
+ * the old one's path. It is valid for one
  * names generation: every name change through the model that can change
  * an existing inode's path (rename, a parked unlink or rmdir) and every
  * power cut bump it after they took effect (dur_watch.c), so an entry
@@ -105,5 +108,18 @@ void ffs_pathcache_put(struct ffs_pathcache *pc, const struct ffs_inode *in, uin
 	s->gen = gen;
 	s->len = n;
 	memcpy(s->path, path, n + 1);
+	pthread_mutex_unlock(&s->lock);
+}
+
+void ffs_pathcache_forget(struct ffs_pathcache *pc, const struct ffs_inode *in)
+{
+	struct slot *s;
+
+	if (!pc)
+		return;
+	s = slot_of(pc, in);
+	pthread_mutex_lock(&s->lock);
+	if (s->in == in)
+		s->len = 0;
 	pthread_mutex_unlock(&s->lock);
 }

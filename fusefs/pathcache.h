@@ -28,5 +28,7 @@ bool ffs_pathcache_get(struct ffs_pathcache *pc, const struct ffs_inode *in, uin
 		       char *buf, size_t len);
 void ffs_pathcache_put(struct ffs_pathcache *pc, const struct ffs_inode *in, uint64_t gen,
 		       const char *path);
+/* in is about to be freed (the kernel forgot it): drop what was remembered of it. */
+void ffs_pathcache_forget(struct ffs_pathcache *pc, const struct ffs_inode *in);
 
 #endif /* FAULTFS_PATHCACHE_H */

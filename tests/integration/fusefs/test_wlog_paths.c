@@ -95,6 +95,40 @@ static void test_renamed_open_file_is_logged_under_its_new_path(void **state)
 }
 
 /*
+ * A temporary file created, written and removed, then a new file: the
+ * kernel forgets the first, and its struct, its fd number and (ext4) its
+ * inode number often come back for the second. Its writes must still be
+ * logged under its own name (they were logged under the temporary one's,
+ * about a third of the time, when the path cache outlived the inode).
+ */
+static void test_a_new_file_never_inherits_a_forgotten_ones_path(void **state)
+{
+	struct fl_faultfs_mount *m = *state;
+	char want[64], got[PATH_MAX];
+	int fd, wrong = 0;
+
+	if (!fl_faultfs_require_client())
+		skip();
+	assert_int_equal(fl_faultfs_start(m, NULL), 0);
+	for (int i = 0; i < 200; i++) {
+		fd = open(fl_test_path(m->mnt, "t%d.tmp", i), O_WRONLY | O_CREAT, 0644);
+		assert_true(fd >= 0);
+		assert_int_equal(write(fd, "temp", 4), 4);
+		close(fd);
+		assert_int_equal(unlink(fl_test_path(m->mnt, "t%d.tmp", i)), 0);
+		fd = open(fl_test_path(m->mnt, "data%d", i), O_WRONLY | O_CREAT, 0644);
+		assert_true(fd >= 0);
+		assert_int_equal(write(fd, "data", 4), 4);
+		close(fd);
+		snprintf(want, sizeof(want), "/data%d", i);
+		fl_faultfs_last_log_path(m, "write", got, sizeof(got));
+		wrong += strcmp(got, want) != 0;
+		assert_int_equal(unlink(fl_test_path(m->mnt, "data%d", i)), 0);
+	}
+	assert_int_equal(wrong, 0);
+}
+
+/*
  * Every write line's (off, len, crc32) against the file's bytes: the
  * kernel may split a call into several requests, each logged. Returns
  * the bytes the lines cover.
@@ -164,6 +198,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_renamed_open_file_is_logged_under_its_new_path,
+						fl_faultfs_setup, fl_faultfs_teardown),
+		cmocka_unit_test_setup_teardown(test_a_new_file_never_inherits_a_forgotten_ones_path,
 						fl_faultfs_setup, fl_faultfs_teardown),
 		cmocka_unit_test_setup_teardown(test_logged_crc32_is_zlibs,
 						fl_faultfs_setup, fl_faultfs_teardown),
