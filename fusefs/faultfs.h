@@ -27,7 +27,7 @@ struct ffs_inode {
 	dev_t dev;
 	ino_t ino;
 	uint64_t nlookup;         /* lookups not yet forgotten, under table lock */
-	/* xattr_nocap.c (atomic): no security.capability until then (CLOCK_MONOTONIC_COARSE
+	/* xattr_nocap.c (atomic): no security.capability until then (CLOCK_MONOTONIC
 	 * ns, 0: not known), noted under that xattr generation of the mount */
 	uint64_t nocap_expires;
 	uint64_t nocap_gen;

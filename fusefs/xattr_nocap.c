@@ -13,24 +13,14 @@
  * stored apart; a reader that sees a new generation with an older expiry
  * still sees a true answer, since it is the one being noted.
  */
-#include <time.h>
-
+#include "core/clock.h"
 #include "xattr_nocap.h"
-
-static uint64_t coarse_ns(void)
-{
-	struct timespec ts;
-
-	/* Asked before every write: the coarse clock costs no syscall and no TSC read. */
-	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
 
 bool ffs_nocap_known(struct ffs *fs, const struct ffs_inode *in, uint64_t *gen)
 {
 	*gen = __atomic_load_n(&fs->xattr_gen, __ATOMIC_ACQUIRE);
 	return __atomic_load_n(&in->nocap_gen, __ATOMIC_ACQUIRE) == *gen &&
-	       coarse_ns() < __atomic_load_n(&in->nocap_expires, __ATOMIC_ACQUIRE);
+	       fl_now_ns() < __atomic_load_n(&in->nocap_expires, __ATOMIC_ACQUIRE);
 }
 
 void ffs_nocap_note(const struct ffs *fs, struct ffs_inode *in, uint64_t gen)
@@ -38,7 +28,7 @@ void ffs_nocap_note(const struct ffs *fs, struct ffs_inode *in, uint64_t gen)
 	if (!(fs->timeout > 0))
 		return;  /* -o timeout=0: nothing is cached, this neither */
 	__atomic_store_n(&in->nocap_gen, gen, __ATOMIC_RELEASE);
-	__atomic_store_n(&in->nocap_expires, coarse_ns() + (uint64_t)(fs->timeout * 1e9),
+	__atomic_store_n(&in->nocap_expires, fl_now_ns() + (uint64_t)(fs->timeout * 1e9),
 			 __ATOMIC_RELEASE);
 }
 
