@@ -24,6 +24,7 @@ struct shared {
 struct fl_bystander {
 	pid_t pid;
 	struct shared *sh;
+	char file[PATH_MAX];  /* the child's file: removed by stop, however the child ended */
 };
 
 static uint64_t now_ns(void)
@@ -59,17 +60,19 @@ static int one_call(const struct fl_bystander_opts *o, const char *file, int fd)
 	return -EINVAL;
 }
 
+static void file_name(char *buf, size_t size, const struct fl_bystander_opts *o, pid_t child)
+{
+	snprintf(buf, size, "%s/fl-bystander-%d", o->dir ? o->dir : "/tmp", (int)child);
+}
+
 static void __attribute__((noreturn))
-child_main(const struct fl_bystander_opts *o, struct shared *sh)
+child_main(const struct fl_bystander_opts *o, struct shared *sh, const char *file)
 {
 	uint64_t slow = o->slow_ns ? o->slow_ns : 200000000ULL;
-	char file[PATH_MAX];
 	int fd = -1;
 
 	prctl(PR_SET_NAME, "fl-bystander");
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
-	snprintf(file, sizeof(file), "%s/fl-bystander-%d", o->dir ? o->dir : "/tmp",
-		 (int)getpid());
 	fd = open(file, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
 	if (fd < 0) {
 		sh->first_errno = errno;
@@ -91,7 +94,6 @@ child_main(const struct fl_bystander_opts *o, struct shared *sh)
 		}
 	}
 	close(fd);
-	unlink(file);
 	_exit(0);
 }
 
@@ -119,8 +121,9 @@ int fl_bystander_start(const struct fl_bystander_opts *opts, struct fl_bystander
 		free(b);
 		return err;
 	}
+	file_name(b->file, sizeof(b->file), opts, b->pid ? b->pid : getpid());
 	if (b->pid == 0)
-		child_main(opts, b->sh);
+		child_main(opts, b->sh, b->file);
 	*ret = b;
 	return 0;
 }
@@ -156,6 +159,8 @@ int fl_bystander_stop(struct fl_bystander *b, struct fl_bystander_stats *ret)
 	s.faults += b->sh->faults;
 	s.first_errno = b->sh->first_errno;
 	s.max_ns = b->sh->max_ns;
+	/* A child that was killed (the fault under test, or the stuck case above) left it. */
+	unlink(b->file);
 	munmap(b->sh, sizeof(*b->sh));
 	free(b);
 	if (ret)
