@@ -556,7 +556,9 @@ static int cancel_fresh(struct ffs_dur *d, int dirfd, const char *name)
 	for (size_t j = i + 1; j < d->nnames; j++) {
 		const struct dur_name *n = &d->names[j];
 
-		if ((n->edev == c->edev && n->eino == c->eino) ||
+		/* A name of unknown identity (its stat failed) may be a link to it. */
+		if ((n->kind == DUR_N_CREATE && !n->edev && !n->eino) ||
+		    (n->edev == c->edev && n->eino == c->eino) ||
 		    (n->trash && n->tdev == c->edev && n->tino == c->eino))
 			return 0;
 	}
