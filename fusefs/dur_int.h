@@ -92,6 +92,8 @@ struct dur_name {
 	dev_t edev;               /* the entry that was created */
 	ino_t eino;
 	uint64_t tbytes;          /* disk the parked entry holds (counted in d->trash_bytes) */
+	bool fresh;               /* CREATE of a new regular file (O_EXCL), identity from its fd */
+	uint64_t gen;             /* fresh: d->names_gen when recorded */
 };
 
 /* How many names of one inode are parked in trash/ (its st_nlink counts them). */

@@ -181,6 +181,8 @@ static int journal(struct ffs_dur *d, const struct dur_name *tmpl, int dirfd1, i
 	if (err) {
 		n.trash = NULL;  /* stays the caller's */
 		name_free(d, &n);
+		/* A name changed with no record: cancel_fresh() must not trust the journal's view. */
+		dur_watch_names(d);
 		return err;
 	}
 	d->names[d->nnames++] = n;
@@ -305,6 +307,8 @@ int dur_names_open(struct ffs_dur *d, int dirfd, const char *name, int flags, mo
 		} else if (created) {
 			create_identify(dirfd, name, &n);
 			pthread_mutex_lock(&d->names_lock);
+			n.fresh = n.edev || n.eino;
+			n.gen = ffs_dur_names_gen(d);
 			create_record(d, &n, dirfd);
 			/* The identity named the new inode: no fstat more per create. */
 			if (n.edev || n.eino) {
@@ -520,6 +524,53 @@ static int cancel_create(struct ffs_dur *d, int dirfd, const char *name, const s
 	return 0;
 }
 
+/*
+ * cancel_create() without the stat, for the usual temporary file: the
+ * newest record naming the entry is the volatile create of a new regular
+ * file (one link then), no name was removed or replaced anywhere since
+ * (names_gen as recorded: unlinks, renames, a power cut and a name change
+ * left unrecorded all move it) and no later record names its inode (a
+ * link): the entry is still that file, with its one link. names_lock held.
+ * 1: done; 0: not known so (the caller stats); < 0: the unlink failed.
+ */
+static int cancel_fresh(struct ffs_dur *d, int dirfd, const char *name)
+{
+	size_t low = d->nnames > CANCEL_WINDOW ? d->nnames - CANCEL_WINDOW : 0, i;
+	struct dur_name *c = NULL;
+	struct stat dst;
+
+	if (dur_dir_id(dirfd, &dst.st_dev, &dst.st_ino))
+		return 0;
+	for (i = d->nnames; i-- > low;) {
+		struct dur_name *n = &d->names[i];
+
+		if (names_entry(n->dir1, n->name1, &dst, name) ||
+		    (n->name2 && names_entry(n->dir2, n->name2, &dst, name))) {
+			c = n;
+			break;
+		}
+	}
+	if (!c || c->kind != DUR_N_CREATE || !c->fresh || c->durable1 ||
+	    c->gen != ffs_dur_names_gen(d))
+		return 0;
+	for (size_t j = i + 1; j < d->nnames; j++) {
+		const struct dur_name *n = &d->names[j];
+
+		/* A name of unknown identity (its stat failed) may be a link to it. */
+		if ((n->kind == DUR_N_CREATE && !n->edev && !n->eino) ||
+		    (n->edev == c->edev && n->eino == c->eino) ||
+		    (n->trash && n->tdev == c->edev && n->tino == c->eino))
+			return 0;
+	}
+	if (unlinkat(dirfd, name, 0))
+		return -errno;
+	dur_file_gone(d, c->edev, c->eino);
+	name_free(d, c);
+	memmove(c, c + 1, (d->nnames - i - 1) * sizeof(*c));
+	d->nnames--;
+	return 1;
+}
+
 int ffs_dur_unlink(struct ffs_dur *d, int dirfd, const char *name)
 {
 	bool cancelled = false;
@@ -542,13 +593,16 @@ int ffs_dur_unlink(struct ffs_dur *d, int dirfd, const char *name)
 	if (err)
 		return err;
 	pthread_mutex_lock(&d->names_lock);
-	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW))
-		err = -errno;
-	else if (S_ISDIR(st.st_mode))
-		err = -EISDIR;
-	else if ((err = cancel_create(d, dirfd, name, &st)) == 0)
-		err = park(d, dirfd, name, &st);
-	else if (err > 0)
+	err = cancel_fresh(d, dirfd, name);
+	if (!err) {
+		if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW))
+			err = -errno;
+		else if (S_ISDIR(st.st_mode))
+			err = -EISDIR;
+		else if ((err = cancel_create(d, dirfd, name, &st)) == 0)
+			err = park(d, dirfd, name, &st);
+	}
+	if (err > 0)
 		cancelled = true, err = 0;
 	/*
 	 * A cancelled create's inode is gone with its only name: its fds read

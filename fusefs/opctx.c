@@ -48,7 +48,7 @@ void ffs_path_of(struct ffs *fs, fuse_ino_t dir, const char *name, char *buf, si
 {
 	struct ffs_inode *in = inode_of(fs, dir);
 	uint64_t gen = fs->dur ? ffs_dur_names_gen(fs->dur) : 0;
-	size_t n;
+	size_t n, k;
 
 	if (!fs->dur || !ffs_pathcache_get(fs->paths, in, gen, buf, len)) {
 		fd_path(fs, in->fd, buf, len);
@@ -58,7 +58,14 @@ void ffs_path_of(struct ffs *fs, fuse_ino_t dir, const char *name, char *buf, si
 	if (!name || !buf[0])
 		return;
 	n = strlen(buf);
-	snprintf(buf + n, len - n, "%s%s", n > 1 ? "/" : "", name);
+	/* As snprintf "%s%s" would, truncated; by hand, once per name operation. */
+	if (n > 1 && n + 1 < len)
+		buf[n++] = '/';
+	k = strlen(name);
+	if (k > len - n - 1)
+		k = len - n - 1;
+	memcpy(buf + n, name, k);
+	buf[n + k] = '\0';
 }
 
 const char *ffs_op_path(struct ffs_opctx *o)

@@ -77,6 +77,8 @@ struct ffs_wlog {
 	pthread_cond_t flush_cond;   /* CLOCK_MONOTONIC */
 	bool flush_stop;             /* under flush_lock */
 	_Atomic bool dirty;          /* appended since the last sync */
+
+	struct ffs_wlog_clock clock; /* under lock */
 };
 
 static void *flusher_thread(void *arg)
@@ -376,13 +378,13 @@ int64_t ffs_wlog_append(struct ffs_wlog *w, const struct ffs_wlog_entry *e)
 {
 	char line[1024];
 	struct ffs_sbuf body = FFS_SBUF_ON(line);
-	char pre[160], when[40];
+	char pre[FFS_WLOG_PREFIX_MAX];
 	struct iovec iov[2];
 	struct timespec rt;
-	struct tm tm;
 	uint64_t seq, ts;
+	size_t len;
 	ssize_t n;
-	int len, err;
+	int err;
 
 	if (!w || !e)
 		return -EINVAL;
@@ -394,23 +396,19 @@ int64_t ffs_wlog_append(struct ffs_wlog *w, const struct ffs_wlog_entry *e)
 	seq = w->seq + 1;
 	ts = clock_ns(CLOCK_MONOTONIC);
 	clock_gettime(CLOCK_REALTIME, &rt);
-	gmtime_r(&rt.tv_sec, &tm);
-	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S", &tm);
-	len = snprintf(pre, sizeof(pre), "{\"seq\":%llu,\"ts_ns\":%llu,\"time\":\"%s.%06ldZ\"",
-		       (unsigned long long)seq, (unsigned long long)ts, when,
-		       rt.tv_nsec / 1000);
-	iov[0] = (struct iovec){ pre, (size_t)len };
+	len = ffs_wlog_format_prefix(pre, &w->clock, seq, ts, &rt);
+	iov[0] = (struct iovec){ pre, len };
 	iov[1] = (struct iovec){ body.s, body.len };
 	n = writev(w->fd, iov, 2);
 	if (n < 0) {
 		err = -errno;
-	} else if ((size_t)n != (size_t)len + body.len) {
+	} else if ((size_t)n != len + body.len) {
 		/* A short append (disk full) leaves a torn line; never reuse its seq. */
 		w->seq = seq;
 		err = -EIO;
 	} else {
 		w->seq = seq;
-		feed_followers(w, pre, (size_t)len, body.s, body.len);
+		feed_followers(w, pre, len, body.s, body.len);
 		w->size += (uint64_t)n;
 		if (w->max_size && w->size >= w->max_size)
 			rotate_locked(w);

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <jansson.h>
 #include <faultline/rule.h>
@@ -136,6 +137,15 @@ bool ffs_json_string(struct ffs_sbuf *b, const char *str, size_t n)
 	while (i < n) {
 		unsigned char c = s[i];
 
+		/* Plain ASCII in one copy: most paths are nothing else. */
+		for (run = 0; i + run < n && s[i + run] >= 0x20 && s[i + run] < 0x7f &&
+			      s[i + run] != '"' && s[i + run] != '\\'; run++)
+			;
+		if (run) {
+			ffs_sbuf_add(b, (const char *)s + i, run);
+			i += run;
+			continue;
+		}
 		if (c == '"' || c == '\\') {
 			char esc[2] = { '\\', (char)c };
 
@@ -178,14 +188,57 @@ void ffs_base64(struct ffs_sbuf *b, const unsigned char *s, size_t n)
 	}
 }
 
+/* Decimal digits of v at the end of buf[20]; returns where they start. */
+static char *u64_digits(char *end, uint64_t v)
+{
+	do {
+		*--end = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	return end;
+}
+
+/*
+ * Integers by hand: the log formats a line per operation, and printf's
+ * format parsing was most of its formatting cost (two lines per create +
+ * unlink cycle).
+ */
+static void add_u64(struct ffs_sbuf *b, uint64_t v)
+{
+	char buf[20], *end = buf + sizeof(buf), *p = u64_digits(end, v);
+
+	ffs_sbuf_add(b, p, (size_t)(end - p));
+}
+
+static void add_i64(struct ffs_sbuf *b, int64_t v)
+{
+	char buf[21], *end = buf + sizeof(buf), *p;
+
+	p = u64_digits(end, v < 0 ? 0 - (uint64_t)v : (uint64_t)v);
+	if (v < 0)
+		*--p = '-';
+	ffs_sbuf_add(b, p, (size_t)(end - p));
+}
+
+#define ADD_LIT(b, lit) ffs_sbuf_add((b), (lit), sizeof(lit) - 1)
+
+static void add_str(struct ffs_sbuf *b, const char *s)
+{
+	ffs_sbuf_add(b, s, strlen(s));
+}
+
 static void path_field(struct ffs_sbuf *b, const char *key, const char *path)
 {
 	size_t n = strlen(path);
 
-	ffs_sbuf_printf(b, ",\"%s\":", key);
+	ADD_LIT(b, ",\"");
+	add_str(b, key);
+	ADD_LIT(b, "\":");
 	if (ffs_json_string(b, path, n))
 		return;
-	ffs_sbuf_printf(b, ",\"%s_b64\":\"", key);
+	ADD_LIT(b, ",\"");
+	add_str(b, key);
+	ADD_LIT(b, "_b64\":\"");
 	ffs_base64(b, (const unsigned char *)path, n);
 	ffs_sbuf_add(b, "\"", 1);
 }
@@ -211,28 +264,79 @@ static void detail_field(struct ffs_sbuf *b, const char *detail)
 
 int ffs_wlog_format_body(const struct ffs_wlog_entry *e, struct ffs_sbuf *b)
 {
+	static const char hex[] = "0123456789abcdef";
 	const char *ename;
 
-	ffs_sbuf_printf(b, ",\"op\":\"%s\"", ffs_wlog_kind_name(e->kind));
+	ADD_LIT(b, ",\"op\":\"");
+	add_str(b, ffs_wlog_kind_name(e->kind));
+	ADD_LIT(b, "\"");
 	path_field(b, "path", e->path ? e->path : "");
 	if (e->path2)
 		path_field(b, "path2", e->path2);
-	ffs_sbuf_printf(b, ",\"ino\":%llu,\"off\":%lld,\"len\":%llu",
-			(unsigned long long)e->ino, (long long)e->off,
-			(unsigned long long)e->len);
-	if (e->kind == FFS_WLOG_WRITE)
-		ffs_sbuf_printf(b, ",\"crc32\":\"%08x\"", e->crc32);
+	ADD_LIT(b, ",\"ino\":");
+	add_u64(b, e->ino);
+	ADD_LIT(b, ",\"off\":");
+	add_i64(b, e->off);
+	ADD_LIT(b, ",\"len\":");
+	add_u64(b, e->len);
+	if (e->kind == FFS_WLOG_WRITE) {
+		char crc[8];
+
+		for (int i = 0; i < 8; i++)
+			crc[i] = hex[(e->crc32 >> (28 - 4 * i)) & 0xf];
+		ADD_LIT(b, ",\"crc32\":\"");
+		ffs_sbuf_add(b, crc, sizeof(crc));
+		ADD_LIT(b, "\"");
+	}
 	if (!e->result) {
-		ffs_sbuf_add(b, ",\"result\":0", 11);
+		ADD_LIT(b, ",\"result\":0");
 	} else {
 		ename = fl_errno_name(e->result < 0 ? -e->result : e->result);
-		if (ename)
-			ffs_sbuf_printf(b, ",\"result\":\"%s\"", ename);
-		else
-			ffs_sbuf_printf(b, ",\"result\":%d", e->result);
+		ADD_LIT(b, ",\"result\":");
+		if (ename) {
+			ADD_LIT(b, "\"");
+			add_str(b, ename);
+			ADD_LIT(b, "\"");
+		} else {
+			add_i64(b, e->result);
+		}
 	}
 	if (e->detail)
 		detail_field(b, e->detail);
-	ffs_sbuf_add(b, "}\n", 2);
+	ADD_LIT(b, "}\n");
 	return b->oom ? -ENOMEM : 0;
+}
+
+size_t ffs_wlog_format_prefix(char *buf, struct ffs_wlog_clock *c, uint64_t seq, uint64_t ts_ns,
+			      const struct timespec *rt)
+{
+	char digits[20], *end = digits + sizeof(digits), *p;
+	long us = rt->tv_nsec / 1000;
+	size_t n = 0;
+
+	/* The calendar part changes once a second: gmtime and strftime only then. */
+	if (!c->valid || c->sec != rt->tv_sec) {
+		struct tm tm;
+
+		gmtime_r(&rt->tv_sec, &tm);
+		c->len = strftime(c->when, sizeof(c->when), "%Y-%m-%dT%H:%M:%S", &tm);
+		c->sec = rt->tv_sec;
+		c->valid = true;
+	}
+#define PUT(s, l) (memcpy(buf + n, (s), (l)), n += (l))
+	PUT("{\"seq\":", 7);
+	p = u64_digits(end, seq);
+	PUT(p, (size_t)(end - p));
+	PUT(",\"ts_ns\":", 9);
+	p = u64_digits(end, ts_ns);
+	PUT(p, (size_t)(end - p));
+	PUT(",\"time\":\"", 9);
+	PUT(c->when, c->len);
+	buf[n++] = '.';
+	for (int i = 5; i >= 0; i--, us /= 10)
+		buf[n + (size_t)i] = (char)('0' + us % 10);
+	n += 6;
+	PUT("Z\"", 2);
+#undef PUT
+	return n;
 }

@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 #include "wlog.h"
 
@@ -38,6 +39,23 @@ void ffs_base64(struct ffs_sbuf *b, const unsigned char *s, size_t n);
 /* Everything of a line after seq, ts_ns and time: ,"op":... up to the closing "}\n". */
 int ffs_wlog_format_body(const struct ffs_wlog_entry *e, struct ffs_sbuf *b);
 const char *ffs_wlog_kind_name(enum ffs_wlog_kind kind);
+
+/* The calendar second last formatted, kept by the log under its lock. */
+struct ffs_wlog_clock {
+	bool valid;
+	time_t sec;
+	size_t len;
+	char when[40];            /* "2025-01-01T00:00:00" of sec */
+};
+#define FFS_WLOG_PREFIX_MAX 160
+/*
+ * The start of a line, {"seq":N,"ts_ns":T,"time":"...Z" up to the body's
+ * comma, into buf (FFS_WLOG_PREFIX_MAX bytes); returns its length. Byte for byte what
+ * "{\"seq\":%llu,\"ts_ns\":%llu,\"time\":\"%s.%06ldZ\"" with strftime's
+ * "%Y-%m-%dT%H:%M:%S" of gmtime(rt) gives.
+ */
+size_t ffs_wlog_format_prefix(char *buf, struct ffs_wlog_clock *c, uint64_t seq, uint64_t ts_ns,
+			      const struct timespec *rt);
 
 /* wlog_rotate.c. At most FFS_WLOG_KEEP_MAX rotated files. */
 #define FFS_WLOG_KEEP_MAX 16

@@ -428,6 +428,60 @@ static void test_create_rename_unlink_still_parks(void **state)
 	assert_int_equal(dur_fx_count(x, "trash"), 0);
 }
 
+/*
+ * An unlink settles a create without stating the name only while nothing
+ * since could have put another file there: a rename over the new name or
+ * a second link to its file parks the unlink, as before.
+ */
+static void test_replaced_or_linked_new_name_still_parks(void **state)
+{
+	struct dur_fx *x = *state;
+	struct ffs_powercut_report r;
+	int fd;
+
+	dur_fx_put(x, "x", "X", 1);
+	assert_int_equal(ffs_dur_fsyncdir(x->d, x->dir, false), 0);
+	fd = create(x, x->dir, "c", "C");
+	assert_int_equal(ffs_dur_link(x->d, fd, x->dir, "d"), 0);
+	close(fd);
+	assert_int_equal(ffs_dur_unlink(x->d, x->dir, "d"), 0);
+	assert_int_equal(dur_fx_count(x, "trash"), 1);
+	close(create(x, x->dir, "t", "T"));
+	assert_int_equal(ffs_dur_rename(x->d, x->dir, "x", x->dir, "t", 0), 0);
+	assert_int_equal(ffs_dur_unlink(x->d, x->dir, "t"), 0);
+	assert_int_equal(dur_fx_count(x, "trash"), 3);
+	r = dur_fx_powercut(x, 0, 0, 0);
+	assert_int_equal(r.names_undone, 6);
+	dur_fx_assert_content(x, "x", "X", 1);
+	assert_false(dur_fx_exists(x, "t"));
+	assert_false(dur_fx_exists(x, "c"));
+	assert_false(dur_fx_exists(x, "d"));
+}
+
+/* Other names removed between a create and its unlink: the pair still settles at once. */
+static void test_create_then_unlink_settles_beside_other_unlinks(void **state)
+{
+	struct dur_fx *x = *state;
+	struct ffs_powercut_report r;
+
+	dur_fx_put(x, "keep", "K", 1);
+	dur_fx_put(x, "old", "O", 1);
+	assert_int_equal(ffs_dur_fsyncdir(x->d, x->dir, false), 0);
+	close(create(x, x->dir, "a", "A"));
+	close(create(x, x->dir, "b", "B"));
+	assert_int_equal(ffs_dur_unlink(x->d, x->dir, "old"), 0);
+	assert_int_equal(ffs_dur_unlink(x->d, x->dir, "a"), 0);
+	assert_int_equal(ffs_dur_unlink(x->d, x->dir, "b"), 0);
+	assert_int_equal(dur_fx_count(x, "trash"), 1);
+	assert_int_equal(ffs_dur_unlink(x->d, x->dir, "a"), -ENOENT);
+	r = dur_fx_powercut(x, 0, 0, 0);
+	assert_int_equal(r.names_undone, 1);
+	dur_fx_assert_content(x, "old", "O", 1);
+	dur_fx_assert_content(x, "keep", "K", 1);
+	assert_false(dur_fx_exists(x, "a"));
+	assert_false(dur_fx_exists(x, "b"));
+}
+
 static void test_syncfs_makes_names_durable(void **state)
 {
 	struct dur_fx *x = *state;
@@ -540,6 +594,8 @@ int main(void)
 		T(test_create_then_unlink_then_dir_fsync_leaves_nothing),
 		T(test_create_then_unlink_settles_at_once),
 		T(test_create_rename_unlink_still_parks),
+		T(test_replaced_or_linked_new_name_still_parks),
+		T(test_create_then_unlink_settles_beside_other_unlinks),
 		T(test_syncfs_makes_names_durable),
 		T(test_powercut_invalidates_every_undone_name_and_inode),
 		T(test_leftover_state_dir_is_discarded_on_open),

@@ -21,6 +21,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 #include <jansson.h>
+#include <faultline/rule.h>
 
 #include "helpers/fixtures.h"
 #include "wlog.h"
@@ -393,6 +394,80 @@ static void test_close_with_a_stuck_follower_does_not_hang(void **state)
 	assert_int_equal(ffs_wlog_open(c->dirfd, "wlog.jsonl", &c->w), 0);
 }
 
+/*
+ * The hand-written integer and time formatting gives the bytes printf and
+ * strftime gave: the format is read by tools and tests, byte for byte.
+ */
+static void old_body(const struct ffs_wlog_entry *e, char *out, size_t n)
+{
+	char res[64];
+	int k;
+
+	if (!e->result)
+		snprintf(res, sizeof(res), ",\"result\":0");
+	else if (fl_errno_name(e->result < 0 ? -e->result : e->result))
+		snprintf(res, sizeof(res), ",\"result\":\"%s\"",
+			 fl_errno_name(e->result < 0 ? -e->result : e->result));
+	else
+		snprintf(res, sizeof(res), ",\"result\":%d", e->result);
+	k = snprintf(out, n, ",\"op\":\"%s\",\"path\":\"%s\",\"ino\":%llu,\"off\":%lld,\"len\":%llu",
+		     ffs_wlog_kind_name(e->kind), e->path, (unsigned long long)e->ino,
+		     (long long)e->off, (unsigned long long)e->len);
+	if (e->kind == FFS_WLOG_WRITE)
+		k += snprintf(out + k, n - (size_t)k, ",\"crc32\":\"%08x\"", e->crc32);
+	snprintf(out + k, n - (size_t)k, "%s}\n", res);
+}
+
+static void test_numbers_and_time_format_as_printf_and_strftime_did(void **state)
+{
+	static const struct ffs_wlog_entry entries[] = {
+		{ .kind = FFS_WLOG_WRITE, .path = "/a", .ino = 0, .off = 0, .len = 0, .crc32 = 0 },
+		{ .kind = FFS_WLOG_WRITE, .path = "/b", .ino = UINT64_MAX, .off = INT64_MAX,
+		  .len = UINT64_MAX, .crc32 = 0xffffffffu },
+		{ .kind = FFS_WLOG_WRITE, .path = "/c", .ino = 1311, .off = INT64_MIN, .len = 4096,
+		  .crc32 = 0x9a0b7c2eu, .result = -EIO },
+		{ .kind = FFS_WLOG_TRUNCATE, .path = "/d", .ino = 10, .off = -1, .len = 9,
+		  .result = -ENOSPC },
+		{ .kind = FFS_WLOG_UNLINK, .path = "/e", .result = -4000 },
+		{ .kind = FFS_WLOG_CREATE, .path = "/f", .ino = 1234567890123ull, .result = 7 },
+	};
+	static const time_t secs[] = { 0, 59, 951782400, 1764988799, 1764988800, 4102444799 };
+	struct ffs_wlog_clock clk = { 0 };
+	char want[512], pre[FFS_WLOG_PREFIX_MAX], when[40];
+	struct tm tm;
+	size_t n;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(entries) / sizeof(entries[0]); i++) {
+		char line[64];
+		struct ffs_sbuf b = FFS_SBUF_ON(line);
+
+		old_body(&entries[i], want, sizeof(want));
+		assert_int_equal(ffs_wlog_format_body(&entries[i], &b), 0);
+		assert_string_equal(b.s, want);
+		ffs_sbuf_free(&b);
+	}
+	/* Each second twice (the cached calendar part), then the next one. */
+	for (size_t i = 0; i < sizeof(secs) / sizeof(secs[0]); i++) {
+		static const long nsecs[] = { 0, 999, 1000, 123456789, 999999999 };
+
+		for (size_t j = 0; j < sizeof(nsecs) / sizeof(nsecs[0]); j++) {
+			struct timespec rt = { .tv_sec = secs[i], .tv_nsec = nsecs[j] };
+			uint64_t seq = j ? UINT64_MAX - j : 1, ts = j * 1000000007ull;
+
+			gmtime_r(&rt.tv_sec, &tm);
+			strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S", &tm);
+			snprintf(want, sizeof(want),
+				 "{\"seq\":%llu,\"ts_ns\":%llu,\"time\":\"%s.%06ldZ\"",
+				 (unsigned long long)seq, (unsigned long long)ts, when,
+				 rt.tv_nsec / 1000);
+			n = ffs_wlog_format_prefix(pre, &clk, seq, ts, &rt);
+			assert_int_equal(n, strlen(want));
+			assert_memory_equal(pre, want, n);
+		}
+	}
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int main(void)
@@ -409,6 +484,7 @@ int main(void)
 		T(test_slow_follower_is_dropped_with_an_error_line_and_never_blocks_writers),
 		T(test_follower_that_hangs_up_is_reaped),
 		T(test_close_with_a_stuck_follower_does_not_hang),
+		cmocka_unit_test(test_numbers_and_time_format_as_printf_and_strftime_did),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
