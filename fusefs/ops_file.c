@@ -47,14 +47,29 @@ static ino_t backing_ino(struct ffs_opctx *o)
 	return ffs_inode(o->req, o->ino)->ino;
 }
 
-/* killpriv.h: the kernel left clearing set-ID bits to us; a cleared bit is a metadata change. */
+/*
+ * killpriv.h: the kernel left clearing set-ID bits to us; a cleared bit is
+ * a metadata change. 1 if one was cleared (then kill_seen after the
+ * reply), 0 if none was set, or -errno.
+ */
 static int kill_suidgid(struct ffs_opctx *o, int fd)
 {
 	int err = ffs_killpriv_clear(o->req, fd);
 
 	if (err > 0 && o->fs->dur)
 		ffs_dur_touch(o->fs->dur, fd);
-	return err < 0 ? err : 0;
+	return err;
+}
+
+/*
+ * The kernel's cached mode still has the bits (a write or an open does not
+ * return attributes): make it ask again. After the reply, as for a
+ * corrupted write, so the request that changed it is not waited on.
+ */
+static void kill_seen(struct ffs *fs, fuse_ino_t ino)
+{
+	if (fs->se)
+		fuse_lowlevel_notify_inval_inode(fs->se, ino, -1, 0);
 }
 
 int ffs_truncate(struct ffs_opctx *o, int fd, off_t size)
@@ -86,7 +101,7 @@ void ffs_op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
 	struct ffs_opctx o;
 	char proc[64];
-	int fd, err = 0;
+	int fd, err = 0, killed = 0;
 
 	if (ffs_op_begin(&o, req, FFS_OP_OPEN, ino, NULL))
 		return;
@@ -97,7 +112,9 @@ void ffs_op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	else if (fi->flags & O_TRUNC)
 		err = ffs_truncate(&o, (fi->flags & O_ACCMODE) == O_RDONLY ? -1 : fd, 0);
 	if (!err && ffs_killpriv_asked(FUSE_OPEN, ino))
-		err = kill_suidgid(&o, fd);
+		err = killed = kill_suidgid(&o, fd);
+	if (err > 0)
+		err = 0;
 	if (ffs_op_end(&o)) {
 		if (fd >= 0)
 			close(fd);
@@ -115,6 +132,8 @@ void ffs_op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	set_caching(fi);
 	if (fuse_reply_open(req, fi))
 		close(fd);
+	else if (killed > 0)
+		kill_seen(o.fs, ino);
 }
 
 void ffs_op_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode,
@@ -124,7 +143,7 @@ void ffs_op_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t m
 	struct fuse_entry_param e;
 	struct ffs_opctx o;
 	bool looked_up = false, cut, kill;
-	int dfd = ffs_fd_of(req, parent), fd = -1, err;
+	int dfd = ffs_fd_of(req, parent), fd = -1, err, killed = 0;
 	struct stat st;
 
 	if (ffs_hidden(parent, name)) {
@@ -144,7 +163,9 @@ void ffs_op_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t m
 		if ((fi->flags & O_TRUNC) && !fstat(fd, &st) && st.st_size > 0)
 			err = ffs_truncate(&o, (fi->flags & O_ACCMODE) == O_RDONLY ? -1 : fd, 0);
 		if (!err && kill)
-			err = kill_suidgid(&o, fd);
+			err = killed = kill_suidgid(&o, fd);
+		if (err > 0)
+			err = 0;
 	}
 	if (!err) {
 		err = ffs_do_lookup(req, parent, name, &e);
@@ -168,6 +189,8 @@ void ffs_op_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t m
 		/* The request was interrupted: the kernel never got the file. */
 		close(fd);
 		ffs_inode_forget(fs, ffs_inode(req, e.ino), 1);
+	} else if (killed > 0) {
+		kill_seen(fs, e.ino);
 	}
 }
 
@@ -262,7 +285,7 @@ void ffs_op_write(fuse_req_t req, fuse_ino_t ino, const char *data, size_t size,
 	int fd = (int)fi->fh;
 	int64_t before = 0;
 	ssize_t n;
-	int err;
+	int err, killed;
 
 	if (ffs_op_begin(&o, req, FFS_OP_WRITE, ino, NULL))
 		return;
@@ -282,8 +305,8 @@ void ffs_op_write(fuse_req_t req, fuse_ino_t ino, const char *data, size_t size,
 		}
 	}
 	/* Before the data, as the VFS does: a failed write has cleared them too. */
-	err = ffs_killpriv_asked(FUSE_WRITE, ino) ? kill_suidgid(&o, fd) : 0;
-	if (!err)
+	err = killed = ffs_killpriv_asked(FUSE_WRITE, ino) ? kill_suidgid(&o, fd) : 0;
+	if (err >= 0)
 		err = ffs_space_check(fs, fd, off, (off_t)size, &before);
 	if (err) {
 		n = err;
@@ -320,6 +343,8 @@ void ffs_op_write(fuse_req_t req, fuse_ino_t ino, const char *data, size_t size,
 	/* The kernel cached what the application wrote; the disk holds the damage. */
 	if (inval && n > 0 && fs->se)
 		fuse_lowlevel_notify_inval_inode(fs->se, ino, off, n);
+	if (killed > 0)
+		kill_seen(fs, ino);
 }
 
 void ffs_op_flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
@@ -390,6 +415,8 @@ void ffs_op_fallocate(fuse_req_t req, fuse_ino_t ino, int mode, off_t off, off_t
 	}
 	ffs_op_log(&o, FFS_WLOG_FALLOCATE, NULL, backing_ino(&o), off, (uint64_t)len, 0, err);
 	ffs_reply_err_or_cut(&o, -err);
+	if (kill > 0)
+		kill_seen(fs, ino);
 }
 
 void ffs_op_lseek(fuse_req_t req, fuse_ino_t ino, off_t off, int whence,
