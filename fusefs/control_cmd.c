@@ -387,6 +387,10 @@ static int cmd_status(struct ffs *fs, int fd)
 		json_object_set_new(o, "mode", json_string("none"));
 	}
 	json_object_set_new(o, "offline", json_boolean(__atomic_load_n(&fs->offline, __ATOMIC_ACQUIRE)));
+	json_object_set_new(o, "killpriv_v2",
+			    json_boolean(__atomic_load_n(&fs->killpriv_v2, __ATOMIC_ACQUIRE)));
+	json_object_set_new(o, "getxattr_requests", json_integer((json_int_t)__atomic_load_n(
+				    &fs->getxattr_requests, __ATOMIC_RELAXED)));
 	tot = json_object();
 	json_object_set_new(tot, "volatile_bytes", json_integer((json_int_t)t.volatile_bytes));
 	json_object_set_new(tot, "volatile_writes", json_integer((json_int_t)t.volatile_writes));

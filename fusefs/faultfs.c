@@ -22,6 +22,7 @@
 #include "durability.h"
 #include "faultfs.h"
 #include "faults.h"
+#include "killpriv.h"
 #include "wlog.h"
 
 #ifndef FL_VERSION
@@ -31,6 +32,7 @@
 struct config {
 	char *backing;
 	int no_auto_unmount;
+	int no_killpriv_v2;
 	double timeout;
 	int timeout_set;
 	char *size;
@@ -49,6 +51,7 @@ enum { KEY_HELP, KEY_VERSION, KEY_MAX_THREADS, KEY_ALLOW_OTHER };
 
 static const struct fuse_opt config_opts[] = {
 	{ "no_auto_unmount", offsetof(struct config, no_auto_unmount), 1 },
+	{ "no_killpriv_v2", offsetof(struct config, no_killpriv_v2), 1 },
 	{ "timeout=%lf", offsetof(struct config, timeout), 0 },
 	{ "timeout=", offsetof(struct config, timeout_set), 1 },
 	{ "size=%s", offsetof(struct config, size), 0 },
@@ -101,6 +104,11 @@ static void usage(FILE *out)
 		"                         bound); beyond, the oldest removals become durable\n"
 		"  -o no_auto_unmount     keep the mount if faultfs dies (default: it is\n"
 		"                         unmounted when faultfs exits or is killed)\n"
+		"  -o no_killpriv_v2      do not negotiate FUSE_HANDLE_KILLPRIV_V2: the kernel\n"
+		"                         then asks for security.capability before every\n"
+		"                         write (a round trip) and clears set-ID bits itself\n"
+		"                         (default: negotiated when the kernel offers it, and\n"
+		"                         faultfs clears them when the kernel says so)\n"
 		"  -o timeout=SECONDS     kernel cache of names and attributes, and faultfs's\n"
 		"                         of 'no security.capability' answers (default 1)\n"
 		"  -o allow_other         let users other than the mounter in (checked with\n"
@@ -405,6 +413,14 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	mounted = true;
+	if (!cfg.no_killpriv_v2) {
+		err = ffs_killpriv_start(&fs, se);
+		if (err) {
+			fprintf(stderr, "faultfs: cannot set up FUSE_HANDLE_KILLPRIV_V2: %s\n",
+				strerror(-err));
+			goto out;
+		}
+	}
 	if (guardian_fd >= 0) {
 		err = ffs_guardian_mounted(guardian_fd, mnt_real);
 		if (err) {

@@ -67,6 +67,9 @@ struct ffs {
 	struct ffs_orphan *orphans; /* powercut_orphans.c: nameless inodes to free after the answer */
 	uint64_t xattr_gen;       /* atomic: bumped by every xattr change through the mount */
 	struct ffs_pathcache *paths; /* pathcache.h: inode paths remembered for the write log */
+	uint64_t killpriv_init;   /* atomic: unique of an INIT offering FUSE_HANDLE_KILLPRIV_V2 (killpriv.h) */
+	bool killpriv_v2;         /* atomic: negotiated; set-ID bits are faultfs's to clear */
+	uint64_t getxattr_requests; /* atomic: GETXATTR requests served, for status */
 };
 
 /*

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "durability.h"
+#include "killpriv.h"
 #include "ops.h"
 
 static void proc_path(int fd, char *buf, size_t len)
@@ -98,6 +99,13 @@ void ffs_op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr,
 			 ino, NULL))
 		return;
 	err = do_setattr(&o, ino, attr, to_set, fi);
+	/* After a chown too: the backing chown by root keeps what the caller's would not. */
+	if (!err && ffs_killpriv_asked(FUSE_SETATTR, ino)) {
+		err = ffs_killpriv_clear(req, ffs_fd_of(req, ino));
+		if (err > 0 && o.fs->dur)
+			ffs_dur_touch(o.fs->dur, ffs_fd_of(req, ino));
+		err = err < 0 ? err : 0;
+	}
 	if (!err)
 		err = ffs_attr_of(o.fs, ffs_fd_of(req, ino), &st);
 	if (ffs_op_end(&o)) {

@@ -20,6 +20,7 @@
 #include <isa-l/crc.h>
 
 #include "durability.h"
+#include "killpriv.h"
 #include "ops.h"
 
 /*
@@ -44,6 +45,31 @@ static void set_caching(struct fuse_file_info *fi)
 static ino_t backing_ino(struct ffs_opctx *o)
 {
 	return ffs_inode(o->req, o->ino)->ino;
+}
+
+/*
+ * killpriv.h: the kernel left clearing set-ID bits to us; a cleared bit is
+ * a metadata change. 1 if one was cleared (then kill_seen after the
+ * reply), 0 if none was set, or -errno.
+ */
+static int kill_suidgid(struct ffs_opctx *o, int fd)
+{
+	int err = ffs_killpriv_clear(o->req, fd);
+
+	if (err > 0 && o->fs->dur)
+		ffs_dur_touch(o->fs->dur, fd);
+	return err;
+}
+
+/*
+ * The kernel's cached mode still has the bits (a write or an open does not
+ * return attributes): make it ask again. After the reply, as for a
+ * corrupted write, so the request that changed it is not waited on.
+ */
+static void kill_seen(struct ffs *fs, fuse_ino_t ino)
+{
+	if (fs->se)
+		fuse_lowlevel_notify_inval_inode(fs->se, ino, -1, 0);
 }
 
 int ffs_truncate(struct ffs_opctx *o, int fd, off_t size)
@@ -75,7 +101,7 @@ void ffs_op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
 	struct ffs_opctx o;
 	char proc[64];
-	int fd, err = 0;
+	int fd, err = 0, killed = 0;
 
 	if (ffs_op_begin(&o, req, FFS_OP_OPEN, ino, NULL))
 		return;
@@ -85,6 +111,10 @@ void ffs_op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 		err = -errno;
 	else if (fi->flags & O_TRUNC)
 		err = ffs_truncate(&o, (fi->flags & O_ACCMODE) == O_RDONLY ? -1 : fd, 0);
+	if (!err && ffs_killpriv_asked(FUSE_OPEN, ino))
+		err = killed = kill_suidgid(&o, fd);
+	if (err > 0)
+		err = 0;
 	if (ffs_op_end(&o)) {
 		if (fd >= 0)
 			close(fd);
@@ -102,6 +132,8 @@ void ffs_op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	set_caching(fi);
 	if (fuse_reply_open(req, fi))
 		close(fd);
+	else if (killed > 0)
+		kill_seen(o.fs, ino);
 }
 
 void ffs_op_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode,
@@ -110,8 +142,8 @@ void ffs_op_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t m
 	struct ffs *fs = ffs_of(req);
 	struct fuse_entry_param e;
 	struct ffs_opctx o;
-	bool looked_up = false, cut;
-	int dfd = ffs_fd_of(req, parent), fd = -1, err;
+	bool looked_up = false, cut, kill;
+	int dfd = ffs_fd_of(req, parent), fd = -1, err, killed = 0;
 	struct stat st;
 
 	if (ffs_hidden(parent, name)) {
@@ -120,6 +152,9 @@ void ffs_op_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t m
 	}
 	if (ffs_op_begin(&o, req, FFS_OP_CREATE, parent, name))
 		return;
+	/* Set-ID bits go only from a file that was there: a new one keeps the mode asked. */
+	kill = ffs_killpriv_asked(FUSE_CREATE, parent) &&
+	       !fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW);
 	err = ffs_dur_create(fs->dur, dfd, name,
 			     (fi->flags & ~BACKING_DROP) | O_CREAT | O_CLOEXEC, mode, &fd);
 	if (!err) {
@@ -127,6 +162,10 @@ void ffs_op_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t m
 		/* O_TRUNC of a file that existed already (create without O_EXCL). */
 		if ((fi->flags & O_TRUNC) && !fstat(fd, &st) && st.st_size > 0)
 			err = ffs_truncate(&o, (fi->flags & O_ACCMODE) == O_RDONLY ? -1 : fd, 0);
+		if (!err && kill)
+			err = killed = kill_suidgid(&o, fd);
+		if (err > 0)
+			err = 0;
 	}
 	if (!err) {
 		err = ffs_do_lookup(req, parent, name, &e);
@@ -150,6 +189,8 @@ void ffs_op_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t m
 		/* The request was interrupted: the kernel never got the file. */
 		close(fd);
 		ffs_inode_forget(fs, ffs_inode(req, e.ino), 1);
+	} else if (killed > 0) {
+		kill_seen(fs, e.ino);
 	}
 }
 
@@ -244,7 +285,7 @@ void ffs_op_write(fuse_req_t req, fuse_ino_t ino, const char *data, size_t size,
 	int fd = (int)fi->fh;
 	int64_t before = 0;
 	ssize_t n;
-	int err;
+	int err, killed;
 
 	if (ffs_op_begin(&o, req, FFS_OP_WRITE, ino, NULL))
 		return;
@@ -263,7 +304,10 @@ void ffs_op_write(fuse_req_t req, fuse_ino_t ino, const char *data, size_t size,
 			inval = true;
 		}
 	}
-	err = ffs_space_check(fs, fd, off, (off_t)size, &before);
+	/* Before the data, as the VFS does: a failed write has cleared them too. */
+	err = killed = ffs_killpriv_asked(FUSE_WRITE, ino) ? kill_suidgid(&o, fd) : 0;
+	if (err >= 0)
+		err = ffs_space_check(fs, fd, off, (off_t)size, &before);
 	if (err) {
 		n = err;
 	} else {
@@ -299,6 +343,8 @@ void ffs_op_write(fuse_req_t req, fuse_ino_t ino, const char *data, size_t size,
 	/* The kernel cached what the application wrote; the disk holds the damage. */
 	if (inval && n > 0 && fs->se)
 		fuse_lowlevel_notify_inval_inode(fs->se, ino, off, n);
+	if (killed > 0)
+		kill_seen(fs, ino);
 }
 
 void ffs_op_flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
@@ -349,12 +395,17 @@ void ffs_op_fallocate(fuse_req_t req, fuse_ino_t ino, int mode, off_t off, off_t
 {
 	struct ffs *fs = ffs_of(req);
 	struct ffs_opctx o;
-	int fd = (int)fi->fh, err = 0;
+	int fd = (int)fi->fh, err = 0, kill;
 	int64_t before = 0;
 
 	if (ffs_op_begin(&o, req, FFS_OP_FALLOCATE, ino, NULL))
 		return;
-	if (!(mode & (FALLOC_FL_PUNCH_HOLE | FALLOC_FL_COLLAPSE_RANGE)))
+	kill = ffs_killpriv_fallocate(req, fd);
+	if (kill > 0 && fs->dur)
+		ffs_dur_touch(fs->dur, fd);
+	if (kill < 0)
+		err = kill;
+	else if (!(mode & (FALLOC_FL_PUNCH_HOLE | FALLOC_FL_COLLAPSE_RANGE)))
 		err = ffs_space_check(fs, fd, off, len, &before);
 	else
 		ffs_space_check(fs, fd, 0, 0, &before);
@@ -364,6 +415,8 @@ void ffs_op_fallocate(fuse_req_t req, fuse_ino_t ino, int mode, off_t off, off_t
 	}
 	ffs_op_log(&o, FFS_WLOG_FALLOCATE, NULL, backing_ino(&o), off, (uint64_t)len, 0, err);
 	ffs_reply_err_or_cut(&o, -err);
+	if (kill > 0)
+		kill_seen(fs, ino);
 }
 
 void ffs_op_lseek(fuse_req_t req, fuse_ino_t ino, off_t off, int whence,

@@ -98,6 +98,8 @@ static void get_sized(fuse_req_t req, fuse_ino_t ino, const char *name, size_t s
 
 void ffs_op_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name, size_t size)
 {
+	/* Counted for status: how often the kernel asks, e.g. per write (killpriv.h). */
+	__atomic_fetch_add(&ffs_of(req)->getxattr_requests, 1, __ATOMIC_RELAXED);
 	get_sized(req, ino, name, size);
 }
 

@@ -30,7 +30,11 @@ static void ffs_init_conn(void *userdata, struct fuse_conn_info *conn)
 	conn->want &= ~FUSE_CAP_WRITEBACK_CACHE;
 	/* Writes are needed in memory (pre-image, checksum): splicing them in costs a copy more. */
 	conn->want &= ~FUSE_CAP_SPLICE_READ;
-	/* The kernel clears set-user-ID bits itself, through setattr. */
+	/*
+	 * Not v1, which would have faultfs clear set-user-ID on every write,
+	 * root's too; v2 (told only which callers lose them) is added to the
+	 * INIT reply by killpriv.c, libfuse 3.14 having no flag for it.
+	 */
 	conn->want &= ~FUSE_CAP_HANDLE_KILLPRIV;
 	/* Reads are spliced from the backing file straight into the kernel. */
 	if (conn->capable & FUSE_CAP_SPLICE_WRITE)

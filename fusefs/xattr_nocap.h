@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * "This inode has no security.capability", remembered. The kernel asks
- * FUSE for that attribute (a size query) before every write:
- * file_remove_privs, and FUSE clears SB_NOSEC, so no inode is ever marked
- * S_NOSEC. Answering from the backing file costs a getxattr through
+ * FUSE for that attribute (a size query) before a write: file_remove_privs,
+ * and without FUSE_HANDLE_KILLPRIV_V2 FUSE has no SB_NOSEC, so no inode is
+ * ever marked S_NOSEC and it asks before every write; with it (killpriv.h,
+ * the default) once after each attribute refresh. Answering from the backing file costs a getxattr through
  * /proc/self/fd (a procfs walk); a remembered answer costs two loads.
  *
  * Only ENODATA answers to size queries (size 0) are remembered: that is
