@@ -149,15 +149,18 @@ int fl_cli_signal(struct fl_cli *c, int sig)
 	return kill(c->pid, sig) < 0 ? -errno : 0;
 }
 
+uint64_t fl_cli_scaled_ms(uint64_t ms)
+{
+	return getenv("FL_VMTEST") ? 10 * ms : ms;
+}
+
 /*
  * The deadlines here are hang guards, never measurements: under qemu TCG
  * (FL_VMTEST) loading a BPF program alone can take seconds, so they stretch.
  */
 static uint64_t deadline_after(int timeout_ms)
 {
-	uint64_t ms = (uint64_t)timeout_ms;
-
-	return fl_cli_now_ms() + (getenv("FL_VMTEST") ? 10 * ms : ms);
+	return fl_cli_now_ms() + fl_cli_scaled_ms((uint64_t)timeout_ms);
 }
 
 /* Reap within timeout_ms: 0, or -ETIMEDOUT. */

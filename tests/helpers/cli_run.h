@@ -54,6 +54,12 @@ char *fl_cli_stderr(const struct fl_cli *c);
  * (FL_VMTEST).
  */
 int fl_cli_wait_stderr(struct fl_cli *c, const char *needle, int timeout_ms);
+/*
+ * ms, or ten times ms under qemu TCG (FL_VMTEST): for hang guards, and for
+ * the slack a bound allows for what the host's scheduling adds (never for
+ * the part of a bound that checks the feature itself).
+ */
+uint64_t fl_cli_scaled_ms(uint64_t ms);
 /* Send sig while it runs (not after it was reaped). */
 int fl_cli_signal(struct fl_cli *c, int sig);
 /* SIGKILL if still running, reap, close, free. NULL is fine. */

@@ -191,7 +191,8 @@ static void test_delay_30ms_on_the_matching_port_only(void **state)
 		      n, d[n / 2] / 1e6, d[(n - 1) * 95 / 100] / 1e6, free_d[n_free / 2] / 1e6);
 	assert_int_equal(n, N_DGRAMS);
 	assert_int_equal(n_free, N_DGRAMS);
-	assert_true(d[n / 2] >= 27000000ull && d[n / 2] <= 33000000ull);
+	assert_true(d[n / 2] >= 27000000ull &&
+		    d[n / 2] <= 30000000ull + fl_cli_scaled_ms(3) * 1000000ull);
 	assert_true(free_d[n_free / 2] < 3000000ull);
 	sum = fl_cli_json_summary(r.out);
 	assert_non_null(sum);
@@ -279,7 +280,10 @@ static void test_mixed_with_drop_and_log(void **state)
 	fl_cli_result_free(&r);
 	assert_int_equal(n, N_DGRAMS);
 	assert_int_equal(n_drop, 0);
-	assert_true(d[n / 2] >= 18000000ull && d[n / 2] <= 23000000ull);
+	print_message("delayed port: %zu arrived, p50 %.3f ms\n", n, d[n / 2] / 1e6);
+	/* Never early; late by what the scheduler adds (the emulator's, under qemu). */
+	assert_true(d[n / 2] >= 18000000ull &&
+		    d[n / 2] <= 20000000ull + fl_cli_scaled_ms(3) * 1000000ull);
 	f = fopen(log, "r");
 	assert_non_null(f);
 	buf[fread(buf, 1, sizeof(buf) - 1, f)] = '\0';
