@@ -14,6 +14,7 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include "dur_hint.h"
 #include "dur_int.h"
 #include "fstat_lite.h"
 
@@ -102,6 +103,18 @@ static bool is_dense(struct dur_file *f, const struct stat *st)
 	return f->dense > 0;
 }
 
+/*
+ * The request's own open file, already tracked: the request named it
+ * (dur_hint.h), and only regular files are in the table, so neither its
+ * identity nor its type needs a stat.
+ */
+static bool request_file(struct ffs_dur *d, int fd, struct dur_file **ret)
+{
+	struct stat id = { 0 };
+
+	return dur_file_id(fd, &id.st_dev, &id.st_ino) && !dur_file_get(d, fd, &id, false, ret);
+}
+
 /* Find or create the record holder for fd and lock it; *st is fresh under the lock. */
 static int file_lock(struct ffs_dur *d, int fd, bool create, struct stat *st,
 		     struct dur_file **ret)
@@ -109,14 +122,16 @@ static int file_lock(struct ffs_dur *d, int fd, bool create, struct stat *st,
 	struct dur_file *f;
 	int err;
 
-	if (ffs_fstat_lite(fd, st))
-		return -errno;
-	if (!S_ISREG(st->st_mode))
-		return -ENOENT;  /* no data to track (and reopening a device has effects) */
-	/* Nothing of a file without a name is tracked: do not start now. */
-	err = dur_file_get(d, fd, st, create && st->st_nlink > 0, &f);
-	if (err)
-		return err;
+	if (!request_file(d, fd, &f)) {
+		if (ffs_fstat_lite(fd, st))
+			return -errno;
+		if (!S_ISREG(st->st_mode))
+			return -ENOENT;  /* no data to track (and reopening a device has effects) */
+		/* Nothing of a file without a name is tracked: do not start now. */
+		err = dur_file_get(d, fd, st, create && st->st_nlink > 0, &f);
+		if (err)
+			return err;
+	}
 	pthread_mutex_lock(&f->lock);
 	if (ffs_fstat_lite(f->fd, st))
 		err = -errno;
@@ -131,17 +146,18 @@ static int file_lock(struct ffs_dur *d, int fd, bool create, struct stat *st,
 		if (err == -ENOENT)
 			dur_file_discard(d, f);
 		pthread_mutex_unlock(&f->lock);
-		dur_file_put(d, f);
+		dur_file_put(d, f, false);
 		return err;
 	}
 	*ret = f;
 	return 0;
 }
 
+/* After file_lock: the inode had a name under the lock (see dur_file_put). */
 static void file_unlock(struct ffs_dur *d, struct dur_file *f)
 {
 	pthread_mutex_unlock(&f->lock);
-	dur_file_put(d, f);
+	dur_file_put(d, f, true);
 }
 
 static ssize_t write_at(struct ffs_dur *d, int fd, const void *buf, size_t len, off_t off)
@@ -346,7 +362,7 @@ int ffs_dur_fsync(struct ffs_dur *d, int fd, bool datasync)
 		return 0;
 	if (err)
 		return err;
-	dur_file_settle(d, f);
+	dur_file_settle(d, f, &st);
 	file_unlock(d, f);
 	return 0;
 }

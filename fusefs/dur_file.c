@@ -136,9 +136,13 @@ int dur_file_get(struct ffs_dur *d, int fd, const struct stat *st, bool create,
 
 /*
  * Idle structs (no record) stay for reuse, up to DUR_IDLE_MAX, unless the
- * inode is gone (holding it open would keep its blocks).
+ * inode is gone (holding it open would keep its blocks). linked: the
+ * caller saw the inode with a name under f->lock; only the engine removes
+ * names, and the removal of a last one comes through dur_file_gone(),
+ * which marks a struct held meanwhile, so the link count need not be
+ * asked again.
  */
-void dur_file_put(struct ffs_dur *d, struct dur_file *f)
+void dur_file_put(struct ffs_dur *d, struct dur_file *f, bool linked)
 {
 	size_t b = bucket_of(f->dev, f->ino);
 	struct stat st;
@@ -146,7 +150,8 @@ void dur_file_put(struct ffs_dur *d, struct dur_file *f)
 
 	pthread_mutex_lock(&d->table_lock);
 	if (--f->ref == 0 && file_idle(f)) {
-		drop = d->nidle >= DUR_IDLE_MAX || (ffs_fstat_lite(f->fd, &st) == 0 && st.st_nlink == 0);
+		drop = d->nidle >= DUR_IDLE_MAX || f->gone ||
+		       (!linked && ffs_fstat_lite(f->fd, &st) == 0 && st.st_nlink == 0);
 		if (drop) {
 			struct dur_file **pp = &d->bucket[b];
 
@@ -213,6 +218,7 @@ void dur_file_gone(struct ffs_dur *d, dev_t dev, ino_t ino)
 		d->nfiles--;
 		free_it = true;
 	} else if (f) {
+		f->gone = true;  /* for the put of whoever holds it */
 		pthread_mutex_lock(&f->lock);
 		dur_file_discard(d, f);
 		pthread_mutex_unlock(&f->lock);
@@ -240,13 +246,14 @@ int dur_rec_push(struct dur_file *f, const struct dur_rec *r)
 /*
  * The file's volatile records became durable. Lost records stay; what
  * became durable after a lost record stays as a mark, so that the power
- * cut does not restore the lost pre-image over it.
+ * cut does not restore the lost pre-image over it. st: f's stat taken under
+ * f->lock, or NULL to ask.
  */
-void dur_file_settle(struct ffs_dur *d, struct dur_file *f)
+void dur_file_settle(struct ffs_dur *d, struct dur_file *f, const struct stat *st)
 {
 	uint64_t min_lost = UINT64_MAX;
 	size_t k = 0;
-	struct stat st;
+	struct stat now;
 
 	for (size_t i = 0; i < f->n; i++)
 		if ((f->recs[i].flags & DUR_LOST) && f->recs[i].seq < min_lost)
@@ -272,8 +279,10 @@ void dur_file_settle(struct ffs_dur *d, struct dur_file *f)
 			f->cap = 0;
 		}
 	}
-	if (!ffs_fstat_lite(f->fd, &st))
-		f->durable_size = st.st_size;
+	if (st)
+		f->durable_size = st->st_size;
+	else if (!ffs_fstat_lite(f->fd, &now))
+		f->durable_size = now.st_size;
 }
 
 /* syncfs: every file's volatile records become durable. */
@@ -283,7 +292,7 @@ void dur_files_settle_all(struct ffs_dur *d)
 	for (size_t b = 0; b < DUR_BUCKETS; b++)
 		for (struct dur_file *f = d->bucket[b]; f; f = f->next) {
 			pthread_mutex_lock(&f->lock);
-			dur_file_settle(d, f);
+			dur_file_settle(d, f, NULL);
 			pthread_mutex_unlock(&f->lock);
 		}
 	pthread_mutex_unlock(&d->table_lock);

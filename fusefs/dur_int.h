@@ -59,6 +59,11 @@ struct dur_file {
 	 * of each overwrite: a hole taken for data just costs a copy of zeros.
 	 */
 	int8_t dense;
+	/*
+	 * Under d->table_lock: the inode lost its last name while held
+	 * (dur_file_gone): the last put frees the struct.
+	 */
+	bool gone;
 	struct dur_rec *recs;     /* seq order */
 	size_t n, cap;
 };
@@ -222,7 +227,8 @@ int dur_empty_dir(int dirfd);
  */
 int dur_file_get(struct ffs_dur *d, int fd, const struct stat *st, bool create,
 		 struct dur_file **ret);
-void dur_file_put(struct ffs_dur *d, struct dur_file *f);
+/* Let go of f; linked: the caller saw the inode named under f->lock. */
+void dur_file_put(struct ffs_dur *d, struct dur_file *f, bool linked);
 /* Close and forget a file struct (no reference left, records dropped). */
 void dur_file_free(struct ffs_dur *d, struct dur_file *f);
 int dur_rec_push(struct dur_file *f, const struct dur_rec *r);
@@ -230,8 +236,8 @@ int dur_rec_push(struct dur_file *f, const struct dur_rec *r);
 void dur_file_discard(struct ffs_dur *d, struct dur_file *f);
 /* (dev, ino) lost a name for good: if no link is left, forget it at once. */
 void dur_file_gone(struct ffs_dur *d, dev_t dev, ino_t ino);
-/* Make f's volatile records durable (f locked); lost records stay. */
-void dur_file_settle(struct ffs_dur *d, struct dur_file *f);
+/* Make f's volatile records durable (f locked); lost records stay. st: f's, or NULL. */
+void dur_file_settle(struct ffs_dur *d, struct dur_file *f, const struct stat *st);
 /* Every file's volatile records become durable (syncfs). */
 void dur_files_settle_all(struct ffs_dur *d);
 /* Close and forget every file struct (shutdown). */
