@@ -36,6 +36,10 @@ void dur_file_free(struct ffs_dur *d, struct dur_file *f)
 	}
 	if (f->fd >= 0)
 		close(f->fd);
+	if (f->undo_mem) {
+		free(f->undo_mem);
+		__atomic_sub_fetch(&d->undo_mem, DUR_UNDO_MEM, __ATOMIC_RELAXED);
+	}
 	pthread_mutex_destroy(&f->lock);
 	free(f->recs);
 	free(f);
@@ -187,7 +191,7 @@ void dur_file_discard(struct ffs_dur *d, struct dur_file *f)
 		snprintf(name, sizeof(name), "%ju-%ju", (uintmax_t)f->dev, (uintmax_t)f->ino);
 		unlinkat(d->undo_dir, name, 0);
 	}
-	f->undo_size = 0;
+	dur_undo_truncate(f, 0);
 }
 
 /*
@@ -226,6 +230,82 @@ void dur_file_gone(struct ffs_dur *d, dev_t dev, ino_t ino)
 	pthread_mutex_unlock(&d->table_lock);
 	if (free_it)
 		dur_file_free(d, f);
+}
+
+static int undo_open(struct ffs_dur *d, struct dur_file *f)
+{
+	char name[64];
+
+	if (f->undo_fd >= 0)
+		return 0;
+	snprintf(name, sizeof(name), "%ju-%ju", (uintmax_t)f->dev, (uintmax_t)f->ino);
+	f->undo_fd = openat(d->undo_dir, name, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (f->undo_fd < 0)
+		return -errno;
+	f->undo_flushed = 0;  /* an empty file: all the undo data is in memory */
+	return 0;
+}
+
+char *dur_undo_reserve(struct ffs_dur *d, struct dur_file *f, int64_t len)
+{
+	if (f->undo_size - f->undo_flushed + len > DUR_UNDO_MEM)
+		return NULL;
+	if (!f->undo_mem) {
+		/* The budget bounds the buffers of idle structs too: they keep theirs. */
+		if (__atomic_add_fetch(&d->undo_mem, DUR_UNDO_MEM, __ATOMIC_RELAXED) >
+		    DUR_UNDO_MEM_MAX || !(f->undo_mem = malloc(DUR_UNDO_MEM))) {
+			__atomic_sub_fetch(&d->undo_mem, DUR_UNDO_MEM, __ATOMIC_RELAXED);
+			return NULL;
+		}
+	}
+	return f->undo_mem + (f->undo_size - f->undo_flushed);
+}
+
+int dur_undo_flush(struct ffs_dur *d, struct dur_file *f)
+{
+	int64_t n = f->undo_size - f->undo_flushed;
+	ssize_t w;
+	int err;
+
+	err = undo_open(d, f);
+	if (err || n <= 0)
+		return err;
+	w = pwrite(f->undo_fd, f->undo_mem, (size_t)n, f->undo_flushed);
+	if (w != n)
+		return w < 0 ? -errno : -EIO;
+	f->undo_flushed = f->undo_size;
+	return 0;
+}
+
+int dur_undo_copy(struct dur_file *f, int64_t off, int fd, int64_t dst, int64_t len)
+{
+	int64_t on_disk = off < f->undo_flushed ? f->undo_flushed - off : 0;
+
+	if (on_disk > len)
+		on_disk = len;
+	if (on_disk > 0) {
+		int err = dur_copy_range(f->undo_fd, off, fd, dst, on_disk);
+
+		if (err)
+			return err;
+	}
+	for (off += on_disk, dst += on_disk, len -= on_disk; len > 0;) {
+		ssize_t w = pwrite(fd, f->undo_mem + (off - f->undo_flushed), (size_t)len, dst);
+
+		if (w <= 0)
+			return w < 0 ? -errno : -EIO;
+		off += w;
+		dst += w;
+		len -= w;
+	}
+	return 0;
+}
+
+void dur_undo_truncate(struct dur_file *f, int64_t off)
+{
+	f->undo_size = off;
+	if (f->undo_flushed > off)
+		f->undo_flushed = off;
 }
 
 int dur_rec_push(struct dur_file *f, const struct dur_rec *r)
@@ -270,9 +350,9 @@ void dur_file_settle(struct ffs_dur *d, struct dur_file *f, const struct stat *s
 	}
 	f->n = k;
 	if (k == 0) {
-		if (f->undo_size > UNDO_KEEP_BLOCKS && f->undo_fd >= 0)
+		if (f->undo_flushed > UNDO_KEEP_BLOCKS && f->undo_fd >= 0)
 			ftruncate(f->undo_fd, 0);
-		f->undo_size = 0;
+		dur_undo_truncate(f, 0);
 		if (f->cap > 64) {
 			free(f->recs);
 			f->recs = NULL;
