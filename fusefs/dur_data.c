@@ -14,6 +14,7 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include "dur_hint.h"
 #include "dur_int.h"
 #include "fstat_lite.h"
 
@@ -23,31 +24,31 @@
 
 #define SMALL_COPY (16 * 1024)  /* pre-images up to this size are copied on the stack */
 
-static int undo_open(struct ffs_dur *d, struct dur_file *f)
-{
-	char name[64];
-
-	if (f->undo_fd >= 0)
-		return 0;
-	snprintf(name, sizeof(name), "%ju-%ju", (uintmax_t)f->dev, (uintmax_t)f->ino);
-	f->undo_fd = openat(d->undo_dir, name, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (f->undo_fd < 0)
-		return -errno;
-	f->undo_size = 0;
-	return 0;
-}
-
-/* Save [off, off + len) of f to its undo file; ret: where it went. */
+/* Save [off, off + len) of f to its undo data; ret: where it went. */
 static int save_preimage(struct ffs_dur *d, struct dur_file *f, int64_t off, int64_t len,
 			 int64_t *ret)
 {
+	char *mem;
 	int err;
 
 	if (len <= 0) {
 		*ret = f->undo_size;
 		return 0;
 	}
-	err = undo_open(d, f);
+	mem = len <= SMALL_COPY ? dur_undo_reserve(d, f, len) : NULL;
+	if (mem) {
+		ssize_t n = pread(f->fd, mem, (size_t)len, off);
+
+		if (n < 0)
+			return -errno;
+		if (n < len)
+			memset(mem + n, 0, (size_t)(len - n));
+		*ret = f->undo_size;
+		f->undo_size += len;
+		return 0;
+	}
+	/* Everything before it goes out first: the file then holds [0, undo_size). */
+	err = dur_undo_flush(d, f);
 	if (err)
 		return err;
 	if (len <= SMALL_COPY) {
@@ -69,6 +70,7 @@ static int save_preimage(struct ffs_dur *d, struct dur_file *f, int64_t off, int
 	}
 	*ret = f->undo_size;
 	f->undo_size += len;
+	f->undo_flushed = f->undo_size;
 	return 0;
 }
 
@@ -102,6 +104,18 @@ static bool is_dense(struct dur_file *f, const struct stat *st)
 	return f->dense > 0;
 }
 
+/*
+ * The request's own open file, already tracked: the request named it
+ * (dur_hint.h), and only regular files are in the table, so neither its
+ * identity nor its type needs a stat.
+ */
+static bool request_file(struct ffs_dur *d, int fd, struct dur_file **ret)
+{
+	struct stat id = { 0 };
+
+	return dur_file_id(fd, &id.st_dev, &id.st_ino) && !dur_file_get(d, fd, &id, false, ret);
+}
+
 /* Find or create the record holder for fd and lock it; *st is fresh under the lock. */
 static int file_lock(struct ffs_dur *d, int fd, bool create, struct stat *st,
 		     struct dur_file **ret)
@@ -109,14 +123,16 @@ static int file_lock(struct ffs_dur *d, int fd, bool create, struct stat *st,
 	struct dur_file *f;
 	int err;
 
-	if (ffs_fstat_lite(fd, st))
-		return -errno;
-	if (!S_ISREG(st->st_mode))
-		return -ENOENT;  /* no data to track (and reopening a device has effects) */
-	/* Nothing of a file without a name is tracked: do not start now. */
-	err = dur_file_get(d, fd, st, create && st->st_nlink > 0, &f);
-	if (err)
-		return err;
+	if (!request_file(d, fd, &f)) {
+		if (ffs_fstat_lite(fd, st))
+			return -errno;
+		if (!S_ISREG(st->st_mode))
+			return -ENOENT;  /* no data to track (and reopening a device has effects) */
+		/* Nothing of a file without a name is tracked: do not start now. */
+		err = dur_file_get(d, fd, st, create && st->st_nlink > 0, &f);
+		if (err)
+			return err;
+	}
 	pthread_mutex_lock(&f->lock);
 	if (ffs_fstat_lite(f->fd, st))
 		err = -errno;
@@ -131,17 +147,18 @@ static int file_lock(struct ffs_dur *d, int fd, bool create, struct stat *st,
 		if (err == -ENOENT)
 			dur_file_discard(d, f);
 		pthread_mutex_unlock(&f->lock);
-		dur_file_put(d, f);
+		dur_file_put(d, f, false);
 		return err;
 	}
 	*ret = f;
 	return 0;
 }
 
+/* After file_lock: the inode had a name under the lock (see dur_file_put). */
 static void file_unlock(struct ffs_dur *d, struct dur_file *f)
 {
 	pthread_mutex_unlock(&f->lock);
-	dur_file_put(d, f);
+	dur_file_put(d, f, true);
 }
 
 static ssize_t write_at(struct ffs_dur *d, int fd, const void *buf, size_t len, off_t off)
@@ -188,7 +205,7 @@ ssize_t ffs_dur_write(struct ffs_dur *d, int fd, const void *buf, size_t len, of
 	}
 	n = write_at(d, fd, buf, len, off);
 	if (n <= 0) {
-		f->undo_size = r.undo_off;  /* nothing changed: forget the pre-image */
+		dur_undo_truncate(f, r.undo_off);  /* nothing changed: forget the pre-image */
 		file_unlock(d, f);
 		return n;
 	}
@@ -262,7 +279,7 @@ int ffs_dur_truncate(struct ffs_dur *d, int fd, off_t size)
 	}
 	if (ftruncate(f->fd, size)) {
 		err = -errno;
-		f->undo_size = r.undo_off;
+		dur_undo_truncate(f, r.undo_off);
 		goto out;
 	}
 	if (size > st.st_size)
@@ -317,7 +334,7 @@ int ffs_dur_fallocate(struct ffs_dur *d, int fd, int mode, off_t off, off_t len)
 	f->dense = -1;  /* unwritten extents and punched ranges read as holes */
 	if (fallocate(f->fd, mode, off, len)) {
 		err = -errno;
-		f->undo_size = r.undo_off;
+		dur_undo_truncate(f, r.undo_off);
 		goto out;
 	}
 	dur_watch_data(d, st.st_dev, st.st_ino, 0, -1);
@@ -346,7 +363,7 @@ int ffs_dur_fsync(struct ffs_dur *d, int fd, bool datasync)
 		return 0;
 	if (err)
 		return err;
-	dur_file_settle(d, f);
+	dur_file_settle(d, f, &st);
 	file_unlock(d, f);
 	return 0;
 }

@@ -9,7 +9,9 @@
  *
  *  - data (dur_data.c): before a write overwrites bytes inside the current
  *    size, their pre-image is appended to BACKING/.faultfs/undo/<dev>-<ino>
- *    (copy_file_range, in the kernel). Memory holds one 64-byte record per
+ *    (copy_file_range, in the kernel; the newest 64 KiB of small ones stay in
+ *    memory until they would overflow, so a pre-image dropped by the next
+ *    fsync is never written out). Memory holds one 64-byte record per
  *    operation {seq, off, len, undo_off, pre_len, size_before, size_after}.
  *    Appends need no pre-image (bytes beyond the old end read as zeros).
  *    truncate saves the cut tail; fallocate punch/zero the range; collapse
@@ -58,7 +60,9 @@
  *    plus ~100 bytes per tracked file and ~80 bytes + names per volatile
  *    name operation. Nothing is coalesced, so a file written 10 million
  *    times without fsync holds 640 MB; undo data is on disk and bounded by
- *    the backing filesystem (as much as the overwritten bytes).
+ *    the backing filesystem (as much as the overwritten bytes), but for
+ *    each file's newest 64 KiB in memory (DUR_UNDO_MEM; at most
+ *    DUR_UNDO_MEM_MAX, 16 MiB, in all).
  *  - file descriptors: two per file with volatile data (its inode, its undo
  *    file), plus up to DUR_IDLE_MAX idle files kept for reuse, plus one per
  *    directory with volatile names: the daemon must raise RLIMIT_NOFILE.

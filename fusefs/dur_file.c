@@ -36,6 +36,10 @@ void dur_file_free(struct ffs_dur *d, struct dur_file *f)
 	}
 	if (f->fd >= 0)
 		close(f->fd);
+	if (f->undo_mem) {
+		free(f->undo_mem);
+		__atomic_sub_fetch(&d->undo_mem, DUR_UNDO_MEM, __ATOMIC_RELAXED);
+	}
 	pthread_mutex_destroy(&f->lock);
 	free(f->recs);
 	free(f);
@@ -136,9 +140,13 @@ int dur_file_get(struct ffs_dur *d, int fd, const struct stat *st, bool create,
 
 /*
  * Idle structs (no record) stay for reuse, up to DUR_IDLE_MAX, unless the
- * inode is gone (holding it open would keep its blocks).
+ * inode is gone (holding it open would keep its blocks). linked: the
+ * caller saw the inode with a name under f->lock; only the engine removes
+ * names, and the removal of a last one comes through dur_file_gone(),
+ * which marks a struct held meanwhile, so the link count need not be
+ * asked again.
  */
-void dur_file_put(struct ffs_dur *d, struct dur_file *f)
+void dur_file_put(struct ffs_dur *d, struct dur_file *f, bool linked)
 {
 	size_t b = bucket_of(f->dev, f->ino);
 	struct stat st;
@@ -146,7 +154,8 @@ void dur_file_put(struct ffs_dur *d, struct dur_file *f)
 
 	pthread_mutex_lock(&d->table_lock);
 	if (--f->ref == 0 && file_idle(f)) {
-		drop = d->nidle >= DUR_IDLE_MAX || (ffs_fstat_lite(f->fd, &st) == 0 && st.st_nlink == 0);
+		drop = d->nidle >= DUR_IDLE_MAX || f->gone ||
+		       (!linked && ffs_fstat_lite(f->fd, &st) == 0 && st.st_nlink == 0);
 		if (drop) {
 			struct dur_file **pp = &d->bucket[b];
 
@@ -182,7 +191,7 @@ void dur_file_discard(struct ffs_dur *d, struct dur_file *f)
 		snprintf(name, sizeof(name), "%ju-%ju", (uintmax_t)f->dev, (uintmax_t)f->ino);
 		unlinkat(d->undo_dir, name, 0);
 	}
-	f->undo_size = 0;
+	dur_undo_truncate(f, 0);
 }
 
 /*
@@ -213,6 +222,7 @@ void dur_file_gone(struct ffs_dur *d, dev_t dev, ino_t ino)
 		d->nfiles--;
 		free_it = true;
 	} else if (f) {
+		f->gone = true;  /* for the put of whoever holds it */
 		pthread_mutex_lock(&f->lock);
 		dur_file_discard(d, f);
 		pthread_mutex_unlock(&f->lock);
@@ -220,6 +230,82 @@ void dur_file_gone(struct ffs_dur *d, dev_t dev, ino_t ino)
 	pthread_mutex_unlock(&d->table_lock);
 	if (free_it)
 		dur_file_free(d, f);
+}
+
+static int undo_open(struct ffs_dur *d, struct dur_file *f)
+{
+	char name[64];
+
+	if (f->undo_fd >= 0)
+		return 0;
+	snprintf(name, sizeof(name), "%ju-%ju", (uintmax_t)f->dev, (uintmax_t)f->ino);
+	f->undo_fd = openat(d->undo_dir, name, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (f->undo_fd < 0)
+		return -errno;
+	f->undo_flushed = 0;  /* an empty file: all the undo data is in memory */
+	return 0;
+}
+
+char *dur_undo_reserve(struct ffs_dur *d, struct dur_file *f, int64_t len)
+{
+	if (f->undo_size - f->undo_flushed + len > DUR_UNDO_MEM)
+		return NULL;
+	if (!f->undo_mem) {
+		/* The budget bounds the buffers of idle structs too: they keep theirs. */
+		if (__atomic_add_fetch(&d->undo_mem, DUR_UNDO_MEM, __ATOMIC_RELAXED) >
+		    DUR_UNDO_MEM_MAX || !(f->undo_mem = malloc(DUR_UNDO_MEM))) {
+			__atomic_sub_fetch(&d->undo_mem, DUR_UNDO_MEM, __ATOMIC_RELAXED);
+			return NULL;
+		}
+	}
+	return f->undo_mem + (f->undo_size - f->undo_flushed);
+}
+
+int dur_undo_flush(struct ffs_dur *d, struct dur_file *f)
+{
+	int64_t n = f->undo_size - f->undo_flushed;
+	ssize_t w;
+	int err;
+
+	err = undo_open(d, f);
+	if (err || n <= 0)
+		return err;
+	w = pwrite(f->undo_fd, f->undo_mem, (size_t)n, f->undo_flushed);
+	if (w != n)
+		return w < 0 ? -errno : -EIO;
+	f->undo_flushed = f->undo_size;
+	return 0;
+}
+
+int dur_undo_copy(struct dur_file *f, int64_t off, int fd, int64_t dst, int64_t len)
+{
+	int64_t on_disk = off < f->undo_flushed ? f->undo_flushed - off : 0;
+
+	if (on_disk > len)
+		on_disk = len;
+	if (on_disk > 0) {
+		int err = dur_copy_range(f->undo_fd, off, fd, dst, on_disk);
+
+		if (err)
+			return err;
+	}
+	for (off += on_disk, dst += on_disk, len -= on_disk; len > 0;) {
+		ssize_t w = pwrite(fd, f->undo_mem + (off - f->undo_flushed), (size_t)len, dst);
+
+		if (w <= 0)
+			return w < 0 ? -errno : -EIO;
+		off += w;
+		dst += w;
+		len -= w;
+	}
+	return 0;
+}
+
+void dur_undo_truncate(struct dur_file *f, int64_t off)
+{
+	f->undo_size = off;
+	if (f->undo_flushed > off)
+		f->undo_flushed = off;
 }
 
 int dur_rec_push(struct dur_file *f, const struct dur_rec *r)
@@ -240,13 +326,14 @@ int dur_rec_push(struct dur_file *f, const struct dur_rec *r)
 /*
  * The file's volatile records became durable. Lost records stay; what
  * became durable after a lost record stays as a mark, so that the power
- * cut does not restore the lost pre-image over it.
+ * cut does not restore the lost pre-image over it. st: f's stat taken under
+ * f->lock, or NULL to ask.
  */
-void dur_file_settle(struct ffs_dur *d, struct dur_file *f)
+void dur_file_settle(struct ffs_dur *d, struct dur_file *f, const struct stat *st)
 {
 	uint64_t min_lost = UINT64_MAX;
 	size_t k = 0;
-	struct stat st;
+	struct stat now;
 
 	for (size_t i = 0; i < f->n; i++)
 		if ((f->recs[i].flags & DUR_LOST) && f->recs[i].seq < min_lost)
@@ -263,17 +350,19 @@ void dur_file_settle(struct ffs_dur *d, struct dur_file *f)
 	}
 	f->n = k;
 	if (k == 0) {
-		if (f->undo_size > UNDO_KEEP_BLOCKS && f->undo_fd >= 0)
+		if (f->undo_flushed > UNDO_KEEP_BLOCKS && f->undo_fd >= 0)
 			ftruncate(f->undo_fd, 0);
-		f->undo_size = 0;
+		dur_undo_truncate(f, 0);
 		if (f->cap > 64) {
 			free(f->recs);
 			f->recs = NULL;
 			f->cap = 0;
 		}
 	}
-	if (!ffs_fstat_lite(f->fd, &st))
-		f->durable_size = st.st_size;
+	if (st)
+		f->durable_size = st->st_size;
+	else if (!ffs_fstat_lite(f->fd, &now))
+		f->durable_size = now.st_size;
 }
 
 /* syncfs: every file's volatile records become durable. */
@@ -283,7 +372,7 @@ void dur_files_settle_all(struct ffs_dur *d)
 	for (size_t b = 0; b < DUR_BUCKETS; b++)
 		for (struct dur_file *f = d->bucket[b]; f; f = f->next) {
 			pthread_mutex_lock(&f->lock);
-			dur_file_settle(d, f);
+			dur_file_settle(d, f, NULL);
 			pthread_mutex_unlock(&f->lock);
 		}
 	pthread_mutex_unlock(&d->table_lock);

@@ -20,9 +20,10 @@ struct created {
 
 static __thread struct {
 	int fd;                  /* -1: none */
+	int file_fd;             /* the request's open file of (dev, ino); -1: none */
 	dev_t dev;
 	ino_t ino;
-} dir_hint = { .fd = -1 };
+} dir_hint = { .fd = -1, .file_fd = -1 };
 
 static __thread struct created created = { .fd = -1 };
 
@@ -36,16 +37,33 @@ static void created_drop(void)
 void ffs_dur_hint_dir(int fd, dev_t dev, ino_t ino)
 {
 	dir_hint.fd = fd;
+	dir_hint.file_fd = -1;
 	dir_hint.dev = dev;
 	dir_hint.ino = ino;
 	/* A request that never reached ffs_op_end() must not leave its entry to this one. */
 	created_drop();
 }
 
+void ffs_dur_hint_file(int fd)
+{
+	if (dir_hint.fd >= 0)
+		dir_hint.file_fd = fd;
+}
+
 void ffs_dur_hint_end(void)
 {
 	dir_hint.fd = -1;
+	dir_hint.file_fd = -1;
 	created_drop();
+}
+
+bool dur_file_id(int fd, dev_t *ret_dev, ino_t *ret_ino)
+{
+	if (fd < 0 || fd != dir_hint.file_fd)
+		return false;
+	*ret_dev = dir_hint.dev;
+	*ret_ino = dir_hint.ino;
+	return true;
 }
 
 int dur_dir_id(int dirfd, dev_t *ret_dev, ino_t *ret_ino)

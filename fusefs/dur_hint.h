@@ -7,8 +7,10 @@
  * names it), and the entry a create just made (an O_PATH fd and its stat,
  * taken under the journal lock right after the create, which the lookup
  * answering the create takes instead of opening and stating the name
- * again). Both last one request: ffs_op_begin() sets the first,
- * ffs_op_end() forgets both. Per thread, no lock.
+ * again), and the open file a data request came with (its fi->fh is an
+ * open fd of that same inode, so the engine knows which file it is without
+ * a stat). All last one request: ffs_op_begin() sets the first,
+ * ffs_op_end() forgets them. Per thread, no lock.
  */
 #ifndef FAULTFS_DUR_HINT_H
 #define FAULTFS_DUR_HINT_H
@@ -19,6 +21,9 @@
 
 /* The request's directory: fd is the O_PATH fd of (dev, ino) until ffs_dur_hint_end(). */
 void ffs_dur_hint_dir(int fd, dev_t dev, ino_t ino);
+
+/* fd is the request's open file: an open fd of the inode set by ffs_dur_hint_dir(). */
+void ffs_dur_hint_file(int fd);
 
 /* The request is over: forget the directory, close an entry nobody took. */
 void ffs_dur_hint_end(void);
@@ -36,6 +41,9 @@ void ffs_dur_created_changed(void);
 
 /* Inside the engine: (dev, ino) of dirfd, from the hint or fstat. 0 or -errno. */
 int dur_dir_id(int dirfd, dev_t *ret_dev, ino_t *ret_ino);
+
+/* Inside the engine: (dev, ino) of fd if it is the request's open file (no syscall). */
+bool dur_file_id(int fd, dev_t *ret_dev, ino_t *ret_ino);
 
 /*
  * Inside the engine: whether an entry made in dirfd would be handed on:

@@ -50,8 +50,15 @@ struct dur_file {
 	unsigned int ref;         /* callers inside, under d->table_lock */
 	pthread_mutex_t lock;     /* everything below */
 	int fd;                   /* our own O_RDWR (or O_RDONLY) fd of the backing inode */
-	int undo_fd;              /* -1 until the first pre-image */
-	int64_t undo_size;
+	int undo_fd;              /* -1 until the first pre-image written out */
+	int64_t undo_size;        /* the undo data's length, in the file and in undo_mem */
+	/*
+	 * The newest undo data, [undo_flushed, undo_size), kept in memory
+	 * (DUR_UNDO_MEM bytes, or NULL) until it would overflow: a pre-image
+	 * that the next fsync makes useless is then never written out.
+	 */
+	char *undo_mem;
+	int64_t undo_flushed;
 	int64_t durable_size;
 	/*
 	 * 1: the file had no hole when we looked (SEEK_HOLE at 0 was its end),
@@ -59,6 +66,11 @@ struct dur_file {
 	 * of each overwrite: a hole taken for data just costs a copy of zeros.
 	 */
 	int8_t dense;
+	/*
+	 * Under d->table_lock: the inode lost its last name while held
+	 * (dur_file_gone): the last put frees the struct.
+	 */
+	bool gone;
 	struct dur_rec *recs;     /* seq order */
 	size_t n, cap;
 };
@@ -126,6 +138,8 @@ struct dur_watch {
 	struct dur_watched *bucket[DUR_BUCKETS];
 };
 #define DUR_IDLE_MAX 256          /* empty file structs kept open for reuse */
+#define DUR_UNDO_MEM (64 * 1024)  /* a file's undo data kept in memory */
+#define DUR_UNDO_MEM_MAX (16u << 20) /* all files' (then pre-images go to disk at once) */
 
 struct ffs_dur {
 	enum ffs_dur_mode mode;
@@ -136,6 +150,7 @@ struct ffs_dur {
 	char root_path[4096];     /* realpath of the backing root, for status */
 	uint64_t seq;             /* atomic */
 	int noappend;             /* atomic: 1 pwritev2(RWF_NOAPPEND) works, -1 refused, 0 unknown */
+	uint64_t undo_mem;        /* atomic: bytes of the files' undo_mem buffers */
 
 	pthread_mutex_t table_lock;
 	struct dur_file *bucket[DUR_BUCKETS];
@@ -222,16 +237,29 @@ int dur_empty_dir(int dirfd);
  */
 int dur_file_get(struct ffs_dur *d, int fd, const struct stat *st, bool create,
 		 struct dur_file **ret);
-void dur_file_put(struct ffs_dur *d, struct dur_file *f);
+/* Let go of f; linked: the caller saw the inode named under f->lock. */
+void dur_file_put(struct ffs_dur *d, struct dur_file *f, bool linked);
 /* Close and forget a file struct (no reference left, records dropped). */
 void dur_file_free(struct ffs_dur *d, struct dur_file *f);
+/*
+ * f's undo data (f locked): where len more bytes go in memory, at
+ * undo_size (the caller fills them, then adds len), or NULL: write them
+ * to the undo file at undo_size after dur_undo_flush().
+ */
+char *dur_undo_reserve(struct ffs_dur *d, struct dur_file *f, int64_t len);
+/* Write the undo data held in memory out: the undo file (opened if need be) holds it all. */
+int dur_undo_flush(struct ffs_dur *d, struct dur_file *f);
+/* Copy len bytes of f's undo data at off to fd at dst, from the file or memory. */
+int dur_undo_copy(struct dur_file *f, int64_t off, int fd, int64_t dst, int64_t len);
+/* Forget the undo data after off (0: all of it). */
+void dur_undo_truncate(struct dur_file *f, int64_t off);
 int dur_rec_push(struct dur_file *f, const struct dur_rec *r);
 /* Drop all of f's records and its undo file (f locked): its inode is gone for good. */
 void dur_file_discard(struct ffs_dur *d, struct dur_file *f);
 /* (dev, ino) lost a name for good: if no link is left, forget it at once. */
 void dur_file_gone(struct ffs_dur *d, dev_t dev, ino_t ino);
-/* Make f's volatile records durable (f locked); lost records stay. */
-void dur_file_settle(struct ffs_dur *d, struct dur_file *f);
+/* Make f's volatile records durable (f locked); lost records stay. st: f's, or NULL. */
+void dur_file_settle(struct ffs_dur *d, struct dur_file *f, const struct stat *st);
 /* Every file's volatile records become durable (syncfs). */
 void dur_files_settle_all(struct ffs_dur *d);
 /* Close and forget every file struct (shutdown). */

@@ -161,8 +161,7 @@ static void restore(struct undo_ctx *u, const struct ranges *p, const struct dur
 
 		if (a < pre_end) {
 			int64_t e = gap_end < pre_end ? gap_end : pre_end;
-			int err = dur_copy_range(u->f->undo_fd, r->undo_off + (a - r->off), u->fd, a,
-						 e - a);
+			int err = dur_undo_copy(u->f, r->undo_off + (a - r->off), u->fd, a, e - a);
 
 			if (err)
 				u->err = err;
@@ -514,7 +513,7 @@ int ffs_dur_powercut(struct ffs_dur *d, const struct ffs_powercut_opts *opts,
 			}
 			/* In use (the caller should hold every request off): keep it, empty. */
 			f->n = 0;
-			f->undo_size = 0;
+			dur_undo_truncate(f, 0);
 			if (f->undo_fd >= 0)
 				ftruncate(f->undo_fd, 0);
 			f->next = d->bucket[b];

@@ -95,7 +95,8 @@ int ffs_dur_status(struct ffs_dur *d, ffs_dur_status_cb cb, void *ctx, struct ff
 			uint64_t nlost;
 
 			pthread_mutex_lock(&f->lock);
-			t.memory_bytes += sizeof(*f) + f->cap * sizeof(struct dur_rec);
+			t.memory_bytes += sizeof(*f) + f->cap * sizeof(struct dur_rec) +
+					  (f->undo_mem ? DUR_UNDO_MEM : 0);
 			if (f->n == 0) {
 				pthread_mutex_unlock(&f->lock);
 				continue;

@@ -245,8 +245,8 @@ struct ffs_dur_file_status {
 
 struct ffs_dur_totals {
 	uint64_t volatile_bytes, volatile_writes, lost_bytes, volatile_names, files;
-	uint64_t undo_disk_bytes;  /* pre-image bytes on disk */
-	uint64_t memory_bytes;     /* in-memory records */
+	uint64_t undo_disk_bytes;  /* pre-image bytes kept (a file's newest 64 KiB may be in memory) */
+	uint64_t memory_bytes;     /* in-memory records and pre-image buffers */
 	uint64_t trash_bytes;      /* disk held by parked (unlinked, replaced) entries */
 	uint64_t names_max, trash_max;  /* the bounds (0: none) */
 	uint64_t names_forced;     /* name records made durable by the bounds */

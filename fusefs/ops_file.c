@@ -19,6 +19,7 @@
  */
 #include <isa-l/crc.h>
 
+#include "dur_hint.h"
 #include "durability.h"
 #include "killpriv.h"
 #include "ops.h"
@@ -289,6 +290,7 @@ void ffs_op_write(fuse_req_t req, fuse_ino_t ino, const char *data, size_t size,
 
 	if (ffs_op_begin(&o, req, FFS_OP_WRITE, ino, NULL))
 		return;
+	ffs_dur_hint_file(fd);
 	if (o.hit && o.fault.action == FL_ACTION_CORRUPT && !o.fault.corrupt_on_read && size) {
 		size_t at;
 
@@ -376,6 +378,7 @@ void ffs_op_fsync(fuse_req_t req, fuse_ino_t ino, int datasync, struct fuse_file
 
 	if (ffs_op_begin(&o, req, datasync ? FFS_OP_FDATASYNC : FFS_OP_FSYNC, ino, NULL))
 		return;
+	ffs_dur_hint_file(fd);
 	if (ffs_op_take(&o, FL_ACTION_FSYNCGATE)) {
 		ffs_dur_fsyncgate(fs->dur, fd);
 		ffs_op_log_fault(&o, "fsyncgate: EIO, the file's unsynced writes are lost at "
@@ -400,6 +403,7 @@ void ffs_op_fallocate(fuse_req_t req, fuse_ino_t ino, int mode, off_t off, off_t
 
 	if (ffs_op_begin(&o, req, FFS_OP_FALLOCATE, ino, NULL))
 		return;
+	ffs_dur_hint_file(fd);
 	kill = ffs_killpriv_fallocate(req, fd);
 	if (kill > 0 && fs->dur)
 		ffs_dur_touch(fs->dur, fd);

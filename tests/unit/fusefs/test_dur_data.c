@@ -242,6 +242,44 @@ static void test_undo_files_are_emptied_by_fsync_and_powercut(void **state)
 	close(fd);
 }
 
+/*
+ * The newest pre-images stay in memory (DUR_UNDO_MEM per file) until they
+ * would overflow it, then go to the undo file: a power cut restores from
+ * both alike, and a write + fsync writes no undo file at all.
+ */
+static void test_preimages_in_memory_and_on_disk_restore_alike(void **state)
+{
+	struct dur_fx *x = *state;
+	static char old[256 * 1024], buf[32 * 1024];
+	struct ffs_dur_totals t;
+	int fd;
+
+	dur_fx_pattern(old, sizeof(old), 0, 1);
+	dur_fx_put(x, "f", old, sizeof(old));
+	fd = dur_fx_open(x, "f", O_RDWR);
+	dur_fx_pattern(buf, 4096, 0, 2);
+	dur_fx_write(x, fd, buf, 4096, 0);
+	assert_int_equal(ffs_dur_fsync(x->d, fd, false), 0);
+	assert_int_equal(dur_fx_count(x, "undo"), 0);
+	memcpy(old, buf, 4096);
+	/* 80 KiB of small pre-images: more than memory holds. */
+	for (int i = 0; i < 20; i++) {
+		dur_fx_pattern(buf, 4096, (uint64_t)i * 8192, 3 + i);
+		dur_fx_write(x, fd, buf, 4096, (off_t)i * 8192 + 100);
+	}
+	assert_int_equal(dur_fx_count(x, "undo"), 1);
+	/* A large one goes to the file, after what memory held; then small ones again. */
+	dur_fx_pattern(buf, sizeof(buf), 0, 30);
+	dur_fx_write(x, fd, buf, sizeof(buf), 150000);
+	dur_fx_write(x, fd, buf, 1000, 50);
+	dur_fx_write(x, fd, buf, 3000, 200000);
+	assert_int_equal(ffs_dur_status(x->d, NULL, NULL, &t), 0);
+	assert_int_equal(t.undo_disk_bytes, 20 * 4096 + sizeof(buf) + 1000 + 3000);
+	dur_fx_powercut(x, 0, 0, 0);
+	dur_fx_assert_content(x, "f", old, sizeof(old));
+	close(fd);
+}
+
 /* xorshift for the model test */
 static uint64_t rnd(uint64_t *s)
 {
@@ -394,6 +432,7 @@ int main(void)
 		T(test_write_through_o_append_fd_lands_at_the_given_offset),
 		T(test_write_through_write_only_fd_is_undone),
 		T(test_undo_files_are_emptied_by_fsync_and_powercut),
+		T(test_preimages_in_memory_and_on_disk_restore_alike),
 		T(test_random_history_restores_exactly_the_last_fsynced_content),
 		T(test_concurrent_writers_are_all_undone),
 #undef T

@@ -6,7 +6,9 @@
  * record still names that file, so it vanishes at a power cut unless the
  * directory was fsynced, and its unlink still cancels it. Outside a
  * request (no hint), or in another directory, nothing is handed on and
- * no fd stays open.
+ * no fd stays open. A data request's open file, hinted, is found without
+ * a stat: its writes and fsyncs leave the same records, and the file's
+ * struct still goes when its last name goes.
  */
 #include <dirent.h>
 #include <setjmp.h>
@@ -184,6 +186,74 @@ static void test_hinted_creates_keep_their_durability(void **state)
 	assert_false(dur_fx_exists(x, "tmp"));
 }
 
+/* What ffs_op_begin() and a data handler do for a request on the open file fd. */
+static void begin_file(int fd)
+{
+	struct stat st;
+
+	assert_int_equal(fstat(fd, &st), 0);
+	/* The inode's O_PATH fd stands in for the mount's: only its identity is used. */
+	ffs_dur_hint_dir(fd, st.st_dev, st.st_ino);
+	ffs_dur_hint_file(fd);
+}
+
+static void hinted_write(struct dur_fx *x, int fd, const void *buf, size_t len, off_t off)
+{
+	begin_file(fd);
+	dur_fx_write(x, fd, buf, len, off);
+	ffs_dur_hint_end();
+}
+
+static void hinted_fsync(struct dur_fx *x, int fd)
+{
+	begin_file(fd);
+	assert_int_equal(ffs_dur_fsync(x->d, fd, false), 0);
+	ffs_dur_hint_end();
+}
+
+static void test_hinted_writes_keep_their_durability(void **state)
+{
+	struct dur_fx *x = *state;
+	char old[8192], synced[4096], lost[4096], want[8192];
+	int fd;
+
+	dur_fx_pattern(old, sizeof(old), 0, 1);
+	dur_fx_pattern(synced, sizeof(synced), 0, 2);
+	dur_fx_pattern(lost, sizeof(lost), 0, 3);
+	dur_fx_put(x, "f", old, sizeof(old));
+	fd = dur_fx_open(x, "f", O_RDWR);
+	/* The first write starts tracking the file (its struct is made), the rest find it. */
+	hinted_write(x, fd, synced, sizeof(synced), 0);
+	hinted_fsync(x, fd);
+	hinted_write(x, fd, lost, sizeof(lost), 4096);
+	hinted_write(x, fd, lost, sizeof(lost), 0);
+	hinted_write(x, fd, lost, sizeof(lost), 8192);  /* an append */
+	close(fd);
+	dur_fx_powercut(x, 0, 0, 0);
+	memcpy(want, synced, sizeof(synced));
+	memcpy(want + 4096, old + 4096, 4096);
+	dur_fx_assert_content(x, "f", want, sizeof(want));
+}
+
+static void test_hinted_file_goes_with_its_last_name(void **state)
+{
+	struct dur_fx *x = *state;
+	char buf[4096];
+	int before, fd;
+
+	dur_fx_pattern(buf, sizeof(buf), 0, 1);
+	before = open_fds();
+	fd = dur_fx_open(x, "f", O_RDWR | O_CREAT);
+	hinted_write(x, fd, buf, sizeof(buf), 0);
+	/* Synced, the struct is idle: kept for the next write, its fd open. */
+	hinted_fsync(x, fd);
+	close(fd);
+	assert_int_equal(open_fds(), before + 1);
+	/* Durable at once in data mode: the inode has no name left, its struct goes. */
+	assert_int_equal(ffs_dur_unlink(x->d, x->dir, "f"), 0);
+	assert_int_equal(open_fds(), before);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -197,6 +267,10 @@ int main(void)
 						dur_fx_setup, dur_fx_teardown),
 		cmocka_unit_test_setup_teardown(test_hinted_creates_keep_their_durability,
 						dur_fx_setup, dur_fx_teardown),
+		cmocka_unit_test_setup_teardown(test_hinted_writes_keep_their_durability,
+						dur_fx_setup, dur_fx_teardown),
+		cmocka_unit_test_setup_teardown(test_hinted_file_goes_with_its_last_name,
+						dur_fx_setup_data, dur_fx_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
