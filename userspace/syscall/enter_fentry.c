@@ -1,23 +1,31 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
  * The sys_enter rules on fentry of each named syscall's own function
- * (bpf/syscall_fentry.bpf.c), on the session's maps. Where the kernel
- * allows it, bystanders pay nothing: no tracepoint, so no syscall-trace
- * work on their tasks. Where it does not (hardened kernels answer EPERM
- * to the load), the caller falls back to the tracepoints, silently: the
- * attempt is one object open and one refused load, no probe of its own.
+ * (bpf/syscall_fentry.bpf.c). Where the kernel allows it, bystanders pay
+ * nothing: no tracepoint, so no syscall-trace work on their tasks. Where
+ * it does not (hardened kernels answer EPERM to the load), the caller
+ * falls back to the tracepoints, silently: the attempt is one object open
+ * and one refused load, no probe of its own. This object is loaded first
+ * and creates the session's maps, so that the session's own object reuses
+ * them and loads no sys_enter program it would not attach.
  *
- * The function's name is the architecture's syscall wrapper, x86-64's
- * __x64_sys_NAME or arm64's __arm64_sys_NAME; a syscall whose kernel name
- * differs from its user name (x86-64's stat is newstat) is not in the
- * kernel's BTF under ours, and the load fails with ESRCH: the caller then
- * takes the next hook, never a hook that misses calls.
+ * The function is the architecture's syscall wrapper, x86-64's
+ * __x64_sys_NAME or arm64's __arm64_sys_NAME. On x86-64 a syscall without
+ * arguments (SYSCALL_DEFINE0: getppid, sync, vhangup) has that name only
+ * as an alias of __do_sys_NAME, and only the latter is in the kernel's
+ * BTF: libbpf fails such a load with ESRCH, and the names are then looked
+ * up in the BTF and the load tried once more. __do_sys_NAME is taken only
+ * when its one parameter is the pt_regs pointer of SYSCALL_DEFINE0 (with
+ * arguments it is an inline body shared with the 32-bit entry). A user
+ * name the kernel spells otherwise (x86-64's stat is newstat) has neither,
+ * and the caller takes the next hook, never one that misses calls.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
 #include <faultline/rule.h>
@@ -47,8 +55,46 @@ static struct bpf_program *slot_prog(struct syscall_fentry_bpf *skel, size_t i)
 	return bpf_object__find_program_by_name(skel->obj, name);
 }
 
+/* Is BTF function id SYSCALL_DEFINE0's body: long f(const struct pt_regs *)? */
+static bool takes_regs_only(const struct btf *btf, __s32 id)
+{
+	const struct btf_type *fn = btf__type_by_id(btf, id);
+	const struct btf_type *proto = fn ? btf__type_by_id(btf, fn->type) : NULL;
+	const struct btf_type *t;
+	const char *name;
+
+	if (!proto || !btf_is_func_proto(proto) || btf_vlen(proto) != 1)
+		return false;
+	t = btf__type_by_id(btf, btf_params(proto)[0].type);
+	if (!t || !btf_is_ptr(t))
+		return false;
+	t = btf__type_by_id(btf, t->type);
+	while (t && btf_is_mod(t))
+		t = btf__type_by_id(btf, t->type);
+	name = t && btf_is_struct(t) ? btf__name_by_offset(btf, t->name_off) : NULL;
+	return name && !strcmp(name, "pt_regs");
+}
+
+/*
+ * The function to attach to for syscall name: the wrapper, or (btf given,
+ * the wrapper not in it) SYSCALL_DEFINE0's body. 0 or -errno.
+ */
+static int fn_name(const struct btf *btf, const char *name, char *buf, size_t len)
+{
+	__s32 id;
+
+	if (snprintf(buf, len, SYSCALL_PREFIX "%s", name) >= (int)len)
+		return -ENAMETOOLONG;
+	if (!btf || btf__find_by_name_kind(btf, buf, BTF_KIND_FUNC) >= 0)
+		return 0;
+	if (snprintf(buf, len, "__do_sys_%s", name) >= (int)len)
+		return -ENAMETOOLONG;
+	id = btf__find_by_name_kind(btf, buf, BTF_KIND_FUNC);
+	return id >= 0 && takes_regs_only(btf, id) ? 0 : -ESRCH;
+}
+
 /* Give the next slot syscall nr; 0 or -errno. */
-static int bind_slot(struct fl_sc_enter_fentry *f, int nr)
+static int bind_slot(struct fl_sc_enter_fentry *f, const struct btf *btf, int nr)
 {
 	const char *name = fl_syscall_name(nr);
 	struct bpf_program *prog;
@@ -57,8 +103,11 @@ static int bind_slot(struct fl_sc_enter_fentry *f, int nr)
 
 	if (f->n == FL_SC_FENTRY_SLOTS)
 		return -E2BIG;
-	if (!name || snprintf(fn, sizeof(fn), SYSCALL_PREFIX "%s", name) >= (int)sizeof(fn))
+	if (!name)
 		return -ENOENT;
+	err = fn_name(btf, name, fn, sizeof(fn));
+	if (err)
+		return err;
 	prog = slot_prog(f->skel, f->n);
 	if (!prog)
 		return -ENOENT;
@@ -70,12 +119,10 @@ static int bind_slot(struct fl_sc_enter_fentry *f, int nr)
 	f->progs[f->n++] = prog;
 	return 0;
 }
-#endif
 
-int fl_sc_enter_fentry_open(const struct fl_sc_maps *maps, const struct fl_sc_config *cfg,
-			    const __u64 *mask, struct fl_sc_enter_fentry **ret)
+static int open_with(const struct fl_sc_config *cfg, const __u64 *mask, const struct btf *btf,
+		     struct fl_sc_enter_fentry **ret)
 {
-#ifdef SYSCALL_PREFIX
 	struct fl_sc_enter_fentry *f;
 	int err;
 
@@ -92,7 +139,7 @@ int fl_sc_enter_fentry_open(const struct fl_sc_maps *maps, const struct fl_sc_co
 	for (int nr = 0; nr < FL_SC_NR_MAX; nr++) {
 		if (!(mask[nr / 64] & (1ull << (nr % 64))))
 			continue;
-		err = bind_slot(f, nr);
+		err = bind_slot(f, btf, nr);
 		if (err)
 			goto fail;
 	}
@@ -101,14 +148,6 @@ int fl_sc_enter_fentry_open(const struct fl_sc_maps *maps, const struct fl_sc_co
 		goto fail;
 	}
 	f->skel->rodata->cfg = *cfg;
-	if (bpf_map__reuse_fd(f->skel->maps.targets, maps->targets) ||
-	    bpf_map__reuse_fd(f->skel->maps.rules, maps->rules) ||
-	    bpf_map__reuse_fd(f->skel->maps.counters, maps->counters) ||
-	    bpf_map__reuse_fd(f->skel->maps.events, maps->events) ||
-	    bpf_map__reuse_fd(f->skel->maps.stopped, maps->stopped)) {
-		err = errno ? -errno : -EINVAL;
-		goto fail;
-	}
 	err = syscall_fentry_bpf__load(f->skel);
 	if (err)
 		goto fail;
@@ -117,13 +156,40 @@ int fl_sc_enter_fentry_open(const struct fl_sc_maps *maps, const struct fl_sc_co
 fail:
 	fl_sc_enter_fentry_close(f);
 	return err;
+}
+#endif
+
+int fl_sc_enter_fentry_open(const struct fl_sc_config *cfg, const __u64 *mask,
+			    struct fl_sc_enter_fentry **ret)
+{
+#ifdef SYSCALL_PREFIX
+	struct btf *btf;
+	int err = open_with(cfg, mask, NULL, ret);
+
+	/* A wrapper missing from the BTF (SYSCALL_DEFINE0's alias): look the names up. */
+	if (err != -ESRCH)
+		return err;
+	btf = btf__load_vmlinux_btf();
+	if (!btf)
+		return errno ? -errno : -ESRCH;
+	err = open_with(cfg, mask, btf, ret);
+	btf__free(btf);
+	return err;
 #else
-	(void)maps;
 	(void)cfg;
 	(void)mask;
 	(void)ret;
 	return -EOPNOTSUPP;
 #endif
+}
+
+void fl_sc_enter_fentry_maps(const struct fl_sc_enter_fentry *f, struct fl_sc_maps *ret)
+{
+	ret->targets = bpf_map__fd(f->skel->maps.targets);
+	ret->rules = bpf_map__fd(f->skel->maps.rules);
+	ret->counters = bpf_map__fd(f->skel->maps.counters);
+	ret->events = bpf_map__fd(f->skel->maps.events);
+	ret->stopped = bpf_map__fd(f->skel->maps.stopped);
 }
 
 int fl_sc_enter_fentry_attach(struct fl_sc_enter_fentry *f)

@@ -13,15 +13,19 @@ struct fl_sc_enter_fentry;
 
 /*
  * Load one fentry program per syscall of mask (FL_SC_MASK_WORDS words) on
- * the kernel's function of that syscall, with cfg and the session's maps.
+ * the kernel's function of that syscall, with cfg, on maps of its own
+ * that the session's other objects then reuse (fl_sc_enter_fentry_maps).
  * 0, or -errno with nothing left behind: -E2BIG (more syscalls than
  * slots), -EOPNOTSUPP (an architecture without a known function name),
  * the kernel's refusal (EPERM where fentry is not allowed) or libbpf's
  * (ESRCH: no such function in the kernel's BTF). Prints nothing of its
  * own; libbpf's log goes where the caller sent it.
  */
-int fl_sc_enter_fentry_open(const struct fl_sc_maps *maps, const struct fl_sc_config *cfg,
-			    const __u64 *mask, struct fl_sc_enter_fentry **ret);
+int fl_sc_enter_fentry_open(const struct fl_sc_config *cfg, const __u64 *mask,
+			    struct fl_sc_enter_fentry **ret);
+
+/* The descriptors of its maps, for the session's other objects to reuse. */
+void fl_sc_enter_fentry_maps(const struct fl_sc_enter_fentry *f, struct fl_sc_maps *ret);
 
 /* Attach every loaded program; 0 or -errno (then close it). */
 int fl_sc_enter_fentry_attach(struct fl_sc_enter_fentry *f);

@@ -313,19 +313,31 @@ static int quiet_print(enum libbpf_print_level level, const char *fmt, va_list a
 
 /*
  * The sys_enter rules on fentry, if the kernel loads it for every syscall
- * they name: s->fentry set. A refusal (EPERM on hardened kernels, ESRCH
- * for a name not in the kernel's BTF) is not an error, and libbpf is not
- * let to print it: the caller keeps the tracepoint or raw hook it loaded,
- * and the session reports which hook it took.
+ * they name: s->fentry set, and the session's object made to reuse its
+ * maps. A refusal (EPERM on hardened kernels, ESRCH for a name not in the
+ * kernel's BTF) is not an error, and libbpf is not let to print it: the
+ * caller loads the tracepoint or raw hook instead, and the session
+ * reports which hook it took.
  */
-static void try_fentry(struct fl_syscall_session *s, const struct fl_sc_maps *maps,
-		       const struct fl_sc_config *cfg, const __u64 *mask)
+static int try_fentry(struct fl_syscall_session *s, const struct fl_sc_config *cfg,
+		      const __u64 *mask)
 {
 	libbpf_print_fn_t old = libbpf_set_print(quiet_print);
+	struct fl_sc_maps m;
 
-	if (fl_sc_enter_fentry_open(maps, cfg, mask, &s->fentry))
+	if (fl_sc_enter_fentry_open(cfg, mask, &s->fentry))
 		s->fentry = NULL;
 	libbpf_set_print(old);
+	if (!s->fentry)
+		return 0;
+	fl_sc_enter_fentry_maps(s->fentry, &m);
+	if (bpf_map__reuse_fd(s->skel->maps.targets, m.targets) ||
+	    bpf_map__reuse_fd(s->skel->maps.rules, m.rules) ||
+	    bpf_map__reuse_fd(s->skel->maps.counters, m.counters) ||
+	    bpf_map__reuse_fd(s->skel->maps.events, m.events) ||
+	    bpf_map__reuse_fd(s->skel->maps.stopped, m.stopped))
+		return errno ? -errno : -EINVAL;
+	return 0;
 }
 
 static int open_session(const struct fl_rule *rules, size_t n_rules,
@@ -395,7 +407,27 @@ static int open_session(const struct fl_rule *rules, size_t n_rules,
 	sys_enter = any_hook(slots, n_rules, FL_SC_HOOK_SYS_ENTER);
 	per_syscall = (allow & ALLOW_TP) && sys_enter &&
 		      fl_sc_enter_tp_pick(enter_mask, enter_nrs, &n_enter_nrs) == 0;
-	if (!sys_enter || per_syscall)
+	/*
+	 * fentry first: where it loads, this object takes its maps and loads
+	 * no sys_enter program. Only where each syscall has its tracepoint:
+	 * that says SYSCALL_DEFINE(NAME) is the kernel's function for the
+	 * number, so __x64_sys_NAME is the one the call runs (a user name the
+	 * kernel spells otherwise has neither). 32-bit calls run
+	 * __ia32_sys_NAME: not seen, as the tracepoints do not see them either
+	 * (a syscall without arguments shares its body with them: seen).
+	 */
+	if (per_syscall && (allow & ALLOW_FENTRY)) {
+		err = try_fentry(s, &cfg, enter_mask);
+		if (err)
+			goto fail;
+	}
+	if (s->fentry) {
+		per_syscall = false;
+		s->enter_hook = FL_MECH_FENTRY;
+	} else if (sys_enter) {
+		s->enter_hook = per_syscall ? FL_MECH_TRACEPOINT : FL_MECH_RAW_TP;
+	}
+	if (!sys_enter || per_syscall || s->fentry)
 		bpf_program__set_autoload(s->skel->progs.fl_sc_enter, false);
 	bpf_program__set_autoload(s->skel->progs.fl_sc_enter_tp, per_syscall);
 	bpf_program__set_autoattach(s->skel->progs.fl_sc_enter_tp, false);
@@ -421,24 +453,6 @@ static int open_session(const struct fl_rule *rules, size_t n_rules,
 	maps.counters = bpf_map__fd(s->skel->maps.counters);
 	maps.events = bpf_map__fd(s->skel->maps.events);
 	maps.stopped = bpf_map__fd(s->skel->maps.stopped);
-	/*
-	 * fentry is tried after the fallback hook was loaded with the maps
-	 * (it needs them), so a refusal costs no second load: the hook loaded
-	 * above is then the one attached. Only where each syscall has its
-	 * tracepoint: that says SYSCALL_DEFINE(NAME) is the kernel's function
-	 * for the number, so __x64_sys_NAME is the one the call runs (a user
-	 * name the kernel spells otherwise has neither). 32-bit calls run
-	 * __ia32_sys_NAME: not seen, as the tracepoints do not see them either.
-	 */
-	if (per_syscall && (allow & ALLOW_FENTRY))
-		try_fentry(s, &maps, &cfg, enter_mask);
-	if (s->fentry) {
-		bpf_program__set_autoattach(s->skel->progs.fl_sc_enter, false);
-		per_syscall = false;
-		s->enter_hook = FL_MECH_FENTRY;
-	} else if (sys_enter) {
-		s->enter_hook = per_syscall ? FL_MECH_TRACEPOINT : FL_MECH_RAW_TP;
-	}
 	err = fl_sc_errno_open(&maps, &cfg, slots, n_rules,
 			       targets ? targets->cgroups : NULL,
 			       targets ? targets->n_cgroups : 0, &s->errno_progs);
