@@ -48,6 +48,7 @@ trap 'rm -rf "$tmp"' EXIT
 guest=$(cat <<GUEST
 mount -t tracefs tracefs /sys/kernel/tracing 2>/dev/null
 run() {
+	rm -f /tmp/h.out /tmp/h.err
 	case "\$1" in
 	native) ;;
 	fl_fentry | fl_tp)
@@ -56,20 +57,20 @@ run() {
 		sleep 3600 & sp=\$!
 		FAULTLINE_SYSCALL_HOOK=\$hk ./build/faultline syscall fsync:signal=SIGKILL --pid \$sp > /tmp/h.out 2> /tmp/h.err & hp=\$!
 		i=0
-		while ! grep -q armed /tmp/h.err && [ \$i -lt 600 ]; do sleep 0.1; i=\$((i + 1)); done
+		while ! grep -q armed /tmp/h.err 2>/dev/null && [ \$i -lt 600 ]; do sleep 0.1; i=\$((i + 1)); done
 		echo "HOOK \$1 \$(grep -o 'on [a-z-]*)' /tmp/h.err)"
 		;;
 	*)
 		./build/targets/fl-bpf-hook "\$1" > /tmp/h.out 2> /tmp/h.err & hp=\$!
 		i=0
-		while ! grep -q attached /tmp/h.out && [ \$i -lt 600 ]; do sleep 0.1; i=\$((i + 1)); done
+		while ! grep -q attached /tmp/h.out 2>/dev/null && [ \$i -lt 600 ]; do sleep 0.1; i=\$((i + 1)); done
 		;;
 	esac
 	if [ "\$2" = getppid ]; then ./build/targets/fl-getppid-loop 20000; else ./build/targets/fl-open-loop 4000; fi |
 		awk -v v="\$1" -v l="\$2" '\$1 == "iterations" { print "RES", l, v, \$10 }'
 	case "\$1" in
 	native) ;;
-	fl_fentry | fl_tp) kill -INT \$hp; wait \$hp; kill \$sp; wait \$sp ;;
+	fl_fentry | fl_tp) kill -TERM \$hp; wait \$hp; kill \$sp; wait \$sp ;;
 	*) kill -TERM \$hp; wait \$hp ;;
 	esac
 }
