@@ -24,7 +24,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include <linux/bpf.h>
+#include <bpf/bpf.h>
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
@@ -53,6 +56,32 @@ static struct bpf_program *slot_prog(struct syscall_fentry_bpf *skel, size_t i)
 
 	snprintf(name, sizeof(name), "fl_sc_fentry_%zu", i);
 	return bpf_object__find_program_by_name(skel->obj, name);
+}
+
+/*
+ * Does the kernel refuse every fentry program outright? A program with no
+ * target (attach_btf_id 0) is answered EPERM by a kernel whose policy
+ * refuses fentry (this project's hardened host: lockdown or a hardening
+ * LSM, before the program is looked at) and EINVAL by one that allows
+ * it. One syscall, where libbpf's refused load would first parse the
+ * kernel's BTF (7 ms of CPU here). Only EPERM is believed: anything else
+ * leaves the answer to the real load.
+ */
+static bool kernel_refuses_fentry(void)
+{
+	static const struct bpf_insn ret0[] = {
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = 0 },
+		{ .code = BPF_JMP | BPF_EXIT },
+	};
+	LIBBPF_OPTS(bpf_prog_load_opts, opts, .expected_attach_type = BPF_TRACE_FENTRY);
+	int fd = bpf_prog_load(BPF_PROG_TYPE_TRACING, "fl_sc_fentry_ck", "GPL", ret0,
+			       sizeof(ret0) / sizeof(ret0[0]), &opts);
+
+	if (fd >= 0) {
+		close(fd);
+		return false;
+	}
+	return errno == EPERM;
 }
 
 /* Is BTF function id SYSCALL_DEFINE0's body: long f(const struct pt_regs *)? */
@@ -164,7 +193,11 @@ int fl_sc_enter_fentry_open(const struct fl_sc_config *cfg, const __u64 *mask,
 {
 #ifdef SYSCALL_PREFIX
 	struct btf *btf;
-	int err = open_with(cfg, mask, NULL, ret);
+	int err;
+
+	if (kernel_refuses_fentry())
+		return -EPERM;
+	err = open_with(cfg, mask, NULL, ret);
 
 	/* A wrapper missing from the BTF (SYSCALL_DEFINE0's alias): look the names up. */
 	if (err != -ESRCH)
