@@ -3,8 +3,8 @@
  * A syscall fault session on the BPF mechanisms: load bpf/syscall.bpf.c
  * (sys_enter rules, on each named syscall's tracepoint when it can:
  * enter_tp.c; target tracking), bpf/syscall_fentry.bpf.c for the sys_enter
- * rules where the kernel allows fentry (enter_fentry.c) and, for error= rules, the error
- * programs (errno_*.c) on the same maps; write the rules and targets; hand
+ * rules where the kernel allows fentry (enter_fentry.c) and, for error=
+ * rules, the error programs (errno_*.c), all on the same maps; write the rules and targets; hand
  * the events to the caller; continue paused processes when their pause
  * runs out. The BPF links are owned by the skeletons' fds only (never
  * pinned), so no program survives the process that opened the session,
@@ -401,7 +401,8 @@ static int open_session(const struct fl_rule *rules, size_t n_rules,
 	/*
 	 * No sys_enter rule: bystanders need not pay for a sys_enter program.
 	 * With a few named syscalls that all have a tracepoint, the program
-	 * runs for those syscalls only (enter_tp.c); else for every one.
+	 * runs for those syscalls only (on fentry of their functions, else on
+	 * their tracepoints: enter_tp.c); else for every one.
 	 */
 	hook_mask(slots, n_rules, FL_SC_HOOK_SYS_ENTER, enter_mask);
 	sys_enter = any_hook(slots, n_rules, FL_SC_HOOK_SYS_ENTER);
