@@ -15,12 +15,28 @@
 # with its range. qemu TCG on a shared host spreads a lot: a hook that
 # costs bystanders nothing sits at 1 within that range.
 #
-# Environment: FL_BENCH_VM_ROUNDS (default 7), and tools/vmtest's.
+# Two more rows are faultline's own crash point, `faultline syscall
+# fsync:signal=SIGKILL --pid` on a sleeping process, while the loads run
+# as bystanders: on fentry (what faultline picks where fentry loads) and
+# on the fsync tracepoint (FAULTLINE_SYSCALL_HOOK=tracepoint, what it
+# picks where fentry is refused). The console says which hook each took.
+#
+# Environment: FL_BENCH_VM_ROUNDS (default 7), FL_BENCH_VM_HOOKS (the rows,
+# default all: fl_fentry fl_tp fl_bench_fentry_fsync fl_bench_tp_fsync
+# fl_bench_raw_tp), and tools/vmtest's.
 set -euo pipefail
 
 build=${1:-build}
 rounds=${FL_BENCH_VM_ROUNDS:-7}
+hooks=${FL_BENCH_VM_HOOKS:-fl_fentry fl_tp fl_bench_fentry_fsync fl_bench_tp_fsync fl_bench_raw_tp}
+for h in $hooks; do
+	case $h in
+	fl_fentry | fl_tp | fl_bench_fentry_fsync | fl_bench_tp_fsync | fl_bench_raw_tp) ;;
+	*) echo "bench-vm-hooks: FL_BENCH_VM_HOOKS: unknown row '$h'" >&2; exit 2 ;;
+	esac
+done
 [[ $rounds =~ ^[1-9][0-9]*$ ]] || { echo "bench-vm-hooks: FL_BENCH_VM_ROUNDS must be a positive integer" >&2; exit 2; }
+[[ -x $build/faultline ]] || { echo "bench-vm-hooks: $build/faultline missing: run make" >&2; exit 1; }
 for t in fl-bpf-hook fl-getppid-loop fl-open-loop; do
 	[[ -x $build/targets/$t ]] || { echo "bench-vm-hooks: $build/targets/$t missing: run make" >&2; exit 1; }
 done
@@ -32,20 +48,37 @@ trap 'rm -rf "$tmp"' EXIT
 guest=$(cat <<GUEST
 mount -t tracefs tracefs /sys/kernel/tracing 2>/dev/null
 run() {
-	if [ "\$1" != native ]; then
+	rm -f /tmp/h.out /tmp/h.err
+	case "\$1" in
+	native) ;;
+	fl_fentry | fl_tp)
+		# The crash point armed on another process; the loop is a bystander.
+		hk=; [ "\$1" = fl_tp ] && hk=tracepoint
+		sleep 3600 & sp=\$!
+		FAULTLINE_SYSCALL_HOOK=\$hk ./build/faultline syscall fsync:signal=SIGKILL --pid \$sp > /tmp/h.out 2> /tmp/h.err & hp=\$!
+		i=0
+		while ! grep -q armed /tmp/h.err 2>/dev/null && [ \$i -lt 600 ]; do sleep 0.1; i=\$((i + 1)); done
+		echo "HOOK \$1 \$(grep -o 'on [a-z-]*)' /tmp/h.err)"
+		;;
+	*)
 		./build/targets/fl-bpf-hook "\$1" > /tmp/h.out 2> /tmp/h.err & hp=\$!
 		i=0
-		while ! grep -q attached /tmp/h.out && [ \$i -lt 600 ]; do sleep 0.1; i=\$((i + 1)); done
-	fi
+		while ! grep -q attached /tmp/h.out 2>/dev/null && [ \$i -lt 600 ]; do sleep 0.1; i=\$((i + 1)); done
+		;;
+	esac
 	if [ "\$2" = getppid ]; then ./build/targets/fl-getppid-loop 20000; else ./build/targets/fl-open-loop 4000; fi |
 		awk -v v="\$1" -v l="\$2" '\$1 == "iterations" { print "RES", l, v, \$10 }'
-	if [ "\$1" != native ]; then kill -TERM \$hp; wait \$hp; fi
+	case "\$1" in
+	native) ;;
+	fl_fentry | fl_tp) kill -TERM \$hp; wait \$hp; kill \$sp; wait \$sp ;;
+	*) kill -TERM \$hp; wait \$hp ;;
+	esac
 }
 r=0
 while [ \$r -lt $rounds ]; do
 	for l in getppid open; do
 		run native \$l
-		for v in fl_bench_fentry_fsync fl_bench_tp_fsync fl_bench_raw_tp; do run \$v \$l; run native \$l; done
+		for v in $hooks; do run \$v \$l; run native \$l; done
 	done
 	r=\$((r + 1))
 done
@@ -54,10 +87,13 @@ GUEST
 echo "bench-vm-hooks: $rounds rounds in the VM (a few minutes under TCG); load $(cut -d' ' -f1-3 /proc/loadavg)"
 BUILD=$build VMTEST_TESTS=$tmp/none.list VMTEST_QUIET=1 VMTEST_EXEC=$guest ./tools/vmtest/vmtest >"$tmp/vm.out" 2>&1 ||
 	{ tail -n 20 "$tmp/vm.out" >&2; echo "bench-vm-hooks: the VM run failed" >&2; exit 1; }
+grep -a '^HOOK ' "$build/vm/console.log" | tr -d '\r' | sort | uniq -c || true
 grep -a '^RES ' "$build/vm/console.log" | tr -d '\r' | python3 -c '
 import statistics as st, sys
 seq = [l.split()[1:] for l in sys.stdin]
-names = {"fl_bench_fentry_fsync": "fentry __x64_sys_fsync",
+names = {"fl_fentry": "faultline fsync crash point, fentry",
+         "fl_tp": "faultline fsync crash point, tracepoint",
+         "fl_bench_fentry_fsync": "fentry __x64_sys_fsync",
          "fl_bench_tp_fsync": "tracepoint sys_enter_fsync",
          "fl_bench_raw_tp": "raw_tracepoint sys_enter"}
 for load in ("getppid", "open"):
@@ -73,9 +109,9 @@ for load in ("getppid", "open"):
                   if h == hook and 0 < i < len(runs) - 1 and
                   runs[i - 1][0] == "native" and runs[i + 1][0] == "native"]
         if not paired:
-            print("  %-27s no result (refused?)" % name)
+            print("  %-40s no result (refused or not run)" % name)
             continue
-        print("  %-27s %.3fx native (median of %d paired rounds, %.3f-%.3f)" %
+        print("  %-40s %.3fx native (median of %d paired rounds, %.3f-%.3f)" %
               (name, st.median(paired), len(paired), min(paired), max(paired)))
 '
 echo "bench-vm-hooks: load $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -151,6 +151,15 @@ int fl_syscall_session_fd(const struct fl_syscall_session *s);
 /* Milliseconds until the next paused process must be continued, or -1. */
 int fl_syscall_session_timeout(const struct fl_syscall_session *s);
 
+/*
+ * The hook that carries the session's sys_enter rules (signal=, delay=,
+ * pause=): FL_MECH_FENTRY (fentry on each named syscall's function, where
+ * the kernel allows it: bystanders pay nothing), FL_MECH_TRACEPOINT (each
+ * named syscall's tracepoint) or FL_MECH_RAW_TP (raw sys_enter); -1 when
+ * no rule is a sys_enter one.
+ */
+int fl_syscall_session_enter_hook(const struct fl_syscall_session *s);
+
 /* Counters of rule (index into the rules given to open). */
 int fl_syscall_session_stats(const struct fl_syscall_session *s, size_t rule,
 			     struct fl_syscall_stats *ret);
@@ -224,6 +233,12 @@ struct fl_syscall_run_result {
 	 * (poll, the supervisor thread), or 0; the counters still stand.
 	 */
 	int err;
+	/*
+	 * The hook of the sys_enter rules (fl_syscall_session_enter_hook):
+	 * FL_MECH_FENTRY, FL_MECH_TRACEPOINT or FL_MECH_RAW_TP; -1 if none
+	 * (no such rule, or the seccomp supervisor ran the rules).
+	 */
+	int enter_hook;
 };
 
 struct fl_syscall_run_ops {

@@ -96,6 +96,9 @@ static void usage(FILE *out)
 		"                     hook sees (open, read, write, mmap, unlink, mkdir, rename,\n"
 		"                     connect, ...); refused by hardened kernels\n"
 		"  cgroup-sock        error= on running processes for socket calls\n"
+		"send-signal, sigstop and bpf-loop-delay run on fentry of each named syscall\n"
+		"where the kernel allows it (free for other processes), else on its tracepoint\n"
+		"(every process's syscalls take the slower traced path), else on raw sys_enter\n"
 		"A rule no available mechanism can honour is refused with what is missing.\n"
 		"\n"
 		"Targets (running processes):\n"
@@ -113,15 +116,15 @@ static void usage(FILE *out)
 		"  -v, --verbose       print each injection on stderr as it happens\n"
 		"  -h, --help          this help\n"
 		"\n"
-		"At the end faultline prints, per rule, its mechanism and how many calls\n"
-		"matched and how many were injected. SIGINT, SIGTERM and SIGHUP are forwarded\n"
-		"to CMD; faultline stops injecting and waits for CMD (a second signal stops\n"
-		"the wait). On CMD, an error= rule with no when=, prob=, count=, path= or\n"
-		"for= (and first on its syscalls) is answered by the seccomp filter itself:\n"
-		"not counted, no events, and it fails calls until CMD exits; --mechanism\n"
-		"seccomp-notify or --for keep every rule with faultline. A launched command\n"
-		"is never left running under a filter without faultline: if faultline dies,\n"
-		"a watchdog kills it.\n"
+		"At the end faultline prints, per rule, its mechanism (and hook) and how many\n"
+		"calls matched and how many were injected. SIGINT, SIGTERM and SIGHUP are\n"
+		"forwarded to CMD; faultline stops injecting and waits for CMD (a second\n"
+		"signal stops the wait). On CMD, an error= rule with no when=, prob=,\n"
+		"count=, path= or for= (and first on its syscalls) is answered by the seccomp\n"
+		"filter itself: not counted, no events, and it fails calls until CMD exits;\n"
+		"--mechanism seccomp-notify or --for keep every rule with faultline. A\n"
+		"launched command is never left running under a filter without faultline:\n"
+		"if faultline dies, a watchdog kills it.\n"
 		"\n"
 		"Exit status: CMD's status, or 128+N if CMD was killed by signal N; for running\n"
 		"targets 0; 2 bad usage or refused rule, 125 faultline failed, 126 CMD not\n"
@@ -348,8 +351,21 @@ static int on_event(void *ctx, const struct fl_event *ev)
 	return 0;
 }
 
-static void describe_targets(const struct sc_opts *o, const struct fl_syscall_plan *plan)
+/*
+ * The hook that carried rule i when it is a sys_enter rule (fentry,
+ * tracepoint or raw-tp), else NULL: the other mechanisms are their own hook.
+ */
+static const char *rule_hook(const struct fl_syscall_run_result *res, size_t i)
 {
+	if (res->enter_hook < 0 || fl_syscall_mech_hook(res->plan.mech[i]) != FL_SC_HOOK_SYS_ENTER)
+		return NULL;
+	return fl_mechanism_name((enum fl_mechanism)res->enter_hook);
+}
+
+static void describe_targets(const struct sc_opts *o, const struct fl_syscall_run_result *now)
+{
+	const struct fl_syscall_plan *plan = &now->plan;
+
 	fprintf(stderr, "faultline: %zu rule%s armed on", o->n_rules, o->n_rules == 1 ? "" : "s");
 	for (size_t i = 0; i < o->n_pids; i++)
 		fprintf(stderr, " pid %d%s", o->pids[i], o->follow ? " (and children)" : "");
@@ -358,8 +374,12 @@ static void describe_targets(const struct sc_opts *o, const struct fl_syscall_pl
 	if (o->comm)
 		fprintf(stderr, " threads named '%s'", o->comm);
 	fprintf(stderr, " (mechanism%s", o->n_rules == 1 ? "" : "s");
-	for (size_t i = 0; i < plan->n_rules; i++)
-		fprintf(stderr, "%s%s", i ? ", " : " ", fl_mechanism_name(plan->mech[i]));
+	for (size_t i = 0; i < plan->n_rules; i++) {
+		const char *hook = rule_hook(now, i);
+
+		fprintf(stderr, "%s%s%s%s", i ? ", " : " ", fl_mechanism_name(plan->mech[i]),
+			hook ? " on " : "", hook ? hook : "");
+	}
 	fprintf(stderr, "); Ctrl-C to stop\n");
 }
 
@@ -370,7 +390,7 @@ static void on_phase(void *ctx, enum fl_syscall_run_phase phase,
 	const struct sc_opts *o = out->o;
 
 	if (phase == FL_SC_RUN_ARMED && !o->cmd && (!o->json || o->verbose))
-		describe_targets(o, out->plan);
+		describe_targets(o, now);
 	else if (phase == FL_SC_RUN_GAVE_UP)
 		fl_cli_error("not waiting for pid %d any longer", now->pid);
 }
@@ -409,14 +429,16 @@ static void print_summary(const struct sc_opts *o, const struct fl_rule *rules,
 	if (!o->json) {
 		for (size_t i = 0; i < o->n_rules; i++) {
 			const struct fl_syscall_stats *st = &res->stats[i];
+			const char *hook = rule_hook(res, i);
 
 			rule_text(o, rules, i, text, sizeof(text));
 			if (st->in_kernel)
 				fprintf(stderr, "rule %zu %s  [%s]  every call failed by the filter itself (not counted)",
 					i, text, fl_mechanism_name(res->plan.mech[i]));
 			else
-				fprintf(stderr, "rule %zu %s  [%s]  matched %llu  injected %llu", i, text,
-					fl_mechanism_name(res->plan.mech[i]),
+				fprintf(stderr, "rule %zu %s  [%s%s%s]  matched %llu  injected %llu", i,
+					text, fl_mechanism_name(res->plan.mech[i]),
+					hook ? " on " : "", hook ? hook : "",
 					(unsigned long long)st->matched,
 					(unsigned long long)st->injected);
 			if (st->failed)
@@ -433,11 +455,14 @@ static void print_summary(const struct sc_opts *o, const struct fl_rule *rules,
 	for (size_t i = 0; i < o->n_rules; i++) {
 		const struct fl_syscall_stats *st = &res->stats[i];
 
+		const char *hook = rule_hook(res, i);
+
 		rule_text(o, rules, i, text, sizeof(text));
 		/* A rule the filter answers is not counted: null, not a false 0. */
-		json_array_append_new(arr, json_pack("{s:I, s:s, s:s, s:o, s:o, s:I, s:I, s:b}",
+		json_array_append_new(arr, json_pack("{s:I, s:s, s:s, s:o, s:o, s:o, s:I, s:I, s:b}",
 			"rule", (json_int_t)i, "text", text,
 			"mechanism", fl_mechanism_name(res->plan.mech[i]),
+			"hook", hook ? json_string(hook) : json_null(),
 			"matched", st->in_kernel ? json_null() : json_integer((json_int_t)st->matched),
 			"injected", st->in_kernel ? json_null() : json_integer((json_int_t)st->injected),
 			"failed", (json_int_t)st->failed,

@@ -6,7 +6,8 @@
  * every process take the kernel's slow entry path, but with the first the
  * kernel runs no program for a syscall no rule names: a bystander then
  * pays the floor alone (tools/bench.sh, row (a)). Both see the same calls:
- * perf_syscall_enter() is itself a probe on sys_enter.
+ * perf_syscall_enter() is itself a probe on sys_enter. Where the kernel
+ * allows fentry, enter_fentry.c is taken before either: no floor at all.
  */
 #include <errno.h>
 #include <stdio.h>

@@ -74,6 +74,7 @@ int fl_syscall_run(const struct fl_syscall_run_cfg *cfg, const struct fl_syscall
 {
 	struct fl_sc_run r = {
 		.cfg = cfg, .ctx = ctx, .sfd = -1, .pidfd = -1, .step = FL_SC_RUN_STEP_SETUP,
+		.res = { .enter_hook = -1 },
 	};
 	bool masked = false;
 	sigset_t oldmask;

@@ -156,6 +156,7 @@ int fl_sc_run_bpf(struct fl_sc_run *r)
 				      r->on_event, r->ctx, &s);
 	if (err)
 		goto out;
+	r->res.enter_hook = fl_syscall_session_enter_hook(s);
 	if (!running) {
 		r->step = FL_SC_RUN_STEP_LAUNCH;
 		err = launch(s, cfg->argv, cfg->child_mask, &pid);

@@ -2,8 +2,9 @@
 /*
  * A syscall fault session on the BPF mechanisms: load bpf/syscall.bpf.c
  * (sys_enter rules, on each named syscall's tracepoint when it can:
- * enter_tp.c; target tracking) and, for error= rules, the error
- * programs (errno_*.c) on the same maps; write the rules and targets; hand
+ * enter_tp.c; target tracking), bpf/syscall_fentry.bpf.c for the sys_enter
+ * rules where the kernel allows fentry (enter_fentry.c) and, for error=
+ * rules, the error programs (errno_*.c), all on the same maps; write the rules and targets; hand
  * the events to the caller; continue paused processes when their pause
  * runs out. The BPF links are owned by the skeletons' fds only (never
  * pinned), so no program survives the process that opened the session,
@@ -15,6 +16,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,6 +32,7 @@
 #include <faultline/kernfs.h>
 #include <faultline/state.h>
 #include <faultline/syscall.h>
+#include "enter_fentry.h"
 #include "enter_tp.h"
 #include "syscall_priv.h"
 #include "syscall.skel.h"
@@ -44,6 +47,8 @@ struct fl_syscall_session {
 	struct syscall_bpf *skel;
 	struct fl_sc_errno *errno_progs;
 	struct fl_sc_enter_tp *enter_tp; /* the sys_enter rules' per-syscall hooks */
+	struct fl_sc_enter_fentry *fentry; /* or their fentry programs */
+	int enter_hook;           /* FL_MECH_FENTRY, _TRACEPOINT, _RAW_TP, or -1 */
 	struct fl_event_ring *ring;
 	size_t n_rules;
 	fl_event_cb cb;
@@ -287,13 +292,58 @@ static int add_pids(struct fl_syscall_session *s, const struct fl_syscall_target
 	return 0;
 }
 
-/* open_session()'s word that the kernel refused the tracepoints' perf events. */
-#define TP_REFUSED 1
+/*
+ * open_session()'s words that the kernel refused the tracepoints' perf
+ * events, or an fentry program it had loaded: open again without them.
+ */
+#define TP_REFUSED     1
+#define FENTRY_REFUSED 2
+
+/* Which sys_enter hooks open_session() may use (raw sys_enter always). */
+#define ALLOW_TP     1u
+#define ALLOW_FENTRY 2u
+
+static int quiet_print(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	(void)level;
+	(void)fmt;
+	(void)ap;
+	return 0;
+}
+
+/*
+ * The sys_enter rules on fentry, if the kernel loads it for every syscall
+ * they name: s->fentry set, and the session's object made to reuse its
+ * maps. A refusal (EPERM on hardened kernels, ESRCH for a name not in the
+ * kernel's BTF) is not an error, and libbpf is not let to print it: the
+ * caller loads the tracepoint or raw hook instead, and the session
+ * reports which hook it took.
+ */
+static int try_fentry(struct fl_syscall_session *s, const struct fl_sc_config *cfg,
+		      const __u64 *mask)
+{
+	libbpf_print_fn_t old = libbpf_set_print(quiet_print);
+	struct fl_sc_maps m;
+
+	if (fl_sc_enter_fentry_open(cfg, mask, &s->fentry))
+		s->fentry = NULL;
+	libbpf_set_print(old);
+	if (!s->fentry)
+		return 0;
+	fl_sc_enter_fentry_maps(s->fentry, &m);
+	if (bpf_map__reuse_fd(s->skel->maps.targets, m.targets) ||
+	    bpf_map__reuse_fd(s->skel->maps.rules, m.rules) ||
+	    bpf_map__reuse_fd(s->skel->maps.counters, m.counters) ||
+	    bpf_map__reuse_fd(s->skel->maps.events, m.events) ||
+	    bpf_map__reuse_fd(s->skel->maps.stopped, m.stopped))
+		return errno ? -errno : -EINVAL;
+	return 0;
+}
 
 static int open_session(const struct fl_rule *rules, size_t n_rules,
 			const struct fl_syscall_plan *plan,
 			const struct fl_syscall_targets *targets,
-			fl_event_cb cb, void *ctx, bool tp_ok,
+			fl_event_cb cb, void *ctx, unsigned allow,
 			struct fl_syscall_session **ret)
 {
 	struct fl_sc_rule slots[FL_SC_MAX_RULES];
@@ -304,7 +354,7 @@ static int open_session(const struct fl_rule *rules, size_t n_rules,
 	__u64 enter_mask[FL_SC_MASK_WORDS];
 	int enter_nrs[FL_SC_NR_MAX];
 	size_t n_enter_nrs = 0;
-	bool per_syscall;
+	bool per_syscall, sys_enter;
 	int err, bad;
 
 	if (!rules || n_rules == 0)
@@ -332,6 +382,7 @@ static int open_session(const struct fl_rule *rules, size_t n_rules,
 	if (!s)
 		return -ENOMEM;
 	s->n_rules = n_rules;
+	s->enter_hook = -1;
 	s->cb = cb;
 	s->ctx = ctx;
 	if (any_mech(plan, FL_MECH_SIGSTOP)) {
@@ -350,12 +401,34 @@ static int open_session(const struct fl_rule *rules, size_t n_rules,
 	/*
 	 * No sys_enter rule: bystanders need not pay for a sys_enter program.
 	 * With a few named syscalls that all have a tracepoint, the program
-	 * runs for those syscalls only (enter_tp.c); else for every one.
+	 * runs for those syscalls only (on fentry of their functions, else on
+	 * their tracepoints: enter_tp.c); else for every one.
 	 */
 	hook_mask(slots, n_rules, FL_SC_HOOK_SYS_ENTER, enter_mask);
-	per_syscall = tp_ok && any_hook(slots, n_rules, FL_SC_HOOK_SYS_ENTER) &&
+	sys_enter = any_hook(slots, n_rules, FL_SC_HOOK_SYS_ENTER);
+	per_syscall = (allow & ALLOW_TP) && sys_enter &&
 		      fl_sc_enter_tp_pick(enter_mask, enter_nrs, &n_enter_nrs) == 0;
-	if (!any_hook(slots, n_rules, FL_SC_HOOK_SYS_ENTER) || per_syscall)
+	/*
+	 * fentry first: where it loads, this object takes its maps and loads
+	 * no sys_enter program. Only where each syscall has its tracepoint:
+	 * that says SYSCALL_DEFINE(NAME) is the kernel's function for the
+	 * number, so __x64_sys_NAME is the one the call runs (a user name the
+	 * kernel spells otherwise has neither). 32-bit calls run
+	 * __ia32_sys_NAME: not seen, as the tracepoints do not see them either
+	 * (a syscall without arguments shares its body with them: seen).
+	 */
+	if (per_syscall && (allow & ALLOW_FENTRY)) {
+		err = try_fentry(s, &cfg, enter_mask);
+		if (err)
+			goto fail;
+	}
+	if (s->fentry) {
+		per_syscall = false;
+		s->enter_hook = FL_MECH_FENTRY;
+	} else if (sys_enter) {
+		s->enter_hook = per_syscall ? FL_MECH_TRACEPOINT : FL_MECH_RAW_TP;
+	}
+	if (!sys_enter || per_syscall || s->fentry)
 		bpf_program__set_autoload(s->skel->progs.fl_sc_enter, false);
 	bpf_program__set_autoload(s->skel->progs.fl_sc_enter_tp, per_syscall);
 	bpf_program__set_autoattach(s->skel->progs.fl_sc_enter_tp, false);
@@ -380,6 +453,7 @@ static int open_session(const struct fl_rule *rules, size_t n_rules,
 	maps.rules = bpf_map__fd(s->skel->maps.rules);
 	maps.counters = bpf_map__fd(s->skel->maps.counters);
 	maps.events = bpf_map__fd(s->skel->maps.events);
+	maps.stopped = bpf_map__fd(s->skel->maps.stopped);
 	err = fl_sc_errno_open(&maps, &cfg, slots, n_rules,
 			       targets ? targets->cgroups : NULL,
 			       targets ? targets->n_cgroups : 0, &s->errno_progs);
@@ -397,6 +471,10 @@ static int open_session(const struct fl_rule *rules, size_t n_rules,
 	err = syscall_bpf__attach(s->skel);
 	if (err)
 		goto fail;
+	if (s->fentry && fl_sc_enter_fentry_attach(s->fentry)) {
+		err = FENTRY_REFUSED;
+		goto fail;
+	}
 	if (per_syscall && fl_sc_enter_tp_attach(s->skel->progs.fl_sc_enter_tp, enter_nrs,
 						 n_enter_nrs, &s->enter_tp)) {
 		err = TP_REFUSED;
@@ -415,12 +493,29 @@ int fl_syscall_session_open(const struct fl_rule *rules, size_t n_rules,
 			    fl_event_cb cb, void *ctx,
 			    struct fl_syscall_session **ret)
 {
-	int err = open_session(rules, n_rules, plan, targets, cb, ctx, true, ret);
+	const char *only = getenv("FAULTLINE_SYSCALL_HOOK");
+	unsigned allow = ALLOW_FENTRY | ALLOW_TP;
+	int err;
 
-	/* No perf event for a tracepoint here: raw sys_enter sees the same calls. */
-	if (err == TP_REFUSED)
-		err = open_session(rules, n_rules, plan, targets, cb, ctx, false, ret);
-	return err;
+	/* For measuring one hook against another where fentry loads (make bench-vm). */
+	if (only && !strcmp(only, "tracepoint"))
+		allow = ALLOW_TP;
+	else if (only && !strcmp(only, "raw-tp"))
+		allow = 0;
+
+	/*
+	 * fentry, else the tracepoints (no perf event for one here: raw
+	 * sys_enter sees the same calls), else raw sys_enter.
+	 */
+	for (;;) {
+		err = open_session(rules, n_rules, plan, targets, cb, ctx, allow, ret);
+		if (err == FENTRY_REFUSED)
+			allow &= ~ALLOW_FENTRY;
+		else if (err == TP_REFUSED)
+			allow &= ~(ALLOW_FENTRY | ALLOW_TP);
+		else
+			return err;
+	}
 }
 
 static int add_target(struct fl_syscall_session *s, pid_t pid, __u8 flags)
@@ -520,12 +615,19 @@ int fl_syscall_session_stats(const struct fl_syscall_session *s, size_t rule,
 	return 0;
 }
 
+int fl_syscall_session_enter_hook(const struct fl_syscall_session *s)
+{
+	return s->enter_hook;
+}
+
 int fl_sc_session_enter_fd(const struct fl_syscall_session *s)
 {
 	struct bpf_program *p = s->enter_tp ? s->skel->progs.fl_sc_enter_tp
 					    : s->skel->progs.fl_sc_enter;
 	int fd = bpf_program__fd(p);
 
+	if (s->fentry)
+		return fl_sc_enter_fentry_fd(s->fentry);
 	return fd >= 0 ? fd : -ENOENT;
 }
 
@@ -536,6 +638,7 @@ void fl_syscall_session_close(struct fl_syscall_session *s)
 	/* Detach first so no new event arrives, then drain what is queued. */
 	fl_sc_errno_close(s->errno_progs);
 	fl_sc_enter_tp_close(s->enter_tp);
+	fl_sc_enter_fentry_close(s->fentry);
 	if (s->skel)
 		syscall_bpf__detach(s->skel);
 	if (s->ring)

@@ -17,6 +17,7 @@ struct fl_sc_maps {
 	int rules;
 	int counters;
 	int events;
+	int stopped;  /* the sys_enter programs' record of the processes they stop */
 };
 
 struct fl_sc_errno;

@@ -645,8 +645,8 @@ static void test_json_summary_has_every_field_and_the_exit_status(void **state)
 {
 	struct fl_fixture *fx = *state;
 	struct fl_cli_result r;
-	const char *keys[] = { "rule", "text", "mechanism", "matched", "injected", "failed",
-			       "events_lost" };
+	const char *keys[] = { "rule", "text", "mechanism", "hook", "matched", "injected",
+			       "failed", "events_lost" };
 
 	if (!require_cli())
 		skip();
