@@ -53,6 +53,7 @@ struct ffs_faults {
 	size_t n, cap;
 	int next_id;
 	_Atomic size_t armed;      /* == n, readable without the lock */
+	_Atomic unsigned armed_ops; /* the rules' op_masks together, as armed */
 };
 
 static const char *const op_names[FFS_OP__COUNT] = {
@@ -196,6 +197,7 @@ int ffs_faults_add(struct ffs_faults *f, const struct fl_rule *rule, const char 
 	}
 	id = r->id = f->next_id++;
 	f->rules[f->n++] = r;
+	atomic_fetch_or(&f->armed_ops, r->op_mask);
 	atomic_store(&f->armed, f->n);
 	pthread_rwlock_unlock(&f->lock);
 	return id;
@@ -207,6 +209,7 @@ fail:
 int ffs_faults_clear(struct ffs_faults *f, int id)
 {
 	size_t i, kept = 0;
+	unsigned ops = 0;
 	int cleared = 0;
 
 	if (!f)
@@ -217,10 +220,12 @@ int ffs_faults_clear(struct ffs_faults *f, int id)
 			frule_free(f->rules[i]);
 			cleared++;
 		} else {
+			ops |= f->rules[i]->op_mask;
 			f->rules[kept++] = f->rules[i];
 		}
 	}
 	f->n = kept;
+	atomic_store(&f->armed_ops, ops);
 	atomic_store(&f->armed, f->n);
 	pthread_rwlock_unlock(&f->lock);
 	if (id >= 0 && !cleared)
@@ -232,6 +237,13 @@ bool ffs_faults_armed(const struct ffs_faults *f)
 {
 	return f && atomic_load_explicit(&((struct ffs_faults *)f)->armed,
 					 memory_order_relaxed) != 0;
+}
+
+bool ffs_faults_armed_for(const struct ffs_faults *f, enum ffs_op op)
+{
+	return f && (unsigned)op < FFS_OP__COUNT &&
+	       (atomic_load_explicit(&((struct ffs_faults *)f)->armed_ops,
+				     memory_order_relaxed) & (1u << op));
 }
 
 static bool path_matches(const struct frule *r, const char *path)

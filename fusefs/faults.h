@@ -58,6 +58,8 @@ int ffs_faults_clear(struct ffs_faults *f, int id);
 
 /* Cheap check, lock-free: are there rules at all (so a path must be computed)? */
 bool ffs_faults_armed(const struct ffs_faults *f);
+/* Lock-free too: is a rule armed (fired out or not) that names op? */
+bool ffs_faults_armed_for(const struct ffs_faults *f, enum ffs_op op);
 
 /*
  * Decide for one operation on path (relative to the mount root, with a

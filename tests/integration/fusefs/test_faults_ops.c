@@ -4,7 +4,8 @@
  * `faultline fs fault MNT RULE` as a user would: error, delay (holding only
  * the request concerned), corruption of what a read returns and of what is
  * persisted, a dropped and a torn write (visible until a power cut, then
- * gone), fsyncgate, and a power cut at the third fsync of *.wal.
+ * gone), fsyncgate, a power cut at the third fsync of *.wal, and close(2)
+ * failed by a flush rule (for the files opened after it was armed).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -110,6 +111,38 @@ static void test_error_rule_fails_the_write_and_changes_nothing(void **state)
 	assert_int_equal(st.st_size, 0);
 	assert_int_equal(stat(fl_test_path(m->backing, "b.txt"), &st), 0);
 	assert_int_equal(st.st_size, 3);
+}
+
+/*
+ * Files opened while no flush rule is armed tell the kernel to skip close's
+ * FLUSH round trip (ops_file.c): a flush rule fails the close of the files
+ * opened after it, not of those open already, and once it is cleared new
+ * files close quietly again.
+ */
+static void test_flush_rule_fails_close_of_files_opened_after_it(void **state)
+{
+	struct fl_faultfs_mount *m = *state;
+	int before, after, later;
+
+	if (!start(m))
+		skip();
+	before = open(fl_test_path(m->mnt, "before.dat"), O_WRONLY | O_CREAT, 0644);
+	assert_true(before >= 0);
+	assert_int_equal(fl(m, "fault", "flush:error=EIO:path=*.dat"), 0);
+	after = open(fl_test_path(m->mnt, "after.dat"), O_WRONLY | O_CREAT, 0644);
+	assert_true(after >= 0);
+	assert_int_equal(write(after, "abc", 3), 3);
+	assert_int_equal(close(after), -1);
+	assert_int_equal(errno, EIO);
+	/* Open before the rule: its close never reaches faultfs. */
+	assert_int_equal(close(before), 0);
+	/* The rule's path decides among the files that do ask. */
+	put(fl_test_path(m->mnt, "other.txt"), "abc", 3, false);
+
+	assert_int_equal(fl(m, "clear", NULL), 0);
+	later = open(fl_test_path(m->mnt, "later.dat"), O_WRONLY | O_CREAT, 0644);
+	assert_true(later >= 0);
+	assert_int_equal(close(later), 0);
 }
 
 struct slow_writer {
@@ -446,6 +479,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_error_rule_fails_the_write_and_changes_nothing,
+						fl_faultfs_setup, fl_faultfs_teardown),
+		cmocka_unit_test_setup_teardown(test_flush_rule_fails_close_of_files_opened_after_it,
 						fl_faultfs_setup, fl_faultfs_teardown),
 		cmocka_unit_test_setup_teardown(test_delay_holds_only_the_request_concerned,
 						fl_faultfs_setup, fl_faultfs_teardown),
