@@ -18,7 +18,7 @@
 # Two more rows are faultline's own crash point, `faultline syscall
 # fsync:signal=SIGKILL --pid` on a sleeping process, while the loads run
 # as bystanders: on fentry (what faultline picks where fentry loads) and
-# on the fsync tracepoint (FAULTLINE_SYSCALL_HOOK=tracepoint, what it
+# on the fsync tracepoint (--hook tracepoint, what it
 # picks where fentry is refused). The console says which hook each took.
 #
 # Environment: FL_BENCH_VM_ROUNDS (default 7), FL_BENCH_VM_HOOKS (the rows,
@@ -53,9 +53,9 @@ run() {
 	native) ;;
 	fl_fentry | fl_tp)
 		# The crash point armed on another process; the loop is a bystander.
-		hk=; [ "\$1" = fl_tp ] && hk=tracepoint
+		hk=fentry; [ "\$1" = fl_tp ] && hk=tracepoint
 		sleep 3600 & sp=\$!
-		FAULTLINE_SYSCALL_HOOK=\$hk ./build/faultline syscall fsync:signal=SIGKILL --pid \$sp > /tmp/h.out 2> /tmp/h.err & hp=\$!
+		./build/faultline syscall --hook \$hk fsync:signal=SIGKILL --pid \$sp > /tmp/h.out 2> /tmp/h.err & hp=\$!
 		i=0
 		while ! grep -q armed /tmp/h.err 2>/dev/null && [ \$i -lt 600 ]; do sleep 0.1; i=\$((i + 1)); done
 		echo "HOOK \$1 \$(grep -o 'on [a-z-]*)' /tmp/h.err)"

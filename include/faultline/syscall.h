@@ -61,7 +61,18 @@ struct fl_syscall_plan {
 	 * are answered by the filter itself (<faultline/seccomp.h>).
 	 */
 	bool forced;
+	/*
+	 * Hooks the sys_enter rules (signal=, delay=, pause=) leave out. They
+	 * take the first that loads of fentry, the named syscalls' tracepoints
+	 * and raw sys_enter: FL_SC_SKIP_FENTRY starts at the tracepoints, with
+	 * FL_SC_SKIP_TRACEPOINT too at raw sys_enter. For measuring one hook
+	 * against another (faultline syscall --hook); fl_syscall_plan sets 0.
+	 */
+	unsigned skip_hooks;
 };
+
+#define FL_SC_SKIP_FENTRY     0x1u
+#define FL_SC_SKIP_TRACEPOINT 0x2u
 
 /*
  * Pick a mechanism per rule for targets, probing the kernel for the

@@ -42,6 +42,7 @@ struct sc_opts {
 	size_t n_cgroups;
 	const char *comm;
 	int mechanism;            /* forced, or -1 */
+	unsigned skip_hooks;      /* struct fl_syscall_plan's, from --hook */
 	bool have_seed;
 	uint64_t seed;
 	sigset_t orig_mask;       /* the mask faultline started with, for CMD */
@@ -109,6 +110,9 @@ static void usage(FILE *out)
 		"Options:\n"
 		"  -m, --mechanism NAME  use NAME for every rule; fails if it is unavailable or\n"
 		"                      cannot honour a rule\n"
+		"      --hook NAME     the first hook the send-signal, sigstop and bpf-loop-delay\n"
+		"                      rules try: fentry (the default), tracepoint or raw-tp; a\n"
+		"                      refused one falls back down that list (to compare them)\n"
 		"  -s, --seed N        seed= for every rule that has none: prob= is repeatable\n"
 		"  -f, --for DUR       stop injecting after DUR (e.g. 30s, 5m); CMD runs on\n"
 		"  -l, --log FILE      append every injection as a JSON line to FILE ('-' = stdout)\n"
@@ -146,6 +150,7 @@ const struct option fl_syscall_options[] = {
 	{ "cgroup",    required_argument, NULL, 'c' },
 	{ "comm",      required_argument, NULL, 0 },
 	{ "mechanism", required_argument, NULL, 'm' },
+	{ "hook",      required_argument, NULL, 0 },
 	{ "seed",      required_argument, NULL, 's' },
 	{ "for",       required_argument, NULL, 'f' },
 	{ "log",       required_argument, NULL, 'l' },
@@ -189,6 +194,16 @@ static int set_value(struct sc_opts *o, const char *name, const char *val)
 			return fl_cli_bad("syscall: --mechanism: unknown mechanism '%s' (see 'faultline probe')",
 				   val);
 		o->mechanism = (int)m;
+	} else if (!strcmp(name, "hook")) {
+		if (!strcmp(val, "fentry"))
+			o->skip_hooks = 0;
+		else if (!strcmp(val, "tracepoint"))
+			o->skip_hooks = FL_SC_SKIP_FENTRY;
+		else if (!strcmp(val, "raw-tp"))
+			o->skip_hooks = FL_SC_SKIP_FENTRY | FL_SC_SKIP_TRACEPOINT;
+		else
+			return fl_cli_bad("syscall: --hook: unknown hook '%s' (fentry, tracepoint or raw-tp)",
+				   val);
 	} else if (!strcmp(name, "seed")) {
 		bool digit = *val >= '0' && *val <= '9';
 		char excerpt[40];
@@ -502,8 +517,10 @@ static int plan_rules(const struct sc_opts *o, const struct fl_rule *rules,
 	int bad_rule, e;
 
 	e = fl_syscall_plan(rules, o->n_rules, &t, o->mechanism, plan, &bad_rule, &err);
-	if (!e)
+	if (!e) {
+		plan->skip_hooks = o->skip_hooks;
 		return 0;
+	}
 	if (bad_rule >= 0)
 		fl_cli_error("%s: %s",
 			     fl_rule_excerpt(o->rule_text[bad_rule], excerpt, sizeof(excerpt)),

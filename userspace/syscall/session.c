@@ -493,15 +493,14 @@ int fl_syscall_session_open(const struct fl_rule *rules, size_t n_rules,
 			    fl_event_cb cb, void *ctx,
 			    struct fl_syscall_session **ret)
 {
-	const char *only = getenv("FAULTLINE_SYSCALL_HOOK");
+	unsigned skip = plan ? plan->skip_hooks : 0;
 	unsigned allow = ALLOW_FENTRY | ALLOW_TP;
 	int err;
 
-	/* For measuring one hook against another where fentry loads (make bench-vm). */
-	if (only && !strcmp(only, "tracepoint"))
-		allow = ALLOW_TP;
-	else if (only && !strcmp(only, "raw-tp"))
-		allow = 0;
+	if (skip & (FL_SC_SKIP_FENTRY | FL_SC_SKIP_TRACEPOINT))
+		allow &= ~ALLOW_FENTRY;
+	if (skip & FL_SC_SKIP_TRACEPOINT)
+		allow &= ~ALLOW_TP;
 
 	/*
 	 * fentry, else the tracepoints (no perf event for one here: raw

@@ -1239,6 +1239,37 @@ static void refused_on_pid(const struct fl_fixture *fx, const char *mech, const 
 	fl_cli_free(t);
 }
 
+/*
+ * --hook starts the crash point lower down fentry, tracepoint, raw-tp: the
+ * summary names the hook that carried it, and an unknown hook is refused
+ * before anything runs.
+ */
+static void test_hook_option_picks_where_the_crash_point_runs(void **state)
+{
+	struct fl_fixture *fx = *state;
+	const char *hooks[] = { "tracepoint", "raw-tp" };
+	struct fl_cli_result r;
+
+	if (!require_cli())
+		skip();
+	for (size_t i = 0; i < 2; i++) {
+		fl_run(&r, "syscall", "--json", "--hook", hooks[i], "fsync:signal=SIGKILL:when=2",
+		       "--", bin_seq, "fsync", "3", in(fx, "f"), NULL);
+		assert_int_equal(r.code, 128 + SIGKILL);
+		json_t *s = summary(&r);
+
+		assert_string_equal(jstr(rule_n(s, 0), "mechanism"), "send-signal");
+		assert_string_equal(jstr(rule_n(s, 0), "hook"), hooks[i]);
+		assert_int_equal(jint(rule_n(s, 0), "injected"), 1);
+		json_decref(s);
+		fl_cli_result_free(&r);
+	}
+	fl_run(&r, "syscall", "--hook", "kprobe", "fsync:signal=SIGKILL", "--", bin_seq, "fsync",
+	       "1", in(fx, "f"), NULL);
+	assert_refused(&r, (const char *[]){ "--hook: unknown hook 'kprobe'", NULL });
+	fl_cli_result_free(&r);
+}
+
 /* A negative --seed is refused, not wrapped to 2^64-1. */
 static void test_negative_seed_is_refused(void **state)
 {
@@ -1402,6 +1433,7 @@ int main(void)
 		T(test_running_mode_ends_on_sigint_and_leaves_the_target_running),
 		T(test_pid_error_on_fsync_is_refused_and_launching_is_suggested),
 		T(test_pid_long_delay_stops_the_process_with_sigstop),
+		T(test_hook_option_picks_where_the_crash_point_runs),
 		T(test_negative_seed_is_refused),
 		T(test_errors_echo_a_huge_binary_rule_cut_and_escaped),
 		T(test_pid_long_delay_forced_to_spin_is_refused),
