@@ -504,15 +504,25 @@ static void test_cascade(void **state)
 	assert_string_equal(json_string_value(get(disk, "rule")), "write:error=ENOSPC");
 	assert_true(json_is_integer(get(disk, "matched")));
 	assert_true(json_is_integer(get(disk, "injected")));
-	/* Its 5 s ended before the heal: cleared, with what the rule saw and did. */
+	/*
+	 * Its 5 s ended before the run's: cleared, with what the rule saw and
+	 * did. Unless n2 led when it lost power: n3 alone has no quorum, so
+	 * step 3 waited the whole effect timeout (20 s) for a leader and its
+	 * 5 s outlast the run.
+	 */
 	clear = undo_event(t, 3);
-	assert_non_null(clear);
-	assert_true(json_is_true(get(clear, "ok")));
-	assert_true(json_is_integer(get(clear, "matched")));
-	assert_true(json_is_integer(get(clear, "injected")));
-	assert_true(num(clear, "injected") <= num(clear, "matched"));
-	print_message("cascade: disk=ENOSPC on n3 matched %.0f, injected %.0f\n",
-		      num(clear, "matched"), num(clear, "injected"));
+	if (!clear && json_is_true(get(step_event(t, 2), "effect_timeout"))) {
+		print_message("cascade: n2 led at its power cut; no leader came, the disk fault "
+			      "started at %.0f ms and outlasted the run\n", num(disk, "at_ms"));
+	} else {
+		assert_non_null(clear);
+		assert_true(json_is_true(get(clear, "ok")));
+		assert_true(json_is_integer(get(clear, "matched")));
+		assert_true(json_is_integer(get(clear, "injected")));
+		assert_true(num(clear, "injected") <= num(clear, "matched"));
+		print_message("cascade: disk=ENOSPC on n3 matched %.0f, injected %.0f\n",
+			      num(clear, "matched"), num(clear, "injected"));
+	}
 	assert_int_equal(num(t, "writes.lost"), 0);
 	assert_register_valid(t);
 	run_free(&run);
