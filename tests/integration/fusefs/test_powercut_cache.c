@@ -40,22 +40,6 @@ static void fill(char *buf, size_t len, char c)
 	memset(buf, c, len);
 }
 
-/* Mount with a 30 s cache; name becomes a durable file of size 'A's (also in want): its fd. */
-static int start_with_durable_file(struct fl_faultfs_mount *c, const char *name, char *want,
-				   size_t size)
-{
-	int fd;
-
-	assert_int_equal(fl_faultfs_start(c, "timeout=30"), 0);
-	fd = open(fl_test_path(c->mnt, "%s", name), O_RDWR | O_CREAT, 0644);
-	assert_true(fd >= 0);
-	fill(want, size, 'A');
-	assert_int_equal(pwrite(fd, want, size, 0), (ssize_t)size);
-	assert_int_equal(fsync(fd), 0);
-	assert_int_equal(fl_faultline_fs(NULL, 0, "sync", c->mnt, NULL), 0);
-	return fd;
-}
-
 /* Entries of dir, "." and ".." left out. */
 static int count_entries(const char *dir)
 {
@@ -114,7 +98,13 @@ static void test_cut_drops_the_pages_it_changed_and_keeps_the_rest_true(void **s
 		skip();
 	assert_non_null(buf);
 	assert_non_null(want);
-	fd = start_with_durable_file(c, "db", want, SIZE);
+	assert_int_equal(fl_faultfs_start(c, "timeout=30"), 0);
+	fd = open(fl_test_path(c->mnt, "db"), O_RDWR | O_CREAT, 0644);
+	assert_true(fd >= 0);
+	fill(want, SIZE, 'A');
+	assert_int_equal(pwrite(fd, want, SIZE, 0), SIZE);
+	assert_int_equal(fsync(fd), 0);
+	assert_int_equal(fl_faultline_fs(NULL, 0, "sync", c->mnt, NULL), 0);
 	assert_int_equal(pread(fd, buf, SIZE, 0), SIZE);   /* all cached */
 	map = mmap(NULL, SIZE, PROT_READ, MAP_SHARED, fd, 0);
 	assert_true(map != MAP_FAILED);
@@ -160,7 +150,13 @@ static void test_pages_dirtied_through_a_mapping_are_undone(void **state)
 		skip();
 	assert_non_null(want);
 	assert_non_null(buf);
-	fd = start_with_durable_file(c, "mapped", want, SIZE);
+	assert_int_equal(fl_faultfs_start(c, "timeout=30"), 0);
+	fd = open(fl_test_path(c->mnt, "mapped"), O_RDWR | O_CREAT, 0644);
+	assert_true(fd >= 0);
+	fill(want, SIZE, 'A');
+	assert_int_equal(pwrite(fd, want, SIZE, 0), SIZE);
+	assert_int_equal(fsync(fd), 0);
+	assert_int_equal(fl_faultline_fs(NULL, 0, "sync", c->mnt, NULL), 0);
 	map = mmap(NULL, SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	assert_true(map != MAP_FAILED);
 	/*
