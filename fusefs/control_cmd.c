@@ -217,7 +217,6 @@ static json_t *report_json(const struct ffs_powercut_report *r)
 	json_object_set_new(o, "duration_ns", json_integer((json_int_t)r->duration_ns));
 	json_object_set_new(o, "wait_ns", json_integer((json_int_t)r->wait_ns));
 	json_object_set_new(o, "inval_ns", json_integer((json_int_t)r->inval_ns));
-	json_object_set_new(o, "writeback_ns", json_integer((json_int_t)r->writeback_ns));
 	return o;
 }
 

@@ -110,7 +110,6 @@ struct ffs_powercut_report {
 	/* Set by ffs_powercut (powercut.c), 0 from the engine alone: */
 	uint64_t wait_ns;          /* waiting for the requests in flight (the lock) */
 	uint64_t inval_ns;         /* invalidating the kernel's caches afterwards */
-	uint64_t writeback_ns;     /* the kernel's dirty pages of mappings, sent first */
 };
 
 /*

@@ -13,7 +13,6 @@
  * after the answer when nobody can see them: see powercut_orphans.c.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -285,7 +284,7 @@ static void log_cut(struct ffs *fs, const struct ffs_powercut_report *r, int err
 
 	if (!fs->wlog)
 		return;
-	o = json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:b, s:o, s:I, s:I, s:I, s:I}",
+	o = json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:b, s:o, s:I, s:I, s:I, s:I}",
 		      "writes_undone", (json_int_t)r->writes_undone,
 		      "writes_kept", (json_int_t)r->writes_kept,
 		      "bytes_undone", (json_int_t)r->bytes_undone,
@@ -293,7 +292,6 @@ static void log_cut(struct ffs *fs, const struct ffs_powercut_report *r, int err
 		      "files_touched", (json_int_t)r->files_touched,
 		      "duration_ns", (json_int_t)r->duration_ns,
 		      "wait_ns", (json_int_t)r->wait_ns, "inval_ns", (json_int_t)r->inval_ns,
-		      "writeback_ns", (json_int_t)r->writeback_ns,
 		      "offline", offline, "names", names_json(l),
 		      "names_unlisted", (json_int_t)l->names_unlisted,
 		      "freed_after", (json_int_t)l->orphans.deferred,
@@ -315,30 +313,6 @@ static void log_cut(struct ffs *fs, const struct ffs_powercut_report *r, int err
 	free(detail);
 }
 
-/*
- * Pages written through a shared writable mapping stay dirty in the
- * kernel until its writeback, msync, munmap or fsync: sent after the cut,
- * they would outlive it. syncfs of the mount sends them now, as writes
- * the cut then undoes (the kernel asks a FUSE server no syncfs of its
- * own). Not for a rule's cut: it runs at its request with the mount
- * offline already, where these writes would fail.
- */
-static uint64_t write_back_mappings(struct ffs *fs)
-{
-	uint64_t t0 = fl_now_ns();
-	int fd;
-
-	if (!fs->mountpoint[0] || __atomic_load_n(&fs->offline, __ATOMIC_ACQUIRE))
-		return 0;
-	fd = open(fs->mountpoint, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
-		return 0;
-	if (syncfs(fd))
-		fprintf(stderr, "faultfs: power cut: writing back mapped pages: %s\n", strerror(errno));
-	close(fd);
-	return fl_now_ns() - t0;
-}
-
 int ffs_powercut(struct ffs *fs, const struct ffs_powercut_opts *opts, bool stay_offline,
 		 struct ffs_powercut_report *ret)
 {
@@ -348,13 +322,9 @@ int ffs_powercut(struct ffs *fs, const struct ffs_powercut_opts *opts, bool stay
 				     .entry = inval_entry, .name = name_undone, .orphan = orphan,
 				     .ctx = &l };
 	struct ffs_powercut_report rep = { 0 };
-	uint64_t writeback_ns = 0, t0, t1, t2;
+	uint64_t t0 = fl_now_ns(), t1, t2;
 	int err, nice_was;
 	bool boosted;
-
-	if (!stay_offline)
-		writeback_ns = write_back_mappings(fs);
-	t0 = fl_now_ns();
 
 	/*
 	 * Every request waits while the cut runs, and most of its time is the
@@ -385,7 +355,6 @@ int ffs_powercut(struct ffs *fs, const struct ffs_powercut_opts *opts, bool stay
 		fuse_lowlevel_notify_inval_inode(fs->se, FUSE_ROOT_ID, 0, 0);
 	rep.wait_ns = t1 - t0;
 	rep.inval_ns = fl_now_ns() - t2;
-	rep.writeback_ns = writeback_ns;
 	if (boosted)
 		setpriority(PRIO_PROCESS, 0, nice_was);
 	log_cut(fs, &rep, err, stay_offline, &l);

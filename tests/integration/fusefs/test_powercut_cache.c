@@ -5,10 +5,8 @@
  * invalidated exactly, within the entry and attribute timeout, so nothing
  * undone is still seen through the cache: a name whose create was undone,
  * the pages of an overwrite or an append that were undone, while the
- * pages below the lowest change stay true. Pages written through a mapping
- * and still dirty in the kernel are undone too. And a temporary file
- * created and unlinked before its directory was fsynced leaves nothing to
- * undo.
+ * pages below the lowest change stay true. And a temporary file created
+ * and unlinked before its directory was fsynced leaves nothing to undo.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -133,61 +131,6 @@ static void test_cut_drops_the_pages_it_changed_and_keeps_the_rest_true(void **s
 }
 
 /*
- * A durable file written through a shared mapping, no msync: the kernel
- * holds the pages dirty and faultfs has not seen them. The cut has them
- * sent first and undoes them: the mapping, a new descriptor and the
- * backing file all show the durable bytes, and nothing comes later.
- */
-static void test_pages_dirtied_through_a_mapping_are_undone(void **state)
-{
-	struct fl_faultfs_mount *c = *state;
-	enum { SIZE = 64 << 10, PAGE = 4096 };
-	char *want = malloc(SIZE), *buf = malloc(SIZE);
-	char *map;
-	int fd, other;
-
-	if (!fl_faultfs_require_client())
-		skip();
-	assert_non_null(want);
-	assert_non_null(buf);
-	assert_int_equal(fl_faultfs_start(c, "timeout=30"), 0);
-	fd = open(fl_test_path(c->mnt, "mapped"), O_RDWR | O_CREAT, 0644);
-	assert_true(fd >= 0);
-	fill(want, SIZE, 'A');
-	assert_int_equal(pwrite(fd, want, SIZE, 0), SIZE);
-	assert_int_equal(fsync(fd), 0);
-	assert_int_equal(fl_faultline_fs(NULL, 0, "sync", c->mnt, NULL), 0);
-	map = mmap(NULL, SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	assert_true(map != MAP_FAILED);
-	/*
-	 * Nothing else may send the pages before the cut: no read through the
-	 * mount (its attribute check would), and no copy of the mapping in the
-	 * forked faultline (closing it at exec would).
-	 */
-	assert_int_equal(madvise(map, SIZE, MADV_DONTFORK), 0);
-	memset(map + PAGE, 'M', PAGE);
-	memset(map + SIZE - PAGE, 'M', 100);
-
-	powercut(c);
-	assert_memory_equal(map, want, SIZE);
-	other = open(fl_test_path(c->mnt, "mapped"), O_RDONLY);
-	assert_true(other >= 0);
-	assert_int_equal(pread(other, buf, SIZE, 0), SIZE);
-	assert_memory_equal(buf, want, SIZE);
-	munmap(map, SIZE);
-	close(fd);
-	close(other);
-	/* munmap and close wrote nothing back: the cut had taken the pages. */
-	fd = open(fl_test_path(c->backing, "mapped"), O_RDONLY);
-	assert_true(fd >= 0);
-	assert_int_equal(pread(fd, buf, SIZE, 0), SIZE);
-	assert_memory_equal(buf, want, SIZE);
-	close(fd);
-	free(want);
-	free(buf);
-}
-
-/*
  * create+write+close+unlink of a temporary file, 200 times, without a
  * directory fsync: nothing of it is parked (the journal and the trash stay
  * empty), and the cut still brings back a durable file that was unlinked.
@@ -228,7 +171,6 @@ int main(void)
 #define T(f) cmocka_unit_test_setup_teardown(f, fl_faultfs_setup, fl_faultfs_teardown)
 		T(test_cached_name_of_an_undone_create_is_gone_at_once),
 		T(test_cut_drops_the_pages_it_changed_and_keeps_the_rest_true),
-		T(test_pages_dirtied_through_a_mapping_are_undone),
 		T(test_temporary_files_leave_nothing_to_undo),
 #undef T
 	};
