@@ -64,9 +64,10 @@ struct fl_syscall_plan {
 	/*
 	 * Hooks the sys_enter rules (signal=, delay=, pause=) leave out. They
 	 * take the first that loads of fentry, the named syscalls' tracepoints
-	 * and raw sys_enter: FL_SC_SKIP_FENTRY starts at the tracepoints, with
-	 * FL_SC_SKIP_TRACEPOINT too at raw sys_enter. For measuring one hook
-	 * against another (faultline syscall --hook); fl_syscall_plan sets 0.
+	 * and raw sys_enter: FL_SC_SKIP_FENTRY starts at the tracepoints,
+	 * FL_SC_SKIP_TRACEPOINT at raw sys_enter (fentry goes with the
+	 * tracepoints). For measuring one hook against another (faultline
+	 * syscall --hook); fl_syscall_plan sets 0.
 	 */
 	unsigned skip_hooks;
 };

@@ -195,15 +195,15 @@ static int set_value(struct sc_opts *o, const char *name, const char *val)
 				   val);
 		o->mechanism = (int)m;
 	} else if (!strcmp(name, "hook")) {
-		if (!strcmp(val, "fentry"))
-			o->skip_hooks = 0;
-		else if (!strcmp(val, "tracepoint"))
-			o->skip_hooks = FL_SC_SKIP_FENTRY;
-		else if (!strcmp(val, "raw-tp"))
-			o->skip_hooks = FL_SC_SKIP_FENTRY | FL_SC_SKIP_TRACEPOINT;
-		else
+		enum fl_mechanism m;
+
+		/* The hooks go by their mechanisms' names, best first. */
+		if (fl_mechanism_from_name(val, &m) ||
+		    (m != FL_MECH_FENTRY && m != FL_MECH_TRACEPOINT && m != FL_MECH_RAW_TP))
 			return fl_cli_bad("syscall: --hook: unknown hook '%s' (fentry, tracepoint or raw-tp)",
 				   val);
+		o->skip_hooks = m == FL_MECH_FENTRY ? 0 :
+				m == FL_MECH_TRACEPOINT ? FL_SC_SKIP_FENTRY : FL_SC_SKIP_TRACEPOINT;
 	} else if (!strcmp(name, "seed")) {
 		bool digit = *val >= '0' && *val <= '9';
 		char excerpt[40];

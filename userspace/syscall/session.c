@@ -299,10 +299,6 @@ static int add_pids(struct fl_syscall_session *s, const struct fl_syscall_target
 #define TP_REFUSED     1
 #define FENTRY_REFUSED 2
 
-/* Which sys_enter hooks open_session() may use (raw sys_enter always). */
-#define ALLOW_TP     1u
-#define ALLOW_FENTRY 2u
-
 static int quiet_print(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
 	(void)level;
@@ -343,7 +339,7 @@ static int try_fentry(struct fl_syscall_session *s, const struct fl_sc_config *c
 static int open_session(const struct fl_rule *rules, size_t n_rules,
 			const struct fl_syscall_plan *plan,
 			const struct fl_syscall_targets *targets,
-			fl_event_cb cb, void *ctx, unsigned allow,
+			fl_event_cb cb, void *ctx, unsigned skip,
 			struct fl_syscall_session **ret)
 {
 	struct fl_sc_rule slots[FL_SC_MAX_RULES];
@@ -406,7 +402,7 @@ static int open_session(const struct fl_rule *rules, size_t n_rules,
 	 */
 	hook_mask(slots, n_rules, FL_SC_HOOK_SYS_ENTER, enter_mask);
 	sys_enter = any_hook(slots, n_rules, FL_SC_HOOK_SYS_ENTER);
-	per_syscall = (allow & ALLOW_TP) && sys_enter &&
+	per_syscall = !(skip & FL_SC_SKIP_TRACEPOINT) && sys_enter &&
 		      fl_sc_enter_tp_pick(enter_mask, enter_nrs, &n_enter_nrs) == 0;
 	/*
 	 * fentry first: where it loads, this object takes its maps and loads
@@ -417,7 +413,7 @@ static int open_session(const struct fl_rule *rules, size_t n_rules,
 	 * __ia32_sys_NAME: not seen, as the tracepoints do not see them either
 	 * (a syscall without arguments shares its body with them: seen).
 	 */
-	if (per_syscall && (allow & ALLOW_FENTRY)) {
+	if (per_syscall && !(skip & FL_SC_SKIP_FENTRY)) {
 		err = try_fentry(s, &cfg, enter_mask);
 		if (err)
 			goto fail;
@@ -494,24 +490,19 @@ int fl_syscall_session_open(const struct fl_rule *rules, size_t n_rules,
 			    struct fl_syscall_session **ret)
 {
 	unsigned skip = plan ? plan->skip_hooks : 0;
-	unsigned allow = ALLOW_FENTRY | ALLOW_TP;
 	int err;
-
-	if (skip & (FL_SC_SKIP_FENTRY | FL_SC_SKIP_TRACEPOINT))
-		allow &= ~ALLOW_FENTRY;
-	if (skip & FL_SC_SKIP_TRACEPOINT)
-		allow &= ~ALLOW_TP;
 
 	/*
 	 * fentry, else the tracepoints (no perf event for one here: raw
-	 * sys_enter sees the same calls), else raw sys_enter.
+	 * sys_enter sees the same calls), else raw sys_enter. fentry is tried
+	 * only where the tracepoints would do, so skipping them skips it too.
 	 */
 	for (;;) {
-		err = open_session(rules, n_rules, plan, targets, cb, ctx, allow, ret);
+		err = open_session(rules, n_rules, plan, targets, cb, ctx, skip, ret);
 		if (err == FENTRY_REFUSED)
-			allow &= ~ALLOW_FENTRY;
+			skip |= FL_SC_SKIP_FENTRY;
 		else if (err == TP_REFUSED)
-			allow &= ~(ALLOW_FENTRY | ALLOW_TP);
+			skip |= FL_SC_SKIP_TRACEPOINT;
 		else
 			return err;
 	}
